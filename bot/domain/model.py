@@ -1,0 +1,136 @@
+"""The MACE vocabulary: roles, statuses and kinds, as plain enums.
+
+Kept free of Teams and SQLAlchemy so that the rules of a meeting can be read, tested and
+reused without either (a later move off the archived Bot Framework SDK touches none of it).
+String values are what the store keeps and what cards carry, so they never change once
+released; add new members instead.
+"""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+
+class Role(StrEnum):
+    """A member's role in one locality group."""
+
+    CHAIR = "chair"
+    DEPUTY_CHAIR = "deputy_chair"
+    MINUTE_TAKER = "minute_taker"
+    COORDINATOR = "coordinator"
+    PARTNER = "partner"
+
+
+ROLE_LABELS: dict[Role, str] = {
+    Role.CHAIR: "Chair",
+    Role.DEPUTY_CHAIR: "Deputy chair",
+    Role.MINUTE_TAKER: "Minute-taker",
+    Role.COORDINATOR: "Coordinator",
+    Role.PARTNER: "Partner member",
+}
+
+
+class MeetingStatus(StrEnum):
+    IN_PROGRESS = "in_progress"
+    ENDED = "ended"
+
+
+class MinutesStatus(StrEnum):
+    """Minutes are a draft until the next meeting agrees them as accurate (agenda item 2)."""
+
+    DRAFT = "draft"
+    AGREED = "agreed"
+
+
+class ItemKind(StrEnum):
+    """The nine items of the canonical locality agenda (domain.md)."""
+
+    WELCOME = "welcome"
+    PREVIOUS_MINUTES = "previous_minutes"
+    PREVIOUS_ACTIONS = "previous_actions"
+    CHILDREN = "children"
+    PERSONS_OF_CONCERN = "persons_of_concern"
+    LOCATIONS = "locations"
+    COMMUNITY_INTELLIGENCE = "community_intelligence"
+    ESCALATIONS = "escalations"
+    ACTIONS_AND_NEXT = "actions_and_next"
+
+
+class ItemStatus(StrEnum):
+    PENDING = "pending"
+    CURRENT = "current"
+    DONE = "done"
+
+
+class AttendanceStatus(StrEnum):
+    PRESENT = "present"
+    APOLOGIES = "apologies"
+    SUBSTITUTE = "substitute"
+
+
+ATTENDANCE_LABELS: dict[AttendanceStatus, str] = {
+    AttendanceStatus.PRESENT: "Present",
+    AttendanceStatus.APOLOGIES: "Apologies",
+    AttendanceStatus.SUBSTITUTE: "Substitute",
+}
+
+
+class EntryKind(StrEnum):
+    MINUTE = "minute"
+    DECISION = "decision"
+
+
+class ActionStatus(StrEnum):
+    OPEN = "open"
+    DONE = "done"
+    CANCELLED = "cancelled"
+
+
+class SubjectKind(StrEnum):
+    """Who or what an action or discussion concerns."""
+
+    CHILD = "child"
+    PERSON = "person"
+    LOCATION = "location"
+
+
+SUBJECT_LABELS: dict[SubjectKind, str] = {
+    SubjectKind.CHILD: "Child",
+    SubjectKind.PERSON: "Person of concern",
+    SubjectKind.LOCATION: "Location of concern",
+}
+
+
+class RoundStatus(StrEnum):
+    OPEN = "open"
+    CLOSED = "closed"
+
+
+class TurnOutcome(StrEnum):
+    """How an agency's turn in a share-and-challenge round ended (domain.md)."""
+
+    SHARED = "shared"
+    NOTHING_TO_SHARE = "nothing"
+    CHALLENGE = "challenge"
+    NOT_PRESENT = "not_present"
+
+
+TURN_LABELS: dict[TurnOutcome, str] = {
+    TurnOutcome.SHARED: "Shared",
+    TurnOutcome.NOTHING_TO_SHARE: "Nothing to share",
+    TurnOutcome.CHALLENGE: "Challenge raised",
+    TurnOutcome.NOT_PRESENT: "Not present",
+}
+
+
+class ChallengeStatus(StrEnum):
+    OPEN = "open"
+    RESOLVED = "resolved"
+    ESCALATED = "escalated"
+
+
+class ConversationKind(StrEnum):
+    PERSONAL = "personal"
+    GROUP_CHAT = "groupChat"
+    CHANNEL = "channel"
+    MEETING = "meeting"

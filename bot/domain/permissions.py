@@ -1,0 +1,56 @@
+"""Who may do what in a locality group. Deny by default.
+
+Checked in the services for every read and write, not only by which buttons a card
+shows: a card is rendered by the client and a crafted payload can carry any verb.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from enum import StrEnum
+
+from bot.domain.model import Role
+
+
+class Permission(StrEnum):
+    VIEW_MEETING = "view_meeting"
+    LINK_CONVERSATION = "link_conversation"
+    RUN_MEETING = "run_meeting"  # start, move items, open/close rounds, end
+    RECORD = "record"  # minutes, decisions, actions, attendance
+    RECORD_ATTENDANCE = "record_attendance"
+    ANSWER_ROUND = "answer_round"
+    RESPOND_TO_CHALLENGE = "respond_to_challenge"
+    AGREE_MINUTES = "agree_minutes"
+
+
+_EVERY_MEMBER = frozenset(
+    {Permission.VIEW_MEETING, Permission.ANSWER_ROUND, Permission.RESPOND_TO_CHALLENGE}
+)
+_CHAIRING = frozenset(
+    {
+        Permission.RUN_MEETING,
+        Permission.RECORD,
+        Permission.RECORD_ATTENDANCE,
+        Permission.AGREE_MINUTES,
+        Permission.LINK_CONVERSATION,
+    }
+)
+
+ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
+    Role.CHAIR: _EVERY_MEMBER | _CHAIRING,
+    Role.DEPUTY_CHAIR: _EVERY_MEMBER | _CHAIRING,
+    Role.MINUTE_TAKER: _EVERY_MEMBER | {Permission.RECORD, Permission.RECORD_ATTENDANCE},
+    Role.COORDINATOR: _EVERY_MEMBER | {Permission.RECORD_ATTENDANCE},
+    Role.PARTNER: _EVERY_MEMBER,
+}
+
+
+def permitted(roles: Iterable[Role], permission: Permission, *, is_admin: bool = False) -> bool:
+    """True when any of the member's roles in the locality grants ``permission``.
+
+    An administrator may link conversations anywhere (to set groups up) but gains no
+    right to read meeting content through that: admin is not a locality role.
+    """
+    if is_admin and permission is Permission.LINK_CONVERSATION:
+        return True
+    return any(permission in ROLE_PERMISSIONS[role] for role in roles)

@@ -1,0 +1,132 @@
+"""Input rules for what a meeting records, shared by every way of entering it.
+
+Each check returns plain messages keyed by field id so that a card can show the error
+beside the field and keep what the user typed.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import date
+
+from bot.domain.errors import InvalidInput
+from bot.domain.model import SubjectKind
+
+MAX_ENTRY_CHARS = 4000
+MAX_DESCRIPTION_CHARS = 1000
+MAX_LABEL_CHARS = 80
+MAX_NAME_CHARS = 120
+
+CASE_REFERENCE = re.compile(r"^[A-Z]{2,5}-\d{3,10}$")
+INITIALS = re.compile(r"^[A-Z]{1,3}$")
+
+
+def clean_text(value: object) -> str:
+    """Card inputs arrive as anything; treat missing and non-strings as empty."""
+    return value.strip() if isinstance(value, str) else ""
+
+
+def normalise_case_reference(value: str) -> str:
+    return value.strip().upper()
+
+
+def normalise_initials(value: str) -> str:
+    """'a.b' and 'A B' both mean AB."""
+    return re.sub(r"[^A-Za-z]", "", value).upper()
+
+
+def display_initials(initials: str) -> str:
+    return ".".join(initials) + "." if initials else ""
+
+
+def subject_display(kind: SubjectKind, reference: str, initials: str = "") -> str:
+    """How a subject appears in chat: a child only by case reference and initials."""
+    if kind is SubjectKind.CHILD:
+        shown = display_initials(initials)
+        return f"{reference} ({shown})" if shown else reference
+    return reference
+
+
+def require_text(errors: dict[str, str], field: str, value: str, label: str, limit: int) -> None:
+    if not value:
+        errors[field] = f"{label} is required."
+    elif len(value) > limit:
+        errors[field] = f"{label} is too long: at most {limit} characters (you have {len(value)})."
+
+
+def parse_due_date(value: object, today: date) -> tuple[date | None, str | None]:
+    """A due date as YYYY-MM-DD, today or later."""
+    text = clean_text(value)
+    if not text:
+        return None, "A due date is required."
+    try:
+        due = date.fromisoformat(text)
+    except ValueError:
+        return None, "Give the due date as a date, for example 2026-12-31."
+    if due < today:
+        return None, f"The due date is in the past; choose {today.isoformat()} or later."
+    return due, None
+
+
+def parse_meeting_date(value: object, today: date) -> tuple[date | None, str | None]:
+    """The next meeting date: optional, but if given, after today."""
+    text = clean_text(value)
+    if not text:
+        return None, None
+    try:
+        when = date.fromisoformat(text)
+    except ValueError:
+        return None, "Give the date as a date, for example 2026-12-31."
+    if when <= today:
+        return None, "The next meeting must be after today."
+    return when, None
+
+
+@dataclass(frozen=True, slots=True)
+class SubjectInput:
+    kind: SubjectKind
+    reference: str
+    initials: str
+
+
+def parse_subject(kind_value: object, reference_value: object, initials_value: object,
+                  errors: dict[str, str]) -> SubjectInput | None:
+    """An optional subject: a child (case reference and initials), a person or a location.
+
+    Children are recorded only by case reference and initials, never by name: a value that
+    does not look like a case reference is refused rather than stored.
+    """
+    kind_text = clean_text(kind_value)
+    reference = clean_text(reference_value)
+    initials = clean_text(initials_value)
+    if not kind_text or kind_text == "none":
+        if reference or initials:
+            errors["subjectKind"] = "Choose whether this concerns a child, a person or a location."
+        return None
+    try:
+        kind = SubjectKind(kind_text)
+    except ValueError:
+        errors["subjectKind"] = "Choose a child, a person of concern or a location of concern."
+        return None
+    if kind is SubjectKind.CHILD:
+        reference = normalise_case_reference(reference)
+        initials = normalise_initials(initials)
+        if not CASE_REFERENCE.match(reference):
+            errors["subjectRef"] = (
+                "Give the child's case reference, for example CR-0001. Never a name."
+            )
+        if not INITIALS.match(initials):
+            errors["subjectInitials"] = "Give the child's initials: one to three letters."
+    else:
+        require_text(errors, "subjectRef", reference, "A reference or short label",
+                     MAX_LABEL_CHARS)
+        initials = ""
+    if any(key.startswith("subject") for key in errors):
+        return None
+    return SubjectInput(kind, reference, initials)
+
+
+def raise_if(errors: dict[str, str]) -> None:
+    if errors:
+        raise InvalidInput(errors)

@@ -1,0 +1,193 @@
+"""Read models handed to the card builders.
+
+Cards are pure functions of these: every value a card shows (including time used on the
+current item) is computed by a service with its clock, so a card never queries anything
+and a test can build any card from literals. Children appear here only as a case
+reference with initials (``subject``), never more.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date, datetime
+
+from bot.domain.model import (
+    ActionStatus,
+    AttendanceStatus,
+    ChallengeStatus,
+    EntryKind,
+    ItemKind,
+    ItemStatus,
+    MeetingStatus,
+    MinutesStatus,
+    Role,
+    RoundStatus,
+    TurnOutcome,
+)
+
+
+@dataclass(frozen=True, slots=True)
+class AgencyView:
+    id: int
+    code: str
+    name: str
+    is_key: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class MemberView:
+    id: int
+    name: str
+    agency_id: int
+    agency_name: str
+    roles: tuple[Role, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class LocalityView:
+    id: int
+    name: str
+
+
+@dataclass(frozen=True, slots=True)
+class AttendanceView:
+    agency: AgencyView
+    status: AttendanceStatus | None  # None: not recorded yet
+    people: str = ""  # who attended, or who sent apologies / substituted
+
+
+@dataclass(frozen=True, slots=True)
+class EntryView:
+    id: int
+    kind: EntryKind
+    text: str
+    author_name: str
+
+
+@dataclass(frozen=True, slots=True)
+class ActionView:
+    id: int
+    description: str
+    owner_name: str
+    agency_name: str
+    due_date: date
+    status: ActionStatus
+    subject: str | None = None  # e.g. "CR-0001 (A.B.)"
+    overdue: bool = False
+    raised_on: date | None = None  # date of the meeting that agreed it
+
+
+@dataclass(frozen=True, slots=True)
+class ItemView:
+    id: int
+    position: int  # 1-based, as on the agenda
+    kind: ItemKind
+    title: str
+    guidance: str
+    time_limit_minutes: int
+    status: ItemStatus
+    elapsed_seconds: int
+    minutes_count: int = 0
+    decisions: tuple[EntryView, ...] = ()
+    actions: tuple[ActionView, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class ChallengeView:
+    id: int
+    raised_by_agency: str
+    raised_by_name: str
+    to_agency: str | None
+    about: str
+    text: str
+    status: ChallengeStatus
+    response: str = ""
+    resolution: str = ""
+    item_title: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class RoundTurnView:
+    agency: AgencyView
+    outcome: TurnOutcome | None  # None: still to answer
+    text: str = ""
+    answered_by: str = ""
+    challenge_to: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class RoundView:
+    id: int
+    meeting_id: int
+    locality_name: str
+    item_position: int
+    item_title: str
+    status: RoundStatus
+    turns: tuple[RoundTurnView, ...]
+    agencies: tuple[AgencyView, ...]  # every agency, for the challenge "to whom" choice
+    challenges: tuple[ChallengeView, ...] = ()
+
+    @property
+    def still_to_answer(self) -> tuple[RoundTurnView, ...]:
+        return tuple(t for t in self.turns if t.outcome is None)
+
+
+@dataclass(frozen=True, slots=True)
+class PreviousMinutesView:
+    meeting_id: int
+    meeting_date: date
+    status: MinutesStatus
+    decisions_count: int
+    actions_count: int
+
+
+@dataclass(frozen=True, slots=True)
+class MeetingView:
+    id: int
+    locality: LocalityView
+    status: MeetingStatus
+    started_at: datetime
+    ended_at: datetime | None
+    chair_name: str
+    items: tuple[ItemView, ...]
+    current_position: int | None  # 1-based; None once ended
+    attendance: tuple[AttendanceView, ...]  # one per agency, key agencies first
+    missing_key_agencies: tuple[AgencyView, ...]
+    previous_open_actions: tuple[ActionView, ...]
+    previous_minutes: PreviousMinutesView | None
+    members: tuple[MemberView, ...]  # for choosing an action's owner
+    agencies: tuple[AgencyView, ...]
+    open_challenges: tuple[ChallengeView, ...] = ()
+    open_round_id: int | None = None
+    next_meeting_date: date | None = None
+    minutes_status: MinutesStatus = MinutesStatus.DRAFT
+
+    @property
+    def current_item(self) -> ItemView | None:
+        if self.current_position is None:
+            return None
+        return self.items[self.current_position - 1]
+
+    @property
+    def decisions(self) -> tuple[EntryView, ...]:
+        return tuple(d for item in self.items for d in item.decisions)
+
+    @property
+    def actions(self) -> tuple[ActionView, ...]:
+        return tuple(a for item in self.items for a in item.actions)
+
+
+@dataclass(frozen=True, slots=True)
+class GroupChoice:
+    """A locality the person setting up may link a conversation to."""
+
+    locality: LocalityView
+    linked_here: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class WelcomeView:
+    locality: LocalityView | None
+    can_start: bool
+    meeting_in_progress_id: int | None = None
+    choices: tuple[GroupChoice, ...] = field(default_factory=tuple)

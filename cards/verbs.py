@@ -1,0 +1,46 @@
+"""Every card verb the bot understands, one constant each.
+
+Cards put these in ``Action.Execute.verb`` (and, for clients that fall back to
+``Action.Submit``, in ``data.verb``); the dialogs route on them. docs/commands.md lists
+each one, and a test keeps that page in step with this module.
+"""
+
+from __future__ import annotations
+
+SETUP_LINK = "setup.link"
+MEETING_START = "meeting.start"
+MEETING_REFRESH = "meeting.refresh"
+MEETING_NEXT = "meeting.next"
+MEETING_PREVIOUS = "meeting.previous"
+MEETING_END = "meeting.end"
+ATTENDANCE_SELF = "attendance.self"
+ATTENDANCE_RECORD = "attendance.record"
+ITEM_MINUTE = "item.minute"
+ITEM_DECISION = "item.decision"
+ITEM_ACTION = "item.action"
+MINUTES_AGREE = "minutes.agree"
+ROUND_OPEN = "round.open"
+ROUND_ANSWER = "round.answer"
+ROUND_CLOSE = "round.close"
+CHALLENGE_RESPOND = "challenge.respond"
+HELP_SHOW = "help.show"
+
+ALL_VERBS: tuple[str, ...] = (
+    SETUP_LINK,
+    MEETING_START,
+    MEETING_REFRESH,
+    MEETING_NEXT,
+    MEETING_PREVIOUS,
+    MEETING_END,
+    ATTENDANCE_SELF,
+    ATTENDANCE_RECORD,
+    ITEM_MINUTE,
+    ITEM_DECISION,
+    ITEM_ACTION,
+    MINUTES_AGREE,
+    ROUND_OPEN,
+    ROUND_ANSWER,
+    ROUND_CLOSE,
+    CHALLENGE_RESPOND,
+    HELP_SHOW,
+)
