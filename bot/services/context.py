@@ -1,0 +1,120 @@
+"""Who is asking, from where: the facts a service needs about a turn, free of Teams types.
+
+The Teams edge builds these from an activity; tests build them from literals.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot.domain.errors import NotLinked, NotPermitted
+from bot.domain.model import ConversationKind, Role
+from bot.domain.permissions import Permission, permitted
+from bot.store import tables as t
+
+
+@dataclass(frozen=True, slots=True)
+class ActorRef:
+    """The person behind a turn, as Teams identifies them."""
+
+    teams_user_id: str
+    aad_object_id: str | None = None
+    name: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class ConversationRef:
+    id: str
+    kind: ConversationKind
+    tenant_id: str | None = None
+    service_url: str | None = None
+
+    @property
+    def base_id(self) -> str:
+        """A channel thread id carries ``;messageid=...``; the channel is what gets linked."""
+        return self.id.split(";", 1)[0]
+
+
+@dataclass(frozen=True, slots=True)
+class TurnRef:
+    actor: ActorRef
+    conversation: ConversationRef
+    activity_id: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Caller:
+    """A resolved member and their roles in one locality."""
+
+    member: t.Member
+    locality_id: int
+    roles: frozenset[Role]
+
+    def can(self, permission: Permission) -> bool:
+        return permitted(self.roles, permission, is_admin=self.member.is_admin)
+
+    def require(self, permission: Permission) -> None:
+        if not self.can(permission):
+            raise NotPermitted()
+
+
+async def find_member(session: AsyncSession, actor: ActorRef) -> t.Member | None:
+    """Match on the Entra object id first (stable across tenants' Teams ids), then Teams id."""
+    if actor.aad_object_id:
+        member = await session.scalar(
+            select(t.Member).where(t.Member.aad_object_id == actor.aad_object_id)
+        )
+        if member is not None:
+            return member if member.active else None
+    member = await session.scalar(
+        select(t.Member).where(t.Member.teams_user_id == actor.teams_user_id)
+    )
+    return member if member is not None and member.active else None
+
+
+async def roles_in(session: AsyncSession, member_id: int, locality_id: int) -> frozenset[Role]:
+    rows = await session.scalars(
+        select(t.Membership.role).where(
+            t.Membership.member_id == member_id, t.Membership.locality_id == locality_id
+        )
+    )
+    return frozenset(Role(r) for r in rows)
+
+
+async def linked_locality_id(session: AsyncSession, conversation: ConversationRef) -> int | None:
+    return await session.scalar(
+        select(t.LinkedConversation.locality_id).where(
+            t.LinkedConversation.conversation_id == conversation.base_id
+        )
+    )
+
+
+async def caller_here(session: AsyncSession, turn: TurnRef) -> Caller:
+    """The caller in the locality this conversation is linked to.
+
+    Refuses (without saying what exists) when the conversation is not linked or the person
+    is not a member of that locality group.
+    """
+    locality_id = await linked_locality_id(session, turn.conversation)
+    if locality_id is None:
+        raise NotLinked()
+    return await caller_in(session, turn.actor, locality_id)
+
+
+async def caller_in(session: AsyncSession, actor: ActorRef, locality_id: int) -> Caller:
+    member = await find_member(session, actor)
+    if member is None:
+        raise NotPermitted(NOT_A_MEMBER)
+    roles = await roles_in(session, member.id, locality_id)
+    if not roles:
+        raise NotPermitted(NOT_A_MEMBER)
+    return Caller(member=member, locality_id=locality_id, roles=roles)
+
+
+NOT_A_MEMBER = (
+    "Sorry, I can only help members of this MACE locality group, and I could not find you "
+    "in it. If you should be, ask the MACE coordinator to add you."
+)

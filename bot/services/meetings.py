@@ -1,0 +1,395 @@
+"""Running a locality meeting: start, attendance, moving through items, recording, ending.
+
+Every method is one transaction that also records the id of the Teams activity behind it,
+so what a person enters is stored the moment they enter it, and a resent activity writes
+nothing twice. Every method checks the caller's role in the meeting's locality itself:
+a card's buttons are a convenience, not a control.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from datetime import date, timedelta
+
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot.domain.agenda import CANONICAL_AGENDA
+from bot.domain.clock import Clock, london_today
+from bot.domain.errors import Conflict, InvalidInput, NotFound
+from bot.domain.model import (
+    ActionStatus,
+    AttendanceStatus,
+    EntryKind,
+    ItemStatus,
+    MeetingStatus,
+    MinutesStatus,
+    RoundStatus,
+)
+from bot.domain.permissions import Permission
+from bot.domain.rules import (
+    MAX_DESCRIPTION_CHARS,
+    MAX_ENTRY_CHARS,
+    MAX_NAME_CHARS,
+    clean_text,
+    display_initials,
+    parse_due_date,
+    parse_meeting_date,
+    parse_subject,
+    raise_if,
+    require_text,
+)
+from bot.domain.views import MeetingView
+from bot.services.context import Caller, TurnRef, caller_here, roles_in
+from bot.services.readmodels import elapsed, meeting_view
+from bot.store import tables as t
+from bot.store.db import Store
+
+ENTRY_FIELDS = {EntryKind.MINUTE: "minuteText", EntryKind.DECISION: "decisionText"}
+
+
+@dataclass(frozen=True, slots=True)
+class StartResult:
+    view: MeetingView
+    already_running: bool
+    agenda_activity_id: str | None
+    agenda_conversation_id: str
+
+
+class MeetingService:
+    def __init__(self, store: Store, clock: Clock, key_agencies: Sequence[str]) -> None:
+        self.store = store
+        self.clock = clock
+        self.key_agencies = tuple(key_agencies)
+
+    async def _view(self, session: AsyncSession, meeting: t.Meeting) -> MeetingView:
+        await session.flush()
+        return await meeting_view(session, meeting, key_codes=self.key_agencies,
+                                  now=self.clock.now(), today=london_today(self.clock))
+
+    async def _meeting(self, session: AsyncSession, caller: Caller, meeting_id: object,
+                       *, in_progress: bool = True) -> t.Meeting:
+        """The meeting named by a card, only if it belongs to the caller's locality here."""
+        if not isinstance(meeting_id, int) or isinstance(meeting_id, bool):
+            raise NotFound()
+        meeting = await session.get(t.Meeting, meeting_id)
+        if meeting is None or meeting.locality_id != caller.locality_id:
+            raise NotFound()
+        if in_progress and meeting.status != MeetingStatus.IN_PROGRESS:
+            raise Conflict("That meeting has ended; nothing more can be recorded in it.")
+        return meeting
+
+    async def _running(self, session: AsyncSession, caller: Caller) -> t.Meeting | None:
+        return await session.scalar(
+            select(t.Meeting).where(t.Meeting.in_progress_locality_id == caller.locality_id))
+
+    # -- reading ---------------------------------------------------------------------
+
+    async def current(self, turn: TurnRef, meeting_id: object = None) -> MeetingView:
+        """The meeting a card names, or the one in progress for this conversation's group."""
+        async with self.store.reading() as session:
+            caller = await caller_here(session, turn)
+            caller.require(Permission.VIEW_MEETING)
+            if meeting_id is None:
+                meeting = await self._running(session, caller)
+                if meeting is None:
+                    raise NotFound("No meeting is in progress for this group. A chair can "
+                                   "type **start meeting**.")
+            else:
+                meeting = await self._meeting(session, caller, meeting_id, in_progress=False)
+            return await self._view(session, meeting)
+
+    async def agenda_location(self, meeting_id: int) -> tuple[str, str | None]:
+        async with self.store.reading() as session:
+            meeting = await session.get_one(t.Meeting, meeting_id)
+            return meeting.conversation_id, meeting.agenda_activity_id
+
+    # -- starting and moving ------------------------------------------------------------
+
+    async def start(self, turn: TurnRef) -> StartResult:
+        now = self.clock.now()
+        try:
+            async with self.store.transaction(activity_id=turn.activity_id, now=now) as session:
+                caller = await caller_here(session, turn)
+                caller.require(Permission.RUN_MEETING)
+                running = await self._running(session, caller)
+                if running is not None:
+                    return StartResult(await self._view(session, running), True,
+                                       running.agenda_activity_id, running.conversation_id)
+                meeting = t.Meeting(
+                    locality_id=caller.locality_id,
+                    conversation_id=turn.conversation.base_id,
+                    status=MeetingStatus.IN_PROGRESS,
+                    chair_member_id=caller.member.id,
+                    started_at=now,
+                    current_position=1,
+                    minutes_status=MinutesStatus.DRAFT,
+                    in_progress_locality_id=caller.locality_id,
+                )
+                session.add(meeting)
+                await session.flush()
+                for position, template in enumerate(CANONICAL_AGENDA, start=1):
+                    session.add(t.AgendaItem(
+                        meeting_id=meeting.id, position=position, kind=template.kind,
+                        title=template.title, time_limit_minutes=template.time_limit_minutes,
+                        status=ItemStatus.CURRENT if position == 1 else ItemStatus.PENDING,
+                        started_at=now if position == 1 else None, elapsed_seconds=0))
+                return StartResult(await self._view(session, meeting), False, None,
+                                   meeting.conversation_id)
+        except IntegrityError:
+            # Two chairs pressed start at once: the other one won; show theirs.
+            view = await self.current(turn)
+            conversation_id, activity_id = await self.agenda_location(view.id)
+            return StartResult(view, True, activity_id, conversation_id)
+
+    async def remember_agenda_card(self, meeting_id: int, activity_id: str) -> None:
+        async with self.store.transaction() as session:
+            meeting = await session.get_one(t.Meeting, meeting_id)
+            meeting.agenda_activity_id = activity_id
+
+    async def move(self, turn: TurnRef, meeting_id: object, expected_position: object,
+                   step: int) -> MeetingView:
+        """Move to the next or previous item; a stale card (position moved on) moves nothing."""
+        now = self.clock.now()
+        async with self.store.transaction(activity_id=turn.activity_id, now=now) as session:
+            caller = await caller_here(session, turn)
+            caller.require(Permission.RUN_MEETING)
+            meeting = await self._meeting(session, caller, meeting_id)
+            if expected_position is not None and expected_position != meeting.current_position:
+                return await self._view(session, meeting)
+            current = meeting.current_position or 1
+            target = current + step
+            if not 1 <= target <= len(CANONICAL_AGENDA):
+                return await self._view(session, meeting)
+            items = {
+                i.position: i for i in await session.scalars(
+                    select(t.AgendaItem).where(t.AgendaItem.meeting_id == meeting.id))
+            }
+            leaving, entering = items[current], items[target]
+            leaving.elapsed_seconds = elapsed(leaving, now)
+            leaving.status = ItemStatus.DONE
+            leaving.started_at = None
+            entering.status = ItemStatus.CURRENT
+            entering.started_at = now
+            meeting.current_position = target
+            return await self._view(session, meeting)
+
+    # -- attendance -------------------------------------------------------------------
+
+    async def mark_present(self, turn: TurnRef, meeting_id: object) -> MeetingView:
+        """'I'm here': the clicker's own agency is present, with their name added."""
+        now = self.clock.now()
+        async with self.store.transaction(activity_id=turn.activity_id, now=now) as session:
+            caller = await caller_here(session, turn)
+            caller.require(Permission.VIEW_MEETING)
+            meeting = await self._meeting(session, caller, meeting_id)
+            row = await session.scalar(select(t.Attendance).where(
+                t.Attendance.meeting_id == meeting.id,
+                t.Attendance.agency_id == caller.member.agency_id))
+            name = caller.member.name
+            if row is None:
+                session.add(t.Attendance(meeting_id=meeting.id, agency_id=caller.member.agency_id,
+                                         status=AttendanceStatus.PRESENT, people=name,
+                                         recorded_by_member_id=caller.member.id,
+                                         recorded_at=now))
+            else:
+                people = [p.strip() for p in row.people.split(",") if p.strip()]
+                if name not in people:
+                    people.append(name)
+                row.people = ", ".join(people)
+                if row.status == AttendanceStatus.APOLOGIES:
+                    row.status = AttendanceStatus.PRESENT
+                row.recorded_by_member_id = caller.member.id
+                row.recorded_at = now
+            return await self._view(session, meeting)
+
+    async def record_attendance(self, turn: TurnRef, meeting_id: object,
+                                data: Mapping[str, object]) -> MeetingView:
+        now = self.clock.now()
+        async with self.store.transaction(activity_id=turn.activity_id, now=now) as session:
+            caller = await caller_here(session, turn)
+            caller.require(Permission.RECORD_ATTENDANCE)
+            meeting = await self._meeting(session, caller, meeting_id)
+            errors: dict[str, str] = {}
+            agency = await _agency(session, data.get("agencyId"))
+            if agency is None:
+                errors["agencyId"] = "Choose the agency."
+            status_text = clean_text(data.get("attendanceStatus"))
+            try:
+                status = AttendanceStatus(status_text)
+            except ValueError:
+                errors["attendanceStatus"] = "Choose present, apologies or substitute."
+                status = AttendanceStatus.PRESENT
+            people = clean_text(data.get("people"))
+            if len(people) > MAX_NAME_CHARS * 3:
+                errors["people"] = f"Keep this to at most {MAX_NAME_CHARS * 3} characters."
+            elif not people and status is not AttendanceStatus.APOLOGIES:
+                errors["people"] = "Say who attended (or who is substituting)."
+            raise_if(errors)
+            assert agency is not None
+            row = await session.scalar(select(t.Attendance).where(
+                t.Attendance.meeting_id == meeting.id, t.Attendance.agency_id == agency.id))
+            if row is None:
+                session.add(t.Attendance(meeting_id=meeting.id, agency_id=agency.id,
+                                         status=status, people=people,
+                                         recorded_by_member_id=caller.member.id,
+                                         recorded_at=now))
+            else:
+                row.status, row.people = status, people
+                row.recorded_by_member_id, row.recorded_at = caller.member.id, now
+            return await self._view(session, meeting)
+
+    # -- recording --------------------------------------------------------------------
+
+    async def _item(self, session: AsyncSession, meeting: t.Meeting, item_id: object
+                    ) -> t.AgendaItem:
+        item = await session.get(t.AgendaItem, item_id) if isinstance(item_id, int) else None
+        if item is None or item.meeting_id != meeting.id:
+            raise NotFound()
+        return item
+
+    async def record_entry(self, turn: TurnRef, meeting_id: object, item_id: object,
+                           kind: EntryKind, data: Mapping[str, object]) -> MeetingView:
+        now = self.clock.now()
+        field = ENTRY_FIELDS[kind]
+        async with self.store.transaction(activity_id=turn.activity_id, now=now) as session:
+            caller = await caller_here(session, turn)
+            caller.require(Permission.RECORD)
+            meeting = await self._meeting(session, caller, meeting_id)
+            item = await self._item(session, meeting, item_id)
+            text = clean_text(data.get(field))
+            errors: dict[str, str] = {}
+            label = "The minute" if kind is EntryKind.MINUTE else "The decision"
+            require_text(errors, field, text, label, MAX_ENTRY_CHARS)
+            raise_if(errors)
+            session.add(t.MinuteEntry(meeting_id=meeting.id, item_id=item.id, kind=kind,
+                                      text=text, author_member_id=caller.member.id,
+                                      created_at=now))
+            return await self._view(session, meeting)
+
+    async def record_action(self, turn: TurnRef, meeting_id: object, item_id: object,
+                            data: Mapping[str, object]) -> MeetingView:
+        now = self.clock.now()
+        today = london_today(self.clock)
+        async with self.store.transaction(activity_id=turn.activity_id, now=now) as session:
+            caller = await caller_here(session, turn)
+            caller.require(Permission.RECORD)
+            meeting = await self._meeting(session, caller, meeting_id)
+            item = await self._item(session, meeting, item_id)
+            errors: dict[str, str] = {}
+            description = clean_text(data.get("description"))
+            require_text(errors, "description", description, "What needs doing",
+                         MAX_DESCRIPTION_CHARS)
+            owner = await self._owner(session, meeting.locality_id, data.get("ownerId"))
+            if owner is None:
+                errors["ownerId"] = "Choose an owner from the members of this group."
+            due, due_error = parse_due_date(data.get("dueDate"), today)
+            if due_error:
+                errors["dueDate"] = due_error
+            subject_input = parse_subject(data.get("subjectKind"), data.get("subjectRef"),
+                                          data.get("subjectInitials"), errors)
+            subject = None
+            if subject_input is not None:
+                subject = await session.scalar(select(t.Subject).where(
+                    t.Subject.locality_id == meeting.locality_id,
+                    t.Subject.kind == subject_input.kind,
+                    t.Subject.reference == subject_input.reference))
+                if subject is not None and subject.initials != subject_input.initials:
+                    errors["subjectInitials"] = (
+                        f"{subject.reference} is recorded with the initials "
+                        f"{display_initials(subject.initials)}; check the case reference.")
+            raise_if(errors)
+            assert owner is not None and due is not None
+            if subject_input is not None and subject is None:
+                subject = t.Subject(locality_id=meeting.locality_id, kind=subject_input.kind,
+                                    reference=subject_input.reference,
+                                    initials=subject_input.initials, created_at=now)
+                session.add(subject)
+                await session.flush()
+            action = t.Action(
+                locality_id=meeting.locality_id, meeting_id=meeting.id, item_id=item.id,
+                description=description, owner_member_id=owner.id, agency_id=owner.agency_id,
+                due_date=due, subject_id=subject.id if subject else None,
+                status=ActionStatus.OPEN, created_by_member_id=caller.member.id,
+                created_at=now, updated_at=now)
+            session.add(action)
+            await session.flush()
+            session.add(t.ActionEvent(action_id=action.id, kind="created", note="",
+                                      member_id=caller.member.id, at=now))
+            return await self._view(session, meeting)
+
+    async def _owner(self, session: AsyncSession, locality_id: int, owner_id: object
+                     ) -> t.Member | None:
+        try:
+            member_id = int(str(owner_id))
+        except ValueError:
+            return None
+        member = await session.get(t.Member, member_id)
+        if member is None or not member.active:
+            return None
+        return member if await roles_in(session, member.id, locality_id) else None
+
+    async def agree_previous_minutes(self, turn: TurnRef, meeting_id: object,
+                                     previous_meeting_id: object) -> MeetingView:
+        now = self.clock.now()
+        async with self.store.transaction(activity_id=turn.activity_id, now=now) as session:
+            caller = await caller_here(session, turn)
+            caller.require(Permission.AGREE_MINUTES)
+            meeting = await self._meeting(session, caller, meeting_id)
+            previous = await self._meeting(session, caller, previous_meeting_id,
+                                           in_progress=False)
+            if previous.status != MeetingStatus.ENDED or previous.id == meeting.id:
+                raise Conflict("Only the minutes of an earlier, ended meeting can be agreed.")
+            if previous.minutes_status == MinutesStatus.DRAFT:
+                previous.minutes_status = MinutesStatus.AGREED
+                previous.minutes_agreed_at = now
+                previous.minutes_agreed_in_meeting_id = meeting.id
+            return await self._view(session, meeting)
+
+    # -- ending -----------------------------------------------------------------------
+
+    async def end(self, turn: TurnRef, meeting_id: object, data: Mapping[str, object]
+                  ) -> MeetingView:
+        now = self.clock.now()
+        async with self.store.transaction(activity_id=turn.activity_id, now=now) as session:
+            caller = await caller_here(session, turn)
+            caller.require(Permission.RUN_MEETING)
+            meeting = await self._meeting(session, caller, meeting_id)
+            next_date, error = parse_meeting_date(data.get("nextMeetingDate"),
+                                                  london_today(self.clock))
+            if error:
+                raise InvalidInput({"nextMeetingDate": error})
+            for item in await session.scalars(select(t.AgendaItem).where(
+                    t.AgendaItem.meeting_id == meeting.id,
+                    t.AgendaItem.status == ItemStatus.CURRENT)):
+                item.elapsed_seconds = elapsed(item, now)
+                item.status = ItemStatus.DONE
+                item.started_at = None
+            for share_round in await session.scalars(select(t.ShareRound).where(
+                    t.ShareRound.open_meeting_id == meeting.id)):
+                share_round.status = RoundStatus.CLOSED
+                share_round.closed_at = now
+                share_round.open_meeting_id = None
+            meeting.status = MeetingStatus.ENDED
+            meeting.ended_at = now
+            meeting.current_position = None
+            meeting.in_progress_locality_id = None
+            meeting.next_meeting_date = next_date
+            meeting.minutes_status = MinutesStatus.DRAFT
+            return await self._view(session, meeting)
+
+
+async def _agency(session: AsyncSession, agency_id: object) -> t.Agency | None:
+    try:
+        return await session.get(t.Agency, int(str(agency_id)))
+    except ValueError:
+        return None
+
+
+def default_next_meeting(today: date) -> date:
+    """Locality groups meet monthly: suggest four weeks on, the same weekday."""
+    return today + timedelta(weeks=4)
+
+

@@ -1,0 +1,265 @@
+"""The relational schema, as SQLAlchemy 2 typed tables.
+
+The schema itself is created and changed only by Alembic migrations
+(``bot/store/migrations``); these classes describe it for queries. A test checks that the
+migrations and these models agree, so neither drifts.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime
+from typing import Any
+
+from sqlalchemy import (
+    Boolean,
+    Date,
+    DateTime,
+    ForeignKey,
+    Integer,
+    MetaData,
+    String,
+    Text,
+    UniqueConstraint,
+)
+from sqlalchemy.engine import Dialect
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+from sqlalchemy.types import TypeDecorator
+
+NAMING = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+
+class UTCDateTime(TypeDecorator[datetime]):
+    """Stores UTC without a zone (SQLite has none) and always hands back aware UTC."""
+
+    impl = DateTime
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("naive datetimes are not stored: pass an aware UTC datetime")
+        return value.astimezone(UTC).replace(tzinfo=None)
+
+    def process_result_value(self, value: Any, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        assert isinstance(value, datetime)
+        return value.replace(tzinfo=UTC)
+
+
+class Base(DeclarativeBase):
+    metadata = MetaData(naming_convention=NAMING)
+
+
+class Locality(Base):
+    __tablename__ = "localities"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    code: Mapped[str] = mapped_column(String(40), unique=True)
+    name: Mapped[str] = mapped_column(String(120))
+
+
+class Agency(Base):
+    __tablename__ = "agencies"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    code: Mapped[str] = mapped_column(String(40), unique=True)
+    name: Mapped[str] = mapped_column(String(120))
+    sort_order: Mapped[int] = mapped_column(Integer, default=100)
+
+
+class Member(Base):
+    """A Teams user known to the partnership. Matched on Entra object id, else Teams id."""
+
+    __tablename__ = "members"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    aad_object_id: Mapped[str | None] = mapped_column(String(64), unique=True)
+    teams_user_id: Mapped[str | None] = mapped_column(String(200), unique=True)
+    name: Mapped[str] = mapped_column(String(120))
+    email: Mapped[str | None] = mapped_column(String(200))
+    agency_id: Mapped[int] = mapped_column(ForeignKey("agencies.id"))
+    is_admin: Mapped[bool] = mapped_column(Boolean, default=False)
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+
+
+class Membership(Base):
+    __tablename__ = "memberships"
+    __table_args__ = (UniqueConstraint("member_id", "locality_id", "role"),)
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    member_id: Mapped[int] = mapped_column(ForeignKey("members.id"), index=True)
+    locality_id: Mapped[int] = mapped_column(ForeignKey("localities.id"), index=True)
+    role: Mapped[str] = mapped_column(String(20))
+
+
+class LinkedConversation(Base):
+    """A Teams channel, group chat or meeting chat that belongs to one locality group."""
+
+    __tablename__ = "linked_conversations"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    conversation_id: Mapped[str] = mapped_column(String(400), unique=True)
+    locality_id: Mapped[int] = mapped_column(ForeignKey("localities.id"), index=True)
+    kind: Mapped[str] = mapped_column(String(20))
+    tenant_id: Mapped[str | None] = mapped_column(String(64))
+    service_url: Mapped[str | None] = mapped_column(String(400))
+    linked_by_member_id: Mapped[int] = mapped_column(ForeignKey("members.id"))
+    linked_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+
+class Meeting(Base):
+    __tablename__ = "meetings"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    locality_id: Mapped[int] = mapped_column(ForeignKey("localities.id"), index=True)
+    conversation_id: Mapped[str] = mapped_column(String(400), index=True)
+    status: Mapped[str] = mapped_column(String(20))
+    chair_member_id: Mapped[int] = mapped_column(ForeignKey("members.id"))
+    started_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    ended_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    current_position: Mapped[int | None] = mapped_column(Integer)
+    agenda_activity_id: Mapped[str | None] = mapped_column(String(200))
+    next_meeting_date: Mapped[date | None] = mapped_column(Date)
+    minutes_status: Mapped[str] = mapped_column(String(20))
+    minutes_agreed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    minutes_agreed_in_meeting_id: Mapped[int | None] = mapped_column(Integer)
+    #: Guards against two "start meeting" turns racing: at most one row per locality
+    #: has this set (the locality id) while in progress; NULL otherwise.
+    in_progress_locality_id: Mapped[int | None] = mapped_column(Integer, unique=True)
+
+
+class AgendaItem(Base):
+    __tablename__ = "agenda_items"
+    __table_args__ = (UniqueConstraint("meeting_id", "position"),)
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    meeting_id: Mapped[int] = mapped_column(ForeignKey("meetings.id"), index=True)
+    position: Mapped[int] = mapped_column(Integer)
+    kind: Mapped[str] = mapped_column(String(40))
+    title: Mapped[str] = mapped_column(String(200))
+    time_limit_minutes: Mapped[int] = mapped_column(Integer)
+    status: Mapped[str] = mapped_column(String(20))
+    started_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    elapsed_seconds: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class Attendance(Base):
+    __tablename__ = "attendance"
+    __table_args__ = (UniqueConstraint("meeting_id", "agency_id"),)
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    meeting_id: Mapped[int] = mapped_column(ForeignKey("meetings.id"), index=True)
+    agency_id: Mapped[int] = mapped_column(ForeignKey("agencies.id"))
+    status: Mapped[str] = mapped_column(String(20))
+    people: Mapped[str] = mapped_column(Text, default="")
+    recorded_by_member_id: Mapped[int] = mapped_column(ForeignKey("members.id"))
+    recorded_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+
+class Subject(Base):
+    """A child (case reference and initials only), a person or a location of concern."""
+
+    __tablename__ = "subjects"
+    __table_args__ = (UniqueConstraint("locality_id", "kind", "reference"),)
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    locality_id: Mapped[int] = mapped_column(ForeignKey("localities.id"), index=True)
+    kind: Mapped[str] = mapped_column(String(20))
+    reference: Mapped[str] = mapped_column(String(120))
+    initials: Mapped[str] = mapped_column(String(8), default="")
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+
+class MinuteEntry(Base):
+    """A minute or a decision recorded against an agenda item."""
+
+    __tablename__ = "minute_entries"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    meeting_id: Mapped[int] = mapped_column(ForeignKey("meetings.id"), index=True)
+    item_id: Mapped[int] = mapped_column(ForeignKey("agenda_items.id"), index=True)
+    kind: Mapped[str] = mapped_column(String(20))
+    text: Mapped[str] = mapped_column(Text)
+    author_member_id: Mapped[int] = mapped_column(ForeignKey("members.id"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+
+class Action(Base):
+    __tablename__ = "actions"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    locality_id: Mapped[int] = mapped_column(ForeignKey("localities.id"), index=True)
+    meeting_id: Mapped[int] = mapped_column(ForeignKey("meetings.id"), index=True)
+    item_id: Mapped[int] = mapped_column(ForeignKey("agenda_items.id"))
+    description: Mapped[str] = mapped_column(Text)
+    owner_member_id: Mapped[int] = mapped_column(ForeignKey("members.id"), index=True)
+    agency_id: Mapped[int] = mapped_column(ForeignKey("agencies.id"))
+    due_date: Mapped[date] = mapped_column(Date)
+    subject_id: Mapped[int | None] = mapped_column(ForeignKey("subjects.id"))
+    status: Mapped[str] = mapped_column(String(20), index=True)
+    created_by_member_id: Mapped[int] = mapped_column(ForeignKey("members.id"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+
+class ActionEvent(Base):
+    """History of an action: who changed what, when. Never updated, only appended."""
+
+    __tablename__ = "action_events"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    action_id: Mapped[int] = mapped_column(ForeignKey("actions.id"), index=True)
+    kind: Mapped[str] = mapped_column(String(30))
+    note: Mapped[str] = mapped_column(Text, default="")
+    member_id: Mapped[int] = mapped_column(ForeignKey("members.id"))
+    at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+
+class ShareRound(Base):
+    __tablename__ = "share_rounds"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    meeting_id: Mapped[int] = mapped_column(ForeignKey("meetings.id"), index=True)
+    item_id: Mapped[int] = mapped_column(ForeignKey("agenda_items.id"))
+    status: Mapped[str] = mapped_column(String(20))
+    opened_by_member_id: Mapped[int] = mapped_column(ForeignKey("members.id"))
+    opened_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    activity_id: Mapped[str | None] = mapped_column(String(200))
+    #: Set while open so that a meeting has at most one open round at a time.
+    open_meeting_id: Mapped[int | None] = mapped_column(Integer, unique=True)
+
+
+class RoundTurn(Base):
+    __tablename__ = "round_turns"
+    __table_args__ = (UniqueConstraint("round_id", "agency_id"),)
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    round_id: Mapped[int] = mapped_column(ForeignKey("share_rounds.id"), index=True)
+    agency_id: Mapped[int] = mapped_column(ForeignKey("agencies.id"))
+    outcome: Mapped[str] = mapped_column(String(20))
+    text: Mapped[str] = mapped_column(Text, default="")
+    member_id: Mapped[int | None] = mapped_column(ForeignKey("members.id"))
+    at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+
+class Challenge(Base):
+    __tablename__ = "challenges"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    locality_id: Mapped[int] = mapped_column(ForeignKey("localities.id"), index=True)
+    meeting_id: Mapped[int] = mapped_column(ForeignKey("meetings.id"), index=True)
+    round_id: Mapped[int] = mapped_column(ForeignKey("share_rounds.id"))
+    raised_by_member_id: Mapped[int] = mapped_column(ForeignKey("members.id"))
+    raised_by_agency_id: Mapped[int] = mapped_column(ForeignKey("agencies.id"))
+    to_agency_id: Mapped[int | None] = mapped_column(ForeignKey("agencies.id"))
+    about: Mapped[str] = mapped_column(Text, default="")
+    text: Mapped[str] = mapped_column(Text)
+    status: Mapped[str] = mapped_column(String(20), index=True)
+    response: Mapped[str] = mapped_column(Text, default="")
+    resolution: Mapped[str] = mapped_column(Text, default="")
+    responded_by_member_id: Mapped[int | None] = mapped_column(ForeignKey("members.id"))
+    resolved_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+
+class ProcessedActivity(Base):
+    """Teams resends a turn that took over 15 s; the first delivery's id is kept here,
+    in the same transaction as what it wrote, so a resend writes nothing twice."""
+
+    __tablename__ = "processed_activities"
+    activity_id: Mapped[str] = mapped_column(String(200), primary_key=True)
+    processed_at: Mapped[datetime] = mapped_column(UTCDateTime())
