@@ -126,6 +126,8 @@ class RoundView:
     turns: tuple[RoundTurnView, ...]
     agencies: tuple[AgencyView, ...]  # every agency, for the challenge "to whom" choice
     challenges: tuple[ChallengeView, ...] = ()
+    conversation_id: str = ""
+    activity_id: str | None = None
 
     @property
     def still_to_answer(self) -> tuple[RoundTurnView, ...]:
@@ -161,6 +163,9 @@ class MeetingView:
     open_round_id: int | None = None
     next_meeting_date: date | None = None
     minutes_status: MinutesStatus = MinutesStatus.DRAFT
+    #: Where the live agenda card is, so it can be edited in place.
+    conversation_id: str = ""
+    agenda_activity_id: str | None = None
 
     @property
     def current_item(self) -> ItemView | None:

@@ -120,7 +120,7 @@ class MeetingService:
                                        running.agenda_activity_id, running.conversation_id)
                 meeting = t.Meeting(
                     locality_id=caller.locality_id,
-                    conversation_id=turn.conversation.base_id,
+                    conversation_id=turn.conversation.id,
                     status=MeetingStatus.IN_PROGRESS,
                     chair_member_id=caller.member.id,
                     started_at=now,
@@ -144,9 +144,12 @@ class MeetingService:
             conversation_id, activity_id = await self.agenda_location(view.id)
             return StartResult(view, True, activity_id, conversation_id)
 
-    async def remember_agenda_card(self, meeting_id: int, activity_id: str) -> None:
+    async def remember_agenda_card(self, meeting_id: int, conversation_id: str,
+                                   activity_id: str) -> None:
+        """The newest agenda card is the live one: later changes edit it in place."""
         async with self.store.transaction() as session:
             meeting = await session.get_one(t.Meeting, meeting_id)
+            meeting.conversation_id = conversation_id
             meeting.agenda_activity_id = activity_id
 
     async def move(self, turn: TurnRef, meeting_id: object, expected_position: object,

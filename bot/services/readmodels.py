@@ -285,6 +285,8 @@ async def meeting_view(session: AsyncSession, meeting: t.Meeting, *, key_codes: 
         open_round_id=open_round,
         next_meeting_date=meeting.next_meeting_date,
         minutes_status=MinutesStatus(meeting.minutes_status),
+        conversation_id=meeting.conversation_id,
+        agenda_activity_id=meeting.agenda_activity_id,
     )
 
 
@@ -336,4 +338,6 @@ async def round_view(session: AsyncSession, share_round: t.ShareRound, *,
         turns=tuple(turn_views),
         agencies=lookups.ordered,
         challenges=tuple(await challenge_views(session, challenges, lookups)),
+        conversation_id=meeting.conversation_id,
+        activity_id=share_round.activity_id,
     )

@@ -1,0 +1,32 @@
+# Two commands on a fresh machine: `make run` and `make test` (see README.md).
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+STAMP := $(VENV)/.installed-$(shell cksum pyproject.toml | cut -d' ' -f1)
+
+.PHONY: run test lint typecheck pytest bench clean
+
+$(STAMP): pyproject.toml
+	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	@$(PY) -m pip install --quiet --disable-pip-version-check --upgrade pip
+	@$(PY) -m pip install --quiet --disable-pip-version-check -e '.[dev]'
+	@rm -f $(VENV)/.installed-* && touch $@
+
+## Start the bot on its embedded SQLite store with demo data, and the Agents Playground.
+run: $(STAMP)
+	@scripts/run.sh
+
+## The whole suite: lint, types, tests (PostgreSQL tests need TEST_POSTGRES_URL).
+test: lint typecheck pytest
+
+lint: $(STAMP)
+	@$(VENV)/bin/ruff check bot dialogs cards tests
+
+typecheck: $(STAMP)
+	@$(VENV)/bin/mypy
+
+pytest: $(STAMP)
+	@$(PY) -m pytest
+
+clean:
+	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache

@@ -1,0 +1,83 @@
+"""The composition root: builds the whole bot from settings. No module-level globals.
+
+Tests call ``create_app`` with their own store and frozen clock; ``mace-bot serve`` calls
+it with the settings from the environment.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+
+from aiohttp import web
+from botbuilder.integration.aiohttp import (
+    CloudAdapter,
+    ConfigurationBotFrameworkAuthentication,
+)
+
+from bot.config import Settings
+from bot.domain.clock import Clock, SystemClock
+from bot.services.groups import GroupService
+from bot.services.meetings import MeetingService
+from bot.services.reference_data import DEMO_DATA, load_reference_data, read_data_file
+from bot.services.rounds import RoundService
+from bot.store.db import Store, make_engine, migrate, sqlite_url
+from bot.teams.endpoint import messages_handler
+from bot.teams.guard import install_invoke_response_guard
+from bot.teams.handler import MaceBot, on_turn_error
+from dialogs.router import Router
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class Components:
+    settings: Settings
+    store: Store
+    clock: Clock
+    router: Router
+    adapter: CloudAdapter
+    bot: MaceBot
+
+
+COMPONENTS = web.AppKey("components", Components)
+
+
+def build_store(settings: Settings) -> Store:
+    url = settings.database_url or sqlite_url(settings.data_dir)
+    return Store(make_engine(url))
+
+
+def create_app(settings: Settings, *, store: Store | None = None,
+               clock: Clock | None = None) -> web.Application:
+    install_invoke_response_guard()
+    clock = clock or SystemClock()
+    store = store or build_store(settings)
+    router = Router(
+        GroupService(store, clock),
+        MeetingService(store, clock, settings.key_agencies),
+        RoundService(store, clock, settings.key_agencies),
+    )
+    adapter = CloudAdapter(ConfigurationBotFrameworkAuthentication(settings.bot_framework_config()))
+    adapter.on_turn_error = on_turn_error
+    bot = MaceBot(router)
+    app = web.Application(client_max_size=1024 * 1024)
+    app[COMPONENTS] = Components(settings, store, clock, router, adapter, bot)
+    app.router.add_post("/api/messages", messages_handler(adapter, bot))
+    app.router.add_get("/healthz", _health)
+
+    async def startup(app: web.Application) -> None:
+        await migrate(store.engine)
+        if settings.load_demo_data:
+            await load_reference_data(store, read_data_file(DEMO_DATA), clock.now())
+
+    async def cleanup(app: web.Application) -> None:
+        await store.close()
+
+    app.on_startup.append(startup)
+    app.on_cleanup.append(cleanup)
+    return app
+
+
+async def _health(request: web.Request) -> web.Response:
+    return web.json_response({"status": "ok"})

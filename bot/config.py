@@ -1,0 +1,68 @@
+"""Settings from the environment, with embedded defaults for a local first run.
+
+Bot Framework names (APP_ID, APP_PASSWORD, APP_TYPE, APP_TENANTID) are the ones
+``ConfigurationBotFrameworkAuthentication`` reads, so the same object feeds it directly.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+from types import SimpleNamespace
+
+DEFAULT_KEY_AGENCIES = ("police", "childrens_social_care", "health", "education")
+LOOPBACK_HOSTS = frozenset({"127.0.0.1", "localhost", "::1"})
+
+
+@dataclass(frozen=True)
+class Settings:
+    APP_ID: str = ""
+    APP_PASSWORD: str = ""
+    APP_TYPE: str = "SingleTenant"
+    APP_TENANTID: str = ""
+    database_url: str = ""
+    data_dir: Path = Path("data")
+    host: str = "127.0.0.1"
+    port: int = 3978
+    key_agencies: tuple[str, ...] = DEFAULT_KEY_AGENCIES
+    load_demo_data: bool = False
+    log_level: str = "INFO"
+    extra: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def auth_enabled(self) -> bool:
+        return bool(self.APP_ID)
+
+    @classmethod
+    def from_env(cls, env: dict[str, str] | None = None) -> Settings:
+        env = dict(os.environ if env is None else env)
+        keys = tuple(k.strip() for k in env.get("KEY_AGENCIES", "").split(",") if k.strip())
+        return cls(
+            APP_ID=env.get("APP_ID", ""),
+            APP_PASSWORD=env.get("APP_PASSWORD", ""),
+            APP_TYPE=env.get("APP_TYPE", "SingleTenant") or "SingleTenant",
+            APP_TENANTID=env.get("APP_TENANTID", ""),
+            database_url=env.get("DATABASE_URL", ""),
+            data_dir=Path(env.get("MACE_DATA_DIR", "data")),
+            host=env.get("HOST", "127.0.0.1"),
+            port=int(env.get("PORT", "3978")),
+            key_agencies=keys or DEFAULT_KEY_AGENCIES,
+            load_demo_data=env.get("MACE_DEMO", "") in {"1", "true", "yes"},
+            log_level=env.get("LOG_LEVEL", "INFO"),
+        )
+
+    def bot_framework_config(self) -> object:
+        """What ``ConfigurationBotFrameworkAuthentication`` reads. With no app id
+        (local use) botbuilder insists on the MultiTenant type to turn auth off."""
+        app_type = self.APP_TYPE if self.auth_enabled else "MultiTenant"
+        return SimpleNamespace(APP_ID=self.APP_ID, APP_PASSWORD=self.APP_PASSWORD,
+                               APP_TYPE=app_type, APP_TENANTID=self.APP_TENANTID)
+
+    def listen_refusal(self) -> str | None:
+        """Without an app id nothing authenticates callers: only loopback is safe then."""
+        if not self.auth_enabled and self.host not in LOOPBACK_HOSTS:
+            return (f"Refusing to listen on {self.host}: APP_ID is empty, so Bot Framework "
+                    "authentication is off and anyone could post to the bot. Set APP_ID "
+                    "(and APP_PASSWORD, APP_TENANTID) or listen on 127.0.0.1.")
+        return None

@@ -1,0 +1,98 @@
+"""``POST /api/messages``: checks a request is a well-formed activity before botbuilder
+sees it.
+
+botbuilder's ``CloudAdapter.process`` answers 500 to a missing Content-Type, a body that
+is not JSON, or a turn that raises; Teams then retries and a person sees nothing. Here
+each of those is a 4xx with a short reason, and a turn that fails is answered by the
+turn-error handler instead of surfacing as a 500.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from typing import Any
+from urllib.parse import urlparse
+
+from aiohttp import web
+from botbuilder.core import Bot
+from botbuilder.integration.aiohttp import CloudAdapter
+from botbuilder.schema import Activity
+
+log = logging.getLogger(__name__)
+
+MAX_BODY_BYTES = 256 * 1024
+KNOWN_TYPES = frozenset({"message", "invoke", "conversationUpdate", "installationUpdate",
+                         "messageReaction", "event", "typing", "endOfConversation",
+                         "messageUpdate", "messageDelete"})
+
+
+def _bad(status: int, reason: str) -> web.Response:
+    return web.json_response({"error": reason}, status=status)
+
+
+def problem_with(body: Any) -> str | None:
+    """What makes this body unusable as a Teams activity, or None."""
+    if not isinstance(body, dict):
+        return "the body must be a JSON object (an activity)"
+    kind = body.get("type")
+    if not isinstance(kind, str) or not kind:
+        return "the activity has no type"
+    if kind not in KNOWN_TYPES:
+        return f"activity type not supported: {kind[:40]}"
+    service_url = body.get("serviceUrl")
+    parsed = urlparse(service_url) if isinstance(service_url, str) else None
+    if parsed is None or parsed.scheme not in {"http", "https"} or not parsed.netloc:
+        return "the activity needs a serviceUrl (http or https)"
+    conversation = body.get("conversation")
+    if not isinstance(conversation, dict) or not isinstance(conversation.get("id"), str) \
+            or not conversation["id"]:
+        return "the activity needs a conversation id"
+    sender = body.get("from")
+    if not isinstance(sender, dict) or not isinstance(sender.get("id"), str) or not sender["id"]:
+        return "the activity needs a sender (from.id)"
+    for key in ("id", "text", "name", "replyToId", "channelId"):
+        if key in body and body[key] is not None and not isinstance(body[key], str):
+            return f"{key} must be a string"
+    for key in ("recipient", "channelData"):
+        if key in body and body[key] is not None and not isinstance(body[key], dict):
+            return f"{key} must be an object"
+    for key in ("membersAdded", "membersRemoved", "entities", "attachments"):
+        if key in body and body[key] is not None and not (
+                isinstance(body[key], list) and all(isinstance(x, dict) for x in body[key])):
+            return f"{key} must be a list of objects"
+    try:
+        Activity().deserialize(body)
+    except Exception:  # msrest raises several kinds for a field of the wrong shape
+        return "the activity has a field of the wrong shape"
+    return None
+
+
+def messages_handler(adapter: CloudAdapter, bot: Bot) -> Any:
+    async def messages(request: web.Request) -> web.StreamResponse:
+        if "application/json" not in request.headers.get("Content-Type", ""):
+            return _bad(415, "send the activity as application/json")
+        if request.content_length is not None and request.content_length > MAX_BODY_BYTES:
+            return _bad(413, "the activity is too large")
+        raw = await request.read()
+        if len(raw) > MAX_BODY_BYTES:
+            return _bad(413, "the activity is too large")
+        try:
+            body = json.loads(raw)
+        except (ValueError, UnicodeDecodeError):
+            return _bad(400, "the body is not JSON")
+        problem = problem_with(body)
+        if problem:
+            return _bad(400, problem)
+        try:
+            response = await adapter.process(request, bot)
+        except web.HTTPException:
+            raise
+        except Exception as exc:
+            # Reached only when even the turn-error handler could not answer (for example
+            # the connector is down): the request was fine, the reply could not be sent.
+            log.error("activity not processed: %s", type(exc).__name__)
+            return _bad(502, "the bot could not complete this turn; Teams may retry")
+        return response if response is not None else web.Response(status=201)
+
+    return messages

@@ -1,0 +1,146 @@
+"""The Teams edge: turns activities into dialog calls and delivers what they produce.
+
+The only module (with ``endpoint`` and ``guard``) that knows botbuilder. It reads who and
+where from the activity, strips the @mention, routes text and card clicks to the
+``Router``, and carries out the ``Outcome``: posts, in-place card edits
+(``update_activity``) and the answer to an ``adaptiveCard/action`` invoke.
+"""
+
+from __future__ import annotations
+
+import logging
+import traceback
+from typing import Any
+
+from botbuilder.core import ActivityHandler, CardFactory, MessageFactory, TurnContext
+from botbuilder.core.bot_framework_adapter import InvokeResponse
+from botbuilder.schema import Activity, ActivityTypes, ChannelAccount, ConversationAccount
+
+from bot.domain.model import ConversationKind
+from bot.services.context import ActorRef, ConversationRef, TurnRef
+from dialogs.outcome import Card, Outcome
+from dialogs.router import Click, Router
+
+log = logging.getLogger(__name__)
+
+CARD_CONTENT_TYPE = "application/vnd.microsoft.card.adaptive"
+TURN_FAILED = ("Sorry, something went wrong on my side and that was not done. Nothing you "
+               "entered has been lost; please try again.")
+
+
+def turn_ref(activity: Activity) -> TurnRef:
+    sender = activity.from_property or ChannelAccount(id="")
+    conversation = activity.conversation or ConversationAccount(id="")
+    channel_data = activity.channel_data if isinstance(activity.channel_data, dict) else {}
+    kind_text = conversation.conversation_type or "personal"
+    if kind_text == "groupChat" and isinstance(channel_data.get("meeting"), dict):
+        kind = ConversationKind.MEETING
+    else:
+        try:
+            kind = ConversationKind(kind_text)
+        except ValueError:
+            kind = ConversationKind.GROUP_CHAT if conversation.is_group \
+                else ConversationKind.PERSONAL
+    tenant = conversation.tenant_id
+    if not tenant and isinstance(channel_data.get("tenant"), dict):
+        tenant = channel_data["tenant"].get("id")
+    return TurnRef(
+        actor=ActorRef(teams_user_id=sender.id or "", aad_object_id=sender.aad_object_id,
+                       name=sender.name or ""),
+        conversation=ConversationRef(id=conversation.id or "", kind=kind, tenant_id=tenant,
+                                     service_url=activity.service_url),
+        activity_id=activity.id,
+    )
+
+
+def card_activity(card: Card) -> Activity:
+    return MessageFactory.attachment(CardFactory.adaptive_card(card))
+
+
+class MaceBot(ActivityHandler):
+    def __init__(self, router: Router) -> None:
+        self.router = router
+
+    async def on_message_activity(self, turn_context: TurnContext) -> None:
+        activity = turn_context.activity
+        turn = turn_ref(activity)
+        value = activity.value
+        if isinstance(value, dict) and not (activity.text or "").strip():
+            # Action.Submit (the fallback for clients without Universal Actions).
+            verb = value.get("verb")
+            click = Click(verb=verb if isinstance(verb, str) else "", data=value,
+                          card_activity_id=activity.reply_to_id, is_invoke=False)
+            outcome = await self.router.on_click(turn, click)
+        else:
+            outcome = await self.router.on_text(turn, activity.text)
+        await self._deliver(turn_context, outcome, invoke=False)
+
+    async def on_invoke_activity(self, turn_context: TurnContext) -> InvokeResponse:
+        activity = turn_context.activity
+        if activity.name != "adaptiveCard/action":
+            return InvokeResponse(status=200, body={})
+        value = activity.value if isinstance(activity.value, dict) else {}
+        action = value.get("action") if isinstance(value.get("action"), dict) else {}
+        verb = action.get("verb")
+        data = action.get("data") if isinstance(action.get("data"), dict) else {}
+        click = Click(verb=verb if isinstance(verb, str) else "", data=data,
+                      card_activity_id=activity.reply_to_id, is_invoke=True)
+        outcome = await self.router.on_click(turn_ref(activity), click)
+        await self._deliver(turn_context, outcome, invoke=True)
+        return InvokeResponse(status=200, body=invoke_body(outcome))
+
+    async def on_conversation_update_activity(self, turn_context: TurnContext) -> None:
+        activity = turn_context.activity
+        bot_id = activity.recipient.id if activity.recipient else None
+        if any(m.id == bot_id for m in activity.members_added or []):
+            await self._deliver(turn_context, await self.router.on_added(turn_ref(activity)),
+                                invoke=False)
+
+    async def _deliver(self, turn_context: TurnContext, outcome: Outcome, *, invoke: bool
+                       ) -> None:
+        for update in outcome.updates:
+            edited = card_activity(update.card)
+            edited.id = update.activity_id
+            edited.type = ActivityTypes.message
+            edited.conversation = ConversationAccount(id=update.conversation_id)
+            await turn_context.adapter.update_activity(turn_context, edited)
+        for post in outcome.posts:
+            if post.card is not None:
+                message = card_activity(post.card)
+            else:
+                message = MessageFactory.text(post.text or "")
+                message.text_format = "markdown"
+            sent = await turn_context.send_activity(message)
+            if post.on_sent is not None and sent is not None and sent.id:
+                await post.on_sent(sent.id)
+        if not invoke:
+            if outcome.response_card is not None:
+                await turn_context.send_activity(card_activity(outcome.response_card))
+            elif outcome.response_text and not outcome.posts:
+                await turn_context.send_activity(outcome.response_text)
+
+
+def invoke_body(outcome: Outcome) -> dict[str, Any]:
+    """The Universal Actions answer: a replacement card, or a message for the clicker."""
+    if outcome.response_card is not None:
+        return {"statusCode": 200, "type": CARD_CONTENT_TYPE, "value": outcome.response_card}
+    return {"statusCode": 200, "type": "application/vnd.microsoft.activity.message",
+            "value": outcome.response_text or "Done."}
+
+
+async def on_turn_error(turn_context: TurnContext, error: Exception) -> None:
+    """Log the kind of failure, never its text (it can quote what was typed), and tell the
+    person plainly. An invoke gets a 200 with the message so Teams shows it."""
+    log.error("turn failed: %s\n%s", type(error).__name__,
+              "".join(traceback.format_tb(error.__traceback__)))
+    try:
+        if turn_context.activity.type == ActivityTypes.invoke:
+            await turn_context.send_activity(Activity(
+                type=ActivityTypes.invoke_response,
+                value=InvokeResponse(status=200, body={
+                    "statusCode": 200, "type": "application/vnd.microsoft.activity.message",
+                    "value": TURN_FAILED})))
+        else:
+            await turn_context.send_activity(TURN_FAILED)
+    except Exception as send_error:  # the connector itself may be what failed
+        log.error("could not tell the user: %s", type(send_error).__name__)

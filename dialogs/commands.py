@@ -1,0 +1,120 @@
+"""The text commands, in plain words, and how typed text is matched to them.
+
+This table is the single source for ``help`` and for docs/commands.md (a test keeps the
+page in step with it). Matching is forgiving: case, punctuation, the @mention Teams puts
+in front of a channel message and a few natural variants are all accepted.
+"""
+
+from __future__ import annotations
+
+import difflib
+import re
+from dataclasses import dataclass
+from enum import StrEnum
+
+
+class Command(StrEnum):
+    HELP = "help"
+    SETUP = "setup"
+    START_MEETING = "start meeting"
+    AGENDA = "agenda"
+    HERE = "here"
+    NEXT_ITEM = "next item"
+    PREVIOUS_ITEM = "previous item"
+    SHARE_ROUND = "share round"
+    CLOSE_ROUND = "close round"
+    CHALLENGES = "challenges"
+    END_MEETING = "end meeting"
+
+
+@dataclass(frozen=True, slots=True)
+class CommandInfo:
+    command: Command
+    summary: str
+    who: str
+    aliases: tuple[str, ...] = ()
+
+
+COMMANDS: tuple[CommandInfo, ...] = (
+    CommandInfo(Command.HELP, "Explains what I can do and how.", "Anyone",
+                ("?", "commands", "what can you do")),
+    CommandInfo(Command.SETUP, "Links this channel or chat to a MACE locality group. Until it "
+                "is linked I record nothing here.", "An administrator or the group's chair",
+                ("link", "link group")),
+    CommandInfo(Command.START_MEETING, "Starts the locality meeting and posts the agenda card. "
+                "Item 3 lists every action still open from earlier meetings.",
+                "Chair or deputy chair", ("start", "start the meeting", "begin meeting")),
+    CommandInfo(Command.AGENDA, "Posts the current agenda card again (handy if it has "
+                "scrolled away).", "Any member of the group",
+                ("show agenda", "card", "show meeting")),
+    CommandInfo(Command.HERE, "Records you, and so your agency, as present at the meeting.",
+                "Any member of the group", ("present", "i'm here", "im here", "i am here")),
+    CommandInfo(Command.NEXT_ITEM, "Moves the meeting to the next agenda item.",
+                "Chair or deputy chair", ("next",)),
+    CommandInfo(Command.PREVIOUS_ITEM, "Moves the meeting back to the previous item.",
+                "Chair or deputy chair", ("previous", "back")),
+    CommandInfo(Command.SHARE_ROUND, "Opens a share-and-challenge round on the current item: "
+                "every agency present is asked to share, say it has nothing to share, "
+                "or challenge.", "Chair or deputy chair",
+                ("start round", "open round", "share and challenge", "round")),
+    CommandInfo(Command.CLOSE_ROUND, "Closes the open round and posts its summary.",
+                "Chair or deputy chair", ("end round",)),
+    CommandInfo(Command.CHALLENGES, "Lists the group's open challenges, so a response and "
+                "resolution can be recorded.", "Any member of the group",
+                ("open challenges",)),
+    CommandInfo(Command.END_MEETING, "Ends the meeting: asks for the next meeting date, then "
+                "posts the summary. The minutes stay a draft until the next meeting agrees "
+                "them.", "Chair or deputy chair", ("end", "finish meeting", "close meeting")),
+)
+
+_MENTION = re.compile(r"<at>.*?</at>", re.IGNORECASE | re.DOTALL)
+_LOOKUP: dict[str, Command] = {}
+for _info in COMMANDS:
+    _LOOKUP[_info.command.value] = _info.command
+    for _alias in _info.aliases:
+        _LOOKUP[_alias] = _info.command
+
+
+def normalise(text: str | None) -> str:
+    """Strip the bot's @mention, tags, punctuation at the ends and repeated spaces."""
+    if not text:
+        return ""
+    cleaned = _MENTION.sub(" ", text)
+    cleaned = re.sub(r"<[^>]+>", " ", cleaned)
+    cleaned = cleaned.replace("&nbsp;", " ").replace("\u2019", "'")
+    cleaned = re.sub(r"\s+", " ", cleaned).strip().lower()
+    return cleaned.strip(" .!,;:")
+
+
+def parse(text: str | None) -> Command | None:
+    words = normalise(text)
+    if words in _LOOKUP:
+        return _LOOKUP[words]
+    if words.startswith("please "):
+        return _LOOKUP.get(words.removeprefix("please "))
+    return None
+
+
+def suggest(text: str | None) -> str | None:
+    """The command the person most likely meant, for a helpful 'did you mean'."""
+    words = normalise(text)
+    match = difflib.get_close_matches(words, list(_LOOKUP), n=1, cutoff=0.6)
+    return _LOOKUP[match[0]].value if match else None
+
+
+def help_text() -> str:
+    lines = [
+        "**MACE meetings: what I can do**",
+        "",
+        "In your locality group's channel or chat, mention me and type a command "
+        "(in a personal chat, just type it). Most steps are buttons on the agenda card.",
+        "",
+    ]
+    for info in COMMANDS:
+        lines.append(f"- **{info.command.value}**: {info.summary} _({info.who}.)_")
+    lines += [
+        "",
+        "Children appear only by case reference and initials (for example CR-0001, A.B.). "
+        "Everything you record is saved the moment you enter it.",
+    ]
+    return "\n".join(lines)

@@ -1,0 +1,451 @@
+"""Routes a typed command or a card verb to the service that does it, and turns the result
+into an ``Outcome`` (cards to post, edit or show).
+
+Failures are answered here, in plain words, and never lose what was typed: invalid input
+re-shows the form with the error beside the field and the entries kept; a store that
+cannot be reached says that nothing was lost and to try again; a refusal says nothing
+about what exists.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Awaitable, Callable, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy.exc import SQLAlchemyError
+
+from bot.domain.errors import DomainError, Duplicate, InvalidInput
+from bot.domain.model import ConversationKind, EntryKind
+from bot.domain.views import MeetingView, RoundView
+from bot.services.context import TurnRef
+from bot.services.groups import GroupService
+from bot.services.meetings import MeetingService
+from bot.services.rounds import RoundService
+from cards import (
+    action_form_card,
+    agenda_card,
+    attendance_form_card,
+    challenges_card,
+    end_form_card,
+    entry_form_card,
+    round_card,
+    setup_card,
+    summary_card,
+    welcome_card,
+)
+from cards import verbs as v
+from dialogs.commands import Command, help_text, parse, suggest
+from dialogs.outcome import Card, CardUpdate, Outcome, Post
+
+log = logging.getLogger(__name__)
+
+STORE_UNAVAILABLE = (
+    "I could not save that just now because the record store did not answer. Nothing you "
+    "entered has been lost: it is still in the card (or in your message). Please try again "
+    "in a moment."
+)
+UNKNOWN_VERB = "That button is not one I know (the card may be from an older version). "\
+    "Type **agenda** to get a current card."
+
+
+@dataclass(frozen=True, slots=True)
+class Click:
+    """A card button press: from an ``adaptiveCard/action`` invoke or an Action.Submit."""
+
+    verb: str
+    data: Mapping[str, Any]
+    #: The message the card is in (``replyToId``), to answer with its replacement.
+    card_activity_id: str | None
+    is_invoke: bool
+
+
+Handler = Callable[[TurnRef, Click], Awaitable[Outcome]]
+
+
+class Router:
+    def __init__(self, groups: GroupService, meetings: MeetingService,
+                 rounds: RoundService) -> None:
+        self.groups = groups
+        self.meetings = meetings
+        self.rounds = rounds
+        self._verbs: dict[str, Handler] = {
+            v.SETUP_LINK: self._link,
+            v.MEETING_START: self._start_click,
+            v.MEETING_REFRESH: self._refresh,
+            v.MEETING_NEXT: self._next,
+            v.MEETING_PREVIOUS: self._previous,
+            v.MEETING_END: self._end,
+            v.ATTENDANCE_SELF: self._here_click,
+            v.ATTENDANCE_RECORD: self._attendance,
+            v.ITEM_MINUTE: self._minute,
+            v.ITEM_DECISION: self._decision,
+            v.ITEM_ACTION: self._action,
+            v.MINUTES_AGREE: self._agree,
+            v.ROUND_OPEN: self._round_open,
+            v.ROUND_ANSWER: self._round_answer,
+            v.ROUND_CLOSE: self._round_close,
+            v.CHALLENGE_RESPOND: self._challenge_respond,
+            v.HELP_SHOW: self._help_click,
+        }
+        self._commands: dict[Command, Callable[[TurnRef], Awaitable[Outcome]]] = {
+            Command.HELP: self._help,
+            Command.SETUP: self._setup,
+            Command.START_MEETING: self._start,
+            Command.AGENDA: self._agenda,
+            Command.HERE: self._here,
+            Command.NEXT_ITEM: lambda turn: self._move_text(turn, +1),
+            Command.PREVIOUS_ITEM: lambda turn: self._move_text(turn, -1),
+            Command.SHARE_ROUND: self._round_text,
+            Command.CLOSE_ROUND: self._round_close_text,
+            Command.CHALLENGES: self._challenges,
+            Command.END_MEETING: self._end_text,
+        }
+
+    @property
+    def verbs(self) -> frozenset[str]:
+        return frozenset(self._verbs)
+
+    # -- entry points -------------------------------------------------------------------
+
+    async def on_text(self, turn: TurnRef, text: str | None) -> Outcome:
+        command = parse(text)
+        if command is None:
+            return self._not_understood(turn, text)
+        return await self._guard(self._commands[command](turn), click=None)
+
+    async def on_click(self, turn: TurnRef, click: Click) -> Outcome:
+        handler = self._verbs.get(click.verb)
+        if handler is None:
+            return _tell(click, UNKNOWN_VERB)
+        return await self._guard(handler(turn, click), click=click)
+
+    async def on_added(self, turn: TurnRef) -> Outcome:
+        """The bot was added to a conversation: say what it is for, and how to link it."""
+        if turn.conversation.kind is ConversationKind.PERSONAL:
+            return Outcome(posts=[Post(text=(
+                "Hello. I help run MACE locality meetings. In a personal chat I can explain "
+                "what I do (type **help**). Meetings run in each group's own channel or chat."
+            ))])
+        return await self._guard(self._welcome(turn), click=None)
+
+    async def _guard(self, work: Awaitable[Outcome], click: Click | None) -> Outcome:
+        try:
+            return await work
+        except Duplicate:
+            return Outcome(response_text=Duplicate.user_message) if click else Outcome()
+        except InvalidInput as exc:
+            # Handlers that own a form catch this themselves; reaching here means a field
+            # the form does not show, so say it plainly.
+            return _tell(click, " ".join(exc.field_errors.values()) or exc.user_message)
+        except DomainError as exc:
+            return _tell(click, exc.user_message)
+        except (SQLAlchemyError, OSError, TimeoutError) as exc:
+            # The type only: a driver's message can quote the values being written.
+            log.error("store unavailable: %s", type(exc).__name__)
+            return _tell(click, STORE_UNAVAILABLE)
+
+    # -- text commands ------------------------------------------------------------------
+
+    def _not_understood(self, turn: TurnRef, text: str | None) -> Outcome:
+        guess = suggest(text)
+        hint = f" Did you mean **{guess}**?" if guess else ""
+        return Outcome(posts=[Post(text=(
+            f"Sorry, I did not understand that.{hint} Type **help** to see what I can do."
+            + ("" if turn.conversation.kind is ConversationKind.PERSONAL else
+               " (Mention me first in a channel or group chat.)")))])
+
+    async def _help(self, turn: TurnRef) -> Outcome:
+        return Outcome(posts=[Post(text=help_text())])
+
+    async def _setup(self, turn: TurnRef) -> Outcome:
+        choices = await self.groups.setup_choices(turn)
+        return Outcome(posts=[Post(card=setup_card(choices))])
+
+    async def _welcome(self, turn: TurnRef) -> Outcome:
+        view = await self.groups.welcome(turn)
+        if view.locality is None and turn.conversation.kind is not ConversationKind.PERSONAL:
+            return Outcome(posts=[Post(card=setup_card(view.choices))])
+        return Outcome(posts=[Post(card=welcome_card(view))])
+
+    async def _start(self, turn: TurnRef) -> Outcome:
+        result = await self.meetings.start(turn)
+        card = agenda_card(result.view)
+        note = ("A meeting is already in progress for this group; here is its agenda."
+                if result.already_running else None)
+        posts = [Post(text=note)] if note else []
+        posts.append(self._agenda_post(turn, result.view.id, card))
+        return Outcome(posts=posts)
+
+    def _agenda_post(self, turn: TurnRef, meeting_id: int, card: Card) -> Post:
+        async def remember(activity_id: str) -> None:
+            await self.meetings.remember_agenda_card(meeting_id, turn.conversation.id,
+                                                     activity_id)
+
+        return Post(card=card, on_sent=remember)
+
+    async def _agenda(self, turn: TurnRef) -> Outcome:
+        view = await self.meetings.current(turn)
+        card = agenda_card(view) if view.status == "in_progress" else summary_card(view)
+        return Outcome(posts=[self._agenda_post(turn, view.id, card)])
+
+    async def _here(self, turn: TurnRef) -> Outcome:
+        view = await self.meetings.current(turn)
+        view = await self.meetings.mark_present(turn, view.id)
+        return self._agenda_changed(turn, view, None, note="Noted: you are recorded as present.")
+
+    async def _move_text(self, turn: TurnRef, step: int) -> Outcome:
+        view = await self.meetings.current(turn)
+        view = await self.meetings.move(turn, view.id, None, step)
+        item = view.current_item
+        note = f"Now on item {item.position}: {item.title}." if item else None
+        return self._agenda_changed(turn, view, None, note=note)
+
+    async def _round_text(self, turn: TurnRef) -> Outcome:
+        view = await self.meetings.current(turn)
+        return await self._open_round(turn, view.id, None, None)
+
+    async def _round_close_text(self, turn: TurnRef) -> Outcome:
+        current = await self.rounds.current(turn)
+        return await self._close_round(turn, current.id, None)
+
+    async def _challenges(self, turn: TurnRef) -> Outcome:
+        locality, challenges = await self.rounds.open_challenges(turn)
+        return Outcome(posts=[Post(card=challenges_card(challenges, locality_name=locality))])
+
+    async def _end_text(self, turn: TurnRef) -> Outcome:
+        view = await self.meetings.current(turn)
+        return Outcome(posts=[Post(card=end_form_card(view))])
+
+    # -- card verbs -----------------------------------------------------------------------
+
+    async def _help_click(self, turn: TurnRef, click: Click) -> Outcome:
+        return Outcome(posts=[Post(text=help_text())], response_text="Help is below.")
+
+    async def _link(self, turn: TurnRef, click: Click) -> Outcome:
+        try:
+            view = await self.groups.link(turn, click.data.get("localityId"))
+        except InvalidInput as exc:
+            choices = await self.groups.setup_choices(turn)
+            return _form(click, setup_card(choices, values=click.data, errors=exc.field_errors))
+        card = welcome_card(view)
+        name = view.locality.name if view.locality else ""
+        return _replace(click, card, f"This conversation is now linked to the {name} "
+                        "locality group.")
+
+    async def _start_click(self, turn: TurnRef, click: Click) -> Outcome:
+        outcome = await self._start(turn)
+        outcome.response_text = "Meeting started: the agenda is below."
+        return outcome
+
+    async def _refresh(self, turn: TurnRef, click: Click) -> Outcome:
+        view = await self.meetings.current(turn, _int(click.data.get("meetingId")))
+        return self._agenda_changed(turn, view, click)
+
+    async def _next(self, turn: TurnRef, click: Click) -> Outcome:
+        return await self._move(turn, click, +1)
+
+    async def _previous(self, turn: TurnRef, click: Click) -> Outcome:
+        return await self._move(turn, click, -1)
+
+    async def _move(self, turn: TurnRef, click: Click, step: int) -> Outcome:
+        view = await self.meetings.move(turn, _int(click.data.get("meetingId")),
+                                        _int(click.data.get("position")), step)
+        return self._agenda_changed(turn, view, click)
+
+    async def _here_click(self, turn: TurnRef, click: Click) -> Outcome:
+        view = await self.meetings.mark_present(turn, _int(click.data.get("meetingId")))
+        return self._agenda_changed(turn, view, click)
+
+    async def _attendance(self, turn: TurnRef, click: Click) -> Outcome:
+        meeting_id = _int(click.data.get("meetingId"))
+        try:
+            view = await self.meetings.record_attendance(turn, meeting_id, click.data)
+        except InvalidInput as exc:
+            current = await self.meetings.current(turn, meeting_id)
+            return _form(click, attendance_form_card(current, values=click.data,
+                                                     errors=exc.field_errors))
+        return self._agenda_changed(turn, view, click)
+
+    async def _minute(self, turn: TurnRef, click: Click) -> Outcome:
+        return await self._entry(turn, click, EntryKind.MINUTE)
+
+    async def _decision(self, turn: TurnRef, click: Click) -> Outcome:
+        return await self._entry(turn, click, EntryKind.DECISION)
+
+    async def _entry(self, turn: TurnRef, click: Click, kind: EntryKind) -> Outcome:
+        meeting_id = _int(click.data.get("meetingId"))
+        item_id = _int(click.data.get("itemId"))
+        try:
+            view = await self.meetings.record_entry(turn, meeting_id, item_id, kind, click.data)
+        except InvalidInput as exc:
+            current = await self.meetings.current(turn, meeting_id)
+            return _form(click, entry_form_card(current, _item_or_current(current, item_id),
+                                                kind, values=click.data,
+                                                errors=exc.field_errors))
+        label = "Minute" if kind is EntryKind.MINUTE else "Decision"
+        return self._agenda_changed(turn, view, click, note=f"{label} recorded.")
+
+    async def _action(self, turn: TurnRef, click: Click) -> Outcome:
+        meeting_id = _int(click.data.get("meetingId"))
+        item_id = _int(click.data.get("itemId"))
+        try:
+            view = await self.meetings.record_action(turn, meeting_id, item_id, click.data)
+        except InvalidInput as exc:
+            current = await self.meetings.current(turn, meeting_id)
+            return _form(click, action_form_card(current, _item_or_current(current, item_id),
+                                                 values=click.data, errors=exc.field_errors))
+        return self._agenda_changed(turn, view, click, note="Action recorded.")
+
+    async def _agree(self, turn: TurnRef, click: Click) -> Outcome:
+        view = await self.meetings.agree_previous_minutes(
+            turn, _int(click.data.get("meetingId")), _int(click.data.get("previousMeetingId")))
+        return self._agenda_changed(turn, view, click,
+                                    note="The last meeting's minutes are agreed as accurate.")
+
+    async def _end(self, turn: TurnRef, click: Click) -> Outcome:
+        meeting_id = _int(click.data.get("meetingId"))
+        try:
+            view = await self.meetings.end(turn, meeting_id, click.data)
+        except InvalidInput as exc:
+            current = await self.meetings.current(turn, meeting_id)
+            return _form(click, end_form_card(current, values=click.data,
+                                              errors=exc.field_errors))
+        outcome = self._agenda_changed(turn, view, click)
+        outcome.posts.append(Post(card=summary_card(view)))
+        outcome.response_text = "Meeting ended: the summary is below."
+        return outcome
+
+    async def _round_open(self, turn: TurnRef, click: Click) -> Outcome:
+        outcome = await self._open_round(turn, _int(click.data.get("meetingId")),
+                                         _int(click.data.get("itemId")), click)
+        return outcome
+
+    async def _open_round(self, turn: TurnRef, meeting_id: int | None, item_id: int | None,
+                          click: Click | None) -> Outcome:
+        view = await self.rounds.open(turn, meeting_id, item_id)
+        if view.activity_id:
+            # Already open: bring its card back rather than starting a second round.
+            return Outcome(posts=[Post(card=round_card(view))],
+                           response_text="A round is already open; its card is below.")
+
+        async def remember(activity_id: str) -> None:
+            await self.rounds.remember_card(view.id, activity_id)
+
+        outcome = Outcome(posts=[Post(card=round_card(view), on_sent=remember)],
+                          response_text="Share and challenge: the round card is below.")
+        meeting = await self.meetings.current(turn, view.meeting_id)
+        outcome.updates.extend(_agenda_update(meeting))
+        return outcome
+
+    async def _round_answer(self, turn: TurnRef, click: Click) -> Outcome:
+        round_id = _int(click.data.get("roundId"))
+        try:
+            view = await self.rounds.answer(turn, round_id, click.data)
+        except InvalidInput as exc:
+            current = await self.rounds.view(turn, round_id)
+            return _form(click, round_card(current, values=click.data, errors=exc.field_errors))
+        return self._round_changed(view, click, note="Thank you: your agency's answer is "
+                                   "recorded.")
+
+    async def _round_close(self, turn: TurnRef, click: Click) -> Outcome:
+        return await self._close_round(turn, _int(click.data.get("roundId")), click)
+
+    async def _close_round(self, turn: TurnRef, round_id: int | None, click: Click | None
+                           ) -> Outcome:
+        view = await self.rounds.close(turn, round_id)
+        outcome = self._round_changed(view, click, note="Round closed; summary below.")
+        outcome.posts.append(Post(card=round_card(view)))
+        meeting = await self.meetings.current(turn, view.meeting_id)
+        outcome.updates.extend(_agenda_update(meeting))
+        return outcome
+
+    async def _challenge_respond(self, turn: TurnRef, click: Click) -> Outcome:
+        challenge_id = _int(click.data.get("challengeId"))
+        try:
+            locality, challenges = await self.rounds.respond_to_challenge(turn, challenge_id,
+                                                                         click.data)
+        except InvalidInput as exc:
+            locality, challenges = await self.rounds.open_challenges(turn)
+            return _form(click, challenges_card(challenges, locality_name=locality,
+                                                values=click.data, errors=exc.field_errors))
+        card = challenges_card(challenges, locality_name=locality)
+        return _replace(click, card, "Response recorded; the challenge is closed.")
+
+    # -- card upkeep ----------------------------------------------------------------------
+
+    def _agenda_changed(self, turn: TurnRef, view: MeetingView, click: Click | None,
+                        note: str | None = None) -> Outcome:
+        """Edit the live agenda card in place, for everyone; answer the click with it too."""
+        card = agenda_card(view)
+        outcome = Outcome(updates=_agenda_update(view, card))
+        if not view.agenda_activity_id:
+            outcome.posts.append(self._agenda_post(turn, view.id, card))
+        if click is not None and click.card_activity_id == view.agenda_activity_id:
+            outcome.response_card = card
+        elif click is not None:
+            outcome.response_text = note or "Done: the agenda card is up to date."
+        elif note:
+            outcome.posts.insert(0, Post(text=note))
+        return outcome
+
+    def _round_changed(self, view: RoundView, click: Click | None, note: str) -> Outcome:
+        card = round_card(view)
+        outcome = Outcome()
+        if view.activity_id:
+            outcome.updates.append(CardUpdate(view.conversation_id, view.activity_id, card))
+        if click is not None and click.card_activity_id == view.activity_id:
+            outcome.response_card = card
+        elif click is not None:
+            outcome.response_text = note
+        else:
+            outcome.posts.append(Post(text=note))
+        return outcome
+
+
+def _agenda_update(view: MeetingView, card: Card | None = None) -> list[CardUpdate]:
+    if not view.agenda_activity_id:
+        return []
+    return [CardUpdate(view.conversation_id, view.agenda_activity_id,
+                       card if card is not None else agenda_card(view))]
+
+
+def _item_or_current(view: MeetingView, item_id: int | None) -> int:
+    if item_id is not None and any(item.id == item_id for item in view.items):
+        return item_id
+    current = view.current_item or view.items[-1]
+    return current.id
+
+
+def _int(value: object) -> int | None:
+    """Card data round-trips through JSON and clients: accept 3 and "3", nothing else."""
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, int):
+        return value
+    if isinstance(value, str) and value.strip().isdigit():
+        return int(value.strip())
+    return None
+
+
+def _tell(click: Click | None, text: str) -> Outcome:
+    """A message for the person: the click's answer, or a post for a typed command."""
+    if click is not None and click.is_invoke:
+        return Outcome(response_text=text)
+    return Outcome(posts=[Post(text=text)])
+
+
+def _form(click: Click, card: Card) -> Outcome:
+    """Show a form again with its errors: in place of the clicked card, or as a new post."""
+    if click.is_invoke:
+        return Outcome(response_card=card)
+    return Outcome(posts=[Post(card=card)])
+
+
+def _replace(click: Click, card: Card, note: str) -> Outcome:
+    if click.is_invoke:
+        return Outcome(response_card=card)
+    return Outcome(posts=[Post(text=note), Post(card=card)])
+
+

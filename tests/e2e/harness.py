@@ -1,0 +1,84 @@
+"""The bot on a real aiohttp server on loopback, talking to a recording fake connector.
+
+Tests POST Teams-shaped activities to ``/api/messages`` exactly as Teams would and assert
+on what the bot posted and edited at the fake Bot Connector.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from typing import Any
+
+import aiohttp
+from aiohttp.test_utils import TestServer
+
+from bot.app import create_app
+from bot.config import Settings
+from bot.domain.clock import Clock
+from bot.store.db import Store
+from tests.support.activities import TeamsUser
+from tests.support.fake_connector import FakeConnector
+
+DEMO = {
+    "chair": TeamsUser("user-id-0", "Alex Wilber", "00000000-0000-0000-0000-0000000000020"),
+    "minute_taker": TeamsUser("user-id-101", "Sam Okafor",
+                              "00000000-0000-0000-0000-0000000000101"),
+    "coordinator": TeamsUser("user-id-102", "Riley Quinn",
+                             "00000000-0000-0000-0000-0000000000102"),
+    "police": TeamsUser("user-id-103", "Priya Shah", "00000000-0000-0000-0000-0000000000103"),
+    "social_care": TeamsUser("user-id-104", "Tom Hughes",
+                             "00000000-0000-0000-0000-0000000000104"),
+    "health": TeamsUser("user-id-105", "Dana Reeves", "00000000-0000-0000-0000-0000000000105"),
+    "education": TeamsUser("user-id-106", "Chris Lowe",
+                           "00000000-0000-0000-0000-0000000000106"),
+    "harrogate_chair": TeamsUser("user-id-110", "Harper Lane",
+                                 "00000000-0000-0000-0000-0000000000110"),
+    "stranger": TeamsUser("user-id-999", "Nestor Wilke",
+                          "00000000-0000-0000-0000-0000000000999"),
+}
+
+
+class BotUnderTest:
+    def __init__(self, server: TestServer, session: aiohttp.ClientSession,
+                 connector: FakeConnector) -> None:
+        self.server = server
+        self.session = session
+        self.connector = connector
+
+    @property
+    def url(self) -> str:
+        return str(self.server.make_url("/api/messages"))
+
+    async def send(self, activity: dict[str, Any]) -> tuple[int, Any]:
+        """POST an activity; returns the HTTP status and the JSON body (or None)."""
+        activity.setdefault("serviceUrl", self.connector.url)
+        activity["serviceUrl"] = self.connector.url
+        async with self.session.post(self.url, json=activity) as response:
+            body = await response.read()
+            try:
+                parsed = await response.json(content_type=None) if body else None
+            except ValueError:
+                parsed = body.decode(errors="replace")
+            return response.status, parsed
+
+    async def post_raw(self, data: bytes, content_type: str = "application/json"
+                       ) -> tuple[int, bytes]:
+        async with self.session.post(self.url, data=data,
+                                     headers={"Content-Type": content_type}) as response:
+            return response.status, await response.read()
+
+
+@asynccontextmanager
+async def running_bot(store: Store, clock: Clock, settings: Settings | None = None
+                      ) -> AsyncIterator[BotUnderTest]:
+    settings = settings or Settings(load_demo_data=False)
+    async with FakeConnector() as connector:
+        app = create_app(settings, store=store, clock=clock)
+        server = TestServer(app, host="127.0.0.1")
+        await server.start_server()
+        try:
+            async with aiohttp.ClientSession() as session:
+                yield BotUnderTest(server, session, connector)
+        finally:
+            await server.close()
