@@ -24,7 +24,7 @@ def _serialise_unless_plain(value: Any) -> Any:
 
 def install_invoke_response_guard() -> None:
     """Idempotent; called by the app factory before the first request."""
-    cloud_adapter.serializer_helper = _serialise_unless_plain  # type: ignore[assignment]
+    cloud_adapter.serializer_helper = _serialise_unless_plain
 
 
 def remove_invoke_response_guard() -> None:

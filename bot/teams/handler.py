@@ -57,7 +57,7 @@ def card_activity(card: Card) -> Activity:
     return MessageFactory.attachment(CardFactory.adaptive_card(card))
 
 
-class MaceBot(ActivityHandler):
+class MaceBot(ActivityHandler):  # type: ignore[misc]
     def __init__(self, router: Router) -> None:
         self.router = router
 
@@ -79,10 +79,10 @@ class MaceBot(ActivityHandler):
         activity = turn_context.activity
         if activity.name != "adaptiveCard/action":
             return InvokeResponse(status=200, body={})
-        value = activity.value if isinstance(activity.value, dict) else {}
-        action = value.get("action") if isinstance(value.get("action"), dict) else {}
+        value = _as_dict(activity.value)
+        action = _as_dict(value.get("action"))
         verb = action.get("verb")
-        data = action.get("data") if isinstance(action.get("data"), dict) else {}
+        data = _as_dict(action.get("data"))
         click = Click(verb=verb if isinstance(verb, str) else "", data=data,
                       card_activity_id=activity.reply_to_id, is_invoke=True)
         outcome = await self.router.on_click(turn_ref(activity), click)
@@ -118,6 +118,11 @@ class MaceBot(ActivityHandler):
                 await turn_context.send_activity(card_activity(outcome.response_card))
             elif outcome.response_text and not outcome.posts:
                 await turn_context.send_activity(outcome.response_text)
+
+
+def _as_dict(value: object) -> dict[str, Any]:
+    """Teams payloads are JSON from a client: anything not an object counts as empty."""
+    return value if isinstance(value, dict) else {}
 
 
 def invoke_body(outcome: Outcome) -> dict[str, Any]:
