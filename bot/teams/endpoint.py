@@ -74,13 +74,18 @@ def messages_handler(adapter: CloudAdapter, bot: Bot) -> Any:
             return _bad(415, "send the activity as application/json")
         if request.content_length is not None and request.content_length > MAX_BODY_BYTES:
             return _bad(413, "the activity is too large")
-        raw = await request.read()
+        try:
+            raw = await request.read()
+        except web.HTTPRequestEntityTooLarge:
+            return _bad(413, "the activity is too large")
         if len(raw) > MAX_BODY_BYTES:
             return _bad(413, "the activity is too large")
         try:
             body = json.loads(raw)
         except (ValueError, UnicodeDecodeError):
             return _bad(400, "the body is not JSON")
+        except RecursionError:
+            return _bad(400, "the body is nested too deeply")
         problem = problem_with(body)
         if problem:
             return _bad(400, problem)

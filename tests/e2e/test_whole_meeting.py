@@ -138,7 +138,7 @@ async def test_a_whole_meeting(bot: BotUnderTest, clock: FrozenClock) -> None:
                 {"outcome": "nothing"})
     live_round = text_of(live_card(bot, round_post.activity_id))
     assert "Still to answer" not in live_round
-    # assert "3 of 3" in live_round, live_round  # TODO(cards) count present agencies only
+    assert "3 of 3 agencies present have answered" in live_round, live_round
     await click(bot, "chair", round_post.activity_id, v.ROUND_CLOSE, {"roundId": round_id})
     summary = text_of(fake.cards()[-1])
     assert "Health was not told of the episode." in summary
