@@ -20,7 +20,8 @@ run: $(STAMP)
 test: lint typecheck pytest
 
 lint: $(STAMP)
-	@$(VENV)/bin/ruff check bot dialogs cards tests
+	@$(VENV)/bin/ruff check bot dialogs cards tests scripts
+	@$(VENV)/bin/ruff format --check --quiet bot dialogs cards tests scripts
 
 typecheck: $(STAMP)
 	@$(VENV)/bin/mypy

@@ -48,8 +48,9 @@ def build_store(settings: Settings) -> Store:
     return Store(make_engine(url))
 
 
-def create_app(settings: Settings, *, store: Store | None = None,
-               clock: Clock | None = None) -> web.Application:
+def create_app(
+    settings: Settings, *, store: Store | None = None, clock: Clock | None = None
+) -> web.Application:
     install_invoke_response_guard()
     clock = clock or SystemClock()
     store = store or build_store(settings)

@@ -24,8 +24,9 @@ def _parser() -> argparse.ArgumentParser:
     serve = sub.add_parser("serve", help="run the bot at http://HOST:PORT/api/messages")
     serve.add_argument("--host", help="address to listen on (default 127.0.0.1)")
     serve.add_argument("--port", type=int, help="port (default 3978)")
-    serve.add_argument("--demo", action="store_true",
-                       help="load the invented demo groups and members at start")
+    serve.add_argument(
+        "--demo", action="store_true", help="load the invented demo groups and members at start"
+    )
     sub.add_parser("migrate", help="bring the store's schema up to date")
     load = sub.add_parser("load-data", help="load localities, agencies and members from JSON")
     load.add_argument("file", type=Path)
@@ -35,24 +36,36 @@ def _parser() -> argparse.ArgumentParser:
 def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     settings = Settings.from_env()
-    logging.basicConfig(level=settings.log_level,
-                        format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    logging.basicConfig(
+        level=settings.log_level, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
+    )
     if args.command == "serve":
-        settings = replace(settings, host=args.host or settings.host,
-                           port=args.port or settings.port,
-                           load_demo_data=settings.load_demo_data or args.demo)
+        settings = replace(
+            settings,
+            host=args.host or settings.host,
+            port=args.port or settings.port,
+            load_demo_data=settings.load_demo_data or args.demo,
+        )
         refusal = settings.listen_refusal()
         if refusal:
             print(refusal, file=sys.stderr)
             return 2
-        store_name = "PostgreSQL" if settings.database_url.startswith("postgres") else (
-            "the configured database" if settings.database_url
-            else f"SQLite at {settings.data_dir / 'mace.db'}")
+        store_name = (
+            "PostgreSQL"
+            if settings.database_url.startswith("postgres")
+            else (
+                "the configured database"
+                if settings.database_url
+                else f"SQLite at {settings.data_dir / 'mace.db'}"
+            )
+        )
         auth = "on" if settings.auth_enabled else "OFF (APP_ID is empty: local use only)"
-        print(f"MACE bot on http://{settings.host}:{settings.port}/api/messages "
-              f"(store: {store_name}; Bot Framework authentication {auth})", flush=True)
-        web.run_app(create_app(settings), host=settings.host, port=settings.port,
-                    print=None)
+        print(
+            f"MACE bot on http://{settings.host}:{settings.port}/api/messages "
+            f"(store: {store_name}; Bot Framework authentication {auth})",
+            flush=True,
+        )
+        web.run_app(create_app(settings), host=settings.host, port=settings.port, print=None)
         return 0
     if args.command == "migrate":
         asyncio.run(_migrate(settings))

@@ -56,13 +56,19 @@ class Settings:
         """What ``ConfigurationBotFrameworkAuthentication`` reads. With no app id
         (local use) botbuilder insists on the MultiTenant type to turn auth off."""
         app_type = self.APP_TYPE if self.auth_enabled else "MultiTenant"
-        return SimpleNamespace(APP_ID=self.APP_ID, APP_PASSWORD=self.APP_PASSWORD,
-                               APP_TYPE=app_type, APP_TENANTID=self.APP_TENANTID)
+        return SimpleNamespace(
+            APP_ID=self.APP_ID,
+            APP_PASSWORD=self.APP_PASSWORD,
+            APP_TYPE=app_type,
+            APP_TENANTID=self.APP_TENANTID,
+        )
 
     def listen_refusal(self) -> str | None:
         """Without an app id nothing authenticates callers: only loopback is safe then."""
         if not self.auth_enabled and self.host not in LOOPBACK_HOSTS:
-            return (f"Refusing to listen on {self.host}: APP_ID is empty, so Bot Framework "
-                    "authentication is off and anyone could post to the bot. Set APP_ID "
-                    "(and APP_PASSWORD, APP_TENANTID) or listen on 127.0.0.1.")
+            return (
+                f"Refusing to listen on {self.host}: APP_ID is empty, so Bot Framework "
+                "authentication is off and anyone could post to the bot. Set APP_ID "
+                "(and APP_PASSWORD, APP_TENANTID) or listen on 127.0.0.1."
+            )
         return None

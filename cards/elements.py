@@ -250,7 +250,11 @@ def text_input(
 
 
 def date_input(
-    input_id: str, label: str, *, value: str = "", minimum: date | None = None,
+    input_id: str,
+    label: str,
+    *,
+    value: str = "",
+    minimum: date | None = None,
     required: bool = False,
 ) -> JSON:
     element: JSON = {"type": "Input.Date", "id": input_id, "label": label}
@@ -306,7 +310,8 @@ def iter_elements(node: object) -> Iterator[JSON]:
 
 def input_ids(node: object) -> list[str]:
     return [
-        str(e["id"]) for e in iter_elements(node)
+        str(e["id"])
+        for e in iter_elements(node)
         if str(e.get("type", "")).startswith("Input.") and "id" in e
     ]
 
@@ -321,6 +326,9 @@ def with_error_banner(body: Sequence[JSON], errors: Errors | None) -> list[JSON]
         return list(body)
     shown = set(input_ids(list(body)))
     banner = [text_block(f"**{GENERAL_ERROR}**", color="attention")]
-    banner += [text_block(message, color="attention", spacing="none")
-               for key, message in errors.items() if key not in shown]
+    banner += [
+        text_block(message, color="attention", spacing="none")
+        for key, message in errors.items()
+        if key not in shown
+    ]
     return banner + list(body)

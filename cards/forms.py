@@ -76,12 +76,16 @@ class _EntryForm:
 
 _ENTRY_FORMS: Mapping[EntryKind, _EntryForm] = {
     EntryKind.MINUTE: _EntryForm(
-        "minuteText", "Minute", ITEM_MINUTE,
+        "minuteText",
+        "Minute",
+        ITEM_MINUTE,
         "What was discussed. Kept in the minutes; the agenda card shows only a count. "
         + NO_NAMES_HINT,
     ),
     EntryKind.DECISION: _EntryForm(
-        "decisionText", "Decision", ITEM_DECISION,
+        "decisionText",
+        "Decision",
+        ITEM_DECISION,
         "What the group decided, in a sentence or two. " + NO_NAMES_HINT,
     ),
 }
@@ -94,136 +98,238 @@ def find_item(view: MeetingView, item_id: int) -> ItemView:
     raise ValueError(f"item {item_id} is not on the agenda of meeting {view.id}")
 
 
-def entry_form(view: MeetingView, item: ItemView, kind: EntryKind, *,
-               values: Values | None = None, errors: Errors | None = None) -> Form:
+def entry_form(
+    view: MeetingView,
+    item: ItemView,
+    kind: EntryKind,
+    *,
+    values: Values | None = None,
+    errors: Errors | None = None,
+) -> Form:
     """A minute or a decision against one agenda item."""
     spec = _ENTRY_FORMS[kind]
     body = [text_block(spec.hint, subtle=True, size="small")]
-    body += field(text_input(spec.field_id, spec.label, value=value_of(values, spec.field_id),
-                             multiline=True, max_length=MAX_ENTRY_CHARS, required=True),
-                  errors)
-    submit = execute(f"Record {spec.label.lower()}", spec.verb,
-                     {"meetingId": view.id, "itemId": item.id}, style="positive")
+    body += field(
+        text_input(
+            spec.field_id,
+            spec.label,
+            value=value_of(values, spec.field_id),
+            multiline=True,
+            max_length=MAX_ENTRY_CHARS,
+            required=True,
+        ),
+        errors,
+    )
+    submit = execute(
+        f"Record {spec.label.lower()}",
+        spec.verb,
+        {"meetingId": view.id, "itemId": item.id},
+        style="positive",
+    )
     return Form(f"Record a {spec.label.lower()}", body, submit)
 
 
-def action_form(view: MeetingView, item: ItemView, *, values: Values | None = None,
-                errors: Errors | None = None) -> Form:
+def action_form(
+    view: MeetingView, item: ItemView, *, values: Values | None = None, errors: Errors | None = None
+) -> Form:
     """An action: every action has an owner and a due date, so none is left unowned."""
     owners = [(str(m.id), f"{m.name} ({m.agency_name})") for m in view.members]
     subjects = [(NO_SUBJECT, "Nobody or nothing in particular")]
     subjects += [(kind.value, label) for kind, label in SUBJECT_LABELS.items()]
     body: list[JSON] = []
-    body += field(text_input("description", "What needs doing",
-                             value=value_of(values, "description"), multiline=True,
-                             max_length=MAX_DESCRIPTION_CHARS, required=True), errors)
-    body += field(choice_input("ownerId", "Owner", owners, value=value_of(values, "ownerId"),
-                               placeholder="Choose who owns it", required=True), errors)
-    body += field(date_input("dueDate", "Due date", value=date_value(values, "dueDate"),
-                             minimum=uk_time(view.started_at).date(), required=True), errors)
+    body += field(
+        text_input(
+            "description",
+            "What needs doing",
+            value=value_of(values, "description"),
+            multiline=True,
+            max_length=MAX_DESCRIPTION_CHARS,
+            required=True,
+        ),
+        errors,
+    )
+    body += field(
+        choice_input(
+            "ownerId",
+            "Owner",
+            owners,
+            value=value_of(values, "ownerId"),
+            placeholder="Choose who owns it",
+            required=True,
+        ),
+        errors,
+    )
+    body += field(
+        date_input(
+            "dueDate",
+            "Due date",
+            value=date_value(values, "dueDate"),
+            minimum=uk_time(view.started_at).date(),
+            required=True,
+        ),
+        errors,
+    )
     body.append(text_block(NO_NAMES_HINT, subtle=True, size="small"))
-    body += field(choice_input("subjectKind", "About", subjects,
-                               value=value_of(values, "subjectKind", NO_SUBJECT)), errors)
-    body += field(text_input("subjectRef", "Case reference or short label",
-                             value=value_of(values, "subjectRef"),
-                             max_length=MAX_LABEL_CHARS,
-                             placeholder="CR-0001, or a place or person label"), errors)
-    body += field(text_input("subjectInitials", "Child's initials (children only)",
-                             value=value_of(values, "subjectInitials"), max_length=8,
-                             placeholder="A.B."), errors)
-    submit = execute("Record action", ITEM_ACTION, {"meetingId": view.id, "itemId": item.id},
-                     style="positive")
+    body += field(
+        choice_input(
+            "subjectKind", "About", subjects, value=value_of(values, "subjectKind", NO_SUBJECT)
+        ),
+        errors,
+    )
+    body += field(
+        text_input(
+            "subjectRef",
+            "Case reference or short label",
+            value=value_of(values, "subjectRef"),
+            max_length=MAX_LABEL_CHARS,
+            placeholder="CR-0001, or a place or person label",
+        ),
+        errors,
+    )
+    body += field(
+        text_input(
+            "subjectInitials",
+            "Child's initials (children only)",
+            value=value_of(values, "subjectInitials"),
+            max_length=8,
+            placeholder="A.B.",
+        ),
+        errors,
+    )
+    submit = execute(
+        "Record action", ITEM_ACTION, {"meetingId": view.id, "itemId": item.id}, style="positive"
+    )
     return Form("Record an action", body, submit)
 
 
-def attendance_form(view: MeetingView, *, values: Values | None = None,
-                    errors: Errors | None = None) -> Form:
+def attendance_form(
+    view: MeetingView, *, values: Values | None = None, errors: Errors | None = None
+) -> Form:
     """Attendance by agency, with apologies and substitutes, as agenda item 1 asks."""
     body: list[JSON] = [
-        action_set([execute("I'm here", ATTENDANCE_SELF, {"meetingId": view.id},
-                            with_inputs=False)]),
+        action_set(
+            [execute("I'm here", ATTENDANCE_SELF, {"meetingId": view.id}, with_inputs=False)]
+        ),
         text_block("Or record an agency's attendance:", subtle=True, size="small"),
     ]
-    body += field(choice_input("agencyId", "Agency",
-                               [(str(a.id), a.name) for a in view.agencies],
-                               value=value_of(values, "agencyId"),
-                               placeholder="Choose the agency", required=True), errors)
-    body += field(choice_input("attendanceStatus", "Attendance",
-                               [(s.value, label) for s, label in ATTENDANCE_LABELS.items()],
-                               value=value_of(values, "attendanceStatus"), expanded=True,
-                               required=True), errors)
-    body += field(text_input("people", "Who (attended, sent apologies or substituted)",
-                             value=value_of(values, "people"),
-                             placeholder="J. Smith (DS), K. Patel"), errors)
-    submit = execute("Record attendance", ATTENDANCE_RECORD, {"meetingId": view.id},
-                     style="positive")
+    body += field(
+        choice_input(
+            "agencyId",
+            "Agency",
+            [(str(a.id), a.name) for a in view.agencies],
+            value=value_of(values, "agencyId"),
+            placeholder="Choose the agency",
+            required=True,
+        ),
+        errors,
+    )
+    body += field(
+        choice_input(
+            "attendanceStatus",
+            "Attendance",
+            [(s.value, label) for s, label in ATTENDANCE_LABELS.items()],
+            value=value_of(values, "attendanceStatus"),
+            expanded=True,
+            required=True,
+        ),
+        errors,
+    )
+    body += field(
+        text_input(
+            "people",
+            "Who (attended, sent apologies or substituted)",
+            value=value_of(values, "people"),
+            placeholder="J. Smith (DS), K. Patel",
+        ),
+        errors,
+    )
+    submit = execute(
+        "Record attendance", ATTENDANCE_RECORD, {"meetingId": view.id}, style="positive"
+    )
     return Form("Attendance", body, submit)
 
 
-def end_form(view: MeetingView, *, values: Values | None = None,
-             errors: Errors | None = None) -> Form:
+def end_form(
+    view: MeetingView, *, values: Values | None = None, errors: Errors | None = None
+) -> Form:
     """Ending posts the summary; the next date is asked here so it goes out with it."""
     default = view.next_meeting_date
-    body: list[JSON] = [text_block(
-        "Ending the meeting closes the agenda and posts a summary of attendance, decisions "
-        "and actions here. The minutes stay a draft until the next meeting agrees them.",
-        size="small",
-    )]
-    body += field(date_input("nextMeetingDate", "Date of the next meeting (if known)",
-                             value=date_value(values, "nextMeetingDate", default),
-                             minimum=uk_time(view.started_at).date() + timedelta(days=1)),
-                  errors)
+    body: list[JSON] = [
+        text_block(
+            "Ending the meeting closes the agenda and posts a summary of attendance, decisions "
+            "and actions here. The minutes stay a draft until the next meeting agrees them.",
+            size="small",
+        )
+    ]
+    body += field(
+        date_input(
+            "nextMeetingDate",
+            "Date of the next meeting (if known)",
+            value=date_value(values, "nextMeetingDate", default),
+            minimum=uk_time(view.started_at).date() + timedelta(days=1),
+        ),
+        errors,
+    )
     submit = execute("End meeting", MEETING_END, {"meetingId": view.id}, style="destructive")
     return Form("End meeting", body, submit)
 
 
 def back_to_agenda(view: MeetingView) -> JSON:
-    return execute("Back to agenda", MEETING_REFRESH, {"meetingId": view.id},
-                   with_inputs=False)
+    return execute("Back to agenda", MEETING_REFRESH, {"meetingId": view.id}, with_inputs=False)
 
 
-def _form_card(view: MeetingView, form: Form, item: ItemView | None,
-               errors: Errors | None) -> JSON:
+def _form_card(view: MeetingView, form: Form, item: ItemView | None, errors: Errors | None) -> JSON:
     """A form on its own card: which meeting and item it is for, errors, and a way back."""
     where = f"{meeting_title(view.locality.name)}, {format_date(uk_time(view.started_at).date())}"
     head: list[JSON] = [heading(form.title, size="large"), text_block(where, spacing="none")]
     if item is not None:
-        head.append(text_block(f"Item {item.position}: {item.title}", weight="bolder",
-                               spacing="none"))
+        head.append(
+            text_block(f"Item {item.position}: {item.title}", weight="bolder", spacing="none")
+        )
     head.append(marking())
     if view.status is MeetingStatus.ENDED:
-        notice = text_block("This meeting has ended, so nothing more can be recorded in it.",
-                            color="warning")
+        notice = text_block(
+            "This meeting has ended, so nothing more can be recorded in it.", color="warning"
+        )
         return adaptive_card([*head, notice], [back_to_agenda(view)])
     body: Sequence[JSON] = head + form.body
     return adaptive_card(with_error_banner(body, errors), [form.submit, back_to_agenda(view)])
 
 
-def entry_form_card(view: MeetingView, item_id: int, kind: EntryKind, *,
-                    values: Values | None = None, errors: Errors | None = None) -> JSON:
+def entry_form_card(
+    view: MeetingView,
+    item_id: int,
+    kind: EntryKind,
+    *,
+    values: Values | None = None,
+    errors: Errors | None = None,
+) -> JSON:
     """A minute or decision form handed back with what was typed and what was wrong."""
     item = find_item(view, item_id)
-    return _form_card(view, entry_form(view, item, kind, values=values, errors=errors),
-                      item, errors)
+    return _form_card(
+        view, entry_form(view, item, kind, values=values, errors=errors), item, errors
+    )
 
 
-def action_form_card(view: MeetingView, item_id: int, *, values: Values | None = None,
-                     errors: Errors | None = None) -> JSON:
+def action_form_card(
+    view: MeetingView, item_id: int, *, values: Values | None = None, errors: Errors | None = None
+) -> JSON:
     """The action form handed back with what was typed and what was wrong."""
     item = find_item(view, item_id)
-    return _form_card(view, action_form(view, item, values=values, errors=errors), item,
-                      errors)
+    return _form_card(view, action_form(view, item, values=values, errors=errors), item, errors)
 
 
-def attendance_form_card(view: MeetingView, *, values: Values | None = None,
-                         errors: Errors | None = None) -> JSON:
+def attendance_form_card(
+    view: MeetingView, *, values: Values | None = None, errors: Errors | None = None
+) -> JSON:
     """The attendance form handed back with what was typed and what was wrong."""
-    return _form_card(view, attendance_form(view, values=values, errors=errors),
-                      view.current_item, errors)
+    return _form_card(
+        view, attendance_form(view, values=values, errors=errors), view.current_item, errors
+    )
 
 
-def end_form_card(view: MeetingView, *, values: Values | None = None,
-                  errors: Errors | None = None) -> JSON:
+def end_form_card(
+    view: MeetingView, *, values: Values | None = None, errors: Errors | None = None
+) -> JSON:
     """The end-meeting form handed back with what was typed and what was wrong."""
-    return _form_card(view, end_form(view, values=values, errors=errors), view.current_item,
-                      errors)
+    return _form_card(view, end_form(view, values=values, errors=errors), view.current_item, errors)

@@ -96,16 +96,22 @@ def welcome_card(view: WelcomeView) -> JSON:
     actions: list[JSON] = []
     if view.meeting_in_progress_id is not None:
         body.append(text_block("A meeting is in progress.", weight="bolder"))
-        actions.append(execute("Show agenda", MEETING_REFRESH,
-                               {"meetingId": view.meeting_in_progress_id}))
+        actions.append(
+            execute("Show agenda", MEETING_REFRESH, {"meetingId": view.meeting_in_progress_id})
+        )
     elif view.can_start:
         body.append(text_block("No meeting is in progress."))
-        actions.append(execute("Start meeting", MEETING_START,
-                               {"localityId": view.locality.id}, style="positive"))
+        actions.append(
+            execute(
+                "Start meeting", MEETING_START, {"localityId": view.locality.id}, style="positive"
+            )
+        )
     else:
-        body.append(text_block(
-            "No meeting is in progress. The chair or deputy chair of the group starts one."
-        ))
+        body.append(
+            text_block(
+                "No meeting is in progress. The chair or deputy chair of the group starts one."
+            )
+        )
     return adaptive_card(body, [*actions, help_button])
 
 
@@ -145,10 +151,12 @@ def _header(view: MeetingView) -> list[JSON]:
         marking(),
     ]
     if view.status is MeetingStatus.ENDED:
-        head.append(text_block(
-            "This meeting has ended. Its summary of decisions and actions was posted here.",
-            weight="bolder",
-        ))
+        head.append(
+            text_block(
+                "This meeting has ended. Its summary of decisions and actions was posted here.",
+                weight="bolder",
+            )
+        )
     return head
 
 
@@ -167,15 +175,26 @@ def _item_block(view: MeetingView, item: ItemView, live: bool) -> JSON:
     timing = f"{word} · {format_elapsed(item.elapsed_seconds, item.time_limit_minutes)}"
     recorded = (item.minutes_count, len(decisions_of(item)), len(item.actions))
     # Nothing recorded on an item still to come is not news: leave the counts off.
-    counts = "" if item.status is ItemStatus.PENDING and not any(recorded) else " · " + ", ".join(
-        [plural(recorded[0], "minute"), plural(recorded[1], "decision"),
-         plural(recorded[2], "action")])
+    counts = (
+        ""
+        if item.status is ItemStatus.PENDING and not any(recorded)
+        else " · "
+        + ", ".join(
+            [
+                plural(recorded[0], "minute"),
+                plural(recorded[1], "decision"),
+                plural(recorded[2], "action"),
+            ]
+        )
+    )
     if is_over_time(item.elapsed_seconds, item.time_limit_minutes):
-        lines.append(text_block(f"**{timing} – over time**{counts}", size="small",
-                                color="attention", spacing="none"))
+        lines.append(
+            text_block(
+                f"**{timing} – over time**{counts}", size="small", color="attention", spacing="none"
+            )
+        )
     else:
-        lines.append(text_block(f"{timing}{counts}", size="small", subtle=True,
-                                spacing="none"))
+        lines.append(text_block(f"{timing}{counts}", size="small", subtle=True, spacing="none"))
     if current:
         lines.append(text_block(item.guidance, size="small", spacing="small"))
     if item.kind is ItemKind.PREVIOUS_MINUTES:
@@ -188,23 +207,33 @@ def _item_block(view: MeetingView, item: ItemView, live: bool) -> JSON:
     return container(lines, style="emphasis" if current else None, separator=True)
 
 
-def _previous_minutes(view: MeetingView, minutes: PreviousMinutesView | None,
-                      live: bool) -> list[JSON]:
+def _previous_minutes(
+    view: MeetingView, minutes: PreviousMinutesView | None, live: bool
+) -> list[JSON]:
     if minutes is None:
         return [text_block("No earlier meeting of this group is on record.", size="small")]
-    lines: list[JSON] = [text_block(
-        f"Minutes of the meeting on {format_date(minutes.meeting_date)}: "
-        f"**{MINUTES_STATUS_LABELS[minutes.status]}** "
-        f"({plural(minutes.decisions_count, 'decision')}, "
-        f"{plural(minutes.actions_count, 'action')}).",
-        size="small",
-    )]
+    lines: list[JSON] = [
+        text_block(
+            f"Minutes of the meeting on {format_date(minutes.meeting_date)}: "
+            f"**{MINUTES_STATUS_LABELS[minutes.status]}** "
+            f"({plural(minutes.decisions_count, 'decision')}, "
+            f"{plural(minutes.actions_count, 'action')}).",
+            size="small",
+        )
+    ]
     if live and minutes.status is MinutesStatus.DRAFT:
-        lines.append(action_set([execute(
-            "Agree as accurate", MINUTES_AGREE,
-            {"meetingId": view.id, "previousMeetingId": minutes.meeting_id},
-            with_inputs=False,
-        )]))
+        lines.append(
+            action_set(
+                [
+                    execute(
+                        "Agree as accurate",
+                        MINUTES_AGREE,
+                        {"meetingId": view.id, "previousMeetingId": minutes.meeting_id},
+                        with_inputs=False,
+                    )
+                ]
+            )
+        )
     return lines
 
 
@@ -215,9 +244,16 @@ def _previous_actions(view: MeetingView) -> list[JSON]:
     overdue = sum(1 for a in actions if a.overdue)
     intro = f"{plural(len(actions), 'open action')} from earlier meetings"
     intro += f", **{overdue} overdue**:" if overdue else ":"
-    return [text_block(intro, size="small", color="attention" if overdue else None),
-            *actions_list(actions, cap=PREVIOUS_ACTIONS_SHOWN, limit=LIST_CHARS,
-                          where=OUTSTANDING_HINT, show_raised=True)]
+    return [
+        text_block(intro, size="small", color="attention" if overdue else None),
+        *actions_list(
+            actions,
+            cap=PREVIOUS_ACTIONS_SHOWN,
+            limit=LIST_CHARS,
+            where=OUTSTANDING_HINT,
+            show_raised=True,
+        ),
+    ]
 
 
 def _recorded(item: ItemView) -> list[JSON]:
@@ -225,12 +261,14 @@ def _recorded(item: ItemView) -> list[JSON]:
     cut; the minute text itself is never shown here."""
     decisions = decisions_of(item)
     lines: list[JSON] = [decision_line(d, LIST_CHARS) for d in _latest(decisions)]
-    lines += more_line(len(decisions) - ENTRIES_PER_ITEM,
-                       "earlier decisions are in the summary posted at the end")
-    lines += actions_list(_latest(item.actions), cap=ENTRIES_PER_ITEM, limit=LIST_CHARS,
-                          where="")
-    lines += more_line(len(item.actions) - ENTRIES_PER_ITEM,
-                       "earlier actions are in the summary; " + OUTSTANDING_HINT)
+    lines += more_line(
+        len(decisions) - ENTRIES_PER_ITEM, "earlier decisions are in the summary posted at the end"
+    )
+    lines += actions_list(_latest(item.actions), cap=ENTRIES_PER_ITEM, limit=LIST_CHARS, where="")
+    lines += more_line(
+        len(item.actions) - ENTRIES_PER_ITEM,
+        "earlier actions are in the summary; " + OUTSTANDING_HINT,
+    )
     return lines
 
 
@@ -244,14 +282,17 @@ def _item_controls(view: MeetingView, item: ItemView) -> list[JSON]:
     if item.position > 1:
         buttons.append(execute("Previous item", MEETING_PREVIOUS, where, with_inputs=False))
     if item.position < len(view.items):
-        buttons.append(execute("Next item", MEETING_NEXT, where, with_inputs=False,
-                               style="positive"))
-    buttons.append(execute("Refresh", MEETING_REFRESH, {"meetingId": view.id},
-                           with_inputs=False))
+        buttons.append(
+            execute("Next item", MEETING_NEXT, where, with_inputs=False, style="positive")
+        )
+    buttons.append(execute("Refresh", MEETING_REFRESH, {"meetingId": view.id}, with_inputs=False))
     lines: list[JSON] = []
     if view.open_round_id is not None:
-        lines.append(rich(run("A share-and-challenge round is open: answer it on the round "
-                              "card.", bold=True)))
+        lines.append(
+            rich(
+                run("A share-and-challenge round is open: answer it on the round card.", bold=True)
+            )
+        )
     lines.append(action_set(buttons, spacing="medium"))
     return lines
 
@@ -264,16 +305,23 @@ def _meeting_actions(view: MeetingView) -> list[JSON]:
     if item is not None:
         record = show_card(
             "Record",
-            [text_block(f"Recording against item {item.position}: {item.title}",
-                        weight="bolder")],
-            [entry_form(view, item, EntryKind.MINUTE).as_show_card("Minute"),
-             entry_form(view, item, EntryKind.DECISION).as_show_card("Decision"),
-             action_form(view, item).as_show_card("Action")],
+            [text_block(f"Recording against item {item.position}: {item.title}", weight="bolder")],
+            [
+                entry_form(view, item, EntryKind.MINUTE).as_show_card("Minute"),
+                entry_form(view, item, EntryKind.DECISION).as_show_card("Decision"),
+                action_form(view, item).as_show_card("Action"),
+            ],
         )
         actions.append(record)
     actions.append(attendance_form(view).as_show_card())
     if item is not None and view.open_round_id is None:
-        actions.append(execute("Share and challenge", ROUND_OPEN,
-                               {"meetingId": view.id, "itemId": item.id}, with_inputs=False))
+        actions.append(
+            execute(
+                "Share and challenge",
+                ROUND_OPEN,
+                {"meetingId": view.id, "itemId": item.id},
+                with_inputs=False,
+            )
+        )
     actions.append(end_form(view).as_show_card())
     return actions

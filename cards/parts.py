@@ -27,8 +27,9 @@ def more_line(hidden: int, where: str) -> list[JSON]:
     """'and 12 more – ...': says a list was cut and where the rest can be seen."""
     if hidden <= 0:
         return []
-    return [text_block(f"… and {hidden} more – {where}.", subtle=True, size="small",
-                       spacing="small")]
+    return [
+        text_block(f"… and {hidden} more – {where}.", subtle=True, size="small", spacing="small")
+    ]
 
 
 def action_lines(action: ActionView, limit: int, *, show_raised: bool = False) -> list[JSON]:
@@ -41,18 +42,25 @@ def action_lines(action: ActionView, limit: int, *, show_raised: bool = False) -
     if action.overdue:
         first.append(run("OVERDUE ", bold=True, color="attention"))
     first.append(run(clip(action.description, limit)))
-    meta = [f"Owner: {clip(action.owner_name, NAME_CHARS)} ({action.agency_name})",
-            f"due {format_date(action.due_date)}"]
+    meta = [
+        f"Owner: {clip(action.owner_name, NAME_CHARS)} ({action.agency_name})",
+        f"due {format_date(action.due_date)}",
+    ]
     if action.subject:
         meta.append(f"about {clip(action.subject, NAME_CHARS)}")
     if show_raised and action.raised_on:
         meta.append(f"agreed {format_date(action.raised_on)}")
-    return [container([rich(*first), rich(run(" · ".join(meta), subtle=True),
-                                          spacing="none")], spacing="small")]
+    return [
+        container(
+            [rich(*first), rich(run(" · ".join(meta), subtle=True), spacing="none")],
+            spacing="small",
+        )
+    ]
 
 
-def actions_list(actions: Sequence[ActionView], *, cap: int, limit: int, where: str,
-                 show_raised: bool = False) -> list[JSON]:
+def actions_list(
+    actions: Sequence[ActionView], *, cap: int, limit: int, where: str, show_raised: bool = False
+) -> list[JSON]:
     shown: list[JSON] = []
     for action in actions[:cap]:
         shown += action_lines(action, limit, show_raised=show_raised)
@@ -66,8 +74,9 @@ def decisions_of(item: ItemView) -> tuple[EntryView, ...]:
 
 
 def decision_line(decision: EntryView, limit: int, prefix: str = "") -> JSON:
-    return rich(run(f"{prefix}Decision: ", bold=True),
-                run(clip(decision.text, limit)), spacing="small")
+    return rich(
+        run(f"{prefix}Decision: ", bold=True), run(clip(decision.text, limit)), spacing="small"
+    )
 
 
 def attendance_line(entry: AttendanceView) -> JSON:
@@ -88,33 +97,46 @@ def missing_key_warning(missing: Sequence[str]) -> list[JSON]:
     missing while it can still be fixed, and what to do about it."""
     if not missing:
         return []
-    return [warning(
-        "Key agencies not present: " + ", ".join(missing)
-        + ". Agree an action to tell them what concerns them."
-    )]
+    return [
+        warning(
+            "Key agencies not present: "
+            + ", ".join(missing)
+            + ". Agree an action to tell them what concerns them."
+        )
+    ]
 
 
 def challenge_lines(challenge: ChallengeView, limit: int) -> list[JSON]:
     """Who challenged whom about what, the text, and where it stands."""
     to_whom = challenge.to_agency or NOT_AN_AGENCY.lower()
     lines: list[JSON] = [
-        rich(run(f"{challenge.raised_by_agency} ", bold=True),
-             run(f"({clip(challenge.raised_by_name, NAME_CHARS)}) challenged "),
-             run(to_whom, bold=True),
-             run(f" – {CHALLENGE_STATUS_LABELS[challenge.status]}", subtle=True)),
+        rich(
+            run(f"{challenge.raised_by_agency} ", bold=True),
+            run(f"({clip(challenge.raised_by_name, NAME_CHARS)}) challenged "),
+            run(to_whom, bold=True),
+            run(f" – {CHALLENGE_STATUS_LABELS[challenge.status]}", subtle=True),
+        ),
     ]
     if challenge.about.strip():
-        lines.append(rich(run("About: ", bold=True), run(clip(challenge.about, limit)),
-                          spacing="none"))
+        lines.append(
+            rich(run("About: ", bold=True), run(clip(challenge.about, limit)), spacing="none")
+        )
     if challenge.item_title:
-        lines.append(rich(run(f"Raised under: {challenge.item_title}", subtle=True),
-                          spacing="none"))
+        lines.append(
+            rich(run(f"Raised under: {challenge.item_title}", subtle=True), spacing="none")
+        )
     if challenge.text.strip():
         lines.append(rich(run(clip(challenge.text, limit)), spacing="small"))
     if challenge.response.strip():
-        lines.append(rich(run("Response: ", bold=True),
-                          run(clip(challenge.response, limit)), spacing="small"))
+        lines.append(
+            rich(
+                run("Response: ", bold=True), run(clip(challenge.response, limit)), spacing="small"
+            )
+        )
     if challenge.resolution.strip():
-        lines.append(rich(run("Outcome: ", bold=True),
-                          run(clip(challenge.resolution, limit)), spacing="none"))
+        lines.append(
+            rich(
+                run("Outcome: ", bold=True), run(clip(challenge.resolution, limit)), spacing="none"
+            )
+        )
     return lines

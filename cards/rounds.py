@@ -56,8 +56,9 @@ RESOLUTIONS: dict[ChallengeStatus, str] = {
 }
 
 
-def round_card(view: RoundView, *, values: Values | None = None,
-               errors: Errors | None = None) -> JSON:
+def round_card(
+    view: RoundView, *, values: Values | None = None, errors: Errors | None = None
+) -> JSON:
     """The round for one agenda item: every agency's answer so far, and the answer form.
 
     Once closed it becomes a record: counts per outcome, who did not answer, and the
@@ -67,8 +68,11 @@ def round_card(view: RoundView, *, values: Values | None = None,
     asked = [t for t in view.turns if t.outcome is not TurnOutcome.NOT_PRESENT]
     answered = sum(1 for turn in asked if turn.outcome is not None)
     body: list[JSON] = [
-        text_block(f"Share and challenge: item {view.item_position} {view.item_title}",
-                   size="large", weight="bolder"),
+        text_block(
+            f"Share and challenge: item {view.item_position} {view.item_title}",
+            size="large",
+            weight="bolder",
+        ),
         text_block(meeting_title(view.locality_name), spacing="none"),
         marking(),
         text_block(f"**{answered} of {len(asked)} agencies present have answered.**"),
@@ -81,10 +85,18 @@ def round_card(view: RoundView, *, values: Values | None = None,
     body.append(heading("Your agency's answer", separator=True))
     body += _answer_form(view, values, errors)
     actions = [
-        execute("Send answer", ROUND_ANSWER, {"roundId": view.id, "meetingId": view.meeting_id},
-                style="positive"),
-        execute("Close round", ROUND_CLOSE, {"roundId": view.id, "meetingId": view.meeting_id},
-                with_inputs=False),
+        execute(
+            "Send answer",
+            ROUND_ANSWER,
+            {"roundId": view.id, "meetingId": view.meeting_id},
+            style="positive",
+        ),
+        execute(
+            "Close round",
+            ROUND_CLOSE,
+            {"roundId": view.id, "meetingId": view.meeting_id},
+            with_inputs=False,
+        ),
     ]
     return adaptive_card(with_error_banner(body, errors), actions)
 
@@ -92,16 +104,23 @@ def round_card(view: RoundView, *, values: Values | None = None,
 def _turn_block(turn: RoundTurnView, closed: bool) -> JSON:
     unanswered = DID_NOT_ANSWER if closed else STILL_TO_ANSWER
     status = TURN_LABELS[turn.outcome] if turn.outcome is not None else unanswered
-    color = {None: "warning", TurnOutcome.CHALLENGE: "attention",
-             TurnOutcome.NOT_PRESENT: None}.get(turn.outcome, "good")
-    head: list[JSON | str] = [run(f"{turn.agency.name}: ", bold=True),
-                              run(status, color=color)]
+    color = {
+        None: "warning",
+        TurnOutcome.CHALLENGE: "attention",
+        TurnOutcome.NOT_PRESENT: None,
+    }.get(turn.outcome, "good")
+    head: list[JSON | str] = [run(f"{turn.agency.name}: ", bold=True), run(status, color=color)]
     if turn.answered_by:
         head.append(run(f" ({clip(turn.answered_by, NAME_CHARS)})", subtle=True))
     lines: list[JSON] = [rich(*head)]
     if turn.outcome is TurnOutcome.CHALLENGE:
-        lines.append(rich(run("Challenge to: ", bold=True),
-                          run(turn.challenge_to or NOT_AN_AGENCY), spacing="none"))
+        lines.append(
+            rich(
+                run("Challenge to: ", bold=True),
+                run(turn.challenge_to or NOT_AN_AGENCY),
+                spacing="none",
+            )
+        )
     if turn.text.strip():
         lines.append(rich(run(clip(turn.text, ANSWER_CHARS)), spacing="none"))
     return container(lines, separator=True, spacing="small")
@@ -111,35 +130,64 @@ def _answer_form(view: RoundView, values: Values | None, errors: Errors | None) 
     """One agency's answer. Sharing nothing is an answer too, and is recorded."""
     targets = [(str(a.id), a.name) for a in view.agencies] + [("", NOT_AN_AGENCY)]
     body: list[JSON] = []
-    body += field(choice_input("outcome", "Your agency's answer",
-                               [(o.value, TURN_LABELS[o]) for o in ANSWER_OUTCOMES],
-                               value=value_of(values, "outcome"), expanded=True,
-                               required=True), errors)
-    body += field(text_input("shareText", "What you share, or your challenge",
-                             value=value_of(values, "shareText"), multiline=True,
-                             max_length=MAX_ENTRY_CHARS,
-                             placeholder="Children by case reference and initials only"),
-                  errors)
+    body += field(
+        choice_input(
+            "outcome",
+            "Your agency's answer",
+            [(o.value, TURN_LABELS[o]) for o in ANSWER_OUTCOMES],
+            value=value_of(values, "outcome"),
+            expanded=True,
+            required=True,
+        ),
+        errors,
+    )
+    body += field(
+        text_input(
+            "shareText",
+            "What you share, or your challenge",
+            value=value_of(values, "shareText"),
+            multiline=True,
+            max_length=MAX_ENTRY_CHARS,
+            placeholder="Children by case reference and initials only",
+        ),
+        errors,
+    )
     body.append(text_block("If you are raising a challenge:", subtle=True, size="small"))
-    body += field(choice_input("challengeTo", "Challenge to", targets,
-                               value=value_of(values, "challengeTo"),
-                               placeholder="Which agency, or the plan"), errors)
-    body += field(text_input("challengeAbout", "About",
-                             value=value_of(values, "challengeAbout"),
-                             max_length=MAX_LABEL_CHARS * 3,
-                             placeholder="e.g. the disruption plan for CR-0001"), errors)
+    body += field(
+        choice_input(
+            "challengeTo",
+            "Challenge to",
+            targets,
+            value=value_of(values, "challengeTo"),
+            placeholder="Which agency, or the plan",
+        ),
+        errors,
+    )
+    body += field(
+        text_input(
+            "challengeAbout",
+            "About",
+            value=value_of(values, "challengeAbout"),
+            max_length=MAX_LABEL_CHARS * 3,
+            placeholder="e.g. the disruption plan for CR-0001",
+        ),
+        errors,
+    )
     return body
 
 
 def _closed_summary(view: RoundView) -> list[JSON]:
-    counts = [(TURN_LABELS[o], str(sum(1 for t in view.turns if t.outcome is o)))
-              for o in TurnOutcome]
+    counts = [
+        (TURN_LABELS[o], str(sum(1 for t in view.turns if t.outcome is o))) for o in TurnOutcome
+    ]
     silent = view.still_to_answer
     body: list[JSON] = [
         heading("Round closed", separator=True),
         fact_set(counts),
-        text_block(f"{DID_NOT_ANSWER}: " + ", ".join(t.agency.name for t in silent),
-                   color="attention") if silent
+        text_block(
+            f"{DID_NOT_ANSWER}: " + ", ".join(t.agency.name for t in silent), color="attention"
+        )
+        if silent
         else text_block("Every agency answered."),
         heading("Challenges raised"),
     ]
@@ -147,21 +195,28 @@ def _closed_summary(view: RoundView) -> list[JSON]:
         body.append(text_block("No challenges were raised."))
     for challenge in view.challenges[:CHALLENGES_SHOWN]:
         body.append(container(challenge_lines(challenge, SUMMARY_CHARS), separator=True))
-    body += more_line(len(view.challenges) - CHALLENGES_SHOWN,
-                      "the rest are on the open challenges list")
+    body += more_line(
+        len(view.challenges) - CHALLENGES_SHOWN, "the rest are on the open challenges list"
+    )
     return body
 
 
-def challenges_card(challenges: Sequence[ChallengeView], *, locality_name: str,
-                    values: Values | None = None, errors: Errors | None = None) -> JSON:
+def challenges_card(
+    challenges: Sequence[ChallengeView],
+    *,
+    locality_name: str,
+    values: Values | None = None,
+    errors: Errors | None = None,
+) -> JSON:
     """Open challenges, each with a form for the response and how it was settled.
 
     A challenge whose response came back with errors shows its form open, with the
     entries kept, instead of hidden behind a button.
     """
     body: list[JSON] = [
-        text_block(f"Open challenges: MACE {locality_name} locality group", size="large",
-                   weight="bolder"),
+        text_block(
+            f"Open challenges: MACE {locality_name} locality group", size="large", weight="bolder"
+        ),
         marking(),
     ]
     open_ones = [c for c in challenges if c.status is ChallengeStatus.OPEN]
@@ -171,13 +226,13 @@ def challenges_card(challenges: Sequence[ChallengeView], *, locality_name: str,
     body.append(text_block(f"{len(open_ones)} open."))
     for challenge in open_ones[:CHALLENGES_SHOWN]:
         body.append(_challenge_block(challenge, values, errors))
-    body += more_line(len(open_ones) - CHALLENGES_SHOWN,
-                      "respond to these and the rest will show")
+    body += more_line(len(open_ones) - CHALLENGES_SHOWN, "respond to these and the rest will show")
     return adaptive_card(with_error_banner(body, errors))
 
 
-def _challenge_block(challenge: ChallengeView, values: Values | None,
-                     errors: Errors | None) -> JSON:
+def _challenge_block(
+    challenge: ChallengeView, values: Values | None, errors: Errors | None
+) -> JSON:
     response_id = f"response-{challenge.id}"
     resolution_id = f"resolution-{challenge.id}"
     # Shown open, the form sits on the card itself, where client-side "required" checks
@@ -185,15 +240,31 @@ def _challenge_block(challenge: ChallengeView, values: Values | None,
     # the server there.
     inline = errors is not None and (response_id in errors or resolution_id in errors)
     form: list[JSON] = []
-    form += field(text_input(response_id, "Response", value=value_of(values, response_id),
-                             multiline=True, max_length=MAX_ENTRY_CHARS, required=not inline),
-                  errors)
-    form += field(choice_input(resolution_id, "Outcome",
-                               [(s.value, label) for s, label in RESOLUTIONS.items()],
-                               value=value_of(values, resolution_id), expanded=True,
-                               required=not inline), errors)
-    submit = execute("Record response", CHALLENGE_RESPOND, {"challengeId": challenge.id},
-                     style="positive")
+    form += field(
+        text_input(
+            response_id,
+            "Response",
+            value=value_of(values, response_id),
+            multiline=True,
+            max_length=MAX_ENTRY_CHARS,
+            required=not inline,
+        ),
+        errors,
+    )
+    form += field(
+        choice_input(
+            resolution_id,
+            "Outcome",
+            [(s.value, label) for s, label in RESOLUTIONS.items()],
+            value=value_of(values, resolution_id),
+            expanded=True,
+            required=not inline,
+        ),
+        errors,
+    )
+    submit = execute(
+        "Record response", CHALLENGE_RESPOND, {"challengeId": challenge.id}, style="positive"
+    )
     lines = challenge_lines(challenge, SUMMARY_CHARS)
     if inline:
         lines += [*form, action_set([submit])]

@@ -38,23 +38,26 @@ def summary_card(view: MeetingView) -> JSON:
     next date, for everyone in the meeting chat to check before they leave."""
     held = format_time(view.started_at)
     held += f"–{format_time(view.ended_at)}" if view.ended_at is not None else " onwards"
-    next_date = (format_date(view.next_meeting_date) if view.next_meeting_date is not None
-                 else "To be arranged")
+    next_date = (
+        format_date(view.next_meeting_date)
+        if view.next_meeting_date is not None
+        else "To be arranged"
+    )
     body: list[JSON] = [
-        text_block(f"Summary: {meeting_title(view.locality.name)}", size="large",
-                   weight="bolder"),
-        fact_set([
-            ("Date", format_date(uk_time(view.started_at).date())),
-            ("Time", held),
-            ("Chair", view.chair_name),
-            ("Next meeting", next_date),
-        ]),
+        text_block(f"Summary: {meeting_title(view.locality.name)}", size="large", weight="bolder"),
+        fact_set(
+            [
+                ("Date", format_date(uk_time(view.started_at).date())),
+                ("Time", held),
+                ("Chair", view.chair_name),
+                ("Next meeting", next_date),
+            ]
+        ),
         marking(),
         heading("Attendance", separator=True),
         *[attendance_line(entry) for entry in view.attendance],
         *missing_key_warning([a.name for a in view.missing_key_agencies]),
-        heading(f"Decisions ({sum(len(decisions_of(i)) for i in view.items)})",
-                separator=True),
+        heading(f"Decisions ({sum(len(decisions_of(i)) for i in view.items)})", separator=True),
         *_decisions(view.items),
         heading(f"Actions ({len(view.actions)})", separator=True),
         *_actions(view.items),
@@ -66,8 +69,7 @@ def summary_card(view: MeetingView) -> JSON:
     return adaptive_card(body)
 
 
-def _by_item(entries: Iterable[tuple[ItemView, _E]],
-             cap: int) -> list[tuple[ItemView | None, _E]]:
+def _by_item(entries: Iterable[tuple[ItemView, _E]], cap: int) -> list[tuple[ItemView | None, _E]]:
     """The first ``cap`` entries, each paired with its item the first time that item
     appears, so a list reads under item headings without repeating them."""
     shown: list[tuple[ItemView | None, _E]] = []
@@ -81,8 +83,9 @@ def _by_item(entries: Iterable[tuple[ItemView, _E]],
 
 
 def _item_label(item: ItemView) -> JSON:
-    return text_block(f"Item {item.position}: {item.title}", weight="bolder", size="small",
-                      spacing="medium")
+    return text_block(
+        f"Item {item.position}: {item.title}", weight="bolder", size="small", spacing="medium"
+    )
 
 
 def _decisions(items: Sequence[ItemView]) -> list[JSON]:
@@ -112,7 +115,10 @@ def _actions(items: Sequence[ItemView]) -> list[JSON]:
 def _challenges(view: MeetingView) -> list[JSON]:
     if not view.open_challenges:
         return [text_block("None open.")]
-    lines = [container(challenge_lines(c, SUMMARY_CHARS), separator=True)
-             for c in view.open_challenges[:CHALLENGES_SHOWN]]
-    return lines + more_line(len(view.open_challenges) - CHALLENGES_SHOWN,
-                             "the rest are on the open challenges list")
+    lines = [
+        container(challenge_lines(c, SUMMARY_CHARS), separator=True)
+        for c in view.open_challenges[:CHALLENGES_SHOWN]
+    ]
+    return lines + more_line(
+        len(view.open_challenges) - CHALLENGES_SHOWN, "the rest are on the open challenges list"
+    )

@@ -24,8 +24,7 @@ ANSWER_CHARS = 800  # an agency's answer in a share-and-challenge round
 NAME_CHARS = 120  # people, names and short labels
 
 _DAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
-_MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun",
-           "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
+_MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
 
 MEETING_STATUS_LABELS: dict[MeetingStatus, str] = {
     MeetingStatus.IN_PROGRESS: "In progress",

@@ -36,35 +36,78 @@ class CommandInfo:
 
 
 COMMANDS: tuple[CommandInfo, ...] = (
-    CommandInfo(Command.HELP, "Explains what I can do and how.", "Anyone",
-                ("?", "commands", "what can you do")),
-    CommandInfo(Command.SETUP, "Links this channel or chat to a MACE locality group. Until it "
-                "is linked I record nothing here.", "An administrator or the group's chair",
-                ("link", "link group")),
-    CommandInfo(Command.START_MEETING, "Starts the locality meeting and posts the agenda card. "
-                "Item 3 lists every action still open from earlier meetings.",
-                "Chair or deputy chair", ("start", "start the meeting", "begin meeting")),
-    CommandInfo(Command.AGENDA, "Posts the current agenda card again (handy if it has "
-                "scrolled away).", "Any member of the group",
-                ("show agenda", "card", "show meeting")),
-    CommandInfo(Command.HERE, "Records you, and so your agency, as present at the meeting.",
-                "Any member of the group", ("present", "i'm here", "im here", "i am here")),
-    CommandInfo(Command.NEXT_ITEM, "Moves the meeting to the next agenda item.",
-                "Chair or deputy chair", ("next",)),
-    CommandInfo(Command.PREVIOUS_ITEM, "Moves the meeting back to the previous item.",
-                "Chair or deputy chair", ("previous", "back")),
-    CommandInfo(Command.SHARE_ROUND, "Opens a share-and-challenge round on the current item: "
-                "every agency present is asked to share, say it has nothing to share, "
-                "or challenge.", "Chair or deputy chair",
-                ("start round", "open round", "share and challenge", "round")),
-    CommandInfo(Command.CLOSE_ROUND, "Closes the open round and posts its summary.",
-                "Chair or deputy chair", ("end round",)),
-    CommandInfo(Command.CHALLENGES, "Lists the group's open challenges, so a response and "
-                "resolution can be recorded.", "Any member of the group",
-                ("open challenges",)),
-    CommandInfo(Command.END_MEETING, "Ends the meeting: asks for the next meeting date, then "
-                "posts the summary. The minutes stay a draft until the next meeting agrees "
-                "them.", "Chair or deputy chair", ("end", "finish meeting", "close meeting")),
+    CommandInfo(
+        Command.HELP,
+        "Explains what I can do and how.",
+        "Anyone",
+        ("?", "commands", "what can you do"),
+    ),
+    CommandInfo(
+        Command.SETUP,
+        "Links this channel or chat to a MACE locality group. Until it "
+        "is linked I record nothing here.",
+        "An administrator or the group's chair",
+        ("link", "link group"),
+    ),
+    CommandInfo(
+        Command.START_MEETING,
+        "Starts the locality meeting and posts the agenda card. "
+        "Item 3 lists every action still open from earlier meetings.",
+        "Chair or deputy chair",
+        ("start", "start the meeting", "begin meeting"),
+    ),
+    CommandInfo(
+        Command.AGENDA,
+        "Posts the current agenda card again (handy if it has scrolled away).",
+        "Any member of the group",
+        ("show agenda", "card", "show meeting"),
+    ),
+    CommandInfo(
+        Command.HERE,
+        "Records you, and so your agency, as present at the meeting.",
+        "Any member of the group",
+        ("present", "i'm here", "im here", "i am here"),
+    ),
+    CommandInfo(
+        Command.NEXT_ITEM,
+        "Moves the meeting to the next agenda item.",
+        "Chair or deputy chair",
+        ("next",),
+    ),
+    CommandInfo(
+        Command.PREVIOUS_ITEM,
+        "Moves the meeting back to the previous item.",
+        "Chair or deputy chair",
+        ("previous", "back"),
+    ),
+    CommandInfo(
+        Command.SHARE_ROUND,
+        "Opens a share-and-challenge round on the current item: "
+        "every agency present is asked to share, say it has nothing to share, "
+        "or challenge.",
+        "Chair or deputy chair",
+        ("start round", "open round", "share and challenge", "round"),
+    ),
+    CommandInfo(
+        Command.CLOSE_ROUND,
+        "Closes the open round and posts its summary.",
+        "Chair or deputy chair",
+        ("end round",),
+    ),
+    CommandInfo(
+        Command.CHALLENGES,
+        "Lists the group's open challenges, so a response and resolution can be recorded.",
+        "Any member of the group",
+        ("open challenges",),
+    ),
+    CommandInfo(
+        Command.END_MEETING,
+        "Ends the meeting: asks for the next meeting date, then "
+        "posts the summary. The minutes stay a draft until the next meeting agrees "
+        "them.",
+        "Chair or deputy chair",
+        ("end", "finish meeting", "close meeting"),
+    ),
 )
 
 _MENTION = re.compile(r"<at>.*?</at>", re.IGNORECASE | re.DOTALL)

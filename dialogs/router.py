@@ -18,6 +18,7 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from bot.domain.errors import DomainError, Duplicate, InvalidInput
 from bot.domain.model import ConversationKind, EntryKind
+from bot.domain.permissions import Permission
 from bot.domain.views import MeetingView, RoundView
 from bot.services.context import TurnRef
 from bot.services.groups import GroupService
@@ -46,8 +47,10 @@ STORE_UNAVAILABLE = (
     "entered has been lost: it is still in the card (or in your message). Please try again "
     "in a moment."
 )
-UNKNOWN_VERB = "That button is not one I know (the card may be from an older version). "\
+UNKNOWN_VERB = (
+    "That button is not one I know (the card may be from an older version). "
     "Type **agenda** to get a current card."
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -65,8 +68,9 @@ Handler = Callable[[TurnRef, Click], Awaitable[Outcome]]
 
 
 class Router:
-    def __init__(self, groups: GroupService, meetings: MeetingService,
-                 rounds: RoundService) -> None:
+    def __init__(
+        self, groups: GroupService, meetings: MeetingService, rounds: RoundService
+    ) -> None:
         self.groups = groups
         self.meetings = meetings
         self.rounds = rounds
@@ -124,10 +128,17 @@ class Router:
     async def on_added(self, turn: TurnRef) -> Outcome:
         """The bot was added to a conversation: say what it is for, and how to link it."""
         if turn.conversation.kind is ConversationKind.PERSONAL:
-            return Outcome(posts=[Post(text=(
-                "Hello. I help run MACE locality meetings. In a personal chat I can explain "
-                "what I do (type **help**). Meetings run in each group's own channel or chat."
-            ))])
+            return Outcome(
+                posts=[
+                    Post(
+                        text=(
+                            "Hello. I help run MACE locality meetings. In a personal chat I "
+                            "can explain what I do (type **help**). Meetings run in each "
+                            "group's own channel or chat."
+                        )
+                    )
+                ]
+            )
         return await self._guard(self._welcome(turn), click=None)
 
     async def _guard(self, work: Awaitable[Outcome], click: Click | None) -> Outcome:
@@ -151,10 +162,21 @@ class Router:
     def _not_understood(self, turn: TurnRef, text: str | None) -> Outcome:
         guess = suggest(text)
         hint = f" Did you mean **{guess}**?" if guess else ""
-        return Outcome(posts=[Post(text=(
-            f"Sorry, I did not understand that.{hint} Type **help** to see what I can do."
-            + ("" if turn.conversation.kind is ConversationKind.PERSONAL else
-               " (Mention me first in a channel or group chat.)")))])
+        return Outcome(
+            posts=[
+                Post(
+                    text=(
+                        f"Sorry, I did not understand that.{hint} "
+                        "Type **help** to see what I can do."
+                        + (
+                            ""
+                            if turn.conversation.kind is ConversationKind.PERSONAL
+                            else " (Mention me first in a channel or group chat.)"
+                        )
+                    )
+                )
+            ]
+        )
 
     async def _help(self, turn: TurnRef) -> Outcome:
         return Outcome(posts=[Post(text=help_text())])
@@ -172,16 +194,18 @@ class Router:
     async def _start(self, turn: TurnRef) -> Outcome:
         result = await self.meetings.start(turn)
         card = agenda_card(result.view)
-        note = ("A meeting is already in progress for this group; here is its agenda."
-                if result.already_running else None)
+        note = (
+            "A meeting is already in progress for this group; here is its agenda."
+            if result.already_running
+            else None
+        )
         posts = [Post(text=note)] if note else []
         posts.append(self._agenda_post(turn, result.view.id, card))
         return Outcome(posts=posts)
 
     def _agenda_post(self, turn: TurnRef, meeting_id: int, card: Card) -> Post:
         async def remember(activity_id: str) -> None:
-            await self.meetings.remember_agenda_card(meeting_id, turn.conversation.id,
-                                                     activity_id)
+            await self.meetings.remember_agenda_card(meeting_id, turn.conversation.id, activity_id)
 
         return Post(card=card, on_sent=remember)
 
@@ -215,7 +239,7 @@ class Router:
         return Outcome(posts=[Post(card=challenges_card(challenges, locality_name=locality))])
 
     async def _end_text(self, turn: TurnRef) -> Outcome:
-        view = await self.meetings.current(turn)
+        view = await self.meetings.current(turn, require=Permission.RUN_MEETING)
         return Outcome(posts=[Post(card=end_form_card(view))])
 
     # -- card verbs -----------------------------------------------------------------------
@@ -228,11 +252,17 @@ class Router:
             view = await self.groups.link(turn, click.data.get("localityId"))
         except InvalidInput as exc:
             choices = await self.groups.setup_choices(turn)
-            return _form(click, setup_card(choices, values=click.data, errors=exc.field_errors))
+            return _form(
+                turn,
+                click,
+                exc.field_errors,
+                setup_card(choices, values=click.data, errors=exc.field_errors),
+            )
         card = welcome_card(view)
         name = view.locality.name if view.locality else ""
-        return _replace(click, card, f"This conversation is now linked to the {name} "
-                        "locality group.")
+        return _replace(
+            click, card, f"This conversation is now linked to the {name} locality group."
+        )
 
     async def _start_click(self, turn: TurnRef, click: Click) -> Outcome:
         outcome = await self._start(turn)
@@ -250,8 +280,9 @@ class Router:
         return await self._move(turn, click, -1)
 
     async def _move(self, turn: TurnRef, click: Click, step: int) -> Outcome:
-        view = await self.meetings.move(turn, _int(click.data.get("meetingId")),
-                                        _int(click.data.get("position")), step)
+        view = await self.meetings.move(
+            turn, _int(click.data.get("meetingId")), _int(click.data.get("position")), step
+        )
         return self._agenda_changed(turn, view, click)
 
     async def _here_click(self, turn: TurnRef, click: Click) -> Outcome:
@@ -264,8 +295,12 @@ class Router:
             view = await self.meetings.record_attendance(turn, meeting_id, click.data)
         except InvalidInput as exc:
             current = await self.meetings.current(turn, meeting_id)
-            return _form(click, attendance_form_card(current, values=click.data,
-                                                     errors=exc.field_errors))
+            return _form(
+                turn,
+                click,
+                exc.field_errors,
+                attendance_form_card(current, values=click.data, errors=exc.field_errors),
+            )
         return self._agenda_changed(turn, view, click)
 
     async def _minute(self, turn: TurnRef, click: Click) -> Outcome:
@@ -281,9 +316,18 @@ class Router:
             view = await self.meetings.record_entry(turn, meeting_id, item_id, kind, click.data)
         except InvalidInput as exc:
             current = await self.meetings.current(turn, meeting_id)
-            return _form(click, entry_form_card(current, _item_or_current(current, item_id),
-                                                kind, values=click.data,
-                                                errors=exc.field_errors))
+            return _form(
+                turn,
+                click,
+                exc.field_errors,
+                entry_form_card(
+                    current,
+                    _item_or_current(current, item_id),
+                    kind,
+                    values=click.data,
+                    errors=exc.field_errors,
+                ),
+            )
         label = "Minute" if kind is EntryKind.MINUTE else "Decision"
         return self._agenda_changed(turn, view, click, note=f"{label} recorded.")
 
@@ -294,15 +338,23 @@ class Router:
             view = await self.meetings.record_action(turn, meeting_id, item_id, click.data)
         except InvalidInput as exc:
             current = await self.meetings.current(turn, meeting_id)
-            return _form(click, action_form_card(current, _item_or_current(current, item_id),
-                                                 values=click.data, errors=exc.field_errors))
+            values = dict(click.data)
+            if "subjectRef" in exc.field_errors:
+                # A refused case reference may be a child's name: never show it back.
+                values.pop("subjectRef", None)
+            card = action_form_card(
+                current, _item_or_current(current, item_id), values=values, errors=exc.field_errors
+            )
+            return _form(turn, click, exc.field_errors, card)
         return self._agenda_changed(turn, view, click, note="Action recorded.")
 
     async def _agree(self, turn: TurnRef, click: Click) -> Outcome:
         view = await self.meetings.agree_previous_minutes(
-            turn, _int(click.data.get("meetingId")), _int(click.data.get("previousMeetingId")))
-        return self._agenda_changed(turn, view, click,
-                                    note="The last meeting's minutes are agreed as accurate.")
+            turn, _int(click.data.get("meetingId")), _int(click.data.get("previousMeetingId"))
+        )
+        return self._agenda_changed(
+            turn, view, click, note="The last meeting's minutes are agreed as accurate."
+        )
 
     async def _end(self, turn: TurnRef, click: Click) -> Outcome:
         meeting_id = _int(click.data.get("meetingId"))
@@ -310,31 +362,41 @@ class Router:
             view = await self.meetings.end(turn, meeting_id, click.data)
         except InvalidInput as exc:
             current = await self.meetings.current(turn, meeting_id)
-            return _form(click, end_form_card(current, values=click.data,
-                                              errors=exc.field_errors))
+            return _form(
+                turn,
+                click,
+                exc.field_errors,
+                end_form_card(current, values=click.data, errors=exc.field_errors),
+            )
         outcome = self._agenda_changed(turn, view, click)
         outcome.posts.append(Post(card=summary_card(view)))
         outcome.response_text = "Meeting ended: the summary is below."
         return outcome
 
     async def _round_open(self, turn: TurnRef, click: Click) -> Outcome:
-        outcome = await self._open_round(turn, _int(click.data.get("meetingId")),
-                                         _int(click.data.get("itemId")), click)
+        outcome = await self._open_round(
+            turn, _int(click.data.get("meetingId")), _int(click.data.get("itemId")), click
+        )
         return outcome
 
-    async def _open_round(self, turn: TurnRef, meeting_id: int | None, item_id: int | None,
-                          click: Click | None) -> Outcome:
+    async def _open_round(
+        self, turn: TurnRef, meeting_id: int | None, item_id: int | None, click: Click | None
+    ) -> Outcome:
         view = await self.rounds.open(turn, meeting_id, item_id)
         if view.activity_id:
             # Already open: bring its card back rather than starting a second round.
-            return Outcome(posts=[Post(card=round_card(view))],
-                           response_text="A round is already open; its card is below.")
+            return Outcome(
+                posts=[Post(card=round_card(view))],
+                response_text="A round is already open; its card is below.",
+            )
 
         async def remember(activity_id: str) -> None:
             await self.rounds.remember_card(view.id, activity_id)
 
-        outcome = Outcome(posts=[Post(card=round_card(view), on_sent=remember)],
-                          response_text="Share and challenge: the round card is below.")
+        outcome = Outcome(
+            posts=[Post(card=round_card(view), on_sent=remember)],
+            response_text="Share and challenge: the round card is below.",
+        )
         meeting = await self.meetings.current(turn, view.meeting_id)
         outcome.updates.extend(_agenda_update(meeting))
         return outcome
@@ -345,15 +407,20 @@ class Router:
             view = await self.rounds.answer(turn, round_id, click.data)
         except InvalidInput as exc:
             current = await self.rounds.view(turn, round_id)
-            return _form(click, round_card(current, values=click.data, errors=exc.field_errors))
-        return self._round_changed(view, click, note="Thank you: your agency's answer is "
-                                   "recorded.")
+            return _form(
+                turn,
+                click,
+                exc.field_errors,
+                round_card(current, values=click.data, errors=exc.field_errors),
+            )
+        return self._round_changed(view, click, note="Thank you: your agency's answer is recorded.")
 
     async def _round_close(self, turn: TurnRef, click: Click) -> Outcome:
         return await self._close_round(turn, _int(click.data.get("roundId")), click)
 
-    async def _close_round(self, turn: TurnRef, round_id: int | None, click: Click | None
-                           ) -> Outcome:
+    async def _close_round(
+        self, turn: TurnRef, round_id: int | None, click: Click | None
+    ) -> Outcome:
         view = await self.rounds.close(turn, round_id)
         outcome = self._round_changed(view, click, note="Round closed; summary below.")
         outcome.posts.append(Post(card=round_card(view)))
@@ -364,19 +431,27 @@ class Router:
     async def _challenge_respond(self, turn: TurnRef, click: Click) -> Outcome:
         challenge_id = _int(click.data.get("challengeId"))
         try:
-            locality, challenges = await self.rounds.respond_to_challenge(turn, challenge_id,
-                                                                         click.data)
+            locality, challenges = await self.rounds.respond_to_challenge(
+                turn, challenge_id, click.data
+            )
         except InvalidInput as exc:
             locality, challenges = await self.rounds.open_challenges(turn)
-            return _form(click, challenges_card(challenges, locality_name=locality,
-                                                values=click.data, errors=exc.field_errors))
+            return _form(
+                turn,
+                click,
+                exc.field_errors,
+                challenges_card(
+                    challenges, locality_name=locality, values=click.data, errors=exc.field_errors
+                ),
+            )
         card = challenges_card(challenges, locality_name=locality)
         return _replace(click, card, "Response recorded; the challenge is closed.")
 
     # -- card upkeep ----------------------------------------------------------------------
 
-    def _agenda_changed(self, turn: TurnRef, view: MeetingView, click: Click | None,
-                        note: str | None = None) -> Outcome:
+    def _agenda_changed(
+        self, turn: TurnRef, view: MeetingView, click: Click | None, note: str | None = None
+    ) -> Outcome:
         """Edit the live agenda card in place, for everyone; answer the click with it too."""
         card = agenda_card(view)
         outcome = Outcome(updates=_agenda_update(view, card))
@@ -407,8 +482,13 @@ class Router:
 def _agenda_update(view: MeetingView, card: Card | None = None) -> list[CardUpdate]:
     if not view.agenda_activity_id:
         return []
-    return [CardUpdate(view.conversation_id, view.agenda_activity_id,
-                       card if card is not None else agenda_card(view))]
+    return [
+        CardUpdate(
+            view.conversation_id,
+            view.agenda_activity_id,
+            card if card is not None else agenda_card(view),
+        )
+    ]
 
 
 def _item_or_current(view: MeetingView, item_id: int | None) -> int:
@@ -418,15 +498,21 @@ def _item_or_current(view: MeetingView, item_id: int | None) -> int:
     return current.id
 
 
+MAX_ID = 2**31 - 1
+
+
 def _int(value: object) -> int | None:
-    """Card data round-trips through JSON and clients: accept 3 and "3", nothing else."""
-    if isinstance(value, bool):
-        return None
-    if isinstance(value, int):
-        return value
-    if isinstance(value, str) and value.strip().isdigit():
-        return int(value.strip())
-    return None
+    """Card data round-trips through JSON and clients: accept 3 and "3", nothing else.
+
+    Ids outside the database's integer range are treated as missing ("not found"), not
+    passed on to fail inside the driver.
+    """
+    number: int | None = None
+    if isinstance(value, int) and not isinstance(value, bool):
+        number = value
+    elif isinstance(value, str) and value.strip().isdigit() and len(value.strip()) < 12:
+        number = int(value.strip())
+    return number if number is not None and 1 <= number <= MAX_ID else None
 
 
 def _tell(click: Click | None, text: str) -> Outcome:
@@ -436,16 +522,30 @@ def _tell(click: Click | None, text: str) -> Outcome:
     return Outcome(posts=[Post(text=text)])
 
 
-def _form(click: Click, card: Card) -> Outcome:
-    """Show a form again with its errors: in place of the clicked card, or as a new post."""
-    if click.is_invoke:
-        return Outcome(response_card=card)
-    return Outcome(posts=[Post(card=card)])
+def _form(turn: TurnRef, click: Click, errors: Mapping[str, str], card: Card) -> Outcome:
+    """Show a form again with its errors and the person's entries kept.
+
+    A click's answer card is seen only by the person who clicked, so it may carry what
+    they typed. The Action.Submit fallback can only post a new message, which everyone in
+    a channel or group chat would see: there it says what to correct, in words that quote
+    nothing typed, and the person's entries stay in the card they pressed.
+    """
+    if click.is_invoke or turn.conversation.kind is ConversationKind.PERSONAL:
+        return Outcome(response_card=card) if click.is_invoke else Outcome(posts=[Post(card=card)])
+    problems = " ".join(errors.values()) or InvalidInput.user_message
+    return Outcome(
+        posts=[
+            Post(
+                text=(
+                    f"Not saved yet. {problems} Your entries are still in the card: correct them "
+                    "and press the button again."
+                )
+            )
+        ]
+    )
 
 
 def _replace(click: Click, card: Card, note: str) -> Outcome:
     if click.is_invoke:
         return Outcome(response_card=card)
     return Outcome(posts=[Post(text=note), Post(card=card)])
-
-

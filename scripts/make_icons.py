@@ -42,10 +42,14 @@ def png(width: int, height: int, rgba: bytes) -> bytes:
         return struct.pack(">I", len(data)) + body + struct.pack(">I", zlib.crc32(body))
 
     stride = width * 4
-    raw = b"".join(b"\x00" + rgba[y * stride:(y + 1) * stride] for y in range(height))
+    raw = b"".join(b"\x00" + rgba[y * stride : (y + 1) * stride] for y in range(height))
     header = struct.pack(">IIBBBBB", width, height, 8, 6, 0, 0, 0)  # 8-bit RGBA
-    return (b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header)
-            + chunk(b"IDAT", zlib.compress(raw, 9)) + chunk(b"IEND", b""))
+    return (
+        b"\x89PNG\r\n\x1a\n"
+        + chunk(b"IHDR", header)
+        + chunk(b"IDAT", zlib.compress(raw, 9))
+        + chunk(b"IEND", b"")
+    )
 
 
 def disc(cx: float, cy: float, r: float) -> Shape:
@@ -56,6 +60,7 @@ def ring(cx: float, cy: float, r_outer: float, r_inner: float) -> Shape:
     def inside(x: float, y: float) -> bool:
         d2 = (x - cx) ** 2 + (y - cy) ** 2
         return r_inner * r_inner <= d2 <= r_outer * r_outer
+
     return (cx - r_outer, cy - r_outer, cx + r_outer, cy + r_outer), inside
 
 
@@ -64,20 +69,28 @@ def symbol(size: int) -> list[Shape]:
     c = size / 2
     if size >= 64:  # colour icon: symbol within the middle ~65 %
         table_outer, table_inner, seat_r, seat_orbit = 0.155, 0.105, 0.068, 0.265
-    else:           # outline icon: bolder, fills more of the square
+    else:  # outline icon: bolder, fills more of the square
         table_outer, table_inner, seat_r, seat_orbit = 0.20, 0.115, 0.085, 0.36
     shapes = [ring(c, c, table_outer * size, table_inner * size)]
     for i in range(SEATS):
         angle = -math.pi / 2 + 2 * math.pi * i / SEATS
-        shapes.append(disc(c + seat_orbit * size * math.cos(angle),
-                           c + seat_orbit * size * math.sin(angle), seat_r * size))
+        shapes.append(
+            disc(
+                c + seat_orbit * size * math.cos(angle),
+                c + seat_orbit * size * math.sin(angle),
+                seat_r * size,
+            )
+        )
     return shapes
 
 
 def coverage(shapes: list[Shape], px: int, py: int) -> float:
     """Share of the pixel's subsamples that fall inside any shape."""
-    near = [inside for (x0, y0, x1, y1), inside in shapes
-            if x0 <= px + 1 and px <= x1 and y0 <= py + 1 and py <= y1]
+    near = [
+        inside
+        for (x0, y0, x1, y1), inside in shapes
+        if x0 <= px + 1 and px <= x1 and y0 <= py + 1 and py <= y1
+    ]
     if not near:
         return 0.0
     n = SUPERSAMPLE
@@ -112,10 +125,17 @@ def outline_icon(size: int = 32) -> bytes:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--check", action="store_true",
-                        help="only compare with the files on disk; exit 1 if they differ")
-    parser.add_argument("--out", type=Path, default=MANIFEST_DIR,
-                        help=f"folder to write to (default {MANIFEST_DIR})")
+    parser.add_argument(
+        "--check",
+        action="store_true",
+        help="only compare with the files on disk; exit 1 if they differ",
+    )
+    parser.add_argument(
+        "--out",
+        type=Path,
+        default=MANIFEST_DIR,
+        help=f"folder to write to (default {MANIFEST_DIR})",
+    )
     args = parser.parse_args(argv)
 
     icons = {"color.png": color_icon(), "outline.png": outline_icon()}
@@ -130,8 +150,9 @@ def main(argv: list[str] | None = None) -> int:
             path.write_bytes(data)
             print(f"wrote {path} ({len(data)} bytes)")
     if stale:
-        print(f"out of date: {', '.join(stale)} (run python scripts/make_icons.py)",
-              file=sys.stderr)
+        print(
+            f"out of date: {', '.join(stale)} (run python scripts/make_icons.py)", file=sys.stderr
+        )
         return 1
     return 0
 

@@ -44,8 +44,8 @@ def read_png(data: bytes) -> tuple[int, int, list[bytes] | None]:
     pos, idat = 8, b""
     width = height = depth = colour = interlace = 0
     while pos < len(data):
-        (length,) = struct.unpack(">I", data[pos:pos + 4])
-        chunk, body = data[pos + 4:pos + 8], data[pos + 8:pos + 8 + length]
+        (length,) = struct.unpack(">I", data[pos : pos + 4])
+        chunk, body = data[pos + 4 : pos + 8], data[pos + 8 : pos + 8 + length]
         if chunk == b"IHDR":
             width, height, depth, colour, _, _, interlace = struct.unpack(">IIBBBBB", body)
         elif chunk == b"IDAT":
@@ -56,7 +56,7 @@ def read_png(data: bytes) -> tuple[int, int, list[bytes] | None]:
     raw, stride, rows = zlib.decompress(idat), width * 4, []
     prev = bytearray(stride)
     for y in range(height):
-        line = raw[y * (stride + 1):(y + 1) * (stride + 1)]
+        line = raw[y * (stride + 1) : (y + 1) * (stride + 1)]
         kind, cur = line[0], bytearray(line[1:])
         for i in range(stride):
             left = cur[i - 4] if i >= 4 else 0
@@ -102,13 +102,17 @@ def check(manifest: dict[str, Any], folder: Path) -> list[str]:
             problems.append(f"icon {kind}: {path.name}: {exc}")
             continue
         if (width, height) != size:
-            problems.append(f"icon {kind}: {path.name} is {width}x{height}, "
-                            f"needs {size[0]}x{size[1]}")
+            problems.append(
+                f"icon {kind}: {path.name} is {width}x{height}, needs {size[0]}x{size[1]}"
+            )
         if kind == "outline":
             if rows is None:
                 problems.append("icon outline: must be 8-bit RGBA (white on transparent)")
-            elif any(row[i + 3] and row[i:i + 3] != b"\xff\xff\xff"
-                     for row in rows for i in range(0, len(row), 4)):
+            elif any(
+                row[i + 3] and row[i : i + 3] != b"\xff\xff\xff"
+                for row in rows
+                for i in range(0, len(row), 4)
+            ):
                 problems.append("icon outline: has pixels that are not white or transparent")
     return problems
 
@@ -116,8 +120,11 @@ def check(manifest: dict[str, Any], folder: Path) -> list[str]:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--check", action="store_true", help="validate only, write nothing")
-    parser.add_argument("--bot-id", default=os.environ.get("APP_ID", ""),
-                        help="the bot's Microsoft App ID (default: $APP_ID)")
+    parser.add_argument(
+        "--bot-id",
+        default=os.environ.get("APP_ID", ""),
+        help="the bot's Microsoft App ID (default: $APP_ID)",
+    )
     parser.add_argument("--app-id", help="replace the Teams app id (a GUID) as well")
     parser.add_argument("--version", help="replace the app version (semver)")
     parser.add_argument("--out", type=Path, default=MANIFEST_DIR / "build" / "mace-meetings.zip")

@@ -28,8 +28,9 @@ MEETING_DAY = datetime(2026, 11, 19, 10, 0, tzinfo=UTC)
 
 
 def pytest_report_header(config: pytest.Config) -> str:
-    return ("PostgreSQL tests: " + (POSTGRES_URL if POSTGRES_URL
-            else "SKIPPED (set TEST_POSTGRES_URL to run them)"))
+    return "PostgreSQL tests: " + (
+        POSTGRES_URL if POSTGRES_URL else "SKIPPED (set TEST_POSTGRES_URL to run them)"
+    )
 
 
 @pytest.fixture
@@ -45,14 +46,17 @@ async def _store_for(engine_name: str, tmp_path: Path) -> AsyncIterator[Store]:
         await store.close()
         return
     if not POSTGRES_URL:
-        pytest.skip("PostgreSQL not configured: set TEST_POSTGRES_URL, e.g. "
-                    "postgresql+asyncpg://postgres@127.0.0.1:5432/test")
+        pytest.skip(
+            "PostgreSQL not configured: set TEST_POSTGRES_URL, e.g. "
+            "postgresql+asyncpg://postgres@127.0.0.1:5432/test"
+        )
     schema = f"t_{uuid.uuid4().hex[:12]}"
     admin = create_async_engine(POSTGRES_URL)
     async with admin.begin() as conn:
         await conn.execute(text(f'CREATE SCHEMA "{schema}"'))
-    store = Store(make_engine(POSTGRES_URL,
-                              connect_args={"server_settings": {"search_path": schema}}))
+    store = Store(
+        make_engine(POSTGRES_URL, connect_args={"server_settings": {"search_path": schema}})
+    )
     try:
         await migrate(store.engine)
         yield store

@@ -20,15 +20,18 @@ def local_env(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
 
 @pytest.mark.parametrize("host", ["0.0.0.0", "10.1.2.3", "::"])
 def test_serve_without_app_id_refuses_anything_but_loopback(
-        host: str, capsys: pytest.CaptureFixture[str]) -> None:
+    host: str, capsys: pytest.CaptureFixture[str]
+) -> None:
     assert main(["serve", "--host", host]) == 2
     err = capsys.readouterr().err
     assert "APP_ID is empty" in err and host in err
 
 
 def test_with_app_id_any_host_is_allowed() -> None:
-    assert Settings(APP_ID="11111111-2222-3333-4444-555555555555",
-                    host="0.0.0.0").listen_refusal() is None
+    assert (
+        Settings(APP_ID="11111111-2222-3333-4444-555555555555", host="0.0.0.0").listen_refusal()
+        is None
+    )
     assert Settings(host="127.0.0.1").listen_refusal() is None
 
 
@@ -43,12 +46,22 @@ def test_migrate_and_load_data(tmp_path: Path, capsys: pytest.CaptureFixture[str
     assert main(["migrate"]) == 0
     assert (tmp_path / "data" / "mace.db").exists()
     data = tmp_path / "groups.json"
-    data.write_text(json.dumps({
-        "localities": [{"code": "selby", "name": "Selby"}],
-        "agencies": [{"code": "police", "name": "Police"}],
-        "members": [{"name": "Ada Fielding", "agency": "police", "aad_object_id": "aad-1",
-                     "roles": {"selby": ["chair"]}}],
-    }))
+    data.write_text(
+        json.dumps(
+            {
+                "localities": [{"code": "selby", "name": "Selby"}],
+                "agencies": [{"code": "police", "name": "Police"}],
+                "members": [
+                    {
+                        "name": "Ada Fielding",
+                        "agency": "police",
+                        "aad_object_id": "aad-1",
+                        "roles": {"selby": ["chair"]},
+                    }
+                ],
+            }
+        )
+    )
     assert main(["load-data", str(data)]) == 0
     bad = tmp_path / "bad.json"
     bad.write_text(json.dumps({"members": [{"name": "X", "agency": "nope", "roles": {}}]}))

@@ -90,8 +90,9 @@ class SubjectInput:
     initials: str
 
 
-def parse_subject(kind_value: object, reference_value: object, initials_value: object,
-                  errors: dict[str, str]) -> SubjectInput | None:
+def parse_subject(
+    kind_value: object, reference_value: object, initials_value: object, errors: dict[str, str]
+) -> SubjectInput | None:
     """An optional subject: a child (case reference and initials), a person or a location.
 
     Children are recorded only by case reference and initials, never by name: a value that
@@ -119,8 +120,7 @@ def parse_subject(kind_value: object, reference_value: object, initials_value: o
         if not INITIALS.match(initials):
             errors["subjectInitials"] = "Give the child's initials: one to three letters."
     else:
-        require_text(errors, "subjectRef", reference, "A reference or short label",
-                     MAX_LABEL_CHARS)
+        require_text(errors, "subjectRef", reference, "A reference or short label", MAX_LABEL_CHARS)
         initials = ""
     if any(key.startswith("subject") for key in errors):
         return None

@@ -35,8 +35,9 @@ class GroupService:
         self.store = store
         self.clock = clock
 
-    async def _choices(self, session: AsyncSession, actor: ActorRef, linked_id: int | None
-                       ) -> tuple[GroupChoice, ...]:
+    async def _choices(
+        self, session: AsyncSession, actor: ActorRef, linked_id: int | None
+    ) -> tuple[GroupChoice, ...]:
         """The groups this person may link a conversation to: those they chair, or all
         for an administrator."""
         member = await find_member(session, actor)
@@ -44,12 +45,18 @@ class GroupService:
             return ()
         localities = (await session.scalars(select(t.Locality).order_by(t.Locality.name))).all()
         if not member.is_admin:
-            chaired = set(await session.scalars(select(t.Membership.locality_id).where(
-                t.Membership.member_id == member.id,
-                t.Membership.role.in_([Role.CHAIR, Role.DEPUTY_CHAIR]))))
+            chaired = set(
+                await session.scalars(
+                    select(t.Membership.locality_id).where(
+                        t.Membership.member_id == member.id,
+                        t.Membership.role.in_([Role.CHAIR, Role.DEPUTY_CHAIR]),
+                    )
+                )
+            )
             localities = [loc for loc in localities if loc.id in chaired]
-        return tuple(GroupChoice(LocalityView(loc.id, loc.name), loc.id == linked_id)
-                     for loc in localities)
+        return tuple(
+            GroupChoice(LocalityView(loc.id, loc.name), loc.id == linked_id) for loc in localities
+        )
 
     async def welcome(self, turn: TurnRef) -> WelcomeView:
         """What a conversation sees on arrival or on ``setup``: the group it belongs to and
@@ -57,13 +64,15 @@ class GroupService:
         async with self.store.reading() as session:
             locality_id = await linked_locality_id(session, turn.conversation)
             if locality_id is None:
-                return WelcomeView(None, False,
-                                   choices=await self._choices(session, turn.actor, None))
+                return WelcomeView(
+                    None, False, choices=await self._choices(session, turn.actor, None)
+                )
             locality = await session.get_one(t.Locality, locality_id)
             member = await find_member(session, turn.actor)
             roles = await roles_in(session, member.id, locality_id) if member else frozenset()
-            running = await session.scalar(select(t.Meeting.id).where(
-                t.Meeting.in_progress_locality_id == locality_id))
+            running = await session.scalar(
+                select(t.Meeting.id).where(t.Meeting.in_progress_locality_id == locality_id)
+            )
             return WelcomeView(
                 LocalityView(locality.id, locality.name),
                 can_start=permitted(roles, Permission.RUN_MEETING),
@@ -93,27 +102,42 @@ class GroupService:
                 raise InvalidInput({"localityId": "Choose the locality group."})
             roles = await roles_in(session, member.id, locality.id)
             if not permitted(roles, Permission.LINK_CONVERSATION, is_admin=member.is_admin):
-                raise NotPermitted("Only an administrator or a chair of that locality group "
-                                   "can link this conversation to it.")
+                raise NotPermitted(
+                    "Only an administrator or a chair of that locality group "
+                    "can link this conversation to it."
+                )
             conversation_id = turn.conversation.base_id
-            link = await session.scalar(select(t.LinkedConversation).where(
-                t.LinkedConversation.conversation_id == conversation_id))
+            link = await session.scalar(
+                select(t.LinkedConversation).where(
+                    t.LinkedConversation.conversation_id == conversation_id
+                )
+            )
             if link is not None and link.locality_id != locality.id:
                 old_roles = await roles_in(session, member.id, link.locality_id)
-                if not permitted(old_roles, Permission.LINK_CONVERSATION,
-                                 is_admin=member.is_admin):
-                    raise NotPermitted("This conversation is linked to another group; only an "
-                                       "administrator or that group's chair can move it.")
+                if not permitted(old_roles, Permission.LINK_CONVERSATION, is_admin=member.is_admin):
+                    raise NotPermitted(
+                        "This conversation is linked to another group; only an "
+                        "administrator or that group's chair can move it."
+                    )
                 link.locality_id = locality.id
                 link.linked_by_member_id, link.linked_at = member.id, now
             elif link is None:
-                session.add(t.LinkedConversation(
-                    conversation_id=conversation_id, locality_id=locality.id,
-                    kind=turn.conversation.kind, tenant_id=turn.conversation.tenant_id,
-                    service_url=turn.conversation.service_url,
-                    linked_by_member_id=member.id, linked_at=now))
-            running = await session.scalar(select(t.Meeting.id).where(
-                t.Meeting.in_progress_locality_id == locality.id))
-            return WelcomeView(LocalityView(locality.id, locality.name),
-                               can_start=permitted(roles, Permission.RUN_MEETING),
-                               meeting_in_progress_id=running)
+                session.add(
+                    t.LinkedConversation(
+                        conversation_id=conversation_id,
+                        locality_id=locality.id,
+                        kind=turn.conversation.kind,
+                        tenant_id=turn.conversation.tenant_id,
+                        service_url=turn.conversation.service_url,
+                        linked_by_member_id=member.id,
+                        linked_at=now,
+                    )
+                )
+            running = await session.scalar(
+                select(t.Meeting.id).where(t.Meeting.in_progress_locality_id == locality.id)
+            )
+            return WelcomeView(
+                LocalityView(locality.id, locality.name),
+                can_start=permitted(roles, Permission.RUN_MEETING),
+                meeting_in_progress_id=running,
+            )

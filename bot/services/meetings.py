@@ -66,11 +66,17 @@ class MeetingService:
 
     async def _view(self, session: AsyncSession, meeting: t.Meeting) -> MeetingView:
         await session.flush()
-        return await meeting_view(session, meeting, key_codes=self.key_agencies,
-                                  now=self.clock.now(), today=london_today(self.clock))
+        return await meeting_view(
+            session,
+            meeting,
+            key_codes=self.key_agencies,
+            now=self.clock.now(),
+            today=london_today(self.clock),
+        )
 
-    async def _meeting(self, session: AsyncSession, caller: Caller, meeting_id: object,
-                       *, in_progress: bool = True) -> t.Meeting:
+    async def _meeting(
+        self, session: AsyncSession, caller: Caller, meeting_id: object, *, in_progress: bool = True
+    ) -> t.Meeting:
         """The meeting named by a card, only if it belongs to the caller's locality here."""
         if not isinstance(meeting_id, int) or isinstance(meeting_id, bool):
             raise NotFound()
@@ -83,20 +89,33 @@ class MeetingService:
 
     async def _running(self, session: AsyncSession, caller: Caller) -> t.Meeting | None:
         return await session.scalar(
-            select(t.Meeting).where(t.Meeting.in_progress_locality_id == caller.locality_id))
+            select(t.Meeting).where(t.Meeting.in_progress_locality_id == caller.locality_id)
+        )
 
     # -- reading ---------------------------------------------------------------------
 
-    async def current(self, turn: TurnRef, meeting_id: object = None) -> MeetingView:
-        """The meeting a card names, or the one in progress for this conversation's group."""
+    async def current(
+        self,
+        turn: TurnRef,
+        meeting_id: object = None,
+        *,
+        require: Permission = Permission.VIEW_MEETING,
+    ) -> MeetingView:
+        """The meeting a card names, or the one in progress for this conversation's group.
+
+        ``require`` lets a caller ask for more than viewing before a form is shown, so a
+        partner is refused "end meeting" at once rather than after filling the form in.
+        """
         async with self.store.reading() as session:
             caller = await caller_here(session, turn)
-            caller.require(Permission.VIEW_MEETING)
+            caller.require(require)
             if meeting_id is None:
                 meeting = await self._running(session, caller)
                 if meeting is None:
-                    raise NotFound("No meeting is in progress for this group. A chair can "
-                                   "type **start meeting**.")
+                    raise NotFound(
+                        "No meeting is in progress for this group. A chair can "
+                        "type **start meeting**."
+                    )
             else:
                 meeting = await self._meeting(session, caller, meeting_id, in_progress=False)
             return await self._view(session, meeting)
@@ -116,8 +135,12 @@ class MeetingService:
                 caller.require(Permission.RUN_MEETING)
                 running = await self._running(session, caller)
                 if running is not None:
-                    return StartResult(await self._view(session, running), True,
-                                       running.agenda_activity_id, running.conversation_id)
+                    return StartResult(
+                        await self._view(session, running),
+                        True,
+                        running.agenda_activity_id,
+                        running.conversation_id,
+                    )
                 meeting = t.Meeting(
                     locality_id=caller.locality_id,
                     conversation_id=turn.conversation.id,
@@ -131,29 +154,39 @@ class MeetingService:
                 session.add(meeting)
                 await session.flush()
                 for position, template in enumerate(CANONICAL_AGENDA, start=1):
-                    session.add(t.AgendaItem(
-                        meeting_id=meeting.id, position=position, kind=template.kind,
-                        title=template.title, time_limit_minutes=template.time_limit_minutes,
-                        status=ItemStatus.CURRENT if position == 1 else ItemStatus.PENDING,
-                        started_at=now if position == 1 else None, elapsed_seconds=0))
-                return StartResult(await self._view(session, meeting), False, None,
-                                   meeting.conversation_id)
+                    session.add(
+                        t.AgendaItem(
+                            meeting_id=meeting.id,
+                            position=position,
+                            kind=template.kind,
+                            title=template.title,
+                            time_limit_minutes=template.time_limit_minutes,
+                            status=ItemStatus.CURRENT if position == 1 else ItemStatus.PENDING,
+                            started_at=now if position == 1 else None,
+                            elapsed_seconds=0,
+                        )
+                    )
+                return StartResult(
+                    await self._view(session, meeting), False, None, meeting.conversation_id
+                )
         except IntegrityError:
             # Two chairs pressed start at once: the other one won; show theirs.
             view = await self.current(turn)
             conversation_id, activity_id = await self.agenda_location(view.id)
             return StartResult(view, True, activity_id, conversation_id)
 
-    async def remember_agenda_card(self, meeting_id: int, conversation_id: str,
-                                   activity_id: str) -> None:
+    async def remember_agenda_card(
+        self, meeting_id: int, conversation_id: str, activity_id: str
+    ) -> None:
         """The newest agenda card is the live one: later changes edit it in place."""
         async with self.store.transaction() as session:
             meeting = await session.get_one(t.Meeting, meeting_id)
             meeting.conversation_id = conversation_id
             meeting.agenda_activity_id = activity_id
 
-    async def move(self, turn: TurnRef, meeting_id: object, expected_position: object,
-                   step: int) -> MeetingView:
+    async def move(
+        self, turn: TurnRef, meeting_id: object, expected_position: object, step: int
+    ) -> MeetingView:
         """Move to the next or previous item; a stale card (position moved on) moves nothing."""
         now = self.clock.now()
         async with self.store.transaction(activity_id=turn.activity_id, now=now) as session:
@@ -167,8 +200,10 @@ class MeetingService:
             if not 1 <= target <= len(CANONICAL_AGENDA):
                 return await self._view(session, meeting)
             items = {
-                i.position: i for i in await session.scalars(
-                    select(t.AgendaItem).where(t.AgendaItem.meeting_id == meeting.id))
+                i.position: i
+                for i in await session.scalars(
+                    select(t.AgendaItem).where(t.AgendaItem.meeting_id == meeting.id)
+                )
             }
             leaving, entering = items[current], items[target]
             leaving.elapsed_seconds = elapsed(leaving, now)
@@ -188,15 +223,24 @@ class MeetingService:
             caller = await caller_here(session, turn)
             caller.require(Permission.VIEW_MEETING)
             meeting = await self._meeting(session, caller, meeting_id)
-            row = await session.scalar(select(t.Attendance).where(
-                t.Attendance.meeting_id == meeting.id,
-                t.Attendance.agency_id == caller.member.agency_id))
+            row = await session.scalar(
+                select(t.Attendance).where(
+                    t.Attendance.meeting_id == meeting.id,
+                    t.Attendance.agency_id == caller.member.agency_id,
+                )
+            )
             name = caller.member.name
             if row is None:
-                session.add(t.Attendance(meeting_id=meeting.id, agency_id=caller.member.agency_id,
-                                         status=AttendanceStatus.PRESENT, people=name,
-                                         recorded_by_member_id=caller.member.id,
-                                         recorded_at=now))
+                session.add(
+                    t.Attendance(
+                        meeting_id=meeting.id,
+                        agency_id=caller.member.agency_id,
+                        status=AttendanceStatus.PRESENT,
+                        people=name,
+                        recorded_by_member_id=caller.member.id,
+                        recorded_at=now,
+                    )
+                )
             else:
                 people = [p.strip() for p in row.people.split(",") if p.strip()]
                 if name not in people:
@@ -208,8 +252,9 @@ class MeetingService:
                 row.recorded_at = now
             return await self._view(session, meeting)
 
-    async def record_attendance(self, turn: TurnRef, meeting_id: object,
-                                data: Mapping[str, object]) -> MeetingView:
+    async def record_attendance(
+        self, turn: TurnRef, meeting_id: object, data: Mapping[str, object]
+    ) -> MeetingView:
         now = self.clock.now()
         async with self.store.transaction(activity_id=turn.activity_id, now=now) as session:
             caller = await caller_here(session, turn)
@@ -232,13 +277,22 @@ class MeetingService:
                 errors["people"] = "Say who attended (or who is substituting)."
             raise_if(errors)
             assert agency is not None
-            row = await session.scalar(select(t.Attendance).where(
-                t.Attendance.meeting_id == meeting.id, t.Attendance.agency_id == agency.id))
+            row = await session.scalar(
+                select(t.Attendance).where(
+                    t.Attendance.meeting_id == meeting.id, t.Attendance.agency_id == agency.id
+                )
+            )
             if row is None:
-                session.add(t.Attendance(meeting_id=meeting.id, agency_id=agency.id,
-                                         status=status, people=people,
-                                         recorded_by_member_id=caller.member.id,
-                                         recorded_at=now))
+                session.add(
+                    t.Attendance(
+                        meeting_id=meeting.id,
+                        agency_id=agency.id,
+                        status=status,
+                        people=people,
+                        recorded_by_member_id=caller.member.id,
+                        recorded_at=now,
+                    )
+                )
             else:
                 row.status, row.people = status, people
                 row.recorded_by_member_id, row.recorded_at = caller.member.id, now
@@ -246,15 +300,22 @@ class MeetingService:
 
     # -- recording --------------------------------------------------------------------
 
-    async def _item(self, session: AsyncSession, meeting: t.Meeting, item_id: object
-                    ) -> t.AgendaItem:
+    async def _item(
+        self, session: AsyncSession, meeting: t.Meeting, item_id: object
+    ) -> t.AgendaItem:
         item = await session.get(t.AgendaItem, item_id) if isinstance(item_id, int) else None
         if item is None or item.meeting_id != meeting.id:
             raise NotFound()
         return item
 
-    async def record_entry(self, turn: TurnRef, meeting_id: object, item_id: object,
-                           kind: EntryKind, data: Mapping[str, object]) -> MeetingView:
+    async def record_entry(
+        self,
+        turn: TurnRef,
+        meeting_id: object,
+        item_id: object,
+        kind: EntryKind,
+        data: Mapping[str, object],
+    ) -> MeetingView:
         now = self.clock.now()
         field = ENTRY_FIELDS[kind]
         async with self.store.transaction(activity_id=turn.activity_id, now=now) as session:
@@ -267,13 +328,21 @@ class MeetingService:
             label = "The minute" if kind is EntryKind.MINUTE else "The decision"
             require_text(errors, field, text, label, MAX_ENTRY_CHARS)
             raise_if(errors)
-            session.add(t.MinuteEntry(meeting_id=meeting.id, item_id=item.id, kind=kind,
-                                      text=text, author_member_id=caller.member.id,
-                                      created_at=now))
+            session.add(
+                t.MinuteEntry(
+                    meeting_id=meeting.id,
+                    item_id=item.id,
+                    kind=kind,
+                    text=text,
+                    author_member_id=caller.member.id,
+                    created_at=now,
+                )
+            )
             return await self._view(session, meeting)
 
-    async def record_action(self, turn: TurnRef, meeting_id: object, item_id: object,
-                            data: Mapping[str, object]) -> MeetingView:
+    async def record_action(
+        self, turn: TurnRef, meeting_id: object, item_id: object, data: Mapping[str, object]
+    ) -> MeetingView:
         now = self.clock.now()
         today = london_today(self.clock)
         async with self.store.transaction(activity_id=turn.activity_id, now=now) as session:
@@ -283,48 +352,70 @@ class MeetingService:
             item = await self._item(session, meeting, item_id)
             errors: dict[str, str] = {}
             description = clean_text(data.get("description"))
-            require_text(errors, "description", description, "What needs doing",
-                         MAX_DESCRIPTION_CHARS)
+            require_text(
+                errors, "description", description, "What needs doing", MAX_DESCRIPTION_CHARS
+            )
             owner = await self._owner(session, meeting.locality_id, data.get("ownerId"))
             if owner is None:
                 errors["ownerId"] = "Choose an owner from the members of this group."
             due, due_error = parse_due_date(data.get("dueDate"), today)
             if due_error:
                 errors["dueDate"] = due_error
-            subject_input = parse_subject(data.get("subjectKind"), data.get("subjectRef"),
-                                          data.get("subjectInitials"), errors)
+            subject_input = parse_subject(
+                data.get("subjectKind"), data.get("subjectRef"), data.get("subjectInitials"), errors
+            )
             subject = None
             if subject_input is not None:
-                subject = await session.scalar(select(t.Subject).where(
-                    t.Subject.locality_id == meeting.locality_id,
-                    t.Subject.kind == subject_input.kind,
-                    t.Subject.reference == subject_input.reference))
+                subject = await session.scalar(
+                    select(t.Subject).where(
+                        t.Subject.locality_id == meeting.locality_id,
+                        t.Subject.kind == subject_input.kind,
+                        t.Subject.reference == subject_input.reference,
+                    )
+                )
                 if subject is not None and subject.initials != subject_input.initials:
                     errors["subjectInitials"] = (
                         f"{subject.reference} is recorded with the initials "
-                        f"{display_initials(subject.initials)}; check the case reference.")
+                        f"{display_initials(subject.initials)}; check the case reference."
+                    )
             raise_if(errors)
             assert owner is not None and due is not None
             if subject_input is not None and subject is None:
-                subject = t.Subject(locality_id=meeting.locality_id, kind=subject_input.kind,
-                                    reference=subject_input.reference,
-                                    initials=subject_input.initials, created_at=now)
+                subject = t.Subject(
+                    locality_id=meeting.locality_id,
+                    kind=subject_input.kind,
+                    reference=subject_input.reference,
+                    initials=subject_input.initials,
+                    created_at=now,
+                )
                 session.add(subject)
                 await session.flush()
             action = t.Action(
-                locality_id=meeting.locality_id, meeting_id=meeting.id, item_id=item.id,
-                description=description, owner_member_id=owner.id, agency_id=owner.agency_id,
-                due_date=due, subject_id=subject.id if subject else None,
-                status=ActionStatus.OPEN, created_by_member_id=caller.member.id,
-                created_at=now, updated_at=now)
+                locality_id=meeting.locality_id,
+                meeting_id=meeting.id,
+                item_id=item.id,
+                description=description,
+                owner_member_id=owner.id,
+                agency_id=owner.agency_id,
+                due_date=due,
+                subject_id=subject.id if subject else None,
+                status=ActionStatus.OPEN,
+                created_by_member_id=caller.member.id,
+                created_at=now,
+                updated_at=now,
+            )
             session.add(action)
             await session.flush()
-            session.add(t.ActionEvent(action_id=action.id, kind="created", note="",
-                                      member_id=caller.member.id, at=now))
+            session.add(
+                t.ActionEvent(
+                    action_id=action.id, kind="created", note="", member_id=caller.member.id, at=now
+                )
+            )
             return await self._view(session, meeting)
 
-    async def _owner(self, session: AsyncSession, locality_id: int, owner_id: object
-                     ) -> t.Member | None:
+    async def _owner(
+        self, session: AsyncSession, locality_id: int, owner_id: object
+    ) -> t.Member | None:
         try:
             member_id = int(str(owner_id))
         except ValueError:
@@ -334,15 +425,15 @@ class MeetingService:
             return None
         return member if await roles_in(session, member.id, locality_id) else None
 
-    async def agree_previous_minutes(self, turn: TurnRef, meeting_id: object,
-                                     previous_meeting_id: object) -> MeetingView:
+    async def agree_previous_minutes(
+        self, turn: TurnRef, meeting_id: object, previous_meeting_id: object
+    ) -> MeetingView:
         now = self.clock.now()
         async with self.store.transaction(activity_id=turn.activity_id, now=now) as session:
             caller = await caller_here(session, turn)
             caller.require(Permission.AGREE_MINUTES)
             meeting = await self._meeting(session, caller, meeting_id)
-            previous = await self._meeting(session, caller, previous_meeting_id,
-                                           in_progress=False)
+            previous = await self._meeting(session, caller, previous_meeting_id, in_progress=False)
             if previous.status != MeetingStatus.ENDED or previous.id == meeting.id:
                 raise Conflict("Only the minutes of an earlier, ended meeting can be agreed.")
             if previous.minutes_status == MinutesStatus.DRAFT:
@@ -353,25 +444,30 @@ class MeetingService:
 
     # -- ending -----------------------------------------------------------------------
 
-    async def end(self, turn: TurnRef, meeting_id: object, data: Mapping[str, object]
-                  ) -> MeetingView:
+    async def end(
+        self, turn: TurnRef, meeting_id: object, data: Mapping[str, object]
+    ) -> MeetingView:
         now = self.clock.now()
         async with self.store.transaction(activity_id=turn.activity_id, now=now) as session:
             caller = await caller_here(session, turn)
             caller.require(Permission.RUN_MEETING)
             meeting = await self._meeting(session, caller, meeting_id)
-            next_date, error = parse_meeting_date(data.get("nextMeetingDate"),
-                                                  london_today(self.clock))
+            next_date, error = parse_meeting_date(
+                data.get("nextMeetingDate"), london_today(self.clock)
+            )
             if error:
                 raise InvalidInput({"nextMeetingDate": error})
-            for item in await session.scalars(select(t.AgendaItem).where(
-                    t.AgendaItem.meeting_id == meeting.id,
-                    t.AgendaItem.status == ItemStatus.CURRENT)):
+            for item in await session.scalars(
+                select(t.AgendaItem).where(
+                    t.AgendaItem.meeting_id == meeting.id, t.AgendaItem.status == ItemStatus.CURRENT
+                )
+            ):
                 item.elapsed_seconds = elapsed(item, now)
                 item.status = ItemStatus.DONE
                 item.started_at = None
-            for share_round in await session.scalars(select(t.ShareRound).where(
-                    t.ShareRound.open_meeting_id == meeting.id)):
+            for share_round in await session.scalars(
+                select(t.ShareRound).where(t.ShareRound.open_meeting_id == meeting.id)
+            ):
                 share_round.status = RoundStatus.CLOSED
                 share_round.closed_at = now
                 share_round.open_meeting_id = None
@@ -394,5 +490,3 @@ async def _agency(session: AsyncSession, agency_id: object) -> t.Agency | None:
 def default_next_meeting(today: date) -> date:
     """Locality groups meet monthly: suggest four weeks on, the same weekday."""
     return today + timedelta(weeks=4)
-
-

@@ -83,8 +83,9 @@ async def member_names(session: AsyncSession, ids: Iterable[int | None]) -> dict
     return {row.id: row.name for row in rows}
 
 
-async def group_members(session: AsyncSession, locality_id: int, lookups: Lookups
-                        ) -> tuple[MemberView, ...]:
+async def group_members(
+    session: AsyncSession, locality_id: int, lookups: Lookups
+) -> tuple[MemberView, ...]:
     rows = await session.execute(
         select(t.Member, t.Membership.role)
         .join(t.Membership, t.Membership.member_id == t.Member.id)
@@ -97,14 +98,14 @@ async def group_members(session: AsyncSession, locality_id: int, lookups: Lookup
         members[member.id] = member
         roles.setdefault(member.id, []).append(Role(role))
     return tuple(
-        MemberView(m.id, m.name, m.agency_id, lookups.agency_name(m.agency_id),
-                   tuple(roles[m.id]))
+        MemberView(m.id, m.name, m.agency_id, lookups.agency_name(m.agency_id), tuple(roles[m.id]))
         for m in members.values()
     )
 
 
-async def action_views(session: AsyncSession, actions: Sequence[t.Action], lookups: Lookups,
-                       today: date) -> list[ActionView]:
+async def action_views(
+    session: AsyncSession, actions: Sequence[t.Action], lookups: Lookups, today: date
+) -> list[ActionView]:
     if not actions:
         return []
     names = await member_names(session, (a.owner_member_id for a in actions))
@@ -112,42 +113,51 @@ async def action_views(session: AsyncSession, actions: Sequence[t.Action], looku
     subjects: dict[int, t.Subject] = {}
     if subject_ids:
         subjects = {
-            s.id: s for s in await session.scalars(
-                select(t.Subject).where(t.Subject.id.in_(subject_ids)))
+            s.id: s
+            for s in await session.scalars(select(t.Subject).where(t.Subject.id.in_(subject_ids)))
         }
     meeting_dates: dict[int, date] = {
         row.id: row.started_at.date()
         for row in await session.execute(
             select(t.Meeting.id, t.Meeting.started_at).where(
-                t.Meeting.id.in_({a.meeting_id for a in actions})))
+                t.Meeting.id.in_({a.meeting_id for a in actions})
+            )
+        )
     }
     views = []
     for a in actions:
         subject = subjects.get(a.subject_id) if a.subject_id is not None else None
-        views.append(ActionView(
-            id=a.id,
-            description=a.description,
-            owner_name=names.get(a.owner_member_id, "Unknown member"),
-            agency_name=lookups.agency_name(a.agency_id),
-            due_date=a.due_date,
-            status=ActionStatus(a.status),
-            subject=subject_display(SubjectKind(subject.kind), subject.reference,
-                                    subject.initials) if subject else None,
-            overdue=a.status == ActionStatus.OPEN and a.due_date < today,
-            raised_on=meeting_dates.get(a.meeting_id),
-        ))
+        views.append(
+            ActionView(
+                id=a.id,
+                description=a.description,
+                owner_name=names.get(a.owner_member_id, "Unknown member"),
+                agency_name=lookups.agency_name(a.agency_id),
+                due_date=a.due_date,
+                status=ActionStatus(a.status),
+                subject=subject_display(
+                    SubjectKind(subject.kind), subject.reference, subject.initials
+                )
+                if subject
+                else None,
+                overdue=a.status == ActionStatus.OPEN and a.due_date < today,
+                raised_on=meeting_dates.get(a.meeting_id),
+            )
+        )
     return views
 
 
-async def challenge_views(session: AsyncSession, challenges: Sequence[t.Challenge],
-                          lookups: Lookups) -> list[ChallengeView]:
+async def challenge_views(
+    session: AsyncSession, challenges: Sequence[t.Challenge], lookups: Lookups
+) -> list[ChallengeView]:
     names = await member_names(session, (c.raised_by_member_id for c in challenges))
     titles: dict[int, str] = {}
     if challenges:
         rows = await session.execute(
             select(t.ShareRound.id, t.AgendaItem.title)
             .join(t.AgendaItem, t.AgendaItem.id == t.ShareRound.item_id)
-            .where(t.ShareRound.id.in_({c.round_id for c in challenges})))
+            .where(t.ShareRound.id.in_({c.round_id for c in challenges}))
+        )
         titles = {row.id: row.title for row in rows}
     return [
         ChallengeView(
@@ -166,12 +176,18 @@ async def challenge_views(session: AsyncSession, challenges: Sequence[t.Challeng
     ]
 
 
-async def open_challenges(session: AsyncSession, locality_id: int, lookups: Lookups
-                          ) -> list[ChallengeView]:
-    rows = (await session.scalars(
-        select(t.Challenge).where(t.Challenge.locality_id == locality_id,
-                                  t.Challenge.status == ChallengeStatus.OPEN)
-        .order_by(t.Challenge.id))).all()
+async def open_challenges(
+    session: AsyncSession, locality_id: int, lookups: Lookups
+) -> list[ChallengeView]:
+    rows = (
+        await session.scalars(
+            select(t.Challenge)
+            .where(
+                t.Challenge.locality_id == locality_id, t.Challenge.status == ChallengeStatus.OPEN
+            )
+            .order_by(t.Challenge.id)
+        )
+    ).all()
     return await challenge_views(session, rows, lookups)
 
 
@@ -182,20 +198,38 @@ def elapsed(item: t.AgendaItem, now: datetime) -> int:
     return item.elapsed_seconds + running
 
 
-async def meeting_view(session: AsyncSession, meeting: t.Meeting, *, key_codes: Sequence[str],
-                       now: datetime, today: date) -> MeetingView:
+async def meeting_view(
+    session: AsyncSession,
+    meeting: t.Meeting,
+    *,
+    key_codes: Sequence[str],
+    now: datetime,
+    today: date,
+) -> MeetingView:
     lookups = await load_lookups(session, key_codes)
     locality = await session.get_one(t.Locality, meeting.locality_id)
-    items = (await session.scalars(
-        select(t.AgendaItem).where(t.AgendaItem.meeting_id == meeting.id)
-        .order_by(t.AgendaItem.position))).all()
-    entries = (await session.scalars(
-        select(t.MinuteEntry).where(t.MinuteEntry.meeting_id == meeting.id)
-        .order_by(t.MinuteEntry.id))).all()
-    actions = (await session.scalars(
-        select(t.Action).where(t.Action.meeting_id == meeting.id).order_by(t.Action.id))).all()
-    authors = await member_names(session, [e.author_member_id for e in entries]
-                                 + [meeting.chair_member_id])
+    items = (
+        await session.scalars(
+            select(t.AgendaItem)
+            .where(t.AgendaItem.meeting_id == meeting.id)
+            .order_by(t.AgendaItem.position)
+        )
+    ).all()
+    entries = (
+        await session.scalars(
+            select(t.MinuteEntry)
+            .where(t.MinuteEntry.meeting_id == meeting.id)
+            .order_by(t.MinuteEntry.id)
+        )
+    ).all()
+    actions = (
+        await session.scalars(
+            select(t.Action).where(t.Action.meeting_id == meeting.id).order_by(t.Action.id)
+        )
+    ).all()
+    authors = await member_names(
+        session, [e.author_member_id for e in entries] + [meeting.chair_member_id]
+    )
     action_list = await action_views(session, actions, lookups, today)
     by_item_actions: dict[int, list[ActionView]] = {}
     for row, view in zip(actions, action_list, strict=True):
@@ -203,68 +237,102 @@ async def meeting_view(session: AsyncSession, meeting: t.Meeting, *, key_codes: 
     item_views = []
     for item in items:
         mine = [e for e in entries if e.item_id == item.id]
-        item_views.append(ItemView(
-            id=item.id,
-            position=item.position,
-            kind=ItemKind(item.kind),
-            title=item.title,
-            guidance=_GUIDANCE.get(ItemKind(item.kind), ""),
-            time_limit_minutes=item.time_limit_minutes,
-            status=ItemStatus(item.status),
-            elapsed_seconds=elapsed(item, now),
-            minutes_count=sum(1 for e in mine if e.kind == EntryKind.MINUTE),
-            decisions=tuple(EntryView(e.id, EntryKind.DECISION, e.text,
-                                      authors.get(e.author_member_id, ""))
-                            for e in mine if e.kind == EntryKind.DECISION),
-            actions=tuple(by_item_actions.get(item.id, ())),
-        ))
+        item_views.append(
+            ItemView(
+                id=item.id,
+                position=item.position,
+                kind=ItemKind(item.kind),
+                title=item.title,
+                guidance=_GUIDANCE.get(ItemKind(item.kind), ""),
+                time_limit_minutes=item.time_limit_minutes,
+                status=ItemStatus(item.status),
+                elapsed_seconds=elapsed(item, now),
+                minutes_count=sum(1 for e in mine if e.kind == EntryKind.MINUTE),
+                decisions=tuple(
+                    EntryView(e.id, EntryKind.DECISION, e.text, authors.get(e.author_member_id, ""))
+                    for e in mine
+                    if e.kind == EntryKind.DECISION
+                ),
+                actions=tuple(by_item_actions.get(item.id, ())),
+            )
+        )
 
     attendance_rows = {
-        a.agency_id: a for a in await session.scalars(
-            select(t.Attendance).where(t.Attendance.meeting_id == meeting.id))
+        a.agency_id: a
+        for a in await session.scalars(
+            select(t.Attendance).where(t.Attendance.meeting_id == meeting.id)
+        )
     }
     attendance = tuple(
         AttendanceView(
             agency,
             AttendanceStatus(attendance_rows[agency.id].status)
-            if agency.id in attendance_rows else None,
+            if agency.id in attendance_rows
+            else None,
             attendance_rows[agency.id].people if agency.id in attendance_rows else "",
         )
         for agency in lookups.ordered
         if agency.is_key or agency.id in attendance_rows
     )
     represented = {
-        agency_id for agency_id, row in attendance_rows.items()
+        agency_id
+        for agency_id, row in attendance_rows.items()
         if row.status in (AttendanceStatus.PRESENT, AttendanceStatus.SUBSTITUTE)
     }
     missing = tuple(a for a in lookups.ordered if a.is_key and a.id not in represented)
 
-    previous_actions = (await session.scalars(
-        select(t.Action).where(t.Action.locality_id == meeting.locality_id,
-                               t.Action.meeting_id != meeting.id,
-                               t.Action.status == ActionStatus.OPEN)
-        .order_by(t.Action.due_date, t.Action.id))).all()
+    previous_actions = (
+        await session.scalars(
+            select(t.Action)
+            .where(
+                t.Action.locality_id == meeting.locality_id,
+                t.Action.meeting_id != meeting.id,
+                t.Action.status == ActionStatus.OPEN,
+            )
+            .order_by(t.Action.due_date, t.Action.id)
+        )
+    ).all()
 
     previous = await session.scalar(
-        select(t.Meeting).where(t.Meeting.locality_id == meeting.locality_id,
-                                t.Meeting.id != meeting.id,
-                                t.Meeting.status == MeetingStatus.ENDED,
-                                t.Meeting.started_at <= meeting.started_at)
-        .order_by(t.Meeting.started_at.desc(), t.Meeting.id.desc()).limit(1))
+        select(t.Meeting)
+        .where(
+            t.Meeting.locality_id == meeting.locality_id,
+            t.Meeting.id != meeting.id,
+            t.Meeting.status == MeetingStatus.ENDED,
+            t.Meeting.started_at <= meeting.started_at,
+        )
+        .order_by(t.Meeting.started_at.desc(), t.Meeting.id.desc())
+        .limit(1)
+    )
     previous_minutes = None
     if previous is not None:
-        decisions = await session.scalar(
-            select(func.count()).select_from(t.MinuteEntry).where(
-                t.MinuteEntry.meeting_id == previous.id,
-                t.MinuteEntry.kind == EntryKind.DECISION)) or 0
-        previous_action_count = await session.scalar(
-            select(func.count()).select_from(t.Action).where(
-                t.Action.meeting_id == previous.id)) or 0
-        previous_minutes = PreviousMinutesView(previous.id, previous.started_at.date(),
-                                               MinutesStatus(previous.minutes_status),
-                                               decisions, previous_action_count)
+        decisions = (
+            await session.scalar(
+                select(func.count())
+                .select_from(t.MinuteEntry)
+                .where(
+                    t.MinuteEntry.meeting_id == previous.id,
+                    t.MinuteEntry.kind == EntryKind.DECISION,
+                )
+            )
+            or 0
+        )
+        previous_action_count = (
+            await session.scalar(
+                select(func.count()).select_from(t.Action).where(t.Action.meeting_id == previous.id)
+            )
+            or 0
+        )
+        previous_minutes = PreviousMinutesView(
+            previous.id,
+            previous.started_at.date(),
+            MinutesStatus(previous.minutes_status),
+            decisions,
+            previous_action_count,
+        )
     open_round = await session.scalar(
-        select(t.ShareRound.id).where(t.ShareRound.open_meeting_id == meeting.id))
+        select(t.ShareRound.id).where(t.ShareRound.open_meeting_id == meeting.id)
+    )
     return MeetingView(
         id=meeting.id,
         locality=LocalityView(locality.id, locality.name),
@@ -276,8 +344,7 @@ async def meeting_view(session: AsyncSession, meeting: t.Meeting, *, key_codes: 
         current_position=meeting.current_position,
         attendance=attendance,
         missing_key_agencies=missing,
-        previous_open_actions=tuple(await action_views(session, previous_actions, lookups,
-                                                        today)),
+        previous_open_actions=tuple(await action_views(session, previous_actions, lookups, today)),
         previous_minutes=previous_minutes,
         members=await group_members(session, meeting.locality_id, lookups),
         agencies=lookups.ordered,
@@ -290,8 +357,9 @@ async def meeting_view(session: AsyncSession, meeting: t.Meeting, *, key_codes: 
     )
 
 
-async def round_view(session: AsyncSession, share_round: t.ShareRound, *,
-                     key_codes: Sequence[str]) -> RoundView:
+async def round_view(
+    session: AsyncSession, share_round: t.ShareRound, *, key_codes: Sequence[str]
+) -> RoundView:
     """The round lists every agency recorded at the meeting: those present or substituting
     are asked in turn; those who sent apologies show as not present."""
     lookups = await load_lookups(session, key_codes)
@@ -299,16 +367,24 @@ async def round_view(session: AsyncSession, share_round: t.ShareRound, *,
     locality = await session.get_one(t.Locality, meeting.locality_id)
     item = await session.get_one(t.AgendaItem, share_round.item_id)
     attendance = {
-        a.agency_id: AttendanceStatus(a.status) for a in await session.scalars(
-            select(t.Attendance).where(t.Attendance.meeting_id == meeting.id))
+        a.agency_id: AttendanceStatus(a.status)
+        for a in await session.scalars(
+            select(t.Attendance).where(t.Attendance.meeting_id == meeting.id)
+        )
     }
     turns = {
-        turn.agency_id: turn for turn in await session.scalars(
-            select(t.RoundTurn).where(t.RoundTurn.round_id == share_round.id))
+        turn.agency_id: turn
+        for turn in await session.scalars(
+            select(t.RoundTurn).where(t.RoundTurn.round_id == share_round.id)
+        )
     }
-    challenges = (await session.scalars(
-        select(t.Challenge).where(t.Challenge.round_id == share_round.id)
-        .order_by(t.Challenge.id))).all()
+    challenges = (
+        await session.scalars(
+            select(t.Challenge)
+            .where(t.Challenge.round_id == share_round.id)
+            .order_by(t.Challenge.id)
+        )
+    ).all()
     last_challenge_to = {c.raised_by_agency_id: c.to_agency_id for c in challenges}
     names = await member_names(session, (turn.member_id for turn in turns.values()))
     turn_views = []
@@ -319,11 +395,17 @@ async def round_view(session: AsyncSession, share_round: t.ShareRound, *,
             continue
         if turn is not None:
             outcome: TurnOutcome | None = TurnOutcome(turn.outcome)
-            turn_views.append(RoundTurnView(
-                agency, outcome, turn.text,
-                names.get(turn.member_id, "") if turn.member_id else "",
-                lookups.agency_name(last_challenge_to.get(agency.id)) or None
-                if outcome is TurnOutcome.CHALLENGE else None))
+            turn_views.append(
+                RoundTurnView(
+                    agency,
+                    outcome,
+                    turn.text,
+                    names.get(turn.member_id, "") if turn.member_id else "",
+                    lookups.agency_name(last_challenge_to.get(agency.id)) or None
+                    if outcome is TurnOutcome.CHALLENGE
+                    else None,
+                )
+            )
         elif status is AttendanceStatus.APOLOGIES:
             turn_views.append(RoundTurnView(agency, TurnOutcome.NOT_PRESENT))
         else:

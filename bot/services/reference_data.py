@@ -28,7 +28,8 @@ class ReferenceDataError(ValueError):
 async def load_reference_data(store: Store, data: dict[str, Any], now: datetime) -> None:
     async with store.transaction() as session:
         localities: dict[str, t.Locality] = {
-            loc.code: loc for loc in await session.scalars(select(t.Locality))}
+            loc.code: loc for loc in await session.scalars(select(t.Locality))
+        }
         for entry in data.get("localities", []):
             row = localities.get(entry["code"])
             if row is None:
@@ -52,15 +53,20 @@ async def load_reference_data(store: Store, data: dict[str, Any], now: datetime)
                 raise ReferenceDataError(f"member {index + 1}: unknown agency code")
             member = None
             if entry.get("aad_object_id"):
-                member = await session.scalar(select(t.Member).where(
-                    t.Member.aad_object_id == entry["aad_object_id"]))
+                member = await session.scalar(
+                    select(t.Member).where(t.Member.aad_object_id == entry["aad_object_id"])
+                )
             if member is None and entry.get("teams_user_id"):
-                member = await session.scalar(select(t.Member).where(
-                    t.Member.teams_user_id == entry["teams_user_id"]))
+                member = await session.scalar(
+                    select(t.Member).where(t.Member.teams_user_id == entry["teams_user_id"])
+                )
             if member is None:
-                member = t.Member(aad_object_id=entry.get("aad_object_id"),
-                                  teams_user_id=entry.get("teams_user_id"),
-                                  name=entry["name"], agency_id=agency.id)
+                member = t.Member(
+                    aad_object_id=entry.get("aad_object_id"),
+                    teams_user_id=entry.get("teams_user_id"),
+                    name=entry["name"],
+                    agency_id=agency.id,
+                )
                 session.add(member)
             member.name = entry["name"]
             member.agency_id = agency.id
@@ -70,8 +76,12 @@ async def load_reference_data(store: Store, data: dict[str, Any], now: datetime)
             if entry.get("teams_user_id"):
                 member.teams_user_id = entry["teams_user_id"]
             await session.flush()
-            existing = {(m.locality_id, m.role) for m in await session.scalars(
-                select(t.Membership).where(t.Membership.member_id == member.id))}
+            existing = {
+                (m.locality_id, m.role)
+                for m in await session.scalars(
+                    select(t.Membership).where(t.Membership.member_id == member.id)
+                )
+            }
             for locality_code, roles in entry.get("roles", {}).items():
                 locality = localities.get(locality_code)
                 if locality is None:
@@ -79,21 +89,32 @@ async def load_reference_data(store: Store, data: dict[str, Any], now: datetime)
                 for role in roles:
                     Role(role)  # refuses an unknown role before anything is kept
                     if (locality.id, role) not in existing:
-                        session.add(t.Membership(member_id=member.id, locality_id=locality.id,
-                                                 role=role))
+                        session.add(
+                            t.Membership(member_id=member.id, locality_id=locality.id, role=role)
+                        )
                         existing.add((locality.id, role))
         admin = await session.scalar(select(t.Member).where(t.Member.is_admin.is_(True)))
         for entry in data.get("linked_conversations", []):
             locality = localities.get(entry["locality"])
             if locality is None:
                 raise ReferenceDataError("linked conversation: unknown locality code")
-            link = await session.scalar(select(t.LinkedConversation).where(
-                t.LinkedConversation.conversation_id == entry["conversation_id"]))
+            link = await session.scalar(
+                select(t.LinkedConversation).where(
+                    t.LinkedConversation.conversation_id == entry["conversation_id"]
+                )
+            )
             if link is None and admin is not None:
-                session.add(t.LinkedConversation(
-                    conversation_id=entry["conversation_id"], locality_id=locality.id,
-                    kind=ConversationKind(entry.get("kind", "channel")), tenant_id=None,
-                    service_url=None, linked_by_member_id=admin.id, linked_at=now))
+                session.add(
+                    t.LinkedConversation(
+                        conversation_id=entry["conversation_id"],
+                        locality_id=locality.id,
+                        kind=ConversationKind(entry.get("kind", "channel")),
+                        tenant_id=None,
+                        service_url=None,
+                        linked_by_member_id=admin.id,
+                        linked_at=now,
+                    )
+                )
 
 
 def read_data_file(path: Path) -> dict[str, Any]:

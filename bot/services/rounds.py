@@ -48,10 +48,10 @@ class RoundService:
         await session.flush()
         return await round_view(session, share_round, key_codes=self.key_agencies)
 
-    async def _round(self, session: AsyncSession, caller: Caller, round_id: object
-                     ) -> t.ShareRound:
-        share_round = (await session.get(t.ShareRound, round_id)
-                       if isinstance(round_id, int) else None)
+    async def _round(self, session: AsyncSession, caller: Caller, round_id: object) -> t.ShareRound:
+        share_round = (
+            await session.get(t.ShareRound, round_id) if isinstance(round_id, int) else None
+        )
         if share_round is None:
             raise NotFound()
         meeting = await session.get_one(t.Meeting, share_round.meeting_id)
@@ -62,40 +62,61 @@ class RoundService:
     async def open(self, turn: TurnRef, meeting_id: object, item_id: object) -> RoundView:
         now = self.clock.now()
         try:
-            async with self.store.transaction(activity_id=turn.activity_id,
-                                              now=now) as session:
+            async with self.store.transaction(activity_id=turn.activity_id, now=now) as session:
                 caller = await caller_here(session, turn)
                 caller.require(Permission.RUN_MEETING)
-                meeting = (await session.get(t.Meeting, meeting_id)
-                           if isinstance(meeting_id, int) else None)
+                meeting = (
+                    await session.get(t.Meeting, meeting_id)
+                    if isinstance(meeting_id, int)
+                    else None
+                )
                 if meeting is None or meeting.locality_id != caller.locality_id:
                     raise NotFound()
                 if meeting.status != MeetingStatus.IN_PROGRESS:
                     raise Conflict("That meeting has ended.")
                 if item_id is None:
-                    item = await session.scalar(select(t.AgendaItem).where(
-                        t.AgendaItem.meeting_id == meeting.id,
-                        t.AgendaItem.position == meeting.current_position))
+                    item = await session.scalar(
+                        select(t.AgendaItem).where(
+                            t.AgendaItem.meeting_id == meeting.id,
+                            t.AgendaItem.position == meeting.current_position,
+                        )
+                    )
                 else:
-                    item = (await session.get(t.AgendaItem, item_id)
-                            if isinstance(item_id, int) else None)
+                    item = (
+                        await session.get(t.AgendaItem, item_id)
+                        if isinstance(item_id, int)
+                        else None
+                    )
                 if item is None or item.meeting_id != meeting.id:
                     raise NotFound()
-                existing = await session.scalar(select(t.ShareRound).where(
-                    t.ShareRound.open_meeting_id == meeting.id))
+                existing = await session.scalar(
+                    select(t.ShareRound).where(t.ShareRound.open_meeting_id == meeting.id)
+                )
                 if existing is not None:
                     return await self._view(session, existing)
-                present = await session.scalar(select(t.Attendance.id).where(
-                    t.Attendance.meeting_id == meeting.id,
-                    t.Attendance.status.in_([AttendanceStatus.PRESENT,
-                                             AttendanceStatus.SUBSTITUTE])).limit(1))
+                present = await session.scalar(
+                    select(t.Attendance.id)
+                    .where(
+                        t.Attendance.meeting_id == meeting.id,
+                        t.Attendance.status.in_(
+                            [AttendanceStatus.PRESENT, AttendanceStatus.SUBSTITUTE]
+                        ),
+                    )
+                    .limit(1)
+                )
                 if present is None:
-                    raise Conflict("Record attendance first: the round asks each agency "
-                                   "present in turn. Use **Attendance** on the agenda card.")
-                share_round = t.ShareRound(meeting_id=meeting.id, item_id=item.id,
-                                           status=RoundStatus.OPEN,
-                                           opened_by_member_id=caller.member.id,
-                                           opened_at=now, open_meeting_id=meeting.id)
+                    raise Conflict(
+                        "Record attendance first: the round asks each agency "
+                        "present in turn. Use **Attendance** on the agenda card."
+                    )
+                share_round = t.ShareRound(
+                    meeting_id=meeting.id,
+                    item_id=item.id,
+                    status=RoundStatus.OPEN,
+                    opened_by_member_id=caller.member.id,
+                    opened_at=now,
+                    open_meeting_id=meeting.id,
+                )
                 session.add(share_round)
                 return await self._view(session, share_round)
         except IntegrityError:
@@ -123,15 +144,20 @@ class RoundService:
             caller = await caller_here(session, turn)
             caller.require(Permission.VIEW_MEETING)
             share_round = await session.scalar(
-                select(t.ShareRound).join(t.Meeting, t.Meeting.id == t.ShareRound.meeting_id)
-                .where(t.Meeting.in_progress_locality_id == caller.locality_id,
-                       t.ShareRound.status == RoundStatus.OPEN))
+                select(t.ShareRound)
+                .join(t.Meeting, t.Meeting.id == t.ShareRound.meeting_id)
+                .where(
+                    t.Meeting.in_progress_locality_id == caller.locality_id,
+                    t.ShareRound.status == RoundStatus.OPEN,
+                )
+            )
             if share_round is None:
                 raise NotFound("No share-and-challenge round is open.")
             return await self._view(session, share_round)
 
-    async def answer(self, turn: TurnRef, round_id: object, data: Mapping[str, object]
-                     ) -> RoundView:
+    async def answer(
+        self, turn: TurnRef, round_id: object, data: Mapping[str, object]
+    ) -> RoundView:
         """An agency's turn: shared (with what), nothing to share, or a challenge.
 
         The answer is for the caller's own agency; a second answer from the same agency
@@ -151,15 +177,17 @@ class RoundService:
                 outcome = TurnOutcome(outcome_text)
             except ValueError:
                 outcome = None
-            if outcome not in (TurnOutcome.SHARED, TurnOutcome.NOTHING_TO_SHARE,
-                               TurnOutcome.CHALLENGE):
+            if outcome not in (
+                TurnOutcome.SHARED,
+                TurnOutcome.NOTHING_TO_SHARE,
+                TurnOutcome.CHALLENGE,
+            ):
                 errors["outcome"] = "Choose shared, nothing to share, or challenge."
             text = clean_text(data.get("shareText"))
             about = clean_text(data.get("challengeAbout"))
             to_agency: t.Agency | None = None
             if outcome is TurnOutcome.SHARED:
-                require_text(errors, "shareText", text, "What your agency shared",
-                             MAX_ENTRY_CHARS)
+                require_text(errors, "shareText", text, "What your agency shared", MAX_ENTRY_CHARS)
             elif outcome is TurnOutcome.CHALLENGE:
                 require_text(errors, "shareText", text, "The challenge", MAX_ENTRY_CHARS)
                 target = clean_text(data.get("challengeTo"))
@@ -172,32 +200,52 @@ class RoundService:
                         errors["challengeTo"] = "Choose an agency from the list."
                 if len(about) > MAX_LABEL_CHARS * 3:
                     errors["challengeAbout"] = (
-                        f"Keep this to at most {MAX_LABEL_CHARS * 3} characters.")
+                        f"Keep this to at most {MAX_LABEL_CHARS * 3} characters."
+                    )
                 if not target and not about:
                     errors["challengeAbout"] = (
-                        "Say which agency the challenge is to, or what it is about.")
+                        "Say which agency the challenge is to, or what it is about."
+                    )
             elif outcome is TurnOutcome.NOTHING_TO_SHARE:
                 text = ""
             raise_if(errors)
             assert outcome is not None
-            turn_row = await session.scalar(select(t.RoundTurn).where(
-                t.RoundTurn.round_id == share_round.id,
-                t.RoundTurn.agency_id == caller.member.agency_id))
+            turn_row = await session.scalar(
+                select(t.RoundTurn).where(
+                    t.RoundTurn.round_id == share_round.id,
+                    t.RoundTurn.agency_id == caller.member.agency_id,
+                )
+            )
             if turn_row is None:
-                session.add(t.RoundTurn(round_id=share_round.id,
-                                        agency_id=caller.member.agency_id, outcome=outcome,
-                                        text=text, member_id=caller.member.id, at=now))
+                session.add(
+                    t.RoundTurn(
+                        round_id=share_round.id,
+                        agency_id=caller.member.agency_id,
+                        outcome=outcome,
+                        text=text,
+                        member_id=caller.member.id,
+                        at=now,
+                    )
+                )
             else:
                 turn_row.outcome, turn_row.text = outcome, text
                 turn_row.member_id, turn_row.at = caller.member.id, now
             if outcome is TurnOutcome.CHALLENGE:
                 meeting = await session.get_one(t.Meeting, share_round.meeting_id)
-                session.add(t.Challenge(
-                    locality_id=meeting.locality_id, meeting_id=meeting.id,
-                    round_id=share_round.id, raised_by_member_id=caller.member.id,
-                    raised_by_agency_id=caller.member.agency_id,
-                    to_agency_id=to_agency.id if to_agency else None, about=about, text=text,
-                    status=ChallengeStatus.OPEN, created_at=now))
+                session.add(
+                    t.Challenge(
+                        locality_id=meeting.locality_id,
+                        meeting_id=meeting.id,
+                        round_id=share_round.id,
+                        raised_by_member_id=caller.member.id,
+                        raised_by_agency_id=caller.member.agency_id,
+                        to_agency_id=to_agency.id if to_agency else None,
+                        about=about,
+                        text=text,
+                        status=ChallengeStatus.OPEN,
+                        created_at=now,
+                    )
+                )
             return await self._view(session, share_round)
 
     async def close(self, turn: TurnRef, round_id: object) -> RoundView:
@@ -222,15 +270,18 @@ class RoundService:
             lookups = await load_lookups(session, self.key_agencies)
             return locality.name, await open_challenges(session, caller.locality_id, lookups)
 
-    async def respond_to_challenge(self, turn: TurnRef, challenge_id: object,
-                                   data: Mapping[str, object]
-                                   ) -> tuple[str, list[ChallengeView]]:
+    async def respond_to_challenge(
+        self, turn: TurnRef, challenge_id: object, data: Mapping[str, object]
+    ) -> tuple[str, list[ChallengeView]]:
         now = self.clock.now()
         async with self.store.transaction(activity_id=turn.activity_id, now=now) as session:
             caller = await caller_here(session, turn)
             caller.require(Permission.RESPOND_TO_CHALLENGE)
-            challenge = (await session.get(t.Challenge, challenge_id)
-                         if isinstance(challenge_id, int) else None)
+            challenge = (
+                await session.get(t.Challenge, challenge_id)
+                if isinstance(challenge_id, int)
+                else None
+            )
             if challenge is None or challenge.locality_id != caller.locality_id:
                 raise NotFound()
             if challenge.status != ChallengeStatus.OPEN:

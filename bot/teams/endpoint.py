@@ -22,9 +22,20 @@ from botbuilder.schema import Activity
 log = logging.getLogger(__name__)
 
 MAX_BODY_BYTES = 256 * 1024
-KNOWN_TYPES = frozenset({"message", "invoke", "conversationUpdate", "installationUpdate",
-                         "messageReaction", "event", "typing", "endOfConversation",
-                         "messageUpdate", "messageDelete"})
+KNOWN_TYPES = frozenset(
+    {
+        "message",
+        "invoke",
+        "conversationUpdate",
+        "installationUpdate",
+        "messageReaction",
+        "event",
+        "typing",
+        "endOfConversation",
+        "messageUpdate",
+        "messageDelete",
+    }
+)
 
 
 def _bad(status: int, reason: str) -> web.Response:
@@ -45,8 +56,11 @@ def problem_with(body: Any) -> str | None:
     if parsed is None or parsed.scheme not in {"http", "https"} or not parsed.netloc:
         return "the activity needs a serviceUrl (http or https)"
     conversation = body.get("conversation")
-    if not isinstance(conversation, dict) or not isinstance(conversation.get("id"), str) \
-            or not conversation["id"]:
+    if (
+        not isinstance(conversation, dict)
+        or not isinstance(conversation.get("id"), str)
+        or not conversation["id"]
+    ):
         return "the activity needs a conversation id"
     sender = body.get("from")
     if not isinstance(sender, dict) or not isinstance(sender.get("id"), str) or not sender["id"]:
@@ -58,8 +72,11 @@ def problem_with(body: Any) -> str | None:
         if key in body and body[key] is not None and not isinstance(body[key], dict):
             return f"{key} must be an object"
     for key in ("membersAdded", "membersRemoved", "entities", "attachments"):
-        if key in body and body[key] is not None and not (
-                isinstance(body[key], list) and all(isinstance(x, dict) for x in body[key])):
+        if (
+            key in body
+            and body[key] is not None
+            and not (isinstance(body[key], list) and all(isinstance(x, dict) for x in body[key]))
+        ):
             return f"{key} must be a list of objects"
     try:
         Activity().deserialize(body)

@@ -24,8 +24,10 @@ from dialogs.router import Click, Router
 log = logging.getLogger(__name__)
 
 CARD_CONTENT_TYPE = "application/vnd.microsoft.card.adaptive"
-TURN_FAILED = ("Sorry, something went wrong on my side and that was not done. Nothing you "
-               "entered has been lost; please try again.")
+TURN_FAILED = (
+    "Sorry, something went wrong on my side and that was not done. Nothing you "
+    "entered has been lost; please try again."
+)
 
 
 def turn_ref(activity: Activity) -> TurnRef:
@@ -39,16 +41,21 @@ def turn_ref(activity: Activity) -> TurnRef:
         try:
             kind = ConversationKind(kind_text)
         except ValueError:
-            kind = ConversationKind.GROUP_CHAT if conversation.is_group \
-                else ConversationKind.PERSONAL
+            kind = (
+                ConversationKind.GROUP_CHAT if conversation.is_group else ConversationKind.PERSONAL
+            )
     tenant = conversation.tenant_id
     if not tenant and isinstance(channel_data.get("tenant"), dict):
         tenant = channel_data["tenant"].get("id")
     return TurnRef(
-        actor=ActorRef(teams_user_id=sender.id or "", aad_object_id=sender.aad_object_id,
-                       name=sender.name or ""),
-        conversation=ConversationRef(id=conversation.id or "", kind=kind, tenant_id=tenant,
-                                     service_url=activity.service_url),
+        actor=ActorRef(
+            teams_user_id=sender.id or "",
+            aad_object_id=sender.aad_object_id,
+            name=sender.name or "",
+        ),
+        conversation=ConversationRef(
+            id=conversation.id or "", kind=kind, tenant_id=tenant, service_url=activity.service_url
+        ),
         activity_id=activity.id,
     )
 
@@ -68,8 +75,12 @@ class MaceBot(ActivityHandler):  # type: ignore[misc]
         if isinstance(value, dict) and not (activity.text or "").strip():
             # Action.Submit (the fallback for clients without Universal Actions).
             verb = value.get("verb")
-            click = Click(verb=verb if isinstance(verb, str) else "", data=value,
-                          card_activity_id=activity.reply_to_id, is_invoke=False)
+            click = Click(
+                verb=verb if isinstance(verb, str) else "",
+                data=value,
+                card_activity_id=activity.reply_to_id,
+                is_invoke=False,
+            )
             outcome = await self.router.on_click(turn, click)
         else:
             outcome = await self.router.on_text(turn, activity.text)
@@ -83,8 +94,12 @@ class MaceBot(ActivityHandler):  # type: ignore[misc]
         action = _as_dict(value.get("action"))
         verb = action.get("verb")
         data = _as_dict(action.get("data"))
-        click = Click(verb=verb if isinstance(verb, str) else "", data=data,
-                      card_activity_id=activity.reply_to_id, is_invoke=True)
+        click = Click(
+            verb=verb if isinstance(verb, str) else "",
+            data=data,
+            card_activity_id=activity.reply_to_id,
+            is_invoke=True,
+        )
         outcome = await self.router.on_click(turn_ref(activity), click)
         await self._deliver(turn_context, outcome, invoke=True)
         return InvokeResponse(status=200, body=invoke_body(outcome))
@@ -93,11 +108,11 @@ class MaceBot(ActivityHandler):  # type: ignore[misc]
         activity = turn_context.activity
         bot_id = activity.recipient.id if activity.recipient else None
         if any(m.id == bot_id for m in activity.members_added or []):
-            await self._deliver(turn_context, await self.router.on_added(turn_ref(activity)),
-                                invoke=False)
+            await self._deliver(
+                turn_context, await self.router.on_added(turn_ref(activity)), invoke=False
+            )
 
-    async def _deliver(self, turn_context: TurnContext, outcome: Outcome, *, invoke: bool
-                       ) -> None:
+    async def _deliver(self, turn_context: TurnContext, outcome: Outcome, *, invoke: bool) -> None:
         for update in outcome.updates:
             edited = card_activity(update.card)
             edited.id = update.activity_id
@@ -129,22 +144,36 @@ def invoke_body(outcome: Outcome) -> dict[str, Any]:
     """The Universal Actions answer: a replacement card, or a message for the clicker."""
     if outcome.response_card is not None:
         return {"statusCode": 200, "type": CARD_CONTENT_TYPE, "value": outcome.response_card}
-    return {"statusCode": 200, "type": "application/vnd.microsoft.activity.message",
-            "value": outcome.response_text or "Done."}
+    return {
+        "statusCode": 200,
+        "type": "application/vnd.microsoft.activity.message",
+        "value": outcome.response_text or "Done.",
+    }
 
 
 async def on_turn_error(turn_context: TurnContext, error: Exception) -> None:
     """Log the kind of failure, never its text (it can quote what was typed), and tell the
     person plainly. An invoke gets a 200 with the message so Teams shows it."""
-    log.error("turn failed: %s\n%s", type(error).__name__,
-              "".join(traceback.format_tb(error.__traceback__)))
+    log.error(
+        "turn failed: %s\n%s",
+        type(error).__name__,
+        "".join(traceback.format_tb(error.__traceback__)),
+    )
     try:
         if turn_context.activity.type == ActivityTypes.invoke:
-            await turn_context.send_activity(Activity(
-                type=ActivityTypes.invoke_response,
-                value=InvokeResponse(status=200, body={
-                    "statusCode": 200, "type": "application/vnd.microsoft.activity.message",
-                    "value": TURN_FAILED})))
+            await turn_context.send_activity(
+                Activity(
+                    type=ActivityTypes.invoke_response,
+                    value=InvokeResponse(
+                        status=200,
+                        body={
+                            "statusCode": 200,
+                            "type": "application/vnd.microsoft.activity.message",
+                            "value": TURN_FAILED,
+                        },
+                    ),
+                )
+            )
         else:
             await turn_context.send_activity(TURN_FAILED)
     except Exception as send_error:  # the connector itself may be what failed

@@ -120,8 +120,9 @@ def _challenge(n: int, text: str) -> ChallengeView:
     )
 
 
-def _items(current: int | None, *, decisions: int, actions: int, text_len: int,
-           elapsed: int = 200) -> tuple[ItemView, ...]:
+def _items(
+    current: int | None, *, decisions: int, actions: int, text_len: int, elapsed: int = 200
+) -> tuple[ItemView, ...]:
     items = []
     for pos, template in enumerate(CANONICAL_AGENDA, start=1):
         if current is None or pos < current:
@@ -131,40 +132,52 @@ def _items(current: int | None, *, decisions: int, actions: int, text_len: int,
         else:
             status = ItemStatus.PENDING
         item_decisions = tuple(
-            EntryView(1000 * pos + d, EntryKind.DECISION,
-                      _long(f"{DECISION_SENTINEL} item {pos} no {d}", text_len), "Alex Ashdown")
+            EntryView(
+                1000 * pos + d,
+                EntryKind.DECISION,
+                _long(f"{DECISION_SENTINEL} item {pos} no {d}", text_len),
+                "Alex Ashdown",
+            )
             for d in range(decisions)
         )
         item_actions = tuple(
             _action(100 * pos + a, _long(f"{ACTION_SENTINEL} item {pos} no {a}", text_len))
             for a in range(actions)
         )
-        items.append(ItemView(
-            id=100 + pos,
-            position=pos,
-            kind=template.kind,
-            title=template.title,
-            guidance=template.guidance,
-            time_limit_minutes=template.time_limit_minutes,
-            status=status,
-            elapsed_seconds=0 if status is ItemStatus.PENDING else elapsed * pos,
-            minutes_count=3 if status is not ItemStatus.PENDING else 0,
-            decisions=item_decisions if status is not ItemStatus.PENDING or current is None
-            else (),
-            actions=item_actions if status is not ItemStatus.PENDING or current is None else (),
-        ))
+        items.append(
+            ItemView(
+                id=100 + pos,
+                position=pos,
+                kind=template.kind,
+                title=template.title,
+                guidance=template.guidance,
+                time_limit_minutes=template.time_limit_minutes,
+                status=status,
+                elapsed_seconds=0 if status is ItemStatus.PENDING else elapsed * pos,
+                minutes_count=3 if status is not ItemStatus.PENDING else 0,
+                decisions=item_decisions
+                if status is not ItemStatus.PENDING or current is None
+                else (),
+                actions=item_actions if status is not ItemStatus.PENDING or current is None else (),
+            )
+        )
     return tuple(items)
 
 
 def _attendance(recorded: int) -> tuple[AttendanceView, ...]:
     """Key agencies first (as the view orders them): education sent apologies, health
     has not been recorded, so both are the missing key agencies."""
-    rows = [AttendanceView(AGENCIES[0], AttendanceStatus.APOLOGIES, "Head of year"),
-            AttendanceView(AGENCIES[1], None)]
+    rows = [
+        AttendanceView(AGENCIES[0], AttendanceStatus.APOLOGIES, "Head of year"),
+        AttendanceView(AGENCIES[1], None),
+    ]
     for n, agency in enumerate(AGENCIES[2:], start=2):
         if n < recorded:
-            status = (AttendanceStatus.PRESENT, AttendanceStatus.SUBSTITUTE,
-                      AttendanceStatus.APOLOGIES)[n % 3]
+            status = (
+                AttendanceStatus.PRESENT,
+                AttendanceStatus.SUBSTITUTE,
+                AttendanceStatus.APOLOGIES,
+            )[n % 3]
             rows.append(AttendanceView(agency, status, f"{_FIRST[n % 10]} Dunmore"))
         else:
             rows.append(AttendanceView(agency, None))
@@ -198,57 +211,89 @@ def make_meeting(
         started_at=datetime(2026, 11, 3, 10, 0, tzinfo=UTC),
         ended_at=datetime(2026, 11, 3, 11, 42, tzinfo=UTC) if ended else None,
         chair_name="Alex Ashdown",
-        items=_items(None if ended else current, decisions=decisions, actions=actions,
-                     text_len=text_len),
+        items=_items(
+            None if ended else current, decisions=decisions, actions=actions, text_len=text_len
+        ),
         current_position=None if ended else current,
         attendance=attendance,
         missing_key_agencies=AGENCIES[:2] if missing_key else (),
         previous_open_actions=tuple(
-            _action(9000 + n, _long(f"Previous action {n}", previous_text_len),
-                    overdue=n % 2 == 0)
+            _action(9000 + n, _long(f"Previous action {n}", previous_text_len), overdue=n % 2 == 0)
             for n in range(previous_actions)
         ),
         previous_minutes=PreviousMinutesView(2, date(2026, 10, 6), minutes_status, 4, 6)
-        if previous_minutes else None,
+        if previous_minutes
+        else None,
         members=_members(members),
         agencies=AGENCIES,
-        open_challenges=tuple(_challenge(n, _long(f"Challenge {n}", 300))
-                              for n in range(challenges)),
+        open_challenges=tuple(
+            _challenge(n, _long(f"Challenge {n}", 300)) for n in range(challenges)
+        ),
         open_round_id=open_round_id,
         next_meeting_date=next_meeting,
     )
 
 
-def make_large_meeting(*, current: int | None = 4,
-                       status: MeetingStatus = MeetingStatus.IN_PROGRESS) -> MeetingView:
-    return make_meeting(current=current, status=status, decisions=10, actions=10,
-                        text_len=1000, previous_actions=60, previous_text_len=1000,
-                        challenges=20, members=40)
+def make_large_meeting(
+    *, current: int | None = 4, status: MeetingStatus = MeetingStatus.IN_PROGRESS
+) -> MeetingView:
+    return make_meeting(
+        current=current,
+        status=status,
+        decisions=10,
+        actions=10,
+        text_len=1000,
+        previous_actions=60,
+        previous_text_len=1000,
+        challenges=20,
+        members=40,
+    )
 
 
-def make_round(*, status: RoundStatus = RoundStatus.OPEN, text_len: int = 200,
-               answered: int = 4, challenges: int = 1) -> RoundView:
-    outcomes = (TurnOutcome.SHARED, TurnOutcome.NOTHING_TO_SHARE, TurnOutcome.CHALLENGE,
-                TurnOutcome.NOT_PRESENT)
+def make_round(
+    *,
+    status: RoundStatus = RoundStatus.OPEN,
+    text_len: int = 200,
+    answered: int = 4,
+    challenges: int = 1,
+) -> RoundView:
+    outcomes = (
+        TurnOutcome.SHARED,
+        TurnOutcome.NOTHING_TO_SHARE,
+        TurnOutcome.CHALLENGE,
+        TurnOutcome.NOT_PRESENT,
+    )
     turns = []
     for n, agency in enumerate(AGENCIES):
         if n < answered:
             outcome = outcomes[n % len(outcomes)]
-            turns.append(RoundTurnView(
-                agency, outcome,
-                text=_long(f"Shared by {agency.code} about CR-0001", text_len)
-                if outcome in (TurnOutcome.SHARED, TurnOutcome.CHALLENGE) else "",
-                answered_by=f"{_FIRST[n % 10]} Birchley"
-                if outcome is not TurnOutcome.NOT_PRESENT else "",
-                challenge_to=AGENCIES[0].name if outcome is TurnOutcome.CHALLENGE else None,
-            ))
+            turns.append(
+                RoundTurnView(
+                    agency,
+                    outcome,
+                    text=_long(f"Shared by {agency.code} about CR-0001", text_len)
+                    if outcome in (TurnOutcome.SHARED, TurnOutcome.CHALLENGE)
+                    else "",
+                    answered_by=f"{_FIRST[n % 10]} Birchley"
+                    if outcome is not TurnOutcome.NOT_PRESENT
+                    else "",
+                    challenge_to=AGENCIES[0].name if outcome is TurnOutcome.CHALLENGE else None,
+                )
+            )
         else:
             turns.append(RoundTurnView(agency, None))
     return RoundView(
-        id=77, meeting_id=3, locality_name="Scarborough", item_position=4,
-        item_title="Children discussed", status=status, turns=tuple(turns), agencies=AGENCIES,
-        challenges=tuple(_challenge(n, _long(f"Challenge {n}", text_len))
-                         for n in range(challenges)),
+        id=77,
+        meeting_id=3,
+        locality_name="Scarborough",
+        item_position=4,
+        item_title="Children discussed",
+        status=status,
+        turns=tuple(turns),
+        agencies=AGENCIES,
+        challenges=tuple(
+            _challenge(n, _long(f"Challenge {n}", text_len)) for n in range(challenges)
+        ),
     )
 
 
@@ -265,11 +310,8 @@ def welcome_views() -> dict[str, WelcomeView]:
         "unlinked-no-choices": WelcomeView(None, can_start=False),
         "linked-can-start": WelcomeView(SCARBOROUGH, can_start=True),
         "linked-cannot-start": WelcomeView(SCARBOROUGH, can_start=False),
-        "linked-in-progress": WelcomeView(SCARBOROUGH, can_start=True,
-                                          meeting_in_progress_id=3),
+        "linked-in-progress": WelcomeView(SCARBOROUGH, can_start=True, meeting_in_progress_id=3),
     }
-
-
 
 
 def with_stray_minute(view: MeetingView) -> MeetingView:
@@ -285,10 +327,25 @@ def with_stray_minute(view: MeetingView) -> MeetingView:
 SCHEMA_NAME = "adaptive-card-1.5.json"
 SIZE_LIMIT = 80_000
 RENDERED_BY_TEAMS = {
-    "AdaptiveCard", "TextBlock", "RichTextBlock", "TextRun", "FactSet", "Container",
-    "ColumnSet", "Column", "ActionSet", "Input.Text", "Input.Date", "Input.ChoiceSet",
-    "Input.Choice", "Input.Toggle", "Input.Number", "Input.Time", "Action.Execute",
-    "Action.Submit", "Action.ShowCard",
+    "AdaptiveCard",
+    "TextBlock",
+    "RichTextBlock",
+    "TextRun",
+    "FactSet",
+    "Container",
+    "ColumnSet",
+    "Column",
+    "ActionSet",
+    "Input.Text",
+    "Input.Date",
+    "Input.ChoiceSet",
+    "Input.Choice",
+    "Input.Toggle",
+    "Input.Number",
+    "Input.Time",
+    "Action.Execute",
+    "Action.Submit",
+    "Action.ShowCard",
 }
 
 
@@ -362,8 +419,11 @@ def verbs(card: dict[str, Any]) -> set[str]:
 
 
 def inputs(card: dict[str, Any]) -> list[dict[str, Any]]:
-    return [e for e in walk(card) if str(e.get("type", "")).startswith("Input.")
-            and e.get("type") != "Input.Choice"]
+    return [
+        e
+        for e in walk(card)
+        if str(e.get("type", "")).startswith("Input.") and e.get("type") != "Input.Choice"
+    ]
 
 
 def input_by_id(card: dict[str, Any], input_id: str) -> dict[str, Any]:
@@ -379,8 +439,11 @@ def element_after(card: dict[str, Any], input_id: str) -> dict[str, Any] | None:
             if not isinstance(value, list):
                 continue
             for index, element in enumerate(value):
-                if isinstance(element, dict) and element.get("id") == input_id \
-                        and str(element.get("type", "")).startswith("Input."):
+                if (
+                    isinstance(element, dict)
+                    and element.get("id") == input_id
+                    and str(element.get("type", "")).startswith("Input.")
+                ):
                     return value[index + 1] if index + 1 < len(value) else None
     raise AssertionError(f"no input {input_id!r} in card")
 

@@ -51,16 +51,22 @@ def test_header_names_meeting_date_status_chair_and_marking(meeting: MeetingView
 
 
 def test_attendance_lists_every_agency_and_warns_of_missing_key_agencies(
-        meeting: MeetingView) -> None:
-    lines = ["".join(r["text"] for r in block["inlines"])
-             for block in of_type(agenda_card(meeting), "RichTextBlock")]
+    meeting: MeetingView,
+) -> None:
+    lines = [
+        "".join(r["text"] for r in block["inlines"])
+        for block in of_type(agenda_card(meeting), "RichTextBlock")
+    ]
     assert "Education: Apologies – Head of year" in lines
     assert "Health (0-19 service): Not recorded" in lines
     assert "North Yorkshire Police: Apologies – Cal Dunmore" in lines
     assert "Early Help: Substitute – Eli Dunmore" in lines
     assert sum(1 for line in lines if line.endswith(": Not recorded")) == 9
-    warnings = [t for t in of_type(agenda_card(meeting), "TextBlock")
-                if t.get("color") == "attention" and "Key agencies" in t["text"]]
+    warnings = [
+        t
+        for t in of_type(agenda_card(meeting), "TextBlock")
+        if t.get("color") == "attention" and "Key agencies" in t["text"]
+    ]
     assert len(warnings) == 1
     assert "Education" in warnings[0]["text"] and "Health (0-19 service)" in warnings[0]["text"]
     none_missing = make_meeting(missing_key=False)
@@ -78,8 +84,7 @@ def test_items_show_position_time_used_and_markers(meeting: MeetingView) -> None
 
 def test_over_time_is_flagged_in_attention_colour() -> None:
     view = make_meeting(current=4)  # item 2 used 400 s of its 5 minutes
-    over = [t for t in of_type(agenda_card(view), "TextBlock")
-            if "over time" in t["text"]]
+    over = [t for t in of_type(agenda_card(view), "TextBlock") if "over time" in t["text"]]
     assert over and all(t["color"] == "attention" for t in over)
     assert any("06:40 of 5 min" in t["text"] for t in over)
 

@@ -51,9 +51,14 @@ ACTION_ERRORS = {
     "subjectRef": "Give the child's case reference, for example CR-0001. Never a name.",
     "subjectInitials": "Give the child's initials: one to three letters.",
 }
-ACTION_VALUES = {"description": "Tell school about missing episode", "ownerId": "101",
-                 "dueDate": "2026-01-01", "subjectKind": "child", "subjectRef": "cr1",
-                 "subjectInitials": "a b"}
+ACTION_VALUES = {
+    "description": "Tell school about missing episode",
+    "ownerId": "101",
+    "dueDate": "2026-01-01",
+    "subjectKind": "child",
+    "subjectRef": "cr1",
+    "subjectInitials": "a b",
+}
 
 
 def _cases() -> dict[str, Callable[[], Card]]:
@@ -65,60 +70,93 @@ def _cases() -> dict[str, Callable[[], Card]]:
     big_item = large.items[3].id
     cases: dict[str, Callable[[], Card]] = {
         "setup": lambda: setup_card(GROUP_CHOICES),
-        "setup-errors": lambda: setup_card(GROUP_CHOICES, values={"localityId": "1"},
-                                           errors={"localityId": "Choose a group.",
-                                                   "other": "Already linked elsewhere."}),
+        "setup-errors": lambda: setup_card(
+            GROUP_CHOICES,
+            values={"localityId": "1"},
+            errors={"localityId": "Choose a group.", "other": "Already linked elsewhere."},
+        ),
         "setup-no-choices": lambda: setup_card(()),
         "agenda-small": lambda: agenda_card(small),
         "agenda-first-item": lambda: agenda_card(make_meeting(current=1)),
-        "agenda-last-item-agreed-round-open": lambda: agenda_card(make_meeting(
-            current=9, minutes_status=MinutesStatus.AGREED, open_round_id=8,
-            previous_minutes=False, previous_actions=0, challenges=0, missing_key=False)),
+        "agenda-last-item-agreed-round-open": lambda: agenda_card(
+            make_meeting(
+                current=9,
+                minutes_status=MinutesStatus.AGREED,
+                open_round_id=8,
+                previous_minutes=False,
+                previous_actions=0,
+                challenges=0,
+                missing_key=False,
+            )
+        ),
         "agenda-large": lambda: agenda_card(large),
         "agenda-ended": lambda: agenda_card(ended),
         "agenda-ended-large": lambda: agenda_card(ended_large),
         "summary-small": lambda: summary_card(ended),
         "summary-large": lambda: summary_card(ended_large),
-        "summary-empty": lambda: summary_card(make_meeting(
-            status=MeetingStatus.ENDED, decisions=0, actions=0, challenges=0,
-            missing_key=False)),
+        "summary-empty": lambda: summary_card(
+            make_meeting(
+                status=MeetingStatus.ENDED, decisions=0, actions=0, challenges=0, missing_key=False
+            )
+        ),
         "round-open": lambda: round_card(make_round()),
         "round-open-errors": lambda: round_card(
-            make_round(), values={"outcome": "challenge", "shareText": "x"},
-            errors={"challengeTo": "Say who the challenge is to."}),
-        "round-open-large": lambda: round_card(make_round(text_len=4000, answered=14,
-                                                          challenges=20)),
+            make_round(),
+            values={"outcome": "challenge", "shareText": "x"},
+            errors={"challengeTo": "Say who the challenge is to."},
+        ),
+        "round-open-large": lambda: round_card(
+            make_round(text_len=4000, answered=14, challenges=20)
+        ),
         "round-closed": lambda: round_card(make_round(status=RoundStatus.CLOSED)),
-        "round-closed-large": lambda: round_card(make_round(
-            status=RoundStatus.CLOSED, text_len=4000, answered=10, challenges=30)),
+        "round-closed-large": lambda: round_card(
+            make_round(status=RoundStatus.CLOSED, text_len=4000, answered=10, challenges=30)
+        ),
         "challenges": lambda: challenges_card(make_challenges(3), locality_name="Scarborough"),
         "challenges-errors": lambda: challenges_card(
-            make_challenges(3), locality_name="Scarborough",
+            make_challenges(3),
+            locality_name="Scarborough",
             values={"response-501": "We will review"},
-            errors={"resolution-501": "Choose resolved or escalated."}),
-        "challenges-large": lambda: challenges_card(make_challenges(40, 4000),
-                                                    locality_name="Scarborough"),
+            errors={"resolution-501": "Choose resolved or escalated."},
+        ),
+        "challenges-large": lambda: challenges_card(
+            make_challenges(40, 4000), locality_name="Scarborough"
+        ),
         "challenges-empty": lambda: challenges_card((), locality_name="Scarborough"),
         "minute-form": lambda: entry_form_card(small, item, EntryKind.MINUTE),
         "minute-form-errors": lambda: entry_form_card(
-            small, item, EntryKind.MINUTE, values={"minuteText": "typed"},
-            errors={"minuteText": "Minute is required."}),
+            small,
+            item,
+            EntryKind.MINUTE,
+            values={"minuteText": "typed"},
+            errors={"minuteText": "Minute is required."},
+        ),
         "decision-form-large": lambda: entry_form_card(
-            large, big_item, EntryKind.DECISION, values={"decisionText": "d" * 5000},
-            errors={"decisionText": "Too long."}),
-        "decision-form-ended": lambda: entry_form_card(ended, ended.items[0].id,
-                                                       EntryKind.DECISION),
+            large,
+            big_item,
+            EntryKind.DECISION,
+            values={"decisionText": "d" * 5000},
+            errors={"decisionText": "Too long."},
+        ),
+        "decision-form-ended": lambda: entry_form_card(
+            ended, ended.items[0].id, EntryKind.DECISION
+        ),
         "action-form": lambda: action_form_card(small, item),
         "action-form-errors-large": lambda: action_form_card(
-            large, big_item, values=ACTION_VALUES, errors=ACTION_ERRORS),
+            large, big_item, values=ACTION_VALUES, errors=ACTION_ERRORS
+        ),
         "attendance-form": lambda: attendance_form_card(small),
         "attendance-form-errors": lambda: attendance_form_card(
-            large, values={"agencyId": "3", "people": "J. Smith"},
-            errors={"attendanceStatus": "Choose present, apologies or substitute."}),
+            large,
+            values={"agencyId": "3", "people": "J. Smith"},
+            errors={"attendanceStatus": "Choose present, apologies or substitute."},
+        ),
         "end-form": lambda: end_form_card(small),
         "end-form-errors": lambda: end_form_card(
-            large, values={"nextMeetingDate": "2026-11-03"},
-            errors={"nextMeetingDate": "The next meeting must be after today."}),
+            large,
+            values={"nextMeetingDate": "2026-11-03"},
+            errors={"nextMeetingDate": "The next meeting must be after today."},
+        ),
     }
     for name, view in welcome_views().items():
         cases[f"welcome-{name}"] = lambda view=view: welcome_card(view)
@@ -138,8 +176,11 @@ def test_schema_is_present_and_draft_06() -> None:
 
 
 def test_the_schema_check_is_not_vacuous() -> None:
-    bad = {"type": "AdaptiveCard", "version": "1.5",
-           "body": [{"type": "TextBlock", "text": "x", "colour": "red"}]}
+    bad = {
+        "type": "AdaptiveCard",
+        "version": "1.5",
+        "body": [{"type": "TextBlock", "text": "x", "colour": "red"}],
+    }
     with pytest.raises(AssertionError, match="schema"):
         validate_card(bad)
     unknown = {"type": "AdaptiveCard", "version": "1.5", "body": [{"type": "Marquee"}]}
@@ -209,11 +250,17 @@ def test_cards_never_import_the_chat_sdk() -> None:
     for source in package.glob("*.py"):
         tree = ast.parse(source.read_text(encoding="utf-8"))
         for node in ast.walk(tree):
-            names = ([a.name for a in node.names] if isinstance(node, ast.Import)
-                     else [node.module or ""] if isinstance(node, ast.ImportFrom) else [])
+            names = (
+                [a.name for a in node.names]
+                if isinstance(node, ast.Import)
+                else [node.module or ""]
+                if isinstance(node, ast.ImportFrom)
+                else []
+            )
             for name in names:
-                assert not name.startswith(("botbuilder", "botframework", "microsoft_agents",
-                                            "sqlalchemy", "aiohttp")), f"{source.name}: {name}"
+                assert not name.startswith(
+                    ("botbuilder", "botframework", "microsoft_agents", "sqlalchemy", "aiohttp")
+                ), f"{source.name}: {name}"
 
 
 def test_builders_are_deterministic() -> None:

@@ -71,9 +71,13 @@ def assert_banner_first(card: Card) -> None:
 
 def test_entry_form_keeps_text_and_shows_error_beneath(meeting: MeetingView) -> None:
     item = meeting.items[3]
-    card = entry_form_card(meeting, item.id, EntryKind.DECISION,
-                           values={"decisionText": "Refer CR-0001 to the Operational group"},
-                           errors={"decisionText": "Decision is too long."})
+    card = entry_form_card(
+        meeting,
+        item.id,
+        EntryKind.DECISION,
+        values={"decisionText": "Refer CR-0001 to the Operational group"},
+        errors={"decisionText": "Decision is too long."},
+    )
     assert input_by_id(card, "decisionText")["value"] == "Refer CR-0001 to the Operational group"
     assert_error_beneath(card, "decisionText", "Decision is too long.")
     assert_banner_first(card)
@@ -89,8 +93,9 @@ def test_entry_form_keeps_text_and_shows_error_beneath(meeting: MeetingView) -> 
 
 
 def test_minute_form_uses_minute_field_and_verb(meeting: MeetingView) -> None:
-    card = entry_form_card(meeting, meeting.items[1].id, EntryKind.MINUTE,
-                           values={"minuteText": "typed"}, errors={})
+    card = entry_form_card(
+        meeting, meeting.items[1].id, EntryKind.MINUTE, values={"minuteText": "typed"}, errors={}
+    )
     assert input_by_id(card, "minuteText")["isMultiline"] is True
     assert input_by_id(card, "minuteText")["value"] == "typed"
     assert verbs(card) == {ITEM_MINUTE, MEETING_REFRESH}
@@ -103,12 +108,19 @@ def test_unknown_item_is_a_programming_error(meeting: MeetingView) -> None:
 
 
 def test_action_form_keeps_every_entry_and_places_every_error(meeting: MeetingView) -> None:
-    values = {"description": "Tell school about missing episode", "ownerId": "103",
-              "dueDate": "2026-11-30", "subjectKind": "child", "subjectRef": "cr1",
-              "subjectInitials": "a b"}
-    errors = {"ownerId": "Choose who owns the action.",
-              "subjectRef": "Give the child's case reference, for example CR-0001.",
-              "subjectInitials": "Give the child's initials: one to three letters."}
+    values = {
+        "description": "Tell school about missing episode",
+        "ownerId": "103",
+        "dueDate": "2026-11-30",
+        "subjectKind": "child",
+        "subjectRef": "cr1",
+        "subjectInitials": "a b",
+    }
+    errors = {
+        "ownerId": "Choose who owns the action.",
+        "subjectRef": "Give the child's case reference, for example CR-0001.",
+        "subjectInitials": "Give the child's initials: one to three letters.",
+    }
     card = action_form_card(meeting, meeting.items[3].id, values=values, errors=errors)
     for field_id, value in values.items():
         assert input_by_id(card, field_id)["value"] == value
@@ -127,15 +139,22 @@ def test_action_form_keeps_every_entry_and_places_every_error(meeting: MeetingVi
 
 
 def test_a_date_that_is_not_a_date_is_not_prefilled(meeting: MeetingView) -> None:
-    card = action_form_card(meeting, meeting.items[3].id, values={"dueDate": "31/12/2026"},
-                            errors={"dueDate": "Give the due date as a date."})
+    card = action_form_card(
+        meeting,
+        meeting.items[3].id,
+        values={"dueDate": "31/12/2026"},
+        errors={"dueDate": "Give the due date as a date."},
+    )
     assert "value" not in input_by_id(card, "dueDate")
     assert_error_beneath(card, "dueDate", "Give the due date as a date.")
 
 
 def test_attendance_form(meeting: MeetingView) -> None:
-    card = attendance_form_card(meeting, values={"agencyId": "3", "people": "J. Smith (DS)"},
-                                errors={"attendanceStatus": "Choose one."})
+    card = attendance_form_card(
+        meeting,
+        values={"agencyId": "3", "people": "J. Smith (DS)"},
+        errors={"attendanceStatus": "Choose one."},
+    )
     assert input_by_id(card, "agencyId")["value"] == "3"
     assert input_by_id(card, "people")["value"] == "J. Smith (DS)"
     status = input_by_id(card, "attendanceStatus")
@@ -147,8 +166,11 @@ def test_attendance_form(meeting: MeetingView) -> None:
 
 
 def test_end_form_prefills_next_date(meeting: MeetingView) -> None:
-    card = end_form_card(meeting, values={"nextMeetingDate": "2026-11-03"},
-                         errors={"nextMeetingDate": "The next meeting must be after today."})
+    card = end_form_card(
+        meeting,
+        values={"nextMeetingDate": "2026-11-03"},
+        errors={"nextMeetingDate": "The next meeting must be after today."},
+    )
     assert input_by_id(card, "nextMeetingDate")["value"] == "2026-11-03"
     assert_error_beneath(card, "nextMeetingDate", "The next meeting must be after today.")
     assert execute_titled(card, "End meeting")["verb"] == MEETING_END
@@ -167,8 +189,9 @@ def test_form_on_an_ended_meeting_offers_only_the_way_back() -> None:
 
 
 def test_setup_errors_and_values(meeting: MeetingView) -> None:
-    card = setup_card(GROUP_CHOICES, values={"localityId": "1"},
-                      errors={"localityId": "Choose a locality group."})
+    card = setup_card(
+        GROUP_CHOICES, values={"localityId": "1"}, errors={"localityId": "Choose a locality group."}
+    )
     assert input_by_id(card, "localityId")["value"] == "1"
     assert_error_beneath(card, "localityId", "Choose a locality group.")
     assert_banner_first(card)
@@ -176,10 +199,15 @@ def test_setup_errors_and_values(meeting: MeetingView) -> None:
 
 
 def test_round_answer_errors_and_values() -> None:
-    values = {"outcome": "challenge", "shareText": "We disagree with closing CR-0001",
-              "challengeTo": "4", "challengeAbout": "Closure of CR-0001"}
-    card = round_card(make_round(), values=values,
-                      errors={"challengeAbout": "Say what the challenge is about."})
+    values = {
+        "outcome": "challenge",
+        "shareText": "We disagree with closing CR-0001",
+        "challengeTo": "4",
+        "challengeAbout": "Closure of CR-0001",
+    }
+    card = round_card(
+        make_round(), values=values, errors={"challengeAbout": "Say what the challenge is about."}
+    )
     for field_id, value in values.items():
         assert input_by_id(card, field_id)["value"] == value
     assert_error_beneath(card, "challengeAbout", "Say what the challenge is about.")
@@ -190,9 +218,12 @@ def test_round_answer_errors_and_values() -> None:
 def test_challenge_with_errors_shows_its_form_open_with_entries() -> None:
     challenges = make_challenges(3)
     target = challenges[1]
-    card = challenges_card(challenges, locality_name="Scarborough",
-                           values={f"response-{target.id}": "We will review the plan"},
-                           errors={f"resolution-{target.id}": "Choose resolved or escalated."})
+    card = challenges_card(
+        challenges,
+        locality_name="Scarborough",
+        values={f"response-{target.id}": "We will review the plan"},
+        errors={f"resolution-{target.id}": "Choose resolved or escalated."},
+    )
     assert_banner_first(card)
     response = input_by_id(card, f"response-{target.id}")
     assert response["value"] == "We will review the plan"
@@ -201,27 +232,30 @@ def test_challenge_with_errors_shows_its_form_open_with_entries() -> None:
     in_show_cards = [a["card"] for a in of_type(card, "Action.ShowCard")]
     assert response not in [e for c in in_show_cards for e in c["body"]]
     assert len(in_show_cards) == len(challenges) - 1
-    respond = [a for a in executes(card)
-               if a["verb"] == CHALLENGE_RESPOND and a["data"]["challengeId"] == target.id]
+    respond = [
+        a
+        for a in executes(card)
+        if a["verb"] == CHALLENGE_RESPOND and a["data"]["challengeId"] == target.id
+    ]
     assert len(respond) == 1
-
-
 
 
 @pytest.mark.parametrize(
     ("path", "build"),
     [
-        (("Record", "Minute"),
-         lambda v: entry_form_card(v, v.current_item.id, EntryKind.MINUTE)),
-        (("Record", "Decision"),
-         lambda v: entry_form_card(v, v.current_item.id, EntryKind.DECISION)),
+        (("Record", "Minute"), lambda v: entry_form_card(v, v.current_item.id, EntryKind.MINUTE)),
+        (
+            ("Record", "Decision"),
+            lambda v: entry_form_card(v, v.current_item.id, EntryKind.DECISION),
+        ),
         (("Record", "Action"), lambda v: action_form_card(v, v.current_item.id)),
         (("Attendance",), lambda v: attendance_form_card(v)),
         (("End meeting",), lambda v: end_form_card(v)),
     ],
 )
-def test_agenda_show_cards_are_the_standalone_form_bodies(meeting: MeetingView, path: Any,
-                                                          build: Any) -> None:
+def test_agenda_show_cards_are_the_standalone_form_bodies(
+    meeting: MeetingView, path: Any, build: Any
+) -> None:
     """One builder per form: the ShowCard body appears unchanged in the form card."""
     node: Card = agenda_card(meeting)
     for title in path:
@@ -229,7 +263,7 @@ def test_agenda_show_cards_are_the_standalone_form_bodies(meeting: MeetingView, 
     standalone = build(meeting)
     body, actions = node["body"], node["actions"]
     start = next(i for i, e in enumerate(standalone["body"]) if e == body[0])
-    assert standalone["body"][start:start + len(body)] == body
+    assert standalone["body"][start : start + len(body)] == body
     assert actions[0] == standalone["actions"][0]
 
 

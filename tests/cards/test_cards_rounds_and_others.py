@@ -63,8 +63,12 @@ def test_closed_round_summarises_with_no_buttons() -> None:
     text = dumps(card)
     assert not verbs(card) and not of_type(card, "Input.ChoiceSet")
     counts = {f["title"]: f["value"] for f in of_type(card, "FactSet")[0]["facts"]}
-    assert counts == {"Shared": "2", "Nothing to share": "2", "Challenge raised": "1",
-                      "Not present": "1"}
+    assert counts == {
+        "Shared": "2",
+        "Nothing to share": "2",
+        "Challenge raised": "1",
+        "Not present": "1",
+    }
     assert "Did not answer: Youth Justice Service, Housing, Probation" in text
     assert "Still to answer" not in text and text.count("Did not answer") == 9
     assert "The disruption plan for CR-0001" in text and "Open" in text
@@ -110,8 +114,10 @@ def test_many_challenges_are_capped() -> None:
 def test_setup_card_offers_groups_and_preselects_the_linked_one() -> None:
     card = setup_card(GROUP_CHOICES)
     choice = input_by_id(card, "localityId")
-    assert choice["choices"] == [{"title": "Scarborough", "value": "1"},
-                                 {"title": "Ryedale (linked here now)", "value": "2"}]
+    assert choice["choices"] == [
+        {"title": "Scarborough", "value": "1"},
+        {"title": "Ryedale (linked here now)", "value": "2"},
+    ]
     assert choice["value"] == "2"
     assert "must be linked to one MACE locality group" in dumps(card)
     assert execute_titled(card, "Link this conversation")["verb"] == SETUP_LINK
@@ -132,8 +138,10 @@ def test_welcome_states() -> None:
     assert verbs(welcome_card(views["unlinked-no-choices"])) == {HELP_SHOW}
     start = welcome_card(views["linked-can-start"])
     assert "MACE Scarborough locality group" in dumps(start)
-    assert execute_titled(start, "Start meeting")["data"] == {"verb": MEETING_START,
-                                                              "localityId": 1}
+    assert execute_titled(start, "Start meeting")["data"] == {
+        "verb": MEETING_START,
+        "localityId": 1,
+    }
     assert verbs(welcome_card(views["linked-cannot-start"])) == {HELP_SHOW}
     running = welcome_card(views["linked-in-progress"])
     assert verbs(running) == {MEETING_REFRESH, HELP_SHOW}

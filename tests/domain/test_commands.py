@@ -7,21 +7,24 @@ import pytest
 from dialogs.commands import COMMANDS, Command, help_text, normalise, parse, suggest
 
 
-@pytest.mark.parametrize(("text", "command"), [
-    ("<at>Test Bot</at> start meeting", Command.START_MEETING),
-    ("<at>MACE Meetings</at>  Start Meeting.", Command.START_MEETING),
-    ("start meeting please", None),
-    ("please start meeting", Command.START_MEETING),
-    ("HELP", Command.HELP),
-    ("?", Command.HELP),
-    ("I'm here", Command.HERE),
-    ("I\u2019m here", Command.HERE),
-    ("next", Command.NEXT_ITEM),
-    ("end meeting!", Command.END_MEETING),
-    ("", None),
-    (None, None),
-    ("what is the weather", None),
-])
+@pytest.mark.parametrize(
+    ("text", "command"),
+    [
+        ("<at>Test Bot</at> start meeting", Command.START_MEETING),
+        ("<at>MACE Meetings</at>  Start Meeting.", Command.START_MEETING),
+        ("start meeting please", None),
+        ("please start meeting", Command.START_MEETING),
+        ("HELP", Command.HELP),
+        ("?", Command.HELP),
+        ("I'm here", Command.HERE),
+        ("I\u2019m here", Command.HERE),
+        ("next", Command.NEXT_ITEM),
+        ("end meeting!", Command.END_MEETING),
+        ("", None),
+        (None, None),
+        ("what is the weather", None),
+    ],
+)
 def test_parse(text: str | None, command: Command | None) -> None:
     assert parse(text) == command
 

@@ -23,16 +23,43 @@ def imports_of(folder: str) -> dict[str, set[str]]:
     return found
 
 
-@pytest.mark.parametrize(("folder", "forbidden"), [
-    ("bot/domain", ("botbuilder", "botframework", "sqlalchemy", "aiohttp", "bot.store",
-                    "bot.teams", "bot.services", "dialogs", "cards")),
-    ("bot/services", ("botbuilder", "botframework", "aiohttp", "bot.teams", "dialogs",
-                      "cards")),
-    ("bot/store", ("botbuilder", "botframework", "bot.teams", "dialogs", "cards")),
-    ("cards", ("botbuilder", "botframework", "sqlalchemy", "bot.store", "bot.services",
-               "bot.teams", "dialogs")),
-    ("dialogs", ("botbuilder", "botframework", "bot.teams", "bot.store.tables")),
-])
+@pytest.mark.parametrize(
+    ("folder", "forbidden"),
+    [
+        (
+            "bot/domain",
+            (
+                "botbuilder",
+                "botframework",
+                "sqlalchemy",
+                "aiohttp",
+                "bot.store",
+                "bot.teams",
+                "bot.services",
+                "dialogs",
+                "cards",
+            ),
+        ),
+        (
+            "bot/services",
+            ("botbuilder", "botframework", "aiohttp", "bot.teams", "dialogs", "cards"),
+        ),
+        ("bot/store", ("botbuilder", "botframework", "bot.teams", "dialogs", "cards")),
+        (
+            "cards",
+            (
+                "botbuilder",
+                "botframework",
+                "sqlalchemy",
+                "bot.store",
+                "bot.services",
+                "bot.teams",
+                "dialogs",
+            ),
+        ),
+        ("dialogs", ("botbuilder", "botframework", "bot.teams", "bot.store.tables")),
+    ],
+)
 def test_layers_do_not_reach_outwards(folder: str, forbidden: tuple[str, ...]) -> None:
     offenders = {
         path: sorted(n for n in names if n.startswith(forbidden))

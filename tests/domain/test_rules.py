@@ -20,15 +20,18 @@ from bot.domain.rules import (
 TODAY = date(2026, 11, 19)
 
 
-@pytest.mark.parametrize(("value", "due", "error"), [
-    ("2026-11-19", date(2026, 11, 19), None),
-    ("2026-12-01", date(2026, 12, 1), None),
-    ("2026-11-18", None, "in the past"),
-    ("", None, "required"),
-    (None, None, "required"),
-    ("next week", None, "as a date"),
-    (20261201, None, "required"),
-])
+@pytest.mark.parametrize(
+    ("value", "due", "error"),
+    [
+        ("2026-11-19", date(2026, 11, 19), None),
+        ("2026-12-01", date(2026, 12, 1), None),
+        ("2026-11-18", None, "in the past"),
+        ("", None, "required"),
+        (None, None, "required"),
+        ("next week", None, "as a date"),
+        (20261201, None, "required"),
+    ],
+)
 def test_due_date(value: object, due: date | None, error: str | None) -> None:
     parsed, message = parse_due_date(value, TODAY)
     assert parsed == due
@@ -80,20 +83,24 @@ def test_raise_if_carries_field_errors() -> None:
     assert caught.value.field_errors == {"dueDate": "A due date is required."}
 
 
-@pytest.mark.parametrize(("roles", "permission", "allowed"), [
-    ({Role.CHAIR}, Permission.RUN_MEETING, True),
-    ({Role.DEPUTY_CHAIR}, Permission.RUN_MEETING, True),
-    ({Role.MINUTE_TAKER}, Permission.RUN_MEETING, False),
-    ({Role.MINUTE_TAKER}, Permission.RECORD, True),
-    ({Role.PARTNER}, Permission.RECORD, False),
-    ({Role.PARTNER}, Permission.ANSWER_ROUND, True),
-    ({Role.PARTNER}, Permission.VIEW_MEETING, True),
-    ({Role.COORDINATOR}, Permission.RECORD_ATTENDANCE, True),
-    ({Role.COORDINATOR}, Permission.RUN_MEETING, False),
-    (set(), Permission.VIEW_MEETING, False),
-])
-def test_permissions_deny_by_default(roles: set[Role], permission: Permission,
-                                     allowed: bool) -> None:
+@pytest.mark.parametrize(
+    ("roles", "permission", "allowed"),
+    [
+        ({Role.CHAIR}, Permission.RUN_MEETING, True),
+        ({Role.DEPUTY_CHAIR}, Permission.RUN_MEETING, True),
+        ({Role.MINUTE_TAKER}, Permission.RUN_MEETING, False),
+        ({Role.MINUTE_TAKER}, Permission.RECORD, True),
+        ({Role.PARTNER}, Permission.RECORD, False),
+        ({Role.PARTNER}, Permission.ANSWER_ROUND, True),
+        ({Role.PARTNER}, Permission.VIEW_MEETING, True),
+        ({Role.COORDINATOR}, Permission.RECORD_ATTENDANCE, True),
+        ({Role.COORDINATOR}, Permission.RUN_MEETING, False),
+        (set(), Permission.VIEW_MEETING, False),
+    ],
+)
+def test_permissions_deny_by_default(
+    roles: set[Role], permission: Permission, allowed: bool
+) -> None:
     assert permitted(roles, permission) is allowed
 
 

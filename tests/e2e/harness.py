@@ -22,26 +22,23 @@ from tests.support.fake_connector import FakeConnector
 
 DEMO = {
     "chair": TeamsUser("user-id-0", "Alex Wilber", "00000000-0000-0000-0000-0000000000020"),
-    "minute_taker": TeamsUser("user-id-101", "Sam Okafor",
-                              "00000000-0000-0000-0000-0000000000101"),
-    "coordinator": TeamsUser("user-id-102", "Riley Quinn",
-                             "00000000-0000-0000-0000-0000000000102"),
+    "minute_taker": TeamsUser("user-id-101", "Sam Okafor", "00000000-0000-0000-0000-0000000000101"),
+    "coordinator": TeamsUser("user-id-102", "Riley Quinn", "00000000-0000-0000-0000-0000000000102"),
     "police": TeamsUser("user-id-103", "Priya Shah", "00000000-0000-0000-0000-0000000000103"),
-    "social_care": TeamsUser("user-id-104", "Tom Hughes",
-                             "00000000-0000-0000-0000-0000000000104"),
+    "social_care": TeamsUser("user-id-104", "Tom Hughes", "00000000-0000-0000-0000-0000000000104"),
     "health": TeamsUser("user-id-105", "Dana Reeves", "00000000-0000-0000-0000-0000000000105"),
-    "education": TeamsUser("user-id-106", "Chris Lowe",
-                           "00000000-0000-0000-0000-0000000000106"),
-    "harrogate_chair": TeamsUser("user-id-110", "Harper Lane",
-                                 "00000000-0000-0000-0000-0000000000110"),
-    "stranger": TeamsUser("user-id-999", "Nestor Wilke",
-                          "00000000-0000-0000-0000-0000000000999"),
+    "education": TeamsUser("user-id-106", "Chris Lowe", "00000000-0000-0000-0000-0000000000106"),
+    "harrogate_chair": TeamsUser(
+        "user-id-110", "Harper Lane", "00000000-0000-0000-0000-0000000000110"
+    ),
+    "stranger": TeamsUser("user-id-999", "Nestor Wilke", "00000000-0000-0000-0000-0000000000999"),
 }
 
 
 class BotUnderTest:
-    def __init__(self, server: TestServer, session: aiohttp.ClientSession,
-                 connector: FakeConnector) -> None:
+    def __init__(
+        self, server: TestServer, session: aiohttp.ClientSession, connector: FakeConnector
+    ) -> None:
         self.server = server
         self.session = session
         self.connector = connector
@@ -62,16 +59,19 @@ class BotUnderTest:
                 parsed = body.decode(errors="replace")
             return response.status, parsed
 
-    async def post_raw(self, data: bytes, content_type: str = "application/json"
-                       ) -> tuple[int, bytes]:
-        async with self.session.post(self.url, data=data,
-                                     headers={"Content-Type": content_type}) as response:
+    async def post_raw(
+        self, data: bytes, content_type: str = "application/json"
+    ) -> tuple[int, bytes]:
+        async with self.session.post(
+            self.url, data=data, headers={"Content-Type": content_type}
+        ) as response:
             return response.status, await response.read()
 
 
 @asynccontextmanager
-async def running_bot(store: Store, clock: Clock, settings: Settings | None = None
-                      ) -> AsyncIterator[BotUnderTest]:
+async def running_bot(
+    store: Store, clock: Clock, settings: Settings | None = None
+) -> AsyncIterator[BotUnderTest]:
     settings = settings or Settings(load_demo_data=False)
     async with FakeConnector() as connector:
         app = create_app(settings, store=store, clock=clock)

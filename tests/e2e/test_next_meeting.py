@@ -26,32 +26,66 @@ async def run_first_meeting(bot: BotUnderTest) -> int:
     ok(await say(bot, "health", "here"))
     card = meeting.card(bot)
     item = meeting.current_item(bot)
-    ok(await press(bot, "minute_taker", v.ITEM_ACTION, {"meetingId": meeting.id,
-                                                         "itemId": item},
-                   {"description": "Visit the takeaway with licensing.",
-                    "ownerId": choice_value(card, "ownerId", "Priya Shah"),
-                    "dueDate": "2026-11-26", "subjectKind": "location",
-                    "subjectRef": "Harbour Road takeaway"}, card_id=meeting.agenda_id))
-    ok(await press(bot, "minute_taker", v.ITEM_DECISION, {"meetingId": meeting.id,
-                                                           "itemId": item},
-                   {"decisionText": "Ask licensing to review the late licence."},
-                   card_id=meeting.agenda_id))
+    ok(
+        await press(
+            bot,
+            "minute_taker",
+            v.ITEM_ACTION,
+            {"meetingId": meeting.id, "itemId": item},
+            {
+                "description": "Visit the takeaway with licensing.",
+                "ownerId": choice_value(card, "ownerId", "Priya Shah"),
+                "dueDate": "2026-11-26",
+                "subjectKind": "location",
+                "subjectRef": "Harbour Road takeaway",
+            },
+            card_id=meeting.agenda_id,
+        )
+    )
+    ok(
+        await press(
+            bot,
+            "minute_taker",
+            v.ITEM_DECISION,
+            {"meetingId": meeting.id, "itemId": item},
+            {"decisionText": "Ask licensing to review the late licence."},
+            card_id=meeting.agenda_id,
+        )
+    )
     ok(await say(bot, "chair", "share round"))
     round_post = bot.connector.posted()[-1]
     round_card = round_post.activity["attachments"][0]["content"]
-    ok(await press(bot, "health", v.ROUND_ANSWER,
-                   action(round_card, v.ROUND_ANSWER)["data"],
-                   {"outcome": "challenge", "shareText": "Police plan lacks a school contact.",
-                    "challengeTo": choice_value(round_card, "challengeTo", "Police")},
-                   card_id=round_post.activity_id))
+    ok(
+        await press(
+            bot,
+            "health",
+            v.ROUND_ANSWER,
+            action(round_card, v.ROUND_ANSWER)["data"],
+            {
+                "outcome": "challenge",
+                "shareText": "Police plan lacks a school contact.",
+                "challengeTo": choice_value(round_card, "challengeTo", "Police"),
+            },
+            card_id=round_post.activity_id,
+        )
+    )
     ok(await say(bot, "chair", "close round"))
-    ok(await press(bot, "chair", v.MEETING_END, {"meetingId": meeting.id},
-                   {"nextMeetingDate": "2026-12-17"}, card_id=meeting.agenda_id))
+    ok(
+        await press(
+            bot,
+            "chair",
+            v.MEETING_END,
+            {"meetingId": meeting.id},
+            {"nextMeetingDate": "2026-12-17"},
+            card_id=meeting.agenda_id,
+        )
+    )
     return meeting.id
 
 
 async def test_the_next_meeting_reviews_actions_agrees_minutes_and_answers_challenges(
-        bot: BotUnderTest, clock: FrozenClock) -> None:
+    bot: BotUnderTest, clock: FrozenClock
+) -> None:
     first_id = await run_first_meeting(bot)
 
     clock.advance(weeks=4)
@@ -81,20 +115,30 @@ async def test_the_next_meeting_reviews_actions_agrees_minutes_and_answers_chall
     assert "Police plan lacks a school contact." in text_of(challenges)
     respond = action(challenges, v.CHALLENGE_RESPOND)
     challenge_id = respond["data"]["challengeId"]
-    body = ok(await press(bot, "police", v.CHALLENGE_RESPOND, respond["data"],
-                          {f"response-{challenge_id}": "School contact added to the plan.",
-                           f"resolution-{challenge_id}": "resolved"},
-                          card_id=bot.connector.posted()[-1].activity_id))
+    body = ok(
+        await press(
+            bot,
+            "police",
+            v.CHALLENGE_RESPOND,
+            respond["data"],
+            {
+                f"response-{challenge_id}": "School contact added to the plan.",
+                f"resolution-{challenge_id}": "resolved",
+            },
+            card_id=bot.connector.posted()[-1].activity_id,
+        )
+    )
     assert "Police plan lacks a school contact." not in text_of(invoke_card(body))
     async with store_of(bot).reading() as session:
         challenge = await session.get_one(t.Challenge, challenge_id)
-        assert (challenge.status, challenge.response) == ("resolved",
-                                                          "School contact added to the plan.")
+        assert (challenge.status, challenge.response) == (
+            "resolved",
+            "School contact added to the plan.",
+        )
         assert challenge.responded_by_member_id is not None
 
 
-async def test_unknown_text_gets_a_useful_answer_and_help_lists_commands(
-        bot: BotUnderTest) -> None:
+async def test_unknown_text_gets_a_useful_answer_and_help_lists_commands(bot: BotUnderTest) -> None:
     ok(await say(bot, "police", "strat meeting"))
     reply = bot.connector.texts()[-1]
     assert "did not understand" in reply and "start meeting" in reply and "help" in reply

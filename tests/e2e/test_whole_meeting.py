@@ -21,10 +21,19 @@ from tests.support.activities import conversation_update, invoke_action, message
 GROUP = "groupChat"
 
 
-async def click(bot: BotUnderTest, who: str, card_id: str, verb: str,
-                data: dict[str, Any], inputs: dict[str, Any] | None = None) -> dict[str, Any]:
-    status, body = await bot.send(invoke_action(verb, data, inputs=inputs, conversation=GROUP,
-                                                user=DEMO[who], reply_to_id=card_id))
+async def click(
+    bot: BotUnderTest,
+    who: str,
+    card_id: str,
+    verb: str,
+    data: dict[str, Any],
+    inputs: dict[str, Any] | None = None,
+) -> dict[str, Any]:
+    status, body = await bot.send(
+        invoke_action(
+            verb, data, inputs=inputs, conversation=GROUP, user=DEMO[who], reply_to_id=card_id
+        )
+    )
     assert status == 200, body
     assert body["statusCode"] == 200
     return body
@@ -52,8 +61,14 @@ async def test_a_whole_meeting(bot: BotUnderTest, clock: FrozenClock) -> None:
     await bot.send(message("start meeting", conversation=GROUP, user=DEMO["chair"]))
     assert "setup" in fake.texts()[-1]
 
-    body = await click(bot, "chair", setup_id, v.SETUP_LINK,
-                       action(setup, v.SETUP_LINK)["data"], {"localityId": scarborough})
+    body = await click(
+        bot,
+        "chair",
+        setup_id,
+        v.SETUP_LINK,
+        action(setup, v.SETUP_LINK)["data"],
+        {"localityId": scarborough},
+    )
     assert "Scarborough" in text_of(body["value"])
 
     # 1. Start: the agenda card, built on the canonical agenda.
@@ -63,9 +78,17 @@ async def test_a_whole_meeting(bot: BotUnderTest, clock: FrozenClock) -> None:
     agenda_id = agenda_post.activity_id
     agenda = agenda_post.activity["attachments"][0]["content"]
     shown = text_of(agenda)
-    for title in ("Welcome", "Minutes of the last meeting", "Review of previous actions",
-                  "Children discussed", "Persons of concern", "Locations of concern",
-                  "Community intelligence", "Escalations", "next meeting"):
+    for title in (
+        "Welcome",
+        "Minutes of the last meeting",
+        "Review of previous actions",
+        "Children discussed",
+        "Persons of concern",
+        "Locations of concern",
+        "Community intelligence",
+        "Escalations",
+        "next meeting",
+    ):
         assert title in shown
     assert "No open actions from earlier meetings" in shown
     assert "OFFICIAL-SENSITIVE" in shown
@@ -77,41 +100,75 @@ async def test_a_whole_meeting(bot: BotUnderTest, clock: FrozenClock) -> None:
     await click(bot, "social_care", agenda_id, v.ATTENDANCE_SELF, {"meetingId": meeting_id})
     health = choice_value(agenda, "agencyId", "Health")
     education = choice_value(agenda, "agencyId", "Education")
-    await click(bot, "chair", agenda_id, v.ATTENDANCE_RECORD, {"meetingId": meeting_id},
-                {"agencyId": health, "attendanceStatus": "present", "people": "Dana Reeves"})
-    await click(bot, "chair", agenda_id, v.ATTENDANCE_RECORD, {"meetingId": meeting_id},
-                {"agencyId": education, "attendanceStatus": "apologies", "people": ""})
+    await click(
+        bot,
+        "chair",
+        agenda_id,
+        v.ATTENDANCE_RECORD,
+        {"meetingId": meeting_id},
+        {"agencyId": health, "attendanceStatus": "present", "people": "Dana Reeves"},
+    )
+    await click(
+        bot,
+        "chair",
+        agenda_id,
+        v.ATTENDANCE_RECORD,
+        {"meetingId": meeting_id},
+        {"agencyId": education, "attendanceStatus": "apologies", "people": ""},
+    )
     card = live_card(bot, agenda_id)
     shown = text_of(card)
     assert "Priya Shah" in shown and "Tom Hughes" in shown and "Dana Reeves" in shown
     assert "Apologies" in shown
-    warning = [n for n in _walk(card) if n.get("color") == "attention"
-               and "Education" in str(n.get("text", ""))]
+    warning = [
+        n
+        for n in _walk(card)
+        if n.get("color") == "attention" and "Education" in str(n.get("text", ""))
+    ]
     assert warning, "a warning names the unrepresented key agency"
 
     # 3. Run the items: moved from the card, edited in place, time used shown.
     for expected in (2, 3, 4):
         clock.advance(minutes=4)
         card = live_card(bot, agenda_id)
-        await click(bot, "chair", agenda_id, v.MEETING_NEXT,
-                    action(card, v.MEETING_NEXT)["data"])
+        await click(bot, "chair", agenda_id, v.MEETING_NEXT, action(card, v.MEETING_NEXT)["data"])
         assert action(live_card(bot, agenda_id), v.MEETING_NEXT)["data"]["position"] == expected
     card = live_card(bot, agenda_id)
     assert "04:00 of 5 min" in text_of(card)
     item4 = action(card, v.ITEM_MINUTE)["data"]["itemId"]
 
-    await click(bot, "minute_taker", agenda_id, v.ITEM_MINUTE,
-                {"meetingId": meeting_id, "itemId": item4},
-                {"minuteText": "CR-0001 seen near the bus station late at night."})
-    await click(bot, "minute_taker", agenda_id, v.ITEM_DECISION,
-                {"meetingId": meeting_id, "itemId": item4},
-                {"decisionText": "Refer CR-0001 for a return home interview."})
+    await click(
+        bot,
+        "minute_taker",
+        agenda_id,
+        v.ITEM_MINUTE,
+        {"meetingId": meeting_id, "itemId": item4},
+        {"minuteText": "CR-0001 seen near the bus station late at night."},
+    )
+    await click(
+        bot,
+        "minute_taker",
+        agenda_id,
+        v.ITEM_DECISION,
+        {"meetingId": meeting_id, "itemId": item4},
+        {"decisionText": "Refer CR-0001 for a return home interview."},
+    )
     police_owner = choice_value(card, "ownerId", "Priya Shah")
-    await click(bot, "minute_taker", agenda_id, v.ITEM_ACTION,
-                {"meetingId": meeting_id, "itemId": item4},
-                {"description": "Share missing episode history with school.",
-                 "ownerId": police_owner, "dueDate": "2026-12-03", "subjectKind": "child",
-                 "subjectRef": "cr-0001", "subjectInitials": "a.b"})
+    await click(
+        bot,
+        "minute_taker",
+        agenda_id,
+        v.ITEM_ACTION,
+        {"meetingId": meeting_id, "itemId": item4},
+        {
+            "description": "Share missing episode history with school.",
+            "ownerId": police_owner,
+            "dueDate": "2026-12-03",
+            "subjectKind": "child",
+            "subjectRef": "cr-0001",
+            "subjectInitials": "a.b",
+        },
+    )
     shown = text_of(live_card(bot, agenda_id))
     assert "Refer CR-0001 for a return home interview." in shown
     assert "Share missing episode history with school." in shown
@@ -120,8 +177,7 @@ async def test_a_whole_meeting(bot: BotUnderTest, clock: FrozenClock) -> None:
 
     # 4. Share and challenge on item 4.
     fake.reset()
-    await click(bot, "chair", agenda_id, v.ROUND_OPEN, {"meetingId": meeting_id,
-                                                        "itemId": item4})
+    await click(bot, "chair", agenda_id, v.ROUND_OPEN, {"meetingId": meeting_id, "itemId": item4})
     round_post = fake.posted()[-1]
     round_card = round_post.activity["attachments"][0]["content"]
     round_id = action(round_card, v.ROUND_ANSWER)["data"]["roundId"]
@@ -129,13 +185,35 @@ async def test_a_whole_meeting(bot: BotUnderTest, clock: FrozenClock) -> None:
     for agency in ("Police", "Children's Social Care", "Health"):
         assert agency in shown
     social_care = choice_value(round_card, "challengeTo", "Social Care")
-    await click(bot, "police", round_post.activity_id, v.ROUND_ANSWER, {"roundId": round_id},
-                {"outcome": "shared", "shareText": "Two sightings with an older male."})
-    await click(bot, "health", round_post.activity_id, v.ROUND_ANSWER, {"roundId": round_id},
-                {"outcome": "challenge", "shareText": "Health was not told of the episode.",
-                 "challengeTo": social_care, "challengeAbout": "information sharing"})
-    await click(bot, "social_care", round_post.activity_id, v.ROUND_ANSWER, {"roundId": round_id},
-                {"outcome": "nothing"})
+    await click(
+        bot,
+        "police",
+        round_post.activity_id,
+        v.ROUND_ANSWER,
+        {"roundId": round_id},
+        {"outcome": "shared", "shareText": "Two sightings with an older male."},
+    )
+    await click(
+        bot,
+        "health",
+        round_post.activity_id,
+        v.ROUND_ANSWER,
+        {"roundId": round_id},
+        {
+            "outcome": "challenge",
+            "shareText": "Health was not told of the episode.",
+            "challengeTo": social_care,
+            "challengeAbout": "information sharing",
+        },
+    )
+    await click(
+        bot,
+        "social_care",
+        round_post.activity_id,
+        v.ROUND_ANSWER,
+        {"roundId": round_id},
+        {"outcome": "nothing"},
+    )
     live_round = text_of(live_card(bot, round_post.activity_id))
     assert "Still to answer" not in live_round
     assert "3 of 3 agencies present have answered" in live_round, live_round
@@ -148,27 +226,50 @@ async def test_a_whole_meeting(bot: BotUnderTest, clock: FrozenClock) -> None:
     card = live_card(bot, agenda_id)
     await click(bot, "chair", agenda_id, v.MEETING_NEXT, action(card, v.MEETING_NEXT)["data"])
     item5 = action(live_card(bot, agenda_id), v.ITEM_MINUTE)["data"]["itemId"]
-    await click(bot, "minute_taker", agenda_id, v.ITEM_MINUTE,
-                {"meetingId": meeting_id, "itemId": item5},
-                {"minuteText": "No new intelligence on persons of concern."})
+    await click(
+        bot,
+        "minute_taker",
+        agenda_id,
+        v.ITEM_MINUTE,
+        {"meetingId": meeting_id, "itemId": item5},
+        {"minuteText": "No new intelligence on persons of concern."},
+    )
 
     # 5. End: the summary card.
     fake.reset()
-    await click(bot, "chair", agenda_id, v.MEETING_END, {"meetingId": meeting_id},
-                {"nextMeetingDate": "2026-12-17"})
+    await click(
+        bot,
+        "chair",
+        agenda_id,
+        v.MEETING_END,
+        {"meetingId": meeting_id},
+        {"nextMeetingDate": "2026-12-17"},
+    )
     summary_card = fake.cards()[-1]
     shown = text_of(summary_card)
-    for expected in ("Priya Shah", "Apologies", "Refer CR-0001 for a return home interview.",
-                     "Share missing episode history with school.", "3 Dec 2026",
-                     "Health was not told of the episode.", "17 Dec 2026", "draft"):
+    for expected in (
+        "Priya Shah",
+        "Apologies",
+        "Refer CR-0001 for a return home interview.",
+        "Share missing episode history with school.",
+        "3 Dec 2026",
+        "Health was not told of the episode.",
+        "17 Dec 2026",
+        "draft",
+    ):
         assert expected.lower() in shown.lower(), expected
     assert not verbs(live_card(bot, agenda_id)), "an ended meeting's card has no buttons"
 
     async with bot_store(bot).reading() as session:
         meeting = await session.get_one(t.Meeting, meeting_id)
         assert meeting.status == "ended" and meeting.minutes_status == "draft"
-        minutes = list(await session.scalars(select(t.MinuteEntry.text).where(
-            t.MinuteEntry.meeting_id == meeting_id, t.MinuteEntry.kind == "minute")))
+        minutes = list(
+            await session.scalars(
+                select(t.MinuteEntry.text).where(
+                    t.MinuteEntry.meeting_id == meeting_id, t.MinuteEntry.kind == "minute"
+                )
+            )
+        )
         assert len(minutes) == 2
         challenge = await session.scalar(select(t.Challenge))
         assert challenge is not None and challenge.status == "open"
