@@ -30,6 +30,12 @@ TURN_FAILED = (
 )
 
 
+DELIVERY_FAILED = (
+    "Saved. I could not refresh the card for everyone just now; type **agenda** to see "
+    "the latest. There is no need to enter it again."
+)
+
+
 def turn_ref(activity: Activity) -> TurnRef:
     sender = activity.from_property or ChannelAccount(id="")
     conversation = activity.conversation or ConversationAccount(id="")
@@ -101,7 +107,12 @@ class MaceBot(ActivityHandler):  # type: ignore[misc]
             is_invoke=True,
         )
         outcome = await self.router.on_click(turn_ref(activity), click)
-        await self._deliver(turn_context, outcome, invoke=True)
+        try:
+            await self._deliver(turn_context, outcome, invoke=True)
+        except Exception as exc:  # the connector failed; what was entered is already saved
+            log.warning("card delivery failed after saving: %s", type(exc).__name__)
+            if outcome.response_card is None:
+                outcome.response_text = DELIVERY_FAILED
         return InvokeResponse(status=200, body=invoke_body(outcome))
 
     async def on_conversation_update_activity(self, turn_context: TurnContext) -> None:

@@ -10,15 +10,10 @@ actions and 20 open challenges.
 from __future__ import annotations
 
 import json
-import os
 from collections.abc import Iterator
 from dataclasses import replace
 from datetime import UTC, date, datetime
-from functools import cache
-from pathlib import Path
 from typing import Any
-
-import jsonschema
 
 from bot.domain.agenda import CANONICAL_AGENDA
 from bot.domain.model import (
@@ -48,6 +43,12 @@ from bot.domain.views import (
     RoundTurnView,
     RoundView,
     WelcomeView,
+)
+from tests.support.card_schema import (  # noqa: F401 (re-exported for the card tests)
+    SCHEMA_NAME,
+    card_validator,
+    shared_dir,
+    validate_card,
 )
 
 MINUTE_SENTINEL = "MINUTE-SENTINEL-do-not-show-7f3a"
@@ -324,7 +325,7 @@ def with_stray_minute(view: MeetingView) -> MeetingView:
 
 # --- the schema and checks every card must pass ----------------------------------------
 
-SCHEMA_NAME = "adaptive-card-1.5.json"
+
 SIZE_LIMIT = 80_000
 RENDERED_BY_TEAMS = {
     "AdaptiveCard",
@@ -347,43 +348,6 @@ RENDERED_BY_TEAMS = {
     "Action.Submit",
     "Action.ShowCard",
 }
-
-
-def shared_dir() -> Path:
-    """``../shared`` beside the repository, or wherever MACE_SHARED_DIR says."""
-    configured = os.environ.get("MACE_SHARED_DIR")
-    if configured:
-        return Path(configured)
-    return Path(__file__).resolve().parents[2] / ".." / "shared"
-
-
-@cache
-def card_validator() -> Any:
-    path = shared_dir() / "schemas" / SCHEMA_NAME
-    if not path.is_file():
-        raise AssertionError(
-            f"The Adaptive Card 1.5 schema is missing at {path.resolve()}. Card tests need "
-            f"it: put shared/schemas/{SCHEMA_NAME} beside the repository or set "
-            "MACE_SHARED_DIR to the shared/ directory."
-        )
-    schema = json.loads(path.read_text(encoding="utf-8"))
-    # The file says draft-06; pick the validator from it and insist it is that one, so a
-    # schema swapped for another draft is noticed instead of half-checked.
-    validator_class = jsonschema.validators.validator_for(schema)
-    assert schema["$schema"] == "http://json-schema.org/draft-06/schema#"
-    assert validator_class is jsonschema.Draft6Validator
-    validator_class.check_schema(schema)
-    return validator_class(schema)
-
-
-def validate_card(card: dict[str, Any]) -> None:
-    """Validate against the 1.5 schema without the Teams-only ``msteams`` key."""
-    stripped = {key: value for key, value in card.items() if key != "msteams"}
-    errors = list(card_validator().iter_errors(stripped))
-    if errors:
-        best = jsonschema.exceptions.best_match(errors)
-        where = "/".join(str(p) for p in best.absolute_path)
-        raise AssertionError(f"card fails the 1.5 schema at /{where}: {best.message[:500]}")
 
 
 def card_size(card: dict[str, Any]) -> int:

@@ -14,9 +14,10 @@ from sqlalchemy import select
 from bot.domain.clock import FrozenClock
 from bot.store import tables as t
 from cards import verbs as v
-from tests.e2e.cardtools import action, choice_value, text_of, verbs
+from tests.e2e.cardtools import action, choice_value, size, text_of, verbs
 from tests.e2e.harness import DEMO, BotUnderTest
 from tests.support.activities import conversation_update, invoke_action, message
+from tests.support.card_schema import validate_card
 
 GROUP = "groupChat"
 
@@ -72,7 +73,6 @@ async def test_a_whole_meeting(bot: BotUnderTest, clock: FrozenClock) -> None:
     assert "Scarborough" in text_of(body["value"])
 
     # 1. Start: the agenda card, built on the canonical agenda.
-    fake.reset()
     await bot.send(message("start meeting", conversation=GROUP, user=DEMO["chair"]))
     agenda_post = fake.posted()[-1]
     agenda_id = agenda_post.activity_id
@@ -176,7 +176,6 @@ async def test_a_whole_meeting(bot: BotUnderTest, clock: FrozenClock) -> None:
     assert "bus station" not in shown, "minute text stays out of the channel card"
 
     # 4. Share and challenge on item 4.
-    fake.reset()
     await click(bot, "chair", agenda_id, v.ROUND_OPEN, {"meetingId": meeting_id, "itemId": item4})
     round_post = fake.posted()[-1]
     round_card = round_post.activity["attachments"][0]["content"]
@@ -236,7 +235,6 @@ async def test_a_whole_meeting(bot: BotUnderTest, clock: FrozenClock) -> None:
     )
 
     # 5. End: the summary card.
-    fake.reset()
     await click(
         bot,
         "chair",
@@ -259,6 +257,14 @@ async def test_a_whole_meeting(bot: BotUnderTest, clock: FrozenClock) -> None:
     ):
         assert expected.lower() in shown.lower(), expected
     assert not verbs(live_card(bot, agenda_id)), "an ended meeting's card has no buttons"
+
+    # Every card the bot posted or edited during the meeting is a valid 1.5 card < 80 KB.
+    everything = fake.sent() + fake.updated()
+    cards = [att["content"] for a in everything for att in a.get("attachments") or []]
+    assert cards
+    for card in cards:
+        validate_card(card)
+        assert size(card) < 80_000
 
     async with bot_store(bot).reading() as session:
         meeting = await session.get_one(t.Meeting, meeting_id)
@@ -285,3 +291,28 @@ def _walk(node: Any) -> Any:
     from tests.e2e.cardtools import walk
 
     return walk(node)
+
+
+async def test_a_connector_failure_after_saving_says_saved_not_try_again(
+    bot: BotUnderTest,
+) -> None:
+    """A network blip on the way back to Teams loses nothing, and does not invite a
+    second entry of something already saved."""
+    from tests.e2e.scenario import invoke_message, ok, press, start_meeting
+
+    meeting = await start_meeting(bot)
+    ok(await press(bot, "police", v.ATTENDANCE_SELF, {"meetingId": meeting.id}))
+    bot.connector.fail_next(404, method="PUT")
+    body = ok(
+        await press(
+            bot,
+            "minute_taker",
+            v.ITEM_DECISION,
+            {"meetingId": meeting.id, "itemId": meeting.current_item(bot)},
+            {"decisionText": "Invite the school to the next meeting."},
+        )
+    )
+    assert "Saved" in invoke_message(body) and "no need to enter it again" in body["value"]
+    async with bot_store(bot).reading() as session:
+        texts = list(await session.scalars(select(t.MinuteEntry.text)))
+    assert texts == ["Invite the school to the next meeting."]
