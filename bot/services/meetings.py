@@ -8,9 +8,10 @@ a card's buttons are a convenience, not a control.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import AsyncIterator, Mapping, Sequence
+from contextlib import asynccontextmanager
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
@@ -86,6 +87,17 @@ class MeetingService:
         if in_progress and meeting.status != MeetingStatus.IN_PROGRESS:
             raise Conflict("That meeting has ended; nothing more can be recorded in it.")
         return meeting
+
+    @asynccontextmanager
+    async def _changing(
+        self, turn: TurnRef, permission: Permission, meeting_id: object, now: datetime
+    ) -> AsyncIterator[tuple[AsyncSession, Caller, t.Meeting]]:
+        """One write to a meeting in progress: a transaction that claims the activity id,
+        checks the caller's role in the meeting's locality, and finds the meeting."""
+        async with self.store.transaction(activity_id=turn.activity_id, now=now) as session:
+            caller = await caller_here(session, turn)
+            caller.require(permission)
+            yield session, caller, await self._meeting(session, caller, meeting_id)
 
     async def _running(self, session: AsyncSession, caller: Caller) -> t.Meeting | None:
         return await session.scalar(
@@ -189,10 +201,8 @@ class MeetingService:
     ) -> MeetingView:
         """Move to the next or previous item; a stale card (position moved on) moves nothing."""
         now = self.clock.now()
-        async with self.store.transaction(activity_id=turn.activity_id, now=now) as session:
-            caller = await caller_here(session, turn)
-            caller.require(Permission.RUN_MEETING)
-            meeting = await self._meeting(session, caller, meeting_id)
+        async with self._changing(turn, Permission.RUN_MEETING, meeting_id, now) as change:
+            session, _, meeting = change
             if expected_position is not None and expected_position != meeting.current_position:
                 return await self._view(session, meeting)
             current = meeting.current_position or 1
@@ -219,10 +229,8 @@ class MeetingService:
     async def mark_present(self, turn: TurnRef, meeting_id: object) -> MeetingView:
         """'I'm here': the clicker's own agency is present, with their name added."""
         now = self.clock.now()
-        async with self.store.transaction(activity_id=turn.activity_id, now=now) as session:
-            caller = await caller_here(session, turn)
-            caller.require(Permission.VIEW_MEETING)
-            meeting = await self._meeting(session, caller, meeting_id)
+        async with self._changing(turn, Permission.VIEW_MEETING, meeting_id, now) as change:
+            session, caller, meeting = change
             row = await session.scalar(
                 select(t.Attendance).where(
                     t.Attendance.meeting_id == meeting.id,
@@ -256,10 +264,8 @@ class MeetingService:
         self, turn: TurnRef, meeting_id: object, data: Mapping[str, object]
     ) -> MeetingView:
         now = self.clock.now()
-        async with self.store.transaction(activity_id=turn.activity_id, now=now) as session:
-            caller = await caller_here(session, turn)
-            caller.require(Permission.RECORD_ATTENDANCE)
-            meeting = await self._meeting(session, caller, meeting_id)
+        async with self._changing(turn, Permission.RECORD_ATTENDANCE, meeting_id, now) as change:
+            session, caller, meeting = change
             errors: dict[str, str] = {}
             agency = await _agency(session, data.get("agencyId"))
             if agency is None:
@@ -318,10 +324,8 @@ class MeetingService:
     ) -> MeetingView:
         now = self.clock.now()
         field = ENTRY_FIELDS[kind]
-        async with self.store.transaction(activity_id=turn.activity_id, now=now) as session:
-            caller = await caller_here(session, turn)
-            caller.require(Permission.RECORD)
-            meeting = await self._meeting(session, caller, meeting_id)
+        async with self._changing(turn, Permission.RECORD, meeting_id, now) as change:
+            session, caller, meeting = change
             item = await self._item(session, meeting, item_id)
             text = clean_text(data.get(field))
             errors: dict[str, str] = {}
@@ -345,10 +349,8 @@ class MeetingService:
     ) -> MeetingView:
         now = self.clock.now()
         today = london_today(self.clock)
-        async with self.store.transaction(activity_id=turn.activity_id, now=now) as session:
-            caller = await caller_here(session, turn)
-            caller.require(Permission.RECORD)
-            meeting = await self._meeting(session, caller, meeting_id)
+        async with self._changing(turn, Permission.RECORD, meeting_id, now) as change:
+            session, caller, meeting = change
             item = await self._item(session, meeting, item_id)
             errors: dict[str, str] = {}
             description = clean_text(data.get("description"))
@@ -429,10 +431,8 @@ class MeetingService:
         self, turn: TurnRef, meeting_id: object, previous_meeting_id: object
     ) -> MeetingView:
         now = self.clock.now()
-        async with self.store.transaction(activity_id=turn.activity_id, now=now) as session:
-            caller = await caller_here(session, turn)
-            caller.require(Permission.AGREE_MINUTES)
-            meeting = await self._meeting(session, caller, meeting_id)
+        async with self._changing(turn, Permission.AGREE_MINUTES, meeting_id, now) as change:
+            session, caller, meeting = change
             previous = await self._meeting(session, caller, previous_meeting_id, in_progress=False)
             if previous.status != MeetingStatus.ENDED or previous.id == meeting.id:
                 raise Conflict("Only the minutes of an earlier, ended meeting can be agreed.")
@@ -448,10 +448,8 @@ class MeetingService:
         self, turn: TurnRef, meeting_id: object, data: Mapping[str, object]
     ) -> MeetingView:
         now = self.clock.now()
-        async with self.store.transaction(activity_id=turn.activity_id, now=now) as session:
-            caller = await caller_here(session, turn)
-            caller.require(Permission.RUN_MEETING)
-            meeting = await self._meeting(session, caller, meeting_id)
+        async with self._changing(turn, Permission.RUN_MEETING, meeting_id, now) as change:
+            session, _, meeting = change
             next_date, error = parse_meeting_date(
                 data.get("nextMeetingDate"), london_today(self.clock)
             )
