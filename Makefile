@@ -26,8 +26,10 @@ lint: $(STAMP)
 typecheck: $(STAMP)
 	@$(VENV)/bin/mypy
 
+# The suite is mostly waiting on sockets and databases: three workers on two cores.
+PYTEST_WORKERS ?= 3
 pytest: $(STAMP)
-	@$(PY) -m pytest
+	@$(PY) -m pytest -n $(PYTEST_WORKERS)
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache

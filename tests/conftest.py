@@ -1,19 +1,23 @@
 """Shared fixtures: a real store on SQLite, and on PostgreSQL when TEST_POSTGRES_URL is set.
 
-Each PostgreSQL test gets a schema of its own (dropped afterwards), so tests never see
-each other's rows and the `test` database is left as found.
+Each test gets a store of its own, copied from templates built once per session (a file
+copy for SQLite, a database created from a template database on PostgreSQL, dropped
+afterwards), so tests never see each other's rows and the `test` database is untouched.
 """
 
 from __future__ import annotations
 
+import asyncio
 import os
+import shutil
 import uuid
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Iterator
 from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
 from sqlalchemy import text
+from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import create_async_engine
 
 from bot.domain.clock import FrozenClock
@@ -38,50 +42,120 @@ def clock() -> FrozenClock:
     return FrozenClock(MEETING_DAY)
 
 
-async def _store_for(engine_name: str, tmp_path: Path) -> AsyncIterator[Store]:
-    if engine_name == "sqlite":
-        store = Store(make_engine(sqlite_url(tmp_path / "data")))
-        await migrate(store.engine)
-        yield store
-        await store.close()
-        return
-    if not POSTGRES_URL:
-        pytest.skip(
-            "PostgreSQL not configured: set TEST_POSTGRES_URL, e.g. "
-            "postgresql+asyncpg://postgres@127.0.0.1:5432/test"
+class Templates:
+    """Migrated stores built once per test session, copied for each test.
+
+    Running the migrations and loading the demo data for every test cost most of the
+    suite's time; a copy of a ready SQLite file, or ``CREATE DATABASE ... TEMPLATE`` on
+    PostgreSQL, gives each test its own store in milliseconds. The migrations themselves
+    are still what builds the templates, and tests/store checks them directly.
+    """
+
+    KINDS = ("empty", "demo")
+
+    def __init__(self, root: Path) -> None:
+        self.root = root
+        self.tag = f"{os.getpid()}_{uuid.uuid4().hex[:6]}"
+        self.pg_databases: list[str] = []
+
+    def sqlite_file(self, kind: str) -> Path:
+        return self.root / f"{kind}.db"
+
+    def pg_template(self, kind: str) -> str:
+        return f"mace_tpl_{kind}_{self.tag}"
+
+    async def build(self) -> None:
+        for kind in self.KINDS:
+            store = Store(make_engine(f"sqlite+aiosqlite:///{self.sqlite_file(kind)}"))
+            await self._fill(store, kind)
+        if POSTGRES_URL:
+            admin = create_async_engine(POSTGRES_URL, isolation_level="AUTOCOMMIT")
+            try:
+                for kind in self.KINDS:
+                    name = self.pg_template(kind)
+                    async with admin.connect() as conn:
+                        await conn.execute(text(f'CREATE DATABASE "{name}"'))
+                    self.pg_databases.append(name)
+                    url = make_url(POSTGRES_URL).set(database=name)
+                    await self._fill(Store(make_engine(url.render_as_string(False))), kind)
+            finally:
+                await admin.dispose()
+
+    @staticmethod
+    async def _fill(store: Store, kind: str) -> None:
+        try:
+            await migrate(store.engine)
+            if kind == "demo":
+                await load_reference_data(store, read_data_file(DEMO_DATA), MEETING_DAY)
+        finally:
+            await store.close()
+
+    async def drop(self) -> None:
+        if not self.pg_databases:
+            return
+        admin = create_async_engine(POSTGRES_URL, isolation_level="AUTOCOMMIT")
+        try:
+            for name in self.pg_databases:
+                async with admin.connect() as conn:
+                    await conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        finally:
+            await admin.dispose()
+
+    async def open(self, engine_name: str, kind: str, tmp_path: Path) -> AsyncIterator[Store]:
+        if engine_name == "sqlite":
+            data = tmp_path / "data"
+            data.mkdir(mode=0o700)
+            shutil.copyfile(self.sqlite_file(kind), data / "mace.db")
+            store = Store(make_engine(sqlite_url(data)))
+            try:
+                yield store
+            finally:
+                await store.close()
+            return
+        if not POSTGRES_URL:
+            pytest.skip(
+                "PostgreSQL not configured: set TEST_POSTGRES_URL, e.g. "
+                "postgresql+asyncpg://postgres@127.0.0.1:5432/test"
+            )
+        name = f"mace_t_{uuid.uuid4().hex[:12]}"
+        admin = create_async_engine(POSTGRES_URL, isolation_level="AUTOCOMMIT")
+        async with admin.connect() as conn:
+            await conn.execute(
+                text(f'CREATE DATABASE "{name}" TEMPLATE "{self.pg_template(kind)}"')
+            )
+        store = Store(
+            make_engine(make_url(POSTGRES_URL).set(database=name).render_as_string(False))
         )
-    schema = f"t_{uuid.uuid4().hex[:12]}"
-    admin = create_async_engine(POSTGRES_URL)
-    async with admin.begin() as conn:
-        await conn.execute(text(f'CREATE SCHEMA "{schema}"'))
-    store = Store(
-        make_engine(POSTGRES_URL, connect_args={"server_settings": {"search_path": schema}})
-    )
-    try:
-        await migrate(store.engine)
-        yield store
-    finally:
-        await store.close()
-        async with admin.begin() as conn:
-            await conn.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
-        await admin.dispose()
+        try:
+            yield store
+        finally:
+            await store.close()
+            async with admin.connect() as conn:
+                await conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+            await admin.dispose()
+
+
+@pytest.fixture(scope="session")
+def templates(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Templates]:
+    built = Templates(tmp_path_factory.mktemp("store-templates"))
+    asyncio.run(built.build())
+    yield built
+    asyncio.run(built.drop())
 
 
 @pytest.fixture(params=ENGINES)
-async def store(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterator[Store]:
+async def store(
+    request: pytest.FixtureRequest, tmp_path: Path, templates: Templates
+) -> AsyncIterator[Store]:
     """An empty, migrated store on each engine."""
-    async for s in _store_for(request.param, tmp_path):
+    async for s in templates.open(request.param, "empty", tmp_path):
         yield s
 
 
-@pytest.fixture
-async def sqlite_store(tmp_path: Path) -> AsyncIterator[Store]:
-    async for s in _store_for("sqlite", tmp_path):
-        yield s
-
-
-@pytest.fixture
-async def demo_store(store: Store, clock: FrozenClock) -> Store:
+@pytest.fixture(params=ENGINES)
+async def demo_store(
+    request: pytest.FixtureRequest, tmp_path: Path, templates: Templates
+) -> AsyncIterator[Store]:
     """A store on each engine loaded with the demo localities, agencies and members."""
-    await load_reference_data(store, read_data_file(DEMO_DATA), clock.now())
-    return store
+    async for s in templates.open(request.param, "demo", tmp_path):
+        yield s
