@@ -196,3 +196,35 @@ class WelcomeView:
     can_start: bool
     meeting_in_progress_id: int | None = None
     choices: tuple[GroupChoice, ...] = field(default_factory=tuple)
+
+
+@dataclass(frozen=True, slots=True)
+class OutstandingActionRow:
+    """One open action as a coordinator sees it in a list or an export."""
+
+    id: int
+    locality: str
+    description: str
+    owner_name: str
+    agency_name: str
+    due_date: date
+    status: ActionStatus
+    subject: str | None = None  # a child only as "CR-0001 (A.B.)"
+    raised_on: date | None = None
+    days_overdue: int = 0  # working days past the due date; 0 when not overdue
+    escalated: bool = False
+    last_update: str = ""
+    last_update_at: datetime | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class MinutesDocumentView:
+    """Everything the Word minutes of one meeting hold (agenda card views plus minute text,
+    which only this document and the store carry)."""
+
+    meeting: MeetingView
+    minutes: tuple[tuple[int, tuple[EntryView, ...]], ...]  # (item id, minutes) in order
+    rounds: tuple[RoundView, ...]
+    challenges: tuple[ChallengeView, ...]  # raised at this meeting, with their outcome
+    generated_at: datetime
+    generated_for: str  # the person who downloaded it, printed in the footer
