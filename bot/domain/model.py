@@ -19,6 +19,8 @@ class Role(StrEnum):
     MINUTE_TAKER = "minute_taker"
     COORDINATOR = "coordinator"
     PARTNER = "partner"
+    #: A partner member who answers for their agency's actions in this locality.
+    AGENCY_LEAD = "agency_lead"
 
 
 ROLE_LABELS: dict[Role, str] = {
@@ -27,6 +29,7 @@ ROLE_LABELS: dict[Role, str] = {
     Role.MINUTE_TAKER: "Minute-taker",
     Role.COORDINATOR: "Coordinator",
     Role.PARTNER: "Partner member",
+    Role.AGENCY_LEAD: "Agency lead",
 }
 
 

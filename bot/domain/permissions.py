@@ -21,6 +21,11 @@ class Permission(StrEnum):
     ANSWER_ROUND = "answer_round"
     RESPOND_TO_CHALLENGE = "respond_to_challenge"
     AGREE_MINUTES = "agree_minutes"
+    #: See and change every action in the locality (not only one's own or agency's).
+    MANAGE_ACTIONS = "manage_actions"
+    #: See and change the actions of one's own agency in the locality.
+    MANAGE_AGENCY_ACTIONS = "manage_agency_actions"
+    DECIDE_DUE_DATES = "decide_due_dates"
 
 
 _EVERY_MEMBER = frozenset(
@@ -33,6 +38,8 @@ _CHAIRING = frozenset(
         Permission.RECORD_ATTENDANCE,
         Permission.AGREE_MINUTES,
         Permission.LINK_CONVERSATION,
+        Permission.MANAGE_ACTIONS,
+        Permission.DECIDE_DUE_DATES,
     }
 )
 
@@ -40,8 +47,9 @@ ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
     Role.CHAIR: _EVERY_MEMBER | _CHAIRING,
     Role.DEPUTY_CHAIR: _EVERY_MEMBER | _CHAIRING,
     Role.MINUTE_TAKER: _EVERY_MEMBER | {Permission.RECORD, Permission.RECORD_ATTENDANCE},
-    Role.COORDINATOR: _EVERY_MEMBER | {Permission.RECORD_ATTENDANCE},
+    Role.COORDINATOR: _EVERY_MEMBER | {Permission.RECORD_ATTENDANCE, Permission.MANAGE_ACTIONS},
     Role.PARTNER: _EVERY_MEMBER,
+    Role.AGENCY_LEAD: _EVERY_MEMBER | {Permission.MANAGE_AGENCY_ACTIONS},
 }
 
 

@@ -228,3 +228,39 @@ class MinutesDocumentView:
     challenges: tuple[ChallengeView, ...]  # raised at this meeting, with their outcome
     generated_at: datetime
     generated_for: str  # the person who downloaded it, printed in the footer
+
+
+@dataclass(frozen=True, slots=True)
+class OwnedActionView:
+    """An action in its owner's "my actions" card, with what they can do next."""
+
+    action: ActionView
+    locality: str
+    requested_due_date: date | None = None  # a new date asked for, awaiting the chair
+    last_update: str = ""
+    colleagues: tuple[MemberView, ...] = ()  # same agency, same group: hand-over choices
+
+
+@dataclass(frozen=True, slots=True)
+class OutstandingPage:
+    rows: tuple[OutstandingActionRow, ...]
+    total: int
+    page: int
+    pages: int
+    description: str  # the filter in words
+    filter_data: dict[str, str] = field(default_factory=dict)  # to page or export the same
+
+
+@dataclass(frozen=True, slots=True)
+class DateRequestView:
+    """A request for a new due date, as the chair sees it."""
+
+    action_id: int
+    locality: str
+    owner_name: str
+    agency_name: str
+    current_due: date
+    requested_due: date
+    reason: str
+    description: str
+    decided: str = ""  # "accepted" / "refused" once decided

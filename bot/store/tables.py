@@ -63,6 +63,8 @@ class Locality(Base):
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     code: Mapped[str] = mapped_column(String(40), unique=True)
     name: Mapped[str] = mapped_column(String(120))
+    #: This group's chasing rules as JSON (see bot.domain.chasing); NULL: the defaults.
+    chase_rules: Mapped[str | None] = mapped_column(Text)
 
 
 class Agency(Base):
@@ -197,6 +199,13 @@ class Action(Base):
     created_by_member_id: Mapped[int] = mapped_column(ForeignKey("members.id"))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    #: Set when chasing escalated it to the chair and coordinator; flags it for item 3.
+    escalated_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    #: A pending request for a new due date, for the chair to accept or refuse.
+    requested_due_date: Mapped[date | None] = mapped_column(Date)
+    request_reason: Mapped[str] = mapped_column(Text, default="")
+    requested_by_member_id: Mapped[int | None] = mapped_column(ForeignKey("members.id"))
+    requested_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
 
 
 class ActionEvent(Base):
@@ -253,6 +262,62 @@ class Challenge(Base):
     resolution: Mapped[str] = mapped_column(Text, default="")
     responded_by_member_id: Mapped[int | None] = mapped_column(ForeignKey("members.id"))
     resolved_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+
+class MemberContact(Base):
+    """Where to reach a member one to one: kept whenever the bot sees them, so reminders
+    can be sent proactively (and a 1:1 conversation created when none exists yet)."""
+
+    __tablename__ = "member_contacts"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    member_id: Mapped[int] = mapped_column(ForeignKey("members.id"), unique=True)
+    teams_user_id: Mapped[str] = mapped_column(String(200))
+    tenant_id: Mapped[str | None] = mapped_column(String(64))
+    service_url: Mapped[str] = mapped_column(String(400))
+    bot_id: Mapped[str | None] = mapped_column(String(200))
+    #: The personal (1:1) conversation with the bot, once known or created.
+    conversation_id: Mapped[str | None] = mapped_column(String(400))
+    seen_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    #: Set on a 403 from Teams (the person blocked or removed the bot); cleared when the
+    #: person talks to the bot again.
+    unreachable_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+
+
+class OutboxMessage(Base):
+    """A proactive message to deliver, written in the same transaction as its cause.
+
+    The payload names records by id only; the message is drawn when it is sent, from the
+    state then, so nothing sensitive waits in the outbox and closed actions drop out.
+    """
+
+    __tablename__ = "outbox"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    dedupe_key: Mapped[str] = mapped_column(String(200), unique=True)
+    kind: Mapped[str] = mapped_column(String(30))
+    recipient_member_id: Mapped[int] = mapped_column(ForeignKey("members.id"), index=True)
+    payload: Mapped[str] = mapped_column(Text)
+    status: Mapped[str] = mapped_column(String(20), index=True)
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    next_attempt_at: Mapped[datetime] = mapped_column(UTCDateTime(), index=True)
+    lease_owner: Mapped[str | None] = mapped_column(String(100))
+    lease_until: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    last_error: Mapped[str] = mapped_column(String(100), default="")
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    activity_id: Mapped[str | None] = mapped_column(String(200))
+
+
+class ReminderSent(Base):
+    """One row per reminder key per action (bot.domain.chasing): the unique pair is what
+    makes a reminder go out once however often, or however many processes, run."""
+
+    __tablename__ = "reminders_sent"
+    __table_args__ = (UniqueConstraint("action_id", "key"),)
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    action_id: Mapped[int] = mapped_column(ForeignKey("actions.id"), index=True)
+    key: Mapped[str] = mapped_column(String(100))
+    outbox_id: Mapped[int | None] = mapped_column(ForeignKey("outbox.id"))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
 
 

@@ -1,0 +1,578 @@
+"""Actions between meetings: owners update, close, re-date and hand over; coordinators ask
+what is outstanding.
+
+Actions agreed and never followed up are the failure serious case reviews name most;
+everything here keeps a history (who, what, when) and checks, for each change, that the
+person is the owner, their agency's lead, or a chair or coordinator of the locality.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Mapping, Sequence
+from contextlib import AbstractAsyncContextManager
+from dataclasses import dataclass
+from datetime import date, datetime
+
+from sqlalchemy import ColumnElement, Select, and_, func, or_, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot.domain.clock import Clock, london_today
+from bot.domain.errors import Conflict, InvalidInput, NotFound, NotPermitted
+from bot.domain.filters import ActionFilter, FilterError
+from bot.domain.model import ActionStatus, Role
+from bot.domain.permissions import ROLE_PERMISSIONS, Permission
+from bot.domain.rules import (
+    MAX_ENTRY_CHARS,
+    clean_text,
+    parse_due_date,
+    raise_if,
+    require_text,
+)
+from bot.domain.views import (
+    DateRequestView,
+    MemberView,
+    OutstandingActionRow,
+    OutstandingPage,
+    OwnedActionView,
+)
+from bot.services.context import NOT_A_MEMBER, ActorRef, find_member
+from bot.services.readmodels import action_views, load_lookups
+from bot.store import tables as t
+from bot.store.db import Store
+
+PAGE_SIZE = 10
+NOT_YOURS = (
+    "Only the action's owner, their agency's lead, or the group's chair or coordinator can "
+    "change it."
+)
+
+#: Working days between two dates; the default counts calendar days, the app passes the
+#: England and Wales working-day calendar.
+DaysBetween = Callable[[date, date], int]
+
+
+def _calendar_days(a: date, b: date) -> int:
+    return (b - a).days
+
+
+@dataclass(frozen=True, slots=True)
+class Reach:
+    """What one member may see and change: by locality, by agency, or their own."""
+
+    member: t.Member
+    all_in: frozenset[int]  # localities where they manage every action
+    agency_in: frozenset[int]  # localities where they manage their agency's actions
+    deciding_in: frozenset[int]  # localities where they decide due-date requests
+    member_of: frozenset[int]
+
+    def clause(self) -> ColumnElement[bool]:
+        conditions = [t.Action.owner_member_id == self.member.id]
+        if self.all_in:
+            conditions.append(t.Action.locality_id.in_(self.all_in))
+        if self.agency_in:
+            conditions.append(
+                and_(
+                    t.Action.locality_id.in_(self.agency_in),
+                    t.Action.agency_id == self.member.agency_id,
+                )
+            )
+        return or_(*conditions)
+
+    def may_change(self, action: t.Action) -> bool:
+        return (
+            action.owner_member_id == self.member.id
+            or action.locality_id in self.all_in
+            or (action.locality_id in self.agency_in and action.agency_id == self.member.agency_id)
+        )
+
+
+async def reach_of(session: AsyncSession, actor: ActorRef) -> Reach:
+    member = await find_member(session, actor)
+    if member is None:
+        raise NotPermitted(NOT_A_MEMBER)
+    rows = (
+        await session.execute(
+            select(t.Membership.locality_id, t.Membership.role).where(
+                t.Membership.member_id == member.id
+            )
+        )
+    ).all()
+
+    def where(permission: Permission) -> frozenset[int]:
+        return frozenset(
+            locality for locality, role in rows if permission in ROLE_PERMISSIONS[Role(role)]
+        )
+
+    return Reach(
+        member=member,
+        all_in=where(Permission.MANAGE_ACTIONS),
+        agency_in=where(Permission.MANAGE_AGENCY_ACTIONS),
+        deciding_in=where(Permission.DECIDE_DUE_DATES),
+        member_of=frozenset(locality for locality, _ in rows),
+    )
+
+
+class ActionService:
+    def __init__(
+        self,
+        store: Store,
+        clock: Clock,
+        key_agencies: Sequence[str],
+        days_between: DaysBetween = _calendar_days,
+    ) -> None:
+        self.store = store
+        self.clock = clock
+        self.key_agencies = tuple(key_agencies)
+        self.days_between = days_between
+
+    # -- the owner's view ---------------------------------------------------------------
+
+    async def my_actions(self, actor: ActorRef) -> list[OwnedActionView]:
+        async with self.store.reading() as session:
+            reach = await reach_of(session, actor)
+            return await self._owned(session, reach)
+
+    async def _owned(self, session: AsyncSession, reach: Reach) -> list[OwnedActionView]:
+        rows = (
+            await session.scalars(
+                select(t.Action)
+                .where(
+                    t.Action.owner_member_id == reach.member.id,
+                    t.Action.status == ActionStatus.OPEN,
+                )
+                .order_by(t.Action.due_date, t.Action.id)
+            )
+        ).all()
+        return await self._owned_views(session, rows)
+
+    async def _owned_views(
+        self, session: AsyncSession, rows: Sequence[t.Action]
+    ) -> list[OwnedActionView]:
+        lookups = await load_lookups(session, self.key_agencies)
+        views = await action_views(session, rows, lookups, london_today(self.clock))
+        localities = await _locality_names(session)
+        updates = await _last_updates(session, [a.id for a in rows])
+        result = []
+        for row, view in zip(rows, views, strict=True):
+            colleagues = await _colleagues(session, row, lookups.agency_name(row.agency_id))
+            result.append(
+                OwnedActionView(
+                    action=view,
+                    locality=localities.get(row.locality_id, ""),
+                    requested_due_date=row.requested_due_date,
+                    last_update=updates[row.id][0] if row.id in updates else "",
+                    colleagues=colleagues,
+                )
+            )
+        return result
+
+    async def _changeable(self, session: AsyncSession, reach: Reach, action_id: object) -> t.Action:
+        action = await session.get(t.Action, action_id) if isinstance(action_id, int) else None
+        if action is None or not (
+            reach.may_change(action) or action.locality_id in reach.member_of
+        ):
+            raise NotFound()
+        if not reach.may_change(action):
+            raise NotPermitted(NOT_YOURS)
+        if action.status != ActionStatus.OPEN:
+            raise Conflict("That action is already closed.")
+        return action
+
+    def _event(
+        self, session: AsyncSession, action: t.Action, member: t.Member, kind: str, note: str = ""
+    ) -> None:
+        now = self.clock.now()
+        action.updated_at = now
+        session.add(
+            t.ActionEvent(action_id=action.id, kind=kind, note=note, member_id=member.id, at=now)
+        )
+
+    async def add_update(
+        self,
+        actor: ActorRef,
+        activity_id: str | None,
+        action_id: object,
+        data: Mapping[str, object],
+    ) -> OwnedActionView | None:
+        field = f"update-{action_id}"
+        async with self._write(activity_id) as session:
+            reach = await reach_of(session, actor)
+            action = await self._changeable(session, reach, action_id)
+            text = clean_text(data.get(field))
+            errors: dict[str, str] = {}
+            require_text(errors, field, text, "The update", MAX_ENTRY_CHARS)
+            raise_if(errors)
+            self._event(session, action, reach.member, "update", text)
+            return await self._one(session, action)
+
+    async def mark_done(
+        self,
+        actor: ActorRef,
+        activity_id: str | None,
+        action_id: object,
+        data: Mapping[str, object],
+    ) -> OwnedActionView | None:
+        field = f"done-{action_id}"
+        async with self._write(activity_id) as session:
+            reach = await reach_of(session, actor)
+            action = await self._changeable(session, reach, action_id)
+            note = clean_text(data.get(field))
+            errors: dict[str, str] = {}
+            require_text(errors, field, note, "What was done", MAX_ENTRY_CHARS)
+            raise_if(errors)
+            action.status = ActionStatus.DONE
+            action.requested_due_date = None
+            self._event(session, action, reach.member, "done", note)
+            return None
+
+    async def request_new_date(
+        self,
+        actor: ActorRef,
+        activity_id: str | None,
+        action_id: object,
+        data: Mapping[str, object],
+    ) -> OwnedActionView | None:
+        """Owners ask; the chair decides. The request waits on the action meanwhile."""
+        date_field, reason_field = f"newDate-{action_id}", f"reason-{action_id}"
+        async with self._write(activity_id) as session:
+            reach = await reach_of(session, actor)
+            action = await self._changeable(session, reach, action_id)
+            errors: dict[str, str] = {}
+            wanted, error = parse_due_date(data.get(date_field), london_today(self.clock))
+            if error:
+                errors[date_field] = error
+            elif wanted == action.due_date:
+                errors[date_field] = "That is the current due date; choose a new one."
+            reason = clean_text(data.get(reason_field))
+            require_text(errors, reason_field, reason, "The reason", MAX_ENTRY_CHARS)
+            raise_if(errors)
+            action.requested_due_date = wanted
+            action.request_reason = reason
+            action.requested_by_member_id = reach.member.id
+            action.requested_at = self.clock.now()
+            self._event(
+                session,
+                action,
+                reach.member,
+                "date_requested",
+                f"{wanted.isoformat() if wanted else ''}: {reason}",
+            )
+            await _queue_for_deciders(session, action, self.clock.now())
+            return await self._one(session, action)
+
+    async def hand_over(
+        self,
+        actor: ActorRef,
+        activity_id: str | None,
+        action_id: object,
+        data: Mapping[str, object],
+    ) -> OwnedActionView | None:
+        field = f"handTo-{action_id}"
+        async with self._write(activity_id) as session:
+            reach = await reach_of(session, actor)
+            action = await self._changeable(session, reach, action_id)
+            lookups = await load_lookups(session, self.key_agencies)
+            agency = lookups.agency_name(action.agency_id)
+            allowed = {m.id for m in await _colleagues(session, action, agency)}
+            try:
+                to_id = int(str(data.get(field)))
+            except ValueError:
+                to_id = 0
+            if to_id not in allowed:
+                locality = (await _locality_names(session)).get(action.locality_id, "")
+                raise InvalidInput(
+                    {
+                        field: f"Choose a colleague in {agency} who is a member of the {locality} "
+                        "group. To move an action to another agency, ask the chair."
+                    }
+                )
+            previous = action.owner_member_id
+            action.owner_member_id = to_id
+            self._event(session, action, reach.member, "handed_over", f"{previous}->{to_id}")
+            return None
+
+    # -- the chair's decision on a new date -----------------------------------------------
+
+    async def date_request(self, actor: ActorRef, action_id: object) -> DateRequestView:
+        async with self.store.reading() as session:
+            reach = await reach_of(session, actor)
+            action = await self._for_decider(session, reach, action_id)
+            return await self._request_view(session, action, "")
+
+    async def decide_date(
+        self, actor: ActorRef, activity_id: str | None, action_id: object, accept: bool
+    ) -> DateRequestView:
+        async with self._write(activity_id) as session:
+            reach = await reach_of(session, actor)
+            action = await self._for_decider(session, reach, action_id)
+            if action.requested_due_date is None:
+                raise Conflict("That request has already been decided.")
+            view = await self._request_view(session, action, "accepted" if accept else "refused")
+            if accept:
+                action.due_date = action.requested_due_date
+            self._event(
+                session,
+                action,
+                reach.member,
+                "date_accepted" if accept else "date_refused",
+                action.requested_due_date.isoformat(),
+            )
+            action.requested_due_date = None
+            action.request_reason = ""
+            action.requested_by_member_id = None
+            action.requested_at = None
+            _queue(
+                session,
+                f"date-decided:{action.id}:{view.requested_due.isoformat()}",
+                "date_decided",
+                action.owner_member_id,
+                {"action_id": action.id, "accepted": accept},
+                self.clock.now(),
+            )
+            return view
+
+    async def _for_decider(
+        self, session: AsyncSession, reach: Reach, action_id: object
+    ) -> t.Action:
+        action = await session.get(t.Action, action_id) if isinstance(action_id, int) else None
+        if action is None or action.locality_id not in reach.member_of:
+            raise NotFound()
+        if action.locality_id not in reach.deciding_in:
+            raise NotPermitted("Only the group's chair or deputy chair can decide a new due date.")
+        return action
+
+    async def _request_view(
+        self, session: AsyncSession, action: t.Action, decided: str
+    ) -> DateRequestView:
+        lookups = await load_lookups(session, self.key_agencies)
+        names = await session.execute(
+            select(t.Member.id, t.Member.name).where(t.Member.id == action.owner_member_id)
+        )
+        owner = {row.id: row.name for row in names}.get(action.owner_member_id, "")
+        return DateRequestView(
+            action_id=action.id,
+            locality=(await _locality_names(session)).get(action.locality_id, ""),
+            owner_name=owner,
+            agency_name=lookups.agency_name(action.agency_id),
+            current_due=action.due_date,
+            requested_due=action.requested_due_date or action.due_date,
+            reason=action.request_reason,
+            description=action.description,
+            decided=decided,
+        )
+
+    # -- coordinators: what is outstanding ----------------------------------------------
+
+    async def outstanding(
+        self, actor: ActorRef, wanted: ActionFilter, page: int = 1, *, page_size: int = PAGE_SIZE
+    ) -> OutstandingPage:
+        async with self.store.reading() as session:
+            reach = await reach_of(session, actor)
+            query = await self._filtered(session, reach, wanted)
+            total = int(
+                await session.scalar(select(func.count()).select_from(query.subquery())) or 0
+            )
+            pages = max(1, -(-total // page_size))
+            page = min(max(1, page), pages)
+            rows = (
+                await session.scalars(
+                    query.order_by(t.Action.due_date, t.Action.id)
+                    .offset((page - 1) * page_size)
+                    .limit(page_size)
+                )
+            ).all()
+            return OutstandingPage(
+                rows=tuple(await self._rows(session, rows)),
+                total=total,
+                page=page,
+                pages=pages,
+                description=wanted.describe(),
+                filter_data=wanted.as_data(),
+            )
+
+    async def outstanding_all(
+        self, actor: ActorRef, wanted: ActionFilter
+    ) -> list[OutstandingActionRow]:
+        """Every row of the filter, for an export (same access rules as the card)."""
+        async with self.store.reading() as session:
+            reach = await reach_of(session, actor)
+            query = await self._filtered(session, reach, wanted)
+            rows = (await session.scalars(query.order_by(t.Action.due_date, t.Action.id))).all()
+            return await self._rows(session, rows)
+
+    async def _filtered(
+        self, session: AsyncSession, reach: Reach, wanted: ActionFilter
+    ) -> Select[t.Action]:
+        query = select(t.Action).where(t.Action.status == ActionStatus.OPEN, reach.clause())
+        if wanted.mine_only:
+            query = query.where(t.Action.owner_member_id == reach.member.id)
+        if wanted.locality:
+            visible = reach.member_of | reach.all_in | reach.agency_in
+            localities = (
+                await session.scalars(
+                    select(t.Locality).where(t.Locality.id.in_(visible)).order_by(t.Locality.name)
+                )
+            ).all()
+            chosen = [loc for loc in localities if _matches(wanted.locality, loc.name, loc.code)]
+            if not chosen:
+                names = ", ".join(loc.name for loc in localities) or "none"
+                raise FilterError(
+                    f"I don't know a locality group by that name among yours. Yours: {names}."
+                )
+            query = query.where(t.Action.locality_id.in_([loc.id for loc in chosen]))
+        if wanted.agency:
+            agencies = (await session.scalars(select(t.Agency))).all()
+            chosen_agencies = [a for a in agencies if _matches(wanted.agency, a.name, a.code)]
+            if not chosen_agencies:
+                names = ", ".join(a.code.replace("_", " ") for a in agencies)
+                raise FilterError(f"I don't know an agency by that name. Agencies: {names}.")
+            query = query.where(t.Action.agency_id.in_([a.id for a in chosen_agencies]))
+        if wanted.owner:
+            owners = select(t.Member.id).where(
+                func.lower(t.Member.name).contains(wanted.owner.lower())
+            )
+            query = query.where(t.Action.owner_member_id.in_(owners))
+        today = london_today(self.clock)
+        if wanted.overdue_only:
+            query = query.where(t.Action.due_date < today)
+        if wanted.due_before:
+            query = query.where(t.Action.due_date < wanted.due_before)
+        return query
+
+    async def _rows(
+        self, session: AsyncSession, rows: Sequence[t.Action]
+    ) -> list[OutstandingActionRow]:
+        lookups = await load_lookups(session, self.key_agencies)
+        views = await action_views(session, rows, lookups, london_today(self.clock))
+        localities = await _locality_names(session)
+        updates = await _last_updates(session, [a.id for a in rows])
+        today = london_today(self.clock)
+        result = []
+        for row, view in zip(rows, views, strict=True):
+            note, at = updates.get(row.id, ("", None))
+            result.append(
+                OutstandingActionRow(
+                    id=row.id,
+                    locality=localities.get(row.locality_id, ""),
+                    description=row.description,
+                    owner_name=view.owner_name,
+                    agency_name=view.agency_name,
+                    due_date=row.due_date,
+                    status=ActionStatus(row.status),
+                    subject=view.subject,
+                    raised_on=view.raised_on,
+                    days_overdue=max(0, self.days_between(row.due_date, today))
+                    if row.due_date < today
+                    else 0,
+                    escalated=row.escalated_at is not None,
+                    last_update=note,
+                    last_update_at=at,
+                )
+            )
+        return result
+
+    # -- plumbing -------------------------------------------------------------------------
+
+    def _write(self, activity_id: str | None) -> AbstractAsyncContextManager[AsyncSession]:
+        return self.store.transaction(activity_id=activity_id, now=self.clock.now())
+
+    async def _one(self, session: AsyncSession, action: t.Action) -> OwnedActionView:
+        await session.flush()
+        return (await self._owned_views(session, [action]))[0]
+
+
+def _matches(wanted: str, *names: str) -> bool:
+    def simple(text: str) -> str:
+        return "".join(ch for ch in text.lower() if ch.isalnum())
+
+    needle = simple(wanted)
+    return bool(needle) and any(needle in simple(name) for name in names)
+
+
+async def _locality_names(session: AsyncSession) -> dict[int, str]:
+    return {
+        row.id: row.name for row in await session.execute(select(t.Locality.id, t.Locality.name))
+    }
+
+
+async def _last_updates(
+    session: AsyncSession, action_ids: Sequence[int]
+) -> dict[int, tuple[str, datetime]]:
+    """The latest update note (and when) for each action that has one."""
+    if not action_ids:
+        return {}
+    rows = await session.execute(
+        select(t.ActionEvent.action_id, t.ActionEvent.note, t.ActionEvent.at)
+        .where(t.ActionEvent.action_id.in_(action_ids), t.ActionEvent.kind == "update")
+        .order_by(t.ActionEvent.at, t.ActionEvent.id)
+    )
+    return {row.action_id: (row.note, row.at) for row in rows}
+
+
+async def _colleagues(
+    session: AsyncSession, action: t.Action, agency_name: str
+) -> tuple[MemberView, ...]:
+    """Members of the same agency in the action's locality, other than its owner."""
+    rows = (
+        await session.scalars(
+            select(t.Member)
+            .join(t.Membership, t.Membership.member_id == t.Member.id)
+            .where(
+                t.Membership.locality_id == action.locality_id,
+                t.Member.agency_id == action.agency_id,
+                t.Member.active.is_(True),
+                t.Member.id != action.owner_member_id,
+            )
+            .distinct()
+            .order_by(t.Member.name)
+        )
+    ).all()
+    return tuple(MemberView(m.id, m.name, m.agency_id, agency_name) for m in rows)
+
+
+def _queue(
+    session: AsyncSession,
+    key: str,
+    kind: str,
+    recipient: int,
+    payload: Mapping[str, object],
+    now: datetime,
+) -> None:
+    """An outbox message in this transaction (delivered by the sender, ids only)."""
+    session.add(
+        t.OutboxMessage(
+            dedupe_key=key[:200],
+            kind=kind,
+            recipient_member_id=recipient,
+            payload=json.dumps(dict(payload), sort_keys=True),
+            status="pending",
+            attempts=0,
+            next_attempt_at=now,
+            last_error="",
+            created_at=now,
+        )
+    )
+
+
+async def _queue_for_deciders(session: AsyncSession, action: t.Action, now: datetime) -> None:
+    deciders = (
+        await session.scalars(
+            select(t.Membership.member_id)
+            .where(
+                t.Membership.locality_id == action.locality_id,
+                t.Membership.role.in_([Role.CHAIR, Role.DEPUTY_CHAIR]),
+            )
+            .distinct()
+        )
+    ).all()
+    stamp = action.requested_at.isoformat() if action.requested_at else now.isoformat()
+    for member_id in deciders:
+        _queue(
+            session,
+            f"date-request:{action.id}:{stamp}:{member_id}",
+            "date_request",
+            member_id,
+            {"action_id": action.id},
+            now,
+        )
