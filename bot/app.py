@@ -16,7 +16,9 @@ from botbuilder.integration.aiohttp import (
 )
 
 from bot.config import Settings
+from bot.domain.calendar import WorkingCalendar
 from bot.domain.clock import Clock, SystemClock
+from bot.services.actions import ActionService
 from bot.services.groups import GroupService
 from bot.services.meetings import MeetingService
 from bot.services.reference_data import DEMO_DATA, load_reference_data, read_data_file
@@ -53,11 +55,14 @@ def create_app(
 ) -> web.Application:
     install_invoke_response_guard()
     clock = clock or SystemClock()
+    calendar = WorkingCalendar()
     store = store or build_store(settings)
     router = Router(
         GroupService(store, clock),
         MeetingService(store, clock, settings.key_agencies),
         RoundService(store, clock, settings.key_agencies),
+        ActionService(store, clock, settings.key_agencies, calendar.working_days_between),
+        clock,
     )
     adapter = CloudAdapter(ConfigurationBotFrameworkAuthentication(settings.bot_framework_config()))
     adapter.on_turn_error = on_turn_error

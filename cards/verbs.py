@@ -24,6 +24,15 @@ ROUND_ANSWER = "round.answer"
 ROUND_CLOSE = "round.close"
 CHALLENGE_RESPOND = "challenge.respond"
 HELP_SHOW = "help.show"
+ACTIONS_MINE = "actions.mine"
+ACTION_UPDATE = "action.update"
+ACTION_DONE = "action.done"
+ACTION_REQUEST_DATE = "action.requestDate"
+ACTION_HAND_OVER = "action.handOver"
+DATE_REQUEST_SHOW = "dateRequest.show"
+DATE_REQUEST_ACCEPT = "dateRequest.accept"
+DATE_REQUEST_REFUSE = "dateRequest.refuse"
+OUTSTANDING_PAGE = "outstanding.page"
 
 ALL_VERBS: tuple[str, ...] = (
     SETUP_LINK,
@@ -43,4 +52,13 @@ ALL_VERBS: tuple[str, ...] = (
     ROUND_CLOSE,
     CHALLENGE_RESPOND,
     HELP_SHOW,
+    ACTIONS_MINE,
+    ACTION_UPDATE,
+    ACTION_DONE,
+    ACTION_REQUEST_DATE,
+    ACTION_HAND_OVER,
+    DATE_REQUEST_SHOW,
+    DATE_REQUEST_ACCEPT,
+    DATE_REQUEST_REFUSE,
+    OUTSTANDING_PAGE,
 )

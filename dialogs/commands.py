@@ -25,6 +25,8 @@ class Command(StrEnum):
     CLOSE_ROUND = "close round"
     CHALLENGES = "challenges"
     END_MEETING = "end meeting"
+    MY_ACTIONS = "my actions"
+    OUTSTANDING = "outstanding actions"
 
 
 @dataclass(frozen=True, slots=True)
@@ -108,6 +110,22 @@ COMMANDS: tuple[CommandInfo, ...] = (
         "Chair or deputy chair",
         ("end", "finish meeting", "close meeting"),
     ),
+    CommandInfo(
+        Command.MY_ACTIONS,
+        "In a personal chat: your open actions, soonest due first, with buttons to add an "
+        "update, mark one done, ask the chair for a new date, or hand it to a colleague in "
+        "your agency.",
+        "Anyone who owns actions",
+        ("actions", "my tasks", "show my actions"),
+    ),
+    CommandInfo(
+        Command.OUTSTANDING,
+        "In a personal chat: the open actions you may see, with filters in plain words: "
+        "**in Scarborough**, **for police**, **owned by Priya Shah**, **overdue**, "
+        "**due before 1 Dec**, **page 2**.",
+        "Coordinators, chairs and agency leads (anyone else sees their own)",
+        ("outstanding", "open actions", "overdue actions"),
+    ),
 )
 
 _MENTION = re.compile(r"<at>.*?</at>", re.IGNORECASE | re.DOTALL)
@@ -129,13 +147,30 @@ def normalise(text: str | None) -> str:
     return cleaned.strip(" .!,;:")
 
 
+#: Commands that may be followed by words of their own (filters).
+TAKES_WORDS = frozenset({Command.OUTSTANDING})
+
+
 def parse(text: str | None) -> Command | None:
+    return split(text)[0]
+
+
+def split(text: str | None) -> tuple[Command | None, str]:
+    """The command and, for one that takes them, the words after it."""
     words = normalise(text)
+    words = words.removeprefix("please ")
     if words in _LOOKUP:
-        return _LOOKUP[words]
-    if words.startswith("please "):
-        return _LOOKUP.get(words.removeprefix("please "))
-    return None
+        command = _LOOKUP[words]
+        extra = "overdue" if words == "overdue actions" else ""
+        return command, extra
+    for phrase in sorted(_LOOKUP, key=len, reverse=True):
+        command = _LOOKUP[phrase]
+        if command in TAKES_WORDS and words.startswith(phrase + " "):
+            rest = words[len(phrase) + 1 :]
+            if phrase == "overdue actions":
+                rest = "overdue " + rest
+            return command, rest
+    return None, ""
 
 
 def suggest(text: str | None) -> str | None:

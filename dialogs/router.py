@@ -16,10 +16,13 @@ from typing import Any
 
 from sqlalchemy.exc import SQLAlchemyError
 
+from bot.domain.clock import Clock, london_today
 from bot.domain.errors import DomainError, Duplicate, InvalidInput
+from bot.domain.filters import ActionFilter, FilterError, parse_filters
 from bot.domain.model import ConversationKind, EntryKind
 from bot.domain.permissions import Permission
 from bot.domain.views import MeetingView, RoundView
+from bot.services.actions import ActionService
 from bot.services.context import TurnRef
 from bot.services.groups import GroupService
 from bot.services.meetings import MeetingService
@@ -29,15 +32,18 @@ from cards import (
     agenda_card,
     attendance_form_card,
     challenges_card,
+    date_request_card,
     end_form_card,
     entry_form_card,
+    my_actions_card,
+    outstanding_card,
     round_card,
     setup_card,
     summary_card,
     welcome_card,
 )
 from cards import verbs as v
-from dialogs.commands import Command, help_text, parse, suggest
+from dialogs.commands import Command, help_text, split, suggest
 from dialogs.outcome import Card, CardUpdate, Outcome, Post
 
 log = logging.getLogger(__name__)
@@ -46,6 +52,10 @@ STORE_UNAVAILABLE = (
     "I could not save that just now because the record store did not answer. Nothing you "
     "entered has been lost: it is still in the card (or in your message). Please try again "
     "in a moment."
+)
+PERSONAL_ONLY = (
+    "Actions can name children, so I show {what} only in a personal chat: open a chat with "
+    "me and type it there."
 )
 UNKNOWN_VERB = (
     "That button is not one I know (the card may be from an older version). "
@@ -69,11 +79,18 @@ Handler = Callable[[TurnRef, Click], Awaitable[Outcome]]
 
 class Router:
     def __init__(
-        self, groups: GroupService, meetings: MeetingService, rounds: RoundService
+        self,
+        groups: GroupService,
+        meetings: MeetingService,
+        rounds: RoundService,
+        actions: ActionService,
+        clock: Clock,
     ) -> None:
         self.groups = groups
         self.meetings = meetings
         self.rounds = rounds
+        self.actions = actions
+        self.clock = clock
         self._verbs: dict[str, Handler] = {
             v.SETUP_LINK: self._link,
             v.MEETING_START: self._start_click,
@@ -92,6 +109,15 @@ class Router:
             v.ROUND_CLOSE: self._round_close,
             v.CHALLENGE_RESPOND: self._challenge_respond,
             v.HELP_SHOW: self._help_click,
+            v.ACTIONS_MINE: self._mine_click,
+            v.ACTION_UPDATE: self._change_action,
+            v.ACTION_DONE: self._change_action,
+            v.ACTION_REQUEST_DATE: self._change_action,
+            v.ACTION_HAND_OVER: self._change_action,
+            v.DATE_REQUEST_SHOW: self._date_request_show,
+            v.DATE_REQUEST_ACCEPT: self._date_request_decide,
+            v.DATE_REQUEST_REFUSE: self._date_request_decide,
+            v.OUTSTANDING_PAGE: self._outstanding_page,
         }
         self._commands: dict[Command, Callable[[TurnRef], Awaitable[Outcome]]] = {
             Command.HELP: self._help,
@@ -105,6 +131,7 @@ class Router:
             Command.CLOSE_ROUND: self._round_close_text,
             Command.CHALLENGES: self._challenges,
             Command.END_MEETING: self._end_text,
+            Command.MY_ACTIONS: self._mine,
         }
 
     @property
@@ -114,9 +141,11 @@ class Router:
     # -- entry points -------------------------------------------------------------------
 
     async def on_text(self, turn: TurnRef, text: str | None) -> Outcome:
-        command = parse(text)
+        command, words = split(text)
         if command is None:
             return self._not_understood(turn, text)
+        if command is Command.OUTSTANDING:
+            return await self._guard(self._outstanding_text(turn, words), click=None)
         return await self._guard(self._commands[command](turn), click=None)
 
     async def on_click(self, turn: TurnRef, click: Click) -> Outcome:
@@ -446,6 +475,73 @@ class Router:
             )
         card = challenges_card(challenges, locality_name=locality)
         return _replace(click, card, "Response recorded; the challenge is closed.")
+
+    # -- actions between meetings --------------------------------------------------------
+
+    async def _mine(self, turn: TurnRef) -> Outcome:
+        if turn.conversation.kind is not ConversationKind.PERSONAL:
+            return Outcome(posts=[Post(text=PERSONAL_ONLY.format(what="your actions"))])
+        items = await self.actions.my_actions(turn.actor)
+        return Outcome(posts=[Post(card=my_actions_card(items))])
+
+    async def _mine_click(self, turn: TurnRef, click: Click) -> Outcome:
+        items = await self.actions.my_actions(turn.actor)
+        return _replace(click, my_actions_card(items), "Your actions are below.")
+
+    async def _change_action(self, turn: TurnRef, click: Click) -> Outcome:
+        change = {
+            v.ACTION_UPDATE: (self.actions.add_update, "Update saved."),
+            v.ACTION_DONE: (self.actions.mark_done, "Marked done. Thank you."),
+            v.ACTION_REQUEST_DATE: (
+                self.actions.request_new_date,
+                "Sent to the chair, who will accept or refuse the new date.",
+            ),
+            v.ACTION_HAND_OVER: (
+                self.actions.hand_over,
+                "Handed over; your colleague owns it now.",
+            ),
+        }[click.verb]
+        run, note = change
+        action_id = _int(click.data.get("actionId"))
+        try:
+            await run(turn.actor, turn.activity_id, action_id, click.data)
+        except InvalidInput as exc:
+            items = await self.actions.my_actions(turn.actor)
+            card = my_actions_card(items, values=click.data, errors=exc.field_errors)
+            return _form(turn, click, exc.field_errors, card)
+        items = await self.actions.my_actions(turn.actor)
+        return _replace(click, my_actions_card(items, note=note), note)
+
+    async def _date_request_show(self, turn: TurnRef, click: Click) -> Outcome:
+        view = await self.actions.date_request(turn.actor, _int(click.data.get("actionId")))
+        return _replace(click, date_request_card(view, detailed=True), "Details below.")
+
+    async def _date_request_decide(self, turn: TurnRef, click: Click) -> Outcome:
+        accept = click.verb == v.DATE_REQUEST_ACCEPT
+        view = await self.actions.decide_date(
+            turn.actor, turn.activity_id, _int(click.data.get("actionId")), accept
+        )
+        return _replace(click, date_request_card(view), f"Request {view.decided}.")
+
+    async def _outstanding_text(self, turn: TurnRef, words: str) -> Outcome:
+        if turn.conversation.kind is not ConversationKind.PERSONAL:
+            return Outcome(posts=[Post(text=PERSONAL_ONLY.format(what="outstanding actions"))])
+        try:
+            wanted, page = parse_filters(words, london_today(self.clock))
+            result = await self.actions.outstanding(turn.actor, wanted, page)
+        except FilterError as exc:
+            return Outcome(posts=[Post(text=str(exc))])
+        return Outcome(posts=[Post(card=outstanding_card(result))])
+
+    async def _outstanding_page(self, turn: TurnRef, click: Click) -> Outcome:
+        wanted = ActionFilter.from_data(dict(click.data))
+        try:
+            result = await self.actions.outstanding(
+                turn.actor, wanted, _int(click.data.get("page")) or 1
+            )
+        except FilterError as exc:
+            return _tell(click, str(exc))
+        return _replace(click, outstanding_card(result), "The list is below.")
 
     # -- card upkeep ----------------------------------------------------------------------
 

@@ -370,7 +370,9 @@ def _write_summary(document: DocxDocument, meeting: MeetingView) -> None:
     ]
     previous = meeting.previous_minutes
     if previous is not None:
-        previous_status = "agreed" if previous.status == MinutesStatus.AGREED else "draft"
+        # "not yet agreed" rather than "draft": an agreed document must not say DRAFT.
+        agreed = previous.status == MinutesStatus.AGREED
+        previous_status = "agreed" if agreed else "not yet agreed"
         rows.append(
             (
                 "Previous meeting",

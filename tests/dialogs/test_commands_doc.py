@@ -34,5 +34,5 @@ def test_every_verb_is_documented_and_routed() -> None:
     documented = [ticked(row[0])[0] for row in table_rows("Card verbs")]
     assert sorted(documented) == sorted(ALL_VERBS)
     router = Router.__new__(Router)
-    Router.__init__(router, None, None, None)  # type: ignore[arg-type]
+    Router.__init__(router, None, None, None, None, None)  # type: ignore[arg-type]
     assert router.verbs == frozenset(ALL_VERBS)

@@ -1,0 +1,286 @@
+"""Cards for actions between meetings: an owner's "my actions", a coordinator's
+outstanding list, and a chair's decision on a new due date.
+
+Input ids carry the action id (``update-12``) because one card holds a form per action
+and Teams collects every input on the card; errors come back keyed the same way.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from bot.domain.views import DateRequestView, OutstandingPage, OwnedActionView
+from cards.elements import (
+    JSON,
+    Errors,
+    Values,
+    action_set,
+    adaptive_card,
+    choice_input,
+    container,
+    date_input,
+    execute,
+    field,
+    heading,
+    marking,
+    rich,
+    run,
+    show_card,
+    text_block,
+    text_input,
+    value_of,
+    with_error_banner,
+)
+from cards.parts import action_lines, more_line
+from cards.text import LIST_CHARS, NAME_CHARS, SUMMARY_CHARS, clip, format_date, plural
+from cards.verbs import (
+    ACTION_DONE,
+    ACTION_HAND_OVER,
+    ACTION_REQUEST_DATE,
+    ACTION_UPDATE,
+    ACTIONS_MINE,
+    DATE_REQUEST_ACCEPT,
+    DATE_REQUEST_REFUSE,
+    DATE_REQUEST_SHOW,
+    OUTSTANDING_PAGE,
+)
+
+MAX_OWNED_SHOWN = 15
+
+
+def _owned_forms(item: OwnedActionView, values: Values | None, errors: Errors | None) -> list[JSON]:
+    aid = item.action.id
+    data = {"actionId": aid}
+    forms = [
+        show_card(
+            "Add an update",
+            field(
+                text_input(
+                    f"update-{aid}",
+                    "What has happened",
+                    multiline=True,
+                    value=value_of(values, f"update-{aid}"),
+                    max_length=4000,
+                    required=True,
+                ),
+                errors,
+            ),
+            [execute("Save update", ACTION_UPDATE, data)],
+        ),
+        show_card(
+            "Mark done",
+            field(
+                text_input(
+                    f"done-{aid}",
+                    "What was done",
+                    multiline=True,
+                    value=value_of(values, f"done-{aid}"),
+                    max_length=4000,
+                    required=True,
+                ),
+                errors,
+            ),
+            [execute("Mark done", ACTION_DONE, data, style="positive")],
+        ),
+        show_card(
+            "Ask for a new date",
+            [
+                *field(
+                    date_input(
+                        f"newDate-{aid}",
+                        "New due date",
+                        value=value_of(values, f"newDate-{aid}"),
+                        required=True,
+                    ),
+                    errors,
+                ),
+                *field(
+                    text_input(
+                        f"reason-{aid}",
+                        "Why (the chair decides)",
+                        multiline=True,
+                        value=value_of(values, f"reason-{aid}"),
+                        max_length=4000,
+                        required=True,
+                    ),
+                    errors,
+                ),
+            ],
+            [execute("Send to the chair", ACTION_REQUEST_DATE, data)],
+        ),
+    ]
+    if item.colleagues:
+        forms.append(
+            show_card(
+                "Hand over",
+                field(
+                    choice_input(
+                        f"handTo-{aid}",
+                        f"A colleague in {item.action.agency_name}",
+                        [(f"{m.name}", str(m.id)) for m in item.colleagues],
+                        value=value_of(values, f"handTo-{aid}"),
+                        required=True,
+                    ),
+                    errors,
+                ),
+                [execute("Hand over", ACTION_HAND_OVER, data)],
+            )
+        )
+    return [action_set(forms)]
+
+
+def my_actions_card(
+    items: Sequence[OwnedActionView],
+    *,
+    values: Values | None = None,
+    errors: Errors | None = None,
+    note: str = "",
+) -> JSON:
+    """The owner's open actions, soonest due first, each with what they can do next."""
+    body: list[JSON] = [heading("My open actions", size="large"), marking()]
+    if note:
+        body.append(text_block(note, color="good"))
+    if not items:
+        body.append(text_block("You have no open actions. Thank you."))
+        return adaptive_card(body, [execute("Refresh", ACTIONS_MINE, with_inputs=False)])
+    body.append(text_block(plural(len(items), "open action") + ", soonest due first."))
+    for item in items[:MAX_OWNED_SHOWN]:
+        lines = action_lines(item.action, SUMMARY_CHARS)
+        extra: list[JSON] = [
+            text_block(
+                f"A-{item.action.id} · {item.locality} group",
+                subtle=True,
+                size="small",
+                spacing="none",
+            )
+        ]
+        if item.requested_due_date:
+            extra.append(
+                text_block(
+                    f"New date {format_date(item.requested_due_date)} asked for; waiting for the "
+                    "chair.",
+                    size="small",
+                    spacing="none",
+                )
+            )
+        if item.last_update:
+            extra.append(
+                rich(
+                    run("Last update: ", bold=True),
+                    run(clip(item.last_update, LIST_CHARS)),
+                    spacing="none",
+                )
+            )
+        body.append(
+            container(
+                [*lines, *extra, *_owned_forms(item, values, errors)],
+                separator=True,
+                spacing="medium",
+            )
+        )
+    body += more_line(len(items) - MAX_OWNED_SHOWN, "finish or update these first")
+    return adaptive_card(
+        with_error_banner(body, errors), [execute("Refresh", ACTIONS_MINE, with_inputs=False)]
+    )
+
+
+def outstanding_card(page: OutstandingPage) -> JSON:
+    """One page of the open actions a coordinator may see, with paging that keeps the
+    filter."""
+    body: list[JSON] = [
+        heading("Outstanding actions", size="large"),
+        marking(),
+        text_block(
+            f"{plural(page.total, 'open action')}: {page.description}. "
+            f"Page {page.page} of {page.pages}."
+        ),
+    ]
+    if not page.rows:
+        body.append(text_block("Nothing outstanding matches."))
+    for row in page.rows:
+        first: list[JSON | str] = []
+        if row.days_overdue:
+            first.append(
+                run(f"OVERDUE {row.days_overdue} working days ", bold=True, color="attention")
+            )
+        if row.escalated:
+            first.append(run("ESCALATED ", bold=True, color="warning"))
+        first.append(run(clip(row.description, LIST_CHARS)))
+        meta = [
+            f"A-{row.id}",
+            row.locality,
+            f"{clip(row.owner_name, NAME_CHARS)} ({row.agency_name})",
+            f"due {format_date(row.due_date)}",
+        ]
+        if row.subject:
+            meta.append(f"about {row.subject}")
+        items: list[JSON] = [rich(*first), rich(run(" · ".join(meta), subtle=True), spacing="none")]
+        if row.last_update:
+            items.append(
+                rich(
+                    run("Last update: ", bold=True),
+                    run(clip(row.last_update, LIST_CHARS)),
+                    spacing="none",
+                )
+            )
+        body.append(container(items, separator=True, spacing="small"))
+    buttons = []
+    if page.page > 1:
+        buttons.append(
+            execute(
+                "Previous page",
+                OUTSTANDING_PAGE,
+                {**page.filter_data, "page": page.page - 1},
+                with_inputs=False,
+            )
+        )
+    if page.page < page.pages:
+        buttons.append(
+            execute(
+                "Next page",
+                OUTSTANDING_PAGE,
+                {**page.filter_data, "page": page.page + 1},
+                with_inputs=False,
+            )
+        )
+    return adaptive_card(body, buttons)
+
+
+def date_request_card(view: DateRequestView, *, detailed: bool = False) -> JSON:
+    """A chair's card for a requested new due date.
+
+    Sent proactively, so by default it names the action only by reference, group, owner
+    and dates; "Show details" answers the chair alone with the description and reason.
+    """
+    body: list[JSON] = [
+        heading("A new due date is asked for", size="large"),
+        marking(),
+        text_block(
+            f"A-{view.action_id} · {view.locality} group · {view.owner_name} ({view.agency_name})"
+        ),
+        text_block(
+            f"Due {format_date(view.current_due)}; asked to move to "
+            f"{format_date(view.requested_due)}."
+        ),
+    ]
+    if detailed:
+        body += [
+            rich(run("The action: ", bold=True), run(clip(view.description, SUMMARY_CHARS))),
+            rich(run("Reason: ", bold=True), run(clip(view.reason, SUMMARY_CHARS))),
+        ]
+    if view.decided:
+        body.append(
+            text_block(
+                f"**{view.decided.capitalize()}.** The owner has been told.",
+                color="good" if view.decided == "accepted" else "attention",
+            )
+        )
+        return adaptive_card(body)
+    data = {"actionId": view.action_id}
+    actions = [
+        execute("Accept", DATE_REQUEST_ACCEPT, data, style="positive", with_inputs=False),
+        execute("Refuse", DATE_REQUEST_REFUSE, data, style="destructive", with_inputs=False),
+    ]
+    if not detailed:
+        actions.insert(0, execute("Show details", DATE_REQUEST_SHOW, data, with_inputs=False))
+    return adaptive_card(body, actions)
