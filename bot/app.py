@@ -19,6 +19,7 @@ from bot.config import Settings
 from bot.domain.calendar import WorkingCalendar
 from bot.domain.clock import Clock, SystemClock
 from bot.services.actions import ActionService
+from bot.services.contacts import ContactService
 from bot.services.groups import GroupService
 from bot.services.meetings import MeetingService
 from bot.services.reference_data import DEMO_DATA, load_reference_data, read_data_file
@@ -66,7 +67,7 @@ def create_app(
     )
     adapter = CloudAdapter(ConfigurationBotFrameworkAuthentication(settings.bot_framework_config()))
     adapter.on_turn_error = on_turn_error
-    bot = MaceBot(router)
+    bot = MaceBot(router, ContactService(store, clock))
     app = web.Application(client_max_size=1024 * 1024)
     app[COMPONENTS] = Components(settings, store, clock, router, adapter, bot)
     app.router.add_post("/api/messages", messages_handler(adapter, bot))

@@ -14,9 +14,11 @@ from typing import Any
 
 from botbuilder.core import ActivityHandler, CardFactory, MessageFactory, TurnContext
 from botbuilder.core.bot_framework_adapter import InvokeResponse
+from botbuilder.core.teams import TeamsInfo
 from botbuilder.schema import Activity, ActivityTypes, ChannelAccount, ConversationAccount
 
 from bot.domain.model import ConversationKind
+from bot.services.contacts import ContactService, RosterEntry
 from bot.services.context import ActorRef, ConversationRef, TurnRef
 from dialogs.outcome import Card, Outcome
 from dialogs.router import Click, Router
@@ -71,8 +73,50 @@ def card_activity(card: Card) -> Activity:
 
 
 class MaceBot(ActivityHandler):  # type: ignore[misc]
-    def __init__(self, router: Router) -> None:
+    def __init__(self, router: Router, contacts: ContactService) -> None:
         self.router = router
+        self.contacts = contacts
+
+    async def on_turn(self, turn_context: TurnContext) -> None:
+        activity = turn_context.activity
+        if activity.type in (ActivityTypes.message, ActivityTypes.invoke):
+            await self._remember_contact(turn_context)
+        await super().on_turn(turn_context)
+
+    async def _remember_contact(self, turn_context: TurnContext) -> None:
+        """Keep how to reach this person for reminders; never let it spoil the turn."""
+        activity = turn_context.activity
+        try:
+            await self.contacts.seen(
+                turn_ref(activity), activity.recipient.id if activity.recipient else None
+            )
+        except Exception as exc:
+            log.warning("could not keep a contact: %s", type(exc).__name__)
+
+    async def _remember_roster(self, turn_context: TurnContext) -> None:
+        """When added to a team or chat, keep a contact for every known member in it."""
+        activity = turn_context.activity
+        entries: list[RosterEntry] = []
+        try:
+            token: str | None = None
+            while True:
+                page = await TeamsInfo.get_paged_members(turn_context, token, 500)
+                entries += [
+                    RosterEntry(m.id, getattr(m, "aad_object_id", None), m.name or "")
+                    for m in page.members or []
+                ]
+                token = page.continuation_token
+                if not token:
+                    break
+            ref = turn_ref(activity)
+            await self.contacts.roster(
+                entries,
+                tenant_id=ref.conversation.tenant_id,
+                service_url=activity.service_url,
+                bot_id=activity.recipient.id if activity.recipient else None,
+            )
+        except Exception as exc:
+            log.warning("could not read the roster: %s", type(exc).__name__)
 
     async def on_message_activity(self, turn_context: TurnContext) -> None:
         activity = turn_context.activity
@@ -122,6 +166,7 @@ class MaceBot(ActivityHandler):  # type: ignore[misc]
             await self._deliver(
                 turn_context, await self.router.on_added(turn_ref(activity)), invoke=False
             )
+            await self._remember_roster(turn_context)
 
     async def _deliver(self, turn_context: TurnContext, outcome: Outcome, *, invoke: bool) -> None:
         for update in outcome.updates:
