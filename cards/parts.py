@@ -41,6 +41,8 @@ def action_lines(action: ActionView, limit: int, *, show_raised: bool = False) -
     first: list[JSON | str] = []
     if action.overdue:
         first.append(run("OVERDUE ", bold=True, color="attention"))
+    if action.escalated:
+        first.append(run("ESCALATED ", bold=True, color="warning"))
     first.append(run(clip(action.description, limit)))
     meta = [
         f"Owner: {clip(action.owner_name, NAME_CHARS)} ({action.agency_name})",

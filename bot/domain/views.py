@@ -75,6 +75,7 @@ class ActionView:
     subject: str | None = None  # e.g. "CR-0001 (A.B.)"
     overdue: bool = False
     raised_on: date | None = None  # date of the meeting that agreed it
+    escalated: bool = False  # chasing escalated it: flagged for review at the next meeting
 
 
 @dataclass(frozen=True, slots=True)

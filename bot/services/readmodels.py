@@ -142,6 +142,7 @@ async def action_views(
                 else None,
                 overdue=a.status == ActionStatus.OPEN and a.due_date < today,
                 raised_on=meeting_dates.get(a.meeting_id),
+                escalated=a.escalated_at is not None,
             )
         )
     return views

@@ -1,0 +1,204 @@
+"""The chase run: decides today's reminders and escalations and queues them, once.
+
+One transaction per run records every planned reminder key (``reminders_sent``, unique
+per action and key) together with the outbox messages that carry them, so a run
+repeated after a restart, or by a second bot process on the same PostgreSQL, plans
+nothing new: the second one's insert of a key already recorded fails and it re-plans
+from what the first one wrote. Messages wait in the outbox until working hours.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+from collections import defaultdict
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot.domain.calendar import WorkingCalendar
+from bot.domain.chasing import ActionChaseState, ChasePlan, ChaseRules, plan_chase
+from bot.domain.clock import Clock
+from bot.domain.model import ActionStatus, Role
+from bot.store import tables as t
+from bot.store.db import Store
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True, slots=True)
+class ChaseReport:
+    reminders: int
+    digests: int
+    escalations: int
+    notices: int
+
+
+class ChaseService:
+    def __init__(self, store: Store, clock: Clock, calendar: WorkingCalendar) -> None:
+        self.store = store
+        self.clock = clock
+        self.calendar = calendar
+
+    async def run(self) -> ChaseReport:
+        """Plan and queue today's chasing. Safe to call any number of times a day."""
+        for _attempt in range(3):
+            try:
+                return await self._run_once()
+            except IntegrityError:
+                # Another process recorded some of the same keys first; plan again from
+                # what it wrote.
+                log.info("chase run raced another process; planning again")
+        return ChaseReport(0, 0, 0, 0)
+
+    async def _run_once(self) -> ChaseReport:
+        now = self.clock.now()
+        today = self.calendar.local_date(now)
+        async with self.store.transaction() as session:
+            states, rules = await self._states(session)
+            plan = plan_chase(
+                states, today, lambda loc: rules.get(loc, ChaseRules()), self.calendar
+            )
+            if not plan:
+                return ChaseReport(0, 0, 0, 0)
+            send_at = self.calendar.next_working_moment(now)
+            digests = self._queue_digests(session, plan, send_at)
+            notices = await self._queue_escalations(session, plan, send_at)
+            for action_id, key in sorted(plan.keys):
+                session.add(t.ReminderSent(action_id=action_id, key=key, created_at=now))
+            escalated = {e.action_id for e in plan.escalations}
+            if escalated:
+                for action in await session.scalars(
+                    select(t.Action).where(t.Action.id.in_(escalated))
+                ):
+                    action.escalated_at = action.escalated_at or now
+            await session.flush()
+            return ChaseReport(len(plan.reminders), digests, len(plan.escalations), notices)
+
+    async def _states(
+        self, session: AsyncSession
+    ) -> tuple[list[ActionChaseState], dict[int, ChaseRules]]:
+        actions = (
+            await session.scalars(select(t.Action).where(t.Action.status == ActionStatus.OPEN))
+        ).all()
+        ids = [a.id for a in actions]
+        sent: dict[int, set[str]] = defaultdict(set)
+        if ids:
+            for row in await session.execute(
+                select(t.ReminderSent.action_id, t.ReminderSent.key).where(
+                    t.ReminderSent.action_id.in_(ids)
+                )
+            ):
+                sent[row.action_id].add(row.key)
+        unreachable = set(
+            await session.scalars(
+                select(t.MemberContact.member_id).where(t.MemberContact.unreachable_at.is_not(None))
+            )
+        )
+        rules: dict[int, ChaseRules] = {}
+        for locality in await session.scalars(select(t.Locality)):
+            if locality.chase_rules:
+                try:
+                    rules[locality.id] = ChaseRules.from_mapping(json.loads(locality.chase_rules))
+                except ValueError:
+                    log.error("locality %s has invalid chase rules; using defaults", locality.id)
+        states = [
+            ActionChaseState(
+                action_id=a.id,
+                owner_id=a.owner_member_id,
+                locality_id=a.locality_id,
+                due_date=a.due_date,
+                open=True,
+                owner_unreachable=a.owner_member_id in unreachable,
+                escalated=a.escalated_at is not None,
+                sent=frozenset(sent[a.id]),
+            )
+            for a in actions
+        ]
+        return states, rules
+
+    def _queue_digests(self, session: AsyncSession, plan: ChasePlan, send_at: datetime) -> int:
+        """One digest per owner per run, never one message per action."""
+        count = 0
+        for owner_id, reminders in plan.by_owner().items():
+            items = [
+                {
+                    "action_id": r.action_id,
+                    "kind": r.kind,
+                    "due": r.due_date.isoformat(),
+                    "days_overdue": r.days_overdue,
+                    "days_left": r.working_days_left,
+                }
+                for r in reminders
+            ]
+            _queue(
+                session,
+                "digest",
+                owner_id,
+                {"today": plan.today.isoformat(), "reminders": items},
+                send_at,
+            )
+            count += 1
+        return count
+
+    async def _queue_escalations(
+        self, session: AsyncSession, plan: ChasePlan, send_at: datetime
+    ) -> int:
+        """A digest of escalated actions to each chair and coordinator of the locality."""
+        count = 0
+        for locality_id, escalations in plan.escalations_by_locality().items():
+            recipients = await people_in(
+                session, locality_id, (Role.CHAIR, Role.DEPUTY_CHAIR, Role.COORDINATOR)
+            )
+            items = [
+                {"action_id": e.action_id, "reason": e.reason, "days_overdue": e.days_overdue}
+                for e in escalations
+            ]
+            for member_id in recipients:
+                _queue(
+                    session,
+                    "escalation",
+                    member_id,
+                    {"today": plan.today.isoformat(), "escalations": items},
+                    send_at,
+                )
+                count += 1
+        return count
+
+
+async def people_in(session: AsyncSession, locality_id: int, roles: Sequence[Role]) -> list[int]:
+    return sorted(
+        set(
+            await session.scalars(
+                select(t.Membership.member_id).where(
+                    t.Membership.locality_id == locality_id,
+                    t.Membership.role.in_([r.value for r in roles]),
+                )
+            )
+        )
+    )
+
+
+def _queue(
+    session: AsyncSession, kind: str, recipient: int, payload: dict[str, object], send_at: datetime
+) -> None:
+    body = json.dumps(payload, sort_keys=True)
+    digest = hashlib.sha256(body.encode()).hexdigest()[:16]
+    session.add(
+        t.OutboxMessage(
+            dedupe_key=f"{kind}:{recipient}:{digest}",
+            kind=kind,
+            recipient_member_id=recipient,
+            payload=body,
+            status="pending",
+            attempts=0,
+            next_attempt_at=send_at,
+            last_error="",
+            created_at=send_at,
+        )
+    )

@@ -1,0 +1,174 @@
+"""The chase run on a real store, with a frozen clock fired day by day (no sleeping)."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from datetime import UTC, date, datetime, time, timedelta
+
+from sqlalchemy import func, select
+
+from bot.domain.calendar import LONDON, WorkingCalendar
+from bot.domain.clock import FrozenClock
+from bot.services.chasing import ChaseService
+from bot.store import tables as t
+from bot.store.db import Store
+
+
+def at_london(day: date, hour: int = 7) -> datetime:
+    return datetime.combine(day, time(hour), tzinfo=LONDON).astimezone(UTC)
+
+
+async def member(store: Store, name: str) -> int:
+    async with store.reading() as session:
+        found = await session.scalar(select(t.Member.id).where(t.Member.name == name))
+    assert found is not None
+    return found
+
+
+async def seed_actions(store: Store, owner: str, dues: list[date]) -> list[int]:
+    """Open actions from a meeting in Scarborough, as if agreed there."""
+    owner_id = await member(store, owner)
+    now = datetime(2026, 11, 19, 10, tzinfo=UTC)
+    async with store.transaction() as session:
+        locality = await session.scalar(select(t.Locality).where(t.Locality.code == "scarborough"))
+        owner_row = await session.get_one(t.Member, owner_id)
+        assert locality is not None
+        meeting = t.Meeting(
+            locality_id=locality.id,
+            conversation_id="team-id",
+            status="ended",
+            chair_member_id=owner_id,
+            started_at=now,
+            minutes_status="draft",
+        )
+        session.add(meeting)
+        await session.flush()
+        item = t.AgendaItem(
+            meeting_id=meeting.id,
+            position=4,
+            kind="children",
+            title="Children",
+            time_limit_minutes=30,
+            status="done",
+            elapsed_seconds=0,
+        )
+        session.add(item)
+        await session.flush()
+        actions = [
+            t.Action(
+                locality_id=locality.id,
+                meeting_id=meeting.id,
+                item_id=item.id,
+                description=f"Action due {due}",
+                owner_member_id=owner_id,
+                agency_id=owner_row.agency_id,
+                due_date=due,
+                status="open",
+                created_by_member_id=owner_id,
+                created_at=now,
+                updated_at=now,
+            )
+            for due in dues
+        ]
+        session.add_all(actions)
+        await session.flush()
+        return [a.id for a in actions]
+
+
+async def keys_by_day(store: Store) -> list[tuple[str, str]]:
+    async with store.reading() as session:
+        rows = await session.execute(
+            select(t.ReminderSent.created_at, t.ReminderSent.key).order_by(t.ReminderSent.id)
+        )
+        return [(row.created_at.astimezone(LONDON).date().isoformat(), row.key) for row in rows]
+
+
+async def outbox(store: Store) -> list[t.OutboxMessage]:
+    async with store.reading() as session:
+        return list(await session.scalars(select(t.OutboxMessage).order_by(t.OutboxMessage.id)))
+
+
+async def test_chasing_across_the_christmas_bank_holidays(demo_store: Store) -> None:
+    clock = FrozenClock(at_london(date(2026, 12, 14)))
+    chase = ChaseService(demo_store, clock, WorkingCalendar())
+    await seed_actions(demo_store, "Priya Shah", [date(2026, 12, 23)])
+    day = date(2026, 12, 14)
+    while day <= date(2027, 1, 8):
+        clock.set(at_london(day))
+        await chase.run()
+        day += timedelta(days=1)
+    assert sorted(await keys_by_day(demo_store)) == [
+        ("2026-12-18", "before:2026-12-23"),
+        ("2026-12-23", "due:2026-12-23"),
+        ("2026-12-24", "overdue:2026-12-23:1"),
+        ("2026-12-30", "overdue:2026-12-23:2"),
+        ("2027-01-04", "escalate:2026-12-23"),
+        ("2027-01-04", "overdue:2026-12-23:3"),
+        ("2027-01-06", "overdue:2026-12-23:4"),
+        ("2027-01-08", "overdue:2026-12-23:5"),
+    ]
+    queued = await outbox(demo_store)
+    digests = [q for q in queued if q.kind == "digest"]
+    assert len(digests) == 7
+    # Run at 07:00; every message waits for 09:00 London on a working day.
+    for q in digests:
+        local = q.next_attempt_at.astimezone(LONDON)
+        assert local.time() == time(9) and WorkingCalendar().is_working_day(local.date())
+    escalations = [q for q in queued if q.kind == "escalation"]
+    chair = await member(demo_store, "Alex Wilber")
+    coordinator = await member(demo_store, "Riley Quinn")
+    deputy = await member(demo_store, "Tom Hughes")
+    assert {q.recipient_member_id for q in escalations} == {chair, coordinator, deputy}
+    async with demo_store.reading() as session:
+        action = await session.scalar(select(t.Action))
+        assert action is not None and action.escalated_at is not None
+
+
+async def test_a_repeated_run_plans_nothing_new(demo_store: Store) -> None:
+    clock = FrozenClock(at_london(date(2026, 11, 30)))
+    chase = ChaseService(demo_store, clock, WorkingCalendar())
+    await seed_actions(demo_store, "Priya Shah", [date(2026, 12, 1)])
+    first = await chase.run()
+    assert first.reminders == 1
+    again = await chase.run()
+    assert again.reminders == 0 and len(await outbox(demo_store)) == 1
+
+
+async def test_one_digest_per_owner_listing_all_their_actions(demo_store: Store) -> None:
+    clock = FrozenClock(at_london(date(2026, 12, 3)))
+    chase = ChaseService(demo_store, clock, WorkingCalendar())
+    await seed_actions(
+        demo_store, "Priya Shah", [date(2026, 12, 3), date(2026, 12, 4), date(2026, 12, 8)]
+    )
+    await seed_actions(demo_store, "Dana Reeves", [date(2026, 12, 3)])
+    report = await chase.run()
+    assert (report.reminders, report.digests) == (4, 2)
+    digests = await outbox(demo_store)
+    priya = await member(demo_store, "Priya Shah")
+    mine = [q for q in digests if q.recipient_member_id == priya]
+    assert len(mine) == 1
+    payload = json.loads(mine[0].payload)
+    assert [r["kind"] for r in payload["reminders"]] == ["due", "before", "before"]
+    assert "Action due" not in mine[0].payload, "the outbox carries ids, not descriptions"
+
+
+async def test_nothing_on_a_weekend_or_bank_holiday(demo_store: Store) -> None:
+    await seed_actions(demo_store, "Priya Shah", [date(2026, 12, 29)])
+    for day in (date(2026, 12, 26), date(2026, 12, 27), date(2026, 12, 28)):
+        chase = ChaseService(demo_store, FrozenClock(at_london(day)), WorkingCalendar())
+        assert (await chase.run()).reminders == 0
+
+
+async def test_two_processes_running_at_once_queue_each_reminder_once(
+    demo_store: Store,
+) -> None:
+    await seed_actions(demo_store, "Priya Shah", [date(2026, 12, 1), date(2026, 12, 2)])
+    clock = FrozenClock(at_london(date(2026, 12, 1)))
+    first = ChaseService(demo_store, clock, WorkingCalendar())
+    second = ChaseService(demo_store, clock, WorkingCalendar())
+    reports = await asyncio.gather(first.run(), second.run())
+    assert sum(r.reminders for r in reports) == 2
+    async with demo_store.reading() as session:
+        assert await session.scalar(select(func.count()).select_from(t.ReminderSent)) == 2
+        assert await session.scalar(select(func.count()).select_from(t.OutboxMessage)) == 1
