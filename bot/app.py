@@ -18,9 +18,13 @@ from botbuilder.integration.aiohttp import (
 from bot.config import Settings
 from bot.domain.calendar import WorkingCalendar
 from bot.domain.clock import Clock, SystemClock
+from bot.http.downloads import downloads_handler
 from bot.services.actions import ActionService
 from bot.services.contacts import ContactService
+from bot.services.context import ActorRef
+from bot.services.exports import ExportService
 from bot.services.groups import GroupService
+from bot.services.links import LinkSigner, load_link_key
 from bot.services.meetings import MeetingService
 from bot.services.reference_data import DEMO_DATA, load_reference_data, read_data_file
 from bot.services.rounds import RoundService
@@ -58,12 +62,26 @@ def create_app(
     clock = clock or SystemClock()
     calendar = WorkingCalendar()
     store = store or build_store(settings)
+    actions = ActionService(store, clock, settings.key_agencies, calendar.working_days_between)
+    exports = ExportService(store, clock, actions, settings.key_agencies)
+    signer = LinkSigner(load_link_key(settings.data_dir, settings.link_secret), clock)
+
+    def link_for(actor: ActorRef, kind: str, params: dict[str, object]) -> str:
+        token = signer.sign(
+            aad_object_id=actor.aad_object_id or "",
+            teams_user_id=actor.teams_user_id,
+            kind=kind,
+            params=params,
+        )
+        return f"{settings.base_url}/downloads/{token}"
+
     router = Router(
         GroupService(store, clock),
         MeetingService(store, clock, settings.key_agencies),
         RoundService(store, clock, settings.key_agencies),
-        ActionService(store, clock, settings.key_agencies, calendar.working_days_between),
+        actions,
         clock,
+        link_for,
     )
     adapter = CloudAdapter(ConfigurationBotFrameworkAuthentication(settings.bot_framework_config()))
     adapter.on_turn_error = on_turn_error
@@ -72,6 +90,7 @@ def create_app(
     app[COMPONENTS] = Components(settings, store, clock, router, adapter, bot)
     app.router.add_post("/api/messages", messages_handler(adapter, bot))
     app.router.add_get("/healthz", _health)
+    app.router.add_get("/downloads/{token}", downloads_handler(signer, exports))
 
     async def startup(app: web.Application) -> None:
         await migrate(store.engine)

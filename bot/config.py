@@ -28,7 +28,16 @@ class Settings:
     key_agencies: tuple[str, ...] = DEFAULT_KEY_AGENCIES
     load_demo_data: bool = False
     log_level: str = "INFO"
+    #: Where people's browsers reach this bot, for download links (behind a proxy in
+    #: production). Empty: http://HOST:PORT.
+    public_base_url: str = ""
+    #: Key for signing download links; empty: a random key kept in the data folder.
+    link_secret: str = ""
     extra: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def base_url(self) -> str:
+        return self.public_base_url or f"http://{self.host}:{self.port}"
 
     @property
     def auth_enabled(self) -> bool:
@@ -50,6 +59,8 @@ class Settings:
             key_agencies=keys or DEFAULT_KEY_AGENCIES,
             load_demo_data=env.get("MACE_DEMO", "") in {"1", "true", "yes"},
             log_level=env.get("LOG_LEVEL", "INFO"),
+            public_base_url=env.get("PUBLIC_BASE_URL", "").rstrip("/"),
+            link_secret=env.get("MACE_LINK_SECRET", ""),
         )
 
     def bot_framework_config(self) -> object:

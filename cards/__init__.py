@@ -4,7 +4,12 @@ Nothing here talks to Teams or the store; the Teams edge sends what these return
 Every button's verb is a constant in ``cards.verbs``.
 """
 
-from cards.actions import date_request_card, my_actions_card, outstanding_card
+from cards.actions import (
+    date_request_card,
+    download_card,
+    my_actions_card,
+    outstanding_card,
+)
 from cards.forms import action_form_card, attendance_form_card, end_form_card, entry_form_card
 from cards.meeting import agenda_card, welcome_card
 from cards.rounds import challenges_card, round_card
@@ -17,6 +22,7 @@ __all__ = [
     "attendance_form_card",
     "challenges_card",
     "date_request_card",
+    "download_card",
     "end_form_card",
     "entry_form_card",
     "my_actions_card",

@@ -23,6 +23,7 @@ from cards.elements import (
     field,
     heading,
     marking,
+    open_url,
     rich,
     run,
     show_card,
@@ -42,6 +43,7 @@ from cards.verbs import (
     DATE_REQUEST_ACCEPT,
     DATE_REQUEST_REFUSE,
     DATE_REQUEST_SHOW,
+    OUTSTANDING_EXPORT,
     OUTSTANDING_PAGE,
 )
 
@@ -225,6 +227,16 @@ def outstanding_card(page: OutstandingPage) -> JSON:
             )
         body.append(container(items, separator=True, spacing="small"))
     buttons = []
+    if page.rows:
+        for label, fmt in (("Download CSV", "csv"), ("Download Excel", "xlsx")):
+            buttons.append(
+                execute(
+                    label,
+                    OUTSTANDING_EXPORT,
+                    {**page.filter_data, "format": fmt},
+                    with_inputs=False,
+                )
+            )
     if page.page > 1:
         buttons.append(
             execute(
@@ -284,3 +296,18 @@ def date_request_card(view: DateRequestView, *, detailed: bool = False) -> JSON:
     if not detailed:
         actions.insert(0, execute("Show details", DATE_REQUEST_SHOW, data, with_inputs=False))
     return adaptive_card(body, actions)
+
+
+def download_card(title: str, url: str) -> JSON:
+    """A private answer to one person's click: their file, behind a link that expires."""
+    return adaptive_card(
+        [
+            heading(title),
+            marking(),
+            text_block(
+                "The link is for you alone and works for 10 minutes. The file is "
+                "OFFICIAL-SENSITIVE: keep it on your organisation's systems."
+            ),
+        ],
+        [open_url("Download", url)],
+    )

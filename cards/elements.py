@@ -175,6 +175,11 @@ def execute(
     }
 
 
+def open_url(title: str, url: str) -> JSON:
+    """A link button (downloads): the URL is short-lived and made for one person."""
+    return {"type": "Action.OpenUrl", "title": title, "url": url}
+
+
 def show_card(title: str, body: Sequence[JSON], actions: Sequence[JSON] = ()) -> JSON:
     """A button that opens a form in place. Inputs are gathered only from the ShowCard
     and its parents, so sibling forms never send (or block on) each other's fields."""

@@ -12,7 +12,16 @@ from collections.abc import Iterable, Sequence
 from typing import TypeVar
 
 from bot.domain.views import ItemView, MeetingView
-from cards.elements import JSON, adaptive_card, container, fact_set, heading, marking, text_block
+from cards.elements import (
+    JSON,
+    adaptive_card,
+    container,
+    execute,
+    fact_set,
+    heading,
+    marking,
+    text_block,
+)
 from cards.parts import (
     OUTSTANDING_HINT,
     action_lines,
@@ -24,6 +33,7 @@ from cards.parts import (
     more_line,
 )
 from cards.text import SUMMARY_CHARS, format_date, format_time, meeting_title, uk_time
+from cards.verbs import MINUTES_DOWNLOAD
 
 DECISIONS_SHOWN = 40
 ACTIONS_SHOWN = 40
@@ -66,7 +76,10 @@ def summary_card(view: MeetingView) -> JSON:
         text_block(f"**{DRAFT_NOTE}**", separator=True),
         marking(),
     ]
-    return adaptive_card(body)
+    download = execute(
+        "Download minutes (Word)", MINUTES_DOWNLOAD, {"meetingId": view.id}, with_inputs=False
+    )
+    return adaptive_card(body, [download])
 
 
 def _by_item(entries: Iterable[tuple[ItemView, _E]], cap: int) -> list[tuple[ItemView | None, _E]]:

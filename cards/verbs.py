@@ -33,6 +33,8 @@ DATE_REQUEST_SHOW = "dateRequest.show"
 DATE_REQUEST_ACCEPT = "dateRequest.accept"
 DATE_REQUEST_REFUSE = "dateRequest.refuse"
 OUTSTANDING_PAGE = "outstanding.page"
+OUTSTANDING_EXPORT = "outstanding.export"
+MINUTES_DOWNLOAD = "minutes.download"
 
 ALL_VERBS: tuple[str, ...] = (
     SETUP_LINK,
@@ -61,4 +63,6 @@ ALL_VERBS: tuple[str, ...] = (
     DATE_REQUEST_ACCEPT,
     DATE_REQUEST_REFUSE,
     OUTSTANDING_PAGE,
+    OUTSTANDING_EXPORT,
+    MINUTES_DOWNLOAD,
 )

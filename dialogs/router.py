@@ -23,7 +23,7 @@ from bot.domain.model import ConversationKind, EntryKind
 from bot.domain.permissions import Permission
 from bot.domain.views import MeetingView, RoundView
 from bot.services.actions import ActionService
-from bot.services.context import TurnRef
+from bot.services.context import ActorRef, TurnRef
 from bot.services.groups import GroupService
 from bot.services.meetings import MeetingService
 from bot.services.rounds import RoundService
@@ -33,6 +33,7 @@ from cards import (
     attendance_form_card,
     challenges_card,
     date_request_card,
+    download_card,
     end_form_card,
     entry_form_card,
     my_actions_card,
@@ -53,6 +54,9 @@ STORE_UNAVAILABLE = (
     "entered has been lost: it is still in the card (or in your message). Please try again "
     "in a moment."
 )
+#: Makes a signed, short-lived download URL for one person: (actor, kind, params) -> URL.
+LinkMaker = Callable[[ActorRef, str, dict[str, object]], str]
+
 PERSONAL_ONLY = (
     "Actions can name children, so I show {what} only in a personal chat: open a chat with "
     "me and type it there."
@@ -85,12 +89,14 @@ class Router:
         rounds: RoundService,
         actions: ActionService,
         clock: Clock,
+        link_for: LinkMaker | None = None,
     ) -> None:
         self.groups = groups
         self.meetings = meetings
         self.rounds = rounds
         self.actions = actions
         self.clock = clock
+        self.link_for = link_for
         self._verbs: dict[str, Handler] = {
             v.SETUP_LINK: self._link,
             v.MEETING_START: self._start_click,
@@ -118,6 +124,8 @@ class Router:
             v.DATE_REQUEST_ACCEPT: self._date_request_decide,
             v.DATE_REQUEST_REFUSE: self._date_request_decide,
             v.OUTSTANDING_PAGE: self._outstanding_page,
+            v.OUTSTANDING_EXPORT: self._outstanding_export,
+            v.MINUTES_DOWNLOAD: self._minutes_download,
         }
         self._commands: dict[Command, Callable[[TurnRef], Awaitable[Outcome]]] = {
             Command.HELP: self._help,
@@ -542,6 +550,41 @@ class Router:
         except FilterError as exc:
             return _tell(click, str(exc))
         return _replace(click, outstanding_card(result), "The list is below.")
+
+    async def _outstanding_export(self, turn: TurnRef, click: Click) -> Outcome:
+        """A link to the same filtered list as a file, made for the person who clicked."""
+        fmt = "xlsx" if click.data.get("format") == "xlsx" else "csv"
+        wanted = ActionFilter.from_data(dict(click.data))
+        await self.actions.outstanding(turn.actor, wanted, 1)  # refuses what they can't see
+        return self._download(
+            turn,
+            click,
+            f"actions.{fmt}",
+            wanted.as_data(),
+            "Outstanding actions (" + ("Excel" if fmt == "xlsx" else "CSV") + ")",
+        )
+
+    async def _minutes_download(self, turn: TurnRef, click: Click) -> Outcome:
+        meeting_id = _int(click.data.get("meetingId"))
+        await self.meetings.current(turn, meeting_id, require=Permission.DOWNLOAD_MINUTES)
+        return self._download(
+            turn, click, "minutes.docx", {"meetingId": meeting_id}, "Minutes (Word)"
+        )
+
+    def _download(
+        self, turn: TurnRef, click: Click, kind: str, params: Mapping[str, object], title: str
+    ) -> Outcome:
+        if self.link_for is None:
+            return _tell(click, "Downloads are not set up on this bot.")
+        if not click.is_invoke:
+            # A link must reach only the person who asked: never post it in a channel.
+            return _tell(
+                click,
+                "Downloads need a current Teams client: press the button "
+                "in Teams (not in an older client).",
+            )
+        url = self.link_for(turn.actor, kind, dict(params))
+        return Outcome(response_card=download_card(title, url))
 
     # -- card upkeep ----------------------------------------------------------------------
 

@@ -26,6 +26,8 @@ class Permission(StrEnum):
     #: See and change the actions of one's own agency in the locality.
     MANAGE_AGENCY_ACTIONS = "manage_agency_actions"
     DECIDE_DUE_DATES = "decide_due_dates"
+    #: Download a meeting's full minutes (a Word document with every minute's text).
+    DOWNLOAD_MINUTES = "download_minutes"
 
 
 _EVERY_MEMBER = frozenset(
@@ -40,6 +42,7 @@ _CHAIRING = frozenset(
         Permission.LINK_CONVERSATION,
         Permission.MANAGE_ACTIONS,
         Permission.DECIDE_DUE_DATES,
+        Permission.DOWNLOAD_MINUTES,
     }
 )
 
@@ -47,7 +50,8 @@ ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
     Role.CHAIR: _EVERY_MEMBER | _CHAIRING,
     Role.DEPUTY_CHAIR: _EVERY_MEMBER | _CHAIRING,
     Role.MINUTE_TAKER: _EVERY_MEMBER | {Permission.RECORD, Permission.RECORD_ATTENDANCE},
-    Role.COORDINATOR: _EVERY_MEMBER | {Permission.RECORD_ATTENDANCE, Permission.MANAGE_ACTIONS},
+    Role.COORDINATOR: _EVERY_MEMBER
+    | {Permission.RECORD_ATTENDANCE, Permission.MANAGE_ACTIONS, Permission.DOWNLOAD_MINUTES},
     Role.PARTNER: _EVERY_MEMBER,
     Role.AGENCY_LEAD: _EVERY_MEMBER | {Permission.MANAGE_AGENCY_ACTIONS},
 }

@@ -347,6 +347,7 @@ RENDERED_BY_TEAMS = {
     "Action.Execute",
     "Action.Submit",
     "Action.ShowCard",
+    "Action.OpenUrl",
 }
 
 

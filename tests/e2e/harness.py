@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from dataclasses import replace
 from typing import Any
 
 import aiohttp
@@ -73,6 +74,9 @@ async def running_bot(
     store: Store, clock: Clock, settings: Settings | None = None
 ) -> AsyncIterator[BotUnderTest]:
     settings = settings or Settings(load_demo_data=False)
+    if not settings.link_secret:
+        # Never let a test write a key file into the working tree's data folder.
+        settings = replace(settings, link_secret="test-only-link-secret-0123456789")
     async with FakeConnector() as connector:
         app = create_app(settings, store=store, clock=clock)
         server = TestServer(app, host="127.0.0.1")

@@ -1,0 +1,126 @@
+"""Builds the files people download: outstanding actions (CSV, XLSX) and a meeting's
+minutes (Word), for one person, checking what they may see each time."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from sqlalchemy import select
+
+from bot.domain.clock import Clock, london_today
+from bot.domain.errors import NotFound, NotPermitted
+from bot.domain.filters import ActionFilter
+from bot.domain.model import EntryKind
+from bot.domain.permissions import Permission
+from bot.domain.views import EntryView, MinutesDocumentView
+from bot.exports import (
+    CSV_MEDIA_TYPE,
+    DOCX_MEDIA_TYPE,
+    XLSX_MEDIA_TYPE,
+    actions_csv,
+    actions_filename,
+    actions_xlsx,
+    minutes_docx,
+    minutes_filename,
+)
+from bot.services.actions import ActionService
+from bot.services.context import ActorRef, caller_in
+from bot.services.readmodels import meeting_view, member_names, round_view
+from bot.store import tables as t
+from bot.store.db import Store
+
+
+@dataclass(frozen=True, slots=True)
+class ExportFile:
+    filename: str
+    media_type: str
+    content: bytes
+
+
+class ExportService:
+    def __init__(
+        self, store: Store, clock: Clock, actions: ActionService, key_agencies: Sequence[str]
+    ) -> None:
+        self.store = store
+        self.clock = clock
+        self.actions = actions
+        self.key_agencies = tuple(key_agencies)
+
+    async def actions_file(self, actor: ActorRef, wanted: ActionFilter, fmt: str) -> ExportFile:
+        rows = await self.actions.outstanding_all(actor, wanted)
+        title = f"Outstanding actions: {wanted.describe()}"
+        now = self.clock.now()
+        if fmt == "xlsx":
+            return ExportFile(
+                actions_filename(now, "xlsx"),
+                XLSX_MEDIA_TYPE,
+                actions_xlsx(rows, title=title, generated_at=now),
+            )
+        return ExportFile(
+            actions_filename(now, "csv"), CSV_MEDIA_TYPE, actions_csv(rows, title=title)
+        )
+
+    async def minutes_file(self, actor: ActorRef, meeting_id: object) -> ExportFile:
+        async with self.store.reading() as session:
+            meeting = (
+                await session.get(t.Meeting, meeting_id) if isinstance(meeting_id, int) else None
+            )
+            if meeting is None:
+                raise NotFound()
+            try:
+                caller = await caller_in(session, actor, meeting.locality_id)
+            except NotPermitted:
+                raise NotFound() from None
+            caller.require(Permission.DOWNLOAD_MINUTES)
+            view = await meeting_view(
+                session,
+                meeting,
+                key_codes=self.key_agencies,
+                now=self.clock.now(),
+                today=london_today(self.clock),
+            )
+            entries = (
+                await session.scalars(
+                    select(t.MinuteEntry)
+                    .where(
+                        t.MinuteEntry.meeting_id == meeting.id,
+                        t.MinuteEntry.kind == EntryKind.MINUTE,
+                    )
+                    .order_by(t.MinuteEntry.id)
+                )
+            ).all()
+            authors = await member_names(session, (e.author_member_id for e in entries))
+            minutes = tuple(
+                (
+                    item.id,
+                    tuple(
+                        EntryView(
+                            e.id, EntryKind.MINUTE, e.text, authors.get(e.author_member_id, "")
+                        )
+                        for e in entries
+                        if e.item_id == item.id
+                    ),
+                )
+                for item in view.items
+            )
+            rounds = tuple(
+                [
+                    await round_view(session, r, key_codes=self.key_agencies)
+                    for r in await session.scalars(
+                        select(t.ShareRound)
+                        .where(t.ShareRound.meeting_id == meeting.id)
+                        .order_by(t.ShareRound.id)
+                    )
+                ]
+            )
+            challenges = tuple(c for r in rounds for c in r.challenges)
+            doc = MinutesDocumentView(
+                meeting=view,
+                minutes=minutes,
+                rounds=rounds,
+                challenges=challenges,
+                generated_at=self.clock.now(),
+                generated_for=caller.member.name,
+            )
+        return ExportFile(minutes_filename(doc), DOCX_MEDIA_TYPE, minutes_docx(doc))
