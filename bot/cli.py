@@ -5,16 +5,26 @@ from __future__ import annotations
 import argparse
 import asyncio
 import logging
+import os
 import sys
 from dataclasses import replace
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from pathlib import Path
 
 from aiohttp import web
+from sqlalchemy import func, or_, select
 
 from bot.app import build_store, create_app
 from bot.config import Settings
+from bot.domain.calendar import WorkingCalendar
+from bot.domain.clock import SystemClock
+from bot.domain.errors import DomainError
+from bot.domain.filters import ActionFilter, FilterError
+from bot.services.actions import ActionService
+from bot.services.context import ActorRef
+from bot.services.exports import ExportService
 from bot.services.reference_data import ReferenceDataError, load_reference_data, read_data_file
+from bot.store import tables as t
 from bot.store.db import migrate
 
 
@@ -30,6 +40,22 @@ def _parser() -> argparse.ArgumentParser:
     sub.add_parser("migrate", help="bring the store's schema up to date")
     load = sub.add_parser("load-data", help="load localities, agencies and members from JSON")
     load.add_argument("file", type=Path)
+    export = sub.add_parser("export", help="export data a member may see")
+    export_sub = export.add_subparsers(dest="what", required=True)
+    actions = export_sub.add_parser("actions", help="open actions as CSV or XLSX")
+    actions.add_argument(
+        "--as",
+        dest="as_member",
+        required=True,
+        help="the member (Entra object id or email) whose access applies",
+    )
+    actions.add_argument("--locality")
+    actions.add_argument("--agency")
+    actions.add_argument("--owner")
+    actions.add_argument("--overdue", action="store_true")
+    actions.add_argument("--due-before", help="YYYY-MM-DD")
+    actions.add_argument("--format", choices=("csv", "xlsx"), default="csv")
+    actions.add_argument("-o", "--output", type=Path, required=True)
     return parser
 
 
@@ -79,7 +105,55 @@ def main(argv: list[str] | None = None) -> int:
             return 1
         print(f"Loaded {args.file}.")
         return 0
+    if args.command == "export":
+        try:
+            written = asyncio.run(_export_actions(settings, args))
+        except (DomainError, FilterError, ValueError) as exc:
+            message = exc.user_message if isinstance(exc, DomainError) else str(exc)
+            print(f"Could not export: {message}", file=sys.stderr)
+            return 1
+        print(f"Wrote {written} to {args.output}.")
+        return 0
     return 2
+
+
+async def _export_actions(settings: Settings, args: argparse.Namespace) -> str:
+    wanted = ActionFilter(
+        locality=args.locality,
+        agency=args.agency,
+        owner=args.owner,
+        overdue_only=args.overdue,
+        due_before=date.fromisoformat(args.due_before) if args.due_before else None,
+    )
+    store = build_store(settings)
+    clock = SystemClock()
+    try:
+        await migrate(store.engine)
+        async with store.reading() as session:
+            member = await session.scalar(
+                select(t.Member).where(
+                    or_(
+                        t.Member.aad_object_id == args.as_member,
+                        func.lower(t.Member.email) == str(args.as_member).lower(),
+                    )
+                )
+            )
+        if member is None:
+            raise ValueError("no member with that Entra object id or email")
+        actor = ActorRef(
+            teams_user_id=member.teams_user_id or "", aad_object_id=member.aad_object_id
+        )
+        actions = ActionService(
+            store, clock, settings.key_agencies, WorkingCalendar().working_days_between
+        )
+        exports = ExportService(store, clock, actions, settings.key_agencies)
+        file = await exports.actions_file(actor, wanted, args.format)
+        fd = os.open(args.output, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(file.content)
+        return file.filename
+    finally:
+        await store.close()
 
 
 async def _migrate(settings: Settings) -> None:

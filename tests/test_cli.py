@@ -67,3 +67,81 @@ def test_migrate_and_load_data(tmp_path: Path, capsys: pytest.CaptureFixture[str
     bad.write_text(json.dumps({"members": [{"name": "X", "agency": "nope", "roles": {}}]}))
     assert main(["load-data", str(bad)]) == 1
     assert "unknown agency" in capsys.readouterr().err
+
+
+def test_export_actions_applies_the_members_access(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """The command line export uses the named member's access, like the chat."""
+    import asyncio
+    from datetime import UTC, date, datetime
+
+    from sqlalchemy import select
+
+    from bot.services.reference_data import DEMO_DATA, load_reference_data, read_data_file
+    from bot.store import tables as t
+    from bot.store.db import Store, make_engine, migrate, sqlite_url
+
+    async def seed() -> None:
+        store = Store(make_engine(sqlite_url(tmp_path / "data")))
+        await migrate(store.engine)
+        now = datetime(2026, 11, 19, 10, tzinfo=UTC)
+        await load_reference_data(store, read_data_file(DEMO_DATA), now)
+        async with store.transaction() as s:
+            owner = await s.scalar(select(t.Member).where(t.Member.name == "Priya Shah"))
+            locality = await s.scalar(select(t.Locality).where(t.Locality.code == "scarborough"))
+            assert owner and locality
+            meeting = t.Meeting(
+                locality_id=locality.id,
+                conversation_id="c",
+                status="ended",
+                chair_member_id=owner.id,
+                started_at=now,
+                minutes_status="draft",
+            )
+            s.add(meeting)
+            await s.flush()
+            item = t.AgendaItem(
+                meeting_id=meeting.id,
+                position=4,
+                kind="children",
+                title="C",
+                time_limit_minutes=30,
+                status="done",
+                elapsed_seconds=0,
+            )
+            s.add(item)
+            await s.flush()
+            s.add(
+                t.Action(
+                    locality_id=locality.id,
+                    meeting_id=meeting.id,
+                    item_id=item.id,
+                    description="Exported action.",
+                    owner_member_id=owner.id,
+                    agency_id=owner.agency_id,
+                    due_date=date(2026, 12, 1),
+                    status="open",
+                    created_by_member_id=owner.id,
+                    created_at=now,
+                    updated_at=now,
+                )
+            )
+        await store.close()
+
+    asyncio.run(seed())
+    out = tmp_path / "actions.csv"
+    coordinator = "00000000-0000-0000-0000-0000000000102"
+    assert (
+        main(
+            ["export", "actions", "--as", coordinator, "--locality", "scarborough", "-o", str(out)]
+        )
+        == 0
+    )
+    assert "Exported action." in out.read_text(encoding="utf-8-sig")
+    assert oct(out.stat().st_mode & 0o777) == "0o600"
+    health = "00000000-0000-0000-0000-0000000000105"
+    assert main(["export", "actions", "--as", health, "-o", str(out)]) == 0
+    assert "Exported action." not in out.read_text(encoding="utf-8-sig")
+    assert main(["export", "actions", "--as", "nobody@example.org", "-o", str(out)]) == 1
+    assert "no member" in capsys.readouterr().err
