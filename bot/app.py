@@ -7,6 +7,8 @@ it with the settings from the environment.
 from __future__ import annotations
 
 import logging
+import os
+import socket
 from dataclasses import dataclass
 
 from aiohttp import web
@@ -19,19 +21,25 @@ from bot.config import Settings
 from bot.domain.calendar import WorkingCalendar
 from bot.domain.clock import Clock, SystemClock
 from bot.http.downloads import downloads_handler
+from bot.jobs.scheduler import Jobs
 from bot.services.actions import ActionService
+from bot.services.briefs import BriefService
+from bot.services.chasing import ChaseService
 from bot.services.contacts import ContactService
 from bot.services.context import ActorRef
 from bot.services.exports import ExportService
 from bot.services.groups import GroupService
 from bot.services.links import LinkSigner, load_link_key
 from bot.services.meetings import MeetingService
+from bot.services.outbox import OutboxSender
 from bot.services.reference_data import DEMO_DATA, load_reference_data, read_data_file
 from bot.services.rounds import RoundService
 from bot.store.db import Store, make_engine, migrate, sqlite_url
 from bot.teams.endpoint import messages_handler
 from bot.teams.guard import install_invoke_response_guard
 from bot.teams.handler import MaceBot, on_turn_error
+from bot.teams.proactive import BotMessenger
+from dialogs.notices import NoticeRenderer
 from dialogs.router import Router
 
 log = logging.getLogger(__name__)
@@ -45,6 +53,8 @@ class Components:
     router: Router
     adapter: CloudAdapter
     bot: MaceBot
+    jobs: Jobs
+    outbox: OutboxSender
 
 
 COMPONENTS = web.AppKey("components", Components)
@@ -86,8 +96,23 @@ def create_app(
     adapter = CloudAdapter(ConfigurationBotFrameworkAuthentication(settings.bot_framework_config()))
     adapter.on_turn_error = on_turn_error
     bot = MaceBot(router, ContactService(store, clock))
+    outbox = OutboxSender(
+        store,
+        clock,
+        BotMessenger(adapter, settings.APP_ID),
+        NoticeRenderer(store, clock, calendar),
+        worker_id=f"{socket.gethostname()[:60]}:{os.getpid()}",
+        lease_seconds=300,
+    )
+    jobs = Jobs(
+        {
+            "chase": ChaseService(store, clock, calendar).run,
+            "briefs": BriefService(store, clock, calendar).run,
+            "outbox": outbox.drain,
+        }
+    )
     app = web.Application(client_max_size=1024 * 1024)
-    app[COMPONENTS] = Components(settings, store, clock, router, adapter, bot)
+    app[COMPONENTS] = Components(settings, store, clock, router, adapter, bot, jobs, outbox)
     app.router.add_post("/api/messages", messages_handler(adapter, bot))
     app.router.add_get("/healthz", _health)
     app.router.add_get("/downloads/{token}", downloads_handler(signer, exports))
@@ -96,8 +121,11 @@ def create_app(
         await migrate(store.engine)
         if settings.load_demo_data:
             await load_reference_data(store, read_data_file(DEMO_DATA), clock.now())
+        if settings.run_jobs:
+            await jobs.start()
 
     async def cleanup(app: web.Application) -> None:
+        await jobs.stop()
         await store.close()
 
     app.on_startup.append(startup)

@@ -31,6 +31,8 @@ class Settings:
     #: Where people's browsers reach this bot, for download links (behind a proxy in
     #: production). Empty: http://HOST:PORT.
     public_base_url: str = ""
+    #: Run the scheduled jobs (chasing, briefs, outbox) in this process.
+    run_jobs: bool = True
     #: Key for signing download links; empty: a random key kept in the data folder.
     link_secret: str = ""
     extra: dict[str, str] = field(default_factory=dict)
@@ -61,6 +63,7 @@ class Settings:
             log_level=env.get("LOG_LEVEL", "INFO"),
             public_base_url=env.get("PUBLIC_BASE_URL", "").rstrip("/"),
             link_secret=env.get("MACE_LINK_SECRET", ""),
+            run_jobs=env.get("MACE_JOBS", "on") not in {"0", "off", "false", "no"},
         )
 
     def bot_framework_config(self) -> object:

@@ -121,8 +121,8 @@ COMMANDS: tuple[CommandInfo, ...] = (
     CommandInfo(
         Command.OUTSTANDING,
         "In a personal chat: the open actions you may see, with filters in plain words: "
-        "**in Scarborough**, **for police**, **owned by Priya Shah**, **overdue**, "
-        "**due before 1 Dec**, **page 2**.",
+        "**in** _group_, **for** _agency_, **owned by** _name_, **overdue**, "
+        "**due before** _date_, **page** _n_.",
         "Coordinators, chairs and agency leads (anyone else sees their own)",
         ("outstanding", "open actions", "overdue actions"),
     ),

@@ -135,10 +135,9 @@ def parse_filters(text: str, today: date) -> tuple[ActionFilter, int]:
     leftover = words.strip()
     if leftover:
         raise FilterError(
-            "I could not read part of that as a filter. Try, for example: "
-            "**outstanding actions in Scarborough**, **... for police**, "
-            "**... owned by Priya Shah**, **... overdue**, **... due before 2026-12-01**, "
-            "**... page 2**."
+            "I could not read part of that as a filter. Add any of: **in** _group_, "
+            "**for** _agency_, **owned by** _name_, **overdue**, **due before** _date_ "
+            "(2026-12-01, 1/12/2026 or 1 Dec), **page** _n_."
         )
     return found, page
 

@@ -18,7 +18,7 @@ from bot.app import create_app
 from bot.config import Settings
 from bot.domain.clock import Clock
 from bot.store.db import Store
-from tests.support.activities import TeamsUser
+from tests.support.activities import PERSONAL_CONVERSATION_ID, TeamsUser, message
 from tests.support.fake_connector import FakeConnector
 
 DEMO = {
@@ -60,6 +60,18 @@ class BotUnderTest:
                 parsed = body.decode(errors="replace")
             return response.status, parsed
 
+    async def send_personal(self, who: str, text: str) -> tuple[int, Any]:
+        """A message in ``who``'s own 1:1 chat with the bot (a conversation id per person,
+        as in Teams)."""
+        return await self.send(
+            message(
+                text,
+                conversation="personal",
+                user=DEMO[who],
+                conversation_id=f"{PERSONAL_CONVERSATION_ID}-{who}",
+            )
+        )
+
     async def post_raw(
         self, data: bytes, content_type: str = "application/json"
     ) -> tuple[int, bytes]:
@@ -73,7 +85,9 @@ class BotUnderTest:
 async def running_bot(
     store: Store, clock: Clock, settings: Settings | None = None
 ) -> AsyncIterator[BotUnderTest]:
-    settings = settings or Settings(load_demo_data=False)
+    settings = settings or Settings(load_demo_data=False, run_jobs=False)
+    # Jobs never run on their own in tests: a test fires them with a frozen clock.
+    settings = replace(settings, run_jobs=False)
     if not settings.link_secret:
         # Never let a test write a key file into the working tree's data folder.
         settings = replace(settings, link_secret="test-only-link-secret-0123456789")

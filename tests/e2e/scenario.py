@@ -33,11 +33,19 @@ def store_of(bot: BotUnderTest) -> Store:
     return bot.server.app[COMPONENTS].store
 
 
+#: Bookkeeping the bot keeps on every contact (how to reach a member): not a record
+#: anyone entered, so "nothing written" checks leave it out.
+BOOKKEEPING_TABLES = frozenset({"member_contacts"})
+BOOKKEEPING_COLUMNS = frozenset({("members", "teams_user_id")})
+
+
 async def row_counts(store: Store) -> dict[str, int]:
     """Rows per table, every table the schema has: equal before and after = nothing written."""
     counts: dict[str, int] = {}
     async with store.reading() as session:
         for table in t.Base.metadata.sorted_tables:
+            if table.name in BOOKKEEPING_TABLES:
+                continue
             counts[table.name] = int(
                 await session.scalar(select(func.count()).select_from(table)) or 0
             )
@@ -49,7 +57,10 @@ async def snapshot(store: Store) -> dict[str, list[tuple[str, ...]]]:
     rows: dict[str, list[tuple[str, ...]]] = {}
     async with store.reading() as session:
         for table in t.Base.metadata.sorted_tables:
-            found = await session.execute(select(table))
+            if table.name in BOOKKEEPING_TABLES:
+                continue
+            columns = [c for c in table.columns if (table.name, c.name) not in BOOKKEEPING_COLUMNS]
+            found = await session.execute(select(*columns))
             rows[table.name] = sorted(tuple(repr(value) for value in row) for row in found)
     return rows
 

@@ -1,0 +1,87 @@
+"""The pre-meeting brief: on the working day before a group meets, its chairs are told
+what the meeting must review (actions due, overdue ones, open challenges).
+
+Queued through the outbox like every proactive message, by reference only: the brief
+names actions as A-12 and counts challenges; details stay behind "outstanding actions".
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import func, select
+
+from bot.domain.calendar import WorkingCalendar
+from bot.domain.clock import Clock
+from bot.domain.model import MeetingStatus, Role
+from bot.services.chasing import people_in
+from bot.store import tables as t
+from bot.store.db import Store
+
+
+class BriefService:
+    def __init__(self, store: Store, clock: Clock, calendar: WorkingCalendar) -> None:
+        self.store = store
+        self.clock = clock
+        self.calendar = calendar
+
+    async def run(self) -> int:
+        """Queue briefs for meetings on the next working day; returns how many were queued."""
+        now = self.clock.now()
+        today = self.calendar.local_date(now)
+        if not self.calendar.is_working_day(today):
+            return 0
+        meeting_day = self.calendar.next_working_day(today)
+        queued = 0
+        async with self.store.transaction() as session:
+            latest = (
+                select(t.Meeting.locality_id, func.max(t.Meeting.started_at).label("at"))
+                .where(t.Meeting.status == MeetingStatus.ENDED)
+                .group_by(t.Meeting.locality_id)
+                .subquery()
+            )
+            meetings = (
+                await session.scalars(
+                    select(t.Meeting)
+                    .join(
+                        latest,
+                        (latest.c.locality_id == t.Meeting.locality_id)
+                        & (latest.c.at == t.Meeting.started_at),
+                    )
+                    .where(
+                        t.Meeting.next_meeting_date > today,
+                        t.Meeting.next_meeting_date <= meeting_day,
+                    )
+                )
+            ).all()
+            send_at = self.calendar.next_working_moment(now)
+            for meeting in meetings:
+                assert meeting.next_meeting_date is not None
+                for member_id in await people_in(
+                    session, meeting.locality_id, (Role.CHAIR, Role.DEPUTY_CHAIR)
+                ):
+                    key = (
+                        f"brief:{meeting.locality_id}:"
+                        f"{meeting.next_meeting_date.isoformat()}:{member_id}"
+                    )
+                    exists = await session.scalar(
+                        select(t.OutboxMessage.id).where(t.OutboxMessage.dedupe_key == key)
+                    )
+                    if exists is not None:
+                        continue
+                    session.add(
+                        t.OutboxMessage(
+                            dedupe_key=key,
+                            kind="brief",
+                            recipient_member_id=member_id,
+                            payload=(
+                                f'{{"locality_id": {meeting.locality_id}, '
+                                f'"meeting_date": "{meeting.next_meeting_date.isoformat()}"}}'
+                            ),
+                            status="pending",
+                            attempts=0,
+                            next_attempt_at=send_at,
+                            last_error="",
+                            created_at=now,
+                        )
+                    )
+                    queued += 1
+        return queued
