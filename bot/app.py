@@ -108,7 +108,7 @@ def create_app(
         {
             "chase": ChaseService(store, clock, calendar).run,
             "briefs": BriefService(store, clock, calendar).run,
-            "outbox": outbox.drain,
+            "outbox": lambda: drain_until_idle(outbox),
         }
     )
     app = web.Application(client_max_size=1024 * 1024)
@@ -131,6 +131,18 @@ def create_app(
     app.on_startup.append(startup)
     app.on_cleanup.append(cleanup)
     return app
+
+
+async def drain_until_idle(outbox: OutboxSender, *, rounds: int = 50) -> int:
+    """One drain sends at most the per-second cap; keep draining while there is work
+    that is due and Teams has not asked us to slow down."""
+    sent = 0
+    for _ in range(rounds):
+        report = await outbox.drain()
+        sent += report.sent
+        if not report.claimed or report.paused_until is not None:
+            break
+    return sent
 
 
 async def _health(request: web.Request) -> web.Response:

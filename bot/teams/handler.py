@@ -79,7 +79,11 @@ class MaceBot(ActivityHandler):  # type: ignore[misc]
 
     async def on_turn(self, turn_context: TurnContext) -> None:
         activity = turn_context.activity
-        if activity.type in (ActivityTypes.message, ActivityTypes.invoke):
+        if activity.type in (
+            ActivityTypes.message,
+            ActivityTypes.invoke,
+            ActivityTypes.installation_update,
+        ):
             await self._remember_contact(turn_context)
         await super().on_turn(turn_context)
 
