@@ -14,6 +14,7 @@ from typing import Any
 
 from sqlalchemy import select
 
+from bot.domain.chasing import ChaseRules
 from bot.domain.model import ConversationKind, Role
 from bot.store import tables as t
 from bot.store.db import Store
@@ -37,6 +38,10 @@ async def load_reference_data(store: Store, data: dict[str, Any], now: datetime)
                 session.add(row)
                 localities[row.code] = row
             row.name = entry["name"]
+            if "chase_rules" in entry:
+                # Refuses bad settings here, at load time, rather than at 07:30 some day.
+                rules = ChaseRules.from_mapping(entry["chase_rules"] or {})
+                row.chase_rules = json.dumps(rules.to_mapping(), sort_keys=True)
         agencies: dict[str, t.Agency] = {a.code: a for a in await session.scalars(select(t.Agency))}
         for entry in data.get("agencies", []):
             agency = agencies.get(entry["code"])

@@ -327,3 +327,28 @@ async def test_outstanding_actions_are_paged(bot: BotUnderTest) -> None:
     nxt = action(first, v.OUTSTANDING_PAGE)
     second = invoke_card(await click(bot, "coordinator", v.OUTSTANDING_PAGE, nxt["data"]))
     assert "Page 2 of 2" in text_of(second) and "Paged action 11." in text_of(second)
+
+
+async def test_an_agency_lead_may_change_their_agencys_actions(bot: BotUnderTest) -> None:
+    (action_id,) = await agree_actions(
+        bot, [{"description": "Police follow-up.", "owner": "Priya Shah", "due": "2026-12-03"}]
+    )
+    async with store_of(bot).transaction() as session:
+        lead = await session.scalar(select(t.Member).where(t.Member.name == "Harper Lane"))
+        locality = await session.scalar(select(t.Locality).where(t.Locality.code == "scarborough"))
+        assert lead is not None and locality is not None
+        session.add(t.Membership(member_id=lead.id, locality_id=locality.id, role="agency_lead"))
+    body = invoke_card(
+        await click(
+            bot,
+            "harrogate_chair",
+            v.ACTION_UPDATE,
+            {"actionId": action_id},
+            {f"update-{action_id}": "Lead: reallocated in team."},
+        )
+    )
+    assert body["type"] == "AdaptiveCard"
+    listed = text_of(
+        (await personal(bot, "harrogate_chair", "outstanding actions"))["attachments"][0]["content"]
+    )
+    assert "Police follow-up." in listed

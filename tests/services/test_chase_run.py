@@ -172,3 +172,46 @@ async def test_two_processes_running_at_once_queue_each_reminder_once(
     async with demo_store.reading() as session:
         assert await session.scalar(select(func.count()).select_from(t.ReminderSent)) == 2
         assert await session.scalar(select(func.count()).select_from(t.OutboxMessage)) == 1
+
+
+async def test_a_localitys_own_rules_come_from_the_data_file(demo_store: Store) -> None:
+    from bot.services.reference_data import load_reference_data
+
+    await load_reference_data(
+        demo_store,
+        {
+            "localities": [
+                {
+                    "code": "scarborough",
+                    "name": "Scarborough",
+                    "chase_rules": {"days_before": 1, "overdue_every": 1},
+                }
+            ]
+        },
+        at_london(date(2026, 11, 20)),
+    )
+    await seed_actions(demo_store, "Priya Shah", [date(2026, 12, 3)])
+    clock = FrozenClock(at_london(date(2026, 11, 30)))  # 3 working days before
+    chase = ChaseService(demo_store, clock, WorkingCalendar())
+    assert (await chase.run()).reminders == 0, "only 1 day before in Scarborough"
+    clock.set(at_london(date(2026, 12, 2)))
+    assert (await chase.run()).reminders == 1
+
+
+async def test_bad_chase_rules_are_refused_when_loaded(demo_store: Store) -> None:
+    import pytest
+
+    from bot.domain.chasing import InvalidChaseRules
+    from bot.services.reference_data import load_reference_data
+
+    with pytest.raises(InvalidChaseRules) as refused:
+        await load_reference_data(
+            demo_store,
+            {
+                "localities": [
+                    {"code": "selby", "name": "Selby", "chase_rules": {"overdue_every": 0}}
+                ]
+            },
+            at_london(date(2026, 11, 20)),
+        )
+    assert "overdue_every" in refused.value.field_errors
