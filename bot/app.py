@@ -103,6 +103,7 @@ def create_app(
         NoticeRenderer(store, clock, calendar),
         worker_id=f"{socket.gethostname()[:60]}:{os.getpid()}",
         lease_seconds=300,
+        sending_hours=calendar.in_working_hours,
     )
     jobs = Jobs(
         {

@@ -249,6 +249,7 @@ class OutboxSender:
         per_recipient_spacing: float = 2.0,
         per_second_cap: int = 40,
         rng: random.Random | None = None,
+        sending_hours: Callable[[datetime], bool] | None = None,
     ) -> None:
         if not worker_id or len(worker_id) > 100:
             raise ValueError("worker_id must be 1-100 characters")
@@ -266,6 +267,9 @@ class OutboxSender:
         self.spacing = timedelta(seconds=per_recipient_spacing)
         self.per_second_cap = per_second_cap
         self.rng = rng or random.Random()
+        #: When set, nothing is sent outside these hours (working hours, Europe/London):
+        #: a retry that falls due at 17:05 waits for the next working morning.
+        self.sending_hours = sending_hours
         self._recent: deque[datetime] = deque()  # when this sender made its last requests
         self._paused_until: datetime | None = None
         self._unrecorded: list[_Unrecorded] = []
@@ -289,7 +293,9 @@ class OutboxSender:
                 return report
             now = self.clock.now()
             budget = self._budget(now)
-            if self._paused_until is not None and now < self._paused_until:
+            if self.sending_hours is not None and not self.sending_hours(now):
+                report.next_due_at = await self._next_due()
+            elif self._paused_until is not None and now < self._paused_until:
                 report.paused_until = self._paused_until
             elif budget <= 0:
                 report.paused_until = self._recent[0] + timedelta(seconds=1)

@@ -128,3 +128,19 @@ async def test_a_blocked_owner_is_escalated_to_the_coordinator(
         action = await session.scalar(select(t.Action))
     assert "escalation" in kinds and action is not None and action.escalated_at is not None
     assert DEMO["police"].name == "Priya Shah"
+
+
+async def test_nothing_is_sent_outside_working_hours_even_when_due(
+    bot: BotUnderTest, clock: FrozenClock
+) -> None:
+    await agree_actions(bot, [{"description": "A.", "owner": "Priya Shah", "due": "2026-12-03"}])
+    ok(await bot.send_personal("police", "my actions"))
+    bot.connector.reset()
+    clock.set(at_london(date(2026, 11, 30), 7))
+    await fire(bot, "chase")
+    clock.set(at_london(date(2026, 11, 30), 18))  # due since 09:00, but it is evening now
+    await fire(bot, "outbox")
+    assert digests(bot) == []
+    clock.set(at_london(date(2026, 12, 1), 9))
+    await fire(bot, "outbox")
+    assert len(digests(bot)) == 1
