@@ -88,12 +88,15 @@ async def test_throttling_and_errors_lose_nothing_and_send_nothing_twice(
     clock.set(at_london(date(2026, 11, 30), 9))
     await fire(bot, "chase")
     bot.connector.fail_next(429, headers={"Retry-After": "30"}, method="POST")
-    bot.connector.fail_next(500, method="POST")
+    bot.connector.fail_next(429, method="POST")  # no Retry-After: our own backoff
+    bot.connector.fail_next(500, times=2, method="POST")
     await fire(bot, "outbox")
     for _ in range(10):
         clock.advance(seconds=60)
         await fire(bot, "outbox")
     assert len(digests(bot)) == 2, "each owner's digest arrives exactly once"
+    answered = [c.status for c in bot.connector.calls if c.method == "POST"]
+    assert answered.count(429) == 2 and answered.count(500) == 2, answered
     async with store_of(bot).reading() as session:
         statuses = sorted(set(await session.scalars(select(t.OutboxMessage.status))))
     assert statuses == ["sent"]
