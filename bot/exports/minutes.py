@@ -31,6 +31,7 @@ from docx.oxml import OxmlElement
 from docx.oxml.ns import qn
 from docx.section import Section
 from docx.shared import Mm, Pt, RGBColor
+from docx.table import Table, _Row
 from docx.text.paragraph import Paragraph
 from docx.text.run import Run
 
@@ -82,6 +83,7 @@ _RED = RGBColor(0xC0, 0x00, 0x00)
 _PALE_RED = RGBColor(0xE8, 0x9B, 0x9B)
 _GREY = RGBColor(0x59, 0x59, 0x59)
 _FONT = "Arial"
+_TABLE_TEXT = Pt(9.5)  # tables hold six columns on a portrait page
 
 # A4 portrait with 2 cm margins leaves 170 mm for tables.
 _TEXT_WIDTH_MM = 170
@@ -291,6 +293,8 @@ def _labelled(document: DocxDocument, label: str, text: str) -> Paragraph:
     paragraph.add_run(f"{label}: ").bold = True
     paragraph.add_run(_text(text))
     paragraph.paragraph_format.space_after = Pt(2)
+    # A challenge reads as one block: keep its lines on one page where they fit.
+    paragraph.paragraph_format.keep_with_next = True
     return paragraph
 
 
@@ -300,28 +304,42 @@ def _table(
     widths_mm: Sequence[int],
     rows: Iterable[Sequence[str]],
 ) -> None:
-    """A bordered table whose header row repeats on every page it spans."""
+    """A bordered table whose header row repeats on every page it spans and whose rows
+    never split across a page break (half an action on each page reads as two)."""
     table = document.add_table(rows=1, cols=len(headers))
     table.style = "Table Grid"
     table.alignment = WD_TABLE_ALIGNMENT.CENTER
     table.autofit = False
     header_row = table.rows[0]
-    trpr = header_row._tr.get_or_add_trPr()
-    repeat = OxmlElement("w:tblHeader")
-    repeat.set(qn("w:val"), "true")
-    trpr.append(repeat)
+    _row_flag(header_row, "w:tblHeader")
+    _row_flag(header_row, "w:cantSplit")
     for cell, heading in zip(header_row.cells, headers, strict=True):
-        cell.paragraphs[0].add_run(heading).bold = True
+        run = cell.paragraphs[0].add_run(heading)
+        run.bold = True
+        run.font.size = _TABLE_TEXT
         _shade(cell._tc, "D9D9D9")
     for values in rows:
-        cells = table.add_row().cells
-        for cell, value in zip(cells, values, strict=True):
-            cell.paragraphs[0].add_run(_text(value))
-    for index, width in enumerate(widths_mm):
-        table.columns[index].width = Mm(width)
-        for cell in table.columns[index].cells:
-            cell.width = Mm(width)
+        row = table.add_row()
+        _row_flag(row, "w:cantSplit")
+        for cell, value in zip(row.cells, values, strict=True):
+            cell.paragraphs[0].add_run(_text(value)).font.size = _TABLE_TEXT
+    _set_widths(table, widths_mm)
     document.add_paragraph()  # Word runs adjacent tables together without a gap
+
+
+def _row_flag(row: _Row, tag: str) -> None:
+    flag = OxmlElement(tag)
+    flag.set(qn("w:val"), "true")
+    row._tr.get_or_add_trPr().append(flag)
+
+
+def _set_widths(table: Table, widths_mm: Sequence[int]) -> None:
+    """Word reads the cell widths, LibreOffice the grid: set both."""
+    for index, width in enumerate(widths_mm):
+        column = table.columns[index]
+        column.width = Mm(width)
+        for cell in column.cells:
+            cell.width = Mm(width)
 
 
 def _shade(tc: object, fill: str) -> None:
@@ -392,9 +410,7 @@ def _write_summary(document: DocxDocument, meeting: MeetingView) -> None:
         if label == "Minutes status" and _is_draft(meeting):
             run.bold = True
             run.font.color.rgb = _RED
-    for index, width in enumerate((40, _TEXT_WIDTH_MM - 40)):
-        for cell in table.columns[index].cells:
-            cell.width = Mm(width)
+    _set_widths(table, (40, _TEXT_WIDTH_MM - 40))
     document.add_paragraph()
 
 
@@ -482,7 +498,7 @@ def _write_item(
         _table(
             document,
             ("Ref", "Action", "Owner", "Agency", "Due", "Subject"),
-            (13, 55, 28, 28, 24, 22),
+            (15, 47, 26, 27, 26, 29),
             _action_rows(item.actions),
         )
 
@@ -561,3 +577,4 @@ def _write_challenges(document: DocxDocument, challenges: Sequence[ChallengeView
         outcome = f"{status}: {challenge.resolution}" if challenge.resolution else status
         last = _labelled(document, "Outcome", outcome)
         last.paragraph_format.space_after = Pt(10)
+        last.paragraph_format.keep_with_next = False

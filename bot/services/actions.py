@@ -9,8 +9,8 @@ person is the owner, their agency's lead, or a chair or coordinator of the local
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Mapping, Sequence
-from contextlib import AbstractAsyncContextManager
+from collections.abc import AsyncIterator, Callable, Mapping, Sequence
+from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from dataclasses import dataclass
 from datetime import date, datetime
 
@@ -196,9 +196,8 @@ class ActionService:
         data: Mapping[str, object],
     ) -> OwnedActionView | None:
         field = f"update-{action_id}"
-        async with self._write(activity_id) as session:
-            reach = await reach_of(session, actor)
-            action = await self._changeable(session, reach, action_id)
+        async with self._changing(actor, activity_id, action_id) as change:
+            session, reach, action = change
             text = clean_text(data.get(field))
             errors: dict[str, str] = {}
             require_text(errors, field, text, "The update", MAX_ENTRY_CHARS)
@@ -214,9 +213,8 @@ class ActionService:
         data: Mapping[str, object],
     ) -> OwnedActionView | None:
         field = f"done-{action_id}"
-        async with self._write(activity_id) as session:
-            reach = await reach_of(session, actor)
-            action = await self._changeable(session, reach, action_id)
+        async with self._changing(actor, activity_id, action_id) as change:
+            session, reach, action = change
             note = clean_text(data.get(field))
             errors: dict[str, str] = {}
             require_text(errors, field, note, "What was done", MAX_ENTRY_CHARS)
@@ -235,9 +233,8 @@ class ActionService:
     ) -> OwnedActionView | None:
         """Owners ask; the chair decides. The request waits on the action meanwhile."""
         date_field, reason_field = f"newDate-{action_id}", f"reason-{action_id}"
-        async with self._write(activity_id) as session:
-            reach = await reach_of(session, actor)
-            action = await self._changeable(session, reach, action_id)
+        async with self._changing(actor, activity_id, action_id) as change:
+            session, reach, action = change
             errors: dict[str, str] = {}
             wanted, error = parse_due_date(data.get(date_field), london_today(self.clock))
             if error:
@@ -269,9 +266,8 @@ class ActionService:
         data: Mapping[str, object],
     ) -> OwnedActionView | None:
         field = f"handTo-{action_id}"
-        async with self._write(activity_id) as session:
-            reach = await reach_of(session, actor)
-            action = await self._changeable(session, reach, action_id)
+        async with self._changing(actor, activity_id, action_id) as change:
+            session, reach, action = change
             lookups = await load_lookups(session, self.key_agencies)
             agency = lookups.agency_name(action.agency_id)
             allowed = {m.id for m in await _colleagues(session, action, agency)}
@@ -473,6 +469,16 @@ class ActionService:
         return result
 
     # -- plumbing -------------------------------------------------------------------------
+
+    @asynccontextmanager
+    async def _changing(
+        self, actor: ActorRef, activity_id: str | None, action_id: object
+    ) -> AsyncIterator[tuple[AsyncSession, Reach, t.Action]]:
+        """One change to an open action: a transaction that claims the activity id, finds
+        the person's reach and the action, and refuses anyone who may not change it."""
+        async with self._write(activity_id) as session:
+            reach = await reach_of(session, actor)
+            yield session, reach, await self._changeable(session, reach, action_id)
 
     def _write(self, activity_id: str | None) -> AbstractAsyncContextManager[AsyncSession]:
         return self.store.transaction(activity_id=activity_id, now=self.clock.now())

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import io
 import re
-import time
 import zipfile
 from dataclasses import replace
 
@@ -295,17 +294,13 @@ def test_file_name_says_which_meeting_and_whether_draft() -> None:
     assert minutes_filename(agreed) == "MACE-Scarborough-minutes-2026-11-19.docx"
 
 
-def test_a_large_meeting_renders_quickly_and_opens() -> None:
+def test_a_large_meeting_renders_and_opens() -> None:
     doc = make_minutes(minutes_per_item=20, minute_chars=1000, actions_per_item=7)
     assert sum(len(entries) for _, entries in doc.minutes) == 180
     assert all(len(e.text) == 1000 for _, entries in doc.minutes for e in entries)
     assert len(doc.meeting.actions) >= 60
 
-    started = time.perf_counter()
     data = minutes_docx(doc)
-    elapsed = time.perf_counter() - started
-
-    assert elapsed < 5, f"took {elapsed:.2f}s"
     document = open_docx(data)
     body = blocks(document)
     assert sum(1 for line in body if line.startswith("Minute ")) == 180
