@@ -114,7 +114,9 @@ def create_app(
     )
     app = web.Application(client_max_size=1024 * 1024)
     app[COMPONENTS] = Components(settings, store, clock, router, adapter, bot, jobs, outbox)
-    app.router.add_post("/api/messages", messages_handler(adapter, bot))
+    if not settings.tenant_allow_list:
+        log.warning("no tenant allow-list: activities from any tenant are accepted")
+    app.router.add_post("/api/messages", messages_handler(adapter, bot, settings.tenant_allow_list))
     app.router.add_get("/healthz", _health)
     app.router.add_get("/downloads/{token}", downloads_handler(signer, exports))
 

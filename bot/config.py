@@ -31,11 +31,21 @@ class Settings:
     #: Where people's browsers reach this bot, for download links (behind a proxy in
     #: production). Empty: http://HOST:PORT.
     public_base_url: str = ""
+    #: Entra tenants whose activities are accepted; empty: APP_TENANTID alone, or (with
+    #: neither set, local use only) any tenant.
+    allowed_tenants: tuple[str, ...] = ()
     #: Run the scheduled jobs (chasing, briefs, outbox) in this process.
     run_jobs: bool = True
     #: Key for signing download links; empty: a random key kept in the data folder.
     link_secret: str = ""
     extra: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def tenant_allow_list(self) -> frozenset[str]:
+        """The tenants to accept; empty means any (only when no tenant is configured)."""
+        if self.allowed_tenants:
+            return frozenset(self.allowed_tenants)
+        return frozenset({self.APP_TENANTID}) if self.APP_TENANTID else frozenset()
 
     @property
     def base_url(self) -> str:
@@ -64,6 +74,9 @@ class Settings:
             public_base_url=env.get("PUBLIC_BASE_URL", "").rstrip("/"),
             link_secret=env.get("MACE_LINK_SECRET", ""),
             run_jobs=env.get("MACE_JOBS", "on") not in {"0", "off", "false", "no"},
+            allowed_tenants=tuple(
+                x.strip() for x in env.get("ALLOWED_TENANTS", "").split(",") if x.strip()
+            ),
         )
 
     def bot_framework_config(self) -> object:

@@ -85,7 +85,19 @@ def problem_with(body: Any) -> str | None:
     return None
 
 
-def messages_handler(adapter: CloudAdapter, bot: Bot) -> Any:
+def tenant_of(body: dict[str, Any]) -> str | None:
+    conversation = body.get("conversation") or {}
+    tenant = conversation.get("tenantId") if isinstance(conversation, dict) else None
+    channel_data = body.get("channelData") or {}
+    if not tenant and isinstance(channel_data, dict):
+        inner = channel_data.get("tenant")
+        tenant = inner.get("id") if isinstance(inner, dict) else None
+    return tenant if isinstance(tenant, str) else None
+
+
+def messages_handler(
+    adapter: CloudAdapter, bot: Bot, allowed_tenants: frozenset[str] = frozenset()
+) -> Any:
     async def messages(request: web.Request) -> web.StreamResponse:
         if "application/json" not in request.headers.get("Content-Type", ""):
             return _bad(415, "send the activity as application/json")
@@ -106,6 +118,10 @@ def messages_handler(adapter: CloudAdapter, bot: Bot) -> Any:
         problem = problem_with(body)
         if problem:
             return _bad(400, problem)
+        if allowed_tenants and tenant_of(body) not in allowed_tenants:
+            # Refused before any handler runs: nothing is read, written or answered in chat.
+            log.warning("activity refused: tenant not on the allow-list")
+            return _bad(403, "this organisation is not allowed to use this bot")
         try:
             response = await adapter.process(request, bot)
         except web.HTTPException:
