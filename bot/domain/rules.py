@@ -55,6 +55,15 @@ def require_text(errors: dict[str, str], field: str, value: str, label: str, lim
         errors[field] = f"{label} is too long: at most {limit} characters (you have {len(value)})."
 
 
+def required_text(value: object, field: str, label: str, limit: int) -> str:
+    """A single required free-text field, cleaned, or ``InvalidInput`` keyed by ``field``."""
+    text = clean_text(value)
+    errors: dict[str, str] = {}
+    require_text(errors, field, text, label, limit)
+    raise_if(errors)
+    return text
+
+
 def parse_due_date(value: object, today: date) -> tuple[date | None, str | None]:
     """A due date as YYYY-MM-DD, today or later."""
     text = clean_text(value)

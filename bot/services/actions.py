@@ -28,6 +28,7 @@ from bot.domain.rules import (
     parse_due_date,
     raise_if,
     require_text,
+    required_text,
 )
 from bot.domain.views import (
     DateRequestView,
@@ -198,10 +199,7 @@ class ActionService:
         field = f"update-{action_id}"
         async with self._changing(actor, activity_id, action_id) as change:
             session, reach, action = change
-            text = clean_text(data.get(field))
-            errors: dict[str, str] = {}
-            require_text(errors, field, text, "The update", MAX_ENTRY_CHARS)
-            raise_if(errors)
+            text = required_text(data.get(field), field, "The update", MAX_ENTRY_CHARS)
             self._event(session, action, reach.member, "update", text)
             return await self._one(session, action)
 
@@ -215,10 +213,7 @@ class ActionService:
         field = f"done-{action_id}"
         async with self._changing(actor, activity_id, action_id) as change:
             session, reach, action = change
-            note = clean_text(data.get(field))
-            errors: dict[str, str] = {}
-            require_text(errors, field, note, "What was done", MAX_ENTRY_CHARS)
-            raise_if(errors)
+            note = required_text(data.get(field), field, "What was done", MAX_ENTRY_CHARS)
             action.status = ActionStatus.DONE
             action.requested_due_date = None
             self._event(session, action, reach.member, "done", note)

@@ -41,6 +41,7 @@ from bot.domain.rules import (
     parse_subject,
     raise_if,
     require_text,
+    required_text,
 )
 from bot.domain.views import MeetingView
 from bot.services.context import Caller, TurnRef, caller_here, roles_in
@@ -327,11 +328,8 @@ class MeetingService:
         async with self._changing(turn, Permission.RECORD, meeting_id, now) as change:
             session, caller, meeting = change
             item = await self._item(session, meeting, item_id)
-            text = clean_text(data.get(field))
-            errors: dict[str, str] = {}
             label = "The minute" if kind is EntryKind.MINUTE else "The decision"
-            require_text(errors, field, text, label, MAX_ENTRY_CHARS)
-            raise_if(errors)
+            text = required_text(data.get(field), field, label, MAX_ENTRY_CHARS)
             session.add(
                 t.MinuteEntry(
                     meeting_id=meeting.id,
