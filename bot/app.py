@@ -31,9 +31,12 @@ from bot.services.exports import ExportService
 from bot.services.groups import GroupService
 from bot.services.links import LinkSigner, load_link_key
 from bot.services.meetings import MeetingService
+from bot.services.members import MemberAdmin
 from bot.services.outbox import OutboxSender
 from bot.services.reference_data import DEMO_DATA, load_reference_data, read_data_file
+from bot.services.retention import RetentionService
 from bot.services.rounds import RoundService
+from bot.store.crypto import load_key_ring
 from bot.store.db import Store, make_engine, migrate, sqlite_url
 from bot.teams.endpoint import messages_handler
 from bot.teams.guard import install_invoke_response_guard
@@ -62,7 +65,7 @@ COMPONENTS = web.AppKey("components", Components)
 
 def build_store(settings: Settings) -> Store:
     url = settings.database_url or sqlite_url(settings.data_dir)
-    return Store(make_engine(url))
+    return Store(make_engine(url), load_key_ring(settings.data_keys, settings.data_dir))
 
 
 def create_app(
@@ -92,6 +95,7 @@ def create_app(
         actions,
         clock,
         link_for,
+        members=MemberAdmin(store, clock),
     )
     adapter = CloudAdapter(ConfigurationBotFrameworkAuthentication(settings.bot_framework_config()))
     adapter.on_turn_error = on_turn_error
@@ -110,6 +114,7 @@ def create_app(
             "chase": ChaseService(store, clock, calendar).run,
             "briefs": BriefService(store, clock, calendar).run,
             "outbox": lambda: drain_until_idle(outbox),
+            "retention": RetentionService(store, clock, settings.retention).run,
         }
     )
     app = web.Application(client_max_size=1024 * 1024)

@@ -14,6 +14,7 @@ from pathlib import Path
 from aiohttp import web
 from sqlalchemy import func, or_, select
 
+from bot import cli_members, cli_records, cli_store
 from bot.app import build_store, create_app
 from bot.config import Settings
 from bot.domain.calendar import WorkingCalendar
@@ -56,6 +57,9 @@ def _parser() -> argparse.ArgumentParser:
     actions.add_argument("--due-before", help="YYYY-MM-DD")
     actions.add_argument("--format", choices=("csv", "xlsx"), default="csv")
     actions.add_argument("-o", "--output", type=Path, required=True)
+    cli_members.register(sub)
+    cli_store.register(sub)
+    cli_records.register(sub)
     return parser
 
 
@@ -114,6 +118,12 @@ def main(argv: list[str] | None = None) -> int:
             return 1
         print(f"Wrote {written} to {args.output}.")
         return 0
+    if args.command == "members":
+        return cli_members.run(settings, args)
+    if args.command in cli_store.COMMANDS:
+        return cli_store.run(settings, args)
+    if args.command in cli_records.COMMANDS:
+        return cli_records.run(settings, args)
     return 2
 
 

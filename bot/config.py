@@ -11,6 +11,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from types import SimpleNamespace
 
+from bot.domain.retention import RetentionPolicy
+
 DEFAULT_KEY_AGENCIES = ("police", "childrens_social_care", "health", "education")
 LOOPBACK_HOSTS = frozenset({"127.0.0.1", "localhost", "::1"})
 
@@ -38,6 +40,11 @@ class Settings:
     run_jobs: bool = True
     #: Key for signing download links; empty: a random key kept in the data folder.
     link_secret: str = ""
+    #: Data keys (``id:base64key,...``, first encrypts), e.g. from a Key Vault reference;
+    #: empty: a key file ``data.keys`` in the data folder, created on first run (0600).
+    data_keys: str = ""
+    #: How long each kind of record is kept (``MACE_RETENTION``, bot.domain.retention).
+    retention: RetentionPolicy = field(default_factory=RetentionPolicy)
     extra: dict[str, str] = field(default_factory=dict)
 
     @property
@@ -73,6 +80,8 @@ class Settings:
             log_level=env.get("LOG_LEVEL", "INFO"),
             public_base_url=env.get("PUBLIC_BASE_URL", "").rstrip("/"),
             link_secret=env.get("MACE_LINK_SECRET", ""),
+            data_keys=env.get("MACE_DATA_KEYS", ""),
+            retention=RetentionPolicy.parse(env.get("MACE_RETENTION", "")),
             run_jobs=env.get("MACE_JOBS", "on") not in {"0", "off", "false", "no"},
             allowed_tenants=tuple(
                 x.strip() for x in env.get("ALLOWED_TENANTS", "").split(",") if x.strip()

@@ -24,6 +24,7 @@ from cards.elements import (
     heading,
     marking,
     open_url,
+    recorded_field,
     rich,
     run,
     show_card,
@@ -56,7 +57,7 @@ def _owned_forms(item: OwnedActionView, values: Values | None, errors: Errors | 
     forms = [
         show_card(
             "Add an update",
-            field(
+            recorded_field(
                 text_input(
                     f"update-{aid}",
                     "What has happened",
@@ -65,13 +66,14 @@ def _owned_forms(item: OwnedActionView, values: Values | None, errors: Errors | 
                     max_length=4000,
                     required=True,
                 ),
+                values,
                 errors,
             ),
             [execute("Save update", ACTION_UPDATE, data)],
         ),
         show_card(
             "Mark done",
-            field(
+            recorded_field(
                 text_input(
                     f"done-{aid}",
                     "What was done",
@@ -80,6 +82,7 @@ def _owned_forms(item: OwnedActionView, values: Values | None, errors: Errors | 
                     max_length=4000,
                     required=True,
                 ),
+                values,
                 errors,
             ),
             [execute("Mark done", ACTION_DONE, data, style="positive")],
@@ -96,7 +99,7 @@ def _owned_forms(item: OwnedActionView, values: Values | None, errors: Errors | 
                     ),
                     errors,
                 ),
-                *field(
+                *recorded_field(
                     text_input(
                         f"reason-{aid}",
                         "Why (the chair decides)",
@@ -105,6 +108,7 @@ def _owned_forms(item: OwnedActionView, values: Values | None, errors: Errors | 
                         max_length=4000,
                         required=True,
                     ),
+                    values,
                     errors,
                 ),
             ],

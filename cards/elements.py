@@ -17,6 +17,7 @@ from collections.abc import Iterable, Iterator, Mapping, Sequence
 from datetime import date
 from typing import Any
 
+from bot.domain.rules import CONFIRM_DETAILS_TITLE, confirmation_field, details_confirmed
 from cards.text import MARKING
 from cards.verbs import ALL_VERBS
 
@@ -227,6 +228,34 @@ def field(input_element: JSON, errors: Errors | None) -> list[JSON]:
     """An input followed, directly beneath, by its error if it has one."""
     message = (errors or {}).get(input_element["id"])
     return [input_element, field_error(message)] if message else [input_element]
+
+
+def recorded_field(input_element: JSON, values: Values | None, errors: Errors | None) -> list[JSON]:
+    """``field`` for free text that goes into the record. When identifying details were
+    pointed out in it, the toggle that confirms they are needed follows the error (and
+    stays, ticked, while the form comes back for another field's error). Never shown
+    before they are pointed out: the writer is told what was found before confirming."""
+    shown = field(input_element, errors)
+    toggle_id = confirmation_field(str(input_element["id"]))
+    ticked = details_confirmed((values or {}).get(toggle_id))
+    if errors and (toggle_id in errors or ticked):
+        shown.append(confirm_toggle(toggle_id, ticked=ticked))
+    return shown
+
+
+def confirm_toggle(input_id: str, *, ticked: bool = False) -> JSON:
+    toggle: JSON = {
+        "type": "Input.Toggle",
+        "id": input_id,
+        "title": CONFIRM_DETAILS_TITLE,
+        "valueOn": "true",
+        "valueOff": "false",
+        "wrap": True,
+        "spacing": "small",
+    }
+    if ticked:
+        toggle["value"] = "true"
+    return toggle
 
 
 def text_input(

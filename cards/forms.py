@@ -33,6 +33,7 @@ from cards.elements import (
     field,
     heading,
     marking,
+    recorded_field,
     show_card,
     text_block,
     text_input,
@@ -109,7 +110,7 @@ def entry_form(
     """A minute or a decision against one agenda item."""
     spec = _ENTRY_FORMS[kind]
     body = [text_block(spec.hint, subtle=True, size="small")]
-    body += field(
+    body += recorded_field(
         text_input(
             spec.field_id,
             spec.label,
@@ -118,6 +119,7 @@ def entry_form(
             max_length=MAX_ENTRY_CHARS,
             required=True,
         ),
+        values,
         errors,
     )
     submit = execute(
@@ -137,7 +139,7 @@ def action_form(
     subjects = [(NO_SUBJECT, "Nobody or nothing in particular")]
     subjects += [(kind.value, label) for kind, label in SUBJECT_LABELS.items()]
     body: list[JSON] = []
-    body += field(
+    body += recorded_field(
         text_input(
             "description",
             "What needs doing",
@@ -146,6 +148,7 @@ def action_form(
             max_length=MAX_DESCRIPTION_CHARS,
             required=True,
         ),
+        values,
         errors,
     )
     body += field(

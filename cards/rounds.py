@@ -26,6 +26,7 @@ from cards.elements import (
     field,
     heading,
     marking,
+    recorded_field,
     rich,
     run,
     show_card,
@@ -141,7 +142,7 @@ def _answer_form(view: RoundView, values: Values | None, errors: Errors | None) 
         ),
         errors,
     )
-    body += field(
+    body += recorded_field(
         text_input(
             "shareText",
             "What you share, or your challenge",
@@ -150,6 +151,7 @@ def _answer_form(view: RoundView, values: Values | None, errors: Errors | None) 
             max_length=MAX_ENTRY_CHARS,
             placeholder="Children by case reference and initials only",
         ),
+        values,
         errors,
     )
     body.append(text_block("If you are raising a challenge:", subtle=True, size="small"))
@@ -163,7 +165,7 @@ def _answer_form(view: RoundView, values: Values | None, errors: Errors | None) 
         ),
         errors,
     )
-    body += field(
+    body += recorded_field(
         text_input(
             "challengeAbout",
             "About",
@@ -171,6 +173,7 @@ def _answer_form(view: RoundView, values: Values | None, errors: Errors | None) 
             max_length=MAX_LABEL_CHARS * 3,
             placeholder="e.g. the disruption plan for CR-0001",
         ),
+        values,
         errors,
     )
     return body
@@ -240,7 +243,7 @@ def _challenge_block(
     # the server there.
     inline = errors is not None and (response_id in errors or resolution_id in errors)
     form: list[JSON] = []
-    form += field(
+    form += recorded_field(
         text_input(
             response_id,
             "Response",
@@ -249,6 +252,7 @@ def _challenge_block(
             max_length=MAX_ENTRY_CHARS,
             required=not inline,
         ),
+        values,
         errors,
     )
     form += field(

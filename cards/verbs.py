@@ -35,6 +35,9 @@ DATE_REQUEST_REFUSE = "dateRequest.refuse"
 OUTSTANDING_PAGE = "outstanding.page"
 OUTSTANDING_EXPORT = "outstanding.export"
 MINUTES_DOWNLOAD = "minutes.download"
+MEMBERS_SHOW = "members.show"
+MEMBERS_ADD = "members.add"
+MEMBERS_REMOVE = "members.remove"
 
 ALL_VERBS: tuple[str, ...] = (
     SETUP_LINK,
@@ -65,4 +68,7 @@ ALL_VERBS: tuple[str, ...] = (
     OUTSTANDING_PAGE,
     OUTSTANDING_EXPORT,
     MINUTES_DOWNLOAD,
+    MEMBERS_SHOW,
+    MEMBERS_ADD,
+    MEMBERS_REMOVE,
 )

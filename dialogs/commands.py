@@ -27,6 +27,7 @@ class Command(StrEnum):
     END_MEETING = "end meeting"
     MY_ACTIONS = "my actions"
     OUTSTANDING = "outstanding actions"
+    MEMBERS = "members"
 
 
 @dataclass(frozen=True, slots=True)
@@ -125,6 +126,13 @@ COMMANDS: tuple[CommandInfo, ...] = (
         "**due before** _date_, **page** _n_.",
         "Coordinators, chairs and agency leads (anyone else sees their own)",
         ("outstanding", "open actions", "overdue actions"),
+    ),
+    CommandInfo(
+        Command.MEMBERS,
+        "In a personal chat: a locality group's members and their roles, with a form to "
+        "grant a role and a button to remove each one.",
+        "An administrator",
+        ("manage members", "member admin", "roles"),
     ),
 )
 

@@ -17,15 +17,17 @@ from typing import Any
 from sqlalchemy.exc import SQLAlchemyError
 
 from bot.domain.clock import Clock, london_today
-from bot.domain.errors import DomainError, Duplicate, InvalidInput
+from bot.domain.errors import Conflict, DomainError, Duplicate, InvalidInput
 from bot.domain.filters import ActionFilter, FilterError, parse_filters
 from bot.domain.model import ConversationKind, EntryKind
 from bot.domain.permissions import Permission
+from bot.domain.rules import is_confirmation_field
 from bot.domain.views import MeetingView, RoundView
 from bot.services.actions import ActionService
 from bot.services.context import ActorRef, TurnRef
 from bot.services.groups import GroupService
 from bot.services.meetings import MeetingService
+from bot.services.members import MemberAdmin
 from bot.services.rounds import RoundService
 from cards import (
     action_form_card,
@@ -44,6 +46,7 @@ from cards import (
     welcome_card,
 )
 from cards import verbs as v
+from cards.members import members_card
 from dialogs.commands import Command, help_text, split, suggest
 from dialogs.outcome import Card, CardUpdate, Outcome, Post
 
@@ -54,6 +57,10 @@ STORE_UNAVAILABLE = (
     "entered has been lost: it is still in the card (or in your message). Please try again "
     "in a moment."
 )
+CONFIRM_IN_A_CURRENT_CLIENT = (
+    "If they are needed in the record, press the button in a current Teams client, which "
+    "asks you to confirm them."
+)
 #: Makes a signed, short-lived download URL for one person: (actor, kind, params) -> URL.
 LinkMaker = Callable[[ActorRef, str, dict[str, object]], str]
 
@@ -61,6 +68,12 @@ PERSONAL_ONLY = (
     "Actions can name children, so I show {what} only in a personal chat: open a chat with "
     "me and type it there."
 )
+MEMBERS_PERSONAL_ONLY = (
+    "Members and roles are managed only in a personal chat: open a chat with me and type "
+    "**members** there."
+)
+MEMBERS_NOT_SET_UP = "Member administration is not set up on this bot."
+KEEP_OUT_ON_SHOW = frozenset({"showLocality", "locality"})
 UNKNOWN_VERB = (
     "That button is not one I know (the card may be from an older version). "
     "Type **agenda** to get a current card."
@@ -90,6 +103,7 @@ class Router:
         actions: ActionService,
         clock: Clock,
         link_for: LinkMaker | None = None,
+        members: MemberAdmin | None = None,
     ) -> None:
         self.groups = groups
         self.meetings = meetings
@@ -97,6 +111,7 @@ class Router:
         self.actions = actions
         self.clock = clock
         self.link_for = link_for
+        self.members = members
         self._verbs: dict[str, Handler] = {
             v.SETUP_LINK: self._link,
             v.MEETING_START: self._start_click,
@@ -126,6 +141,9 @@ class Router:
             v.OUTSTANDING_PAGE: self._outstanding_page,
             v.OUTSTANDING_EXPORT: self._outstanding_export,
             v.MINUTES_DOWNLOAD: self._minutes_download,
+            v.MEMBERS_SHOW: self._members_show,
+            v.MEMBERS_ADD: self._members_add,
+            v.MEMBERS_REMOVE: self._members_remove,
         }
         self._commands: dict[Command, Callable[[TurnRef], Awaitable[Outcome]]] = {
             Command.HELP: self._help,
@@ -140,6 +158,7 @@ class Router:
             Command.CHALLENGES: self._challenges,
             Command.END_MEETING: self._end_text,
             Command.MY_ACTIONS: self._mine,
+            Command.MEMBERS: self._members,
         }
 
     @property
@@ -586,6 +605,48 @@ class Router:
         url = self.link_for(turn.actor, kind, dict(params))
         return Outcome(response_card=download_card(title, url))
 
+    # -- members and roles (administrators, personal chat) -------------------------------
+
+    async def _member_admin(self, turn: TurnRef) -> MemberAdmin:
+        """The service, in a personal chat only (a fallback Submit elsewhere would post the
+        answer for everyone there). Anyone but an administrator gets the standard refusal
+        wherever they ask; the service checks again on every call."""
+        if self.members is None:
+            raise Conflict(MEMBERS_NOT_SET_UP)
+        if turn.conversation.kind is not ConversationKind.PERSONAL:
+            await self.members.check_admin(turn.actor)
+            raise Conflict(MEMBERS_PERSONAL_ONLY)
+        return self.members
+
+    async def _members(self, turn: TurnRef) -> Outcome:
+        view = await (await self._member_admin(turn)).panel(turn.actor)
+        return Outcome(posts=[Post(card=members_card(view))])
+
+    async def _members_show(self, turn: TurnRef, click: Click) -> Outcome:
+        admin = await self._member_admin(turn)
+        view = await admin.panel(turn.actor, click.data.get("showLocality"))
+        # Keep what was typed into the form (the Show button sends it along), but not the
+        # groups, so both choosers follow the group now shown.
+        kept = {k: value for k, value in click.data.items() if k not in KEEP_OUT_ON_SHOW}
+        return _replace(click, members_card(view, values=kept), "Members are below.")
+
+    async def _members_add(self, turn: TurnRef, click: Click) -> Outcome:
+        admin = await self._member_admin(turn)
+        try:
+            view, note = await admin.grant(turn.actor, turn.activity_id, click.data)
+        except InvalidInput as exc:
+            current = await admin.panel(turn.actor, click.data.get("showLocality"))
+            card = members_card(current, values=click.data, errors=exc.field_errors)
+            return _form(turn, click, exc.field_errors, card)
+        return _replace(click, members_card(view, note=note), note)
+
+    async def _members_remove(self, turn: TurnRef, click: Click) -> Outcome:
+        admin = await self._member_admin(turn)
+        view, note = await admin.revoke(
+            turn.actor, turn.activity_id, _int(click.data.get("membershipId"))
+        )
+        return _replace(click, members_card(view, note=note), note)
+
     # -- card upkeep ----------------------------------------------------------------------
 
     def _agenda_changed(
@@ -671,7 +732,13 @@ def _form(turn: TurnRef, click: Click, errors: Mapping[str, str], card: Card) ->
     """
     if click.is_invoke or turn.conversation.kind is ConversationKind.PERSONAL:
         return Outcome(response_card=card) if click.is_invoke else Outcome(posts=[Post(card=card)])
-    problems = " ".join(errors.values()) or InvalidInput.user_message
+    # The card pressed has no confirmation toggle (it appears only on a form handed back
+    # to the person), so say how to confirm identifying details instead of "tick".
+    confirm = [key for key in errors if is_confirmation_field(key)]
+    problems = " ".join(m for key, m in errors.items() if key not in confirm)
+    if confirm:
+        problems += " " + CONFIRM_IN_A_CURRENT_CLIENT
+    problems = problems.strip() or InvalidInput.user_message
     return Outcome(
         posts=[
             Post(

@@ -23,6 +23,7 @@ from sqlalchemy.ext.asyncio import create_async_engine
 from bot.domain.clock import FrozenClock
 from bot.services.reference_data import DEMO_DATA, load_reference_data, read_data_file
 from bot.store.db import Store, make_engine, migrate, sqlite_url
+from tests.support.keys import keys_for_tests
 
 POSTGRES_URL = os.environ.get("TEST_POSTGRES_URL", "")
 ENGINES = ["sqlite", "postgresql"]
@@ -66,7 +67,9 @@ class Templates:
 
     async def build(self) -> None:
         for kind in self.KINDS:
-            store = Store(make_engine(f"sqlite+aiosqlite:///{self.sqlite_file(kind)}"))
+            store = Store(
+                make_engine(f"sqlite+aiosqlite:///{self.sqlite_file(kind)}"), keys_for_tests()
+            )
             await self._fill(store, kind)
         if POSTGRES_URL:
             admin = create_async_engine(POSTGRES_URL, isolation_level="AUTOCOMMIT")
@@ -77,7 +80,9 @@ class Templates:
                         await conn.execute(text(f'CREATE DATABASE "{name}"'))
                     self.pg_databases.append(name)
                     url = make_url(POSTGRES_URL).set(database=name)
-                    await self._fill(Store(make_engine(url.render_as_string(False))), kind)
+                    await self._fill(
+                        Store(make_engine(url.render_as_string(False)), keys_for_tests()), kind
+                    )
             finally:
                 await admin.dispose()
 
@@ -106,7 +111,7 @@ class Templates:
             data = tmp_path / "data"
             data.mkdir(mode=0o700)
             shutil.copyfile(self.sqlite_file(kind), data / "mace.db")
-            store = Store(make_engine(sqlite_url(data)))
+            store = Store(make_engine(sqlite_url(data)), keys_for_tests())
             try:
                 yield store
             finally:
@@ -124,7 +129,8 @@ class Templates:
                 text(f'CREATE DATABASE "{name}" TEMPLATE "{self.pg_template(kind)}"')
             )
         store = Store(
-            make_engine(make_url(POSTGRES_URL).set(database=name).render_as_string(False))
+            make_engine(make_url(POSTGRES_URL).set(database=name).render_as_string(False)),
+            keys_for_tests(),
         )
         try:
             yield store

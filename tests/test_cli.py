@@ -9,6 +9,7 @@ import pytest
 
 from bot.cli import main
 from bot.config import Settings
+from tests.support.keys import TEST_KEYS_SPEC, keys_for_tests
 
 
 @pytest.fixture(autouse=True)
@@ -16,6 +17,7 @@ def local_env(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
     for name in ("APP_ID", "APP_PASSWORD", "DATABASE_URL", "HOST", "PORT", "MACE_DEMO"):
         monkeypatch.delenv(name, raising=False)
     monkeypatch.setenv("MACE_DATA_DIR", str(tmp_path / "data"))
+    monkeypatch.setenv("MACE_DATA_KEYS", TEST_KEYS_SPEC)
 
 
 @pytest.mark.parametrize("host", ["0.0.0.0", "10.1.2.3", "::"])
@@ -83,7 +85,7 @@ def test_export_actions_applies_the_members_access(
     from bot.store.db import Store, make_engine, migrate, sqlite_url
 
     async def seed() -> None:
-        store = Store(make_engine(sqlite_url(tmp_path / "data")))
+        store = Store(make_engine(sqlite_url(tmp_path / "data")), keys_for_tests())
         await migrate(store.engine)
         now = datetime(2026, 11, 19, 10, tzinfo=UTC)
         await load_reference_data(store, read_data_file(DEMO_DATA), now)

@@ -25,6 +25,11 @@ class NotPermitted(DomainError):
         "ask the MACE coordinator for your locality."
     )
 
+    def __init__(self, user_message: str | None = None, *, attempted: str = "") -> None:
+        #: What was refused (a permission's name), for the audit trail; never shown.
+        self.attempted = attempted
+        super().__init__(user_message)
+
 
 class NotLinked(DomainError):
     user_message = (

@@ -7,11 +7,13 @@ beside the field and keep what the user typed.
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date
 
 from bot.domain.errors import InvalidInput
 from bot.domain.model import SubjectKind
+from bot.domain.sensitive import describe, find_identifying_details
 
 MAX_ENTRY_CHARS = 4000
 MAX_DESCRIPTION_CHARS = 1000
@@ -20,6 +22,11 @@ MAX_NAME_CHARS = 120
 
 CASE_REFERENCE = re.compile(r"^[A-Z]{2,5}-\d{3,10}$")
 INITIALS = re.compile(r"^[A-Z]{1,3}$")
+
+#: The writer's "yes, keep them" for identifying details pointed out in a field: the
+#: confirmation for field ``minuteText`` arrives as ``confirmDetails-minuteText``.
+CONFIRM_DETAILS = "confirmDetails"
+CONFIRM_DETAILS_TITLE = "These details are needed in the record"
 
 
 def clean_text(value: object) -> str:
@@ -60,6 +67,60 @@ def required_text(value: object, field: str, label: str, limit: int) -> str:
     text = clean_text(value)
     errors: dict[str, str] = {}
     require_text(errors, field, text, label, limit)
+    raise_if(errors)
+    return text
+
+
+def confirmation_field(field: str) -> str:
+    """The id of the confirmation that goes with free-text ``field``."""
+    return f"{CONFIRM_DETAILS}-{field}"
+
+
+def is_confirmation_field(key: str) -> bool:
+    return key.startswith(f"{CONFIRM_DETAILS}-")
+
+
+def details_confirmed(value: object) -> bool:
+    """An Input.Toggle sends "true" when ticked; a hand-made payload may send true."""
+    return value is True or (isinstance(value, str) and value.strip().lower() == "true")
+
+
+def check_identifying_details(
+    errors: dict[str, str], field: str, value: str, today: date, data: Mapping[str, object]
+) -> None:
+    """Point out a date of birth, NHS number, phone number, email or postcode in ``value``
+    (the cleaned text of ``field``) unless the form's ``data`` carries the writer's
+    confirmation, under ``confirmation_field(field)``, that they are needed in the record.
+
+    The message beside ``field`` names the kinds of detail found, never the detail; the
+    entry under ``confirmation_field(field)`` asks the form for the confirmation toggle.
+    A field that already has an error is left to that error first.
+    """
+    confirmation = data.get(confirmation_field(field))
+    if not value or field in errors or details_confirmed(confirmation):
+        return
+    findings = find_identifying_details(value, today)
+    if not findings:
+        return
+    errors[field] = (
+        f"{describe(findings)} Children appear in the record only by case reference and "
+        "initials (CR-0001, A.B.). Edit the details out, or confirm that they are needed "
+        "in the record."
+    )
+    errors[confirmation_field(field)] = (
+        f"To keep them, tick '{CONFIRM_DETAILS_TITLE}' and save again."
+    )
+
+
+def recorded_text(
+    data: Mapping[str, object], field: str, label: str, limit: int, today: date
+) -> str:
+    """A required free-text field for the record, from a form's ``data``: cleaned, within
+    ``limit``, and with identifying details confirmed; else ``InvalidInput``."""
+    text = clean_text(data.get(field))
+    errors: dict[str, str] = {}
+    require_text(errors, field, text, label, limit)
+    check_identifying_details(errors, field, text, today, data)
     raise_if(errors)
     return text
 

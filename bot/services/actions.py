@@ -24,11 +24,12 @@ from bot.domain.model import ActionStatus, Role
 from bot.domain.permissions import ROLE_PERMISSIONS, Permission
 from bot.domain.rules import (
     MAX_ENTRY_CHARS,
+    check_identifying_details,
     clean_text,
     parse_due_date,
     raise_if,
+    recorded_text,
     require_text,
-    required_text,
 )
 from bot.domain.views import (
     DateRequestView,
@@ -39,6 +40,7 @@ from bot.domain.views import (
 )
 from bot.services.context import NOT_A_MEMBER, ActorRef, find_member
 from bot.services.readmodels import action_views, load_lookups
+from bot.store import audit
 from bot.store import tables as t
 from bot.store.db import Store
 
@@ -132,7 +134,11 @@ class ActionService:
     async def my_actions(self, actor: ActorRef) -> list[OwnedActionView]:
         async with self.store.reading() as session:
             reach = await reach_of(session, actor)
-            return await self._owned(session, reach)
+            owned = await self._owned(session, reach)
+            audit.note(
+                session, audit.AuditAction.VIEW, "actions", detail=f"my actions: {len(owned)}"
+            )
+            return owned
 
     async def _owned(self, session: AsyncSession, reach: Reach) -> list[OwnedActionView]:
         rows = (
@@ -199,7 +205,7 @@ class ActionService:
         field = f"update-{action_id}"
         async with self._changing(actor, activity_id, action_id) as change:
             session, reach, action = change
-            text = required_text(data.get(field), field, "The update", MAX_ENTRY_CHARS)
+            text = recorded_text(data, field, "The update", MAX_ENTRY_CHARS, self._today())
             self._event(session, action, reach.member, "update", text)
             return await self._one(session, action)
 
@@ -213,7 +219,7 @@ class ActionService:
         field = f"done-{action_id}"
         async with self._changing(actor, activity_id, action_id) as change:
             session, reach, action = change
-            note = required_text(data.get(field), field, "What was done", MAX_ENTRY_CHARS)
+            note = recorded_text(data, field, "What was done", MAX_ENTRY_CHARS, self._today())
             action.status = ActionStatus.DONE
             action.requested_due_date = None
             self._event(session, action, reach.member, "done", note)
@@ -231,13 +237,15 @@ class ActionService:
         async with self._changing(actor, activity_id, action_id) as change:
             session, reach, action = change
             errors: dict[str, str] = {}
-            wanted, error = parse_due_date(data.get(date_field), london_today(self.clock))
+            today = self._today()
+            wanted, error = parse_due_date(data.get(date_field), today)
             if error:
                 errors[date_field] = error
             elif wanted == action.due_date:
                 errors[date_field] = "That is the current due date; choose a new one."
             reason = clean_text(data.get(reason_field))
             require_text(errors, reason_field, reason, "The reason", MAX_ENTRY_CHARS)
+            check_identifying_details(errors, reason_field, reason, today, data)
             raise_if(errors)
             action.requested_due_date = wanted
             action.request_reason = reason
@@ -289,6 +297,14 @@ class ActionService:
         async with self.store.reading() as session:
             reach = await reach_of(session, actor)
             action = await self._for_decider(session, reach, action_id)
+            audit.note(
+                session,
+                audit.AuditAction.VIEW,
+                "actions",
+                action.id,
+                locality_id=action.locality_id,
+                detail="date request",
+            )
             return await self._request_view(session, action, "")
 
     async def decide_date(
@@ -373,6 +389,12 @@ class ActionService:
                     .limit(page_size)
                 )
             ).all()
+            audit.note(
+                session,
+                audit.AuditAction.VIEW,
+                "actions",
+                detail=f"outstanding: page {page} of {pages}, {len(rows)} of {total}",
+            )
             return OutstandingPage(
                 rows=tuple(await self._rows(session, rows)),
                 total=total,
@@ -390,6 +412,9 @@ class ActionService:
             reach = await reach_of(session, actor)
             query = await self._filtered(session, reach, wanted)
             rows = (await session.scalars(query.order_by(t.Action.due_date, t.Action.id))).all()
+            audit.note(
+                session, audit.AuditAction.EXPORT, "actions", detail=f"outstanding: {len(rows)}"
+            )
             return await self._rows(session, rows)
 
     async def _filtered(
@@ -474,6 +499,9 @@ class ActionService:
         async with self._write(activity_id) as session:
             reach = await reach_of(session, actor)
             yield session, reach, await self._changeable(session, reach, action_id)
+
+    def _today(self) -> date:
+        return london_today(self.clock)
 
     def _write(self, activity_id: str | None) -> AbstractAsyncContextManager[AsyncSession]:
         return self.store.transaction(activity_id=activity_id, now=self.clock.now())

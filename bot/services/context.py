@@ -13,6 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bot.domain.errors import NotLinked, NotPermitted
 from bot.domain.model import ConversationKind, Role
 from bot.domain.permissions import Permission, permitted
+from bot.store import audit
 from bot.store import tables as t
 
 
@@ -58,21 +59,29 @@ class Caller:
 
     def require(self, permission: Permission) -> None:
         if not self.can(permission):
-            raise NotPermitted()
+            raise NotPermitted(attempted=permission.value)
 
 
 async def find_member(session: AsyncSession, actor: ActorRef) -> t.Member | None:
-    """Match on the Entra object id first (stable across tenants' Teams ids), then Teams id."""
+    """Match on the Entra object id first (stable across tenants' Teams ids), then Teams id.
+
+    The unit of work is audited as this person from here on: by member id once known,
+    by Teams id (for a refusal) otherwise.
+    """
+    audit.act_as(session.sync_session, f"teams:{actor.teams_user_id}")
+    member = None
     if actor.aad_object_id:
         member = await session.scalar(
             select(t.Member).where(t.Member.aad_object_id == actor.aad_object_id)
         )
-        if member is not None:
-            return member if member.active else None
-    member = await session.scalar(
-        select(t.Member).where(t.Member.teams_user_id == actor.teams_user_id)
-    )
-    return member if member is not None and member.active else None
+    if member is None:
+        member = await session.scalar(
+            select(t.Member).where(t.Member.teams_user_id == actor.teams_user_id)
+        )
+    if member is None or not member.active:
+        return None
+    audit.act_as(session.sync_session, f"member:{member.id}")
+    return member
 
 
 async def roles_in(session: AsyncSession, member_id: int, locality_id: int) -> frozenset[Role]:
@@ -100,17 +109,19 @@ async def caller_here(session: AsyncSession, turn: TurnRef) -> Caller:
     """
     locality_id = await linked_locality_id(session, turn.conversation)
     if locality_id is None:
+        audit.act_as(session.sync_session, f"teams:{turn.actor.teams_user_id}")
         raise NotLinked()
     return await caller_in(session, turn.actor, locality_id)
 
 
 async def caller_in(session: AsyncSession, actor: ActorRef, locality_id: int) -> Caller:
+    audit.act_as(session.sync_session, f"teams:{actor.teams_user_id}", locality_id)
     member = await find_member(session, actor)
     if member is None:
-        raise NotPermitted(NOT_A_MEMBER)
+        raise NotPermitted(NOT_A_MEMBER, attempted="member of locality")
     roles = await roles_in(session, member.id, locality_id)
     if not roles:
-        raise NotPermitted(NOT_A_MEMBER)
+        raise NotPermitted(NOT_A_MEMBER, attempted="member of locality")
     return Caller(member=member, locality_id=locality_id, roles=roles)
 
 

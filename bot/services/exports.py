@@ -27,6 +27,7 @@ from bot.exports import (
 from bot.services.actions import ActionService
 from bot.services.context import ActorRef, caller_in
 from bot.services.readmodels import meeting_view, member_names, round_view
+from bot.store import audit
 from bot.store import tables as t
 from bot.store.db import Store
 
@@ -70,9 +71,25 @@ class ExportService:
                 raise NotFound()
             try:
                 caller = await caller_in(session, actor, meeting.locality_id)
+                caller.require(Permission.DOWNLOAD_MINUTES)
             except NotPermitted:
+                audit.note(
+                    session,
+                    audit.AuditAction.REFUSED,
+                    "meetings",
+                    meeting.id,
+                    locality_id=meeting.locality_id,
+                    detail=Permission.DOWNLOAD_MINUTES.value,
+                )
                 raise NotFound() from None
-            caller.require(Permission.DOWNLOAD_MINUTES)
+            audit.note(
+                session,
+                audit.AuditAction.EXPORT,
+                "meetings",
+                meeting.id,
+                locality_id=meeting.locality_id,
+                detail="minutes",
+            )
             view = await meeting_view(
                 session,
                 meeting,

@@ -34,19 +34,22 @@ from bot.domain.rules import (
     MAX_DESCRIPTION_CHARS,
     MAX_ENTRY_CHARS,
     MAX_NAME_CHARS,
+    check_identifying_details,
     clean_text,
     display_initials,
     parse_due_date,
     parse_meeting_date,
     parse_subject,
     raise_if,
+    recorded_text,
     require_text,
-    required_text,
 )
 from bot.domain.views import MeetingView
 from bot.services.context import Caller, TurnRef, caller_here, roles_in
 from bot.services.readmodels import elapsed, meeting_view
+from bot.store import audit
 from bot.store import tables as t
+from bot.store.crypto import ring_of, subject_index, subject_lookup
 from bot.store.db import Store
 
 ENTRY_FIELDS = {EntryKind.MINUTE: "minuteText", EntryKind.DECISION: "decisionText"}
@@ -131,6 +134,7 @@ class MeetingService:
                     )
             else:
                 meeting = await self._meeting(session, caller, meeting_id, in_progress=False)
+            audit.note(session, audit.AuditAction.VIEW, "meetings", meeting.id)
             return await self._view(session, meeting)
 
     async def agenda_location(self, meeting_id: int) -> tuple[str, str | None]:
@@ -329,7 +333,7 @@ class MeetingService:
             session, caller, meeting = change
             item = await self._item(session, meeting, item_id)
             label = "The minute" if kind is EntryKind.MINUTE else "The decision"
-            text = required_text(data.get(field), field, label, MAX_ENTRY_CHARS)
+            text = recorded_text(data, field, label, MAX_ENTRY_CHARS, london_today(self.clock))
             session.add(
                 t.MinuteEntry(
                     meeting_id=meeting.id,
@@ -355,6 +359,7 @@ class MeetingService:
             require_text(
                 errors, "description", description, "What needs doing", MAX_DESCRIPTION_CHARS
             )
+            check_identifying_details(errors, "description", description, today, data)
             owner = await self._owner(session, meeting.locality_id, data.get("ownerId"))
             if owner is None:
                 errors["ownerId"] = "Choose an owner from the members of this group."
@@ -366,11 +371,19 @@ class MeetingService:
             )
             subject = None
             if subject_input is not None:
+                keys = ring_of(session.get_bind().dialect)
                 subject = await session.scalar(
                     select(t.Subject).where(
                         t.Subject.locality_id == meeting.locality_id,
                         t.Subject.kind == subject_input.kind,
-                        t.Subject.reference == subject_input.reference,
+                        t.Subject.reference_index.in_(
+                            subject_lookup(
+                                keys,
+                                meeting.locality_id,
+                                subject_input.kind,
+                                subject_input.reference,
+                            )
+                        ),
                     )
                 )
                 if subject is not None and subject.initials != subject_input.initials:
@@ -386,6 +399,12 @@ class MeetingService:
                     kind=subject_input.kind,
                     reference=subject_input.reference,
                     initials=subject_input.initials,
+                    reference_index=subject_index(
+                        ring_of(session.get_bind().dialect),
+                        meeting.locality_id,
+                        subject_input.kind,
+                        subject_input.reference,
+                    ),
                     created_at=now,
                 )
                 session.add(subject)

@@ -14,7 +14,7 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.domain.clock import Clock
+from bot.domain.clock import Clock, london_today
 from bot.domain.errors import Conflict, NotFound
 from bot.domain.model import (
     AttendanceStatus,
@@ -24,10 +24,18 @@ from bot.domain.model import (
     TurnOutcome,
 )
 from bot.domain.permissions import Permission
-from bot.domain.rules import MAX_ENTRY_CHARS, MAX_LABEL_CHARS, clean_text, raise_if, require_text
+from bot.domain.rules import (
+    MAX_ENTRY_CHARS,
+    MAX_LABEL_CHARS,
+    check_identifying_details,
+    clean_text,
+    raise_if,
+    require_text,
+)
 from bot.domain.views import ChallengeView, RoundView
 from bot.services.context import Caller, TurnRef, caller_here
 from bot.services.readmodels import load_lookups, open_challenges, round_view
+from bot.store import audit
 from bot.store import tables as t
 from bot.store.db import Store
 
@@ -137,7 +145,9 @@ class RoundService:
         async with self.store.reading() as session:
             caller = await caller_here(session, turn)
             caller.require(Permission.VIEW_MEETING)
-            return await self._view(session, await self._round(session, caller, round_id))
+            share_round = await self._round(session, caller, round_id)
+            audit.note(session, audit.AuditAction.VIEW, "share_rounds", share_round.id)
+            return await self._view(session, share_round)
 
     async def current(self, turn: TurnRef) -> RoundView:
         async with self.store.reading() as session:
@@ -153,6 +163,7 @@ class RoundService:
             )
             if share_round is None:
                 raise NotFound("No share-and-challenge round is open.")
+            audit.note(session, audit.AuditAction.VIEW, "share_rounds", share_round.id)
             return await self._view(session, share_round)
 
     async def answer(
@@ -186,10 +197,13 @@ class RoundService:
             text = clean_text(data.get("shareText"))
             about = clean_text(data.get("challengeAbout"))
             to_agency: t.Agency | None = None
+            today = london_today(self.clock)
             if outcome is TurnOutcome.SHARED:
                 require_text(errors, "shareText", text, "What your agency shared", MAX_ENTRY_CHARS)
+                check_identifying_details(errors, "shareText", text, today, data)
             elif outcome is TurnOutcome.CHALLENGE:
                 require_text(errors, "shareText", text, "The challenge", MAX_ENTRY_CHARS)
+                check_identifying_details(errors, "shareText", text, today, data)
                 target = clean_text(data.get("challengeTo"))
                 if target:
                     try:
@@ -206,6 +220,7 @@ class RoundService:
                     errors["challengeAbout"] = (
                         "Say which agency the challenge is to, or what it is about."
                     )
+                check_identifying_details(errors, "challengeAbout", about, today, data)
             elif outcome is TurnOutcome.NOTHING_TO_SHARE:
                 text = ""
             raise_if(errors)
@@ -268,6 +283,7 @@ class RoundService:
             caller.require(Permission.VIEW_MEETING)
             locality = await session.get_one(t.Locality, caller.locality_id)
             lookups = await load_lookups(session, self.key_agencies)
+            audit.note(session, audit.AuditAction.VIEW, "challenges", detail="open challenges")
             return locality.name, await open_challenges(session, caller.locality_id, lookups)
 
     async def respond_to_challenge(
@@ -291,6 +307,9 @@ class RoundService:
             errors: dict[str, str] = {}
             response = clean_text(data.get(response_field))
             require_text(errors, response_field, response, "The response", MAX_ENTRY_CHARS)
+            check_identifying_details(
+                errors, response_field, response, london_today(self.clock), data
+            )
             try:
                 resolution = ChallengeStatus(clean_text(data.get(resolution_field)))
             except ValueError:

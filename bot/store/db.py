@@ -7,6 +7,7 @@ same engine the bot then uses, so a fresh database and an old one end up the sam
 
 from __future__ import annotations
 
+import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from datetime import datetime
@@ -17,16 +18,21 @@ from alembic import command
 from alembic.config import Config
 from sqlalchemy import event
 from sqlalchemy.engine import Connection
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 from sqlalchemy.ext.asyncio import (
     AsyncEngine,
     AsyncSession,
     async_sessionmaker,
     create_async_engine,
 )
+from sqlalchemy.orm import Session
 
-from bot.domain.errors import Duplicate
+from bot.domain.errors import Duplicate, NotLinked, NotPermitted
+from bot.store import audit
+from bot.store.crypto import KeyRing, install
 from bot.store.tables import ProcessedActivity
+
+log = logging.getLogger(__name__)
 
 MIGRATIONS = Path(__file__).resolve().parent / "migrations"
 
@@ -71,35 +77,89 @@ async def migrate(engine: AsyncEngine) -> None:
         await conn.run_sync(upgrade)
 
 
+class AuditedSession(Session):
+    """A session whose every commit carries its audit entries (bot.store.audit)."""
+
+
+event.listen(AuditedSession, "after_flush", audit.after_flush)
+event.listen(AuditedSession, "before_commit", audit.before_commit)
+event.listen(AuditedSession, "after_rollback", audit.after_rollback)
+
+
 class Store:
     """The one way to the database: a transaction per unit of work.
 
     Everything a turn records is written in one transaction together with the id of the
-    activity that caused it, so a failure writes nothing and a resent activity writes
-    nothing twice.
+    activity that caused it and its audit entries, so a failure writes nothing and a
+    resent activity writes nothing twice. Encrypted columns use ``keys``, held on the
+    engine; refusals are audited in a transaction of their own, since the refused work
+    is rolled back.
     """
 
-    def __init__(self, engine: AsyncEngine) -> None:
+    def __init__(self, engine: AsyncEngine, keys: KeyRing) -> None:
         self.engine = engine
-        self._sessions = async_sessionmaker(engine, expire_on_commit=False)
+        self.keys = keys
+        install(engine, keys)
+        self._sessions = async_sessionmaker(
+            engine, expire_on_commit=False, sync_session_class=AuditedSession
+        )
 
     @asynccontextmanager
     async def transaction(
         self, *, activity_id: str | None = None, now: datetime | None = None
     ) -> AsyncIterator[AsyncSession]:
-        async with self._sessions() as session, session.begin():
-            if activity_id and now is not None:
-                session.add(ProcessedActivity(activity_id=activity_id[:200], processed_at=now))
-                try:
-                    await session.flush()
-                except IntegrityError as exc:
-                    raise Duplicate() from exc
-            yield session
+        async with self._sessions() as session:
+            audit.context_of(session.sync_session).now = now
+            try:
+                async with session.begin():
+                    if activity_id and now is not None:
+                        session.add(
+                            ProcessedActivity(activity_id=activity_id[:200], processed_at=now)
+                        )
+                        try:
+                            await session.flush()
+                        except IntegrityError as exc:
+                            raise Duplicate() from exc
+                    yield session
+            except Exception as exc:
+                await self._record_refusal(session, exc)
+                raise
 
     @asynccontextmanager
     async def reading(self) -> AsyncIterator[AsyncSession]:
+        """A read. What it viewed (``audit.note``) is committed when it ends."""
         async with self._sessions() as session:
-            yield session
+            try:
+                yield session
+            except Exception as exc:
+                await session.rollback()
+                await self._record_refusal(session, exc)
+                raise
+            if audit.context_of(session).pending:
+                await session.connection()
+                await session.commit()
+
+    async def _record_refusal(self, failed: AsyncSession, exc: Exception) -> None:
+        """Audit a refusal after the refused work rolled back: the exception's own (access
+        refused) and any the work noted itself (e.g. a download answered "not found")."""
+        ctx = audit.context_of(failed)
+        refusals = [p for p in ctx.pending if p.action == audit.AuditAction.REFUSED]
+        ctx.pending = []
+        if isinstance(exc, NotPermitted | NotLinked):
+            what = getattr(exc, "attempted", "") or type(exc).__name__
+            refusals.append(
+                audit.Pending(audit.AuditAction.REFUSED, "access", "", ctx.locality_id, what)
+            )
+        if not refusals:
+            return
+        try:
+            async with self._sessions() as session, session.begin():
+                audit.act_as(session, ctx.actor, ctx.locality_id)
+                audit.context_of(session).now = ctx.now
+                audit.context_of(session).pending.extend(refusals)
+        except SQLAlchemyError:
+            # The store failed under the refused work too; the refusal itself stands.
+            log.warning("could not audit a refused request: the store is unavailable")
 
     async def close(self) -> None:
         await self.engine.dispose()

@@ -25,6 +25,8 @@ from sqlalchemy.engine import Dialect
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 from sqlalchemy.types import TypeDecorator
 
+from bot.store.crypto import EncryptedText
+
 NAMING = {
     "ix": "ix_%(column_0_label)s",
     "uq": "uq_%(table_name)s_%(column_0_name)s",
@@ -153,7 +155,7 @@ class Attendance(Base):
     meeting_id: Mapped[int] = mapped_column(ForeignKey("meetings.id"), index=True)
     agency_id: Mapped[int] = mapped_column(ForeignKey("agencies.id"))
     status: Mapped[str] = mapped_column(String(20))
-    people: Mapped[str] = mapped_column(Text, default="")
+    people: Mapped[str] = mapped_column(EncryptedText("attendance.people"), default="")
     recorded_by_member_id: Mapped[int] = mapped_column(ForeignKey("members.id"))
     recorded_at: Mapped[datetime] = mapped_column(UTCDateTime())
 
@@ -162,12 +164,15 @@ class Subject(Base):
     """A child (case reference and initials only), a person or a location of concern."""
 
     __tablename__ = "subjects"
-    __table_args__ = (UniqueConstraint("locality_id", "kind", "reference"),)
+    __table_args__ = (UniqueConstraint("locality_id", "kind", "reference_index"),)
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     locality_id: Mapped[int] = mapped_column(ForeignKey("localities.id"), index=True)
     kind: Mapped[str] = mapped_column(String(20))
-    reference: Mapped[str] = mapped_column(String(120))
-    initials: Mapped[str] = mapped_column(String(8), default="")
+    reference: Mapped[str] = mapped_column(EncryptedText("subjects.reference"))
+    initials: Mapped[str] = mapped_column(EncryptedText("subjects.initials"), default="")
+    #: A keyed hash of (locality, kind, reference) under the primary data key, so that a
+    #: subject can be found again without the reference being stored in clear.
+    reference_index: Mapped[str] = mapped_column(String(64))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
 
 
@@ -179,7 +184,7 @@ class MinuteEntry(Base):
     meeting_id: Mapped[int] = mapped_column(ForeignKey("meetings.id"), index=True)
     item_id: Mapped[int] = mapped_column(ForeignKey("agenda_items.id"), index=True)
     kind: Mapped[str] = mapped_column(String(20))
-    text: Mapped[str] = mapped_column(Text)
+    text: Mapped[str] = mapped_column(EncryptedText("minute_entries.text"))
     author_member_id: Mapped[int] = mapped_column(ForeignKey("members.id"))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
 
@@ -190,7 +195,7 @@ class Action(Base):
     locality_id: Mapped[int] = mapped_column(ForeignKey("localities.id"), index=True)
     meeting_id: Mapped[int] = mapped_column(ForeignKey("meetings.id"), index=True)
     item_id: Mapped[int] = mapped_column(ForeignKey("agenda_items.id"))
-    description: Mapped[str] = mapped_column(Text)
+    description: Mapped[str] = mapped_column(EncryptedText("actions.description"))
     owner_member_id: Mapped[int] = mapped_column(ForeignKey("members.id"), index=True)
     agency_id: Mapped[int] = mapped_column(ForeignKey("agencies.id"))
     due_date: Mapped[date] = mapped_column(Date)
@@ -203,7 +208,7 @@ class Action(Base):
     escalated_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     #: A pending request for a new due date, for the chair to accept or refuse.
     requested_due_date: Mapped[date | None] = mapped_column(Date)
-    request_reason: Mapped[str] = mapped_column(Text, default="")
+    request_reason: Mapped[str] = mapped_column(EncryptedText("actions.request_reason"), default="")
     requested_by_member_id: Mapped[int | None] = mapped_column(ForeignKey("members.id"))
     requested_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
 
@@ -215,7 +220,7 @@ class ActionEvent(Base):
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     action_id: Mapped[int] = mapped_column(ForeignKey("actions.id"), index=True)
     kind: Mapped[str] = mapped_column(String(30))
-    note: Mapped[str] = mapped_column(Text, default="")
+    note: Mapped[str] = mapped_column(EncryptedText("action_events.note"), default="")
     member_id: Mapped[int] = mapped_column(ForeignKey("members.id"))
     at: Mapped[datetime] = mapped_column(UTCDateTime())
 
@@ -241,7 +246,7 @@ class RoundTurn(Base):
     round_id: Mapped[int] = mapped_column(ForeignKey("share_rounds.id"), index=True)
     agency_id: Mapped[int] = mapped_column(ForeignKey("agencies.id"))
     outcome: Mapped[str] = mapped_column(String(20))
-    text: Mapped[str] = mapped_column(Text, default="")
+    text: Mapped[str] = mapped_column(EncryptedText("round_turns.text"), default="")
     member_id: Mapped[int | None] = mapped_column(ForeignKey("members.id"))
     at: Mapped[datetime] = mapped_column(UTCDateTime())
 
@@ -255,11 +260,11 @@ class Challenge(Base):
     raised_by_member_id: Mapped[int] = mapped_column(ForeignKey("members.id"))
     raised_by_agency_id: Mapped[int] = mapped_column(ForeignKey("agencies.id"))
     to_agency_id: Mapped[int | None] = mapped_column(ForeignKey("agencies.id"))
-    about: Mapped[str] = mapped_column(Text, default="")
-    text: Mapped[str] = mapped_column(Text)
+    about: Mapped[str] = mapped_column(EncryptedText("challenges.about"), default="")
+    text: Mapped[str] = mapped_column(EncryptedText("challenges.text"))
     status: Mapped[str] = mapped_column(String(20), index=True)
-    response: Mapped[str] = mapped_column(Text, default="")
-    resolution: Mapped[str] = mapped_column(Text, default="")
+    response: Mapped[str] = mapped_column(EncryptedText("challenges.response"), default="")
+    resolution: Mapped[str] = mapped_column(EncryptedText("challenges.resolution"), default="")
     responded_by_member_id: Mapped[int | None] = mapped_column(ForeignKey("members.id"))
     resolved_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
@@ -328,3 +333,49 @@ class ProcessedActivity(Base):
     __tablename__ = "processed_activities"
     activity_id: Mapped[str] = mapped_column(String(200), primary_key=True)
     processed_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+
+class AuditEntry(Base):
+    """One link of the append-only, hash-chained audit trail (bot.services.audit).
+
+    Names records by type and id, never by content: the trail itself holds no case
+    detail, so it can be kept and inspected longer than the records it describes.
+    Database triggers refuse UPDATE and DELETE on this table.
+    """
+
+    __tablename__ = "audit_log"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    at: Mapped[datetime] = mapped_column(UTCDateTime())
+    actor: Mapped[str] = mapped_column(String(200))
+    action: Mapped[str] = mapped_column(String(30))
+    record_type: Mapped[str] = mapped_column(String(40))
+    record_id: Mapped[str] = mapped_column(String(40))
+    locality_id: Mapped[int | None] = mapped_column(Integer)
+    detail: Mapped[str] = mapped_column(String(400), default="")
+    reason: Mapped[str] = mapped_column(String(200), default="")
+    prev_hash: Mapped[str] = mapped_column(String(64))
+    hash: Mapped[str] = mapped_column(String(64))
+
+
+class AuditHead(Base):
+    """The chain's newest link, one row: taken FOR UPDATE so that links are written one
+    at a time, and kept so that rows cut off the end of the trail are noticed."""
+
+    __tablename__ = "audit_head"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    last_id: Mapped[int] = mapped_column(Integer)
+    hash: Mapped[str] = mapped_column(String(64))
+
+
+class LegalHold(Base):
+    """Stops the retention job deleting a locality's, a meeting's or a subject's records
+    while a review, inquiry or court case needs them."""
+
+    __tablename__ = "legal_holds"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    scope: Mapped[str] = mapped_column(String(20))
+    target_id: Mapped[int] = mapped_column(Integer)
+    reason: Mapped[str] = mapped_column(String(200))
+    placed_by: Mapped[str] = mapped_column(String(200))
+    placed_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    lifted_at: Mapped[datetime | None] = mapped_column(UTCDateTime())

@@ -39,6 +39,7 @@ from bot.domain.views import (
     LocalityView,
     MeetingView,
     MemberView,
+    OwnedActionView,
     PreviousMinutesView,
     RoundTurnView,
     RoundView,
@@ -300,6 +301,21 @@ def make_round(
 
 def make_challenges(count: int, text_len: int = 300) -> tuple[ChallengeView, ...]:
     return tuple(_challenge(n, _long(f"Challenge {n}", text_len)) for n in range(count))
+
+
+def make_owned_actions(count: int, text_len: int = 120) -> tuple[OwnedActionView, ...]:
+    """An owner's open actions for "my actions": some with a date asked for, an update,
+    colleagues to hand over to."""
+    return tuple(
+        OwnedActionView(
+            action=_action(n, _long(f"{ACTION_SENTINEL} owned no {n}", text_len)),
+            locality="Scarborough",
+            requested_due_date=date(2026, 12, 20) if n % 3 == 1 else None,
+            last_update=_long(f"Update on {n}", text_len) if n % 2 else "",
+            colleagues=_members(3) if n % 2 == 0 else (),
+        )
+        for n in range(1, count + 1)
+    )
 
 
 GROUP_CHOICES = (GroupChoice(SCARBOROUGH), GroupChoice(RYEDALE, linked_here=True))

@@ -20,6 +20,7 @@ from cards_testkit import (
     make_challenges,
     make_large_meeting,
     make_meeting,
+    make_owned_actions,
     make_round,
     validate_card,
     walk,
@@ -27,6 +28,7 @@ from cards_testkit import (
 )
 
 from bot.domain.model import EntryKind, MeetingStatus, MinutesStatus, RoundStatus
+from bot.domain.rules import check_identifying_details, confirmation_field
 from cards import (
     action_form_card,
     agenda_card,
@@ -34,6 +36,7 @@ from cards import (
     challenges_card,
     end_form_card,
     entry_form_card,
+    my_actions_card,
     round_card,
     setup_card,
     summary_card,
@@ -59,6 +62,17 @@ ACTION_VALUES = {
     "subjectRef": "cr1",
     "subjectInitials": "a b",
 }
+
+
+PHONE_AND_POSTCODE = "Call mum on 07700 900123; she lives near YO11 2AB."
+
+
+def details_errors(*fields: str) -> dict[str, str]:
+    """The errors the domain gives when identifying details are pointed out in fields."""
+    errors: dict[str, str] = {}
+    for field_id in fields:
+        check_identifying_details(errors, field_id, PHONE_AND_POSTCODE, date(2026, 11, 19), {})
+    return errors
 
 
 def _cases() -> dict[str, Callable[[], Card]]:
@@ -144,6 +158,62 @@ def _cases() -> dict[str, Callable[[], Card]]:
         "action-form": lambda: action_form_card(small, item),
         "action-form-errors-large": lambda: action_form_card(
             large, big_item, values=ACTION_VALUES, errors=ACTION_ERRORS
+        ),
+        "minute-form-details": lambda: entry_form_card(
+            small,
+            item,
+            EntryKind.MINUTE,
+            values={"minuteText": PHONE_AND_POSTCODE},
+            errors=details_errors("minuteText"),
+        ),
+        "action-form-details-large": lambda: action_form_card(
+            large,
+            big_item,
+            values={**ACTION_VALUES, "description": PHONE_AND_POSTCODE},
+            errors={**ACTION_ERRORS, **details_errors("description")},
+        ),
+        "action-form-details-ticked": lambda: action_form_card(
+            small,
+            item,
+            values={
+                **ACTION_VALUES,
+                "description": PHONE_AND_POSTCODE,
+                confirmation_field("description"): "true",
+            },
+            errors={"dueDate": "A due date is required."},
+        ),
+        "round-open-details": lambda: round_card(
+            make_round(),
+            values={
+                "outcome": "challenge",
+                "shareText": PHONE_AND_POSTCODE,
+                "challengeAbout": PHONE_AND_POSTCODE,
+            },
+            errors=details_errors("shareText", "challengeAbout"),
+        ),
+        "challenges-details-large": lambda: challenges_card(
+            make_challenges(40, 4000),
+            locality_name="Scarborough",
+            values={"response-501": PHONE_AND_POSTCODE, "resolution-501": "resolved"},
+            errors=details_errors("response-501"),
+        ),
+        "my-actions": lambda: my_actions_card(make_owned_actions(4), note="Update saved."),
+        "my-actions-empty": lambda: my_actions_card(()),
+        "my-actions-large": lambda: my_actions_card(make_owned_actions(30, 1000)),
+        "my-actions-update-details-large": lambda: my_actions_card(
+            make_owned_actions(30, 1000),
+            values={"update-2": PHONE_AND_POSTCODE},
+            errors=details_errors("update-2"),
+        ),
+        "my-actions-done-details": lambda: my_actions_card(
+            make_owned_actions(4),
+            values={"done-3": PHONE_AND_POSTCODE},
+            errors=details_errors("done-3"),
+        ),
+        "my-actions-reason-details": lambda: my_actions_card(
+            make_owned_actions(4),
+            values={"newDate-1": "2026-12-24", "reason-1": PHONE_AND_POSTCODE},
+            errors=details_errors("reason-1"),
         ),
         "attendance-form": lambda: attendance_form_card(small),
         "attendance-form-errors": lambda: attendance_form_card(

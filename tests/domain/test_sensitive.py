@@ -6,6 +6,14 @@ from datetime import date
 
 import pytest
 
+from bot.domain.errors import InvalidInput
+from bot.domain.rules import (
+    check_identifying_details,
+    confirmation_field,
+    details_confirmed,
+    is_confirmation_field,
+    recorded_text,
+)
 from bot.domain.sensitive import describe, find_identifying_details, nhs_number_is_valid
 
 TODAY = date(2026, 11, 19)
@@ -60,3 +68,95 @@ def test_the_description_quotes_nothing_typed() -> None:
     assert message == "This looks like it contains a date of birth and a phone number."
     assert "07700" not in message and "2011" not in message
     assert describe([]) == ""
+
+
+# -- the rule every saved free-text field goes through ---------------------------------------
+
+FIELD = "minuteText"
+CONFIRM = confirmation_field(FIELD)
+
+
+def checked(text: str, data: dict[str, object] | None = None) -> dict[str, str]:
+    errors: dict[str, str] = {}
+    check_identifying_details(errors, FIELD, text, TODAY, data or {})
+    return errors
+
+
+@pytest.mark.parametrize(
+    ("text", "named"),
+    [
+        ("Mum's number is 07700 900123.", "a phone number"),
+        ("NHS 943 476 5919.", "an NHS number"),
+        ("CR-0001, DOB 12/03/2011.", "a date of birth"),
+        ("Lives near YO11 2AB; email jo@example.org", "a full postcode and an email address"),
+    ],
+)
+def test_a_detail_is_pointed_out_by_kind_never_quoted(text: str, named: str) -> None:
+    errors = checked(text)
+    assert set(errors) == {FIELD, CONFIRM}
+    message = errors[FIELD]
+    assert named in message
+    assert "case reference and initials" in message
+    for digit_run in ("07700", "900123", "943", "5919", "2011", "YO11", "jo@"):
+        assert digit_run not in message and digit_run not in errors[CONFIRM]
+
+
+def test_text_without_details_passes_first_time() -> None:
+    assert checked("CR-0001 (A.B.) seen near the YO11 area; review on 03/12/2026.") == {}
+    assert checked("") == {}
+
+
+@pytest.mark.parametrize("ticked", ["true", "True", " true ", True])
+def test_the_writers_confirmation_lets_it_through(ticked: object) -> None:
+    assert checked("Call 07700 900123.", {CONFIRM: ticked}) == {}
+
+
+@pytest.mark.parametrize(
+    "data",
+    [
+        {CONFIRM: "false"},
+        {CONFIRM: ""},
+        {CONFIRM: None},
+        {CONFIRM: 1},
+        {CONFIRM: "yes"},
+        {confirmation_field("decisionText"): "true"},  # another field's confirmation
+        {"confirmDetails": "true"},  # not tied to a field
+    ],
+)
+def test_anything_else_is_not_a_confirmation(data: dict[str, object]) -> None:
+    assert FIELD in checked("Call 07700 900123.", data)
+
+
+def test_a_field_already_in_error_keeps_that_error() -> None:
+    errors = {FIELD: "The minute is too long."}
+    check_identifying_details(errors, FIELD, "Call 07700 900123.", TODAY, {})
+    assert errors == {FIELD: "The minute is too long."}
+
+
+def test_confirmation_ids_are_per_field() -> None:
+    assert confirmation_field("update-12") == "confirmDetails-update-12"
+    assert is_confirmation_field("confirmDetails-update-12")
+    assert not is_confirmation_field("update-12")
+    assert details_confirmed("true") and not details_confirmed("false")
+
+
+def test_recorded_text_refuses_then_accepts_when_confirmed() -> None:
+    typed = "  Call mum on 07700 900123.  "
+    with pytest.raises(InvalidInput) as refused:
+        recorded_text({FIELD: typed}, FIELD, "The minute", 4000, TODAY)
+    assert set(refused.value.field_errors) == {FIELD, CONFIRM}
+    assert "a phone number" in refused.value.field_errors[FIELD]
+    saved = recorded_text({FIELD: typed, CONFIRM: "true"}, FIELD, "The minute", 4000, TODAY)
+    assert saved == "Call mum on 07700 900123."
+    assert recorded_text({FIELD: "Seen at school."}, FIELD, "The minute", 4000, TODAY) == (
+        "Seen at school."
+    )
+
+
+def test_recorded_text_still_requires_text_within_the_limit() -> None:
+    with pytest.raises(InvalidInput) as empty:
+        recorded_text({FIELD: "  "}, FIELD, "The minute", 4000, TODAY)
+    assert empty.value.field_errors == {FIELD: "The minute is required."}
+    with pytest.raises(InvalidInput) as long:
+        recorded_text({FIELD: "07700 900123 " * 400, CONFIRM: "true"}, FIELD, "Minute", 4000, TODAY)
+    assert "too long" in long.value.field_errors[FIELD]

@@ -17,6 +17,7 @@ from sqlalchemy import String, Text, func, select
 
 from bot.app import COMPONENTS
 from bot.store import tables as t
+from bot.store.crypto import EncryptedText
 from bot.store.db import Store
 from cards import verbs as v
 from tests.e2e.cardtools import action, walk
@@ -35,7 +36,8 @@ def store_of(bot: BotUnderTest) -> Store:
 
 #: Bookkeeping the bot keeps on every contact (how to reach a member): not a record
 #: anyone entered, so "nothing written" checks leave it out.
-BOOKKEEPING_TABLES = frozenset({"member_contacts"})
+#: The audit trail grows on refusals and views too; tests check it on its own (audit_since).
+BOOKKEEPING_TABLES = frozenset({"member_contacts", "audit_log", "audit_head"})
 BOOKKEEPING_COLUMNS = frozenset({("members", "teams_user_id")})
 
 
@@ -70,7 +72,9 @@ async def all_stored_text(store: Store) -> str:
     parts: list[str] = []
     async with store.reading() as session:
         for table in t.Base.metadata.sorted_tables:
-            columns = [c for c in table.columns if isinstance(c.type, String | Text)]
+            columns = [
+                c for c in table.columns if isinstance(c.type, String | Text | EncryptedText)
+            ]
             if not columns:
                 continue
             for row in await session.execute(select(*columns)):
@@ -272,3 +276,17 @@ def ok(reply: tuple[int, Any]) -> Any:
     status, body = reply
     assert status in (200, 201), (status, body)
     return body
+
+
+async def audit_since(store: Store, after_id: int = 0) -> list[t.AuditEntry]:
+    """Audit entries written after ``after_id`` (0: all), oldest first."""
+    async with store.reading() as session:
+        found = await session.scalars(
+            select(t.AuditEntry).where(t.AuditEntry.id > after_id).order_by(t.AuditEntry.id)
+        )
+        return list(found)
+
+
+async def audit_head_id(store: Store) -> int:
+    async with store.reading() as session:
+        return int(await session.scalar(select(t.AuditHead.last_id)) or 0)

@@ -18,11 +18,12 @@ from sqlalchemy import select
 from bot.domain.errors import NotFound, NotLinked, NotPermitted
 from bot.services.context import NOT_A_MEMBER
 from bot.store import tables as t
+from bot.store.db import Store
 from cards import verbs as v
 from dialogs.commands import COMMANDS, Command, help_text
 from dialogs.router import PERSONAL_ONLY
 from tests.e2e.cardtools import action, choices, text_of
-from tests.e2e.harness import BotUnderTest
+from tests.e2e.harness import DEMO, BotUnderTest
 from tests.e2e.scenario import (
     GROUP,
     Meeting,
@@ -168,12 +169,27 @@ async def meeting_with_secrets(bot: BotUnderTest) -> Secrets:
     return Secrets(meeting, item, round_id, round_post.activity_id, challenge)
 
 
+async def chair_membership(store: Store) -> int:
+    """The id of Alex Wilber's chair membership in Scarborough."""
+    chair, place = await member_id(store, "chair"), await locality_id(store, "scarborough")
+    async with store.reading() as session:
+        found = await session.scalar(
+            select(t.Membership.id).where(
+                t.Membership.member_id == chair, t.Membership.locality_id == place
+            )
+        )
+    assert found is not None
+    return found
+
+
 async def plausible_clicks(bot: BotUnderTest, s: Secrets) -> dict[str, dict[str, Any]]:
     """For every verb, the data a real card would send in this meeting."""
     store = store_of(bot)
     m, c = s.meeting.id, s.challenge_id
     async with store.reading() as session:
-        a = await session.scalar(select(t.Action.id).where(t.Action.description == SECRETS[2]))
+        # Encrypted columns cannot be compared in SQL: find the planted action in Python.
+        actions = (await session.scalars(select(t.Action))).all()
+        a = next(x.id for x in actions if x.description == SECRETS[2])
     clicks: dict[str, dict[str, Any]] = {
         v.SETUP_LINK: {"localityId": str(await locality_id(store, "scarborough"))},
         v.MEETING_START: {},
@@ -231,6 +247,14 @@ async def plausible_clicks(bot: BotUnderTest, s: Secrets) -> dict[str, dict[str,
         v.OUTSTANDING_PAGE: {"page": 1},
         v.OUTSTANDING_EXPORT: {"format": "csv"},
         v.MINUTES_DOWNLOAD: {"meetingId": m},
+        v.MEMBERS_SHOW: {"showLocality": "scarborough"},
+        # An outsider making themselves chair, or removing the chair.
+        v.MEMBERS_ADD: {
+            "member": DEMO["harrogate_chair"].aad_object_id,
+            "locality": "scarborough",
+            "role": "chair",
+        },
+        v.MEMBERS_REMOVE: {"membershipId": await chair_membership(store)},
     }
     assert set(clicks) == set(v.ALL_VERBS), "a new verb needs plausible data here"
     return clicks

@@ -25,6 +25,7 @@ from tests.conftest import POSTGRES_URL
 from tests.e2e.cardtools import action, text_of
 from tests.e2e.harness import running_bot
 from tests.e2e.scenario import invoke_card, member_id, ok, press, say, start_meeting, store_of
+from tests.support.keys import keys_for_tests
 
 StoreFactory = Callable[[], Store]
 
@@ -34,7 +35,7 @@ async def open_store(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIte
     """Each call opens a NEW engine on the same database, as a restarted process would."""
     if request.param == "sqlite file":
         url = sqlite_url(tmp_path / "data")
-        yield lambda: Store(make_engine(url))
+        yield lambda: Store(make_engine(url), keys_for_tests())
         return
     if not POSTGRES_URL:
         pytest.skip("PostgreSQL not configured: set TEST_POSTGRES_URL")
@@ -44,7 +45,8 @@ async def open_store(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIte
         await conn.execute(text(f'CREATE SCHEMA "{schema}"'))
     try:
         yield lambda: Store(
-            make_engine(POSTGRES_URL, connect_args={"server_settings": {"search_path": schema}})
+            make_engine(POSTGRES_URL, connect_args={"server_settings": {"search_path": schema}}),
+            keys_for_tests(),
         )
     finally:
         async with admin.begin() as conn:

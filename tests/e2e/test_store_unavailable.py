@@ -36,6 +36,7 @@ from tests.e2e.scenario import (
     store_of,
 )
 from tests.support.activities import conversation_update
+from tests.support.keys import keys_for_tests
 
 TYPED = "Sentinel typed 3X9: CR-0077 seen getting into a grey van on Eastfield Road."
 BREAKAGES = ["closed port", "missing sqlite file", "operational error"]
@@ -65,7 +66,7 @@ class Breaker:
             url = "postgresql+asyncpg://postgres@127.0.0.1:1/test"
         else:
             url = f"sqlite+aiosqlite:///{self.tmp_path / 'no-such-folder' / 'mace.db'}"
-        self.dead = Store(make_engine(url))
+        self.dead = Store(make_engine(url), keys_for_tests())
         router = self.bot.server.app[COMPONENTS].router
         for service in (router.groups, router.meetings, router.rounds):
             self.monkeypatch.setattr(service, "store", self.dead)

@@ -29,6 +29,7 @@ from bot.services.outbox import (
 )
 from bot.store import tables as t
 from bot.store.db import Store, make_engine
+from tests.support.keys import keys_for_tests
 
 # --- fakes and helpers -------------------------------------------------------------------
 
@@ -589,7 +590,10 @@ async def test_two_senders_draining_at_once_never_send_a_row_twice(
     numbers = await enqueue(demo_store, clock, recipients)
     messenger = FakeMessenger()
     other_store = (
-        Store(make_engine(demo_store.engine.url.render_as_string(hide_password=False)))
+        Store(
+            make_engine(demo_store.engine.url.render_as_string(hide_password=False)),
+            keys_for_tests(),
+        )
         if separate_engines
         else demo_store
     )
@@ -631,7 +635,10 @@ async def test_claims_made_at_the_same_moment_are_disjoint(
     """Both senders read the same due rows at once; each row goes to exactly one."""
     await enqueue(demo_store, clock, list(people.values()) * 3)
     other_store = (
-        Store(make_engine(demo_store.engine.url.render_as_string(hide_password=False)))
+        Store(
+            make_engine(demo_store.engine.url.render_as_string(hide_password=False)),
+            keys_for_tests(),
+        )
         if separate_engines
         else demo_store
     )

@@ -24,6 +24,7 @@ from bot.services.outbox import OutboxSender, Recipient, SendResult
 from bot.store.db import Store, make_engine
 from bot.teams.proactive import BotMessenger
 from dialogs.notices import NoticeRenderer
+from tests.support.keys import keys_for_tests
 
 
 class DyingMessenger:
@@ -42,7 +43,7 @@ class DyingMessenger:
 async def main(url: str, now: str, die_before: int) -> None:
     clock = FrozenClock(datetime.fromisoformat(now))
     calendar = WorkingCalendar()
-    store = Store(make_engine(url))
+    store = Store(make_engine(url), keys_for_tests())
     adapter = CloudAdapter(
         ConfigurationBotFrameworkAuthentication(Settings().bot_framework_config())
     )

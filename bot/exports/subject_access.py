@@ -1,0 +1,224 @@
+"""A subject access export as a Word document, for the data protection officer to review
+and disclose.
+
+Pure: it renders the very document ``bot.services.subject_access`` builds for the JSON
+file (already redacted there), so the two can never say different things. Every page
+carries the OFFICIAL-SENSITIVE marking in its header and footer.
+"""
+
+from __future__ import annotations
+
+import io
+from collections.abc import Iterable, Mapping, Sequence
+from datetime import date, datetime
+from typing import Any
+
+from docx import Document
+from docx.document import Document as DocxDocument
+from docx.enum.text import WD_ALIGN_PARAGRAPH
+from docx.shared import Mm, Pt, RGBColor
+
+from bot.exports._text import (
+    CLASSIFICATION,
+    MARKING,
+    format_date,
+    format_datetime,
+    utc_naive,
+    xml_safe,
+)
+
+_RED = RGBColor(0xC0, 0x00, 0x00)
+_GREY = RGBColor(0x59, 0x59, 0x59)
+
+
+def subject_access_docx(doc: Mapping[str, Any]) -> bytes:
+    document = Document()
+    _set_up(document, doc)
+    subject = doc["subject"]
+    locality = doc["locality"]
+    title = f"Subject access: {subject['reference']} ({locality['name']})"
+    document.add_heading(_t(title), 0)
+    _note(document, doc["notice"])
+    _table(
+        document,
+        ("", ""),
+        [
+            ("Kind", subject["kind_label"]),
+            ("Reference", subject["reference"]),
+            ("Initials", subject["initials"] or "–"),
+            ("Locality group", locality["name"]),
+            ("First recorded", _when(subject["recorded_at"])),
+            ("Reason for export", doc["reason"]),
+            ("Generated", f"{_when(doc['generated_at'])} by {doc['generated_by']}"),
+        ],
+        header=False,
+    )
+
+    document.add_heading("Actions about this subject", 1)
+    _actions(document, doc["actions"])
+
+    document.add_heading("Meetings those actions came from", 1)
+    if doc["meetings"]:
+        _table(
+            document,
+            ("Meeting", "Date", "Group", "Minutes"),
+            [
+                (str(m["id"]), _day(m["date"]), m["locality"], m["minutes_status"])
+                for m in doc["meetings"]
+            ],
+        )
+    else:
+        _note(document, "None.")
+
+    mentions = doc["mentions"]
+    document.add_heading("Minutes and decisions naming this subject", 1)
+    _rows_or_none(
+        document,
+        ("Meeting", "Kind", "Text", "By", "When"),
+        [
+            (_meeting(e["meeting"]), e["kind"], e["text"], e["by"], _when(e["at"]))
+            for e in mentions["minute_entries"]
+        ],
+    )
+    document.add_heading("Share-round answers naming this subject", 1)
+    _rows_or_none(
+        document,
+        ("Meeting", "Agency", "Answer", "By", "When"),
+        [
+            (_meeting(r["meeting"]), r["agency"], r["text"], r["by"], _when(r["at"]))
+            for r in mentions["round_turns"]
+        ],
+    )
+    document.add_heading("Challenges naming this subject", 1)
+    _rows_or_none(
+        document,
+        ("Meeting", "Raised by", "Challenge", "Response", "Resolution", "Status"),
+        [
+            (
+                _meeting(c["meeting"]),
+                f"{c['raised_by']} ({c['raised_by_agency']})",
+                " – ".join(x for x in (c["about"], c["text"]) if x),
+                c["response"],
+                c["resolution"],
+                c["status"],
+            )
+            for c in mentions["challenges"]
+        ],
+    )
+    document.add_heading("Other actions naming this subject", 1)
+    _actions(document, mentions["actions"])
+    _note(document, f"End of export. {MARKING}.")
+    buffer = io.BytesIO()
+    document.save(buffer)
+    return buffer.getvalue()
+
+
+def _actions(document: DocxDocument, actions: Sequence[Mapping[str, Any]]) -> None:
+    if not actions:
+        _note(document, "None.")
+        return
+    for action in actions:
+        document.add_heading(_t(f"{action['reference']} ({action['status']})"), 2)
+        _table(
+            document,
+            ("", ""),
+            [
+                ("What", action["description"]),
+                ("Owner", f"{action['owner']} ({action['agency']})"),
+                ("Due", _day(action["due_date"])),
+                ("Agreed at", _meeting(action["agreed_at_meeting"])),
+                ("Created", f"{_when(action['created_at'])} by {action['created_by']}"),
+                ("Last changed", _when(action["updated_at"])),
+            ]
+            + (
+                [("New date asked for", f"{_day(r)}: {action['request_reason']}")]
+                if (r := action["requested_due_date"])
+                else []
+            ),
+            header=False,
+        )
+        _table(
+            document,
+            ("History", "Note", "By", "When"),
+            [(e["kind"], e["note"], e["by"], _when(e["at"])) for e in action["history"]],
+        )
+
+
+def _rows_or_none(
+    document: DocxDocument, headers: Sequence[str], rows: Sequence[Sequence[str]]
+) -> None:
+    if rows:
+        _table(document, headers, rows)
+    else:
+        _note(document, "None.")
+
+
+def _table(
+    document: DocxDocument,
+    headers: Sequence[str],
+    rows: Iterable[Sequence[str]],
+    *,
+    header: bool = True,
+) -> None:
+    table = document.add_table(rows=1 if header else 0, cols=len(headers))
+    table.style = "Table Grid"
+    if header:
+        for cell, heading in zip(table.rows[0].cells, headers, strict=True):
+            run = cell.paragraphs[0].add_run(heading)
+            run.bold = True
+            run.font.size = Pt(9)
+    for values in rows:
+        cells = table.add_row().cells
+        for index, (cell, value) in enumerate(zip(cells, values, strict=True)):
+            run = cell.paragraphs[0].add_run(_t(str(value or "")))
+            run.font.size = Pt(9)
+            run.bold = not header and index == 0
+    document.add_paragraph()
+
+
+def _set_up(document: DocxDocument, doc: Mapping[str, Any]) -> None:
+    section = document.sections[0]
+    section.page_width, section.page_height = Mm(210), Mm(297)
+    for side in ("left_margin", "right_margin"):
+        setattr(section, side, Mm(20))
+    section.different_first_page_header_footer = False
+    for part in (section.header, section.footer):
+        part.is_linked_to_previous = False
+        paragraph = part.paragraphs[0]
+        paragraph.alignment = WD_ALIGN_PARAGRAPH.CENTER
+        run = paragraph.add_run(MARKING)
+        run.bold = True
+        run.font.color.rgb = _RED
+    properties = document.core_properties
+    properties.title = "Subject access export"
+    properties.category = CLASSIFICATION
+    properties.keywords = CLASSIFICATION
+    properties.author = "MACE bot"
+    properties.last_modified_by = "MACE bot"
+    generated = datetime.fromisoformat(doc["generated_at"])
+    properties.created = utc_naive(generated)
+    properties.modified = utc_naive(generated)
+
+
+def _note(document: DocxDocument, text: str) -> None:
+    run = document.add_paragraph().add_run(_t(text))
+    run.italic = True
+    run.font.color.rgb = _GREY
+
+
+def _meeting(ref: Mapping[str, Any] | None) -> str:
+    if not ref:
+        return ""
+    return f"#{ref['id']}, {_day(ref['date'])}" if ref.get("date") else f"#{ref['id']}"
+
+
+def _day(value: str | None) -> str:
+    return format_date(date.fromisoformat(value)) if value else ""
+
+
+def _when(value: str | None) -> str:
+    return format_datetime(datetime.fromisoformat(value)) if value else ""
+
+
+def _t(text: str) -> str:
+    return xml_safe(text)

@@ -1,0 +1,478 @@
+"""The retention run and legal holds (rules: ``bot.domain.retention``).
+
+Every deletion of a record about someone goes through the ORM (``session.delete``) inside
+``store.transaction``, so the audit trail gets a ``delete`` entry per row, in the same
+transaction, with the retention rule as its reason. Work is done in small batches, each
+its own transaction (a batch of actions, one meeting, a batch of subjects), so a run never
+holds locks for long and one that stops half way has still committed whole batches only.
+Holds are read again in every batch, so a hold placed while a run is under way protects
+its records from the next batch on.
+
+Rows are loaded with their key columns only: deleting never decrypts anything, so a row
+under a retired key can still be deleted.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections import Counter, defaultdict
+from collections.abc import AsyncIterator, Mapping, Sequence
+from contextlib import asynccontextmanager
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import and_, delete, exists, or_, select, update
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import load_only
+from sqlalchemy.sql.elements import ColumnElement
+
+from bot.domain.clock import Clock
+from bot.domain.errors import Conflict, InvalidInput, NotFound
+from bot.domain.model import ChallengeStatus, MeetingStatus
+from bot.domain.retention import (
+    CLOSED_ACTION_STATUSES,
+    MAX_HOLD_REASON_CHARS,
+    Holds,
+    HoldScope,
+    RecordKind,
+    RetentionPolicy,
+)
+from bot.services.outbox import OutboxStatus
+from bot.store import audit
+from bot.store import tables as t
+from bot.store.db import Store
+
+log = logging.getLogger(__name__)
+
+#: Who the audit trail says deleted what the run deletes.
+ACTOR = "system:retention"
+
+#: Rows (actions, subjects, housekeeping) or meetings per transaction.
+BATCH_SIZE = 200
+
+#: Outbox rows in these states are done with: nothing will send or retry them.
+FINISHED_OUTBOX = tuple(
+    s.value
+    for s in (
+        OutboxStatus.SENT,
+        OutboxStatus.FAILED,
+        OutboxStatus.DROPPED,
+        OutboxStatus.UNREACHABLE,
+        OutboxStatus.NO_CONTACT,
+    )
+)
+
+
+@dataclass(frozen=True, slots=True)
+class RetentionReport:
+    """What one run did: rows deleted per table, and expired records kept under hold."""
+
+    deleted: Mapping[str, int]
+    #: Expired meetings, actions and subjects a legal hold kept, by kind.
+    held: Mapping[str, int]
+    policy: str
+
+    @property
+    def total(self) -> int:
+        return sum(self.deleted.values())
+
+    def lines(self) -> list[str]:
+        lines = [f"Retention periods (days): {self.policy}"]
+        if not self.total:
+            lines.append("Nothing had expired.")
+        for table, count in sorted(self.deleted.items()):
+            if count:
+                lines.append(f"Deleted {count} from {table}")
+        for kind, count in sorted(self.held.items()):
+            if count:
+                lines.append(f"Kept under legal hold: {count} expired {kind}")
+        return lines
+
+
+@dataclass(frozen=True, slots=True)
+class HoldView:
+    id: int
+    scope: str
+    target_id: int
+    reason: str
+    placed_by: str
+    placed_at: datetime
+    lifted_at: datetime | None
+
+    @property
+    def active(self) -> bool:
+        return self.lifted_at is None
+
+    def line(self) -> str:
+        state = "active" if self.active else f"lifted {self.lifted_at:%Y-%m-%d %H:%M} UTC"
+        return (
+            f"#{self.id} {self.scope} {self.target_id}: {self.reason} "
+            f"(placed by {self.placed_by} {self.placed_at:%Y-%m-%d %H:%M} UTC; {state})"
+        )
+
+
+class RetentionService:
+    def __init__(
+        self, store: Store, clock: Clock, policy: RetentionPolicy, *, batch_size: int = BATCH_SIZE
+    ) -> None:
+        self.store = store
+        self.clock = clock
+        self.policy = policy
+        self.batch_size = max(1, batch_size)
+
+    # -- the run -----------------------------------------------------------------------
+
+    async def run(self) -> RetentionReport:
+        """Delete everything that has expired and is not held. Safe to repeat."""
+        now = self.clock.now()
+        deleted: Counter[str] = Counter()
+        held: Counter[str] = Counter()
+        # Actions first: a meeting's row can go once its last action has gone.
+        await self._expire_actions(now, deleted, held)
+        await self._expire_meetings(now, deleted, held)
+        await self._expire_subjects(now, deleted, held)
+        await self._housekeeping(now, deleted)
+        report = RetentionReport(dict(deleted), dict(held), self.policy.describe())
+        log.info("retention run deleted %d rows", report.total)
+        return report
+
+    @asynccontextmanager
+    async def _batch(self, now: datetime) -> AsyncIterator[AsyncSession]:
+        async with self.store.transaction(now=now) as session:
+            audit.act_as(session.sync_session, ACTOR)
+            yield session
+
+    async def _expire_actions(
+        self, now: datetime, deleted: Counter[str], held: Counter[str]
+    ) -> None:
+        cutoff = self.policy.cutoff(RecordKind.ACTIONS, now)
+        reason = f"retention: closed over {self.policy.actions} days"
+        A = t.Action
+        cursor = 0
+        while True:
+            async with self._batch(now) as session:
+                rows = (
+                    await session.execute(
+                        select(A.id, A.locality_id, A.meeting_id, A.subject_id)
+                        .where(
+                            A.status.in_(CLOSED_ACTION_STATUSES),
+                            A.updated_at < cutoff,
+                            A.id > cursor,
+                        )
+                        .order_by(A.id)
+                        .limit(self.batch_size)
+                    )
+                ).all()
+                if not rows:
+                    return
+                cursor = rows[-1].id
+                holds = await _holds(session)
+                by_locality: dict[int, list[int]] = defaultdict(list)
+                for row in rows:
+                    if holds.keeps_action(row.locality_id, row.meeting_id, row.subject_id):
+                        held[RecordKind.ACTIONS.value] += 1
+                    else:
+                        by_locality[row.locality_id].append(row.id)
+                for locality_id, ids in sorted(by_locality.items()):
+                    audit.act_as(session.sync_session, ACTOR, locality_id)
+                    await _delete(session, deleted, t.ActionEvent, t.ActionEvent.action_id.in_(ids))
+                    await _delete(
+                        session, deleted, t.ReminderSent, t.ReminderSent.action_id.in_(ids)
+                    )
+                    await session.flush()
+                    await _delete(session, deleted, A, A.id.in_(ids), A.locality_id)
+                    await session.flush()
+                _explain(session, reason)
+
+    def _expired_meetings(self, now: datetime) -> ColumnElement[bool]:
+        """Ended long enough ago, with something left to delete, and no open challenge."""
+        M = t.Meeting
+        cutoff = self.policy.cutoff(RecordKind.MEETINGS, now)
+        has_content = or_(
+            *(
+                exists().where(table.meeting_id == M.id)
+                for table in (t.MinuteEntry, t.Attendance, t.ShareRound, t.Challenge)
+            )
+        )
+        has_actions = exists().where(t.Action.meeting_id == M.id)
+        open_challenge = exists().where(
+            t.Challenge.meeting_id == M.id, t.Challenge.status == ChallengeStatus.OPEN.value
+        )
+        return and_(
+            M.status == MeetingStatus.ENDED.value,
+            or_(M.ended_at < cutoff, and_(M.ended_at.is_(None), M.started_at < cutoff)),
+            or_(has_content, ~has_actions),
+            ~open_challenge,
+        )
+
+    async def _expire_meetings(
+        self, now: datetime, deleted: Counter[str], held: Counter[str]
+    ) -> None:
+        M = t.Meeting
+        cursor = 0
+        while True:
+            async with self.store.reading() as session:
+                ids = list(
+                    await session.scalars(
+                        select(M.id)
+                        .where(self._expired_meetings(now), M.id > cursor)
+                        .order_by(M.id)
+                        .limit(self.batch_size)
+                    )
+                )
+            if not ids:
+                return
+            cursor = ids[-1]
+            for meeting_id in ids:
+                await self._expire_meeting(meeting_id, now, deleted, held)
+
+    async def _expire_meeting(
+        self, meeting_id: int, now: datetime, deleted: Counter[str], held: Counter[str]
+    ) -> None:
+        """One meeting, one transaction: its content, then (if no action needs it) itself."""
+        M = t.Meeting
+        async with self._batch(now) as session:
+            meeting = await session.scalar(
+                select(M)
+                .options(load_only(M.id, M.locality_id))
+                .where(M.id == meeting_id, self._expired_meetings(now))
+            )
+            if meeting is None:
+                return  # changed since it was listed
+            if (await _holds(session)).keeps_meeting(meeting.locality_id, meeting.id):
+                held[RecordKind.MEETINGS.value] += 1
+                return
+            audit.act_as(session.sync_session, ACTOR, meeting.locality_id)
+            rounds = select(t.ShareRound.id).where(t.ShareRound.meeting_id == meeting.id)
+            await _delete(session, deleted, t.RoundTurn, t.RoundTurn.round_id.in_(rounds))
+            await _delete(
+                session,
+                deleted,
+                t.Challenge,
+                or_(t.Challenge.meeting_id == meeting.id, t.Challenge.round_id.in_(rounds)),
+                t.Challenge.locality_id,
+            )
+            await session.flush()
+            for table in (t.MinuteEntry, t.Attendance, t.ShareRound):
+                await _delete(session, deleted, table, table.meeting_id == meeting.id)
+            await session.flush()
+            still_needed = await session.scalar(
+                select(exists().where(t.Action.meeting_id == meeting.id))
+            )
+            if not still_needed:
+                await _delete(session, deleted, t.AgendaItem, t.AgendaItem.meeting_id == meeting.id)
+                await session.flush()
+                await session.delete(meeting)
+                deleted[M.__tablename__] += 1
+                await session.flush()
+            _explain(session, f"retention: ended over {self.policy.meetings} days")
+
+    async def _expire_subjects(
+        self, now: datetime, deleted: Counter[str], held: Counter[str]
+    ) -> None:
+        cutoff = self.policy.cutoff(RecordKind.SUBJECTS, now)
+        S = t.Subject
+        cursor = 0
+        while True:
+            async with self._batch(now) as session:
+                rows = (
+                    await session.execute(
+                        select(S.id, S.locality_id)
+                        .where(
+                            S.created_at < cutoff,
+                            ~exists().where(t.Action.subject_id == S.id),
+                            S.id > cursor,
+                        )
+                        .order_by(S.id)
+                        .limit(self.batch_size)
+                    )
+                ).all()
+                if not rows:
+                    return
+                cursor = rows[-1].id
+                holds = await _holds(session)
+                doomed = []
+                for row in rows:
+                    if holds.keeps_subject(row.locality_id, row.id):
+                        held[RecordKind.SUBJECTS.value] += 1
+                    else:
+                        doomed.append(row.id)
+                if doomed:
+                    await _delete(session, deleted, S, S.id.in_(doomed), S.locality_id)
+                    await session.flush()
+                _explain(session, f"retention: unused over {self.policy.subjects} days")
+
+    async def _housekeeping(self, now: datetime, deleted: Counter[str]) -> None:
+        """Bookkeeping rows, outside the audit trail: deleted by id in batches."""
+        cutoff = self.policy.cutoff(RecordKind.HOUSEKEEPING, now)
+        OM, PA = t.OutboxMessage, t.ProcessedActivity
+        while True:
+            async with self._batch(now) as session:
+                ids = list(
+                    await session.scalars(
+                        select(OM.id)
+                        .where(OM.status.in_(FINISHED_OUTBOX), OM.created_at < cutoff)
+                        .order_by(OM.id)
+                        .limit(self.batch_size)
+                    )
+                )
+                if ids:
+                    await session.execute(
+                        update(t.ReminderSent)
+                        .where(t.ReminderSent.outbox_id.in_(ids))
+                        .values(outbox_id=None)
+                    )
+                    await session.execute(delete(OM).where(OM.id.in_(ids)))
+                    deleted[OM.__tablename__] += len(ids)
+            if len(ids) < self.batch_size:
+                break
+        while True:
+            async with self._batch(now) as session:
+                keys = list(
+                    await session.scalars(
+                        select(PA.activity_id)
+                        .where(PA.processed_at < cutoff)
+                        .order_by(PA.processed_at)
+                        .limit(self.batch_size)
+                    )
+                )
+                if keys:
+                    await session.execute(delete(PA).where(PA.activity_id.in_(keys)))
+                    deleted[PA.__tablename__] += len(keys)
+            if len(keys) < self.batch_size:
+                break
+
+    # -- legal holds ---------------------------------------------------------------------
+
+    async def place_hold(self, scope: str, target: int, reason: str, by: str) -> HoldView:
+        """Hold a locality's, a meeting's or a subject's records (``target`` is its id)."""
+        try:
+            hold_scope = HoldScope(scope)
+        except ValueError:
+            raise InvalidInput(
+                {"scope": "The scope is one of " + ", ".join(s.value for s in HoldScope) + "."}
+            ) from None
+        reason = (reason or "").strip()
+        if not reason:
+            raise InvalidInput({"reason": "Give the reason for the hold (e.g. the case name)."})
+        if len(reason) > MAX_HOLD_REASON_CHARS:
+            raise InvalidInput(
+                {"reason": f"The reason is too long: at most {MAX_HOLD_REASON_CHARS} characters."}
+            )
+        now = self.clock.now()
+        async with self.store.transaction(now=now) as session:
+            locality_id = await _target_locality(session, hold_scope, target)
+            audit.act_as(session.sync_session, by, locality_id)
+            existing = await session.scalar(
+                select(t.LegalHold.id).where(
+                    t.LegalHold.scope == hold_scope.value,
+                    t.LegalHold.target_id == target,
+                    t.LegalHold.lifted_at.is_(None),
+                )
+            )
+            if existing is not None:
+                raise Conflict(f"That {hold_scope.value} is already under legal hold #{existing}.")
+            hold = t.LegalHold(
+                scope=hold_scope.value,
+                target_id=target,
+                reason=reason,
+                placed_by=by[:200],
+                placed_at=now,
+            )
+            session.add(hold)
+            await session.flush()
+            return _hold_view(hold)
+
+    async def lift_hold(self, hold_id: int, by: str) -> HoldView:
+        now = self.clock.now()
+        async with self.store.transaction(now=now) as session:
+            hold = await session.get(t.LegalHold, hold_id)
+            if hold is None:
+                raise NotFound(f"There is no legal hold #{hold_id}.")
+            if hold.lifted_at is not None:
+                raise Conflict(f"Legal hold #{hold_id} was already lifted.")
+            locality_id = await _target_locality(
+                session, HoldScope(hold.scope), hold.target_id, missing_ok=True
+            )
+            audit.act_as(session.sync_session, by, locality_id)
+            hold.lifted_at = now
+            await session.flush()
+            return _hold_view(hold)
+
+    async def holds(self, *, include_lifted: bool = False) -> list[HoldView]:
+        query = select(t.LegalHold).order_by(t.LegalHold.id)
+        if not include_lifted:
+            query = query.where(t.LegalHold.lifted_at.is_(None))
+        async with self.store.reading() as session:
+            return [_hold_view(h) for h in await session.scalars(query)]
+
+
+async def _holds(session: AsyncSession) -> Holds:
+    LH = t.LegalHold
+    active = (
+        await session.execute(select(LH.scope, LH.target_id).where(LH.lifted_at.is_(None)))
+    ).all()
+    subjects = [target for scope, target in active if scope == HoldScope.SUBJECT.value]
+    meetings: Sequence[int] = []
+    if subjects:
+        meetings = list(
+            await session.scalars(
+                select(t.Action.meeting_id).where(t.Action.subject_id.in_(subjects)).distinct()
+            )
+        )
+    return Holds.of(((scope, target) for scope, target in active), meetings)
+
+
+async def _target_locality(
+    session: AsyncSession, scope: HoldScope, target: int, *, missing_ok: bool = False
+) -> int | None:
+    """The locality of a hold's target, which must exist (unless ``missing_ok``)."""
+    model: Any = {
+        HoldScope.LOCALITY: t.Locality,
+        HoldScope.MEETING: t.Meeting,
+        HoldScope.SUBJECT: t.Subject,
+    }[scope]
+    column = model.id if scope is HoldScope.LOCALITY else model.locality_id
+    found = await session.scalar(select(column).where(model.id == target))
+    if found is None and not missing_ok:
+        raise NotFound(f"There is no {scope.value} with id {target}.")
+    return found
+
+
+async def _delete(
+    session: AsyncSession,
+    deleted: Counter[str],
+    model: Any,
+    where: ColumnElement[bool],
+    *columns: Any,
+) -> None:
+    """Delete matching rows one by one through the unit of work, so each is audited.
+
+    Only the key (and ``columns``, e.g. the locality the audit entry names) is loaded.
+    """
+    rows = (
+        await session.scalars(select(model).options(load_only(model.id, *columns)).where(where))
+    ).all()
+    for row in rows:
+        await session.delete(row)
+    deleted[model.__tablename__] += len(rows)
+
+
+def _explain(session: AsyncSession, reason: str) -> None:
+    """Give this transaction's deletion entries the rule that caused them as their reason."""
+    for entry in audit.context_of(session.sync_session).pending:
+        if entry.action == audit.AuditAction.DELETE and not entry.reason:
+            entry.reason = reason[:200]
+
+
+def _hold_view(hold: t.LegalHold) -> HoldView:
+    return HoldView(
+        hold.id,
+        hold.scope,
+        hold.target_id,
+        hold.reason,
+        hold.placed_by,
+        hold.placed_at,
+        hold.lifted_at,
+    )

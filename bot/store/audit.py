@@ -1,0 +1,303 @@
+"""The audit trail: every create, change, deletion, view, export and refusal, hash-chained.
+
+Creates, changes and deletions are caught where they happen, in the unit of work
+(``after_flush``), so no service can forget one; views, exports and refusals are recorded
+by the code that serves or refuses them (``note``). Entries are written just before the
+transaction commits, in the same transaction as what they describe: a rolled-back change
+leaves no entry and a committed one cannot lack its entry.
+
+Each entry's hash covers its own fields and the previous entry's hash. The single
+``audit_head`` row is locked while links are added, so links are written one at a time
+across processes, and records the newest link so that rows cut off the end are noticed.
+Entries name records by type and id and changed fields by name, never by value.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import insert, inspect, select, update
+from sqlalchemy.engine import Connection
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
+from sqlalchemy.orm import Session
+
+from bot.store import tables as t
+
+GENESIS = "0" * 64
+
+#: Housekeeping tables whose rows are not records about anyone.
+NOT_AUDITED = frozenset(
+    {
+        "processed_activities",
+        "outbox",
+        "reminders_sent",
+        "audit_log",
+        "audit_head",
+    }
+)
+
+
+class AuditAction:
+    CREATE = "create"
+    CHANGE = "change"
+    DELETE = "delete"
+    VIEW = "view"
+    EXPORT = "export"
+    REFUSED = "refused"
+    FIRST_CONTACT = "first_contact"
+    ANONYMISE = "anonymise"
+    HOLD = "hold"
+    RELEASE = "release"
+    REKEY = "rekey"
+    RESTORE = "restore"
+
+
+@dataclass(slots=True)
+class Pending:
+    action: str
+    record_type: str
+    record_id: str
+    locality_id: int | None = None
+    detail: str = ""
+    reason: str = ""
+
+
+@dataclass(slots=True)
+class AuditContext:
+    """Who the unit of work acts for. Starts as "system"; the turn's caller is filled in
+    as soon as it is known (a stranger by Teams id, a member by member id)."""
+
+    actor: str = "system"
+    locality_id: int | None = None
+    now: datetime | None = None
+    pending: list[Pending] = field(default_factory=list)
+
+
+def context_of(session: Session | AsyncSession) -> AuditContext:
+    if isinstance(session, AsyncSession):
+        session = session.sync_session
+    ctx = session.info.get("audit")
+    if ctx is None:
+        ctx = session.info["audit"] = AuditContext()
+    assert isinstance(ctx, AuditContext)
+    return ctx
+
+
+def act_as(session: Session | AsyncSession, actor: str, locality_id: int | None = None) -> None:
+    ctx = context_of(session)
+    ctx.actor = actor[:200]
+    if locality_id is not None:
+        ctx.locality_id = locality_id
+
+
+def note(
+    session: Session | AsyncSession,
+    action: str,
+    record_type: str,
+    record_id: object = "",
+    *,
+    locality_id: int | None = None,
+    detail: str = "",
+    reason: str = "",
+) -> None:
+    """Queue an entry for a view, export or other event the unit of work cannot see."""
+    ctx = context_of(session)
+    ctx.pending.append(
+        Pending(
+            action,
+            record_type,
+            str(record_id)[:40],
+            locality_id if locality_id is not None else ctx.locality_id,
+            detail[:400],
+            reason[:200],
+        )
+    )
+
+
+def after_flush(session: Session, _flush_context: Any) -> None:
+    """Turn what the flush wrote into pending entries (names only, never values)."""
+    ctx = context_of(session)
+    for obj in session.new:
+        table = _table(obj)
+        if table is None:
+            continue
+        action = AuditAction.FIRST_CONTACT if table == "member_contacts" else AuditAction.CREATE
+        ctx.pending.append(Pending(action, table, _id(obj), _locality(obj, ctx)))
+    for obj in session.dirty:
+        table = _table(obj)
+        if table is None or table == "member_contacts":
+            continue
+        changed = sorted(
+            a.key for a in inspect(obj).attrs if a.history.has_changes() and a.key != "id"
+        )
+        if changed:
+            ctx.pending.append(
+                Pending(AuditAction.CHANGE, table, _id(obj), _locality(obj, ctx), ",".join(changed))
+            )
+    for obj in session.deleted:
+        table = _table(obj)
+        if table is not None:
+            ctx.pending.append(Pending(AuditAction.DELETE, table, _id(obj), _locality(obj, ctx)))
+
+
+def before_commit(session: Session) -> None:
+    """Flush what is left, then chain the pending entries into this same transaction."""
+    session.flush()
+    ctx = context_of(session)
+    if not ctx.pending:
+        return
+    entries, ctx.pending = ctx.pending, []
+    append(session.connection(), entries, ctx.actor, ctx.now or datetime.now(UTC))
+
+
+def after_rollback(session: Session) -> None:
+    """Drop what the rolled-back work did; keep refusals, which are written separately."""
+    ctx = context_of(session)
+    ctx.pending = [p for p in ctx.pending if p.action == AuditAction.REFUSED]
+
+
+def append(conn: Connection, entries: list[Pending], actor: str, now: datetime) -> None:
+    """Add links to the chain. The head row is updated first so that, on every engine,
+    this transaction holds the chain's lock before it reads the newest hash."""
+    head = t.AuditHead
+    conn.execute(update(head).where(head.id == 1).values(last_id=head.last_id))
+    last_id, last_hash = conn.execute(select(head.last_id, head.hash).where(head.id == 1)).one()
+    at = now.astimezone(UTC).replace(microsecond=0)
+    rows = []
+    for entry in entries:
+        last_id += 1
+        row = {
+            "id": last_id,
+            "at": at,
+            "actor": actor,
+            "action": entry.action,
+            "record_type": entry.record_type,
+            "record_id": entry.record_id,
+            "locality_id": entry.locality_id,
+            "detail": entry.detail,
+            "reason": entry.reason,
+            "prev_hash": last_hash,
+        }
+        row["hash"] = last_hash = link_hash(row)
+        rows.append(row)
+    conn.execute(insert(t.AuditEntry), rows)
+    conn.execute(update(head).where(head.id == 1).values(last_id=last_id, hash=last_hash))
+
+
+def link_hash(row: dict[str, Any]) -> str:
+    """SHA-256 over the entry's fields in a fixed order, including the previous hash."""
+    at = row["at"]
+    fields = [
+        row["id"],
+        at.replace(tzinfo=None).isoformat() if isinstance(at, datetime) else str(at),
+        row["actor"],
+        row["action"],
+        row["record_type"],
+        row["record_id"],
+        row["locality_id"],
+        row["detail"],
+        row["reason"],
+        row["prev_hash"],
+    ]
+    return hashlib.sha256(json.dumps(fields, separators=(",", ":")).encode()).hexdigest()
+
+
+@dataclass(frozen=True, slots=True)
+class Verdict:
+    entries: int
+    head_hash: str
+    broken_at: int | None = None
+    problem: str = ""
+
+    @property
+    def ok(self) -> bool:
+        return self.broken_at is None
+
+
+class ChainWalker:
+    """Checks links one at a time, so a trail of any length is verified in constant memory."""
+
+    def __init__(self) -> None:
+        self.expected_id, self.prev, self.count = 1, GENESIS, 0
+        self.broken: Verdict | None = None
+
+    def feed(self, row: dict[str, Any]) -> bool:
+        """Check one row; False once the chain is broken (``broken`` says where)."""
+        if self.broken is not None:
+            return False
+        self.count += 1
+        if row["id"] != self.expected_id:
+            problem = f"entry {self.expected_id} is missing"
+            self.broken = Verdict(self.count, self.prev, self.expected_id, problem)
+        elif row["prev_hash"] != self.prev:
+            problem = "does not follow the entry before it"
+            self.broken = Verdict(self.count, self.prev, row["id"], problem)
+        elif link_hash(row) != row["hash"]:
+            problem = "was changed after it was written"
+            self.broken = Verdict(self.count, self.prev, row["id"], problem)
+        else:
+            self.prev = row["hash"]
+            self.expected_id += 1
+        return self.broken is None
+
+    def finish(self, head: tuple[int, str] | None) -> Verdict:
+        if self.broken is not None:
+            return self.broken
+        if head is not None and (head[0] != self.expected_id - 1 or head[1] != self.prev):
+            last = self.expected_id - 1
+            return Verdict(
+                self.count, self.prev, self.expected_id, f"entries after {last} were removed"
+            )
+        return Verdict(self.count, self.prev)
+
+
+def verify_rows(rows: Iterator[dict[str, Any]], head: tuple[int, str] | None) -> Verdict:
+    """Walk the chain in id order; report the first link that does not hold."""
+    walker = ChainWalker()
+    for row in rows:
+        if not walker.feed(row):
+            break
+    return walker.finish(head)
+
+
+def _table(obj: object) -> str | None:
+    table = getattr(obj, "__tablename__", None)
+    if not isinstance(table, str) or table in NOT_AUDITED:
+        return None
+    return table
+
+
+def _id(obj: object) -> str:
+    identity = inspect(obj).identity
+    if identity:
+        return ",".join(str(part) for part in identity)[:40]
+    return str(getattr(obj, "id", ""))[:40]
+
+
+def _locality(obj: object, ctx: AuditContext) -> int | None:
+    value = getattr(obj, "locality_id", None)
+    return value if isinstance(value, int) else ctx.locality_id
+
+
+async def verify_store(engine: AsyncEngine, *, batch: int = 5000) -> Verdict:
+    """Read the whole trail in id order and check every link (``mace-bot audit verify``)."""
+    log_table = t.AuditEntry.__table__
+    walker = ChainWalker()
+    async with engine.connect() as conn:
+        head_row = (
+            await conn.execute(select(t.AuditHead.last_id, t.AuditHead.hash).limit(1))
+        ).first()
+        last = 0
+        while True:
+            query = select(log_table).where(log_table.c.id > last).order_by(log_table.c.id)
+            chunk = (await conn.execute(query.limit(batch))).mappings().all()
+            if not chunk or not all(walker.feed(dict(r)) for r in chunk):
+                break
+            last = int(chunk[-1]["id"])
+    head = (int(head_row[0]), str(head_row[1])) if head_row is not None else None
+    return walker.finish(head)
