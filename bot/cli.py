@@ -26,6 +26,7 @@ from bot.services.context import ActorRef
 from bot.services.exports import ExportService
 from bot.services.reference_data import ReferenceDataError, load_reference_data, read_data_file
 from bot.store import tables as t
+from bot.store.crypto import KeyRingError
 from bot.store.db import migrate
 
 
@@ -65,6 +66,15 @@ def _parser() -> argparse.ArgumentParser:
 
 def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
+    try:
+        return _run(args)
+    except (ValueError, KeyRingError) as exc:
+        # A bad setting or key: one line naming it, before anything starts.
+        print(f"Cannot start: {exc}", file=sys.stderr)
+        return 2
+
+
+def _run(args: argparse.Namespace) -> int:
     settings = Settings.from_env()
     logging.basicConfig(
         level=settings.log_level, format="%(asctime)s %(levelname)s %(name)s: %(message)s"

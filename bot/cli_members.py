@@ -20,6 +20,7 @@ from bot.config import Settings
 from bot.domain.errors import DomainError, InvalidInput
 from bot.domain.members import ROLE_CODES
 from bot.services.members import MemberAdmin
+from bot.store import audit
 from bot.store.db import migrate
 
 MEMBER_HELP = "the member's email or Entra object id"
@@ -85,7 +86,7 @@ async def _run(
     store = build_store(settings)
     try:
         await migrate(store.engine)
-        admin = MemberAdmin(store)
+        admin = MemberAdmin(store, operator=audit.operator())
         if args.members_command == "import":
             assert text is not None
             report = await admin.import_csv(text)

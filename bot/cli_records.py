@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import getpass
 import os
 import sys
 from pathlib import Path
@@ -30,6 +29,7 @@ from bot.services.subject_access import (
     find_subjects,
     locality_by_code,
 )
+from bot.store import audit
 from bot.store.crypto import KeyRingError
 from bot.store.db import Store, migrate
 
@@ -104,14 +104,6 @@ def run(settings: Settings, args: argparse.Namespace) -> int:
     return 0
 
 
-def operator() -> str:
-    """Who the audit trail says acted: the operating-system user running the command."""
-    try:
-        return f"cli:{getpass.getuser()}"
-    except (OSError, KeyError):
-        return f"cli:uid-{os.getuid()}"
-
-
 def write_owner_only(path: Path, content: bytes) -> None:
     """Write ``content`` readable by its owner alone, even over an existing file."""
     fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
@@ -134,10 +126,10 @@ async def _run(settings: Settings, args: argparse.Namespace) -> list[str]:
             return (await service.run()).lines()
         if args.hold_command == "place":
             target = await _hold_target(store, args.scope, args.target, args.locality)
-            hold = await service.place_hold(args.scope, target, args.reason, operator())
+            hold = await service.place_hold(args.scope, target, args.reason, audit.operator())
             return [f"Placed legal hold #{hold.id} on {hold.scope} {hold.target_id}."]
         if args.hold_command == "lift":
-            hold = await service.lift_hold(args.id, operator())
+            hold = await service.lift_hold(args.id, audit.operator())
             return [f"Lifted legal hold #{hold.id} on {hold.scope} {hold.target_id}."]
         holds = await service.holds(include_lifted=args.all)
         return [h.line() for h in holds] or ["No legal holds in force."]
@@ -150,7 +142,7 @@ async def _subject_export(store: Store, clock: SystemClock, args: argparse.Names
         args.locality,
         args.reference,
         reason=args.reason,
-        actor=operator(),
+        actor=audit.operator(),
         kind=SubjectKind(args.kind) if args.kind else None,
     )
     write_owner_only(args.output, export.json_bytes())

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import getpass
 import sys
 from pathlib import Path
 
@@ -69,13 +68,6 @@ def run(settings: Settings, args: argparse.Namespace) -> int:
 
 def _url(settings: Settings) -> str:
     return settings.database_url or sqlite_url(settings.data_dir)
-
-
-def operator() -> str:
-    try:
-        return f"cli:{getpass.getuser()}"
-    except (KeyError, OSError):
-        return "cli"
 
 
 def _keys(settings: Settings, args: argparse.Namespace) -> int:
@@ -140,7 +132,7 @@ async def _rotate(settings: Settings, key_file: Path | None) -> int:
     store = build_store(settings)
     try:
         await migrate(store.engine)
-        report = await rotate(store, actor=operator())
+        report = await rotate(store, actor=audit.operator())
         total = sum(report.rewritten.values())
         print(f"Re-encrypted {total:,} values under key {report.primary}.")
         if not report.ok:
@@ -221,5 +213,5 @@ async def _after_restore(settings: Settings, source: Path) -> int:
 
 async def _note_restore(store: Store, source: Path) -> None:
     async with store.transaction() as session:
-        audit.act_as(session, operator())
+        audit.act_as(session, audit.operator())
         audit.note(session, audit.AuditAction.RESTORE, "store", detail=f"from {source.name}")

@@ -123,7 +123,7 @@ def _owned_forms(item: OwnedActionView, values: Values | None, errors: Errors | 
                     choice_input(
                         f"handTo-{aid}",
                         f"A colleague in {item.action.agency_name}",
-                        [(f"{m.name}", str(m.id)) for m in item.colleagues],
+                        [(str(m.id), m.name) for m in item.colleagues],
                         value=value_of(values, f"handTo-{aid}"),
                         required=True,
                     ),

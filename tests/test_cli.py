@@ -147,3 +147,24 @@ def test_export_actions_applies_the_members_access(
     assert "Exported action." not in out.read_text(encoding="utf-8-sig")
     assert main(["export", "actions", "--as", "nobody@example.org", "-o", str(out)]) == 1
     assert "no member" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize(
+    ("name", "value", "named"),
+    [
+        ("MACE_RETENTION", "forever=1", "MACE_RETENTION"),
+        ("MACE_DATA_KEYS", "not-a-key", "MACE_DATA_KEYS"),
+        ("MACE_DATA_KEYS", "k1:c2hvcnQ=", "32 bytes"),
+    ],
+)
+def test_a_bad_setting_stops_with_one_line_naming_it(
+    name: str,
+    value: str,
+    named: str,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    monkeypatch.setenv(name, value)
+    assert main(["migrate"]) == 2
+    err = capsys.readouterr().err.strip()
+    assert err.startswith("Cannot start:") and named in err and "\n" not in err

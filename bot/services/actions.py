@@ -316,6 +316,9 @@ class ActionService:
             if action.requested_due_date is None:
                 raise Conflict("That request has already been decided.")
             view = await self._request_view(session, action, "accepted" if accept else "refused")
+            # One decision per request: keyed on when it was asked, not the date asked for,
+            # since the same date may be asked for (and decided) again later.
+            asked = (action.requested_at or self.clock.now()).isoformat()
             if accept:
                 action.due_date = action.requested_due_date
             self._event(
@@ -331,7 +334,7 @@ class ActionService:
             action.requested_at = None
             _queue(
                 session,
-                f"date-decided:{action.id}:{view.requested_due.isoformat()}",
+                f"date-decided:{action.id}:{asked}",
                 "date_decided",
                 action.owner_member_id,
                 {"action_id": action.id, "accepted": accept},

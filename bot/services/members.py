@@ -46,6 +46,7 @@ from bot.domain.members import (
 from bot.domain.model import ActionStatus, Role
 from bot.domain.rules import clean_text, raise_if, require_text
 from bot.services.context import ActorRef, find_member
+from bot.store import audit
 from bot.store import tables as t
 from bot.store.db import Store
 
@@ -214,9 +215,13 @@ class _Person:
 
 
 class MemberAdmin:
-    def __init__(self, store: Store, clock: Clock | None = None) -> None:
+    def __init__(
+        self, store: Store, clock: Clock | None = None, *, operator: str = "system"
+    ) -> None:
         self.store = store
         self.clock = clock or SystemClock()
+        #: Who the audit trail names for command-line changes (e.g. ``cli:<os user>``).
+        self.operator = operator
 
     # -- the operator (command line): no caller check, see the module docstring --------
 
@@ -226,6 +231,7 @@ class MemberAdmin:
         rows, problems = _parse_csv(text)
         people = _agree_people([row for row in rows if is_email(row.email)], problems)
         async with self.store.transaction() as session:
+            audit.act_as(session, self.operator)
             agencies = {a.code.lower(): a for a in await session.scalars(select(t.Agency))}
             localities = {
                 loc.code.lower(): loc for loc in await session.scalars(select(t.Locality))
@@ -321,6 +327,7 @@ class MemberAdmin:
         """Grants a role; creates the member when ``name`` and ``agency`` are given and no
         member matches. Granting a role to a deactivated member makes them active again."""
         async with self.store.transaction() as session:
+            audit.act_as(session, self.operator)
             return await self._grant(
                 session, email_or_aad, locality_code, role, name, agency, aad_object_id
             )
@@ -331,6 +338,7 @@ class MemberAdmin:
         """One role (locality and role), every role in a locality (locality only), or,
         with no locality, deactivates the member and removes all their roles."""
         async with self.store.transaction() as session:
+            audit.act_as(session, self.operator)
             return await self._remove(session, email_or_aad, locality_code, role)
 
     # -- chat: the caller must be an active administrator -------------------------------

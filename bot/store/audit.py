@@ -14,8 +14,10 @@ Entries name records by type and id and changed fields by name, never by value.
 
 from __future__ import annotations
 
+import getpass
 import hashlib
 import json
+import os
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -76,6 +78,14 @@ class AuditContext:
     locality_id: int | None = None
     now: datetime | None = None
     pending: list[Pending] = field(default_factory=list)
+
+
+def operator() -> str:
+    """The audit actor for the command line: the operating-system user running it."""
+    try:
+        return f"cli:{getpass.getuser()}"
+    except (KeyError, OSError):
+        return f"cli:uid-{os.getuid()}"
 
 
 def context_of(session: Session | AsyncSession) -> AuditContext:

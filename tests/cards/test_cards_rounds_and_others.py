@@ -184,3 +184,17 @@ def test_clip_and_elapsed() -> None:
     assert clip("x" * 100, 10) == "x" * 9 + "…"
     assert format_elapsed(754, 30) == "12:34 of 30 min"
     assert format_elapsed(6000, 5) == "100:00 of 5 min"
+
+
+def test_hand_over_offers_colleagues_by_name_and_sends_their_id() -> None:
+    from cards_testkit import input_by_id, make_owned_actions
+
+    from cards.actions import my_actions_card
+
+    actions = make_owned_actions(3)
+    first = next(a for a in actions if a.colleagues)
+    card = my_actions_card(actions)
+    choices = input_by_id(card, f"handTo-{first.action.id}")["choices"]
+    assert [(c["title"], c["value"]) for c in choices] == [
+        (m.name, str(m.id)) for m in first.colleagues
+    ]

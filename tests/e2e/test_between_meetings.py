@@ -232,6 +232,45 @@ async def test_a_new_date_goes_to_the_chair_who_decides(bot: BotUnderTest) -> No
         assert moved.requested_due_date is None
 
 
+async def test_the_same_date_asked_for_again_is_decided_again(
+    bot: BotUnderTest, clock: FrozenClock
+) -> None:
+    """A refused date may be asked for once more (new facts): the second request and its
+    decision are recorded and notified like the first, not lost to a duplicate key."""
+    (action_id,) = await agree_actions(
+        bot,
+        [
+            {
+                "description": "Share the return interview.",
+                "owner": "Priya Shah",
+                "due": "2026-11-26",
+            }
+        ],
+    )
+    ask = {f"newDate-{action_id}": "2026-12-10", f"reason-{action_id}": "Awaiting a report."}
+    for decider in ("chair", "chair"):
+        asked = invoke_card(
+            await click(bot, "police", v.ACTION_REQUEST_DATE, {"actionId": action_id}, ask)
+        )
+        assert "waiting for the chair" in text_of(asked)
+        clock.advance(minutes=5)
+        decided = invoke_card(
+            await click(bot, decider, v.DATE_REQUEST_REFUSE, {"actionId": action_id})
+        )
+        assert "Refused" in text_of(decided)
+        clock.advance(minutes=5)
+    async with store_of(bot).reading() as session:
+        kinds = [q.kind for q in await session.scalars(select(t.OutboxMessage))]
+        events = [
+            e.kind
+            for e in await session.scalars(
+                select(t.ActionEvent).where(t.ActionEvent.action_id == action_id)
+            )
+        ]
+    assert kinds.count("date_decided") == 2
+    assert events.count("date_refused") == 2
+
+
 async def test_hand_over_only_within_the_agency(bot: BotUnderTest) -> None:
     (action_id,) = await agree_actions(
         bot,
