@@ -68,13 +68,32 @@ def _alembic_config(connection: Connection) -> Config:
 
 
 async def migrate(engine: AsyncEngine) -> None:
-    """Bring the schema to the newest migration. Safe to run at every start."""
+    """Bring the schema to the newest migration. Safe to run at every start.
+
+    On SQLite a migration that changes a table rebuilds it (copy, drop, rename), and with
+    foreign keys enforced the drop of a referenced table fails once it holds rows. So, as
+    SQLite's own procedure for altering tables says, enforcement is off during the
+    migration and the whole database is checked for broken references before commit.
+    """
 
     def upgrade(connection: Connection) -> None:
         command.upgrade(_alembic_config(connection), "head")
+        if connection.dialect.name == "sqlite":
+            broken = connection.exec_driver_sql("PRAGMA foreign_key_check").fetchall()
+            if broken:
+                raise RuntimeError(f"migration left {len(broken)} broken references")
 
-    async with engine.begin() as conn:
-        await conn.run_sync(upgrade)
+    async with engine.connect() as conn:
+        sqlite = engine.dialect.name == "sqlite"
+        if sqlite:  # must be set outside a transaction to take effect
+            await conn.exec_driver_sql("PRAGMA foreign_keys=OFF")
+        try:
+            await conn.run_sync(upgrade)
+            await conn.commit()
+        finally:
+            if sqlite:
+                await conn.rollback()
+                await conn.exec_driver_sql("PRAGMA foreign_keys=ON")
 
 
 class AuditedSession(Session):
