@@ -32,6 +32,9 @@ class CardUpdate:
     conversation_id: str
     activity_id: str
     card: Card
+    #: Asked after the edit: a newer card if the state moved on meanwhile (another
+    #: person's change may have been drawn and sent before this one), else None.
+    recheck: Callable[[], Awaitable[Card | None]] | None = None
 
 
 @dataclass(slots=True)

@@ -26,6 +26,7 @@ from bot.domain.views import MeetingView, RoundView
 from bot.services.actions import ActionService
 from bot.services.context import ActorRef, TurnRef
 from bot.services.groups import GroupService
+from bot.services.meeting_hints import MeetingEvent, MeetingHintService
 from bot.services.meetings import MeetingService
 from bot.services.members import MemberAdmin
 from bot.services.rounds import RoundService
@@ -46,6 +47,7 @@ from cards import (
     welcome_card,
 )
 from cards import verbs as v
+from cards.hints import meeting_started_card
 from cards.members import members_card
 from dialogs.commands import Command, help_text, split, suggest
 from dialogs.outcome import Card, CardUpdate, Outcome, Post
@@ -104,6 +106,7 @@ class Router:
         clock: Clock,
         link_for: LinkMaker | None = None,
         members: MemberAdmin | None = None,
+        hints: MeetingHintService | None = None,
     ) -> None:
         self.groups = groups
         self.meetings = meetings
@@ -112,6 +115,7 @@ class Router:
         self.clock = clock
         self.link_for = link_for
         self.members = members
+        self.hints = hints
         self._verbs: dict[str, Handler] = {
             v.SETUP_LINK: self._link,
             v.MEETING_START: self._start_click,
@@ -196,6 +200,26 @@ class Router:
                 ]
             )
         return await self._guard(self._welcome(turn), click=None)
+
+    async def on_meeting_event(self, turn: TurnRef, event: MeetingEvent, key: str) -> Outcome:
+        """Teams says a meeting started or ended here: a hint, never an action.
+
+        In a linked conversation, once per event (``key``): the start card when no MACE
+        meeting is running, the end form when one is. Anything else, including a failure,
+        posts nothing: the chair can always start and end the meeting by hand.
+        """
+        if self.hints is None:
+            return Outcome()
+        try:
+            hint = await self.hints.offer(turn.conversation, event, key)
+        except (DomainError, SQLAlchemyError, OSError, TimeoutError) as exc:
+            log.warning("meeting %s event not offered: %s", event.value, type(exc).__name__)
+            return Outcome()
+        if hint is None:
+            return Outcome()
+        if hint.meeting is not None:
+            return Outcome(posts=[Post(card=end_form_card(hint.meeting))])
+        return Outcome(posts=[Post(card=meeting_started_card(hint.locality))])
 
     async def _guard(self, work: Awaitable[Outcome], click: Click | None) -> Outcome:
         try:
@@ -454,7 +478,7 @@ class Router:
             response_text="Share and challenge: the round card is below.",
         )
         meeting = await self.meetings.current(turn, view.meeting_id)
-        outcome.updates.extend(_agenda_update(meeting))
+        outcome.updates.extend(self._agenda_update(meeting))
         return outcome
 
     async def _round_answer(self, turn: TurnRef, click: Click) -> Outcome:
@@ -481,7 +505,7 @@ class Router:
         outcome = self._round_changed(view, click, note="Round closed; summary below.")
         outcome.posts.append(Post(card=round_card(view)))
         meeting = await self.meetings.current(turn, view.meeting_id)
-        outcome.updates.extend(_agenda_update(meeting))
+        outcome.updates.extend(self._agenda_update(meeting))
         return outcome
 
     async def _challenge_respond(self, turn: TurnRef, click: Click) -> Outcome:
@@ -649,12 +673,37 @@ class Router:
 
     # -- card upkeep ----------------------------------------------------------------------
 
+    def _agenda_update(self, view: MeetingView, card: Card | None = None) -> list[CardUpdate]:
+        """The edit of the live agenda card, with a recheck: two people's changes can be
+        drawn in one order and reach Teams in the other, so after its edit each turn asks
+        whether the meeting moved on and, if so, sends the newer card."""
+        if not view.agenda_activity_id:
+            return []
+        drawn = view.version
+
+        async def recheck() -> Card | None:
+            nonlocal drawn
+            newer = await self.meetings.newer_view(view.id, drawn)
+            if newer is None:
+                return None
+            drawn = newer.version
+            return agenda_card(newer)
+
+        return [
+            CardUpdate(
+                view.conversation_id,
+                view.agenda_activity_id,
+                card if card is not None else agenda_card(view),
+                recheck,
+            )
+        ]
+
     def _agenda_changed(
         self, turn: TurnRef, view: MeetingView, click: Click | None, note: str | None = None
     ) -> Outcome:
         """Edit the live agenda card in place, for everyone; answer the click with it too."""
         card = agenda_card(view)
-        outcome = Outcome(updates=_agenda_update(view, card))
+        outcome = Outcome(updates=self._agenda_update(view, card))
         if not view.agenda_activity_id:
             outcome.posts.append(self._agenda_post(turn, view.id, card))
         if click is not None and click.card_activity_id == view.agenda_activity_id:
@@ -677,18 +726,6 @@ class Router:
         else:
             outcome.posts.append(Post(text=note))
         return outcome
-
-
-def _agenda_update(view: MeetingView, card: Card | None = None) -> list[CardUpdate]:
-    if not view.agenda_activity_id:
-        return []
-    return [
-        CardUpdate(
-            view.conversation_id,
-            view.agenda_activity_id,
-            card if card is not None else agenda_card(view),
-        )
-    ]
 
 
 def _item_or_current(view: MeetingView, item_id: int | None) -> int:

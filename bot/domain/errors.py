@@ -46,6 +46,12 @@ class Conflict(DomainError):
     """The request no longer fits the state (a stale card, a meeting already ended)."""
 
 
+CONCURRENT_CHANGE = (
+    "Someone else changed this meeting at the same moment, so I saved nothing of yours. "
+    "The card shows where things are now: please press again."
+)
+
+
 class InvalidInput(DomainError):
     """One or more fields are wrong; ``field_errors`` maps field id to a plain message."""
 

@@ -167,6 +167,8 @@ class MeetingView:
     #: Where the live agenda card is, so it can be edited in place.
     conversation_id: str = ""
     agenda_activity_id: str | None = None
+    #: The meeting's version when this view was read (see tables.Meeting.version).
+    version: int = 0
 
     @property
     def current_item(self) -> ItemView | None:

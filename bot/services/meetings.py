@@ -13,9 +13,10 @@ from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm.attributes import flag_modified
 
 from bot.domain.agenda import CANONICAL_AGENDA
 from bot.domain.clock import Clock, london_today
@@ -101,7 +102,11 @@ class MeetingService:
         async with self.store.transaction(activity_id=turn.activity_id, now=now) as session:
             caller = await caller_here(session, turn)
             caller.require(permission)
-            yield session, caller, await self._meeting(session, caller, meeting_id)
+            meeting = await self._meeting(session, caller, meeting_id)
+            # Every change to a meeting is a change to its card: bump its version, so that a
+            # concurrent change read from the same state fails instead of being lost.
+            flag_modified(meeting, "status")
+            yield session, caller, meeting
 
     async def _running(self, session: AsyncSession, caller: Caller) -> t.Meeting | None:
         return await session.scalar(
@@ -135,6 +140,16 @@ class MeetingService:
             else:
                 meeting = await self._meeting(session, caller, meeting_id, in_progress=False)
             audit.note(session, audit.AuditAction.VIEW, "meetings", meeting.id)
+            return await self._view(session, meeting)
+
+    async def newer_view(self, meeting_id: int, version: int) -> MeetingView | None:
+        """The meeting as it is now, if it changed after ``version``: for redrawing the
+        live agenda card when two changes were drawn and sent out of order. No caller
+        check: the card is the one already shown to everyone in that conversation."""
+        async with self.store.reading() as session:
+            meeting = await session.get(t.Meeting, meeting_id)
+            if meeting is None or meeting.version <= version:
+                return None
             return await self._view(session, meeting)
 
     async def agenda_location(self, meeting_id: int) -> tuple[str, str | None]:
@@ -197,9 +212,14 @@ class MeetingService:
     ) -> None:
         """The newest agenda card is the live one: later changes edit it in place."""
         async with self.store.transaction() as session:
-            meeting = await session.get_one(t.Meeting, meeting_id)
-            meeting.conversation_id = conversation_id
-            meeting.agenda_activity_id = activity_id
+            # Where the card is, not what it shows: no version check, so remembering the
+            # card never collides with a change made meanwhile.
+            await session.execute(
+                update(t.Meeting)
+                .where(t.Meeting.id == meeting_id)
+                .values(conversation_id=conversation_id, agenda_activity_id=activity_id)
+                .execution_options(synchronize_session=False)
+            )
 
     async def move(
         self, turn: TurnRef, meeting_id: object, expected_position: object, step: int

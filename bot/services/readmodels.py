@@ -355,6 +355,7 @@ async def meeting_view(
         minutes_status=MinutesStatus(meeting.minutes_status),
         conversation_id=meeting.conversation_id,
         agenda_activity_id=meeting.agenda_activity_id,
+        version=meeting.version,
     )
 
 

@@ -26,8 +26,9 @@ from sqlalchemy.ext.asyncio import (
     create_async_engine,
 )
 from sqlalchemy.orm import Session
+from sqlalchemy.orm.exc import StaleDataError
 
-from bot.domain.errors import Duplicate, NotLinked, NotPermitted
+from bot.domain.errors import CONCURRENT_CHANGE, Conflict, Duplicate, NotLinked, NotPermitted
 from bot.store import audit
 from bot.store.crypto import KeyRing, install
 from bot.store.tables import ProcessedActivity
@@ -140,6 +141,9 @@ class Store:
                         except IntegrityError as exc:
                             raise Duplicate() from exc
                     yield session
+            except StaleDataError as exc:
+                # Someone changed the same meeting at the same moment: theirs stands.
+                raise Conflict(CONCURRENT_CHANGE) from exc
             except Exception as exc:
                 await self._record_refusal(session, exc)
                 raise

@@ -132,6 +132,12 @@ class Meeting(Base):
     #: Guards against two "start meeting" turns racing: at most one row per locality
     #: has this set (the locality id) while in progress; NULL otherwise.
     in_progress_locality_id: Mapped[int | None] = mapped_column(Integer, unique=True)
+    #: Optimistic concurrency: every change to a meeting (its items, attendance, minutes,
+    #: actions) bumps this, and an UPDATE naming an older value changes nothing, so of two
+    #: people pressing at once one is told to try again instead of one change being lost.
+    version: Mapped[int] = mapped_column(Integer)
+
+    __mapper_args__ = {"version_id_col": version}  # noqa: RUF012 (SQLAlchemy's declaration)
 
 
 class AgendaItem(Base):

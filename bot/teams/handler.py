@@ -8,6 +8,7 @@ where from the activity, strips the @mention, routes text and card clicks to the
 
 from __future__ import annotations
 
+import hashlib
 import logging
 import traceback
 from typing import Any
@@ -20,10 +21,15 @@ from botbuilder.schema import Activity, ActivityTypes, ChannelAccount, Conversat
 from bot.domain.model import ConversationKind
 from bot.services.contacts import ContactService, RosterEntry
 from bot.services.context import ActorRef, ConversationRef, TurnRef
+from bot.services.meeting_hints import MeetingEvent
 from dialogs.outcome import Card, Outcome
 from dialogs.router import Click, Router
 
 log = logging.getLogger(__name__)
+
+#: How many times a card edit is redone when the state moved on while it was being sent
+#: (each redo draws the newest state, so one is nearly always enough).
+RECHECKS = 3
 
 CARD_CONTENT_TYPE = "application/vnd.microsoft.card.adaptive"
 TURN_FAILED = (
@@ -66,6 +72,31 @@ def turn_ref(activity: Activity) -> TurnRef:
         ),
         activity_id=activity.id,
     )
+
+
+#: Teams' meeting events (sent only with resource-specific consent in the manifest).
+MEETING_EVENTS = {
+    "application/vnd.microsoft.meetingStart": MeetingEvent.STARTED,
+    "application/vnd.microsoft.meetingEnd": MeetingEvent.ENDED,
+}
+
+
+def meeting_event_key(activity: Activity, event: MeetingEvent) -> str:
+    """One key per real-world event, for "once per event": the meeting and the time Teams
+    gives for the start or end (its payloads have spelt both ways), else the activity id.
+    A resend and a second delivery of the same event under a new id share the key."""
+    value = _as_dict(activity.value)
+    channel_data = _as_dict(activity.channel_data)
+    meeting = (
+        value.get("id")
+        or value.get("Id")
+        or _as_dict(channel_data.get("meeting")).get("id")
+        or (activity.conversation.id if activity.conversation else "")
+    )
+    field = "StartTime" if event is MeetingEvent.STARTED else "EndTime"
+    when = value.get(field) or value.get(field[0].lower() + field[1:]) or activity.id or ""
+    digest = hashlib.sha256(f"{meeting}\n{when}".encode()).hexdigest()
+    return f"teams-meeting-{event.value}:{digest}"
 
 
 def card_activity(card: Card) -> Activity:
@@ -172,13 +203,34 @@ class MaceBot(ActivityHandler):  # type: ignore[misc]
             )
             await self._remember_roster(turn_context)
 
+    async def on_event_activity(self, turn_context: TurnContext) -> None:
+        """Meeting start and end events: at most an offer to the chair (see
+        ``Router.on_meeting_event``). A failure to post it is logged, never shown."""
+        activity = turn_context.activity
+        event = MEETING_EVENTS.get(activity.name or "")
+        if event is None:
+            await super().on_event_activity(turn_context)
+            return
+        outcome = await self.router.on_meeting_event(
+            turn_ref(activity), event, meeting_event_key(activity, event)
+        )
+        try:
+            await self._deliver(turn_context, outcome, invoke=False)
+        except Exception as exc:
+            log.warning("meeting %s hint not delivered: %s", event.value, type(exc).__name__)
+
     async def _deliver(self, turn_context: TurnContext, outcome: Outcome, *, invoke: bool) -> None:
         for update in outcome.updates:
-            edited = card_activity(update.card)
-            edited.id = update.activity_id
-            edited.type = ActivityTypes.message
-            edited.conversation = ConversationAccount(id=update.conversation_id)
-            await turn_context.adapter.update_activity(turn_context, edited)
+            card: Card | None = update.card
+            for _ in range(RECHECKS + 1):
+                if card is None:
+                    break
+                edited = card_activity(card)
+                edited.id = update.activity_id
+                edited.type = ActivityTypes.message
+                edited.conversation = ConversationAccount(id=update.conversation_id)
+                await turn_context.adapter.update_activity(turn_context, edited)
+                card = await update.recheck() if update.recheck is not None else None
         for post in outcome.posts:
             if post.card is not None:
                 message = card_activity(post.card)
