@@ -4,7 +4,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed-$(shell cksum pyproject.toml | cut -d' ' -f1)
 
-.PHONY: run test lint typecheck pytest clean
+.PHONY: run test lint typecheck pytest package clean
 
 $(STAMP): pyproject.toml
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -30,6 +30,10 @@ typecheck: $(STAMP)
 PYTEST_WORKERS ?= 3
 pytest: $(STAMP)
 	@$(PY) -m pytest -n $(PYTEST_WORKERS)
+
+## The Teams app package build/mace-bot-teams.zip (needs APP_ID and an https PUBLIC_BASE_URL).
+package: $(STAMP)
+	@$(VENV)/bin/mace-bot package
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache

@@ -9,30 +9,40 @@ from __future__ import annotations
 import logging
 import os
 import socket
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from aiohttp import web
+from botbuilder.core import TurnContext
 from botbuilder.integration.aiohttp import (
     CloudAdapter,
     ConfigurationBotFrameworkAuthentication,
 )
 
-from bot.config import Settings
+from bot.config import SettingError, Settings
 from bot.domain.calendar import WorkingCalendar
 from bot.domain.clock import Clock, SystemClock
+from bot.graph.client import build_directory
 from bot.http.downloads import downloads_handler
+from bot.http.health import add_health_routes, store_revisions
 from bot.jobs.scheduler import Jobs
+from bot.observability.context import note_turn_failed
+from bot.observability.logs import install_record_factory, request_ids
+from bot.observability.metrics import METRICS, Metrics, serve_metrics
 from bot.services.actions import ActionService
 from bot.services.briefs import BriefService
 from bot.services.chasing import ChaseService
 from bot.services.contacts import ContactService
 from bot.services.context import ActorRef
+from bot.services.directory import AppInstaller
 from bot.services.exports import ExportService
 from bot.services.groups import GroupService
 from bot.services.links import LinkSigner, load_link_key
+from bot.services.meeting_hints import MeetingHintService
 from bot.services.meetings import MeetingService
 from bot.services.members import MemberAdmin
-from bot.services.outbox import OutboxSender
+from bot.services.membership_sync import MembershipSync
+from bot.services.outbox import DrainReport, OutboxSender
 from bot.services.reference_data import DEMO_DATA, load_reference_data, read_data_file
 from bot.services.retention import RetentionService
 from bot.services.rounds import RoundService
@@ -46,6 +56,9 @@ from dialogs.notices import NoticeRenderer
 from dialogs.router import Router
 
 log = logging.getLogger(__name__)
+
+#: How long the store may take to answer at start before the bot gives up.
+STARTUP_STORE_TIMEOUT = 15.0
 
 
 @dataclass
@@ -72,9 +85,12 @@ def create_app(
     settings: Settings, *, store: Store | None = None, clock: Clock | None = None
 ) -> web.Application:
     install_invoke_response_guard()
+    install_record_factory()
     clock = clock or SystemClock()
     calendar = WorkingCalendar()
     store = store or build_store(settings)
+    directory = build_directory(settings)  # Graph, or NullDirectory when not configured
+    installer = AppInstaller(store, directory, settings.teams_app_id)
     actions = ActionService(store, clock, settings.key_agencies, calendar.working_days_between)
     exports = ExportService(store, clock, actions, settings.key_agencies)
     signer = LinkSigner(load_link_key(settings.data_dir, settings.link_secret), clock)
@@ -95,10 +111,11 @@ def create_app(
         actions,
         clock,
         link_for,
-        members=MemberAdmin(store, clock),
+        members=MemberAdmin(store, clock, directory=directory),
+        hints=MeetingHintService(store, clock, settings.key_agencies),
     )
     adapter = CloudAdapter(ConfigurationBotFrameworkAuthentication(settings.bot_framework_config()))
-    adapter.on_turn_error = on_turn_error
+    adapter.on_turn_error = _noting_failure
     bot = MaceBot(router, ContactService(store, clock))
     outbox = OutboxSender(
         store,
@@ -108,25 +125,52 @@ def create_app(
         worker_id=f"{socket.gethostname()[:60]}:{os.getpid()}",
         lease_seconds=300,
         sending_hours=calendar.in_working_hours,
+        install=installer if installer.enabled else None,
     )
+    metrics = Metrics(store)
     jobs = Jobs(
-        {
-            "chase": ChaseService(store, clock, calendar).run,
-            "briefs": BriefService(store, clock, calendar).run,
-            "outbox": lambda: drain_until_idle(outbox),
-            "retention": RetentionService(store, clock, settings.retention).run,
-        }
+        metrics.jobs(
+            {
+                "chase": ChaseService(store, clock, calendar).run,
+                "briefs": BriefService(store, clock, calendar).run,
+                "outbox": lambda: drain_until_idle(outbox, observe=metrics.observe_drain),
+                "retention": RetentionService(store, clock, settings.retention).run,
+                **(
+                    {
+                        "members": MembershipSync(
+                            store, directory, clock, team_ids=dict(settings.graph_team_ids)
+                        ).run
+                    }
+                    if directory.enabled
+                    else {}
+                ),
+            }
+        )
     )
     app = web.Application(client_max_size=1024 * 1024)
+    app.middlewares.append(request_ids)
+    app.middlewares.append(metrics.middleware)
+    app[METRICS] = metrics
     app[COMPONENTS] = Components(settings, store, clock, router, adapter, bot, jobs, outbox)
     if not settings.tenant_allow_list:
         log.warning("no tenant allow-list: activities from any tenant are accepted")
     app.router.add_post("/api/messages", messages_handler(adapter, bot, settings.tenant_allow_list))
-    app.router.add_get("/healthz", _health)
+    add_health_routes(app, store)
     app.router.add_get("/downloads/{token}", downloads_handler(signer, exports))
 
     async def startup(app: web.Application) -> None:
-        await migrate(store.engine)
+        try:
+            await store_revisions(store.engine, STARTUP_STORE_TIMEOUT)
+        except Exception as exc:
+            raise SettingError(
+                f"DATABASE_URL: the database cannot be reached ({type(exc).__name__})"
+            ) from None
+        try:
+            await migrate(store.engine)
+        except Exception as exc:
+            raise SettingError(
+                f"DATABASE_URL: the store could not be brought up to date ({type(exc).__name__})"
+            ) from None
         if settings.load_demo_data:
             await load_reference_data(store, read_data_file(DEMO_DATA), clock.now())
         if settings.run_jobs:
@@ -134,24 +178,36 @@ def create_app(
 
     async def cleanup(app: web.Application) -> None:
         await jobs.stop()
+        await directory.close()
         await store.close()
 
     app.on_startup.append(startup)
     app.on_cleanup.append(cleanup)
+    if settings.metrics_port:
+        serve_metrics(app, settings.metrics_listen_host, settings.metrics_port)
     return app
 
 
-async def drain_until_idle(outbox: OutboxSender, *, rounds: int = 50) -> int:
+async def drain_until_idle(
+    outbox: OutboxSender,
+    *,
+    rounds: int = 50,
+    observe: Callable[[DrainReport], None] | None = None,
+) -> int:
     """One drain sends at most the per-second cap; keep draining while there is work
     that is due and Teams has not asked us to slow down."""
     sent = 0
     for _ in range(rounds):
         report = await outbox.drain()
+        if observe is not None:
+            observe(report)
         sent += report.sent
         if not report.claimed or report.paused_until is not None:
             break
     return sent
 
 
-async def _health(request: web.Request) -> web.Response:
-    return web.json_response({"status": "ok"})
+async def _noting_failure(turn_context: TurnContext, error: Exception) -> None:
+    """The turn-error handler, with the failure noted for the turn metrics."""
+    note_turn_failed()
+    await on_turn_error(turn_context, error)

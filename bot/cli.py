@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import errno
 import logging
 import os
 import sys
@@ -14,13 +15,14 @@ from pathlib import Path
 from aiohttp import web
 from sqlalchemy import func, or_, select
 
-from bot import cli_members, cli_records, cli_store
+from bot import cli_members, cli_package, cli_records, cli_store
 from bot.app import build_store, create_app
-from bot.config import Settings
+from bot.config import SettingError, Settings
 from bot.domain.calendar import WorkingCalendar
 from bot.domain.clock import SystemClock
 from bot.domain.errors import DomainError
 from bot.domain.filters import ActionFilter, FilterError
+from bot.observability.logs import configure_logging
 from bot.services.actions import ActionService
 from bot.services.context import ActorRef
 from bot.services.exports import ExportService
@@ -61,6 +63,7 @@ def _parser() -> argparse.ArgumentParser:
     cli_members.register(sub)
     cli_store.register(sub)
     cli_records.register(sub)
+    cli_package.register(sub)
     return parser
 
 
@@ -76,9 +79,14 @@ def main(argv: list[str] | None = None) -> int:
 
 def _run(args: argparse.Namespace) -> int:
     settings = Settings.from_env()
-    logging.basicConfig(
-        level=settings.log_level, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
-    )
+    problems = settings.problems(serving=False)
+    if problems:
+        raise SettingError(problems[0])
+    configure_logging(settings.log_level, settings.log_format)
+    if args.command != "serve":
+        # An operator's command answers in its own plain lines; the store's start-up chatter
+        # (alembic's "Context impl …") would bury them.
+        logging.getLogger("alembic").setLevel(max(logging.WARNING, logging.getLogger().level))
     if args.command == "serve":
         settings = replace(
             settings,
@@ -86,6 +94,9 @@ def _run(args: argparse.Namespace) -> int:
             port=args.port or settings.port,
             load_demo_data=settings.load_demo_data or args.demo,
         )
+        problems = settings.problems()
+        if problems:
+            raise SettingError(problems[0])
         refusal = settings.listen_refusal()
         if refusal:
             print(refusal, file=sys.stderr)
@@ -105,7 +116,23 @@ def _run(args: argparse.Namespace) -> int:
             f"(store: {store_name}; Bot Framework authentication {auth})",
             flush=True,
         )
-        web.run_app(create_app(settings), host=settings.host, port=settings.port, print=None)
+        try:
+            # The bot logs one line per request itself (bot.observability.logs), with the
+            # route's pattern rather than the path: a download path holds a signed link.
+            web.run_app(
+                create_app(settings),
+                host=settings.host,
+                port=settings.port,
+                # Said once the port is bound: what a supervisor or a test waits for.
+                print=lambda _message: print("Ready: accepting traffic.", flush=True),
+                access_log=None,
+            )
+        except OSError as exc:
+            if exc.errno not in (errno.EADDRINUSE, errno.EADDRNOTAVAIL):
+                raise
+            raise SettingError(
+                f"PORT: cannot listen on {settings.host}:{settings.port} ({exc.strerror})"
+            ) from None
         return 0
     if args.command == "migrate":
         asyncio.run(_migrate(settings))
@@ -134,6 +161,8 @@ def _run(args: argparse.Namespace) -> int:
         return cli_store.run(settings, args)
     if args.command in cli_records.COMMANDS:
         return cli_records.run(settings, args)
+    if args.command == "package":
+        return cli_package.run(settings, args)
     return 2
 
 

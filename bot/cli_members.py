@@ -17,9 +17,12 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from bot.app import build_store
 from bot.config import Settings
+from bot.domain.clock import SystemClock
 from bot.domain.errors import DomainError, InvalidInput
 from bot.domain.members import ROLE_CODES
+from bot.graph.client import build_directory
 from bot.services.members import MemberAdmin
+from bot.services.membership_sync import MembershipSync
 from bot.store import audit
 from bot.store.db import migrate
 
@@ -51,6 +54,11 @@ def register(sub: Any) -> None:
     remove.add_argument("--role", help=f"one of {ROLE_CODES} (needs --locality)")
     listing = what.add_parser("list", help="a locality group's members and roles")
     listing.add_argument("locality", help="locality code")
+    what.add_parser(
+        "sync",
+        help="read each linked team's or chat's members from Microsoft Graph: add missing "
+        "partner roles for known members, list role holders found in none",
+    )
 
 
 def run(settings: Settings, args: argparse.Namespace) -> int:
@@ -84,9 +92,15 @@ async def _run(
     settings: Settings, args: argparse.Namespace, text: str | None
 ) -> tuple[list[str], bool]:
     store = build_store(settings)
+    directory = build_directory(settings)
     try:
         await migrate(store.engine)
-        admin = MemberAdmin(store, operator=audit.operator())
+        if args.members_command == "sync":
+            synced = await MembershipSync(
+                store, directory, SystemClock(), team_ids=dict(settings.graph_team_ids)
+            ).run()
+            return synced.lines(), synced.enabled
+        admin = MemberAdmin(store, operator=audit.operator(), directory=directory)
         if args.members_command == "import":
             assert text is not None
             report = await admin.import_csv(text)
@@ -112,4 +126,5 @@ async def _run(
             for line in members
         ], True
     finally:
+        await directory.close()
         await store.close()

@@ -7,14 +7,50 @@ Bot Framework names (APP_ID, APP_PASSWORD, APP_TYPE, APP_TENANTID) are the ones
 from __future__ import annotations
 
 import os
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from types import SimpleNamespace
+from urllib.parse import urlparse
 
 from bot.domain.retention import RetentionPolicy
 
 DEFAULT_KEY_AGENCIES = ("police", "childrens_social_care", "health", "education")
 LOOPBACK_HOSTS = frozenset({"127.0.0.1", "localhost", "::1"})
+APP_TYPES = ("SingleTenant", "MultiTenant", "UserAssignedMSI")
+DATABASE_DRIVERS = ("sqlite+aiosqlite", "postgresql+asyncpg")
+LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
+DEFAULT_METRICS_PORT = 9464
+_GUID = re.compile(r"[0-9a-fA-F]{8}-([0-9a-fA-F]{4}-){3}[0-9a-fA-F]{12}")
+_YES = frozenset({"1", "true", "yes", "on"})
+
+
+class SettingError(ValueError):
+    """A setting that is wrong or cannot be used: the message starts with its name
+    (``mace-bot`` prints it as ``Cannot start: <SETTING>: <what is wrong>``)."""
+
+
+def _port(env: dict[str, str], name: str, default: int) -> int:
+    raw = env.get(name, "").strip()
+    if not raw:
+        return default
+    try:
+        return int(raw)
+    except ValueError:
+        raise SettingError(f"{name}: {raw[:20]!r} is not a port number") from None
+
+
+def parse_team_ids(text: str) -> tuple[tuple[str, str], ...]:
+    """``GRAPH_TEAM_IDS``: ``conversation-id=group-id`` pairs, comma-separated."""
+    pairs: list[tuple[str, str]] = []
+    for item in text.split(","):
+        if not item.strip():
+            continue
+        conversation, sep, group = item.partition("=")
+        if not sep or not conversation.strip() or not group.strip():
+            raise SettingError("GRAPH_TEAM_IDS: each entry must be conversation-id=group-id")
+        pairs.append((conversation.strip(), group.strip()))
+    return tuple(pairs)
 
 
 @dataclass(frozen=True)
@@ -45,6 +81,29 @@ class Settings:
     data_keys: str = ""
     #: How long each kind of record is kept (``MACE_RETENTION``, bot.domain.retention).
     retention: RetentionPolicy = field(default_factory=RetentionPolicy)
+    #: ``json``, ``text``, or empty: text on a terminal, JSON otherwise (bot.observability).
+    log_format: str = ""
+    #: Port for Prometheus metrics (``/metrics``); 0: none. From the environment the
+    #: default is 9464; a Settings built in code (tests) serves none unless asked.
+    metrics_port: int = 0
+    #: Address for the metrics port; empty: the same as ``host``.
+    metrics_host: str = ""
+    #: With authentication on, data keys must come from MACE_DATA_KEYS unless this is set
+    #: (MACE_DATA_KEY_FILE_OK=1): a key file beside the database is for local use.
+    data_key_file_ok: bool = False
+    #: Microsoft Graph (bot.graph): where Graph and the Entra token endpoint are (tests
+    #: point both at loopback fakes).
+    graph_base_url: str = "https://graph.microsoft.com"
+    authority_base_url: str = "https://login.microsoftonline.com"
+    #: The Teams app's id (the manifest's ``id``), to install the bot for a member it
+    #: cannot reach yet; empty: no installing.
+    teams_app_id: str = ""
+    #: ``GRAPH=off``: no Graph even with APP_ID, APP_PASSWORD and APP_TENANTID set.
+    graph_off: bool = False
+    #: Channel conversation id -> its team's Microsoft 365 group id (``GRAPH_TEAM_IDS``,
+    #: ``id=group,...``): Graph lists a team's members by group id, which a channel's
+    #: conversation id does not give.
+    graph_team_ids: tuple[tuple[str, str], ...] = ()
     extra: dict[str, str] = field(default_factory=dict)
 
     @property
@@ -62,6 +121,11 @@ class Settings:
     def auth_enabled(self) -> bool:
         return bool(self.APP_ID)
 
+    @property
+    def graph_enabled(self) -> bool:
+        """Graph is used when the bot has its full credentials and GRAPH is not off."""
+        return bool(self.APP_ID and self.APP_PASSWORD and self.APP_TENANTID) and not self.graph_off
+
     @classmethod
     def from_env(cls, env: dict[str, str] | None = None) -> Settings:
         env = dict(os.environ if env is None else env)
@@ -74,10 +138,14 @@ class Settings:
             database_url=env.get("DATABASE_URL", ""),
             data_dir=Path(env.get("MACE_DATA_DIR", "data")),
             host=env.get("HOST", "127.0.0.1"),
-            port=int(env.get("PORT", "3978")),
+            port=_port(env, "PORT", 3978),
             key_agencies=keys or DEFAULT_KEY_AGENCIES,
             load_demo_data=env.get("MACE_DEMO", "") in {"1", "true", "yes"},
-            log_level=env.get("LOG_LEVEL", "INFO"),
+            log_level=env.get("LOG_LEVEL", "INFO") or "INFO",
+            log_format=env.get("LOG_FORMAT", "").strip().lower(),
+            metrics_port=_port(env, "METRICS_PORT", DEFAULT_METRICS_PORT),
+            metrics_host=env.get("METRICS_HOST", "").strip(),
+            data_key_file_ok=env.get("MACE_DATA_KEY_FILE_OK", "").strip().lower() in _YES,
             public_base_url=env.get("PUBLIC_BASE_URL", "").rstrip("/"),
             link_secret=env.get("MACE_LINK_SECRET", ""),
             data_keys=env.get("MACE_DATA_KEYS", ""),
@@ -86,6 +154,16 @@ class Settings:
             allowed_tenants=tuple(
                 x.strip() for x in env.get("ALLOWED_TENANTS", "").split(",") if x.strip()
             ),
+            graph_base_url=(
+                env.get("GRAPH_BASE_URL", "").strip().rstrip("/") or "https://graph.microsoft.com"
+            ),
+            authority_base_url=(
+                env.get("AUTHORITY_BASE_URL", "").strip().rstrip("/")
+                or "https://login.microsoftonline.com"
+            ),
+            teams_app_id=env.get("TEAMS_APP_ID", "").strip(),
+            graph_off=env.get("GRAPH", "on").strip().lower() in {"0", "off", "false", "no"},
+            graph_team_ids=parse_team_ids(env.get("GRAPH_TEAM_IDS", "")),
         )
 
     def bot_framework_config(self) -> object:
@@ -98,6 +176,79 @@ class Settings:
             APP_TYPE=app_type,
             APP_TENANTID=self.APP_TENANTID,
         )
+
+    def problems(self, *, serving: bool = True) -> list[str]:
+        """Each wrong or unusable setting as one line ``SETTING: what is wrong`` (empty:
+        all fine). ``serving=False`` (the other commands) checks only what they use:
+        the store and logging. Values that could be secret are never quoted."""
+        found: list[str] = []
+        if self.log_level.upper() not in LOG_LEVELS:
+            levels = ", ".join(LOG_LEVELS)
+            found.append(f"LOG_LEVEL: {self.log_level[:20]!r} is not one of {levels}")
+        if self.log_format not in ("", "json", "text"):
+            found.append(f"LOG_FORMAT: {self.log_format[:20]!r} is not json or text")
+        found += self._database_problems()
+        if not serving:
+            return found
+        app_type = {t.lower(): t for t in APP_TYPES}.get(self.APP_TYPE.lower())
+        if self.APP_ID and not _GUID.fullmatch(self.APP_ID):
+            found.append("APP_ID: not a GUID (the bot's Microsoft App ID, as in Azure)")
+        if app_type is None:
+            found.append(f"APP_TYPE: {self.APP_TYPE[:30]!r} is not one of {', '.join(APP_TYPES)}")
+        if self.auth_enabled and app_type != "UserAssignedMSI" and not self.APP_PASSWORD:
+            found.append(
+                "APP_PASSWORD: empty while APP_ID is set: authentication would be on "
+                "without a secret"
+            )
+        tenant_needed = app_type in ("SingleTenant", "UserAssignedMSI")
+        if self.auth_enabled and tenant_needed and not self.APP_TENANTID:
+            found.append(f"APP_TENANTID: required with APP_TYPE={app_type}")
+        if self.APP_TENANTID and not _GUID.fullmatch(self.APP_TENANTID):
+            found.append("APP_TENANTID: not a GUID (the Entra tenant id)")
+        for tenant in self.allowed_tenants:
+            if not _GUID.fullmatch(tenant):
+                found.append(f"ALLOWED_TENANTS: {tenant[:40]!r} is not a tenant id (a GUID)")
+                break
+        if not 1 <= self.port <= 65535:
+            found.append(f"PORT: {self.port} is not a port number (1-65535)")
+        if not 0 <= self.metrics_port <= 65535:
+            found.append(f"METRICS_PORT: {self.metrics_port} is not a port number (0-65535)")
+        elif self.metrics_port == self.port and self.metrics_listen_host == self.host:
+            found.append("METRICS_PORT: the same as PORT; give metrics a port of their own")
+        if self.public_base_url:
+            parsed = urlparse(self.public_base_url)
+            if parsed.scheme not in ("http", "https") or not parsed.netloc:
+                found.append("PUBLIC_BASE_URL: not an http:// or https:// address")
+        if self.auth_enabled and not self.data_keys and not self.data_key_file_ok:
+            found.append(
+                "MACE_DATA_KEYS: empty while authentication is on; give the data keys (from "
+                "Key Vault), or set MACE_DATA_KEY_FILE_OK=1 to keep them in a file in "
+                "MACE_DATA_DIR"
+            )
+        return found
+
+    def _database_problems(self) -> list[str]:
+        if not self.database_url:
+            return []
+        from sqlalchemy.engine import make_url
+        from sqlalchemy.exc import ArgumentError
+
+        try:
+            url = make_url(self.database_url)
+        except (ArgumentError, ValueError):
+            return [
+                "DATABASE_URL: not a database URL (expected e.g. postgresql+asyncpg://user@host/db)"
+            ]
+        if url.drivername not in DATABASE_DRIVERS:
+            return [
+                f"DATABASE_URL: driver {url.drivername[:40]!r} is not supported; use "
+                f"{' or '.join(DATABASE_DRIVERS)}"
+            ]
+        return []
+
+    @property
+    def metrics_listen_host(self) -> str:
+        return self.metrics_host or self.host
 
     def listen_refusal(self) -> str | None:
         """Without an app id nothing authenticates callers: only loopback is safe then."""

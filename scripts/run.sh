@@ -5,6 +5,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 export MACE_DEMO=1
+export LOG_FORMAT="${LOG_FORMAT:-text}"  # for reading; JSON is for a log collector
 HOST="${HOST:-127.0.0.1}"
 PORT="${PORT:-3978}"
 pids=()

@@ -1,12 +1,15 @@
 """The bot's own clockwork: APScheduler (3.x) inside the bot process.
 
-Four jobs, each a thin call into a service that keeps its state in the store:
+The jobs, each a thin call into a service that keeps its state in the store:
 - ``chase`` plans reminders and escalations (working days, 07:30 Europe/London);
 - ``briefs`` queues pre-meeting briefs (working days, 07:45);
 - ``outbox`` drains the outbox (every 20 seconds; the sender keeps to working hours and
   Teams' rate limits through each message's ``next_attempt_at``).
 - ``retention`` deletes what has outlived its retention period, except what a legal
   hold keeps (every day, 02:30; bot.domain.retention has the rules).
+- ``members`` reads each linked team's or chat's members from Microsoft Graph: adds
+  missing partner roles, reports who is in none (every day, 06:45; only with Graph
+  configured, bot.services.membership_sync).
 
 Jobs carry names, never objects: what a run must remember lives in ``reminders_sent``
 and ``outbox``, so a restart loses nothing. The schedule itself is code, rebuilt at
@@ -40,6 +43,7 @@ class Jobs:
             "briefs": CronTrigger(day_of_week="mon-fri", hour=7, minute=45, timezone=LONDON),
             "outbox": IntervalTrigger(seconds=20),
             "retention": CronTrigger(hour=2, minute=30, timezone=LONDON),
+            "members": CronTrigger(hour=6, minute=45, timezone=LONDON),
         }
         for name, trigger in triggers.items():
             if name in self._jobs:

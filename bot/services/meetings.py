@@ -95,17 +95,39 @@ class MeetingService:
 
     @asynccontextmanager
     async def _changing(
-        self, turn: TurnRef, permission: Permission, meeting_id: object, now: datetime
+        self,
+        turn: TurnRef,
+        permission: Permission,
+        meeting_id: object,
+        now: datetime,
+        *,
+        additive: bool = False,
     ) -> AsyncIterator[tuple[AsyncSession, Caller, t.Meeting]]:
         """One write to a meeting in progress: a transaction that claims the activity id,
-        checks the caller's role in the meeting's locality, and finds the meeting."""
+        checks the caller's role in the meeting's locality, and finds the meeting.
+
+        Every change bumps the meeting's version (its card changes). A change of state
+        (moving on, ending, overwriting attendance) is optimistic: if someone changed the
+        meeting since it was read, nothing is saved and the person is asked to press again.
+        An addition (a minute, a decision, an action, "I'm here") takes the meeting's row
+        first instead, so additions made at the same moment queue and all succeed.
+        """
         async with self.store.transaction(activity_id=turn.activity_id, now=now) as session:
             caller = await caller_here(session, turn)
             caller.require(permission)
             meeting = await self._meeting(session, caller, meeting_id)
-            # Every change to a meeting is a change to its card: bump its version, so that a
-            # concurrent change read from the same state fails instead of being lost.
-            flag_modified(meeting, "status")
+            if additive:
+                await session.execute(
+                    update(t.Meeting)
+                    .where(t.Meeting.id == meeting.id)
+                    .values(version=t.Meeting.version + 1)
+                    .execution_options(synchronize_session=False)
+                )
+                await session.refresh(meeting)
+                if meeting.status != MeetingStatus.IN_PROGRESS:
+                    raise Conflict("That meeting has ended; nothing more can be recorded in it.")
+            else:
+                flag_modified(meeting, "status")
             yield session, caller, meeting
 
     async def _running(self, session: AsyncSession, caller: Caller) -> t.Meeting | None:
@@ -254,7 +276,9 @@ class MeetingService:
     async def mark_present(self, turn: TurnRef, meeting_id: object) -> MeetingView:
         """'I'm here': the clicker's own agency is present, with their name added."""
         now = self.clock.now()
-        async with self._changing(turn, Permission.VIEW_MEETING, meeting_id, now) as change:
+        async with self._changing(
+            turn, Permission.VIEW_MEETING, meeting_id, now, additive=True
+        ) as change:
             session, caller, meeting = change
             row = await session.scalar(
                 select(t.Attendance).where(
@@ -349,7 +373,9 @@ class MeetingService:
     ) -> MeetingView:
         now = self.clock.now()
         field = ENTRY_FIELDS[kind]
-        async with self._changing(turn, Permission.RECORD, meeting_id, now) as change:
+        async with self._changing(
+            turn, Permission.RECORD, meeting_id, now, additive=True
+        ) as change:
             session, caller, meeting = change
             item = await self._item(session, meeting, item_id)
             label = "The minute" if kind is EntryKind.MINUTE else "The decision"
@@ -371,7 +397,9 @@ class MeetingService:
     ) -> MeetingView:
         now = self.clock.now()
         today = london_today(self.clock)
-        async with self._changing(turn, Permission.RECORD, meeting_id, now) as change:
+        async with self._changing(
+            turn, Permission.RECORD, meeting_id, now, additive=True
+        ) as change:
             session, caller, meeting = change
             item = await self._item(session, meeting, item_id)
             errors: dict[str, str] = {}

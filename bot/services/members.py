@@ -22,7 +22,7 @@ import io
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import NamedTuple
+from typing import Any, NamedTuple
 
 from sqlalchemy import delete, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -45,7 +45,9 @@ from bot.domain.members import (
 )
 from bot.domain.model import ActionStatus, Role
 from bot.domain.rules import clean_text, raise_if, require_text
+from bot.graph.directory import Directory
 from bot.services.context import ActorRef, find_member
+from bot.services.directory import resolve_owner
 from bot.store import audit
 from bot.store import tables as t
 from bot.store.db import Store
@@ -216,10 +218,17 @@ class _Person:
 
 class MemberAdmin:
     def __init__(
-        self, store: Store, clock: Clock | None = None, *, operator: str = "system"
+        self,
+        store: Store,
+        clock: Clock | None = None,
+        *,
+        operator: str = "system",
+        directory: Directory | None = None,
     ) -> None:
         self.store = store
         self.clock = clock or SystemClock()
+        #: Looks up someone new given by email (their name and Entra object id).
+        self.directory = directory
         #: Who the audit trail names for command-line changes (e.g. ``cli:<os user>``).
         self.operator = operator
 
@@ -326,6 +335,7 @@ class MemberAdmin:
     ) -> Granted:
         """Grants a role; creates the member when ``name`` and ``agency`` are given and no
         member matches. Granting a role to a deactivated member makes them active again."""
+        name, aad_object_id = await self._from_directory(email_or_aad, name, aad_object_id)
         async with self.store.transaction() as session:
             audit.act_as(session, self.operator)
             return await self._grant(
@@ -360,6 +370,10 @@ class MemberAdmin:
     ) -> tuple[MembersView, str]:
         """The add form: ``member``, ``locality``, ``role`` and, for someone new, ``name``,
         ``agency`` and ``aad``. Errors are keyed by those field ids."""
+        name, aad = await self._from_directory(
+            values.get("member"), values.get("name"), values.get("aad")
+        )
+        values = {**values, "name": name, "aad": aad}
         async with self.store.transaction(activity_id=activity_id, now=self.clock.now()) as s:
             await _require_admin(s, caller)
             granted = await self._grant(
@@ -400,6 +414,32 @@ class MemberAdmin:
             return await _view(s, locality), removed.sentence()
 
     # -- shared by both ways in ---------------------------------------------------------
+
+    async def _from_directory(self, ident: object, name: Any, aad: Any) -> tuple[Any, Any]:
+        """Someone new given by email without a name or Entra object id: fill what is
+        missing from the directory (exactly one person with that email), before the
+        transaction so no Graph call holds it open. Anything else is left as given."""
+        email = clean_text(ident)
+        if (
+            self.directory is None
+            or not self.directory.enabled
+            or not is_email(email)
+            or (clean_text(name) and clean_text(aad))
+        ):
+            return name, aad
+        async with self.store.reading() as session:
+            try:
+                if await _find(session, email) is not None:
+                    return name, aad
+            except InvalidInput:
+                return name, aad
+        user = await resolve_owner(self.directory, email)
+        if user is None:
+            return name, aad
+        return (
+            clean_text(name) or user.display_name[:MAX_MEMBER_NAME_CHARS] or name,
+            clean_text(aad) or user.id,
+        )
 
     async def _grant(
         self,

@@ -44,7 +44,10 @@ batch back unclaimed (Teams throttles per app and tenant as well as per conversa
 the row becomes ``unreachable`` and, in the same transaction, the coordinators of the
 person's locality groups are queued an ``unreachable`` notice (the chair where a group
 has no coordinator). A recipient with no stored contact is handled the same way
-(``no_contact``). Any other status fails the row at once.
+(``no_contact``), except that with an ``install`` hook (Graph) the bot is first installed
+for them and the row retried after ``install_wait`` (Teams then tells the bot about the new
+personal chat and the contact is kept); the last attempt still ends ``no_contact``. Any
+other status fails the row at once.
 
 Rates. Teams allows 7 messages per second and 60 per 30 s in one conversation, and about
 50 requests per second per app and tenant. The sender keeps a minimum spacing between
@@ -250,6 +253,8 @@ class OutboxSender:
         per_second_cap: int = 40,
         rng: random.Random | None = None,
         sending_hours: Callable[[datetime], bool] | None = None,
+        install: Callable[[int], Awaitable[bool]] | None = None,
+        install_wait: float = 120.0,
     ) -> None:
         if not worker_id or len(worker_id) > 100:
             raise ValueError("worker_id must be 1-100 characters")
@@ -270,6 +275,11 @@ class OutboxSender:
         #: When set, nothing is sent outside these hours (working hours, Europe/London):
         #: a retry that falls due at 17:05 waits for the next working morning.
         self.sending_hours = sending_hours
+        #: ``install(member_id)``: for a recipient with no contact, install the bot for them
+        #: (bot.services.directory.AppInstaller); True: a contact should follow, so the row
+        #: is retried after ``install_wait`` seconds instead of being ``no_contact``.
+        self.install = install
+        self.install_wait = install_wait
         self._recent: deque[datetime] = deque()  # when this sender made its last requests
         self._paused_until: datetime | None = None
         self._unrecorded: list[_Unrecorded] = []
@@ -441,6 +451,10 @@ class OutboxSender:
             return None
         contact = contacts.get(claim.recipient_member_id)
         if contact is None:
+            if await self._installing(claim):
+                wait = DeliveryError(0, self.install_wait, "AwaitingInstall")
+                await self._retry_or_fail(claim, wait, report)
+                return None
             await self._cannot_reach(claim, OutboxStatus.NO_CONTACT, "NoContact", report)
             return None
         if contact.unreachable:
@@ -487,6 +501,18 @@ class OutboxSender:
             log.warning("outbox %d: sent, but the lease had been taken over", claim.id)
         log.debug("outbox %d (%s) sent", claim.id, claim.kind)
         return sent_at
+
+    async def _installing(self, claim: Claim) -> bool:
+        """No contact: ask for the bot to be installed for the person (Teams then tells the
+        bot, which keeps a contact) and retry later. Not on the last attempt, which falls
+        through to ``no_contact`` and the coordinator's notice."""
+        if self.install is None or claim.attempts >= self.max_attempts:
+            return False
+        try:
+            return await self.install(claim.recipient_member_id)
+        except Exception as exc:  # the installer maps Graph errors; be safe anyway
+            log.warning("outbox %d: install failed: %s", claim.id, type(exc).__name__)
+            return False
 
     async def _failed_send(self, claim: Claim, error: DeliveryError, report: DrainReport) -> None:
         log.warning(

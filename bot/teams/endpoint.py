@@ -19,6 +19,8 @@ from botbuilder.core import Bot
 from botbuilder.integration.aiohttp import CloudAdapter
 from botbuilder.schema import Activity
 
+from bot.observability.context import note_activity_type
+
 log = logging.getLogger(__name__)
 
 MAX_BODY_BYTES = 256 * 1024
@@ -118,6 +120,7 @@ def messages_handler(
         problem = problem_with(body)
         if problem:
             return _bad(400, problem)
+        note_activity_type(body["type"])  # one of KNOWN_TYPES: safe as a metric label
         if allowed_tenants and tenant_of(body) not in allowed_tenants:
             # Refused before any handler runs: nothing is read, written or answered in chat.
             log.warning("activity refused: tenant not on the allow-list")

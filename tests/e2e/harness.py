@@ -17,6 +17,7 @@ from aiohttp.test_utils import TestServer
 from bot.app import create_app
 from bot.config import Settings
 from bot.domain.clock import Clock
+from bot.observability.metrics import METRICS_SERVER, serve_metrics
 from bot.store.db import Store
 from tests.support.activities import PERSONAL_CONVERSATION_ID, TeamsUser, message
 from tests.support.fake_connector import FakeConnector
@@ -43,16 +44,24 @@ class BotUnderTest:
         self.server = server
         self.session = session
         self.connector = connector
+        #: The X-Request-Id the bot answered the last ``send`` with.
+        self.last_request_id: str | None = None
 
     @property
     def url(self) -> str:
         return str(self.server.make_url("/api/messages"))
+
+    @property
+    def metrics_url(self) -> str:
+        """Where the metrics are scraped (only with ``running_bot(..., metrics=True)``)."""
+        return self.server.app[METRICS_SERVER].url
 
     async def send(self, activity: dict[str, Any]) -> tuple[int, Any]:
         """POST an activity; returns the HTTP status and the JSON body (or None)."""
         activity.setdefault("serviceUrl", self.connector.url)
         activity["serviceUrl"] = self.connector.url
         async with self.session.post(self.url, json=activity) as response:
+            self.last_request_id = response.headers.get("X-Request-Id")
             body = await response.read()
             try:
                 parsed = await response.json(content_type=None) if body else None
@@ -83,18 +92,23 @@ class BotUnderTest:
 
 @asynccontextmanager
 async def running_bot(
-    store: Store, clock: Clock, settings: Settings | None = None
+    store: Store, clock: Clock, settings: Settings | None = None, *, metrics: bool = False
 ) -> AsyncIterator[BotUnderTest]:
+    """``metrics=True`` also serves the metrics, on a free loopback port (``metrics_url``)."""
     settings = settings or Settings(load_demo_data=False, run_jobs=False)
-    # Jobs never run on their own in tests: a test fires them with a frozen clock.
-    settings = replace(settings, run_jobs=False)
+    # Jobs never run on their own in tests: a test fires them with a frozen clock. No
+    # fixed metrics port either: tests run side by side.
+    settings = replace(settings, run_jobs=False, metrics_port=0)
     if not settings.link_secret:
         # Never let a test write a key file into the working tree's data folder.
         settings = replace(settings, link_secret="test-only-link-secret-0123456789")
     async with FakeConnector() as connector:
         app = create_app(settings, store=store, clock=clock)
+        if metrics:
+            serve_metrics(app, "127.0.0.1", 0)
+        # As `mace-bot serve`: no aiohttp access log (the bot logs each request itself).
         server = TestServer(app, host="127.0.0.1")
-        await server.start_server()
+        await server.start_server(access_log=None)
         try:
             async with aiohttp.ClientSession() as session:
                 yield BotUnderTest(server, session, connector)

@@ -1,0 +1,1 @@
+"""Operations: structured logs with a request id per HTTP request, and Prometheus metrics."""
