@@ -78,6 +78,9 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def _run(args: argparse.Namespace) -> int:
+    # Everything this process writes (the SQLite store and its journal, keys, exports,
+    # backups) is about children at risk: owner-only, whatever the shell's umask.
+    os.umask(0o077)
     settings = Settings.from_env()
     problems = settings.problems(serving=False)
     if problems:

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+import os
+import stat
 from pathlib import Path
 
 import pytest
@@ -168,3 +170,15 @@ def test_a_bad_setting_stops_with_one_line_naming_it(
     assert main(["migrate"]) == 2
     err = capsys.readouterr().err.strip()
     assert err.startswith("Cannot start:") and named in err and "\n" not in err
+
+
+def test_the_store_and_its_key_are_owner_only(tmp_path: Path) -> None:
+    previous = os.umask(0o022)  # a typical shell umask: files would be world-readable
+    try:
+        assert main(["migrate"]) == 0
+    finally:
+        os.umask(previous)
+    data = tmp_path / "data"
+    for path in data.iterdir():
+        assert stat.S_IMODE(path.stat().st_mode) & 0o077 == 0, path.name
+    assert (data / "mace.db").exists()

@@ -32,6 +32,8 @@ class ConversationRef:
     kind: ConversationKind
     tenant_id: str | None = None
     service_url: str | None = None
+    #: For a channel: its team's Microsoft 365 group id, when Teams says it.
+    team_group_id: str | None = None
 
     @property
     def base_id(self) -> str:

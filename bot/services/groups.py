@@ -129,6 +129,7 @@ class GroupService:
                         kind=turn.conversation.kind,
                         tenant_id=turn.conversation.tenant_id,
                         service_url=turn.conversation.service_url,
+                        team_group_id=turn.conversation.team_group_id,
                         linked_by_member_id=member.id,
                         linked_at=now,
                     )

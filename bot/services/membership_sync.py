@@ -114,6 +114,7 @@ class _Link:
     conversation_id: str
     kind: str
     locality_id: int
+    team_group_id: str | None = None
 
 
 class MembershipSync:
@@ -137,13 +138,14 @@ class MembershipSync:
             return SyncReport(enabled=False)
         async with self.store.reading() as session:
             links = [
-                _Link(row.conversation_id, row.kind, row.locality_id)
+                _Link(row.conversation_id, row.kind, row.locality_id, row.team_group_id)
                 for row in (
                     await session.execute(
                         select(
                             t.LinkedConversation.conversation_id,
                             t.LinkedConversation.kind,
                             t.LinkedConversation.locality_id,
+                            t.LinkedConversation.team_group_id,
                         ).order_by(t.LinkedConversation.id)
                     )
                 ).all()
@@ -250,6 +252,7 @@ class MembershipSync:
 
     def _members_of(self, link: _Link) -> AsyncIterator[DirectoryMember] | None:
         if link.kind == ConversationKind.CHANNEL:
-            team_id = self.team_ids.get(link.conversation_id)
+            # Recorded when the channel was linked; GRAPH_TEAM_IDS for links made before.
+            team_id = link.team_group_id or self.team_ids.get(link.conversation_id)
             return self.directory.team_members(team_id) if team_id else None
         return self.directory.chat_members(link.conversation_id)

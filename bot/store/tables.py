@@ -110,6 +110,9 @@ class LinkedConversation(Base):
     kind: Mapped[str] = mapped_column(String(20))
     tenant_id: Mapped[str | None] = mapped_column(String(64))
     service_url: Mapped[str | None] = mapped_column(String(400))
+    #: A channel's team as a Microsoft 365 group id (Teams' channelData.team.aadGroupId):
+    #: what Graph needs to read the team's members; a channel id cannot be mapped to it.
+    team_group_id: Mapped[str | None] = mapped_column(String(64))
     linked_by_member_id: Mapped[int] = mapped_column(ForeignKey("members.id"))
     linked_at: Mapped[datetime] = mapped_column(UTCDateTime())
 

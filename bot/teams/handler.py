@@ -44,6 +44,12 @@ DELIVERY_FAILED = (
 )
 
 
+def _team_group_id(channel_data: dict[str, Any]) -> str | None:
+    team = channel_data.get("team")
+    value = team.get("aadGroupId") if isinstance(team, dict) else None
+    return value[:64] if isinstance(value, str) and value else None
+
+
 def turn_ref(activity: Activity) -> TurnRef:
     sender = activity.from_property or ChannelAccount(id="")
     conversation = activity.conversation or ConversationAccount(id="")
@@ -68,7 +74,11 @@ def turn_ref(activity: Activity) -> TurnRef:
             name=sender.name or "",
         ),
         conversation=ConversationRef(
-            id=conversation.id or "", kind=kind, tenant_id=tenant, service_url=activity.service_url
+            id=conversation.id or "",
+            kind=kind,
+            tenant_id=tenant,
+            service_url=activity.service_url,
+            team_group_id=_team_group_id(channel_data),
         ),
         activity_id=activity.id,
     )

@@ -219,3 +219,24 @@ async def test_without_a_directory_nothing_is_read_and_nobody_is_reported(
     assert not report.enabled
     assert report.localities == []
     assert report.lines() == ["Graph is not configured: nothing was synchronised."]
+
+
+async def test_the_team_recorded_at_link_time_is_used_without_graph_team_ids(
+    demo_store: Store, clock: FrozenClock, stack: GraphStack
+) -> None:
+    """Teams sends channelData.team.aadGroupId with a channel's turns; the link keeps it,
+    so the sync needs no GRAPH_TEAM_IDS for channels linked since."""
+    async with demo_store.transaction() as session:
+        link = await session.scalar(
+            select(t.LinkedConversation).where(t.LinkedConversation.conversation_id == "team-id")
+        )
+        assert link is not None
+        link.team_group_id = TEAM_GROUP_ID
+    people = await demo_people(demo_store)
+    stack.graph.teams[TEAM_GROUP_ID] = [item(aad, name) for name, aad in people.items()]
+
+    report = await sync(demo_store, stack, clock, team_ids={}).run()
+
+    [scarborough] = report.localities
+    assert scarborough.complete and scarborough.conversations_read == 1
+    assert len(stack.graph.calls_to(f"/teams/{TEAM_GROUP_ID}/members")) >= 1
