@@ -7,7 +7,7 @@ associated data, so a value copied into another column fails to decrypt rather t
 being shown in the wrong place; a changed byte fails the GCM tag check.
 
 Keys come from ``MACE_DATA_KEYS`` (``id:base64key,...``, first one encrypts: in Azure an
-App Service Key Vault reference fills it) or, for local use, from a key file in the data
+Container Apps Key Vault secret reference fills it) or, for local use, from a key file in the data
 folder created on first run with owner-only permissions. Several keys may be held at once
 so that ``mace-bot keys rotate`` can re-encrypt under a new key while the bot runs: old
 keys still decrypt until no row uses them.
