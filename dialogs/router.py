@@ -718,7 +718,22 @@ class Router:
         card = round_card(view)
         outcome = Outcome()
         if view.activity_id:
-            outcome.updates.append(CardUpdate(view.conversation_id, view.activity_id, card))
+            sent = card
+
+            async def recheck() -> Card | None:
+                """Answers arrive together: if another was drawn after this card, send the
+                round as it is now (a card drawn from the same state is not sent again)."""
+                nonlocal sent
+                latest = await self.rounds.latest_view(view.id)
+                fresh = round_card(latest) if latest is not None else None
+                if fresh is None or fresh == sent:
+                    return None
+                sent = fresh
+                return fresh
+
+            outcome.updates.append(
+                CardUpdate(view.conversation_id, view.activity_id, card, recheck)
+            )
         if click is not None and click.card_activity_id == view.activity_id:
             outcome.response_card = card
         elif click is not None:

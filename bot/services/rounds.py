@@ -135,6 +135,14 @@ class RoundService:
             share_round = await session.get_one(t.ShareRound, round_id)
             share_round.activity_id = activity_id
 
+    async def latest_view(self, round_id: int) -> RoundView | None:
+        """The round as it is now, for redrawing its card after an edit that may have been
+        overtaken (answers from several agencies arrive together). No caller check: the
+        card is the one already shown to everyone in that conversation."""
+        async with self.store.reading() as session:
+            share_round = await session.get(t.ShareRound, round_id)
+            return await self._view(session, share_round) if share_round else None
+
     async def location(self, round_id: int) -> RoundLocation:
         async with self.store.reading() as session:
             share_round = await session.get_one(t.ShareRound, round_id)
