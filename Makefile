@@ -4,7 +4,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed-$(shell cksum pyproject.toml | cut -d' ' -f1)
 
-.PHONY: run test lint typecheck pytest package clean
+.PHONY: run test lint typecheck pytest package bench clean
 
 $(STAMP): pyproject.toml
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -34,6 +34,11 @@ pytest: $(STAMP)
 ## The Teams app package build/mace-bot-teams.zip (needs APP_ID and an https PUBLIC_BASE_URL).
 package: $(STAMP)
 	@$(VENV)/bin/mace-bot package
+
+## The bot against the stock echo bot on a large seeded store: prints the table, writes
+## docs/benchmarks.md. Reports only (exits 0 when targets fail); not part of `make test`.
+bench: $(STAMP)
+	@$(PY) -m bench.run
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache

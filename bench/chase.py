@@ -1,0 +1,208 @@
+"""Scenario 4: one chase run over 10,000 due actions owned by 2,000 people, delivered.
+
+The bot's own chase job (``ChaseService.run``) plans and queues the digests, and its own
+outbox sender (``OutboxSender`` with the bot's defaults, through a real ``CloudAdapter`` and
+``BotMessenger``) delivers them to the recording fake connector, driven by ``run_sender``
+as a long-running sender would be. It runs in the benchmark process (the served bot keeps
+its jobs off), on a store of its own, with a clock that starts at 10:00 London on the next
+working day and then moves with real time, so the working-hours rule lets messages out.
+
+Measured: wall time from the start of the run to the last digest arriving, against the
+floor Teams' limits allow, and that every owner got exactly one digest.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import time
+from collections import Counter
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+
+from botbuilder.integration.aiohttp import CloudAdapter, ConfigurationBotFrameworkAuthentication
+from sqlalchemy import func, insert, select
+
+from bench.seed import seed
+from bot.config import Settings
+from bot.domain.calendar import WorkingCalendar
+from bot.domain.model import ActionStatus
+from bot.services.chasing import ChaseService
+from bot.services.outbox import OutboxSender, run_sender
+from bot.store import tables as t
+from bot.store.crypto import KeyRing
+from bot.store.db import Store, make_engine
+from bot.teams.proactive import BotMessenger
+from dialogs.notices import NoticeRenderer
+from tests.support.activities import BOT_ID, TENANT_ID
+from tests.support.fake_connector import FakeConnector
+
+DUE_ACTIONS = 10_000
+CHAT_PREFIX = "bench-chat-"
+
+
+class ShiftedClock:
+    """Real time, moved to start at ``start``: a working morning whenever the bench runs."""
+
+    def __init__(self, start: datetime) -> None:
+        self.start = start
+        self.began = time.monotonic()
+
+    def now(self) -> datetime:
+        return self.start + timedelta(seconds=time.monotonic() - self.began)
+
+
+@dataclass(frozen=True, slots=True)
+class ChaseResult:
+    wall: float
+    digests_planned: int
+    delivered: int
+    owners: int
+    duplicates: int
+    undelivered: int
+
+
+async def _seed(url: str, keys: KeyRing, start: datetime, service_url: str) -> None:
+    """The usual store with no other open work, then 10,000 actions due on ``start``'s day
+    (an on-the-day reminder each), five per member, and every owner's 1:1 chat known."""
+    await seed(url, keys, 0, now=start - timedelta(days=1), owner_actions=0)
+    store = Store(make_engine(url), keys)
+    try:
+        async with store.reading() as session:
+            people = list(
+                (
+                    await session.execute(
+                        select(
+                            t.Member.id,
+                            t.Member.agency_id,
+                            t.Member.teams_user_id,
+                            func.min(t.Membership.locality_id),
+                        )
+                        .join(t.Membership, t.Membership.member_id == t.Member.id)
+                        .group_by(t.Member.id, t.Member.agency_id, t.Member.teams_user_id)
+                        .order_by(t.Member.id)
+                    )
+                ).all()
+            )
+            meetings = dict(
+                (
+                    await session.execute(
+                        select(t.Meeting.locality_id, func.max(t.Meeting.id)).group_by(
+                            t.Meeting.locality_id
+                        )
+                    )
+                ).all()
+            )
+            items = dict(
+                (
+                    await session.execute(
+                        select(t.AgendaItem.meeting_id, func.min(t.AgendaItem.id))
+                        .where(t.AgendaItem.meeting_id.in_(list(meetings.values())))
+                        .group_by(t.AgendaItem.meeting_id)
+                    )
+                ).all()
+            )
+            chair = await session.scalar(select(func.min(t.Member.id)))
+        due = start.date()
+        created = start - timedelta(days=20)
+        per_owner = DUE_ACTIONS // len(people)
+        rows = []
+        for n in range(DUE_ACTIONS):
+            member_id, agency_id, _teams, locality_id = people[(n // per_owner) % len(people)]
+            meeting_id = meetings[locality_id]
+            rows.append(
+                {
+                    "locality_id": locality_id,
+                    "meeting_id": meeting_id,
+                    "item_id": items[meeting_id],
+                    "description": f"Follow up CR-{n:05d} with the school.",
+                    "owner_member_id": member_id,
+                    "agency_id": agency_id,
+                    "due_date": due,
+                    "status": ActionStatus.OPEN,
+                    "created_by_member_id": chair,
+                    "created_at": created,
+                    "updated_at": created,
+                }
+            )
+        contacts = [
+            {
+                "member_id": member_id,
+                "teams_user_id": teams or f"bench-user-id-{member_id}",
+                "tenant_id": TENANT_ID,
+                "service_url": service_url,
+                "bot_id": BOT_ID,
+                "conversation_id": f"{CHAT_PREFIX}{member_id}",
+                "seen_at": created,
+            }
+            for member_id, _agency, teams, _loc in people
+        ]
+        async with store.engine.begin() as conn:
+            await conn.execute(insert(t.Base.metadata.tables["actions"]), rows)
+            await conn.execute(insert(t.Base.metadata.tables["member_contacts"]), contacts)
+    finally:
+        await store.close()
+
+
+def _working_morning(calendar: WorkingCalendar) -> datetime:
+    day = calendar.next_working_day(calendar.local_date(datetime.now(UTC)))
+    return calendar.start_of_working_day(day) + timedelta(hours=1)
+
+
+async def measure_chase(url: str, keys: KeyRing, fake: FakeConnector) -> ChaseResult:
+    calendar = WorkingCalendar()
+    start = _working_morning(calendar)
+    await _seed(url, keys, start, fake.url)
+    store = Store(make_engine(url), keys)
+    clock = ShiftedClock(start)
+    adapter = CloudAdapter(
+        ConfigurationBotFrameworkAuthentication(Settings().bot_framework_config())
+    )
+    # As bot.app builds it (its defaults: 40 requests/s, 2 s between two to one person).
+    sender = OutboxSender(
+        store,
+        clock,
+        BotMessenger(adapter, ""),
+        NoticeRenderer(store, clock, calendar),
+        worker_id=f"bench:{os.getpid()}",
+        lease_seconds=300,
+        sending_hours=calendar.in_working_hours,
+    )
+
+    def chats(f: FakeConnector) -> list[str]:
+        return [p.conversation_id for p in f.posted() if p.conversation_id.startswith(CHAT_PREFIX)]
+
+    stop = asyncio.Event()
+    fake.wait_limit = 900.0
+    began = time.perf_counter()
+    try:
+        report = await ChaseService(store, clock, calendar).run()
+        sending = asyncio.create_task(run_sender(sender, stop))
+        expected = report.digests
+        try:
+            await fake.until(lambda f: len(chats(f)) >= expected)
+            wall = time.perf_counter() - began
+        finally:
+            stop.set()
+            await sending
+        async with store.reading() as session:
+            undelivered = int(
+                await session.scalar(
+                    select(func.count(t.OutboxMessage.id)).where(t.OutboxMessage.status != "sent")
+                )
+                or 0
+            )
+    finally:
+        await store.close()
+    seen = Counter(chats(fake))
+    return ChaseResult(
+        wall=wall,
+        digests_planned=report.digests,
+        delivered=sum(seen.values()),
+        owners=len(seen),
+        duplicates=sum(n - 1 for n in seen.values() if n > 1),
+        undelivered=undelivered,
+    )
+
+
+__all__ = ["ChaseResult", "ShiftedClock", "measure_chase"]

@@ -1,0 +1,563 @@
+"""``make bench``: the bot against the stock echo bot, side by side, in one run.
+
+Seeds a large store (PostgreSQL when it listens on 127.0.0.1:5432, else SQLite in a temp
+folder), starts ``mace-bot serve`` and the echo bot as subprocesses, both replying to one
+recording fake Bot Connector in this process, drives both over loopback HTTP with the same
+client, and prints a markdown table (also written to docs/benchmarks.md) ending with one
+``name value target pass|fail`` line per target. Every figure that matters is a ratio to
+the echo bot measured in the same run, because absolute times on a shared machine are not
+stable. Exits 0 whatever the figures: it reports, it does not gate.
+
+Latencies are what the client sees over HTTP on loopback (POST to response), which for a
+message includes the bot posting its reply to the fake connector: nothing is subtracted.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+import os
+import platform
+import secrets
+import shutil
+import socket
+import sys
+import tempfile
+import time
+import uuid
+from collections.abc import AsyncIterator, Callable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import aiohttp
+from sqlalchemy import select
+
+from bench.chase import ChaseResult, measure_chase
+from bench.seed import BENCH_OWNER_OPEN, MEMBERS, Seeded, seed
+from bot.domain.model import MeetingStatus
+from bot.store import tables as t
+from bot.store.crypto import KeyRing
+from bot.store.db import Store, make_engine
+from tests.support.activities import (
+    PERSONAL_CONVERSATION_ID,
+    PLAYGROUND_USER,
+    TeamsUser,
+    invoke_action,
+    message,
+)
+from tests.support.fake_connector import FakeConnector
+from tests.support.keys import TEST_KEYS_SPEC
+
+ROOT = Path(__file__).resolve().parents[1]
+DOCS = ROOT / "docs" / "benchmarks.md"
+PG_ADMIN = "postgresql://postgres@127.0.0.1:5432/test"
+SECONDS = float(os.environ.get("BENCH_SECONDS", "8"))
+WARMUP = float(os.environ.get("BENCH_WARMUP", "1.5"))
+WORKERS = 20
+LATENCY_COUNT = int(os.environ.get("BENCH_LATENCY_COUNT", "300"))
+CHASE = os.environ.get("BENCH_CHASE", "1") not in {"0", "off", "no"}
+BIG, SMALL = 100_000, 10_000
+#: Teams' limit per app per tenant (../shared/platform.md): the floor for a chase run.
+TENANT_RATE = 50.0
+
+# The demo people (bot/demo/demo_data.json).
+OWNER = TeamsUser("user-id-103", "Priya Shah", "00000000-0000-0000-0000-0000000000103")
+MINUTE_TAKER = TeamsUser("user-id-101", "Sam Okafor", "00000000-0000-0000-0000-0000000000101")
+COORDINATOR = TeamsUser("user-id-102", "Riley Quinn", "00000000-0000-0000-0000-0000000000102")
+CHAIR = PLAYGROUND_USER
+
+
+# -- measuring ---------------------------------------------------------------------------
+
+
+@dataclass
+class Result:
+    latencies: list[float] = field(default_factory=list)
+    errors: int = 0
+    elapsed: float = 0.0
+
+    @property
+    def rate(self) -> float:
+        return len(self.latencies) / self.elapsed if self.elapsed else 0.0
+
+    def pct(self, p: float) -> float:
+        if not self.latencies:
+            return float("nan")
+        ordered = sorted(self.latencies)
+        return ordered[min(len(ordered) - 1, round(p / 100 * (len(ordered) - 1)))]
+
+
+Build = Callable[[int], dict[str, Any]]
+"""Makes a fresh activity for worker ``n`` (a new activity id every time)."""
+
+
+async def _one(
+    session: aiohttp.ClientSession, url: str, activity: dict[str, Any]
+) -> tuple[bool, float]:
+    began = time.perf_counter()
+    async with session.post(url, json=activity) as response:
+        body = await response.read()
+        ok = 200 <= response.status < 300
+        if ok and activity.get("type") == "invoke" and body:
+            ok = json.loads(body).get("statusCode", 200) == 200
+    return ok, time.perf_counter() - began
+
+
+async def drive(
+    session: aiohttp.ClientSession,
+    url: str,
+    build: Build,
+    *,
+    workers: int,
+    seconds: float | None = None,
+    count: int | None = None,
+) -> Result:
+    """``workers`` concurrent loops posting ``build(n)``: for ``seconds`` (after a warm-up
+    that is not recorded), or ``count`` requests in all."""
+    result = Result()
+    remaining = [count or 0]
+
+    async def worker(n: int, until: float, record: bool) -> None:
+        while time.perf_counter() < until:
+            if record and count is not None:
+                if remaining[0] <= 0:
+                    return
+                remaining[0] -= 1
+            ok, latency = await _one(session, url, build(n))
+            if not record:
+                continue
+            if ok:
+                result.latencies.append(latency)
+            else:
+                result.errors += 1
+
+    warm_until = time.perf_counter() + WARMUP
+    await asyncio.gather(*(worker(n, warm_until, False) for n in range(workers)))
+    began = time.perf_counter()
+    until = began + (seconds if seconds is not None else 3600.0)
+    await asyncio.gather(*(worker(n, until, True) for n in range(workers)))
+    result.elapsed = time.perf_counter() - began
+    return result
+
+
+# -- processes -----------------------------------------------------------------------------
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+@dataclass
+class Server:
+    process: asyncio.subprocess.Process
+    url: str
+    drain: asyncio.Task[None]
+
+    def rss_mb(self) -> float:
+        status = Path(f"/proc/{self.process.pid}/status").read_text()
+        for line in status.splitlines():
+            if line.startswith("VmRSS:"):
+                return int(line.split()[1]) / 1024
+        return float("nan")
+
+
+async def _drain(stream: asyncio.StreamReader) -> None:
+    while await stream.readline():
+        pass
+
+
+@contextlib.asynccontextmanager
+async def serving(
+    argv: list[str], env: dict[str, str], port: int, log: Path
+) -> AsyncIterator[Server]:
+    """Start a server process and wait for its "Ready" line on stdout (no polling)."""
+    with log.open("wb") as errors:
+        process = await asyncio.create_subprocess_exec(
+            *argv,
+            env={**os.environ, **env},
+            cwd=ROOT,
+            stdout=asyncio.subprocess.PIPE,
+            stderr=errors,
+        )
+        assert process.stdout is not None
+        try:
+            async with asyncio.timeout(120):
+                while True:
+                    line = await process.stdout.readline()
+                    if not line:
+                        raise RuntimeError(f"{argv[0]} exited before it was ready; see {log}")
+                    if line.startswith(b"Ready"):
+                        break
+            drain = asyncio.create_task(_drain(process.stdout))
+            yield Server(process, f"http://127.0.0.1:{port}/api/messages", drain)
+        finally:
+            if process.returncode is None:
+                process.terminate()
+                try:
+                    async with asyncio.timeout(15):
+                        await process.wait()
+                except TimeoutError:
+                    process.kill()
+                    await process.wait()
+
+
+def bot(url: str, data_dir: Path, log: Path) -> contextlib.AbstractAsyncContextManager[Server]:
+    port = _free_port()
+    env = {
+        "DATABASE_URL": url,
+        "MACE_DATA_KEYS": TEST_KEYS_SPEC,
+        "MACE_DATA_DIR": str(data_dir),
+        "MACE_LINK_SECRET": "bench-only-link-secret-0123456789abcdef",
+        "MACE_JOBS": "off",
+        "METRICS_PORT": "0",
+        "LOG_LEVEL": "WARNING",
+        "PORT": str(port),
+        "HOST": "127.0.0.1",
+    }
+    exe = str(Path(sys.executable).with_name("mace-bot"))
+    return serving([exe, "serve"], env, port, log)
+
+
+def echo(log: Path) -> contextlib.AbstractAsyncContextManager[Server]:
+    port = _free_port()
+    return serving([sys.executable, "-m", "bench.echo", str(port)], {}, port, log)
+
+
+# -- stores ------------------------------------------------------------------------------
+
+
+@dataclass
+class Stores:
+    engine: str
+    big: str
+    small: str
+    chase: str
+    cleanup: Callable[[], Any]
+
+
+async def _postgres() -> Stores | None:
+    try:
+        import asyncpg
+    except ImportError:
+        return None
+    try:
+        admin = await asyncpg.connect(PG_ADMIN, timeout=3)
+    except (OSError, asyncpg.PostgresError, TimeoutError):
+        return None
+    stem = f"mace_bench_{secrets.token_hex(4)}"
+    names = [f"{stem}_big", f"{stem}_small", f"{stem}_chase"]
+    try:
+        for name in names:
+            await admin.execute(f'CREATE DATABASE "{name}"')
+    finally:
+        await admin.close()
+
+    async def drop() -> None:
+        conn = await asyncpg.connect(PG_ADMIN, timeout=5)
+        try:
+            for name in names:
+                await conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        finally:
+            await conn.close()
+
+    base = "postgresql+asyncpg://postgres@127.0.0.1:5432/"
+    big, small, chase = (base + name for name in names)
+    return Stores("PostgreSQL", big, small, chase, drop)
+
+
+def _sqlite(folder: Path) -> Stores:
+    async def nothing() -> None:
+        return None
+
+    return Stores(
+        "SQLite",
+        f"sqlite+aiosqlite:///{folder / 'big.db'}",
+        f"sqlite+aiosqlite:///{folder / 'small.db'}",
+        f"sqlite+aiosqlite:///{folder / 'chase.db'}",
+        nothing,
+    )
+
+
+# -- activities ----------------------------------------------------------------------------
+
+
+def personal(text: str, user: TeamsUser, service_url: str, tag: str) -> Build:
+    def build(n: int) -> dict[str, Any]:
+        return message(
+            text,
+            user=user,
+            service_url=service_url,
+            conversation_id=f"{PERSONAL_CONVERSATION_ID}-{tag}-{n}",
+        )
+
+    return build
+
+
+async def start_meeting(session: aiohttp.ClientSession, url: str, service_url: str) -> None:
+    activity = message("start meeting", conversation="channel", user=CHAIR, service_url=service_url)
+    ok, _ = await _one(session, url, activity)
+    if not ok:
+        raise RuntimeError("start meeting failed")
+
+
+async def meeting_in_progress(url: str, keys: KeyRing) -> tuple[int, int, str]:
+    store = Store(make_engine(url), keys)
+    try:
+        async with store.reading() as session:
+            meeting = await session.scalar(
+                select(t.Meeting).where(t.Meeting.status == MeetingStatus.IN_PROGRESS)
+            )
+            assert meeting is not None and meeting.agenda_activity_id
+            item = await session.scalar(
+                select(t.AgendaItem.id)
+                .where(t.AgendaItem.meeting_id == meeting.id)
+                .order_by(t.AgendaItem.position)
+            )
+            assert item is not None
+            return meeting.id, item, meeting.agenda_activity_id
+    finally:
+        await store.close()
+
+
+def minute(meeting_id: int, item_id: int, card_id: str, service_url: str) -> Build:
+    def build(n: int) -> dict[str, Any]:
+        return invoke_action(
+            "item.minute",
+            {"meetingId": meeting_id, "itemId": item_id},
+            inputs={"minuteText": f"Worker {n} noted partners' updates on CR-{n:04d}."},
+            conversation="channel",
+            user=MINUTE_TAKER,
+            service_url=service_url,
+            reply_to_id=card_id,
+            activity_id=str(uuid.uuid4()),
+        )
+
+    return build
+
+
+# -- the run -------------------------------------------------------------------------------
+
+
+@dataclass
+class Row:
+    scenario: str
+    workers: int
+    bot: Result
+    echo: Result | None
+
+
+def _ms(seconds: float) -> str:
+    return f"{seconds * 1000:.1f}"
+
+
+def table(rows: list[Row]) -> str:
+    lines = [
+        "| scenario | workers | bot req/s | echo req/s | ratio | bot p50 ms | bot p95 ms "
+        "| bot p99 ms | echo p95 ms | p95 ratio | bot errors |",
+        "|---|---|---|---|---|---|---|---|---|---|---|",
+    ]
+    for row in rows:
+        e = row.echo
+        lines.append(
+            f"| {row.scenario} | {row.workers} | {row.bot.rate:.1f} | "
+            f"{f'{e.rate:.1f}' if e else '-'} | "
+            f"{f'{row.bot.rate / e.rate:.2f}x' if e and e.rate else '-'} | "
+            f"{_ms(row.bot.pct(50))} | {_ms(row.bot.pct(95))} | {_ms(row.bot.pct(99))} | "
+            f"{_ms(e.pct(95)) if e else '-'} | "
+            f"{f'{row.bot.pct(95) / e.pct(95):.2f}x' if e else '-'} | {row.bot.errors} |"
+        )
+    return "\n".join(lines)
+
+
+def target(name: str, value: str, wanted: str, ok: bool) -> str:
+    return f"{name} {value} {wanted} {'pass' if ok else 'fail'}"
+
+
+async def main() -> int:
+    keys = KeyRing.from_spec(TEST_KEYS_SPEC)
+    folder = Path(tempfile.mkdtemp(prefix="mace-bench-"))
+    stores = await _postgres() or _sqlite(folder)
+    print(f"Seeding {stores.engine} stores ({BIG:,} and {SMALL:,} actions)...", flush=True)
+    rows: list[Row] = []
+    targets: list[str] = []
+    try:
+        began = time.perf_counter()
+        seeded: Seeded = await seed(stores.big, keys, BIG)
+        seeded_small = await seed(stores.small, keys, SMALL)
+        print(f"Seeded in {time.perf_counter() - began:.1f} s: {seeded}", flush=True)
+        async with (
+            FakeConnector() as fake,
+            aiohttp.ClientSession(
+                connector=aiohttp.TCPConnector(limit=WORKERS * 2),
+                timeout=aiohttp.ClientTimeout(total=60),
+            ) as session,
+            echo(folder / "echo.log") as echo_bot,
+        ):
+            svc = fake.url
+            # (3) at 10,000 actions: its own bot on the small store, then stopped.
+            outstanding = personal("outstanding actions", COORDINATOR, svc, "out")
+            async with bot(stores.small, folder / "small-data", folder / "bot-small.log") as b:
+                small_out = await drive(session, b.url, outstanding, workers=1, count=LATENCY_COUNT)
+            async with bot(stores.big, folder / "big-data", folder / "bot-big.log") as b:
+                # (1) my actions, 20 conversations at once.
+                print("Scenario: my actions...", flush=True)
+                mine = personal("my actions", OWNER, svc, "mine")
+                e1 = await drive(session, echo_bot.url, mine, workers=WORKERS, seconds=SECONDS)
+                b1 = await drive(session, b.url, mine, workers=WORKERS, seconds=SECONDS)
+                rows.append(Row("my actions (20 open)", WORKERS, b1, e1))
+                # (2) a minute recorded from the agenda card of a meeting in progress.
+                print("Scenario: record a minute...", flush=True)
+                await start_meeting(session, b.url, svc)
+                meeting_id, item_id, card_id = await meeting_in_progress(stores.big, keys)
+                b2 = await drive(
+                    session,
+                    b.url,
+                    minute(meeting_id, item_id, card_id, svc),
+                    workers=WORKERS,
+                    seconds=SECONDS,
+                )
+                rows.append(Row("record a minute (card invoke) vs echo message", WORKERS, b2, e1))
+                # (3) outstanding actions for a coordinator over 100,000 actions.
+                print("Scenario: outstanding actions...", flush=True)
+                e3 = await drive(session, echo_bot.url, outstanding, workers=1, count=LATENCY_COUNT)
+                b3 = await drive(session, b.url, outstanding, workers=1, count=LATENCY_COUNT)
+                rows.append(Row(f"outstanding actions, {BIG:,} actions", 1, b3, e3))
+                rows.append(Row(f"outstanding actions, {SMALL:,} actions", 1, small_out, e3))
+                rss = b.rss_mb()
+            chase: ChaseResult | None = None
+            if CHASE:
+                print("Scenario: chase run (10,000 due actions, 2,000 owners)...", flush=True)
+                fake.reset()
+                chase = await measure_chase(stores.chase, keys, fake)
+        # -- targets --
+        r1 = b1.rate / e1.rate
+        p1 = b1.pct(95) / e1.pct(95)
+        r2 = b2.rate / e1.rate
+        scale = b3.pct(95) / small_out.pct(95)
+        floor = MEMBERS / TENANT_RATE
+        targets = [
+            target("my_actions_throughput", f"{r1:.2f}x", ">=2.0x_echo", r1 >= 2.0),
+            target("my_actions_p95", f"{p1:.2f}x", "<=0.5x_echo", p1 <= 0.5),
+            target("minute_p99", f"{_ms(b2.pct(99))}ms", "<1000ms", b2.pct(99) < 1.0),
+            target("minute_throughput", f"{r2:.2f}x", ">=1.5x_echo_message", r2 >= 1.5),
+            target("outstanding_p95_100k", f"{_ms(b3.pct(95))}ms", "<50ms", b3.pct(95) < 0.050),
+            target("outstanding_p95_scaling", f"{scale:.2f}x", "<=2.0x_of_10k", scale <= 2.0),
+            *chase_targets(chase, floor),
+            target("rss", f"{rss:.0f}MB", "<250MB", rss < 250),
+        ]
+        report = render(stores.engine, seeded, seeded_small, rows, targets, floor, chase)
+        print(report)
+        DOCS.write_text(report + "\n", encoding="utf-8")
+        print(f"\nWritten to {DOCS.relative_to(ROOT)}.")
+    except BaseException:
+        print(f"Benchmark failed; logs kept in {folder}", file=sys.stderr)
+        raise
+    else:
+        shutil.rmtree(folder, ignore_errors=True)
+    finally:
+        await stores.cleanup()
+    return 0
+
+
+def chase_targets(chase: ChaseResult | None, floor: float) -> list[str]:
+    """Wall time within 1.5x the floor Teams' limits set, and each owner's digest once."""
+    if chase is None:
+        return [
+            target("chase_wall_time", "not-measured", f"<={1.5 * floor:.0f}s", False),
+            target("chase_digests_once", "not-measured", f"{MEMBERS}x1", False),
+        ]
+    once = (
+        chase.duplicates == 0
+        and chase.owners == MEMBERS
+        and chase.delivered == chase.digests_planned == MEMBERS
+        and chase.undelivered == 0
+    )
+    return [
+        target(
+            "chase_wall_time",
+            f"{chase.wall:.1f}s({chase.wall / floor:.2f}x_floor)",
+            f"<={1.5 * floor:.0f}s(1.5x_floor_{floor:.0f}s)",
+            chase.wall <= 1.5 * floor,
+        ),
+        target(
+            "chase_digests_once",
+            f"{chase.owners}owners/{chase.delivered}sent/{chase.duplicates}dup",
+            f"{MEMBERS}x1",
+            once,
+        ),
+    ]
+
+
+def chase_text(chase: ChaseResult | None, floor: float) -> str:
+    limits = (
+        f"Its floor under Teams' limits: one digest per owner and about {TENANT_RATE:g} "
+        f"requests/s per app per tenant, so {MEMBERS:,} digests take at least {floor:.0f} s "
+        "(the per-conversation limits do not bind: one message in each owner's chat)."
+    )
+    if chase is None:
+        return f"Chase run (10,000 due actions, 2,000 owners): not measured. {limits}"
+    return (
+        f"Chase run (10,000 due actions, {MEMBERS:,} owners; the bot's chase job and outbox "
+        f"sender in the benchmark process, sending through a real CloudAdapter to the fake "
+        f"connector): {chase.digests_planned:,} digests planned, {chase.delivered:,} "
+        f"delivered to {chase.owners:,} owners, {chase.duplicates} duplicates, "
+        f"{chase.undelivered} left in the outbox; wall time {chase.wall:.1f} s from the "
+        f"start of the run to the last digest, {chase.wall / floor:.2f}x the floor. {limits} "
+        "The sender's own cap is 40 requests/s (bot.services.outbox), so its best is 50 s."
+    )
+
+
+def render(
+    engine: str,
+    big: Seeded,
+    small: Seeded,
+    rows: list[Row],
+    targets: list[str],
+    floor: float,
+    chase: ChaseResult | None,
+) -> str:
+    now = datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC")
+    return "\n".join(
+        [
+            "# Benchmarks",
+            "",
+            "Written by `make bench` (bench/run.py); do not edit by hand. Every figure is",
+            "measured in one run beside the stock echo bot (../shared/bench/echo_bot.py) under",
+            "the same client, and compared as a ratio: absolute times on a shared machine are",
+            "not stable. Latency is what the client sees over loopback HTTP (POST to response,",
+            "including the bot posting its reply to the fake connector); nothing is subtracted.",
+            "",
+            f"- Run: {now}",
+            f"- Machine: {os.cpu_count()} cores, {platform.machine()}, "
+            f"Python {platform.python_version()} ({platform.system()})",
+            f"- Store: {engine}; {big.actions:,} actions ({big.open_actions:,} open), "
+            f"{big.members:,} members, {big.meetings} meetings (3 years monthly, 7 groups); "
+            f"the small variant has {small.actions:,} actions ({small.open_actions:,} open)",
+            f"- The `my actions` member owns {big.bench_owner_open} open actions "
+            f"(expected {BENCH_OWNER_OPEN}); `outstanding actions` is asked by the coordinator "
+            "of all seven groups, one request at a time",
+            f"- Measured for {SECONDS:g} s per throughput scenario after a {WARMUP:g} s "
+            f"warm-up; {LATENCY_COUNT} requests per latency scenario",
+            "",
+            table(rows),
+            "",
+            chase_text(chase, floor),
+            "",
+            "```",
+            *targets,
+            "```",
+        ]
+    )
+
+
+def entry() -> None:
+    sys.exit(asyncio.run(main()))
+
+
+if __name__ == "__main__":
+    entry()

@@ -1,0 +1,276 @@
+"""A realistic large store for the benchmarks, inserted in bulk through the bot's own Store.
+
+Seven localities and the agencies and people of the demo data, then 2,000 members, three
+years of monthly meetings per locality and N actions (100,000 by default), one "created"
+event each. Core ``INSERT``s (executemany) on the Store's engine, so encrypted columns are
+encrypted on bind with the engine's key ring, exactly as the bot's own writes are.
+
+The benchmark member (the demo's Priya Shah, police) owns exactly 20 open actions; the
+coordinator (Riley Quinn) sees every locality. Everything is invented.
+"""
+
+from __future__ import annotations
+
+import random
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, timedelta
+from typing import Any
+
+from sqlalchemy import func, insert, select
+
+from bot.domain.model import ActionStatus, MeetingStatus, MinutesStatus, Role
+from bot.services.reference_data import DEMO_DATA, load_reference_data, read_data_file
+from bot.store import tables as t
+from bot.store.crypto import KeyRing
+from bot.store.db import Store, make_engine, migrate
+
+MEMBERS = 2_000
+YEARS = 3
+BENCH_OWNER = "Priya Shah"
+BENCH_OWNER_OPEN = 20
+COORDINATOR = "Riley Quinn"
+#: Share of the generated actions still open (three years of history: most are closed).
+OPEN_SHARE = 0.10
+_BATCH = 5_000
+
+
+@dataclass(frozen=True, slots=True)
+class Seeded:
+    actions: int
+    open_actions: int
+    members: int
+    meetings: int
+    bench_owner_open: int
+
+
+async def _batched(store: Store, table: Any, rows: list[dict[str, Any]]) -> None:
+    for start in range(0, len(rows), _BATCH):
+        async with store.engine.begin() as conn:
+            await conn.execute(insert(table), rows[start : start + _BATCH])
+
+
+async def seed(
+    url: str,
+    keys: KeyRing,
+    actions: int,
+    *,
+    now: datetime | None = None,
+    owner_actions: int = BENCH_OWNER_OPEN,
+) -> Seeded:
+    """Migrate the store at ``url`` and fill it: ``actions`` in all, ``owner_actions`` of
+    them the benchmark owner's open ones. Deterministic (fixed random seed)."""
+    rng = random.Random(6)
+    now = now or datetime.now(UTC)
+    today = now.date()
+    store = Store(make_engine(url), keys)
+    try:
+        await migrate(store.engine)
+        await load_reference_data(store, read_data_file(DEMO_DATA), now)
+        async with store.reading() as session:
+            localities = list((await session.scalars(select(t.Locality.id))).all())
+            agencies = list((await session.scalars(select(t.Agency.id))).all())
+            demo = {m.name: m for m in (await session.scalars(select(t.Member))).all()}
+        chair = demo["Alex Wilber"]
+        owner = demo[BENCH_OWNER]
+
+        # -- members: 2,000 in all, each a partner (a few chairs) in one or two groups ----
+        extra = MEMBERS - len(demo)
+        member_rows = [
+            {
+                "aad_object_id": f"bench-aad-{n:05d}",
+                "teams_user_id": f"bench-user-{n:05d}",
+                "name": f"Bench Member {n:05d}",
+                "email": f"bench.member.{n:05d}@contoso.example",
+                "agency_id": agencies[n % len(agencies)],
+                "is_admin": False,
+                "active": True,
+            }
+            for n in range(extra)
+        ]
+        await _batched(store, t.Member.__table__, member_rows)
+        async with store.reading() as session:
+            generated = list(
+                (
+                    await session.execute(
+                        select(t.Member.id, t.Member.agency_id).where(
+                            t.Member.aad_object_id.like("bench-aad-%")
+                        )
+                    )
+                ).all()
+            )
+        homes: dict[int, list[int]] = {}
+        membership_rows = []
+        for member_id, _agency in generated:
+            groups = rng.sample(localities, rng.choice((1, 1, 2)))
+            homes[member_id] = groups
+            for locality_id in groups:
+                membership_rows.append(
+                    {"member_id": member_id, "locality_id": locality_id, "role": Role.PARTNER}
+                )
+        await _batched(store, t.Membership.__table__, membership_rows)
+        by_locality: dict[int, list[tuple[int, int]]] = {loc: [] for loc in localities}
+        for member_id, agency_id in generated:
+            for locality_id in homes[member_id]:
+                by_locality[locality_id].append((member_id, agency_id))
+
+        # -- meetings: monthly for three years, ended, minutes agreed, one item each -------
+        meeting_rows = []
+        for locality_id in localities:
+            for month in range(YEARS * 12, 0, -1):
+                started = now - timedelta(days=30 * month)
+                meeting_rows.append(
+                    {
+                        "locality_id": locality_id,
+                        "conversation_id": f"19:bench-{locality_id}@thread.tacv2",
+                        "status": MeetingStatus.ENDED,
+                        "chair_member_id": chair.id,
+                        "started_at": started,
+                        "ended_at": started + timedelta(hours=2),
+                        "minutes_status": MinutesStatus.AGREED,
+                        "version": 1,
+                    }
+                )
+        await _batched(store, t.Meeting.__table__, meeting_rows)
+        async with store.reading() as session:
+            meetings = list(
+                (
+                    await session.execute(
+                        select(t.Meeting.id, t.Meeting.locality_id, t.Meeting.started_at).where(
+                            t.Meeting.conversation_id.like("19:bench-%")
+                        )
+                    )
+                ).all()
+            )
+        item_rows = [
+            {
+                "meeting_id": meeting_id,
+                "position": 4,
+                "kind": "children",
+                "title": "Children at risk",
+                "time_limit_minutes": 30,
+                "status": "done",
+                "elapsed_seconds": 1500,
+            }
+            for meeting_id, _loc, _at in meetings
+        ]
+        await _batched(store, t.AgendaItem.__table__, item_rows)
+        async with store.reading() as session:
+            item_of = dict(
+                (
+                    await session.execute(
+                        select(t.AgendaItem.meeting_id, t.AgendaItem.id).where(
+                            t.AgendaItem.meeting_id.in_([m[0] for m in meetings])
+                        )
+                    )
+                ).all()
+            )
+        minute_rows = [
+            {
+                "meeting_id": meeting_id,
+                "item_id": item_of[meeting_id],
+                "kind": "minute",
+                "text": f"Discussed CR-{meeting_id:04d}; partners shared updates.",
+                "author_member_id": chair.id,
+                "created_at": started + timedelta(minutes=20),
+            }
+            for meeting_id, _loc, started in meetings
+        ]
+        await _batched(store, t.MinuteEntry.__table__, minute_rows)
+
+        # -- actions: the benchmark owner's 20 open ones, then the rest --------------------
+        owner_localities = [
+            loc
+            for (loc,) in (
+                await _rows(
+                    store,
+                    select(t.Membership.locality_id).where(t.Membership.member_id == owner.id),
+                )
+            )
+        ]
+        action_rows: list[dict[str, Any]] = []
+
+        def add(meeting: Any, member_id: int, agency_id: int, status: str, due: date) -> None:
+            meeting_id, locality_id, started = meeting
+            created = started + timedelta(minutes=40)
+            action_rows.append(
+                {
+                    "locality_id": locality_id,
+                    "meeting_id": meeting_id,
+                    "item_id": item_of[meeting_id],
+                    "description": f"Share the plan for CR-{len(action_rows):06d} with partners.",
+                    "owner_member_id": member_id,
+                    "agency_id": agency_id,
+                    "due_date": due,
+                    "status": status,
+                    "created_by_member_id": chair.id,
+                    "created_at": created,
+                    "updated_at": created,
+                }
+            )
+
+        owner_meetings = [m for m in meetings if m[1] in owner_localities][-6:]
+        for n in range(owner_actions):
+            add(
+                owner_meetings[n % len(owner_meetings)],
+                owner.id,
+                owner.agency_id,
+                ActionStatus.OPEN,
+                today + timedelta(days=rng.randint(-20, 40)),
+            )
+        recent = [m for m in meetings if m[2] >= now - timedelta(days=120)]
+        for _ in range(actions - owner_actions):
+            is_open = rng.random() < OPEN_SHARE
+            meeting = rng.choice(recent if is_open else meetings)
+            member_id, agency_id = rng.choice(by_locality[meeting[1]])
+            if is_open:
+                due = today + timedelta(days=rng.randint(-30, 45))
+                status = ActionStatus.OPEN
+            else:
+                due = meeting[2].date() + timedelta(days=rng.randint(7, 42))
+                status = ActionStatus.DONE
+            add(meeting, member_id, agency_id, status, due)
+        await _batched(store, t.Action.__table__, action_rows)
+        async with store.reading() as session:
+            first = await session.scalar(select(func.min(t.Action.id))) or 0
+            count = int(await session.scalar(select(func.count(t.Action.id))) or 0)
+        event_rows = [
+            {
+                "action_id": first + n,
+                "kind": "created",
+                "note": "",
+                "member_id": chair.id,
+                "at": row["created_at"],
+            }
+            for n, row in enumerate(action_rows)
+        ]
+        await _batched(store, t.ActionEvent.__table__, event_rows)
+        async with store.reading() as session:
+            opened = int(
+                await session.scalar(
+                    select(func.count(t.Action.id)).where(t.Action.status == ActionStatus.OPEN)
+                )
+                or 0
+            )
+            mine = int(
+                await session.scalar(
+                    select(func.count(t.Action.id)).where(
+                        t.Action.status == ActionStatus.OPEN,
+                        t.Action.owner_member_id == owner.id,
+                    )
+                )
+                or 0
+            )
+        return Seeded(
+            actions=count,
+            open_actions=opened,
+            members=len(demo) + extra,
+            meetings=len(meetings),
+            bench_owner_open=mine,
+        )
+    finally:
+        await store.close()
+
+
+async def _rows(store: Store, query: Any) -> list[Any]:
+    async with store.reading() as session:
+        return list((await session.execute(query)).all())
