@@ -48,6 +48,7 @@ from bot.services.retention import RetentionService
 from bot.services.rounds import RoundService
 from bot.store.crypto import load_key_ring
 from bot.store.db import Store, make_engine, migrate, sqlite_url
+from bot.teams.clients import ReusingAuthentication
 from bot.teams.endpoint import messages_handler
 from bot.teams.guard import install_invoke_response_guard
 from bot.teams.handler import MaceBot, on_turn_error
@@ -114,7 +115,11 @@ def create_app(
         members=MemberAdmin(store, clock, directory=directory),
         hints=MeetingHintService(store, clock, settings.key_agencies),
     )
-    adapter = CloudAdapter(ConfigurationBotFrameworkAuthentication(settings.bot_framework_config()))
+    # Connector clients are pooled (bot.teams.clients): the stock adapter builds two per turn.
+    authentication = ReusingAuthentication(
+        ConfigurationBotFrameworkAuthentication(settings.bot_framework_config())
+    )
+    adapter = CloudAdapter(authentication)
     adapter.on_turn_error = _noting_failure
     bot = MaceBot(router, ContactService(store, clock))
     outbox = OutboxSender(
@@ -178,6 +183,7 @@ def create_app(
 
     async def cleanup(app: web.Application) -> None:
         await jobs.stop()
+        await authentication.close()
         await directory.close()
         await store.close()
 
