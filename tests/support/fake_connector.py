@@ -35,17 +35,16 @@ import asyncio
 import copy
 import itertools
 import json
-import socket
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
-from types import TracebackType
-from typing import Any, Self
+from typing import Any
 from urllib.parse import unquote
 
 from aiohttp import web
 from multidict import CIMultiDict, CIMultiDictProxy
 
 from .activities import PLAYGROUND_USER
+from .loopback import LoopbackServer
 
 __all__ = [
     "ADAPTIVE_CARD_CONTENT_TYPE",
@@ -159,7 +158,7 @@ class _Fault:
         )
 
 
-class FakeConnector:
+class FakeConnector(LoopbackServer):
     """A Bot Connector on `127.0.0.1` with an ephemeral port that records what a bot sends.
 
     Use as `async with FakeConnector() as fake:` (or `start()` / `stop()`). State lives on
@@ -170,9 +169,8 @@ class FakeConnector:
     def __init__(self, *, base_path: str = "", wait_limit: float = 5.0) -> None:
         self.wait_limit = wait_limit
         """How long `until` waits before failing the test; a safety net, not a sleep."""
+        super().__init__()
         self._base_segments = [s for s in base_path.split("/") if s]
-        self._runner: web.AppRunner | None = None
-        self._port: int | None = None
         self.calls: list[Call] = []
         """Every request in arrival order, including faulted and unrouted ones."""
         self._posted: list[Posted] = []
@@ -187,48 +185,12 @@ class FakeConnector:
         self._conversation_numbers = itertools.count(1)
         self._changed = asyncio.Event()
 
-    # -- lifecycle ---------------------------------------------------------------------
-
-    async def start(self) -> None:
-        """Bind a loopback socket on a free port and serve. Idempotent."""
-        if self._runner is not None:
-            return
-        app = web.Application()
-        app.router.add_route("*", "/{tail:.*}", self._handle)
-        runner = web.AppRunner(app, handle_signals=False, access_log=None)
-        await runner.setup()
-        sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-        sock.bind(("127.0.0.1", 0))
-        self._port = sock.getsockname()[1]
-        await web.SockSite(runner, sock).start()
-        self._runner = runner
-
-    async def stop(self) -> None:
-        """Stop serving; recordings stay readable for assertions after the block ends."""
-        if self._runner is not None:
-            await self._runner.cleanup()
-            self._runner = None
-
-    async def __aenter__(self) -> Self:
-        await self.start()
-        return self
-
-    async def __aexit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        await self.stop()
-
     @property
     def url(self) -> str:
         """The serviceUrl to put into activities, with a trailing slash as Teams gives it
         (e.g. `https://smba.trafficmanager.net/amer/`)."""
-        if self._port is None:
-            raise RuntimeError("FakeConnector is not started")
         base = "".join(f"/{segment}" for segment in self._base_segments)
-        return f"http://127.0.0.1:{self._port}{base}/"
+        return f"{super().url}{base}/"
 
     # -- configuration -----------------------------------------------------------------
 

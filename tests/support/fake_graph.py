@@ -33,7 +33,6 @@ import ipaddress
 import itertools
 import json
 import secrets
-import socket
 import ssl
 import time
 import types
@@ -41,8 +40,7 @@ from collections.abc import AsyncIterator, Iterable, Mapping
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
-from types import TracebackType
-from typing import Any, Self
+from typing import Any
 from urllib.parse import parse_qs, quote, unquote
 
 import pytest
@@ -53,6 +51,7 @@ from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
 
 from bot.graph.client import MsalGraphClient
+from tests.support.loopback import LoopbackServer
 
 __all__ = [
     "FakeGraph",
@@ -181,58 +180,6 @@ def make_tls(directory: Path) -> TlsFiles:
     return files
 
 
-# --- shared serving --------------------------------------------------------------------------
-
-
-class _LoopbackServer:
-    """Serve one catch-all handler on 127.0.0.1, on a free port, optionally over TLS."""
-
-    def __init__(self, *, tls: TlsFiles | None = None) -> None:
-        self._tls = tls
-        self._runner: web.AppRunner | None = None
-        self._port: int | None = None
-
-    async def start(self) -> None:
-        if self._runner is not None:
-            return
-        app = web.Application()
-        app.router.add_route("*", "/{tail:.*}", self._handle)
-        runner = web.AppRunner(app, handle_signals=False, access_log=None)
-        await runner.setup()
-        sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-        sock.bind(("127.0.0.1", 0))
-        self._port = sock.getsockname()[1]
-        context = self._tls.server_context() if self._tls else None
-        await web.SockSite(runner, sock, ssl_context=context).start()
-        self._runner = runner
-
-    async def stop(self) -> None:
-        if self._runner is not None:
-            await self._runner.cleanup()
-            self._runner = None
-
-    async def __aenter__(self) -> Self:
-        await self.start()
-        return self
-
-    async def __aexit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        await self.stop()
-
-    @property
-    def url(self) -> str:
-        if self._port is None:
-            raise RuntimeError(f"{type(self).__name__} is not started")
-        return f"{'https' if self._tls else 'http'}://127.0.0.1:{self._port}"
-
-    async def _handle(self, request: web.Request) -> web.StreamResponse:
-        raise NotImplementedError
-
-
 def _error(status: int, code: str, message: str = "") -> web.Response:
     return web.json_response({"error": {"code": code, "message": message or code}}, status=status)
 
@@ -255,7 +202,7 @@ class IssuedToken:
     expires_at: float
 
 
-class FakeTokenEndpoint(_LoopbackServer):
+class FakeTokenEndpoint(LoopbackServer):
     """An Entra tenant's OAuth2 v2.0 endpoints, client-credentials grant only.
 
     ``expires_in`` is what each new token is given (change it between calls); ``issued``
@@ -400,7 +347,7 @@ def directory_members(count: int, *, prefix: str = "person") -> list[dict[str, A
 
 
 @dataclass(eq=False)
-class FakeGraph(_LoopbackServer):
+class FakeGraph(LoopbackServer):
     """Microsoft Graph v1.0, the few calls the bot makes. Bearer tokens are checked
     against ``tokens`` (unknown, revoked or expired: 401 ``InvalidAuthenticationToken``).
 
@@ -425,7 +372,7 @@ class FakeGraph(_LoopbackServer):
     _throttles: list[_Throttle] = field(default_factory=list)
 
     def __post_init__(self) -> None:
-        _LoopbackServer.__init__(self)
+        LoopbackServer.__init__(self)
 
     def throttle(
         self,
