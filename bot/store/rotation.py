@@ -10,10 +10,13 @@ ring re-reads when ``mace-bot keys rotate`` writes it.
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Iterator
+from collections.abc import Awaitable, Callable, Iterator, Sequence
 from dataclasses import dataclass, field
+from typing import Any
 
 from sqlalchemy import Integer, String, Text, and_, column, select, table, update
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.sql.expression import TableClause
 
 from bot.store import audit
 from bot.store import tables as t
@@ -70,6 +73,46 @@ async def key_usage(store: Store) -> Counter[str]:
     return used
 
 
+RowWork = Callable[[AsyncSession, Sequence[Sequence[Any]]], Awaitable[int]]
+
+
+async def _in_batches(
+    store: Store,
+    tbl: TableClause,
+    columns: Sequence[str],
+    batch: int,
+    actor: str,
+    work: RowWork,
+    *,
+    report: RotationReport,
+    counted_as: str,
+    column_name: str,
+) -> None:
+    """Hand ``work`` the rows of ``tbl`` (id first) ``batch`` at a time, each batch in a
+    short transaction of its own so the bot keeps writing meanwhile; what a batch
+    rewrote is counted and noted in the audit trail in the same transaction."""
+    last = 0
+    while True:
+        async with store.transaction() as session:
+            audit.act_as(session, actor)
+            query = select(tbl.c.id, *(tbl.c[name] for name in columns))
+            rows = (
+                await session.execute(query.where(tbl.c.id > last).order_by(tbl.c.id).limit(batch))
+            ).all()
+            if not rows:
+                return
+            last = rows[-1][0]
+            done = await work(session, rows)
+            if done:
+                report.rewritten[counted_as] += done
+                audit.note(
+                    session,
+                    audit.AuditAction.REKEY,
+                    tbl.name,
+                    detail=f"{column_name}: {done} values to key {report.primary}",
+                )
+
+
 async def _rewrite_column(
     store: Store,
     keys: KeyRing,
@@ -82,41 +125,36 @@ async def _rewrite_column(
     context = f"{table_name}.{column_name}"
     tbl = table(table_name, column("id", Integer), column(column_name, Text))
     col = tbl.c[column_name]
-    last = 0
-    while True:
-        async with store.transaction() as session:
-            audit.act_as(session, actor)
-            rows = (
-                await session.execute(
-                    select(tbl.c.id, col).where(tbl.c.id > last).order_by(tbl.c.id).limit(batch)
-                )
-            ).all()
-            if not rows:
-                return
-            last = rows[-1][0]
-            done = 0
-            for row_id, value in rows:
-                if value is None:
+
+    async def rewrite(session: AsyncSession, rows: Sequence[Sequence[Any]]) -> int:
+        done = 0
+        for row_id, value in rows:
+            if value is None:
+                continue
+            try:
+                if keys.key_of(value) == report.primary:
                     continue
-                try:
-                    if keys.key_of(value) == report.primary:
-                        continue
-                    fresh = keys.encrypt(keys.decrypt(value, context), context)
-                except UnreadableValue:
-                    report.unreadable[context] += 1
-                    continue
-                result = await session.execute(
-                    update(tbl).where(and_(tbl.c.id == row_id, col == value)).values({col: fresh})
-                )
-                done += result.rowcount  # type: ignore[attr-defined]
-            if done:
-                report.rewritten[context] += done
-                audit.note(
-                    session,
-                    audit.AuditAction.REKEY,
-                    table_name,
-                    detail=f"{column_name}: {done} values to key {report.primary}",
-                )
+                fresh = keys.encrypt(keys.decrypt(value, context), context)
+            except UnreadableValue:
+                report.unreadable[context] += 1
+                continue
+            result = await session.execute(
+                update(tbl).where(and_(tbl.c.id == row_id, col == value)).values({col: fresh})
+            )
+            done += result.rowcount  # type: ignore[attr-defined]
+        return done
+
+    await _in_batches(
+        store,
+        tbl,
+        [column_name],
+        batch,
+        actor,
+        rewrite,
+        report=report,
+        counted_as=context,
+        column_name=column_name,
+    )
 
 
 async def _reindex_subjects(
@@ -131,47 +169,33 @@ async def _reindex_subjects(
         column("reference_index", String),
     )
     prefix = f"{report.primary}:"
-    last = 0
-    while True:
-        async with store.transaction() as session:
-            audit.act_as(session, actor)
-            rows = (
-                await session.execute(
-                    select(
-                        subjects.c.id,
-                        subjects.c.locality_id,
-                        subjects.c.kind,
-                        subjects.c.reference,
-                        subjects.c.reference_index,
-                    )
-                    .where(subjects.c.id > last)
-                    .order_by(subjects.c.id)
-                    .limit(batch)
-                )
-            ).all()
-            if not rows:
-                return
-            last = rows[-1][0]
-            done = 0
-            for row_id, locality_id, kind, reference, index in rows:
-                if index.startswith(prefix):
-                    continue
-                try:
-                    clear = keys.decrypt(reference, "subjects.reference")
-                except UnreadableValue:
-                    report.unreadable["subjects.reference_index"] += 1
-                    continue
-                await session.execute(
-                    update(subjects)
-                    .where(subjects.c.id == row_id)
-                    .values(reference_index=subject_index(keys, locality_id, kind, clear))
-                )
-                done += 1
-            if done:
-                report.rewritten["subjects.reference_index"] += done
-                audit.note(
-                    session,
-                    audit.AuditAction.REKEY,
-                    "subjects",
-                    detail=f"reference_index: {done} values to key {report.primary}",
-                )
+
+    async def reindex(session: AsyncSession, rows: Sequence[Sequence[Any]]) -> int:
+        done = 0
+        for row_id, locality_id, kind, reference, index in rows:
+            if index.startswith(prefix):
+                continue
+            try:
+                clear = keys.decrypt(reference, "subjects.reference")
+            except UnreadableValue:
+                report.unreadable["subjects.reference_index"] += 1
+                continue
+            await session.execute(
+                update(subjects)
+                .where(subjects.c.id == row_id)
+                .values(reference_index=subject_index(keys, locality_id, kind, clear))
+            )
+            done += 1
+        return done
+
+    await _in_batches(
+        store,
+        subjects,
+        ["locality_id", "kind", "reference", "reference_index"],
+        batch,
+        actor,
+        reindex,
+        report=report,
+        counted_as="subjects.reference_index",
+        column_name="reference_index",
+    )
