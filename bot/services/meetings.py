@@ -64,6 +64,9 @@ class StartResult:
     agenda_conversation_id: str
 
 
+MEETING_ENDED = "That meeting has ended; nothing more can be recorded in it."
+
+
 class MeetingService:
     def __init__(self, store: Store, clock: Clock, key_agencies: Sequence[str]) -> None:
         self.store = store
@@ -90,7 +93,7 @@ class MeetingService:
         if meeting is None or meeting.locality_id != caller.locality_id:
             raise NotFound()
         if in_progress and meeting.status != MeetingStatus.IN_PROGRESS:
-            raise Conflict("That meeting has ended; nothing more can be recorded in it.")
+            raise Conflict(MEETING_ENDED)
         return meeting
 
     @asynccontextmanager
@@ -125,7 +128,7 @@ class MeetingService:
                 )
                 await session.refresh(meeting)
                 if meeting.status != MeetingStatus.IN_PROGRESS:
-                    raise Conflict("That meeting has ended; nothing more can be recorded in it.")
+                    raise Conflict(MEETING_ENDED)
             else:
                 flag_modified(meeting, "status")
             yield session, caller, meeting
