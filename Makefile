@@ -4,7 +4,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed-$(shell cksum pyproject.toml | cut -d' ' -f1)
 
-.PHONY: run test lint typecheck pytest package bench clean
+.PHONY: run test lint typecheck pytest package bench gallery clean
 
 $(STAMP): pyproject.toml
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -39,6 +39,17 @@ package: $(STAMP)
 ## docs/benchmarks.md. Reports only (exits 0 when targets fail); not part of `make test`.
 bench: $(STAMP)
 	@$(PY) -m bench.run
+
+# The gallery's renderer (npm adaptivecards, markdown-it), reinstalled when its lock changes.
+GALLERY_NPM := scripts/gallery/node_modules/.installed
+$(GALLERY_NPM): scripts/gallery/package-lock.json
+	@npm ci --prefix scripts/gallery --no-audit --no-fund --loglevel=error
+	@touch $@
+
+## Every card the bot sends, with invented data, rendered as in Teams to docs/cards/*.png
+## (with docs/cards/README.md); fails on any renderer error. Needs Chromium.
+gallery: $(STAMP) $(GALLERY_NPM)
+	@$(PY) scripts/card_gallery.py
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache

@@ -7,6 +7,7 @@ Every button's verb is a constant in ``cards.verbs``.
 from cards.actions import (
     date_request_card,
     download_card,
+    hand_over_card,
     my_actions_card,
     outstanding_card,
 )
@@ -25,6 +26,7 @@ __all__ = [
     "download_card",
     "end_form_card",
     "entry_form_card",
+    "hand_over_card",
     "my_actions_card",
     "outstanding_card",
     "round_card",

@@ -38,6 +38,7 @@ from cards.text import LIST_CHARS, NAME_CHARS, SUMMARY_CHARS, clip, format_date,
 from cards.verbs import (
     ACTION_DONE,
     ACTION_HAND_OVER,
+    ACTION_HAND_OVER_CHOOSE,
     ACTION_REQUEST_DATE,
     ACTION_UPDATE,
     ACTIONS_MINE,
@@ -115,24 +116,51 @@ def _owned_forms(item: OwnedActionView, values: Values | None, errors: Errors | 
             [execute("Send to the chair", ACTION_REQUEST_DATE, data)],
         ),
     ]
+    forms.append(execute("Hand over", ACTION_HAND_OVER_CHOOSE, data, with_inputs=False))
+    return [action_set(forms)]
+
+
+def hand_over_card(
+    item: OwnedActionView, *, values: Values | None = None, errors: Errors | None = None
+) -> JSON:
+    """One action and the colleagues it can go to: the form behind "Hand over"."""
+    aid = item.action.id
+    body: list[JSON] = [
+        heading(f"Hand over A-{aid}", size="large"),
+        marking(),
+        *action_lines(item.action, SUMMARY_CHARS),
+        text_block(f"{item.locality} group", subtle=True, size="small", spacing="none"),
+    ]
+    actions = [execute("Back to my actions", ACTIONS_MINE, with_inputs=False)]
     if item.colleagues:
-        forms.append(
-            show_card(
-                "Hand over",
-                field(
-                    choice_input(
-                        f"handTo-{aid}",
-                        f"A colleague in {item.action.agency_name}",
-                        [(str(m.id), m.name) for m in item.colleagues],
-                        value=value_of(values, f"handTo-{aid}"),
-                        required=True,
-                    ),
-                    errors,
-                ),
-                [execute("Hand over", ACTION_HAND_OVER, data)],
+        body += field(
+            choice_input(
+                f"handTo-{aid}",
+                f"A colleague in {item.action.agency_name}",
+                [(str(m.id), m.name) for m in item.colleagues],
+                value=value_of(values, f"handTo-{aid}"),
+                placeholder="Choose a colleague",
+                required=True,
+            ),
+            errors,
+        )
+        body.append(
+            text_block(
+                "They become the owner and are told. To move an action to another agency, "
+                "ask the chair.",
+                size="small",
             )
         )
-    return [action_set(forms)]
+        actions.insert(0, execute("Hand over", ACTION_HAND_OVER, {"actionId": aid}))
+    else:
+        body.append(
+            text_block(
+                f"No one else in {item.action.agency_name} is a member of the {item.locality} "
+                "group, so there is no one to hand it to. To move it to another agency, ask "
+                "the chair."
+            )
+        )
+    return adaptive_card(with_error_banner(body, errors), actions)
 
 
 def my_actions_card(
@@ -210,7 +238,7 @@ def outstanding_card(page: OutstandingPage) -> JSON:
                 run(f"OVERDUE {row.days_overdue} working days ", bold=True, color="attention")
             )
         if row.escalated:
-            first.append(run("ESCALATED ", bold=True, color="warning"))
+            first.append(run("ESCALATED ", bold=True, color="attention"))
         first.append(run(clip(row.description, LIST_CHARS)))
         meta = [
             f"A-{row.id}",

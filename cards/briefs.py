@@ -44,7 +44,9 @@ def brief_card(view: BriefView) -> JSON:
     if view.overdue_actions:
         body.append(text_block(f"**Overdue:** {_refs(view.overdue_actions)}.", color="attention"))
     if view.escalated_actions:
-        body.append(text_block(f"**Escalated:** {_refs(view.escalated_actions)}.", color="warning"))
+        body.append(
+            text_block(f"**Escalated:** {_refs(view.escalated_actions)}.", color="attention")
+        )
     body.append(text_block(f"**Open challenges:** {view.open_challenges}."))
     if view.draft_minutes_date:
         body.append(

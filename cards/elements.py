@@ -132,7 +132,9 @@ def container(
 def marking() -> JSON:
     """The protective marking every meeting card carries (domain.md: minutes are
     OFFICIAL-SENSITIVE and carry no onward disclosure)."""
-    return text_block(f"**{MARKING}**", size="small", color="warning")
+    # Not in Teams' "warning" yellow: on a light theme that is 1.5:1 against white, too
+    # faint for a line everyone must read.
+    return text_block(f"**{MARKING}**", size="small")
 
 
 def warning(text: str) -> JSON:

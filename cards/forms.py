@@ -292,7 +292,7 @@ def _form_card(view: MeetingView, form: Form, item: ItemView | None, errors: Err
     head.append(marking())
     if view.status is MeetingStatus.ENDED:
         notice = text_block(
-            "This meeting has ended, so nothing more can be recorded in it.", color="warning"
+            "This meeting has ended, so nothing more can be recorded in it.", color="attention"
         )
         return adaptive_card([*head, notice], [back_to_agenda(view)])
     body: Sequence[JSON] = head + form.body

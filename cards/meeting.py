@@ -12,7 +12,13 @@ from collections.abc import Sequence
 from typing import TypeVar
 
 from bot.domain.model import EntryKind, ItemKind, ItemStatus, MeetingStatus, MinutesStatus
-from bot.domain.views import ItemView, MeetingView, PreviousMinutesView, WelcomeView
+from bot.domain.views import (
+    PREVIOUS_ACTIONS_LISTED,
+    ItemView,
+    MeetingView,
+    PreviousMinutesView,
+    WelcomeView,
+)
 from cards.elements import (
     JSON,
     action_set,
@@ -63,7 +69,7 @@ from cards.verbs import (
 # How much of each list the live agenda shows. The most recent entries are the ones a
 # chair checks during the meeting; everything is in the summary posted at the end.
 ENTRIES_PER_ITEM = 5
-PREVIOUS_ACTIONS_SHOWN = 30
+PREVIOUS_ACTIONS_SHOWN = PREVIOUS_ACTIONS_LISTED
 
 _T = TypeVar("_T")
 
@@ -241,8 +247,8 @@ def _previous_actions(view: MeetingView) -> list[JSON]:
     actions = view.previous_open_actions
     if not actions:
         return [text_block("No open actions from earlier meetings.", size="small")]
-    overdue = sum(1 for a in actions if a.overdue)
-    intro = f"{plural(len(actions), 'open action')} from earlier meetings"
+    overdue = view.previous_overdue_total
+    intro = f"{plural(view.previous_open_total, 'open action')} from earlier meetings"
     intro += f", **{overdue} overdue**:" if overdue else ":"
     return [
         text_block(intro, size="small", color="attention" if overdue else None),
@@ -252,6 +258,7 @@ def _previous_actions(view: MeetingView) -> list[JSON]:
             limit=LIST_CHARS,
             where=OUTSTANDING_HINT,
             show_raised=True,
+            total=view.previous_open_total,
         ),
     ]
 

@@ -163,9 +163,7 @@ def reminder_digest_card(items: Sequence[ReminderItem]) -> JSON:
         ),
     ]
     for item in ordered[:MAX_DIGEST_ITEMS]:
-        colour = "attention" if item.working_days_left < 0 else None
-        if item.working_days_left == 0:
-            colour = "warning"
+        colour = "attention" if item.working_days_left <= 0 else None
         body.append(
             container(
                 [

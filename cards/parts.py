@@ -42,7 +42,7 @@ def action_lines(action: ActionView, limit: int, *, show_raised: bool = False) -
     if action.overdue:
         first.append(run("OVERDUE ", bold=True, color="attention"))
     if action.escalated:
-        first.append(run("ESCALATED ", bold=True, color="warning"))
+        first.append(run("ESCALATED ", bold=True, color="attention"))
     first.append(run(clip(action.description, limit)))
     meta = [
         f"Owner: {clip(action.owner_name, NAME_CHARS)} ({action.agency_name})",
@@ -61,12 +61,19 @@ def action_lines(action: ActionView, limit: int, *, show_raised: bool = False) -
 
 
 def actions_list(
-    actions: Sequence[ActionView], *, cap: int, limit: int, where: str, show_raised: bool = False
+    actions: Sequence[ActionView],
+    *,
+    cap: int,
+    limit: int,
+    where: str,
+    show_raised: bool = False,
+    total: int | None = None,
 ) -> list[JSON]:
+    """The first ``cap`` actions, then "and N more" (``total`` counts those not even read)."""
     shown: list[JSON] = []
     for action in actions[:cap]:
         shown += action_lines(action, limit, show_raised=show_raised)
-    return shown + more_line(len(actions) - cap, where)
+    return shown + more_line((len(actions) if total is None else total) - len(actions[:cap]), where)
 
 
 def decisions_of(item: ItemView) -> tuple[EntryView, ...]:

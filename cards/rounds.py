@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from bot.domain.model import TURN_LABELS, ChallengeStatus, RoundStatus, TurnOutcome
-from bot.domain.rules import MAX_ENTRY_CHARS, MAX_LABEL_CHARS
+from bot.domain.rules import CHALLENGE_TO_NO_AGENCY, MAX_ENTRY_CHARS, MAX_LABEL_CHARS
 from bot.domain.views import ChallengeView, RoundTurnView, RoundView
 from cards.elements import (
     JSON,
@@ -106,7 +106,7 @@ def _turn_block(turn: RoundTurnView, closed: bool) -> JSON:
     unanswered = DID_NOT_ANSWER if closed else STILL_TO_ANSWER
     status = TURN_LABELS[turn.outcome] if turn.outcome is not None else unanswered
     color = {
-        None: "warning",
+        None: "accent",
         TurnOutcome.CHALLENGE: "attention",
         TurnOutcome.NOT_PRESENT: None,
     }.get(turn.outcome, "good")
@@ -129,7 +129,9 @@ def _turn_block(turn: RoundTurnView, closed: bool) -> JSON:
 
 def _answer_form(view: RoundView, values: Values | None, errors: Errors | None) -> list[JSON]:
     """One agency's answer. Sharing nothing is an answer too, and is recorded."""
-    targets = [(str(a.id), a.name) for a in view.agencies] + [("", NOT_AN_AGENCY)]
+    targets = [(str(a.id), a.name) for a in view.agencies] + [
+        (CHALLENGE_TO_NO_AGENCY, NOT_AN_AGENCY)
+    ]
     body: list[JSON] = []
     body += field(
         choice_input(

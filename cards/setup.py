@@ -48,7 +48,7 @@ def setup_body(
                 "You are not a chair or deputy chair of any MACE locality group, nor an "
                 "administrator, so you cannot link it. Ask the MACE coordinator for your "
                 "locality, or the chair of the group, to link this conversation.",
-                color="warning",
+                color="attention",
             )
         )
         return with_error_banner(body, errors), []

@@ -28,6 +28,7 @@ ACTIONS_MINE = "actions.mine"
 ACTION_UPDATE = "action.update"
 ACTION_DONE = "action.done"
 ACTION_REQUEST_DATE = "action.requestDate"
+ACTION_HAND_OVER_CHOOSE = "action.handOverChoose"
 ACTION_HAND_OVER = "action.handOver"
 DATE_REQUEST_SHOW = "dateRequest.show"
 DATE_REQUEST_ACCEPT = "dateRequest.accept"
@@ -61,6 +62,7 @@ ALL_VERBS: tuple[str, ...] = (
     ACTION_UPDATE,
     ACTION_DONE,
     ACTION_REQUEST_DATE,
+    ACTION_HAND_OVER_CHOOSE,
     ACTION_HAND_OVER,
     DATE_REQUEST_SHOW,
     DATE_REQUEST_ACCEPT,

@@ -39,6 +39,7 @@ from cards import (
     download_card,
     end_form_card,
     entry_form_card,
+    hand_over_card,
     my_actions_card,
     outstanding_card,
     round_card,
@@ -138,6 +139,7 @@ class Router:
             v.ACTION_UPDATE: self._change_action,
             v.ACTION_DONE: self._change_action,
             v.ACTION_REQUEST_DATE: self._change_action,
+            v.ACTION_HAND_OVER_CHOOSE: self._hand_over_choose,
             v.ACTION_HAND_OVER: self._change_action,
             v.DATE_REQUEST_SHOW: self._date_request_show,
             v.DATE_REQUEST_ACCEPT: self._date_request_decide,
@@ -557,11 +559,19 @@ class Router:
         try:
             await run(turn.actor, turn.activity_id, action_id, click.data)
         except InvalidInput as exc:
-            items = await self.actions.my_actions(turn.actor)
-            card = my_actions_card(items, values=click.data, errors=exc.field_errors)
+            if click.verb == v.ACTION_HAND_OVER:
+                item = await self.actions.hand_over_choices(turn.actor, action_id)
+                card = hand_over_card(item, values=click.data, errors=exc.field_errors)
+            else:
+                items = await self.actions.my_actions(turn.actor)
+                card = my_actions_card(items, values=click.data, errors=exc.field_errors)
             return _form(turn, click, exc.field_errors, card)
         items = await self.actions.my_actions(turn.actor)
         return _replace(click, my_actions_card(items, note=note), note)
+
+    async def _hand_over_choose(self, turn: TurnRef, click: Click) -> Outcome:
+        item = await self.actions.hand_over_choices(turn.actor, _int(click.data.get("actionId")))
+        return _replace(click, hand_over_card(item), "Choose a colleague below.")
 
     async def _date_request_show(self, turn: TurnRef, click: Click) -> Outcome:
         view = await self.actions.date_request(turn.actor, _int(click.data.get("actionId")))

@@ -62,6 +62,15 @@ class InvalidInput(DomainError):
         super().__init__()
 
 
+class SavedNotShown(DomainError):
+    """The change is saved, but what it changed could not be read back to show it."""
+
+    user_message = (
+        "Saved. I could not show the updated card just now; type **agenda** to see the "
+        "latest. There is no need to enter it again."
+    )
+
+
 class Duplicate(DomainError):
     """The same Teams activity was delivered twice; the first delivery already counted."""
 

@@ -18,6 +18,9 @@ from bot.domain.sensitive import describe, find_identifying_details
 MAX_ENTRY_CHARS = 4000
 MAX_DESCRIPTION_CHARS = 1000
 MAX_LABEL_CHARS = 80
+#: The value of "The plan / something else" in a challenge's "to" choice: no agency.
+#: Not empty: Adaptive Card renderers refuse a choice whose value is empty.
+CHALLENGE_TO_NO_AGENCY = "plan"
 MAX_NAME_CHARS = 120
 
 CASE_REFERENCE = re.compile(r"^[A-Z]{2,5}-\d{3,10}$")

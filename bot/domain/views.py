@@ -144,6 +144,10 @@ class PreviousMinutesView:
     actions_count: int
 
 
+#: How many open actions from earlier meetings an agenda lists (the rest are counted).
+PREVIOUS_ACTIONS_LISTED = 30
+
+
 @dataclass(frozen=True, slots=True)
 class MeetingView:
     id: int
@@ -156,6 +160,9 @@ class MeetingView:
     current_position: int | None  # 1-based; None once ended
     attendance: tuple[AttendanceView, ...]  # one per agency, key agencies first
     missing_key_agencies: tuple[AgencyView, ...]
+    #: Open actions from earlier meetings, soonest due first: at most
+    #: ``PREVIOUS_ACTIONS_LISTED`` of them (a group can have hundreds open; the card lists
+    #: the first and counts the rest, so only those are read and decrypted).
     previous_open_actions: tuple[ActionView, ...]
     previous_minutes: PreviousMinutesView | None
     members: tuple[MemberView, ...]  # for choosing an action's owner
@@ -169,6 +176,19 @@ class MeetingView:
     agenda_activity_id: str | None = None
     #: The meeting's version when this view was read (see tables.Meeting.version).
     version: int = 0
+    #: Open actions from earlier meetings beyond those listed, and how many of those
+    #: are overdue.
+    previous_open_unlisted: int = 0
+    previous_overdue_unlisted: int = 0
+
+    @property
+    def previous_open_total(self) -> int:
+        return len(self.previous_open_actions) + self.previous_open_unlisted
+
+    @property
+    def previous_overdue_total(self) -> int:
+        listed = sum(1 for a in self.previous_open_actions if a.overdue)
+        return listed + self.previous_overdue_unlisted
 
     @property
     def current_item(self) -> ItemView | None:

@@ -154,7 +154,7 @@ class ActionService:
         return await self._owned_views(session, rows)
 
     async def _owned_views(
-        self, session: AsyncSession, rows: Sequence[t.Action]
+        self, session: AsyncSession, rows: Sequence[t.Action], *, colleagues: bool = False
     ) -> list[OwnedActionView]:
         lookups = await load_lookups(session, self.key_agencies)
         views = await action_views(session, rows, lookups, london_today(self.clock))
@@ -162,14 +162,18 @@ class ActionService:
         updates = await _last_updates(session, [a.id for a in rows])
         result = []
         for row, view in zip(rows, views, strict=True):
-            colleagues = await _colleagues(session, row, lookups.agency_name(row.agency_id))
+            choices = (
+                await _colleagues(session, row, lookups.agency_name(row.agency_id))
+                if colleagues
+                else ()
+            )
             result.append(
                 OwnedActionView(
                     action=view,
                     locality=localities.get(row.locality_id, ""),
                     requested_due_date=row.requested_due_date,
                     last_update=updates[row.id][0] if row.id in updates else "",
-                    colleagues=colleagues,
+                    colleagues=choices,
                 )
             )
         return result
@@ -260,6 +264,26 @@ class ActionService:
             )
             await _queue_for_deciders(session, action, self.clock.now())
             return await self._one(session, action)
+
+    async def hand_over_choices(self, actor: ActorRef, action_id: object) -> OwnedActionView:
+        """One action with the colleagues it may be handed to (same agency, same group).
+
+        Asked for when the owner presses "Hand over", not drawn into every "my actions"
+        card: an agency can have dozens of people in a group, and listing them under each
+        of fifteen actions made that card several times larger (and slower to build and
+        send) for a choice made rarely."""
+        async with self.store.reading() as session:
+            reach = await reach_of(session, actor)
+            action = await self._changeable(session, reach, action_id)
+            audit.note(
+                session,
+                audit.AuditAction.VIEW,
+                "actions",
+                action.id,
+                locality_id=action.locality_id,
+                detail="hand-over choices",
+            )
+            return (await self._owned_views(session, [action], colleagues=True))[0]
 
     async def hand_over(
         self,

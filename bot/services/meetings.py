@@ -14,13 +14,13 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
 from sqlalchemy import select, update
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm.attributes import flag_modified
 
 from bot.domain.agenda import CANONICAL_AGENDA
 from bot.domain.clock import Clock, london_today
-from bot.domain.errors import Conflict, InvalidInput, NotFound
+from bot.domain.errors import Conflict, InvalidInput, NotFound, SavedNotShown
 from bot.domain.model import (
     ActionStatus,
     AttendanceStatus,
@@ -167,6 +167,21 @@ class MeetingService:
             audit.note(session, audit.AuditAction.VIEW, "meetings", meeting.id)
             return await self._view(session, meeting)
 
+    async def _drawn(self, meeting_id: int) -> MeetingView:
+        """The meeting as it is once a change is committed.
+
+        Drawn after the change's transaction, not inside it: a change holds the meeting's
+        row until it commits (additions queue on it by design), and drawing the agenda
+        reads and decrypts a good deal, so drawing inside made every other addition to the
+        meeting wait for it. If the store fails here the change is already saved: say so,
+        so that nobody enters it twice."""
+        try:
+            async with self.store.reading() as session:
+                meeting = await session.get_one(t.Meeting, meeting_id)
+                return await self._view(session, meeting)
+        except (SQLAlchemyError, OSError, TimeoutError) as exc:
+            raise SavedNotShown() from exc
+
     async def newer_view(self, meeting_id: int, version: int) -> MeetingView | None:
         """The meeting as it is now, if it changed after ``version``: for redrawing the
         live agenda card when two changes were drawn and sent out of order. No caller
@@ -253,26 +268,30 @@ class MeetingService:
         now = self.clock.now()
         async with self._changing(turn, Permission.RUN_MEETING, meeting_id, now) as change:
             session, _, meeting = change
-            if expected_position is not None and expected_position != meeting.current_position:
-                return await self._view(session, meeting)
+            changed = meeting.id
             current = meeting.current_position or 1
             target = current + step
-            if not 1 <= target <= len(CANONICAL_AGENDA):
-                return await self._view(session, meeting)
-            items = {
-                i.position: i
-                for i in await session.scalars(
-                    select(t.AgendaItem).where(t.AgendaItem.meeting_id == meeting.id)
-                )
-            }
-            leaving, entering = items[current], items[target]
-            leaving.elapsed_seconds = elapsed(leaving, now)
-            leaving.status = ItemStatus.DONE
-            leaving.started_at = None
-            entering.status = ItemStatus.CURRENT
-            entering.started_at = now
-            meeting.current_position = target
-            return await self._view(session, meeting)
+            stale = expected_position is not None and expected_position != meeting.current_position
+            if not stale and 1 <= target <= len(CANONICAL_AGENDA):
+                await self._move_to(session, meeting, current, target, now)
+        return await self._drawn(changed)
+
+    async def _move_to(
+        self, session: AsyncSession, meeting: t.Meeting, current: int, target: int, now: datetime
+    ) -> None:
+        items = {
+            i.position: i
+            for i in await session.scalars(
+                select(t.AgendaItem).where(t.AgendaItem.meeting_id == meeting.id)
+            )
+        }
+        leaving, entering = items[current], items[target]
+        leaving.elapsed_seconds = elapsed(leaving, now)
+        leaving.status = ItemStatus.DONE
+        leaving.started_at = None
+        entering.status = ItemStatus.CURRENT
+        entering.started_at = now
+        meeting.current_position = target
 
     # -- attendance -------------------------------------------------------------------
 
@@ -310,7 +329,8 @@ class MeetingService:
                     row.status = AttendanceStatus.PRESENT
                 row.recorded_by_member_id = caller.member.id
                 row.recorded_at = now
-            return await self._view(session, meeting)
+            changed = meeting.id
+        return await self._drawn(changed)
 
     async def record_attendance(
         self, turn: TurnRef, meeting_id: object, data: Mapping[str, object]
@@ -354,7 +374,8 @@ class MeetingService:
             else:
                 row.status, row.people = status, people
                 row.recorded_by_member_id, row.recorded_at = caller.member.id, now
-            return await self._view(session, meeting)
+            changed = meeting.id
+        return await self._drawn(changed)
 
     # -- recording --------------------------------------------------------------------
 
@@ -393,7 +414,8 @@ class MeetingService:
                     created_at=now,
                 )
             )
-            return await self._view(session, meeting)
+            changed = meeting.id
+        return await self._drawn(changed)
 
     async def record_action(
         self, turn: TurnRef, meeting_id: object, item_id: object, data: Mapping[str, object]
@@ -481,7 +503,8 @@ class MeetingService:
                     action_id=action.id, kind="created", note="", member_id=caller.member.id, at=now
                 )
             )
-            return await self._view(session, meeting)
+            changed = meeting.id
+        return await self._drawn(changed)
 
     async def _owner(
         self, session: AsyncSession, locality_id: int, owner_id: object
@@ -508,7 +531,8 @@ class MeetingService:
                 previous.minutes_status = MinutesStatus.AGREED
                 previous.minutes_agreed_at = now
                 previous.minutes_agreed_in_meeting_id = meeting.id
-            return await self._view(session, meeting)
+            changed = meeting.id
+        return await self._drawn(changed)
 
     # -- ending -----------------------------------------------------------------------
 
@@ -543,7 +567,8 @@ class MeetingService:
             meeting.in_progress_locality_id = None
             meeting.next_meeting_date = next_date
             meeting.minutes_status = MinutesStatus.DRAFT
-            return await self._view(session, meeting)
+            changed = meeting.id
+        return await self._drawn(changed)
 
 
 async def _agency(session: AsyncSession, agency_id: object) -> t.Agency | None:

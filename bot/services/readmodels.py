@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from datetime import date, datetime
 
-from sqlalchemy import func, select
+from sqlalchemy import case, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.domain.agenda import CANONICAL_AGENDA
@@ -29,6 +29,7 @@ from bot.domain.model import (
 )
 from bot.domain.rules import subject_display
 from bot.domain.views import (
+    PREVIOUS_ACTIONS_LISTED,
     ActionView,
     AgencyView,
     AttendanceView,
@@ -216,13 +217,29 @@ async def meeting_view(
             .order_by(t.AgendaItem.position)
         )
     ).all()
+    # Decisions are shown, so read (and decrypted); minutes only counted: a long meeting's
+    # minutes would otherwise be decrypted again for every card drawn.
     entries = (
         await session.scalars(
             select(t.MinuteEntry)
-            .where(t.MinuteEntry.meeting_id == meeting.id)
+            .where(
+                t.MinuteEntry.meeting_id == meeting.id,
+                t.MinuteEntry.kind == EntryKind.DECISION,
+            )
             .order_by(t.MinuteEntry.id)
         )
     ).all()
+    minutes_per_item: dict[int, int] = {
+        item_id: int(count)
+        for item_id, count in await session.execute(
+            select(t.MinuteEntry.item_id, func.count())
+            .where(
+                t.MinuteEntry.meeting_id == meeting.id,
+                t.MinuteEntry.kind == EntryKind.MINUTE,
+            )
+            .group_by(t.MinuteEntry.item_id)
+        )
+    }
     actions = (
         await session.scalars(
             select(t.Action).where(t.Action.meeting_id == meeting.id).order_by(t.Action.id)
@@ -248,7 +265,7 @@ async def meeting_view(
                 time_limit_minutes=item.time_limit_minutes,
                 status=ItemStatus(item.status),
                 elapsed_seconds=elapsed(item, now),
-                minutes_count=sum(1 for e in mine if e.kind == EntryKind.MINUTE),
+                minutes_count=minutes_per_item.get(item.id, 0),
                 decisions=tuple(
                     EntryView(e.id, EntryKind.DECISION, e.text, authors.get(e.author_member_id, ""))
                     for e in mine
@@ -282,17 +299,28 @@ async def meeting_view(
     }
     missing = tuple(a for a in lookups.ordered if a.is_key and a.id not in represented)
 
+    earlier_open = (
+        t.Action.locality_id == meeting.locality_id,
+        t.Action.status == ActionStatus.OPEN,
+        t.Action.meeting_id != meeting.id,
+    )
     previous_actions = (
         await session.scalars(
             select(t.Action)
-            .where(
-                t.Action.locality_id == meeting.locality_id,
-                t.Action.meeting_id != meeting.id,
-                t.Action.status == ActionStatus.OPEN,
-            )
+            .where(*earlier_open)
             .order_by(t.Action.due_date, t.Action.id)
+            .limit(PREVIOUS_ACTIONS_LISTED)
         )
     ).all()
+    open_total, overdue_total = (
+        await session.execute(
+            select(
+                func.count(),
+                func.coalesce(func.sum(case((t.Action.due_date < today, 1), else_=0)), 0),
+            ).where(*earlier_open)
+        )
+    ).one()
+    listed_overdue = sum(1 for a in previous_actions if a.due_date < today)
 
     previous = await session.scalar(
         select(t.Meeting)
@@ -356,6 +384,8 @@ async def meeting_view(
         conversation_id=meeting.conversation_id,
         agenda_activity_id=meeting.agenda_activity_id,
         version=meeting.version,
+        previous_open_unlisted=int(open_total) - len(previous_actions),
+        previous_overdue_unlisted=int(overdue_total) - listed_overdue,
     )
 
 

@@ -25,6 +25,7 @@ from bot.domain.model import (
 )
 from bot.domain.permissions import Permission
 from bot.domain.rules import (
+    CHALLENGE_TO_NO_AGENCY,
     MAX_ENTRY_CHARS,
     MAX_LABEL_CHARS,
     check_identifying_details,
@@ -213,6 +214,8 @@ class RoundService:
                 require_text(errors, "shareText", text, "The challenge", MAX_ENTRY_CHARS)
                 check_identifying_details(errors, "shareText", text, today, data)
                 target = clean_text(data.get("challengeTo"))
+                if target == CHALLENGE_TO_NO_AGENCY:
+                    target = ""
                 if target:
                     try:
                         to_agency = await session.get(t.Agency, int(target))

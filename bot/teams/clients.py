@@ -13,6 +13,7 @@ from __future__ import annotations
 import asyncio
 from typing import Any
 
+from botbuilder.core import BotAdapter, TurnContext
 from botframework.connector.aio import ConnectorClient
 from botframework.connector.auth import (
     AuthenticateRequestResult,
@@ -22,8 +23,51 @@ from botframework.connector.auth import (
     JwtTokenValidation,
     UserTokenClient,
 )
+from msrest.serialization import Serializer
 
 ClientKey = tuple[str | None, str | None, str]
+
+
+class CardJSON(dict[str, Any]):
+    """An Adaptive Card already in JSON form, sent as it is.
+
+    Stock botbuilder deep-copies every outgoing activity (``TurnContext.send_activities``)
+    and msrest then walks the card value by value to serialise it, although a card is
+    plain JSON already; for a 20-action card the two were most of a turn's CPU. Cards are
+    built fresh for each turn and never changed once handed over, so a copy may share
+    this one, and the pooled clients' serialiser passes it through untouched.
+    """
+
+    def __deepcopy__(self, memo: dict[int, Any]) -> CardJSON:
+        return self
+
+
+class _CardPassingSerializer(Serializer):
+    """msrest's serialiser, except that a ``CardJSON`` goes into the body as it is."""
+
+    def serialize_object(self, attr: Any, **kwargs: Any) -> Any:
+        if type(attr) is CardJSON:
+            return attr
+        return super().serialize_object(attr, **kwargs)  # type: ignore[no-untyped-call]
+
+
+def card_content(turn_context: TurnContext, card: dict[str, Any]) -> dict[str, Any]:
+    """The card as this turn's connector client will send it fastest: a ``CardJSON`` when
+    the client is one of ours (it passes those through), else the plain dict (stock msrest
+    would turn anything but a plain dict into a string)."""
+    client = turn_context.turn_state.get(BotAdapter.BOT_CONNECTOR_CLIENT_KEY)
+    serializer = getattr(client, "_serialize", None)
+    if isinstance(serializer, _CardPassingSerializer):
+        return CardJSON(card)
+    return card
+
+
+def _pass_cards_through(client: ConnectorClient) -> ConnectorClient:
+    serializer = _CardPassingSerializer(client._serialize.dependencies)  # type: ignore[no-untyped-call]
+    client._serialize = serializer
+    client.conversations._serialize = serializer
+    client.attachments._serialize = serializer
+    return client
 
 
 def _app_id(identity: ClaimsIdentity | None) -> str | None:
@@ -63,7 +107,7 @@ class _ReusingFactory(ConnectorFactory):  # type: ignore[misc]
         async with self._clients.lock:
             client = self._clients.connectors.get(key)
             if client is None:
-                client = await self._inner.create(service_url, audience)
+                client = _pass_cards_through(await self._inner.create(service_url, audience))
                 self._clients.connectors[key] = client
             return client
 

@@ -22,6 +22,7 @@ from bot.domain.model import ConversationKind
 from bot.services.contacts import ContactService, RosterEntry
 from bot.services.context import ActorRef, ConversationRef, TurnRef
 from bot.services.meeting_hints import MeetingEvent
+from bot.teams.clients import card_content
 from dialogs.outcome import Card, Outcome
 from dialogs.router import Click, Router
 
@@ -109,8 +110,8 @@ def meeting_event_key(activity: Activity, event: MeetingEvent) -> str:
     return f"teams-meeting-{event.value}:{digest}"
 
 
-def card_activity(card: Card) -> Activity:
-    return MessageFactory.attachment(CardFactory.adaptive_card(card))
+def card_activity(turn_context: TurnContext, card: Card) -> Activity:
+    return MessageFactory.attachment(CardFactory.adaptive_card(card_content(turn_context, card)))
 
 
 class MaceBot(ActivityHandler):  # type: ignore[misc]
@@ -235,7 +236,7 @@ class MaceBot(ActivityHandler):  # type: ignore[misc]
             for _ in range(RECHECKS + 1):
                 if card is None:
                     break
-                edited = card_activity(card)
+                edited = card_activity(turn_context, card)
                 edited.id = update.activity_id
                 edited.type = ActivityTypes.message
                 edited.conversation = ConversationAccount(id=update.conversation_id)
@@ -243,7 +244,7 @@ class MaceBot(ActivityHandler):  # type: ignore[misc]
                 card = await update.recheck() if update.recheck is not None else None
         for post in outcome.posts:
             if post.card is not None:
-                message = card_activity(post.card)
+                message = card_activity(turn_context, post.card)
             else:
                 message = MessageFactory.text(post.text or "")
                 message.text_format = "markdown"
@@ -252,7 +253,7 @@ class MaceBot(ActivityHandler):  # type: ignore[misc]
                 await post.on_sent(sent.id)
         if not invoke:
             if outcome.response_card is not None:
-                await turn_context.send_activity(card_activity(outcome.response_card))
+                await turn_context.send_activity(card_activity(turn_context, outcome.response_card))
             elif outcome.response_text and not outcome.posts:
                 await turn_context.send_activity(outcome.response_text)
 

@@ -38,6 +38,7 @@ from botbuilder.schema import (
 from msrest.exceptions import HttpOperationError
 
 from bot.services.outbox import DeliveryError, Recipient, SendResult
+from bot.teams.clients import card_content
 
 TEAMS_CHANNEL = "msteams"
 
@@ -54,7 +55,6 @@ class BotMessenger:
         self.app_id = app_id or ""
 
     async def send(self, to: Recipient, card: dict[str, Any]) -> SendResult:
-        activity = MessageFactory.attachment(CardFactory.adaptive_card(card))
         outcome: dict[str, Any] = {}
 
         async def callback(turn_context: TurnContext) -> None:
@@ -65,6 +65,9 @@ class BotMessenger:
                 # botbuilder would send a *reply* to it (POST .../activities/<that id>).
                 # A notice is a new message: POST .../activities.
                 turn_context.activity.id = None
+                activity = MessageFactory.attachment(
+                    CardFactory.adaptive_card(card_content(turn_context, card))
+                )
                 response = await turn_context.send_activity(activity)
                 outcome["activity_id"] = (response.id if response else "") or ""
             except Exception as exc:  # raised again below, outside the adapter's pipeline

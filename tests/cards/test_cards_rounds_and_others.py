@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from dataclasses import replace
 from datetime import date
 
@@ -22,7 +23,9 @@ from cards_testkit import (
 )
 
 from bot.domain.model import ChallengeStatus, MeetingStatus, RoundStatus
+from bot.domain.views import MemberView
 from cards import challenges_card, round_card, setup_card, summary_card, welcome_card
+from cards import verbs as v
 from cards.text import clip, format_elapsed
 from cards.verbs import (
     CHALLENGE_RESPOND,
@@ -49,7 +52,7 @@ def test_open_round_shows_every_agency_and_the_answer_form() -> None:
     assert outcome["style"] == "expanded"
     assert [c["value"] for c in outcome["choices"]] == ["shared", "nothing", "challenge"]
     targets = input_by_id(card, "challengeTo")["choices"]
-    assert targets[-1] == {"title": "The plan / something else", "value": ""}
+    assert targets[-1] == {"title": "The plan / something else", "value": "plan"}
     assert len(targets) == len(view.agencies) + 1
     assert input_by_id(card, "shareText")["isMultiline"] is True
     answer = execute_titled(card, "Send answer")
@@ -189,12 +192,45 @@ def test_clip_and_elapsed() -> None:
 def test_hand_over_offers_colleagues_by_name_and_sends_their_id() -> None:
     from cards_testkit import input_by_id, make_owned_actions
 
-    from cards.actions import my_actions_card
+    from cards.actions import hand_over_card
 
-    actions = make_owned_actions(3)
-    first = next(a for a in actions if a.colleagues)
-    card = my_actions_card(actions)
+    first = next(a for a in make_owned_actions(3) if a.colleagues)
+    card = hand_over_card(first)
     choices = input_by_id(card, f"handTo-{first.action.id}")["choices"]
     assert [(c["title"], c["value"]) for c in choices] == [
         (m.name, str(m.id)) for m in first.colleagues
     ]
+    assert [a["verb"] for a in card["actions"]] == [v.ACTION_HAND_OVER, v.ACTIONS_MINE]
+
+
+def test_my_actions_leaves_the_colleague_lists_to_the_hand_over_form() -> None:
+    """A button per action, not a list of every colleague under each one: the lists made
+    the card several times larger and slower, for a choice made rarely."""
+    from cards_testkit import card_size, executes, make_owned_actions
+
+    from cards.actions import my_actions_card
+
+    actions = make_owned_actions(15)
+    card = my_actions_card(actions)
+    hand_overs = [e for e in executes(card) if e["verb"] == v.ACTION_HAND_OVER_CHOOSE]
+    assert [e["data"]["actionId"] for e in hand_overs] == [a.action.id for a in actions]
+    assert "handTo-" not in json.dumps(card)
+    many = MemberView(1, "Colleague", 1, "North Yorkshire Police")
+    crowded = [replace(a, colleagues=(many,) * 80) for a in actions]
+    assert card_size(my_actions_card(crowded)) == card_size(card), "size is not per colleague"
+
+
+def test_a_hand_over_refused_keeps_the_choice_and_says_why_beside_it() -> None:
+    from cards_testkit import element_after, input_by_id, make_owned_actions
+
+    from cards.actions import hand_over_card
+
+    first = next(a for a in make_owned_actions(3) if a.colleagues)
+    field_id = f"handTo-{first.action.id}"
+    chosen = str(first.colleagues[1].id)
+    card = hand_over_card(
+        first, values={field_id: chosen}, errors={field_id: "Choose a colleague in Police."}
+    )
+    assert input_by_id(card, field_id)["value"] == chosen
+    after = element_after(card, field_id)
+    assert after is not None and "Choose a colleague in Police." in json.dumps(after)

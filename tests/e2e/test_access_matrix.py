@@ -224,6 +224,7 @@ VERBS: dict[str, str] = {
     v.ACTION_UPDATE: "       A R  A R  R R  A R  R R  A R  R R",  # owner, MANAGE_(AGENCY_)ACTIONS
     v.ACTION_DONE: "         A R  A R  R R  A R  R R  A R  R R",  # owner, MANAGE_(AGENCY_)ACTIONS
     v.ACTION_REQUEST_DATE: " A R  A R  R R  A R  R R  A R  R R",  # owner, MANAGE_(AGENCY_)ACTIONS
+    v.ACTION_HAND_OVER_CHOOSE: "A R  A R  R R  A R  R R  A R  R R",  # as handOver
     v.ACTION_HAND_OVER: "    A R  A R  R R  A R  R R  A R  R R",  # owner, MANAGE_(AGENCY_)ACTIONS
     v.DATE_REQUEST_SHOW: "   A R  A R  R R  R R  R R  R R  R R",  # DECIDE_DUE_DATES
     v.DATE_REQUEST_ACCEPT: " A R  A R  R R  R R  R R  R R  R R",  # DECIDE_DUE_DATES
@@ -335,6 +336,7 @@ GROUPS: dict[str, list[str]] = {
         v.ACTION_REQUEST_DATE,
         v.DATE_REQUEST_ACCEPT,
         v.DATE_REQUEST_REFUSE,
+        v.ACTION_HAND_OVER_CHOOSE,
         v.ACTION_HAND_OVER,
         v.ACTION_DONE,
     ],
@@ -656,6 +658,8 @@ class World:
                     f"newDate-{a}": wanted.isoformat(),
                     f"reason-{a}": f"Asked by {actor.column}.",
                 }
+            case v.ACTION_HAND_OVER_CHOOSE:
+                return {"actionId": a}
             case v.ACTION_HAND_OVER:
                 return {"actionId": a, f"handTo-{a}": str(self.colleague)}
             case v.DATE_REQUEST_SHOW | v.DATE_REQUEST_ACCEPT | v.DATE_REQUEST_REFUSE:

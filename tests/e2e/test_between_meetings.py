@@ -3,14 +3,17 @@
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 from sqlalchemy import select
 
 from bot.domain.clock import FrozenClock
+from bot.services.reference_data import load_reference_data
 from bot.store import tables as t
 from cards import verbs as v
-from tests.e2e.cardtools import action, choice_value, text_of, verbs
+from tests.conftest import MEETING_DAY
+from tests.e2e.cardtools import action, choice_value, choices, text_of, verbs, walk
 from tests.e2e.harness import DEMO, BotUnderTest
 from tests.e2e.scenario import invoke_card, invoke_message, ok, press, start_meeting, store_of
 from tests.support.activities import invoke_action, message
@@ -271,27 +274,97 @@ async def test_the_same_date_asked_for_again_is_decided_again(
     assert events.count("date_refused") == 2
 
 
-async def test_hand_over_only_within_the_agency(bot: BotUnderTest) -> None:
-    (action_id,) = await agree_actions(
+async def test_hand_over_is_a_form_of_its_own_listing_only_colleagues(bot: BotUnderTest) -> None:
+    """ "Hand over" on "my actions" opens a form for that one action listing the owner's
+    colleagues (same agency, same group); a choice outside them is refused beside the field
+    with the choice kept; a colleague's name hands it over and the card goes back to the
+    owner's list without it."""
+    await load_reference_data(
+        store_of(bot),
+        {
+            "members": [
+                {
+                    "name": "Pat Doyle",
+                    "agency": "health",
+                    "aad_object_id": "00000000-0000-0000-0000-0000000000301",
+                    "roles": {"scarborough": ["partner"]},
+                }
+            ]
+        },
+        MEETING_DAY,
+    )
+    first, second = await agree_actions(
         bot,
         [
             {
                 "description": "Update the missing episode log.",
                 "owner": "Dana Reeves",
                 "due": "2026-12-03",
-            }
+            },
+            {"description": "Book the health review.", "owner": "Dana Reeves", "due": "2026-12-10"},
         ],
     )
-    body = invoke_card(
+    mine = (await personal(bot, "health", "my actions"))["attachments"][0]["content"]
+    assert "handTo-" not in json.dumps(mine), "no colleague lists drawn into my actions"
+    press_hand_over = action(mine, v.ACTION_HAND_OVER_CHOOSE)
+    assert press_hand_over["data"]["actionId"] == first
+
+    form = invoke_card(await click(bot, "health", v.ACTION_HAND_OVER_CHOOSE, {"actionId": first}))
+    offered = choices(form, f"handTo-{first}")
+    assert list(offered) == ["Pat Doyle"], "only health colleagues in Scarborough, not the owner"
+    assert f"Hand over A-{first}" in text_of(form)
+
+    outsider = await member_id(bot, "Kit Fenwick")  # health, but in Harrogate
+    again = invoke_card(
         await click(
-            bot, "health", v.ACTION_HAND_OVER, {"actionId": action_id}, {f"handTo-{action_id}": "1"}
+            bot,
+            "health",
+            v.ACTION_HAND_OVER,
+            {"actionId": first},
+            {f"handTo-{first}": str(outsider)},
         )
     )
-    assert "Choose a colleague in Health" in text_of(body)
+    assert "Choose a colleague in Health" in text_of(again)
+    assert input_value(again, f"handTo-{first}") == str(outsider), "the choice is kept"
+    assert await owner_of(bot, first) == await member_id(bot, "Dana Reeves")
+
+    back = invoke_card(
+        await click(
+            bot,
+            "health",
+            v.ACTION_HAND_OVER,
+            {"actionId": first},
+            {f"handTo-{first}": offered["Pat Doyle"]},
+        )
+    )
+    assert await owner_of(bot, first) == await member_id(bot, "Pat Doyle")
+    assert f"A-{second}" in text_of(back) and f"A-{first}" not in text_of(back)
+
+
+async def test_with_no_colleague_in_the_group_the_form_says_so(bot: BotUnderTest) -> None:
+    (only,) = await agree_actions(
+        bot, [{"description": "Check the school rota.", "owner": "Chris Lowe", "due": "2026-12-03"}]
+    )
+    form = invoke_card(await click(bot, "education", v.ACTION_HAND_OVER_CHOOSE, {"actionId": only}))
+    assert "No one else in Education" in text_of(form)
+    assert verbs(form) == [v.ACTIONS_MINE], "nothing to hand over to: only the way back"
+
+
+async def member_id(bot: BotUnderTest, name: str) -> int:
     async with store_of(bot).reading() as session:
-        owner = (await session.get_one(t.Action, action_id)).owner_member_id
-        dana = await session.scalar(select(t.Member.id).where(t.Member.name == "Dana Reeves"))
-    assert owner == dana
+        found = await session.scalar(select(t.Member.id).where(t.Member.name == name))
+    assert found is not None
+    return found
+
+
+async def owner_of(bot: BotUnderTest, action_id: int) -> int:
+    async with store_of(bot).reading() as session:
+        return (await session.get_one(t.Action, action_id)).owner_member_id
+
+
+def input_value(card: dict[str, Any], input_id: str) -> Any:
+    [found] = [node for node in walk(card) if node.get("id") == input_id]
+    return found.get("value")
 
 
 async def test_a_coordinator_filters_outstanding_actions(

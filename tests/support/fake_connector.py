@@ -420,7 +420,7 @@ class FakeConnector(LoopbackServer):
         self, conversation_id: str, reply_to_id: str | None, activity: dict[str, Any]
     ) -> str:
         activity_id = self._next_activity_id()
-        stored = copy.deepcopy(activity)
+        stored = activity  # freshly parsed from the request: nothing else holds it
         self._posted.append(Posted(conversation_id, activity_id, reply_to_id, stored))
         self._current[activity_id] = stored
         return activity_id
@@ -434,7 +434,7 @@ class FakeConnector(LoopbackServer):
     def _update(
         self, conversation_id: str, activity_id: str, activity: dict[str, Any]
     ) -> web.Response:
-        stored = copy.deepcopy(activity)
+        stored = activity  # freshly parsed from the request: nothing else holds it
         self._updated.append(Updated(conversation_id, activity_id, stored))
         self._current[activity_id] = stored
         return web.json_response({"id": activity_id})
