@@ -62,6 +62,10 @@ CHASE = os.environ.get("BENCH_CHASE", "1") not in {"0", "off", "no"}
 BIG, SMALL = 100_000, 10_000
 #: Teams' limit per app per tenant (../shared/platform.md): the floor for a chase run.
 TENANT_RATE = 50.0
+#: The issue's target: a chase run within 1.2 times that floor.
+CHASE_SLACK = 1.2
+#: What each change bought, kept by hand and appended to docs/benchmarks.md on each run.
+CHANGES = ROOT / "bench" / "changes.md"
 
 # The demo people (bot/demo/demo_data.json).
 OWNER = TeamsUser("user-id-103", "Priya Shah", "00000000-0000-0000-0000-0000000000103")
@@ -78,6 +82,9 @@ class Result:
     latencies: list[float] = field(default_factory=list)
     errors: int = 0
     elapsed: float = 0.0
+    #: CPU seconds the server process used per request while measured (user + system,
+    #: from /proc): unlike times and rates, hardly moved by whatever else the machine runs.
+    cpu_per_request: float = float("nan")
 
     @property
     def rate(self) -> float:
@@ -114,9 +121,11 @@ async def drive(
     workers: int,
     seconds: float | None = None,
     count: int | None = None,
+    server: Server | None = None,
 ) -> Result:
     """``workers`` concurrent loops posting ``build(n)``: for ``seconds`` (after a warm-up
-    that is not recorded), or ``count`` requests in all."""
+    that is not recorded), or ``count`` requests in all. With ``server``, also its CPU
+    per request over the recorded part."""
     result = Result()
     remaining = [count or 0]
 
@@ -137,9 +146,13 @@ async def drive(
     warm_until = time.perf_counter() + WARMUP
     await asyncio.gather(*(worker(n, warm_until, False) for n in range(workers)))
     began = time.perf_counter()
+    cpu = server.cpu_seconds() if server else 0.0
     until = began + (seconds if seconds is not None else 3600.0)
     await asyncio.gather(*(worker(n, until, True) for n in range(workers)))
     result.elapsed = time.perf_counter() - began
+    requests = len(result.latencies) + result.errors
+    if server and requests:
+        result.cpu_per_request = (server.cpu_seconds() - cpu) / requests
     return result
 
 
@@ -157,6 +170,10 @@ class Server:
     process: asyncio.subprocess.Process
     url: str
     drain: asyncio.Task[None]
+
+    def cpu_seconds(self) -> float:
+        fields = Path(f"/proc/{self.process.pid}/stat").read_text().rsplit(")", 1)[1].split()
+        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
     def rss_mb(self) -> float:
         status = Path(f"/proc/{self.process.pid}/status").read_text()
@@ -358,8 +375,9 @@ def _ms(seconds: float) -> str:
 def table(rows: list[Row]) -> str:
     lines = [
         "| scenario | workers | bot req/s | echo req/s | ratio | bot p50 ms | bot p95 ms "
-        "| bot p99 ms | echo p95 ms | p95 ratio | bot errors |",
-        "|---|---|---|---|---|---|---|---|---|---|---|",
+        "| bot p99 ms | echo p95 ms | p95 ratio | bot CPU ms/req | echo CPU ms/req "
+        "| bot errors |",
+        "|---|---|---|---|---|---|---|---|---|---|---|---|---|",
     ]
     for row in rows:
         e = row.echo
@@ -369,7 +387,9 @@ def table(rows: list[Row]) -> str:
             f"{f'{row.bot.rate / e.rate:.2f}x' if e and e.rate else '-'} | "
             f"{_ms(row.bot.pct(50))} | {_ms(row.bot.pct(95))} | {_ms(row.bot.pct(99))} | "
             f"{_ms(e.pct(95)) if e else '-'} | "
-            f"{f'{row.bot.pct(95) / e.pct(95):.2f}x' if e else '-'} | {row.bot.errors} |"
+            f"{f'{row.bot.pct(95) / e.pct(95):.2f}x' if e else '-'} | "
+            f"{_ms(row.bot.cpu_per_request)} | {_ms(e.cpu_per_request) if e else '-'} | "
+            f"{row.bot.errors} |"
         )
     return "\n".join(lines)
 
@@ -402,13 +422,17 @@ async def main() -> int:
             # (3) at 10,000 actions: its own bot on the small store, then stopped.
             outstanding = personal("outstanding actions", COORDINATOR, svc, "out")
             async with bot(stores.small, folder / "small-data", folder / "bot-small.log") as b:
-                small_out = await drive(session, b.url, outstanding, workers=1, count=LATENCY_COUNT)
+                small_out = await drive(
+                    session, b.url, outstanding, workers=1, count=LATENCY_COUNT, server=b
+                )
             async with bot(stores.big, folder / "big-data", folder / "bot-big.log") as b:
                 # (1) my actions, 20 conversations at once.
                 print("Scenario: my actions...", flush=True)
                 mine = personal("my actions", OWNER, svc, "mine")
-                e1 = await drive(session, echo_bot.url, mine, workers=WORKERS, seconds=SECONDS)
-                b1 = await drive(session, b.url, mine, workers=WORKERS, seconds=SECONDS)
+                e1 = await drive(
+                    session, echo_bot.url, mine, workers=WORKERS, seconds=SECONDS, server=echo_bot
+                )
+                b1 = await drive(session, b.url, mine, workers=WORKERS, seconds=SECONDS, server=b)
                 rows.append(Row("my actions (20 open)", WORKERS, b1, e1))
                 # (2) a minute recorded from the agenda card of a meeting in progress.
                 print("Scenario: record a minute...", flush=True)
@@ -420,12 +444,22 @@ async def main() -> int:
                     minute(meeting_id, item_id, card_id, svc),
                     workers=WORKERS,
                     seconds=SECONDS,
+                    server=b,
                 )
                 rows.append(Row("record a minute (card invoke) vs echo message", WORKERS, b2, e1))
                 # (3) outstanding actions for a coordinator over 100,000 actions.
                 print("Scenario: outstanding actions...", flush=True)
-                e3 = await drive(session, echo_bot.url, outstanding, workers=1, count=LATENCY_COUNT)
-                b3 = await drive(session, b.url, outstanding, workers=1, count=LATENCY_COUNT)
+                e3 = await drive(
+                    session,
+                    echo_bot.url,
+                    outstanding,
+                    workers=1,
+                    count=LATENCY_COUNT,
+                    server=echo_bot,
+                )
+                b3 = await drive(
+                    session, b.url, outstanding, workers=1, count=LATENCY_COUNT, server=b
+                )
                 rows.append(Row(f"outstanding actions, {BIG:,} actions", 1, b3, e3))
                 rows.append(Row(f"outstanding actions, {SMALL:,} actions", 1, small_out, e3))
                 rss = b.rss_mb()
@@ -465,10 +499,10 @@ async def main() -> int:
 
 
 def chase_targets(chase: ChaseResult | None, floor: float) -> list[str]:
-    """Wall time within 1.5x the floor Teams' limits set, and each owner's digest once."""
+    """Wall time within 1.2x the floor Teams' limits set, and each owner's digest once."""
     if chase is None:
         return [
-            target("chase_wall_time", "not-measured", f"<={1.5 * floor:.0f}s", False),
+            target("chase_wall_time", "not-measured", f"<={CHASE_SLACK * floor:.0f}s", False),
             target("chase_digests_once", "not-measured", f"{MEMBERS}x1", False),
         ]
     once = (
@@ -481,8 +515,8 @@ def chase_targets(chase: ChaseResult | None, floor: float) -> list[str]:
         target(
             "chase_wall_time",
             f"{chase.wall:.1f}s({chase.wall / floor:.2f}x_floor)",
-            f"<={1.5 * floor:.0f}s(1.5x_floor_{floor:.0f}s)",
-            chase.wall <= 1.5 * floor,
+            f"<={CHASE_SLACK * floor:.0f}s({CHASE_SLACK}x_floor_{floor:.0f}s)",
+            chase.wall <= CHASE_SLACK * floor,
         ),
         target(
             "chase_digests_once",
@@ -551,6 +585,8 @@ def render(
             "```",
             *targets,
             "```",
+            "",
+            CHANGES.read_text(encoding="utf-8").rstrip(),
         ]
     )
 

@@ -6,6 +6,7 @@ it with the settings from the environment.
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import os
 import socket
@@ -183,6 +184,11 @@ def create_app(
 
     async def cleanup(app: web.Application) -> None:
         await jobs.stop()
+        try:  # card edits still under way in the background finish before the clients close
+            async with asyncio.timeout(10):
+                await bot.live_cards.settled()
+        except TimeoutError:
+            log.warning("live card edits still running at shutdown: abandoned")
         await authentication.close()
         await directory.close()
         await store.close()

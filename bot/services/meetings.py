@@ -105,6 +105,7 @@ class MeetingService:
         now: datetime,
         *,
         additive: bool = False,
+        insert_only: bool = False,
     ) -> AsyncIterator[tuple[AsyncSession, Caller, t.Meeting]]:
         """One write to a meeting in progress: a transaction that claims the activity id,
         checks the caller's role in the meeting's locality, and finds the meeting.
@@ -113,12 +114,27 @@ class MeetingService:
         (moving on, ending, overwriting attendance) is optimistic: if someone changed the
         meeting since it was read, nothing is saved and the person is asked to press again.
         An addition (a minute, a decision, an action, "I'm here") takes the meeting's row
-        first instead, so additions made at the same moment queue and all succeed.
+        first instead, so additions made at the same moment queue and all succeed. One that
+        only inserts (``insert_only``: a minute or decision, which reads nothing another
+        addition could change) takes the row last, just before committing, so the queue
+        holds only the commit, not the reads and checks before it.
         """
         async with self.store.transaction(activity_id=turn.activity_id, now=now) as session:
             caller = await caller_here(session, turn)
             caller.require(permission)
             meeting = await self._meeting(session, caller, meeting_id)
+            if additive and insert_only:
+                yield session, caller, meeting
+                status = await session.scalar(
+                    update(t.Meeting)
+                    .where(t.Meeting.id == meeting.id)
+                    .values(version=t.Meeting.version + 1)
+                    .returning(t.Meeting.status)
+                    .execution_options(synchronize_session=False)
+                )
+                if status != MeetingStatus.IN_PROGRESS:
+                    raise Conflict(MEETING_ENDED)
+                return
             if additive:
                 await session.execute(
                     update(t.Meeting)
@@ -398,7 +414,7 @@ class MeetingService:
         now = self.clock.now()
         field = ENTRY_FIELDS[kind]
         async with self._changing(
-            turn, Permission.RECORD, meeting_id, now, additive=True
+            turn, Permission.RECORD, meeting_id, now, additive=True, insert_only=True
         ) as change:
             session, caller, meeting = change
             item = await self._item(session, meeting, item_id)

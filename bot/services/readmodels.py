@@ -87,20 +87,24 @@ async def member_names(session: AsyncSession, ids: Iterable[int | None]) -> dict
 async def group_members(
     session: AsyncSession, locality_id: int, lookups: Lookups
 ) -> tuple[MemberView, ...]:
+    """Everyone in the group (for choosing an action's owner). Columns, not entities: a
+    group can have hundreds of members and this is read for every agenda card drawn."""
     rows = await session.execute(
-        select(t.Member, t.Membership.role)
+        select(t.Member.id, t.Member.name, t.Member.agency_id, t.Membership.role)
         .join(t.Membership, t.Membership.member_id == t.Member.id)
         .where(t.Membership.locality_id == locality_id, t.Member.active.is_(True))
-        .order_by(t.Member.name)
+        .order_by(t.Member.name, t.Member.id)
     )
     roles: dict[int, list[Role]] = {}
-    members: dict[int, t.Member] = {}
-    for member, role in rows:
-        members[member.id] = member
-        roles.setdefault(member.id, []).append(Role(role))
+    members: dict[int, tuple[str, int]] = {}
+    for member_id, name, agency_id, role in rows:
+        members[member_id] = (name, agency_id)
+        roles.setdefault(member_id, []).append(Role(role))
     return tuple(
-        MemberView(m.id, m.name, m.agency_id, lookups.agency_name(m.agency_id), tuple(roles[m.id]))
-        for m in members.values()
+        MemberView(
+            member_id, name, agency_id, lookups.agency_name(agency_id), tuple(roles[member_id])
+        )
+        for member_id, (name, agency_id) in members.items()
     )
 
 

@@ -14,6 +14,7 @@ Entries name records by type and id and changed fields by name, never by value.
 
 from __future__ import annotations
 
+import asyncio
 import getpass
 import hashlib
 import json
@@ -25,7 +26,7 @@ from typing import Any
 
 from sqlalchemy import insert, inspect, select, update
 from sqlalchemy.engine import Connection
-from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 from sqlalchemy.orm import Session
 
 from bot.store import tables as t
@@ -172,18 +173,23 @@ def after_rollback(session: Session) -> None:
 
 
 def append(conn: Connection, entries: list[Pending], actor: str, now: datetime) -> None:
-    """Add links to the chain. The head row is updated first so that, on every engine,
-    this transaction holds the chain's lock before it reads the newest hash."""
+    """Add links to the chain, all by one actor at one time."""
+    append_links(conn, [(entry, actor, now) for entry in entries])
+
+
+def append_links(conn: Connection, links: list[tuple[Pending, str, datetime]]) -> None:
+    """Add links (entry, actor, when) to the chain. The head row is updated first so
+    that, on every engine, this transaction holds the chain's lock before it reads the
+    newest hash."""
     head = t.AuditHead
     conn.execute(update(head).where(head.id == 1).values(last_id=head.last_id))
     last_id, last_hash = conn.execute(select(head.last_id, head.hash).where(head.id == 1)).one()
-    at = now.astimezone(UTC).replace(microsecond=0)
     rows = []
-    for entry in entries:
+    for entry, actor, now in links:
         last_id += 1
         row = {
             "id": last_id,
-            "at": at,
+            "at": now.astimezone(UTC).replace(microsecond=0),
             "actor": actor,
             "action": entry.action,
             "record_type": entry.record_type,
@@ -197,6 +203,56 @@ def append(conn: Connection, entries: list[Pending], actor: str, now: datetime) 
         rows.append(row)
     conn.execute(insert(t.AuditEntry), rows)
     conn.execute(update(head).where(head.id == 1).values(last_id=last_id, hash=last_hash))
+
+
+class ViewLog:
+    """Views' entries, chained in batches: one transaction for all the views that arrive
+    while the previous batch is being written (a group commit).
+
+    A view writes nothing else, so its entry need not share a transaction with anything;
+    written one by one, every "my actions" took the chain's lock for a transaction of its
+    own, and twenty people looking at once queued on it. A view is still not answered
+    until its entry is committed: ``write`` returns only then, and raises if the batch
+    could not be written (so nothing is shown that was not recorded).
+    """
+
+    def __init__(self, sessions: async_sessionmaker[AsyncSession]) -> None:
+        self._sessions = sessions
+        self._queue: list[tuple[list[Pending], str, datetime, asyncio.Future[None]]] = []
+        self._writer: asyncio.Task[None] | None = None
+
+    async def write(self, entries: list[Pending], actor: str, now: datetime) -> None:
+        done = asyncio.get_running_loop().create_future()
+        self._queue.append((entries, actor, now, done))
+        if self._writer is None or self._writer.done():
+            self._writer = asyncio.get_running_loop().create_task(self._drain())
+        await asyncio.shield(done)
+
+    async def _drain(self) -> None:
+        while self._queue:
+            batch, self._queue = self._queue, []
+            links = [(entry, actor, now) for entries, actor, now, _ in batch for entry in entries]
+            try:
+                async with self._sessions() as session, session.begin():
+                    await session.run_sync(_append_in, links)
+            except BaseException as exc:
+                for *_, done in batch:
+                    if not done.done():
+                        done.set_exception(exc)
+                if not isinstance(exc, Exception):
+                    raise
+            else:
+                for *_, done in batch:
+                    if not done.done():
+                        done.set_result(None)
+
+    async def close(self) -> None:
+        if self._writer is not None:
+            await asyncio.gather(self._writer, return_exceptions=True)
+
+
+def _append_in(session: Session, links: list[tuple[Pending, str, datetime]]) -> None:
+    append_links(session.connection(), links)
 
 
 def link_hash(row: dict[str, Any]) -> str:

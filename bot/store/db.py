@@ -10,7 +10,7 @@ from __future__ import annotations
 import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
-from datetime import datetime
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -123,6 +123,7 @@ class Store:
         self._sessions = async_sessionmaker(
             engine, expire_on_commit=False, sync_session_class=AuditedSession
         )
+        self._views = audit.ViewLog(self._sessions)
 
     @asynccontextmanager
     async def transaction(
@@ -150,7 +151,8 @@ class Store:
 
     @asynccontextmanager
     async def reading(self) -> AsyncIterator[AsyncSession]:
-        """A read. What it viewed (``audit.note``) is committed when it ends."""
+        """A read. What it viewed (``audit.note``) is recorded when it ends, in a batch
+        with other views (``audit.ViewLog``), before the caller goes on to show it."""
         async with self._sessions() as session:
             try:
                 yield session
@@ -158,9 +160,10 @@ class Store:
                 await session.rollback()
                 await self._record_refusal(session, exc)
                 raise
-            if audit.context_of(session).pending:
-                await session.connection()
-                await session.commit()
+            ctx = audit.context_of(session)
+            viewed, ctx.pending = ctx.pending, []
+        if viewed:
+            await self._views.write(viewed, ctx.actor, ctx.now or datetime.now(UTC))
 
     async def _record_refusal(self, failed: AsyncSession, exc: Exception) -> None:
         """Audit a refusal after the refused work rolled back: the exception's own (access
@@ -185,4 +188,5 @@ class Store:
             log.warning("could not audit a refused request: the store is unavailable")
 
     async def close(self) -> None:
+        await self._views.close()
         await self.engine.dispose()

@@ -22,15 +22,12 @@ from bot.domain.model import ConversationKind
 from bot.services.contacts import ContactService, RosterEntry
 from bot.services.context import ActorRef, ConversationRef, TurnRef
 from bot.services.meeting_hints import MeetingEvent
-from bot.teams.clients import card_content
+from bot.teams.clients import CardJSON, card_content
+from bot.teams.live_cards import LiveCards, Send
 from dialogs.outcome import Card, Outcome
 from dialogs.router import Click, Router
 
 log = logging.getLogger(__name__)
-
-#: How many times a card edit is redone when the state moved on while it was being sent
-#: (each redo draws the newest state, so one is nearly always enough).
-RECHECKS = 3
 
 CARD_CONTENT_TYPE = "application/vnd.microsoft.card.adaptive"
 TURN_FAILED = (
@@ -114,10 +111,27 @@ def card_activity(turn_context: TurnContext, card: Card) -> Activity:
     return MessageFactory.attachment(CardFactory.adaptive_card(card_content(turn_context, card)))
 
 
+def _editor(turn_context: TurnContext, conversation_id: str, activity_id: str) -> Send:
+    """Sends a card as the new content of a posted one. Usable after the turn has ended
+    (a background edit): the turn's connector client is one of the pooled ones."""
+
+    async def send(card: Card) -> None:
+        edited = card_activity(turn_context, card)
+        edited.id = activity_id
+        edited.type = ActivityTypes.message
+        edited.conversation = ConversationAccount(id=conversation_id)
+        await turn_context.adapter.update_activity(turn_context, edited)
+
+    return send
+
+
 class MaceBot(ActivityHandler):  # type: ignore[misc]
-    def __init__(self, router: Router, contacts: ContactService) -> None:
+    def __init__(
+        self, router: Router, contacts: ContactService, live_cards: LiveCards | None = None
+    ) -> None:
         self.router = router
         self.contacts = contacts
+        self.live_cards = live_cards or LiveCards()
 
     async def on_turn(self, turn_context: TurnContext) -> None:
         activity = turn_context.activity
@@ -232,16 +246,12 @@ class MaceBot(ActivityHandler):  # type: ignore[misc]
 
     async def _deliver(self, turn_context: TurnContext, outcome: Outcome, *, invoke: bool) -> None:
         for update in outcome.updates:
-            card: Card | None = update.card
-            for _ in range(RECHECKS + 1):
-                if card is None:
-                    break
-                edited = card_activity(turn_context, card)
-                edited.id = update.activity_id
-                edited.type = ActivityTypes.message
-                edited.conversation = ConversationAccount(id=update.conversation_id)
-                await turn_context.adapter.update_activity(turn_context, edited)
-                card = await update.recheck() if update.recheck is not None else None
+            await self.live_cards.edit(
+                f"{update.conversation_id}\n{update.activity_id}",
+                update.card,
+                _editor(turn_context, update.conversation_id, update.activity_id),
+                update.recheck,
+            )
         for post in outcome.posts:
             if post.card is not None:
                 message = card_activity(turn_context, post.card)
@@ -266,7 +276,9 @@ def _as_dict(value: object) -> dict[str, Any]:
 def invoke_body(outcome: Outcome) -> dict[str, Any]:
     """The Universal Actions answer: a replacement card, or a message for the clicker."""
     if outcome.response_card is not None:
-        return {"statusCode": 200, "type": CARD_CONTENT_TYPE, "value": outcome.response_card}
+        # Shared, not deep-copied, on its way out (the body goes out as JSON, never msrest).
+        card = CardJSON(outcome.response_card)
+        return {"statusCode": 200, "type": CARD_CONTENT_TYPE, "value": card}
     return {
         "statusCode": 200,
         "type": "application/vnd.microsoft.activity.message",

@@ -6,6 +6,7 @@ on what the bot posted and edited at the fake Bot Connector.
 
 from __future__ import annotations
 
+import json
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import replace
@@ -14,7 +15,7 @@ from typing import Any
 import aiohttp
 from aiohttp.test_utils import TestServer
 
-from bot.app import create_app
+from bot.app import COMPONENTS, create_app
 from bot.config import Settings
 from bot.domain.clock import Clock
 from bot.observability.metrics import METRICS_SERVER, serve_metrics
@@ -62,12 +63,18 @@ class BotUnderTest:
         activity["serviceUrl"] = self.connector.url
         async with self.session.post(self.url, json=activity) as response:
             self.last_request_id = response.headers.get("X-Request-Id")
-            body = await response.read()
-            try:
-                parsed = await response.json(content_type=None) if body else None
-            except ValueError:
-                parsed = body.decode(errors="replace")
-            return response.status, parsed
+            status, body = response.status, await response.read()
+        await self.settled()
+        try:
+            parsed = json.loads(body) if body else None
+        except ValueError:
+            parsed = body.decode(errors="replace")
+        return status, parsed
+
+    async def settled(self) -> None:
+        """Card edits a turn handed to the background (see bot.teams.live_cards) are part
+        of what it did: wait for them before the test looks at the connector."""
+        await self.server.app[COMPONENTS].bot.live_cards.settled()
 
     async def send_personal(self, who: str, text: str) -> tuple[int, Any]:
         """A message in ``who``'s own 1:1 chat with the bot (a conversation id per person,

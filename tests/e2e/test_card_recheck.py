@@ -4,6 +4,8 @@ moved on (and nothing if it did not)."""
 
 from __future__ import annotations
 
+import asyncio
+
 from botbuilder.schema import Activity
 
 from bot.app import COMPONENTS
@@ -80,3 +82,32 @@ async def test_a_round_card_drawn_before_another_answer_is_redrawn(bot: BotUnder
     newer = await update.recheck()
     assert newer is not None and "1 of 2" in text_of(newer)
     assert await update.recheck() is None
+
+
+async def test_twenty_minutes_at_once_leave_the_card_current_in_few_edits(
+    bot: BotUnderTest,
+) -> None:
+    """Everyone's minute is saved and the live card ends showing all of them, without
+    every turn redrawing and resending the agenda (bot.teams.live_cards)."""
+    meeting = await start_meeting(bot, to_position=4)
+    where = {"meetingId": meeting.id, "itemId": meeting.current_item(bot)}
+    edits_before = len(bot.connector.updated(meeting.agenda_id))
+    answers = await asyncio.gather(
+        *(
+            press(
+                bot,
+                "minute_taker",
+                v.ITEM_MINUTE,
+                where,
+                {"minuteText": f"Noted {n}."},
+                card_id=meeting.agenda_id,
+            )
+            for n in range(20)
+        )
+    )
+    for answer in answers:
+        assert "minute" in text_of(ok(answer)["value"]), "each clicker gets the card back"
+    edits = bot.connector.updated(meeting.agenda_id)[edits_before:]
+    last = edits[-1]["attachments"][0]["content"]
+    assert "20 minutes" in text_of(last)
+    assert len(edits) <= 20, f"{len(edits)} edits for 20 minutes"

@@ -1,0 +1,104 @@
+"""Keeping a live card (the agenda, a round) current with as few edits as it needs.
+
+Every change to a meeting redraws its card for everyone (``update_activity``). When twenty
+people record at the same moment, each turn used to send its own card and then recheck,
+redrawing and resending while the others' changes kept landing: up to four agenda cards
+drawn per minute recorded, most of them overtaken before they arrived. Here one turn at
+a time (per card, in this process) is the card's editor. A turn that finds the card being
+edited only marks it changed and answers at once; the editor, after each edit, rechecks
+and sends the newest state once more for everyone who marked it. The editor's own turn
+does at most ``rechecks`` of those before it answers; if changes are still arriving, a
+background task carries on until the card is current. Across processes each editor's
+recheck (by meeting version, or by comparing the round card) still catches changes made
+elsewhere.
+
+The card a person clicked is always answered with their own freshly drawn card; only the
+edit everyone else sees is shared.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Awaitable, Callable
+
+from dialogs.outcome import Card
+
+log = logging.getLogger(__name__)
+
+Send = Callable[[Card], Awaitable[None]]
+Recheck = Callable[[], Awaitable[Card | None]]
+
+#: Rechecks an editing turn makes itself before handing the rest to a background task.
+RECHECKS = 3
+
+
+class LiveCards:
+    """The editors of live cards in this process (see the module's docstring)."""
+
+    def __init__(self, rechecks: int = RECHECKS) -> None:
+        self.rechecks = rechecks
+        #: Card key -> whether it changed since its editor last looked. A key is present
+        #: exactly while some turn or task is the card's editor.
+        self._changed: dict[str, bool] = {}
+        self._tasks: set[asyncio.Task[None]] = set()
+
+    def editing(self, key: str) -> bool:
+        return key in self._changed
+
+    async def edit(self, key: str, card: Card, send: Send, recheck: Recheck | None) -> None:
+        """Show ``card`` (already drawn from committed state) to everyone, or leave it to
+        the card's current editor. Raises if this turn's own edit fails, so the person
+        can be told their change is saved but the card is not refreshed."""
+        if recheck is None:  # nothing to redraw with: no one can edit on our behalf
+            await send(card)
+            return
+        if key in self._changed:
+            self._changed[key] = True
+            return
+        self._changed[key] = False
+        try:
+            await send(card)
+            for _ in range(self.rechecks):
+                if not await self._once(key, send, recheck):
+                    return
+        except BaseException:
+            self._hand_on(key, send, recheck)
+            raise
+        self._hand_on(key, send, recheck)
+
+    async def settled(self) -> None:
+        """Wait until no background edit is running (tests; shutting down)."""
+        while self._tasks:
+            await asyncio.gather(*list(self._tasks), return_exceptions=True)
+
+    async def _once(self, key: str, send: Send, recheck: Recheck) -> bool:
+        """One recheck: send the newer card if there is one. False once the card is
+        current and nobody marked it changed (the key is then released)."""
+        self._changed[key] = False
+        newer = await recheck()
+        if newer is not None:
+            await send(newer)
+            return True
+        if self._changed[key]:
+            return True  # changed while we looked: look again
+        del self._changed[key]
+        return False
+
+    def _hand_on(self, key: str, send: Send, recheck: Recheck) -> None:
+        """Stop editing from this turn: release the card, or, if a change is pending,
+        carry on in the background."""
+        if not self._changed.get(key):
+            self._changed.pop(key, None)
+            return
+        task = asyncio.get_running_loop().create_task(self._carry_on(key, send, recheck))
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)
+
+    async def _carry_on(self, key: str, send: Send, recheck: Recheck) -> None:
+        try:
+            while await self._once(key, send, recheck):
+                pass
+        except Exception as exc:  # logged by kind only; the next change edits again
+            log.warning("live card not refreshed: %s", type(exc).__name__)
+            self._changed.pop(key, None)

@@ -1,0 +1,133 @@
+"""LiveCards: one editor per live card; other turns only mark it changed; the editor
+redraws once more for all of them, and hands what is left to a background task."""
+
+from __future__ import annotations
+
+import asyncio
+from typing import Any
+
+import pytest
+
+from bot.teams.live_cards import LiveCards
+
+
+class Card:
+    """A live card's state (its version) and what was sent to Teams."""
+
+    def __init__(self) -> None:
+        self.version = 0
+        self.sent: list[int] = []
+        self.gate: asyncio.Event | None = None
+        self.fail_next = False
+
+    def change(self) -> dict[str, Any]:
+        self.version += 1
+        return {"v": self.version}
+
+    async def send(self, card: dict[str, Any]) -> None:
+        if self.gate is not None:
+            await self.gate.wait()
+        if self.fail_next:
+            self.fail_next = False
+            raise OSError("connector down")
+        self.sent.append(card["v"])
+
+    def rechecker(self, drawn: int) -> Any:
+        seen = [drawn]
+
+        async def recheck() -> dict[str, Any] | None:
+            if self.version <= seen[0]:
+                return None
+            seen[0] = self.version
+            return {"v": self.version}
+
+        return recheck
+
+    async def turn(self, cards: LiveCards) -> None:
+        """One person's change: committed, drawn, then handed to LiveCards."""
+        drawn = self.change()
+        await cards.edit("agenda", drawn, self.send, self.rechecker(drawn["v"]))
+
+
+async def test_a_lone_change_is_sent_once_and_the_card_released() -> None:
+    cards, card = LiveCards(), Card()
+    await card.turn(cards)
+    assert card.sent == [1]
+    assert not cards.editing("agenda")
+
+
+async def test_changes_made_while_one_is_being_sent_are_drawn_once_for_all() -> None:
+    cards, card = LiveCards(), Card()
+    card.gate = asyncio.Event()
+    first = asyncio.create_task(card.turn(cards))
+    await asyncio.sleep(0)  # the first turn is now sending, held at the gate
+    assert cards.editing("agenda")
+    for _ in range(5):
+        await card.turn(cards)  # each returns at once: the card is being edited
+    assert card.sent == []
+    card.gate.set()
+    await first
+    assert card.sent == [1, 6], "the editor's card, then one card with all five changes"
+    assert not cards.editing("agenda")
+
+
+async def test_an_editor_rechecks_a_few_times_then_a_background_task_finishes() -> None:
+    cards, card = LiveCards(rechecks=2), Card()
+    sent_by_turn: list[int] = []
+
+    async def keeps_changing(c: dict[str, Any]) -> None:
+        await Card.send(card, c)
+        if len(card.sent) < 6:
+            await card.turn(cards)  # someone else records while this edit goes out
+
+    drawn = card.change()
+    await cards.edit("agenda", drawn, keeps_changing, card.rechecker(1))
+    sent_by_turn = list(card.sent)
+    assert len(sent_by_turn) == 3, "its own edit and two rechecks, then it answers"
+    await cards.settled()
+    assert card.sent[-1] == card.version, "the background task brought the card up to date"
+    assert not cards.editing("agenda")
+
+
+async def test_a_failed_edit_is_raised_to_its_turn_and_the_card_is_not_stuck() -> None:
+    cards, card = LiveCards(), Card()
+    card.fail_next = True
+    with pytest.raises(OSError):
+        await card.turn(cards)
+    assert not cards.editing("agenda")
+    await card.turn(cards)
+    assert card.sent == [2]
+
+
+async def test_a_change_pending_when_the_edit_failed_is_still_sent() -> None:
+    cards, card = LiveCards(), Card()
+    card.gate, card.fail_next = asyncio.Event(), True
+    first = asyncio.create_task(card.turn(cards))
+    await asyncio.sleep(0)
+    await card.turn(cards)  # marks the card changed
+    card.gate.set()
+    with pytest.raises(OSError):
+        await first
+    await cards.settled()
+    assert card.sent == [2]
+
+
+async def test_cards_are_edited_independently() -> None:
+    cards, agenda, round_card = LiveCards(), Card(), Card()
+    agenda.gate = asyncio.Event()
+    held = asyncio.create_task(agenda.turn(cards))
+    await asyncio.sleep(0)
+    drawn = round_card.change()
+    await cards.edit("round", drawn, round_card.send, round_card.rechecker(1))
+    assert round_card.sent == [1]
+    agenda.gate.set()
+    await held
+    assert agenda.sent == [1]
+
+
+async def test_without_a_way_to_redraw_every_turn_sends_its_own_card() -> None:
+    cards, card = LiveCards(), Card()
+    for _ in range(3):
+        drawn = card.change()
+        await cards.edit("notice", drawn, card.send, None)
+    assert card.sent == [1, 2, 3]
