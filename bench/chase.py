@@ -24,6 +24,7 @@ from botbuilder.integration.aiohttp import CloudAdapter, ConfigurationBotFramewo
 from sqlalchemy import func, insert, select
 
 from bench.seed import seed
+from bot.app import OUTBOX_IN_FLIGHT
 from bot.config import Settings
 from bot.domain.calendar import WorkingCalendar
 from bot.domain.model import ActionStatus
@@ -32,6 +33,7 @@ from bot.services.outbox import OutboxSender, run_sender
 from bot.store import tables as t
 from bot.store.crypto import KeyRing
 from bot.store.db import Store, make_engine
+from bot.teams.clients import ReusingAuthentication
 from bot.teams.proactive import BotMessenger
 from dialogs.notices import NoticeRenderer
 from tests.support.activities import BOT_ID, TENANT_ID
@@ -155,10 +157,13 @@ async def measure_chase(url: str, keys: KeyRing, fake: FakeConnector) -> ChaseRe
     await _seed(url, keys, start, fake.url)
     store = Store(make_engine(url), keys)
     clock = ShiftedClock(start)
-    adapter = CloudAdapter(
-        ConfigurationBotFrameworkAuthentication(Settings().bot_framework_config())
+    settings = Settings()
+    authentication = ReusingAuthentication(
+        ConfigurationBotFrameworkAuthentication(settings.bot_framework_config())
     )
-    # As bot.app builds it (its defaults: 40 requests/s, 2 s between two to one person).
+    adapter = CloudAdapter(authentication)
+    # As bot.app builds it: pooled connector clients, OUTBOX_RATE requests/s (50), 8 on
+    # their way at once, 2 s between two messages to one person.
     sender = OutboxSender(
         store,
         clock,
@@ -167,6 +172,8 @@ async def measure_chase(url: str, keys: KeyRing, fake: FakeConnector) -> ChaseRe
         worker_id=f"bench:{os.getpid()}",
         lease_seconds=300,
         sending_hours=calendar.in_working_hours,
+        per_second_cap=settings.outbox_rate,
+        in_flight=OUTBOX_IN_FLIGHT,
     )
 
     def chats(f: FakeConnector) -> list[str]:
@@ -193,6 +200,7 @@ async def measure_chase(url: str, keys: KeyRing, fake: FakeConnector) -> ChaseRe
                 or 0
             )
     finally:
+        await authentication.close()
         await store.close()
     seen = Counter(chats(fake))
     return ChaseResult(

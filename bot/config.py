@@ -40,6 +40,16 @@ def _port(env: dict[str, str], name: str, default: int) -> int:
         raise SettingError(f"{name}: {raw[:20]!r} is not a port number") from None
 
 
+def _int(env: dict[str, str], name: str, default: int) -> int:
+    raw = env.get(name, "").strip()
+    if not raw:
+        return default
+    try:
+        return int(raw)
+    except ValueError:
+        raise SettingError(f"{name}: {raw[:20]!r} is not a whole number") from None
+
+
 def parse_team_ids(text: str) -> tuple[tuple[str, str], ...]:
     """``GRAPH_TEAM_IDS``: ``conversation-id=group-id`` pairs, comma-separated."""
     pairs: list[tuple[str, str]] = []
@@ -104,6 +114,9 @@ class Settings:
     #: ``id=group,...``): Graph lists a team's members by group id, which a channel's
     #: conversation id does not give.
     graph_team_ids: tuple[tuple[str, str], ...] = ()
+    #: Requests per second this process's outbox sender may make (``OUTBOX_RATE``). Teams
+    #: allows about 50 per app and tenant in all: with N instances, 50/N each.
+    outbox_rate: int = 50
     extra: dict[str, str] = field(default_factory=dict)
 
     @property
@@ -144,6 +157,7 @@ class Settings:
             log_level=env.get("LOG_LEVEL", "INFO") or "INFO",
             log_format=env.get("LOG_FORMAT", "").strip().lower(),
             metrics_port=_port(env, "METRICS_PORT", DEFAULT_METRICS_PORT),
+            outbox_rate=_int(env, "OUTBOX_RATE", 50),
             metrics_host=env.get("METRICS_HOST", "").strip(),
             data_key_file_ok=env.get("MACE_DATA_KEY_FILE_OK", "").strip().lower() in _YES,
             public_base_url=env.get("PUBLIC_BASE_URL", "").rstrip("/"),
@@ -209,6 +223,11 @@ class Settings:
             if not _GUID.fullmatch(tenant):
                 found.append(f"ALLOWED_TENANTS: {tenant[:40]!r} is not a tenant id (a GUID)")
                 break
+        if not 1 <= self.outbox_rate <= 50:
+            found.append(
+                f"OUTBOX_RATE: {self.outbox_rate} is not between 1 and 50 (requests per second; "
+                "Teams allows about 50 per app and tenant across all instances)"
+            )
         if not 1 <= self.port <= 65535:
             found.append(f"PORT: {self.port} is not a port number (1-65535)")
         if not 0 <= self.metrics_port <= 65535:

@@ -43,6 +43,7 @@ SETTINGS_READ = (
     "MACE_DATA_KEY_FILE_OK",
     "MACE_DEMO",
     "MACE_RETENTION",
+    "OUTBOX_RATE",
 )
 
 
@@ -84,6 +85,8 @@ BAD = [
     ({"METRICS_PORT": "-1"}, "METRICS_PORT", "0-65535"),
     ({"METRICS_PORT": "nine"}, "METRICS_PORT", "not a port number"),
     ({"PORT": "4000", "METRICS_PORT": "4000"}, "METRICS_PORT", "same as PORT"),
+    ({"OUTBOX_RATE": "80"}, "OUTBOX_RATE", "between 1 and 50"),
+    ({"OUTBOX_RATE": "fast"}, "OUTBOX_RATE", "not a whole number"),
     ({"PUBLIC_BASE_URL": "bot.example.org"}, "PUBLIC_BASE_URL", "http"),
     ({"PUBLIC_BASE_URL": "ftp://bot.example.org"}, "PUBLIC_BASE_URL", "http"),
     ({"MACE_DATA_KEYS": ""}, "MACE_DATA_KEYS", "MACE_DATA_KEY_FILE_OK=1"),

@@ -69,7 +69,7 @@ import logging
 import random
 import re
 from collections import deque
-from collections.abc import Awaitable, Callable, Iterable, Mapping, Sequence
+from collections.abc import Awaitable, Callable, Coroutine, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from enum import StrEnum
@@ -250,7 +250,8 @@ class OutboxSender:
         backoff_base: float = 2.0,
         backoff_cap: float = 300.0,
         per_recipient_spacing: float = 2.0,
-        per_second_cap: int = 40,
+        per_second_cap: int = 50,
+        in_flight: int = 1,
         rng: random.Random | None = None,
         sending_hours: Callable[[datetime], bool] | None = None,
         install: Callable[[int], Awaitable[bool]] | None = None,
@@ -258,8 +259,10 @@ class OutboxSender:
     ) -> None:
         if not worker_id or len(worker_id) > 100:
             raise ValueError("worker_id must be 1-100 characters")
-        if lease_seconds <= 0 or max_attempts < 1 or per_second_cap < 1:
-            raise ValueError("lease_seconds, max_attempts and per_second_cap must be positive")
+        if lease_seconds <= 0 or max_attempts < 1 or per_second_cap < 1 or in_flight < 1:
+            raise ValueError(
+                "lease_seconds, max_attempts, per_second_cap and in_flight must be positive"
+            )
         self.store = store
         self.clock = clock
         self.messenger = messenger
@@ -271,6 +274,8 @@ class OutboxSender:
         self.backoff_cap = backoff_cap
         self.spacing = timedelta(seconds=per_recipient_spacing)
         self.per_second_cap = per_second_cap
+        #: Messages being sent at once (each waits on Teams and on the store).
+        self.in_flight = in_flight
         self.rng = rng or random.Random()
         #: When set, nothing is sent outside these hours (working hours, Europe/London):
         #: a retry that falls due at 17:05 waits for the next working morning.
@@ -394,7 +399,46 @@ class OutboxSender:
         last_sent = await self._last_sent(recipients)
         lease_until = min(c.lease_until for c in claims)
         remaining = list(claims)
+        sending: dict[int, asyncio.Task[None]] = {}  # recipient -> their message in flight
+
+        async def one(claim: Claim, now: datetime) -> None:
+            sent_at = await self._deliver(claim, contacts, now, report)
+            if sent_at is not None:
+                last_sent[claim.recipient_member_id] = sent_at
+
+        try:
+            await self._dispatch(remaining, sending, one, last_sent, lease_until, report)
+        finally:
+            if sending:
+                await asyncio.gather(*sending.values(), return_exceptions=True)
+
+    async def _dispatch(
+        self,
+        remaining: list[Claim],
+        sending: dict[int, asyncio.Task[None]],
+        one: Callable[[Claim, datetime], Coroutine[Any, Any, None]],
+        last_sent: dict[int, datetime],
+        lease_until: datetime,
+        report: DrainReport,
+    ) -> None:
+        """Start each claim's delivery, up to ``in_flight`` at once and never two to one
+        person at once (the spacing between two messages to one person is checked once the
+        first has been sent). Sent one at a time, a run's messages took a round trip to
+        Teams and two to the store each, far below the rate Teams allows."""
         while remaining:
+            if self._unrecorded:
+                # The database failed after a send: stop sending until it can record
+                # (the rest of the batch stays leased, unsent, until the lease expires).
+                return
+            if len(sending) >= self.in_flight:
+                await asyncio.wait(sending.values(), return_when=asyncio.FIRST_COMPLETED)
+                _forget_finished(sending)
+                continue
+            busy = sending.get(remaining[0].recipient_member_id)
+            if busy is not None:
+                await asyncio.wait([busy])
+                _forget_finished(sending)
+                continue
             now = self.clock.now()
             if lease_until - now < self.lease / 2:
                 # Half the lease is gone (a slow batch): extend it for the rest of the batch
@@ -415,13 +459,8 @@ class OutboxSender:
             if previous is not None and now < previous + self.spacing:
                 await self._release(claim, previous + self.spacing, report)
                 continue
-            sent_at = await self._deliver(claim, contacts, now, report)
-            if self._unrecorded:
-                # The database failed after a send: stop sending until it can record
-                # (the rest of the batch stays leased, unsent, until the lease expires).
-                return
-            if sent_at is not None:
-                last_sent[claim.recipient_member_id] = sent_at
+            task = asyncio.get_running_loop().create_task(one(claim, now))
+            sending[claim.recipient_member_id] = task
 
     async def _deliver(
         self,
@@ -821,6 +860,13 @@ class OutboxSender:
 
 
 # --- helpers ---------------------------------------------------------------------------------
+
+
+def _forget_finished(sending: dict[int, asyncio.Task[None]]) -> None:
+    for recipient in [r for r, task in sending.items() if task.done()]:
+        task = sending.pop(recipient)
+        if not task.cancelled() and task.exception() is not None:
+            raise task.exception()  # type: ignore[misc]
 
 
 def _due(now: datetime) -> ColumnElement[bool]:

@@ -822,3 +822,71 @@ def test_now_is_never_read_from_the_system(clock: FrozenClock) -> None:
     assert "datetime.now" not in source and "time.time" not in source
     assert "asyncio.sleep(" not in inspect.getsource(OutboxSender)
     assert isinstance(clock.now(), datetime)
+
+
+# --- several on their way at once --------------------------------------------------------
+
+
+@dataclass
+class GatedMessenger(FakeMessenger):
+    """Holds every send until released, counting how many are on their way at once."""
+
+    gate: asyncio.Event = field(default_factory=asyncio.Event)
+    in_flight: list[int] = field(default_factory=list)
+    most_at_once: int = 0
+    same_person_at_once: bool = False
+    #: Set once ``expect`` sends are on their way together.
+    expect: int = 4
+    reached: asyncio.Event = field(default_factory=asyncio.Event)
+
+    async def send(self, to: Recipient, card: dict[str, Any]) -> SendResult:
+        if to.member_id in self.in_flight:
+            self.same_person_at_once = True
+        self.in_flight.append(to.member_id)
+        self.most_at_once = max(self.most_at_once, len(self.in_flight))
+        if len(self.in_flight) >= self.expect:
+            self.reached.set()
+        try:
+            await self.gate.wait()
+            return await super().send(to, card)
+        finally:
+            self.in_flight.remove(to.member_id)
+
+
+async def test_several_messages_go_at_once_but_never_two_to_one_person(
+    demo_store: Store, clock: FrozenClock, people: dict[str, int]
+) -> None:
+    ids = sorted(people.values())[:6]
+    first = ids[0]
+    numbers = await enqueue(demo_store, clock, [first, *ids[1:], first])
+    messenger = GatedMessenger()
+    outbox = sender(demo_store, clock, messenger, in_flight=4, per_recipient_spacing=0)
+
+    draining = asyncio.create_task(outbox.drain())
+    async with asyncio.timeout(5):
+        await messenger.reached.wait()  # the first four are started together
+    assert messenger.most_at_once == 4
+    messenger.gate.set()
+    report = await draining
+
+    assert report.sent == len(numbers) == 7
+    assert sorted(messenger.sent_numbers()) == numbers, "each row once"
+    assert not messenger.same_person_at_once
+    assert all(r.status == "sent" for r in await rows(demo_store))
+
+
+async def test_with_several_at_once_a_429_still_holds_back_what_has_not_started(
+    demo_store: Store, clock: FrozenClock, people: dict[str, int]
+) -> None:
+    ids = sorted(people.values())[:6]
+    throttled = DeliveryError(429, 30.0, "Throttled")
+    messenger = FakeMessenger(script={ids[0]: [throttled]})
+    numbers = await enqueue(demo_store, clock, ids)
+    outbox = sender(demo_store, clock, messenger, in_flight=2)
+
+    report = await outbox.drain()
+
+    started = len(messenger.calls)
+    assert started < len(numbers), "the rest of the batch was not sent into the throttle"
+    assert report.retried == 1 and report.deferred == len(numbers) - started
+    assert report.paused_until is not None

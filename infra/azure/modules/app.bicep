@@ -220,6 +220,12 @@ var botEnv = concat(commonEnv, [
     name: 'METRICS_PORT'
     value: string(metricsPort)
   }
+  {
+    // Teams allows about 50 requests/s per app and tenant in all: share it out across
+    // the most replicas there can be.
+    name: 'OUTBOX_RATE'
+    value: string(max(1, 50 / maxReplicas))
+  }
 ], empty(allowedTenants) ? [] : [
   {
     name: 'ALLOWED_TENANTS'
