@@ -25,6 +25,9 @@ from bot.services.reference_data import DEMO_DATA, load_reference_data, read_dat
 from bot.store.db import Store, make_engine, migrate, sqlite_url
 from tests.support.keys import keys_for_tests
 
+# The browser test's report lines (header, where its screenshots are), in the main process.
+pytest_plugins = ["tests.browser.plugin"]
+
 POSTGRES_URL = os.environ.get("TEST_POSTGRES_URL", "")
 ENGINES = ["sqlite", "postgresql"]
 
