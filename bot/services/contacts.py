@@ -2,8 +2,9 @@
 
 Reminders are proactive: the bot can only message someone whose Teams id, tenant and
 service URL it has kept. These are refreshed on every contact (cheaply: an in-process
-memo skips the write when nothing changed) and from a team's roster when the bot is
-added, so owners who never opened a chat with the bot can still be reached.
+memo skips the write when the same person was seen the same way in the last
+``REFRESH`` minutes) and from a team's roster when the bot is added, so owners who never
+opened a chat with the bot can still be reached.
 """
 
 from __future__ import annotations
@@ -11,6 +12,7 @@ from __future__ import annotations
 from collections import OrderedDict
 from collections.abc import Sequence
 from dataclasses import dataclass
+from datetime import datetime, timedelta
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -22,6 +24,10 @@ from bot.store import tables as t
 from bot.store.db import Store
 
 MEMO_SIZE = 4096
+#: How long a contact written is taken as current. Written again after that even when
+#: nothing changed, so ``seen_at`` stays fresh and someone who blocked the bot and talks
+#: to it again is reachable again within this time.
+REFRESH = timedelta(minutes=10)
 
 
 @dataclass(frozen=True, slots=True)
@@ -35,7 +41,10 @@ class ContactService:
     def __init__(self, store: Store, clock: Clock) -> None:
         self.store = store
         self.clock = clock
-        self._memo: OrderedDict[str, tuple[str, str, str | None]] = OrderedDict()
+        #: (person, how seen) -> when written. Several ways of seeing one person are kept:
+        #: turns arriving from two of their conversations in turn would otherwise write
+        #: the contact on every turn, each queuing on the contact's row.
+        self._memo: OrderedDict[tuple[str, str, str, str | None], datetime] = OrderedDict()
 
     async def seen(self, turn: TurnRef, bot_id: str | None) -> None:
         """Keep (or refresh) how to reach the person behind this turn."""
@@ -44,9 +53,14 @@ class ContactService:
             return
         personal = turn.conversation.kind is ConversationKind.PERSONAL
         conversation = turn.conversation.id if personal else None
-        key = actor.aad_object_id or actor.teams_user_id
-        signature = (actor.teams_user_id, turn.conversation.service_url, conversation)
-        if self._memo.get(key) == signature:
+        key = (
+            actor.aad_object_id or actor.teams_user_id,
+            actor.teams_user_id,
+            turn.conversation.service_url,
+            conversation,
+        )
+        written = self._memo.get(key)
+        if written is not None and self.clock.now() - written < REFRESH:
             return
         async with self.store.transaction() as session:
             member = await find_member(session, actor)
@@ -62,7 +76,7 @@ class ContactService:
                 conversation,
                 talking=True,
             )
-        self._memo[key] = signature
+        self._memo[key] = self.clock.now()
         self._memo.move_to_end(key)
         while len(self._memo) > MEMO_SIZE:
             self._memo.popitem(last=False)

@@ -3,7 +3,7 @@ roster of a team or chat it is added to; it keeps nothing about strangers."""
 
 from __future__ import annotations
 
-from sqlalchemy import select
+from sqlalchemy import event, select
 
 from bot.store import tables as t
 from tests.e2e.harness import DEMO, BotUnderTest
@@ -74,3 +74,47 @@ async def test_talking_again_clears_unreachable(bot: BotUnderTest, clock) -> Non
     )
     kept = (await contacts(bot))["Priya Shah"]
     assert kept.unreachable_at is None and kept.conversation_id == "a:reinstalled"
+
+
+async def test_talking_again_in_the_same_chat_clears_unreachable_within_the_refresh(
+    bot: BotUnderTest,
+    clock,  # type: ignore[no-untyped-def]
+) -> None:
+    ok(await bot.send(message("help", conversation="personal", user=DEMO["police"])))
+    async with store_of(bot).transaction() as session:
+        contact = await session.scalar(select(t.MemberContact))
+        assert contact is not None
+        contact.unreachable_at = clock.now()
+    ok(await bot.send(message("help", conversation="personal", user=DEMO["police"])))
+    assert (await contacts(bot))["Priya Shah"].unreachable_at is not None, "memo: not rewritten"
+    clock.advance(minutes=11)
+    ok(await bot.send(message("help", conversation="personal", user=DEMO["police"])))
+    assert (await contacts(bot))["Priya Shah"].unreachable_at is None
+
+
+async def test_turns_from_two_chats_in_turn_do_not_rewrite_the_contact_each_time(
+    bot: BotUnderTest,
+) -> None:
+    writes: list[str] = []
+    engine = store_of(bot).engine.sync_engine
+
+    def count(_conn, _cursor, statement, *_args):  # type: ignore[no-untyped-def]
+        if statement.lstrip().upper().startswith("UPDATE MEMBER_CONTACTS"):
+            writes.append(statement)
+
+    event.listen(engine, "before_cursor_execute", count)
+    try:
+        for n in range(6):
+            ok(
+                await bot.send(
+                    message(
+                        "help",
+                        conversation="personal",
+                        user=DEMO["police"],
+                        conversation_id=f"a:chat-{n % 2}",
+                    )
+                )
+            )
+    finally:
+        event.remove(engine, "before_cursor_execute", count)
+    assert len(writes) <= 1, "each way of seeing them is written once"
