@@ -13,14 +13,15 @@ from collections.abc import AsyncIterator, Callable, Mapping, Sequence
 from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from dataclasses import dataclass
 from datetime import date, datetime
+from typing import Any
 
-from sqlalchemy import ColumnElement, Select, and_, func, or_, select
+from sqlalchemy import ColumnElement, ScalarSelect, and_, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.domain.clock import Clock, london_today
 from bot.domain.errors import Conflict, InvalidInput, NotFound, NotPermitted
 from bot.domain.filters import ActionFilter, FilterError
-from bot.domain.model import ActionStatus, Role
+from bot.domain.model import ActionStatus, Role, SubjectKind
 from bot.domain.permissions import ROLE_PERMISSIONS, Permission
 from bot.domain.rules import (
     MAX_ENTRY_CHARS,
@@ -30,6 +31,7 @@ from bot.domain.rules import (
     raise_if,
     recorded_text,
     require_text,
+    subject_display,
 )
 from bot.domain.views import (
     DateRequestView,
@@ -45,6 +47,8 @@ from bot.store import tables as t
 from bot.store.db import Store
 
 PAGE_SIZE = 10
+#: An action whose owner is no longer on record (as ``readmodels.action_views`` names them).
+UNKNOWN_MEMBER = "Unknown member"
 NOT_YOURS = (
     "Only the action's owner, their agency's lead, or the group's chair or coordinator can "
     "change it."
@@ -401,21 +405,30 @@ class ActionService:
     async def outstanding(
         self, actor: ActorRef, wanted: ActionFilter, page: int = 1, *, page_size: int = PAGE_SIZE
     ) -> OutstandingPage:
+        """One page of the open actions the filter selects, with how many there are.
+
+        Only the page's rows are read and decrypted; the others are only counted, in the
+        same statement (see ``_listed``), whatever the number of open actions."""
         async with self.store.reading() as session:
             reach = await reach_of(session, actor)
-            query = await self._filtered(session, reach, wanted)
-            total = int(
-                await session.scalar(select(func.count()).select_from(query.subquery())) or 0
+            where = await self._filtered(session, reach, wanted)
+            page = max(1, page)
+            rows, total = await self._listed(
+                session, where, limit=page_size, offset=(page - 1) * page_size
             )
-            pages = max(1, -(-total // page_size))
-            page = min(max(1, page), pages)
-            rows = (
-                await session.scalars(
-                    query.order_by(t.Action.due_date, t.Action.id)
-                    .offset((page - 1) * page_size)
-                    .limit(page_size)
+            if not rows and page > 1:
+                # Past the end (the list has shrunk since the card was drawn): the last page.
+                total = int(
+                    await session.scalar(select(func.count()).select_from(t.Action).where(*where))
+                    or 0
                 )
-            ).all()
+                page = max(1, -(-total // page_size))
+                if total:
+                    rows, total = await self._listed(
+                        session, where, limit=page_size, offset=(page - 1) * page_size
+                    )
+            pages = max(1, -(-total // page_size))
+            page = min(page, pages)
             audit.note(
                 session,
                 audit.AuditAction.VIEW,
@@ -423,7 +436,7 @@ class ActionService:
                 detail=f"outstanding: page {page} of {pages}, {len(rows)} of {total}",
             )
             return OutstandingPage(
-                rows=tuple(await self._rows(session, rows)),
+                rows=tuple(rows),
                 total=total,
                 page=page,
                 pages=pages,
@@ -437,83 +450,127 @@ class ActionService:
         """Every row of the filter, for an export (same access rules as the card)."""
         async with self.store.reading() as session:
             reach = await reach_of(session, actor)
-            query = await self._filtered(session, reach, wanted)
-            rows = (await session.scalars(query.order_by(t.Action.due_date, t.Action.id))).all()
+            where = await self._filtered(session, reach, wanted)
+            rows, _ = await self._listed(session, where)
             audit.note(
                 session, audit.AuditAction.EXPORT, "actions", detail=f"outstanding: {len(rows)}"
             )
-            return await self._rows(session, rows)
+            return rows
 
     async def _filtered(
         self, session: AsyncSession, reach: Reach, wanted: ActionFilter
-    ) -> Select[t.Action]:
-        query = select(t.Action).where(t.Action.status == ActionStatus.OPEN, reach.clause())
+    ) -> list[ColumnElement[bool]]:
+        """The conditions on ``actions`` for the open actions the filter selects among
+        those the person may see."""
+        where = [t.Action.status == ActionStatus.OPEN, reach.clause()]
         if wanted.mine_only:
-            query = query.where(t.Action.owner_member_id == reach.member.id)
+            where.append(t.Action.owner_member_id == reach.member.id)
         if wanted.locality:
             visible = reach.member_of | reach.all_in | reach.agency_in
             localities = (
-                await session.scalars(
-                    select(t.Locality).where(t.Locality.id.in_(visible)).order_by(t.Locality.name)
+                await session.execute(
+                    select(t.Locality.id, t.Locality.name, t.Locality.code)
+                    .where(t.Locality.id.in_(visible))
+                    .order_by(t.Locality.name)
                 )
             ).all()
-            chosen = [loc for loc in localities if _matches(wanted.locality, loc.name, loc.code)]
+            chosen = [loc.id for loc in localities if _matches(wanted.locality, loc.name, loc.code)]
             if not chosen:
                 names = ", ".join(loc.name for loc in localities) or "none"
                 raise FilterError(
                     f"I don't know a locality group by that name among yours. Yours: {names}."
                 )
-            query = query.where(t.Action.locality_id.in_([loc.id for loc in chosen]))
+            where.append(t.Action.locality_id.in_(chosen))
         if wanted.agency:
-            agencies = (await session.scalars(select(t.Agency))).all()
-            chosen_agencies = [a for a in agencies if _matches(wanted.agency, a.name, a.code)]
+            agencies = (
+                await session.execute(select(t.Agency.id, t.Agency.name, t.Agency.code))
+            ).all()
+            chosen_agencies = [a.id for a in agencies if _matches(wanted.agency, a.name, a.code)]
             if not chosen_agencies:
                 names = ", ".join(a.code.replace("_", " ") for a in agencies)
                 raise FilterError(f"I don't know an agency by that name. Agencies: {names}.")
-            query = query.where(t.Action.agency_id.in_([a.id for a in chosen_agencies]))
+            where.append(t.Action.agency_id.in_(chosen_agencies))
         if wanted.owner:
             owners = select(t.Member.id).where(
                 func.lower(t.Member.name).contains(wanted.owner.lower())
             )
-            query = query.where(t.Action.owner_member_id.in_(owners))
+            where.append(t.Action.owner_member_id.in_(owners))
         today = london_today(self.clock)
         if wanted.overdue_only:
-            query = query.where(t.Action.due_date < today)
+            where.append(t.Action.due_date < today)
         if wanted.due_before:
-            query = query.where(t.Action.due_date < wanted.due_before)
-        return query
+            where.append(t.Action.due_date < wanted.due_before)
+        return where
 
-    async def _rows(
-        self, session: AsyncSession, rows: Sequence[t.Action]
-    ) -> list[OutstandingActionRow]:
-        lookups = await load_lookups(session, self.key_agencies)
-        views = await action_views(session, rows, lookups, london_today(self.clock))
-        localities = await _locality_names(session)
-        updates = await _last_updates(session, [a.id for a in rows])
+    async def _listed(
+        self,
+        session: AsyncSession,
+        where: Sequence[ColumnElement[bool]],
+        *,
+        limit: int | None = None,
+        offset: int = 0,
+    ) -> tuple[list[OutstandingActionRow], int]:
+        """The open actions matching ``where`` in due-date order (one page of them with
+        ``limit``) and how many match in all, in one statement.
+
+        The page is chosen on ``actions`` alone, through ``ix_actions_status_due_date``
+        (status, due date, id, then the columns access rules test), and counted there with
+        a window; only the page's rows are then joined to their names and decrypted.
+        Everything else a row shows comes in the same statement: group, owner, agency,
+        subject, the meeting that raised it and its latest update. Counting has to visit
+        every matching action, so choosing the page in that same pass costs next to
+        nothing, however the planner reads the index: as a range in order (with
+        statistics), or by collecting the matches and keeping the top of them (without)."""
+        a = t.Action
+        chosen = select(a.id, a.due_date).where(*where).order_by(a.due_date, a.id)
+        if limit is not None:
+            chosen = (
+                chosen.add_columns(func.count().over().label("total")).limit(limit).offset(offset)
+            )
+        page = chosen.subquery("page")
+        query = (
+            select(*_ROW_COLUMNS)
+            .select_from(page)
+            .join(a, a.id == page.c.id)
+            .outerjoin(t.Locality, t.Locality.id == a.locality_id)
+            .outerjoin(t.Member, t.Member.id == a.owner_member_id)
+            .outerjoin(t.Agency, t.Agency.id == a.agency_id)
+            .outerjoin(t.Meeting, t.Meeting.id == a.meeting_id)
+            .outerjoin(t.Subject, t.Subject.id == a.subject_id)
+            .order_by(page.c.due_date, page.c.id)
+        )
+        if limit is not None:
+            query = query.add_columns(page.c.total)
         today = london_today(self.clock)
-        result = []
-        for row, view in zip(rows, views, strict=True):
-            note, at = updates.get(row.id, ("", None))
-            result.append(
+        found = (await session.execute(query)).all()
+        rows = []
+        for row in found:
+            rows.append(
                 OutstandingActionRow(
                     id=row.id,
-                    locality=localities.get(row.locality_id, ""),
+                    locality=row.locality or "",
                     description=row.description,
-                    owner_name=view.owner_name,
-                    agency_name=view.agency_name,
+                    owner_name=row.owner_name if row.owner_name is not None else UNKNOWN_MEMBER,
+                    agency_name=row.agency_name or "",
                     due_date=row.due_date,
                     status=ActionStatus(row.status),
-                    subject=view.subject,
-                    raised_on=view.raised_on,
+                    subject=subject_display(
+                        SubjectKind(row.subject_kind), row.subject_reference, row.subject_initials
+                    )
+                    if row.subject_kind is not None
+                    else None,
+                    raised_on=row.raised_at.date() if row.raised_at is not None else None,
                     days_overdue=max(0, self.days_between(row.due_date, today))
                     if row.due_date < today
                     else 0,
                     escalated=row.escalated_at is not None,
-                    last_update=note,
-                    last_update_at=at,
+                    last_update=row.last_update if row.last_update is not None else "",
+                    last_update_at=row.last_update_at,
                 )
             )
-        return result
+        if limit is None:
+            return rows, len(rows)
+        return rows, int(found[0].total) if found else 0
 
     # -- plumbing -------------------------------------------------------------------------
 
@@ -536,6 +593,38 @@ class ActionService:
     async def _one(self, session: AsyncSession, action: t.Action) -> OwnedActionView:
         await session.flush()
         return (await self._owned_views(session, [action]))[0]
+
+
+def _latest_update(column: str) -> ScalarSelect[Any]:
+    """``column`` of an action's latest update (by time, then id), for a row of a list."""
+    update = t.ActionEvent.__table__.alias("latest_update")
+    return (
+        select(update.c[column])
+        .where(update.c.action_id == t.Action.id, update.c.kind == "update")
+        .order_by(update.c.at.desc(), update.c.id.desc())
+        .limit(1)
+        .scalar_subquery()
+    )
+
+
+#: What a row of "outstanding actions" (or its export) shows, read with the page (see
+#: ``ActionService._listed``). Built once: statements are immutable and reusable.
+_ROW_COLUMNS = (
+    t.Action.id,
+    t.Action.description,
+    t.Action.due_date,
+    t.Action.status,
+    t.Action.escalated_at,
+    t.Locality.name.label("locality"),
+    t.Member.name.label("owner_name"),
+    t.Agency.name.label("agency_name"),
+    t.Meeting.started_at.label("raised_at"),
+    t.Subject.kind.label("subject_kind"),
+    t.Subject.reference.label("subject_reference"),
+    t.Subject.initials.label("subject_initials"),
+    _latest_update("note").label("last_update"),
+    _latest_update("at").label("last_update_at"),
+)
 
 
 def _matches(wanted: str, *names: str) -> bool:
