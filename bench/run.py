@@ -37,6 +37,7 @@ from sqlalchemy import select
 
 from bench.chase import ChaseResult, measure_chase
 from bench.seed import BENCH_OWNER_OPEN, MEMBERS, Seeded, seed
+from bot.app import OUTBOX_IN_FLIGHT
 from bot.domain.model import MeetingStatus
 from bot.store import tables as t
 from bot.store.crypto import KeyRing
@@ -542,7 +543,8 @@ def chase_text(chase: ChaseResult | None, floor: float) -> str:
         f"delivered to {chase.owners:,} owners, {chase.duplicates} duplicates, "
         f"{chase.undelivered} left in the outbox; wall time {chase.wall:.1f} s from the "
         f"start of the run to the last digest, {chase.wall / floor:.2f}x the floor. {limits} "
-        "The sender's own cap is 40 requests/s (bot.services.outbox), so its best is 50 s."
+        "The sender runs at OUTBOX_RATE (50 requests/s by default) with up to "
+        f"{OUTBOX_IN_FLIGHT} messages on their way at once (bot.app, bot.services.outbox)."
     )
 
 

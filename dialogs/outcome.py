@@ -31,10 +31,14 @@ class CardUpdate:
 
     conversation_id: str
     activity_id: str
-    card: Card
+    #: The card to show; None: drawn by whoever edits the card next (``recheck`` then
+    #: draws it), so a turn whose change will be drawn by another need not draw at all.
+    card: Card | None
     #: Asked after the edit: a newer card if the state moved on meanwhile (another
     #: person's change may have been drawn and sent before this one), else None.
     recheck: Callable[[], Awaitable[Card | None]] | None = None
+    #: Answer the click with the card everyone is shown that includes this change.
+    answer: bool = False
 
 
 @dataclass(slots=True)

@@ -27,7 +27,7 @@ from bot.services.actions import ActionService
 from bot.services.context import ActorRef, TurnRef
 from bot.services.groups import GroupService
 from bot.services.meeting_hints import MeetingEvent, MeetingHintService
-from bot.services.meetings import MeetingService
+from bot.services.meetings import MeetingChange, MeetingService
 from bot.services.members import MemberAdmin
 from bot.services.rounds import RoundService
 from cards import (
@@ -395,7 +395,7 @@ class Router:
         meeting_id = _int(click.data.get("meetingId"))
         item_id = _int(click.data.get("itemId"))
         try:
-            view = await self.meetings.record_entry(turn, meeting_id, item_id, kind, click.data)
+            change = await self.meetings.record_entry(turn, meeting_id, item_id, kind, click.data)
         except InvalidInput as exc:
             current = await self.meetings.current(turn, meeting_id)
             return _form(
@@ -410,8 +410,12 @@ class Router:
                     errors=exc.field_errors,
                 ),
             )
-        label = "Minute" if kind is EntryKind.MINUTE else "Decision"
-        return self._agenda_changed(turn, view, click, note=f"{label} recorded.")
+        note = ("Minute" if kind is EntryKind.MINUTE else "Decision") + " recorded."
+        if change.agenda_activity_id and click.card_activity_id == change.agenda_activity_id:
+            # Answered with the agenda as everyone then sees it, drawn once for all who
+            # recorded at the same moment (bot.teams.live_cards).
+            return Outcome(updates=[self._live_agenda(change)], response_text=note)
+        return self._agenda_changed(turn, await self.meetings.drawn(change.meeting_id), click, note)
 
     async def _action(self, turn: TurnRef, click: Click) -> Outcome:
         meeting_id = _int(click.data.get("meetingId"))
@@ -689,24 +693,36 @@ class Router:
         whether the meeting moved on and, if so, sends the newer card."""
         if not view.agenda_activity_id:
             return []
-        drawn = view.version
-
-        async def recheck() -> Card | None:
-            nonlocal drawn
-            newer = await self.meetings.newer_view(view.id, drawn)
-            if newer is None:
-                return None
-            drawn = newer.version
-            return agenda_card(newer)
-
         return [
             CardUpdate(
                 view.conversation_id,
                 view.agenda_activity_id,
                 card if card is not None else agenda_card(view),
-                recheck,
+                self._agenda_recheck(view.id, view.version),
             )
         ]
+
+    def _live_agenda(self, change: MeetingChange) -> CardUpdate:
+        """The live agenda card, to be drawn by whoever edits it next: its recheck from
+        version 0 draws the meeting as it is."""
+        assert change.agenda_activity_id is not None
+        recheck = self._agenda_recheck(change.meeting_id, 0)
+        return CardUpdate(
+            change.conversation_id, change.agenda_activity_id, None, recheck, answer=True
+        )
+
+    def _agenda_recheck(self, meeting_id: int, drawn: int) -> Callable[[], Awaitable[Card | None]]:
+        """The agenda card again if the meeting moved on since version ``drawn``."""
+
+        async def recheck() -> Card | None:
+            nonlocal drawn
+            newer = await self.meetings.newer_view(meeting_id, drawn)
+            if newer is None:
+                return None
+            drawn = newer.version
+            return agenda_card(newer)
+
+        return recheck
 
     def _agenda_changed(
         self, turn: TurnRef, view: MeetingView, click: Click | None, note: str | None = None

@@ -183,7 +183,7 @@ class MeetingService:
             audit.note(session, audit.AuditAction.VIEW, "meetings", meeting.id)
             return await self._view(session, meeting)
 
-    async def _drawn(self, meeting_id: int) -> MeetingView:
+    async def drawn(self, meeting_id: int) -> MeetingView:
         """The meeting as it is once a change is committed.
 
         Drawn after the change's transaction, not inside it: a change holds the meeting's
@@ -290,7 +290,7 @@ class MeetingService:
             stale = expected_position is not None and expected_position != meeting.current_position
             if not stale and 1 <= target <= len(CANONICAL_AGENDA):
                 await self._move_to(session, meeting, current, target, now)
-        return await self._drawn(changed)
+        return await self.drawn(changed)
 
     async def _move_to(
         self, session: AsyncSession, meeting: t.Meeting, current: int, target: int, now: datetime
@@ -346,7 +346,7 @@ class MeetingService:
                 row.recorded_by_member_id = caller.member.id
                 row.recorded_at = now
             changed = meeting.id
-        return await self._drawn(changed)
+        return await self.drawn(changed)
 
     async def record_attendance(
         self, turn: TurnRef, meeting_id: object, data: Mapping[str, object]
@@ -391,7 +391,7 @@ class MeetingService:
                 row.status, row.people = status, people
                 row.recorded_by_member_id, row.recorded_at = caller.member.id, now
             changed = meeting.id
-        return await self._drawn(changed)
+        return await self.drawn(changed)
 
     # -- recording --------------------------------------------------------------------
 
@@ -410,7 +410,9 @@ class MeetingService:
         item_id: object,
         kind: EntryKind,
         data: Mapping[str, object],
-    ) -> MeetingView:
+    ) -> MeetingChange:
+        """Add a minute or decision. Returns where the agenda is, not a drawing of it: when
+        many record at once, one redraw shows all their entries (bot.teams.live_cards)."""
         now = self.clock.now()
         field = ENTRY_FIELDS[kind]
         async with self._changing(
@@ -430,8 +432,7 @@ class MeetingService:
                     created_at=now,
                 )
             )
-            changed = meeting.id
-        return await self._drawn(changed)
+            return MeetingChange(meeting.id, meeting.conversation_id, meeting.agenda_activity_id)
 
     async def record_action(
         self, turn: TurnRef, meeting_id: object, item_id: object, data: Mapping[str, object]
@@ -520,7 +521,7 @@ class MeetingService:
                 )
             )
             changed = meeting.id
-        return await self._drawn(changed)
+        return await self.drawn(changed)
 
     async def _owner(
         self, session: AsyncSession, locality_id: int, owner_id: object
@@ -548,7 +549,7 @@ class MeetingService:
                 previous.minutes_agreed_at = now
                 previous.minutes_agreed_in_meeting_id = meeting.id
             changed = meeting.id
-        return await self._drawn(changed)
+        return await self.drawn(changed)
 
     # -- ending -----------------------------------------------------------------------
 
@@ -584,7 +585,17 @@ class MeetingService:
             meeting.next_meeting_date = next_date
             meeting.minutes_status = MinutesStatus.DRAFT
             changed = meeting.id
-        return await self._drawn(changed)
+        return await self.drawn(changed)
+
+
+@dataclass(frozen=True, slots=True)
+class MeetingChange:
+    """A change saved to a meeting, and where its live agenda card is: enough to have the
+    card redrawn by whoever edits it next, without drawing it here."""
+
+    meeting_id: int
+    conversation_id: str
+    agenda_activity_id: str | None
 
 
 async def _agency(session: AsyncSession, agency_id: object) -> t.Agency | None:

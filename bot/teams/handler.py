@@ -246,12 +246,15 @@ class MaceBot(ActivityHandler):  # type: ignore[misc]
 
     async def _deliver(self, turn_context: TurnContext, outcome: Outcome, *, invoke: bool) -> None:
         for update in outcome.updates:
-            await self.live_cards.edit(
+            shown = await self.live_cards.edit(
                 f"{update.conversation_id}\n{update.activity_id}",
                 update.card,
                 _editor(turn_context, update.conversation_id, update.activity_id),
                 update.recheck,
+                answer=update.answer,
             )
+            if update.answer and shown is not None and outcome.response_card is None:
+                outcome.response_card = shown
         for post in outcome.posts:
             if post.card is not None:
                 message = card_activity(turn_context, post.card)

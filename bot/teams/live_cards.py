@@ -41,31 +41,59 @@ class LiveCards:
         #: Card key -> whether it changed since its editor last looked. A key is present
         #: exactly while some turn or task is the card's editor.
         self._changed: dict[str, bool] = {}
+        #: Card key -> turns waiting for the first card drawn after their change.
+        self._waiting: dict[str, list[asyncio.Future[Card | None]]] = {}
+        #: Card key -> the card last sent, while it is being edited.
+        self._last: dict[str, Card] = {}
         self._tasks: set[asyncio.Task[None]] = set()
 
     def editing(self, key: str) -> bool:
         return key in self._changed
 
-    async def edit(self, key: str, card: Card, send: Send, recheck: Recheck | None) -> None:
-        """Show ``card`` (already drawn from committed state) to everyone, or leave it to
-        the card's current editor. Raises if this turn's own edit fails, so the person
-        can be told their change is saved but the card is not refreshed."""
+    async def edit(
+        self,
+        key: str,
+        card: Card | None,
+        send: Send,
+        recheck: Recheck | None,
+        *,
+        answer: bool = False,
+    ) -> Card | None:
+        """Show ``card`` (drawn from committed state; None: let the editor draw it) to
+        everyone, or leave it to the card's current editor.
+
+        With ``answer``, returns the card everyone was shown that includes this turn's
+        change, to answer the person who clicked with: their own card if this turn is the
+        editor, else the one the editor draws next (so a turn that arrives while the card
+        is being edited draws nothing itself). Raises if the edit that would have shown
+        this turn's change failed, so the person can be told their change is saved but
+        the card is not refreshed."""
         if recheck is None:  # nothing to redraw with: no one can edit on our behalf
-            await send(card)
-            return
+            if card is not None:
+                await send(card)
+            return card
         if key in self._changed:
             self._changed[key] = True
-            return
+            if not answer:
+                return None
+            shown = asyncio.get_running_loop().create_future()
+            self._waiting.setdefault(key, []).append(shown)
+            return await asyncio.shield(shown)
         self._changed[key] = False
         try:
-            await send(card)
+            if card is None:
+                card = await recheck()
+            if card is not None:
+                await send(card)
+                self._last[key] = card
             for _ in range(self.rechecks):
                 if not await self._once(key, send, recheck):
-                    return
+                    return card
         except BaseException:
             self._hand_on(key, send, recheck)
             raise
         self._hand_on(key, send, recheck)
+        return card
 
     async def settled(self) -> None:
         """Wait until no background edit is running (tests; shutting down)."""
@@ -73,23 +101,35 @@ class LiveCards:
             await asyncio.gather(*list(self._tasks), return_exceptions=True)
 
     async def _once(self, key: str, send: Send, recheck: Recheck) -> bool:
-        """One recheck: send the newer card if there is one. False once the card is
-        current and nobody marked it changed (the key is then released)."""
+        """One recheck: send the newer card if there is one, and answer the turns that
+        were waiting for it. False once the card is current and nobody marked it changed
+        (the key is then released)."""
+        waiting = self._waiting.pop(key, [])
         self._changed[key] = False
-        newer = await recheck()
-        if newer is not None:
-            await send(newer)
-            return True
-        if self._changed[key]:
-            return True  # changed while we looked: look again
-        del self._changed[key]
+        try:
+            newer = await recheck()
+            if newer is not None:
+                await send(newer)
+                self._last[key] = newer
+        except BaseException as exc:
+            _fail(waiting, exc)
+            raise
+        _answer(waiting, self._last.get(key))
+        if newer is not None or self._changed[key]:
+            return True  # sent, or changed while we looked: look again
+        self._release(key)
         return False
+
+    def _release(self, key: str) -> None:
+        self._changed.pop(key, None)
+        self._last.pop(key, None)
+        _answer(self._waiting.pop(key, []), None)
 
     def _hand_on(self, key: str, send: Send, recheck: Recheck) -> None:
         """Stop editing from this turn: release the card, or, if a change is pending,
         carry on in the background."""
         if not self._changed.get(key):
-            self._changed.pop(key, None)
+            self._release(key)
             return
         task = asyncio.get_running_loop().create_task(self._carry_on(key, send, recheck))
         self._tasks.add(task)
@@ -101,4 +141,17 @@ class LiveCards:
                 pass
         except Exception as exc:  # logged by kind only; the next change edits again
             log.warning("live card not refreshed: %s", type(exc).__name__)
-            self._changed.pop(key, None)
+            _fail(self._waiting.pop(key, []), exc)
+            self._release(key)
+
+
+def _answer(waiting: list[asyncio.Future[Card | None]], card: Card | None) -> None:
+    for shown in waiting:
+        if not shown.done():
+            shown.set_result(card)
+
+
+def _fail(waiting: list[asyncio.Future[Card | None]], exc: BaseException) -> None:
+    for shown in waiting:
+        if not shown.done():
+            shown.set_exception(exc if isinstance(exc, Exception) else RuntimeError("cancelled"))

@@ -131,3 +131,43 @@ async def test_without_a_way_to_redraw_every_turn_sends_its_own_card() -> None:
         drawn = card.change()
         await cards.edit("notice", drawn, card.send, None)
     assert card.sent == [1, 2, 3]
+
+
+async def test_turns_waiting_on_the_editor_are_answered_with_a_card_showing_their_change() -> None:
+    cards, card = LiveCards(), Card()
+    card.gate = asyncio.Event()
+
+    async def lazy_turn() -> dict[str, Any] | None:
+        card.change()  # committed; the card is drawn by whoever edits it
+        return await cards.edit("agenda", None, card.send, card.rechecker(0), answer=True)
+
+    first = asyncio.create_task(lazy_turn())
+    await asyncio.sleep(0)  # the first turn drew version 1 and is sending it
+    waiting = [asyncio.create_task(lazy_turn()) for _ in range(3)]
+    await asyncio.sleep(0)
+    card.gate.set()
+    answers = [await first, *[await w for w in waiting]]
+    assert answers[0] == {"v": 1}
+    assert answers[1:] == [{"v": 4}] * 3, "each answered with the card that includes theirs"
+    assert card.sent == [1, 4], "drawn twice for four changes"
+
+
+async def test_when_the_editor_fails_the_takeover_answers_the_waiting_turn() -> None:
+    cards, card = LiveCards(rechecks=1), Card()
+    card.gate = asyncio.Event()
+    first = asyncio.create_task(card.turn(cards))
+    await asyncio.sleep(0)  # the first turn is sending version 1
+    drawn = card.change()
+    waiting = asyncio.create_task(
+        cards.edit("agenda", drawn, card.send, card.rechecker(drawn["v"]), answer=True)
+    )
+    await asyncio.sleep(0)
+    card.fail_next = True  # the editor's next send (version 1) fails...
+    card.gate.set()
+    with pytest.raises(OSError):
+        await first
+    # ...and the background task that takes over sends version 2 and answers the waiter.
+    assert await waiting == {"v": 2}
+    await cards.settled()
+    assert card.sent == [2]
+    assert not cards.editing("agenda")
