@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, ScalarSelect, and_, func, or_, select
+from sqlalchemy import ColumnElement, Row, ScalarSelect, Select, and_, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.domain.clock import Clock, london_today
@@ -34,14 +34,15 @@ from bot.domain.rules import (
     subject_display,
 )
 from bot.domain.views import (
+    ActionView,
     DateRequestView,
     MemberView,
     OutstandingActionRow,
     OutstandingPage,
     OwnedActionView,
 )
-from bot.services.context import NOT_A_MEMBER, ActorRef, find_member
-from bot.services.readmodels import action_views, load_lookups
+from bot.services.context import NOT_A_MEMBER, ActorRef, find_member_and_groups
+from bot.services.readmodels import load_lookups
 from bot.store import audit
 from bot.store import tables as t
 from bot.store.db import Store
@@ -95,16 +96,9 @@ class Reach:
 
 
 async def reach_of(session: AsyncSession, actor: ActorRef) -> Reach:
-    member = await find_member(session, actor)
+    member, rows = await find_member_and_groups(session, actor)
     if member is None:
         raise NotPermitted(NOT_A_MEMBER)
-    rows = (
-        await session.execute(
-            select(t.Membership.locality_id, t.Membership.role).where(
-                t.Membership.member_id == member.id
-            )
-        )
-    ).all()
 
     def where(permission: Permission) -> frozenset[int]:
         return frozenset(
@@ -145,38 +139,53 @@ class ActionService:
             return owned
 
     async def _owned(self, session: AsyncSession, reach: Reach) -> list[OwnedActionView]:
-        rows = (
-            await session.scalars(
-                select(t.Action)
-                .where(
-                    t.Action.owner_member_id == reach.member.id,
-                    t.Action.status == ActionStatus.OPEN,
-                )
-                .order_by(t.Action.due_date, t.Action.id)
-            )
-        ).all()
-        return await self._owned_views(session, rows)
+        return await self._owned_views(
+            session,
+            [t.Action.owner_member_id == reach.member.id, t.Action.status == ActionStatus.OPEN],
+        )
 
     async def _owned_views(
-        self, session: AsyncSession, rows: Sequence[t.Action], *, colleagues: bool = False
+        self,
+        session: AsyncSession,
+        where: Sequence[ColumnElement[bool]],
+        *,
+        colleagues: bool = False,
     ) -> list[OwnedActionView]:
-        lookups = await load_lookups(session, self.key_agencies)
-        views = await action_views(session, rows, lookups, london_today(self.clock))
-        localities = await _locality_names(session)
-        updates = await _last_updates(session, [a.id for a in rows])
+        """The actions matching ``where`` as their owner sees them, soonest due first: one
+        statement (names, group, meeting date and latest update joined in, as for a row of
+        "outstanding actions"), since "my actions" is what partners open most."""
+        query = _named(
+            select(*_ROW_COLUMNS, *_OWNER_COLUMNS).select_from(t.Action).where(*where)
+        ).order_by(t.Action.due_date, t.Action.id)
+        today = london_today(self.clock)
         result = []
-        for row, view in zip(rows, views, strict=True):
+        for row in (await session.execute(query)).all():
+            agency_name = row.agency_name or ""
             choices = (
-                await _colleagues(session, row, lookups.agency_name(row.agency_id))
+                await _colleagues(
+                    session, row.locality_id, row.agency_id, row.owner_member_id, agency_name
+                )
                 if colleagues
                 else ()
             )
+            status = ActionStatus(row.status)
             result.append(
                 OwnedActionView(
-                    action=view,
-                    locality=localities.get(row.locality_id, ""),
+                    action=ActionView(
+                        id=row.id,
+                        description=row.description,
+                        owner_name=_owner_name(row.owner_name),
+                        agency_name=agency_name,
+                        due_date=row.due_date,
+                        status=status,
+                        subject=_subject(row),
+                        overdue=status == ActionStatus.OPEN and row.due_date < today,
+                        raised_on=row.raised_at.date() if row.raised_at is not None else None,
+                        escalated=row.escalated_at is not None,
+                    ),
+                    locality=row.locality or "",
                     requested_due_date=row.requested_due_date,
-                    last_update=updates[row.id][0] if row.id in updates else "",
+                    last_update=row.last_update if row.last_update is not None else "",
                     colleagues=choices,
                 )
             )
@@ -287,7 +296,8 @@ class ActionService:
                 locality_id=action.locality_id,
                 detail="hand-over choices",
             )
-            return (await self._owned_views(session, [action], colleagues=True))[0]
+            only = [t.Action.id == action.id]
+            return (await self._owned_views(session, only, colleagues=True))[0]
 
     async def hand_over(
         self,
@@ -301,7 +311,10 @@ class ActionService:
             session, reach, action = change
             lookups = await load_lookups(session, self.key_agencies)
             agency = lookups.agency_name(action.agency_id)
-            allowed = {m.id for m in await _colleagues(session, action, agency)}
+            colleagues = await _colleagues(
+                session, action.locality_id, action.agency_id, action.owner_member_id, agency
+            )
+            allowed = {m.id for m in colleagues}
             try:
                 to_id = int(str(data.get(field)))
             except ValueError:
@@ -528,16 +541,8 @@ class ActionService:
                 chosen.add_columns(func.count().over().label("total")).limit(limit).offset(offset)
             )
         page = chosen.subquery("page")
-        query = (
-            select(*_ROW_COLUMNS)
-            .select_from(page)
-            .join(a, a.id == page.c.id)
-            .outerjoin(t.Locality, t.Locality.id == a.locality_id)
-            .outerjoin(t.Member, t.Member.id == a.owner_member_id)
-            .outerjoin(t.Agency, t.Agency.id == a.agency_id)
-            .outerjoin(t.Meeting, t.Meeting.id == a.meeting_id)
-            .outerjoin(t.Subject, t.Subject.id == a.subject_id)
-            .order_by(page.c.due_date, page.c.id)
+        query = _named(select(*_ROW_COLUMNS).select_from(page).join(a, a.id == page.c.id)).order_by(
+            page.c.due_date, page.c.id
         )
         if limit is not None:
             query = query.add_columns(page.c.total)
@@ -550,15 +555,11 @@ class ActionService:
                     id=row.id,
                     locality=row.locality or "",
                     description=row.description,
-                    owner_name=row.owner_name if row.owner_name is not None else UNKNOWN_MEMBER,
+                    owner_name=_owner_name(row.owner_name),
                     agency_name=row.agency_name or "",
                     due_date=row.due_date,
                     status=ActionStatus(row.status),
-                    subject=subject_display(
-                        SubjectKind(row.subject_kind), row.subject_reference, row.subject_initials
-                    )
-                    if row.subject_kind is not None
-                    else None,
+                    subject=_subject(row),
                     raised_on=row.raised_at.date() if row.raised_at is not None else None,
                     days_overdue=max(0, self.days_between(row.due_date, today))
                     if row.due_date < today
@@ -592,7 +593,7 @@ class ActionService:
 
     async def _one(self, session: AsyncSession, action: t.Action) -> OwnedActionView:
         await session.flush()
-        return (await self._owned_views(session, [action]))[0]
+        return (await self._owned_views(session, [t.Action.id == action.id]))[0]
 
 
 def _latest_update(column: str) -> ScalarSelect[Any]:
@@ -626,6 +627,42 @@ _ROW_COLUMNS = (
     _latest_update("at").label("last_update_at"),
 )
 
+#: What an owner's row needs beyond a listed row's: the date they asked for, and what
+#: finds the colleagues they could hand it to.
+_OWNER_COLUMNS = (
+    t.Action.requested_due_date,
+    t.Action.locality_id,
+    t.Action.agency_id,
+    t.Action.owner_member_id,
+)
+
+
+def _named(query: Select[Any]) -> Select[Any]:
+    """``query`` (over ``actions``) joined to what a row shows by name: group, owner,
+    agency, the meeting that raised it and its subject. Outer joins: a row whose owner
+    has left the directory still shows."""
+    a = t.Action
+    return (
+        query.outerjoin(t.Locality, t.Locality.id == a.locality_id)
+        .outerjoin(t.Member, t.Member.id == a.owner_member_id)
+        .outerjoin(t.Agency, t.Agency.id == a.agency_id)
+        .outerjoin(t.Meeting, t.Meeting.id == a.meeting_id)
+        .outerjoin(t.Subject, t.Subject.id == a.subject_id)
+    )
+
+
+def _owner_name(name: str | None) -> str:
+    return name if name is not None else UNKNOWN_MEMBER
+
+
+def _subject(row: Row[Any]) -> str | None:
+    """The child or person an action is about, as a row shows it ("CR-0001 (A.B.)")."""
+    if row.subject_kind is None:
+        return None
+    return subject_display(
+        SubjectKind(row.subject_kind), row.subject_reference, row.subject_initials
+    )
+
 
 def _matches(wanted: str, *names: str) -> bool:
     def simple(text: str) -> str:
@@ -641,38 +678,22 @@ async def _locality_names(session: AsyncSession) -> dict[int, str]:
     }
 
 
-async def _last_updates(
-    session: AsyncSession, action_ids: Sequence[int]
-) -> dict[int, tuple[str, datetime]]:
-    """The latest update note (and when) for each action that has one."""
-    if not action_ids:
-        return {}
-    rows = await session.execute(
-        select(t.ActionEvent.action_id, t.ActionEvent.note, t.ActionEvent.at)
-        .where(t.ActionEvent.action_id.in_(action_ids), t.ActionEvent.kind == "update")
-        .order_by(t.ActionEvent.at, t.ActionEvent.id)
-    )
-    return {row.action_id: (row.note, row.at) for row in rows}
-
-
 async def _colleagues(
-    session: AsyncSession, action: t.Action, agency_name: str
+    session: AsyncSession, locality_id: int, agency_id: int, owner_id: int, agency_name: str
 ) -> tuple[MemberView, ...]:
     """Members of the same agency in the action's locality, other than its owner."""
-    rows = (
-        await session.scalars(
-            select(t.Member)
-            .join(t.Membership, t.Membership.member_id == t.Member.id)
-            .where(
-                t.Membership.locality_id == action.locality_id,
-                t.Member.agency_id == action.agency_id,
-                t.Member.active.is_(True),
-                t.Member.id != action.owner_member_id,
-            )
-            .distinct()
-            .order_by(t.Member.name)
+    rows = await session.execute(
+        select(t.Member.id, t.Member.name, t.Member.agency_id)
+        .join(t.Membership, t.Membership.member_id == t.Member.id)
+        .where(
+            t.Membership.locality_id == locality_id,
+            t.Member.agency_id == agency_id,
+            t.Member.active.is_(True),
+            t.Member.id != owner_id,
         )
-    ).all()
+        .distinct()
+        .order_by(t.Member.name, t.Member.id)
+    )
     return tuple(MemberView(m.id, m.name, m.agency_id, agency_name) for m in rows)
 
 

@@ -182,8 +182,12 @@ def append_links(conn: Connection, links: list[tuple[Pending, str, datetime]]) -
     that, on every engine, this transaction holds the chain's lock before it reads the
     newest hash."""
     head = t.AuditHead
-    conn.execute(update(head).where(head.id == 1).values(last_id=head.last_id))
-    last_id, last_hash = conn.execute(select(head.last_id, head.hash).where(head.id == 1)).one()
+    lock = update(head).where(head.id == 1).values(last_id=head.last_id)
+    if conn.dialect.update_returning:  # lock and read in one round trip
+        last_id, last_hash = conn.execute(lock.returning(head.last_id, head.hash)).one()
+    else:
+        conn.execute(lock)
+        last_id, last_hash = conn.execute(select(head.last_id, head.hash).where(head.id == 1)).one()
     rows = []
     for entry, actor, now in links:
         last_id += 1

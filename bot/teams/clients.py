@@ -5,7 +5,8 @@ every incoming activity; building one constructs msrest's retry policy, whose st
 is computed by scanning ``range(999)`` against a 500-element list, and profiling showed
 that to be the largest single cost of a turn (about 8 ms of CPU). The clients are
 stateless apart from their credentials, which cache and refresh their own tokens, so one
-per (bot app id, audience, service URL) is enough.
+per (bot app id, audience, service URL) is enough. They send through one aiohttp session
+on the event loop (``connector_http``), not the stock thread pool.
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ from __future__ import annotations
 import asyncio
 from typing import Any
 
+import aiohttp
 from botbuilder.core import BotAdapter, TurnContext
 from botframework.connector.aio import ConnectorClient
 from botframework.connector.auth import (
@@ -24,6 +26,8 @@ from botframework.connector.auth import (
     UserTokenClient,
 )
 from msrest.serialization import Serializer
+
+from bot.teams.connector_http import send_on_the_loop
 
 ClientKey = tuple[str | None, str | None, str]
 
@@ -85,12 +89,23 @@ class _Clients:
         self.connectors: dict[ClientKey, ConnectorClient] = {}
         self.token_clients: dict[str | None, UserTokenClient] = {}
         self.lock = asyncio.Lock()
+        self._session: aiohttp.ClientSession | None = None
+
+    def session(self) -> aiohttp.ClientSession:
+        """The HTTP session every connector client sends through (made on first use, on
+        the running loop, as aiohttp requires)."""
+        if self._session is None or self._session.closed:
+            self._session = aiohttp.ClientSession()
+        return self._session
 
     async def close(self) -> None:
         for client in self.connectors.values():
             await client.__aexit__(None, None, None)
         self.connectors.clear()
         self.token_clients.clear()
+        if self._session is not None:
+            await self._session.close()
+            self._session = None
 
 
 class _ReusingFactory(ConnectorFactory):  # type: ignore[misc]
@@ -107,7 +122,8 @@ class _ReusingFactory(ConnectorFactory):  # type: ignore[misc]
         async with self._clients.lock:
             client = self._clients.connectors.get(key)
             if client is None:
-                client = _pass_cards_through(await self._inner.create(service_url, audience))
+                built = await self._inner.create(service_url, audience)
+                client = _pass_cards_through(send_on_the_loop(built, self._clients.session()))
                 self._clients.connectors[key] = client
             return client
 

@@ -130,7 +130,9 @@ def as_delivery_error(exc: BaseException, *, conversation_id: str | None = None)
         return exc
     if isinstance(exc, HttpOperationError):
         response = getattr(exc, "response", None)
-        status = _int(getattr(response, "status_code", None))
+        # msrest keeps the sender's own response: requests' (``status_code``) from the
+        # stock client, aiohttp's (``status``) from ours (bot.teams.connector_http).
+        status = _int(getattr(response, "status_code", None) or getattr(response, "status", None))
         headers = getattr(response, "headers", None) or {}
         inner = getattr(getattr(exc, "error", None), "error", None)
         code = getattr(inner, "code", None)
