@@ -143,10 +143,10 @@ async def caller_here(session: AsyncSession, turn: TurnRef) -> Caller:
 
 async def caller_in(session: AsyncSession, actor: ActorRef, locality_id: int) -> Caller:
     audit.act_as(session.sync_session, f"teams:{actor.teams_user_id}", locality_id)
-    member = await find_member(session, actor)
+    member, groups = await find_member_and_groups(session, actor)
     if member is None:
         raise NotPermitted(NOT_A_MEMBER, attempted="member of locality")
-    roles = await roles_in(session, member.id, locality_id)
+    roles = frozenset(Role(role) for locality, role in groups if locality == locality_id)
     if not roles:
         raise NotPermitted(NOT_A_MEMBER, attempted="member of locality")
     return Caller(member=member, locality_id=locality_id, roles=roles)

@@ -205,8 +205,14 @@ def append_links(conn: Connection, links: list[tuple[Pending, str, datetime]]) -
         }
         row["hash"] = last_hash = link_hash(row)
         rows.append(row)
-    conn.execute(insert(t.AuditEntry), rows)
-    conn.execute(update(head).where(head.id == 1).values(last_id=last_id, hash=last_hash))
+    advance = update(head).where(head.id == 1).values(last_id=last_id, hash=last_hash)
+    if conn.dialect.name == "postgresql":
+        # One round trip fewer while the chain's lock is held (every write in every group
+        # waits on it): the entries are inserted by a CTE of the head's update.
+        conn.execute(advance.add_cte(insert(t.AuditEntry).values(rows).cte("added")))
+    else:
+        conn.execute(insert(t.AuditEntry), rows)
+        conn.execute(advance)
 
 
 class ViewLog:

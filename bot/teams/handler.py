@@ -23,7 +23,7 @@ from bot.services.contacts import ContactService, RosterEntry
 from bot.services.context import ActorRef, ConversationRef, TurnRef
 from bot.services.meeting_hints import MeetingEvent
 from bot.teams.clients import CardJSON, card_content
-from bot.teams.live_cards import LiveCards, Send
+from bot.teams.live_cards import EDIT_GAP, LiveCards, Send
 from dialogs.outcome import Card, Outcome
 from dialogs.router import Click, Router
 
@@ -131,7 +131,7 @@ class MaceBot(ActivityHandler):  # type: ignore[misc]
     ) -> None:
         self.router = router
         self.contacts = contacts
-        self.live_cards = live_cards or LiveCards()
+        self.live_cards = live_cards or LiveCards(min_gap=EDIT_GAP)
 
     async def on_turn(self, turn_context: TurnContext) -> None:
         activity = turn_context.activity

@@ -14,6 +14,13 @@ elsewhere.
 
 The card a person clicked is always answered with their own freshly drawn card; only the
 edit everyone else sees is shared.
+
+Edits are also paced: Teams accepts about seven messages a second, and eight in two
+seconds, into one conversation, and an edit counts as one. At most one edit of a card goes
+out every ``min_gap`` seconds; a card drawn sooner waits for the gap, and if a newer one is
+drawn meanwhile only the newer is sent. Waiting turns are still answered from each draw, so
+pacing delays what others see by a fraction of a second, never the person who clicked. A
+paced edit that fails is logged by kind; the next change edits again.
 """
 
 from __future__ import annotations
@@ -31,13 +38,21 @@ Recheck = Callable[[], Awaitable[Card | None]]
 
 #: Rechecks an editing turn makes itself before handing the rest to a background task.
 RECHECKS = 3
+#: Seconds between two edits of one card: four a second at most, inside Teams' limits for
+#: one conversation (7 in 1 s, 8 in 2 s) with room for the messages a meeting also posts.
+EDIT_GAP = 0.25
 
 
 class LiveCards:
     """The editors of live cards in this process (see the module's docstring)."""
 
-    def __init__(self, rechecks: int = RECHECKS) -> None:
+    def __init__(self, rechecks: int = RECHECKS, min_gap: float = 0.0) -> None:
         self.rechecks = rechecks
+        self.min_gap = min_gap
+        #: Card key -> loop time its last edit went out (pacing), and the newest card
+        #: waiting for its gap to pass with the sender to send it.
+        self._sent_at: dict[str, float] = {}
+        self._due: dict[str, tuple[Card, Send]] = {}
         #: Card key -> whether it changed since its editor last looked. A key is present
         #: exactly while some turn or task is the card's editor.
         self._changed: dict[str, bool] = {}
@@ -68,6 +83,7 @@ class LiveCards:
         is being edited draws nothing itself). Raises if the edit that would have shown
         this turn's change failed, so the person can be told their change is saved but
         the card is not refreshed."""
+        send = self._paced(key, send)
         if recheck is None:  # nothing to redraw with: no one can edit on our behalf
             if card is not None:
                 await send(card)
@@ -94,6 +110,45 @@ class LiveCards:
             raise
         self._hand_on(key, send, recheck)
         return card
+
+    def _paced(self, key: str, send: Send) -> Send:
+        """``send``, at most once every ``min_gap`` seconds for this card (see the module's
+        docstring). Within the gap the card waits, replacing any card already waiting."""
+        if self.min_gap <= 0:
+            return send
+
+        async def paced(card: Card) -> None:
+            loop = asyncio.get_running_loop()
+            wait = self._sent_at.get(key, float("-inf")) + self.min_gap - loop.time()
+            if wait <= 0 and key not in self._due:
+                self._forget_old_edits(loop.time())
+                self._sent_at[key] = loop.time()
+                await send(card)
+                return
+            first = key not in self._due
+            self._due[key] = (card, send)
+            if first:
+                self._track(loop.create_task(self._send_due(key, max(wait, 0.0))))
+
+        return paced
+
+    def _forget_old_edits(self, now: float) -> None:
+        """Keep pacing records only while they matter (a process edits cards for months)."""
+        if len(self._sent_at) > 64:
+            self._sent_at = {k: t for k, t in self._sent_at.items() if now - t < self.min_gap}
+
+    async def _send_due(self, key: str, wait: float) -> None:
+        await asyncio.sleep(wait)
+        card, send = self._due.pop(key)
+        self._sent_at[key] = asyncio.get_running_loop().time()
+        try:
+            await send(card)
+        except Exception as exc:  # logged by kind only; the next change edits again
+            log.warning("live card not refreshed: %s", type(exc).__name__)
+
+    def _track(self, task: asyncio.Task[None]) -> None:
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)
 
     async def settled(self) -> None:
         """Wait until no background edit is running (tests; shutting down)."""
@@ -131,9 +186,7 @@ class LiveCards:
         if not self._changed.get(key):
             self._release(key)
             return
-        task = asyncio.get_running_loop().create_task(self._carry_on(key, send, recheck))
-        self._tasks.add(task)
-        task.add_done_callback(self._tasks.discard)
+        self._track(asyncio.get_running_loop().create_task(self._carry_on(key, send, recheck)))
 
     async def _carry_on(self, key: str, send: Send, recheck: Recheck) -> None:
         try:

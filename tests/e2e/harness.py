@@ -20,6 +20,7 @@ from bot.config import Settings
 from bot.domain.clock import Clock
 from bot.observability.metrics import METRICS_SERVER, serve_metrics
 from bot.store.db import Store
+from bot.teams.live_cards import EDIT_GAP
 from tests.support.activities import PERSONAL_CONVERSATION_ID, TeamsUser, message
 from tests.support.fake_connector import FakeConnector
 
@@ -111,6 +112,11 @@ async def running_bot(
         settings = replace(settings, link_secret="test-only-link-secret-0123456789")
     async with FakeConnector() as connector:
         app = create_app(settings, store=store, clock=clock)
+        # Card edits paced 50 times faster than in the app (EDIT_GAP): these tests are
+        # about what is saved and shown, and settle() would otherwise wait out every gap
+        # in real time. Pacing itself: tests/teams/test_live_cards.py, and the browser
+        # test (tests/browser) runs `mace-bot serve` as deployed.
+        app[COMPONENTS].bot.live_cards.min_gap = EDIT_GAP / 50
         if metrics:
             serve_metrics(app, "127.0.0.1", 0)
         # As `mace-bot serve`: no aiohttp access log (the bot logs each request itself).

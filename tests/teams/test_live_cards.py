@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 
-from bot.teams.live_cards import LiveCards
+from bot.teams.live_cards import EDIT_GAP, LiveCards
 
 
 class Card:
@@ -171,3 +171,76 @@ async def test_when_the_editor_fails_the_takeover_answers_the_waiting_turn() -> 
     await cards.settled()
     assert card.sent == [2]
     assert not cards.editing("agenda")
+
+
+# -- pacing: Teams' limits for one conversation -------------------------------------------
+
+GAP = 0.05  # seconds; the app uses EDIT_GAP (0.25)
+
+
+class TimedCard(Card):
+    """Records when each edit went out (loop time)."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.times: list[float] = []
+
+    async def send(self, card: dict[str, Any]) -> None:
+        await super().send(card)
+        self.times.append(asyncio.get_running_loop().time())
+
+
+def test_the_app_paces_edits_inside_teams_limits_for_one_conversation() -> None:
+    assert 1 / EDIT_GAP < 7, "at most 7 messages a second into one conversation"
+    assert 2 / EDIT_GAP <= 8, "at most 8 in two seconds"
+
+
+async def test_edits_within_the_gap_wait_for_it_and_only_the_newest_is_sent() -> None:
+    cards, card = LiveCards(min_gap=GAP), TimedCard()
+    for _ in range(4):  # four changes at once, each drawn by its own turn
+        drawn = card.change()
+        await cards.edit("agenda", drawn, card.send, None)
+    assert card.sent == [1], "the first at once; the rest wait for the gap"
+    await cards.settled()
+    assert card.sent == [1, 4], "versions 2 and 3 were overtaken before their turn came"
+    assert card.times[1] - card.times[0] >= GAP * 0.99
+
+
+async def test_an_edit_after_the_gap_goes_out_at_once() -> None:
+    cards, card = LiveCards(min_gap=GAP), TimedCard()
+    await card.turn(cards)
+    await cards.settled()
+    loop = asyncio.get_running_loop()
+    later = loop.create_future()
+    loop.call_at(card.times[0] + GAP, later.set_result, None)
+    await later  # the loop's own timer: the gap has passed
+    await card.turn(cards)
+    assert card.sent == [1, 2], "sent by the turn itself, not deferred"
+
+
+async def test_waiting_turns_are_answered_without_waiting_for_the_paced_edit() -> None:
+    cards, card = LiveCards(min_gap=GAP), TimedCard()
+    await card.turn(cards)  # an edit just went out: the next must wait for the gap
+
+    card.change()
+    answer = await cards.edit("agenda", None, card.send, card.rechecker(1), answer=True)
+    assert answer == {"v": 2}, "the clicker sees their change at once"
+    assert card.sent == [1], "everyone else sees it when the gap has passed"
+    await cards.settled()
+    assert card.sent == [1, 2]
+
+
+async def test_a_paced_edit_that_fails_is_logged_by_kind_and_the_next_change_edits(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    cards, card = LiveCards(min_gap=GAP), TimedCard()
+    await card.turn(cards)
+    card.fail_next = True
+    await card.turn(cards)  # deferred; fails when the gap has passed
+    await cards.settled()
+    assert card.sent == [1]
+    assert "live card not refreshed: OSError" in caplog.text
+    assert "connector down" not in caplog.text, "the exception's message is not logged"
+    await card.turn(cards)
+    await cards.settled()
+    assert card.sent == [1, 3]
