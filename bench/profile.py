@@ -74,6 +74,7 @@ async def main(args: argparse.Namespace) -> None:
         link_secret="profile-only-link-secret-0123456789abcdef",
     )
     async with FakeConnector() as fake, aiohttp.ClientSession() as session:
+        fake.keep_bodies = False  # as in bench.run: the load generator holds no cards
         app = create_app(settings, store=store, clock=SystemClock())
         server = TestServer(app, host="127.0.0.1")
         await server.start_server(access_log=None)

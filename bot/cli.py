@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import errno
+import gc
 import logging
 import os
 import sys
@@ -67,6 +68,26 @@ def _parser() -> argparse.ArgumentParser:
     return parser
 
 
+#: Allocations between two young-generation collections (CPython's default is 700).
+GC_YOUNG_THRESHOLD = 20_000
+
+
+def tune_collector() -> None:
+    """Collect cyclic garbage less often, and never re-examine what start-up built.
+
+    A turn builds and drops thousands of short-lived dicts and lists (a 40 KB card is
+    one), nearly all freed by reference counting, yet at CPython's defaults they set off
+    a young collection every 700 allocations, and older collections walk every module,
+    mapper and compiled statement made at start-up. Profiling a busy "my actions" run
+    put about 12% of the bot's CPU there. Objects alive once the app is built are
+    frozen out of collection (they live as long as the process) and the young threshold
+    raised; real cycles are still collected, a little later."""
+    gc.collect()
+    gc.freeze()
+    _young, middle, old = gc.get_threshold()
+    gc.set_threshold(GC_YOUNG_THRESHOLD, middle, old)
+
+
 def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     try:
@@ -122,8 +143,10 @@ def _run(args: argparse.Namespace) -> int:
         try:
             # The bot logs one line per request itself (bot.observability.logs), with the
             # route's pattern rather than the path: a download path holds a signed link.
+            app = create_app(settings)
+            tune_collector()
             web.run_app(
-                create_app(settings),
+                app,
                 host=settings.host,
                 port=settings.port,
                 # Said once the port is bound: what a supervisor or a test waits for.

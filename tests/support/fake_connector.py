@@ -169,6 +169,11 @@ class FakeConnector(LoopbackServer):
     def __init__(self, *, base_path: str = "", wait_limit: float = 5.0) -> None:
         self.wait_limit = wait_limit
         """How long `until` waits before failing the test; a safety net, not a sleep."""
+        self.keep_bodies = True
+        """False: requests are still read, parsed and answered, and counted in `calls`,
+        but their bodies are not kept. For load (bench/): a load generator that holds
+        every parsed card it receives spends its time collecting garbage, and its stalls
+        show up as the bot's latency."""
         super().__init__()
         self._base_segments = [s for s in base_path.split("/") if s]
         self.calls: list[Call] = []
@@ -358,7 +363,7 @@ class FakeConnector(LoopbackServer):
             Call(
                 method=method,
                 path=path,
-                json=payload,
+                json=payload if self.keep_bodies else None,
                 raw_path=raw_path,
                 query=dict(request.rel_url.query),
                 headers=CIMultiDictProxy(CIMultiDict(request.headers)),
@@ -420,7 +425,8 @@ class FakeConnector(LoopbackServer):
         self, conversation_id: str, reply_to_id: str | None, activity: dict[str, Any]
     ) -> str:
         activity_id = self._next_activity_id()
-        stored = activity  # freshly parsed from the request: nothing else holds it
+        # Freshly parsed from the request: nothing else holds it.
+        stored = activity if self.keep_bodies else {}
         self._posted.append(Posted(conversation_id, activity_id, reply_to_id, stored))
         self._current[activity_id] = stored
         return activity_id
@@ -434,7 +440,7 @@ class FakeConnector(LoopbackServer):
     def _update(
         self, conversation_id: str, activity_id: str, activity: dict[str, Any]
     ) -> web.Response:
-        stored = activity  # freshly parsed from the request: nothing else holds it
+        stored = activity if self.keep_bodies else {}  # freshly parsed: no one else holds it
         self._updated.append(Updated(conversation_id, activity_id, stored))
         self._current[activity_id] = stored
         return web.json_response({"id": activity_id})

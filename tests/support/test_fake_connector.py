@@ -488,3 +488,18 @@ def test_shared_dir_honours_environment(monkeypatch: pytest.MonkeyPatch, tmp_pat
     assert A.shared_dir() == tmp_path
     monkeypatch.delenv("MACE_SHARED_DIR")
     assert (A.shared_dir() / "fixtures" / "playground" / "message-personal.json").is_file()
+
+
+async def test_without_bodies_requests_are_answered_and_counted_but_not_kept(
+    fake_connector: FakeConnector, endpoint: BotEndpoint
+) -> None:
+    """The load benchmark's mode: ids and statuses as usual, no parsed cards held."""
+    fake_connector.keep_bodies = False
+    assert await endpoint.post(A.message("card", service_url=fake_connector.url)) == 201
+    (posted,) = fake_connector.posted()
+    assert posted.activity == {}
+    assert fake_connector.current(posted.activity_id) == {}
+    assert [(c.method, c.status, c.json) for c in fake_connector.calls] == [
+        ("POST", 201, None),
+        ("PUT", 200, None),
+    ]
