@@ -15,6 +15,7 @@ import asyncio
 from typing import Any
 
 import aiohttp
+import orjson
 from botbuilder.core import BotAdapter, TurnContext
 from botframework.connector.aio import ConnectorClient
 from botframework.connector.auth import (
@@ -47,12 +48,22 @@ class CardJSON(dict[str, Any]):
 
 
 class _CardPassingSerializer(Serializer):
-    """msrest's serialiser, except that a ``CardJSON`` goes into the body as it is."""
+    """msrest's serialiser, except that a ``CardJSON`` goes into the body as it is, and
+    the body leaves as JSON bytes encoded by orjson.
+
+    msrest's request then encodes the body with the standard library (``add_content``),
+    about 0.4 ms for a 40 KB card, a tenth of a "my actions" turn; orjson takes 0.03 ms.
+    ``add_content`` sends a body that ``json.dumps`` refuses (bytes) as it is, and these
+    clients always send through bot.teams.connector_http, which sends bytes as they are.
+    """
 
     def serialize_object(self, attr: Any, **kwargs: Any) -> Any:
         if type(attr) is CardJSON:
             return attr
         return super().serialize_object(attr, **kwargs)  # type: ignore[no-untyped-call]
+
+    def body(self, data: Any, data_type: str, **kwargs: Any) -> Any:
+        return orjson.dumps(super().body(data, data_type, **kwargs))  # type: ignore[no-untyped-call]
 
 
 def card_content(turn_context: TurnContext, card: dict[str, Any]) -> dict[str, Any]:

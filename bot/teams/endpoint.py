@@ -14,9 +14,10 @@ import logging
 from typing import Any
 from urllib.parse import urlparse
 
+import orjson
 from aiohttp import web
 from botbuilder.core import Bot
-from botbuilder.integration.aiohttp import CloudAdapter
+from botbuilder.integration.aiohttp import CloudAdapter, cloud_adapter
 from botbuilder.schema import Activity
 
 from bot.observability.context import note_activity_type
@@ -80,11 +81,40 @@ def problem_with(body: Any) -> str | None:
             and not (isinstance(body[key], list) and all(isinstance(x, dict) for x in body[key]))
         ):
             return f"{key} must be a list of objects"
+    return None
+
+
+def activity_from(body: Any) -> Activity | str:
+    """The activity in ``body``, or what makes it unusable. Deserialised once, here: the
+    stock ``CloudAdapter.process`` would read and deserialise the body again."""
+    problem = problem_with(body)
+    if problem:
+        return problem
     try:
-        Activity().deserialize(body)
+        return Activity().deserialize(body)
     except Exception:  # msrest raises several kinds for a field of the wrong shape
         return "the activity has a field of the wrong shape"
-    return None
+
+
+async def _process(
+    adapter: CloudAdapter, request: web.Request, activity: Activity, bot: Bot
+) -> web.Response:
+    """What ``CloudAdapter.process`` does with a POST, from the activity already read:
+    authenticate and run the turn (``process_activity``), then answer an invoke with its
+    response. The body goes through botbuilder's ``serializer_helper`` as stock (so the
+    4.17 invoke guard, bot.teams.guard, still applies) and out as orjson-encoded JSON."""
+    try:
+        answer = await adapter.process_activity(
+            request.headers.get("Authorization", ""), activity, bot.on_turn
+        )
+    except PermissionError:
+        raise web.HTTPUnauthorized() from None
+    if not answer:
+        return web.Response(status=201)
+    body = cloud_adapter.serializer_helper(answer.body)
+    return web.Response(
+        body=orjson.dumps(body), status=answer.status, content_type="application/json"
+    )
 
 
 def tenant_of(body: dict[str, Any]) -> str | None:
@@ -117,16 +147,16 @@ def messages_handler(
             return _bad(400, "the body is not JSON")
         except RecursionError:
             return _bad(400, "the body is nested too deeply")
-        problem = problem_with(body)
-        if problem:
-            return _bad(400, problem)
+        activity = activity_from(body)
+        if isinstance(activity, str):
+            return _bad(400, activity)
         note_activity_type(body["type"])  # one of KNOWN_TYPES: safe as a metric label
         if allowed_tenants and tenant_of(body) not in allowed_tenants:
             # Refused before any handler runs: nothing is read, written or answered in chat.
             log.warning("activity refused: tenant not on the allow-list")
             return _bad(403, "this organisation is not allowed to use this bot")
         try:
-            response = await adapter.process(request, bot)
+            response = await _process(adapter, request, activity, bot)
         except web.HTTPException:
             raise
         except Exception as exc:
@@ -134,6 +164,6 @@ def messages_handler(
             # the connector is down): the request was fine, the reply could not be sent.
             log.error("activity not processed: %s", type(exc).__name__)
             return _bad(502, "the bot could not complete this turn; Teams may retry")
-        return response if response is not None else web.Response(status=201)
+        return response
 
     return messages
