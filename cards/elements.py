@@ -21,6 +21,8 @@ from bot.domain.rules import CONFIRM_DETAILS_TITLE, confirmation_field, details_
 from cards.text import MARKING
 from cards.verbs import ALL_VERBS
 
+_KNOWN_VERBS = frozenset(ALL_VERBS)  # checked for every button drawn
+
 JSON = dict[str, Any]
 Values = Mapping[str, object]
 Errors = Mapping[str, str]
@@ -160,7 +162,7 @@ def execute(
     round, I'm here) from sending, and so client-validating, the inputs beside it.
     Refuses verbs the bot does not route, so a typo fails in tests, not in a meeting.
     """
-    if verb not in ALL_VERBS:
+    if verb not in _KNOWN_VERBS:
         raise ValueError(f"unknown card verb {verb!r}: add it to cards.verbs.ALL_VERBS")
     payload: dict[str, object] = {"verb": verb, **(data or {})}
     common: JSON = {"title": title}

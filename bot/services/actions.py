@@ -15,7 +15,17 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, Row, ScalarSelect, Select, and_, func, or_, select
+from sqlalchemy import (
+    ColumnElement,
+    Row,
+    ScalarSelect,
+    Select,
+    and_,
+    bindparam,
+    func,
+    or_,
+    select,
+)
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.domain.clock import Clock, london_today
@@ -139,27 +149,23 @@ class ActionService:
             return owned
 
     async def _owned(self, session: AsyncSession, reach: Reach) -> list[OwnedActionView]:
-        return await self._owned_views(
-            session,
-            [t.Action.owner_member_id == reach.member.id, t.Action.status == ActionStatus.OPEN],
-        )
+        return await self._owned_views(session, _OPEN_OWNED_BY, {"owner": reach.member.id})
 
     async def _owned_views(
         self,
         session: AsyncSession,
-        where: Sequence[ColumnElement[bool]],
+        query: Select[Any],
+        parameters: Mapping[str, object],
         *,
         colleagues: bool = False,
     ) -> list[OwnedActionView]:
-        """The actions matching ``where`` as their owner sees them, soonest due first: one
-        statement (names, group, meeting date and latest update joined in, as for a row of
-        "outstanding actions"), since "my actions" is what partners open most."""
-        query = _named(
-            select(*_ROW_COLUMNS, *_OWNER_COLUMNS).select_from(t.Action).where(*where)
-        ).order_by(t.Action.due_date, t.Action.id)
+        """The actions ``query`` finds (``_OPEN_OWNED_BY`` or ``_OWNED_ONE``) as their
+        owner sees them, soonest due first: one statement, with names, group, meeting date
+        and latest update joined in as for a row of "outstanding actions". "My actions" is
+        what partners open most, so the statements are built once, not per turn."""
         today = london_today(self.clock)
         result = []
-        for row in (await session.execute(query)).all():
+        for row in (await session.execute(query, parameters)).all():
             agency_name = row.agency_name or ""
             choices = (
                 await _colleagues(
@@ -296,8 +302,8 @@ class ActionService:
                 locality_id=action.locality_id,
                 detail="hand-over choices",
             )
-            only = [t.Action.id == action.id]
-            return (await self._owned_views(session, only, colleagues=True))[0]
+            only = {"action": action.id}
+            return (await self._owned_views(session, _OWNED_ONE, only, colleagues=True))[0]
 
     async def hand_over(
         self,
@@ -593,7 +599,7 @@ class ActionService:
 
     async def _one(self, session: AsyncSession, action: t.Action) -> OwnedActionView:
         await session.flush()
-        return (await self._owned_views(session, [t.Action.id == action.id]))[0]
+        return (await self._owned_views(session, _OWNED_ONE, {"action": action.id}))[0]
 
 
 def _latest_update(column: str) -> ScalarSelect[Any]:
@@ -649,6 +655,19 @@ def _named(query: Select[Any]) -> Select[Any]:
         .outerjoin(t.Meeting, t.Meeting.id == a.meeting_id)
         .outerjoin(t.Subject, t.Subject.id == a.subject_id)
     )
+
+
+def _owned_query(*where: ColumnElement[bool]) -> Select[Any]:
+    return _named(
+        select(*_ROW_COLUMNS, *_OWNER_COLUMNS).select_from(t.Action).where(*where)
+    ).order_by(t.Action.due_date, t.Action.id)
+
+
+#: An owner's open actions (``owner``), and one action (``action``), as owners see them.
+_OPEN_OWNED_BY = _owned_query(
+    t.Action.owner_member_id == bindparam("owner"), t.Action.status == ActionStatus.OPEN
+)
+_OWNED_ONE = _owned_query(t.Action.id == bindparam("action"))
 
 
 def _owner_name(name: str | None) -> str:

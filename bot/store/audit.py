@@ -24,7 +24,18 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import insert, inspect, select, update
+from sqlalchemy import (
+    ARRAY,
+    DateTime,
+    Integer,
+    String,
+    bindparam,
+    insert,
+    inspect,
+    select,
+    text,
+    update,
+)
 from sqlalchemy.engine import Connection
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 from sqlalchemy.orm import Session
@@ -205,14 +216,48 @@ def append_links(conn: Connection, links: list[tuple[Pending, str, datetime]]) -
         }
         row["hash"] = last_hash = link_hash(row)
         rows.append(row)
-    advance = update(head).where(head.id == 1).values(last_id=last_id, hash=last_hash)
     if conn.dialect.name == "postgresql":
         # One round trip fewer while the chain's lock is held (every write in every group
-        # waits on it): the entries are inserted by a CTE of the head's update.
-        conn.execute(advance.add_cte(insert(t.AuditEntry).values(rows).cte("added")))
+        # waits on it): the entries are inserted by a CTE of the head's update, as
+        # columns of arrays, so it is one statement however many entries (compiled once).
+        columns: dict[str, list[Any]] = {name: [] for name in _LINK_COLUMNS}
+        for row in rows:
+            for name in _LINK_COLUMNS:
+                columns[name].append(row[name])
+        columns["at"] = [at.replace(tzinfo=None) for at in columns["at"]]  # stored as UTC
+        conn.execute(_PG_APPEND, {**columns, "last_id": last_id, "last_hash": last_hash})
     else:
         conn.execute(insert(t.AuditEntry), rows)
-        conn.execute(advance)
+        conn.execute(update(head).where(head.id == 1).values(last_id=last_id, hash=last_hash))
+
+
+_LINK_COLUMNS = (
+    "id",
+    "at",
+    "actor",
+    "action",
+    "record_type",
+    "record_id",
+    "locality_id",
+    "detail",
+    "reason",
+    "prev_hash",
+    "hash",
+)
+_PG_APPEND = text(
+    f"WITH added AS (INSERT INTO audit_log ({', '.join(_LINK_COLUMNS)}) "
+    f"SELECT * FROM unnest({', '.join(':' + name for name in _LINK_COLUMNS)})) "
+    "UPDATE audit_head SET last_id = :last_id, hash = :last_hash WHERE id = 1"
+).bindparams(
+    *(
+        bindparam(name, type_=ARRAY(Integer if name in ("id", "locality_id") else String))
+        for name in _LINK_COLUMNS
+        if name != "at"
+    ),
+    bindparam("at", type_=ARRAY(DateTime())),
+    bindparam("last_id", type_=Integer),
+    bindparam("last_hash", type_=String),
+)
 
 
 class ViewLog:

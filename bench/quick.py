@@ -1,0 +1,111 @@
+"""``python -m bench.quick SCENARIO``: one scenario, bot beside echo, in under a minute.
+
+For trying a change before a full ``make bench``: the bot (``mace-bot serve``) and the
+stock echo bot run as in ``bench.run``, on the store ``bench.profile`` keeps
+(``mace_profile_100000``, seeded on first use), driven by the same client for a few
+seconds each. Prints one line per scenario: the throughput ratio, p50/p95/p99, each
+server's CPU per request, and how busy the whole machine was (idle time left over means
+the bot was waiting, not working). Scenarios: ``mine``, ``minute``, ``outstanding``.
+Figures here are for comparing before and after; the record is ``make bench``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import tempfile
+from pathlib import Path
+
+import aiohttp
+
+from bench.profile import _database
+from bench.run import (
+    COORDINATOR,
+    OWNER,
+    WORKERS,
+    Build,
+    bot,
+    drive,
+    echo,
+    meeting_in_progress,
+    minute,
+    personal,
+    start_meeting,
+)
+from bot.store.crypto import KeyRing
+from tests.support.fake_connector import FakeConnector
+from tests.support.keys import TEST_KEYS_SPEC
+
+
+def _machine() -> list[int]:
+    """The machine's CPU counters (user, nice, system, idle, ...) from /proc/stat."""
+    return [int(x) for x in Path("/proc/stat").read_text().split("\n", 1)[0].split()[1:]]
+
+
+async def _build(
+    scenario: str, session: aiohttp.ClientSession, url: str, bot_url: str, service: str
+) -> Build:
+    if scenario == "mine":
+        return personal("my actions", OWNER, service, "mine")
+    if scenario == "outstanding":
+        return personal("outstanding actions", COORDINATOR, service, "out")
+    keys = KeyRing.from_spec(TEST_KEYS_SPEC)
+    try:
+        meeting_id, item_id, card_id = await meeting_in_progress(url, keys)
+    except AssertionError:
+        await start_meeting(session, bot_url, service)
+        meeting_id, item_id, card_id = await meeting_in_progress(url, keys)
+    return minute(meeting_id, item_id, card_id, service)
+
+
+async def main(args: argparse.Namespace) -> None:
+    url = await _database(
+        "mace_profile_100000", 100_000, KeyRing.from_spec(TEST_KEYS_SPEC), drop=False
+    )
+    folder = Path(tempfile.mkdtemp(prefix="mace-quick-"))
+    workers = 1 if args.scenario == "outstanding" else WORKERS
+    async with (
+        FakeConnector() as fake,
+        aiohttp.ClientSession(connector=aiohttp.TCPConnector(limit=WORKERS * 2)) as session,
+        echo(folder / "echo.log") as echo_bot,
+        bot(url, folder / "data", folder / "bot.log") as the_bot,
+    ):
+        fake.keep_bodies = False
+        build = await _build(args.scenario, session, url, the_bot.url, fake.url)
+        # The echo bot answers any message the same way: measured on "my actions".
+        versus = personal("my actions", OWNER, fake.url, "echo")
+        for _ in range(args.repeat):
+            e = await drive(
+                session,
+                echo_bot.url,
+                versus,
+                workers=workers,
+                seconds=args.seconds,
+                server=echo_bot,
+            )
+            before = _machine()
+            b = await drive(
+                session, the_bot.url, build, workers=workers, seconds=args.seconds, server=the_bot
+            )
+            spent = [y - x for x, y in zip(before, _machine(), strict=True)]
+            idle = 200 * (spent[3] + spent[4]) / max(sum(spent), 1)
+            print(
+                f"{args.scenario}: {b.rate / e.rate:.2f}x echo ({b.rate:.0f} vs {e.rate:.0f}/s), "
+                f"p50/p95/p99 {b.pct(50) * 1000:.0f}/{b.pct(95) * 1000:.0f}/"
+                f"{b.pct(99) * 1000:.0f} ms (echo p95 {e.pct(95) * 1000:.0f}), CPU "
+                f"{b.cpu_per_request * 1000:.1f} vs {e.cpu_per_request * 1000:.1f} ms/req, "
+                f"machine idle {idle:.0f}% of 200%, errors {b.errors}",
+                flush=True,
+            )
+
+
+def entry() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("scenario", choices=["mine", "minute", "outstanding"])
+    parser.add_argument("--seconds", type=float, default=6.0)
+    parser.add_argument("--repeat", type=int, default=1)
+    asyncio.run(main(parser.parse_args()))
+
+
+if __name__ == "__main__":
+    entry()
