@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from sqlalchemy import select
+from sqlalchemy import ScalarSelect, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.domain.errors import NotLinked, NotPermitted
@@ -75,13 +75,32 @@ async def find_member(session: AsyncSession, actor: ActorRef) -> t.Member | None
 
 
 async def find_member_and_groups(
-    session: AsyncSession, actor: ActorRef, *, groups: bool = True
+    session: AsyncSession,
+    actor: ActorRef,
+    *,
+    groups: bool = True,
+    here: ConversationRef | None = None,
 ) -> tuple[t.Member | None, list[tuple[int, str]]]:
     """``find_member``, and with ``groups`` the member's (locality id, role) pairs read in
     the same statement: every action a partner takes starts here, so one round trip."""
+    member, memberships, _ = await _identify(session, actor, groups=groups, here=here)
+    return member, memberships
+
+
+async def _identify(
+    session: AsyncSession,
+    actor: ActorRef,
+    *,
+    groups: bool = True,
+    here: ConversationRef | None = None,
+) -> tuple[t.Member | None, list[tuple[int, str]], int | None]:
+    """The member, their groups, and (with ``here``) the locality that conversation is
+    linked to, in one statement. The linked locality is only known when a member row was
+    found; otherwise the caller asks for it separately (a refusal: rare)."""
     audit.act_as(session.sync_session, f"teams:{actor.teams_user_id}")
     member: t.Member | None = None
     memberships: list[tuple[int, str]] = []
+    linked: int | None = None
     for column, value in (
         (t.Member.aad_object_id, actor.aad_object_id),
         (t.Member.teams_user_id, actor.teams_user_id),
@@ -89,26 +108,36 @@ async def find_member_and_groups(
         if not value:
             continue
         if groups:
-            rows = (
-                await session.execute(
-                    select(t.Member, t.Membership.locality_id, t.Membership.role)
-                    .outerjoin(t.Membership, t.Membership.member_id == t.Member.id)
-                    .where(column == value)
-                )
-            ).all()
+            query = (
+                select(t.Member, t.Membership.locality_id, t.Membership.role)
+                .outerjoin(t.Membership, t.Membership.member_id == t.Member.id)
+                .where(column == value)
+            )
+            if here is not None:
+                query = query.add_columns(_linked_to(here).label("linked"))
+            rows = (await session.execute(query)).all()
             if rows:
                 member = rows[0][0]
                 memberships = [
                     (row.locality_id, row.role) for row in rows if row.locality_id is not None
                 ]
+                linked = rows[0].linked if here is not None else None
         else:
             member = await session.scalar(select(t.Member).where(column == value))
         if member is not None:
             break
     if member is None or not member.active:
-        return None, []
+        return None, [], None
     audit.act_as(session.sync_session, f"member:{member.id}")
-    return member, memberships
+    return member, memberships, linked
+
+
+def _linked_to(conversation: ConversationRef) -> ScalarSelect[int]:
+    return (
+        select(t.LinkedConversation.locality_id)
+        .where(t.LinkedConversation.conversation_id == conversation.base_id)
+        .scalar_subquery()
+    )
 
 
 async def roles_in(session: AsyncSession, member_id: int, locality_id: int) -> frozenset[Role]:
@@ -134,18 +163,33 @@ async def caller_here(session: AsyncSession, turn: TurnRef) -> Caller:
     Refuses (without saying what exists) when the conversation is not linked or the person
     is not a member of that locality group.
     """
-    locality_id = await linked_locality_id(session, turn.conversation)
+    member, groups, locality_id = await _identify(session, turn.actor, here=turn.conversation)
+    if member is None:  # not found: whether the conversation is linked decides the refusal
+        locality_id = await linked_locality_id(session, turn.conversation)
     if locality_id is None:
         audit.act_as(session.sync_session, f"teams:{turn.actor.teams_user_id}")
         raise NotLinked()
-    return await caller_in(session, turn.actor, locality_id)
+    audit.act_as(session.sync_session, f"teams:{turn.actor.teams_user_id}", locality_id)
+    return _caller(session, member, groups, locality_id)
 
 
 async def caller_in(session: AsyncSession, actor: ActorRef, locality_id: int) -> Caller:
     audit.act_as(session.sync_session, f"teams:{actor.teams_user_id}", locality_id)
     member, groups = await find_member_and_groups(session, actor)
+    return _caller(session, member, groups, locality_id)
+
+
+def _caller(
+    session: AsyncSession,
+    member: t.Member | None,
+    groups: list[tuple[int, str]],
+    locality_id: int,
+) -> Caller:
+    """The member as a caller in ``locality_id``, or refused if they are not in it. The
+    unit of work is audited as them, in that locality."""
     if member is None:
         raise NotPermitted(NOT_A_MEMBER, attempted="member of locality")
+    audit.act_as(session.sync_session, f"member:{member.id}", locality_id)
     roles = frozenset(Role(role) for locality, role in groups if locality == locality_id)
     if not roles:
         raise NotPermitted(NOT_A_MEMBER, attempted="member of locality")

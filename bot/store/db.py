@@ -16,7 +16,7 @@ from typing import Any
 
 from alembic import command
 from alembic.config import Config
-from sqlalchemy import event
+from sqlalchemy import event, insert
 from sqlalchemy.engine import Connection
 from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 from sqlalchemy.ext.asyncio import (
@@ -123,6 +123,10 @@ event.listen(AuditedSession, "before_commit", audit.before_commit)
 event.listen(AuditedSession, "after_rollback", audit.after_rollback)
 
 
+#: Claims an activity id for the transaction that handles it (see ``Store.transaction``).
+_CLAIM = insert(ProcessedActivity)
+
+
 class Store:
     """The one way to the database: a transaction per unit of work.
 
@@ -151,11 +155,12 @@ class Store:
             try:
                 async with session.begin():
                     if activity_id and now is not None:
-                        session.add(
-                            ProcessedActivity(activity_id=activity_id[:200], processed_at=now)
-                        )
+                        # A plain insert, not the unit of work: this row is never read back
+                        # or audited, and every write in the bot starts here.
                         try:
-                            await session.flush()
+                            await session.execute(
+                                _CLAIM, {"activity_id": activity_id[:200], "processed_at": now}
+                            )
                         except IntegrityError as exc:
                             raise Duplicate() from exc
                     yield session
