@@ -57,34 +57,17 @@ async def add_action(
     escalated_at: datetime | None = None,
     events: tuple[tuple[str, str, datetime], ...] = (),
 ) -> int:
-    member = await Records(store).member(owner)
-    created = utc(2026, 11, 1, 11)
-    async with store.transaction() as session:
-        action = t.Action(
-            locality_id=meeting.locality_id,
-            meeting_id=meeting.id,
-            item_id=meeting.item_id,
-            description=description,
-            owner_member_id=member.id,
-            agency_id=member.agency_id,
-            due_date=due,
-            subject_id=subject_id,
-            status=status,
-            created_by_member_id=member.id,
-            created_at=created,
-            updated_at=created,
-            escalated_at=escalated_at,
-        )
-        session.add(action)
-        await session.flush()
-        session.add(
-            t.ActionEvent(action_id=action.id, kind="created", member_id=member.id, at=created)
-        )
-        for kind, note, at in events:
-            session.add(
-                t.ActionEvent(action_id=action.id, kind=kind, note=note, member_id=member.id, at=at)
-            )
-        return int(action.id)
+    return await Records(store).action(
+        meeting,
+        description,
+        owner=owner,
+        due=due,
+        created=utc(2026, 11, 1, 11),
+        status=status,
+        subject_id=subject_id,
+        escalated_at=escalated_at,
+        events=events,
+    )
 
 
 #: (locality, owners there, with their agency names)

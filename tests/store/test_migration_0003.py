@@ -3,21 +3,14 @@ every value comes out encrypted and still reads back, and subjects are found aga
 
 from __future__ import annotations
 
-import secrets
-from collections.abc import AsyncIterator
-from pathlib import Path
-
-import pytest
 from alembic import command
 from sqlalchemy import select, text
-from sqlalchemy.engine import Connection, make_url
-from sqlalchemy.ext.asyncio import create_async_engine
+from sqlalchemy.engine import Connection
 
 from bot.store import audit
 from bot.store import tables as t
 from bot.store.crypto import subject_lookup
 from bot.store.db import Store, _alembic_config, make_engine, migrate
-from tests.conftest import POSTGRES_URL
 from tests.support.keys import keys_for_tests
 
 CLEAR_ROWS = [
@@ -39,25 +32,6 @@ CLEAR_ROWS = [
     "request_reason) VALUES (1, 1, 1, 1, 'Old clear action 6H2', 1, 1, '2026-11-01', 1, "
     "'open', 1, '2026-10-15 10:20:00', '2026-10-15 10:20:00', '')",
 ]
-
-
-@pytest.fixture(params=["sqlite", "postgresql"])
-async def empty_url(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterator[str]:
-    if request.param == "sqlite":
-        yield f"sqlite+aiosqlite:///{tmp_path / 'old.db'}"
-        return
-    if not POSTGRES_URL:
-        pytest.skip("PostgreSQL not configured: set TEST_POSTGRES_URL")
-    name = f"mace_m3_{secrets.token_hex(4)}"
-    admin = create_async_engine(POSTGRES_URL, isolation_level="AUTOCOMMIT")
-    async with admin.connect() as conn:
-        await conn.execute(text(f'CREATE DATABASE "{name}"'))
-    try:
-        yield make_url(POSTGRES_URL).set(database=name).render_as_string(False)
-    finally:
-        async with admin.connect() as conn:
-            await conn.execute(text(f'DROP DATABASE "{name}" WITH (FORCE)'))
-        await admin.dispose()
 
 
 async def test_records_in_clear_are_encrypted_by_the_migration(empty_url: str) -> None:

@@ -3,18 +3,11 @@ status alone, on a store that already holds actions, and comes off again on down
 
 from __future__ import annotations
 
-import secrets
-from collections.abc import AsyncIterator
-from pathlib import Path
-
-import pytest
 from alembic import command
 from sqlalchemy import inspect, text
-from sqlalchemy.engine import Connection, make_url
-from sqlalchemy.ext.asyncio import create_async_engine
+from sqlalchemy.engine import Connection
 
 from bot.store.db import Store, _alembic_config, make_engine, migrate
-from tests.conftest import POSTGRES_URL
 from tests.support.keys import keys_for_tests
 
 NEW = ["status", "due_date", "id", "locality_id", "agency_id", "owner_member_id"]
@@ -33,25 +26,6 @@ ROWS = [
     "request_reason) VALUES (1, 1, 1, 1, 'not read here', 1, 1, '2026-11-01', "
     "'open', 1, '2026-10-15 10:20:00', '2026-10-15 10:20:00', '')",
 ]
-
-
-@pytest.fixture(params=["sqlite", "postgresql"])
-async def empty_url(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterator[str]:
-    if request.param == "sqlite":
-        yield f"sqlite+aiosqlite:///{tmp_path / 'old.db'}"
-        return
-    if not POSTGRES_URL:
-        pytest.skip("PostgreSQL not configured: set TEST_POSTGRES_URL")
-    name = f"mace_m6_{secrets.token_hex(4)}"
-    admin = create_async_engine(POSTGRES_URL, isolation_level="AUTOCOMMIT")
-    async with admin.connect() as conn:
-        await conn.execute(text(f'CREATE DATABASE "{name}"'))
-    try:
-        yield make_url(POSTGRES_URL).set(database=name).render_as_string(False)
-    finally:
-        async with admin.connect() as conn:
-            await conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        await admin.dispose()
 
 
 def _indexes(connection: Connection) -> dict[str, list[str | None]]:

@@ -220,10 +220,15 @@ class Records:
         status: str = "open",
         subject_id: int | None = None,
         updated: datetime | None = None,
-        events: tuple[tuple[str, str], ...] = (),
+        due: date = date(2026, 12, 3),
+        created: datetime | None = None,
+        escalated_at: datetime | None = None,
+        events: tuple[tuple[str, str] | tuple[str, str, datetime], ...] = (),
     ) -> int:
+        """An action (with its "created" event and ``events``: kind, note and optionally
+        when, else at ``updated`` or ``created``)."""
         member = await self.member(owner)
-        created = utc(2026, 11, 19, 11)
+        created = created or utc(2026, 11, 19, 11)
         async with self.store.transaction() as session:
             action = t.Action(
                 locality_id=meeting.locality_id,
@@ -232,26 +237,27 @@ class Records:
                 description=description,
                 owner_member_id=member.id,
                 agency_id=member.agency_id,
-                due_date=date(2026, 12, 3),
+                due_date=due,
                 subject_id=subject_id,
                 status=status,
                 created_by_member_id=member.id,
                 created_at=created,
                 updated_at=updated or created,
+                escalated_at=escalated_at,
             )
             session.add(action)
             await session.flush()
             session.add(
                 t.ActionEvent(action_id=action.id, kind="created", member_id=member.id, at=created)
             )
-            for kind, note in events:
+            for kind, note, *when in events:
                 session.add(
                     t.ActionEvent(
                         action_id=action.id,
                         kind=kind,
                         note=note,
                         member_id=member.id,
-                        at=updated or created,
+                        at=when[0] if when else updated or created,
                     )
                 )
             return int(action.id)
