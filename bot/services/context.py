@@ -75,15 +75,11 @@ async def find_member(session: AsyncSession, actor: ActorRef) -> t.Member | None
 
 
 async def find_member_and_groups(
-    session: AsyncSession,
-    actor: ActorRef,
-    *,
-    groups: bool = True,
-    here: ConversationRef | None = None,
+    session: AsyncSession, actor: ActorRef, *, groups: bool = True
 ) -> tuple[t.Member | None, list[tuple[int, str]]]:
     """``find_member``, and with ``groups`` the member's (locality id, role) pairs read in
     the same statement: every action a partner takes starts here, so one round trip."""
-    member, memberships, _ = await _identify(session, actor, groups=groups, here=here)
+    member, memberships, _ = await _identify(session, actor, groups=groups)
     return member, memberships
 
 

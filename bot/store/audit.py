@@ -26,7 +26,6 @@ from typing import Any
 
 from sqlalchemy import (
     ARRAY,
-    DateTime,
     Integer,
     String,
     bindparam,
@@ -220,41 +219,22 @@ def append_links(conn: Connection, links: list[tuple[Pending, str, datetime]]) -
         # One round trip fewer while the chain's lock is held (every write in every group
         # waits on it): the entries are inserted by a CTE of the head's update, as
         # columns of arrays, so it is one statement however many entries (compiled once).
-        columns: dict[str, list[Any]] = {name: [] for name in _LINK_COLUMNS}
-        for row in rows:
-            for name in _LINK_COLUMNS:
-                columns[name].append(row[name])
-        columns["at"] = [at.replace(tzinfo=None) for at in columns["at"]]  # stored as UTC
+        columns = {name: [row[name] for row in rows] for name in _LINK_COLUMNS}
         conn.execute(_PG_APPEND, {**columns, "last_id": last_id, "last_hash": last_hash})
     else:
         conn.execute(insert(t.AuditEntry), rows)
         conn.execute(update(head).where(head.id == 1).values(last_id=last_id, hash=last_hash))
 
 
-_LINK_COLUMNS = (
-    "id",
-    "at",
-    "actor",
-    "action",
-    "record_type",
-    "record_id",
-    "locality_id",
-    "detail",
-    "reason",
-    "prev_hash",
-    "hash",
-)
+#: The chain's columns, in the table's order; each bound as an array of the column's own
+#: type (so ``at`` is stored as the table stores it: UTC without a zone).
+_LINK_COLUMNS = tuple(column.name for column in t.AuditEntry.__table__.columns)
 _PG_APPEND = text(
     f"WITH added AS (INSERT INTO audit_log ({', '.join(_LINK_COLUMNS)}) "
     f"SELECT * FROM unnest({', '.join(':' + name for name in _LINK_COLUMNS)})) "
     "UPDATE audit_head SET last_id = :last_id, hash = :last_hash WHERE id = 1"
 ).bindparams(
-    *(
-        bindparam(name, type_=ARRAY(Integer if name in ("id", "locality_id") else String))
-        for name in _LINK_COLUMNS
-        if name != "at"
-    ),
-    bindparam("at", type_=ARRAY(DateTime())),
+    *(bindparam(c.name, type_=ARRAY(c.type)) for c in t.AuditEntry.__table__.columns),
     bindparam("last_id", type_=Integer),
     bindparam("last_hash", type_=String),
 )

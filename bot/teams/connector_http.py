@@ -13,8 +13,10 @@ token is fetched in a worker thread, at most once a minute, under a lock.
 from __future__ import annotations
 
 import asyncio
+import email.utils
 import time
 from collections.abc import Callable
+from datetime import UTC, datetime
 from typing import Any
 
 import aiohttp
@@ -51,12 +53,32 @@ def _transient(status: int) -> bool:
 
 def _wait_before(retry: int, retry_after: str | None) -> float:
     """Seconds before retry number ``retry`` (1-based), as urllib3 reckons them."""
-    if retry_after:
-        try:
-            return min(max(float(retry_after), 0.0), MAX_RETRY_AFTER_SECONDS)
-        except ValueError:
-            pass
+    asked = retry_after_seconds(retry_after)
+    if asked is not None:
+        return min(asked, MAX_RETRY_AFTER_SECONDS)
     return 0.0 if retry <= 1 else BACKOFF_SECONDS * 2 ** (retry - 1)
+
+
+def retry_after_seconds(value: object, *, now: datetime | None = None) -> float | None:
+    """``Retry-After`` as seconds: a number of seconds, or an HTTP date (RFC 9110)."""
+    if value is None:
+        return None
+    text = str(value).strip()
+    if not text:
+        return None
+    try:
+        seconds = float(text)
+    except ValueError:
+        try:
+            when = email.utils.parsedate_to_datetime(text)
+        except (TypeError, ValueError):
+            return None
+        if when.tzinfo is None:
+            when = when.replace(tzinfo=UTC)
+        seconds = (when - (now or datetime.now(UTC))).total_seconds()
+    if seconds != seconds or seconds == float("inf"):  # NaN or infinite
+        return None
+    return max(seconds, 0.0)
 
 
 class _AiohttpSender(AsyncHTTPSender[Any, Any]):

@@ -23,8 +23,6 @@ Nothing here logs a card or its text.
 
 from __future__ import annotations
 
-import email.utils
-from datetime import UTC, datetime
 from typing import Any
 
 import aiohttp
@@ -39,6 +37,7 @@ from msrest.exceptions import HttpOperationError
 
 from bot.services.outbox import DeliveryError, Recipient, SendResult
 from bot.teams.clients import card_content
+from bot.teams.connector_http import retry_after_seconds
 
 TEAMS_CHANNEL = "msteams"
 
@@ -154,28 +153,6 @@ def as_delivery_error(exc: BaseException, *, conversation_id: str | None = None)
     # a GET/PUT ran out), aiohttp and socket errors, timeouts; and anything unforeseen.
     # All count as "try again later"; only the class name is kept, never the message.
     return DeliveryError(0, None, type(exc).__name__, conversation_id=conversation_id)
-
-
-def retry_after_seconds(value: object, *, now: datetime | None = None) -> float | None:
-    """``Retry-After`` as seconds: a number of seconds, or an HTTP date (RFC 9110)."""
-    if value is None:
-        return None
-    text = str(value).strip()
-    if not text:
-        return None
-    try:
-        seconds = float(text)
-    except ValueError:
-        try:
-            when = email.utils.parsedate_to_datetime(text)
-        except (TypeError, ValueError):
-            return None
-        if when.tzinfo is None:
-            when = when.replace(tzinfo=UTC)
-        seconds = (when - (now or datetime.now(UTC))).total_seconds()
-    if seconds != seconds or seconds == float("inf"):  # NaN or infinite
-        return None
-    return max(seconds, 0.0)
 
 
 def _int(value: object) -> int:
