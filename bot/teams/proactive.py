@@ -11,12 +11,13 @@ Two botbuilder details shape this module:
   passed to ``on_turn_error``, which would try to tell the *recipient* "something went
   wrong" and then swallow the error. So the callback catches everything itself, and the
   error is raised again, mapped, after the adapter returns.
-* Failures arrive as msrest exceptions: ``ErrorResponseException`` (a
-  ``HttpOperationError``) with ``.response.status_code`` and headers for an HTTP error,
-  ``ClientRequestError`` when no answer came (or msrest's own retries ran out), and plain
-  connection errors. All are mapped to ``DeliveryError`` with the status (0 for no
-  answer), the ``Retry-After`` header in seconds and the Bot Framework error code. msrest
-  never retries a POST, so each send is one request and the sender owns every retry.
+* Failures arrive as msrest's ``ErrorResponseException`` (a ``HttpOperationError``)
+  for an HTTP error, holding the sender's own response (aiohttp's, with ``.status``, from
+  the pooled clients of bot.teams.connector_http; requests', with ``.status_code``, from
+  a stock client), and as aiohttp, socket or timeout errors when no answer came. All are
+  mapped to ``DeliveryError`` with the status (0 for no answer), the ``Retry-After``
+  header in seconds and the Bot Framework error code. A POST is never retried by the
+  client, so each send is one request and the outbox sender owns every retry.
 
 Nothing here logs a card or its text.
 """
@@ -149,8 +150,8 @@ def as_delivery_error(exc: BaseException, *, conversation_id: str | None = None)
             "",
             conversation_id=conversation_id,
         )
-    # No HTTP answer: ClientRequestError (connection failed, or msrest's own retries of
-    # a GET/PUT ran out), aiohttp and socket errors, timeouts; and anything unforeseen.
+    # No HTTP answer: aiohttp and socket errors, timeouts, msrest's ClientRequestError
+    # (a stock client); and anything unforeseen.
     # All count as "try again later"; only the class name is kept, never the message.
     return DeliveryError(0, None, type(exc).__name__, conversation_id=conversation_id)
 
