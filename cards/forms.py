@@ -4,6 +4,8 @@ Each form body is built by one function and used twice: inside the agenda card's
 ShowCards, and as a standalone card when the bot hands a form back with the person's
 entries kept and an error beside each field that needs another look. One builder means
 the two can never drift apart (a field renamed in one place only would lose input).
+The action form is the exception: it is only ever a card of its own (see
+``action_form_card``).
 """
 
 from __future__ import annotations
@@ -19,7 +21,7 @@ from bot.domain.model import (
     MeetingStatus,
 )
 from bot.domain.rules import MAX_DESCRIPTION_CHARS, MAX_ENTRY_CHARS, MAX_LABEL_CHARS
-from bot.domain.views import ItemView, MeetingView
+from bot.domain.views import ActionFormView, ItemView, MeetingView
 from cards.elements import (
     JSON,
     Errors,
@@ -132,10 +134,15 @@ def entry_form(
 
 
 def action_form(
-    view: MeetingView, item: ItemView, *, values: Values | None = None, errors: Errors | None = None
+    form: ActionFormView,
+    item: ItemView,
+    *,
+    values: Values | None = None,
+    errors: Errors | None = None,
 ) -> Form:
     """An action: every action has an owner and a due date, so none is left unowned."""
-    owners = [(str(m.id), f"{m.name} ({m.agency_name})") for m in view.members]
+    view = form.meeting
+    owners = [(str(m.id), f"{m.name} ({m.agency_name})") for m in form.owners]
     subjects = [(NO_SUBJECT, "Nobody or nothing in particular")]
     subjects += [(kind.value, label) for kind, label in SUBJECT_LABELS.items()]
     body: list[JSON] = []
@@ -315,11 +322,22 @@ def entry_form_card(
 
 
 def action_form_card(
-    view: MeetingView, item_id: int, *, values: Values | None = None, errors: Errors | None = None
+    form: ActionFormView,
+    item_id: int,
+    *,
+    values: Values | None = None,
+    errors: Errors | None = None,
 ) -> JSON:
-    """The action form handed back with what was typed and what was wrong."""
+    """The form an action is recorded on, opened from the agenda card's Record button
+    (in place of the agenda, for the person who pressed it), or handed back with what
+    was typed and what was wrong.
+
+    It is a card of its own, not part of the agenda card, because its owner list names
+    everyone in the group: hundreds of people would make every agenda edit heavy and
+    could push the agenda past Teams' message size."""
+    view = form.meeting
     item = find_item(view, item_id)
-    return _form_card(view, action_form(view, item, values=values, errors=errors), item, errors)
+    return _form_card(view, action_form(form, item, values=values, errors=errors), item, errors)
 
 
 def attendance_form_card(

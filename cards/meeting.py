@@ -33,7 +33,7 @@ from cards.elements import (
     show_card,
     text_block,
 )
-from cards.forms import action_form, attendance_form, end_form, entry_form
+from cards.forms import attendance_form, end_form, entry_form
 from cards.parts import (
     OUTSTANDING_HINT,
     actions_list,
@@ -58,6 +58,7 @@ from cards.text import (
 )
 from cards.verbs import (
     HELP_SHOW,
+    ITEM_ACTION_FORM,
     MEETING_NEXT,
     MEETING_PREVIOUS,
     MEETING_REFRESH,
@@ -316,7 +317,14 @@ def _meeting_actions(view: MeetingView) -> list[JSON]:
             [
                 entry_form(view, item, EntryKind.MINUTE).as_show_card("Minute"),
                 entry_form(view, item, EntryKind.DECISION).as_show_card("Decision"),
-                action_form(view, item).as_show_card("Action"),
+                # The action form opens as a card of its own: its owner list names
+                # the whole group (cards.forms.action_form_card).
+                execute(
+                    "Action",
+                    ITEM_ACTION_FORM,
+                    {"meetingId": view.id, "itemId": item.id},
+                    with_inputs=False,
+                ),
             ],
         )
         actions.append(record)

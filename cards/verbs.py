@@ -17,6 +17,7 @@ ATTENDANCE_SELF = "attendance.self"
 ATTENDANCE_RECORD = "attendance.record"
 ITEM_MINUTE = "item.minute"
 ITEM_DECISION = "item.decision"
+ITEM_ACTION_FORM = "item.actionForm"
 ITEM_ACTION = "item.action"
 MINUTES_AGREE = "minutes.agree"
 ROUND_OPEN = "round.open"
@@ -51,6 +52,7 @@ ALL_VERBS: tuple[str, ...] = (
     ATTENDANCE_RECORD,
     ITEM_MINUTE,
     ITEM_DECISION,
+    ITEM_ACTION_FORM,
     ITEM_ACTION,
     MINUTES_AGREE,
     ROUND_OPEN,

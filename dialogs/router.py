@@ -128,6 +128,7 @@ class Router:
             v.ATTENDANCE_RECORD: self._attendance,
             v.ITEM_MINUTE: self._minute,
             v.ITEM_DECISION: self._decision,
+            v.ITEM_ACTION_FORM: self._action_form,
             v.ITEM_ACTION: self._action,
             v.MINUTES_AGREE: self._agree,
             v.ROUND_OPEN: self._round_open,
@@ -423,16 +424,26 @@ class Router:
         try:
             view = await self.meetings.record_action(turn, meeting_id, item_id, click.data)
         except InvalidInput as exc:
-            current = await self.meetings.current(turn, meeting_id)
+            form = await self.meetings.action_form(turn, meeting_id)
             values = dict(click.data)
             if "subjectRef" in exc.field_errors:
                 # A refused case reference may be a child's name: never show it back.
                 values.pop("subjectRef", None)
             card = action_form_card(
-                current, _item_or_current(current, item_id), values=values, errors=exc.field_errors
+                form,
+                _item_or_current(form.meeting, item_id),
+                values=values,
+                errors=exc.field_errors,
             )
             return _form(turn, click, exc.field_errors, card)
         return self._agenda_changed(turn, view, click, note="Action recorded.")
+
+    async def _action_form(self, turn: TurnRef, click: Click) -> Outcome:
+        """The agenda's Record > Action button: the action form, in place of the agenda
+        for the person who pressed it (it has "Back to agenda")."""
+        form = await self.meetings.action_form(turn, _int(click.data.get("meetingId")))
+        item_id = _item_or_current(form.meeting, _int(click.data.get("itemId")))
+        return _replace(click, action_form_card(form, item_id), "Fill in the action below.")
 
     async def _agree(self, turn: TurnRef, click: Click) -> Outcome:
         view = await self.meetings.agree_previous_minutes(

@@ -50,6 +50,7 @@ from bot.domain.model import (
 )
 from bot.domain.rules import check_identifying_details, parse_due_date, parse_subject
 from bot.domain.views import (
+    ActionFormView,
     ActionView,
     AgencyView,
     AttendanceView,
@@ -438,7 +439,6 @@ def meeting(*, ended: bool = False, current: int = 4) -> MeetingView:
         missing_key_agencies=(HEALTH,) if ended else (HEALTH, EDUCATION),
         previous_open_actions=PREVIOUS_ACTIONS,
         previous_minutes=PreviousMinutesView(9, LAST_MEETING, MinutesStatus.AGREED, 4, 7),
-        members=MEMBERS,
         agencies=AGENCIES,
         open_challenges=(CHALLENGE_SAFETY_PLAN, CHALLENGE_INTELLIGENCE)
         if ended
@@ -718,14 +718,24 @@ def shots() -> list[Shot]:
         Shot(
             "agenda-record",
             IN_THE_MEETING,
-            "Recording an action from the agenda",
-            "The foot of the agenda card: its Record button opens the minute, decision and "
-            "action forms in the card; this is the action form (owner from the group, due "
-            "date, a child only by case reference and initials).",
+            "Recording a minute from the agenda",
+            "The foot of the agenda card: its Record button opens the minute and decision "
+            "forms in the card (this is the minute form), and an Action button for the "
+            "action form.",
             agenda_card,
             (meeting(),),
-            expand=("Record", "Action"),
+            expand=("Record", "Minute"),
             from_expanded=True,
+        ),
+        Shot(
+            "form-action",
+            IN_THE_MEETING,
+            "Recording an action",
+            "Record > Action on the agenda opens this form in place of the agenda, for the "
+            "person who pressed it (Back to agenda returns): what needs doing, an owner from "
+            "the group, a due date, and a child only by case reference and initials.",
+            action_form_card,
+            (ActionFormView(meeting(), MEMBERS), 304),
         ),
         Shot(
             "form-action-errors",
@@ -735,7 +745,7 @@ def shots() -> list[Shot]:
             "kept and the error beside each field: here a due date in the past and a name "
             "where the case reference goes.",
             action_form_card,
-            (meeting(), 304),
+            (ActionFormView(meeting(), MEMBERS), 304),
             {"values": action_values, "errors": action_errors},
         ),
         Shot(

@@ -165,7 +165,6 @@ class MeetingView:
     #: the first and counts the rest, so only those are read and decrypted).
     previous_open_actions: tuple[ActionView, ...]
     previous_minutes: PreviousMinutesView | None
-    members: tuple[MemberView, ...]  # for choosing an action's owner
     agencies: tuple[AgencyView, ...]
     open_challenges: tuple[ChallengeView, ...] = ()
     open_round_id: int | None = None
@@ -203,6 +202,19 @@ class MeetingView:
     @property
     def actions(self) -> tuple[ActionView, ...]:
         return tuple(a for item in self.items for a in item.actions)
+
+
+@dataclass(frozen=True, slots=True)
+class ActionFormView:
+    """What the form for recording an action is drawn from: the meeting, and everyone in
+    its group who could own the action.
+
+    The owners are read only when someone opens the form, never for the live agenda
+    card: a group can have hundreds of members, and the agenda is drawn again for every
+    change made in the meeting."""
+
+    meeting: MeetingView
+    owners: tuple[MemberView, ...]
 
 
 @dataclass(frozen=True, slots=True)

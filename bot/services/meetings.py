@@ -45,9 +45,9 @@ from bot.domain.rules import (
     recorded_text,
     require_text,
 )
-from bot.domain.views import MeetingView
+from bot.domain.views import ActionFormView, MeetingView
 from bot.services.context import Caller, TurnRef, caller_here, roles_in
-from bot.services.readmodels import elapsed, meeting_view
+from bot.services.readmodels import elapsed, group_members, load_lookups, meeting_view
 from bot.store import audit
 from bot.store import tables as t
 from bot.store.crypto import ring_of, subject_index, subject_lookup
@@ -169,19 +169,38 @@ class MeetingService:
         partner is refused "end meeting" at once rather than after filling the form in.
         """
         async with self.store.reading() as session:
-            caller = await caller_here(session, turn)
-            caller.require(require)
-            if meeting_id is None:
-                meeting = await self._running(session, caller)
-                if meeting is None:
-                    raise NotFound(
-                        "No meeting is in progress for this group. A chair can "
-                        "type **start meeting**."
-                    )
-            else:
-                meeting = await self._meeting(session, caller, meeting_id, in_progress=False)
-            audit.note(session, audit.AuditAction.VIEW, "meetings", meeting.id)
+            meeting = await self._shown(session, turn, meeting_id, require)
             return await self._view(session, meeting)
+
+    async def action_form(self, turn: TurnRef, meeting_id: object) -> ActionFormView:
+        """The meeting and its group's members, for the form an action is recorded on.
+
+        Only those who may record are shown it, so nobody fills in a form they cannot
+        send."""
+        async with self.store.reading() as session:
+            meeting = await self._shown(session, turn, meeting_id, Permission.RECORD)
+            view = await self._view(session, meeting)
+            lookups = await load_lookups(session, self.key_agencies)
+            owners = await group_members(session, meeting.locality_id, lookups)
+            return ActionFormView(view, owners)
+
+    async def _shown(
+        self, session: AsyncSession, turn: TurnRef, meeting_id: object, require: Permission
+    ) -> t.Meeting:
+        """The meeting a card names (or the one in progress), seen by a caller allowed
+        ``require``; the viewing is audited."""
+        caller = await caller_here(session, turn)
+        caller.require(require)
+        if meeting_id is None:
+            meeting = await self._running(session, caller)
+            if meeting is None:
+                raise NotFound(
+                    "No meeting is in progress for this group. A chair can type **start meeting**."
+                )
+        else:
+            meeting = await self._meeting(session, caller, meeting_id, in_progress=False)
+        audit.note(session, audit.AuditAction.VIEW, "meetings", meeting.id)
+        return meeting
 
     async def drawn(self, meeting_id: int) -> MeetingView:
         """The meeting as it is once a change is committed.

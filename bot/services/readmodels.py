@@ -87,8 +87,8 @@ async def member_names(session: AsyncSession, ids: Iterable[int | None]) -> dict
 async def group_members(
     session: AsyncSession, locality_id: int, lookups: Lookups
 ) -> tuple[MemberView, ...]:
-    """Everyone in the group (for choosing an action's owner). Columns, not entities: a
-    group can have hundreds of members and this is read for every agenda card drawn."""
+    """Everyone in the group, for choosing an action's owner. Columns, not entities: a
+    group can have hundreds of members."""
     rows = await session.execute(
         select(t.Member.id, t.Member.name, t.Member.agency_id, t.Membership.role)
         .join(t.Membership, t.Membership.member_id == t.Member.id)
@@ -379,7 +379,6 @@ async def meeting_view(
         missing_key_agencies=missing,
         previous_open_actions=tuple(await action_views(session, previous_actions, lookups, today)),
         previous_minutes=previous_minutes,
-        members=await group_members(session, meeting.locality_id, lookups),
         agencies=lookups.ordered,
         open_challenges=tuple(await open_challenges(session, meeting.locality_id, lookups)),
         open_round_id=open_round,

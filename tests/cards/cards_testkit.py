@@ -2,9 +2,9 @@
 and the checks every card must pass: the Adaptive Card 1.5 schema, the size limit, verbs,
 input ids, and fallbacks.
 
-``make_large_meeting`` is the worst a busy locality produces: 14 agencies, 40 members,
-9 items each with 10 decisions and 10 actions of 1000 characters, 60 previous open
-actions and 20 open challenges.
+``make_large_meeting`` is the worst a busy locality produces: 14 agencies, 9 items each
+with 10 decisions and 10 actions of 1000 characters, 60 previous open actions and 20 open
+challenges; ``make_action_form`` with ``LARGE_GROUP`` members is the largest owner list.
 """
 
 from __future__ import annotations
@@ -29,6 +29,7 @@ from bot.domain.model import (
     TurnOutcome,
 )
 from bot.domain.views import (
+    ActionFormView,
     ActionView,
     AgencyView,
     AttendanceView,
@@ -196,7 +197,6 @@ def make_meeting(
     previous_actions: int = 3,
     previous_text_len: int = 120,
     challenges: int = 2,
-    members: int = 12,
     minutes_status: MinutesStatus = MinutesStatus.DRAFT,
     previous_minutes: bool = True,
     open_round_id: int | None = None,
@@ -226,7 +226,6 @@ def make_meeting(
         previous_minutes=PreviousMinutesView(2, date(2026, 10, 6), minutes_status, 4, 6)
         if previous_minutes
         else None,
-        members=_members(members),
         agencies=AGENCIES,
         open_challenges=tuple(
             _challenge(n, _long(f"Challenge {n}", 300)) for n in range(challenges)
@@ -248,8 +247,17 @@ def make_large_meeting(
         previous_actions=60,
         previous_text_len=1000,
         challenges=20,
-        members=40,
     )
+
+
+#: The most members a locality group is expected to hold (the benchmark's largest group
+#: has 285): the action form's owner list is the group.
+LARGE_GROUP = 300
+
+
+def make_action_form(view: MeetingView, *, members: int = 12) -> ActionFormView:
+    """The action form for ``view`` with a group of ``members``."""
+    return ActionFormView(view, _members(members))
 
 
 def make_round(

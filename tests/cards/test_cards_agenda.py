@@ -24,6 +24,7 @@ from bot.domain.model import MeetingStatus, MinutesStatus
 from bot.domain.views import MeetingView
 from cards import agenda_card, summary_card
 from cards.verbs import (
+    ITEM_ACTION_FORM,
     MEETING_NEXT,
     MEETING_PREVIOUS,
     MEETING_REFRESH,
@@ -159,7 +160,12 @@ def test_live_buttons_carry_ids_and_position(meeting: MeetingView) -> None:
     assert titles == ["Record", "Attendance", "Share and challenge", "End meeting"]
     record = show_card_titled(card, "Record")["card"]
     assert [a["title"] for a in record["actions"]] == ["Minute", "Decision", "Action"]
-    assert all(a["type"] == "Action.ShowCard" for a in record["actions"])
+    minute, decision, action = record["actions"]
+    assert minute["type"] == decision["type"] == "Action.ShowCard"
+    # The action form is a card of its own (its owner list is the whole group).
+    assert action["type"] == "Action.Execute" and action["verb"] == ITEM_ACTION_FORM
+    assert action["data"] == {"verb": ITEM_ACTION_FORM, "meetingId": 3, "itemId": 102}
+    assert "ownerId" not in dumps(card)
 
 
 def test_no_previous_on_first_item_and_no_next_on_last() -> None:

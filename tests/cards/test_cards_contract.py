@@ -11,12 +11,14 @@ from typing import Any
 import pytest
 from cards_testkit import (
     GROUP_CHOICES,
+    LARGE_GROUP,
     RENDERED_BY_TEAMS,
     SIZE_LIMIT,
     card_size,
     card_validator,
     executes,
     inputs,
+    make_action_form,
     make_challenges,
     make_large_meeting,
     make_meeting,
@@ -155,9 +157,12 @@ def _cases() -> dict[str, Callable[[], Card]]:
         "decision-form-ended": lambda: entry_form_card(
             ended, ended.items[0].id, EntryKind.DECISION
         ),
-        "action-form": lambda: action_form_card(small, item),
+        "action-form": lambda: action_form_card(make_action_form(small), item),
         "action-form-errors-large": lambda: action_form_card(
-            large, big_item, values=ACTION_VALUES, errors=ACTION_ERRORS
+            make_action_form(large, members=LARGE_GROUP),
+            big_item,
+            values=ACTION_VALUES,
+            errors=ACTION_ERRORS,
         ),
         "minute-form-details": lambda: entry_form_card(
             small,
@@ -167,13 +172,13 @@ def _cases() -> dict[str, Callable[[], Card]]:
             errors=details_errors("minuteText"),
         ),
         "action-form-details-large": lambda: action_form_card(
-            large,
+            make_action_form(large, members=LARGE_GROUP),
             big_item,
             values={**ACTION_VALUES, "description": PHONE_AND_POSTCODE},
             errors={**ACTION_ERRORS, **details_errors("description")},
         ),
         "action-form-details-ticked": lambda: action_form_card(
-            small,
+            make_action_form(small),
             item,
             values={
                 **ACTION_VALUES,

@@ -13,6 +13,7 @@ from cards_testkit import (
     execute_titled,
     executes,
     input_by_id,
+    make_action_form,
     make_challenges,
     make_meeting,
     make_round,
@@ -39,6 +40,7 @@ from cards.verbs import (
     ATTENDANCE_SELF,
     CHALLENGE_RESPOND,
     ITEM_ACTION,
+    ITEM_ACTION_FORM,
     ITEM_DECISION,
     ITEM_MINUTE,
     MEETING_END,
@@ -121,7 +123,8 @@ def test_action_form_keeps_every_entry_and_places_every_error(meeting: MeetingVi
         "subjectRef": "Give the child's case reference, for example CR-0001.",
         "subjectInitials": "Give the child's initials: one to three letters.",
     }
-    card = action_form_card(meeting, meeting.items[3].id, values=values, errors=errors)
+    form = make_action_form(meeting)
+    card = action_form_card(form, meeting.items[3].id, values=values, errors=errors)
     for field_id, value in values.items():
         assert input_by_id(card, field_id)["value"] == value
     for field_id, message in errors.items():
@@ -131,7 +134,7 @@ def test_action_form_keeps_every_entry_and_places_every_error(meeting: MeetingVi
     assert_banner_first(card)
     owners = input_by_id(card, "ownerId")["choices"]
     assert owners[0] == {"title": "Alex Ashdown (Education)", "value": "100"}
-    assert len(owners) == len(meeting.members)
+    assert len(owners) == len(form.owners)
     kinds = [c["value"] for c in input_by_id(card, "subjectKind")["choices"]]
     assert kinds == ["none", "child", "person", "location"]
     assert input_by_id(card, "dueDate")["type"] == "Input.Date"
@@ -140,7 +143,7 @@ def test_action_form_keeps_every_entry_and_places_every_error(meeting: MeetingVi
 
 def test_a_date_that_is_not_a_date_is_not_prefilled(meeting: MeetingView) -> None:
     card = action_form_card(
-        meeting,
+        make_action_form(meeting),
         meeting.items[3].id,
         values={"dueDate": "31/12/2026"},
         errors={"dueDate": "Give the due date as a date."},
@@ -248,7 +251,6 @@ def test_challenge_with_errors_shows_its_form_open_with_entries() -> None:
             ("Record", "Decision"),
             lambda v: entry_form_card(v, v.current_item.id, EntryKind.DECISION),
         ),
-        (("Record", "Action"), lambda v: action_form_card(v, v.current_item.id)),
         (("Attendance",), lambda v: attendance_form_card(v)),
         (("End meeting",), lambda v: end_form_card(v)),
     ],
@@ -272,6 +274,7 @@ def test_record_forms_are_for_the_current_item(meeting: MeetingView) -> None:
     found = {a["verb"]: a["data"] for a in executes(record)}
     current = meeting.current_item
     assert current is not None
-    for verb in (ITEM_MINUTE, ITEM_DECISION, ITEM_ACTION):
+    for verb in (ITEM_MINUTE, ITEM_DECISION, ITEM_ACTION_FORM):
         assert found[verb] == {"verb": verb, "meetingId": meeting.id, "itemId": current.id}
+    assert ITEM_ACTION not in found  # recorded from the action form's own card
     assert ACTION_SENTINEL not in str(record)

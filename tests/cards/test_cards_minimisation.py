@@ -12,6 +12,7 @@ from typing import Any
 from cards_testkit import (
     element_after,
     input_by_id,
+    make_action_form,
     make_challenges,
     make_meeting,
     make_owned_actions,
@@ -119,16 +120,16 @@ def test_minute_and_decision_forms_offer_the_toggle() -> None:
 
 
 def test_action_form_offers_it_beside_the_description_and_keeps_it_ticked() -> None:
-    meeting = make_meeting()
-    item = meeting.items[1].id
+    form = make_action_form(make_meeting())
+    item = form.meeting.items[1].id
     card = action_form_card(
-        meeting, item, values={"description": TYPED}, errors=details_errors("description")
+        form, item, values={"description": TYPED}, errors=details_errors("description")
     )
     assert_offered_beneath_the_message(card, "description")
     assert_nothing_repeated(card)
 
     ticked = action_form_card(
-        meeting,
+        form,
         item,
         values={"description": TYPED, confirmation_field("description"): "true"},
         errors={"ownerId": "Choose an owner from the members of this group."},

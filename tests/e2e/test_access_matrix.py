@@ -213,6 +213,7 @@ VERBS: dict[str, str] = {
     v.ATTENDANCE_RECORD: "   A R  A R  A R  A R  R R  R R  R R",  # RECORD_ATTENDANCE
     v.ITEM_MINUTE: "         A R  A R  A R  R R  R R  R R  R R",  # RECORD
     v.ITEM_DECISION: "       A R  A R  A R  R R  R R  R R  R R",  # RECORD
+    v.ITEM_ACTION_FORM: "    A R  A R  A R  R R  R R  R R  R R",  # RECORD
     v.ITEM_ACTION: "         A R  A R  A R  R R  R R  R R  R R",  # RECORD
     v.MINUTES_AGREE: "       A R  A R  R R  R R  R R  R R  R R",  # AGREE_MINUTES
     v.ROUND_OPEN: "          A R  A R  R R  R R  R R  R R  R R",  # RUN_MEETING
@@ -314,6 +315,7 @@ GROUPS: dict[str, list[str]] = {
     "recording-and-members": [
         v.ITEM_MINUTE,
         v.ITEM_DECISION,
+        v.ITEM_ACTION_FORM,
         v.ITEM_ACTION,
         v.MINUTES_AGREE,
         v.ROUND_OPEN,
@@ -616,6 +618,8 @@ class World:
                     "attendanceStatus": "present",
                     "people": "Priya Shah",
                 }
+            case v.ITEM_ACTION_FORM:
+                return where
             case v.ITEM_MINUTE:
                 return {**where, "minuteText": f"A minute by {actor.column}."}
             case v.ITEM_DECISION:

@@ -24,18 +24,22 @@ PERSONAL = "personal"
 async def agree_actions(bot: BotUnderTest, actions: list[dict[str, str]]) -> list[int]:
     """A meeting in the Scarborough channel that agrees the given actions, then ends."""
     meeting = await start_meeting(bot, to_position=4)
-    card = meeting.card(bot)
     item = meeting.current_item(bot)
+    where = {"meetingId": meeting.id, "itemId": item}
+    # Record > Action opens the action form (its owner list is the group's members).
+    form = invoke_card(
+        ok(await press(bot, "minute_taker", v.ITEM_ACTION_FORM, where, card_id=meeting.agenda_id))
+    )
     for spec in actions:
         ok(
             await press(
                 bot,
                 "minute_taker",
                 v.ITEM_ACTION,
-                {"meetingId": meeting.id, "itemId": item},
+                where,
                 {
                     "description": spec["description"],
-                    "ownerId": choice_value(card, "ownerId", spec["owner"]),
+                    "ownerId": choice_value(form, "ownerId", spec["owner"]),
                     "dueDate": spec["due"],
                     "subjectKind": "child",
                     "subjectRef": spec.get("ref", "CR-0007"),

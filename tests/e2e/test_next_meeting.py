@@ -24,8 +24,18 @@ async def run_first_meeting(bot: BotUnderTest) -> int:
     meeting = await start_meeting(bot, to_position=4)
     ok(await say(bot, "police", "here"))
     ok(await say(bot, "health", "here"))
-    card = meeting.card(bot)
     item = meeting.current_item(bot)
+    form = invoke_card(
+        ok(
+            await press(
+                bot,
+                "minute_taker",
+                v.ITEM_ACTION_FORM,
+                {"meetingId": meeting.id, "itemId": item},
+                card_id=meeting.agenda_id,
+            )
+        )
+    )
     ok(
         await press(
             bot,
@@ -34,7 +44,7 @@ async def run_first_meeting(bot: BotUnderTest) -> int:
             {"meetingId": meeting.id, "itemId": item},
             {
                 "description": "Visit the takeaway with licensing.",
-                "ownerId": choice_value(card, "ownerId", "Priya Shah"),
+                "ownerId": choice_value(form, "ownerId", "Priya Shah"),
                 "dueDate": "2026-11-26",
                 "subjectKind": "location",
                 "subjectRef": "Harbour Road takeaway",

@@ -154,7 +154,21 @@ async def test_a_whole_meeting(bot: BotUnderTest, clock: FrozenClock) -> None:
         {"meetingId": meeting_id, "itemId": item4},
         {"decisionText": "Refer CR-0001 for a return home interview."},
     )
-    police_owner = choice_value(card, "ownerId", "Priya Shah")
+    # Record > Action opens the action form in place of the agenda, for the clicker only:
+    # its owner list is the whole group, which the agenda card no longer carries.
+    assert "ownerId" not in str(live_card(bot, agenda_id))
+    opened = await click(
+        bot, "minute_taker", agenda_id, v.ITEM_ACTION_FORM, action(card, v.ITEM_ACTION_FORM)["data"]
+    )
+    assert opened["type"] == "application/vnd.microsoft.card.adaptive"
+    form = opened["value"]
+    assert action(form, v.ITEM_ACTION)["data"] == {
+        "verb": v.ITEM_ACTION,
+        "meetingId": meeting_id,
+        "itemId": item4,
+    }
+    assert "ownerId" not in str(live_card(bot, agenda_id)), "nobody else's card changed"
+    police_owner = choice_value(form, "ownerId", "Priya Shah")
     await click(
         bot,
         "minute_taker",

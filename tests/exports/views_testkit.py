@@ -31,7 +31,6 @@ from bot.domain.views import (
     ItemView,
     LocalityView,
     MeetingView,
-    MemberView,
     MinutesDocumentView,
     OutstandingActionRow,
     PreviousMinutesView,
@@ -50,10 +49,6 @@ HEALTH = AgencyView(4, "HLT", "Health (0-19 service)", is_key=True)
 YOUTH_JUSTICE = AgencyView(5, "YJS", "Youth Justice Service")
 CHARITY = AgencyView(6, "TCS", "The Children's Society")
 AGENCIES = (POLICE, SOCIAL_CARE, EDUCATION, HEALTH, YOUTH_JUSTICE, CHARITY)
-
-# Someone in the member list who holds no action and chairs nothing: the minutes must not
-# print the member list, so this name must never appear in a document.
-BYSTANDER = MemberView(99, "Quentin Notinminutes", 6, CHARITY.name)
 
 ITEM_TITLES: tuple[tuple[ItemKind, str], ...] = (
     (ItemKind.WELCOME, "Welcome, attendance and confidentiality"),
@@ -223,7 +218,6 @@ def make_meeting(
         missing_key_agencies=(EDUCATION, HEALTH),
         previous_open_actions=(),
         previous_minutes=PreviousMinutesView(41, date(2026, 10, 15), MinutesStatus.DRAFT, 2, 3),
-        members=(BYSTANDER,),
         agencies=AGENCIES,
         next_meeting_date=date(2026, 12, 17),
         minutes_status=minutes_status,
