@@ -13,7 +13,7 @@ from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
-from sqlalchemy import select, update
+from sqlalchemy import bindparam, select, update
 from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm.attributes import flag_modified
@@ -65,6 +65,16 @@ class StartResult:
 
 
 MEETING_ENDED = "That meeting has ended; nothing more can be recorded in it."
+
+#: An addition's bump of the meeting's version, which also takes the meeting's row: built
+#: once, on the table (``tables.table_of``), as every minute and decision runs it.
+_MEETINGS = t.table_of(t.Meeting)
+_BUMP = (
+    update(_MEETINGS)
+    .where(_MEETINGS.c.id == bindparam("meeting_id"))
+    .values(version=_MEETINGS.c.version + 1)
+)
+_BUMP_RETURNING_STATUS = _BUMP.returning(_MEETINGS.c.status)
 
 
 class MeetingService:
@@ -125,23 +135,12 @@ class MeetingService:
             meeting = await self._meeting(session, caller, meeting_id)
             if additive and insert_only:
                 yield session, caller, meeting
-                status = await session.scalar(
-                    update(t.Meeting)
-                    .where(t.Meeting.id == meeting.id)
-                    .values(version=t.Meeting.version + 1)
-                    .returning(t.Meeting.status)
-                    .execution_options(synchronize_session=False)
-                )
+                status = await session.scalar(_BUMP_RETURNING_STATUS, {"meeting_id": meeting.id})
                 if status != MeetingStatus.IN_PROGRESS:
                     raise Conflict(MEETING_ENDED)
                 return
             if additive:
-                await session.execute(
-                    update(t.Meeting)
-                    .where(t.Meeting.id == meeting.id)
-                    .values(version=t.Meeting.version + 1)
-                    .execution_options(synchronize_session=False)
-                )
+                await session.execute(_BUMP, {"meeting_id": meeting.id})
                 await session.refresh(meeting)
                 if meeting.status != MeetingStatus.IN_PROGRESS:
                     raise Conflict(MEETING_ENDED)

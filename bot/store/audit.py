@@ -191,13 +191,11 @@ def append_links(conn: Connection, links: list[tuple[Pending, str, datetime]]) -
     """Add links (entry, actor, when) to the chain. The head row is updated first so
     that, on every engine, this transaction holds the chain's lock before it reads the
     newest hash."""
-    head = t.AuditHead
-    lock = update(head).where(head.id == 1).values(last_id=head.last_id)
     if conn.dialect.update_returning:  # lock and read in one round trip
-        last_id, last_hash = conn.execute(lock.returning(head.last_id, head.hash)).one()
+        last_id, last_hash = conn.execute(_LOCK_AND_READ).one()
     else:
-        conn.execute(lock)
-        last_id, last_hash = conn.execute(select(head.last_id, head.hash).where(head.id == 1)).one()
+        conn.execute(_LOCK)
+        last_id, last_hash = conn.execute(_READ_HEAD).one()
     rows = []
     for entry, actor, now in links:
         last_id += 1
@@ -222,19 +220,32 @@ def append_links(conn: Connection, links: list[tuple[Pending, str, datetime]]) -
         columns = {name: [row[name] for row in rows] for name in _LINK_COLUMNS}
         conn.execute(_PG_APPEND, {**columns, "last_id": last_id, "last_hash": last_hash})
     else:
-        conn.execute(insert(t.AuditEntry), rows)
-        conn.execute(update(head).where(head.id == 1).values(last_id=last_id, hash=last_hash))
+        conn.execute(insert(_LOG), rows)
+        conn.execute(_MOVE_HEAD, {"last_id": last_id, "last_hash": last_hash})
 
+
+#: The chain's head: taken (locked) by updating it to itself, read, and moved on. Built
+#: once on the tables (``tables.table_of``): every write in every group runs them.
+_HEAD = t.table_of(t.AuditHead)
+_LOG = t.table_of(t.AuditEntry)
+_LOCK = update(_HEAD).where(_HEAD.c.id == 1).values(last_id=_HEAD.c.last_id)
+_LOCK_AND_READ = _LOCK.returning(_HEAD.c.last_id, _HEAD.c.hash)
+_READ_HEAD = select(_HEAD.c.last_id, _HEAD.c.hash).where(_HEAD.c.id == 1)
+_MOVE_HEAD = (
+    update(_HEAD)
+    .where(_HEAD.c.id == 1)
+    .values(last_id=bindparam("last_id"), hash=bindparam("last_hash"))
+)
 
 #: The chain's columns, in the table's order; each bound as an array of the column's own
 #: type (so ``at`` is stored as the table stores it: UTC without a zone).
-_LINK_COLUMNS = tuple(column.name for column in t.AuditEntry.__table__.columns)
+_LINK_COLUMNS = tuple(column.name for column in _LOG.columns)
 _PG_APPEND = text(
     f"WITH added AS (INSERT INTO audit_log ({', '.join(_LINK_COLUMNS)}) "
     f"SELECT * FROM unnest({', '.join(':' + name for name in _LINK_COLUMNS)})) "
     "UPDATE audit_head SET last_id = :last_id, hash = :last_hash WHERE id = 1"
 ).bindparams(
-    *(bindparam(c.name, type_=ARRAY(c.type)) for c in t.AuditEntry.__table__.columns),
+    *(bindparam(c.name, type_=ARRAY(c.type)) for c in _LOG.columns),
     bindparam("last_id", type_=Integer),
     bindparam("last_hash", type_=String),
 )

@@ -8,6 +8,7 @@ same engine the bot then uses, so a fresh database and an old one end up the sam
 from __future__ import annotations
 
 import logging
+import time
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from datetime import UTC, datetime
@@ -18,7 +19,7 @@ from alembic import command
 from alembic.config import Config
 from sqlalchemy import event, insert
 from sqlalchemy.engine import Connection
-from sqlalchemy.exc import IntegrityError, SQLAlchemyError
+from sqlalchemy.exc import DisconnectionError, IntegrityError, SQLAlchemyError
 from sqlalchemy.ext.asyncio import (
     AsyncEngine,
     AsyncSession,
@@ -31,7 +32,7 @@ from sqlalchemy.orm.exc import StaleDataError
 from bot.domain.errors import CONCURRENT_CHANGE, Conflict, Duplicate, NotLinked, NotPermitted
 from bot.store import audit
 from bot.store.crypto import KeyRing, install
-from bot.store.tables import ProcessedActivity
+from bot.store.tables import ProcessedActivity, table_of
 
 log = logging.getLogger(__name__)
 
@@ -70,12 +71,52 @@ def make_engine(url: str, **kwargs: Any) -> AsyncEngine:
 
         return engine
     options: dict[str, Any] = {
-        "pool_pre_ping": True,
         "pool_size": POOL_SIZE,
         "max_overflow": POOL_OVERFLOW,
         **kwargs,
     }
-    return create_async_engine(url, **options)
+    engine = create_async_engine(url, **options)
+    _ping_after_idling(engine)
+    return engine
+
+
+#: A pooled connection left unused for longer than this is checked before a turn gets it.
+IDLE_PING_SECONDS = 10.0
+
+
+def _monotonic() -> float:
+    return time.monotonic()
+
+
+def _ping_after_idling(engine: AsyncEngine) -> None:
+    """Check a connection before use only when it has sat idle, not on every turn.
+
+    A connection that sat idle between meetings may have been cut (a server restart, or a
+    network path that drops quiet connections after a few minutes); checking it first
+    swaps it for a new one instead of failing the turn that got it. SQLAlchemy's
+    ``pool_pre_ping`` checks every time, which on asyncpg is three round trips (begin,
+    an empty query, rollback) before every turn: profiling a busy meeting found more
+    round trips spent checking connections than recording minutes. A connection back in
+    the pool within the last ``IDLE_PING_SECONDS`` was working then; if the server goes
+    away in that moment, the turn fails (saying nothing was lost, try again) and
+    SQLAlchemy discards every connection of the pool, so the next turns reconnect."""
+    pool = engine.sync_engine.pool
+    dialect = engine.sync_engine.dialect
+
+    @event.listens_for(pool, "checkin")
+    def _returned(_dbapi_connection: Any, record: Any) -> None:
+        if record is not None:
+            record.info["returned_at"] = _monotonic()
+
+    @event.listens_for(pool, "checkout")
+    def _handed_out(dbapi_connection: Any, record: Any, _proxy: Any) -> None:
+        returned = record.info.get("returned_at")
+        if returned is None or _monotonic() - returned < IDLE_PING_SECONDS:
+            return
+        try:
+            dialect.do_ping(dbapi_connection)
+        except Exception as exc:  # whatever the driver raises: the pool replaces it
+            raise DisconnectionError("a pooled connection was lost while idle") from exc
 
 
 def _alembic_config(connection: Connection) -> Config:
@@ -123,8 +164,9 @@ event.listen(AuditedSession, "before_commit", audit.before_commit)
 event.listen(AuditedSession, "after_rollback", audit.after_rollback)
 
 
-#: Claims an activity id for the transaction that handles it (see ``Store.transaction``).
-_CLAIM = insert(ProcessedActivity)
+#: Claims an activity id for the transaction that handles it (see ``Store.transaction``);
+#: on the table, not the mapped class (``tables.table_of``).
+_CLAIM = insert(table_of(ProcessedActivity))
 
 
 class Store:

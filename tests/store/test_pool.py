@@ -1,5 +1,6 @@
 """The PostgreSQL pool keeps its connections: a busy moment does not make the bot connect
-again and again (each connection is a new PostgreSQL backend)."""
+again and again (each connection is a new PostgreSQL backend), and a connection is checked
+before use only when it has sat idle (when it may have been cut), not before every turn."""
 
 from __future__ import annotations
 
@@ -7,7 +8,10 @@ import asyncio
 
 import pytest
 from sqlalchemy import event, text
+from sqlalchemy.exc import DBAPIError
+from sqlalchemy.ext.asyncio import AsyncEngine
 
+from bot.store import db
 from bot.store.db import POOL_SIZE, make_engine
 from tests.conftest import POSTGRES_URL
 
@@ -41,3 +45,73 @@ async def test_twenty_turns_at_once_reuse_the_connections_of_the_last_twenty() -
             assert len(connects) == POOL_SIZE, f"wave {wave + 1} opened new connections"
     finally:
         await engine.dispose()
+
+
+class _IdleClock:
+    """Stands in for the pool's monotonic clock, so idling is a step, not a sleep."""
+
+    def __init__(self) -> None:
+        self.now = 1000.0
+
+    def __call__(self) -> float:
+        return self.now
+
+
+async def _backend_pid(engine: AsyncEngine) -> int:
+    async with engine.connect() as conn:
+        return int((await conn.execute(text("SELECT pg_backend_pid()"))).scalar_one())
+
+
+@pytest.mark.skipif(not POSTGRES_URL, reason="needs TEST_POSTGRES_URL (PostgreSQL)")
+async def test_a_busy_connection_is_not_checked_only_one_left_idle_is(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    clock = _IdleClock()
+    monkeypatch.setattr(db, "_monotonic", clock)
+    engine = make_engine(POSTGRES_URL, pool_size=1)
+    pings: list[object] = []
+    ping = engine.sync_engine.dialect.do_ping
+    monkeypatch.setattr(engine.sync_engine.dialect, "do_ping", lambda c: pings.append(c) or ping(c))
+    try:
+        first = await _backend_pid(engine)
+        for _ in range(5):
+            clock.now += db.IDLE_PING_SECONDS - 1
+            assert await _backend_pid(engine) == first
+        assert pings == [], "a connection in steady use is not checked before each turn"
+        clock.now += db.IDLE_PING_SECONDS + 1
+        assert await _backend_pid(engine) == first
+        assert len(pings) == 1, "one left idle is checked first"
+    finally:
+        await engine.dispose()
+
+
+@pytest.mark.skipif(not POSTGRES_URL, reason="needs TEST_POSTGRES_URL (PostgreSQL)")
+async def test_a_connection_cut_while_idle_is_replaced_before_a_turn_gets_it(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    clock = _IdleClock()
+    monkeypatch.setattr(db, "_monotonic", clock)
+    engine = make_engine(POSTGRES_URL, pool_size=1)
+    admin = make_engine(POSTGRES_URL, pool_size=1)
+
+    async def cut(pid: int) -> None:
+        async with admin.connect() as conn:
+            await conn.execute(text("SELECT pg_terminate_backend(:pid)"), {"pid": pid})
+
+    try:
+        # Idle past the limit (between meetings, say): checked, found cut, replaced.
+        first = await _backend_pid(engine)
+        await cut(first)
+        clock.now += db.IDLE_PING_SECONDS + 1
+        second = await _backend_pid(engine)
+        assert second != first
+        # What the check saves: the same cut on a connection used a moment ago reaches
+        # the turn (which then tells the person nothing was lost and to try again).
+        await cut(second)
+        with pytest.raises(DBAPIError) as caught:
+            await _backend_pid(engine)
+        assert caught.value.connection_invalidated
+        assert await _backend_pid(engine) not in (first, second), "and the pool reconnects"
+    finally:
+        await engine.dispose()
+        await admin.dispose()
