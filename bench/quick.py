@@ -6,7 +6,8 @@ stock echo bot run as in ``bench.run``, on the store ``bench.profile`` keeps
 seconds each. Prints one line per scenario: the throughput ratio, p50/p95/p99, each
 server's CPU per request, and how busy the whole machine was (idle time left over means
 the bot was waiting, not working). Scenarios: ``mine``, ``minute``, ``outstanding``.
-Figures here are for comparing before and after; the record is ``make bench``.
+Each ``minute`` run records into a meeting of its own (any left in progress is closed
+first). Figures here are for comparing before and after; the record is ``make bench``.
 """
 
 from __future__ import annotations
@@ -14,9 +15,11 @@ from __future__ import annotations
 import argparse
 import asyncio
 import tempfile
+from datetime import UTC, datetime
 from pathlib import Path
 
 import aiohttp
+from sqlalchemy import update
 
 from bench.profile import _database
 from bench.run import (
@@ -32,7 +35,10 @@ from bench.run import (
     personal,
     start_meeting,
 )
+from bot.domain.model import MeetingStatus
+from bot.store import tables as t
 from bot.store.crypto import KeyRing
+from bot.store.db import Store, make_engine
 from tests.support.fake_connector import FakeConnector
 from tests.support.keys import TEST_KEYS_SPEC
 
@@ -50,12 +56,31 @@ async def _build(
     if scenario == "outstanding":
         return personal("outstanding actions", COORDINATOR, service, "out")
     keys = KeyRing.from_spec(TEST_KEYS_SPEC)
-    try:
-        meeting_id, item_id, card_id = await meeting_in_progress(url, keys)
-    except AssertionError:
-        await start_meeting(session, bot_url, service)
-        meeting_id, item_id, card_id = await meeting_in_progress(url, keys)
+    await _end_meetings(url, keys)
+    await start_meeting(session, bot_url, service)
+    meeting_id, item_id, card_id = await meeting_in_progress(url, keys)
     return minute(meeting_id, item_id, card_id, service)
+
+
+async def _end_meetings(url: str, keys: KeyRing) -> None:
+    """Close the meeting an earlier run left in progress, so that every run records its
+    minutes into a new meeting (as ``make bench`` does): minutes piling up in one kept
+    meeting made each run slower than the last."""
+    store = Store(make_engine(url), keys)
+    try:
+        async with store.transaction() as session:
+            await session.execute(
+                update(t.Meeting)
+                .where(t.Meeting.status == MeetingStatus.IN_PROGRESS)
+                .values(
+                    status=MeetingStatus.ENDED,
+                    ended_at=datetime.now(UTC),
+                    current_position=None,
+                    in_progress_locality_id=None,
+                )
+            )
+    finally:
+        await store.close()
 
 
 async def main(args: argparse.Namespace) -> None:
