@@ -9,7 +9,6 @@ turn-error handler instead of surfacing as a 500.
 
 from __future__ import annotations
 
-import json
 import logging
 from typing import Any
 from urllib.parse import urlparse
@@ -142,11 +141,12 @@ def messages_handler(
         if len(raw) > MAX_BODY_BYTES:
             return _bad(413, "the activity is too large")
         try:
-            body = json.loads(raw)
-        except (ValueError, UnicodeDecodeError):
+            # orjson: a fifth of stdlib json's time on a card click's body. It refuses
+            # what no client sends (invalid UTF-8, lone surrogates, nesting past 1,024)
+            # with the same ValueError, so those are a 400 like any other bad JSON.
+            body = orjson.loads(raw)
+        except ValueError:
             return _bad(400, "the body is not JSON")
-        except RecursionError:
-            return _bad(400, "the body is nested too deeply")
         activity = activity_from(body)
         if isinstance(activity, str):
             return _bad(400, activity)

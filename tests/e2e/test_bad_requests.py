@@ -212,9 +212,18 @@ async def test_a_chunked_body_over_a_megabyte_is_a_413_with_a_json_reason(
 
 
 async def test_deeply_nested_json_is_a_400(bot: BotUnderTest) -> None:
-    """json.loads raises RecursionError (not ValueError) here, well under 256 KB."""
+    """Nesting past the parser's limit, well under 256 KB."""
     before = await row_counts(store_of(bot))
     await assert_refused(bot, await post(bot, b"[" * 100_000 + b"]" * 100_000), before, status=400)
+
+
+async def test_text_with_a_lone_surrogate_is_a_400(bot: BotUnderTest) -> None:
+    """Not text in any encoding: Python's own json would take it, and it would then fail
+    wherever the text is encoded again (the store, the reply)."""
+    before = await row_counts(store_of(bot))
+    body = json.dumps(a_message(bot)).replace('"text": "', '"text": "\\ud800', 1)
+    assert json.loads(body)["text"].startswith("\ud800"), "which Python's json takes"
+    await assert_refused(bot, await post(bot, body.encode()), before, status=400)
 
 
 async def test_deeply_nested_json_inside_an_activity_never_5xx(bot: BotUnderTest) -> None:
