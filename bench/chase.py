@@ -57,6 +57,7 @@ class ShiftedClock:
 @dataclass(frozen=True, slots=True)
 class ChaseResult:
     wall: float
+    planning: float  # of ``wall``: the chase job choosing digests and queueing them
     digests_planned: int
     delivered: int
     owners: int
@@ -184,6 +185,7 @@ async def measure_chase(url: str, keys: KeyRing, fake: FakeConnector) -> ChaseRe
     began = time.perf_counter()
     try:
         report = await ChaseService(store, clock, calendar).run()
+        planning = time.perf_counter() - began
         sending = asyncio.create_task(run_sender(sender, stop))
         expected = report.digests
         try:
@@ -205,6 +207,7 @@ async def measure_chase(url: str, keys: KeyRing, fake: FakeConnector) -> ChaseRe
     seen = Counter(chats(fake))
     return ChaseResult(
         wall=wall,
+        planning=planning,
         digests_planned=report.digests,
         delivered=sum(seen.values()),
         owners=len(seen),

@@ -546,7 +546,8 @@ def chase_text(chase: ChaseResult | None, floor: float) -> str:
         f"connector): {chase.digests_planned:,} digests planned, {chase.delivered:,} "
         f"delivered to {chase.owners:,} owners, {chase.duplicates} duplicates, "
         f"{chase.undelivered} left in the outbox; wall time {chase.wall:.1f} s from the "
-        f"start of the run to the last digest, {chase.wall / floor:.2f}x the floor. {limits} "
+        f"start of the run to the last digest, {chase.wall / floor:.2f}x the floor (of it, "
+        f"{chase.planning:.1f} s planning: choosing the digests and queueing them). {limits} "
         "The sender runs at OUTBOX_RATE (50 requests/s by default) with up to "
         f"{OUTBOX_IN_FLIGHT} messages on their way at once (bot.app, bot.services.outbox)."
     )
