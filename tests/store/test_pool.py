@@ -57,6 +57,14 @@ class _IdleClock:
         return self.now
 
 
+@pytest.fixture
+def clock(monkeypatch: pytest.MonkeyPatch) -> _IdleClock:
+    """The pool's clock, moved by the test."""
+    idle = _IdleClock()
+    monkeypatch.setattr(db, "_monotonic", idle)
+    return idle
+
+
 async def _backend_pid(engine: AsyncEngine) -> int:
     async with engine.connect() as conn:
         return int((await conn.execute(text("SELECT pg_backend_pid()"))).scalar_one())
@@ -64,10 +72,8 @@ async def _backend_pid(engine: AsyncEngine) -> int:
 
 @pytest.mark.skipif(not POSTGRES_URL, reason="needs TEST_POSTGRES_URL (PostgreSQL)")
 async def test_a_busy_connection_is_not_checked_only_one_left_idle_is(
-    monkeypatch: pytest.MonkeyPatch,
+    monkeypatch: pytest.MonkeyPatch, clock: _IdleClock
 ) -> None:
-    clock = _IdleClock()
-    monkeypatch.setattr(db, "_monotonic", clock)
     engine = make_engine(POSTGRES_URL, pool_size=1)
     pings: list[object] = []
     ping = engine.sync_engine.dialect.do_ping
@@ -87,10 +93,8 @@ async def test_a_busy_connection_is_not_checked_only_one_left_idle_is(
 
 @pytest.mark.skipif(not POSTGRES_URL, reason="needs TEST_POSTGRES_URL (PostgreSQL)")
 async def test_a_connection_cut_while_idle_is_replaced_before_a_turn_gets_it(
-    monkeypatch: pytest.MonkeyPatch,
+    clock: _IdleClock,
 ) -> None:
-    clock = _IdleClock()
-    monkeypatch.setattr(db, "_monotonic", clock)
     engine = make_engine(POSTGRES_URL, pool_size=1)
     admin = make_engine(POSTGRES_URL, pool_size=1)
 
