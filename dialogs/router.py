@@ -440,7 +440,10 @@ class Router:
 
     async def _action_form(self, turn: TurnRef, click: Click) -> Outcome:
         """The agenda's Record > Action button: the action form, in place of the agenda
-        for the person who pressed it (it has "Back to agenda")."""
+        for the person who pressed it (it has "Back to agenda"). A client without
+        Universal Actions cannot be answered in place, so there the blank form is posted
+        in the conversation (it names the group's members, as the agenda card once did,
+        and nothing anyone typed)."""
         form = await self.meetings.action_form(turn, _int(click.data.get("meetingId")))
         item_id = _item_or_current(form.meeting, _int(click.data.get("itemId")))
         return _replace(click, action_form_card(form, item_id), "Fill in the action below.")

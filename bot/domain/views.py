@@ -209,9 +209,9 @@ class ActionFormView:
     """What the form for recording an action is drawn from: the meeting, and everyone in
     its group who could own the action.
 
-    The owners are read only when someone opens the form, never for the live agenda
-    card: a group can have hundreds of members, and the agenda is drawn again for every
-    change made in the meeting."""
+    The owners are read only for this form (opened, or handed back with errors), never
+    for the live agenda card: a group can have hundreds of members, and the agenda is
+    drawn again for every change made in the meeting."""
 
     meeting: MeetingView
     owners: tuple[MemberView, ...]

@@ -179,6 +179,8 @@ class MeetingService:
         async with self.store.reading() as session:
             meeting = await self._shown(session, turn, meeting_id, Permission.RECORD)
             view = await self._view(session, meeting)
+            if view.status is MeetingStatus.ENDED:  # its card says so and offers no form
+                return ActionFormView(view, ())
             lookups = await load_lookups(session, self.key_agencies)
             owners = await group_members(session, meeting.locality_id, lookups)
             return ActionFormView(view, owners)

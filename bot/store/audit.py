@@ -220,7 +220,7 @@ def append_links(conn: Connection, links: list[tuple[Pending, str, datetime]]) -
         columns = {name: [row[name] for row in rows] for name in _LINK_COLUMNS}
         conn.execute(_PG_APPEND, {**columns, "last_id": last_id, "last_hash": last_hash})
     else:
-        conn.execute(insert(_LOG), rows)
+        conn.execute(_APPEND, rows)
         conn.execute(_MOVE_HEAD, {"last_id": last_id, "last_hash": last_hash})
 
 
@@ -230,6 +230,7 @@ _HEAD = t.table_of(t.AuditHead)
 _LOG = t.table_of(t.AuditEntry)
 _LOCK = update(_HEAD).where(_HEAD.c.id == 1).values(last_id=_HEAD.c.last_id)
 _LOCK_AND_READ = _LOCK.returning(_HEAD.c.last_id, _HEAD.c.hash)
+_APPEND = insert(_LOG)
 _READ_HEAD = select(_HEAD.c.last_id, _HEAD.c.hash).where(_HEAD.c.id == 1)
 _MOVE_HEAD = (
     update(_HEAD)

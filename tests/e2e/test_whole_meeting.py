@@ -157,6 +157,7 @@ async def test_a_whole_meeting(bot: BotUnderTest, clock: FrozenClock) -> None:
     # Record > Action opens the action form in place of the agenda, for the clicker only:
     # its owner list is the whole group, which the agenda card no longer carries.
     assert "ownerId" not in str(live_card(bot, agenda_id))
+    edits = len(fake.updated())
     opened = await click(
         bot, "minute_taker", agenda_id, v.ITEM_ACTION_FORM, action(card, v.ITEM_ACTION_FORM)["data"]
     )
@@ -167,7 +168,8 @@ async def test_a_whole_meeting(bot: BotUnderTest, clock: FrozenClock) -> None:
         "meetingId": meeting_id,
         "itemId": item4,
     }
-    assert "ownerId" not in str(live_card(bot, agenda_id)), "nobody else's card changed"
+    assert len(fake.updated()) == edits, "nobody else's card changed"
+    assert "ownerId" not in str(live_card(bot, agenda_id))
     police_owner = choice_value(form, "ownerId", "Priya Shah")
     await click(
         bot,

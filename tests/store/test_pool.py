@@ -119,3 +119,51 @@ async def test_a_connection_cut_while_idle_is_replaced_before_a_turn_gets_it(
     finally:
         await engine.dispose()
         await admin.dispose()
+
+
+async def _pids_at_once(engine: AsyncEngine) -> set[int]:
+    """Two connections in use at the same moment: their backends."""
+    async with engine.connect() as one, engine.connect() as two:
+        query = text("SELECT pg_backend_pid()")
+        return {
+            int((await one.execute(query)).scalar_one()),
+            int((await two.execute(query)).scalar_one()),
+        }
+
+
+@pytest.mark.skipif(not POSTGRES_URL, reason="needs TEST_POSTGRES_URL (PostgreSQL)")
+async def test_turns_one_at_a_time_keep_to_the_connection_used_last() -> None:
+    """After a busy moment opened several, a quiet meeting's turns reuse the one just
+    returned (warm, never idle), instead of cycling through them all."""
+    engine = make_engine(POSTGRES_URL, pool_size=2)
+    try:
+        assert len(await _pids_at_once(engine)) == 2
+        used = {await _backend_pid(engine) for _ in range(6)}
+        assert len(used) == 1, "first in, first out would alternate between the two"
+    finally:
+        await engine.dispose()
+
+
+@pytest.mark.skipif(not POSTGRES_URL, reason="needs TEST_POSTGRES_URL (PostgreSQL)")
+async def test_a_check_that_finds_the_server_gone_drops_every_pooled_connection(
+    monkeypatch: pytest.MonkeyPatch, clock: _IdleClock
+) -> None:
+    """As after a restart: the first check fails, and the other connections are replaced
+    without each being checked (and failing) in turn."""
+    engine = make_engine(POSTGRES_URL, pool_size=2)
+    admin = make_engine(POSTGRES_URL, pool_size=1)
+    pings: list[object] = []
+    ping = engine.sync_engine.dialect.do_ping
+    monkeypatch.setattr(engine.sync_engine.dialect, "do_ping", lambda c: pings.append(c) or ping(c))
+    try:
+        old = await _pids_at_once(engine)
+        async with admin.connect() as conn:
+            for pid in old:
+                await conn.execute(text("SELECT pg_terminate_backend(:pid)"), {"pid": pid})
+        clock.now += db.IDLE_PING_SECONDS + 1
+        new = await _pids_at_once(engine)
+        assert new.isdisjoint(old) and len(new) == 2
+        assert len(pings) == 1, "one failed check replaced the whole pool"
+    finally:
+        await engine.dispose()
+        await admin.dispose()
