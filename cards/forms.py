@@ -329,8 +329,8 @@ def action_form_card(
     errors: Errors | None = None,
 ) -> JSON:
     """The form an action is recorded on, opened from the agenda card's Record button
-    (in place of the agenda, for the person who pressed it), or handed back with what
-    was typed and what was wrong.
+    (in place of the agenda, for the person who pressed it; posted, blank, for a client
+    without Universal Actions), or handed back with what was typed and what was wrong.
 
     It is a card of its own, not part of the agenda card, because its owner list names
     everyone in the group: hundreds of people would make every agenda edit heavy and
