@@ -5,6 +5,7 @@ before use only when it has sat idle (when it may have been cut), not before eve
 from __future__ import annotations
 
 import asyncio
+from typing import Any
 
 import pytest
 from sqlalchemy import event, text
@@ -65,6 +66,26 @@ def clock(monkeypatch: pytest.MonkeyPatch) -> _IdleClock:
     return idle
 
 
+def _counted_pings(monkeypatch: pytest.MonkeyPatch, engine: AsyncEngine) -> list[object]:
+    """The connections the pool checks from now on, each still checked for real."""
+    pings: list[object] = []
+    ping = engine.sync_engine.dialect.do_ping
+
+    def counted(dbapi_connection: Any) -> bool:
+        pings.append(dbapi_connection)
+        return ping(dbapi_connection)
+
+    monkeypatch.setattr(engine.sync_engine.dialect, "do_ping", counted)
+    return pings
+
+
+async def _cut(admin: AsyncEngine, *pids: int) -> None:
+    """End these backends from another connection, as a restart or a network cut would."""
+    async with admin.connect() as conn:
+        for pid in pids:
+            await conn.execute(text("SELECT pg_terminate_backend(:pid)"), {"pid": pid})
+
+
 async def _backend_pid(engine: AsyncEngine) -> int:
     async with engine.connect() as conn:
         return int((await conn.execute(text("SELECT pg_backend_pid()"))).scalar_one())
@@ -75,9 +96,7 @@ async def test_a_busy_connection_is_not_checked_only_one_left_idle_is(
     monkeypatch: pytest.MonkeyPatch, clock: _IdleClock
 ) -> None:
     engine = make_engine(POSTGRES_URL, pool_size=1)
-    pings: list[object] = []
-    ping = engine.sync_engine.dialect.do_ping
-    monkeypatch.setattr(engine.sync_engine.dialect, "do_ping", lambda c: pings.append(c) or ping(c))
+    pings = _counted_pings(monkeypatch, engine)
     try:
         first = await _backend_pid(engine)
         for _ in range(5):
@@ -98,20 +117,16 @@ async def test_a_connection_cut_while_idle_is_replaced_before_a_turn_gets_it(
     engine = make_engine(POSTGRES_URL, pool_size=1)
     admin = make_engine(POSTGRES_URL, pool_size=1)
 
-    async def cut(pid: int) -> None:
-        async with admin.connect() as conn:
-            await conn.execute(text("SELECT pg_terminate_backend(:pid)"), {"pid": pid})
-
     try:
         # Idle past the limit (between meetings, say): checked, found cut, replaced.
         first = await _backend_pid(engine)
-        await cut(first)
+        await _cut(admin, first)
         clock.now += db.IDLE_PING_SECONDS + 1
         second = await _backend_pid(engine)
         assert second != first
         # What the check saves: the same cut on a connection used a moment ago reaches
         # the turn (which then tells the person nothing was lost and to try again).
-        await cut(second)
+        await _cut(admin, second)
         with pytest.raises(DBAPIError) as caught:
             await _backend_pid(engine)
         assert caught.value.connection_invalidated
@@ -152,14 +167,10 @@ async def test_a_check_that_finds_the_server_gone_drops_every_pooled_connection(
     without each being checked (and failing) in turn."""
     engine = make_engine(POSTGRES_URL, pool_size=2)
     admin = make_engine(POSTGRES_URL, pool_size=1)
-    pings: list[object] = []
-    ping = engine.sync_engine.dialect.do_ping
-    monkeypatch.setattr(engine.sync_engine.dialect, "do_ping", lambda c: pings.append(c) or ping(c))
+    pings = _counted_pings(monkeypatch, engine)
     try:
         old = await _pids_at_once(engine)
-        async with admin.connect() as conn:
-            for pid in old:
-                await conn.execute(text("SELECT pg_terminate_backend(:pid)"), {"pid": pid})
+        await _cut(admin, *old)
         clock.now += db.IDLE_PING_SECONDS + 1
         new = await _pids_at_once(engine)
         assert new.isdisjoint(old) and len(new) == 2
