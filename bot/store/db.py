@@ -126,11 +126,11 @@ def _ping_after_idling(engine: AsyncEngine) -> None:
             return
         try:
             dialect.do_ping(dbapi_connection)
-        except dialect.loaded_dbapi.Error as exc:
-            if dialect.is_disconnect(exc, dbapi_connection, None):
+        except Exception as exc:  # whatever the driver raises, this connection is replaced
+            if isinstance(exc, dialect.loaded_dbapi.Error) and dialect.is_disconnect(
+                exc, dbapi_connection, None
+            ):
                 raise InvalidatePoolError("the database went away while idle") from exc
-            raise DisconnectionError("a pooled connection failed its check") from exc
-        except Exception as exc:  # anything else the driver raises: replace this one
             raise DisconnectionError("a pooled connection failed its check") from exc
 
 
