@@ -13,9 +13,9 @@ from typing import Any
 
 from aiohttp import web
 
-from tests.support.activities import shared_dir
+from tests.support.activities import SHARED_BESIDE
 
-ECHO_BOT = shared_dir() / "bench" / "echo_bot.py"
+ECHO_BOT = SHARED_BESIDE / "bench" / "echo_bot.py"
 
 _run_app = web.run_app
 

@@ -127,9 +127,10 @@ def chromium_path() -> str:
 
 
 def host_config_path() -> Path:
-    """The Teams host config in shared/schemas/ (MACE_SHARED_DIR as for the tests)."""
+    """The Teams host config: the repository's copy of shared/schemas/ (or MACE_SHARED_DIR,
+    as for the tests)."""
     shared = os.environ.get("MACE_SHARED_DIR")
-    base = Path(shared) if shared else ROOT.parent / "shared"
+    base = Path(shared) if shared else ROOT / "tests" / "fixtures" / "shared"
     return base / "schemas" / HOST_CONFIG_NAME
 
 

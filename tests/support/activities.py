@@ -10,8 +10,11 @@ what a test author would guess.
 Each call gets a fresh `id`, because a bot must deduplicate on `activity.id` (Teams resends
 slow turns) and two builder calls must never look like a resend of the same activity.
 
-`shared/` is found beside the repository checkout (`/work/shared` for `/work/main`), or at
-the directory named by the environment variable `MACE_SHARED_DIR`.
+The captures (and the card schema and Teams host config) are copies of the team's
+`shared/` folder kept in the repository, under `tests/fixtures/shared/`, so that a bare
+clone's tests need nothing beside it; `tests/support/test_shared_copies.py` checks that
+they still match `shared/` wherever it sits beside the checkout. The environment variable
+`MACE_SHARED_DIR` points them elsewhere.
 """
 
 from __future__ import annotations
@@ -36,6 +39,8 @@ __all__ = [
     "PERSONAL_CONVERSATION_ID",
     "PLAYGROUND_SERVICE_URL",
     "PLAYGROUND_USER",
+    "SHARED_BESIDE",
+    "SHARED_COPY",
     "TEAM_ID",
     "TENANT_ID",
     "ConversationKind",
@@ -70,16 +75,21 @@ FIXTURE_INVOKE_REPLY_TO_ID = "1795301154790"
 """The `replyToId` of the captured invoke: the id the connector gave the card's message."""
 
 
-def shared_dir() -> Path:
-    """Where the shared fixtures live.
+#: The repository's copy of what the tests use from the team's shared folder.
+SHARED_COPY = Path(__file__).resolve().parents[1] / "fixtures" / "shared"
 
-    The environment variable wins so CI or a second checkout can point elsewhere; the
-    default relies on the repository being checked out next to `shared/`.
-    """
+#: The team's shared folder itself, where it sits beside the checkout (`/work/shared` for
+#: `/work/main`): the stock echo bot the benchmark measures against is read from there.
+SHARED_BESIDE = Path(__file__).resolve().parents[2].parent / "shared"
+
+
+def shared_dir() -> Path:
+    """Where the shared fixtures live: the repository's copy, unless the environment
+    variable names another folder of the same layout."""
     override = os.environ.get("MACE_SHARED_DIR")
     if override:
         return Path(override)
-    return Path(__file__).resolve().parents[2].parent / "shared"
+    return SHARED_COPY
 
 
 @functools.cache
