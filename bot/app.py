@@ -24,7 +24,7 @@ from bot.config import SettingError, Settings
 from bot.domain.calendar import WorkingCalendar
 from bot.domain.clock import Clock, SystemClock
 from bot.graph.client import build_directory
-from bot.http.downloads import downloads_handler
+from bot.http.downloads import add_download_routes
 from bot.http.health import add_health_routes, store_revisions
 from bot.jobs.scheduler import Jobs
 from bot.observability.context import note_turn_failed
@@ -38,7 +38,7 @@ from bot.services.context import ActorRef
 from bot.services.directory import AppInstaller
 from bot.services.exports import ExportService
 from bot.services.groups import GroupService
-from bot.services.links import LinkSigner, load_link_key
+from bot.services.links import DownloadLinks, LinkSigner, load_link_key
 from bot.services.meeting_hints import MeetingHintService
 from bot.services.meetings import MeetingService
 from bot.services.members import MemberAdmin
@@ -100,16 +100,13 @@ def create_app(
     installer = AppInstaller(store, directory, settings.teams_app_id)
     actions = ActionService(store, clock, settings.key_agencies, calendar.working_days_between)
     exports = ExportService(store, clock, actions, settings.key_agencies)
-    signer = LinkSigner(load_link_key(settings.data_dir, settings.link_secret), clock)
+    links = DownloadLinks(
+        store, clock, LinkSigner(load_link_key(settings.data_dir, settings.link_secret))
+    )
 
-    def link_for(actor: ActorRef, kind: str, params: dict[str, object]) -> str:
-        token = signer.sign(
-            aad_object_id=actor.aad_object_id or "",
-            teams_user_id=actor.teams_user_id,
-            kind=kind,
-            params=params,
-        )
-        return f"{settings.base_url}/downloads/{token}"
+    async def link_for(actor: ActorRef, kind: str, params: dict[str, object]) -> str:
+        """A single-use, five-minute link, recorded before it is handed out."""
+        return f"{settings.base_url}/downloads/{await links.issue(actor, kind, params)}"
 
     router = Router(
         GroupService(store, clock),
@@ -169,7 +166,7 @@ def create_app(
         log.warning("no tenant allow-list: activities from any tenant are accepted")
     app.router.add_post("/api/messages", messages_handler(adapter, bot, settings.tenant_allow_list))
     add_health_routes(app, store)
-    app.router.add_get("/downloads/{token}", downloads_handler(signer, exports))
+    add_download_routes(app, links, exports)
 
     async def startup(app: web.Application) -> None:
         try:

@@ -331,14 +331,16 @@ def date_request_card(view: DateRequestView, *, detailed: bool = False) -> JSON:
 
 
 def download_card(title: str, url: str) -> JSON:
-    """A private answer to one person's click: their file, behind a link that expires."""
+    """A private answer to one person's click: their file, behind a single-use link that
+    expires. The URL is only in the button, never in text a client might unfurl."""
     return adaptive_card(
         [
             heading(title),
             marking(),
             text_block(
-                "The link is for you alone and works for 10 minutes. The file is "
-                "OFFICIAL-SENSITIVE: keep it on your organisation's systems."
+                "This link works once, for the next 5 minutes; whoever opens it first gets "
+                "the file: do not forward it. The file is OFFICIAL-SENSITIVE: keep it on "
+                "your organisation's systems."
             ),
         ],
         [open_url("Download", url)],

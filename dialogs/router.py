@@ -64,8 +64,8 @@ CONFIRM_IN_A_CURRENT_CLIENT = (
     "If they are needed in the record, press the button in a current Teams client, which "
     "asks you to confirm them."
 )
-#: Makes a signed, short-lived download URL for one person: (actor, kind, params) -> URL.
-LinkMaker = Callable[[ActorRef, str, dict[str, object]], str]
+#: Issues a single-use, short-lived download URL for one person: (actor, kind, params) -> URL.
+LinkMaker = Callable[[ActorRef, str, dict[str, object]], Awaitable[str]]
 
 PERSONAL_ONLY = (
     "Actions can name children, so I show {what} only in a personal chat: open a chat with "
@@ -627,7 +627,7 @@ class Router:
         fmt = "xlsx" if click.data.get("format") == "xlsx" else "csv"
         wanted = ActionFilter.from_data(dict(click.data))
         await self.actions.outstanding(turn.actor, wanted, 1)  # refuses what they can't see
-        return self._download(
+        return await self._download(
             turn,
             click,
             f"actions.{fmt}",
@@ -638,11 +638,11 @@ class Router:
     async def _minutes_download(self, turn: TurnRef, click: Click) -> Outcome:
         meeting_id = _int(click.data.get("meetingId"))
         await self.meetings.current(turn, meeting_id, require=Permission.DOWNLOAD_MINUTES)
-        return self._download(
+        return await self._download(
             turn, click, "minutes.docx", {"meetingId": meeting_id}, "Minutes (Word)"
         )
 
-    def _download(
+    async def _download(
         self, turn: TurnRef, click: Click, kind: str, params: Mapping[str, object], title: str
     ) -> Outcome:
         if self.link_for is None:
@@ -654,7 +654,7 @@ class Router:
                 "Downloads need a current Teams client: press the button "
                 "in Teams (not in an older client).",
             )
-        url = self.link_for(turn.actor, kind, dict(params))
+        url = await self.link_for(turn.actor, kind, dict(params))
         return Outcome(response_card=download_card(title, url))
 
     # -- members and roles (administrators, personal chat) -------------------------------

@@ -22,11 +22,13 @@ discussed somebody. The rules, decided here and applied there:
   of concern) recorded more than ``subjects`` days ago and no longer named by any action
   is deleted.
 * **Housekeeping.** Outbox rows that are finished (sent, failed, dropped, unreachable, no
-  contact) and were queued more than ``housekeeping`` days ago, and the ids of processed
+  contact) and were queued more than ``housekeeping`` days ago, the ids of processed
   Teams activities older than that, are deleted. They hold ids, never case detail, and are
   outside the audit trail (``bot.store.audit.NOT_AUDITED``); a reminder key that pointed at
   a deleted outbox row keeps the key (so the reminder is still never sent twice) and
-  loses the pointer.
+  loses the pointer. Download links that expired more than ``housekeeping`` days ago are
+  deleted too, without an entry each: they hold ids and times only, and the link's issue
+  and its audited fetches stay in the trail, which names the link by id.
 
 **Legal holds** stop all of that for what they cover, however old it is:
 

@@ -1,8 +1,11 @@
-"""``GET /downloads/{token}``: serves an export or minutes to the person a signed link
-was made for, after checking again that they may see it.
+"""``GET /downloads/{token}``: gives an export or minutes once, to whoever opens the link
+first, within five minutes of it being issued (bot.services.links).
 
-Answers are plain and leak nothing: a bad or expired link is 403/410 with a sentence; a
-person no longer entitled gets 403. Files are never cached by the browser or a proxy.
+Answers are plain and leak nothing. A link that is used, expired, unknown, forged or
+damaged gets one and the same page (410), saying to ask the bot for a new one; a person
+no longer entitled to the file gets 403 with the services' sentence. ``HEAD`` (as link
+checkers and previews send) answers without looking the link up, so it never uses it
+up. Files are never cached by the browser or a proxy.
 """
 
 from __future__ import annotations
@@ -10,43 +13,87 @@ from __future__ import annotations
 import logging
 from typing import Any
 
-from aiohttp import web
+from aiohttp import hdrs, web
 
 from bot.domain.errors import DomainError
 from bot.domain.filters import ActionFilter
 from bot.services.context import ActorRef
 from bot.services.exports import ExportFile, ExportService
-from bot.services.links import BadLink, LinkSigner
+from bot.services.links import BadLink, DownloadLinks, Fetch, Outcome
 
 log = logging.getLogger(__name__)
 
+#: The one answer for every link that gives nothing, whatever the reason.
+GONE = (
+    "This download link has been used or has expired. "
+    "Ask the bot for a new one (press Download again in Teams)."
+)
 
-def downloads_handler(signer: LinkSigner, exports: ExportService) -> Any:
+#: Sent with every answer of this route.
+PRIVATE = {
+    "Cache-Control": "no-store",
+    "X-Content-Type-Options": "nosniff",
+    "Referrer-Policy": "no-referrer",
+}
+
+
+def _gone() -> web.Response:
+    return web.Response(status=410, text=GONE, headers=PRIVATE)
+
+
+def fetch_of(request: web.Request) -> Fetch:
+    return Fetch.of(
+        request.remote,
+        request.headers.get(hdrs.X_FORWARDED_FOR),
+        request.headers.get(hdrs.USER_AGENT),
+    )
+
+
+def downloads_handler(links: DownloadLinks, exports: ExportService) -> Any:
     async def download(request: web.Request) -> web.StreamResponse:
         try:
-            claims = signer.verify(request.match_info["token"])
-        except BadLink as exc:
-            status = 410 if "expired" in str(exc) else 403
-            return web.Response(status=status, text=str(exc))
+            claims = links.signer.verify(request.match_info["token"])
+        except BadLink:
+            log.info("download refused: not a valid link")
+            return _gone()
+        fetch = fetch_of(request)
+        spent = await links.unusable(claims)
+        if spent is not None:
+            await links.refuse(claims, spent, fetch)
+            return _gone()
         actor = ActorRef(
             teams_user_id=claims.teams_user_id, aad_object_id=claims.aad_object_id or None
         )
         try:
             file = await _build(exports, actor, claims.kind, claims.params)
         except DomainError as exc:
-            return web.Response(status=403, text=exc.user_message)
+            await links.refuse(claims, Outcome.REFUSED, fetch)
+            return web.Response(status=403, text=exc.user_message, headers=PRIVATE)
+        if not await links.claim(claims, fetch):
+            # Another fetch got there first (or the five minutes ran out meanwhile).
+            await links.refuse(claims, await links.unusable(claims) or Outcome.USED, fetch)
+            return _gone()
         log.info("download served: %s", claims.kind)
         return web.Response(
             body=file.content,
             headers={
+                **PRIVATE,
                 "Content-Type": file.media_type,
                 "Content-Disposition": f'attachment; filename="{file.filename}"',
-                "Cache-Control": "no-store",
-                "X-Content-Type-Options": "nosniff",
             },
         )
 
     return download
+
+
+async def look(_request: web.Request) -> web.StreamResponse:
+    """``HEAD``: the same answer for every token, and no use of the link."""
+    return web.Response(status=200, content_type="text/plain", headers=PRIVATE)
+
+
+def add_download_routes(app: web.Application, links: DownloadLinks, exports: ExportService) -> None:
+    app.router.add_get("/downloads/{token}", downloads_handler(links, exports), allow_head=False)
+    app.router.add_route(hdrs.METH_HEAD, "/downloads/{token}", look)
 
 
 async def _build(

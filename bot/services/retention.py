@@ -342,6 +342,22 @@ class RetentionService:
                     deleted[PA.__tablename__] += len(keys)
             if len(keys) < self.batch_size:
                 break
+        DL = t.DownloadLink
+        while True:  # download links: issue and fetches stay in the audit trail
+            async with self._batch(now) as session:
+                keys = list(
+                    await session.scalars(
+                        select(DL.id)
+                        .where(DL.expires_at < cutoff)
+                        .order_by(DL.expires_at)
+                        .limit(self.batch_size)
+                    )
+                )
+                if keys:
+                    await session.execute(delete(DL).where(DL.id.in_(keys)))
+                    deleted[DL.__tablename__] += len(keys)
+            if len(keys) < self.batch_size:
+                break
 
     # -- legal holds ---------------------------------------------------------------------
 

@@ -412,3 +412,23 @@ class LegalHold(Base):
     placed_by: Mapped[str] = mapped_column(String(200))
     placed_at: Mapped[datetime] = mapped_column(UTCDateTime())
     lifted_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+
+
+class DownloadLink(Base):
+    """One download link, recorded when it is issued (bot.services.links).
+
+    The signed URL carries this id; the first fetch that finds the row unused and unexpired
+    marks it used, in one conditional UPDATE, so a link gives its file once however many
+    clients or instances fetch it at the same moment. Holds who it was for and what kind
+    of file, never the file's content or the filter's values.
+    """
+
+    __tablename__ = "download_links"
+    id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    teams_user_id: Mapped[str] = mapped_column(String(200))
+    kind: Mapped[str] = mapped_column(String(30))
+    issued_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime(), index=True)
+    used_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    #: Fetches turned away (used, expired, refused): only the first few are audited.
+    refused_fetches: Mapped[int] = mapped_column(Integer, default=0)
