@@ -830,8 +830,9 @@ def shots() -> list[Shot]:
             "download",
             AT_THE_END,
             "Download link",
-            "The private answer to a Download button: a link for that person alone, valid "
-            "for 10 minutes.",
+            "The private answer to a Download button, to the person who pressed it only: a "
+            "link that works once, for the next 5 minutes; whoever opens it first gets the "
+            "file.",
             download_card,
             ("Minutes (Word)", "https://mace.example.org/download/3f9c1e"),
         ),

@@ -88,9 +88,7 @@ class Fetch:
     @classmethod
     def of(cls, remote: str | None, forwarded: str | None, agent: str | None) -> Fetch:
         last = (forwarded or "").split(",")[-1].strip()
-        return cls(
-            _address(remote or ""), _address(last) if last else "", _printable(agent or "")
-        )
+        return cls(_address(remote or ""), _address(last) if last else "", _printable(agent or ""))
 
     def detail(self, kind: str) -> str:
         parts = [f"kind={kind}", f"address={self.address}"]

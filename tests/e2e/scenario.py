@@ -37,7 +37,9 @@ def store_of(bot: BotUnderTest) -> Store:
 #: Bookkeeping the bot keeps on every contact (how to reach a member): not a record
 #: anyone entered, so "nothing written" checks leave it out.
 #: The audit trail grows on refusals and views too; tests check it on its own (audit_since).
-BOOKKEEPING_TABLES = frozenset({"member_contacts", "audit_log", "audit_head"})
+#: A download link is recorded when one is given, to the person who asked for their own
+#: view (tests/e2e/test_downloads.py checks them).
+BOOKKEEPING_TABLES = frozenset({"member_contacts", "audit_log", "audit_head", "download_links"})
 BOOKKEEPING_COLUMNS = frozenset({("members", "teams_user_id")})
 
 

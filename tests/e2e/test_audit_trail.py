@@ -76,8 +76,14 @@ async def test_the_trail_of_a_meeting_and_what_followed(bot: BotUnderTest) -> No
     mark = await audit_head_id(store)
     status, _, _ = await fetch(bot, link_in(answer))
     assert status == 200
-    (exported,) = await audit_since(store, mark)
+    exported, fetched = await audit_since(store, mark)
     assert (exported.action, exported.record_type, exported.actor) == ("export", "meetings", chair)
+    assert (fetched.action, fetched.record_type, fetched.actor, fetched.reason) == (
+        "download",
+        "download_links",
+        "link holder",
+        "served",
+    )
 
     mark = await audit_head_id(store)
     await personal(bot, "coordinator", "outstanding actions")

@@ -14,7 +14,6 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlparse
 
-import aiohttp
 import docx
 import openpyxl
 import pytest
@@ -127,7 +126,7 @@ async def test_a_link_gives_its_file_once(bot: BotUnderTest) -> None:
 
 
 async def test_a_link_lasts_five_minutes(bot: BotUnderTest, clock: FrozenClock) -> None:
-    assert LINK_LIFETIME == timedelta(minutes=5)
+    assert timedelta(minutes=5) == LINK_LIFETIME
     store = store_of(bot)
     path = await a_link(bot)
     clock.advance(minutes=5)
