@@ -14,12 +14,13 @@ import logging
 from typing import Any
 
 from aiohttp import hdrs, web
+from sqlalchemy.exc import SQLAlchemyError
 
 from bot.domain.errors import DomainError
-from bot.domain.filters import ActionFilter
+from bot.domain.filters import ActionFilter, FilterError
 from bot.services.context import ActorRef
 from bot.services.exports import ExportFile, ExportService
-from bot.services.links import BadLink, DownloadLinks, Fetch, Outcome
+from bot.services.links import BadLink, DownloadLinks, Fetch, LinkClaims, Outcome
 
 log = logging.getLogger(__name__)
 
@@ -27,6 +28,11 @@ log = logging.getLogger(__name__)
 GONE = (
     "This download link has been used or has expired. "
     "Ask the bot for a new one (press Download again in Teams)."
+)
+
+UNAVAILABLE = (
+    "The bot cannot reach its records just now. Open the link again in a minute; if it "
+    "has been used or has expired by then, ask the bot for a new one."
 )
 
 #: Sent with every answer of this route.
@@ -56,34 +62,44 @@ def downloads_handler(links: DownloadLinks, exports: ExportService) -> Any:
         except BadLink:
             log.info("download refused: not a valid link")
             return _gone()
-        fetch = fetch_of(request)
-        spent = await links.unusable(claims)
-        if spent is not None:
-            await links.refuse(claims, spent, fetch)
-            return _gone()
-        actor = ActorRef(
-            teams_user_id=claims.teams_user_id, aad_object_id=claims.aad_object_id or None
-        )
         try:
-            file = await _build(exports, actor, claims.kind, claims.params)
-        except DomainError as exc:
-            await links.refuse(claims, Outcome.REFUSED, fetch)
-            return web.Response(status=403, text=exc.user_message, headers=PRIVATE)
-        if not await links.claim(claims, fetch):
-            # Another fetch got there first (or the five minutes ran out meanwhile).
-            await links.refuse(claims, await links.unusable(claims) or Outcome.USED, fetch)
-            return _gone()
-        log.info("download served: %s", claims.kind)
-        return web.Response(
-            body=file.content,
-            headers={
-                **PRIVATE,
-                "Content-Type": file.media_type,
-                "Content-Disposition": f'attachment; filename="{file.filename}"',
-            },
-        )
+            return await _settle(links, exports, claims, fetch_of(request))
+        except (SQLAlchemyError, OSError, TimeoutError) as exc:
+            # The claim and its audit entry commit together, or neither does.
+            log.warning("download not settled: the store is unavailable (%s)", type(exc).__name__)
+            return web.Response(status=503, text=UNAVAILABLE, headers=PRIVATE)
 
     return download
+
+
+async def _settle(
+    links: DownloadLinks, exports: ExportService, claims: LinkClaims, fetch: Fetch
+) -> web.StreamResponse:
+    """The file, once, if the link is unused, unexpired and its person may still see it."""
+    spent = await links.unusable(claims)
+    if spent is not None:
+        await links.refuse(claims, spent, fetch)
+        return _gone()
+    actor = ActorRef(teams_user_id=claims.teams_user_id, aad_object_id=claims.aad_object_id or None)
+    try:
+        file = await _build(exports, actor, claims.kind, claims.params)
+    except (DomainError, FilterError) as exc:  # no longer theirs to see
+        await links.refuse(claims, Outcome.REFUSED, fetch)
+        message = exc.user_message if isinstance(exc, DomainError) else str(exc)
+        return web.Response(status=403, text=message, headers=PRIVATE)
+    if not await links.claim(claims, fetch):
+        # Another fetch got there first (or the five minutes ran out meanwhile).
+        await links.refuse(claims, await links.unusable(claims) or Outcome.USED, fetch)
+        return _gone()
+    log.info("download served: %s", claims.kind)
+    return web.Response(
+        body=file.content,
+        headers={
+            **PRIVATE,
+            "Content-Type": file.media_type,
+            "Content-Disposition": f'attachment; filename="{file.filename}"',
+        },
+    )
 
 
 async def look(_request: web.Request) -> web.StreamResponse:

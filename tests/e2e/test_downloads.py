@@ -17,7 +17,8 @@ from urllib.parse import urlparse
 import docx
 import openpyxl
 import pytest
-from sqlalchemy import select
+from sqlalchemy import delete, select
+from sqlalchemy.exc import OperationalError
 
 from bot.domain.clock import FrozenClock
 from bot.http.downloads import GONE
@@ -33,6 +34,7 @@ from tests.e2e.scenario import (
     audit_since,
     invoke_card,
     invoke_message,
+    member_id,
     ok,
     press,
     store_of,
@@ -301,3 +303,33 @@ async def test_the_chair_downloads_the_minutes_and_a_partner_cannot(bot: BotUnde
     assert "OFFICIAL-SENSITIVE" in header
     footer = "\n".join(p.text for p in document.sections[0].footer.paragraphs)
     assert DEMO["chair"].name in footer, "the file says who it was made for"
+
+    # A link opened after the person lost the role gives nothing, and says so once audited.
+    store = store_of(bot)
+    answer = invoke_card(ok(await press(bot, "chair", v.MINUTES_DOWNLOAD, button["data"])))
+    chair = await member_id(store, "chair")
+    async with store.transaction() as session:
+        await session.execute(delete(t.Membership).where(t.Membership.member_id == chair))
+    mark = await audit_head_id(store)
+    status, _, body = await fetch(bot, link_in(answer))
+    assert status == 403 and b"Visit the park." not in body
+    assert [e.reason for e in await fetches(store, mark)] == ["refused"]
+
+
+@asynccontextmanager
+async def _unreachable(self: Store, *args: Any, **kwargs: Any) -> AsyncIterator[Any]:
+    raise OperationalError("SELECT 1", {}, ConnectionRefusedError("refused"))
+    yield  # pragma: no cover - never reached
+
+
+async def test_a_store_that_cannot_be_reached_uses_nothing_up(
+    bot: BotUnderTest, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    path = await a_link(bot)
+    with monkeypatch.context() as broken:
+        broken.setattr(Store, "transaction", _unreachable)
+        broken.setattr(Store, "reading", _unreachable)
+        status, headers, body = await fetch(bot, path)
+    assert status == 503 and b"cannot reach its records" in body
+    assert headers["Cache-Control"] == "no-store"
+    assert (await fetch(bot, path))[0] == 200, "the link still works once the store is back"
