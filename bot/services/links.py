@@ -99,11 +99,20 @@ class Fetch:
 
 
 def _address(text: str) -> str:
-    """An IP address as written, or a word saying it was not one (never the raw text)."""
-    try:
-        return str(ipaddress.ip_address(text.strip()))[:ADDRESS_CHARS]
-    except ValueError:
-        return "unknown" if not text else "not an address"
+    """An IP address, without a port some proxies add (``203.0.113.9:51234``,
+    ``[2001:db8::1]:443``), or a word saying it was not one (never the raw text)."""
+    text = text.strip()
+    candidates = [text]
+    if text.startswith("[") and "]" in text:
+        candidates.append(text[1 : text.index("]")])
+    elif text.count(":") == 1:
+        candidates.append(text.split(":", 1)[0])
+    for candidate in candidates:
+        try:
+            return str(ipaddress.ip_address(candidate))[:ADDRESS_CHARS]
+        except ValueError:
+            continue
+    return "not an address" if text else "unknown"
 
 
 def _printable(text: str) -> str:

@@ -3,12 +3,13 @@ period, and keeps the audit trail's entries about them."""
 
 from __future__ import annotations
 
+import pytest
 from sqlalchemy import select
 
 from bot.domain.clock import FrozenClock
 from bot.domain.retention import RetentionPolicy
 from bot.services.context import ActorRef
-from bot.services.links import DownloadLinks, LinkSigner
+from bot.services.links import DownloadLinks, Fetch, LinkSigner
 from bot.services.retention import RetentionService
 from bot.store import tables as t
 from bot.store.db import Store
@@ -48,3 +49,29 @@ async def test_expired_links_go_after_the_housekeeping_period(
             )
         )
     assert trail == {old.link_id, recent.link_id}, "each link's issue stays in the trail"
+
+
+@pytest.mark.parametrize(
+    ("remote", "forwarded", "agent", "detail"),
+    [
+        ("10.0.0.4", None, "Edge", "kind=k; address=10.0.0.4; agent=Edge"),
+        (None, "", None, "kind=k; address=unknown; agent=none"),
+        ("::1", "203.0.113.9:51234", "a", "kind=k; address=::1; forwarded=203.0.113.9; agent=a"),
+        (
+            "10.0.0.4",
+            "198.51.100.1, [2001:db8::1]:443",
+            "a",
+            "kind=k; address=10.0.0.4; forwarded=2001:db8::1; agent=a",
+        ),
+        (
+            "10.0.0.4",
+            "evil; agent=forged",
+            "é\n",
+            "kind=k; address=10.0.0.4; forwarded=not an address; agent=??",
+        ),
+    ],
+)
+def test_a_fetch_is_described_by_addresses_and_a_bounded_agent(
+    remote: str | None, forwarded: str | None, agent: str | None, detail: str
+) -> None:
+    assert Fetch.of(remote, forwarded, agent).detail("k") == detail
