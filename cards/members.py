@@ -29,7 +29,7 @@ from cards.elements import (
     with_error_banner,
 )
 from cards.parts import more_line
-from cards.text import NAME_CHARS, clip
+from cards.text import NAME_CHARS, clip, plain
 from cards.verbs import MEMBERS_ADD, MEMBERS_REMOVE, MEMBERS_SHOW
 
 MAX_MEMBERS_SHOWN = 40
@@ -43,7 +43,7 @@ def members_card(
     errors: Errors | None = None,
     note: str = "",
 ) -> JSON:
-    body: list[JSON] = [heading(f"{TITLE}: {view.locality.name}", size="large")]
+    body: list[JSON] = [heading(f"{TITLE}: {plain(view.locality.name)}", size="large")]
     if note:
         body.append(rich(run(note, color="good")))
     body += [
