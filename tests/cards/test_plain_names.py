@@ -11,6 +11,7 @@ TextBlock and FactSet in the card JSON is checked.
 from __future__ import annotations
 
 import dataclasses
+import json
 import re
 from enum import Enum
 from typing import Any
@@ -164,3 +165,40 @@ def test_plain_escapes_markdown_and_leaves_ordinary_names_alone(name: str, shown
 def test_a_fact_set_escapes_its_labels_and_values() -> None:
     facts = fact_set([("Chair", "[x](https://evil.example)")])["facts"]
     assert facts == [{"title": "Chair", "value": "\\[x\\](https\u2060://evil.example)"}]
+
+
+def test_rendered_hostile_names_are_text_not_links() -> None:
+    """The same cards in the Adaptive Cards renderer with markdown-it (as the gallery
+    renders them): no link, image, bold, code or list made of a name; the name's
+    characters are all shown."""
+    module = gallery()
+    missing = module.missing_requirements()
+    if missing:
+        reason = "hostile names not rendered; missing: " + "; ".join(missing)
+        print(reason)
+        pytest.skip(reason)
+    from playwright.sync_api import sync_playwright
+
+    host = json.loads(module.host_config_path().read_text(encoding="utf-8"))
+    chosen = [s for s in SHOTS if s.name in {"agenda", "summary", "members", "date-request"}]
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=module.chromium_path())
+        try:
+            page = browser.new_page()
+            page.goto(module.PAGE.as_uri())
+            page.wait_for_function("() => window.renderGalleryCard && window.AdaptiveCards")
+            for shot in chosen:
+                page.evaluate(module._RENDER, [shot.name, hostile_card(shot), host, []])
+                slot = page.locator(f"#{shot.name}")
+                made = slot.evaluate(
+                    "s => Array.from(s.querySelectorAll('.ac-textBlock *, .ac-factset *'))"
+                    ".filter(e => ['A', 'IMG', 'CODE', 'EM', 'DEL', 'S', 'OL', 'UL', 'LI', "
+                    "'H1', 'H2', 'BLOCKQUOTE'].includes(e.tagName) || "
+                    "(e.tagName === 'STRONG' && e.textContent === 'bold'))"
+                    ".map(e => e.outerHTML)"
+                )
+                assert made == [], (shot.name, made)
+                shown = slot.inner_text().replace("\u2060", "")
+                assert "[Click me](https://evil.example)" in shown, shot.name
+        finally:
+            browser.close()
