@@ -6,6 +6,7 @@ nothing is written; in a channel the bot points an administrator to a personal c
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 from sqlalchemy import select
@@ -30,6 +31,7 @@ from tests.e2e.scenario import (
     ok,
     say,
     snapshot,
+    start_meeting,
     store_of,
 )
 from tests.support.activities import PERSONAL_CONVERSATION_ID, invoke_action
@@ -255,3 +257,24 @@ async def test_an_administrator_cannot_take_a_role_and_every_grant_is_told(
     assert "Priya Shah (North Yorkshire Police)" in shown and "Chair" in shown
     assert "Alex Wilber, an administrator" in shown and "Selby group" in shown
     assert len(bot.connector.cards()) == 1, "told to Selby's coordinator only"
+
+
+async def test_a_name_written_as_a_link_shows_as_written_on_the_agenda(bot: BotUnderTest) -> None:
+    """A member's name comes from an administrator or the directory; written as markdown,
+    it reaches the agenda card through the real turn escaped, never as a live link."""
+    store = store_of(bot)
+    async with store.transaction() as session:
+        alex = await session.get_one(t.Member, await member_id(store, "chair"))
+        alex.name = "[Click me](https://evil.example)"
+    meeting = await start_meeting(bot)
+    card = meeting.card(bot)
+    validate_card(card)
+    (chair,) = [
+        fact
+        for node in walk(card)
+        if node.get("type") == "FactSet"
+        for fact in node["facts"]
+        if fact["title"] == "Chair"
+    ]
+    assert chair["value"] == "\\[Click me\\](https\u2060://evil.example)"
+    assert "[Click me](" not in json.dumps(card)
