@@ -8,6 +8,8 @@ no markdown.
 
 from __future__ import annotations
 
+import re
+
 from bot.domain.members import MembersView, role_label
 from bot.domain.model import Role
 from cards.elements import (
@@ -33,6 +35,7 @@ from cards.text import NAME_CHARS, clip, plain
 from cards.verbs import MEMBERS_ADD, MEMBERS_REMOVE, MEMBERS_SHOW
 
 MAX_MEMBERS_SHOWN = 40
+_PLAIN_CODE = re.compile(r"^[A-Za-z0-9_-]+$")
 TITLE = "Members and roles"
 
 
@@ -97,9 +100,15 @@ def _member_list(view: MembersView) -> list[JSON]:
                 spacing="small",
             )
         )
+    code = view.locality.code
+    # A code span cannot be escaped into: a code that is not a plain word goes outside it.
+    command = (
+        f"`mace-bot members list {code}`"
+        if _PLAIN_CODE.match(code)
+        else f"`mace-bot members list` {plain(code)}"
+    )
     shown += more_line(
-        len(view.members) - MAX_MEMBERS_SHOWN,
-        f"the whole list: `mace-bot members list {view.locality.code}` on the bot's host",
+        len(view.members) - MAX_MEMBERS_SHOWN, f"the whole list: {command} on the bot's host"
     )
     return shown
 

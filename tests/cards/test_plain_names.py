@@ -20,7 +20,10 @@ import pytest
 from cards_testkit import walk
 from test_gallery import gallery
 
+from bot.domain.members import CodeChoice, MemberRoles, MembersView, RoleHeld
+from bot.domain.model import Role
 from cards.elements import fact_set
+from cards.members import members_card
 from cards.text import plain
 
 HOSTILE = (
@@ -202,3 +205,18 @@ def test_rendered_hostile_names_are_text_not_links() -> None:
                 assert "[Click me](https://evil.example)" in shown, shot.name
         finally:
             browser.close()
+
+
+def test_a_group_code_cannot_break_out_of_the_members_cards_command() -> None:
+    """The "whole list" command is a code span; a code that is not a plain word (codes come
+    from the operator's data file) is shown outside it, escaped."""
+    code = "x` [Click me](https://evil.example) `"
+    member = MemberRoles(1, "Ann", "Police", "", (RoleHeld(1, Role.PARTNER),))
+    members = tuple(dataclasses.replace(member, member_id=n) for n in range(1, 60))
+    group = CodeChoice(code, "Selby")
+    card = members_card(MembersView(group, members, (group,), ()))
+    (more,) = [t for t in markdown_texts(card) if "members list" in t]
+    assert not live_markdown(more), more
+    assert "`mace-bot members list` x\\` \\[Click me\\]" in more
+    plain_code = members_card(MembersView(CodeChoice("selby", "Selby"), members, (), ()))
+    assert any("`mace-bot members list selby`" in t for t in markdown_texts(plain_code))
