@@ -172,8 +172,8 @@ def test_a_fact_set_escapes_its_labels_and_values() -> None:
 
 def test_rendered_hostile_names_are_text_not_links() -> None:
     """The same cards in the Adaptive Cards renderer with markdown-it (as the gallery
-    renders them): no link, image, bold, code or list made of a name; the name's
-    characters are all shown."""
+    renders them): no link, image, bold, code or list made of a name, nor of typed text
+    (descriptions, decisions, answers: in TextRuns); the name's characters are all shown."""
     module = gallery()
     missing = module.missing_requirements()
     if missing:
@@ -183,7 +183,11 @@ def test_rendered_hostile_names_are_text_not_links() -> None:
     from playwright.sync_api import sync_playwright
 
     host = json.loads(module.host_config_path().read_text(encoding="utf-8"))
-    chosen = [s for s in SHOTS if s.name in {"agenda", "summary", "members", "date-request"}]
+    chosen = [
+        s
+        for s in SHOTS
+        if s.name in {"agenda", "summary", "members", "date-request", "my-actions", "round-closed"}
+    ]
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(executable_path=module.chromium_path())
         try:
@@ -201,6 +205,11 @@ def test_rendered_hostile_names_are_text_not_links() -> None:
                     ".map(e => e.outerHTML)"
                 )
                 assert made == [], (shot.name, made)
+                # Typed text (poisoned too) is in TextRuns: no link or image anywhere.
+                anywhere = slot.evaluate(
+                    "s => Array.from(s.querySelectorAll('a, img')).map(e => e.outerHTML)"
+                )
+                assert anywhere == [], (shot.name, anywhere)
                 shown = slot.inner_text().replace("\u2060", "")
                 assert "[Click me](https://evil.example)" in shown, shot.name
         finally:
