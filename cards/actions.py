@@ -34,7 +34,7 @@ from cards.elements import (
     with_error_banner,
 )
 from cards.parts import action_lines, more_line
-from cards.text import LIST_CHARS, NAME_CHARS, SUMMARY_CHARS, clip, format_date, plural
+from cards.text import LIST_CHARS, NAME_CHARS, SUMMARY_CHARS, clip, format_date, plain, plural
 from cards.verbs import (
     ACTION_DONE,
     ACTION_HAND_OVER,
@@ -129,7 +129,7 @@ def hand_over_card(
         heading(f"Hand over A-{aid}", size="large"),
         marking(),
         *action_lines(item.action, SUMMARY_CHARS),
-        text_block(f"{item.locality} group", subtle=True, size="small", spacing="none"),
+        text_block(f"{plain(item.locality)} group", subtle=True, size="small", spacing="none"),
     ]
     actions = [execute("Back to my actions", ACTIONS_MINE, with_inputs=False)]
     if item.colleagues:
@@ -155,9 +155,9 @@ def hand_over_card(
     else:
         body.append(
             text_block(
-                f"No one else in {item.action.agency_name} is a member of the {item.locality} "
-                "group, so there is no one to hand it to. To move it to another agency, ask "
-                "the chair."
+                f"No one else in {plain(item.action.agency_name)} is a member of the "
+                f"{plain(item.locality)} group, so there is no one to hand it to. To move it "
+                "to another agency, ask the chair."
             )
         )
     return adaptive_card(with_error_banner(body, errors), actions)
@@ -182,7 +182,7 @@ def my_actions_card(
         lines = action_lines(item.action, SUMMARY_CHARS)
         extra: list[JSON] = [
             text_block(
-                f"A-{item.action.id} · {item.locality} group",
+                f"A-{item.action.id} · {plain(item.locality)} group",
                 subtle=True,
                 size="small",
                 spacing="none",
@@ -225,7 +225,7 @@ def outstanding_card(page: OutstandingPage) -> JSON:
         heading("Outstanding actions", size="large"),
         marking(),
         text_block(
-            f"{plural(page.total, 'open action')}: {page.description}. "
+            f"{plural(page.total, 'open action')}: {plain(page.description)}. "
             f"Page {page.page} of {page.pages}."
         ),
     ]
@@ -300,7 +300,8 @@ def date_request_card(view: DateRequestView, *, detailed: bool = False) -> JSON:
         heading("A new due date is asked for", size="large"),
         marking(),
         text_block(
-            f"A-{view.action_id} · {view.locality} group · {view.owner_name} ({view.agency_name})"
+            f"A-{view.action_id} · {plain(view.locality)} group · "
+            f"{plain(view.owner_name)} ({plain(view.agency_name)})"
         ),
         text_block(
             f"Due {format_date(view.current_due)}; asked to move to "

@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from datetime import date
 
 from cards.elements import JSON, adaptive_card, execute, heading, marking, text_block
-from cards.text import format_date, plural
+from cards.text import format_date, plain, plural
 from cards.verbs import OUTSTANDING_PAGE
 
 
@@ -33,7 +33,8 @@ def _refs(ids: tuple[int, ...]) -> str:
 def brief_card(view: BriefView) -> JSON:
     body: list[JSON] = [
         heading(
-            f"Brief: {view.locality} meeting on {format_date(view.meeting_date)}", size="large"
+            f"Brief: {plain(view.locality)} meeting on {format_date(view.meeting_date)}",
+            size="large",
         ),
         marking(),
         text_block(

@@ -8,7 +8,11 @@ for one it would drop. Two rules live here so no card can forget them:
   same title and data (``data.verb`` included), so clients without Universal Actions
   still reach the same handler;
 - text that people typed goes into a ``RichTextBlock`` ``TextRun``, which renders no
-  markdown, so a typed ``[link](...)`` or ``# heading`` shows as typed.
+  markdown, so a typed ``[link](...)`` or ``# heading`` shows as typed;
+- a name or other text nobody typed here as free text (members, agencies, groups, titles)
+  that goes into a ``TextBlock`` passes through ``cards.text.plain`` first, which escapes
+  its markdown (a ``FactSet`` does so itself), so a member named ``[Click me](https://...)``
+  shows as that, never as a link.
 """
 
 from __future__ import annotations
@@ -18,7 +22,7 @@ from datetime import date
 from typing import Any
 
 from bot.domain.rules import CONFIRM_DETAILS_TITLE, confirmation_field, details_confirmed
-from cards.text import MARKING
+from cards.text import MARKING, plain
 from cards.verbs import ALL_VERBS
 
 _KNOWN_VERBS = frozenset(ALL_VERBS)  # checked for every button drawn
@@ -56,7 +60,8 @@ def text_block(
     spacing: str | None = None,
     separator: bool = False,
 ) -> JSON:
-    """Our own wording (markdown allowed). Never pass text a person typed: use ``rich``."""
+    """Our own wording (markdown allowed). Never pass text a person typed: use ``rich``.
+    A name or title within it goes through ``cards.text.plain``."""
     block: JSON = {"type": "TextBlock", "text": text, "wrap": True}
     if size:
         block["size"] = size
@@ -110,8 +115,13 @@ def rich(*runs: JSON | str, spacing: str | None = None) -> JSON:
 
 
 def fact_set(pairs: Iterable[tuple[str, str]]) -> JSON:
-    """Label/value pairs. Values are our own wording or names from the directory."""
-    return {"type": "FactSet", "facts": [{"title": t, "value": v} for t, v in pairs]}
+    """Label/value pairs, shown as given: Teams renders markdown in a FactSet, and a value
+    may be a name from the directory (the chair), so every label and value is escaped
+    here (``cards.text.plain``) and no card needs to remember it."""
+    return {
+        "type": "FactSet",
+        "facts": [{"title": plain(t), "value": plain(v)} for t, v in pairs],
+    }
 
 
 def container(

@@ -42,7 +42,7 @@ from cards.elements import (
     value_of,
     with_error_banner,
 )
-from cards.text import format_date, meeting_title, uk_time
+from cards.text import format_date, meeting_title, plain, uk_time
 from cards.verbs import (
     ATTENDANCE_RECORD,
     ATTENDANCE_SELF,
@@ -294,7 +294,9 @@ def _form_card(view: MeetingView, form: Form, item: ItemView | None, errors: Err
     head: list[JSON] = [heading(form.title, size="large"), text_block(where, spacing="none")]
     if item is not None:
         head.append(
-            text_block(f"Item {item.position}: {item.title}", weight="bolder", spacing="none")
+            text_block(
+                f"Item {item.position}: {plain(item.title)}", weight="bolder", spacing="none"
+            )
         )
     head.append(marking())
     if view.status is MeetingStatus.ENDED:

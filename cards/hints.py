@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from bot.domain.views import LocalityView
 from cards.elements import JSON, adaptive_card, execute, heading, text_block
+from cards.text import plain
 from cards.verbs import HELP_SHOW, MEETING_START
 
 MEETING_STARTED = "The Teams meeting has started — start the MACE meeting?"
@@ -18,7 +19,7 @@ def meeting_started_card(locality: LocalityView) -> JSON:
     body = [
         heading(MEETING_STARTED, size="medium"),
         text_block(
-            f"This conversation is linked to the MACE {locality.name} locality group. "
+            f"This conversation is linked to the MACE {plain(locality.name)} locality group. "
             "The chair or deputy chair starts the MACE meeting here; the agenda card "
             "follows. Nothing is recorded until then.",
         ),

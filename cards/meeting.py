@@ -53,6 +53,7 @@ from cards.text import (
     format_time,
     is_over_time,
     meeting_title,
+    plain,
     plural,
     uk_time,
 )
@@ -91,7 +92,7 @@ def welcome_card(view: WelcomeView) -> JSON:
     if view.locality is None:
         setup, link = setup_body(view.choices)
         return adaptive_card(setup, [*link, help_button])
-    name = view.locality.name
+    name = plain(view.locality.name)
     body: list[JSON] = [
         heading(f"MACE {name} locality group", size="large"),
         text_block(
@@ -177,7 +178,7 @@ def _attendance(view: MeetingView) -> list[JSON]:
 def _item_block(view: MeetingView, item: ItemView, live: bool) -> JSON:
     current = item.status is ItemStatus.CURRENT
     marker, word = _MARKERS[item.status]
-    title = f"{marker} {item.position}. {item.title}".strip()
+    title = f"{marker} {item.position}. {plain(item.title)}".strip()
     lines: list[JSON] = [text_block(f"**{title}**", color="accent" if current else None)]
     timing = f"{word} · {format_elapsed(item.elapsed_seconds, item.time_limit_minutes)}"
     recorded = (item.minutes_count, len(decisions_of(item)), len(item.actions))
@@ -313,7 +314,12 @@ def _meeting_actions(view: MeetingView) -> list[JSON]:
     if item is not None:
         record = show_card(
             "Record",
-            [text_block(f"Recording against item {item.position}: {item.title}", weight="bolder")],
+            [
+                text_block(
+                    f"Recording against item {item.position}: {plain(item.title)}",
+                    weight="bolder",
+                )
+            ],
             [
                 entry_form(view, item, EntryKind.MINUTE).as_show_card("Minute"),
                 entry_form(view, item, EntryKind.DECISION).as_show_card("Decision"),

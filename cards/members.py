@@ -8,6 +8,8 @@ no markdown.
 
 from __future__ import annotations
 
+import re
+
 from bot.domain.members import MembersView, role_label
 from bot.domain.model import Role
 from cards.elements import (
@@ -29,10 +31,11 @@ from cards.elements import (
     with_error_banner,
 )
 from cards.parts import more_line
-from cards.text import NAME_CHARS, clip
+from cards.text import NAME_CHARS, clip, plain
 from cards.verbs import MEMBERS_ADD, MEMBERS_REMOVE, MEMBERS_SHOW
 
 MAX_MEMBERS_SHOWN = 40
+_PLAIN_CODE = re.compile(r"^[A-Za-z0-9_-]+$")
 TITLE = "Members and roles"
 
 
@@ -43,7 +46,7 @@ def members_card(
     errors: Errors | None = None,
     note: str = "",
 ) -> JSON:
-    body: list[JSON] = [heading(f"{TITLE}: {view.locality.name}", size="large")]
+    body: list[JSON] = [heading(f"{TITLE}: {plain(view.locality.name)}", size="large")]
     if note:
         body.append(rich(run(note, color="good")))
     body += [
@@ -97,9 +100,15 @@ def _member_list(view: MembersView) -> list[JSON]:
                 spacing="small",
             )
         )
+    code = view.locality.code
+    # A code span cannot be escaped into: a code that is not a plain word goes outside it.
+    command = (
+        f"`mace-bot members list {code}`"
+        if _PLAIN_CODE.match(code)
+        else f"`mace-bot members list` {plain(code)}"
+    )
     shown += more_line(
-        len(view.members) - MAX_MEMBERS_SHOWN,
-        f"the whole list: `mace-bot members list {view.locality.code}` on the bot's host",
+        len(view.members) - MAX_MEMBERS_SHOWN, f"the whole list: {command} on the bot's host"
     )
     return shown
 

@@ -106,6 +106,28 @@ class DateDecidedNotice:
     requested_due: date | None = None
 
 
+@dataclass(frozen=True, slots=True)
+class GrantLine:
+    """One role granted: to whom (name, agency) and which role (its label)."""
+
+    member_name: str
+    agency_name: str
+    role: str
+
+
+@dataclass(frozen=True, slots=True)
+class RolesGrantedNotice:
+    """For a group's chairs, deputy chairs and coordinators: roles that open the group's
+    meetings were granted there. ``granted_by`` is the administrator's name, or ``None``
+    when the bot's operator granted them from the command line; ``more`` counts grants
+    not listed (a large import)."""
+
+    locality: str
+    grants: tuple[GrantLine, ...]
+    granted_by: str | None
+    more: int = 0
+
+
 # --- wording -------------------------------------------------------------------------------
 
 
@@ -306,3 +328,36 @@ def date_decided_card(notice: DateDecidedNotice) -> JSON:
         *lines,
     ]
     return adaptive_card(body, [_open_mine()])
+
+
+def roles_granted_card(notice: RolesGrantedNotice) -> JSON:
+    """For chairs, deputy chairs and coordinators: who was given a role in their group, and
+    by whom, so that an administrator granting access to content is seen by the group."""
+    count = len(notice.grants) + notice.more
+    title = "A role was granted in your group" if count == 1 else "Roles were granted in your group"
+    if notice.granted_by is None:
+        by = run("the bot's operator (from the command line on the bot's host)", bold=True)
+    else:
+        by = run(f"{clip(notice.granted_by, NAME_CHARS)}, an administrator", bold=True)
+    body: list[JSON] = [
+        heading(title, size="large"),
+        marking(),
+        rich(run(f"In the {_group(notice.locality)}, by "), by, run(":")),
+    ]
+    for grant in notice.grants:
+        body.append(
+            rich(
+                run(_person(grant.member_name, grant.agency_name), bold=True),
+                run(f" · {grant.role}"),
+                spacing="small",
+            )
+        )
+    body += more_line(notice.more, "ask an administrator for the whole list")
+    body.append(
+        text_block(
+            "You are told because you are a chair, deputy chair or coordinator of this group: "
+            "every role lets its holder see the group's meetings and minutes. If you did not "
+            "expect this, ask an administrator to check it."
+        )
+    )
+    return adaptive_card(body)

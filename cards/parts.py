@@ -18,6 +18,7 @@ from cards.text import (
     NOT_AN_AGENCY,
     clip,
     format_date,
+    plain,
 )
 
 OUTSTANDING_HINT = "type **outstanding actions** in personal chat to see them all"
@@ -109,7 +110,7 @@ def missing_key_warning(missing: Sequence[str]) -> list[JSON]:
     return [
         warning(
             "Key agencies not present: "
-            + ", ".join(missing)
+            + ", ".join(plain(name) for name in missing)
             + ". Agree an action to tell them what concerns them."
         )
     ]

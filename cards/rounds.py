@@ -44,6 +44,7 @@ from cards.text import (
     SUMMARY_CHARS,
     clip,
     meeting_title,
+    plain,
 )
 from cards.verbs import CHALLENGE_RESPOND, ROUND_ANSWER, ROUND_CLOSE
 
@@ -70,7 +71,7 @@ def round_card(
     answered = sum(1 for turn in asked if turn.outcome is not None)
     body: list[JSON] = [
         text_block(
-            f"Share and challenge: item {view.item_position} {view.item_title}",
+            f"Share and challenge: item {view.item_position} {plain(view.item_title)}",
             size="large",
             weight="bolder",
         ),
@@ -190,7 +191,8 @@ def _closed_summary(view: RoundView) -> list[JSON]:
         heading("Round closed", separator=True),
         fact_set(counts),
         text_block(
-            f"{DID_NOT_ANSWER}: " + ", ".join(t.agency.name for t in silent), color="attention"
+            f"{DID_NOT_ANSWER}: " + ", ".join(plain(t.agency.name) for t in silent),
+            color="attention",
         )
         if silent
         else text_block("Every agency answered."),
@@ -220,7 +222,9 @@ def challenges_card(
     """
     body: list[JSON] = [
         text_block(
-            f"Open challenges: MACE {locality_name} locality group", size="large", weight="bolder"
+            f"Open challenges: MACE {plain(locality_name)} locality group",
+            size="large",
+            weight="bolder",
         ),
         marking(),
     ]

@@ -32,7 +32,7 @@ from cards.parts import (
     missing_key_warning,
     more_line,
 )
-from cards.text import SUMMARY_CHARS, format_date, format_time, meeting_title, uk_time
+from cards.text import SUMMARY_CHARS, format_date, format_time, meeting_title, plain, uk_time
 from cards.verbs import MINUTES_DOWNLOAD
 
 DECISIONS_SHOWN = 40
@@ -97,7 +97,10 @@ def _by_item(entries: Iterable[tuple[ItemView, _E]], cap: int) -> list[tuple[Ite
 
 def _item_label(item: ItemView) -> JSON:
     return text_block(
-        f"Item {item.position}: {item.title}", weight="bolder", size="small", spacing="medium"
+        f"Item {item.position}: {plain(item.title)}",
+        weight="bolder",
+        size="small",
+        spacing="medium",
     )
 
 

@@ -7,6 +7,7 @@ Teams accepts because somebody typed a long paragraph.
 
 from __future__ import annotations
 
+import re
 from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
@@ -63,6 +64,43 @@ def clip(text: str, limit: int) -> str:
     return cut.rstrip(" ,;:.-") + "…"
 
 
+#: Characters that start or end markdown inline anywhere in a line: emphasis, code, links
+#: and images (``[``, ``]``), autolinks and HTML (``<``, ``>``), strike-through, tables
+#: and the backslash itself.
+_INLINE_MARKDOWN = re.compile(r"([\\`*_\[\]<>~|])")
+#: What makes a line a heading, quote, list item or rule when it starts one.
+_LINE_MARKDOWN = re.compile(r"^(\s*)([#>+=-])", re.MULTILINE)
+_NUMBERED = re.compile(r"^(\s*\d+)([.)])", re.MULTILINE)
+#: An HTML entity (``&#91;`` would come out as ``[``).
+_ENTITY = re.compile(r"&(?=#?[0-9A-Za-z]+;)")
+#: A bare address some clients link by themselves: ``https://``, ``mailto:``, ``www.``.
+_BARE_LINK = re.compile(r"(?i)\b(https?|ftp|file|mailto|tel|sip|msteams|www)([:.])")
+#: U+2060 WORD JOINER: invisible, and breaks a bare address so it is not made a link.
+_JOINER = "\u2060"
+
+
+def plain(text: str) -> str:
+    """``text`` made to show exactly as it is in a TextBlock or FactSet, which render
+    markdown in Teams: a name written as ``[Click me](https://evil.example)`` must not
+    become a link, nor ``**x**`` bold, ``# x`` a heading or ``1. x`` a list.
+
+    For every text a person did not type as free text into this card's place: names of
+    members, agencies and groups (set by an administrator or read from the directory),
+    titles, filters read back. Free text (minutes, descriptions, answers) never goes into
+    a TextBlock at all: it goes into TextRuns (``cards.elements.rich``), which render no
+    markdown, and must not pass through here (a TextRun would show the backslashes).
+
+    Markdown characters are escaped with a backslash (CommonMark, as Teams renders it),
+    and a bare web or mail address gets an invisible word joiner after its scheme so no
+    client turns it into a link.
+    """
+    escaped = _INLINE_MARKDOWN.sub(r"\\\1", text)
+    escaped = _ENTITY.sub(r"\\&", escaped)
+    escaped = _LINE_MARKDOWN.sub(r"\1\\\2", escaped)
+    escaped = _NUMBERED.sub(r"\1\\\2", escaped)
+    return _BARE_LINK.sub(lambda m: m.group(1) + _JOINER + m.group(2), escaped)
+
+
 def plural(count: int, singular: str, plural_form: str | None = None) -> str:
     """'1 action', '3 actions': counts are read aloud by screen readers too."""
     word = singular if count == 1 else (plural_form or singular + "s")
@@ -94,4 +132,5 @@ def is_over_time(seconds: int, limit_minutes: int) -> bool:
 
 
 def meeting_title(locality_name: str) -> str:
-    return f"MACE {locality_name} locality meeting"
+    """For a TextBlock: the group's name is shown as written (``plain``)."""
+    return f"MACE {plain(locality_name)} locality meeting"

@@ -16,6 +16,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.domain.calendar import WorkingCalendar
 from bot.domain.clock import Clock
+from bot.domain.members import parse_role, role_label
 from bot.domain.model import ActionStatus, ChallengeStatus, MeetingStatus, MinutesStatus
 from bot.domain.views import DateRequestView
 from bot.store import tables as t
@@ -25,11 +26,14 @@ from cards.briefs import BriefView, brief_card
 from cards.notices import (
     DateDecidedNotice,
     EscalationItem,
+    GrantLine,
     ReminderItem,
+    RolesGrantedNotice,
     UnreachableNotice,
     date_decided_card,
     escalation_digest_card,
     reminder_digest_card,
+    roles_granted_card,
     unreachable_notice_card,
 )
 
@@ -51,6 +55,7 @@ class NoticeRenderer:
                 "date_request": self._date_request,
                 "date_decided": self._date_decided,
                 "brief": self._brief,
+                "role_granted": self._role_granted,
             }.get(kind)
             if draw is None:
                 return None
@@ -181,6 +186,45 @@ class NoticeRenderer:
                 action.due_date,
             )
         )
+
+    async def _role_granted(
+        self, session: AsyncSession, payload: Mapping[str, Any], recipient: int
+    ) -> Card | None:
+        """Drawn even if the role was removed since: that it was granted is the news."""
+        locality = await session.get(t.Locality, payload.get("locality_id"))
+        if locality is None:
+            return None
+        grants = [
+            (g[0], role)
+            for g in payload.get("grants") or []
+            if isinstance(g, list)
+            and len(g) == 2
+            and isinstance(g[0], int)
+            and (role := parse_role(str(g[1]))) is not None
+        ]
+        wanted = {member_id for member_id, _ in grants}
+        granter = payload.get("by_member_id")
+        if isinstance(granter, int):
+            wanted.add(granter)
+        people = {
+            r.id: (r.name, r.agency)
+            for r in await session.execute(
+                select(t.Member.id, t.Member.name, t.Agency.name.label("agency"))
+                .join(t.Agency, t.Agency.id == t.Member.agency_id)
+                .where(t.Member.id.in_(wanted))
+            )
+        }
+        lines = tuple(
+            GrantLine(*people[member_id], role_label(role))
+            for member_id, role in grants
+            if member_id in people
+        )
+        if not lines:
+            return None
+        count = payload.get("count")
+        more = count - len(lines) if isinstance(count, int) and count > len(lines) else 0
+        by = people[granter][0] if isinstance(granter, int) and granter in people else None
+        return roles_granted_card(RolesGrantedNotice(locality.name, lines, by, more))
 
     async def _brief(
         self, session: AsyncSession, payload: Mapping[str, Any], recipient: int

@@ -85,11 +85,14 @@ from cards.members import members_card
 from cards.notices import (
     DateDecidedNotice,
     EscalationItem,
+    GrantLine,
     ReminderItem,
+    RolesGrantedNotice,
     UnreachableNotice,
     date_decided_card,
     escalation_digest_card,
     reminder_digest_card,
+    roles_granted_card,
     unreachable_notice_card,
 )
 from cards.rounds import challenges_card, round_card
@@ -946,6 +949,21 @@ def shots() -> list[Shot]:
             "blocked or removed it), so their reminders go to the chair instead.",
             unreachable_notice_card,
             (UnreachableNotice(MORGAN.name, HOUSING.name, (SCARBOROUGH.name,), "blocked"),),
+        ),
+        Shot(
+            "roles-granted",
+            SENT_UNASKED,
+            "A role was granted in a group",
+            "To the group's chairs, deputy chairs and coordinators when an administrator (or "
+            "the operator) grants a role there: every role opens the group's meetings.",
+            roles_granted_card,
+            (
+                RolesGrantedNotice(
+                    SCARBOROUGH.name,
+                    (GrantLine(PRIYA.name, POLICE.name, "Deputy chair"),),
+                    CHAIR.name,
+                ),
+            ),
         ),
         Shot(
             "brief",

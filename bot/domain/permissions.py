@@ -57,6 +57,26 @@ ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
 }
 
 
+#: What no meeting content comes with: linking a conversation to a group shows nothing of
+#: its meetings (an administrator may do it anywhere).
+_NO_CONTENT = frozenset({Permission.LINK_CONVERSATION})
+
+#: Who oversees a locality group's membership: told whenever a role that opens content is
+#: granted there (bot.services.members).
+OVERSIGHT_ROLES: tuple[Role, ...] = (Role.CHAIR, Role.DEPUTY_CHAIR, Role.COORDINATOR)
+
+
+def opens_content(role: Role) -> bool:
+    """True when holding ``role`` in a group lets its holder see or change anything of the
+    group's meetings, minutes or actions: any permission beyond linking a conversation.
+
+    Every role does today (each one views meetings), the partner role included. An
+    administrator may not grant themself such a role: being an administrator gives no
+    right to content, and a self-grant would be a way round that.
+    """
+    return bool(ROLE_PERMISSIONS[role] - _NO_CONTENT)
+
+
 def permitted(roles: Iterable[Role], permission: Permission, *, is_admin: bool = False) -> bool:
     """True when any of the member's roles in the locality grants ``permission``.
 

@@ -19,9 +19,11 @@ from __future__ import annotations
 import builtins
 import csv
 import io
+import json
 import re
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Any, NamedTuple
 
 from sqlalchemy import delete, func, select
@@ -44,10 +46,12 @@ from bot.domain.members import (
     role_sort_key,
 )
 from bot.domain.model import ActionStatus, Role
+from bot.domain.permissions import OVERSIGHT_ROLES, opens_content
 from bot.domain.rules import clean_text, raise_if, require_text
 from bot.graph.directory import Directory
 from bot.services.context import ActorRef, find_member
 from bot.services.directory import resolve_owner
+from bot.services.outbox import OutboxStatus, insert_new
 from bot.store import audit
 from bot.store import tables as t
 from bot.store.db import Store
@@ -61,6 +65,16 @@ MAX_ROWS = 5000
 _CODE = re.compile(r"^[a-z0-9_-]{1,40}$")
 
 NO_SUCH_MEMBER = "No member has that email or Entra object id."
+SELF_GRANT_REFUSED = (
+    "You cannot grant yourself a role: every role opens the group's meetings and minutes, "
+    "and being an administrator does not. Another administrator must grant it."
+)
+
+#: The outbox kind that tells a group's chairs, deputy chairs and coordinators who was
+#: granted a role there (dialogs.notices draws it; the payload holds ids and codes only).
+ROLE_GRANTED_KIND = "role_granted"
+#: Grants named in one notice; an import adding more says "and N more".
+MAX_GRANTS_IN_NOTICE = 25
 
 
 def _plural(count: int, word: str) -> str:
@@ -291,6 +305,8 @@ class MemberAdmin:
                 (m.member_id, m.locality_id, m.role)
                 for m in await session.scalars(select(t.Membership))
             }
+            oversight = await _oversight(session, [loc.id for loc in localities.values()])
+            new_roles: dict[int, builtins.list[t.Membership]] = {}
             for key, person in people.items():
                 member = matches[key]
                 agency = agencies[person.agency]
@@ -316,11 +332,27 @@ class MemberAdmin:
                 for _line, locality_code, role in person.roles:
                     wanted = (member.id, localities[locality_code].id, role.value)
                     if wanted not in held:
-                        session.add(
-                            t.Membership(member_id=wanted[0], locality_id=wanted[1], role=wanted[2])
+                        membership = t.Membership(
+                            member_id=wanted[0], locality_id=wanted[1], role=wanted[2]
                         )
+                        session.add(membership)
+                        new_roles.setdefault(wanted[1], []).append(membership)
                         held.add(wanted)
                         roles_added += 1
+            await session.flush()
+            for locality_id, memberships in new_roles.items():
+                await _tell_oversight(
+                    session,
+                    locality_id,
+                    [
+                        (m.id, m.member_id, Role(m.role))
+                        for m in memberships
+                        if opens_content(Role(m.role))
+                    ],
+                    oversight.get(locality_id, set()),
+                    None,
+                    self.clock.now(),
+                )
             return ImportReport(added, updated, roles_added, inactive, without_aad)
 
     async def add(
@@ -339,7 +371,7 @@ class MemberAdmin:
         async with self.store.transaction() as session:
             audit.act_as(session, self.operator)
             return await self._grant(
-                session, email_or_aad, locality_code, role, name, agency, aad_object_id
+                session, email_or_aad, locality_code, role, name, agency, aad_object_id, None
             )
 
     async def remove(
@@ -375,7 +407,7 @@ class MemberAdmin:
         )
         values = {**values, "name": name, "aad": aad}
         async with self.store.transaction(activity_id=activity_id, now=self.clock.now()) as s:
-            await _require_admin(s, caller)
+            admin = await _require_admin(s, caller)
             granted = await self._grant(
                 s,
                 values.get("member"),
@@ -384,6 +416,7 @@ class MemberAdmin:
                 values.get("name"),
                 values.get("agency"),
                 values.get("aad"),
+                admin,
             )
             locality = await _locality(s, granted.locality_code)
             return await _view(s, locality), granted.sentence()
@@ -450,7 +483,11 @@ class MemberAdmin:
         name_value: object,
         agency_value: object,
         aad_value: object,
+        granter: t.Member | None,
     ) -> Granted:
+        """Grants one role. ``granter`` is the administrator in chat (``None``: the
+        operator): they may not grant themself a role that opens content. A new role that
+        does is told to the group's chairs, deputy chairs and coordinators."""
         errors: dict[str, str] = {}
         locality = await _locality_or_note(session, clean_text(locality_value), errors)
         role = parse_role(clean_text(role_value)) if clean_text(role_value) else None
@@ -494,6 +531,22 @@ class MemberAdmin:
                         errors["agency"] = f"Unknown agency code{_quoted_code(agency_code)}."
         raise_if(errors)
         assert locality is not None and role is not None
+        if (
+            granter is not None
+            and member is not None
+            and member.id == granter.id
+            and opens_content(role)
+        ):
+            # Kept in the trail although the refused work rolls back (store.transaction).
+            audit.note(
+                session,
+                audit.AuditAction.REFUSED,
+                "memberships",
+                member.id,
+                locality_id=locality.id,
+                detail=f"self-grant of {role.value}",
+            )
+            raise InvalidInput({"member": SELF_GRANT_REFUSED})
         created = reactivated = False
         if member is None:
             assert agency is not None
@@ -522,8 +575,19 @@ class MemberAdmin:
             )
         )
         if existing is None:
-            session.add(t.Membership(member_id=member.id, locality_id=locality.id, role=role.value))
+            oversight = await _oversight(session, [locality.id])
+            membership = t.Membership(member_id=member.id, locality_id=locality.id, role=role.value)
+            session.add(membership)
             await session.flush()
+            if opens_content(role):
+                await _tell_oversight(
+                    session,
+                    locality.id,
+                    [(membership.id, member.id, role)],
+                    oversight.get(locality.id, set()),
+                    granter,
+                    self.clock.now(),
+                )
         return Granted(
             member.name,
             locality.code,
@@ -803,6 +867,71 @@ def _update(member: t.Member, person: _Person, agency_id: int) -> bool:
             setattr(member, attribute, value)
             changed = True
     return changed
+
+
+# -- telling a group who was given a role there ---------------------------------------------
+
+
+async def _oversight(session: AsyncSession, locality_ids: Sequence[int]) -> dict[int, set[int]]:
+    """Per group, its active chairs, deputy chairs and coordinators, read before a grant
+    (so a newly made chair is not told of their own grant, while the others are)."""
+    rows = await session.execute(
+        select(t.Membership.locality_id, t.Membership.member_id)
+        .join(t.Member, t.Member.id == t.Membership.member_id)
+        .where(
+            t.Membership.locality_id.in_(locality_ids),
+            t.Membership.role.in_([role.value for role in OVERSIGHT_ROLES]),
+            t.Member.active.is_(True),
+        )
+    )
+    found: dict[int, set[int]] = {}
+    for locality_id, member_id in rows:
+        found.setdefault(locality_id, set()).add(member_id)
+    return found
+
+
+async def _tell_oversight(
+    session: AsyncSession,
+    locality_id: int,
+    grants: Sequence[tuple[int, int, Role]],
+    recipients: set[int],
+    granter: t.Member | None,
+    now: datetime,
+) -> int:
+    """Queue, in the granting transaction, one ``role_granted`` notice per chair, deputy
+    chair and coordinator of the group (the granting administrator apart: they know),
+    naming who was granted which role and by whom. ``grants``: (membership id, member id,
+    role). Ids and role codes only: the card is drawn when it is sent. Returns how many."""
+    if not grants:
+        return 0
+    payload = json.dumps(
+        {
+            "locality_id": locality_id,
+            "grants": [[member_id, role.value] for _, member_id, role in grants][
+                :MAX_GRANTS_IN_NOTICE
+            ],
+            "count": len(grants),
+            "by_member_id": granter.id if granter is not None else None,
+        },
+        sort_keys=True,
+    )
+    first = min(membership_id for membership_id, _, _ in grants)
+    rows = [
+        {
+            "dedupe_key": f"{ROLE_GRANTED_KIND}:{first}:{who}",
+            "kind": ROLE_GRANTED_KIND,
+            "recipient_member_id": who,
+            "payload": payload,
+            "status": OutboxStatus.PENDING.value,
+            "attempts": 0,
+            "next_attempt_at": now,
+            "last_error": "",
+            "created_at": now,
+        }
+        for who in sorted(recipients)
+        if granter is None or who != granter.id
+    ]
+    return await insert_new(session, rows)
 
 
 # -- lookups ------------------------------------------------------------------------------

@@ -25,11 +25,14 @@ from cards.notices import (
     MAX_DIGEST_ITEMS,
     DateDecidedNotice,
     EscalationItem,
+    GrantLine,
     ReminderItem,
+    RolesGrantedNotice,
     UnreachableNotice,
     date_decided_card,
     escalation_digest_card,
     reminder_digest_card,
+    roles_granted_card,
     unreachable_notice_card,
     when_due,
 )
@@ -54,6 +57,9 @@ BLOCKED = UnreachableNotice("Priya Shah", "North Yorkshire Police", ("Scarboroug
 NO_CONTACT = UnreachableNotice("Jo Marsh", "Youth Justice Service", ("Scarborough",), "no_contact")
 ACCEPTED = DateDecidedNotice(12, "Scarborough", True, date(2026, 12, 10), date(2026, 12, 10))
 REFUSED = DateDecidedNotice(12, "Scarborough", False, DUE, date(2026, 12, 10))
+GRANTED = RolesGrantedNotice(
+    "Selby", (GrantLine("Priya Shah", "North Yorkshire Police", "Chair"),), "Alex Wilber"
+)
 
 
 def every_card() -> list[tuple[str, dict[str, Any]]]:
@@ -76,6 +82,18 @@ def every_card() -> list[tuple[str, dict[str, Any]]]:
         (
             "refused, date unknown",
             date_decided_card(DateDecidedNotice(12, "Scarborough", False, DUE)),
+        ),
+        ("role granted", roles_granted_card(GRANTED)),
+        (
+            "roles imported",
+            roles_granted_card(
+                RolesGrantedNotice(
+                    "Selby",
+                    tuple(GrantLine("N" * 500, "A" * 500, "Partner member") for _ in range(25)),
+                    None,
+                    more=300,
+                )
+            ),
         ),
     ]
 
@@ -194,8 +212,15 @@ CASE_FIELDS = {
     "response",
     "resolution",
 }
-DIRECTORY_TEXT = {"locality", "owner_name", "agency_name", "member_name", "localities"}
-VIEWS = [ReminderItem, EscalationItem, UnreachableNotice, DateDecidedNotice]
+DIRECTORY_TEXT = {"locality", "owner_name", "agency_name", "member_name", "localities", "role"}
+VIEWS = [
+    ReminderItem,
+    EscalationItem,
+    UnreachableNotice,
+    DateDecidedNotice,
+    GrantLine,
+    RolesGrantedNotice,
+]
 
 
 @pytest.mark.parametrize("view", VIEWS, ids=[v.__name__ for v in VIEWS])
@@ -224,9 +249,20 @@ def test_fixed_choices_refuse_anything_else() -> None:
         lambda: escalation_digest_card(ESCALATIONS),
         lambda: unreachable_notice_card(BLOCKED),
         lambda: date_decided_card(REFUSED),
+        lambda: roles_granted_card(GRANTED),
     ],
 )
 def test_no_case_text_reaches_a_notice(build: Callable[[], dict[str, Any]]) -> None:
     dumped = json.dumps(build())
     for sentinel in (ACTION_SENTINEL, DECISION_SENTINEL, MINUTE_SENTINEL, "CR-0001"):
         assert sentinel not in dumped
+
+
+def test_a_granted_role_says_who_what_where_and_by_whom() -> None:
+    shown = text_of(roles_granted_card(GRANTED))
+    assert "Selby group" in shown and "Alex Wilber, an administrator" in shown
+    assert "Priya Shah (North Yorkshire Police)" in shown and "Chair" in shown
+    by_operator = text_of(roles_granted_card(dataclasses.replace(GRANTED, granted_by=None)))
+    assert "the bot's operator" in by_operator
+    many = text_of(roles_granted_card(dataclasses.replace(GRANTED, more=4)))
+    assert "4 more" in many

@@ -6,17 +6,22 @@ nothing is written; in a channel the bot points an administrator to a personal c
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 from sqlalchemy import select
 
+from bot.app import COMPONENTS
 from bot.domain.errors import NotPermitted
+from bot.services.members import ROLE_GRANTED_KIND, SELF_GRANT_REFUSED
 from bot.store import tables as t
 from cards import verbs as v
 from dialogs.router import MEMBERS_PERSONAL_ONLY
 from tests.e2e.cardtools import text_of, walk
 from tests.e2e.harness import DEMO, BotUnderTest
 from tests.e2e.scenario import (
+    audit_head_id,
+    audit_since,
     error_beside,
     input_value,
     invoke_card,
@@ -26,6 +31,7 @@ from tests.e2e.scenario import (
     ok,
     say,
     snapshot,
+    start_meeting,
     store_of,
 )
 from tests.support.activities import PERSONAL_CONVERSATION_ID, invoke_action
@@ -186,3 +192,89 @@ async def test_in_a_channel_the_bot_points_to_a_personal_chat(bot: BotUnderTest)
     ok(await say(bot, "coordinator", "members"))
     assert bot.connector.texts()[-1] == NotPermitted.user_message
     assert await snapshot(store_of(bot)) == before
+
+
+async def test_an_administrator_cannot_take_a_role_and_every_grant_is_told(
+    bot: BotUnderTest,
+) -> None:
+    """Being an administrator opens no content: granting oneself chair of a group (and then
+    reading its minutes) is refused, audited, and writes nothing; a grant to someone else
+    reaches the group's coordinator as a notice naming who, what and by whom."""
+    store = store_of(bot)
+    ok(await bot.send_personal("coordinator", "help"))  # Riley has a 1:1 chat with the bot
+    before = await snapshot(store)
+    mark = await audit_head_id(store)
+    refused = invoke_card(
+        await click(
+            bot,
+            "chair",
+            v.MEMBERS_ADD,
+            {},
+            {
+                "showLocality": "selby",
+                "member": DEMO["chair"].aad_object_id,
+                "locality": "selby",
+                "role": "chair",
+            },
+        )
+    )
+    validate_card(refused)
+    assert error_beside(refused, "member") == SELF_GRANT_REFUSED
+    assert await snapshot(store) == before
+    assert await roles_of(bot, "chair", "selby") == set()
+    (entry,) = [e for e in await audit_since(store, mark) if e.action == "refused"]
+    alex = await member_id(store, "chair")
+    assert (entry.action, entry.actor, entry.detail) == (
+        "refused",
+        f"member:{alex}",
+        "self-grant of chair",
+    )
+
+    granted = invoke_card(
+        await click(
+            bot,
+            "chair",
+            v.MEMBERS_ADD,
+            {},
+            {"showLocality": "selby", "member": PRIYA, "locality": "selby", "role": "chair"},
+        )
+    )
+    assert "Priya Shah is now Chair in Selby." in text_of(granted)
+    async with store.reading() as session:
+        queued = list(
+            await session.scalars(
+                select(t.OutboxMessage).where(t.OutboxMessage.kind == ROLE_GRANTED_KIND)
+            )
+        )
+    assert [q.recipient_member_id for q in queued] == [await member_id(store, "coordinator")]
+    assert "Priya" not in queued[0].payload, "the outbox holds ids only"
+
+    bot.connector.reset()
+    await bot.server.app[COMPONENTS].jobs.fire("outbox")
+    (card,) = bot.connector.cards(f"{PERSONAL_CONVERSATION_ID}-coordinator")
+    validate_card(card)
+    shown = text_of(card)
+    assert "Priya Shah (North Yorkshire Police)" in shown and "Chair" in shown
+    assert "Alex Wilber, an administrator" in shown and "Selby group" in shown
+    assert len(bot.connector.cards()) == 1, "told to Selby's coordinator only"
+
+
+async def test_a_name_written_as_a_link_shows_as_written_on_the_agenda(bot: BotUnderTest) -> None:
+    """A member's name comes from an administrator or the directory; written as markdown,
+    it reaches the agenda card through the real turn escaped, never as a live link."""
+    store = store_of(bot)
+    async with store.transaction() as session:
+        alex = await session.get_one(t.Member, await member_id(store, "chair"))
+        alex.name = "[Click me](https://evil.example)"
+    meeting = await start_meeting(bot)
+    card = meeting.card(bot)
+    validate_card(card)
+    (chair,) = [
+        fact
+        for node in walk(card)
+        if node.get("type") == "FactSet"
+        for fact in node["facts"]
+        if fact["title"] == "Chair"
+    ]
+    assert chair["value"] == "\\[Click me\\](https\u2060://evil.example)"
+    assert "[Click me](" not in json.dumps(card)

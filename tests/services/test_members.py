@@ -6,19 +6,29 @@ Every name, email and id here is invented (example.org addresses).
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 import pytest
 from sqlalchemy import func, select
 
+from bot.domain.calendar import WorkingCalendar
 from bot.domain.clock import FrozenClock
 from bot.domain.errors import Duplicate, InvalidInput, NotFound, NotPermitted
 from bot.domain.model import Role
+from bot.domain.permissions import opens_content
 from bot.services.context import ActorRef, find_member
-from bot.services.members import MemberAdmin, MemberLine
+from bot.services.members import (
+    ROLE_GRANTED_KIND,
+    SELF_GRANT_REFUSED,
+    MemberAdmin,
+    MemberLine,
+)
 from bot.services.reference_data import load_reference_data
 from bot.store import tables as t
 from bot.store.db import Store
+from dialogs.notices import NoticeRenderer
+from tests.e2e.cardtools import text_of
 
 REFERENCE = {
     "localities": [
@@ -43,6 +53,7 @@ GOOD = HEADER + (
 ADMIN = ActorRef("user-id-0", "00000000-0000-0000-0000-0000000000020", "Alex Wilber")
 COORDINATOR = ActorRef("user-id-102", "00000000-0000-0000-0000-0000000000102", "Riley Quinn")
 PRIYA_AAD = "00000000-0000-0000-0000-0000000000103"
+DANA_AAD = "00000000-0000-0000-0000-0000000000105"
 STRANGER = ActorRef("user-id-999", "00000000-0000-0000-0000-0000000000999", "Nestor Wilke")
 
 
@@ -367,3 +378,143 @@ async def test_a_deactivated_administrator_is_refused(
     await admin.remove(ADMIN.aad_object_id or "")
     with pytest.raises(NotPermitted):
         await admin.panel(ADMIN)
+
+
+# -- content roles: never self-granted, always told to the group -----------------------------
+
+
+async def member_named(store: Store, name: str) -> int:
+    async with store.reading() as session:
+        found = await session.scalar(select(t.Member.id).where(t.Member.name == name))
+    assert found is not None
+    return found
+
+
+async def role_notices(store: Store) -> list[t.OutboxMessage]:
+    async with store.reading() as session:
+        return list(
+            await session.scalars(
+                select(t.OutboxMessage)
+                .where(t.OutboxMessage.kind == ROLE_GRANTED_KIND)
+                .order_by(t.OutboxMessage.id)
+            )
+        )
+
+
+async def drawn(store: Store, clock: FrozenClock, notice: t.OutboxMessage) -> str:
+    card = await NoticeRenderer(store, clock, WorkingCalendar())(
+        notice.kind, json.loads(notice.payload), notice.recipient_member_id
+    )
+    assert card is not None
+    return text_of(card)
+
+
+def test_every_role_opens_content() -> None:
+    """Each role views meetings: none may be self-granted, every grant is told."""
+    assert all(opens_content(role) for role in Role)
+
+
+@pytest.mark.parametrize("role", [r.value for r in Role])
+async def test_an_administrator_cannot_grant_themself_a_role(
+    demo_store: Store, clock: FrozenClock, role: str
+) -> None:
+    admin = MemberAdmin(demo_store, clock)
+    alex = await member_named(demo_store, "Alex Wilber")
+    before = await snapshot(demo_store)
+    async with demo_store.reading() as session:
+        head = int(await session.scalar(select(func.max(t.AuditEntry.id))) or 0)
+    with pytest.raises(InvalidInput) as refused:
+        await admin.grant(
+            ADMIN,
+            f"self-{role}",
+            {"member": ADMIN.aad_object_id, "locality": "selby", "role": role},
+        )
+    assert refused.value.field_errors == {"member": SELF_GRANT_REFUSED}
+    assert await snapshot(demo_store) == before
+    assert await role_notices(demo_store) == []
+    async with demo_store.reading() as session:
+        entries = list(await session.scalars(select(t.AuditEntry).where(t.AuditEntry.id > head)))
+        selby = await session.scalar(select(t.Locality.id).where(t.Locality.code == "selby"))
+    assert [
+        (e.action, e.actor, e.record_type, e.record_id, e.locality_id, e.detail) for e in entries
+    ] == [("refused", f"member:{alex}", "memberships", str(alex), selby, f"self-grant of {role}")]
+
+
+async def test_a_grant_in_chat_is_told_to_the_groups_chairs_and_coordinators(
+    demo_store: Store, clock: FrozenClock
+) -> None:
+    admin = MemberAdmin(demo_store, clock)
+    alex = await member_named(demo_store, "Alex Wilber")
+    riley = await member_named(demo_store, "Riley Quinn")
+    tom = await member_named(demo_store, "Tom Hughes")
+    dana = await member_named(demo_store, "Dana Reeves")
+    async with demo_store.reading() as session:
+        head = int(await session.scalar(select(func.max(t.AuditEntry.id))) or 0)
+        scarborough = await session.scalar(
+            select(t.Locality.id).where(t.Locality.code == "scarborough")
+        )
+
+    # Scarborough: Alex (chair, the granter: not told), Tom (deputy), Riley (coordinator).
+    await admin.grant(
+        ADMIN, "g-1", {"member": DANA_AAD, "locality": "scarborough", "role": "deputy_chair"}
+    )
+    notices = await role_notices(demo_store)
+    assert sorted(n.recipient_member_id for n in notices) == sorted([tom, riley])
+    assert json.loads(notices[0].payload) == {
+        "locality_id": scarborough,
+        "grants": [[dana, "deputy_chair"]],
+        "count": 1,
+        "by_member_id": alex,
+    }, "ids and codes only"
+    shown = await drawn(demo_store, clock, notices[0])
+    assert "Dana Reeves (Health" in shown and "Deputy chair" in shown
+    assert "Alex Wilber, an administrator" in shown and "Scarborough group" in shown
+
+    async with demo_store.reading() as session:
+        entries = list(await session.scalars(select(t.AuditEntry).where(t.AuditEntry.id > head)))
+    assert [(e.action, e.actor, e.record_type) for e in entries] == [
+        ("create", f"member:{alex}", "memberships")
+    ], "the grant is in the trail under the administrator"
+
+    # Selby's only overseer is Riley (its coordinator).
+    await admin.grant(ADMIN, "g-2", {"member": PRIYA_AAD, "locality": "selby", "role": "partner"})
+    latest = (await role_notices(demo_store))[2:]
+    assert [n.recipient_member_id for n in latest] == [riley]
+    shown = await drawn(demo_store, clock, latest[0])
+    assert "Priya Shah (North Yorkshire Police)" in shown and "Partner member" in shown
+
+    # Resent click: nothing new. Already held: nothing new.
+    with pytest.raises(Duplicate):
+        await admin.grant(
+            ADMIN, "g-2", {"member": PRIYA_AAD, "locality": "selby", "role": "partner"}
+        )
+    await admin.grant(ADMIN, "g-3", {"member": PRIYA_AAD, "locality": "selby", "role": "partner"})
+    assert len(await role_notices(demo_store)) == 3
+
+
+async def test_the_operators_grants_are_told_too(demo_store: Store, clock: FrozenClock) -> None:
+    admin = MemberAdmin(demo_store, clock, operator="cli:ops")
+    riley = await member_named(demo_store, "Riley Quinn")
+    await admin.add(PRIYA_AAD, "selby", "chair")
+    (notice,) = await role_notices(demo_store)
+    assert notice.recipient_member_id == riley
+    shown = await drawn(demo_store, clock, notice)
+    assert "Priya Shah" in shown and "Chair" in shown and "the bot's operator" in shown
+
+    # An import: one notice per group and overseer, naming every role it added there.
+    report = await admin.import_csv(
+        HEADER
+        + "Dana Reeves,dana@example.org,"
+        + DANA_AAD
+        + ",health,selby,coordinator,\n"
+        + "Dana Reeves,dana@example.org,"
+        + DANA_AAD
+        + ",health,selby,agency_lead,\n"
+    )
+    assert report.ok, report.problems
+    latest = (await role_notices(demo_store))[1:]
+    # Riley and Priya (chair since the add above) oversee Selby; Dana was not yet one.
+    priya = await member_named(demo_store, "Priya Shah")
+    assert sorted(n.recipient_member_id for n in latest) == sorted([riley, priya])
+    shown = await drawn(demo_store, clock, latest[0])
+    assert "Dana Reeves" in shown and "Coordinator" in shown and "Agency lead" in shown
