@@ -40,7 +40,9 @@ class SigningKey:
 
     @classmethod
     def new(cls, kid: str, endorsements: tuple[str, ...] = ("msteams",)) -> SigningKey:
-        return cls(kid, rsa.generate_private_key(public_exponent=65537, key_size=2048), endorsements)
+        return cls(
+            kid, rsa.generate_private_key(public_exponent=65537, key_size=2048), endorsements
+        )
 
     def jwk(self) -> dict[str, Any]:
         public = RSAAlgorithm.to_jwk(self.private.public_key(), as_dict=True)
@@ -84,12 +86,14 @@ class FakeOpenId(LoopbackServer):
     """``GET /v1/.well-known/openidconfiguration`` and ``GET /v1/.well-known/keys``.
 
     ``keys`` may be changed between requests (a key rotation); ``paths`` records every
-    request's path in order.
+    request's path in order. ``fault`` makes the metadata answer wrongly: ``"500"``,
+    ``"not json"``, ``"http jwks"`` (a ``jwks_uri`` that is not https) or ``"no keys"``.
     """
 
     tls: TlsFiles
     keys: list[SigningKey] = field(default_factory=list)
     paths: list[str] = field(default_factory=list)
+    fault: str | None = None
 
     def __post_init__(self) -> None:
         LoopbackServer.__init__(self, tls=self.tls)
@@ -104,12 +108,21 @@ class FakeOpenId(LoopbackServer):
 
     async def _handle(self, request: web.Request) -> web.StreamResponse:
         self.paths.append(request.path)
+        if self.fault == "500":
+            return web.json_response({"error": "injected"}, status=500)
+        if self.fault == "not json":
+            return web.Response(text="<html>maintenance</html>", content_type="text/html")
+        if self.fault == "no keys" and request.path == "/v1/.well-known/keys":
+            return web.json_response({"keys": [{"kty": "RSA", "kid": "broken", "n": "AQAB"}]})
+        jwks = f"{self.url}/v1/.well-known/keys"
+        if self.fault == "http jwks":
+            jwks = jwks.replace("https://", "http://")
         if request.path == "/v1/.well-known/openidconfiguration":
             return web.json_response(
                 {
                     "issuer": CHANNEL_ISSUER,
                     "authorization_endpoint": "https://invalid.botframework.com",
-                    "jwks_uri": f"{self.url}/v1/.well-known/keys",
+                    "jwks_uri": jwks,
                     "id_token_signing_alg_values_supported": ["RS256"],
                     "token_endpoint_auth_methods_supported": ["private_key_jwt"],
                 }

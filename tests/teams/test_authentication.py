@@ -70,10 +70,14 @@ def forged_headers(keys: Keys, service_url: str) -> dict[str, tuple[str | None, 
     now = int(time.time())
     kid = keys.channel.kid
 
-    def channel(key: Any = keys.channel.private, *, with_kid: str | None = kid, **claims: Any) -> str:
+    def channel(
+        key: Any = keys.channel.private, *, with_kid: str | None = kid, **claims: Any
+    ) -> str:
         return bearer(mint(key, channel_claims(APP_ID, service_url, **claims), kid=with_kid))
 
-    def entra(key: Any = keys.entra.private, *, with_kid: str = keys.entra.kid, **claims: Any) -> str:
+    def entra(
+        key: Any = keys.entra.private, *, with_kid: str = keys.entra.kid, **claims: Any
+    ) -> str:
         v2 = f"https://login.microsoftonline.com/{BOT_FRAMEWORK_TENANT}/v2.0"
         return bearer(mint(key, entra_claims(claims.pop("iss", v2), **claims), kid=with_kid))
 
@@ -115,7 +119,10 @@ def forged_headers(keys: Keys, service_url: str) -> dict[str, tuple[str | None, 
         "not yet valid": (channel(nbf=now + 3600, exp=now + 7200), "token not yet valid"),
         "no exp": (channel(exp=None), "a required claim is missing"),
         "no iss": (channel(iss=None), "no issuer"),
-        "issuer not accepted": (channel(iss="https://api.botframework.example"), "issuer not accepted"),
+        "issuer not accepted": (
+            channel(iss="https://api.botframework.example"),
+            "issuer not accepted",
+        ),
         "wrong audience": (channel(aud=OTHER_APP), "token not for this bot (audience)"),
         "audience list": (channel(aud=[APP_ID, OTHER_APP]), "token not for this bot (audience)"),
         "no audience": (channel(aud=None), "a required claim is missing"),
@@ -128,7 +135,10 @@ def forged_headers(keys: Keys, service_url: str) -> dict[str, tuple[str | None, 
             channel(keys.skype_only.private, with_kid=keys.skype_only.kid),
             "signing key not endorsed for the channel",
         ),
-        "Entra token another app obtained": (entra(azp=OTHER_APP), "token not obtained by this bot"),
+        "Entra token another app obtained": (
+            entra(azp=OTHER_APP),
+            "token not obtained by this bot",
+        ),
         "Entra token of another tenant": (entra(iss=other_tenant), "issuer not accepted"),
         "Entra token without ver": (entra(ver=None), "token not obtained by this bot"),
         "Entra token signed by a channel key": (
@@ -332,7 +342,9 @@ async def test_waiting_on_metadata_that_never_answers_stalls_nothing_else(
 async def _valid_turn(bot: BotUnderTest, keys: Keys) -> float:
     """Seconds a signed "help" took, end to end (asserting it was answered)."""
     loop = asyncio.get_running_loop()
-    token = mint(keys.channel.private, channel_claims(APP_ID, bot.connector.url), kid=keys.channel.kid)
+    token = mint(
+        keys.channel.private, channel_claims(APP_ID, bot.connector.url), kid=keys.channel.kid
+    )
     sent = len(bot.connector.sent())
     started = loop.time()
     status, _, _ = await post(bot, message("help"), bearer(token))
