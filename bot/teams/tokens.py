@@ -120,35 +120,53 @@ class SigningKeys:
         self._fetch: asyncio.Task[bool] | None = None
 
     async def get(self, kid: str) -> SigningKey | None:
-        """The key with id ``kid``; None when the publisher does not list it."""
+        """The key with id ``kid``; None when the publisher does not list it.
+
+        A known key answers at once, even while a fetch is under way or past the keys'
+        day (they are then refreshed in the background, and kept if that fails). An
+        unknown one waits for a fetch, at most one every ``UNKNOWN_KEY_REFRESH``. With no
+        keys at all, ``KeysUnavailable`` when the fetch fails (and, for
+        ``FAILED_FETCH_PAUSE`` after that, at once).
+        """
         now = self._now()
         fresh = self._fetched_at is not None and now - self._fetched_at < KEYS_TTL
-        if fresh and kid in self._keys:
-            return self._keys[kid]
-        if fresh:
-            if self._attempted_at is not None and now - self._attempted_at < UNKNOWN_KEY_REFRESH:
+        since_attempt = now - self._attempted_at if self._attempted_at is not None else None
+        key = self._keys.get(kid)
+        if key is not None:
+            if not fresh and (since_attempt is None or since_attempt >= FAILED_FETCH_PAUSE):
+                self._start_fetch()
+            return key
+        if self._keys:
+            wait = UNKNOWN_KEY_REFRESH if fresh else FAILED_FETCH_PAUSE
+            if since_attempt is not None and since_attempt < wait:
                 return None
-        elif not self._keys and self._failed_at is not None:
-            waited = now - self._failed_at
-            if waited < FAILED_FETCH_PAUSE:
-                raise KeysUnavailable(FAILED_FETCH_PAUSE - waited)
-        fetched = await self._fetched()
+            await self._fetched()
+            return self._keys.get(kid)
+        if self._failed_at is not None and now - self._failed_at < FAILED_FETCH_PAUSE:
+            raise KeysUnavailable(FAILED_FETCH_PAUSE - (now - self._failed_at))
+        await self._fetched()
         if not self._keys:
             raise KeysUnavailable(FAILED_FETCH_PAUSE)
-        if not fetched and kid in self._keys:
-            log.warning("signing keys could not be refreshed: the cached ones are used")
         return self._keys.get(kid)
+
+    async def settled(self) -> None:
+        """Wait for a fetch under way, if any (one started in the background)."""
+        if self._fetch is not None and not self._fetch.done():
+            await asyncio.shield(self._fetch)
 
     def cancel(self) -> None:
         """Stop a fetch under way (at shutdown)."""
         if self._fetch is not None and not self._fetch.done():
             self._fetch.cancel()
 
-    async def _fetched(self) -> bool:
+    def _start_fetch(self) -> asyncio.Task[bool]:
         if self._fetch is None or self._fetch.done():
             self._fetch = asyncio.create_task(self._refresh(), name="signing-keys")
+        return self._fetch
+
+    async def _fetched(self) -> bool:
         # Shielded: a request whose caller hung up must not cancel the fetch others await.
-        return await asyncio.shield(self._fetch)
+        return await asyncio.shield(self._start_fetch())
 
     async def _refresh(self) -> bool:
         self._attempted_at = self._now()
@@ -160,12 +178,13 @@ class SigningKeys:
             keys = _parse_keys(await self._document(jwks_uri))
             if not keys:
                 raise ValueError("the key set has no usable RSA key")
-        except (aiohttp.ClientError, TimeoutError, ValueError, OSError) as exc:
+        except Exception as exc:  # whatever the far end or the network did: not fetched
             self._failed_at = self._now()
             log.warning(
-                "signing keys not fetched from %s: %s",
+                "signing keys not fetched from %s: %s%s",
                 urlparse(self.metadata_url).netloc,
                 type(exc).__name__,
+                "; the cached ones stay in use" if self._keys else "",
             )
             return False
         self._keys = keys

@@ -68,8 +68,11 @@ async def test_keys_are_fetched_once_and_refreshed_for_an_unknown_kid_at_most_ev
         assert await cache.get("made-up-too") is None
     assert channel_openid.fetches() == 2
     now.now += tokens.KEYS_TTL
+    assert await cache.get(keys.channel.kid) is not None, "answered from the cache at once"
+    await cache.settled()
+    assert channel_openid.fetches() == 3, "refreshed in the background after a day"
     assert await cache.get(keys.channel.kid) is not None
-    assert channel_openid.fetches() == 3, "refreshed after a day even for a known key"
+    assert channel_openid.fetches() == 3
 
 
 async def test_concurrent_requests_share_one_fetch_and_a_leaving_one_does_not_cancel_it(
@@ -109,11 +112,43 @@ async def test_cached_keys_outlive_metadata_that_went_away(
 ) -> None:
     """Past their day, keys that cannot be refreshed are still used (with a warning)
     rather than refusing every real turn while the metadata is down."""
-    assert await validator.channel_keys.get(keys.channel.kid) is not None
+    cache = validator.channel_keys
+    assert await cache.get(keys.channel.kid) is not None
     await channel_openid.stop()
     now.now += tokens.KEYS_TTL + 1
-    assert await validator.channel_keys.get(keys.channel.kid) is not None
-    assert await validator.channel_keys.get("made-up") is None
+    assert await cache.get(keys.channel.kid) is not None
+    await cache.settled()  # the refresh failed
+    assert await cache.get(keys.channel.kid) is not None
+    assert await cache.get("made-up") is None
+
+
+async def test_a_known_key_answers_at_once_while_a_refresh_hangs(
+    tls: TlsFiles, channel_openid: FakeOpenId, keys: Keys, now: Clock
+) -> None:
+    """Past their day, the keys are refreshed from metadata that now never answers: a
+    known key still answers at once; an unknown one waits (bounded by the timeout)."""
+    async with BlackHole() as hole:
+        checker = TokenValidator(
+            APP_ID,
+            channel_metadata_url=channel_openid.metadata_url,
+            ca_file=str(tls.ca),
+            total_timeout=2.0,
+            now=now,
+        )
+        cache = checker.channel_keys
+        assert await cache.get(keys.channel.kid) is not None
+        cache.metadata_url = hole.url
+        now.now += tokens.KEYS_TTL + 1
+        loop = asyncio.get_running_loop()
+        started = loop.time()
+        assert await cache.get(keys.channel.kid) is not None
+        await asyncio.wait_for(hole.accepted.wait(), 5)
+        assert await cache.get(keys.channel.kid) is not None
+        assert loop.time() - started < 1.0
+        assert await cache.get("made-up") is None, "one attempt at a time, then a pause"
+        await cache.settled()
+        assert hole.connections == 1
+        await checker.close()
 
 
 async def test_a_fetch_that_never_answers_gives_up_within_the_total_timeout(
