@@ -183,7 +183,8 @@ class SigningKeys:
             log.warning(
                 "signing keys not fetched from %s: %s%s",
                 urlparse(self.metadata_url).netloc,
-                type(exc).__name__,
+                # Our own ValueErrors say what was wrong with the answer; others by kind.
+                f"{exc}"[:120] if type(exc) is ValueError else type(exc).__name__,
                 "; the cached ones stay in use" if self._keys else "",
             )
             return False

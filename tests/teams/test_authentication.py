@@ -385,3 +385,15 @@ async def test_without_an_app_id_local_activities_are_accepted(
         status, _ = await bot.send(message("help"))
         assert status in (200, 201)
         assert "help" in bot.connector.texts()[-1].lower()
+
+
+def test_the_metadata_addresses_are_settings_and_must_be_https() -> None:
+    settings = Settings.from_env({"BOT_OPENID_METADATA_URL": "https://keys.example/openid"})
+    assert settings.bot_openid_metadata_url == "https://keys.example/openid"
+    assert Settings.from_env({}).entra_openid_metadata_url.startswith(
+        "https://login.microsoftonline.com/"
+    )
+    problems = Settings.from_env(
+        {"ENTRA_OPENID_METADATA_URL": "http://keys.example/openid"}
+    ).problems()
+    assert "ENTRA_OPENID_METADATA_URL: not an https:// address" in problems
