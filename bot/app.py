@@ -54,6 +54,7 @@ from bot.teams.endpoint import messages_handler
 from bot.teams.guard import install_invoke_response_guard
 from bot.teams.handler import MaceBot, on_turn_error
 from bot.teams.proactive import BotMessenger
+from bot.teams.tokens import TokenValidator
 from dialogs.notices import NoticeRenderer
 from dialogs.router import Router
 
@@ -119,8 +120,10 @@ def create_app(
         hints=MeetingHintService(store, clock, settings.key_agencies),
     )
     # Connector clients are pooled (bot.teams.clients): the stock adapter builds two per turn.
+    # Incoming tokens are checked by bot.teams.tokens, off botbuilder's blocking fetches.
     authentication = ReusingAuthentication(
-        ConfigurationBotFrameworkAuthentication(settings.bot_framework_config())
+        ConfigurationBotFrameworkAuthentication(settings.bot_framework_config()),
+        token_validator(settings),
     )
     adapter = CloudAdapter(authentication)
     adapter.on_turn_error = _noting_failure
@@ -202,6 +205,22 @@ def create_app(
     if settings.metrics_port:
         serve_metrics(app, settings.metrics_listen_host, settings.metrics_port)
     return app
+
+
+def token_validator(settings: Settings) -> TokenValidator | None:
+    """What checks incoming tokens; None with authentication off (no APP_ID)."""
+    if not settings.auth_enabled:
+        return None
+    return TokenValidator(
+        settings.APP_ID,
+        tenant_id=settings.APP_TENANTID,
+        # Single-tenant (and managed identity) bots' tokens come from their own tenant.
+        single_tenant=settings.APP_TYPE.lower() in {"singletenant", "userassignedmsi"},
+        channel_metadata_url=settings.bot_openid_metadata_url,
+        entra_metadata_url=settings.entra_openid_metadata_url,
+        ca_file=settings.openid_ca_file or None,
+        total_timeout=settings.openid_timeout,
+    )
 
 
 async def drain_until_idle(

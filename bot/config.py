@@ -14,6 +14,7 @@ from types import SimpleNamespace
 from urllib.parse import urlparse
 
 from bot.domain.retention import RetentionPolicy
+from bot.teams.tokens import CHANNEL_METADATA_URL, ENTRA_METADATA_URL, TOTAL_TIMEOUT
 
 DEFAULT_KEY_AGENCIES = ("police", "childrens_social_care", "health", "education")
 LOOPBACK_HOSTS = frozenset({"127.0.0.1", "localhost", "::1"})
@@ -117,14 +118,26 @@ class Settings:
     #: Requests per second this process's outbox sender may make (``OUTBOX_RATE``). Teams
     #: allows about 50 per app and tenant in all: with N instances, 50/N each.
     outbox_rate: int = 50
+    #: Where the signing keys of incoming tokens are published (bot.teams.tokens): the
+    #: Bot Framework's OpenID metadata (Bot Connector tokens) and Entra's (tokens the
+    #: bot's own identity obtained). Tests point both at loopback fakes.
+    bot_openid_metadata_url: str = CHANNEL_METADATA_URL
+    entra_openid_metadata_url: str = ENTRA_METADATA_URL
+    #: A CA bundle to trust for those fetches instead of the system's (tests: the
+    #: throwaway CA). Not read from the environment.
+    openid_ca_file: str = ""
+    #: Seconds one fetch of the metadata or keys may take in all (connecting: at most 5).
+    #: Not read from the environment.
+    openid_timeout: float = TOTAL_TIMEOUT
     extra: dict[str, str] = field(default_factory=dict)
 
     @property
     def tenant_allow_list(self) -> frozenset[str]:
-        """The tenants to accept; empty means any (only when no tenant is configured)."""
+        """The tenants to accept, lower-cased (tenant ids are GUIDs, compared without
+        regard to case); empty means any (only when no tenant is configured)."""
         if self.allowed_tenants:
-            return frozenset(self.allowed_tenants)
-        return frozenset({self.APP_TENANTID}) if self.APP_TENANTID else frozenset()
+            return frozenset(t.strip().lower() for t in self.allowed_tenants)
+        return frozenset({self.APP_TENANTID.strip().lower()}) if self.APP_TENANTID else frozenset()
 
     @property
     def base_url(self) -> str:
@@ -166,7 +179,13 @@ class Settings:
             retention=RetentionPolicy.parse(env.get("MACE_RETENTION", "")),
             run_jobs=env.get("MACE_JOBS", "on") not in {"0", "off", "false", "no"},
             allowed_tenants=tuple(
-                x.strip() for x in env.get("ALLOWED_TENANTS", "").split(",") if x.strip()
+                x.strip().lower() for x in env.get("ALLOWED_TENANTS", "").split(",") if x.strip()
+            ),
+            bot_openid_metadata_url=(
+                env.get("BOT_OPENID_METADATA_URL", "").strip() or CHANNEL_METADATA_URL
+            ),
+            entra_openid_metadata_url=(
+                env.get("ENTRA_OPENID_METADATA_URL", "").strip() or ENTRA_METADATA_URL
             ),
             graph_base_url=(
                 env.get("GRAPH_BASE_URL", "").strip().rstrip("/") or "https://graph.microsoft.com"
@@ -223,6 +242,13 @@ class Settings:
             if not _GUID.fullmatch(tenant):
                 found.append(f"ALLOWED_TENANTS: {tenant[:40]!r} is not a tenant id (a GUID)")
                 break
+        for name, url in (
+            ("BOT_OPENID_METADATA_URL", self.bot_openid_metadata_url),
+            ("ENTRA_OPENID_METADATA_URL", self.entra_openid_metadata_url),
+        ):
+            parsed = urlparse(url)
+            if parsed.scheme != "https" or not parsed.netloc:
+                found.append(f"{name}: not an https:// address")
         if not 1 <= self.outbox_rate <= 50:
             found.append(
                 f"OUTBOX_RATE: {self.outbox_rate} is not between 1 and 50 (requests per second; "

@@ -17,6 +17,7 @@ from typing import Any
 import aiohttp
 import orjson
 from botbuilder.core import BotAdapter, TurnContext
+from botbuilder.schema import CallerIdConstants
 from botframework.connector.aio import ConnectorClient
 from botframework.connector.auth import (
     AuthenticateRequestResult,
@@ -29,6 +30,7 @@ from botframework.connector.auth import (
 from msrest.serialization import Model, Serializer
 
 from bot.teams.connector_http import send_on_the_loop
+from bot.teams.tokens import TokenValidator
 
 ClientKey = tuple[str | None, str | None, str]
 
@@ -146,16 +148,40 @@ class _ReusingFactory(ConnectorFactory):  # type: ignore[misc]
 
 
 class ReusingAuthentication(BotFrameworkAuthentication):  # type: ignore[misc]
-    """The stock authentication, with its clients pooled (everything else delegated)."""
+    """The stock authentication, with its clients pooled, and incoming requests checked
+    by ``tokens`` (bot.teams.tokens) instead of botbuilder's blocking token code.
 
-    def __init__(self, inner: BotFrameworkAuthentication) -> None:
+    Without ``tokens`` (authentication off: no APP_ID) the header is not looked at and
+    the stock code gives the anonymous identity, with no network call; with an app id
+    set and no ``tokens`` every request is refused (``PermissionError``).
+    """
+
+    def __init__(
+        self, inner: BotFrameworkAuthentication, tokens: TokenValidator | None = None
+    ) -> None:
         self._inner = inner
+        self._tokens = tokens
         self._clients = _Clients()
 
     async def authenticate_request(
         self, activity: Any, auth_header: str
     ) -> AuthenticateRequestResult:
-        result = await self._inner.authenticate_request(activity, auth_header)
+        """Raises ``TokenRefused`` or ``KeysUnavailable`` (bot.teams.tokens) for a token
+        that is not acceptable or cannot be checked now."""
+        if self._tokens is None:
+            result = await self._inner.authenticate_request(activity, "")
+        else:
+            claims = await self._tokens.claims(
+                auth_header or "", activity.channel_id or "", activity.service_url or ""
+            )
+            # What the stock public-cloud authentication builds for a channel's request
+            # (skill tokens are refused by the validator, so never a skill's audience).
+            identity = ClaimsIdentity(claims, True)
+            result = AuthenticateRequestResult()
+            result.claims_identity = identity
+            result.audience = self._inner.get_originating_audience()
+            result.caller_id = CallerIdConstants.public_azure_channel
+            result.connector_factory = self._inner.create_connector_factory(identity)
         if result.connector_factory is not None:
             result.connector_factory = _ReusingFactory(
                 result.connector_factory, self._clients, _app_id(result.claims_identity)
@@ -193,3 +219,5 @@ class ReusingAuthentication(BotFrameworkAuthentication):  # type: ignore[misc]
 
     async def close(self) -> None:
         await self._clients.close()
+        if self._tokens is not None:
+            await self._tokens.close()

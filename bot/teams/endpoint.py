@@ -1,15 +1,21 @@
 """``POST /api/messages``: checks a request is a well-formed activity before botbuilder
-sees it.
+sees it, then authenticates it, then checks its tenant, then runs the turn.
 
 botbuilder's ``CloudAdapter.process`` answers 500 to a missing Content-Type, a body that
 is not JSON, or a turn that raises; Teams then retries and a person sees nothing. Here
 each of those is a 4xx with a short reason, and a turn that fails is answered by the
 turn-error handler instead of surfacing as a 500.
+
+Authentication comes before the tenant allow-list: an anonymous caller gets 401 whatever
+tenant it names, so it cannot learn which tenants are listed. Every token problem is a
+401 with a short reason (bot.teams.tokens); only signing keys that cannot be had at all
+are a 503 with ``Retry-After``.
 """
 
 from __future__ import annotations
 
 import logging
+import math
 from typing import Any
 from urllib.parse import urlparse
 
@@ -18,8 +24,10 @@ from aiohttp import web
 from botbuilder.core import Bot
 from botbuilder.integration.aiohttp import CloudAdapter, cloud_adapter
 from botbuilder.schema import Activity
+from botframework.connector.auth import AuthenticateRequestResult
 
 from bot.observability.context import note_activity_type
+from bot.teams.tokens import KeysUnavailable, TokenRefused
 
 log = logging.getLogger(__name__)
 
@@ -95,19 +103,45 @@ def activity_from(body: Any) -> Activity | str:
         return "the activity has a field of the wrong shape"
 
 
+def _unauthorised(reason: str) -> web.Response:
+    response = _bad(401, f"not authenticated: {reason}")
+    response.headers["WWW-Authenticate"] = "Bearer"
+    return response
+
+
+async def authenticate(
+    adapter: CloudAdapter, request: web.Request, activity: Activity
+) -> AuthenticateRequestResult | web.Response:
+    """Who sent this activity (the adapter's ``authenticate_request``, bot.teams.clients),
+    or the refusal to answer with. Logs the kind of problem, never the token."""
+    try:
+        return await adapter.bot_framework_authentication.authenticate_request(
+            activity, request.headers.get("Authorization", "")
+        )
+    except TokenRefused as refused:
+        log.warning("activity refused: %s", refused.kind)
+        return _unauthorised(refused.kind)
+    except KeysUnavailable as unavailable:
+        log.warning("activity not authenticated: the signing keys cannot be fetched")
+        response = _bad(503, "the bot cannot check tokens just now; try again shortly")
+        response.headers["Retry-After"] = str(max(1, math.ceil(unavailable.retry_after)))
+        return response
+    except PermissionError:
+        log.warning("activity refused: not authenticated")
+        return _unauthorised("no acceptable token")
+    except Exception as exc:  # a fault in checking: refuse rather than let it through
+        log.error("activity refused: authentication failed (%s)", type(exc).__name__)
+        return _unauthorised("the token could not be checked")
+
+
 async def _process(
-    adapter: CloudAdapter, request: web.Request, activity: Activity, bot: Bot
+    adapter: CloudAdapter, authenticated: AuthenticateRequestResult, activity: Activity, bot: Bot
 ) -> web.Response:
-    """What ``CloudAdapter.process`` does with a POST, from the activity already read:
-    authenticate and run the turn (``process_activity``), then answer an invoke with its
+    """What ``CloudAdapter.process`` does with a POST, from the activity already read and
+    authenticated: run the turn (``process_activity``), then answer an invoke with its
     response. The body goes through botbuilder's ``serializer_helper`` as stock (so the
     4.17 invoke guard, bot.teams.guard, still applies) and out as orjson-encoded JSON."""
-    try:
-        answer = await adapter.process_activity(
-            request.headers.get("Authorization", ""), activity, bot.on_turn
-        )
-    except PermissionError:
-        raise web.HTTPUnauthorized() from None
+    answer = await adapter.process_activity(authenticated, activity, bot.on_turn)
     if not answer:
         return web.Response(status=201)
     body = cloud_adapter.serializer_helper(answer.body)
@@ -126,9 +160,20 @@ def tenant_of(body: dict[str, Any]) -> str | None:
     return tenant if isinstance(tenant, str) else None
 
 
+def tenant_allowed(body: dict[str, Any], allowed_tenants: frozenset[str]) -> bool:
+    """Whether the activity's tenant is on the (lower-cased) allow-list; tenant ids are
+    GUIDs, which Teams and the Azure portal do not always write in the same case."""
+    if not allowed_tenants:
+        return True
+    tenant = tenant_of(body)
+    return tenant is not None and tenant.strip().lower() in allowed_tenants
+
+
 def messages_handler(
     adapter: CloudAdapter, bot: Bot, allowed_tenants: frozenset[str] = frozenset()
 ) -> Any:
+    allowed_tenants = frozenset(t.strip().lower() for t in allowed_tenants)
+
     async def messages(request: web.Request) -> web.StreamResponse:
         if "application/json" not in request.headers.get("Content-Type", ""):
             return _bad(415, "send the activity as application/json")
@@ -151,12 +196,15 @@ def messages_handler(
         if isinstance(activity, str):
             return _bad(400, activity)
         note_activity_type(body["type"])  # one of KNOWN_TYPES: safe as a metric label
-        if allowed_tenants and tenant_of(body) not in allowed_tenants:
+        authenticated = await authenticate(adapter, request, activity)
+        if isinstance(authenticated, web.Response):
+            return authenticated
+        if not tenant_allowed(body, allowed_tenants):
             # Refused before any handler runs: nothing is read, written or answered in chat.
             log.warning("activity refused: tenant not on the allow-list")
             return _bad(403, "this organisation is not allowed to use this bot")
         try:
-            response = await _process(adapter, request, activity, bot)
+            response = await _process(adapter, authenticated, activity, bot)
         except web.HTTPException:
             raise
         except Exception as exc:

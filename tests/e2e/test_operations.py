@@ -50,7 +50,7 @@ async def test_probes_need_no_authentication_and_no_tenant(
     the probes still answer."""
     async with running_bot(demo_store, clock, AUTH_ON) as bot:
         status, _ = await bot.send(message("help"))
-        assert status == 403  # not a listed tenant (and unsigned: 401 were it listed)
+        assert status == 401  # unsigned: refused before its (unlisted) tenant is looked at
         assert (await get(bot, "/healthz"))[0] == 200
         assert (await get(bot, "/readyz"))[0] == 200
 
