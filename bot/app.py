@@ -46,6 +46,7 @@ from bot.services.membership_sync import MembershipSync
 from bot.services.outbox import DrainReport, OutboxSender
 from bot.services.reference_data import DEMO_DATA, load_reference_data, read_data_file
 from bot.services.retention import RetentionService
+from bot.services.send_budget import send_budget_for
 from bot.services.rounds import RoundService
 from bot.store.crypto import load_key_ring
 from bot.store.db import Store, make_engine, migrate, sqlite_url
@@ -128,17 +129,20 @@ def create_app(
     adapter = CloudAdapter(authentication)
     adapter.on_turn_error = _noting_failure
     bot = MaceBot(router, ContactService(store, clock))
+    worker_id = f"{socket.gethostname()[:60]}:{os.getpid()}"
     outbox = OutboxSender(
         store,
         clock,
         BotMessenger(adapter, settings.APP_ID),
         NoticeRenderer(store, clock, calendar),
-        worker_id=f"{socket.gethostname()[:60]}:{os.getpid()}",
+        worker_id=worker_id,
         lease_seconds=300,
         sending_hours=calendar.in_working_hours,
         install=installer if installer.enabled else None,
         per_second_cap=settings.outbox_rate,
         in_flight=OUTBOX_IN_FLIGHT,
+        # OUTBOX_RATE is the app's, shared by every instance on PostgreSQL.
+        budget=send_budget_for(store.engine, settings.outbox_rate, clock, holder=worker_id),
     )
     metrics = Metrics(store)
     jobs = Jobs(
