@@ -46,8 +46,8 @@ from bot.services.membership_sync import MembershipSync
 from bot.services.outbox import DrainReport, OutboxSender
 from bot.services.reference_data import DEMO_DATA, load_reference_data, read_data_file
 from bot.services.retention import RetentionService
-from bot.services.send_budget import send_budget_for
 from bot.services.rounds import RoundService
+from bot.services.send_budget import send_budget_for
 from bot.store.crypto import load_key_ring
 from bot.store.db import Store, make_engine, migrate, sqlite_url
 from bot.teams.clients import ReusingAuthentication

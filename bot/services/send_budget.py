@@ -155,7 +155,9 @@ class PostgresSendBudget:
         started = time.monotonic()
         async with self.engine.begin() as conn:
             await conn.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": _LOCK_KEY})
-            now = (await conn.execute(text("SELECT clock_timestamp() AT TIME ZONE 'UTC'"))).scalar_one()
+            now = (
+                await conn.execute(text("SELECT clock_timestamp() AT TIME ZONE 'UTC'"))
+            ).scalar_one()
             await conn.execute(
                 text("DELETE FROM send_budget_holds WHERE free_at <= :now"), {"now": now}
             )
