@@ -86,7 +86,8 @@ OUTBOX_IN_FLIGHT = 8
 
 def build_store(settings: Settings) -> Store:
     url = settings.database_url or sqlite_url(settings.data_dir)
-    return Store(make_engine(url), load_key_ring(settings.data_keys, settings.data_dir))
+    engine = make_engine(url, timeout=settings.database_timeout)
+    return Store(engine, load_key_ring(settings.data_keys, settings.data_dir))
 
 
 def create_app(
