@@ -116,9 +116,59 @@ def make_engine(url: str, *, timeout: float = DATABASE_TIMEOUT, **kwargs: Any) -
         **kwargs,
     }
     engine = create_async_engine(url, **options)
-    _ping_after_idling(engine)
+    stall = _Stall(timeout)
+    stall.watch(engine)
+    _ping_after_idling(engine, stall)
     _drop_at_once_when_invalidated(engine)
     return engine
+
+
+class StoreStalled(TimeoutError):
+    """The database did not answer within ``DATABASE_TIMEOUT`` a moment ago: work that
+    needs it fails at once for a while, instead of each statement waiting again."""
+
+
+class _Stall:
+    """After the database failed to answer in time, fail fast for ``hold`` seconds.
+
+    The server ends its own statements and idle transactions before the bot's limit
+    (``SERVER_SHARE``), so a statement or a connection the bot gives up on means the
+    server is not answering at all (a hung host, a black-holed network path). Every turn
+    keeps a contact first and then does its own work: without this each would wait the
+    whole timeout again, and a press would be answered after two or three timeouts. Once
+    ``hold`` has passed, the next checkout tries the database again (and trips this again
+    if it still does not answer)."""
+
+    def __init__(self, hold: float) -> None:
+        self.hold = hold
+        self.since: float | None = None
+
+    def trip(self) -> None:
+        self.since = _monotonic()
+
+    def check(self) -> None:
+        if self.since is not None and _monotonic() - self.since < self.hold:
+            raise StoreStalled("the database did not answer a moment ago")
+
+    def watch(self, engine: AsyncEngine) -> None:
+        @event.listens_for(engine.sync_engine, "handle_error")
+        def _failed(context: Any) -> None:
+            # The driver's own timeout: a statement (BEGIN and COMMIT included) or a
+            # connection attempt got no answer at all.
+            if isinstance(context.original_exception, TimeoutError):
+                self.trip()
+                # That connection is mid-exchange: never reuse it. It is cut (see
+                # _drop_at_once_when_invalidated), so the server rolls back what it held.
+                context.is_disconnect = True
+                context.invalidate_pool_on_disconnect = False
+
+        @event.listens_for(engine.sync_engine.pool, "checkout")
+        def _handed_out(_dbapi_connection: Any, _record: Any, _proxy: Any) -> None:
+            self.check()
+
+        @event.listens_for(engine.sync_engine, "do_connect")
+        def _connecting(*_args: Any) -> None:
+            self.check()
 
 
 def _drop_at_once_when_invalidated(engine: AsyncEngine) -> None:
@@ -143,7 +193,7 @@ def _monotonic() -> float:
     return time.monotonic()
 
 
-def _ping_after_idling(engine: AsyncEngine) -> None:
+def _ping_after_idling(engine: AsyncEngine, stall: _Stall | None = None) -> None:
     """Check a connection before use only when it has sat idle, not on every turn.
 
     A connection that sat idle between meetings may have been cut (a server restart, or a
@@ -173,6 +223,9 @@ def _ping_after_idling(engine: AsyncEngine) -> None:
         try:
             dialect.do_ping(dbapi_connection)
         except Exception as exc:  # whatever the driver raises, this connection is replaced
+            if isinstance(exc, TimeoutError) and stall is not None:
+                stall.trip()  # no answer at all: a new connection would wait as long
+                raise StoreStalled("the database did not answer its check") from exc
             if isinstance(exc, dialect.loaded_dbapi.Error) and dialect.is_disconnect(
                 exc, dbapi_connection, None
             ):
