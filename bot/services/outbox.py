@@ -66,6 +66,7 @@ never a payload or any card text.
 from __future__ import annotations
 
 import asyncio
+import contextvars
 import json
 import logging
 import random
@@ -268,7 +269,6 @@ class OutboxSender:
             )
         self.store = store
         self.clock = clock
-        self.messenger = messenger
         self.renderer = renderer
         self.worker_id = worker_id
         self.lease = timedelta(seconds=lease_seconds)
@@ -291,6 +291,7 @@ class OutboxSender:
         #: Requests per second for the whole app (bot.services.send_budget): shared by all
         #: instances on PostgreSQL; without one, this sender's own, on its clock.
         self.budget = budget or LocalSendBudget(per_second_cap, clock)
+        self.messenger: Messenger = _NotingAnswers(messenger, self.budget)
         self._grants: list[Grant] = []  # taken by the drain under way
         self._budget_free_at: datetime | None = None
         self._paused_until: datetime | None = None
@@ -894,6 +895,8 @@ class OutboxSender:
                     grant.spent -= use
                 return False
             more.spent = needed
+            taken.append((more, needed))
+        _PAID.set(tuple(taken))  # for _NotingAnswers, in this message's own task
         return True
 
     async def _settle_budget(self) -> None:
@@ -908,6 +911,29 @@ class OutboxSender:
 
 
 # --- helpers ---------------------------------------------------------------------------------
+
+#: The tokens that paid for the send under way in this task: (grant, tokens).
+_PAID: contextvars.ContextVar[tuple[tuple[Grant, int], ...]] = contextvars.ContextVar(
+    "outbox_paid", default=()
+)
+
+
+class _NotingAnswers:
+    """The messenger, noting when each send was answered (or failed) on the tokens that
+    paid for it, so the budget frees them a second after that answer."""
+
+    def __init__(self, inner: Messenger, budget: SendBudget) -> None:
+        self.inner = inner
+        self.budget = budget
+
+    async def send(self, to: Recipient, card: dict[str, Any]) -> SendResult:
+        try:
+            return await self.inner.send(to, card)
+        finally:
+            stamp = self.budget.stamp()
+            for grant, tokens in _PAID.get():
+                grant.answered.append((stamp, tokens))
+            _PAID.set(())
 
 
 def _forget_finished(sending: dict[int, asyncio.Task[None]]) -> None:

@@ -7,12 +7,14 @@ the only instance, and its budget is the in-process one (``LocalSendBudget``).
 
 What is guaranteed: in any one-second window (sliding, not fixed to the clock's seconds),
 at most ``cap`` requests reach Teams. A sender takes a *hold* of up to ``cap`` tokens for
-a batch, in one round trip, before its first send; when the batch is done it settles the
-hold with the number it used, and those tokens stay counted for one second after the
-settle. While a hold is open all of its tokens count. So between the last send of one
-batch and the first send of a batch granted after that batch's tokens were freed there is
-at least one second, and every batch whose sends can share a one-second window with a
-batch's sends was counted when that batch was granted: the sum stays within ``cap``.
+a batch, in one round trip, before its first send; while the hold is open all of its
+tokens count. When the batch is done it settles the hold in one more round trip: unused
+tokens come back at once, and each used one stays counted until one second after Teams
+answered the send it paid for. A send reaches Teams after its hold was granted and before
+its answer, so two sends less than a second apart were both counted when the later one's
+hold was granted, and no grant goes past ``cap``: the sum in any window stays within it.
+Tokens freeing one by one (a second after each answer) keep the sending steady at the
+cap, rather than in bursts a second apart.
 
 Clocks. Every time on PostgreSQL is the database server's (``clock_timestamp()``): a hold
 is timed from the moment it was granted to the moment it was settled, both read on the
@@ -63,7 +65,10 @@ class Grant:
     hold_id: int | None = None
     #: ``time.monotonic()`` after which this grant must not be used any more.
     usable_until: float = float("inf")
-    spent: int = field(default=0)
+    spent: int = 0
+    #: ``(stamp, tokens)`` for each send answered (``SendBudget.stamp``), so each token
+    #: can be freed a second after its own answer.
+    answered: list[tuple[float, int]] = field(default_factory=list)
 
     @property
     def left(self) -> int:
@@ -80,8 +85,39 @@ class SendBudget(Protocol):
         ...
 
     async def settle(self, grant: Grant) -> None:
-        """The batch that took ``grant`` is done: ``grant.spent`` tokens went out."""
+        """The batch that took ``grant`` is done: ``grant.spent`` tokens went out, their
+        answers as in ``grant.answered`` (any not noted there count as answered now)."""
         ...
+
+    def stamp(self) -> float:
+        """Now, on this budget's clock, for ``Grant.answered``."""
+        ...
+
+
+def _answers(grant: Grant, now: float) -> dict[float, int]:
+    """Seconds ago -> tokens answered then, rounded down to 10 ms (so a token is freed a
+    little late, never early); spent tokens with no answer noted count as answered now."""
+    ages: dict[float, int] = {}
+    noted = 0
+    for stamp, tokens in grant.answered:
+        tokens = min(tokens, grant.spent - noted)
+        if tokens <= 0:
+            break
+        age = max(int((now - stamp) * 100) / 100, 0.0)
+        ages[age] = ages.get(age, 0) + tokens
+        noted += tokens
+    if grant.spent > noted:
+        ages[0.0] = ages.get(0.0, 0) + grant.spent - noted
+    return ages
+
+
+def _retry_in(open_holds: int, soonest: float | None) -> float:
+    """When to ask again: when the first settled token frees, or a poll while batches
+    are under way (they free theirs at a moment this budget cannot foresee)."""
+    waits = [max(soonest, 0.0)] if soonest is not None else []
+    if open_holds or not waits:
+        waits.append(POLL_SECONDS)
+    return min(waits)
 
 
 class LocalSendBudget:
@@ -95,6 +131,10 @@ class LocalSendBudget:
         self.clock = clock
         self._holds: dict[int, tuple[int, datetime | None]] = {}  # id -> tokens, free at
         self._ids = itertools.count(1)
+        self._epoch = clock.now()
+
+    def stamp(self) -> float:
+        return (self.clock.now() - self._epoch).total_seconds()
 
     async def take(self, want: int) -> Grant:
         now = self.clock.now()
@@ -110,19 +150,18 @@ class LocalSendBudget:
         return Grant(granted, hold_id=hold_id)
 
     async def settle(self, grant: Grant) -> None:
-        if grant.hold_id is None or grant.hold_id not in self._holds:
+        if grant.hold_id is None:
             return
-        if grant.spent <= 0:
-            del self._holds[grant.hold_id]
-        else:
-            free_at = self.clock.now() + timedelta(seconds=1)
-            self._holds[grant.hold_id] = (grant.spent, free_at)
+        self._holds.pop(grant.hold_id, None)
+        now = self.clock.now()
+        for age, tokens in _answers(grant, self.stamp()).items():
+            free_at = now - timedelta(seconds=age) + timedelta(seconds=1)
+            self._holds[next(self._ids)] = (tokens, free_at)
 
     def _retry_in(self, now: datetime) -> float:
         frees = [free_at for _, free_at in self._holds.values() if free_at is not None]
-        if len(frees) < len(self._holds) or not frees:
-            return POLL_SECONDS
-        return max((min(frees) - now).total_seconds(), 0.0)
+        soonest = (min(frees) - now).total_seconds() if frees else None
+        return _retry_in(len(self._holds) - len(frees), soonest)
 
 
 class PostgresSendBudget:
@@ -171,9 +210,8 @@ class PostgresSendBudget:
             ).one()
             granted = max(0, min(want, self.cap - int(used)))
             if granted <= 0:
-                if open_holds or next_free is None:
-                    return Grant(0, retry_in=POLL_SECONDS)
-                return Grant(0, retry_in=max((next_free - now).total_seconds(), 0.0))
+                soonest = None if next_free is None else (next_free - now).total_seconds()
+                return Grant(0, retry_in=_retry_in(open_holds, soonest))
             hold_id = (
                 await conn.execute(
                     text(
@@ -190,22 +228,31 @@ class PostgresSendBudget:
             ).scalar_one()
         return Grant(granted, hold_id=hold_id, usable_until=started + self.max_hold - 1)
 
+    def stamp(self) -> float:
+        return time.monotonic()
+
     async def settle(self, grant: Grant) -> None:
         if grant.hold_id is None:
             return
         async with self.engine.begin() as conn:
-            if grant.spent <= 0:
-                await conn.execute(
-                    text("DELETE FROM send_budget_holds WHERE id = :id"), {"id": grant.hold_id}
-                )
+            await conn.execute(
+                text("DELETE FROM send_budget_holds WHERE id = :id"), {"id": grant.hold_id}
+            )
+            # Ages are read just before the statement runs, and the server's clock after:
+            # each token is freed a second after its answer, or a little later.
+            ages = _answers(grant, time.monotonic())
+            if not ages:
                 return
             await conn.execute(
                 text(
-                    "UPDATE send_budget_holds SET tokens = :spent, settled = true, free_at ="
-                    " (clock_timestamp() AT TIME ZONE 'UTC') + interval '1 second'"
-                    " WHERE id = :id"
+                    "INSERT INTO send_budget_holds (holder, tokens, taken_at, free_at, settled)"
+                    " SELECT :holder, answered.tokens, now.at, now.at"
+                    " - make_interval(secs => answered.age) + interval '1 second', true"
+                    " FROM (SELECT clock_timestamp() AT TIME ZONE 'UTC' AS at) AS now,"
+                    " unnest(CAST(:ages AS double precision[]), CAST(:tokens AS integer[]))"
+                    " AS answered (age, tokens)"
                 ),
-                {"spent": grant.spent, "id": grant.hold_id},
+                {"holder": self.holder, "ages": list(ages), "tokens": list(ages.values())},
             )
 
 
