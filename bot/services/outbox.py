@@ -900,8 +900,8 @@ class OutboxSender:
         return True
 
     async def _settle_budget(self) -> None:
-        """The drain is done: what it took and did not use goes back at once, what it used
-        stays counted for one more second."""
+        """The drain is done (every send answered): what it took and did not use goes back
+        at once, each token it used stays counted until a second after its answer."""
         grants, self._grants = self._grants, []
         for grant in grants:
             try:
