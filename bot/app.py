@@ -47,6 +47,7 @@ from bot.services.outbox import DrainReport, OutboxSender
 from bot.services.reference_data import DEMO_DATA, load_reference_data, read_data_file
 from bot.services.retention import RetentionService
 from bot.services.rounds import RoundService
+from bot.services.send_budget import send_budget_for
 from bot.store.crypto import load_key_ring
 from bot.store.db import Store, make_engine, migrate, sqlite_url
 from bot.teams.clients import ReusingAuthentication
@@ -86,7 +87,8 @@ OUTBOX_IN_FLIGHT = 8
 
 def build_store(settings: Settings) -> Store:
     url = settings.database_url or sqlite_url(settings.data_dir)
-    return Store(make_engine(url), load_key_ring(settings.data_keys, settings.data_dir))
+    engine = make_engine(url, timeout=settings.database_timeout)
+    return Store(engine, load_key_ring(settings.data_keys, settings.data_dir))
 
 
 def create_app(
@@ -128,17 +130,20 @@ def create_app(
     adapter = CloudAdapter(authentication)
     adapter.on_turn_error = _noting_failure
     bot = MaceBot(router, ContactService(store, clock))
+    worker_id = f"{socket.gethostname()[:60]}:{os.getpid()}"
     outbox = OutboxSender(
         store,
         clock,
         BotMessenger(adapter, settings.APP_ID),
         NoticeRenderer(store, clock, calendar),
-        worker_id=f"{socket.gethostname()[:60]}:{os.getpid()}",
+        worker_id=worker_id,
         lease_seconds=300,
         sending_hours=calendar.in_working_hours,
         install=installer if installer.enabled else None,
         per_second_cap=settings.outbox_rate,
         in_flight=OUTBOX_IN_FLIGHT,
+        # OUTBOX_RATE is the app's, shared by every instance on PostgreSQL.
+        budget=send_budget_for(store.engine, settings.outbox_rate, clock, holder=worker_id),
     )
     metrics = Metrics(store)
     jobs = Jobs(

@@ -51,6 +51,16 @@ def _int(env: dict[str, str], name: str, default: int) -> int:
         raise SettingError(f"{name}: {raw[:20]!r} is not a whole number") from None
 
 
+def _seconds(env: dict[str, str], name: str, default: float) -> float:
+    raw = env.get(name, "").strip()
+    if not raw:
+        return default
+    try:
+        return float(raw)
+    except ValueError:
+        raise SettingError(f"{name}: {raw[:20]!r} is not a number of seconds") from None
+
+
 def parse_team_ids(text: str) -> tuple[tuple[str, str], ...]:
     """``GRAPH_TEAM_IDS``: ``conversation-id=group-id`` pairs, comma-separated."""
     pairs: list[tuple[str, str]] = []
@@ -115,8 +125,9 @@ class Settings:
     #: ``id=group,...``): Graph lists a team's members by group id, which a channel's
     #: conversation id does not give.
     graph_team_ids: tuple[tuple[str, str], ...] = ()
-    #: Requests per second this process's outbox sender may make (``OUTBOX_RATE``). Teams
-    #: allows about 50 per app and tenant in all: with N instances, 50/N each.
+    #: Requests per second the outbox senders may make (``OUTBOX_RATE``), all instances
+    #: together: on PostgreSQL they share one budget (bot.services.send_budget). Teams
+    #: allows about 50 per app and tenant.
     outbox_rate: int = 50
     #: Where the signing keys of incoming tokens are published (bot.teams.tokens): the
     #: Bot Framework's OpenID metadata (Bot Connector tokens) and Entra's (tokens the
@@ -129,6 +140,9 @@ class Settings:
     #: Seconds one fetch of the metadata or keys may take in all (connecting: at most 5).
     #: Not read from the environment.
     openid_timeout: float = TOTAL_TIMEOUT
+    #: Seconds the store may take to connect, run one statement or lend a connection
+    #: before a turn gives up and says nothing was saved (``DATABASE_TIMEOUT``).
+    database_timeout: float = 5.0
     extra: dict[str, str] = field(default_factory=dict)
 
     @property
@@ -171,6 +185,7 @@ class Settings:
             log_format=env.get("LOG_FORMAT", "").strip().lower(),
             metrics_port=_port(env, "METRICS_PORT", DEFAULT_METRICS_PORT),
             outbox_rate=_int(env, "OUTBOX_RATE", 50),
+            database_timeout=_seconds(env, "DATABASE_TIMEOUT", 5.0),
             metrics_host=env.get("METRICS_HOST", "").strip(),
             data_key_file_ok=env.get("MACE_DATA_KEY_FILE_OK", "").strip().lower() in _YES,
             public_base_url=env.get("PUBLIC_BASE_URL", "").rstrip("/"),
@@ -251,8 +266,8 @@ class Settings:
                 found.append(f"{name}: not an https:// address")
         if not 1 <= self.outbox_rate <= 50:
             found.append(
-                f"OUTBOX_RATE: {self.outbox_rate} is not between 1 and 50 (requests per second; "
-                "Teams allows about 50 per app and tenant across all instances)"
+                f"OUTBOX_RATE: {self.outbox_rate} is not between 1 and 50 (requests per second "
+                "for all instances together; Teams allows about 50 per app and tenant)"
             )
         if not 1 <= self.port <= 65535:
             found.append(f"PORT: {self.port} is not a port number (1-65535)")
@@ -273,8 +288,14 @@ class Settings:
         return found
 
     def _database_problems(self) -> list[str]:
+        found: list[str] = []
+        if not 1 <= self.database_timeout <= 60:
+            found.append(
+                f"DATABASE_TIMEOUT: {self.database_timeout:g} is not between 1 and 60 (seconds "
+                "a turn waits for the store before saying nothing was saved)"
+            )
         if not self.database_url:
-            return []
+            return found
         from sqlalchemy.engine import make_url
         from sqlalchemy.exc import ArgumentError
 
@@ -282,14 +303,16 @@ class Settings:
             url = make_url(self.database_url)
         except (ArgumentError, ValueError):
             return [
-                "DATABASE_URL: not a database URL (expected e.g. postgresql+asyncpg://user@host/db)"
+                *found,
+                "DATABASE_URL: not a database URL (expected e.g. postgresql+asyncpg://user@host/db)",
             ]
         if url.drivername not in DATABASE_DRIVERS:
             return [
+                *found,
                 f"DATABASE_URL: driver {url.drivername[:40]!r} is not supported; use "
-                f"{' or '.join(DATABASE_DRIVERS)}"
+                f"{' or '.join(DATABASE_DRIVERS)}",
             ]
-        return []
+        return found
 
     @property
     def metrics_listen_host(self) -> str:

@@ -44,6 +44,7 @@ SETTINGS_READ = (
     "MACE_DEMO",
     "MACE_RETENTION",
     "OUTBOX_RATE",
+    "DATABASE_TIMEOUT",
 )
 
 
@@ -87,6 +88,8 @@ BAD = [
     ({"PORT": "4000", "METRICS_PORT": "4000"}, "METRICS_PORT", "same as PORT"),
     ({"OUTBOX_RATE": "80"}, "OUTBOX_RATE", "between 1 and 50"),
     ({"OUTBOX_RATE": "fast"}, "OUTBOX_RATE", "not a whole number"),
+    ({"DATABASE_TIMEOUT": "0.5"}, "DATABASE_TIMEOUT", "between 1 and 60"),
+    ({"DATABASE_TIMEOUT": "soon"}, "DATABASE_TIMEOUT", "not a number of seconds"),
     ({"PUBLIC_BASE_URL": "bot.example.org"}, "PUBLIC_BASE_URL", "http"),
     ({"PUBLIC_BASE_URL": "ftp://bot.example.org"}, "PUBLIC_BASE_URL", "http"),
     ({"MACE_DATA_KEYS": ""}, "MACE_DATA_KEYS", "MACE_DATA_KEY_FILE_OK=1"),

@@ -53,8 +53,10 @@ Rates. Teams allows 7 messages per second and 60 per 30 s in one conversation, a
 50 requests per second per app and tenant. The sender keeps a minimum spacing between
 two messages to one person (checked against the last ``sent_at`` in the store, so it holds
 across processes; a row that comes too soon is put back with a later ``next_attempt_at``)
-and a per-second cap on its own requests (claiming no more than the cap allows). The cap
-is per process: with N processes set it to the tenant's allowance divided by N.
+and a per-second cap on requests (claiming no more than the cap allows). The cap is the
+app's, not the process's: a ``SendBudget`` (bot.services.send_budget) kept in PostgreSQL
+is shared by every instance, each drain taking its tokens in one round trip; on SQLite,
+and by default, it is this sender's own.
 
 The sender never sleeps: its time is ``clock.now()``, and waiting is the caller's job
 (``run_sender`` below, or a scheduled job). Logs carry ids, kinds and error codes only,
@@ -64,11 +66,11 @@ never a payload or any card text.
 from __future__ import annotations
 
 import asyncio
+import contextvars
 import json
 import logging
 import random
 import re
-from collections import deque
 from collections.abc import Awaitable, Callable, Coroutine, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
@@ -83,6 +85,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.domain.clock import LONDON, Clock
 from bot.domain.model import Role
+from bot.services.send_budget import Grant, LocalSendBudget, SendBudget
 from bot.store import tables as t
 from bot.store.db import Store
 
@@ -256,6 +259,7 @@ class OutboxSender:
         sending_hours: Callable[[datetime], bool] | None = None,
         install: Callable[[int], Awaitable[bool]] | None = None,
         install_wait: float = 120.0,
+        budget: SendBudget | None = None,
     ) -> None:
         if not worker_id or len(worker_id) > 100:
             raise ValueError("worker_id must be 1-100 characters")
@@ -265,7 +269,6 @@ class OutboxSender:
             )
         self.store = store
         self.clock = clock
-        self.messenger = messenger
         self.renderer = renderer
         self.worker_id = worker_id
         self.lease = timedelta(seconds=lease_seconds)
@@ -285,7 +288,12 @@ class OutboxSender:
         #: is retried after ``install_wait`` seconds instead of being ``no_contact``.
         self.install = install
         self.install_wait = install_wait
-        self._recent: deque[datetime] = deque()  # when this sender made its last requests
+        #: Requests per second for the whole app (bot.services.send_budget): shared by all
+        #: instances on PostgreSQL; without one, this sender's own, on its clock.
+        self.budget = budget or LocalSendBudget(per_second_cap, clock)
+        self.messenger: Messenger = _NotingAnswers(messenger, self.budget)
+        self._grants: list[Grant] = []  # taken by the drain under way
+        self._budget_free_at: datetime | None = None
         self._paused_until: datetime | None = None
         self._unrecorded: list[_Unrecorded] = []
         self._lock = asyncio.Lock()
@@ -307,18 +315,20 @@ class OutboxSender:
                 report.unrecorded = len(self._unrecorded)
                 return report
             now = self.clock.now()
-            budget = self._budget(now)
             if self.sending_hours is not None and not self.sending_hours(now):
                 report.next_due_at = await self._next_due()
             elif self._paused_until is not None and now < self._paused_until:
                 report.paused_until = self._paused_until
-            elif budget <= 0:
-                report.paused_until = self._recent[0] + timedelta(seconds=1)
+            elif (budget := await self._budget(now, limit)) <= 0:
+                report.paused_until = self._budget_free_at
             else:
-                claims = await self.claim(min(limit, budget))
-                report.claimed = len(claims)
-                if claims:
-                    await self._deliver_all(claims, report)
+                try:
+                    claims = await self.claim(budget)
+                    report.claimed = len(claims)
+                    if claims:
+                        await self._deliver_all(claims, report)
+                finally:
+                    await self._settle_budget()
             report.unrecorded = len(self._unrecorded)
             if self._paused_until is not None and self.clock.now() < self._paused_until:
                 report.paused_until = self._paused_until
@@ -499,7 +509,11 @@ class OutboxSender:
         if contact.unreachable:
             await self._cannot_reach(claim, OutboxStatus.UNREACHABLE, "KnownUnreachable", report)
             return None
-        self._count_requests(now, 1 if contact.recipient.conversation_id else 2)
+        if not await self._count_requests(now, 1 if contact.recipient.conversation_id else 2):
+            # The batch's tokens are spent (a new conversation takes two requests) and the
+            # budget has none left now: put it back until it has.
+            await self._release(claim, self._budget_free_at or now, report)
+            return None
         try:
             result = await self.messenger.send(contact.recipient, card)
         except DeliveryError as error:
@@ -849,17 +863,77 @@ class OutboxSender:
 
     # -- the per-second cap -------------------------------------------------------------------
 
-    def _budget(self, now: datetime) -> int:
-        window = now - timedelta(seconds=1)
-        while self._recent and self._recent[0] <= window:
-            self._recent.popleft()
-        return self.per_second_cap - len(self._recent)
+    async def _budget(self, now: datetime, want: int) -> int:
+        """Take up to ``want`` requests' worth of the app's send budget for this drain, in
+        one go (one round trip on PostgreSQL); 0: none now, ``_budget_free_at`` says when."""
+        grant = await self.budget.take(min(want, self.per_second_cap))
+        if grant.tokens <= 0:
+            self._budget_free_at = now + timedelta(seconds=grant.retry_in)
+            return 0
+        self._grants.append(grant)
+        return grant.tokens
 
-    def _count_requests(self, now: datetime, requests: int) -> None:
-        self._recent.extend([now] * requests)
+    async def _count_requests(self, now: datetime, requests: int) -> bool:
+        """Spend ``requests`` tokens of this drain's grants for one message; a message
+        that needs more than is left (a new conversation takes two requests, or the grant
+        has been held too long) takes more from the budget. False: none to be had now."""
+        taken: list[tuple[Grant, int]] = []
+        needed = requests
+        for grant in self._grants:
+            use = min(grant.left, needed)
+            if use > 0:
+                grant.spent += use  # before any await: other sends run meanwhile
+                needed -= use
+                taken.append((grant, use))
+        if needed > 0:
+            more = await self.budget.take(needed)
+            if more.tokens > 0:
+                self._grants.append(more)
+            if more.tokens < needed:
+                self._budget_free_at = now + timedelta(seconds=more.retry_in or 1.0)
+                for grant, use in taken:  # give back what this message had taken
+                    grant.spent -= use
+                return False
+            more.spent = needed
+            taken.append((more, needed))
+        _PAID.set(tuple(taken))  # for _NotingAnswers, in this message's own task
+        return True
+
+    async def _settle_budget(self) -> None:
+        """The drain is done (every send answered): what it took and did not use goes back
+        at once, each token it used stays counted until a second after its answer."""
+        grants, self._grants = self._grants, []
+        for grant in grants:
+            try:
+                await self.budget.settle(grant)
+            except (SQLAlchemyError, OSError) as exc:  # it expires by itself
+                log.warning("send budget not settled: %s", type(exc).__name__)
 
 
 # --- helpers ---------------------------------------------------------------------------------
+
+#: The tokens that paid for the send under way in this task: (grant, tokens).
+_PAID: contextvars.ContextVar[tuple[tuple[Grant, int], ...]] = contextvars.ContextVar(
+    "outbox_paid", default=()
+)
+
+
+class _NotingAnswers:
+    """The messenger, noting when each send was answered (or failed) on the tokens that
+    paid for it, so the budget frees them a second after that answer."""
+
+    def __init__(self, inner: Messenger, budget: SendBudget) -> None:
+        self.inner = inner
+        self.budget = budget
+
+    async def send(self, to: Recipient, card: dict[str, Any]) -> SendResult:
+        try:
+            return await self.inner.send(to, card)
+        finally:
+            stamp = self.budget.stamp()
+            for grant, tokens in _PAID.get():
+                grant.answered.append((stamp, tokens))
+            _PAID.set(())
 
 
 def _forget_finished(sending: dict[int, asyncio.Task[None]]) -> None:

@@ -26,6 +26,7 @@ from sqlalchemy.exc import (
     SQLAlchemyError,
 )
 from sqlalchemy.ext.asyncio import (
+    AsyncConnection,
     AsyncEngine,
     AsyncSession,
     async_sessionmaker,
@@ -61,9 +62,26 @@ POOL_SIZE = 20
 POOL_OVERFLOW = 0
 
 
-def make_engine(url: str, **kwargs: Any) -> AsyncEngine:
+#: How long the store may take to answer before a turn gives up (``DATABASE_TIMEOUT``,
+#: seconds): to connect, to run one statement, or to wait for a pooled connection.
+DATABASE_TIMEOUT = 5.0
+
+#: The server's own limits, as a share of ``DATABASE_TIMEOUT``: a statement, or a
+#: transaction left idle, is ended by PostgreSQL *before* the bot gives up waiting. So a
+#: COMMIT that the network held back (the bot has already said nothing was saved) finds
+#: its transaction gone when it arrives, instead of saving the work late.
+SERVER_SHARE = 0.8
+
+
+def make_engine(url: str, *, timeout: float = DATABASE_TIMEOUT, **kwargs: Any) -> AsyncEngine:
+    """An engine whose every wait is bounded by ``timeout`` seconds (see
+    ``DATABASE_TIMEOUT``): a hung database fails the turn within seconds, saying nothing
+    was saved, and nothing it was given is saved later."""
+    if timeout <= 0:
+        raise ValueError("timeout must be positive")
     if url.startswith("sqlite"):
-        engine = create_async_engine(url, connect_args={"timeout": 30}, **kwargs)
+        engine = create_async_engine(url, connect_args={"timeout": timeout}, **kwargs)
+        busy_ms = int(timeout * 1000)
 
         @event.listens_for(engine.sync_engine, "connect")
         def _pragmas(dbapi_connection: Any, _record: Any) -> None:
@@ -71,22 +89,100 @@ def make_engine(url: str, **kwargs: Any) -> AsyncEngine:
             cursor.execute("PRAGMA foreign_keys=ON")
             cursor.execute("PRAGMA journal_mode=WAL")
             cursor.execute("PRAGMA synchronous=NORMAL")
-            cursor.execute("PRAGMA busy_timeout=30000")
+            cursor.execute(f"PRAGMA busy_timeout={busy_ms}")
             cursor.close()
 
         return engine
+    server_ms = str(max(int(timeout * SERVER_SHARE * 1000), 1))
+    connect_args: dict[str, Any] = {
+        "timeout": timeout,  # to connect (TCP, TLS and the start-up exchange)
+        "command_timeout": timeout,  # each statement, BEGIN and COMMIT included
+        "server_settings": {
+            "statement_timeout": server_ms,
+            "idle_in_transaction_session_timeout": server_ms,
+        },
+        **kwargs.pop("connect_args", {}),
+    }
     options: dict[str, Any] = {
         "pool_size": POOL_SIZE,
         "max_overflow": POOL_OVERFLOW,
+        # Waiting for one of the pool's connections is bounded too.
+        "pool_timeout": timeout,
         # The connection returned last is handed out first: at a meeting's pace the same
         # few stay in use (warm, their prepared statements ready, never idle long enough
         # to need the check below) and the rest sit idle until a busy moment.
         "pool_use_lifo": True,
+        "connect_args": connect_args,
         **kwargs,
     }
     engine = create_async_engine(url, **options)
-    _ping_after_idling(engine)
+    stall = _Stall(timeout)
+    stall.watch(engine)
+    _ping_after_idling(engine, stall)
+    _drop_at_once_when_invalidated(engine)
     return engine
+
+
+class StoreStalled(TimeoutError):
+    """The database did not answer within ``DATABASE_TIMEOUT`` a moment ago: work that
+    needs it fails at once for a while, instead of each statement waiting again."""
+
+
+class _Stall:
+    """After the database failed to answer in time, fail fast for ``hold`` seconds.
+
+    The server ends its own statements and idle transactions before the bot's limit
+    (``SERVER_SHARE``), so a statement or a connection the bot gives up on means the
+    server is not answering at all (a hung host, a black-holed network path). Every turn
+    keeps a contact first and then does its own work: without this each would wait the
+    whole timeout again, and a press would be answered after two or three timeouts. Once
+    ``hold`` has passed, the next checkout tries the database again (and trips this again
+    if it still does not answer)."""
+
+    def __init__(self, hold: float) -> None:
+        self.hold = hold
+        self.since: float | None = None
+
+    def trip(self) -> None:
+        self.since = _monotonic()
+
+    def check(self) -> None:
+        if self.since is not None and _monotonic() - self.since < self.hold:
+            raise StoreStalled("the database did not answer a moment ago")
+
+    def watch(self, engine: AsyncEngine) -> None:
+        @event.listens_for(engine.sync_engine, "handle_error")
+        def _failed(context: Any) -> None:
+            # The driver's own timeout: a statement (BEGIN and COMMIT included) or a
+            # connection attempt got no answer at all.
+            if isinstance(context.original_exception, TimeoutError):
+                self.trip()
+                # That connection is mid-exchange: never reuse it. It is cut (see
+                # _drop_at_once_when_invalidated), so the server rolls back what it held.
+                context.is_disconnect = True
+                context.invalidate_pool_on_disconnect = False
+
+        @event.listens_for(engine.sync_engine.pool, "checkout")
+        def _handed_out(_dbapi_connection: Any, _record: Any, _proxy: Any) -> None:
+            self.check()
+
+        @event.listens_for(engine.sync_engine, "do_connect")
+        def _connecting(*_args: Any) -> None:
+            self.check()
+
+
+def _drop_at_once_when_invalidated(engine: AsyncEngine) -> None:
+    """A connection given up on (a statement timed out, the server went away) is cut at
+    once, not closed politely: SQLAlchemy would first send a goodbye and wait two seconds
+    for the reply, which a hung server never gives. Cutting it is also what makes the
+    server roll back whatever that connection had not committed."""
+
+    @event.listens_for(engine.sync_engine.pool, "invalidate")
+    def _cut(_dbapi_connection: Any, record: Any, _exc: Any) -> None:
+        driver = getattr(record, "driver_connection", None)
+        terminate = getattr(driver, "terminate", None)
+        if terminate is not None:
+            terminate()
 
 
 #: A pooled connection left unused for longer than this is checked before a turn gets it.
@@ -97,7 +193,7 @@ def _monotonic() -> float:
     return time.monotonic()
 
 
-def _ping_after_idling(engine: AsyncEngine) -> None:
+def _ping_after_idling(engine: AsyncEngine, stall: _Stall | None = None) -> None:
     """Check a connection before use only when it has sat idle, not on every turn.
 
     A connection that sat idle between meetings may have been cut (a server restart, or a
@@ -127,6 +223,9 @@ def _ping_after_idling(engine: AsyncEngine) -> None:
         try:
             dialect.do_ping(dbapi_connection)
         except Exception as exc:  # whatever the driver raises, this connection is replaced
+            if isinstance(exc, TimeoutError) and stall is not None:
+                stall.trip()  # no answer at all: a new connection would wait as long
+                raise StoreStalled("the database did not answer its check") from exc
             if isinstance(exc, dialect.loaded_dbapi.Error) and dialect.is_disconnect(
                 exc, dbapi_connection, None
             ):
@@ -162,12 +261,31 @@ async def migrate(engine: AsyncEngine) -> None:
         if sqlite:  # must be set outside a transaction to take effect
             await conn.exec_driver_sql("PRAGMA foreign_keys=OFF")
         try:
-            await conn.run_sync(upgrade)
-            await conn.commit()
+            async with _without_timeouts(conn):
+                await conn.run_sync(upgrade)
+                await conn.commit()
         finally:
             if sqlite:
                 await conn.rollback()
                 await conn.exec_driver_sql("PRAGMA foreign_keys=ON")
+
+
+@asynccontextmanager
+async def _without_timeouts(conn: AsyncConnection) -> AsyncIterator[None]:
+    """A migration (an index built over a large table) may rightly take longer than a
+    turn may wait (``DATABASE_TIMEOUT``): lift the limits for this transaction only."""
+    if conn.dialect.name != "postgresql":
+        yield
+        return
+    await conn.exec_driver_sql("SET LOCAL statement_timeout = 0")
+    await conn.exec_driver_sql("SET LOCAL idle_in_transaction_session_timeout = 0")
+    driver: Any = (await conn.get_raw_connection()).driver_connection
+    config = driver._config  # asyncpg reads command_timeout from here for each statement
+    driver._config = config._replace(command_timeout=None)
+    try:
+        yield
+    finally:
+        driver._config = config
 
 
 class AuditedSession(Session):

@@ -432,3 +432,17 @@ class DownloadLink(Base):
     used_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     #: Fetches turned away (used, expired, refused): only the first few are audited.
     refused_fetches: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class SendBudgetHold(Base):
+    """Tokens of the app's send budget (requests per second to Teams) that one sender
+    holds for a batch (bot.services.send_budget): counted while open, and for one second
+    after the batch settles. Rows are short-lived and name no person or message."""
+
+    __tablename__ = "send_budget_holds"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    holder: Mapped[str] = mapped_column(String(100))
+    tokens: Mapped[int] = mapped_column(Integer)
+    taken_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    free_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    settled: Mapped[bool] = mapped_column(Boolean)

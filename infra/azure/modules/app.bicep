@@ -221,10 +221,10 @@ var botEnv = concat(commonEnv, [
     value: string(metricsPort)
   }
   {
-    // Teams allows about 50 requests/s per app and tenant in all: share it out across
-    // the most replicas there can be.
+    // Teams allows about 50 requests/s per app and tenant in all: the replicas share
+    // this one budget through PostgreSQL (bot/services/send_budget.py).
     name: 'OUTBOX_RATE'
-    value: string(max(1, 50 / maxReplicas))
+    value: '50'
   }
 ], empty(allowedTenants) ? [] : [
   {

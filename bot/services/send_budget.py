@@ -1,0 +1,264 @@
+"""The send budget: how many requests to Teams may go now, for the whole app.
+
+Teams allows about 50 requests a second per app and tenant, however many instances of
+the bot send. So the budget is one for the app: on PostgreSQL it is kept in the database
+(``send_budget_holds``) and every instance takes from it; on SQLite a single process is
+the only instance, and its budget is the in-process one (``LocalSendBudget``).
+
+What is guaranteed: in any one-second window (sliding, not fixed to the clock's seconds),
+at most ``cap`` requests reach Teams. A sender takes a *hold* of up to ``cap`` tokens for
+a batch, in one round trip, before its first send; while the hold is open all of its
+tokens count. When the batch is done it settles the hold in one more round trip: unused
+tokens come back at once, and each used one stays counted until one second after Teams
+answered the send it paid for. A send reaches Teams after its hold was granted and before
+its answer, so two sends less than a second apart were both counted when the later one's
+hold was granted, and no grant goes past ``cap``: the sum in any window stays within it.
+Tokens freeing one by one (a second after each answer) keep the sending steady at the
+cap, rather than in bursts a second apart.
+
+Clocks. Every time on PostgreSQL is the database server's (``clock_timestamp()``): a hold
+is timed from the moment it was granted to the moment it was settled, both read on the
+one server clock, so instances whose clocks disagree cannot overspend (each instance's own
+clock only measures how long its grant may still be used, a duration). The grant is read
+before the first send leaves and the settle after the last answer came back, so the
+database's interval contains every send of the batch.
+
+A process that dies holding tokens cannot settle: its hold stops counting
+``max_hold_seconds`` after it was granted (plus the one second), and a sender never uses a
+grant older than ``max_hold_seconds`` less a second (it takes a new one instead), so a
+hold that expires unsettled had no sends left in it.
+"""
+
+from __future__ import annotations
+
+import itertools
+import time
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import Protocol
+
+from sqlalchemy import text
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from bot.domain.clock import Clock
+
+#: How long a sender may go on using one grant, and so how long a dead sender's tokens
+#: stay counted (plus the one-second window). Far longer than a batch takes (a batch is
+#: at most ``cap`` messages), short enough that a crash costs seconds of sending at most.
+MAX_HOLD_SECONDS = 10.0
+
+#: How soon to ask again when every token is held by batches still under way (they free
+#: their tokens one second after they settle, a moment this budget cannot foresee).
+POLL_SECONDS = 0.1
+
+#: The advisory lock that takes turns at the budget (any constant; "MACE" + 1).
+_LOCK_KEY = 0x4D414345_0001
+
+
+@dataclass(slots=True)
+class Grant:
+    """Tokens taken for one batch: ``tokens`` requests may go, ``spent`` went."""
+
+    tokens: int
+    #: When the caller should ask again if it got fewer tokens than it wanted.
+    retry_in: float = 0.0
+    hold_id: int | None = None
+    #: ``time.monotonic()`` after which this grant must not be used any more.
+    usable_until: float = float("inf")
+    spent: int = 0
+    #: ``(stamp, tokens)`` for each send answered (``SendBudget.stamp``), so each token
+    #: can be freed a second after its own answer.
+    answered: list[tuple[float, int]] = field(default_factory=list)
+
+    @property
+    def left(self) -> int:
+        return self.tokens - self.spent if time.monotonic() < self.usable_until else 0
+
+
+class SendBudget(Protocol):
+    """One budget of requests per second shared by every sender that uses it."""
+
+    cap: int
+
+    async def take(self, want: int) -> Grant:
+        """Up to ``want`` tokens now (``tokens`` may be 0: ask again after ``retry_in``)."""
+        ...
+
+    async def settle(self, grant: Grant) -> None:
+        """The batch that took ``grant`` is done: ``grant.spent`` tokens went out, their
+        answers as in ``grant.answered`` (any not noted there count as answered now)."""
+        ...
+
+    def stamp(self) -> float:
+        """Now, on this budget's clock, for ``Grant.answered``."""
+        ...
+
+
+def _answers(grant: Grant, now: float) -> dict[float, int]:
+    """Seconds ago -> tokens answered then, rounded down to 10 ms (so a token is freed a
+    little late, never early); spent tokens with no answer noted count as answered now."""
+    ages: dict[float, int] = {}
+    noted = 0
+    for stamp, tokens in grant.answered:
+        tokens = min(tokens, grant.spent - noted)
+        if tokens <= 0:
+            break
+        age = max(int((now - stamp) * 100) / 100, 0.0)
+        ages[age] = ages.get(age, 0) + tokens
+        noted += tokens
+    if grant.spent > noted:
+        ages[0.0] = ages.get(0.0, 0) + grant.spent - noted
+    return ages
+
+
+def _retry_in(open_holds: int, soonest: float | None) -> float:
+    """When to ask again: when the first settled token frees, or a poll while batches
+    are under way (they free theirs at a moment this budget cannot foresee)."""
+    waits = [max(soonest, 0.0)] if soonest is not None else []
+    if open_holds or not waits:
+        waits.append(POLL_SECONDS)
+    return min(waits)
+
+
+class LocalSendBudget:
+    """The budget of one process (SQLite, or a sender alone), on the app's clock: the same
+    holds as on PostgreSQL, kept in memory, so frozen-clock tests step it by hand."""
+
+    def __init__(self, cap: int, clock: Clock) -> None:
+        if cap < 1:
+            raise ValueError("cap must be positive")
+        self.cap = cap
+        self.clock = clock
+        self._holds: dict[int, tuple[int, datetime | None]] = {}  # id -> tokens, free at
+        self._ids = itertools.count(1)
+        self._epoch = clock.now()
+
+    def stamp(self) -> float:
+        return (self.clock.now() - self._epoch).total_seconds()
+
+    async def take(self, want: int) -> Grant:
+        now = self.clock.now()
+        for hold_id, (_, free_at) in list(self._holds.items()):
+            if free_at is not None and free_at <= now:
+                del self._holds[hold_id]
+        used = sum(tokens for tokens, _ in self._holds.values())
+        granted = max(0, min(want, self.cap - used))
+        if granted <= 0:
+            return Grant(0, retry_in=self._retry_in(now))
+        hold_id = next(self._ids)
+        self._holds[hold_id] = (granted, None)
+        return Grant(granted, hold_id=hold_id)
+
+    async def settle(self, grant: Grant) -> None:
+        if grant.hold_id is None:
+            return
+        self._holds.pop(grant.hold_id, None)
+        now = self.clock.now()
+        for age, tokens in _answers(grant, self.stamp()).items():
+            free_at = now - timedelta(seconds=age) + timedelta(seconds=1)
+            self._holds[next(self._ids)] = (tokens, free_at)
+
+    def _retry_in(self, now: datetime) -> float:
+        frees = [free_at for _, free_at in self._holds.values() if free_at is not None]
+        soonest = (min(frees) - now).total_seconds() if frees else None
+        return _retry_in(len(self._holds) - len(frees), soonest)
+
+
+class PostgresSendBudget:
+    """The budget of the whole app, kept in PostgreSQL (``send_budget_holds``).
+
+    ``take`` is one short transaction under an advisory lock (so grants are made one at a
+    time): it drops holds that no longer count, sums the rest and grants what is left of
+    ``cap``; ``settle`` is one update. Nothing in the table names a person or a message.
+    """
+
+    def __init__(
+        self,
+        engine: AsyncEngine,
+        cap: int,
+        *,
+        holder: str = "",
+        max_hold_seconds: float = MAX_HOLD_SECONDS,
+    ) -> None:
+        if cap < 1:
+            raise ValueError("cap must be positive")
+        if max_hold_seconds <= 1:
+            raise ValueError("max_hold_seconds must exceed one second")
+        self.engine = engine
+        self.cap = cap
+        self.holder = holder[:100]
+        self.max_hold = max_hold_seconds
+
+    async def take(self, want: int) -> Grant:
+        want = max(0, min(want, self.cap))
+        started = time.monotonic()
+        async with self.engine.begin() as conn:
+            await conn.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": _LOCK_KEY})
+            now = (
+                await conn.execute(text("SELECT clock_timestamp() AT TIME ZONE 'UTC'"))
+            ).scalar_one()
+            await conn.execute(
+                text("DELETE FROM send_budget_holds WHERE free_at <= :now"), {"now": now}
+            )
+            used, open_holds, next_free = (
+                await conn.execute(
+                    text(
+                        "SELECT coalesce(sum(tokens), 0), count(*) FILTER (WHERE NOT settled),"
+                        " min(free_at) FILTER (WHERE settled) FROM send_budget_holds"
+                    )
+                )
+            ).one()
+            granted = max(0, min(want, self.cap - int(used)))
+            if granted <= 0:
+                soonest = None if next_free is None else (next_free - now).total_seconds()
+                return Grant(0, retry_in=_retry_in(open_holds, soonest))
+            hold_id = (
+                await conn.execute(
+                    text(
+                        "INSERT INTO send_budget_holds (holder, tokens, taken_at, free_at, settled)"
+                        " VALUES (:holder, :tokens, :now, :expires, false) RETURNING id"
+                    ),
+                    {
+                        "holder": self.holder,
+                        "tokens": granted,
+                        "now": now,
+                        "expires": now + timedelta(seconds=self.max_hold + 1),
+                    },
+                )
+            ).scalar_one()
+        return Grant(granted, hold_id=hold_id, usable_until=started + self.max_hold - 1)
+
+    def stamp(self) -> float:
+        return time.monotonic()
+
+    async def settle(self, grant: Grant) -> None:
+        if grant.hold_id is None:
+            return
+        async with self.engine.begin() as conn:
+            await conn.execute(
+                text("DELETE FROM send_budget_holds WHERE id = :id"), {"id": grant.hold_id}
+            )
+            # Ages are read just before the statement runs, and the server's clock after:
+            # each token is freed a second after its answer, or a little later.
+            ages = _answers(grant, time.monotonic())
+            if not ages:
+                return
+            await conn.execute(
+                text(
+                    "INSERT INTO send_budget_holds (holder, tokens, taken_at, free_at, settled)"
+                    " SELECT :holder, answered.tokens, now.at, now.at"
+                    " - make_interval(secs => answered.age) + interval '1 second', true"
+                    " FROM (SELECT clock_timestamp() AT TIME ZONE 'UTC' AS at) AS now,"
+                    " unnest(CAST(:ages AS double precision[]), CAST(:tokens AS integer[]))"
+                    " AS answered (age, tokens)"
+                ),
+                {"holder": self.holder, "ages": list(ages), "tokens": list(ages.values())},
+            )
+
+
+def send_budget_for(engine: AsyncEngine, cap: int, clock: Clock, *, holder: str) -> SendBudget:
+    """The app's budget: shared through the database on PostgreSQL; on SQLite the
+    process's own (a single process is the only instance there)."""
+    if engine.dialect.name == "postgresql":
+        return PostgresSendBudget(engine, cap, holder=holder)
+    return LocalSendBudget(cap, clock)
