@@ -10,7 +10,8 @@ import asyncio
 import logging
 import os
 import socket
-from collections.abc import Callable
+import uuid
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 
 from aiohttp import web
@@ -43,7 +44,13 @@ from bot.services.meeting_hints import MeetingHintService
 from bot.services.meetings import MeetingService
 from bot.services.members import MemberAdmin
 from bot.services.membership_sync import MembershipSync
-from bot.services.outbox import DrainReport, OutboxSender
+from bot.services.outbox import (
+    DrainReport,
+    Messenger,
+    OutboxRunner,
+    OutboxSender,
+    Renderer,
+)
 from bot.services.reference_data import DEMO_DATA, load_reference_data, read_data_file
 from bot.services.retention import RetentionService
 from bot.services.rounds import RoundService
@@ -73,6 +80,8 @@ class Components:
     bot: MaceBot
     jobs: Jobs
     outbox: OutboxSender
+    #: The sender running continuously while the process serves (started with the jobs).
+    runner: OutboxRunner
 
 
 COMPONENTS = web.AppKey("components", Components)
@@ -81,6 +90,39 @@ COMPONENTS = web.AppKey("components", Components)
 #: trip to Teams and two to the store each kept a chase run well below the rate Teams
 #: allows (bench/changes.md).
 OUTBOX_IN_FLIGHT = 8
+
+#: How long a stopping process (SIGTERM) lets the messages on their way finish. Container
+#: Apps kills a replica 30 s after SIGTERM by default; the rest of shutdown needs little.
+OUTBOX_GRACE_SECONDS = 20.0
+
+
+def build_outbox(
+    settings: Settings,
+    store: Store,
+    clock: Clock,
+    messenger: Messenger,
+    renderer: Renderer,
+    calendar: WorkingCalendar,
+    *,
+    install: Callable[[int], Awaitable[bool]] | None = None,
+) -> OutboxSender:
+    """The outbox sender as the bot runs it (and the benchmark measures it).
+
+    The worker id names the host and process, plus a random part: a restarted container
+    often has the same host name and process id, and must not be taken for its
+    predecessor (whose rows are claimable once its heartbeat is stale)."""
+    return OutboxSender(
+        store,
+        clock,
+        messenger,
+        renderer,
+        worker_id=f"{socket.gethostname()[:60]}:{os.getpid()}:{uuid.uuid4().hex[:8]}",
+        lease_seconds=300,
+        sending_hours=calendar.in_working_hours,
+        install=install,
+        per_second_cap=settings.outbox_rate,
+        in_flight=OUTBOX_IN_FLIGHT,
+    )
 
 
 def build_store(settings: Settings) -> Store:
@@ -128,24 +170,23 @@ def create_app(
     adapter = CloudAdapter(authentication)
     adapter.on_turn_error = _noting_failure
     bot = MaceBot(router, ContactService(store, clock))
-    outbox = OutboxSender(
+    outbox = build_outbox(
+        settings,
         store,
         clock,
         BotMessenger(adapter, settings.APP_ID),
         NoticeRenderer(store, clock, calendar),
-        worker_id=f"{socket.gethostname()[:60]}:{os.getpid()}",
-        lease_seconds=300,
-        sending_hours=calendar.in_working_hours,
+        calendar,
         install=installer if installer.enabled else None,
-        per_second_cap=settings.outbox_rate,
-        in_flight=OUTBOX_IN_FLIGHT,
     )
     metrics = Metrics(store)
+    runner = OutboxRunner(outbox, observe=metrics.observe_drain, grace_seconds=OUTBOX_GRACE_SECONDS)
     jobs = Jobs(
         metrics.jobs(
             {
-                "chase": ChaseService(store, clock, calendar).run,
-                "briefs": BriefService(store, clock, calendar).run,
+                "chase": _then_wake(ChaseService(store, clock, calendar).run, runner),
+                "briefs": _then_wake(BriefService(store, clock, calendar).run, runner),
+                # Not on the clock: the runner sends continuously. Fired on demand (tests).
                 "outbox": lambda: drain_until_idle(outbox, observe=metrics.observe_drain),
                 "retention": RetentionService(store, clock, settings.retention).run,
                 **(
@@ -164,7 +205,7 @@ def create_app(
     app.middlewares.append(request_ids)
     app.middlewares.append(metrics.middleware)
     app[METRICS] = metrics
-    app[COMPONENTS] = Components(settings, store, clock, router, adapter, bot, jobs, outbox)
+    app[COMPONENTS] = Components(settings, store, clock, router, adapter, bot, jobs, outbox, runner)
     if not settings.tenant_allow_list:
         log.warning("no tenant allow-list: activities from any tenant are accepted")
     app.router.add_post("/api/messages", messages_handler(adapter, bot, settings.tenant_allow_list))
@@ -187,10 +228,14 @@ def create_app(
         if settings.load_demo_data:
             await load_reference_data(store, read_data_file(DEMO_DATA), clock.now())
         if settings.run_jobs:
+            await runner.start()
             await jobs.start()
 
     async def cleanup(app: web.Application) -> None:
         await jobs.stop()
+        # SIGTERM (deploy, scale-in): claim nothing more, let what is on its way finish and
+        # record it, put the rest back for another instance. Before the clients close.
+        await runner.stop()
         try:  # card edits still under way in the background finish before the clients close
             async with asyncio.timeout(10):
                 await bot.live_cards.settled()
@@ -207,6 +252,20 @@ def create_app(
     return app
 
 
+def _then_wake(
+    job: Callable[[], Awaitable[object]], runner: OutboxRunner
+) -> Callable[[], Awaitable[object]]:
+    """A job that queues messages, then wakes the sender so they go out at once."""
+
+    async def run() -> object:
+        try:
+            return await job()
+        finally:
+            runner.wake()
+
+    return run
+
+
 async def drain_until_idle(
     outbox: OutboxSender,
     *,
@@ -214,7 +273,8 @@ async def drain_until_idle(
     observe: Callable[[DrainReport], None] | None = None,
 ) -> int:
     """One drain sends at most the per-second cap; keep draining while there is work
-    that is due and Teams has not asked us to slow down."""
+    that is due and Teams has not asked us to slow down. For on-demand drains (tests,
+    the one-off worker); a serving process runs ``OutboxRunner`` instead."""
     sent = 0
     for _ in range(rounds):
         report = await outbox.drain()
