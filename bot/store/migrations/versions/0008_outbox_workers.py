@@ -32,7 +32,9 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("worker_id", name=op.f("pk_outbox_workers")),
     )
     with op.batch_alter_table("outbox_workers", schema=None) as batch_op:
-        batch_op.create_index(batch_op.f("ix_outbox_workers_last_seen"), ["last_seen"], unique=False)
+        batch_op.create_index(
+            batch_op.f("ix_outbox_workers_last_seen"), ["last_seen"], unique=False
+        )
 
 
 def downgrade() -> None:
