@@ -336,7 +336,10 @@ class OutboxSender:
             budget = self._budget(now)
             if self._stopping:
                 return report
-            if self.sending_hours is not None and not self.sending_hours(now):
+            if not self._heartbeat_fresh(now):
+                # Others may take this sender for dead: claim nothing until it beats again.
+                report.paused_until = now + timedelta(seconds=1)
+            elif self.sending_hours is not None and not self.sending_hours(now):
                 report.next_due_at = await self._next_due()
             elif self._paused_until is not None and now < self._paused_until:
                 report.paused_until = self._paused_until
@@ -436,6 +439,11 @@ class OutboxSender:
 
         try:
             await self._dispatch(remaining, sending, one, last_sent, lease_until, report)
+        except asyncio.CancelledError:
+            # Cut off (a stop past its grace): the sends on their way are cut off too.
+            for task in sending.values():
+                task.cancel()
+            raise
         finally:
             if sending:
                 await asyncio.gather(*sending.values(), return_exceptions=True)
