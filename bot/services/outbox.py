@@ -76,6 +76,7 @@ never a payload or any card text.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import logging
 import random
@@ -474,10 +475,9 @@ class OutboxSender:
                 # This sender could not renew its heartbeat: others may already take it for
                 # dead and claim these rows. Sending them too would send them twice.
                 log.warning("outbox: heartbeat not renewed; %d rows put back", len(remaining))
-                try:
+                # If the database is gone, others take them once this sender is stale.
+                with contextlib.suppress(SQLAlchemyError, OSError):
                     await self._release_many(remaining, self.clock.now(), report)
-                except (SQLAlchemyError, OSError):
-                    pass  # the database is gone: others take them once this sender is stale
                 return
             if len(sending) >= self.in_flight:
                 await asyncio.wait(sending.values(), return_when=asyncio.FIRST_COMPLETED)
