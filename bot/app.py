@@ -9,6 +9,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import os
+import signal
 import socket
 import uuid
 from collections.abc import Awaitable, Callable
@@ -232,6 +233,7 @@ def create_app(
             await jobs.start()
 
     async def cleanup(app: web.Application) -> None:
+        _ignore_further_stop_signals()
         await jobs.stop()
         # SIGTERM (deploy, scale-in): claim nothing more, let what is on its way finish and
         # record it, put the rest back for another instance. Before the clients close.
@@ -250,6 +252,21 @@ def create_app(
     if settings.metrics_port:
         serve_metrics(app, settings.metrics_listen_host, settings.metrics_port)
     return app
+
+
+def _ignore_further_stop_signals() -> None:
+    """While stopping, a second SIGTERM (or Ctrl-C) is logged and ignored.
+
+    aiohttp's handler would raise ``GracefulExit`` again in the middle of the clean-up and
+    cut the sends on their way short, leaving their outcome unknown. Only where the event
+    loop handles the signals (``serve``: ``web.run_app``); the platform's SIGKILL after
+    its grace period still ends the process."""
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGTERM, signal.SIGINT):
+        handler = signal.getsignal(sig)
+        if getattr(handler, "__module__", "") != "asyncio.unix_events":
+            continue  # not the event loop's: a test's loop, or another platform
+        loop.add_signal_handler(sig, log.warning, "already stopping: %s ignored", sig.name)
 
 
 def _then_wake(
