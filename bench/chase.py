@@ -1,9 +1,11 @@
 """Scenario 4: one chase run over 10,000 due actions owned by 2,000 people, delivered.
 
 The bot's own chase job (``ChaseService.run``) plans and queues the digests, and its own
-outbox sender (``OutboxSender`` with the bot's defaults, through a real ``CloudAdapter`` and
-``BotMessenger``) delivers them to the recording fake connector, driven by ``run_sender``
-as a long-running sender would be. It runs in the benchmark process (the served bot keeps
+outbox sender delivers them to the recording fake connector: the sender ``bot.app`` builds
+(``build_outbox``: OUTBOX_RATE, OUTBOX_IN_FLIGHT, the lease, working hours), through a real
+``CloudAdapter`` and ``BotMessenger``, run by the same ``OutboxRunner`` that ``mace-bot
+serve`` starts at start-up (continuous sending, heartbeat, woken when the chase has queued),
+and stopped as serve stops it. It runs in the benchmark process (the served bot keeps
 its jobs off), on a store of its own, with a clock that starts at 10:00 London on the next
 working day and then moves with real time, so the working-hours rule lets messages out.
 
@@ -13,8 +15,6 @@ floor Teams' limits allow, and that every owner got exactly one digest.
 
 from __future__ import annotations
 
-import asyncio
-import os
 import time
 from collections import Counter
 from dataclasses import dataclass
@@ -24,12 +24,12 @@ from botbuilder.integration.aiohttp import CloudAdapter, ConfigurationBotFramewo
 from sqlalchemy import func, insert, select
 
 from bench.seed import seed
-from bot.app import OUTBOX_IN_FLIGHT
+from bot.app import build_outbox
 from bot.config import Settings
 from bot.domain.calendar import WorkingCalendar
 from bot.domain.model import ActionStatus
 from bot.services.chasing import ChaseService
-from bot.services.outbox import OutboxSender, run_sender
+from bot.services.outbox import OutboxRunner
 from bot.store import tables as t
 from bot.store.crypto import KeyRing
 from bot.store.db import Store, make_engine
@@ -163,37 +163,34 @@ async def measure_chase(url: str, keys: KeyRing, fake: FakeConnector) -> ChaseRe
         ConfigurationBotFrameworkAuthentication(settings.bot_framework_config())
     )
     adapter = CloudAdapter(authentication)
-    # As bot.app builds it: pooled connector clients, OUTBOX_RATE requests/s (50), 8 on
-    # their way at once, 2 s between two messages to one person.
-    sender = OutboxSender(
+    # As bot.app builds and runs it: pooled connector clients, OUTBOX_RATE requests/s (50),
+    # 8 on their way at once, 2 s between two messages to one person, sent continuously.
+    sender = build_outbox(
+        settings,
         store,
         clock,
         BotMessenger(adapter, ""),
         NoticeRenderer(store, clock, calendar),
-        worker_id=f"bench:{os.getpid()}",
-        lease_seconds=300,
-        sending_hours=calendar.in_working_hours,
-        per_second_cap=settings.outbox_rate,
-        in_flight=OUTBOX_IN_FLIGHT,
+        calendar,
     )
+    runner = OutboxRunner(sender)
 
     def chats(f: FakeConnector) -> list[str]:
         return [p.conversation_id for p in f.posted() if p.conversation_id.startswith(CHAT_PREFIX)]
 
-    stop = asyncio.Event()
     fake.wait_limit = 900.0
+    await runner.start()  # as serve's start-up does, before the jobs start
     began = time.perf_counter()
     try:
         report = await ChaseService(store, clock, calendar).run()
+        runner.wake()  # as the chase job does once it has queued
         planning = time.perf_counter() - began
-        sending = asyncio.create_task(run_sender(sender, stop))
         expected = report.digests
         try:
             await fake.until(lambda f: len(chats(f)) >= expected)
             wall = time.perf_counter() - began
         finally:
-            stop.set()
-            await sending
+            await runner.stop()
         async with store.reading() as session:
             undelivered = int(
                 await session.scalar(

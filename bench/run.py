@@ -541,9 +541,10 @@ def chase_text(chase: ChaseResult | None, floor: float) -> str:
     if chase is None:
         return f"Chase run (10,000 due actions, 2,000 owners): not measured. {limits}"
     return (
-        f"Chase run (10,000 due actions, {MEMBERS:,} owners; the bot's chase job and outbox "
-        f"sender in the benchmark process, sending through a real CloudAdapter to the fake "
-        f"connector): {chase.digests_planned:,} digests planned, {chase.delivered:,} "
+        f"Chase run (10,000 due actions, {MEMBERS:,} owners; the bot's chase job and the "
+        f"outbox runner `mace-bot serve` starts (bot.app build_outbox, OutboxRunner) in the "
+        f"benchmark process, sending through a real CloudAdapter to the fake connector): "
+        f"{chase.digests_planned:,} digests planned, {chase.delivered:,} "
         f"delivered to {chase.owners:,} owners, {chase.duplicates} duplicates, "
         f"{chase.undelivered} left in the outbox; wall time {chase.wall:.1f} s from the "
         f"start of the run to the last digest, {chase.wall / floor:.2f}x the floor (of it, "

@@ -9,8 +9,10 @@ from __future__ import annotations
 import asyncio
 import logging
 import os
+import signal
 import socket
-from collections.abc import Callable
+import uuid
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 
 from aiohttp import web
@@ -43,7 +45,13 @@ from bot.services.meeting_hints import MeetingHintService
 from bot.services.meetings import MeetingService
 from bot.services.members import MemberAdmin
 from bot.services.membership_sync import MembershipSync
-from bot.services.outbox import DrainReport, OutboxSender
+from bot.services.outbox import (
+    DrainReport,
+    Messenger,
+    OutboxRunner,
+    OutboxSender,
+    Renderer,
+)
 from bot.services.reference_data import DEMO_DATA, load_reference_data, read_data_file
 from bot.services.retention import RetentionService
 from bot.services.rounds import RoundService
@@ -75,6 +83,8 @@ class Components:
     bot: MaceBot
     jobs: Jobs
     outbox: OutboxSender
+    #: The sender running continuously while the process serves (started with the jobs).
+    runner: OutboxRunner
 
 
 COMPONENTS = web.AppKey("components", Components)
@@ -83,6 +93,42 @@ COMPONENTS = web.AppKey("components", Components)
 #: trip to Teams and two to the store each kept a chase run well below the rate Teams
 #: allows (bench/changes.md).
 OUTBOX_IN_FLIGHT = 8
+
+#: How long a stopping process (SIGTERM) lets the messages on their way finish. Container
+#: Apps kills a replica 30 s after SIGTERM by default; the rest of shutdown needs little.
+OUTBOX_GRACE_SECONDS = 20.0
+
+
+def build_outbox(
+    settings: Settings,
+    store: Store,
+    clock: Clock,
+    messenger: Messenger,
+    renderer: Renderer,
+    calendar: WorkingCalendar,
+    *,
+    install: Callable[[int], Awaitable[bool]] | None = None,
+) -> OutboxSender:
+    """The outbox sender as the bot runs it (and the benchmark measures it).
+
+    The worker id names the host and process, plus a random part: a restarted container
+    often has the same host name and process id, and must not be taken for its
+    predecessor (whose rows are claimable once its heartbeat is stale)."""
+    worker_id = f"{socket.gethostname()[:60]}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
+    return OutboxSender(
+        store,
+        clock,
+        messenger,
+        renderer,
+        worker_id=worker_id,
+        lease_seconds=300,
+        sending_hours=calendar.in_working_hours,
+        install=install,
+        per_second_cap=settings.outbox_rate,
+        in_flight=OUTBOX_IN_FLIGHT,
+        # OUTBOX_RATE is the app's, shared by every instance on PostgreSQL.
+        budget=send_budget_for(store.engine, settings.outbox_rate, clock, holder=worker_id),
+    )
 
 
 def build_store(settings: Settings) -> Store:
@@ -130,27 +176,23 @@ def create_app(
     adapter = CloudAdapter(authentication)
     adapter.on_turn_error = _noting_failure
     bot = MaceBot(router, ContactService(store, clock))
-    worker_id = f"{socket.gethostname()[:60]}:{os.getpid()}"
-    outbox = OutboxSender(
+    outbox = build_outbox(
+        settings,
         store,
         clock,
         BotMessenger(adapter, settings.APP_ID),
         NoticeRenderer(store, clock, calendar),
-        worker_id=worker_id,
-        lease_seconds=300,
-        sending_hours=calendar.in_working_hours,
+        calendar,
         install=installer if installer.enabled else None,
-        per_second_cap=settings.outbox_rate,
-        in_flight=OUTBOX_IN_FLIGHT,
-        # OUTBOX_RATE is the app's, shared by every instance on PostgreSQL.
-        budget=send_budget_for(store.engine, settings.outbox_rate, clock, holder=worker_id),
     )
     metrics = Metrics(store)
+    runner = OutboxRunner(outbox, observe=metrics.observe_drain, grace_seconds=OUTBOX_GRACE_SECONDS)
     jobs = Jobs(
         metrics.jobs(
             {
-                "chase": ChaseService(store, clock, calendar).run,
-                "briefs": BriefService(store, clock, calendar).run,
+                "chase": _then_wake(ChaseService(store, clock, calendar).run, runner),
+                "briefs": _then_wake(BriefService(store, clock, calendar).run, runner),
+                # Not on the clock: the runner sends continuously. Fired on demand (tests).
                 "outbox": lambda: drain_until_idle(outbox, observe=metrics.observe_drain),
                 "retention": RetentionService(store, clock, settings.retention).run,
                 **(
@@ -169,7 +211,7 @@ def create_app(
     app.middlewares.append(request_ids)
     app.middlewares.append(metrics.middleware)
     app[METRICS] = metrics
-    app[COMPONENTS] = Components(settings, store, clock, router, adapter, bot, jobs, outbox)
+    app[COMPONENTS] = Components(settings, store, clock, router, adapter, bot, jobs, outbox, runner)
     if not settings.tenant_allow_list:
         log.warning("no tenant allow-list: activities from any tenant are accepted")
     app.router.add_post("/api/messages", messages_handler(adapter, bot, settings.tenant_allow_list))
@@ -192,10 +234,15 @@ def create_app(
         if settings.load_demo_data:
             await load_reference_data(store, read_data_file(DEMO_DATA), clock.now())
         if settings.run_jobs:
+            await runner.start()
             await jobs.start()
 
     async def cleanup(app: web.Application) -> None:
+        _ignore_further_stop_signals()
         await jobs.stop()
+        # SIGTERM (deploy, scale-in): claim nothing more, let what is on its way finish and
+        # record it, put the rest back for another instance. Before the clients close.
+        await runner.stop()
         try:  # card edits still under way in the background finish before the clients close
             async with asyncio.timeout(10):
                 await bot.live_cards.settled()
@@ -228,6 +275,35 @@ def token_validator(settings: Settings) -> TokenValidator | None:
     )
 
 
+def _ignore_further_stop_signals() -> None:
+    """While stopping, a second SIGTERM (or Ctrl-C) is logged and ignored.
+
+    aiohttp's handler would raise ``GracefulExit`` again in the middle of the clean-up and
+    cut the sends on their way short, leaving their outcome unknown. Only where the event
+    loop handles the signals (``serve``: ``web.run_app``); the platform's SIGKILL after
+    its grace period still ends the process."""
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGTERM, signal.SIGINT):
+        handler = signal.getsignal(sig)
+        if getattr(handler, "__module__", "") != "asyncio.unix_events":
+            continue  # not the event loop's: a test's loop, or another platform
+        loop.add_signal_handler(sig, log.warning, "already stopping: %s ignored", sig.name)
+
+
+def _then_wake(
+    job: Callable[[], Awaitable[object]], runner: OutboxRunner
+) -> Callable[[], Awaitable[object]]:
+    """A job that queues messages, then wakes the sender so they go out at once."""
+
+    async def run() -> object:
+        try:
+            return await job()
+        finally:
+            runner.wake()
+
+    return run
+
+
 async def drain_until_idle(
     outbox: OutboxSender,
     *,
@@ -235,7 +311,8 @@ async def drain_until_idle(
     observe: Callable[[DrainReport], None] | None = None,
 ) -> int:
     """One drain sends at most the per-second cap; keep draining while there is work
-    that is due and Teams has not asked us to slow down."""
+    that is due and Teams has not asked us to slow down. For on-demand drains (tests,
+    the one-off worker); a serving process runs ``OutboxRunner`` instead."""
     sent = 0
     for _ in range(rounds):
         report = await outbox.drain()

@@ -16,7 +16,7 @@ from pathlib import Path
 from aiohttp import web
 from sqlalchemy import func, or_, select
 
-from bot import cli_members, cli_package, cli_records, cli_store
+from bot import cli_members, cli_outbox, cli_package, cli_records, cli_store
 from bot.app import build_store, create_app
 from bot.config import SettingError, Settings
 from bot.domain.calendar import WorkingCalendar
@@ -65,6 +65,7 @@ def _parser() -> argparse.ArgumentParser:
     cli_store.register(sub)
     cli_records.register(sub)
     cli_package.register(sub)
+    cli_outbox.register(sub)
     return parser
 
 
@@ -189,6 +190,8 @@ def _run(args: argparse.Namespace) -> int:
         return cli_records.run(settings, args)
     if args.command == "package":
         return cli_package.run(settings, args)
+    if args.command in cli_outbox.COMMANDS:
+        return cli_outbox.run(settings, args)
     return 2
 
 

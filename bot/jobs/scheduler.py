@@ -3,8 +3,10 @@
 The jobs, each a thin call into a service that keeps its state in the store:
 - ``chase`` plans reminders and escalations (working days, 07:30 Europe/London);
 - ``briefs`` queues pre-meeting briefs (working days, 07:45);
-- ``outbox`` drains the outbox (every 20 seconds; the sender keeps to working hours and
-  Teams' rate limits through each message's ``next_attempt_at``).
+- ``outbox`` drains the outbox once, on demand only (``fire``): it is not on the clock. A
+  serving process sends continuously instead (``bot.services.outbox.OutboxRunner``,
+  started and stopped with the jobs in bot/app.py), woken when a job has queued messages;
+  a 20-second tick sent at most one second's worth of messages per tick.
 - ``retention`` deletes what has outlived its retention period, except what a legal
   hold keeps (every day, 02:30; bot.domain.retention has the rules).
 - ``members`` reads each linked team's or chat's members from Microsoft Graph: adds
@@ -25,7 +27,6 @@ from collections.abc import Awaitable, Callable, Mapping
 
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from apscheduler.triggers.cron import CronTrigger
-from apscheduler.triggers.interval import IntervalTrigger
 
 from bot.domain.calendar import LONDON
 
@@ -41,7 +42,6 @@ class Jobs:
         triggers = {
             "chase": CronTrigger(day_of_week="mon-fri", hour=7, minute=30, timezone=LONDON),
             "briefs": CronTrigger(day_of_week="mon-fri", hour=7, minute=45, timezone=LONDON),
-            "outbox": IntervalTrigger(seconds=20),
             "retention": CronTrigger(hour=2, minute=30, timezone=LONDON),
             "members": CronTrigger(hour=6, minute=45, timezone=LONDON),
         }

@@ -8,7 +8,11 @@ dropped), sends it through a ``Messenger`` (the Teams edge, ``bot.teams.proactiv
 records the outcome.
 
 Claiming. A row is due when it is ``pending`` or ``retry`` with ``next_attempt_at <= now``,
-or ``sending`` with an expired lease (its sender died). A claim sets ``status='sending'``,
+or ``sending`` held by a sender that is gone: its lease expired, or its heartbeat (its row
+in ``outbox_workers``, renewed every few seconds while it runs, ``OutboxRunner``) is older
+than ``dead_after`` seconds, so a dead process's rows go out again within seconds instead
+of waiting out the lease. A sender with no heartbeat row (a one-off drain) is covered by
+the lease alone. A claim sets ``status='sending'``,
 ``lease_owner``, ``lease_until`` and counts the attempt, in one short transaction:
 
 * PostgreSQL: ``SELECT ... FOR UPDATE SKIP LOCKED`` then ``UPDATE ... RETURNING`` in the
@@ -23,17 +27,24 @@ conditional on ``status='sending' AND lease_owner=<me> AND attempts=<my attempt>
 sender that lost its lease (it stalled past ``lease_seconds`` and another sender took
 the row over) can no longer overwrite what the new owner records.
 
-Delivery is at least once, with the duplicate window kept as small as it can be: a
-message is sent exactly once unless the process dies (or loses its database) *after*
-Teams accepted the message (HTTP 201) and *before* the one-row ``sent`` transaction that
-follows immediately commits. Then the row stays ``sending`` until its lease expires and
-is sent again. To shrink that window the outcome of each message is committed on its own
-straight after the send (never batched), the lease is renewed before each send so a
-long batch cannot expire under its own sender, and a ``sent`` that could not be recorded
-because the database failed is kept in memory and recorded first thing on the next
-drain (the row is still leased to this sender meanwhile). ``lease_seconds`` must exceed
-the longest a single send can take (the SDK's HTTP timeout), or a slow send can be taken
-over and repeated by another sender.
+Delivery is at least once, with the duplicate window kept as small as it can be: Teams
+takes no idempotency key, so exactly once cannot be had. A message is sent once unless the
+process dies (or loses its database) *after* Teams accepted the message (HTTP 201) and
+*before* the one-row ``sent`` transaction that follows immediately commits. Then the row
+stays ``sending`` until its sender is known to be dead (heartbeat or lease) and is sent
+again: after a crash, at most the ``in_flight`` messages on their way at that moment can
+arrive twice (tests/e2e/test_delivery_faults.py measures it). To shrink that window the
+outcome of each message is committed on its own straight after the send (never batched),
+the lease is renewed before each send so a long batch cannot expire under its own sender,
+and a ``sent`` that could not be recorded because the database failed is kept in memory
+and recorded first thing on the next drain (the row is still leased to this sender
+meanwhile). ``lease_seconds`` must exceed the longest a single send can take (the SDK's
+HTTP timeout), or a slow send can be taken over and repeated by another sender.
+
+Stopping. ``stop_claiming`` (on SIGTERM, through ``OutboxRunner.stop``) makes the sender
+claim nothing more and start no further send; the messages already on their way finish
+and their outcome is recorded; ``retire`` then puts back, at once due, every row it still
+holds unsent, and deletes its heartbeat, so another instance takes them straight away.
 
 Errors. 429, 412, 408, 500, 502, 503, 504 and failures with no HTTP answer at all are
 retried with exponential backoff and full jitter (``uniform(0, min(cap, base * 2**(n-1)))``),
@@ -59,13 +70,15 @@ is shared by every instance, each drain taking its tokens in one round trip; on 
 and by default, it is this sender's own.
 
 The sender never sleeps: its time is ``clock.now()``, and waiting is the caller's job
-(``run_sender`` below, or a scheduled job). Logs carry ids, kinds and error codes only,
+(``run_sender`` and ``OutboxRunner`` below, which ``mace-bot serve`` runs for as long as it
+serves, and the benchmark measures). Logs carry ids, kinds and error codes only,
 never a payload or any card text.
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import contextvars
 import json
 import logging
@@ -77,7 +90,7 @@ from datetime import UTC, datetime, timedelta
 from enum import StrEnum
 from typing import Any, Protocol
 
-from sqlalchemy import ColumnElement, and_, func, or_, select, update
+from sqlalchemy import ColumnElement, and_, case, delete, func, or_, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.exc import SQLAlchemyError
@@ -92,6 +105,11 @@ from bot.store.db import Store
 log = logging.getLogger(__name__)
 
 OM = t.OutboxMessage
+OW = t.OutboxWorker
+
+#: Heartbeat rows not renewed for this long are forgotten (their rows' leases ran out long
+#: before).
+FORGET_WORKERS_AFTER = timedelta(days=1)
 
 #: The kind of the notice a coordinator gets when someone cannot be reached.
 UNREACHABLE_KIND = "unreachable"
@@ -260,6 +278,7 @@ class OutboxSender:
         install: Callable[[int], Awaitable[bool]] | None = None,
         install_wait: float = 120.0,
         budget: SendBudget | None = None,
+        dead_after: float = 15.0,
     ) -> None:
         if not worker_id or len(worker_id) > 100:
             raise ValueError("worker_id must be 1-100 characters")
@@ -297,6 +316,14 @@ class OutboxSender:
         self._paused_until: datetime | None = None
         self._unrecorded: list[_Unrecorded] = []
         self._lock = asyncio.Lock()
+        #: A sender whose heartbeat is older than this is taken for dead: what it holds is
+        #: claimable again. Well above the heartbeat interval and any clock skew.
+        self.dead_after = timedelta(seconds=dead_after)
+        #: When this sender's heartbeat was last written (None: it keeps none).
+        self._heartbeat_at: datetime | None = None
+        self._stopping = False
+        #: Rows whose send has started and whose outcome is not recorded yet.
+        self._in_flight_ids: set[int] = set()
 
     @property
     def _postgres(self) -> bool:
@@ -315,7 +342,12 @@ class OutboxSender:
                 report.unrecorded = len(self._unrecorded)
                 return report
             now = self.clock.now()
-            if self.sending_hours is not None and not self.sending_hours(now):
+            if self._stopping:
+                return report
+            if not self._heartbeat_fresh(now):
+                # Others may take this sender for dead: claim nothing until it beats again.
+                report.paused_until = now + timedelta(seconds=1)
+            elif self.sending_hours is not None and not self.sending_hours(now):
                 report.next_due_at = await self._next_due()
             elif self._paused_until is not None and now < self._paused_until:
                 report.paused_until = self._paused_until
@@ -360,7 +392,7 @@ class OutboxSender:
             return []
         now = self.clock.now()
         lease_until = now + self.lease
-        due = _due(now)
+        due = _due(now, now - self.dead_after)
         pick = select(OM.id).where(due).order_by(OM.next_attempt_at, OM.id).limit(limit)
         claim = (
             update(OM)
@@ -418,6 +450,11 @@ class OutboxSender:
 
         try:
             await self._dispatch(remaining, sending, one, last_sent, lease_until, report)
+        except asyncio.CancelledError:
+            # Cut off (a stop past its grace): the sends on their way are cut off too.
+            for task in sending.values():
+                task.cancel()
+            raise
         finally:
             if sending:
                 await asyncio.gather(*sending.values(), return_exceptions=True)
@@ -439,6 +476,18 @@ class OutboxSender:
             if self._unrecorded:
                 # The database failed after a send: stop sending until it can record
                 # (the rest of the batch stays leased, unsent, until the lease expires).
+                return
+            if self._stopping:
+                # Stopping: start nothing more; put the rest back for another instance now.
+                await self._release_many(remaining, self.clock.now(), report)
+                return
+            if not self._heartbeat_fresh(self.clock.now()):
+                # This sender could not renew its heartbeat: others may already take it for
+                # dead and claim these rows. Sending them too would send them twice.
+                log.warning("outbox: heartbeat not renewed; %d rows put back", len(remaining))
+                # If the database is gone, others take them once this sender is stale.
+                with contextlib.suppress(SQLAlchemyError, OSError):
+                    await self._release_many(remaining, self.clock.now(), report)
                 return
             if len(sending) >= self.in_flight:
                 await asyncio.wait(sending.values(), return_when=asyncio.FIRST_COMPLETED)
@@ -514,6 +563,9 @@ class OutboxSender:
             # budget has none left now: put it back until it has.
             await self._release(claim, self._budget_free_at or now, report)
             return None
+        # In flight from here until the outcome is recorded: if the process stops before
+        # then (a cancelled send), the outcome is unknown and the row is not put back.
+        self._in_flight_ids.add(claim.id)
         try:
             result = await self.messenger.send(contact.recipient, card)
         except DeliveryError as error:
@@ -522,9 +574,11 @@ class OutboxSender:
                     contact, error.conversation_id
                 )
             await self._failed_send(claim, error, report)
+            self._in_flight_ids.discard(claim.id)
             return None
         except Exception as exc:  # the messenger should map everything; be safe anyway
             await self._failed_send(claim, DeliveryError(0, None, type(exc).__name__), report)
+            self._in_flight_ids.discard(claim.id)
             return None
         if result.conversation_id == contact.recipient.conversation_id:
             result = SendResult(result.activity_id)  # nothing new to keep on the contact
@@ -537,6 +591,7 @@ class OutboxSender:
             recorded = await self._record_sent(claim, result, sent_at)
         except (SQLAlchemyError, OSError) as exc:
             self._unrecorded.append(_Unrecorded(claim, result, sent_at))
+            self._in_flight_ids.discard(claim.id)
             report.outcomes[claim.id] = OutboxStatus.SENT
             report.sent += 1
             log.error(
@@ -545,6 +600,7 @@ class OutboxSender:
                 type(exc).__name__,
             )
             return None
+        self._in_flight_ids.discard(claim.id)
         report.sent += 1
         if recorded:
             report.outcomes[claim.id] = OutboxStatus.SENT
@@ -808,6 +864,106 @@ class OutboxSender:
             report.lost += 1
             report.outcomes[claim.id] = "lost"
 
+    async def _release_many(
+        self, claims: Sequence[Claim], when: datetime, report: DrainReport
+    ) -> None:
+        """``_release`` for many rows in one statement (a stop puts back a whole batch)."""
+        if not claims:
+            return
+        async with self.store.transaction() as session:
+            rows = await session.execute(
+                update(OM)
+                .where(
+                    OM.id.in_([c.id for c in claims]),
+                    OM.status == OutboxStatus.SENDING,
+                    OM.lease_owner == self.worker_id,
+                )
+                .values(**_put_back(when))
+                .returning(OM.id)
+                .execution_options(synchronize_session=False)
+            )
+            back = set(rows.scalars())
+        for c in claims:
+            if c.id in back:
+                report.deferred += 1
+                report.outcomes[c.id] = "deferred"
+            else:
+                report.lost += 1
+                report.outcomes[c.id] = "lost"
+
+    # -- heartbeat and stopping ----------------------------------------------------------------
+
+    async def heartbeat(self) -> None:
+        """Say this sender is alive (its ``outbox_workers`` row, created the first time).
+
+        ``OutboxRunner`` calls it every few seconds. From the first heartbeat on, the sender
+        starts no send while its last heartbeat is older than half of ``dead_after``: by
+        then others may be about to take it for dead and claim its rows."""
+        now = self.clock.now()
+        values = {"worker_id": self.worker_id, "started_at": now, "last_seen": now}
+        insert = pg_insert if self._postgres else sqlite_insert
+        async with self.store.transaction() as session:
+            await session.execute(
+                insert(OW)
+                .values(values)
+                .on_conflict_do_update(index_elements=["worker_id"], set_={"last_seen": now})
+            )
+            if self._heartbeat_at is None:  # first beat: forget senders gone long ago
+                await session.execute(delete(OW).where(OW.last_seen < now - FORGET_WORKERS_AFTER))
+        self._heartbeat_at = now
+
+    def _heartbeat_fresh(self, now: datetime) -> bool:
+        return self._heartbeat_at is None or now - self._heartbeat_at < self.dead_after / 2
+
+    def stop_claiming(self) -> None:
+        """Claim nothing more and start no further send; sends on their way finish."""
+        self._stopping = True
+
+    @property
+    def in_flight_ids(self) -> frozenset[int]:
+        """Rows whose send started and whose outcome is not recorded (yet)."""
+        return frozenset(self._in_flight_ids)
+
+    async def retire(self) -> int:
+        """After the last drain of a stopping sender: record any sent-but-unrecorded
+        outcome, put back (due at once) every row still held that was never sent, and
+        delete the heartbeat so nothing waits on this sender. Rows whose send was cut off
+        (outcome unknown) stay held: they go out again when this sender's heartbeat is
+        stale, as after a crash. Returns how many rows were put back."""
+        report = DrainReport()
+        try:
+            await self._record_unrecorded(report)
+            unknown = self._in_flight_ids | {u.claim.id for u in self._unrecorded}
+            now = self.clock.now()
+            async with self.store.transaction() as session:
+                held = await session.execute(
+                    update(OM)
+                    .where(
+                        OM.status == OutboxStatus.SENDING,
+                        OM.lease_owner == self.worker_id,
+                        OM.id.not_in(sorted(unknown)),
+                    )
+                    .values(**_put_back(now))
+                    .execution_options(synchronize_session=False)
+                )
+                if not unknown:
+                    await session.execute(delete(OW).where(OW.worker_id == self.worker_id))
+        except (SQLAlchemyError, OSError) as exc:
+            log.error(
+                "outbox %s: could not put rows back at stop (%s)",
+                self.worker_id,
+                type(exc).__name__,
+            )
+            return 0
+        released = _rowcount(held)
+        log.info(
+            "outbox %s stopped: %d put back, %d with an unknown outcome",
+            self.worker_id,
+            released,
+            len(unknown),
+        )
+        return released
+
     # -- reading -------------------------------------------------------------------------------
 
     async def _contacts(self, member_ids: Sequence[int]) -> dict[int, _Contact]:
@@ -943,14 +1099,30 @@ def _forget_finished(sending: dict[int, asyncio.Task[None]]) -> None:
             raise task.exception()  # type: ignore[misc]
 
 
-def _due(now: datetime) -> ColumnElement[bool]:
+def _due(now: datetime, dead_before: datetime) -> ColumnElement[bool]:
+    """Waiting rows whose time has come, and rows held by a sender that is gone: lease
+    expired, or heartbeat older than ``dead_before``."""
+    dead = select(OW.worker_id).where(OW.last_seen < dead_before)
     return or_(
         and_(OM.status.in_(WAITING), OM.next_attempt_at <= now),
         and_(
             OM.status == OutboxStatus.SENDING,
-            or_(OM.lease_until.is_(None), OM.lease_until <= now),
+            or_(OM.lease_until.is_(None), OM.lease_until <= now, OM.lease_owner.in_(dead)),
         ),
     )
+
+
+def _put_back(when: datetime) -> dict[str, Any]:
+    """Values that return a held row to waiting, unsent and with the attempt uncounted."""
+    return {
+        "status": case(
+            (OM.attempts <= 1, OutboxStatus.PENDING.value), else_=OutboxStatus.RETRY.value
+        ),
+        "attempts": OM.attempts - 1,
+        "next_attempt_at": when,
+        "lease_owner": None,
+        "lease_until": None,
+    }
 
 
 def _rowcount(result: Any) -> int:
@@ -1078,6 +1250,7 @@ async def run_sender(
     limit: int = 100,
     idle_seconds: float = 5.0,
     error_seconds: float = 10.0,
+    observe: Callable[[DrainReport], None] | None = None,
 ) -> None:
     """Drain until ``stop`` is set: at once again while rows keep coming, otherwise when the
     next row falls due, ``wake`` is set (something was just queued) or ``idle_seconds``
@@ -1092,6 +1265,8 @@ async def run_sender(
             log.error("outbox drain failed: %s", type(exc).__name__)
             wait = error_seconds
         else:
+            if observe is not None:
+                observe(report)
             if report.claimed >= limit and not report.lost:
                 wait = 0.0
             else:
@@ -1112,3 +1287,99 @@ async def run_sender(
                 waiter.cancel()
         if wake is not None:
             wake.clear()
+
+
+class OutboxRunner:
+    """The sender as ``mace-bot serve`` runs it, from start-up to shutdown: ``run_sender``
+    in the background, woken when something is queued, and a heartbeat every
+    ``heartbeat_seconds`` so that, if this process dies, others take what it held within
+    seconds (``dead_after``) rather than after the lease.
+
+    ``stop`` is the graceful end (SIGTERM: a deploy or a scale-in): claim nothing more, let
+    the messages on their way finish within ``grace_seconds`` and record their outcome,
+    put back everything held and unsent, then drop the heartbeat. The benchmark
+    (bench/chase.py) measures this same runner.
+    """
+
+    def __init__(
+        self,
+        sender: OutboxSender,
+        *,
+        observe: Callable[[DrainReport], None] | None = None,
+        heartbeat_seconds: float = 3.0,
+        idle_seconds: float = 2.0,
+        grace_seconds: float = 20.0,
+    ) -> None:
+        if heartbeat_seconds * 3 > sender.dead_after.total_seconds():
+            raise ValueError("heartbeat_seconds must be at most a third of dead_after")
+        self.sender = sender
+        self.observe = observe
+        self.heartbeat_seconds = heartbeat_seconds
+        self.idle_seconds = idle_seconds
+        self.grace_seconds = grace_seconds
+        self._stop = asyncio.Event()
+        self._wake = asyncio.Event()
+        self._tasks: list[asyncio.Task[None]] = []
+
+    def wake(self) -> None:
+        """Something was queued: drain now rather than at the next idle check."""
+        self._wake.set()
+
+    @property
+    def running(self) -> bool:
+        return bool(self._tasks) and not self._stop.is_set()
+
+    async def start(self) -> None:
+        try:
+            await self.sender.heartbeat()
+        except (SQLAlchemyError, OSError) as exc:  # the beats go on trying
+            log.error("outbox heartbeat failed at start: %s", type(exc).__name__)
+        loop = asyncio.get_running_loop()
+        self._tasks = [
+            loop.create_task(
+                run_sender(
+                    self.sender,
+                    self._stop,
+                    wake=self._wake,
+                    idle_seconds=self.idle_seconds,
+                    observe=self.observe,
+                ),
+                name="outbox-sender",
+            ),
+            loop.create_task(self._beat(), name="outbox-heartbeat"),
+        ]
+
+    async def _beat(self) -> None:
+        while not self._stop.is_set():
+            try:
+                async with asyncio.timeout(self.heartbeat_seconds):
+                    await self._stop.wait()
+                return
+            except TimeoutError:
+                pass
+            try:
+                await self.sender.heartbeat()
+            except (SQLAlchemyError, OSError) as exc:
+                log.error("outbox heartbeat failed: %s", type(exc).__name__)
+
+    async def stop(self) -> int:
+        """Stop gracefully (see the class docstring); returns how many rows were put back."""
+        if not self._tasks:
+            return 0
+        self.sender.stop_claiming()
+        self._stop.set()
+        sending, beating = self._tasks
+        try:
+            async with asyncio.timeout(self.grace_seconds):
+                await asyncio.shield(sending)
+        except TimeoutError:
+            log.error(
+                "outbox: %d send(s) still on their way after %.0f s: abandoned",
+                len(self.sender.in_flight_ids),
+                self.grace_seconds,
+            )
+            sending.cancel()
+            await asyncio.gather(sending, return_exceptions=True)
+        await asyncio.gather(beating, return_exceptions=True)
+        self._tasks = []
+        return await self.sender.retire()

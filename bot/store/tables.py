@@ -346,6 +346,21 @@ class OutboxMessage(Base):
     activity_id: Mapped[str | None] = mapped_column(String(200))
 
 
+class OutboxWorker(Base):
+    """One outbox sender that is running, with when it last said so (``last_seen``).
+
+    A running sender renews ``last_seen`` every few seconds; a row it holds whose sender's
+    ``last_seen`` is older than a short threshold is claimable again at once, without
+    waiting out the lease (bot.services.outbox). A sender that stops cleanly deletes its
+    row after putting back what it had not sent. Names a host and a process, nothing else.
+    """
+
+    __tablename__ = "outbox_workers"
+    worker_id: Mapped[str] = mapped_column(String(100), primary_key=True)
+    started_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    last_seen: Mapped[datetime] = mapped_column(UTCDateTime(), index=True)
+
+
 class ReminderSent(Base):
     """One row per reminder key per action (bot.domain.chasing): the unique pair is what
     makes a reminder go out once however often, or however many processes, run."""

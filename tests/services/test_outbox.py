@@ -22,6 +22,7 @@ from bot.domain.clock import FrozenClock
 from bot.services.outbox import (
     UNREACHABLE_KIND,
     DeliveryError,
+    OutboxRunner,
     OutboxSender,
     Recipient,
     SendResult,
@@ -890,3 +891,141 @@ async def test_with_several_at_once_a_429_still_holds_back_what_has_not_started(
     assert started < len(numbers), "the rest of the batch was not sent into the throttle"
     assert report.retried == 1 and report.deferred == len(numbers) - started
     assert report.paused_until is not None
+
+
+# --- stopping, heartbeats, and the runner serve starts --------------------------------------
+
+
+async def workers(store: Store) -> list[str]:
+    async with store.reading() as session:
+        return list(await session.scalars(select(t.OutboxWorker.worker_id)))
+
+
+async def test_a_stopping_sender_finishes_what_is_on_its_way_and_puts_the_rest_back(
+    demo_store: Store, clock: FrozenClock, people: dict[str, int]
+) -> None:
+    """SIGTERM mid-batch: the two sends on their way finish and are recorded as sent; the
+    four not started are put back, due now and uncounted, for another instance at once."""
+    numbers = await enqueue(demo_store, clock, list(people.values())[:6])
+    messenger = GatedMessenger(expect=2)
+    stopping = sender(demo_store, clock, messenger, in_flight=2, per_recipient_spacing=0)
+    await stopping.heartbeat()
+    draining = asyncio.create_task(stopping.drain())
+    await asyncio.wait_for(messenger.reached.wait(), 10)
+
+    stopping.stop_claiming()
+    messenger.gate.set()
+    report = await asyncio.wait_for(draining, 10)
+    assert (report.sent, report.deferred) == (2, 4)
+    assert await stopping.retire() == 0  # nothing else held
+    assert await workers(demo_store) == []  # and no heartbeat left to wait on
+    assert (await stopping.drain()).claimed == 0  # a stopped sender claims nothing
+
+    sent = set(messenger.sent_numbers())
+    for n in numbers:
+        r = await row(demo_store, n)
+        if n in sent:
+            assert (r.status, r.attempts) == ("sent", 1)
+        else:
+            assert (r.status, r.attempts, r.lease_owner) == ("pending", 0, None)
+            assert r.next_attempt_at == clock.now()
+
+    other = sender(demo_store, clock, messenger, worker_id="worker-b", per_recipient_spacing=0)
+    assert (await other.drain()).sent == 4  # at once, with no lease to wait out
+    assert sorted(messenger.sent_numbers()) == sorted(numbers), "each sent exactly once"
+
+
+async def test_retire_puts_back_what_was_claimed_and_never_started(
+    demo_store: Store, clock: FrozenClock, people: dict[str, int]
+) -> None:
+    numbers = await enqueue(demo_store, clock, list(people.values())[:3])
+    stopping = sender(demo_store, clock, FakeMessenger(), lease_seconds=300)
+    await stopping.heartbeat()
+    assert len(await stopping.claim(10)) == 3
+    stopping.stop_claiming()
+
+    assert await stopping.retire() == 3
+    assert await workers(demo_store) == []
+    other = sender(demo_store, clock, FakeMessenger(), worker_id="worker-b")
+    claims = await other.claim(10)
+    assert sorted(c.id for c in claims) == sorted([(await row(demo_store, n)).id for n in numbers])
+    assert [c.attempts for c in claims] == [1, 1, 1], "the stopped sender's attempt is uncounted"
+
+
+async def test_a_dead_senders_rows_are_taken_over_once_its_heartbeat_is_stale(
+    demo_store: Store, clock: FrozenClock, people: dict[str, int]
+) -> None:
+    """A crash (kill -9, or the host gone): its rows go out again once its heartbeat is
+    older than dead_after (15 s), not after the 300-s lease. A live sender keeps its own."""
+    numbers = await enqueue(demo_store, clock, [people["Priya Shah"], people["Dana Reeves"]])
+    crashed = sender(demo_store, clock, FakeMessenger(), worker_id="crashed", lease_seconds=300)
+    await crashed.heartbeat()
+    assert len(await crashed.claim(10)) == 2
+    survivor = sender(demo_store, clock, FakeMessenger(), worker_id="survivor", lease_seconds=300)
+    await survivor.heartbeat()
+
+    clock.advance(seconds=10)
+    await crashed.heartbeat()  # still alive at +10 s: its rows stay its own
+    await survivor.heartbeat()
+    clock.advance(seconds=14)
+    await survivor.heartbeat()
+    assert (await survivor.drain()).claimed == 0
+    clock.advance(seconds=2)  # +26 s: 16 s since the crashed sender's last heartbeat
+    await survivor.heartbeat()
+    report = await survivor.drain()
+    assert report.sent == 2
+    for n in numbers:
+        taken = await row(demo_store, n)
+        assert (taken.status, taken.lease_owner, taken.attempts) == ("sent", "survivor", 2)
+
+
+async def test_a_sender_that_cannot_renew_its_heartbeat_claims_nothing(
+    demo_store: Store, clock: FrozenClock, people: dict[str, int]
+) -> None:
+    """Past half of dead_after without a heartbeat, others may soon take it for dead:
+    sending then could send a row twice, so it holds back until it beats again."""
+    [n] = await enqueue(demo_store, clock, [people["Priya Shah"]])
+    messenger = FakeMessenger()
+    lapsed = sender(demo_store, clock, messenger)
+    await lapsed.heartbeat()
+    clock.advance(seconds=8)
+    report = await lapsed.drain()
+    assert (report.claimed, messenger.calls) == (0, [])
+    await lapsed.heartbeat()
+    assert (await lapsed.drain()).sent == 1
+    assert messenger.sent_numbers() == [n]
+
+
+async def test_the_runner_sends_continuously_and_stops_within_its_grace(
+    demo_store: Store, clock: FrozenClock, people: dict[str, int]
+) -> None:
+    """The runner serve starts: sends as soon as it is woken, with no tick to wait for; on
+    stop, a send that never returns is abandoned after the grace, its row left held (its
+    outcome is unknown: it goes out again once this sender's heartbeat is stale), and the
+    rows not started are put back."""
+    ids = list(people.values())
+    messenger = GatedMessenger(expect=1)
+    messenger.gate.set()
+    outbox = sender(demo_store, clock, messenger, in_flight=1, per_recipient_spacing=0)
+    recorded = asyncio.Event()
+    runner = OutboxRunner(
+        outbox,
+        grace_seconds=0.2,
+        idle_seconds=60,
+        observe=lambda report: recorded.set() if report.sent else None,
+    )
+    await runner.start()
+    [first] = await enqueue(demo_store, clock, ids[:1])
+    runner.wake()
+    await asyncio.wait_for(recorded.wait(), 10)
+    assert (await row(demo_store, first)).status == "sent"
+
+    messenger.gate.clear()  # Teams stops answering
+    messenger.reached.clear()
+    stuck, *rest = await enqueue(demo_store, clock, ids[1:4])
+    runner.wake()
+    await asyncio.wait_for(messenger.reached.wait(), 10)
+    assert await asyncio.wait_for(runner.stop(), 10) == 2
+    assert (await row(demo_store, stuck)).status == "sending"
+    assert [(await row(demo_store, n)).status for n in rest] == ["pending", "pending"]
+    assert await workers(demo_store) == ["worker-a"], "kept, to go stale"

@@ -1,8 +1,17 @@
-"""A bot process for the kill-and-restart test: runs the chase job and drains the outbox
-against a store file, with a frozen clock, sending through the real CloudAdapter.
+"""A bot process for the kill-and-restart tests, against a store given by URL.
 
-``--die-before-send N`` ends the process abruptly (``os._exit``, no clean-up, as a kill
-would) when it is about to make its N-th send, i.e. after N-1 messages went out.
+Two ways to run:
+
+* default: runs the chase job and drains the outbox once, with a frozen clock, sending
+  through the real CloudAdapter. ``--die-before-send N`` ends the process abruptly
+  (``os._exit``, no clean-up, as a kill would) when it is about to make its N-th send,
+  i.e. after N-1 messages went out.
+* ``--serve PORT``: the bot exactly as ``mace-bot serve`` runs it (``create_app`` with the
+  jobs on, under ``web.run_app``, so SIGTERM is aiohttp's graceful exit), except for the
+  clock: it starts at ``--now`` and moves with real time, so a test can put it on a
+  working morning whatever the hour. The chase job runs at start (the catch-up run) and
+  the outbox sender runs from start to shutdown. Prints ``Ready: accepting traffic.`` once
+  listening, as ``serve`` does.
 """
 
 from __future__ import annotations
@@ -10,12 +19,16 @@ from __future__ import annotations
 import argparse
 import asyncio
 import os
-from datetime import datetime
+import time
+from dataclasses import replace
+from datetime import datetime, timedelta
+from pathlib import Path
 from typing import Any
 
+from aiohttp import web
 from botbuilder.integration.aiohttp import CloudAdapter, ConfigurationBotFrameworkAuthentication
 
-from bot.app import drain_until_idle
+from bot.app import create_app, drain_until_idle
 from bot.config import Settings
 from bot.domain.calendar import WorkingCalendar
 from bot.domain.clock import FrozenClock
@@ -40,6 +53,17 @@ class DyingMessenger:
         return await self.inner.send(to, card)
 
 
+class MovingClock:
+    """Real time, starting at ``start``."""
+
+    def __init__(self, start: datetime) -> None:
+        self.start = start
+        self.began = time.monotonic()
+
+    def now(self) -> datetime:
+        return self.start + timedelta(seconds=time.monotonic() - self.began)
+
+
 async def main(url: str, now: str, die_before: int) -> None:
     clock = FrozenClock(datetime.fromisoformat(now))
     calendar = WorkingCalendar()
@@ -60,10 +84,37 @@ async def main(url: str, now: str, die_before: int) -> None:
     await store.close()
 
 
+def serve(url: str, now: str, port: int, data_dir: Path) -> None:
+    settings = replace(
+        Settings(),
+        database_url=url,
+        data_dir=data_dir,
+        host="127.0.0.1",
+        port=port,
+        run_jobs=True,
+        metrics_port=0,
+        link_secret="test-only-link-secret-0123456789",
+    )
+    store = Store(make_engine(url), keys_for_tests())
+    app = create_app(settings, store=store, clock=MovingClock(datetime.fromisoformat(now)))
+    web.run_app(
+        app,
+        host=settings.host,
+        port=port,
+        print=lambda _message: print("Ready: accepting traffic.", flush=True),
+        access_log=None,
+    )
+
+
 if __name__ == "__main__":
     parser = argparse.ArgumentParser()
     parser.add_argument("--url", required=True)
     parser.add_argument("--now", required=True)
     parser.add_argument("--die-before-send", type=int, default=0)
+    parser.add_argument("--serve", type=int, default=0, metavar="PORT")
+    parser.add_argument("--data-dir", type=Path, default=Path("data"))
     args = parser.parse_args()
-    asyncio.run(main(args.url, args.now, args.die_before_send))
+    if args.serve:
+        serve(args.url, args.now, args.serve, args.data_dir)
+    else:
+        asyncio.run(main(args.url, args.now, args.die_before_send))

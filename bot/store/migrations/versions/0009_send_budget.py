@@ -1,7 +1,7 @@
 """send_budget_holds: the app's send budget to Teams, shared by every instance
 
 Revision ID: 0009
-Revises: 0007
+Revises: 0008
 Create Date: 2026-12-04 21:00:00
 
 Teams allows about 50 requests a second per app and tenant, whatever the number of
@@ -17,7 +17,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = "0009"
-down_revision: str | None = "0007"
+down_revision: str | None = "0008"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
