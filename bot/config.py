@@ -98,6 +98,9 @@ class Settings:
     metrics_port: int = 0
     #: Address for the metrics port; empty: the same as ``host``.
     metrics_host: str = ""
+    #: METRICS_PORT was given (not left at its default): a taken port then stops the
+    #: start, whatever else is set (see ``metrics_port_may_move``).
+    metrics_port_explicit: bool = False
     #: With authentication on, data keys must come from MACE_DATA_KEYS unless this is set
     #: (MACE_DATA_KEY_FILE_OK=1): a key file beside the database is for local use.
     data_key_file_ok: bool = False
@@ -157,6 +160,7 @@ class Settings:
             log_level=env.get("LOG_LEVEL", "INFO") or "INFO",
             log_format=env.get("LOG_FORMAT", "").strip().lower(),
             metrics_port=_port(env, "METRICS_PORT", DEFAULT_METRICS_PORT),
+            metrics_port_explicit=bool(env.get("METRICS_PORT", "").strip()),
             outbox_rate=_int(env, "OUTBOX_RATE", 50),
             metrics_host=env.get("METRICS_HOST", "").strip(),
             data_key_file_ok=env.get("MACE_DATA_KEY_FILE_OK", "").strip().lower() in _YES,
@@ -268,6 +272,19 @@ class Settings:
     @property
     def metrics_listen_host(self) -> str:
         return self.metrics_host or self.host
+
+    @property
+    def metrics_port_may_move(self) -> bool:
+        """A second bot on a developer's machine (a second ``make run``, a test server
+        beside the demo) finds the default metrics port taken: it serves metrics on any
+        free port instead, and logs where. Only locally (authentication off, metrics on
+        loopback) and only for the default: in production, or with METRICS_PORT given,
+        a scraper expects the port asked for, so a taken port stops the start."""
+        return (
+            not self.auth_enabled
+            and not self.metrics_port_explicit
+            and self.metrics_listen_host in LOOPBACK_HOSTS
+        )
 
     def listen_refusal(self) -> str | None:
         """Without an app id nothing authenticates callers: only loopback is safe then."""
