@@ -50,6 +50,19 @@ def _int(env: dict[str, str], name: str, default: int) -> int:
         raise SettingError(f"{name}: {raw[:20]!r} is not a whole number") from None
 
 
+def _seconds(env: dict[str, str], name: str, default: float) -> float:
+    raw = env.get(name, "").strip()
+    if not raw:
+        return default
+    try:
+        value = float(raw)
+    except ValueError:
+        raise SettingError(f"{name}: {raw[:20]!r} is not a number of seconds") from None
+    if value != value:  # NaN
+        raise SettingError(f"{name}: {raw[:20]!r} is not a number of seconds")
+    return value
+
+
 def parse_team_ids(text: str) -> tuple[tuple[str, str], ...]:
     """``GRAPH_TEAM_IDS``: ``conversation-id=group-id`` pairs, comma-separated."""
     pairs: list[tuple[str, str]] = []
@@ -98,6 +111,14 @@ class Settings:
     metrics_port: int = 0
     #: Address for the metrics port; empty: the same as ``host``.
     metrics_host: str = ""
+    #: Seconds a connection may take to complete a request's headers, from opening or
+    #: from its last answer (``HTTP_IDLE_TIMEOUT``; bot.http.serving).
+    http_idle_timeout: float = 30.0
+    #: Seconds a request body may take to arrive after its headers (``HTTP_BODY_TIMEOUT``).
+    http_body_timeout: float = 10.0
+    #: Connections held at once; beyond it the oldest idle one is closed
+    #: (``HTTP_MAX_CONNECTIONS``).
+    http_max_connections: int = 512
     #: METRICS_PORT was given (not left at its default): a taken port then stops the
     #: start, whatever else is set (see ``metrics_port_may_move``).
     metrics_port_explicit: bool = False
@@ -161,6 +182,9 @@ class Settings:
             log_format=env.get("LOG_FORMAT", "").strip().lower(),
             metrics_port=_port(env, "METRICS_PORT", DEFAULT_METRICS_PORT),
             metrics_port_explicit=bool(env.get("METRICS_PORT", "").strip()),
+            http_idle_timeout=_seconds(env, "HTTP_IDLE_TIMEOUT", 30.0),
+            http_body_timeout=_seconds(env, "HTTP_BODY_TIMEOUT", 10.0),
+            http_max_connections=_int(env, "HTTP_MAX_CONNECTIONS", 512),
             outbox_rate=_int(env, "OUTBOX_RATE", 50),
             metrics_host=env.get("METRICS_HOST", "").strip(),
             data_key_file_ok=env.get("MACE_DATA_KEY_FILE_OK", "").strip().lower() in _YES,
@@ -231,6 +255,16 @@ class Settings:
             found.append(
                 f"OUTBOX_RATE: {self.outbox_rate} is not between 1 and 50 (requests per second; "
                 "Teams allows about 50 per app and tenant across all instances)"
+            )
+        for name, seconds in (
+            ("HTTP_IDLE_TIMEOUT", self.http_idle_timeout),
+            ("HTTP_BODY_TIMEOUT", self.http_body_timeout),
+        ):
+            if not 0 < seconds <= 3600:
+                found.append(f"{name}: {seconds:g} is not between 0 and 3600 seconds")
+        if not 1 <= self.http_max_connections <= 100_000:
+            found.append(
+                f"HTTP_MAX_CONNECTIONS: {self.http_max_connections} is not between 1 and 100000"
             )
         if not 1 <= self.port <= 65535:
             found.append(f"PORT: {self.port} is not a port number (1-65535)")

@@ -65,7 +65,7 @@ def served(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Served:
     def run_app(app: object, **kwargs: Any) -> None:
         record.calls.append(kwargs)
 
-    monkeypatch.setattr(bot.cli.web, "run_app", run_app)
+    monkeypatch.setattr(bot.cli.serving, "run_app", run_app)
     return record
 
 
