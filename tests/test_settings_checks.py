@@ -44,6 +44,9 @@ SETTINGS_READ = (
     "MACE_DEMO",
     "MACE_RETENTION",
     "OUTBOX_RATE",
+    "HTTP_IDLE_TIMEOUT",
+    "HTTP_BODY_TIMEOUT",
+    "HTTP_MAX_CONNECTIONS",
 )
 
 
@@ -87,6 +90,11 @@ BAD = [
     ({"PORT": "4000", "METRICS_PORT": "4000"}, "METRICS_PORT", "same as PORT"),
     ({"OUTBOX_RATE": "80"}, "OUTBOX_RATE", "between 1 and 50"),
     ({"OUTBOX_RATE": "fast"}, "OUTBOX_RATE", "not a whole number"),
+    ({"HTTP_IDLE_TIMEOUT": "0"}, "HTTP_IDLE_TIMEOUT", "between 0 and 3600"),
+    ({"HTTP_IDLE_TIMEOUT": "soon"}, "HTTP_IDLE_TIMEOUT", "not a number of seconds"),
+    ({"HTTP_BODY_TIMEOUT": "nan"}, "HTTP_BODY_TIMEOUT", "not a number of seconds"),
+    ({"HTTP_BODY_TIMEOUT": "-5"}, "HTTP_BODY_TIMEOUT", "between 0 and 3600"),
+    ({"HTTP_MAX_CONNECTIONS": "0"}, "HTTP_MAX_CONNECTIONS", "between 1 and 100000"),
     ({"PUBLIC_BASE_URL": "bot.example.org"}, "PUBLIC_BASE_URL", "http"),
     ({"PUBLIC_BASE_URL": "ftp://bot.example.org"}, "PUBLIC_BASE_URL", "http"),
     ({"MACE_DATA_KEYS": ""}, "MACE_DATA_KEYS", "MACE_DATA_KEY_FILE_OK=1"),
