@@ -110,9 +110,8 @@ class ConnectionBound:
     def __init__(self, server: web.Server, limit: int) -> None:
         self.server = server
         self.limit = limit
-        self.evicted = 0
-        self.refused = 0
         self._starting: list[tuple[RequestHandler, float]] = []
+        self._warned_at: float | None = None
 
     def __call__(self) -> asyncio.BaseProtocol:
         now = asyncio.get_running_loop().time()
@@ -124,15 +123,25 @@ class ConnectionBound:
             # A connection closed here leaves the list only when its close completes.
             open_now = [h for h in held if h.transport is not None]
             if len(open_now) + len(self._starting) >= self.limit:
+                self._warn(now)
                 oldest_idle = next((h for h in open_now if _idle(h)), None)
                 if oldest_idle is None:
-                    self.refused += 1
                     return _Busy()
                 oldest_idle.force_close()
-                self.evicted += 1
         handler = self.server()
         self._starting.append((handler, now))
         return handler
+
+    def _warn(self, now: float) -> None:
+        """Say so when the bound is reached, at most once a minute (a flood would
+        otherwise flood the log too)."""
+        if self._warned_at is None or now - self._warned_at >= 60:
+            self._warned_at = now
+            log.warning(
+                "%d connections held (HTTP_MAX_CONNECTIONS): closing the oldest idle one "
+                "for each new one",
+                self.limit,
+            )
 
 
 class BoundedSite(web.TCPSite):
