@@ -255,9 +255,12 @@ class MaceBot(ActivityHandler):  # type: ignore[misc]
         activity = turn_context.activity
         bot_id = activity.recipient.id if activity.recipient else None
         if any(m.id == bot_id for m in activity.members_added or []):
-            await self._deliver(
-                turn_context, await self.router.on_added(turn_ref(activity)), invoke=False
-            )
+            turn = turn_ref(activity)
+            with committed_claims() as wrote:
+                outcome = await self.router.on_added(turn)
+            if _says_nothing(outcome) or not await self._first_answer(turn, wrote):
+                return  # a resend: welcomed, and the roster read, the first time
+            await self._deliver(turn_context, outcome, invoke=False)
             await self._remember_roster(turn_context)
 
     async def on_event_activity(self, turn_context: TurnContext) -> None:

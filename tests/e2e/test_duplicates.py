@@ -31,7 +31,7 @@ from tests.e2e.scenario import (
     start_meeting,
     store_of,
 )
-from tests.support.activities import invoke_action, message, submit
+from tests.support.activities import conversation_update, invoke_action, message, submit
 
 
 async def count(bot: BotUnderTest, table: Any, *where: Any) -> int:
@@ -367,3 +367,12 @@ async def test_a_write_resent_is_claimed_once(bot: BotUnderTest) -> None:
     ok(await say(bot, "chair", "help"))
     assert await count(bot, t.ProcessedActivity) == claims + 2
     assert meeting.id
+
+
+async def test_the_bot_added_resent_welcomes_once(bot: BotUnderTest) -> None:
+    added = conversation_update(conversation="groupChat", user=DEMO["chair"])
+    ok(await resend(bot, added))
+    seen = Delivered(bot)
+    assert seen.posts >= 1, "the first delivery says what the bot is for"
+    ok(await resend(bot, added))
+    seen.nothing_since(bot)
