@@ -255,7 +255,12 @@ def create_app(
     app.on_startup.append(startup)
     app.on_cleanup.append(cleanup)
     if settings.metrics_port:
-        serve_metrics(app, settings.metrics_listen_host, settings.metrics_port)
+        serve_metrics(
+            app,
+            settings.metrics_listen_host,
+            settings.metrics_port,
+            may_move=settings.metrics_port_may_move,
+        )
     return app
 
 

@@ -13,7 +13,6 @@ from dataclasses import replace
 from datetime import UTC, date, datetime
 from pathlib import Path
 
-from aiohttp import web
 from sqlalchemy import func, or_, select
 
 from bot import cli_members, cli_outbox, cli_package, cli_records, cli_store
@@ -23,6 +22,7 @@ from bot.domain.calendar import WorkingCalendar
 from bot.domain.clock import SystemClock
 from bot.domain.errors import DomainError
 from bot.domain.filters import ActionFilter, FilterError
+from bot.http import serving
 from bot.observability.logs import configure_logging
 from bot.services.actions import ActionService
 from bot.services.context import ActorRef
@@ -146,13 +146,17 @@ def _run(args: argparse.Namespace) -> int:
             # route's pattern rather than the path: a download path holds a signed link.
             app = create_app(settings)
             tune_collector()
-            web.run_app(
+            serving.run_app(
                 app,
                 host=settings.host,
                 port=settings.port,
+                limits=serving.Limits(
+                    idle_timeout=settings.http_idle_timeout,
+                    body_timeout=settings.http_body_timeout,
+                    max_connections=settings.http_max_connections,
+                ),
                 # Said once the port is bound: what a supervisor or a test waits for.
-                print=lambda _message: print("Ready: accepting traffic.", flush=True),
-                access_log=None,
+                ready=lambda: print("Ready: accepting traffic.", flush=True),
             )
         except OSError as exc:
             if exc.errno not in (errno.EADDRINUSE, errno.EADDRNOTAVAIL):

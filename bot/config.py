@@ -56,9 +56,12 @@ def _seconds(env: dict[str, str], name: str, default: float) -> float:
     if not raw:
         return default
     try:
-        return float(raw)
+        value = float(raw)
     except ValueError:
         raise SettingError(f"{name}: {raw[:20]!r} is not a number of seconds") from None
+    if value != value:  # NaN
+        raise SettingError(f"{name}: {raw[:20]!r} is not a number of seconds")
+    return value
 
 
 def parse_team_ids(text: str) -> tuple[tuple[str, str], ...]:
@@ -109,6 +112,17 @@ class Settings:
     metrics_port: int = 0
     #: Address for the metrics port; empty: the same as ``host``.
     metrics_host: str = ""
+    #: Seconds a connection may take to complete a request's headers, from opening or
+    #: from its last answer (``HTTP_IDLE_TIMEOUT``; bot.http.serving).
+    http_idle_timeout: float = 30.0
+    #: Seconds a request body may take to arrive after its headers (``HTTP_BODY_TIMEOUT``).
+    http_body_timeout: float = 10.0
+    #: Connections held at once; beyond it the oldest idle one is closed
+    #: (``HTTP_MAX_CONNECTIONS``).
+    http_max_connections: int = 512
+    #: METRICS_PORT was given (not left at its default): a taken port then stops the
+    #: start, whatever else is set (see ``metrics_port_may_move``).
+    metrics_port_explicit: bool = False
     #: With authentication on, data keys must come from MACE_DATA_KEYS unless this is set
     #: (MACE_DATA_KEY_FILE_OK=1): a key file beside the database is for local use.
     data_key_file_ok: bool = False
@@ -184,6 +198,10 @@ class Settings:
             log_level=env.get("LOG_LEVEL", "INFO") or "INFO",
             log_format=env.get("LOG_FORMAT", "").strip().lower(),
             metrics_port=_port(env, "METRICS_PORT", DEFAULT_METRICS_PORT),
+            metrics_port_explicit=bool(env.get("METRICS_PORT", "").strip()),
+            http_idle_timeout=_seconds(env, "HTTP_IDLE_TIMEOUT", 30.0),
+            http_body_timeout=_seconds(env, "HTTP_BODY_TIMEOUT", 10.0),
+            http_max_connections=_int(env, "HTTP_MAX_CONNECTIONS", 512),
             outbox_rate=_int(env, "OUTBOX_RATE", 50),
             database_timeout=_seconds(env, "DATABASE_TIMEOUT", 5.0),
             metrics_host=env.get("METRICS_HOST", "").strip(),
@@ -269,6 +287,16 @@ class Settings:
                 f"OUTBOX_RATE: {self.outbox_rate} is not between 1 and 50 (requests per second "
                 "for all instances together; Teams allows about 50 per app and tenant)"
             )
+        for name, seconds in (
+            ("HTTP_IDLE_TIMEOUT", self.http_idle_timeout),
+            ("HTTP_BODY_TIMEOUT", self.http_body_timeout),
+        ):
+            if not 0 < seconds <= 3600:
+                found.append(f"{name}: {seconds:g} is not between 0 and 3600 seconds")
+        if not 1 <= self.http_max_connections <= 100_000:
+            found.append(
+                f"HTTP_MAX_CONNECTIONS: {self.http_max_connections} is not between 1 and 100000"
+            )
         if not 1 <= self.port <= 65535:
             found.append(f"PORT: {self.port} is not a port number (1-65535)")
         if not 0 <= self.metrics_port <= 65535:
@@ -317,6 +345,19 @@ class Settings:
     @property
     def metrics_listen_host(self) -> str:
         return self.metrics_host or self.host
+
+    @property
+    def metrics_port_may_move(self) -> bool:
+        """A second bot on a developer's machine (a second ``make run``, a test server
+        beside the demo) finds the default metrics port taken: it serves metrics on any
+        free port instead, and logs where. Only locally (authentication off, metrics on
+        loopback) and only for the default: in production, or with METRICS_PORT given,
+        a scraper expects the port asked for, so a taken port stops the start."""
+        return (
+            not self.auth_enabled
+            and not self.metrics_port_explicit
+            and self.metrics_listen_host in LOOPBACK_HOSTS
+        )
 
     def listen_refusal(self) -> str | None:
         """Without an app id nothing authenticates callers: only loopback is safe then."""

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 import os
+import signal
 import stat
 from pathlib import Path
 
@@ -12,6 +14,7 @@ import pytest
 from bot.cli import main
 from bot.config import Settings
 from tests.support.keys import TEST_KEYS_SPEC, keys_for_tests
+from tests.support.serving import start
 
 
 @pytest.fixture(autouse=True)
@@ -182,3 +185,13 @@ def test_the_store_and_its_key_are_owner_only(tmp_path: Path) -> None:
     for path in data.iterdir():
         assert stat.S_IMODE(path.stat().st_mode) & 0o077 == 0, path.name
     assert (data / "mace.db").exists()
+
+
+async def test_serve_stops_on_sigterm_with_exit_0(tmp_path: Path) -> None:
+    """``serve`` runs its own aiohttp loop (bot.http.serving): SIGTERM, as a container
+    platform sends on every deploy, still ends it cleanly and promptly."""
+    served = await start(tmp_path, METRICS_PORT="0")
+    assert served.process.returncode is None, "".join(served.output)
+    served.process.send_signal(signal.SIGTERM)
+    async with asyncio.timeout(20):
+        assert await served.process.wait() == 0

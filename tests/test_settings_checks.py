@@ -45,6 +45,9 @@ SETTINGS_READ = (
     "MACE_RETENTION",
     "OUTBOX_RATE",
     "DATABASE_TIMEOUT",
+    "HTTP_IDLE_TIMEOUT",
+    "HTTP_BODY_TIMEOUT",
+    "HTTP_MAX_CONNECTIONS",
 )
 
 
@@ -66,7 +69,7 @@ def served(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Served:
     def run_app(app: object, **kwargs: Any) -> None:
         record.calls.append(kwargs)
 
-    monkeypatch.setattr(bot.cli.web, "run_app", run_app)
+    monkeypatch.setattr(bot.cli.serving, "run_app", run_app)
     return record
 
 
@@ -90,6 +93,11 @@ BAD = [
     ({"OUTBOX_RATE": "fast"}, "OUTBOX_RATE", "not a whole number"),
     ({"DATABASE_TIMEOUT": "0.5"}, "DATABASE_TIMEOUT", "between 1 and 60"),
     ({"DATABASE_TIMEOUT": "soon"}, "DATABASE_TIMEOUT", "not a number of seconds"),
+    ({"HTTP_IDLE_TIMEOUT": "0"}, "HTTP_IDLE_TIMEOUT", "between 0 and 3600"),
+    ({"HTTP_IDLE_TIMEOUT": "soon"}, "HTTP_IDLE_TIMEOUT", "not a number of seconds"),
+    ({"HTTP_BODY_TIMEOUT": "nan"}, "HTTP_BODY_TIMEOUT", "not a number of seconds"),
+    ({"HTTP_BODY_TIMEOUT": "-5"}, "HTTP_BODY_TIMEOUT", "between 0 and 3600"),
+    ({"HTTP_MAX_CONNECTIONS": "0"}, "HTTP_MAX_CONNECTIONS", "between 1 and 100000"),
     ({"PUBLIC_BASE_URL": "bot.example.org"}, "PUBLIC_BASE_URL", "http"),
     ({"PUBLIC_BASE_URL": "ftp://bot.example.org"}, "PUBLIC_BASE_URL", "http"),
     ({"MACE_DATA_KEYS": ""}, "MACE_DATA_KEYS", "MACE_DATA_KEY_FILE_OK=1"),

@@ -21,7 +21,9 @@ typed or who they are:
 from __future__ import annotations
 
 import asyncio
+import errno
 import logging
+import os
 import time
 from collections.abc import Awaitable, Callable, Mapping
 
@@ -189,11 +191,13 @@ class Metrics:
 class MetricsServer:
     """A small aiohttp app serving ``GET /metrics`` on its own host and port."""
 
-    def __init__(self, metrics: Metrics, host: str, port: int) -> None:
+    def __init__(self, metrics: Metrics, host: str, port: int, *, may_move: bool = False) -> None:
         self.metrics = metrics
         self.host = host
         #: The port asked for; after ``start`` the one bound (0 asks for any free port).
         self.port = port
+        #: A taken port is replaced by any free one (``Settings.metrics_port_may_move``).
+        self.may_move = may_move
         self._runner: web.AppRunner | None = None
 
     async def start(self) -> None:
@@ -202,20 +206,40 @@ class MetricsServer:
         runner = web.AppRunner(app, access_log=None)
         await runner.setup()
         try:
-            site = web.TCPSite(runner, self.host, self.port)
-            await site.start()
+            moved_from = await self._listen(runner)
         except OSError as exc:
             await runner.cleanup()
             raise SettingError(
                 f"METRICS_PORT: cannot listen on {self.host}:{self.port} "
-                f"({exc.strerror or type(exc).__name__})"
+                f"({os.strerror(exc.errno) if exc.errno else type(exc).__name__}); "
+                "set METRICS_PORT to a free port, "
+                "or 0 for no metrics"
             ) from None
         self._runner = runner
         for address in runner.addresses:
             if isinstance(address, tuple) and len(address) >= 2:
                 self.port = int(address[1])
                 break
-        log.info("metrics on http://%s:%d/metrics", self.host, self.port)
+        if moved_from is None:
+            log.info("metrics on %s", self.url)
+        else:
+            log.warning(
+                "metrics port %d is taken (another bot on this machine?): metrics on %s",
+                moved_from,
+                self.url,
+            )
+
+    async def _listen(self, runner: web.AppRunner) -> int | None:
+        """Listen on the port asked for, or (``may_move``) on a free one if it is taken:
+        then the port that was taken."""
+        try:
+            await web.TCPSite(runner, self.host, self.port).start()
+        except OSError as exc:
+            if not (self.may_move and self.port and exc.errno == errno.EADDRINUSE):
+                raise
+            await web.TCPSite(runner, self.host, 0).start()
+            return self.port
+        return None
 
     async def stop(self) -> None:
         if self._runner is not None:
@@ -231,10 +255,14 @@ METRICS = web.AppKey("metrics", Metrics)
 METRICS_SERVER = web.AppKey("metrics_server", MetricsServer)
 
 
-def serve_metrics(app: web.Application, host: str, port: int) -> MetricsServer:
+def serve_metrics(
+    app: web.Application, host: str, port: int, *, may_move: bool = False
+) -> MetricsServer:
     """Start the metrics server with ``app`` (after its own start-up: the store is checked
-    first) and stop it with ``app``. ``port`` 0 picks a free port (tests)."""
-    server = MetricsServer(app[METRICS], host, port)
+    first) and stop it with ``app``. ``port`` 0 picks a free port (tests); ``may_move``
+    lets a taken port be replaced by a free one (a second bot on a developer's machine).
+    """
+    server = MetricsServer(app[METRICS], host, port, may_move=may_move)
     app[METRICS_SERVER] = server
 
     async def start(_app: web.Application) -> None:

@@ -9,8 +9,9 @@ from __future__ import annotations
 
 import logging
 import time
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
+from collections.abc import AsyncIterator, Iterator
+from contextlib import asynccontextmanager, contextmanager
+from contextvars import ContextVar
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -18,6 +19,7 @@ from typing import Any
 from alembic import command
 from alembic.config import Config
 from sqlalchemy import event, insert
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Connection
 from sqlalchemy.exc import (
     DisconnectionError,
@@ -301,6 +303,39 @@ event.listen(AuditedSession, "after_rollback", audit.after_rollback)
 #: on the table, not the mapped class (``tables.table_of``).
 _CLAIM = insert(table_of(ProcessedActivity))
 
+#: The prefix of an answer's claim (``Store.claim_answer``): kept apart from the id a
+#: writing transaction claims, so that a turn that failed and rolled its write back can
+#: still be written by its resend, whatever the first delivery answered.
+ANSWERED = "answered:"
+
+#: The activity ids that the current turn's writing transactions claimed and committed;
+#: None outside ``committed_claims``.
+_COMMITTED: ContextVar[set[str] | None] = ContextVar("committed_claims", default=None)
+
+
+@contextmanager
+def committed_claims() -> Iterator[set[str]]:
+    """Collect the activity ids that writing transactions claim and commit while the
+    block runs (one turn). A turn that wrote has its id claimed already, in the same
+    transaction as the write: its answer needs no second claim (``Store.claim_answer``).
+    A mutable set, so work the turn runs in tasks of its own is seen too."""
+    claims: set[str] = set()
+    token = _COMMITTED.set(claims)
+    try:
+        yield claims
+    finally:
+        _COMMITTED.reset(token)
+
+
+def _answer_claim(dialect: str, activity_id: str, now: datetime) -> Any:
+    """One statement that claims an answer, or does nothing if it was claimed before (no
+    error, so PostgreSQL logs nothing for an ordinary resend)."""
+    values = {"activity_id": (ANSWERED + activity_id)[:200], "processed_at": now}
+    table = table_of(ProcessedActivity)
+    if dialect == "postgresql":
+        return postgresql.insert(table).values(values).on_conflict_do_nothing()
+    return sqlite.insert(table).values(values).on_conflict_do_nothing()
+
 
 class Store:
     """The one way to the database: a transaction per unit of work.
@@ -339,12 +374,28 @@ class Store:
                         except IntegrityError as exc:
                             raise Duplicate() from exc
                     yield session
+                if activity_id and now is not None:
+                    claims = _COMMITTED.get()
+                    if claims is not None:
+                        claims.add(activity_id)
             except StaleDataError as exc:
                 # Someone changed the same meeting at the same moment: theirs stands.
                 raise Conflict(CONCURRENT_CHANGE) from exc
             except Exception as exc:
                 await self._record_refusal(session, exc)
                 raise
+
+    async def claim_answer(self, activity_id: str, now: datetime) -> bool:
+        """True the first time a turn with this activity id is answered, on any instance
+        sharing the store; False for a resend. Claimed just before the answer goes out,
+        not before the turn runs: a delivery that died half-way (its writes rolled back)
+        leaves its resend free to do the work and answer. One autocommitted statement:
+        on PostgreSQL one round trip, on SQLite one small write."""
+        statement = _answer_claim(self.engine.dialect.name, activity_id, now)
+        async with self.engine.connect() as connection:
+            autocommit = await connection.execution_options(isolation_level="AUTOCOMMIT")
+            result = await autocommit.execute(statement)
+        return bool(result.rowcount == 1)
 
     @asynccontextmanager
     async def reading(self) -> AsyncIterator[AsyncSession]:

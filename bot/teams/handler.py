@@ -17,11 +17,13 @@ from botbuilder.core import ActivityHandler, CardFactory, MessageFactory, TurnCo
 from botbuilder.core.bot_framework_adapter import InvokeResponse
 from botbuilder.core.teams import TeamsInfo
 from botbuilder.schema import Activity, ActivityTypes, ChannelAccount, ConversationAccount
+from sqlalchemy.exc import SQLAlchemyError
 
 from bot.domain.model import ConversationKind
 from bot.services.contacts import ContactService, RosterEntry
 from bot.services.context import ActorRef, ConversationRef, TurnRef
 from bot.services.meeting_hints import MeetingEvent
+from bot.store.db import committed_claims
 from bot.teams.clients import CardJSON, card_content
 from bot.teams.live_cards import EDIT_GAP, LiveCards, Send
 from dialogs.outcome import Card, Outcome
@@ -178,22 +180,45 @@ class MaceBot(ActivityHandler):  # type: ignore[misc]
         except Exception as exc:
             log.warning("could not read the roster: %s", type(exc).__name__)
 
+    async def _first_answer(self, turn: TurnRef, wrote: set[str]) -> bool:
+        """Whether this turn answers: Teams resends a turn it waited over 15 seconds for,
+        with the same activity id, and the person must not see the answer twice, from this
+        instance or another. A turn that wrote claimed its id with the write (a resend of
+        it is told "Already recorded." by the router); any other turn claims it here, as
+        the answer goes out. If the store cannot say, the turn answers: a person told
+        twice is better than one told nothing."""
+        if not turn.activity_id or turn.activity_id in wrote:
+            return True
+        try:
+            return await self.contacts.store.claim_answer(
+                turn.activity_id, self.contacts.clock.now()
+            )
+        except (SQLAlchemyError, OSError) as exc:
+            log.warning("could not check for a resent activity: %s", type(exc).__name__)
+            return True
+
     async def on_message_activity(self, turn_context: TurnContext) -> None:
         activity = turn_context.activity
         turn = turn_ref(activity)
         value = activity.value
-        if isinstance(value, dict) and not (activity.text or "").strip():
-            # Action.Submit (the fallback for clients without Universal Actions).
-            verb = value.get("verb")
-            click = Click(
-                verb=verb if isinstance(verb, str) else "",
-                data=value,
-                card_activity_id=activity.reply_to_id,
-                is_invoke=False,
-            )
-            outcome = await self.router.on_click(turn, click)
-        else:
-            outcome = await self.router.on_text(turn, activity.text)
+        with committed_claims() as wrote:
+            if isinstance(value, dict) and not (activity.text or "").strip():
+                # Action.Submit (the fallback for clients without Universal Actions).
+                verb = value.get("verb")
+                click = Click(
+                    verb=verb if isinstance(verb, str) else "",
+                    data=value,
+                    card_activity_id=activity.reply_to_id,
+                    is_invoke=False,
+                )
+                outcome = await self.router.on_click(turn, click)
+            else:
+                outcome = await self.router.on_text(turn, activity.text)
+        if _says_nothing(outcome):
+            return
+        if not await self._first_answer(turn, wrote):
+            log.info("resent message not answered again")
+            return
         await self._deliver(turn_context, outcome, invoke=False)
 
     async def on_invoke_activity(self, turn_context: TurnContext) -> InvokeResponse:
@@ -210,7 +235,14 @@ class MaceBot(ActivityHandler):  # type: ignore[misc]
             card_activity_id=activity.reply_to_id,
             is_invoke=True,
         )
-        outcome = await self.router.on_click(turn_ref(activity), click)
+        turn = turn_ref(activity)
+        with committed_claims() as wrote:
+            outcome = await self.router.on_click(turn, click)
+        if not await self._first_answer(turn, wrote):
+            # The client awaits an answer to the resend (the first one's went nowhere):
+            # the card or message the turn drew, and nothing posted or edited again.
+            log.info("resent card action answered without posting or editing again")
+            return InvokeResponse(status=200, body=invoke_body(outcome))
         try:
             await self._deliver(turn_context, outcome, invoke=True)
         except Exception as exc:  # the connector failed; what was entered is already saved
@@ -223,9 +255,12 @@ class MaceBot(ActivityHandler):  # type: ignore[misc]
         activity = turn_context.activity
         bot_id = activity.recipient.id if activity.recipient else None
         if any(m.id == bot_id for m in activity.members_added or []):
-            await self._deliver(
-                turn_context, await self.router.on_added(turn_ref(activity)), invoke=False
-            )
+            turn = turn_ref(activity)
+            with committed_claims() as wrote:
+                outcome = await self.router.on_added(turn)
+            if _says_nothing(outcome) or not await self._first_answer(turn, wrote):
+                return  # a resend: welcomed, and the roster read, the first time
+            await self._deliver(turn_context, outcome, invoke=False)
             await self._remember_roster(turn_context)
 
     async def on_event_activity(self, turn_context: TurnContext) -> None:
@@ -269,6 +304,10 @@ class MaceBot(ActivityHandler):  # type: ignore[misc]
                 await turn_context.send_activity(card_activity(turn_context, outcome.response_card))
             elif outcome.response_text and not outcome.posts:
                 await turn_context.send_activity(outcome.response_text)
+
+
+def _says_nothing(outcome: Outcome) -> bool:
+    return not (outcome.posts or outcome.updates or outcome.response_card or outcome.response_text)
 
 
 def _as_dict(value: object) -> dict[str, Any]:

@@ -31,7 +31,7 @@ from tests.e2e.scenario import (
     start_meeting,
     store_of,
 )
-from tests.support.activities import invoke_action, message
+from tests.support.activities import conversation_update, invoke_action, message, submit
 
 
 async def count(bot: BotUnderTest, table: Any, *where: Any) -> int:
@@ -310,3 +310,69 @@ async def test_a_resent_next_item_moves_one_item(bot: BotUnderTest) -> None:
             select(t.Meeting.current_position).where(t.Meeting.id == meeting.id)
         )
     assert current == 2
+
+
+# -- turns that only read: answered once too ---------------------------------------------
+
+
+async def test_help_resent_is_answered_once(bot: BotUnderTest) -> None:
+    help_ = message("help", conversation=CHANNEL, user=DEMO["chair"])
+    ok(await resend(bot, help_))
+    assert bot.connector.posted(), "the first delivery is answered"
+    seen = Delivered(bot)
+    ok(await resend(bot, help_))
+    seen.nothing_since(bot)
+
+
+async def test_my_actions_resent_while_the_first_is_running_is_answered_once(
+    bot: BotUnderTest,
+) -> None:
+    mine = message("my actions", conversation="personal", user=DEMO["police"])
+    replies = await asyncio.gather(*(resend(bot, mine) for _ in range(3)))
+    assert all(status in (200, 201) for status, _ in replies), replies
+    assert len(bot.connector.posted()) == 1, bot.connector.sent()
+
+
+async def test_a_submitted_card_click_that_only_shows_resent_posts_nothing_again(
+    bot: BotUnderTest,
+) -> None:
+    """The Action.Submit fallback of "my actions": a message that posts the person's
+    actions card; its resend posts nothing."""
+    shown = submit({"verb": v.ACTIONS_MINE}, conversation="personal", user=DEMO["police"])
+    ok(await resend(bot, shown))
+    seen = Delivered(bot)
+    assert seen.posts >= 1, "the first click posts the person's actions"
+    ok(await resend(bot, shown))
+    seen.nothing_since(bot)
+
+
+async def test_a_card_click_that_only_shows_resent_is_answered_with_the_same_card(
+    bot: BotUnderTest,
+) -> None:
+    """A resent invoke still gets an invoke answer (the client waits for one), drawn from
+    the current state; nothing is posted or edited in the conversation."""
+    shown = invoke_action(v.ACTIONS_MINE, {}, conversation="personal", user=DEMO["police"])
+    first = invoke_card(ok(await resend(bot, shown)))
+    seen = Delivered(bot)
+    assert invoke_card(ok(await resend(bot, shown))) == first
+    seen.nothing_since(bot)
+
+
+async def test_a_write_resent_is_claimed_once(bot: BotUnderTest) -> None:
+    """A turn that wrote claimed its id with the write: its answer adds no second claim."""
+    meeting = await start_meeting(bot)
+    claims = await count(bot, t.ProcessedActivity)
+    ok(await say(bot, "police", "here"))
+    assert await count(bot, t.ProcessedActivity) == claims + 1
+    ok(await say(bot, "chair", "help"))
+    assert await count(bot, t.ProcessedActivity) == claims + 2
+    assert meeting.id
+
+
+async def test_the_bot_added_resent_welcomes_once(bot: BotUnderTest) -> None:
+    added = conversation_update(conversation="groupChat", user=DEMO["chair"])
+    ok(await resend(bot, added))
+    seen = Delivered(bot)
+    assert seen.posts >= 1, "the first delivery says what the bot is for"
+    ok(await resend(bot, added))
+    seen.nothing_since(bot)

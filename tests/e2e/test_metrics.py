@@ -4,14 +4,21 @@ anything about a person or a record."""
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+import logging
+import re
+import socket
+from collections.abc import AsyncIterator, Iterator
+from dataclasses import replace
 from datetime import date
+from pathlib import Path
 
+import aiohttp
 import pytest
+from aiohttp import web
 from prometheus_client.parser import text_string_to_metric_families
 
 from bot.app import COMPONENTS, create_app
-from bot.config import Settings
+from bot.config import SettingError, Settings
 from bot.domain.clock import FrozenClock
 from bot.observability.metrics import METRICS_SERVER
 from bot.store.db import Store
@@ -20,6 +27,7 @@ from tests.e2e.scenario import ok, say
 from tests.e2e.test_between_meetings import agree_actions
 from tests.services.test_chase_run import at_london
 from tests.support.activities import invoke_action, message
+from tests.support.serving import serving, start
 
 Samples = dict[tuple[str, tuple[tuple[str, str], ...]], float]
 
@@ -137,3 +145,110 @@ async def test_the_metrics_port_follows_the_settings(demo_store: Store) -> None:
     assert elsewhere[METRICS_SERVER].url == "http://10.0.0.5:9500/metrics"
     assert Settings.from_env({}).metrics_port == 9464
     assert Settings.from_env({"METRICS_PORT": "0"}).metrics_port == 0
+
+
+# -- a second bot on the same machine ----------------------------------------------------
+
+SECRET = "test-only-link-secret-0123456789"
+APP_ID = "11111111-2222-3333-4444-555555555555"
+
+
+def test_only_a_local_default_metrics_port_may_move() -> None:
+    assert Settings.from_env({}).metrics_port_may_move
+    assert not Settings.from_env({"METRICS_PORT": "9464"}).metrics_port_may_move
+    assert not Settings.from_env({"APP_ID": APP_ID}).metrics_port_may_move
+    assert not Settings.from_env({"METRICS_HOST": "10.0.0.5"}).metrics_port_may_move
+
+
+@pytest.fixture
+def taken_port() -> Iterator[int]:
+    """A port another program is listening on."""
+    with socket.socket() as held:
+        held.bind(("127.0.0.1", 0))
+        held.listen()
+        yield int(held.getsockname()[1])
+
+
+async def test_a_taken_default_metrics_port_moves_to_a_free_one_locally(
+    demo_store: Store, taken_port: int, caplog: pytest.LogCaptureFixture
+) -> None:
+    settings = Settings(host="127.0.0.1", metrics_port=taken_port, link_secret=SECRET)
+    app = create_app(replace(settings, run_jobs=False), store=demo_store)
+    runner = web.AppRunner(app)
+    await runner.setup()
+    try:
+        server = app[METRICS_SERVER]
+        assert server.port not in (0, taken_port)
+        async with aiohttp.ClientSession() as session, session.get(server.url) as response:
+            assert response.status == 200
+        said = [r.getMessage() for r in caplog.records if r.levelno == logging.WARNING]
+        assert (
+            f"metrics port {taken_port} is taken (another bot on this machine?): metrics on "
+            f"{server.url}"
+        ) in said
+    finally:
+        await runner.cleanup()
+
+
+@pytest.mark.parametrize(
+    "settings",
+    [
+        Settings(host="127.0.0.1", metrics_port_explicit=True, link_secret=SECRET),
+        Settings(
+            host="127.0.0.1",
+            APP_ID=APP_ID,
+            APP_PASSWORD="test-only-password",
+            APP_TENANTID=APP_ID,
+            link_secret=SECRET,
+        ),
+    ],
+    ids=["METRICS_PORT given", "production"],
+)
+async def test_a_taken_metrics_port_stops_the_start_when_given_or_in_production(
+    demo_store: Store, taken_port: int, settings: Settings
+) -> None:
+    settings = replace(settings, metrics_port=taken_port, run_jobs=False)
+    runner = web.AppRunner(create_app(settings, store=demo_store))
+    with pytest.raises(SettingError) as refused:
+        await runner.setup()
+    await runner.cleanup()
+    assert str(refused.value).startswith(
+        f"METRICS_PORT: cannot listen on 127.0.0.1:{taken_port} (Address already in use)"
+    )
+
+
+METRICS_AT = re.compile(r"metrics on (http://127\.0\.0\.1:\d+/metrics)")
+
+
+async def test_two_bots_on_one_machine_both_start_each_with_its_metrics(
+    tmp_path: Path,
+) -> None:
+    """Two real ``mace-bot serve`` processes with METRICS_PORT left at its default (9464):
+    the second (or both, if something else holds 9464) serves metrics on a free port and
+    logs where."""
+    async with (
+        serving(tmp_path / "first") as first,
+        serving(tmp_path / "second") as second,
+        aiohttp.ClientSession() as session,
+    ):
+        urls = []
+        for served in (first, second):
+            assert served.process.returncode is None, "".join(served.output)
+            found = [m.group(1) for line in served.output if (m := METRICS_AT.search(line))]
+            assert len(found) == 1, served.output
+            urls.append(found[0])
+            async with session.get(found[0]) as response:
+                assert response.status == 200
+                assert "mace_turns_total" in await response.text()
+        assert urls[0] != urls[1]
+        assert second.said("metrics port 9464 is taken"), second.output
+
+
+async def test_a_given_metrics_port_that_is_taken_stops_the_start_with_one_line(
+    tmp_path: Path, taken_port: int
+) -> None:
+    served = await start(tmp_path, METRICS_PORT=str(taken_port))
+    assert served.process.returncode == 2
+    assert served.output[-1].startswith(
+        f"Cannot start: METRICS_PORT: cannot listen on 127.0.0.1:{taken_port} "
+    ), served.output

@@ -9,6 +9,7 @@ and the agenda card ends drawn from the final state.
 from __future__ import annotations
 
 import asyncio
+import copy
 import os
 import sys
 from collections.abc import AsyncIterator
@@ -26,8 +27,9 @@ from bot.store import tables as t
 from bot.store.db import Store
 from cards import verbs as v
 from tests.e2e.cardtools import action, text_of
-from tests.e2e.harness import BotUnderTest
+from tests.e2e.harness import DEMO, BotUnderTest
 from tests.e2e.scenario import invoke_message, ok, press, say, start_meeting
+from tests.support.activities import message
 from tests.support.fake_connector import FakeConnector
 from tests.support.keys import TEST_KEYS_SPEC
 
@@ -192,3 +194,21 @@ async def test_one_meeting_driven_through_two_instances(
     assert entries and entries > 50
     verdict = await audit.verify_store(store.engine)
     assert verdict.ok, verdict
+
+
+async def test_a_resend_to_the_other_instance_is_answered_once(
+    two: tuple[Instance, Instance, Store],
+) -> None:
+    """Teams may resend a slow turn to any instance: whichever answers first, the person
+    sees one answer, for a turn that only reads as for one that writes."""
+    a, b, _store = two
+    for text, conversation, who in (
+        ("help", "channel", "chair"),
+        ("my actions", "personal", "police"),
+    ):
+        before = len(a.connector.posted())
+        activity = message(text, conversation=conversation, user=DEMO[who])
+        replies = await asyncio.gather(a.send(copy.deepcopy(activity)), b.send(activity))
+        assert all(status in (200, 201) for status, _ in replies), replies
+        ok(await b.send(copy.deepcopy(activity)))
+        assert len(a.connector.posted()) == before + 1, a.connector.sent()[before:]
