@@ -41,8 +41,10 @@ LINGER_SECONDS = 1.0
 BACKLOG = 1024
 #: File descriptors kept beside the connections: the store's pool, logs, the metrics port.
 SPARE_DESCRIPTORS = 128
-#: Asked of a process being stopped: requests in flight get this long to finish.
-SHUTDOWN_SECONDS = 60.0
+#: Asked of a process being stopped: requests in flight get this long to finish, before the
+#: app's clean-up (whose outbox sender takes up to 20 s more). Together well inside the
+#: 30 s a platform such as Container Apps waits after SIGTERM; aiohttp's default is 60.
+SHUTDOWN_SECONDS = 5.0
 
 #: How long a handler handed out for a new connection counts before it starts.
 STARTING = 2.0
@@ -204,7 +206,33 @@ def run_app(
 ) -> None:
     """Serve ``app`` until SIGINT or SIGTERM, as ``web.run_app`` does, within ``limits``.
     ``ready`` is called once the port is bound. Errors in start-up (a port taken, a
-    setting refused by a start-up hook) are raised to the caller."""
+    setting refused by a start-up hook) are raised to the caller.
+
+    A stop signal ends the serving task alone first, so the app's clean-up (the outbox
+    sender finishing what is on its way and putting the rest back) runs while its
+    background tasks are still alive; only then is whatever remains cancelled. Cancelling
+    every task at once, as ``asyncio.run`` does, would cut sends short with their outcome
+    unknown (tests/e2e/test_delivery_faults.py)."""
     _enough_descriptors(limits.max_connections)
-    with contextlib.suppress(web.GracefulExit, KeyboardInterrupt):
-        asyncio.run(_serve(app, host, port, limits, ready))
+    loop = asyncio.new_event_loop()
+    asyncio.set_event_loop(loop)
+    main = loop.create_task(_serve(app, host, port, limits, ready))
+    try:
+        loop.run_until_complete(main)
+    except (web.GracefulExit, KeyboardInterrupt):
+        pass
+    finally:
+        try:
+            main.cancel()
+            with contextlib.suppress(asyncio.CancelledError, web.GracefulExit):
+                loop.run_until_complete(main)  # its ``finally``: the runner's clean-up
+        finally:
+            rest = [task for task in asyncio.all_tasks(loop) if not task.done()]
+            for task in rest:
+                task.cancel()
+            if rest:
+                loop.run_until_complete(asyncio.gather(*rest, return_exceptions=True))
+            loop.run_until_complete(loop.shutdown_asyncgens())
+            loop.run_until_complete(loop.shutdown_default_executor())
+            asyncio.set_event_loop(None)
+            loop.close()

@@ -7,7 +7,8 @@ Two ways to run:
   (``os._exit``, no clean-up, as a kill would) when it is about to make its N-th send,
   i.e. after N-1 messages went out.
 * ``--serve PORT``: the bot exactly as ``mace-bot serve`` runs it (``create_app`` with the
-  jobs on, under ``web.run_app``, so SIGTERM is aiohttp's graceful exit), except for the
+  jobs on, under ``bot.http.serving.run_app`` as ``serve`` runs it, so SIGTERM is
+  aiohttp's graceful exit), except for the
   clock: it starts at ``--now`` and moves with real time, so a test can put it on a
   working morning whatever the hour. The chase job runs at start (the catch-up run) and
   the outbox sender runs from start to shutdown. Prints ``Ready: accepting traffic.`` once
@@ -25,13 +26,13 @@ from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from aiohttp import web
 from botbuilder.integration.aiohttp import CloudAdapter, ConfigurationBotFrameworkAuthentication
 
 from bot.app import create_app, drain_until_idle
 from bot.config import Settings
 from bot.domain.calendar import WorkingCalendar
 from bot.domain.clock import FrozenClock
+from bot.http import serving
 from bot.services.chasing import ChaseService
 from bot.services.outbox import OutboxSender, Recipient, SendResult
 from bot.store.db import Store, make_engine
@@ -97,12 +98,16 @@ def serve(url: str, now: str, port: int, data_dir: Path) -> None:
     )
     store = Store(make_engine(url), keys_for_tests())
     app = create_app(settings, store=store, clock=MovingClock(datetime.fromisoformat(now)))
-    web.run_app(
+    serving.run_app(
         app,
         host=settings.host,
         port=port,
-        print=lambda _message: print("Ready: accepting traffic.", flush=True),
-        access_log=None,
+        limits=serving.Limits(
+            idle_timeout=settings.http_idle_timeout,
+            body_timeout=settings.http_body_timeout,
+            max_connections=settings.http_max_connections,
+        ),
+        ready=lambda: print("Ready: accepting traffic.", flush=True),
     )
 
 
