@@ -9,7 +9,7 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, timedelta
 
 from bot.domain.errors import InvalidInput
 from bot.domain.model import SubjectKind
@@ -128,6 +128,17 @@ def recorded_text(
     return text
 
 
+#: How far ahead a date typed into a card may be. A locality group meets monthly and its
+#: actions are due within weeks; a date years ahead is a slip (2062 for 2026), and one
+#: centuries ahead is not a date anyone means, yet every chase and brief would carry it.
+MAX_YEARS_AHEAD = 5
+
+
+def latest_date(today: date) -> date:
+    """The last date a due date or meeting date may be: ``MAX_YEARS_AHEAD`` years on."""
+    return today + timedelta(days=365 * MAX_YEARS_AHEAD)
+
+
 def parse_due_date(value: object, today: date) -> tuple[date | None, str | None]:
     """A due date as YYYY-MM-DD, today or later."""
     text = clean_text(value)
@@ -139,6 +150,8 @@ def parse_due_date(value: object, today: date) -> tuple[date | None, str | None]
         return None, "Give the due date as a date, for example 2026-12-31."
     if due < today:
         return None, f"The due date is in the past; choose {today.isoformat()} or later."
+    if due > latest_date(today):
+        return None, f"Choose a due date no later than {latest_date(today).isoformat()}."
     return due, None
 
 
@@ -153,6 +166,8 @@ def parse_meeting_date(value: object, today: date) -> tuple[date | None, str | N
         return None, "Give the date as a date, for example 2026-12-31."
     if when <= today:
         return None, "The next meeting must be after today."
+    if when > latest_date(today):
+        return None, f"Choose a date no later than {latest_date(today).isoformat()}."
     return when, None
 
 
