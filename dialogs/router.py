@@ -16,7 +16,7 @@ from typing import Any
 
 from sqlalchemy.exc import SQLAlchemyError
 
-from bot.domain.card_fields import card_id
+from bot.domain.card_fields import UNREADABLE, card_id, readable, readable_text
 from bot.domain.clock import Clock, london_today
 from bot.domain.errors import Conflict, DomainError, Duplicate, InvalidInput
 from bot.domain.filters import ActionFilter, FilterError, parse_filters
@@ -179,6 +179,8 @@ class Router:
     # -- entry points -------------------------------------------------------------------
 
     async def on_text(self, turn: TurnRef, text: str | None) -> Outcome:
+        if text is not None and not readable_text(text):
+            text = None  # a NUL or a lone surrogate: nothing anyone typed
         command, words = split(text)
         if command is None:
             return self._not_understood(turn, text)
@@ -198,6 +200,10 @@ class Router:
         elsewhere = refusal(verb_place(click.verb), turn.conversation.kind)
         if elsewhere is not None:
             return _tell(click, elsewhere)
+        if not readable(click.data):
+            # A list, an object, a fraction, or text the store cannot keep: no card of
+            # ours sends one. Refused whole, before anything is read or written.
+            return _tell(click, UNREADABLE)
         return await self._guard(handler(turn, click), click=click)
 
     async def on_added(self, turn: TurnRef) -> Outcome:

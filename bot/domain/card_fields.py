@@ -10,6 +10,8 @@ something went wrong.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 #: The store's ids are 32-bit integer columns (``INTEGER``: int4 on PostgreSQL), so this is
 #: the largest id that can exist; anything larger is refused here, not by the driver.
 ID_MAX = 2**31 - 1
@@ -33,3 +35,47 @@ def card_id(value: object) -> int | None:
             number = int(text)
     return number if number is not None and 1 <= number <= ID_MAX else None
 
+
+#: The most fields a card of ours sends (the members form and the largest "my actions"
+#: card send a few dozen), and the longest key (``confirmDetails-challengeAbout``).
+MAX_FIELDS = 400
+MAX_KEY_CHARS = 100
+#: Far longer than any input allows (a minute is at most 4,000 characters, and a longer
+#: one gets the form back with the error beside it); this bounds only what is read at all.
+MAX_TEXT_CHARS = 50_000
+
+UNREADABLE = (
+    "Nothing was saved: that button sent something I could not read. Please use a current "
+    "card (type **agenda** in the group's conversation, or **my actions** in a personal "
+    "chat) and try again."
+)
+
+
+def readable_text(value: str) -> bool:
+    """Text the store can keep: no NUL (PostgreSQL refuses it) and no lone surrogate
+    (it has no UTF-8 form). Neither can be typed into a Teams card."""
+    if "\x00" in value:
+        return False
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
+
+
+def readable(data: Mapping[str, object]) -> bool:
+    """Whether every field of a card's data is of a kind our cards send: text (bounded,
+    storable), a whole number, true/false or null. Never a list, an object or a fraction:
+    no card of ours sends one, so such a payload is refused whole before anything reads it.
+    Whole numbers of any size pass here; as ids they are read by ``card_id``."""
+    if len(data) > MAX_FIELDS:
+        return False
+    for key, value in data.items():
+        if not isinstance(key, str) or len(key) > MAX_KEY_CHARS or not readable_text(key):
+            return False
+        if isinstance(value, str):
+            if len(value) > MAX_TEXT_CHARS or not readable_text(value):
+                return False
+        elif value is not None and not isinstance(value, int):  # bool is an int
+            return False
+    return True

@@ -37,6 +37,16 @@ def clean_text(value: object) -> str:
     return value.strip() if isinstance(value, str) else ""
 
 
+def optional_text(errors: dict[str, str], field: str, value: object, message: str) -> str:
+    """An optional field: missing or null is empty, text is cleaned, and anything else
+    (a number, true/false, from a crafted payload) gets ``message`` beside the field
+    rather than being taken for "left empty" and saved as such."""
+    if value is not None and not isinstance(value, str):
+        errors[field] = message
+        return ""
+    return clean_text(value)
+
+
 def normalise_case_reference(value: str) -> str:
     return value.strip().upper()
 
@@ -157,6 +167,8 @@ def parse_due_date(value: object, today: date) -> tuple[date | None, str | None]
 
 def parse_meeting_date(value: object, today: date) -> tuple[date | None, str | None]:
     """The next meeting date: optional, but if given, after today."""
+    if value is not None and not isinstance(value, str):
+        return None, "Give the date as a date, for example 2026-12-31."
     text = clean_text(value)
     if not text:
         return None, None
@@ -186,9 +198,13 @@ def parse_subject(
     Children are recorded only by case reference and initials, never by name: a value that
     does not look like a case reference is refused rather than stored.
     """
-    kind_text = clean_text(kind_value)
-    reference = clean_text(reference_value)
-    initials = clean_text(initials_value)
+    kind_text = optional_text(
+        errors, "subjectKind", kind_value, "Choose a child, a person of concern or a location."
+    )
+    reference = optional_text(errors, "subjectRef", reference_value, "Give a reference.")
+    initials = optional_text(errors, "subjectInitials", initials_value, "Give initials.")
+    if any(key.startswith("subject") for key in errors):
+        return None
     if not kind_text or kind_text == "none":
         if reference or initials:
             errors["subjectKind"] = "Choose whether this concerns a child, a person or a location."

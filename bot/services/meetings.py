@@ -39,6 +39,7 @@ from bot.domain.rules import (
     check_identifying_details,
     clean_text,
     display_initials,
+    optional_text,
     parse_due_date,
     parse_meeting_date,
     parse_subject,
@@ -386,8 +387,12 @@ class MeetingService:
             except ValueError:
                 errors["attendanceStatus"] = "Choose present, apologies or substitute."
                 status = AttendanceStatus.PRESENT
-            people = clean_text(data.get("people"))
-            if len(people) > MAX_NAME_CHARS * 3:
+            people = optional_text(
+                errors, "people", data.get("people"), "Say who attended (or who is substituting)."
+            )
+            if "people" in errors:
+                pass  # not text at all: said above
+            elif len(people) > MAX_NAME_CHARS * 3:
                 errors["people"] = f"Keep this to at most {MAX_NAME_CHARS * 3} characters."
             elif not people and status is not AttendanceStatus.APOLOGIES:
                 errors["people"] = "Say who attended (or who is substituting)."

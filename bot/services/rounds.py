@@ -32,6 +32,7 @@ from bot.domain.rules import (
     MAX_LABEL_CHARS,
     check_identifying_details,
     clean_text,
+    optional_text,
     raise_if,
     require_text,
 )
@@ -198,7 +199,9 @@ class RoundService:
             ):
                 errors["outcome"] = "Choose shared, nothing to share, or challenge."
             text = clean_text(data.get("shareText"))
-            about = clean_text(data.get("challengeAbout"))
+            about = optional_text(
+                errors, "challengeAbout", data.get("challengeAbout"), "Say what it is about."
+            )
             to_agency: t.Agency | None = None
             today = london_today(self.clock)
             if outcome is TurnOutcome.SHARED:
@@ -207,7 +210,12 @@ class RoundService:
             elif outcome is TurnOutcome.CHALLENGE:
                 require_text(errors, "shareText", text, "The challenge", MAX_ENTRY_CHARS)
                 check_identifying_details(errors, "shareText", text, today, data)
-                target = clean_text(data.get("challengeTo"))
+                target = optional_text(
+                    errors,
+                    "challengeTo",
+                    data.get("challengeTo"),
+                    "Choose an agency from the list.",
+                )
                 if target == CHALLENGE_TO_NO_AGENCY:
                     target = ""
                 if target:
