@@ -76,6 +76,9 @@ LinkMaker = Callable[[ActorRef, str, dict[str, object]], str]
 
 MEMBERS_NOT_SET_UP = "Member administration is not set up on this bot."
 KEEP_OUT_ON_SHOW = frozenset({"showLocality", "locality"})
+NOT_A_CURRENT_CARD = (
+    "Nothing was changed: that card is not a current one. Type **agenda** to get a current card."
+)
 UNKNOWN_VERB = (
     "That button is not one I know (the card may be from an older version). "
     "Type **agenda** to get a current card."
@@ -381,9 +384,12 @@ class Router:
         return await self._move(turn, click, -1)
 
     async def _move(self, turn: TurnRef, click: Click, step: int) -> Outcome:
-        view = await self.meetings.move(
-            turn, card_id(click.data.get("meetingId")), card_id(click.data.get("position")), step
-        )
+        position = click.data.get("position")
+        if position is not None and card_id(position) is None:
+            # Every agenda card says where it was drawn; one that says nothing readable
+            # is not one of ours, and moving on from it would skip the stale-card check.
+            raise Conflict(NOT_A_CURRENT_CARD)
+        view = await self.meetings.move(turn, card_id(click.data.get("meetingId")), position, step)
         return self._agenda_changed(turn, view, click)
 
     async def _here_click(self, turn: TurnRef, click: Click) -> Outcome:

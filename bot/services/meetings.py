@@ -310,7 +310,11 @@ class MeetingService:
             changed = meeting.id
             current = meeting.current_position or 1
             target = current + step
-            stale = expected_position is not None and expected_position != meeting.current_position
+            # A card says where it was drawn; a position that is not one is a stale card too.
+            stale = (
+                expected_position is not None
+                and card_id(expected_position) != meeting.current_position
+            )
             if not stale and 1 <= target <= len(CANONICAL_AGENDA):
                 await self._move_to(session, meeting, current, target, now)
         return await self.drawn(changed)
