@@ -107,7 +107,7 @@ def test_the_router_will_not_start_with_a_verb_that_has_no_rule(
     rules = dict(VERB_PLACES)
     del rules[v.ACTIONS_MINE]
     monkeypatch.setattr(places, "VERB_PLACES", rules)
-    with pytest.raises(RuntimeError, match="actions.mine"):
+    with pytest.raises(RuntimeError, match=r"actions\.mine"):
         bare_router()
 
 
