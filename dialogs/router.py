@@ -204,8 +204,8 @@ class Router:
         if elsewhere is not None:
             return _tell(click, elsewhere)
         if not readable(click.data):
-            # A list, an object, a fraction, or text the store cannot keep: no card of
-            # ours sends one. Refused whole, before anything is read or written.
+            # A list, an object, or text the store cannot keep: no card of ours sends
+            # one. Refused whole, before anything is read or written.
             return _tell(click, UNREADABLE)
         return await self._guard(handler(turn, click), click=click)
 

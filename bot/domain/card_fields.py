@@ -10,6 +10,7 @@ something went wrong.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Mapping
 
 #: The store's ids are 32-bit integer columns (``INTEGER``: int4 on PostgreSQL), so this is
@@ -64,10 +65,13 @@ def readable_text(value: str) -> bool:
 
 
 def readable(data: Mapping[str, object]) -> bool:
-    """Whether every field of a card's data is of a kind our cards send: text (bounded,
-    storable), a whole number, true/false or null. Never a list, an object or a fraction:
-    no card of ours sends one, so such a payload is refused whole before anything reads it.
-    Whole numbers of any size pass here; as ids they are read by ``card_id``."""
+    """Whether every field of a card's data is a single value: text (bounded, storable),
+    a number, true/false or null. Never a list or an object: no card of ours sends one, so
+    such a payload is refused whole before anything reads it.
+
+    Numbers of any size pass here, fractions too: the endpoint's JSON reader gives an
+    integer beyond 64 bits as a float, and a number is for each field to judge (as an id
+    by ``card_id``, which takes no float; elsewhere as a value of the wrong type)."""
     if len(data) > MAX_FIELDS:
         return False
     for key, value in data.items():
@@ -75,6 +79,9 @@ def readable(data: Mapping[str, object]) -> bool:
             return False
         if isinstance(value, str):
             if len(value) > MAX_TEXT_CHARS or not readable_text(value):
+                return False
+        elif isinstance(value, float):
+            if not math.isfinite(value):
                 return False
         elif value is not None and not isinstance(value, int):  # bool is an int
             return False

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import pytest
 
+from bot.cli_package import SCOPE_COMMANDS
 from bot.domain.model import ConversationKind
 from bot.services.context import ActorRef, ConversationRef, TurnRef
 from cards import verbs as v
@@ -145,3 +146,13 @@ async def test_meeting_verbs_and_commands_are_refused_in_a_personal_chat() -> No
             assert told(await router.on_click(personal, click)) == [MEETINGS_IN_GROUP_ONLY]
     for command in set(Command) - PERSONAL_COMMANDS - {Command.HELP, Command.SETUP}:
         assert told(await router.on_text(personal, str(command))) == [MEETINGS_IN_GROUP_ONLY]
+
+
+def test_the_teams_command_menus_offer_only_what_runs_there() -> None:
+    """The manifest's menus (bot.cli_package) must not offer a command the bot refuses in
+    that scope."""
+    kinds = {"personal": ConversationKind.PERSONAL, "team": ConversationKind.CHANNEL}
+    kinds["groupChat"] = ConversationKind.GROUP_CHAT
+    for scope, commands in SCOPE_COMMANDS.items():
+        for command in commands:
+            assert COMMAND_PLACES[command].allows(kinds[scope]), (scope, command)
