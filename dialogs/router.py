@@ -16,6 +16,7 @@ from typing import Any
 
 from sqlalchemy.exc import SQLAlchemyError
 
+from bot.domain.card_fields import UNREADABLE, card_id, readable, readable_text
 from bot.domain.clock import Clock, london_today
 from bot.domain.errors import Conflict, DomainError, Duplicate, InvalidInput
 from bot.domain.filters import ActionFilter, FilterError, parse_filters
@@ -52,6 +53,12 @@ from cards.hints import meeting_started_card
 from cards.members import members_card
 from dialogs.commands import Command, help_text, split, suggest
 from dialogs.outcome import Card, CardUpdate, Outcome, Post
+from dialogs.places import (
+    command_place,
+    missing_rules,
+    refusal,
+    verb_place,
+)
 
 log = logging.getLogger(__name__)
 
@@ -67,16 +74,11 @@ CONFIRM_IN_A_CURRENT_CLIENT = (
 #: Issues a single-use, short-lived download URL for one person: (actor, kind, params) -> URL.
 LinkMaker = Callable[[ActorRef, str, dict[str, object]], Awaitable[str]]
 
-PERSONAL_ONLY = (
-    "Actions can name children, so I show {what} only in a personal chat: open a chat with "
-    "me and type it there."
-)
-MEMBERS_PERSONAL_ONLY = (
-    "Members and roles are managed only in a personal chat: open a chat with me and type "
-    "**members** there."
-)
 MEMBERS_NOT_SET_UP = "Member administration is not set up on this bot."
 KEEP_OUT_ON_SHOW = frozenset({"showLocality", "locality"})
+NOT_A_CURRENT_CARD = (
+    "Nothing was changed: that card is not a current one. Type **agenda** to get a current card."
+)
 UNKNOWN_VERB = (
     "That button is not one I know (the card may be from an older version). "
     "Type **agenda** to get a current card."
@@ -167,6 +169,11 @@ class Router:
             Command.MY_ACTIONS: self._mine,
             Command.MEMBERS: self._members,
         }
+        # Deny by default: a handler without a rule saying where it may run would be
+        # refused everywhere; better that the bot does not start (dialogs.places).
+        missing = missing_rules(self._verbs, Command)
+        if missing:
+            raise RuntimeError(f"no rule in dialogs.places for: {', '.join(missing)}")
 
     @property
     def verbs(self) -> frozenset[str]:
@@ -175,9 +182,14 @@ class Router:
     # -- entry points -------------------------------------------------------------------
 
     async def on_text(self, turn: TurnRef, text: str | None) -> Outcome:
+        if text is not None and not readable_text(text):
+            text = None  # a NUL or a lone surrogate: nothing anyone typed
         command, words = split(text)
         if command is None:
             return self._not_understood(turn, text)
+        elsewhere = refusal(command_place(command), turn.conversation.kind)
+        if elsewhere is not None:
+            return Outcome(posts=[Post(text=elsewhere)])
         if command is Command.OUTSTANDING:
             return await self._guard(self._outstanding_text(turn, words), click=None)
         return await self._guard(self._commands[command](turn), click=None)
@@ -186,6 +198,15 @@ class Router:
         handler = self._verbs.get(click.verb)
         if handler is None:
             return _tell(click, UNKNOWN_VERB)
+        # Before the handler, for an invoke and the Action.Submit fallback alike: the
+        # fallback's answer is posted for everyone in the conversation.
+        elsewhere = refusal(verb_place(click.verb), turn.conversation.kind)
+        if elsewhere is not None:
+            return _tell(click, elsewhere)
+        if not readable(click.data):
+            # A list, an object, or text the store cannot keep: no card of ours sends
+            # one. Refused whole, before anything is read or written.
+            return _tell(click, UNREADABLE)
         return await self._guard(handler(turn, click), click=click)
 
     async def on_added(self, turn: TurnRef) -> Outcome:
@@ -353,7 +374,7 @@ class Router:
         return outcome
 
     async def _refresh(self, turn: TurnRef, click: Click) -> Outcome:
-        view = await self.meetings.current(turn, _int(click.data.get("meetingId")))
+        view = await self.meetings.current(turn, card_id(click.data.get("meetingId")))
         return self._agenda_changed(turn, view, click)
 
     async def _next(self, turn: TurnRef, click: Click) -> Outcome:
@@ -363,17 +384,20 @@ class Router:
         return await self._move(turn, click, -1)
 
     async def _move(self, turn: TurnRef, click: Click, step: int) -> Outcome:
-        view = await self.meetings.move(
-            turn, _int(click.data.get("meetingId")), _int(click.data.get("position")), step
-        )
+        position = click.data.get("position")
+        if position is not None and card_id(position) is None:
+            # Every agenda card says where it was drawn; one that says nothing readable
+            # is not one of ours, and moving on from it would skip the stale-card check.
+            raise Conflict(NOT_A_CURRENT_CARD)
+        view = await self.meetings.move(turn, card_id(click.data.get("meetingId")), position, step)
         return self._agenda_changed(turn, view, click)
 
     async def _here_click(self, turn: TurnRef, click: Click) -> Outcome:
-        view = await self.meetings.mark_present(turn, _int(click.data.get("meetingId")))
+        view = await self.meetings.mark_present(turn, card_id(click.data.get("meetingId")))
         return self._agenda_changed(turn, view, click)
 
     async def _attendance(self, turn: TurnRef, click: Click) -> Outcome:
-        meeting_id = _int(click.data.get("meetingId"))
+        meeting_id = card_id(click.data.get("meetingId"))
         try:
             view = await self.meetings.record_attendance(turn, meeting_id, click.data)
         except InvalidInput as exc:
@@ -393,8 +417,8 @@ class Router:
         return await self._entry(turn, click, EntryKind.DECISION)
 
     async def _entry(self, turn: TurnRef, click: Click, kind: EntryKind) -> Outcome:
-        meeting_id = _int(click.data.get("meetingId"))
-        item_id = _int(click.data.get("itemId"))
+        meeting_id = card_id(click.data.get("meetingId"))
+        item_id = card_id(click.data.get("itemId"))
         try:
             change = await self.meetings.record_entry(turn, meeting_id, item_id, kind, click.data)
         except InvalidInput as exc:
@@ -419,8 +443,8 @@ class Router:
         return self._agenda_changed(turn, await self.meetings.drawn(change.meeting_id), click, note)
 
     async def _action(self, turn: TurnRef, click: Click) -> Outcome:
-        meeting_id = _int(click.data.get("meetingId"))
-        item_id = _int(click.data.get("itemId"))
+        meeting_id = card_id(click.data.get("meetingId"))
+        item_id = card_id(click.data.get("itemId"))
         try:
             view = await self.meetings.record_action(turn, meeting_id, item_id, click.data)
         except InvalidInput as exc:
@@ -444,20 +468,20 @@ class Router:
         Universal Actions cannot be answered in place, so there the blank form is posted
         in the conversation (it names the group's members, as the agenda card once did,
         and nothing anyone typed)."""
-        form = await self.meetings.action_form(turn, _int(click.data.get("meetingId")))
-        item_id = _item_or_current(form.meeting, _int(click.data.get("itemId")))
+        form = await self.meetings.action_form(turn, card_id(click.data.get("meetingId")))
+        item_id = _item_or_current(form.meeting, card_id(click.data.get("itemId")))
         return _replace(click, action_form_card(form, item_id), "Fill in the action below.")
 
     async def _agree(self, turn: TurnRef, click: Click) -> Outcome:
         view = await self.meetings.agree_previous_minutes(
-            turn, _int(click.data.get("meetingId")), _int(click.data.get("previousMeetingId"))
+            turn, card_id(click.data.get("meetingId")), card_id(click.data.get("previousMeetingId"))
         )
         return self._agenda_changed(
             turn, view, click, note="The last meeting's minutes are agreed as accurate."
         )
 
     async def _end(self, turn: TurnRef, click: Click) -> Outcome:
-        meeting_id = _int(click.data.get("meetingId"))
+        meeting_id = card_id(click.data.get("meetingId"))
         try:
             view = await self.meetings.end(turn, meeting_id, click.data)
         except InvalidInput as exc:
@@ -475,7 +499,7 @@ class Router:
 
     async def _round_open(self, turn: TurnRef, click: Click) -> Outcome:
         outcome = await self._open_round(
-            turn, _int(click.data.get("meetingId")), _int(click.data.get("itemId")), click
+            turn, card_id(click.data.get("meetingId")), card_id(click.data.get("itemId")), click
         )
         return outcome
 
@@ -502,7 +526,7 @@ class Router:
         return outcome
 
     async def _round_answer(self, turn: TurnRef, click: Click) -> Outcome:
-        round_id = _int(click.data.get("roundId"))
+        round_id = card_id(click.data.get("roundId"))
         try:
             view = await self.rounds.answer(turn, round_id, click.data)
         except InvalidInput as exc:
@@ -516,7 +540,7 @@ class Router:
         return self._round_changed(view, click, note="Thank you: your agency's answer is recorded.")
 
     async def _round_close(self, turn: TurnRef, click: Click) -> Outcome:
-        return await self._close_round(turn, _int(click.data.get("roundId")), click)
+        return await self._close_round(turn, card_id(click.data.get("roundId")), click)
 
     async def _close_round(
         self, turn: TurnRef, round_id: int | None, click: Click | None
@@ -529,7 +553,7 @@ class Router:
         return outcome
 
     async def _challenge_respond(self, turn: TurnRef, click: Click) -> Outcome:
-        challenge_id = _int(click.data.get("challengeId"))
+        challenge_id = card_id(click.data.get("challengeId"))
         try:
             locality, challenges = await self.rounds.respond_to_challenge(
                 turn, challenge_id, click.data
@@ -550,8 +574,6 @@ class Router:
     # -- actions between meetings --------------------------------------------------------
 
     async def _mine(self, turn: TurnRef) -> Outcome:
-        if turn.conversation.kind is not ConversationKind.PERSONAL:
-            return Outcome(posts=[Post(text=PERSONAL_ONLY.format(what="your actions"))])
         items = await self.actions.my_actions(turn.actor)
         return Outcome(posts=[Post(card=my_actions_card(items))])
 
@@ -573,7 +595,7 @@ class Router:
             ),
         }[click.verb]
         run, note = change
-        action_id = _int(click.data.get("actionId"))
+        action_id = card_id(click.data.get("actionId"))
         try:
             await run(turn.actor, turn.activity_id, action_id, click.data)
         except InvalidInput as exc:
@@ -588,23 +610,21 @@ class Router:
         return _replace(click, my_actions_card(items, note=note), note)
 
     async def _hand_over_choose(self, turn: TurnRef, click: Click) -> Outcome:
-        item = await self.actions.hand_over_choices(turn.actor, _int(click.data.get("actionId")))
+        item = await self.actions.hand_over_choices(turn.actor, card_id(click.data.get("actionId")))
         return _replace(click, hand_over_card(item), "Choose a colleague below.")
 
     async def _date_request_show(self, turn: TurnRef, click: Click) -> Outcome:
-        view = await self.actions.date_request(turn.actor, _int(click.data.get("actionId")))
+        view = await self.actions.date_request(turn.actor, card_id(click.data.get("actionId")))
         return _replace(click, date_request_card(view, detailed=True), "Details below.")
 
     async def _date_request_decide(self, turn: TurnRef, click: Click) -> Outcome:
         accept = click.verb == v.DATE_REQUEST_ACCEPT
         view = await self.actions.decide_date(
-            turn.actor, turn.activity_id, _int(click.data.get("actionId")), accept
+            turn.actor, turn.activity_id, card_id(click.data.get("actionId")), accept
         )
         return _replace(click, date_request_card(view), f"Request {view.decided}.")
 
     async def _outstanding_text(self, turn: TurnRef, words: str) -> Outcome:
-        if turn.conversation.kind is not ConversationKind.PERSONAL:
-            return Outcome(posts=[Post(text=PERSONAL_ONLY.format(what="outstanding actions"))])
         try:
             wanted, page = parse_filters(words, london_today(self.clock))
             result = await self.actions.outstanding(turn.actor, wanted, page)
@@ -616,7 +636,7 @@ class Router:
         wanted = ActionFilter.from_data(dict(click.data))
         try:
             result = await self.actions.outstanding(
-                turn.actor, wanted, _int(click.data.get("page")) or 1
+                turn.actor, wanted, card_id(click.data.get("page")) or 1
             )
         except FilterError as exc:
             return _tell(click, str(exc))
@@ -626,7 +646,11 @@ class Router:
         """A link to the same filtered list as a file, made for the person who clicked."""
         fmt = "xlsx" if click.data.get("format") == "xlsx" else "csv"
         wanted = ActionFilter.from_data(dict(click.data))
-        await self.actions.outstanding(turn.actor, wanted, 1)  # refuses what they can't see
+        try:
+            # Refuses what they cannot see, in words that list only their own groups.
+            await self.actions.outstanding(turn.actor, wanted, 1)
+        except FilterError as exc:
+            return _tell(click, str(exc))
         return await self._download(
             turn,
             click,
@@ -636,7 +660,7 @@ class Router:
         )
 
     async def _minutes_download(self, turn: TurnRef, click: Click) -> Outcome:
-        meeting_id = _int(click.data.get("meetingId"))
+        meeting_id = card_id(click.data.get("meetingId"))
         await self.meetings.current(turn, meeting_id, require=Permission.DOWNLOAD_MINUTES)
         return await self._download(
             turn, click, "minutes.docx", {"meetingId": meeting_id}, "Minutes (Word)"
@@ -660,14 +684,10 @@ class Router:
     # -- members and roles (administrators, personal chat) -------------------------------
 
     async def _member_admin(self, turn: TurnRef) -> MemberAdmin:
-        """The service, in a personal chat only (a fallback Submit elsewhere would post the
-        answer for everyone there). Anyone but an administrator gets the standard refusal
-        wherever they ask; the service checks again on every call."""
+        """The service (reached in a personal chat only: ``dialogs.places``). Anyone but an
+        administrator gets the standard refusal; the service checks on every call."""
         if self.members is None:
             raise Conflict(MEMBERS_NOT_SET_UP)
-        if turn.conversation.kind is not ConversationKind.PERSONAL:
-            await self.members.check_admin(turn.actor)
-            raise Conflict(MEMBERS_PERSONAL_ONLY)
         return self.members
 
     async def _members(self, turn: TurnRef) -> Outcome:
@@ -695,7 +715,7 @@ class Router:
     async def _members_remove(self, turn: TurnRef, click: Click) -> Outcome:
         admin = await self._member_admin(turn)
         view, note = await admin.revoke(
-            turn.actor, turn.activity_id, _int(click.data.get("membershipId"))
+            turn.actor, turn.activity_id, card_id(click.data.get("membershipId"))
         )
         return _replace(click, members_card(view, note=note), note)
 
@@ -788,23 +808,6 @@ def _item_or_current(view: MeetingView, item_id: int | None) -> int:
         return item_id
     current = view.current_item or view.items[-1]
     return current.id
-
-
-MAX_ID = 2**31 - 1
-
-
-def _int(value: object) -> int | None:
-    """Card data round-trips through JSON and clients: accept 3 and "3", nothing else.
-
-    Ids outside the database's integer range are treated as missing ("not found"), not
-    passed on to fail inside the driver.
-    """
-    number: int | None = None
-    if isinstance(value, int) and not isinstance(value, bool):
-        number = value
-    elif isinstance(value, str) and value.strip().isdigit() and len(value.strip()) < 12:
-        number = int(value.strip())
-    return number if number is not None and 1 <= number <= MAX_ID else None
 
 
 def _tell(click: Click | None, text: str) -> Outcome:

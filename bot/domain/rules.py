@@ -9,7 +9,7 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, timedelta
 
 from bot.domain.errors import InvalidInput
 from bot.domain.model import SubjectKind
@@ -35,6 +35,16 @@ CONFIRM_DETAILS_TITLE = "These details are needed in the record"
 def clean_text(value: object) -> str:
     """Card inputs arrive as anything; treat missing and non-strings as empty."""
     return value.strip() if isinstance(value, str) else ""
+
+
+def optional_text(errors: dict[str, str], field: str, value: object, message: str) -> str:
+    """An optional field: missing or null is empty, text is cleaned, and anything else
+    (a number, true/false, from a crafted payload) gets ``message`` beside the field
+    rather than being taken for "left empty" and saved as such."""
+    if value is not None and not isinstance(value, str):
+        errors[field] = message
+        return ""
+    return clean_text(value)
 
 
 def normalise_case_reference(value: str) -> str:
@@ -128,6 +138,17 @@ def recorded_text(
     return text
 
 
+#: How far ahead a date typed into a card may be. A locality group meets monthly and its
+#: actions are due within weeks; a date years ahead is a slip (2062 for 2026), and one
+#: centuries ahead is not a date anyone means, yet every chase and brief would carry it.
+MAX_YEARS_AHEAD = 5
+
+
+def latest_date(today: date) -> date:
+    """The last date a due date or meeting date may be: ``MAX_YEARS_AHEAD`` years on."""
+    return today + timedelta(days=365 * MAX_YEARS_AHEAD)
+
+
 def parse_due_date(value: object, today: date) -> tuple[date | None, str | None]:
     """A due date as YYYY-MM-DD, today or later."""
     text = clean_text(value)
@@ -139,11 +160,15 @@ def parse_due_date(value: object, today: date) -> tuple[date | None, str | None]
         return None, "Give the due date as a date, for example 2026-12-31."
     if due < today:
         return None, f"The due date is in the past; choose {today.isoformat()} or later."
+    if due > latest_date(today):
+        return None, f"Choose a due date no later than {latest_date(today).isoformat()}."
     return due, None
 
 
 def parse_meeting_date(value: object, today: date) -> tuple[date | None, str | None]:
     """The next meeting date: optional, but if given, after today."""
+    if value is not None and not isinstance(value, str):
+        return None, "Give the date as a date, for example 2026-12-31."
     text = clean_text(value)
     if not text:
         return None, None
@@ -153,6 +178,8 @@ def parse_meeting_date(value: object, today: date) -> tuple[date | None, str | N
         return None, "Give the date as a date, for example 2026-12-31."
     if when <= today:
         return None, "The next meeting must be after today."
+    if when > latest_date(today):
+        return None, f"Choose a date no later than {latest_date(today).isoformat()}."
     return when, None
 
 
@@ -171,9 +198,13 @@ def parse_subject(
     Children are recorded only by case reference and initials, never by name: a value that
     does not look like a case reference is refused rather than stored.
     """
-    kind_text = clean_text(kind_value)
-    reference = clean_text(reference_value)
-    initials = clean_text(initials_value)
+    kind_text = optional_text(
+        errors, "subjectKind", kind_value, "Choose a child, a person of concern or a location."
+    )
+    reference = optional_text(errors, "subjectRef", reference_value, "Give a reference.")
+    initials = optional_text(errors, "subjectInitials", initials_value, "Give initials.")
+    if any(key.startswith("subject") for key in errors):
+        return None
     if not kind_text or kind_text == "none":
         if reference or initials:
             errors["subjectKind"] = "Choose whether this concerns a child, a person or a location."

@@ -28,6 +28,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from bot.domain.card_fields import card_id
 from bot.domain.clock import Clock, london_today
 from bot.domain.errors import Conflict, InvalidInput, NotFound, NotPermitted
 from bot.domain.filters import ActionFilter, FilterError
@@ -198,7 +199,8 @@ class ActionService:
         return result
 
     async def _changeable(self, session: AsyncSession, reach: Reach, action_id: object) -> t.Action:
-        action = await session.get(t.Action, action_id) if isinstance(action_id, int) else None
+        wanted = card_id(action_id)
+        action = await session.get(t.Action, wanted) if wanted is not None else None
         if action is None or not (
             reach.may_change(action) or action.locality_id in reach.member_of
         ):
@@ -321,11 +323,8 @@ class ActionService:
                 session, action.locality_id, action.agency_id, action.owner_member_id, agency
             )
             allowed = {m.id for m in colleagues}
-            try:
-                to_id = int(str(data.get(field)))
-            except ValueError:
-                to_id = 0
-            if to_id not in allowed:
+            to_id = card_id(data.get(field))
+            if to_id is None or to_id not in allowed:
                 locality = (await _locality_names(session)).get(action.locality_id, "")
                 raise InvalidInput(
                     {
@@ -392,7 +391,8 @@ class ActionService:
     async def _for_decider(
         self, session: AsyncSession, reach: Reach, action_id: object
     ) -> t.Action:
-        action = await session.get(t.Action, action_id) if isinstance(action_id, int) else None
+        wanted = card_id(action_id)
+        action = await session.get(t.Action, wanted) if wanted is not None else None
         if action is None or action.locality_id not in reach.member_of:
             raise NotFound()
         if action.locality_id not in reach.deciding_in:

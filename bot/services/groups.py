@@ -9,6 +9,7 @@ from __future__ import annotations
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from bot.domain.card_fields import card_id
 from bot.domain.clock import Clock
 from bot.domain.errors import Conflict, InvalidInput, NotPermitted
 from bot.domain.model import ConversationKind, Role
@@ -94,10 +95,8 @@ class GroupService:
             member = await find_member(session, turn.actor)
             if member is None:
                 raise NotPermitted()
-            try:
-                locality = await session.get(t.Locality, int(str(locality_value)))
-            except ValueError:
-                locality = None
+            wanted = card_id(locality_value)
+            locality = await session.get(t.Locality, wanted) if wanted is not None else None
             if locality is None:
                 raise InvalidInput({"localityId": "Choose the locality group."})
             roles = await roles_in(session, member.id, locality.id)

@@ -19,6 +19,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm.attributes import flag_modified
 
 from bot.domain.agenda import CANONICAL_AGENDA
+from bot.domain.card_fields import card_id
 from bot.domain.clock import Clock, london_today
 from bot.domain.errors import Conflict, InvalidInput, NotFound, SavedNotShown
 from bot.domain.model import (
@@ -38,6 +39,7 @@ from bot.domain.rules import (
     check_identifying_details,
     clean_text,
     display_initials,
+    optional_text,
     parse_due_date,
     parse_meeting_date,
     parse_subject,
@@ -97,9 +99,10 @@ class MeetingService:
         self, session: AsyncSession, caller: Caller, meeting_id: object, *, in_progress: bool = True
     ) -> t.Meeting:
         """The meeting named by a card, only if it belongs to the caller's locality here."""
-        if not isinstance(meeting_id, int) or isinstance(meeting_id, bool):
+        wanted = card_id(meeting_id)
+        if wanted is None:
             raise NotFound()
-        meeting = await session.get(t.Meeting, meeting_id)
+        meeting = await session.get(t.Meeting, wanted)
         if meeting is None or meeting.locality_id != caller.locality_id:
             raise NotFound()
         if in_progress and meeting.status != MeetingStatus.IN_PROGRESS:
@@ -307,7 +310,11 @@ class MeetingService:
             changed = meeting.id
             current = meeting.current_position or 1
             target = current + step
-            stale = expected_position is not None and expected_position != meeting.current_position
+            # A card says where it was drawn; a position that is not one is a stale card too.
+            stale = (
+                expected_position is not None
+                and card_id(expected_position) != meeting.current_position
+            )
             if not stale and 1 <= target <= len(CANONICAL_AGENDA):
                 await self._move_to(session, meeting, current, target, now)
         return await self.drawn(changed)
@@ -384,8 +391,12 @@ class MeetingService:
             except ValueError:
                 errors["attendanceStatus"] = "Choose present, apologies or substitute."
                 status = AttendanceStatus.PRESENT
-            people = clean_text(data.get("people"))
-            if len(people) > MAX_NAME_CHARS * 3:
+            people = optional_text(
+                errors, "people", data.get("people"), "Say who attended (or who is substituting)."
+            )
+            if "people" in errors:
+                pass  # not text at all: said above
+            elif len(people) > MAX_NAME_CHARS * 3:
                 errors["people"] = f"Keep this to at most {MAX_NAME_CHARS * 3} characters."
             elif not people and status is not AttendanceStatus.APOLOGIES:
                 errors["people"] = "Say who attended (or who is substituting)."
@@ -418,7 +429,8 @@ class MeetingService:
     async def _item(
         self, session: AsyncSession, meeting: t.Meeting, item_id: object
     ) -> t.AgendaItem:
-        item = await session.get(t.AgendaItem, item_id) if isinstance(item_id, int) else None
+        wanted = card_id(item_id)
+        item = await session.get(t.AgendaItem, wanted) if wanted is not None else None
         if item is None or item.meeting_id != meeting.id:
             raise NotFound()
         return item
@@ -546,9 +558,8 @@ class MeetingService:
     async def _owner(
         self, session: AsyncSession, locality_id: int, owner_id: object
     ) -> t.Member | None:
-        try:
-            member_id = int(str(owner_id))
-        except ValueError:
+        member_id = card_id(owner_id)
+        if member_id is None:
             return None
         member = await session.get(t.Member, member_id)
         if member is None or not member.active:
@@ -619,10 +630,8 @@ class MeetingChange:
 
 
 async def _agency(session: AsyncSession, agency_id: object) -> t.Agency | None:
-    try:
-        return await session.get(t.Agency, int(str(agency_id)))
-    except ValueError:
-        return None
+    wanted = card_id(agency_id)
+    return await session.get(t.Agency, wanted) if wanted is not None else None
 
 
 def default_next_meeting(today: date) -> date:

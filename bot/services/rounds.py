@@ -9,11 +9,13 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from typing import TypeVar
 
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from bot.domain.card_fields import card_id
 from bot.domain.clock import Clock, london_today
 from bot.domain.errors import Conflict, NotFound
 from bot.domain.model import (
@@ -30,6 +32,7 @@ from bot.domain.rules import (
     MAX_LABEL_CHARS,
     check_identifying_details,
     clean_text,
+    optional_text,
     raise_if,
     require_text,
 )
@@ -39,6 +42,8 @@ from bot.services.readmodels import load_lookups, open_challenges, round_view
 from bot.store import audit
 from bot.store import tables as t
 from bot.store.db import Store
+
+_Row = TypeVar("_Row")
 
 
 @dataclass(frozen=True, slots=True)
@@ -58,9 +63,7 @@ class RoundService:
         return await round_view(session, share_round, key_codes=self.key_agencies)
 
     async def _round(self, session: AsyncSession, caller: Caller, round_id: object) -> t.ShareRound:
-        share_round = (
-            await session.get(t.ShareRound, round_id) if isinstance(round_id, int) else None
-        )
+        share_round = await _get(session, t.ShareRound, round_id)
         if share_round is None:
             raise NotFound()
         meeting = await session.get_one(t.Meeting, share_round.meeting_id)
@@ -74,11 +77,7 @@ class RoundService:
             async with self.store.transaction(activity_id=turn.activity_id, now=now) as session:
                 caller = await caller_here(session, turn)
                 caller.require(Permission.RUN_MEETING)
-                meeting = (
-                    await session.get(t.Meeting, meeting_id)
-                    if isinstance(meeting_id, int)
-                    else None
-                )
+                meeting = await _get(session, t.Meeting, meeting_id)
                 if meeting is None or meeting.locality_id != caller.locality_id:
                     raise NotFound()
                 if meeting.status != MeetingStatus.IN_PROGRESS:
@@ -91,11 +90,7 @@ class RoundService:
                         )
                     )
                 else:
-                    item = (
-                        await session.get(t.AgendaItem, item_id)
-                        if isinstance(item_id, int)
-                        else None
-                    )
+                    item = await _get(session, t.AgendaItem, item_id)
                 if item is None or item.meeting_id != meeting.id:
                     raise NotFound()
                 existing = await session.scalar(
@@ -204,7 +199,9 @@ class RoundService:
             ):
                 errors["outcome"] = "Choose shared, nothing to share, or challenge."
             text = clean_text(data.get("shareText"))
-            about = clean_text(data.get("challengeAbout"))
+            about = optional_text(
+                errors, "challengeAbout", data.get("challengeAbout"), "Say what it is about."
+            )
             to_agency: t.Agency | None = None
             today = london_today(self.clock)
             if outcome is TurnOutcome.SHARED:
@@ -213,14 +210,17 @@ class RoundService:
             elif outcome is TurnOutcome.CHALLENGE:
                 require_text(errors, "shareText", text, "The challenge", MAX_ENTRY_CHARS)
                 check_identifying_details(errors, "shareText", text, today, data)
-                target = clean_text(data.get("challengeTo"))
+                target = optional_text(
+                    errors,
+                    "challengeTo",
+                    data.get("challengeTo"),
+                    "Choose an agency from the list.",
+                )
                 if target == CHALLENGE_TO_NO_AGENCY:
                     target = ""
                 if target:
-                    try:
-                        to_agency = await session.get(t.Agency, int(target))
-                    except ValueError:
-                        to_agency = None
+                    to_id = card_id(target)
+                    to_agency = await session.get(t.Agency, to_id) if to_id is not None else None
                     if to_agency is None:
                         errors["challengeTo"] = "Choose an agency from the list."
                 if len(about) > MAX_LABEL_CHARS * 3:
@@ -304,11 +304,7 @@ class RoundService:
         async with self.store.transaction(activity_id=turn.activity_id, now=now) as session:
             caller = await caller_here(session, turn)
             caller.require(Permission.RESPOND_TO_CHALLENGE)
-            challenge = (
-                await session.get(t.Challenge, challenge_id)
-                if isinstance(challenge_id, int)
-                else None
-            )
+            challenge = await _get(session, t.Challenge, challenge_id)
             if challenge is None or challenge.locality_id != caller.locality_id:
                 raise NotFound()
             if challenge.status != ChallengeStatus.OPEN:
@@ -337,3 +333,10 @@ class RoundService:
             locality = await session.get_one(t.Locality, caller.locality_id)
             lookups = await load_lookups(session, self.key_agencies)
             return locality.name, await open_challenges(session, caller.locality_id, lookups)
+
+
+async def _get(session: AsyncSession, model: type[_Row], value: object) -> _Row | None:
+    """The row a card names by id, or None when the value is not an id the store can hold
+    (see ``bot.domain.card_fields.card_id``)."""
+    wanted = card_id(value)
+    return await session.get(model, wanted) if wanted is not None else None

@@ -21,7 +21,7 @@ from bot.store import tables as t
 from bot.store.db import Store
 from cards import verbs as v
 from dialogs.commands import COMMANDS, Command, help_text
-from dialogs.router import PERSONAL_ONLY
+from dialogs.places import COMMAND_PLACES, VERB_PLACES
 from tests.e2e.cardtools import action, choices, text_of
 from tests.e2e.harness import DEMO, BotUnderTest
 from tests.e2e.scenario import (
@@ -59,14 +59,19 @@ LINK_REFUSALS = (
 
 
 def is_refusal(text: str) -> bool:
-    """A refusal, or the answer that actions are shown only in a personal chat (which
-    shows nothing either)."""
+    """A refusal, or the answer that this is done in another kind of conversation (a
+    personal chat for actions and members), which shows nothing either."""
     return (
         text in (NOT_A_MEMBER, NotPermitted.user_message, NotFound.user_message)
         or text.startswith(LINK_REFUSALS)
-        or text == PERSONAL_ONLY.format(what="your actions")
-        or text == PERSONAL_ONLY.format(what="outstanding actions")
+        or text in ELSEWHERE
     )
+
+
+#: The answers that a command or verb is done in another kind of conversation.
+ELSEWHERE = frozenset(
+    place.refusal for place in (*VERB_PLACES.values(), *COMMAND_PLACES.values()) if place.refusal
+)
 
 
 @dataclass

@@ -1,14 +1,16 @@
-"""The access matrix: every text command and every card verb, for every role inside the
-locality group a conversation is linked to and outside it, for an administrator and for a
-stranger.
+"""The access matrix: every text command and every card verb, in each kind of
+conversation (a personal chat, a group chat, a channel), for every role inside the
+locality group the conversation is linked to and outside it, for an administrator and for
+a stranger.
 
-The expected answer of each cell is written down below (``TEXT_IN_CHANNEL``,
-``TEXT_IN_PERSONAL_CHAT``, ``VERBS``), derived from ``bot.domain.permissions`` and from what
-each handler asks for, not from running the code. Each cell is then driven through the
-real HTTP endpoint, in a state where the action means something: a meeting in progress
-with a minute, a decision, an action about a child with a new due date asked for, an open
-round holding a share and a challenge, and an earlier ended meeting whose minutes are a
-draft. What an allowed cell ends or uses up is put back before the next cell.
+The expected answer of each cell is written down below (``TEXT``, ``VERBS``: in the
+group's conversation, and in a personal chat), derived from ``bot.domain.permissions``,
+from what each handler asks for and from which views can name children, not from running
+the code (nor from ``dialogs.places``, which the matrix checks). Each cell is then driven
+through the real HTTP endpoint, in a state where the action means something: a meeting in
+progress with a minute, a decision, an action about a child with a new due date asked
+for, an open round holding a share and a challenge, and an earlier ended meeting whose
+minutes are a draft. What an allowed cell ends or uses up is put back before the next cell.
 
 - **A** (allowed): not refused, no server error, no "could not" answer.
 - **R** (refused): the refusal message and nothing else, no server error, no card edited,
@@ -19,11 +21,18 @@ draft. What an allowed cell ends or uses up is put back before the next cell.
   planted ones).
 - **P** (personal chat only): the answer that this is done only in a personal chat, and
   nothing else: the store the same and nothing planted shown.
+- **G** (the group's conversation only): the answer that meetings run in the group's
+  channel or chat, and nothing else: the store the same and nothing planted shown.
 
-The conversation is the demo channel ``team-id``, linked to Scarborough. "in" is a member
-whose role is in Scarborough; "out" is a member whose roles are all in Harrogate. Where
-the demo data has nobody for a role, fictional members are added to this test's own copy
-of the store (``EXTRA``); the shared demo data is left alone.
+A cell expected to be P or G is pressed through the Action.Submit fallback for every
+second actor (its answer is then a message posted in the conversation, the path by which
+personal views once reached a channel), and by Action.Execute for the others.
+
+The channel is the demo channel ``team-id``, linked to Scarborough; the group chat is
+linked to Scarborough by its chair as the scene is set. "in" is a member whose role is in
+Scarborough; "out" is a member whose roles are all in Harrogate. Where the demo data has
+nobody for a role, fictional members are added to this test's own copy of the store
+(``EXTRA``); the shared demo data is left alone.
 """
 
 from __future__ import annotations
@@ -47,22 +56,22 @@ from bot.store import tables as t
 from bot.teams.handler import DELIVERY_FAILED, TURN_FAILED
 from cards import verbs as v
 from dialogs.commands import Command
-from dialogs.router import (
-    MEMBERS_PERSONAL_ONLY,
-    PERSONAL_ONLY,
-    STORE_UNAVAILABLE,
-    UNKNOWN_VERB,
-)
+from dialogs.places import COMMAND_PLACES, VERB_PLACES
+from dialogs.places import GROUP as GROUP_KINDS
+from dialogs.places import PERSONAL as PERSONAL_KIND
+from dialogs.router import STORE_UNAVAILABLE, UNKNOWN_VERB
 from tests.conftest import MEETING_DAY
 from tests.e2e.cardtools import action, choices
 from tests.e2e.harness import DEMO, BotUnderTest
 from tests.e2e.scenario import (
     CHANNEL,
+    GROUP,
     Meeting,
     fields_in_error,
     invoke_card,
     ok,
     press,
+    press_submit,
     say,
     snapshot,
     start_meeting,
@@ -149,12 +158,13 @@ ACTORS: tuple[Actor, ...] = (
 
 # -- the matrix ----------------------------------------------------------------------------
 
-Expect = Literal["A", "R", "O", "P"]
+Expect = Literal["A", "R", "O", "P", "G"]
 MEANING: dict[str, str] = {
     "A": "allowed",
     "R": "refused, nothing shown or changed",
     "O": "only their own: nothing planted shown, nothing changed",
     "P": "personal chat only: nothing shown or changed",
+    "G": "the group's conversation only: nothing shown or changed",
 }
 
 # One code per column of ACTORS, in the order of the letters above each table: C c chair,
@@ -172,76 +182,92 @@ MEANING: dict[str, str] = {
 # administrator may link any conversation and manage members (in a personal chat), and
 # gains nothing else.
 
-#: Typed (after the @mention) in the Scarborough channel.
-TEXT_IN_CHANNEL: dict[Command, str] = {
-    #                        C c  D d  M m  K k  P p  L l  X S
-    Command.HELP: "          A A  A A  A A  A A  A A  A A  A A",
-    Command.SETUP: "         A R  A R  R R  R R  R R  R R  A R",  # LINK_CONVERSATION
-    Command.START_MEETING: " A R  A R  R R  R R  R R  R R  R R",  # RUN_MEETING
-    Command.AGENDA: "        A R  A R  A R  A R  A R  A R  R R",  # VIEW_MEETING
-    Command.HERE: "          A R  A R  A R  A R  A R  A R  R R",  # VIEW_MEETING
-    Command.NEXT_ITEM: "     A R  A R  R R  R R  R R  R R  R R",  # RUN_MEETING
-    Command.PREVIOUS_ITEM: " A R  A R  R R  R R  R R  R R  R R",  # RUN_MEETING
-    Command.SHARE_ROUND: "   A R  A R  R R  R R  R R  R R  R R",  # RUN_MEETING
-    Command.CLOSE_ROUND: "   A R  A R  R R  R R  R R  R R  R R",  # RUN_MEETING
-    Command.CHALLENGES: "    A R  A R  A R  A R  A R  A R  R R",  # VIEW_MEETING
-    Command.END_MEETING: "   A R  A R  R R  R R  R R  R R  R R",  # RUN_MEETING
-    Command.MY_ACTIONS: "    P P  P P  P P  P P  P P  P P  P P",  # actions can name children
-    Command.OUTSTANDING: "   P P  P P  P P  P P  P P  P P  P P",  # actions can name children
-    Command.MEMBERS: "       R R  R R  R R  R R  R R  R R  P R",  # administrators, personal chat
+#: Every row is run in each kind of conversation: the person's own chat with the bot, the
+#: group chat and the channel. Both of the latter are linked to Scarborough (the group
+#: chat by the chair at the start), so each is the group's conversation and a row expects
+#: the same there. A personal view asked for in either gets "P"; a meeting step asked for
+#: in a personal chat gets "G"; wherever it is asked, by anyone.
+PLACES: tuple[ConversationKind, ...] = (PERSONAL, GROUP, CHANNEL)
+
+_ALL_P = " ".join("P" * len(ACTORS))
+_ALL_G = " ".join("G" * len(ACTORS))
+
+#: Typed (after the @mention, in a group's conversation): (in the group's channel or group
+#: chat, in a personal chat).
+TEXT: dict[Command, tuple[str, str]] = {
+    #                          C c  D d  M m  K k  P p  L l  X S
+    Command.HELP: (
+        "                      A A  A A  A A  A A  A A  A A  A A",
+        "                      A A  A A  A A  A A  A A  A A  A A",
+    ),
+    Command.SETUP: ("        A R  A R  R R  R R  R R  R R  A R", _ALL_G),  # LINK_CONVERSATION
+    Command.START_MEETING: ("A R  A R  R R  R R  R R  R R  R R", _ALL_G),  # RUN_MEETING
+    Command.AGENDA: ("       A R  A R  A R  A R  A R  A R  R R", _ALL_G),  # VIEW_MEETING
+    Command.HERE: ("         A R  A R  A R  A R  A R  A R  R R", _ALL_G),  # VIEW_MEETING
+    Command.NEXT_ITEM: ("    A R  A R  R R  R R  R R  R R  R R", _ALL_G),  # RUN_MEETING
+    Command.PREVIOUS_ITEM: ("A R  A R  R R  R R  R R  R R  R R", _ALL_G),  # RUN_MEETING
+    Command.SHARE_ROUND: ("  A R  A R  R R  R R  R R  R R  R R", _ALL_G),  # RUN_MEETING
+    Command.CLOSE_ROUND: ("  A R  A R  R R  R R  R R  R R  R R", _ALL_G),  # RUN_MEETING
+    Command.CHALLENGES: ("   A R  A R  A R  A R  A R  A R  R R", _ALL_G),  # VIEW_MEETING
+    Command.END_MEETING: ("  A R  A R  R R  R R  R R  R R  R R", _ALL_G),  # RUN_MEETING
+    # Actions can name children: personal chat only. The planted action is Priya's.
+    Command.MY_ACTIONS: (_ALL_P, "O O  O O  O O  O O  O O  O O  O R"),
+    Command.OUTSTANDING: (_ALL_P, "A O  A O  O O  A O  O O  A O  O R"),  # MANAGE_(AGENCY_)ACTIONS
+    Command.MEMBERS: (_ALL_P, "    R R  R R  R R  R R  R R  R R  A R"),  # administrators only
 }
 
-#: Typed in the person's own chat with the bot: the commands that do their work there.
-TEXT_IN_PERSONAL_CHAT: dict[Command, str] = {
-    #                        C c  D d  M m  K k  P p  L l  X S
-    Command.MY_ACTIONS: "    O O  O O  O O  O O  O O  O O  O R",  # the planted one is Priya's
-    Command.OUTSTANDING: "   A O  A O  O O  A O  O O  A O  O R",  # MANAGE_(AGENCY_)ACTIONS
-    Command.MEMBERS: "       R R  R R  R R  R R  R R  R R  A R",  # administrators only
-}
-
-#: Card buttons, pressed (Action.Execute) where their card is: meeting cards in the channel;
-#: "my actions", date-request, outstanding-actions and members cards in a personal chat.
-VERBS: dict[str, str] = {
-    #                        C c  D d  M m  K k  P p  L l  X S
-    v.SETUP_LINK: "          A R  A R  R R  R R  R R  R R  A R",  # LINK_CONVERSATION
-    v.MEETING_START: "       A R  A R  R R  R R  R R  R R  R R",  # RUN_MEETING
-    v.MEETING_REFRESH: "     A R  A R  A R  A R  A R  A R  R R",  # VIEW_MEETING
-    v.MEETING_NEXT: "        A R  A R  R R  R R  R R  R R  R R",  # RUN_MEETING
-    v.MEETING_PREVIOUS: "    A R  A R  R R  R R  R R  R R  R R",  # RUN_MEETING
-    v.MEETING_END: "         A R  A R  R R  R R  R R  R R  R R",  # RUN_MEETING
-    v.ATTENDANCE_SELF: "     A R  A R  A R  A R  A R  A R  R R",  # VIEW_MEETING
-    v.ATTENDANCE_RECORD: "   A R  A R  A R  A R  R R  R R  R R",  # RECORD_ATTENDANCE
-    v.ITEM_MINUTE: "         A R  A R  A R  R R  R R  R R  R R",  # RECORD
-    v.ITEM_DECISION: "       A R  A R  A R  R R  R R  R R  R R",  # RECORD
-    v.ITEM_ACTION_FORM: "    A R  A R  A R  R R  R R  R R  R R",  # RECORD
-    v.ITEM_ACTION: "         A R  A R  A R  R R  R R  R R  R R",  # RECORD
-    v.MINUTES_AGREE: "       A R  A R  R R  R R  R R  R R  R R",  # AGREE_MINUTES
-    v.ROUND_OPEN: "          A R  A R  R R  R R  R R  R R  R R",  # RUN_MEETING
-    v.ROUND_ANSWER: "        A R  A R  A R  A R  A R  A R  R R",  # ANSWER_ROUND
-    v.ROUND_CLOSE: "         A R  A R  R R  R R  R R  R R  R R",  # RUN_MEETING
-    v.CHALLENGE_RESPOND: "   A R  A R  A R  A R  A R  A R  R R",  # RESPOND_TO_CHALLENGE
-    v.HELP_SHOW: "           A A  A A  A A  A A  A A  A A  A A",
-    v.ACTIONS_MINE: "        O O  O O  O O  O O  O O  O O  O R",  # their own actions
-    v.ACTION_UPDATE: "       A R  A R  R R  A R  R R  A R  R R",  # owner, MANAGE_(AGENCY_)ACTIONS
-    v.ACTION_DONE: "         A R  A R  R R  A R  R R  A R  R R",  # owner, MANAGE_(AGENCY_)ACTIONS
-    v.ACTION_REQUEST_DATE: " A R  A R  R R  A R  R R  A R  R R",  # owner, MANAGE_(AGENCY_)ACTIONS
-    v.ACTION_HAND_OVER_CHOOSE: "A R  A R  R R  A R  R R  A R  R R",  # as handOver
-    v.ACTION_HAND_OVER: "    A R  A R  R R  A R  R R  A R  R R",  # owner, MANAGE_(AGENCY_)ACTIONS
-    v.DATE_REQUEST_SHOW: "   A R  A R  R R  R R  R R  R R  R R",  # DECIDE_DUE_DATES
-    v.DATE_REQUEST_ACCEPT: " A R  A R  R R  R R  R R  R R  R R",  # DECIDE_DUE_DATES
-    v.DATE_REQUEST_REFUSE: " A R  A R  R R  R R  R R  R R  R R",  # DECIDE_DUE_DATES
-    v.OUTSTANDING_PAGE: "    A O  A O  O O  A O  O O  A O  O R",  # MANAGE_(AGENCY_)ACTIONS
-    v.OUTSTANDING_EXPORT: "  A O  A O  O O  A O  O O  A O  O R",  # MANAGE_(AGENCY_)ACTIONS
-    v.MINUTES_DOWNLOAD: "    A R  A R  R R  A R  R R  R R  R R",  # DOWNLOAD_MINUTES
-    v.MEMBERS_SHOW: "        R R  R R  R R  R R  R R  R R  A R",  # administrators only
-    v.MEMBERS_ADD: "         R R  R R  R R  R R  R R  R R  A R",  # administrators only
-    v.MEMBERS_REMOVE: "      R R  R R  R R  R R  R R  R R  A R",  # administrators only
+#: Card buttons: (in the group's channel or group chat, in a personal chat). Meeting
+#: cards are in the group's conversation; "my actions", date-request, outstanding-actions
+#: and members cards in a personal chat; but a crafted payload can carry any verb anywhere.
+VERBS: dict[str, tuple[str, str]] = {
+    #                          C c  D d  M m  K k  P p  L l  X S
+    v.SETUP_LINK: ("           A R  A R  R R  R R  R R  R R  A R", _ALL_G),  # LINK_CONVERSATION
+    v.MEETING_START: ("        A R  A R  R R  R R  R R  R R  R R", _ALL_G),  # RUN_MEETING
+    v.MEETING_REFRESH: ("      A R  A R  A R  A R  A R  A R  R R", _ALL_G),  # VIEW_MEETING
+    v.MEETING_NEXT: ("         A R  A R  R R  R R  R R  R R  R R", _ALL_G),  # RUN_MEETING
+    v.MEETING_PREVIOUS: ("     A R  A R  R R  R R  R R  R R  R R", _ALL_G),  # RUN_MEETING
+    v.MEETING_END: ("          A R  A R  R R  R R  R R  R R  R R", _ALL_G),  # RUN_MEETING
+    v.ATTENDANCE_SELF: ("      A R  A R  A R  A R  A R  A R  R R", _ALL_G),  # VIEW_MEETING
+    v.ATTENDANCE_RECORD: ("    A R  A R  A R  A R  R R  R R  R R", _ALL_G),  # RECORD_ATTENDANCE
+    v.ITEM_MINUTE: ("          A R  A R  A R  R R  R R  R R  R R", _ALL_G),  # RECORD
+    v.ITEM_DECISION: ("        A R  A R  A R  R R  R R  R R  R R", _ALL_G),  # RECORD
+    v.ITEM_ACTION_FORM: ("     A R  A R  A R  R R  R R  R R  R R", _ALL_G),  # RECORD
+    v.ITEM_ACTION: ("          A R  A R  A R  R R  R R  R R  R R", _ALL_G),  # RECORD
+    v.MINUTES_AGREE: ("        A R  A R  R R  R R  R R  R R  R R", _ALL_G),  # AGREE_MINUTES
+    v.ROUND_OPEN: ("           A R  A R  R R  R R  R R  R R  R R", _ALL_G),  # RUN_MEETING
+    v.ROUND_ANSWER: ("         A R  A R  A R  A R  A R  A R  R R", _ALL_G),  # ANSWER_ROUND
+    v.ROUND_CLOSE: ("          A R  A R  R R  R R  R R  R R  R R", _ALL_G),  # RUN_MEETING
+    v.CHALLENGE_RESPOND: ("    A R  A R  A R  A R  A R  A R  R R", _ALL_G),  # RESPOND_TO_CHALLENGE
+    v.MINUTES_DOWNLOAD: ("     A R  A R  R R  A R  R R  R R  R R", _ALL_G),  # DOWNLOAD_MINUTES
+    v.HELP_SHOW: (
+        "                      A A  A A  A A  A A  A A  A A  A A",
+        "                      A A  A A  A A  A A  A A  A A  A A",
+    ),
+    v.ACTIONS_MINE: (_ALL_P, "         O O  O O  O O  O O  O O  O O  O R"),  # their own actions
+    # Owner, MANAGE_(AGENCY_)ACTIONS:
+    v.ACTION_UPDATE: (_ALL_P, "        A R  A R  R R  A R  R R  A R  R R"),
+    v.ACTION_DONE: (_ALL_P, "          A R  A R  R R  A R  R R  A R  R R"),
+    v.ACTION_REQUEST_DATE: (_ALL_P, "  A R  A R  R R  A R  R R  A R  R R"),
+    v.ACTION_HAND_OVER_CHOOSE: (_ALL_P, "A R  A R  R R  A R  R R  A R  R R"),
+    v.ACTION_HAND_OVER: (_ALL_P, "     A R  A R  R R  A R  R R  A R  R R"),
+    # DECIDE_DUE_DATES:
+    v.DATE_REQUEST_SHOW: (_ALL_P, "    A R  A R  R R  R R  R R  R R  R R"),
+    v.DATE_REQUEST_ACCEPT: (_ALL_P, "  A R  A R  R R  R R  R R  R R  R R"),
+    v.DATE_REQUEST_REFUSE: (_ALL_P, "  A R  A R  R R  R R  R R  R R  R R"),
+    # MANAGE_(AGENCY_)ACTIONS; anyone else their own:
+    v.OUTSTANDING_PAGE: (_ALL_P, "     A O  A O  O O  A O  O O  A O  O R"),
+    v.OUTSTANDING_EXPORT: (_ALL_P, "   A O  A O  O O  A O  O O  A O  O R"),
+    # Administrators only:
+    v.MEMBERS_SHOW: (_ALL_P, "         R R  R R  R R  R R  R R  R R  A R"),
+    v.MEMBERS_ADD: (_ALL_P, "          R R  R R  R R  R R  R R  R R  A R"),
+    v.MEMBERS_REMOVE: (_ALL_P, "       R R  R R  R R  R R  R R  R R  A R"),
 }
 
 
 @dataclass(frozen=True, slots=True)
 class Row:
-    """One row of the matrix: a command typed somewhere, or a button pressed."""
+    """One row of the matrix: a command typed, or a button pressed, in one kind of
+    conversation."""
 
     label: str
     codes: tuple[str, ...]
@@ -250,57 +276,52 @@ class Row:
     verb: str | None = None
 
 
-def _in_channel(command: Command) -> str:
-    return f"'{command}' in the channel"
+def _label(what: Command | str, place: ConversationKind) -> str:
+    shown = f"'{what}'" if isinstance(what, Command) else str(what)
+    return f"{shown} in {place}"
 
 
-def _in_personal_chat(command: Command) -> str:
-    return f"'{command}' in a personal chat"
-
-
-def _verb_place(verb: str) -> ConversationKind:
-    between_meetings = ("action.", "actions.", "dateRequest.", "outstanding.", "members.")
-    return PERSONAL if verb.startswith(between_meetings) else CHANNEL
+def _codes(lines: tuple[str, str], place: ConversationKind) -> tuple[str, ...]:
+    in_group, in_personal_chat = lines
+    return tuple((in_personal_chat if place == PERSONAL else in_group).split())
 
 
 ROWS: dict[str, Row] = {
     **{
-        _in_channel(c): Row(_in_channel(c), tuple(line.split()), CHANNEL, command=c)
-        for c, line in TEXT_IN_CHANNEL.items()
+        _label(c, place): Row(_label(c, place), _codes(lines, place), place, command=c)
+        for c, lines in TEXT.items()
+        for place in PLACES
     },
     **{
-        _in_personal_chat(c): Row(_in_personal_chat(c), tuple(line.split()), PERSONAL, command=c)
-        for c, line in TEXT_IN_PERSONAL_CHAT.items()
-    },
-    **{
-        verb: Row(verb, tuple(line.split()), _verb_place(verb), verb=verb)
-        for verb, line in VERBS.items()
+        _label(verb, place): Row(_label(verb, place), _codes(lines, place), place, verb=verb)
+        for verb, lines in VERBS.items()
+        for place in PLACES
     },
 }
+
+
+def _everywhere(*what: Command | str) -> list[str]:
+    """The rows of each command or verb in every kind of conversation, in that order."""
+    return [_label(w, place) for w in what for place in PLACES]
+
 
 #: Rows run one after another on one bot and store per group (per engine), so the groups
 #: can go to different workers. Within a group, rows that end or use something up go last.
 GROUPS: dict[str, list[str]] = {
-    "typed-in-the-channel": [
-        _in_channel(c)
-        for c in (
-            Command.HELP,
-            Command.SETUP,
-            Command.START_MEETING,
-            Command.AGENDA,
-            Command.HERE,
-            Command.NEXT_ITEM,
-            Command.PREVIOUS_ITEM,
-            Command.SHARE_ROUND,
-            Command.CHALLENGES,
-            Command.END_MEETING,
-            Command.MY_ACTIONS,
-            Command.OUTSTANDING,
-            Command.MEMBERS,
-            Command.CLOSE_ROUND,
-        )
-    ],
-    "meeting-buttons": [
+    "typed": _everywhere(
+        Command.HELP,
+        Command.SETUP,
+        Command.START_MEETING,
+        Command.AGENDA,
+        Command.HERE,
+        Command.NEXT_ITEM,
+        Command.PREVIOUS_ITEM,
+        Command.SHARE_ROUND,
+        Command.CHALLENGES,
+        Command.END_MEETING,
+        Command.CLOSE_ROUND,
+    ),
+    "meeting-buttons": _everywhere(
         v.HELP_SHOW,
         v.SETUP_LINK,
         v.MEETING_START,
@@ -311,8 +332,8 @@ GROUPS: dict[str, list[str]] = {
         v.MEETING_PREVIOUS,
         v.MINUTES_DOWNLOAD,
         v.MEETING_END,
-    ],
-    "recording-and-members": [
+    ),
+    "recording": _everywhere(
         v.ITEM_MINUTE,
         v.ITEM_DECISION,
         v.ITEM_ACTION_FORM,
@@ -322,14 +343,11 @@ GROUPS: dict[str, list[str]] = {
         v.ROUND_ANSWER,
         v.CHALLENGE_RESPOND,
         v.ROUND_CLOSE,
-        _in_personal_chat(Command.MEMBERS),
-        v.MEMBERS_SHOW,
-        v.MEMBERS_ADD,
-        v.MEMBERS_REMOVE,
-    ],
-    "actions-between-meetings": [
-        _in_personal_chat(Command.MY_ACTIONS),
-        _in_personal_chat(Command.OUTSTANDING),
+    ),
+    "members": _everywhere(Command.MEMBERS, v.MEMBERS_SHOW, v.MEMBERS_ADD, v.MEMBERS_REMOVE),
+    "actions-between-meetings": _everywhere(
+        Command.MY_ACTIONS,
+        Command.OUTSTANDING,
         v.ACTIONS_MINE,
         v.OUTSTANDING_PAGE,
         v.OUTSTANDING_EXPORT,
@@ -341,14 +359,14 @@ GROUPS: dict[str, list[str]] = {
         v.ACTION_HAND_OVER_CHOOSE,
         v.ACTION_HAND_OVER,
         v.ACTION_DONE,
-    ],
+    ),
 }
 
 
-def test_the_matrix_has_a_row_for_every_command_and_verb_and_a_cell_for_every_actor() -> None:
-    assert set(TEXT_IN_CHANNEL) == set(Command), "a new command needs a row in TEXT_IN_CHANNEL"
+def test_every_command_and_verb_has_a_row_in_each_place_and_a_cell_for_every_actor() -> None:
+    assert set(TEXT) == set(Command), "a new command needs a row in TEXT"
     assert set(VERBS) == set(v.ALL_VERBS), "a new card verb needs a row in VERBS"
-    assert len(VERBS) == len(v.ALL_VERBS)
+    assert len(ROWS) == (len(Command) + len(v.ALL_VERBS)) * len(PLACES)
     columns = ", ".join(a.column for a in ACTORS)
     for row in ROWS.values():
         assert len(row.codes) == len(ACTORS), f"{row.label}: one code for each of {columns}"
@@ -402,13 +420,11 @@ REFUSALS = frozenset(
         "group's chair can move it.",
     }
 )
-PERSONAL_ONLY_ANSWERS = frozenset(
-    {
-        PERSONAL_ONLY.format(what="your actions"),
-        PERSONAL_ONLY.format(what="outstanding actions"),
-        MEMBERS_PERSONAL_ONLY,
-    }
-)
+_RULES = (*VERB_PLACES.values(), *COMMAND_PLACES.values())
+#: The words of the answers "only in a personal chat" and "only in the group's
+#: conversation" (the words only: which verb gets which is what the matrix checks).
+PERSONAL_ONLY_ANSWERS = frozenset(p.refusal for p in _RULES if p.kinds == PERSONAL_KIND)
+GROUP_ONLY_ANSWERS = frozenset(p.refusal for p in _RULES if p.kinds == GROUP_KINDS)
 #: The beginnings of answers that mean "not done" for a reason other than access: an
 #: allowed cell must get none of them (its state was wrong, or something broke).
 NOT_DONE = (
@@ -713,6 +729,11 @@ async def build_world(bot: BotUnderTest, monkeypatch: pytest.MonkeyPatch) -> Wor
     await load_reference_data(
         store, {"members": [_member_entry(key) for key in EXTRA]}, MEETING_DAY
     )
+    # The group chat becomes Scarborough's too: its chair links it.
+    scarborough = str(await _id_of(bot, t.Locality.code, "scarborough"))
+    invoke_card(
+        ok(await press(bot, "chair", v.SETUP_LINK, {"localityId": scarborough}, conversation=GROUP))
+    )
 
     # An earlier meeting, ended with its minutes still a draft.
     previous = await start_meeting(bot)
@@ -822,14 +843,14 @@ class Seen:
         return json.dumps([self.posts, self.updates, self.created, self.body])
 
 
-async def _act(world: World, row: Row, actor: Actor) -> Seen:
+async def _act(world: World, row: Row, actor: Actor, *, by_submit: bool = False) -> Seen:
     bot, fake = world.bot, world.bot.connector
     posted, updated, created = len(fake.sent()), len(fake.updated()), len(fake.created())
     if row.command is not None:
         status, body = await say(bot, actor.key, str(row.command), row.place)
     else:
         assert row.verb is not None
-        status, body = await press(
+        status, body = await (press_submit if by_submit else press)(
             bot,
             actor.key,
             row.verb,
@@ -868,7 +889,9 @@ def outcome(row: Row, seen: Seen) -> str:
         return f"HTTP {seen.status}"
     if answers and set(answers) <= PERSONAL_ONLY_ANSWERS and not seen.cards():
         return "P"
-    if row.command is Command.SETUP and row.place == CHANNEL:
+    if answers and set(answers) <= GROUP_ONLY_ANSWERS and not seen.cards():
+        return "G"
+    if row.command is Command.SETUP and row.place != PERSONAL:
         # "setup" answers with the setup card; it refuses by offering no way to link the
         # channel to its group (an outsider may be offered their own group).
         if not answers and seen.cards() and not _offers_to_link_here(seen):
@@ -915,10 +938,11 @@ class Matrix:
         # Time moves on between clicks, as in a meeting (two requests stamped at the same
         # instant would be taken for one resent).
         self.clock.advance(seconds=1)
-        seen = await _act(self.world, row, actor)
+        by_submit = expected in ("P", "G") and ACTORS.index(actor) % 2 == 1
+        seen = await _act(self.world, row, actor, by_submit=by_submit)
         self.cells += 1
         actual = outcome(row, seen)
-        cell = f"{row.label} x {actor.column}"
+        cell = f"{row.label} x {actor.column}" + (" (Action.Submit)" if by_submit else "")
         if seen.status not in (200, 201):
             self.disagreements.append(f"{cell}: HTTP {seen.status} {seen.body!r:.200}")
         if actual != expected and (expected, actual) != ("O", "A"):

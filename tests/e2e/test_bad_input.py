@@ -38,6 +38,7 @@ from tests.e2e.scenario import (
     store_of,
 )
 
+HUGE = "9" * 25
 LONG_MINUTE = "CR-0009 seen near the station. " * 130  # 4030 characters
 
 
@@ -307,6 +308,61 @@ CASES: list[Any] = [
     ),
     pytest.param(
         challenge_response_without_resolution, id="challenge response without a resolution"
+    ),
+    # Crafted values: ids too large for any store (they raised OverflowError in the
+    # driver) and dates out of any sane range get the form back like any other mistake.
+    pytest.param(
+        case(lambda s: expecting(an_action(s, ownerId=HUGE), "ownerId")),
+        id="action owner a 25-digit id",
+    ),
+    pytest.param(
+        case(lambda s: expecting(an_action(s, dueDate="9999-12-31"), "dueDate")),
+        id="action due in 9999",
+    ),
+    pytest.param(
+        case(
+            lambda s: expecting(
+                Attempt(
+                    "chair",
+                    v.ATTENDANCE_RECORD,
+                    {"meetingId": s.meeting.id},
+                    {"agencyId": HUGE, "attendanceStatus": "present", "people": "K. Patel"},
+                    "",
+                ),
+                "agencyId",
+            )
+        ),
+        id="attendance of a 25-digit agency",
+    ),
+    pytest.param(
+        case(
+            lambda s: expecting(
+                answer(
+                    s,
+                    outcome="challenge",
+                    shareText="The plan is not working.",
+                    challengeTo=HUGE,
+                    challengeAbout="information sharing",
+                ),
+                "challengeTo",
+            )
+        ),
+        id="challenge to a 25-digit agency",
+    ),
+    pytest.param(
+        case(
+            lambda s: expecting(
+                Attempt(
+                    "chair",
+                    v.MEETING_END,
+                    {"meetingId": s.meeting.id},
+                    {"nextMeetingDate": "9999-12-31"},
+                    "",
+                ),
+                "nextMeetingDate",
+            )
+        ),
+        id="next meeting in 9999",
     ),
 ]
 

@@ -211,6 +211,16 @@ async def statuses(store: Store) -> Counter[str]:
         return Counter({status: count for status, count in rows.all()})
 
 
+async def until_all_sent(store: Store, total: int, limit: float = 60.0) -> None:
+    """Wait for a running bot process (outside this test's control, so its progress is
+    read from the store) to have recorded every message as sent. Every owner having a
+    digest is not enough: a row a killed process sent but did not record is re-sent, and
+    recorded, only once its heartbeat is stale."""
+    async with asyncio.timeout(limit):
+        while (await statuses(store))["sent"] < total:
+            await asyncio.sleep(0.2)
+
+
 async def held(store: Store) -> dict[str, set[str]]:
     """Sender -> the chats of rows it holds (claimed, outcome not recorded)."""
     async with store.reading() as session:
@@ -332,6 +342,7 @@ async def test_sigkills_during_a_chase_lose_nothing_and_resend_only_what_was_in_
         # not after the 300-s lease.
         await fake.until(lambda f: len(set(f.chats())) >= OWNERS)
         recovered = time.monotonic() - last.ready_at
+        await until_all_sent(pg_store, OWNERS)
         last.process.send_signal(signal.SIGTERM)
         assert await last.process.wait() == 0
 

@@ -1,0 +1,161 @@
+"""Where each text command and card verb may run: a personal chat, a group's conversation
+(a channel, group chat or meeting chat), or anywhere; and what to say anywhere else.
+
+The router consults this table before any handler runs, for a typed command and for a
+card verb alike (an ``adaptiveCard/action`` invoke or the ``Action.Submit`` fallback), so
+a request in the wrong kind of conversation reads nothing from the store and shows
+nothing. The rule belongs to the verb, not to the card it is drawn on: a crafted payload
+can carry any verb into any conversation, and the fallback's answer is a message posted
+for everyone there. Deny by default: a verb with no rule here is refused everywhere, and
+the router will not start with a handler that has none (``missing_rules``).
+
+Actions can name children (descriptions, updates, case references), so everything about
+actions, due-date requests, outstanding lists and member administration happens only in a
+person's own chat with the bot; meetings happen only in the group's conversation.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+from bot.domain.model import ConversationKind
+from cards import verbs as v
+from dialogs.commands import Command
+
+PERSONAL = frozenset({ConversationKind.PERSONAL})
+#: A locality group's own conversations. Teams calls a meeting's chat a group chat; the
+#: bot tells them apart (``ConversationKind.MEETING``), and both are the group's.
+GROUP = frozenset({ConversationKind.CHANNEL, ConversationKind.GROUP_CHAT, ConversationKind.MEETING})
+ANYWHERE = PERSONAL | GROUP
+
+PERSONAL_ONLY = (
+    "Actions can name children, so I show {what} only in a personal chat: open a chat with "
+    "me and type it there."
+)
+ACTIONS_PERSONAL_ONLY = (
+    "Actions can name children, so I show and change them only in a personal chat: open a "
+    "chat with me and type **my actions** there."
+)
+MEMBERS_PERSONAL_ONLY = (
+    "Members and roles are managed only in a personal chat: open a chat with me and type "
+    "**members** there."
+)
+SETUP_IN_GROUP_ONLY = (
+    "Locality groups are linked in their own Teams channel, group chat or meeting chat, "
+    "not in a personal chat. Add me there and type **setup**."
+)
+MEETINGS_IN_GROUP_ONLY = (
+    "Meetings run in the locality group's own channel or chat, not in a personal chat: "
+    "mention me there (type **help** to see how)."
+)
+#: What a verb with no rule gets, wherever it is pressed (deny by default).
+NO_RULE = "That button cannot be used here."
+
+
+@dataclass(frozen=True, slots=True)
+class Place:
+    """Where one command or verb may run, and the answer everywhere else."""
+
+    kinds: frozenset[ConversationKind]
+    refusal: str = ""
+
+    def allows(self, kind: ConversationKind) -> bool:
+        return kind in self.kinds
+
+
+_ANYWHERE = Place(ANYWHERE)
+_MEETING = Place(GROUP, MEETINGS_IN_GROUP_ONLY)
+_SETUP = Place(GROUP, SETUP_IN_GROUP_ONLY)
+_ACTIONS = Place(PERSONAL, ACTIONS_PERSONAL_ONLY)
+_OUTSTANDING = Place(PERSONAL, PERSONAL_ONLY.format(what="outstanding actions"))
+_MEMBERS = Place(PERSONAL, MEMBERS_PERSONAL_ONLY)
+
+COMMAND_PLACES: dict[Command, Place] = {
+    Command.HELP: _ANYWHERE,
+    Command.SETUP: _SETUP,
+    Command.START_MEETING: _MEETING,
+    Command.AGENDA: _MEETING,
+    Command.HERE: _MEETING,
+    Command.NEXT_ITEM: _MEETING,
+    Command.PREVIOUS_ITEM: _MEETING,
+    Command.SHARE_ROUND: _MEETING,
+    Command.CLOSE_ROUND: _MEETING,
+    Command.CHALLENGES: _MEETING,
+    Command.END_MEETING: _MEETING,
+    Command.MY_ACTIONS: Place(PERSONAL, PERSONAL_ONLY.format(what="your actions")),
+    Command.OUTSTANDING: _OUTSTANDING,
+    Command.MEMBERS: _MEMBERS,
+}
+
+VERB_PLACES: dict[str, Place] = {
+    v.SETUP_LINK: _SETUP,
+    v.MEETING_START: _MEETING,
+    v.MEETING_REFRESH: _MEETING,
+    v.MEETING_NEXT: _MEETING,
+    v.MEETING_PREVIOUS: _MEETING,
+    v.MEETING_END: _MEETING,
+    v.ATTENDANCE_SELF: _MEETING,
+    v.ATTENDANCE_RECORD: _MEETING,
+    v.ITEM_MINUTE: _MEETING,
+    v.ITEM_DECISION: _MEETING,
+    v.ITEM_ACTION_FORM: _MEETING,
+    v.ITEM_ACTION: _MEETING,
+    v.MINUTES_AGREE: _MEETING,
+    v.ROUND_OPEN: _MEETING,
+    v.ROUND_ANSWER: _MEETING,
+    v.ROUND_CLOSE: _MEETING,
+    v.CHALLENGE_RESPOND: _MEETING,
+    # The meeting summary, where the minutes' download button is, is posted in the group's
+    # conversation; the link itself answers only the person who pressed.
+    v.MINUTES_DOWNLOAD: _MEETING,
+    v.HELP_SHOW: _ANYWHERE,
+    v.ACTIONS_MINE: _ACTIONS,
+    v.ACTION_UPDATE: _ACTIONS,
+    v.ACTION_DONE: _ACTIONS,
+    v.ACTION_REQUEST_DATE: _ACTIONS,
+    v.ACTION_HAND_OVER_CHOOSE: _ACTIONS,
+    v.ACTION_HAND_OVER: _ACTIONS,
+    v.DATE_REQUEST_SHOW: _ACTIONS,
+    v.DATE_REQUEST_ACCEPT: _ACTIONS,
+    v.DATE_REQUEST_REFUSE: _ACTIONS,
+    v.OUTSTANDING_PAGE: _OUTSTANDING,
+    v.OUTSTANDING_EXPORT: _OUTSTANDING,
+    v.MEMBERS_SHOW: _MEMBERS,
+    v.MEMBERS_ADD: _MEMBERS,
+    v.MEMBERS_REMOVE: _MEMBERS,
+}
+
+_NOWHERE = Place(frozenset(), NO_RULE)
+
+
+def verb_place(verb: str) -> Place:
+    """The verb's rule; a verb without one may run nowhere."""
+    return VERB_PLACES.get(verb, _NOWHERE)
+
+
+def command_place(command: Command) -> Place:
+    return COMMAND_PLACES.get(command, _NOWHERE)
+
+
+def refusal(place: Place, kind: ConversationKind) -> str | None:
+    """What to say instead of running, or None where the rule allows it."""
+    return None if place.allows(kind) else place.refusal
+
+
+def missing_rules(verbs: Iterable[str], commands: Iterable[Command]) -> list[str]:
+    """The verbs and commands that have a handler but no rule here, for the start-up check."""
+    return [verb for verb in verbs if verb not in VERB_PLACES] + [
+        str(command) for command in commands if command not in COMMAND_PLACES
+    ]
+
+
+def where(place: Place) -> str:
+    """The rule in words, as docs/commands.md's "Where" column says it."""
+    if place.kinds == ANYWHERE:
+        return "Anywhere"
+    if place.kinds == PERSONAL:
+        return "Personal chat"
+    if place.kinds == GROUP:
+        return "Group's channel or chat"
+    return "Nowhere"

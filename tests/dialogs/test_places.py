@@ -1,0 +1,158 @@
+"""Where each command and verb may run (dialogs.places), checked in milliseconds.
+
+The router here has no services at all: a request refused for its place must be answered
+before any handler runs, so reaching one (and so the store) would fail on ``None``.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from bot.cli_package import SCOPE_COMMANDS
+from bot.domain.model import ConversationKind
+from bot.services.context import ActorRef, ConversationRef, TurnRef
+from cards import verbs as v
+from dialogs import places
+from dialogs.commands import Command
+from dialogs.outcome import Outcome
+from dialogs.places import (
+    ACTIONS_PERSONAL_ONLY,
+    COMMAND_PLACES,
+    GROUP,
+    MEETINGS_IN_GROUP_ONLY,
+    MEMBERS_PERSONAL_ONLY,
+    NO_RULE,
+    PERSONAL,
+    PERSONAL_ONLY,
+    VERB_PLACES,
+    refusal,
+    verb_place,
+)
+from dialogs.router import Click, Router
+
+GROUP_KINDS = (ConversationKind.CHANNEL, ConversationKind.GROUP_CHAT, ConversationKind.MEETING)
+
+#: Written down here, not read from the table: what may run outside a personal chat.
+PERSONAL_VERBS = {
+    v.ACTIONS_MINE,
+    v.ACTION_UPDATE,
+    v.ACTION_DONE,
+    v.ACTION_REQUEST_DATE,
+    v.ACTION_HAND_OVER_CHOOSE,
+    v.ACTION_HAND_OVER,
+    v.DATE_REQUEST_SHOW,
+    v.DATE_REQUEST_ACCEPT,
+    v.DATE_REQUEST_REFUSE,
+    v.OUTSTANDING_PAGE,
+    v.OUTSTANDING_EXPORT,
+    v.MEMBERS_SHOW,
+    v.MEMBERS_ADD,
+    v.MEMBERS_REMOVE,
+}
+PERSONAL_COMMANDS = {Command.MY_ACTIONS, Command.OUTSTANDING, Command.MEMBERS}
+
+
+def bare_router() -> Router:
+    return Router(None, None, None, None, None)  # type: ignore[arg-type]
+
+
+def turn(kind: ConversationKind) -> TurnRef:
+    return TurnRef(
+        actor=ActorRef(teams_user_id="user-id-103", aad_object_id=None, name="Priya Shah"),
+        conversation=ConversationRef("conversation", kind, None, None),
+        activity_id="activity-1",
+    )
+
+
+def told(outcome: Outcome) -> list[str]:
+    return [post.text or "" for post in outcome.posts] + (
+        [outcome.response_text] if outcome.response_text else []
+    )
+
+
+def test_every_command_and_verb_has_a_rule() -> None:
+    assert set(VERB_PLACES) == set(v.ALL_VERBS)
+    assert set(COMMAND_PLACES) == set(Command)
+    for place in (*VERB_PLACES.values(), *COMMAND_PLACES.values()):
+        assert place.kinds in (PERSONAL, GROUP, PERSONAL | GROUP)
+        if place.kinds != PERSONAL | GROUP:
+            assert place.refusal, place
+
+
+def test_personal_views_run_only_in_a_personal_chat() -> None:
+    for verb in v.ALL_VERBS:
+        expected = PERSONAL if verb in PERSONAL_VERBS else None
+        if verb == v.HELP_SHOW:
+            assert VERB_PLACES[verb].kinds == PERSONAL | GROUP
+        elif expected is not None:
+            assert VERB_PLACES[verb].kinds == PERSONAL, verb
+        else:
+            assert VERB_PLACES[verb].kinds == GROUP, verb
+    for command in Command:
+        if command is Command.HELP:
+            assert COMMAND_PLACES[command].kinds == PERSONAL | GROUP
+        elif command in PERSONAL_COMMANDS:
+            assert COMMAND_PLACES[command].kinds == PERSONAL, command
+        else:
+            assert COMMAND_PLACES[command].kinds == GROUP, command
+
+
+def test_a_verb_without_a_rule_runs_nowhere() -> None:
+    for kind in ConversationKind:
+        assert refusal(verb_place("made.up"), kind) == NO_RULE
+
+
+def test_the_router_will_not_start_with_a_verb_that_has_no_rule(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    rules = dict(VERB_PLACES)
+    del rules[v.ACTIONS_MINE]
+    monkeypatch.setattr(places, "VERB_PLACES", rules)
+    with pytest.raises(RuntimeError, match=r"actions\.mine"):
+        bare_router()
+
+
+@pytest.mark.parametrize("kind", GROUP_KINDS)
+@pytest.mark.parametrize("is_invoke", [True, False], ids=["invoke", "submit"])
+async def test_personal_verbs_are_refused_in_a_group_before_any_handler(
+    kind: ConversationKind, is_invoke: bool
+) -> None:
+    router = bare_router()
+    for verb in sorted(PERSONAL_VERBS):
+        click = Click(verb, {"verb": verb, "actionId": 1, "page": 1}, None, is_invoke)
+        answer = told(await router.on_click(turn(kind), click))
+        expected = MEMBERS_PERSONAL_ONLY if verb.startswith("members.") else None
+        if verb.startswith("outstanding."):
+            expected = PERSONAL_ONLY.format(what="outstanding actions")
+        assert answer == [expected or ACTIONS_PERSONAL_ONLY], verb
+
+
+@pytest.mark.parametrize("kind", GROUP_KINDS)
+async def test_personal_commands_are_refused_in_a_group_before_any_handler(
+    kind: ConversationKind,
+) -> None:
+    router = bare_router()
+    for text in ("my actions", "outstanding actions in Scarborough", "members"):
+        (answer,) = told(await router.on_text(turn(kind), text))
+        assert "only in a personal chat" in answer
+
+
+async def test_meeting_verbs_and_commands_are_refused_in_a_personal_chat() -> None:
+    router = bare_router()
+    personal = turn(ConversationKind.PERSONAL)
+    for verb in sorted(set(v.ALL_VERBS) - PERSONAL_VERBS - {v.HELP_SHOW, v.SETUP_LINK}):
+        for is_invoke in (True, False):
+            click = Click(verb, {"meetingId": 1}, None, is_invoke)
+            assert told(await router.on_click(personal, click)) == [MEETINGS_IN_GROUP_ONLY]
+    for command in set(Command) - PERSONAL_COMMANDS - {Command.HELP, Command.SETUP}:
+        assert told(await router.on_text(personal, str(command))) == [MEETINGS_IN_GROUP_ONLY]
+
+
+def test_the_teams_command_menus_offer_only_what_runs_there() -> None:
+    """The manifest's menus (bot.cli_package) must not offer a command the bot refuses in
+    that scope."""
+    kinds = {"personal": ConversationKind.PERSONAL, "team": ConversationKind.CHANNEL}
+    kinds["groupChat"] = ConversationKind.GROUP_CHAT
+    for scope, commands in SCOPE_COMMANDS.items():
+        for command in commands:
+            assert COMMAND_PLACES[command].allows(kinds[scope]), (scope, command)
