@@ -51,6 +51,7 @@ from cards import (
 from cards import verbs as v
 from cards.hints import meeting_started_card
 from cards.members import members_card
+from cards.text import plain
 from dialogs.commands import Command, help_text, split, suggest
 from dialogs.outcome import Card, CardUpdate, Outcome, Post
 from dialogs.places import (
@@ -363,7 +364,8 @@ class Router:
                 setup_card(choices, values=click.data, errors=exc.field_errors),
             )
         card = welcome_card(view)
-        name = view.locality.name if view.locality else ""
+        # A plain text message renders markdown too: the group's name shows as written.
+        name = plain(view.locality.name) if view.locality else ""
         return _replace(
             click, card, f"This conversation is now linked to the {name} locality group."
         )
@@ -710,14 +712,18 @@ class Router:
             current = await admin.panel(turn.actor, click.data.get("showLocality"))
             card = members_card(current, values=click.data, errors=exc.field_errors)
             return _form(turn, click, exc.field_errors, card)
-        return _replace(click, members_card(view, note=note), note)
+        # The note names a member: plain in the text message (markdown there), as typed in
+        # the card (a TextRun, which renders none).
+        return _replace(click, members_card(view, note=note), plain(note))
 
     async def _members_remove(self, turn: TurnRef, click: Click) -> Outcome:
         admin = await self._member_admin(turn)
         view, note = await admin.revoke(
             turn.actor, turn.activity_id, card_id(click.data.get("membershipId"))
         )
-        return _replace(click, members_card(view, note=note), note)
+        # The note names a member: plain in the text message (markdown there), as typed in
+        # the card (a TextRun, which renders none).
+        return _replace(click, members_card(view, note=note), plain(note))
 
     # -- card upkeep ----------------------------------------------------------------------
 

@@ -34,7 +34,7 @@ from tests.e2e.scenario import (
     start_meeting,
     store_of,
 )
-from tests.support.activities import PERSONAL_CONVERSATION_ID, invoke_action
+from tests.support.activities import PERSONAL_CONVERSATION_ID, invoke_action, submit
 from tests.support.card_schema import validate_card
 
 PRIYA = DEMO["police"].aad_object_id
@@ -279,3 +279,31 @@ async def test_a_name_written_as_a_link_shows_as_written_on_the_agenda(bot: BotU
     ]
     assert chair["value"] == "\\[Click me\\](https\u2060://evil.example)"
     assert "[Click me](" not in json.dumps(card)
+
+
+async def test_a_name_written_as_a_link_is_plain_in_the_fallback_message(
+    bot: BotUnderTest,
+) -> None:
+    """On a client without Universal Actions the grant is answered with a text message as
+    well as the card; Teams renders a message's markdown, so the member's name in it is
+    escaped like any name on a card."""
+    store = store_of(bot)
+    async with store.transaction() as session:
+        priya = await session.get_one(t.Member, await member_id(store, "police"))
+        priya.name = "[Click me](https://evil.example)"
+    ok(
+        await bot.send(
+            submit(
+                {"verb": v.MEMBERS_ADD},
+                inputs={"showLocality": "selby", "member": PRIYA, "locality": "selby"}
+                | {"role": "agency_lead"},
+                conversation="personal",
+                user=DEMO["chair"],
+                conversation_id=f"{PERSONAL_CONVERSATION_ID}-chair",
+            )
+        )
+    )
+    assert await roles_of(bot, "police", "selby") == {"agency_lead"}
+    (note,) = [text for text in bot.connector.texts() if "Agency lead in Selby" in text]
+    assert note.startswith("\\[Click me\\](https\u2060://evil.example)")
+    assert "[Click me](" not in note
