@@ -29,7 +29,7 @@ from bot.config import Settings
 from bot.domain.calendar import WorkingCalendar
 from bot.domain.model import ActionStatus
 from bot.services.chasing import ChaseService
-from bot.services.outbox import OutboxRunner
+from bot.services.outbox_runner import OutboxRunner
 from bot.store import tables as t
 from bot.store.crypto import KeyRing
 from bot.store.db import Store, make_engine

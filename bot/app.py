@@ -48,10 +48,10 @@ from bot.services.membership_sync import MembershipSync
 from bot.services.outbox import (
     DrainReport,
     Messenger,
-    OutboxRunner,
     OutboxSender,
     Renderer,
 )
+from bot.services.outbox_runner import OutboxRunner
 from bot.services.reference_data import DEMO_DATA, load_reference_data, read_data_file
 from bot.services.retention import RetentionService
 from bot.services.rounds import RoundService

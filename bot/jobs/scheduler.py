@@ -4,7 +4,7 @@ The jobs, each a thin call into a service that keeps its state in the store:
 - ``chase`` plans reminders and escalations (working days, 07:30 Europe/London);
 - ``briefs`` queues pre-meeting briefs (working days, 07:45);
 - ``outbox`` drains the outbox once, on demand only (``fire``): it is not on the clock. A
-  serving process sends continuously instead (``bot.services.outbox.OutboxRunner``,
+  serving process sends continuously instead (``bot.services.outbox_runner.OutboxRunner``,
   started and stopped with the jobs in bot/app.py), woken when a job has queued messages;
   a 20-second tick sent at most one second's worth of messages per tick.
 - ``retention`` deletes what has outlived its retention period, except what a legal

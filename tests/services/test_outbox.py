@@ -22,12 +22,11 @@ from bot.domain.clock import FrozenClock
 from bot.services.outbox import (
     UNREACHABLE_KIND,
     DeliveryError,
-    OutboxRunner,
     OutboxSender,
     Recipient,
     SendResult,
-    run_sender,
 )
+from bot.services.outbox_runner import OutboxRunner, run_sender
 from bot.store import tables as t
 from bot.store.db import Store, make_engine
 from tests.support.keys import keys_for_tests

@@ -24,7 +24,8 @@ from sqlalchemy import func, select
 
 from bot.config import Settings
 from bot.domain.clock import FrozenClock, SystemClock
-from bot.services.outbox import OutboxSender, run_sender
+from bot.services.outbox import OutboxSender
+from bot.services.outbox_runner import run_sender
 from bot.services.send_budget import LocalSendBudget, PostgresSendBudget, send_budget_for
 from bot.store import tables as t
 from bot.store.db import Store, make_engine
