@@ -340,8 +340,9 @@ def download_card(title: str, url: str) -> JSON:
             marking(),
             text_block(
                 "This link works once, for the next 5 minutes; whoever opens it first gets "
-                "the file: do not forward it. The file is OFFICIAL-SENSITIVE: keep it on "
-                "your organisation's systems."
+                "the file: do not forward it. If the download fails, or a link checker "
+                "opened it first, press Download again for a new link. The file is "
+                "OFFICIAL-SENSITIVE: keep it on your organisation's systems."
             ),
         ],
         [open_url("Download", url)],

@@ -1,4 +1,4 @@
-"""Download links for exports and minutes: single use, five minutes, every fetch audited.
+"""Download links for exports and minutes: single use, five minutes, fetches audited.
 
 Until downloads sit behind a sign-in, a link is a bearer secret: whoever opens it gets
 the file that was made for the person who asked. So it is kept as small a secret as it

@@ -27,7 +27,8 @@ conditional on ``status='sending' AND lease_owner=<me> AND attempts=<my attempt>
 sender that lost its lease (it stalled past ``lease_seconds`` and another sender took
 the row over) can no longer overwrite what the new owner records.
 
-Delivery is at least once, with the duplicate window kept as small as it can be: Teams
+A message is sent until Teams accepts it or its outcome (failed, blocked, unreachable)
+is recorded: at least once, with the duplicate window kept as small as it can be: Teams
 takes no idempotency key, so exactly once cannot be had. A message is sent once unless the
 process dies (or loses its database) *after* Teams accepted the message (HTTP 201) and
 *before* the one-row ``sent`` transaction that follows immediately commits. Then the row

@@ -270,6 +270,7 @@ async def test_the_link_is_only_in_the_button_and_the_words_are_true(bot: BotUnd
         "This link works once, for the next 5 minutes; whoever opens it first gets the file: "
         "do not forward it." in texts
     )
+    assert "If the download fails, or a link checker opened it first, press Download again" in texts
     assert "10 minutes" not in texts and "for you alone" not in texts
 
 
