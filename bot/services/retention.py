@@ -24,7 +24,7 @@ from typing import Any
 
 from sqlalchemy import and_, delete, exists, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
-from sqlalchemy.orm import load_only
+from sqlalchemy.orm import InstrumentedAttribute, load_only
 from sqlalchemy.sql.elements import ColumnElement
 
 from bot.domain.clock import Clock
@@ -327,35 +327,33 @@ class RetentionService:
                     deleted[OM.__tablename__] += len(ids)
             if len(ids) < self.batch_size:
                 break
+        await self._delete_in_batches(
+            now, deleted, PA.activity_id, PA.processed_at < cutoff, PA.processed_at
+        )
+        DL = t.DownloadLink  # download links: issue and fetches stay in the audit trail
+        await self._delete_in_batches(now, deleted, DL.id, DL.expires_at < cutoff, DL.expires_at)
+
+    async def _delete_in_batches(
+        self,
+        now: datetime,
+        deleted: Counter[str],
+        key: InstrumentedAttribute[Any],
+        doomed: ColumnElement[bool],
+        order: InstrumentedAttribute[Any],
+    ) -> None:
+        """Delete the rows of ``key``'s table where ``doomed``, a batch per transaction, so
+        a large backlog never holds one long lock."""
+        table = key.class_
         while True:
             async with self._batch(now) as session:
                 keys = list(
                     await session.scalars(
-                        select(PA.activity_id)
-                        .where(PA.processed_at < cutoff)
-                        .order_by(PA.processed_at)
-                        .limit(self.batch_size)
+                        select(key).where(doomed).order_by(order).limit(self.batch_size)
                     )
                 )
                 if keys:
-                    await session.execute(delete(PA).where(PA.activity_id.in_(keys)))
-                    deleted[PA.__tablename__] += len(keys)
-            if len(keys) < self.batch_size:
-                break
-        DL = t.DownloadLink
-        while True:  # download links: issue and fetches stay in the audit trail
-            async with self._batch(now) as session:
-                keys = list(
-                    await session.scalars(
-                        select(DL.id)
-                        .where(DL.expires_at < cutoff)
-                        .order_by(DL.expires_at)
-                        .limit(self.batch_size)
-                    )
-                )
-                if keys:
-                    await session.execute(delete(DL).where(DL.id.in_(keys)))
-                    deleted[DL.__tablename__] += len(keys)
+                    await session.execute(delete(table).where(key.in_(keys)))
+                    deleted[table.__tablename__] += len(keys)
             if len(keys) < self.batch_size:
                 break
 
