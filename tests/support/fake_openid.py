@@ -145,9 +145,7 @@ class FakeOpenId(LoopbackServer):
             return await self._document(request, document)
         return web.json_response({"error": "no such route in the fake"}, status=404)
 
-    async def _document(
-        self, request: web.Request, document: dict[str, Any]
-    ) -> web.StreamResponse:
+    async def _document(self, request: web.Request, document: dict[str, Any]) -> web.StreamResponse:
         """``document`` as JSON: in one write with a Content-Length, or with ``pieces``
         above 1 chunked, in that many delayed writes."""
         if self.pieces <= 1:
