@@ -12,6 +12,10 @@ the router will not start with a handler that has none (``missing_rules``).
 Actions can name children (descriptions, updates, case references), so everything about
 actions, due-date requests, outstanding lists and member administration happens only in a
 person's own chat with the bot; meetings happen only in the group's conversation.
+
+A conversation of unknown kind (an activity without Teams' ``conversationType``, or with
+one Teams does not send) is no kind any rule allows: there every command and verb, help
+included, gets one sentence (``UNKNOWN_CONVERSATION``) and nothing else.
 """
 
 from __future__ import annotations
@@ -51,6 +55,11 @@ MEETINGS_IN_GROUP_ONLY = (
 )
 #: What a verb with no rule gets, wherever it is pressed (deny by default).
 NO_RULE = "That button cannot be used here."
+#: What every command and verb gets in a conversation of unknown kind (deny by default).
+UNKNOWN_CONVERSATION = (
+    "I cannot tell what kind of Teams conversation this is, so I do nothing here. Open a "
+    "personal chat with me, or mention me in your group's channel or chat."
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -140,7 +149,13 @@ def command_place(command: Command) -> Place:
 
 def refusal(place: Place, kind: ConversationKind) -> str | None:
     """What to say instead of running, or None where the rule allows it."""
-    return None if place.allows(kind) else place.refusal
+    if place.allows(kind):
+        return None
+    if kind is ConversationKind.UNKNOWN and place.kinds:
+        # No rule allows it; the rule's own answer would say where it does run, and
+        # "help" (allowed anywhere Teams names) has none.
+        return UNKNOWN_CONVERSATION
+    return place.refusal
 
 
 def missing_rules(verbs: Iterable[str], commands: Iterable[Command]) -> list[str]:

@@ -137,3 +137,8 @@ class ConversationKind(StrEnum):
     GROUP_CHAT = "groupChat"
     CHANNEL = "channel"
     MEETING = "meeting"
+    #: An activity whose ``conversationType`` is missing or not one Teams sends. Teams and
+    #: the Agents Playground always send it; treating such a conversation as a personal
+    #: chat would show personal views wherever it is. No rule in ``dialogs.places`` allows
+    #: this kind: every command and verb is refused there.
+    UNKNOWN = "unknown"

@@ -54,16 +54,16 @@ def turn_ref(activity: Activity) -> TurnRef:
     sender = activity.from_property or ChannelAccount(id="")
     conversation = activity.conversation or ConversationAccount(id="")
     channel_data = activity.channel_data if isinstance(activity.channel_data, dict) else {}
-    kind_text = conversation.conversation_type or "personal"
+    kind_text = conversation.conversation_type or ""
     if kind_text == "groupChat" and isinstance(channel_data.get("meeting"), dict):
         kind = ConversationKind.MEETING
+    elif kind_text in ("personal", "groupChat", "channel"):  # what Teams sends
+        kind = ConversationKind(kind_text)
     else:
-        try:
-            kind = ConversationKind(kind_text)
-        except ValueError:
-            kind = (
-                ConversationKind.GROUP_CHAT if conversation.is_group else ConversationKind.PERSONAL
-            )
+        # Missing or not Teams': deny by default (dialogs.places allows nothing there).
+        # Not guessed from ``isGroup`` or the id, where a wrong guess of "personal" would
+        # show a person's actions to everyone in the conversation.
+        kind = ConversationKind.UNKNOWN
     tenant = conversation.tenant_id
     if not tenant and isinstance(channel_data.get("tenant"), dict):
         tenant = channel_data["tenant"].get("id")

@@ -70,7 +70,9 @@ UNKNOWN_KEY_REFRESH = 5 * 60.0
 FAILED_FETCH_PAUSE = 10.0
 CONNECT_TIMEOUT = 5.0
 TOTAL_TIMEOUT = 10.0
+#: The largest metadata or key set accepted (Microsoft's are a few tens of kB at most).
 MAX_DOCUMENT_BYTES = 512 * 1024
+READ_CHUNK_BYTES = 64 * 1024
 
 
 class TokenRefused(Exception):
@@ -194,12 +196,21 @@ class SigningKeys:
         return True
 
     async def _document(self, url: str) -> dict[str, Any]:
+        """The JSON object at ``url``, read to its end. Why not ``content.read(n)``: it
+        answers with what has arrived so far, and Microsoft's documents come over TLS in
+        several parts. At most ``MAX_DOCUMENT_BYTES``: an announced larger size is
+        refused before reading, and reading stops once past the cap."""
         async with self._session().get(url, allow_redirects=False) as response:
             if response.status != 200:
                 raise ValueError(f"HTTP {response.status}")
-            body = await response.content.read(MAX_DOCUMENT_BYTES + 1)
-        if len(body) > MAX_DOCUMENT_BYTES:
-            raise ValueError("the document is too large")
+            announced = response.content_length
+            if announced is not None and announced > MAX_DOCUMENT_BYTES:
+                raise ValueError("the document is too large")
+            body = bytearray()
+            async for part in response.content.iter_chunked(READ_CHUNK_BYTES):
+                body += part
+                if len(body) > MAX_DOCUMENT_BYTES:
+                    raise ValueError("the document is too large")
         document = json.loads(body)  # ValueError when it is not JSON
         if not isinstance(document, dict):
             raise ValueError("the document is not a JSON object")

@@ -8,6 +8,10 @@ and a child's case reference. So were "outstanding.page", "dateRequest.show" and
 both paths, in a channel and a group chat: only the pointer to a personal chat comes back,
 nothing planted is shown and nothing is written. In the person's own chat the same
 presses show the planted action, so the checks are not vacuous.
+
+An activity whose ``conversationType`` is missing (or not one Teams sends) was taken for a
+personal chat, so it was shown personal views; it is now a conversation of unknown kind,
+where every command and verb gets one sentence and nothing else.
 """
 
 from __future__ import annotations
@@ -24,8 +28,9 @@ from dialogs.places import (
     ACTIONS_PERSONAL_ONLY,
     MEETINGS_IN_GROUP_ONLY,
     PERSONAL_ONLY,
+    UNKNOWN_CONVERSATION,
 )
-from tests.e2e.harness import BotUnderTest
+from tests.e2e.harness import DEMO, BotUnderTest
 from tests.e2e.scenario import (
     CHANNEL,
     GROUP,
@@ -38,7 +43,7 @@ from tests.e2e.scenario import (
     store_of,
 )
 from tests.e2e.test_access import SECRETS, meeting_with_secrets
-from tests.support.activities import ConversationKind
+from tests.support.activities import ConversationKind, invoke_action, message, submit
 
 PERSONAL: ConversationKind = "personal"
 UPDATE = "Sentinel update 3H9 from the school"
@@ -142,3 +147,53 @@ async def test_meeting_buttons_in_a_personal_chat_point_to_the_groups_conversati
             assert invoke_message(body) == MEETINGS_IN_GROUP_ONLY
         assert bot.connector.updated() == []
     assert await snapshot(store_of(bot)) == before
+
+
+@pytest.mark.parametrize(
+    "conversation_type", [None, "meeting", "Personal"], ids=["missing", "meeting", "Personal"]
+)
+async def test_a_conversation_of_unknown_kind_is_refused_and_shown_nothing(
+    bot: BotUnderTest, conversation_type: str | None
+) -> None:
+    """The person's own chat, as captured from the Playground, but without Teams'
+    ``conversationType`` (or with a value Teams does not send): "my actions" and
+    "outstanding" typed, ``actions.mine`` and ``dateRequest.show`` pressed through both
+    paths, and even "help", each by someone who may see the planted action, get the one
+    sentence and no card; nothing is written."""
+    a = await plant(bot)
+    store = store_of(bot)
+    before = await snapshot(store)
+    police, chair = DEMO["police"], DEMO["chair"]
+    asks: list[tuple[str, dict[str, Any]]] = [
+        ("my actions typed", message("my actions", user=police)),
+        ("outstanding typed", message("outstanding", user=DEMO["coordinator"])),
+        ("help typed", message("help", user=police)),
+        ("actions.mine submitted", submit({"verb": v.ACTIONS_MINE}, user=police)),
+        ("actions.mine invoked", invoke_action(v.ACTIONS_MINE, {}, user=police)),
+        (
+            "dateRequest.show submitted",
+            submit({"verb": v.DATE_REQUEST_SHOW, "actionId": a}, user=chair),
+        ),
+        (
+            "dateRequest.show invoked",
+            invoke_action(v.DATE_REQUEST_SHOW, {"actionId": a}, user=chair),
+        ),
+    ]
+    for name, activity in asks:
+        assert activity["conversation"]["conversationType"] == "personal"
+        if conversation_type is None:
+            del activity["conversation"]["conversationType"]
+        else:
+            activity["conversation"]["conversationType"] = conversation_type
+        bot.connector.reset()
+        body = ok(await bot.send(activity))
+        if activity["type"] == "invoke":
+            assert invoke_message(body) == UNKNOWN_CONVERSATION, name
+            assert bot.connector.sent() == [], name
+        else:
+            sent = bot.connector.sent()
+            assert [s.get("text") for s in sent] == [UNKNOWN_CONVERSATION], (name, sent)
+            assert not any(s.get("attachments") for s in sent), name
+        shown = json.dumps([body, bot.connector.sent(), bot.connector.updated()])
+        assert not [s for s in PLANTED if s in shown], name
+    assert await snapshot(store) == before

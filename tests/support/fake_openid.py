@@ -12,6 +12,7 @@ tokens as the Bot Connector would and the bot fetches and checks them for real.
 from __future__ import annotations
 
 import asyncio
+import json
 import socket
 import time
 from dataclasses import dataclass, field
@@ -88,12 +89,21 @@ class FakeOpenId(LoopbackServer):
     ``keys`` may be changed between requests (a key rotation); ``paths`` records every
     request's path in order. ``fault`` makes the metadata answer wrongly: ``"500"``,
     ``"not json"``, ``"http jwks"`` (a ``jwks_uri`` that is not https) or ``"no keys"``.
+
+    ``pieces`` above 1 sends each document as Microsoft's servers may: chunked transfer
+    encoding (no Content-Length), in that many writes with ``piece_delay`` seconds
+    between them, so the client sees the body arrive in parts as over a real network.
+    ``padding`` adds that many bytes to the key set (a JSON string field), to make it
+    larger than the bot accepts.
     """
 
     tls: TlsFiles
     keys: list[SigningKey] = field(default_factory=list)
     paths: list[str] = field(default_factory=list)
     fault: str | None = None
+    pieces: int = 1
+    piece_delay: float = 0.05
+    padding: int = 0
 
     def __post_init__(self) -> None:
         LoopbackServer.__init__(self, tls=self.tls)
@@ -118,18 +128,42 @@ class FakeOpenId(LoopbackServer):
         if self.fault == "http jwks":
             jwks = jwks.replace("https://", "http://")
         if request.path == "/v1/.well-known/openidconfiguration":
-            return web.json_response(
+            return await self._document(
+                request,
                 {
                     "issuer": CHANNEL_ISSUER,
                     "authorization_endpoint": "https://invalid.botframework.com",
                     "jwks_uri": jwks,
                     "id_token_signing_alg_values_supported": ["RS256"],
                     "token_endpoint_auth_methods_supported": ["private_key_jwt"],
-                }
+                },
             )
         if request.path == "/v1/.well-known/keys":
-            return web.json_response({"keys": [k.jwk() for k in self.keys]})
+            document: dict[str, Any] = {"keys": [k.jwk() for k in self.keys]}
+            if self.padding:
+                document["padding"] = "x" * self.padding
+            return await self._document(request, document)
         return web.json_response({"error": "no such route in the fake"}, status=404)
+
+    async def _document(self, request: web.Request, document: dict[str, Any]) -> web.StreamResponse:
+        """``document`` as JSON: in one write with a Content-Length, or with ``pieces``
+        above 1 chunked, in that many delayed writes."""
+        if self.pieces <= 1:
+            return web.json_response(document)
+        body = json.dumps(document).encode()
+        response = web.StreamResponse(headers={"Content-Type": "application/json"})
+        response.enable_chunked_encoding()
+        await response.prepare(request)
+        size = -(-len(body) // self.pieces)
+        try:
+            for start in range(0, len(body), size):
+                if start:
+                    await asyncio.sleep(self.piece_delay)  # the network, not a job's wait
+                await response.write(body[start : start + size])
+            await response.write_eof()
+        except ConnectionResetError:
+            pass  # the client stopped reading (a document over its size cap)
+        return response
 
 
 class BlackHole:

@@ -20,6 +20,7 @@ import pytest
 from bot.config import Settings
 from bot.domain.clock import FrozenClock
 from bot.store.db import Store
+from bot.teams import tokens
 from tests.e2e.harness import BotUnderTest, running_bot
 from tests.e2e.scenario import row_counts
 from tests.support.activities import message
@@ -210,6 +211,67 @@ async def test_a_token_from_the_bot_connector_runs_the_turn(
         status, _, _ = await post(bot, message("help"), bearer(late))
         assert status in (200, 201)
         assert channel_openid.fetches() == 1, "the keys were fetched once and cached"
+
+
+async def test_keys_that_arrive_in_delayed_pieces_are_read_whole(
+    demo_store: Store,
+    clock: FrozenClock,
+    tls: TlsFiles,
+    keys: Keys,
+    channel_openid: FakeOpenId,
+    entra_openid: FakeOpenId,
+    outbound_token: list[bool],
+) -> None:
+    """Microsoft's metadata and key set are large enough to arrive over TLS in several
+    parts: the metadata and the key set come chunked, in five writes with pauses between
+    them, and a valid token still runs the turn (the whole body is read, not the first
+    part that happened to be there)."""
+    channel_openid.pieces = 5
+    channel_openid.padding = 20_000  # tens of kB, as a key set with its certificates
+    settings = auth_settings(tls, channel_openid.metadata_url, entra_openid.metadata_url)
+    async with running_bot(demo_store, clock, settings) as bot:
+        token = mint(
+            keys.channel.private, channel_claims(APP_ID, bot.connector.url), kid=keys.channel.kid
+        )
+        status, body, _ = await post(bot, message("help"), bearer(token))
+        assert status in (200, 201), body
+        assert "help" in bot.connector.texts()[-1].lower()
+        assert channel_openid.paths == [
+            "/v1/.well-known/openidconfiguration",
+            "/v1/.well-known/keys",
+        ]
+
+
+@pytest.mark.parametrize("pieces", [1, 5], ids=["with Content-Length", "chunked"])
+async def test_a_key_set_over_the_size_cap_is_a_failed_fetch(
+    demo_store: Store,
+    clock: FrozenClock,
+    tls: TlsFiles,
+    keys: Keys,
+    channel_openid: FakeOpenId,
+    entra_openid: FakeOpenId,
+    outbound_token: list[bool],
+    caplog: pytest.LogCaptureFixture,
+    pieces: int,
+) -> None:
+    """A key set larger than ``MAX_DOCUMENT_BYTES`` is refused whether its size is
+    announced (refused before reading) or not (reading stops past the cap): with no
+    keys cached that is a 503 with Retry-After, never a crash, and nothing is sent."""
+    channel_openid.pieces = pieces
+    channel_openid.padding = tokens.MAX_DOCUMENT_BYTES
+    settings = auth_settings(tls, channel_openid.metadata_url, entra_openid.metadata_url)
+    async with running_bot(demo_store, clock, settings) as bot:
+        before = await row_counts(demo_store)
+        token = mint(
+            keys.channel.private, channel_claims(APP_ID, bot.connector.url), kid=keys.channel.kid
+        )
+        with caplog.at_level(logging.WARNING, logger="bot.teams.tokens"):
+            status, body, headers = await post(bot, message("help"), bearer(token))
+        assert status == 503, body
+        assert int(headers["Retry-After"]) >= 1
+        assert "the document is too large" in caplog.text
+        assert bot.connector.calls == [] and outbound_token == []
+        assert await row_counts(demo_store) == before
 
 
 @pytest.mark.parametrize(

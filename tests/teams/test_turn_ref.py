@@ -24,3 +24,15 @@ def test_without_it_there_is_none_and_junk_is_ignored() -> None:
     assert turn_ref(Activity().deserialize(raw)).conversation.team_group_id is None
     raw["channelData"]["team"] = ["not", "an", "object"]
     assert turn_ref(Activity().deserialize(raw)).conversation.team_group_id is None
+
+
+def test_a_missing_or_foreign_conversation_type_is_unknown_not_personal() -> None:
+    """Deny by default: neither ``isGroup`` nor the id is taken as a guess."""
+    for conversation in ("personal", "groupChat"):
+        raw = message("my actions", conversation=conversation)
+        del raw["conversation"]["conversationType"]
+        assert turn_ref(Activity().deserialize(raw)).conversation.kind is ConversationKind.UNKNOWN
+        raw["conversation"]["conversationType"] = "meeting"
+        assert turn_ref(Activity().deserialize(raw)).conversation.kind is ConversationKind.UNKNOWN
+    raw = message("my actions", conversation="personal")
+    assert turn_ref(Activity().deserialize(raw)).conversation.kind is ConversationKind.PERSONAL
