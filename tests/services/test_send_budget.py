@@ -23,7 +23,7 @@ from typing import Any
 import pytest
 from aiohttp import web
 from botbuilder.integration.aiohttp import CloudAdapter, ConfigurationBotFrameworkAuthentication
-from sqlalchemy import func, select, text
+from sqlalchemy import delete, func, select, text
 
 from bot.config import Settings
 from bot.domain.clock import FrozenClock, SystemClock
@@ -356,6 +356,25 @@ async def test_a_dead_senders_hold_stops_counting_within_hold_seconds(pg_store: 
     print(f"a killed holder's hold stopped counting {lapsed:.2f} s after the kill (bound 2 s)")
     # Its last renewal was at most 0.5 s (plus a round trip) before the kill.
     assert 1.0 <= lapsed <= 2.0 + 0.3, f"stopped counting {lapsed:.2f} s after the kill"
+
+
+async def test_renewals_keep_a_grant_usable_and_a_lapsed_hold_is_used_no_more(
+    pg_store: Store,
+) -> None:
+    """A grant may start sends while its hold was renewed within half of hold_seconds;
+    a hold found gone at a renewal (it lapsed while its process stalled, and another
+    instance's take dropped it) is used no more: the sender takes a fresh grant."""
+    budget = PostgresSendBudget(
+        pg_store.engine, 4, holder="renews", hold_seconds=2.0, renew_seconds=0.5
+    )
+    grant = await budget.take(4)
+    await asyncio.sleep(1.5)  # past half of hold_seconds: still usable, being renewed
+    assert grant.left == 4
+    async with pg_store.transaction() as session:
+        await session.execute(delete(t.SendBudgetHold))
+    await asyncio.sleep(1.2)  # two renewals at least
+    assert grant.left == 0
+    await budget.settle(grant)
 
 
 def test_a_local_budget_frees_on_its_clock() -> None:
