@@ -1032,8 +1032,10 @@ class OutboxSender:
 
     async def _count_requests(self, now: datetime, requests: int) -> bool:
         """Spend ``requests`` tokens of this drain's grants for one message; a message
-        that needs more than is left (a new conversation takes two requests, or the grant
-        has been held too long) takes more from the budget. False: none to be had now."""
+        that needs more than is left (a new conversation takes two requests, or a grant's
+        hold could not be renewed lately) takes more from the budget. False: none to be
+        had now. The tokens count until a second after this send's answer, however long
+        it takes to reach Teams: the budget keeps the hold while the drain is under way."""
         taken: list[tuple[Grant, int]] = []
         needed = requests
         for grant in self._grants:
@@ -1060,11 +1062,15 @@ class OutboxSender:
         """The drain is done (every send answered): what it took and did not use goes back
         at once, each token it used stays counted until a second after its answer."""
         grants, self._grants = self._grants, []
-        for grant in grants:
-            try:
-                await self.budget.settle(grant)
-            except (SQLAlchemyError, OSError) as exc:  # it expires by itself
-                log.warning("send budget not settled: %s", type(exc).__name__)
+        if not grants:
+            return
+        try:
+            # All at once: the budget stops renewing them before its first await, so a
+            # settle cut off here (a database error, a cancelled drain) leaves no hold
+            # renewed for ever; each then lapses by itself (bot.services.send_budget).
+            await self.budget.settle(*grants)
+        except (SQLAlchemyError, OSError) as exc:
+            log.warning("send budget not settled: %s", type(exc).__name__)
 
 
 # --- helpers ---------------------------------------------------------------------------------

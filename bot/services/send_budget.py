@@ -23,15 +23,30 @@ clock only measures how long its grant may still be used, a duration). The grant
 before the first send leaves and the settle after the last answer came back, so the
 database's interval contains every send of the batch.
 
-A process that dies holding tokens cannot settle: its hold stops counting
-``max_hold_seconds`` after it was granted (plus the one second), and a sender never uses a
-grant older than ``max_hold_seconds`` less a second (it takes a new one instead), so a
-hold that expires unsettled had no sends left in it.
+An open hold counts until it is settled, however long its batch takes: a send that starts
+late in a batch may reach Teams many seconds after it started (a cold token, a new TLS
+connection, a slow 429 path), and its tokens must still count then. So the holder renews
+its open holds every ``renew_seconds`` while they are open, and an open hold counts until
+``hold_seconds`` after its last renewal (the database's clock again). A live holder's hold
+never lapses; a dead one's (a process killed, or cut off from the database) stops counting
+at most ``hold_seconds`` after its last renewal, so a crash costs at most that long of the
+tokens it held. A sender starts no send on a grant whose hold was last renewed more than
+``hold_seconds / 2`` ago (the database is not answering the renewals): a send started
+before then still has ``hold_seconds / 2`` to reach Teams while counted, even if no renewal
+succeeds again. (Why the hold's own renewal rather than the outbox heartbeat: the
+heartbeat is written on each instance's own clock, the holds are timed on the database's,
+and a sender run without a heartbeat, ``run_sender`` alone or a one-off drain, would leave
+its holds with nothing to keep them.)
+
+In-process (``LocalSendBudget``) the rule is the same and simpler: an open hold counts
+until it is settled, with no expiry at all, since the budget dies with its process.
 """
 
 from __future__ import annotations
 
+import asyncio
 import itertools
+import logging
 import time
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -42,10 +57,16 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from bot.domain.clock import Clock
 
-#: How long a sender may go on using one grant, and so how long a dead sender's tokens
-#: stay counted (plus the one-second window). Far longer than a batch takes (a batch is
-#: at most ``cap`` messages), short enough that a crash costs seconds of sending at most.
-MAX_HOLD_SECONDS = 10.0
+log = logging.getLogger(__name__)
+
+#: How long an open hold counts after its holder last renewed it, and so how long a dead
+#: sender's tokens stay counted at most: short, so that a crash costs seconds of sending at
+#: most, and far longer than a renewal takes even on a busy database.
+HOLD_SECONDS = 10.0
+
+#: How often a holder renews its open holds (well within half of ``HOLD_SECONDS``, so
+#: the window in which a grant may start a send never closes while renewals succeed).
+RENEW_SECONDS = 2.0
 
 #: How soon to ask again when every token is held by batches still under way (they free
 #: their tokens one second after they settle, a moment this budget cannot foresee).
@@ -63,7 +84,8 @@ class Grant:
     #: When the caller should ask again if it got fewer tokens than it wanted.
     retry_in: float = 0.0
     hold_id: int | None = None
-    #: ``time.monotonic()`` after which this grant must not be used any more.
+    #: ``time.monotonic()`` after which no send may start on this grant (its hold's last
+    #: renewal is too long ago for a send started later to be sure to be counted).
     usable_until: float = float("inf")
     spent: int = 0
     #: ``(stamp, tokens)`` for each send answered (``SendBudget.stamp``), so each token
@@ -84,9 +106,11 @@ class SendBudget(Protocol):
         """Up to ``want`` tokens now (``tokens`` may be 0: ask again after ``retry_in``)."""
         ...
 
-    async def settle(self, grant: Grant) -> None:
-        """The batch that took ``grant`` is done: ``grant.spent`` tokens went out, their
-        answers as in ``grant.answered`` (any not noted there count as answered now)."""
+    async def settle(self, *grants: Grant) -> None:
+        """The batch that took ``grants`` is done: ``grant.spent`` tokens went out, their
+        answers as in ``grant.answered`` (any not noted there count as answered now).
+        The holds stop being renewed before the first await, so a settle cut off by a
+        cancellation or a database error leaves them to lapse, never to be kept."""
         ...
 
     def stamp(self) -> float:
@@ -149,14 +173,14 @@ class LocalSendBudget:
         self._holds[hold_id] = (granted, None)
         return Grant(granted, hold_id=hold_id)
 
-    async def settle(self, grant: Grant) -> None:
-        if grant.hold_id is None:
-            return
-        self._holds.pop(grant.hold_id, None)
+    async def settle(self, *grants: Grant) -> None:
         now = self.clock.now()
-        for age, tokens in _answers(grant, self.stamp()).items():
-            free_at = now - timedelta(seconds=age) + timedelta(seconds=1)
-            self._holds[next(self._ids)] = (tokens, free_at)
+        for grant in grants:
+            if grant.hold_id is None or self._holds.pop(grant.hold_id, None) is None:
+                continue
+            for age, tokens in _answers(grant, self.stamp()).items():
+                free_at = now - timedelta(seconds=age) + timedelta(seconds=1)
+                self._holds[next(self._ids)] = (tokens, free_at)
 
     def _retry_in(self, now: datetime) -> float:
         frees = [free_at for _, free_at in self._holds.values() if free_at is not None]
@@ -169,7 +193,9 @@ class PostgresSendBudget:
 
     ``take`` is one short transaction under an advisory lock (so grants are made one at a
     time): it drops holds that no longer count, sums the rest and grants what is left of
-    ``cap``; ``settle`` is one update. Nothing in the table names a person or a message.
+    ``cap``; ``settle`` is one more. While any hold it granted is open, a background task
+    renews them every ``renew_seconds`` (one update for all of them), so they count until
+    settled. Nothing in the table names a person or a message.
     """
 
     def __init__(
@@ -178,16 +204,22 @@ class PostgresSendBudget:
         cap: int,
         *,
         holder: str = "",
-        max_hold_seconds: float = MAX_HOLD_SECONDS,
+        hold_seconds: float = HOLD_SECONDS,
+        renew_seconds: float = RENEW_SECONDS,
     ) -> None:
         if cap < 1:
             raise ValueError("cap must be positive")
-        if max_hold_seconds <= 1:
-            raise ValueError("max_hold_seconds must exceed one second")
+        if renew_seconds <= 0 or hold_seconds < 2 * renew_seconds + 1:
+            # Renewed before half the hold is gone (the window a grant may start a send),
+            # and a hold whose settle failed still counts a second past its last answer.
+            raise ValueError("hold_seconds must be at least twice renew_seconds plus a second")
         self.engine = engine
         self.cap = cap
         self.holder = holder[:100]
-        self.max_hold = max_hold_seconds
+        self.hold = hold_seconds
+        self.renew = renew_seconds
+        self._open: dict[int, Grant] = {}  # hold id -> its grant, while not settled
+        self._renewing: asyncio.Task[None] | None = None
 
     async def take(self, want: int) -> Grant:
         want = max(0, min(want, self.cap))
@@ -216,31 +248,49 @@ class PostgresSendBudget:
                 await conn.execute(
                     text(
                         "INSERT INTO send_budget_holds (holder, tokens, taken_at, free_at, settled)"
-                        " VALUES (:holder, :tokens, :now, :expires, false) RETURNING id"
+                        " VALUES (:holder, :tokens, :now, :lapses, false) RETURNING id"
                     ),
                     {
                         "holder": self.holder,
                         "tokens": granted,
                         "now": now,
-                        "expires": now + timedelta(seconds=self.max_hold + 1),
+                        "lapses": now + timedelta(seconds=self.hold),
                     },
                 )
             ).scalar_one()
-        return Grant(granted, hold_id=hold_id, usable_until=started + self.max_hold - 1)
+        grant = Grant(granted, hold_id=hold_id, usable_until=started + self.hold / 2)
+        self._open[hold_id] = grant
+        if self._renewing is None or self._renewing.done():
+            self._renewing = asyncio.get_running_loop().create_task(
+                self._keep_open_holds(), name="send-budget-renewal"
+            )
+        return grant
 
     def stamp(self) -> float:
         return time.monotonic()
 
-    async def settle(self, grant: Grant) -> None:
-        if grant.hold_id is None:
+    async def settle(self, *grants: Grant) -> None:
+        # Before any await: these holds are renewed no more, whatever happens below (a
+        # hold that lapsed is settled all the same: its used tokens still count a second).
+        held: list[Grant] = []
+        for grant in grants:
+            if grant.hold_id is not None:
+                self._open.pop(grant.hold_id, None)
+                held.append(grant)
+        if not held:
             return
         async with self.engine.begin() as conn:
             await conn.execute(
-                text("DELETE FROM send_budget_holds WHERE id = :id"), {"id": grant.hold_id}
+                text("DELETE FROM send_budget_holds WHERE id = ANY(CAST(:ids AS integer[]))"),
+                {"ids": [g.hold_id for g in held]},
             )
             # Ages are read just before the statement runs, and the server's clock after:
             # each token is freed a second after its answer, or a little later.
-            ages = _answers(grant, time.monotonic())
+            stamp = time.monotonic()
+            ages: dict[float, int] = {}
+            for grant in held:
+                for age, tokens in _answers(grant, stamp).items():
+                    ages[age] = ages.get(age, 0) + tokens
             if not ages:
                 return
             await conn.execute(
@@ -254,6 +304,47 @@ class PostgresSendBudget:
                 ),
                 {"holder": self.holder, "ages": list(ages), "tokens": list(ages.values())},
             )
+
+    async def _keep_open_holds(self) -> None:
+        """Renew every open hold each ``renew_seconds`` until none is open. A renewal that
+        fails (the database is not answering) is tried again at the next turn; meanwhile
+        the grants' window to start sends closes by itself (``usable_until``). A hold found
+        gone (it lapsed while this process stalled) is used no more."""
+        while self._open:
+            await asyncio.sleep(self.renew)
+            ids = list(self._open)
+            if not ids:
+                return
+            started = time.monotonic()
+            try:
+                async with self.engine.begin() as conn:
+                    kept = set(
+                        (
+                            await conn.execute(
+                                text(
+                                    "UPDATE send_budget_holds SET free_at ="
+                                    " clock_timestamp() AT TIME ZONE 'UTC'"
+                                    " + make_interval(secs => CAST(:hold AS double precision))"
+                                    " WHERE id = ANY(CAST(:ids AS integer[])) AND NOT settled"
+                                    " RETURNING id"
+                                ),
+                                {"hold": self.hold, "ids": ids},
+                            )
+                        ).scalars()
+                    )
+            except Exception as exc:  # a renewal must never end the renewing
+                log.warning("send budget holds not renewed: %s", type(exc).__name__)
+                continue
+            for hold_id in ids:
+                grant = self._open.get(hold_id)
+                if grant is None:  # settled meanwhile
+                    continue
+                if hold_id in kept:
+                    grant.usable_until = started + self.hold / 2
+                else:
+                    grant.usable_until = 0.0
+                    del self._open[hold_id]
+                    log.warning("send budget hold %d lapsed before it was renewed", hold_id)
 
 
 def send_budget_for(engine: AsyncEngine, cap: int, clock: Clock, *, holder: str) -> SendBudget:

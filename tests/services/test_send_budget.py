@@ -2,7 +2,9 @@
 own engine (as separate instances have), share one PostgreSQL and send through the real
 CloudAdapter to the fake connector in real time. Measured from the connector's receive
 times: no one-second window (sliding) holds more than the cap, and the run takes at most
-1.2x the minimum (N messages / cap seconds).
+1.2x the minimum (N messages / cap seconds). An open hold counts for as long as its holder
+lives and is still sending (past the 11 s after which it lapsed before), and a killed
+holder's stops counting within ``hold_seconds`` of its death.
 
 On SQLite a single process is the only instance, so its budget is the in-process one
 (``LocalSendBudget``, tested with a frozen clock in tests/services/test_outbox.py); the
@@ -12,6 +14,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import sys
 import time
 from collections import Counter
 from collections.abc import AsyncIterator, Mapping
@@ -20,13 +23,18 @@ from typing import Any
 import pytest
 from aiohttp import web
 from botbuilder.integration.aiohttp import CloudAdapter, ConfigurationBotFrameworkAuthentication
-from sqlalchemy import func, select
+from sqlalchemy import delete, func, select, text
 
 from bot.config import Settings
 from bot.domain.clock import FrozenClock, SystemClock
 from bot.services.outbox import OutboxSender
 from bot.services.outbox_runner import run_sender
-from bot.services.send_budget import LocalSendBudget, PostgresSendBudget, send_budget_for
+from bot.services.send_budget import (
+    LocalSendBudget,
+    PostgresSendBudget,
+    SendBudget,
+    send_budget_for,
+)
 from bot.store import tables as t
 from bot.store.db import Store, make_engine
 from bot.teams.clients import ReusingAuthentication
@@ -67,8 +75,30 @@ async def render(kind: str, payload: Mapping[str, Any], recipient: int) -> dict[
     return {"type": "AdaptiveCard", "version": "1.5", "body": [], "n": payload["n"]}
 
 
-async def queue_messages(store: Store, service_url: str) -> None:
-    """MESSAGES rows to the demo members in turn, each member with a personal chat."""
+class HeldConnector(FakeConnector):
+    """The fake connector, holding its answer to each message until ``answer`` is set:
+    a send still under way, as when Teams is slow to answer."""
+
+    def __init__(self) -> None:
+        super().__init__(wait_limit=60.0)
+        self.answer = asyncio.Event()
+        self.arrived = asyncio.Event()
+
+    async def _handle(self, request: web.Request) -> web.StreamResponse:
+        if request.method == "POST" and request.path.endswith("/activities"):
+            self.arrived.set()
+            await self.answer.wait()
+        return await super()._handle(request)
+
+
+def new_authentication() -> ReusingAuthentication:
+    return ReusingAuthentication(
+        ConfigurationBotFrameworkAuthentication(Settings().bot_framework_config())
+    )
+
+
+async def queue_messages(store: Store, service_url: str, count: int = MESSAGES) -> None:
+    """``count`` rows to the demo members in turn, each member with a personal chat."""
     now = SystemClock().now()
     async with store.transaction() as session:
         members = list(await session.scalars(select(t.Member.id).order_by(t.Member.id)))
@@ -84,7 +114,7 @@ async def queue_messages(store: Store, service_url: str) -> None:
                     seen_at=now,
                 )
             )
-        for n in range(MESSAGES):
+        for n in range(count):
             session.add(
                 t.OutboxMessage(
                     dedupe_key=f"budget:{n}",
@@ -116,12 +146,7 @@ async def test_instances_share_one_rate_and_still_send_at_it(
 ) -> None:
     url = pg_store.engine.url.render_as_string(hide_password=False)
     stores = [Store(make_engine(url), keys_for_tests()) for _ in range(instances)]
-    authentications = [
-        ReusingAuthentication(
-            ConfigurationBotFrameworkAuthentication(Settings().bot_framework_config())
-        )
-        for _ in range(instances)
-    ]
+    authentications = [new_authentication() for _ in range(instances)]
     stop = asyncio.Event()
     async with TimedConnector() as connector:
         await queue_messages(pg_store, connector.url)
@@ -200,29 +225,156 @@ async def test_a_hold_counts_while_open_and_one_second_after_it_settles(store: S
     await budget.settle(third)
     second.spent = 2
     await budget.settle(second)
-    assert (await budget.take(10)).tokens == 2  # three still count, within their second
+    fourth = await budget.take(10)
+    assert fourth.tokens == 2  # three still count, within their second
     if isinstance(budget, LocalSendBudget):
         clock.advance(seconds=1)
     else:
         assert isinstance(budget, PostgresSendBudget)
         await asyncio.sleep(1.05)
     # The open hold of two from the line above still counts; the rest are free.
-    assert (await budget.take(10)).tokens == 3
+    last = await budget.take(10)
+    assert last.tokens == 3
+    await budget.settle(fourth, last)
 
 
-async def test_a_dead_senders_hold_stops_counting_after_its_time(store: Store) -> None:
-    if store.engine.dialect.name != "postgresql":
-        pytest.skip("only a shared budget outlives a sender: on SQLite it dies with it")
-    budget = PostgresSendBudget(store.engine, 4, holder="dies", max_hold_seconds=1.2)
+async def hold_age(store: Store, holder: str) -> float:
+    """Seconds since ``holder``'s open hold was granted, on the database's clock."""
+    async with store.reading() as session:
+        age = await session.scalar(
+            text(
+                "SELECT extract(epoch FROM clock_timestamp() AT TIME ZONE 'UTC' - taken_at)"
+                " FROM send_budget_holds WHERE holder = :holder AND NOT settled"
+            ),
+            {"holder": holder},
+        )
+    assert age is not None, f"{holder} holds nothing open"
+    return float(age)
+
+
+async def test_a_live_senders_hold_counts_while_its_send_is_under_way(pg_store: Store) -> None:
+    """A sender built as the bot builds it (``send_budget_for``, the holder its worker id)
+    takes its batch's tokens and starts a send that Teams has not answered 12 s later.
+    Those tokens still count: another instance is refused them. (Before, an unsettled
+    hold stopped counting 11 s after it was granted, whatever its sends were doing.)
+    Once the answer comes and the batch settles, the unused tokens come back at once."""
+    url = pg_store.engine.url.render_as_string(hide_password=False)
+    other_store = Store(make_engine(url), keys_for_tests())
+    auth = new_authentication()
+    clock = SystemClock()
+    other = send_budget_for(other_store.engine, CAP, clock, holder="instance-b")
+    try:
+        await hold_a_send_open(pg_store, auth, clock, other)
+    finally:
+        await auth.close()
+        await other_store.close()
+
+
+async def hold_a_send_open(
+    pg_store: Store, auth: ReusingAuthentication, clock: SystemClock, other: SendBudget
+) -> None:
+    async with HeldConnector() as connector:
+        await queue_messages(pg_store, connector.url, count=1)
+        sender = OutboxSender(
+            pg_store,
+            clock,
+            BotMessenger(CloudAdapter(auth), ""),
+            render,
+            worker_id="instance-a",
+            per_recipient_spacing=0,
+            per_second_cap=CAP,
+            budget=send_budget_for(pg_store.engine, CAP, clock, holder="instance-a"),
+        )
+        draining = asyncio.create_task(sender.drain())
+        try:
+            async with asyncio.timeout(10):
+                await connector.arrived.wait()
+            assert (await other.take(CAP)).tokens == 0  # the batch took every token
+            # The database's clock and this one run at the same rate: sleep out the rest.
+            await asyncio.sleep(max(0.0, 12.0 - await hold_age(pg_store, "instance-a")))
+            age = await hold_age(pg_store, "instance-a")
+            assert age >= 12.0
+            refused = await other.take(CAP)
+            assert refused.tokens == 0, (
+                f"{refused.tokens} tokens granted to another instance while a send "
+                f"paid for by them was still under way, {age:.1f} s after they were held"
+            )
+            connector.answer.set()
+            report = await draining
+        finally:
+            connector.answer.set()
+            await asyncio.gather(draining, return_exceptions=True)
+    assert report.sent == 1 and len(connector.sent()) == 1
+    # Settled: the 19 unused tokens are back at once; the used one counts a second.
+    back = await other.take(CAP)
+    assert back.tokens == CAP - 1
+    await other.settle(back)
+
+
+#: A holder in a process of its own, so that it can be killed (SIGKILL: no settle, no
+#: cleanup), renewing its hold every half second, the hold lapsing 2 s after a renewal.
+HOLDER = """
+import asyncio, sys
+from bot.services.send_budget import PostgresSendBudget
+from bot.store.db import make_engine
+
+async def hold() -> None:
+    budget = PostgresSendBudget(
+        make_engine(sys.argv[1]), 4, holder="dies", hold_seconds=2.0, renew_seconds=0.5
+    )
+    print((await budget.take(4)).tokens, flush=True)
+    await asyncio.Event().wait()
+
+asyncio.run(hold())
+"""
+
+
+async def test_a_dead_senders_hold_stops_counting_within_hold_seconds(pg_store: Store) -> None:
+    url = pg_store.engine.url.render_as_string(hide_password=False)
+    holder = await asyncio.create_subprocess_exec(
+        sys.executable, "-c", HOLDER, url, stdout=asyncio.subprocess.PIPE
+    )
+    survivor = PostgresSendBudget(pg_store.engine, 4, holder="survivor")
+    try:
+        assert holder.stdout is not None
+        async with asyncio.timeout(30):
+            assert (await holder.stdout.readline()).strip() == b"4"
+        # Alive, the holder renews its hold: it still counts well past its 2 s lapse.
+        await asyncio.sleep(max(0.0, 3.0 - await hold_age(pg_store, "dies")))
+        assert await hold_age(pg_store, "dies") >= 3.0
+        assert (await survivor.take(4)).tokens == 0
+    finally:
+        holder.kill()
+        await holder.wait()
+    killed = time.monotonic()
+    assert (await survivor.take(4)).tokens == 0  # just dead: counted until it lapses
+    while (grant := await survivor.take(4)).tokens == 0:
+        assert time.monotonic() - killed < 5.0, "a dead holder's hold still counts after 5 s"
+        await asyncio.sleep(0.05)
+    lapsed = time.monotonic() - killed
+    await survivor.settle(grant)
+    print(f"a killed holder's hold stopped counting {lapsed:.2f} s after the kill (bound 2 s)")
+    # Its last renewal was at most 0.5 s (plus a round trip) before the kill.
+    assert 1.0 <= lapsed <= 2.0 + 0.3, f"stopped counting {lapsed:.2f} s after the kill"
+
+
+async def test_renewals_keep_a_grant_usable_and_a_lapsed_hold_is_used_no_more(
+    pg_store: Store,
+) -> None:
+    """A grant may start sends while its hold was renewed within half of hold_seconds;
+    a hold found gone at a renewal (it lapsed while its process stalled, and another
+    instance's take dropped it) is used no more: the sender takes a fresh grant."""
+    budget = PostgresSendBudget(
+        pg_store.engine, 4, holder="renews", hold_seconds=2.0, renew_seconds=0.5
+    )
     grant = await budget.take(4)
-    assert grant.tokens == 4 and grant.left == 4
-    survivor = PostgresSendBudget(store.engine, 4, holder="survivor")
-    refused = await survivor.take(4)
-    assert refused.tokens == 0 and 0 < refused.retry_in <= 1
-    await asyncio.sleep(0.3)
-    assert grant.left == 0  # usable for max_hold less a second (0.2 s), then no longer
-    await asyncio.sleep(2.0)  # counted until max_hold plus a second (2.2 s) after taking
-    assert (await survivor.take(4)).tokens == 4
+    await asyncio.sleep(1.5)  # past half of hold_seconds: still usable, being renewed
+    assert grant.left == 4
+    async with pg_store.transaction() as session:
+        await session.execute(delete(t.SendBudgetHold))
+    await asyncio.sleep(1.2)  # two renewals at least
+    assert grant.left == 0
+    await budget.settle(grant)
 
 
 def test_a_local_budget_frees_on_its_clock() -> None:
@@ -237,6 +389,22 @@ def test_a_local_budget_frees_on_its_clock() -> None:
         assert refused.tokens == 0 and refused.retry_in == 1.0
         clock.advance(seconds=1)
         assert (await budget.take(5)).tokens == 2
+
+    asyncio.run(run())
+
+
+def test_a_local_hold_counts_until_it_is_settled_however_long() -> None:
+    """In-process (SQLite) the rule is the same: an open hold never lapses by time."""
+    clock = FrozenClock(SystemClock().now())
+    budget = LocalSendBudget(3, clock)
+
+    async def run() -> None:
+        grant = await budget.take(3)
+        clock.advance(seconds=3600)
+        assert (await budget.take(1)).tokens == 0
+        grant.spent = 1
+        await budget.settle(grant)
+        assert (await budget.take(3)).tokens == 2
 
     asyncio.run(run())
 
