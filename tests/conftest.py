@@ -46,6 +46,14 @@ def clock() -> FrozenClock:
     return FrozenClock(MEETING_DAY)
 
 
+#: The stores tests run on give a statement or an idle transaction this long, not the 5 s
+#: of ``DATABASE_TIMEOUT``: on a loaded test machine (three workers on two cores) an event
+#: loop can stall for seconds between two statements of a test's own snapshot, and the
+#: server would end that transaction. The timeouts themselves are tested with their own
+#: engines (tests/store/test_timeouts.py, tests/e2e/test_database_hangs.py).
+TEST_DATABASE_TIMEOUT = 30.0
+
+
 class Templates:
     """Migrated stores built once per test session, copied for each test.
 
@@ -114,7 +122,9 @@ class Templates:
             data = tmp_path / "data"
             data.mkdir(mode=0o700)
             shutil.copyfile(self.sqlite_file(kind), data / "mace.db")
-            store = Store(make_engine(sqlite_url(data)), keys_for_tests())
+            store = Store(
+                make_engine(sqlite_url(data), timeout=TEST_DATABASE_TIMEOUT), keys_for_tests()
+            )
             try:
                 yield store
             finally:
@@ -132,7 +142,10 @@ class Templates:
                 text(f'CREATE DATABASE "{name}" TEMPLATE "{self.pg_template(kind)}"')
             )
         store = Store(
-            make_engine(make_url(POSTGRES_URL).set(database=name).render_as_string(False)),
+            make_engine(
+                make_url(POSTGRES_URL).set(database=name).render_as_string(False),
+                timeout=TEST_DATABASE_TIMEOUT,
+            ),
             keys_for_tests(),
         )
         try:
