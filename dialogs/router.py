@@ -3,8 +3,10 @@ into an ``Outcome`` (cards to post, edit or show).
 
 Failures are answered here, in plain words, and never lose what was typed: invalid input
 re-shows the form with the error beside the field and the entries kept; a store that
-cannot be reached says that nothing was lost and to try again; a refusal says nothing
-about what exists.
+cannot be reached says that nothing was lost and to try again, unless the change was
+already committed and only showing it failed (``SavedNotShown``: saved, and which command
+shows it; every read after a change's commit is in ``shown_after_saving``); a refusal says
+nothing about what exists.
 """
 
 from __future__ import annotations
@@ -30,6 +32,7 @@ from bot.services.groups import GroupService
 from bot.services.meeting_hints import MeetingEvent, MeetingHintService
 from bot.services.meetings import MeetingChange, MeetingService
 from bot.services.members import MemberAdmin
+from bot.services.records import shown_after_saving
 from bot.services.rounds import RoundService
 from cards import (
     action_form_card,
@@ -523,7 +526,8 @@ class Router:
             posts=[Post(card=round_card(view), on_sent=remember)],
             response_text="Share and challenge: the round card is below.",
         )
-        meeting = await self.meetings.current(turn, view.meeting_id)
+        async with shown_after_saving("share round"):
+            meeting = await self.meetings.current(turn, view.meeting_id)
         outcome.updates.extend(self._agenda_update(meeting))
         return outcome
 
@@ -550,7 +554,8 @@ class Router:
         view = await self.rounds.close(turn, round_id)
         outcome = self._round_changed(view, click, note="Round closed; summary below.")
         outcome.posts.append(Post(card=round_card(view)))
-        meeting = await self.meetings.current(turn, view.meeting_id)
+        async with shown_after_saving("agenda"):
+            meeting = await self.meetings.current(turn, view.meeting_id)
         outcome.updates.extend(self._agenda_update(meeting))
         return outcome
 
@@ -608,7 +613,9 @@ class Router:
                 items = await self.actions.my_actions(turn.actor)
                 card = my_actions_card(items, values=click.data, errors=exc.field_errors)
             return _form(turn, click, exc.field_errors, card)
-        items = await self.actions.my_actions(turn.actor)
+        # Saved by now: a store that fails from here must not be told as "nothing saved".
+        async with shown_after_saving("my actions"):
+            items = await self.actions.my_actions(turn.actor)
         return _replace(click, my_actions_card(items, note=note), note)
 
     async def _hand_over_choose(self, turn: TurnRef, click: Click) -> Outcome:

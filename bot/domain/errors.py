@@ -63,12 +63,25 @@ class InvalidInput(DomainError):
 
 
 class SavedNotShown(DomainError):
-    """The change is saved, but what it changed could not be read back to show it."""
+    """The change is saved, but what it changed could not be read back to show it.
+
+    Never "try again": a second press is a new turn and would save it twice. ``see`` is
+    the command that shows the change (``message`` replaces the whole sentence where no
+    command shows it to everyone who could have made the change)."""
 
     user_message = (
         "Saved. I could not show the updated card just now; type **agenda** to see the "
         "latest. There is no need to enter it again."
     )
+
+    def __init__(self, see: str = "agenda", message: str | None = None) -> None:
+        super().__init__(
+            message
+            or (
+                f"Saved. I could not show the updated card just now; type **{see}** to see "
+                "the latest. There is no need to enter it again."
+            )
+        )
 
 
 class Duplicate(DomainError):

@@ -54,6 +54,7 @@ from bot.domain.views import (
 )
 from bot.services.context import NOT_A_MEMBER, ActorRef, find_member_and_groups
 from bot.services.readmodels import load_lookups
+from bot.services.records import row_named
 from bot.store import audit
 from bot.store import tables as t
 from bot.store.db import Store
@@ -199,8 +200,7 @@ class ActionService:
         return result
 
     async def _changeable(self, session: AsyncSession, reach: Reach, action_id: object) -> t.Action:
-        wanted = card_id(action_id)
-        action = await session.get(t.Action, wanted) if wanted is not None else None
+        action = await row_named(session, t.Action, action_id)
         if action is None or not (
             reach.may_change(action) or action.locality_id in reach.member_of
         ):
@@ -391,8 +391,7 @@ class ActionService:
     async def _for_decider(
         self, session: AsyncSession, reach: Reach, action_id: object
     ) -> t.Action:
-        wanted = card_id(action_id)
-        action = await session.get(t.Action, wanted) if wanted is not None else None
+        action = await row_named(session, t.Action, action_id)
         if action is None or action.locality_id not in reach.member_of:
             raise NotFound()
         if action.locality_id not in reach.deciding_in:

@@ -9,7 +9,6 @@ from __future__ import annotations
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.domain.card_fields import card_id
 from bot.domain.clock import Clock
 from bot.domain.errors import Conflict, InvalidInput, NotPermitted
 from bot.domain.model import ConversationKind, Role
@@ -22,6 +21,7 @@ from bot.services.context import (
     linked_locality_id,
     roles_in,
 )
+from bot.services.records import row_named
 from bot.store import tables as t
 from bot.store.db import Store
 
@@ -95,8 +95,7 @@ class GroupService:
             member = await find_member(session, turn.actor)
             if member is None:
                 raise NotPermitted()
-            wanted = card_id(locality_value)
-            locality = await session.get(t.Locality, wanted) if wanted is not None else None
+            locality = await row_named(session, t.Locality, locality_value)
             if locality is None:
                 raise InvalidInput({"localityId": "Choose the locality group."})
             roles = await roles_in(session, member.id, locality.id)

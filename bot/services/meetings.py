@@ -14,14 +14,14 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
 from sqlalchemy import bindparam, select, update
-from sqlalchemy.exc import IntegrityError, SQLAlchemyError
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm.attributes import flag_modified
 
 from bot.domain.agenda import CANONICAL_AGENDA
 from bot.domain.card_fields import card_id
 from bot.domain.clock import Clock, london_today
-from bot.domain.errors import Conflict, InvalidInput, NotFound, SavedNotShown
+from bot.domain.errors import Conflict, InvalidInput, NotFound
 from bot.domain.model import (
     ActionStatus,
     AttendanceStatus,
@@ -50,6 +50,7 @@ from bot.domain.rules import (
 from bot.domain.views import ActionFormView, MeetingView
 from bot.services.context import Caller, TurnRef, caller_here, roles_in
 from bot.services.readmodels import elapsed, group_members, load_lookups, meeting_view
+from bot.services.records import row_named, shown_after_saving
 from bot.store import audit
 from bot.store import tables as t
 from bot.store.crypto import ring_of, subject_index, subject_lookup
@@ -99,10 +100,7 @@ class MeetingService:
         self, session: AsyncSession, caller: Caller, meeting_id: object, *, in_progress: bool = True
     ) -> t.Meeting:
         """The meeting named by a card, only if it belongs to the caller's locality here."""
-        wanted = card_id(meeting_id)
-        if wanted is None:
-            raise NotFound()
-        meeting = await session.get(t.Meeting, wanted)
+        meeting = await row_named(session, t.Meeting, meeting_id)
         if meeting is None or meeting.locality_id != caller.locality_id:
             raise NotFound()
         if in_progress and meeting.status != MeetingStatus.IN_PROGRESS:
@@ -214,12 +212,9 @@ class MeetingService:
         reads and decrypts a good deal, so drawing inside made every other addition to the
         meeting wait for it. If the store fails here the change is already saved: say so,
         so that nobody enters it twice."""
-        try:
-            async with self.store.reading() as session:
-                meeting = await session.get_one(t.Meeting, meeting_id)
-                return await self._view(session, meeting)
-        except (SQLAlchemyError, OSError, TimeoutError) as exc:
-            raise SavedNotShown() from exc
+        async with shown_after_saving("agenda"), self.store.reading() as session:
+            meeting = await session.get_one(t.Meeting, meeting_id)
+            return await self._view(session, meeting)
 
     async def newer_view(self, meeting_id: int, version: int) -> MeetingView | None:
         """The meeting as it is now, if it changed after ``version``: for redrawing the
@@ -429,8 +424,7 @@ class MeetingService:
     async def _item(
         self, session: AsyncSession, meeting: t.Meeting, item_id: object
     ) -> t.AgendaItem:
-        wanted = card_id(item_id)
-        item = await session.get(t.AgendaItem, wanted) if wanted is not None else None
+        item = await row_named(session, t.AgendaItem, item_id)
         if item is None or item.meeting_id != meeting.id:
             raise NotFound()
         return item
@@ -558,10 +552,7 @@ class MeetingService:
     async def _owner(
         self, session: AsyncSession, locality_id: int, owner_id: object
     ) -> t.Member | None:
-        member_id = card_id(owner_id)
-        if member_id is None:
-            return None
-        member = await session.get(t.Member, member_id)
+        member = await row_named(session, t.Member, owner_id)
         if member is None or not member.active:
             return None
         return member if await roles_in(session, member.id, locality_id) else None
@@ -630,8 +621,7 @@ class MeetingChange:
 
 
 async def _agency(session: AsyncSession, agency_id: object) -> t.Agency | None:
-    wanted = card_id(agency_id)
-    return await session.get(t.Agency, wanted) if wanted is not None else None
+    return await row_named(session, t.Agency, agency_id)
 
 
 def default_next_meeting(today: date) -> date:

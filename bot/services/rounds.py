@@ -9,13 +9,11 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from typing import TypeVar
 
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.domain.card_fields import card_id
 from bot.domain.clock import Clock, london_today
 from bot.domain.errors import Conflict, NotFound
 from bot.domain.model import (
@@ -39,11 +37,10 @@ from bot.domain.rules import (
 from bot.domain.views import ChallengeView, RoundView
 from bot.services.context import Caller, TurnRef, caller_here
 from bot.services.readmodels import load_lookups, open_challenges, round_view
+from bot.services.records import row_named
 from bot.store import audit
 from bot.store import tables as t
 from bot.store.db import Store
-
-_Row = TypeVar("_Row")
 
 
 @dataclass(frozen=True, slots=True)
@@ -63,7 +60,7 @@ class RoundService:
         return await round_view(session, share_round, key_codes=self.key_agencies)
 
     async def _round(self, session: AsyncSession, caller: Caller, round_id: object) -> t.ShareRound:
-        share_round = await _get(session, t.ShareRound, round_id)
+        share_round = await row_named(session, t.ShareRound, round_id)
         if share_round is None:
             raise NotFound()
         meeting = await session.get_one(t.Meeting, share_round.meeting_id)
@@ -77,7 +74,7 @@ class RoundService:
             async with self.store.transaction(activity_id=turn.activity_id, now=now) as session:
                 caller = await caller_here(session, turn)
                 caller.require(Permission.RUN_MEETING)
-                meeting = await _get(session, t.Meeting, meeting_id)
+                meeting = await row_named(session, t.Meeting, meeting_id)
                 if meeting is None or meeting.locality_id != caller.locality_id:
                     raise NotFound()
                 if meeting.status != MeetingStatus.IN_PROGRESS:
@@ -90,7 +87,7 @@ class RoundService:
                         )
                     )
                 else:
-                    item = await _get(session, t.AgendaItem, item_id)
+                    item = await row_named(session, t.AgendaItem, item_id)
                 if item is None or item.meeting_id != meeting.id:
                     raise NotFound()
                 existing = await session.scalar(
@@ -219,8 +216,7 @@ class RoundService:
                 if target == CHALLENGE_TO_NO_AGENCY:
                     target = ""
                 if target:
-                    to_id = card_id(target)
-                    to_agency = await session.get(t.Agency, to_id) if to_id is not None else None
+                    to_agency = await row_named(session, t.Agency, target)
                     if to_agency is None:
                         errors["challengeTo"] = "Choose an agency from the list."
                 if len(about) > MAX_LABEL_CHARS * 3:
@@ -304,7 +300,7 @@ class RoundService:
         async with self.store.transaction(activity_id=turn.activity_id, now=now) as session:
             caller = await caller_here(session, turn)
             caller.require(Permission.RESPOND_TO_CHALLENGE)
-            challenge = await _get(session, t.Challenge, challenge_id)
+            challenge = await row_named(session, t.Challenge, challenge_id)
             if challenge is None or challenge.locality_id != caller.locality_id:
                 raise NotFound()
             if challenge.status != ChallengeStatus.OPEN:
@@ -333,10 +329,3 @@ class RoundService:
             locality = await session.get_one(t.Locality, caller.locality_id)
             lookups = await load_lookups(session, self.key_agencies)
             return locality.name, await open_challenges(session, caller.locality_id, lookups)
-
-
-async def _get(session: AsyncSession, model: type[_Row], value: object) -> _Row | None:
-    """The row a card names by id, or None when the value is not an id the store can hold
-    (see ``bot.domain.card_fields.card_id``)."""
-    wanted = card_id(value)
-    return await session.get(model, wanted) if wanted is not None else None
