@@ -58,6 +58,7 @@ from cards.text import plain
 from dialogs.commands import Command, help_text, split, suggest
 from dialogs.outcome import Card, CardUpdate, Outcome, Post
 from dialogs.places import (
+    UNKNOWN_CONVERSATION,
     command_place,
     missing_rules,
     refusal,
@@ -227,6 +228,10 @@ class Router:
                     )
                 ]
             )
+        if turn.conversation.kind is ConversationKind.UNKNOWN:
+            # Deny by default: no group names (the setup card lists them) where the kind of
+            # conversation, and so who can read it, is not known.
+            return Outcome(posts=[Post(text=UNKNOWN_CONVERSATION)])
         return await self._guard(self._welcome(turn), click=None)
 
     async def on_meeting_event(self, turn: TurnRef, event: MeetingEvent, key: str) -> Outcome:

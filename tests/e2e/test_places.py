@@ -43,7 +43,13 @@ from tests.e2e.scenario import (
     store_of,
 )
 from tests.e2e.test_access import SECRETS, meeting_with_secrets
-from tests.support.activities import ConversationKind, invoke_action, message, submit
+from tests.support.activities import (
+    ConversationKind,
+    conversation_update,
+    invoke_action,
+    message,
+    submit,
+)
 
 PERSONAL: ConversationKind = "personal"
 UPDATE = "Sentinel update 3H9 from the school"
@@ -197,3 +203,14 @@ async def test_a_conversation_of_unknown_kind_is_refused_and_shown_nothing(
         shown = json.dumps([body, bot.connector.sent(), bot.connector.updated()])
         assert not [s for s in PLANTED if s in shown], name
     assert await snapshot(store) == before
+
+
+async def test_added_to_a_conversation_of_unknown_kind_lists_no_groups(bot: BotUnderTest) -> None:
+    """Added to a group chat whose ``conversationType`` is missing, the bot does not post
+    its setup card (which lists the groups an administrator may link), only the sentence."""
+    activity = conversation_update(conversation="groupChat", user=DEMO["chair"])
+    del activity["conversation"]["conversationType"]
+    ok(await bot.send(activity))
+    sent = bot.connector.sent()
+    assert [s.get("text") for s in sent] == [UNKNOWN_CONVERSATION]
+    assert not any(s.get("attachments") for s in sent)
