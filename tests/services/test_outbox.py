@@ -1028,3 +1028,61 @@ async def test_the_runner_sends_continuously_and_stops_within_its_grace(
     assert (await row(demo_store, stuck)).status == "sending"
     assert [(await row(demo_store, n)).status for n in rest] == ["pending", "pending"]
     assert await workers(demo_store) == ["worker-a"], "kept, to go stale"
+
+
+class NotedBeats(OutboxSender):
+    """The sender, telling the test each time its heartbeat has been written."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.beats: asyncio.Queue[datetime] = asyncio.Queue()
+
+    async def heartbeat(self) -> None:
+        await super().heartbeat()
+        self.beats.put_nowait(self.clock.now())
+
+    async def beaten(self, at: datetime) -> bool:
+        """Whether a heartbeat stamped ``at`` or later is written (within a second)."""
+        try:
+            async with asyncio.timeout(1):
+                while await self.beats.get() < at:
+                    pass
+        except TimeoutError:
+            return False
+        return True
+
+
+async def test_a_stopping_runner_beats_until_its_last_send_is_recorded(
+    demo_store: Store, clock: FrozenClock, people: dict[str, int]
+) -> None:
+    """SIGTERM while Teams is slow to answer a send, slower than dead_after (15 s): the
+    runner goes on beating until the send has finished, so another instance never takes
+    the row for a dead sender's and sends it a second time."""
+    [n] = await enqueue(demo_store, clock, [people["Priya Shah"]])
+    messenger = GatedMessenger(expect=1)
+    stopping = NotedBeats(
+        demo_store, clock, messenger, FakeRenderer(), worker_id="worker-a", per_recipient_spacing=0
+    )
+    runner = OutboxRunner(stopping, heartbeat_seconds=0.02, idle_seconds=60, grace_seconds=30)
+    await runner.start()
+    await asyncio.wait_for(messenger.reached.wait(), 10)  # the send is on its way
+    stop = asyncio.create_task(runner.stop())
+
+    other_messenger = FakeMessenger()
+    other = sender(
+        demo_store, clock, other_messenger, worker_id="worker-b", per_recipient_spacing=0
+    )
+    kept_beating = []
+    for _ in range(8):  # 40 s of waiting on Teams, in steps shorter than dead_after
+        clock.advance(seconds=5)
+        assert (await other.drain()).claimed == 0, "taken for dead while its send was on its way"
+        kept_beating.append(await stopping.beaten(clock.now()))
+    assert all(kept_beating)
+
+    messenger.gate.set()  # Teams answers at last
+    assert await asyncio.wait_for(stop, 10) == 0
+    final = await row(demo_store, n)
+    assert (final.status, final.lease_owner, final.attempts) == ("sent", "worker-a", 1)
+    assert await workers(demo_store) == []
+    assert (await other.drain()).claimed == 0
+    assert messenger.sent_numbers() == [n] and other_messenger.calls == [], "sent exactly once"
