@@ -689,12 +689,13 @@ class OutboxSender:
 
     # -- recording outcomes ----------------------------------------------------------------
 
-    def _mine(self, claim: Claim) -> ColumnElement[bool]:
+    def _mine(self, *claims: Claim) -> ColumnElement[bool]:
+        """Rows this sender still holds at the attempt it claimed: not taken over by another
+        sender, nor re-claimed since (a new attempt) by a sender of the same name."""
         return and_(
-            OM.id == claim.id,
             OM.status == OutboxStatus.SENDING,
             OM.lease_owner == self.worker_id,
-            OM.attempts == claim.attempts,
+            or_(*(and_(OM.id == c.id, OM.attempts == c.attempts) for c in claims)),
         )
 
     async def _renew(self, claims: Sequence[Claim], now: datetime) -> set[int]:
@@ -844,40 +845,19 @@ class OutboxSender:
 
     async def _release(self, claim: Claim, when: datetime, report: DrainReport) -> None:
         """Put a claimed row back, unsent and with the attempt uncounted, until ``when``."""
-        async with self.store.transaction() as session:
-            done = await session.execute(
-                update(OM)
-                .where(self._mine(claim))
-                .values(
-                    status=OutboxStatus.PENDING if claim.attempts <= 1 else OutboxStatus.RETRY,
-                    attempts=OM.attempts - 1,
-                    next_attempt_at=when,
-                    lease_owner=None,
-                    lease_until=None,
-                )
-                .execution_options(synchronize_session=False)
-            )
-        if _rowcount(done) == 1:
-            report.deferred += 1
-            report.outcomes[claim.id] = "deferred"
-        else:
-            report.lost += 1
-            report.outcomes[claim.id] = "lost"
+        await self._release_many([claim], when, report)
 
     async def _release_many(
         self, claims: Sequence[Claim], when: datetime, report: DrainReport
     ) -> None:
-        """``_release`` for many rows in one statement (a stop puts back a whole batch)."""
+        """Put claimed rows back in one statement (a stop puts back a whole batch), each
+        only while this sender still holds it at the attempt it claimed (``_mine``)."""
         if not claims:
             return
         async with self.store.transaction() as session:
             rows = await session.execute(
                 update(OM)
-                .where(
-                    OM.id.in_([c.id for c in claims]),
-                    OM.status == OutboxStatus.SENDING,
-                    OM.lease_owner == self.worker_id,
-                )
+                .where(self._mine(*claims))
                 .values(**_put_back(when))
                 .returning(OM.id)
                 .execution_options(synchronize_session=False)

@@ -1086,3 +1086,29 @@ async def test_a_stopping_runner_beats_until_its_last_send_is_recorded(
     assert await workers(demo_store) == []
     assert (await other.drain()).claimed == 0
     assert messenger.sent_numbers() == [n] and other_messenger.calls == [], "sent exactly once"
+
+
+async def test_a_stale_sender_does_not_put_back_a_row_claimed_again_since(
+    demo_store: Store, clock: FrozenClock, people: dict[str, int]
+) -> None:
+    """A sender stalls past its lease, and the rows are claimed again by a sender of the
+    same name (a process restarted with the same host name and pid): when the stale one
+    stops, it must not put back what the new one now holds (a new attempt), or the row
+    would go out from both."""
+    numbers = await enqueue(demo_store, clock, [people["Priya Shah"], people["Dana Reeves"]])
+    messenger = GatedMessenger(expect=1)
+    stale = sender(demo_store, clock, messenger, in_flight=1, per_recipient_spacing=0)
+    draining = asyncio.create_task(stale.drain())
+    await asyncio.wait_for(messenger.reached.wait(), 10)  # the first send stalls
+
+    clock.advance(seconds=121)  # past the 120-s lease
+    successor = sender(demo_store, clock, FakeMessenger(), per_recipient_spacing=0)
+    assert sorted(c.attempts for c in await successor.claim(10)) == [2, 2]
+    stale.stop_claiming()
+    messenger.gate.set()
+    report = await asyncio.wait_for(draining, 10)
+
+    assert (report.deferred, report.lost) == (0, 2)
+    for n in numbers:
+        held = await row(demo_store, n)
+        assert (held.status, held.lease_owner, held.attempts) == ("sending", "worker-a", 2)
