@@ -9,7 +9,6 @@ from __future__ import annotations
 import asyncio
 import logging
 import os
-import signal
 import socket
 import uuid
 from collections.abc import Awaitable, Callable
@@ -237,8 +236,12 @@ def create_app(
             await runner.start()
             await jobs.start()
 
+    async def shutdown(app: web.Application) -> None:
+        # The first moment of a stop (aiohttp runs on_shutdown at SIGTERM, before waiting
+        # for the requests in flight): claim nothing more from now on.
+        runner.stop_claiming()
+
     async def cleanup(app: web.Application) -> None:
-        _ignore_further_stop_signals()
         await jobs.stop()
         # SIGTERM (deploy, scale-in): claim nothing more, let what is on its way finish and
         # record it, put the rest back for another instance. Before the clients close.
@@ -253,6 +256,7 @@ def create_app(
         await store.close()
 
     app.on_startup.append(startup)
+    app.on_shutdown.append(shutdown)
     app.on_cleanup.append(cleanup)
     if settings.metrics_port:
         serve_metrics(
@@ -278,21 +282,6 @@ def token_validator(settings: Settings) -> TokenValidator | None:
         ca_file=settings.openid_ca_file or None,
         total_timeout=settings.openid_timeout,
     )
-
-
-def _ignore_further_stop_signals() -> None:
-    """While stopping, a second SIGTERM (or Ctrl-C) is logged and ignored.
-
-    aiohttp's handler would raise ``GracefulExit`` again in the middle of the clean-up and
-    cut the sends on their way short, leaving their outcome unknown. Only where the event
-    loop handles the signals (``serve``: ``web.run_app``); the platform's SIGKILL after
-    its grace period still ends the process."""
-    loop = asyncio.get_running_loop()
-    for sig in (signal.SIGTERM, signal.SIGINT):
-        handler = signal.getsignal(sig)
-        if getattr(handler, "__module__", "") != "asyncio.unix_events":
-            continue  # not the event loop's: a test's loop, or another platform
-        loop.add_signal_handler(sig, log.warning, "already stopping: %s ignored", sig.name)
 
 
 def _then_wake(
