@@ -93,9 +93,13 @@ COMPONENTS = web.AppKey("components", Components)
 #: allows (bench/changes.md).
 OUTBOX_IN_FLIGHT = 8
 
-#: How long a stopping process (SIGTERM) lets the messages on their way finish. Container
-#: Apps kills a replica 30 s after SIGTERM by default; the rest of shutdown needs little.
+#: How long a stopping process (SIGTERM) lets the messages on their way finish, and, at the
+#: same time (``settle_at_stop``), the live card edits under way. Container Apps kills a
+#: replica 30 s after SIGTERM by default: with the requests' SHUTDOWN_SECONDS (5 s,
+#: bot.http.serving) before them, a stop's waits add up to at most 25 s, leaving 5 s for
+#: the last writes (what is put back) and closing the clients.
 OUTBOX_GRACE_SECONDS = 20.0
+LIVE_CARDS_GRACE_SECONDS = 10.0
 
 
 def build_outbox(
@@ -243,14 +247,10 @@ def create_app(
 
     async def cleanup(app: web.Application) -> None:
         await jobs.stop()
-        # SIGTERM (deploy, scale-in): claim nothing more, let what is on its way finish and
-        # record it, put the rest back for another instance. Before the clients close.
-        await runner.stop()
-        try:  # card edits still under way in the background finish before the clients close
-            async with asyncio.timeout(10):
-                await bot.live_cards.settled()
-        except TimeoutError:
-            log.warning("live card edits still running at shutdown: abandoned")
+        # SIGTERM (deploy, scale-in): let what is on its way finish and record it, put the
+        # rest back for another instance; card edits under way finish too. Before the
+        # clients close.
+        await settle_at_stop(runner, bot.live_cards.settled)
         await authentication.close()
         await directory.close()
         await store.close()
@@ -282,6 +282,28 @@ def token_validator(settings: Settings) -> TokenValidator | None:
         ca_file=settings.openid_ca_file or None,
         total_timeout=settings.openid_timeout,
     )
+
+
+async def settle_at_stop(
+    runner: OutboxRunner,
+    live_cards_settled: Callable[[], Awaitable[None]],
+    *,
+    cards_grace: float = LIVE_CARDS_GRACE_SECONDS,
+) -> int:
+    """A stop's two waits, side by side: the outbox runner's (the sends on their way finish
+    within its grace; the rest is put back) and the live card edits under way (within
+    ``cards_grace``). One after the other they would wait 30 s, which with the requests'
+    5 s is more than the platform gives. Returns how many rows were put back."""
+
+    async def cards() -> None:
+        try:
+            async with asyncio.timeout(cards_grace):
+                await live_cards_settled()
+        except TimeoutError:
+            log.warning("live card edits still running at shutdown: abandoned")
+
+    put_back, _ = await asyncio.gather(runner.stop(), cards())
+    return put_back
 
 
 def _then_wake(

@@ -43,8 +43,10 @@ BACKLOG = 1024
 #: File descriptors kept beside the connections: the store's pool, logs, the metrics port.
 SPARE_DESCRIPTORS = 128
 #: Asked of a process being stopped: requests in flight get this long to finish, before the
-#: app's clean-up (whose outbox sender takes up to 20 s more). Together well inside the
-#: 30 s a platform such as Container Apps waits after SIGTERM; aiohttp's default is 60.
+#: app's clean-up, whose longest wait is 20 s (bot.app: the outbox sends on their way, with
+#: the live card edits' 10 s at the same time). Its waits add up to at most 25 s, inside
+#: the 30 s a platform such as Container Apps waits after SIGTERM, with 5 s left for the
+#: last writes and closing the clients; aiohttp's default is 60.
 SHUTDOWN_SECONDS = 5.0
 
 #: How long a handler handed out for a new connection counts before it starts.

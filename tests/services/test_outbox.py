@@ -1112,3 +1112,35 @@ async def test_a_stale_sender_does_not_put_back_a_row_claimed_again_since(
     for n in numbers:
         held = await row(demo_store, n)
         assert (held.status, held.lease_owner, held.attempts) == ("sending", "worker-a", 2)
+
+
+def test_a_stop_waits_at_most_25_seconds_of_the_platforms_30() -> None:
+    """Requests first (SHUTDOWN_SECONDS), then the outbox and the live card edits side by
+    side (bot.app.settle_at_stop): 5 s for the last writes and closing the clients."""
+    from bot.app import LIVE_CARDS_GRACE_SECONDS, OUTBOX_GRACE_SECONDS
+    from bot.http.serving import SHUTDOWN_SECONDS
+
+    assert SHUTDOWN_SECONDS + max(OUTBOX_GRACE_SECONDS, LIVE_CARDS_GRACE_SECONDS) <= 25
+
+
+async def test_at_a_stop_the_outbox_and_the_live_cards_are_waited_for_side_by_side(
+    demo_store: Store, clock: FrozenClock, people: dict[str, int]
+) -> None:
+    """A send Teams never answers and a card edit that never ends: the stop takes the
+    longer of the two graces, not their sum."""
+    from bot.app import settle_at_stop
+
+    messenger = GatedMessenger(expect=1)
+    outbox = sender(demo_store, clock, messenger, per_recipient_spacing=0)
+    runner = OutboxRunner(outbox, grace_seconds=0.6, idle_seconds=60)
+    await runner.start()
+    await enqueue(demo_store, clock, [people["Priya Shah"]])
+    runner.wake()
+    await asyncio.wait_for(messenger.reached.wait(), 10)
+    edit_never_ends = asyncio.Event()
+
+    loop = asyncio.get_running_loop()
+    began = loop.time()
+    await asyncio.wait_for(settle_at_stop(runner, edit_never_ends.wait, cards_grace=0.6), 10)
+    took = loop.time() - began
+    assert 0.6 <= took < 1.1, f"{took:.2f} s: the two graces one after the other"
