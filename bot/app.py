@@ -131,6 +131,8 @@ def build_outbox(
         in_flight=OUTBOX_IN_FLIGHT,
         # OUTBOX_RATE is the app's, shared by every instance on PostgreSQL.
         budget=send_budget_for(store.engine, settings.outbox_rate, clock, holder=worker_id),
+        # On PostgreSQL heartbeats are on the database's clock: hosts' clocks may disagree.
+        database_heartbeats=True,
     )
 
 

@@ -15,7 +15,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 import pytest
-from sqlalchemy import delete, select
+from sqlalchemy import delete, select, text
 from sqlalchemy.exc import OperationalError
 
 from bot.domain.clock import FrozenClock
@@ -1144,3 +1144,30 @@ async def test_at_a_stop_the_outbox_and_the_live_cards_are_waited_for_side_by_si
     await asyncio.wait_for(settle_at_stop(runner, edit_never_ends.wait, cards_grace=0.6), 10)
     took = loop.time() - began
     assert 0.6 <= took < 1.1, f"{took:.2f} s: the two graces one after the other"
+
+
+async def test_on_postgresql_heartbeats_are_judged_on_the_database_clock(
+    demo_store: Store, clock: FrozenClock, people: dict[str, int]
+) -> None:
+    """Two hosts whose clocks disagree by a minute: the one ahead does not take the other,
+    alive, for dead. Once the database's clock says a sender's heartbeat is older than
+    dead_after (15 s), its rows are taken over, whatever either host's clock says."""
+    if demo_store.engine.dialect.name != "postgresql":
+        pytest.skip("SQLite serves one host: heartbeats are on the app's clock there")
+    await enqueue(demo_store, clock, [people["Priya Shah"]])
+    alive = sender(demo_store, clock, FakeMessenger(), worker_id="behind", database_heartbeats=True)
+    await alive.heartbeat()
+    assert len(await alive.claim(10)) == 1
+    ahead = FrozenClock(clock.now() + timedelta(seconds=60))
+    other = sender(demo_store, ahead, FakeMessenger(), worker_id="ahead", database_heartbeats=True)
+    await other.heartbeat()
+    assert await other.claim(10) == [], "taken for dead by a host whose clock is ahead"
+
+    async with demo_store.transaction() as session:  # its last beat, 16 s ago on the database
+        await session.execute(
+            text(
+                "UPDATE outbox_workers SET last_seen = last_seen - interval '16 seconds'"
+                " WHERE worker_id = 'behind'"
+            )
+        )
+    assert [c.attempts for c in await other.claim(10)] == [2]
