@@ -9,7 +9,6 @@ from __future__ import annotations
 import asyncio
 import logging
 import os
-import signal
 import socket
 import uuid
 from collections.abc import Awaitable, Callable
@@ -94,9 +93,13 @@ COMPONENTS = web.AppKey("components", Components)
 #: allows (bench/changes.md).
 OUTBOX_IN_FLIGHT = 8
 
-#: How long a stopping process (SIGTERM) lets the messages on their way finish. Container
-#: Apps kills a replica 30 s after SIGTERM by default; the rest of shutdown needs little.
+#: How long a stopping process (SIGTERM) lets the messages on their way finish, and, at the
+#: same time (``settle_at_stop``), the live card edits under way. Container Apps kills a
+#: replica 30 s after SIGTERM by default: with the requests' SHUTDOWN_SECONDS (5 s,
+#: bot.http.serving) before them, a stop's waits add up to at most 25 s, leaving 5 s for
+#: the last writes (what is put back) and closing the clients.
 OUTBOX_GRACE_SECONDS = 20.0
+LIVE_CARDS_GRACE_SECONDS = 10.0
 
 
 def build_outbox(
@@ -128,6 +131,8 @@ def build_outbox(
         in_flight=OUTBOX_IN_FLIGHT,
         # OUTBOX_RATE is the app's, shared by every instance on PostgreSQL.
         budget=send_budget_for(store.engine, settings.outbox_rate, clock, holder=worker_id),
+        # On PostgreSQL heartbeats are on the database's clock: hosts' clocks may disagree.
+        database_heartbeats=True,
     )
 
 
@@ -237,22 +242,23 @@ def create_app(
             await runner.start()
             await jobs.start()
 
+    async def shutdown(app: web.Application) -> None:
+        # The first moment of a stop (aiohttp runs on_shutdown at SIGTERM, before waiting
+        # for the requests in flight): claim nothing more from now on.
+        runner.stop_claiming()
+
     async def cleanup(app: web.Application) -> None:
-        _ignore_further_stop_signals()
         await jobs.stop()
-        # SIGTERM (deploy, scale-in): claim nothing more, let what is on its way finish and
-        # record it, put the rest back for another instance. Before the clients close.
-        await runner.stop()
-        try:  # card edits still under way in the background finish before the clients close
-            async with asyncio.timeout(10):
-                await bot.live_cards.settled()
-        except TimeoutError:
-            log.warning("live card edits still running at shutdown: abandoned")
+        # SIGTERM (deploy, scale-in): let what is on its way finish and record it, put the
+        # rest back for another instance; card edits under way finish too. Before the
+        # clients close.
+        await settle_at_stop(runner, bot.live_cards.settled)
         await authentication.close()
         await directory.close()
         await store.close()
 
     app.on_startup.append(startup)
+    app.on_shutdown.append(shutdown)
     app.on_cleanup.append(cleanup)
     if settings.metrics_port:
         serve_metrics(
@@ -280,19 +286,26 @@ def token_validator(settings: Settings) -> TokenValidator | None:
     )
 
 
-def _ignore_further_stop_signals() -> None:
-    """While stopping, a second SIGTERM (or Ctrl-C) is logged and ignored.
+async def settle_at_stop(
+    runner: OutboxRunner,
+    live_cards_settled: Callable[[], Awaitable[None]],
+    *,
+    cards_grace: float = LIVE_CARDS_GRACE_SECONDS,
+) -> int:
+    """A stop's two waits, side by side: the outbox runner's (the sends on their way finish
+    within its grace; the rest is put back) and the live card edits under way (within
+    ``cards_grace``). One after the other they would wait 30 s, which with the requests'
+    5 s is more than the platform gives. Returns how many rows were put back."""
 
-    aiohttp's handler would raise ``GracefulExit`` again in the middle of the clean-up and
-    cut the sends on their way short, leaving their outcome unknown. Only where the event
-    loop handles the signals (``serve``: ``web.run_app``); the platform's SIGKILL after
-    its grace period still ends the process."""
-    loop = asyncio.get_running_loop()
-    for sig in (signal.SIGTERM, signal.SIGINT):
-        handler = signal.getsignal(sig)
-        if getattr(handler, "__module__", "") != "asyncio.unix_events":
-            continue  # not the event loop's: a test's loop, or another platform
-        loop.add_signal_handler(sig, log.warning, "already stopping: %s ignored", sig.name)
+    async def cards() -> None:
+        try:
+            async with asyncio.timeout(cards_grace):
+                await live_cards_settled()
+        except TimeoutError:
+            log.warning("live card edits still running at shutdown: abandoned")
+
+    put_back, _ = await asyncio.gather(runner.stop(), cards())
+    return put_back
 
 
 def _then_wake(

@@ -23,6 +23,7 @@ import asyncio
 import contextlib
 import logging
 import resource
+import signal
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -42,8 +43,10 @@ BACKLOG = 1024
 #: File descriptors kept beside the connections: the store's pool, logs, the metrics port.
 SPARE_DESCRIPTORS = 128
 #: Asked of a process being stopped: requests in flight get this long to finish, before the
-#: app's clean-up (whose outbox sender takes up to 20 s more). Together well inside the
-#: 30 s a platform such as Container Apps waits after SIGTERM; aiohttp's default is 60.
+#: app's clean-up, whose longest wait is 20 s (bot.app: the outbox sends on their way, with
+#: the live card edits' 10 s at the same time). Its waits add up to at most 25 s, inside
+#: the 30 s a platform such as Container Apps waits after SIGTERM, with 5 s left for the
+#: last writes and closing the clients; aiohttp's default is 60.
 SHUTDOWN_SECONDS = 5.0
 
 #: How long a handler handed out for a new connection counts before it starts.
@@ -201,6 +204,13 @@ async def _serve(
         await runner.cleanup()
 
 
+def _ignore_further_stop_signals(loop: asyncio.AbstractEventLoop) -> None:
+    """Replace aiohttp's handlers (which raise ``GracefulExit``) with one that logs."""
+    for sig in (signal.SIGTERM, signal.SIGINT):
+        with contextlib.suppress(NotImplementedError):  # no signal handlers on Windows
+            loop.add_signal_handler(sig, log.warning, "already stopping: %s ignored", sig.name)
+
+
 def run_app(
     app: web.Application, *, host: str, port: int, limits: Limits, ready: Callable[[], None]
 ) -> None:
@@ -212,21 +222,30 @@ def run_app(
     sender finishing what is on its way and putting the rest back) runs while its
     background tasks are still alive; only then is whatever remains cancelled. Cancelling
     every task at once, as ``asyncio.run`` does, would cut sends short with their outcome
-    unknown (tests/e2e/test_delivery_faults.py)."""
+    unknown (tests/e2e/test_delivery_faults.py).
+
+    From the first stop signal on, further SIGTERMs and SIGINTs are logged and ignored: a
+    second one (an impatient supervisor) would otherwise raise ``GracefulExit`` again in
+    the middle of the clean-up and cut it short. The platform's SIGKILL after its grace
+    period still ends the process."""
     _enough_descriptors(limits.max_connections)
     loop = asyncio.new_event_loop()
     asyncio.set_event_loop(loop)
     main = loop.create_task(_serve(app, host, port, limits, ready))
+    stopping = False
     try:
         loop.run_until_complete(main)
     except (web.GracefulExit, KeyboardInterrupt):
-        pass
+        stopping = True
+        _ignore_further_stop_signals(loop)
     finally:
         try:
             main.cancel()
             with contextlib.suppress(asyncio.CancelledError, web.GracefulExit):
                 loop.run_until_complete(main)  # its ``finally``: the runner's clean-up
         finally:
+            if stopping:  # the runner's clean-up gave the signals back to their defaults
+                _ignore_further_stop_signals(loop)
             rest = [task for task in asyncio.all_tasks(loop) if not task.done()]
             for task in rest:
                 task.cancel()

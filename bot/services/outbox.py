@@ -12,7 +12,11 @@ or ``sending`` held by a sender that is gone: its lease expired, or its heartbea
 in ``outbox_workers``, renewed every few seconds while it runs, ``OutboxRunner``) is older
 than ``dead_after`` seconds, so a dead process's rows go out again within seconds instead
 of waiting out the lease. A sender with no heartbeat row (a one-off drain) is covered by
-the lease alone. A claim sets ``status='sending'``,
+the lease alone. The heartbeat's age is compared across processes, so as ``mace-bot serve``
+runs it on PostgreSQL it is written and judged on the database server's clock
+(``database_heartbeats``), as the send budget is: hosts whose clocks disagree cannot take
+a live sender for dead early. (Leases and due times are on each process's clock; a skew
+of seconds against a five-minute lease does not matter.) A claim sets ``status='sending'``,
 ``lease_owner``, ``lease_until`` and counts the attempt, in one short transaction:
 
 * PostgreSQL: ``SELECT ... FOR UPDATE SKIP LOCKED`` then ``UPDATE ... RETURNING`` in the
@@ -42,10 +46,11 @@ and recorded first thing on the next drain (the row is still leased to this send
 meanwhile). ``lease_seconds`` must exceed the longest a single send can take (the SDK's
 HTTP timeout), or a slow send can be taken over and repeated by another sender.
 
-Stopping. ``stop_claiming`` (on SIGTERM, through ``OutboxRunner.stop``) makes the sender
-claim nothing more and start no further send; the messages already on their way finish
-and their outcome is recorded; ``retire`` then puts back, at once due, every row it still
-holds unsent, and deletes its heartbeat, so another instance takes them straight away.
+Stopping. ``stop_claiming`` (at SIGTERM, through ``OutboxRunner.stop_claiming``) makes the
+sender claim nothing more and start no further send; the messages already on their way
+finish and their outcome is recorded, the heartbeat renewed meanwhile (``OutboxRunner``);
+``retire`` then puts back, at once due, every row it still holds unsent, and deletes its
+heartbeat, so another instance takes them straight away.
 
 Errors. 429, 412, 408, 500, 502, 503, 504 and failures with no HTTP answer at all are
 retried with exponential backoff and full jitter (``uniform(0, min(cap, base * 2**(n-1)))``),
@@ -91,7 +96,7 @@ from datetime import UTC, datetime, timedelta
 from enum import StrEnum
 from typing import Any, Protocol
 
-from sqlalchemy import ColumnElement, and_, case, delete, func, or_, select, update
+from sqlalchemy import ColumnElement, DateTime, and_, case, delete, func, or_, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.exc import SQLAlchemyError
@@ -280,6 +285,7 @@ class OutboxSender:
         install_wait: float = 120.0,
         budget: SendBudget | None = None,
         dead_after: float = 15.0,
+        database_heartbeats: bool = False,
     ) -> None:
         if not worker_id or len(worker_id) > 100:
             raise ValueError("worker_id must be 1-100 characters")
@@ -318,9 +324,15 @@ class OutboxSender:
         self._unrecorded: list[_Unrecorded] = []
         self._lock = asyncio.Lock()
         #: A sender whose heartbeat is older than this is taken for dead: what it holds is
-        #: claimable again. Well above the heartbeat interval and any clock skew.
+        #: claimable again. Well above the heartbeat interval.
         self.dead_after = timedelta(seconds=dead_after)
-        #: When this sender's heartbeat was last written (None: it keeps none).
+        #: On PostgreSQL, heartbeats are written and judged on the database server's clock,
+        #: as the send budget is, so instances whose clocks disagree cannot take one
+        #: another for dead early. Off, and always on SQLite (one host), they are on
+        #: ``clock``: tests move it by hand.
+        self.database_heartbeats = database_heartbeats and self._postgres
+        #: When this sender's heartbeat was last written, on its own clock (None: it keeps
+        #: none). Compared with its own clock only, to know whether it is still fresh.
         self._heartbeat_at: datetime | None = None
         self._stopping = False
         #: Rows whose send has started and whose outcome is not recorded yet.
@@ -393,7 +405,7 @@ class OutboxSender:
             return []
         now = self.clock.now()
         lease_until = now + self.lease
-        due = _due(now, now - self.dead_after)
+        due = _due(now, self._heartbeat_now(now) - self.dead_after)
         pick = select(OM.id).where(due).order_by(OM.next_attempt_at, OM.id).limit(limit)
         claim = (
             update(OM)
@@ -690,12 +702,13 @@ class OutboxSender:
 
     # -- recording outcomes ----------------------------------------------------------------
 
-    def _mine(self, claim: Claim) -> ColumnElement[bool]:
+    def _mine(self, *claims: Claim) -> ColumnElement[bool]:
+        """Rows this sender still holds at the attempt it claimed: not taken over by another
+        sender, nor re-claimed since (a new attempt) by a sender of the same name."""
         return and_(
-            OM.id == claim.id,
             OM.status == OutboxStatus.SENDING,
             OM.lease_owner == self.worker_id,
-            OM.attempts == claim.attempts,
+            or_(*(and_(OM.id == c.id, OM.attempts == c.attempts) for c in claims)),
         )
 
     async def _renew(self, claims: Sequence[Claim], now: datetime) -> set[int]:
@@ -845,40 +858,19 @@ class OutboxSender:
 
     async def _release(self, claim: Claim, when: datetime, report: DrainReport) -> None:
         """Put a claimed row back, unsent and with the attempt uncounted, until ``when``."""
-        async with self.store.transaction() as session:
-            done = await session.execute(
-                update(OM)
-                .where(self._mine(claim))
-                .values(
-                    status=OutboxStatus.PENDING if claim.attempts <= 1 else OutboxStatus.RETRY,
-                    attempts=OM.attempts - 1,
-                    next_attempt_at=when,
-                    lease_owner=None,
-                    lease_until=None,
-                )
-                .execution_options(synchronize_session=False)
-            )
-        if _rowcount(done) == 1:
-            report.deferred += 1
-            report.outcomes[claim.id] = "deferred"
-        else:
-            report.lost += 1
-            report.outcomes[claim.id] = "lost"
+        await self._release_many([claim], when, report)
 
     async def _release_many(
         self, claims: Sequence[Claim], when: datetime, report: DrainReport
     ) -> None:
-        """``_release`` for many rows in one statement (a stop puts back a whole batch)."""
+        """Put claimed rows back in one statement (a stop puts back a whole batch), each
+        only while this sender still holds it at the attempt it claimed (``_mine``)."""
         if not claims:
             return
         async with self.store.transaction() as session:
             rows = await session.execute(
                 update(OM)
-                .where(
-                    OM.id.in_([c.id for c in claims]),
-                    OM.status == OutboxStatus.SENDING,
-                    OM.lease_owner == self.worker_id,
-                )
+                .where(self._mine(*claims))
                 .values(**_put_back(when))
                 .returning(OM.id)
                 .execution_options(synchronize_session=False)
@@ -900,18 +892,24 @@ class OutboxSender:
         ``OutboxRunner`` calls it every few seconds. From the first heartbeat on, the sender
         starts no send while its last heartbeat is older than half of ``dead_after``: by
         then others may be about to take it for dead and claim its rows."""
-        now = self.clock.now()
-        values = {"worker_id": self.worker_id, "started_at": now, "last_seen": now}
+        now = self.clock.now()  # read before the write: the freshness check errs early
+        stamp = self._heartbeat_now(now)
+        values = {"worker_id": self.worker_id, "started_at": stamp, "last_seen": stamp}
         insert = pg_insert if self._postgres else sqlite_insert
         async with self.store.transaction() as session:
             await session.execute(
                 insert(OW)
                 .values(values)
-                .on_conflict_do_update(index_elements=["worker_id"], set_={"last_seen": now})
+                .on_conflict_do_update(index_elements=["worker_id"], set_={"last_seen": stamp})
             )
             if self._heartbeat_at is None:  # first beat: forget senders gone long ago
-                await session.execute(delete(OW).where(OW.last_seen < now - FORGET_WORKERS_AFTER))
+                await session.execute(delete(OW).where(OW.last_seen < stamp - FORGET_WORKERS_AFTER))
         self._heartbeat_at = now
+
+    def _heartbeat_now(self, now: datetime) -> Any:
+        """The time heartbeats are written and judged by: the database server's
+        (``database_heartbeats``) or this sender's clock's."""
+        return _DATABASE_NOW if self.database_heartbeats else now
 
     def _heartbeat_fresh(self, now: datetime) -> bool:
         return self._heartbeat_at is None or now - self._heartbeat_at < self.dead_after / 2
@@ -1106,9 +1104,14 @@ def _forget_finished(sending: dict[int, asyncio.Task[None]]) -> None:
             raise task.exception()  # type: ignore[misc]
 
 
-def _due(now: datetime, dead_before: datetime) -> ColumnElement[bool]:
+#: The database server's time now, as stored (UTC, no zone): PostgreSQL only.
+_DATABASE_NOW = func.timezone("UTC", func.clock_timestamp(), type_=DateTime())
+
+
+def _due(now: datetime, dead_before: Any) -> ColumnElement[bool]:
     """Waiting rows whose time has come, and rows held by a sender that is gone: lease
-    expired, or heartbeat older than ``dead_before``."""
+    expired, or heartbeat older than ``dead_before`` (a time, or the database's time less
+    ``dead_after``)."""
     dead = select(OW.worker_id).where(OW.last_seen < dead_before)
     return or_(
         and_(OM.status.in_(WAITING), OM.next_attempt_at <= now),

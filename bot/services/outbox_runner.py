@@ -78,6 +78,15 @@ class OutboxRunner:
     the messages on their way finish within ``grace_seconds`` and record their outcome,
     put back everything held and unsent, then drop the heartbeat. The benchmark
     (bench/chase.py) measures this same runner.
+
+    The heartbeat goes on while the messages on their way finish: it stops only once the
+    sending task has ended (or been cut off at the end of the grace), just before
+    ``retire``. Were it to stop with the claiming, another instance would take this one for
+    dead ``dead_after`` seconds later and send again what is still on its way. So no
+    relation between ``grace_seconds`` and ``dead_after`` needs to hold: a send is never
+    taken over while this process beats, however long its grace; what must hold is a
+    heartbeat well inside ``dead_after`` (checked here) and a lease longer than any one
+    send (the sender's ``lease_seconds``).
     """
 
     def __init__(
@@ -97,6 +106,8 @@ class OutboxRunner:
         self.idle_seconds = idle_seconds
         self.grace_seconds = grace_seconds
         self._stop = asyncio.Event()
+        #: Set once the sending task has ended: only then may the heartbeat stop.
+        self._stop_beating = asyncio.Event()
         self._wake = asyncio.Event()
         self._tasks: list[asyncio.Task[None]] = []
 
@@ -129,10 +140,10 @@ class OutboxRunner:
         ]
 
     async def _beat(self) -> None:
-        while not self._stop.is_set():
+        while not self._stop_beating.is_set():
             try:
                 async with asyncio.timeout(self.heartbeat_seconds):
-                    await self._stop.wait()
+                    await self._stop_beating.wait()
                 return
             except TimeoutError:
                 pass
@@ -141,11 +152,17 @@ class OutboxRunner:
             except (SQLAlchemyError, OSError) as exc:
                 log.error("outbox heartbeat failed: %s", type(exc).__name__)
 
+    def stop_claiming(self) -> None:
+        """The first moment of a stop (aiohttp's ``on_shutdown``, at SIGTERM, before the
+        requests in flight are waited for): claim nothing more and start no further send.
+        ``stop`` follows."""
+        self.sender.stop_claiming()
+
     async def stop(self) -> int:
         """Stop gracefully (see the class docstring); returns how many rows were put back."""
         if not self._tasks:
             return 0
-        self.sender.stop_claiming()
+        self.stop_claiming()
         self._stop.set()
         sending, beating = self._tasks
         try:
@@ -159,6 +176,9 @@ class OutboxRunner:
             )
             sending.cancel()
             await asyncio.gather(sending, return_exceptions=True)
+        # Nothing is on its way any more (sent and recorded, or cut off): the heartbeat may
+        # stop. Before ``retire``, so that no late beat brings back the row it deletes.
+        self._stop_beating.set()
         await asyncio.gather(beating, return_exceptions=True)
         self._tasks = []
         return await self.sender.retire()

@@ -160,6 +160,7 @@ async def seed_chase(store: Store, service_url: str) -> list[int]:
 class Bot:
     process: asyncio.subprocess.Process
     ready_at: float
+    port: int
 
 
 class Timeline:
@@ -179,6 +180,7 @@ class Timeline:
         folder = self.tmp_path / f"bot-{self.started}"
         folder.mkdir()
         log = (folder / "stderr.log").open("wb")
+        port = free_port()
         process = await asyncio.create_subprocess_exec(
             sys.executable,
             "-m",
@@ -188,7 +190,7 @@ class Timeline:
             "--now",
             self.now().isoformat(),
             "--serve",
-            str(free_port()),
+            str(port),
             "--data-dir",
             str(folder),
             cwd=REPO,
@@ -200,7 +202,20 @@ class Timeline:
             while READY not in (line := (await process.stdout.readline()).decode()):
                 if not line:
                     raise AssertionError("the bot exited before it was ready")
-        return Bot(process, time.monotonic())
+        return Bot(process, time.monotonic(), port)
+
+
+async def request_in_flight(port: int) -> asyncio.StreamWriter:
+    """A request the bot is handling: its headers are in, answered ``100 Continue``, and its
+    body never comes, so a stop waits SHUTDOWN_SECONDS for it before the app's clean-up."""
+    reader, writer = await asyncio.open_connection("127.0.0.1", port)
+    writer.write(
+        b"POST /api/messages HTTP/1.1\r\nHost: bot\r\nContent-Type: application/json\r\n"
+        b"Content-Length: 100\r\nExpect: 100-continue\r\n\r\n"
+    )
+    await writer.drain()
+    assert (await reader.readline()).startswith(b"HTTP/1.1 100 Continue")
+    return writer
 
 
 async def statuses(store: Store) -> Counter[str]:
@@ -286,13 +301,22 @@ async def test_repeated_sigterms_during_a_chase_send_every_digest_exactly_once(
                 await fake.until(lambda f, n=before: len(f.chats()) > n)
                 resumed.append(time.monotonic() - bot.ready_at)
             await fake.until(lambda f, n=stop_after: len(f.chats()) >= n)
+            # The second stop comes while a request is in flight: aiohttp waits for it (up
+            # to SHUTDOWN_SECONDS) before the app's clean-up, with sends still on their way.
+            request = await request_in_flight(bot.port) if stop_after == 270 else None
             bot.process.send_signal(signal.SIGTERM)
             stopping = time.monotonic()
-            if stop_after == 270:  # an impatient supervisor: a second SIGTERM mid-stop
-                await asyncio.sleep(0.05)  # paces the fault; nothing is waited for here
+            if request is not None:  # an impatient supervisor: a second SIGTERM mid-stop
+                await asyncio.sleep(0.1)  # paces the fault; nothing is waited for here
                 bot.process.send_signal(signal.SIGTERM)
             async with asyncio.timeout(30):
                 assert await bot.process.wait() == 0
+            if request is not None:
+                request.close()
+                # Claiming stopped at the first SIGTERM, not once the request was done:
+                # only the sends already on their way reached Teams after it.
+                late = [at - stopping for at in fake.arrived if at > stopping + 1.0]
+                assert late == [], f"sends started {late} s after SIGTERM"
             took = time.monotonic() - stopping
             assert took < 25, f"stopped in {took:.1f}s: over the platform's 30-s grace"
             # Everything it had sent is recorded as sent; nothing is left held by it, and

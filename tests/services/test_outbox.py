@@ -15,7 +15,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 import pytest
-from sqlalchemy import delete, select
+from sqlalchemy import delete, select, text
 from sqlalchemy.exc import OperationalError
 
 from bot.domain.clock import FrozenClock
@@ -1028,3 +1028,146 @@ async def test_the_runner_sends_continuously_and_stops_within_its_grace(
     assert (await row(demo_store, stuck)).status == "sending"
     assert [(await row(demo_store, n)).status for n in rest] == ["pending", "pending"]
     assert await workers(demo_store) == ["worker-a"], "kept, to go stale"
+
+
+class NotedBeats(OutboxSender):
+    """The sender, telling the test each time its heartbeat has been written."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.beats: asyncio.Queue[datetime] = asyncio.Queue()
+
+    async def heartbeat(self) -> None:
+        await super().heartbeat()
+        self.beats.put_nowait(self.clock.now())
+
+    async def beaten(self, at: datetime) -> bool:
+        """Whether a heartbeat stamped ``at`` or later is written (within a second)."""
+        try:
+            async with asyncio.timeout(1):
+                while await self.beats.get() < at:
+                    pass
+        except TimeoutError:
+            return False
+        return True
+
+
+async def test_a_stopping_runner_beats_until_its_last_send_is_recorded(
+    demo_store: Store, clock: FrozenClock, people: dict[str, int]
+) -> None:
+    """SIGTERM while Teams is slow to answer a send, slower than dead_after (15 s): the
+    runner goes on beating until the send has finished, so another instance never takes
+    the row for a dead sender's and sends it a second time."""
+    [n] = await enqueue(demo_store, clock, [people["Priya Shah"]])
+    messenger = GatedMessenger(expect=1)
+    stopping = NotedBeats(
+        demo_store, clock, messenger, FakeRenderer(), worker_id="worker-a", per_recipient_spacing=0
+    )
+    runner = OutboxRunner(stopping, heartbeat_seconds=0.02, idle_seconds=60, grace_seconds=30)
+    await runner.start()
+    await asyncio.wait_for(messenger.reached.wait(), 10)  # the send is on its way
+    stop = asyncio.create_task(runner.stop())
+
+    other_messenger = FakeMessenger()
+    other = sender(
+        demo_store, clock, other_messenger, worker_id="worker-b", per_recipient_spacing=0
+    )
+    kept_beating = []
+    for _ in range(8):  # 40 s of waiting on Teams, in steps shorter than dead_after
+        clock.advance(seconds=5)
+        assert (await other.drain()).claimed == 0, "taken for dead while its send was on its way"
+        kept_beating.append(await stopping.beaten(clock.now()))
+    assert all(kept_beating)
+
+    messenger.gate.set()  # Teams answers at last
+    assert await asyncio.wait_for(stop, 10) == 0
+    final = await row(demo_store, n)
+    assert (final.status, final.lease_owner, final.attempts) == ("sent", "worker-a", 1)
+    assert await workers(demo_store) == []
+    assert (await other.drain()).claimed == 0
+    assert messenger.sent_numbers() == [n] and other_messenger.calls == [], "sent exactly once"
+
+
+async def test_a_stale_sender_does_not_put_back_a_row_claimed_again_since(
+    demo_store: Store, clock: FrozenClock, people: dict[str, int]
+) -> None:
+    """A sender stalls past its lease, and the rows are claimed again by a sender of the
+    same name (a process restarted with the same host name and pid): when the stale one
+    stops, it must not put back what the new one now holds (a new attempt), or the row
+    would go out from both."""
+    numbers = await enqueue(demo_store, clock, [people["Priya Shah"], people["Dana Reeves"]])
+    messenger = GatedMessenger(expect=1)
+    stale = sender(demo_store, clock, messenger, in_flight=1, per_recipient_spacing=0)
+    draining = asyncio.create_task(stale.drain())
+    await asyncio.wait_for(messenger.reached.wait(), 10)  # the first send stalls
+
+    clock.advance(seconds=121)  # past the 120-s lease
+    successor = sender(demo_store, clock, FakeMessenger(), per_recipient_spacing=0)
+    assert sorted(c.attempts for c in await successor.claim(10)) == [2, 2]
+    stale.stop_claiming()
+    messenger.gate.set()
+    report = await asyncio.wait_for(draining, 10)
+
+    assert (report.deferred, report.lost) == (0, 2)
+    for n in numbers:
+        held = await row(demo_store, n)
+        assert (held.status, held.lease_owner, held.attempts) == ("sending", "worker-a", 2)
+
+
+def test_a_stop_waits_at_most_25_seconds_of_the_platforms_30() -> None:
+    """Requests first (SHUTDOWN_SECONDS), then the outbox and the live card edits side by
+    side (bot.app.settle_at_stop): 5 s for the last writes and closing the clients."""
+    from bot.app import LIVE_CARDS_GRACE_SECONDS, OUTBOX_GRACE_SECONDS
+    from bot.http.serving import SHUTDOWN_SECONDS
+
+    assert SHUTDOWN_SECONDS + max(OUTBOX_GRACE_SECONDS, LIVE_CARDS_GRACE_SECONDS) <= 25
+
+
+async def test_at_a_stop_the_outbox_and_the_live_cards_are_waited_for_side_by_side(
+    demo_store: Store, clock: FrozenClock, people: dict[str, int]
+) -> None:
+    """A send Teams never answers and a card edit that never ends: the stop takes the
+    longer of the two graces, not their sum."""
+    from bot.app import settle_at_stop
+
+    messenger = GatedMessenger(expect=1)
+    outbox = sender(demo_store, clock, messenger, per_recipient_spacing=0)
+    runner = OutboxRunner(outbox, grace_seconds=0.6, idle_seconds=60)
+    await runner.start()
+    await enqueue(demo_store, clock, [people["Priya Shah"]])
+    runner.wake()
+    await asyncio.wait_for(messenger.reached.wait(), 10)
+    edit_never_ends = asyncio.Event()
+
+    loop = asyncio.get_running_loop()
+    began = loop.time()
+    await asyncio.wait_for(settle_at_stop(runner, edit_never_ends.wait, cards_grace=0.6), 10)
+    took = loop.time() - began
+    assert 0.6 <= took < 1.1, f"{took:.2f} s: the two graces one after the other"
+
+
+async def test_on_postgresql_heartbeats_are_judged_on_the_database_clock(
+    demo_store: Store, clock: FrozenClock, people: dict[str, int]
+) -> None:
+    """Two hosts whose clocks disagree by a minute: the one ahead does not take the other,
+    alive, for dead. Once the database's clock says a sender's heartbeat is older than
+    dead_after (15 s), its rows are taken over, whatever either host's clock says."""
+    if demo_store.engine.dialect.name != "postgresql":
+        pytest.skip("SQLite serves one host: heartbeats are on the app's clock there")
+    await enqueue(demo_store, clock, [people["Priya Shah"]])
+    alive = sender(demo_store, clock, FakeMessenger(), worker_id="behind", database_heartbeats=True)
+    await alive.heartbeat()
+    assert len(await alive.claim(10)) == 1
+    ahead = FrozenClock(clock.now() + timedelta(seconds=60))
+    other = sender(demo_store, ahead, FakeMessenger(), worker_id="ahead", database_heartbeats=True)
+    await other.heartbeat()
+    assert await other.claim(10) == [], "taken for dead by a host whose clock is ahead"
+
+    async with demo_store.transaction() as session:  # its last beat, 16 s ago on the database
+        await session.execute(
+            text(
+                "UPDATE outbox_workers SET last_seen = last_seen - interval '16 seconds'"
+                " WHERE worker_id = 'behind'"
+            )
+        )
+    assert [c.attempts for c in await other.claim(10)] == [2]
