@@ -381,10 +381,11 @@ class Store:
 
     async def claim_answer(self, activity_id: str, now: datetime) -> bool:
         """True the first time a turn with this key (``TurnRef.claim_key``) is answered,
-        on any instance sharing the store; False for a resend. Claimed just before the answer goes out,
-        not before the turn runs: a delivery that died half-way (its writes rolled back)
-        leaves its resend free to do the work and answer. One autocommitted statement:
-        on PostgreSQL one round trip, on SQLite one small write."""
+        on any instance sharing the store; False for a resend. Claimed just before the
+        answer goes out, not before the turn runs: a delivery that died half-way (its
+        writes rolled back) leaves its resend free to do the work and answer (and one
+        whose answer could not be posted gives the claim back, ``release_answer``). One
+        autocommitted statement: on PostgreSQL one round trip, on SQLite one small write."""
         claim = {"activity_id": (ANSWERED + activity_id)[:200], "processed_at": now}
         async with self.engine.connect() as connection:
             autocommit = await connection.execution_options(isolation_level="AUTOCOMMIT")

@@ -418,7 +418,7 @@ async def test_an_answer_that_failed_to_post_is_given_to_the_resend(bot: BotUnde
     help_ = message("help", conversation=CHANNEL, user=DEMO["chair"])
     bot.connector.fail_next(502, method="POST", path_contains="/activities")
     ok(await resend(bot, help_))
-    assert [c.status for c in bot.connector.calls if c.method == "POST"][0] == 502
+    assert next(c.status for c in bot.connector.calls if c.method == "POST") == 502
     failed = [a.get("text") for a in replies_to(bot, help_)]
     assert failed == [TURN_FAILED], "only the apology got through"
     ok(await resend(bot, help_))
