@@ -258,7 +258,11 @@ class Router:
         try:
             return await work
         except Duplicate:
-            return Outcome(response_text=Duplicate.user_message) if click else Outcome()
+            # A resend of a turn that wrote: it posts nothing new. Only an invoke says
+            # "Already recorded.", as its answer, since the client awaits one.
+            if click is not None and click.is_invoke:
+                return Outcome(response_text=Duplicate.user_message)
+            return Outcome()
         except InvalidInput as exc:
             # Handlers that own a form catch this themselves; reaching here means a field
             # the form does not show, so say it plainly.
@@ -609,7 +613,7 @@ class Router:
         run, note = change
         action_id = card_id(click.data.get("actionId"))
         try:
-            await run(turn.actor, turn.activity_id, action_id, click.data)
+            await run(turn.actor, turn.claim_key, action_id, click.data)
         except InvalidInput as exc:
             if click.verb == v.ACTION_HAND_OVER:
                 item = await self.actions.hand_over_choices(turn.actor, action_id)
@@ -634,7 +638,7 @@ class Router:
     async def _date_request_decide(self, turn: TurnRef, click: Click) -> Outcome:
         accept = click.verb == v.DATE_REQUEST_ACCEPT
         view = await self.actions.decide_date(
-            turn.actor, turn.activity_id, card_id(click.data.get("actionId")), accept
+            turn.actor, turn.claim_key, card_id(click.data.get("actionId")), accept
         )
         return _replace(click, date_request_card(view), f"Request {view.decided}.")
 
@@ -719,7 +723,7 @@ class Router:
     async def _members_add(self, turn: TurnRef, click: Click) -> Outcome:
         admin = await self._member_admin(turn)
         try:
-            view, note = await admin.grant(turn.actor, turn.activity_id, click.data)
+            view, note = await admin.grant(turn.actor, turn.claim_key, click.data)
         except InvalidInput as exc:
             current = await admin.panel(turn.actor, click.data.get("showLocality"))
             card = members_card(current, values=click.data, errors=exc.field_errors)
@@ -731,7 +735,7 @@ class Router:
     async def _members_remove(self, turn: TurnRef, click: Click) -> Outcome:
         admin = await self._member_admin(turn)
         view, note = await admin.revoke(
-            turn.actor, turn.activity_id, card_id(click.data.get("membershipId"))
+            turn.actor, turn.claim_key, card_id(click.data.get("membershipId"))
         )
         # The note names a member: plain in the text message (markdown there), as typed in
         # the card (a TextRun, which renders none).

@@ -12,9 +12,11 @@ descriptors and memory. Here:
 - **body time** (``HTTP_BODY_TIMEOUT``): a request body not fully received this long
   after its headers is answered 408 and the connection closed (``body_deadline``).
 - **connections held** (``HTTP_MAX_CONNECTIONS``): a new connection beyond the bound
-  closes the oldest idle one (waiting for a request, or mid-headers); if every
-  connection is busy with a request, the new one is answered 503 and closed. So a flood
-  of idle connections cannot keep a real caller, or the health probe, out.
+  closes the oldest idle one (waiting for a request, or mid-headers), else the one
+  longest still receiving a request body; only if every connection is running a handler
+  past its body is the new one answered 503 and closed. So a flood of idle connections,
+  or of bodies trickled in (each renewed as its ``HTTP_BODY_TIMEOUT`` ends), cannot keep
+  a real caller, or the health probe, out.
 """
 
 from __future__ import annotations
@@ -62,29 +64,66 @@ class Limits:
     max_connections: int
 
 
-def body_deadline(timeout: float, max_body: int) -> Middleware:
+class Receiving:
+    """The connections whose request body is still arriving, longest first:
+    ``body_deadline`` notes them, and ``ConnectionBound`` may close them for a new
+    connection. Nothing has run for such a request yet, so closing it loses no work (a
+    real sender resends), and a client trickling bodies holds nothing the health probe
+    needs."""
+
+    def __init__(self) -> None:
+        self._since: dict[RequestHandler, None] = {}  # insertion order: longest first
+
+    def add(self, handler: RequestHandler) -> None:
+        self._since[handler] = None
+
+    def discard(self, handler: RequestHandler) -> None:
+        self._since.pop(handler, None)
+
+    def __contains__(self, handler: object) -> bool:
+        return handler in self._since
+
+    def longest(self) -> RequestHandler | None:
+        """The connection receiving its body for the longest, still open."""
+        return next((h for h in self._since if h.transport is not None), None)
+
+
+def body_deadline(timeout: float, max_body: int, receiving: Receiving | None = None) -> Middleware:
     """Read a request's body within ``timeout`` of its headers, else answer 408.
 
     The body is read here (aiohttp keeps it, so the handler's ``read`` returns at once).
-    A body declared larger than ``max_body`` is left to the handler to refuse unread."""
+    A body declared larger than ``max_body`` is left to the handler to refuse unread.
+    While the body arrives, its connection is in ``receiving``."""
 
     @web.middleware
     async def deadline(request: web.Request, handler: Handler) -> web.StreamResponse:
         declared = request.content_length
         if request.body_exists and (declared is None or declared <= max_body):
+            connection = request.protocol
+            if receiving is not None:
+                receiving.add(connection)
             try:
                 async with asyncio.timeout(timeout):
                     await request.read()
             except TimeoutError:
                 log.warning("request body not received within %.0f s: 408", timeout)
-                response = web.json_response(
-                    {"error": "the request body did not arrive in time"}, status=408
-                )
-                response.force_close()
-                return response
+                return _closing(408, "the request body did not arrive in time")
+            except OSError:
+                # The connection closed mid-body (by the client, or for a new connection
+                # when the bound was reached): no one is left to answer.
+                return _closing(400, "the request body was cut off")
+            finally:
+                if receiving is not None:
+                    receiving.discard(connection)
         return await handler(request)
 
     return deadline
+
+
+def _closing(status: int, error: str) -> web.Response:
+    response = web.json_response({"error": error}, status=status)
+    response.force_close()
+    return response
 
 
 def _idle(handler: RequestHandler) -> bool:
@@ -106,15 +145,18 @@ class _Busy(asyncio.Protocol):
 class ConnectionBound:
     """The protocol factory given to the listening socket: aiohttp's handler for each
     connection while fewer than ``limit`` are open; beyond that it closes the oldest
-    idle connection first (aiohttp's server lists them in the order they opened).
+    idle connection (aiohttp's server lists them in the order they opened), else the one
+    longest receiving a request body (``receiving``). Idle ones go first: closing one
+    costs its client a reconnect, closing one mid-body costs a request (resent).
 
     asyncio accepts a burst of connections together and starts their handlers a moment
     later, so handlers handed out but not yet started count too (for at most
     ``STARTING_SECONDS``, in case a connection fails before it starts)."""
 
-    def __init__(self, server: web.Server, limit: int) -> None:
+    def __init__(self, server: web.Server, limit: int, receiving: Receiving | None = None) -> None:
         self.server = server
         self.limit = limit
+        self.receiving = receiving or Receiving()
         self._starting: list[tuple[RequestHandler, float]] = []
         self._warned_at: float | None = None
 
@@ -129,10 +171,12 @@ class ConnectionBound:
             open_now = [h for h in held if h.transport is not None]
             if len(open_now) + len(self._starting) >= self.limit:
                 self._warn(now)
-                oldest_idle = next((h for h in open_now if _idle(h)), None)
-                if oldest_idle is None:
+                evicted = next((h for h in open_now if _idle(h)), None)
+                if evicted is None:
+                    evicted = self.receiving.longest()
+                if evicted is None:
                     return _Busy()
-                oldest_idle.force_close()
+                evicted.force_close()
         handler = self.server()
         self._starting.append((handler, now))
         return handler
@@ -143,8 +187,8 @@ class ConnectionBound:
         if self._warned_at is None or now - self._warned_at >= 60:
             self._warned_at = now
             log.warning(
-                "%d connections held (HTTP_MAX_CONNECTIONS): closing the oldest idle one "
-                "for each new one",
+                "%d connections held (HTTP_MAX_CONNECTIONS): closing the oldest idle one, "
+                "or the longest receiving a body, for each new one",
                 self.limit,
             )
 
@@ -152,9 +196,17 @@ class ConnectionBound:
 class BoundedSite(web.TCPSite):
     """aiohttp's TCP site, listening through a ``ConnectionBound``."""
 
-    def __init__(self, runner: web.AppRunner, host: str, port: int, limit: int) -> None:
+    def __init__(
+        self,
+        runner: web.AppRunner,
+        host: str,
+        port: int,
+        limit: int,
+        receiving: Receiving | None = None,
+    ) -> None:
         super().__init__(runner, host, port, backlog=BACKLOG)
         self.limit = limit
+        self.receiving = receiving
 
     async def start(self) -> None:
         await web.BaseSite.start(self)  # registers the site with its runner
@@ -162,7 +214,10 @@ class BoundedSite(web.TCPSite):
         assert server is not None
         loop = asyncio.get_running_loop()
         self._server = await loop.create_server(
-            ConnectionBound(server, self.limit), self._host, self._port, backlog=self._backlog
+            ConnectionBound(server, self.limit, self.receiving),
+            self._host,
+            self._port,
+            backlog=self._backlog,
         )
 
 
@@ -186,7 +241,8 @@ def _enough_descriptors(connections: int) -> None:
 async def _serve(
     app: web.Application, host: str, port: int, limits: Limits, ready: Callable[[], None]
 ) -> None:
-    app.middlewares.insert(0, body_deadline(limits.body_timeout, MAX_BODY_BYTES))
+    receiving = Receiving()
+    app.middlewares.insert(0, body_deadline(limits.body_timeout, MAX_BODY_BYTES, receiving))
     runner = web.AppRunner(
         app,
         access_log=None,
@@ -197,7 +253,7 @@ async def _serve(
     )
     await runner.setup()
     try:
-        await BoundedSite(runner, host, port, limits.max_connections).start()
+        await BoundedSite(runner, host, port, limits.max_connections, receiving).start()
         ready()
         await asyncio.Event().wait()  # until SIGINT or SIGTERM (web.GracefulExit)
     finally:

@@ -5,6 +5,7 @@ The Teams edge builds these from an activity; tests build them from literals.
 
 from __future__ import annotations
 
+import hashlib
 from dataclasses import dataclass
 
 from sqlalchemy import ScalarSelect, select
@@ -46,6 +47,19 @@ class TurnRef:
     actor: ActorRef
     conversation: ConversationRef
     activity_id: str | None = None
+
+    @property
+    def claim_key(self) -> str | None:
+        """What this turn claims in ``processed_activities`` so that a resend of it writes
+        and answers nothing twice (``Store.transaction``, ``Store.claim_answer``): its
+        activity id within its conversation. Teams makes message ids unique only within
+        a conversation (a channel's are millisecond timestamps), so two people writing in
+        two chats in the same millisecond must not share a claim. Hashed (sha256, hex):
+        conversation ids can be longer than the column. None without an activity id."""
+        if not self.activity_id:
+            return None
+        scoped = f"{self.conversation.id}\n{self.activity_id}"
+        return hashlib.sha256(scoped.encode()).hexdigest()
 
 
 @dataclass(frozen=True, slots=True)

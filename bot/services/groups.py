@@ -91,7 +91,7 @@ class GroupService:
         if turn.conversation.kind is ConversationKind.PERSONAL:
             raise Conflict(PERSONAL_CHAT_SETUP)
         now = self.clock.now()
-        async with self.store.transaction(activity_id=turn.activity_id, now=now) as session:
+        async with self.store.transaction(activity_id=turn.claim_key, now=now) as session:
             member = await find_member(session, turn.actor)
             if member is None:
                 raise NotPermitted()

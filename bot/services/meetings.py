@@ -130,7 +130,7 @@ class MeetingService:
         addition could change) takes the row last, just before committing, so the queue
         holds only the commit, not the reads and checks before it.
         """
-        async with self.store.transaction(activity_id=turn.activity_id, now=now) as session:
+        async with self.store.transaction(activity_id=turn.claim_key, now=now) as session:
             caller = await caller_here(session, turn)
             caller.require(permission)
             meeting = await self._meeting(session, caller, meeting_id)
@@ -236,7 +236,7 @@ class MeetingService:
     async def start(self, turn: TurnRef) -> StartResult:
         now = self.clock.now()
         try:
-            async with self.store.transaction(activity_id=turn.activity_id, now=now) as session:
+            async with self.store.transaction(activity_id=turn.claim_key, now=now) as session:
                 caller = await caller_here(session, turn)
                 caller.require(Permission.RUN_MEETING)
                 running = await self._running(session, caller)

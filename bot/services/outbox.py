@@ -107,6 +107,7 @@ from bot.domain.model import Role
 from bot.services.send_budget import Grant, LocalSendBudget, SendBudget
 from bot.store import tables as t
 from bot.store.db import Store
+from bot.store.upsert import insert_ignoring_duplicates
 
 log = logging.getLogger(__name__)
 
@@ -1238,12 +1239,6 @@ async def queue_unreachable_notices(
 async def insert_new(session: AsyncSession, rows: Iterable[Mapping[str, Any]]) -> int:
     """Insert outbox rows, skipping any whose ``dedupe_key`` exists (also when another
     process inserts it at the same moment). Returns how many were inserted."""
-    values = [dict(r) for r in rows]
-    if not values:
-        return 0
-    bind = session.get_bind()
-    insert = pg_insert if bind.dialect.name == "postgresql" else sqlite_insert
-    result = await session.execute(
-        insert(OM).values(values).on_conflict_do_nothing(index_elements=["dedupe_key"])
+    return await insert_ignoring_duplicates(
+        session, t.table_of(OM), [dict(r) for r in rows], ["dedupe_key"]
     )
-    return _rowcount(result)

@@ -71,7 +71,7 @@ class RoundService:
     async def open(self, turn: TurnRef, meeting_id: object, item_id: object) -> RoundView:
         now = self.clock.now()
         try:
-            async with self.store.transaction(activity_id=turn.activity_id, now=now) as session:
+            async with self.store.transaction(activity_id=turn.claim_key, now=now) as session:
                 caller = await caller_here(session, turn)
                 caller.require(Permission.RUN_MEETING)
                 meeting = await row_named(session, t.Meeting, meeting_id)
@@ -176,7 +176,7 @@ class RoundService:
         replaces the first (a challenge, once raised, stays on record).
         """
         now = self.clock.now()
-        async with self.store.transaction(activity_id=turn.activity_id, now=now) as session:
+        async with self.store.transaction(activity_id=turn.claim_key, now=now) as session:
             caller = await caller_here(session, turn)
             caller.require(Permission.ANSWER_ROUND)
             share_round = await self._round(session, caller, round_id)
@@ -272,7 +272,7 @@ class RoundService:
 
     async def close(self, turn: TurnRef, round_id: object) -> RoundView:
         now = self.clock.now()
-        async with self.store.transaction(activity_id=turn.activity_id, now=now) as session:
+        async with self.store.transaction(activity_id=turn.claim_key, now=now) as session:
             caller = await caller_here(session, turn)
             caller.require(Permission.RUN_MEETING)
             share_round = await self._round(session, caller, round_id)
@@ -297,7 +297,7 @@ class RoundService:
         self, turn: TurnRef, challenge_id: object, data: Mapping[str, object]
     ) -> tuple[str, list[ChallengeView]]:
         now = self.clock.now()
-        async with self.store.transaction(activity_id=turn.activity_id, now=now) as session:
+        async with self.store.transaction(activity_id=turn.claim_key, now=now) as session:
             caller = await caller_here(session, turn)
             caller.require(Permission.RESPOND_TO_CHALLENGE)
             challenge = await row_named(session, t.Challenge, challenge_id)

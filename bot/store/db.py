@@ -18,8 +18,7 @@ from typing import Any
 
 from alembic import command
 from alembic.config import Config
-from sqlalchemy import event, insert
-from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy import delete, event, insert
 from sqlalchemy.engine import Connection
 from sqlalchemy.exc import (
     DisconnectionError,
@@ -41,6 +40,7 @@ from bot.domain.errors import CONCURRENT_CHANGE, Conflict, Duplicate, NotLinked,
 from bot.store import audit
 from bot.store.crypto import KeyRing, install
 from bot.store.tables import ProcessedActivity, table_of
+from bot.store.upsert import insert_ignoring_duplicates
 
 log = logging.getLogger(__name__)
 
@@ -299,9 +299,13 @@ event.listen(AuditedSession, "before_commit", audit.before_commit)
 event.listen(AuditedSession, "after_rollback", audit.after_rollback)
 
 
-#: Claims an activity id for the transaction that handles it (see ``Store.transaction``);
-#: on the table, not the mapped class (``tables.table_of``).
-_CLAIM = insert(table_of(ProcessedActivity))
+#: Claims a turn's key (its activity id within its conversation, ``TurnRef.claim_key``)
+#: for the transaction that handles it (see ``Store.transaction``); on the table, not the
+#: mapped class (``tables.table_of``). Rows written before the key took in the
+#: conversation hold the bare activity id: a resend across that deploy is not matched,
+#: and retention clears them.
+_PROCESSED = table_of(ProcessedActivity)
+_CLAIM = insert(_PROCESSED)
 
 #: The prefix of an answer's claim (``Store.claim_answer``): kept apart from the id a
 #: writing transaction claims, so that a turn that failed and rolled its write back can
@@ -325,16 +329,6 @@ def committed_claims() -> Iterator[set[str]]:
         yield claims
     finally:
         _COMMITTED.reset(token)
-
-
-def _answer_claim(dialect: str, activity_id: str, now: datetime) -> Any:
-    """One statement that claims an answer, or does nothing if it was claimed before (no
-    error, so PostgreSQL logs nothing for an ordinary resend)."""
-    values = {"activity_id": (ANSWERED + activity_id)[:200], "processed_at": now}
-    table = table_of(ProcessedActivity)
-    if dialect == "postgresql":
-        return postgresql.insert(table).values(values).on_conflict_do_nothing()
-    return sqlite.insert(table).values(values).on_conflict_do_nothing()
 
 
 class Store:
@@ -386,16 +380,27 @@ class Store:
                 raise
 
     async def claim_answer(self, activity_id: str, now: datetime) -> bool:
-        """True the first time a turn with this activity id is answered, on any instance
-        sharing the store; False for a resend. Claimed just before the answer goes out,
-        not before the turn runs: a delivery that died half-way (its writes rolled back)
-        leaves its resend free to do the work and answer. One autocommitted statement:
-        on PostgreSQL one round trip, on SQLite one small write."""
-        statement = _answer_claim(self.engine.dialect.name, activity_id, now)
+        """True the first time a turn with this key (``TurnRef.claim_key``) is answered,
+        on any instance sharing the store; False for a resend. Claimed just before the
+        answer goes out, not before the turn runs: a delivery that died half-way (its
+        writes rolled back) leaves its resend free to do the work and answer (and one
+        whose answer could not be posted gives the claim back, ``release_answer``). One
+        autocommitted statement: on PostgreSQL one round trip, on SQLite one small write."""
+        claim = {"activity_id": (ANSWERED + activity_id)[:200], "processed_at": now}
         async with self.engine.connect() as connection:
             autocommit = await connection.execution_options(isolation_level="AUTOCOMMIT")
-            result = await autocommit.execute(statement)
-        return bool(result.rowcount == 1)
+            inserted = await insert_ignoring_duplicates(
+                autocommit, _PROCESSED, claim, ["activity_id"]
+            )
+        return inserted == 1
+
+    async def release_answer(self, activity_id: str) -> None:
+        """Undo ``claim_answer`` when the answer could not be delivered, so that Teams'
+        resend of the turn is answered instead of taken for a repeat."""
+        key = (ANSWERED + activity_id)[:200]
+        async with self.engine.connect() as connection:
+            autocommit = await connection.execution_options(isolation_level="AUTOCOMMIT")
+            await autocommit.execute(delete(_PROCESSED).where(_PROCESSED.c.activity_id == key))
 
     @asynccontextmanager
     async def reading(self) -> AsyncIterator[AsyncSession]:

@@ -11,6 +11,7 @@ from __future__ import annotations
 import hashlib
 import logging
 import traceback
+from dataclasses import dataclass
 from typing import Any
 
 from botbuilder.core import ActivityHandler, CardFactory, MessageFactory, TurnContext
@@ -127,6 +128,15 @@ def _editor(turn_context: TurnContext, conversation_id: str, activity_id: str) -
     return send
 
 
+@dataclass(frozen=True, slots=True)
+class _Answer:
+    """Whether a turn answers (not a resend), and the answer claim it took for that, to
+    give back if the answer cannot be delivered."""
+
+    first: bool
+    claimed: str | None = None
+
+
 class MaceBot(ActivityHandler):  # type: ignore[misc]
     def __init__(
         self, router: Router, contacts: ContactService, live_cards: LiveCards | None = None
@@ -180,22 +190,42 @@ class MaceBot(ActivityHandler):  # type: ignore[misc]
         except Exception as exc:
             log.warning("could not read the roster: %s", type(exc).__name__)
 
-    async def _first_answer(self, turn: TurnRef, wrote: set[str]) -> bool:
+    async def _first_answer(self, turn: TurnRef, wrote: set[str]) -> _Answer:
         """Whether this turn answers: Teams resends a turn it waited over 15 seconds for,
         with the same activity id, and the person must not see the answer twice, from this
-        instance or another. A turn that wrote claimed its id with the write (a resend of
-        it is told "Already recorded." by the router); any other turn claims it here, as
-        the answer goes out. If the store cannot say, the turn answers: a person told
-        twice is better than one told nothing."""
-        if not turn.activity_id or turn.activity_id in wrote:
-            return True
+        instance or another. A turn that wrote claimed its key with the write (a resend of
+        it writes nothing and says nothing, see ``Router``); any other turn claims it
+        here, as the answer goes out. If the store cannot say, the turn answers: a person
+        told twice is better than one told nothing."""
+        key = turn.claim_key
+        if not key or key in wrote:
+            return _Answer(first=True)
         try:
-            return await self.contacts.store.claim_answer(
-                turn.activity_id, self.contacts.clock.now()
-            )
+            if await self.contacts.store.claim_answer(key, self.contacts.clock.now()):
+                return _Answer(first=True, claimed=key)
+            return _Answer(first=False)
         except (SQLAlchemyError, OSError) as exc:
             log.warning("could not check for a resent activity: %s", type(exc).__name__)
-            return True
+            return _Answer(first=True)
+
+    async def _answer(
+        self, turn_context: TurnContext, outcome: Outcome, answer: _Answer, *, invoke: bool
+    ) -> None:
+        """Deliver the answer; if that fails, give its claim back before the failure goes
+        on, so that Teams' resend of the turn is answered rather than taken for a repeat
+        (told twice is better than told nothing)."""
+        try:
+            await self._deliver(turn_context, outcome, invoke=invoke)
+        except Exception:
+            if answer.claimed is not None:
+                await self._release(answer.claimed)
+            raise
+
+    async def _release(self, key: str) -> None:
+        try:
+            await self.contacts.store.release_answer(key)
+        except Exception as exc:  # best effort: the resend then goes unanswered
+            log.warning("could not release an undelivered answer: %s", type(exc).__name__)
 
     async def on_message_activity(self, turn_context: TurnContext) -> None:
         activity = turn_context.activity
@@ -216,10 +246,11 @@ class MaceBot(ActivityHandler):  # type: ignore[misc]
                 outcome = await self.router.on_text(turn, activity.text)
         if _says_nothing(outcome):
             return
-        if not await self._first_answer(turn, wrote):
+        answer = await self._first_answer(turn, wrote)
+        if not answer.first:
             log.info("resent message not answered again")
             return
-        await self._deliver(turn_context, outcome, invoke=False)
+        await self._answer(turn_context, outcome, answer, invoke=False)
 
     async def on_invoke_activity(self, turn_context: TurnContext) -> InvokeResponse:
         activity = turn_context.activity
@@ -238,13 +269,14 @@ class MaceBot(ActivityHandler):  # type: ignore[misc]
         turn = turn_ref(activity)
         with committed_claims() as wrote:
             outcome = await self.router.on_click(turn, click)
-        if not await self._first_answer(turn, wrote):
+        answer = await self._first_answer(turn, wrote)
+        if not answer.first:
             # The client awaits an answer to the resend (the first one's went nowhere):
             # the card or message the turn drew, and nothing posted or edited again.
             log.info("resent card action answered without posting or editing again")
             return InvokeResponse(status=200, body=invoke_body(outcome))
         try:
-            await self._deliver(turn_context, outcome, invoke=True)
+            await self._answer(turn_context, outcome, answer, invoke=True)
         except Exception as exc:  # the connector failed; what was entered is already saved
             log.warning("card delivery failed after saving: %s", type(exc).__name__)
             if outcome.response_card is None:
@@ -258,9 +290,12 @@ class MaceBot(ActivityHandler):  # type: ignore[misc]
             turn = turn_ref(activity)
             with committed_claims() as wrote:
                 outcome = await self.router.on_added(turn)
-            if _says_nothing(outcome) or not await self._first_answer(turn, wrote):
+            if _says_nothing(outcome):
+                return
+            answer = await self._first_answer(turn, wrote)
+            if not answer.first:
                 return  # a resend: welcomed, and the roster read, the first time
-            await self._deliver(turn_context, outcome, invoke=False)
+            await self._answer(turn_context, outcome, answer, invoke=False)
             await self._remember_roster(turn_context)
 
     async def on_event_activity(self, turn_context: TurnContext) -> None:

@@ -41,9 +41,9 @@ def store_of(bot: BotUnderTest) -> Store:
 #: view (tests/e2e/test_downloads.py checks them).
 BOOKKEEPING_TABLES = frozenset({"member_contacts", "audit_log", "audit_head", "download_links"})
 BOOKKEEPING_COLUMNS = frozenset({("members", "teams_user_id")})
-#: Every turn that answers claims its activity id (``Store.claim_answer``), refused turns
-#: too: an opaque Teams id and a time, so a resend is not answered twice. A write's own
-#: claim (the bare id) still counts as written.
+#: Every turn that answers claims its key (``Store.claim_answer``), refused turns
+#: too: an opaque hash of Teams ids and a time, so a resend is not answered twice. A write's own
+#: claim (the bare key) still counts as written.
 ANSWER_CLAIMS = t.ProcessedActivity.activity_id.startswith(ANSWERED)
 
 

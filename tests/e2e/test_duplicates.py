@@ -14,6 +14,7 @@ from typing import Any
 from sqlalchemy import func, select
 
 from bot.store import tables as t
+from bot.teams.handler import TURN_FAILED
 from cards import verbs as v
 from tests.e2e.cardtools import action
 from tests.e2e.harness import DEMO, BotUnderTest
@@ -31,7 +32,14 @@ from tests.e2e.scenario import (
     start_meeting,
     store_of,
 )
-from tests.support.activities import conversation_update, invoke_action, message, submit
+from tests.support.activities import (
+    PERSONAL_CONVERSATION_ID,
+    TEAM_ID,
+    conversation_update,
+    invoke_action,
+    message,
+    submit,
+)
 
 
 async def count(bot: BotUnderTest, table: Any, *where: Any) -> int:
@@ -376,3 +384,98 @@ async def test_the_bot_added_resent_welcomes_once(bot: BotUnderTest) -> None:
     assert seen.posts >= 1, "the first delivery says what the bot is for"
     ok(await resend(bot, added))
     seen.nothing_since(bot)
+
+
+async def test_a_submitted_write_resent_posts_nothing_again(bot: BotUnderTest) -> None:
+    """The Action.Submit fallback of "I'm here": recorded by the first delivery; the
+    resend records nothing and posts nothing (not even "Already recorded.")."""
+    meeting = await start_meeting(bot)
+    here = submit(
+        {"verb": v.ATTENDANCE_SELF, "meetingId": meeting.id},
+        conversation=CHANNEL,
+        user=DEMO["police"],
+        reply_to_id=meeting.agenda_id,
+    )
+    ok(await resend(bot, here))
+    assert await attendance_of(bot, "police") == [("present", "Priya Shah")]
+    seen = Delivered(bot)
+    ok(await resend(bot, here))
+    seen.nothing_since(bot)
+    assert await attendance_of(bot, "police") == [("present", "Priya Shah")]
+
+
+# -- an answer that could not be delivered -----------------------------------------------
+
+
+def replies_to(bot: BotUnderTest, activity: dict[str, Any]) -> list[dict[str, Any]]:
+    """What the bot posted in answer to this activity (replies carry its id)."""
+    return [p.activity for p in bot.connector.posted() if p.reply_to_id == activity["id"]]
+
+
+async def test_an_answer_that_failed_to_post_is_given_to_the_resend(bot: BotUnderTest) -> None:
+    """The connector refuses the reply to "help": the person was told nothing of it, so
+    Teams' resend of the same activity is answered (once), not taken for a repeat."""
+    help_ = message("help", conversation=CHANNEL, user=DEMO["chair"])
+    bot.connector.fail_next(502, method="POST", path_contains="/activities")
+    ok(await resend(bot, help_))
+    assert next(c.status for c in bot.connector.calls if c.method == "POST") == 502
+    failed = [a.get("text") for a in replies_to(bot, help_)]
+    assert failed == [TURN_FAILED], "only the apology got through"
+    ok(await resend(bot, help_))
+    answered = replies_to(bot, help_)[len(failed) :]
+    assert len(answered) == 1 and answered[0].get("text") != TURN_FAILED, answered
+    seen = Delivered(bot)
+    ok(await resend(bot, help_))
+    seen.nothing_since(bot)
+
+
+# -- the same activity id in two conversations ---------------------------------------------
+
+
+async def test_one_activity_id_in_two_chats_is_answered_in_both(bot: BotUnderTest) -> None:
+    """Teams' message ids are unique within a conversation only: two people asking in
+    their own chats under the same id are both answered; a resend in either is not."""
+    asked = [
+        message(
+            "help",
+            conversation="personal",
+            user=DEMO[who],
+            conversation_id=f"{PERSONAL_CONVERSATION_ID}-{who}",
+            activity_id="1795400000123",
+        )
+        for who in ("police", "health")
+    ]
+    for activity in asked:
+        ok(await resend(bot, activity))
+    for activity in asked:
+        assert len(bot.connector.posted(activity["conversation"]["id"])) == 1
+    seen = Delivered(bot)
+    for activity in asked:
+        ok(await resend(bot, activity))
+    seen.nothing_since(bot)
+
+
+async def test_one_activity_id_in_two_threads_is_recorded_in_both(bot: BotUnderTest) -> None:
+    """Two threads of the linked channel (two conversations), one id: both writes are
+    recorded; a resend in either records nothing more and posts nothing."""
+    await start_meeting(bot)
+    said = [
+        message(
+            "here",
+            conversation=CHANNEL,
+            user=DEMO[who],
+            conversation_id=f"{TEAM_ID};messageid={thread}",
+            activity_id="1795400000456",
+        )
+        for who, thread in (("police", "1795301167862"), ("health", "1795301167999"))
+    ]
+    for activity in said:
+        ok(await resend(bot, activity))
+    assert await attendance_of(bot, "police") == [("present", "Priya Shah")]
+    assert [status for status, _ in await attendance_of(bot, "health")] == ["present"]
+    claims = await count(bot, t.ProcessedActivity)
+    seen = Delivered(bot)
+    for activity in said:
+        ok(await resend(bot, activity))
+    seen.nothing_since(bot)
+    assert await count(bot, t.ProcessedActivity) == claims

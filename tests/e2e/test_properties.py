@@ -10,6 +10,7 @@ example runs on the bot's own event loop.
 from __future__ import annotations
 
 import asyncio
+import hashlib
 import json
 import logging
 from collections.abc import Callable, Coroutine, Iterator
@@ -167,8 +168,20 @@ def runner(bot_loop: asyncio.AbstractEventLoop) -> Callable[[Coroutine[Any, Any,
     return run
 
 
+def claim_key(activity: dict[str, Any]) -> str | None:
+    """The key a write of this activity claims (``TurnRef.claim_key``), when its id and
+    conversation id are plain strings still; None when a generated override replaced
+    either."""
+    conversation = activity.get("conversation")
+    conversation_id = conversation.get("id") if isinstance(conversation, dict) else None
+    activity_id = activity.get("id")
+    if not (isinstance(conversation_id, str) and isinstance(activity_id, str) and activity_id):
+        return None
+    return hashlib.sha256(f"{conversation_id}\n{activity_id}".encode()).hexdigest()
+
+
 async def check_turn(
-    bot: BotUnderTest, send: Coroutine[Any, Any, tuple[int, Any]], activity_id: str
+    bot: BotUnderTest, send: Coroutine[Any, Any, tuple[int, Any]], key: str | None
 ) -> None:
     """Send one input; the answer is not 5xx, and the store changed wholly or not at all."""
     store = store_of(bot)
@@ -180,7 +193,9 @@ async def check_turn(
         # Whatever changed was one whole turn: committed with its activity id, which is
         # written in the same transaction as everything the turn recorded.
         new_ids = set(after["processed_activities"]) - set(before["processed_activities"])
-        assert any(activity_id[:200] in row[0] for row in new_ids), "a write without its turn"
+        assert new_ids, "a write without its turn's claim"
+        if key is not None:
+            assert any(key in row[0] for row in new_ids), "a write under another turn's claim"
 
 
 class ErrorRecords(logging.Handler):
@@ -214,7 +229,7 @@ def errors_logged() -> Iterator[ErrorRecords]:
 async def check_answer(
     bot: BotUnderTest,
     send: Coroutine[Any, Any, tuple[int, Any]],
-    activity_id: str,
+    key: str | None,
     errors: ErrorRecords,
 ) -> None:
     """As ``check_turn``, and the person is answered plainly: not "something went wrong",
@@ -227,7 +242,7 @@ async def check_answer(
         body.append(answer)
         return status, answer
 
-    await check_turn(bot, keeping(), activity_id)
+    await check_turn(bot, keeping(), key)
     told = json.dumps([bot.connector.sent()[sent:], body])
     assert TURN_FAILED not in told and STORE_UNAVAILABLE not in told, told[:300]
     logged = errors.take()
@@ -301,7 +316,7 @@ async def test_crafted_card_payloads_never_fail_or_half_write(
             activity = invoke_action(verb, data, conversation=where, user=DEMO[who])
         else:
             activity = submit({"verb": verb, **data}, conversation=where, user=DEMO[who])
-        run(check_answer(bot, bot.send(activity), activity["id"], errors_logged))
+        run(check_answer(bot, bot.send(activity), claim_key(activity), errors_logged))
 
     await asyncio.to_thread(example)
     assert (await audit.verify_store(store_of(bot).engine)).ok
@@ -367,7 +382,7 @@ async def test_every_field_of_every_verb_answers_plainly(
                 activity = invoke_action(verb, crafted, conversation=where, user=DEMO[who])
             else:
                 activity = submit({"verb": verb, **crafted}, conversation=where, user=DEMO[who])
-            run(check_answer(bot, bot.send(activity), activity["id"], errors_logged))
+            run(check_answer(bot, bot.send(activity), claim_key(activity), errors_logged))
 
     await asyncio.to_thread(example)
     assert (await audit.verify_store(store_of(bot).engine)).ok
@@ -406,12 +421,11 @@ async def test_mangled_activities_never_fail_or_half_write(bot: BotUnderTest) ->
         # Replies go to the recording connector. (A forged serviceUrl is the token's
         # business: with authentication on, the Bot Framework token must vouch for it.)
         activity["serviceUrl"] = bot.connector.url
-        activity_id = str(activity["id"])
         for key in dropped:
             activity.pop(key, None)
         activity.update(overrides)
         body = json.dumps(activity).encode()
-        run(check_turn(bot, bot.post_raw(body), activity_id))
+        run(check_turn(bot, bot.post_raw(body), claim_key(activity)))
 
     await asyncio.to_thread(example)
     assert (await audit.verify_store(store_of(bot).engine)).ok
@@ -428,7 +442,7 @@ async def test_arbitrary_bodies_are_refused_cleanly(bot: BotUnderTest) -> None:
         ),
     )
     def example(body: bytes, content_type: str) -> None:
-        run(check_turn(bot, bot.post_raw(body, content_type), "(no activity)"))
+        run(check_turn(bot, bot.post_raw(body, content_type), None))
 
     await asyncio.to_thread(example)
     assert (await audit.verify_store(store_of(bot).engine)).ok

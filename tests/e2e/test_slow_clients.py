@@ -183,3 +183,57 @@ async def test_a_slow_loris_is_bounded_and_freed_while_healthz_answers(tmp_path:
     assert answers["keep-alive"] <= {b"HTTP/1.1 200", b"HTTP/1.1 503", b""}
     for kind in ("idle", "headers"):
         assert answers[kind] <= {b"", b"HTTP/1.1 503"}, answers[kind]
+
+
+#: A body announced, and its first byte, after the server says it is ready for it (which
+#: it does once the request's headers are in and its handler has started).
+WAITING_BODY = (
+    b"POST /api/messages HTTP/1.1\r\nHost: bot\r\nContent-Type: application/json\r\n"
+    b"Content-Length: 4000\r\nExpect: 100-continue\r\n\r\n"
+)
+
+
+async def test_trickled_bodies_at_the_bound_leave_room_for_healthz(tmp_path: Path) -> None:
+    """As many connections as the bound, each trickling a request body (renewable before
+    its ``HTTP_BODY_TIMEOUT`` ends): none is running a handler, so the health probe's
+    connection closes the one receiving its body longest and is answered 200, not 503."""
+    bound = 40
+    async with serving(
+        tmp_path,
+        METRICS_PORT="0",
+        LOG_LEVEL="WARNING",
+        HTTP_BODY_TIMEOUT="60",
+        HTTP_MAX_CONNECTIONS=str(bound),
+    ) as served:
+        assert served.process.returncode is None, "".join(served.output)
+        loop = asyncio.get_running_loop()
+        clients: list[Client] = []
+        for _ in range(bound):
+            reader, writer = await asyncio.open_connection("127.0.0.1", served.port)
+            writer.write(WAITING_BODY)
+            # The server has the headers and is reading the body: it asks for it.
+            assert await reader.readuntil(b"\r\n\r\n") == b"HTTP/1.1 100 Continue\r\n\r\n"
+            writer.write(b"{")
+            clients.append(Client("body", reader, writer, loop.time()))
+        watchers = [asyncio.create_task(watch(client, loop)) for client in clients]
+        slow = asyncio.create_task(trickle(clients))
+        try:
+            connector = aiohttp.TCPConnector(force_close=True)
+            async with (
+                aiohttp.ClientSession(connector=connector) as session,
+                asyncio.timeout(HEALTHZ_SECONDS),
+                session.get(served.base_url + "/healthz") as answer,
+            ):
+                assert answer.status == 200
+            # The one closed for it was the first to start its body; the rest still wait.
+            async with asyncio.timeout(HEALTHZ_SECONDS):
+                await watchers[0]
+            assert clients[0].received == b"", "closed unanswered: no one read its request"
+            assert all(client.closed is None for client in clients[1:])
+        finally:
+            slow.cancel()
+            for watcher in watchers:
+                watcher.cancel()
+            for client in clients:
+                client.writer.close()
+        assert not served.said("Error handling request"), "".join(served.output)

@@ -29,7 +29,7 @@ from cards import verbs as v
 from tests.e2e.cardtools import action, text_of
 from tests.e2e.harness import DEMO, BotUnderTest
 from tests.e2e.scenario import invoke_message, ok, press, say, start_meeting
-from tests.support.activities import message
+from tests.support.activities import PERSONAL_CONVERSATION_ID, message
 from tests.support.fake_connector import FakeConnector
 from tests.support.keys import TEST_KEYS_SPEC
 
@@ -212,3 +212,29 @@ async def test_a_resend_to_the_other_instance_is_answered_once(
         assert all(status in (200, 201) for status, _ in replies), replies
         ok(await b.send(copy.deepcopy(activity)))
         assert len(a.connector.posted()) == before + 1, a.connector.sent()[before:]
+
+
+async def test_one_activity_id_in_two_chats_is_answered_by_either_instance(
+    two: tuple[Instance, Instance, Store],
+) -> None:
+    """Teams' message ids are unique within a conversation only: the same id in two
+    people's chats, one to each instance, is two turns, both answered; resent the other
+    way round, neither is answered again."""
+    a, b, _store = two
+    asked = [
+        message(
+            "my actions",
+            conversation="personal",
+            user=DEMO[who],
+            conversation_id=f"{PERSONAL_CONVERSATION_ID}-{who}",
+            activity_id="1795400000789",
+        )
+        for who in ("police", "health")
+    ]
+    replies = await asyncio.gather(a.send(copy.deepcopy(asked[0])), b.send(copy.deepcopy(asked[1])))
+    assert all(status in (200, 201) for status, _ in replies), replies
+    chats = [activity["conversation"]["id"] for activity in asked]
+    assert [len(a.connector.posted(chat)) for chat in chats] == [1, 1]
+    ok(await b.send(copy.deepcopy(asked[0])))
+    ok(await a.send(copy.deepcopy(asked[1])))
+    assert [len(a.connector.posted(chat)) for chat in chats] == [1, 1]
