@@ -97,8 +97,6 @@ from enum import StrEnum
 from typing import Any, Protocol
 
 from sqlalchemy import ColumnElement, DateTime, and_, case, delete, func, or_, select, update
-from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -107,7 +105,7 @@ from bot.domain.model import Role
 from bot.services.send_budget import Grant, LocalSendBudget, SendBudget
 from bot.store import tables as t
 from bot.store.db import Store
-from bot.store.upsert import insert_ignoring_duplicates
+from bot.store.upsert import insert_ignoring_duplicates, on_conflict
 
 log = logging.getLogger(__name__)
 
@@ -896,13 +894,12 @@ class OutboxSender:
         now = self.clock.now()  # read before the write: the freshness check errs early
         stamp = self._heartbeat_now(now)
         values = {"worker_id": self.worker_id, "started_at": stamp, "last_seen": stamp}
-        insert = pg_insert if self._postgres else sqlite_insert
+        dialect = "postgresql" if self._postgres else "sqlite"
+        beat = on_conflict(
+            dialect, t.table_of(OW), values, ["worker_id"], update={"last_seen": stamp}
+        )
         async with self.store.transaction() as session:
-            await session.execute(
-                insert(OW)
-                .values(values)
-                .on_conflict_do_update(index_elements=["worker_id"], set_={"last_seen": stamp})
-            )
+            await session.execute(beat)
             if self._heartbeat_at is None:  # first beat: forget senders gone long ago
                 await session.execute(delete(OW).where(OW.last_seen < stamp - FORGET_WORKERS_AFTER))
         self._heartbeat_at = now
