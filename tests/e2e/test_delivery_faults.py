@@ -33,6 +33,7 @@ from bot.store.db import Store
 from tests.e2e.test_two_instances import free_port
 from tests.services.test_chase_run import at_london
 from tests.support.fake_connector import FakeConnector
+from tests.support.records import Records
 
 REPO = Path(__file__).resolve().parents[2]
 READY = "Ready: accepting traffic."
@@ -68,34 +69,12 @@ class SlowConnector(FakeConnector):
 async def seed_chase(store: Store, service_url: str) -> list[int]:
     """400 partner members in Scarborough, each with a known 1:1 chat, owning 3,000 actions
     due today between them (seven or eight each). Returns the owners' member ids."""
-    async with store.transaction() as session:
-        locality = await session.scalar(select(t.Locality).where(t.Locality.code == "scarborough"))
-        assert locality is not None
+    meeting = await Records(store).meeting("scarborough", START - timedelta(days=20))
+    locality_id, meeting_id, item_id = meeting.locality_id, meeting.id, meeting.item_id
+    async with store.reading() as session:
         agency_id = await session.scalar(select(func.min(t.Agency.id)))
         chair = await session.scalar(select(func.min(t.Member.id)))
         assert agency_id is not None and chair is not None
-        meeting = t.Meeting(
-            locality_id=locality.id,
-            conversation_id="team-id",
-            status="ended",
-            chair_member_id=chair,
-            started_at=START - timedelta(days=20),
-            minutes_status="draft",
-        )
-        session.add(meeting)
-        await session.flush()
-        item = t.AgendaItem(
-            meeting_id=meeting.id,
-            position=4,
-            kind="children",
-            title="Children",
-            time_limit_minutes=30,
-            status="done",
-            elapsed_seconds=0,
-        )
-        session.add(item)
-        await session.flush()
-        locality_id, meeting_id, item_id = locality.id, meeting.id, item.id
     created = START - timedelta(days=20)
     async with store.engine.begin() as conn:
         ids = list(
