@@ -229,6 +229,9 @@ def parse_csv(text: str) -> tuple[list[ImportRow], list[RowProblem]]:
 
 
 def check_row(line: int, cells: dict[str, str], problems: list[RowProblem]) -> ImportRow:
+    """One row's cells (by header column) checked on their own; each bad cell is noted in
+    ``problems`` and the row is still returned, so the whole file is reported at once."""
+
     def note(column: str, message: str) -> None:
         problems.append(RowProblem(line, column, message))
 
