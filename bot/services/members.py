@@ -19,7 +19,6 @@ from __future__ import annotations
 import builtins
 import csv
 import io
-import json
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
@@ -46,12 +45,13 @@ from bot.domain.members import (
     role_sort_key,
 )
 from bot.domain.model import ActionStatus, Role
+from bot.domain.notices import Notice, NoticeKind
 from bot.domain.permissions import OVERSIGHT_ROLES, opens_content
 from bot.domain.rules import clean_text, raise_if, require_text
 from bot.graph.directory import Directory
 from bot.services.context import ActorRef, find_member
 from bot.services.directory import resolve_owner
-from bot.services.outbox import OutboxStatus, insert_new
+from bot.services.outbox import enqueue
 from bot.store import audit
 from bot.store import tables as t
 from bot.store.db import Store
@@ -904,34 +904,19 @@ async def _tell_oversight(
     role). Ids and role codes only: the card is drawn when it is sent. Returns how many."""
     if not grants:
         return 0
-    payload = json.dumps(
-        {
-            "locality_id": locality_id,
-            "grants": [[member_id, role.value] for _, member_id, role in grants][
-                :MAX_GRANTS_IN_NOTICE
-            ],
-            "count": len(grants),
-            "by_member_id": granter.id if granter is not None else None,
-        },
-        sort_keys=True,
-    )
+    payload = {
+        "locality_id": locality_id,
+        "grants": [[member_id, role.value] for _, member_id, role in grants][:MAX_GRANTS_IN_NOTICE],
+        "count": len(grants),
+        "by_member_id": granter.id if granter is not None else None,
+    }
     first = min(membership_id for membership_id, _, _ in grants)
-    rows = [
-        {
-            "dedupe_key": f"{ROLE_GRANTED_KIND}:{first}:{who}",
-            "kind": ROLE_GRANTED_KIND,
-            "recipient_member_id": who,
-            "payload": payload,
-            "status": OutboxStatus.PENDING.value,
-            "attempts": 0,
-            "next_attempt_at": now,
-            "last_error": "",
-            "created_at": now,
-        }
+    notices = [
+        Notice(NoticeKind.ROLE_GRANTED, who, payload, f"{NoticeKind.ROLE_GRANTED}:{first}:{who}")
         for who in sorted(recipients)
         if granter is None or who != granter.id
     ]
-    return await insert_new(session, rows)
+    return await enqueue(session, notices, due=now)
 
 
 # -- lookups ------------------------------------------------------------------------------
