@@ -8,8 +8,8 @@ inserts the same key at the same moment. A producer whose key must never be seen
 (the second decision of one request would be a race lost) asks for ``IfQueued.REFUSE``:
 the duplicate then raises ``IntegrityError`` and its cause is rolled back.
 
-Many rows go in a few statements (``ROWS_PER_STATEMENT`` each), never a query per row:
-a chase run queues thousands of digests.
+Many rows go in one batched statement, never a query per row: a chase run queues
+thousands of digests.
 """
 
 from __future__ import annotations
@@ -24,13 +24,9 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.domain.notices import MAX_KEY_CHARS, Notice
 from bot.store import tables as t
-from bot.store.upsert import insert_ignoring_duplicates
+from bot.store.upsert import insert_many_ignoring_duplicates
 
 from .status import OutboxStatus
-
-#: Rows in one INSERT: well within PostgreSQL's 65,535 and SQLite's 32,766 bound
-#: parameters at nine columns a row.
-ROWS_PER_STATEMENT = 1000
 
 
 class IfQueued(Enum):
@@ -51,17 +47,13 @@ async def enqueue(
     """Queue ``notices``, in the caller's transaction, to be sent from ``due`` on
     (``created_at`` defaults to ``due``). Returns how many rows were new."""
     rows = [_row(notice, due, created_at or due) for notice in notices]
-    queued = 0
-    for start in range(0, len(rows), ROWS_PER_STATEMENT):
-        chunk = rows[start : start + ROWS_PER_STATEMENT]
-        if if_queued is IfQueued.REFUSE:
-            await session.execute(insert(t.table_of(t.OutboxMessage)).values(chunk))
-            queued += len(chunk)
-        else:
-            queued += await insert_ignoring_duplicates(
-                session, t.table_of(t.OutboxMessage), chunk, ["dedupe_key"]
-            )
-    return queued
+    if not rows:
+        return 0
+    table = t.table_of(t.OutboxMessage)
+    if if_queued is IfQueued.REFUSE:
+        await session.execute(insert(table), rows)
+        return len(rows)
+    return await insert_many_ignoring_duplicates(session, table, rows, ["dedupe_key"])
 
 
 def _row(notice: Notice, due: datetime, created_at: datetime) -> dict[str, Any]:
