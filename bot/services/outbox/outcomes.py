@@ -5,6 +5,17 @@ The outbox sender (bot.services.outbox.sender) decides which; this writes it thr
 sender's leases (bot.services.outbox.leases), each write only while the sender still holds
 the row, and keeps the ``DrainReport`` counts. What a failure means and when to retry is
 the domain's delivery policy (bot.domain.delivery).
+
+Errors. Retryable failures are retried with backoff until ``max_attempts``, then the row
+is ``failed`` with the error code; a 429 also pauses this sender until the retry time,
+putting the rest of its batch back unclaimed. A 403 means the person blocked or removed
+the bot: their contact is marked unreachable, the row becomes ``unreachable`` and, in the
+same transaction, the coordinators of the person's locality groups are queued an
+``unreachable`` notice (the chair where a group has no coordinator). A recipient with no
+stored contact is handled the same way (``no_contact``), except that with an ``install``
+hook (Graph) the bot is first installed for them and the row retried after
+``install_wait`` (Teams then tells the bot about the new personal chat and the contact is
+kept); the last attempt still ends ``no_contact``. Any other status fails the row at once.
 """
 
 from __future__ import annotations
@@ -51,6 +62,9 @@ class Outcomes:
         self.leases = leases
         self.retries = retries
         self.rng = rng
+        #: ``install(member_id)``: for a recipient with no contact, install the bot for them
+        #: (bot.services.directory.AppInstaller); True: a contact should follow, so the row
+        #: is retried after ``install_wait`` seconds instead of being ``no_contact``.
         self.install = install
         self.install_wait = install_wait
         #: Set by a 429: nothing more is sent by this sender until then.

@@ -27,16 +27,9 @@ finish and their outcome is recorded, the heartbeat renewed meanwhile (``OutboxR
 ``retire`` then puts back, at once due, every row it still holds unsent, and deletes its
 heartbeat, so another instance takes them straight away.
 
-Errors. Retryable failures are retried with backoff until ``max_attempts``, then the row
-is ``failed`` with the error code; a 429 also pauses this sender until the retry time,
-putting the rest of its batch back unclaimed. A 403 means the person blocked or removed
-the bot: their contact is marked unreachable, the row becomes ``unreachable`` and, in the
-same transaction, the coordinators of the person's locality groups are queued an
-``unreachable`` notice (the chair where a group has no coordinator). A recipient with no
-stored contact is handled the same way (``no_contact``), except that with an ``install``
-hook (Graph) the bot is first installed for them and the row retried after
-``install_wait`` (Teams then tells the bot about the new personal chat and the contact is
-kept); the last attempt still ends ``no_contact``. Any other status fails the row at once.
+Errors. What a failed send leads to (a retry, ``failed``, ``unreachable`` or
+``no_contact``, the coordinators told) is recorded by bot.services.outbox.outcomes, whose
+docstring says when each applies.
 
 Rates. The sender keeps a minimum spacing between two messages to one person (checked
 against the last ``sent_at`` in the store, so it holds across processes; a row that comes
@@ -134,10 +127,6 @@ class OutboxSender:
         #: When set, nothing is sent outside these hours (working hours, Europe/London):
         #: a retry that falls due at 17:05 waits for the next working morning.
         self.sending_hours = sending_hours
-        #: ``install(member_id)``: for a recipient with no contact, install the bot for them
-        #: (bot.services.directory.AppInstaller); True: a contact should follow, so the row
-        #: is retried after ``install_wait`` seconds instead of being ``no_contact``.
-        self.install = install
         self.install_wait = install_wait
         #: Requests per second for the whole app (bot.services.send_budget): shared by all
         #: instances on PostgreSQL; without one, this sender's own, on its clock.
