@@ -7,7 +7,7 @@ drawn here goes out unasked, so none carries a description, subject or minute.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from datetime import date
 from typing import Any
 
@@ -18,6 +18,7 @@ from bot.domain.calendar import WorkingCalendar
 from bot.domain.clock import Clock
 from bot.domain.members import parse_role, role_label
 from bot.domain.model import ActionStatus, ChallengeStatus, MeetingStatus, MinutesStatus
+from bot.domain.notices import NoticeKind
 from bot.domain.views import DateRequestView
 from bot.store import tables as t
 from bot.store.db import Store
@@ -38,6 +39,8 @@ from cards.notices import (
 )
 
 Card = dict[str, Any]
+#: Draws one kind of notice: ``(session, payload, recipient) -> card or None``.
+Draw = Callable[[AsyncSession, Mapping[str, Any], int], Awaitable[Card | None]]
 
 
 class NoticeRenderer:
@@ -47,20 +50,24 @@ class NoticeRenderer:
         self.calendar = calendar
 
     async def __call__(self, kind: str, payload: Mapping[str, Any], recipient: int) -> Card | None:
+        """The card for an outbox row of ``kind`` (a ``NoticeKind`` value); None for a kind
+        this bot does not know (the row is dropped) or a message gone obsolete."""
         async with self.store.reading() as session:
-            draw = {
-                "digest": self._digest,
-                "escalation": self._escalation,
-                "unreachable": self._unreachable,
-                "date_request": self._date_request,
-                "date_decided": self._date_decided,
-                "brief": self._brief,
-                "role_granted": self._role_granted,
-            }.get(kind)
+            # Keyed by NoticeKind; a StrEnum member hashes as its value, so the stored
+            # string finds it.
+            draws: dict[str, Draw] = {
+                NoticeKind.DIGEST: self._digest,
+                NoticeKind.ESCALATION: self._escalation,
+                NoticeKind.UNREACHABLE: self._unreachable,
+                NoticeKind.DATE_REQUEST: self._date_request,
+                NoticeKind.DATE_DECIDED: self._date_decided,
+                NoticeKind.BRIEF: self._brief,
+                NoticeKind.ROLE_GRANTED: self._role_granted,
+            }
+            draw = draws.get(kind)
             if draw is None:
                 return None
-            card: Card | None = await draw(session, payload, recipient)
-            return card
+            return await draw(session, payload, recipient)
 
     async def _open_actions(
         self, session: AsyncSession, ids: Sequence[object]

@@ -8,7 +8,6 @@ person is the owner, their agency's lead, or a chair or coordinator of the local
 
 from __future__ import annotations
 
-import json
 from collections.abc import AsyncIterator, Callable, Mapping, Sequence
 from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from dataclasses import dataclass
@@ -33,6 +32,7 @@ from bot.domain.clock import Clock, london_today
 from bot.domain.errors import Conflict, InvalidInput, NotFound, NotPermitted
 from bot.domain.filters import ActionFilter, FilterError
 from bot.domain.model import ActionStatus, Role, SubjectKind
+from bot.domain.notices import Notice, NoticeKind
 from bot.domain.permissions import ROLE_PERMISSIONS, Permission
 from bot.domain.rules import (
     MAX_ENTRY_CHARS,
@@ -53,6 +53,7 @@ from bot.domain.views import (
     OwnedActionView,
 )
 from bot.services.context import NOT_A_MEMBER, ActorRef, find_member_and_groups
+from bot.services.outbox import IfQueued, enqueue
 from bot.services.readmodels import load_lookups
 from bot.services.records import row_named
 from bot.store import audit
@@ -378,14 +379,14 @@ class ActionService:
             action.request_reason = ""
             action.requested_by_member_id = None
             action.requested_at = None
-            _queue(
-                session,
-                f"date-decided:{action.id}:{asked}",
-                "date_decided",
+            decided = Notice(
+                NoticeKind.DATE_DECIDED,
                 action.owner_member_id,
                 {"action_id": action.id, "accepted": accept},
-                self.clock.now(),
+                f"date-decided:{action.id}:{asked}",
             )
+            # Refused when already queued: a second decision of one request lost a race.
+            await enqueue(session, [decided], due=self.clock.now(), if_queued=IfQueued.REFUSE)
             return view
 
     async def _for_decider(
@@ -715,30 +716,6 @@ async def _colleagues(
     return tuple(MemberView(m.id, m.name, m.agency_id, agency_name) for m in rows)
 
 
-def _queue(
-    session: AsyncSession,
-    key: str,
-    kind: str,
-    recipient: int,
-    payload: Mapping[str, object],
-    now: datetime,
-) -> None:
-    """An outbox message in this transaction (delivered by the sender, ids only)."""
-    session.add(
-        t.OutboxMessage(
-            dedupe_key=key[:200],
-            kind=kind,
-            recipient_member_id=recipient,
-            payload=json.dumps(dict(payload), sort_keys=True),
-            status="pending",
-            attempts=0,
-            next_attempt_at=now,
-            last_error="",
-            created_at=now,
-        )
-    )
-
-
 async def _queue_for_deciders(session: AsyncSession, action: t.Action, now: datetime) -> None:
     deciders = (
         await session.scalars(
@@ -751,12 +728,13 @@ async def _queue_for_deciders(session: AsyncSession, action: t.Action, now: date
         )
     ).all()
     stamp = action.requested_at.isoformat() if action.requested_at else now.isoformat()
-    for member_id in deciders:
-        _queue(
-            session,
-            f"date-request:{action.id}:{stamp}:{member_id}",
-            "date_request",
+    notices = [
+        Notice(
+            NoticeKind.DATE_REQUEST,
             member_id,
             {"action_id": action.id},
-            now,
+            f"date-request:{action.id}:{stamp}:{member_id}",
         )
+        for member_id in deciders
+    ]
+    await enqueue(session, notices, due=now, if_queued=IfQueued.REFUSE)

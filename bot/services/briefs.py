@@ -12,7 +12,9 @@ from sqlalchemy import func, select
 from bot.domain.calendar import WorkingCalendar
 from bot.domain.clock import Clock
 from bot.domain.model import MeetingStatus, Role
+from bot.domain.notices import Notice, NoticeKind
 from bot.services.chasing import people_in
+from bot.services.outbox import enqueue
 from bot.store import tables as t
 from bot.store.db import Store
 
@@ -30,7 +32,6 @@ class BriefService:
         if not self.calendar.is_working_day(today):
             return 0
         meeting_day = self.calendar.next_working_day(today)
-        queued = 0
         async with self.store.transaction() as session:
             latest = (
                 select(t.Meeting.locality_id, func.max(t.Meeting.started_at).label("at"))
@@ -53,35 +54,21 @@ class BriefService:
                 )
             ).all()
             send_at = self.calendar.next_working_moment(now)
+            notices: list[Notice] = []
             for meeting in meetings:
                 assert meeting.next_meeting_date is not None
+                meeting_date = meeting.next_meeting_date.isoformat()
                 for member_id in await people_in(
                     session, meeting.locality_id, (Role.CHAIR, Role.DEPUTY_CHAIR)
                 ):
-                    key = (
-                        f"brief:{meeting.locality_id}:"
-                        f"{meeting.next_meeting_date.isoformat()}:{member_id}"
-                    )
-                    exists = await session.scalar(
-                        select(t.OutboxMessage.id).where(t.OutboxMessage.dedupe_key == key)
-                    )
-                    if exists is not None:
-                        continue
-                    session.add(
-                        t.OutboxMessage(
-                            dedupe_key=key,
-                            kind="brief",
-                            recipient_member_id=member_id,
-                            payload=(
-                                f'{{"locality_id": {meeting.locality_id}, '
-                                f'"meeting_date": "{meeting.next_meeting_date.isoformat()}"}}'
-                            ),
-                            status="pending",
-                            attempts=0,
-                            next_attempt_at=send_at,
-                            last_error="",
-                            created_at=now,
+                    notices.append(
+                        Notice(
+                            NoticeKind.BRIEF,
+                            member_id,
+                            {"locality_id": meeting.locality_id, "meeting_date": meeting_date},
+                            f"brief:{meeting.locality_id}:{meeting_date}:{member_id}",
                         )
                     )
-                    queued += 1
+            # One brief per chair, group and meeting date, however often this runs.
+            queued = await enqueue(session, notices, due=send_at, created_at=now)
         return queued

@@ -9,13 +9,11 @@ from what the first one wrote. Messages wait in the outbox until working hours.
 
 from __future__ import annotations
 
-import hashlib
 import json
 import logging
 from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import datetime
 
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
@@ -25,6 +23,8 @@ from bot.domain.calendar import WorkingCalendar
 from bot.domain.chasing import ActionChaseState, ChasePlan, ChaseRules, plan_chase
 from bot.domain.clock import Clock
 from bot.domain.model import ActionStatus, Role
+from bot.domain.notices import Notice, NoticeKind, keyed_by_content
+from bot.services.outbox import IfQueued, enqueue
 from bot.store import tables as t
 from bot.store.db import Store
 
@@ -67,8 +67,11 @@ class ChaseService:
             if not plan:
                 return ChaseReport(0, 0, 0, 0)
             send_at = self.calendar.next_working_moment(now)
-            digests = self._queue_digests(session, plan, send_at)
-            notices = await self._queue_escalations(session, plan, send_at)
+            digests = self._digests(plan)
+            escalations = await self._escalations(session, plan)
+            # A key already queued means another run got there first: refused, so the
+            # whole run is planned again from what that one wrote.
+            await enqueue(session, digests + escalations, due=send_at, if_queued=IfQueued.REFUSE)
             for action_id, key in sorted(plan.keys):
                 session.add(t.ReminderSent(action_id=action_id, key=key, created_at=now))
             escalated = {e.action_id for e in plan.escalations}
@@ -78,7 +81,9 @@ class ChaseService:
                 ):
                     action.escalated_at = action.escalated_at or now
             await session.flush()
-            return ChaseReport(len(plan.reminders), digests, len(plan.escalations), notices)
+            return ChaseReport(
+                len(plan.reminders), len(digests), len(plan.escalations), len(escalations)
+            )
 
     async def _states(
         self, session: AsyncSession
@@ -122,9 +127,9 @@ class ChaseService:
         ]
         return states, rules
 
-    def _queue_digests(self, session: AsyncSession, plan: ChasePlan, send_at: datetime) -> int:
+    def _digests(self, plan: ChasePlan) -> list[Notice]:
         """One digest per owner per run, never one message per action."""
-        count = 0
+        notices: list[Notice] = []
         for owner_id, reminders in plan.by_owner().items():
             items = [
                 {
@@ -136,21 +141,13 @@ class ChaseService:
                 }
                 for r in reminders
             ]
-            _queue(
-                session,
-                "digest",
-                owner_id,
-                {"today": plan.today.isoformat(), "reminders": items},
-                send_at,
-            )
-            count += 1
-        return count
+            payload = {"today": plan.today.isoformat(), "reminders": items}
+            notices.append(keyed_by_content(NoticeKind.DIGEST, owner_id, payload))
+        return notices
 
-    async def _queue_escalations(
-        self, session: AsyncSession, plan: ChasePlan, send_at: datetime
-    ) -> int:
+    async def _escalations(self, session: AsyncSession, plan: ChasePlan) -> list[Notice]:
         """A digest of escalated actions to each chair and coordinator of the locality."""
-        count = 0
+        notices: list[Notice] = []
         for locality_id, escalations in plan.escalations_by_locality().items():
             recipients = await people_in(
                 session, locality_id, (Role.CHAIR, Role.DEPUTY_CHAIR, Role.COORDINATOR)
@@ -159,16 +156,12 @@ class ChaseService:
                 {"action_id": e.action_id, "reason": e.reason, "days_overdue": e.days_overdue}
                 for e in escalations
             ]
-            for member_id in recipients:
-                _queue(
-                    session,
-                    "escalation",
-                    member_id,
-                    {"today": plan.today.isoformat(), "escalations": items},
-                    send_at,
-                )
-                count += 1
-        return count
+            payload = {"today": plan.today.isoformat(), "escalations": items}
+            notices.extend(
+                keyed_by_content(NoticeKind.ESCALATION, member_id, payload)
+                for member_id in recipients
+            )
+        return notices
 
 
 async def people_in(session: AsyncSession, locality_id: int, roles: Sequence[Role]) -> list[int]:
@@ -180,25 +173,5 @@ async def people_in(session: AsyncSession, locality_id: int, roles: Sequence[Rol
                     t.Membership.role.in_([r.value for r in roles]),
                 )
             )
-        )
-    )
-
-
-def _queue(
-    session: AsyncSession, kind: str, recipient: int, payload: dict[str, object], send_at: datetime
-) -> None:
-    body = json.dumps(payload, sort_keys=True)
-    digest = hashlib.sha256(body.encode()).hexdigest()[:16]
-    session.add(
-        t.OutboxMessage(
-            dedupe_key=f"{kind}:{recipient}:{digest}",
-            kind=kind,
-            recipient_member_id=recipient,
-            payload=body,
-            status="pending",
-            attempts=0,
-            next_attempt_at=send_at,
-            last_error="",
-            created_at=send_at,
         )
     )

@@ -22,7 +22,6 @@ bot.services.member_lookups, and the CSV's rules, pure, in bot.domain.member_imp
 
 from __future__ import annotations
 
-import json
 from collections.abc import Mapping, Sequence
 from datetime import datetime
 
@@ -33,6 +32,7 @@ from bot.domain.errors import NotFound
 from bot.domain.member_import import ImportReport, RowProblem
 from bot.domain.members import MembersView
 from bot.domain.model import Role
+from bot.domain.notices import Notice, NoticeKind
 from bot.domain.rules import clean_text
 from bot.graph.directory import Directory
 from bot.services.context import ActorRef
@@ -45,7 +45,7 @@ from bot.services.member_lookups import (
     require_admin,
 )
 from bot.services.member_operator import MemberLine, MemberOperator
-from bot.services.outbox import OutboxStatus, insert_new
+from bot.services.outbox import enqueue
 from bot.store import tables as t
 from bot.store.db import Store
 
@@ -53,7 +53,6 @@ from bot.store.db import Store
 __all__ = [
     "MAX_GRANTS_IN_NOTICE",
     "NO_SUCH_MEMBER",
-    "ROLE_GRANTED_KIND",
     "SELF_GRANT_REFUSED",
     "Granted",
     "ImportReport",
@@ -64,10 +63,8 @@ __all__ = [
 ]
 
 
-#: The outbox kind that tells a group's chairs, deputy chairs and coordinators who was
-#: granted a role there (dialogs.notices draws it; the payload holds ids and codes only).
-ROLE_GRANTED_KIND = "role_granted"
-#: Grants named in one notice; an import adding more says "and N more".
+#: Grants named in one ``role_granted`` notice (dialogs.notices draws it; the payload
+#: holds ids and codes only); an import adding more says "and N more".
 MAX_GRANTS_IN_NOTICE = 25
 
 
@@ -168,31 +165,16 @@ async def _tell_oversight(
     role). Ids and role codes only: the card is drawn when it is sent. Returns how many."""
     if not grants:
         return 0
-    payload = json.dumps(
-        {
-            "locality_id": locality_id,
-            "grants": [[member_id, role.value] for _, member_id, role in grants][
-                :MAX_GRANTS_IN_NOTICE
-            ],
-            "count": len(grants),
-            "by_member_id": granter.id if granter is not None else None,
-        },
-        sort_keys=True,
-    )
+    payload = {
+        "locality_id": locality_id,
+        "grants": [[member_id, role.value] for _, member_id, role in grants][:MAX_GRANTS_IN_NOTICE],
+        "count": len(grants),
+        "by_member_id": granter.id if granter is not None else None,
+    }
     first = min(membership_id for membership_id, _, _ in grants)
-    rows = [
-        {
-            "dedupe_key": f"{ROLE_GRANTED_KIND}:{first}:{who}",
-            "kind": ROLE_GRANTED_KIND,
-            "recipient_member_id": who,
-            "payload": payload,
-            "status": OutboxStatus.PENDING.value,
-            "attempts": 0,
-            "next_attempt_at": now,
-            "last_error": "",
-            "created_at": now,
-        }
+    notices = [
+        Notice(NoticeKind.ROLE_GRANTED, who, payload, f"{NoticeKind.ROLE_GRANTED}:{first}:{who}")
         for who in sorted(recipients)
         if granter is None or who != granter.id
     ]
-    return await insert_new(session, rows)
+    return await enqueue(session, notices, due=now)

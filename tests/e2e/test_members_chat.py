@@ -13,7 +13,8 @@ from sqlalchemy import select
 
 from bot.app import COMPONENTS
 from bot.domain.errors import NotPermitted
-from bot.services.members import ROLE_GRANTED_KIND, SELF_GRANT_REFUSED
+from bot.domain.notices import NoticeKind
+from bot.services.members import SELF_GRANT_REFUSED
 from bot.store import tables as t
 from cards import verbs as v
 from dialogs.places import MEMBERS_PERSONAL_ONLY
@@ -244,7 +245,7 @@ async def test_an_administrator_cannot_take_a_role_and_every_grant_is_told(
     async with store.reading() as session:
         queued = list(
             await session.scalars(
-                select(t.OutboxMessage).where(t.OutboxMessage.kind == ROLE_GRANTED_KIND)
+                select(t.OutboxMessage).where(t.OutboxMessage.kind == NoticeKind.ROLE_GRANTED)
             )
         )
     assert [q.recipient_member_id for q in queued] == [await member_id(store, "coordinator")]

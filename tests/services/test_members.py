@@ -16,10 +16,10 @@ from bot.domain.calendar import WorkingCalendar
 from bot.domain.clock import FrozenClock
 from bot.domain.errors import Duplicate, InvalidInput, NotFound, NotPermitted
 from bot.domain.model import Role
+from bot.domain.notices import NoticeKind
 from bot.domain.permissions import opens_content
 from bot.services.context import ActorRef, find_member
 from bot.services.members import (
-    ROLE_GRANTED_KIND,
     SELF_GRANT_REFUSED,
     MemberAdmin,
     MemberLine,
@@ -395,7 +395,7 @@ async def role_notices(store: Store) -> list[t.OutboxMessage]:
         return list(
             await session.scalars(
                 select(t.OutboxMessage)
-                .where(t.OutboxMessage.kind == ROLE_GRANTED_KIND)
+                .where(t.OutboxMessage.kind == NoticeKind.ROLE_GRANTED)
                 .order_by(t.OutboxMessage.id)
             )
         )
