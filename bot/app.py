@@ -32,7 +32,7 @@ from bot.observability.context import note_turn_failed
 from bot.observability.logs import install_record_factory, request_ids
 from bot.observability.metrics import METRICS, Metrics, serve_metrics
 from bot.services.context import ActorRef
-from bot.services.factory import Services
+from bot.services.factory import Services, build_store
 from bot.services.outbox import (
     DrainReport,
     Messenger,
@@ -42,8 +42,7 @@ from bot.services.outbox import (
 from bot.services.outbox_runner import OutboxRunner
 from bot.services.reference_data import DEMO_DATA, load_reference_data, read_data_file
 from bot.services.send_budget import send_budget_for
-from bot.store.crypto import load_key_ring
-from bot.store.db import Store, make_engine, migrate, sqlite_url
+from bot.store.db import Store, migrate
 from bot.teams.clients import ReusingAuthentication
 from bot.teams.endpoint import messages_handler
 from bot.teams.guard import install_invoke_response_guard
@@ -123,12 +122,6 @@ def build_outbox(
         # On PostgreSQL heartbeats are on the database's clock: hosts' clocks may disagree.
         database_heartbeats=True,
     )
-
-
-def build_store(settings: Settings) -> Store:
-    url = settings.database_url or sqlite_url(settings.data_dir)
-    engine = make_engine(url, timeout=settings.database_timeout)
-    return Store(engine, load_key_ring(settings.data_keys, settings.data_dir))
 
 
 def create_app(

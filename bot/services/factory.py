@@ -1,5 +1,6 @@
-"""The services, wired once: ``create_app`` (bot/app.py) and every ``mace-bot`` command
-take theirs from ``Services``, so a service is built the same way wherever it runs.
+"""The store and the services, wired once: ``create_app`` (bot/app.py) and every
+``mace-bot`` command take their store from ``build_store`` and their services from
+``Services``, so each is built the same way wherever it runs.
 
 Each service is built on first use and then shared (the download exports and the chat
 use one ``ActionService``): a command builds only what it uses, so ``mace-bot chase run``
@@ -31,7 +32,15 @@ from bot.services.membership_sync import MembershipSync
 from bot.services.retention import RetentionService
 from bot.services.rounds import RoundService
 from bot.services.subject_access import SubjectAccessService
-from bot.store.db import Store
+from bot.store.crypto import load_key_ring
+from bot.store.db import Store, make_engine, sqlite_url
+
+
+def build_store(settings: Settings) -> Store:
+    """The store the settings name: ``DATABASE_URL``, or SQLite in the data folder."""
+    url = settings.database_url or sqlite_url(settings.data_dir)
+    engine = make_engine(url, timeout=settings.database_timeout)
+    return Store(engine, load_key_ring(settings.data_keys, settings.data_dir))
 
 
 class Services:
