@@ -1,7 +1,10 @@
 """The composition root: builds the whole bot from settings. No module-level globals.
 
-Tests call ``create_app`` with their own store and frozen clock; ``mace-bot serve`` calls
-it with the settings from the environment.
+Tests call ``create_app`` with their own store and frozen clock (and, where they need
+them, their own adapter, live cards or jobs); ``mace-bot serve`` calls it with the
+settings from the environment. The services come from ``bot.services.factory`` (as the
+``mace-bot`` commands' do) and the jobs from ``bot.jobs.schedule``; what is built here
+is the Teams side around them: the adapter, the handler, the outbox sender and runner.
 """
 
 from __future__ import annotations
