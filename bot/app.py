@@ -1,7 +1,10 @@
 """The composition root: builds the whole bot from settings. No module-level globals.
 
-Tests call ``create_app`` with their own store and frozen clock; ``mace-bot serve`` calls
-it with the settings from the environment.
+Tests call ``create_app`` with their own store and frozen clock (and, where they need
+them, their own adapter, live cards or jobs); ``mace-bot serve`` calls it with the
+settings from the environment. The services come from ``bot.services.factory`` (as the
+``mace-bot`` commands' do) and the jobs from ``bot.jobs.schedule``; what is built here
+is the Teams side around them: the adapter, the handler, the outbox sender and runner.
 """
 
 from __future__ import annotations
@@ -11,8 +14,8 @@ import logging
 import os
 import socket
 import uuid
-from collections.abc import Awaitable, Callable
-from dataclasses import dataclass
+from collections.abc import Awaitable, Callable, Sequence
+from dataclasses import dataclass, replace
 
 from aiohttp import web
 from botbuilder.core import TurnContext
@@ -24,26 +27,15 @@ from botbuilder.integration.aiohttp import (
 from bot.config import SettingError, Settings
 from bot.domain.calendar import WorkingCalendar
 from bot.domain.clock import Clock, SystemClock
-from bot.graph.client import build_directory
 from bot.http.downloads import add_download_routes
 from bot.http.health import add_health_routes, store_revisions
+from bot.jobs.schedule import ScheduledJob, bot_jobs
 from bot.jobs.scheduler import Jobs
 from bot.observability.context import note_turn_failed
 from bot.observability.logs import install_record_factory, request_ids
 from bot.observability.metrics import METRICS, Metrics, serve_metrics
-from bot.services.actions import ActionService
-from bot.services.briefs import BriefService
-from bot.services.chasing import ChaseService
-from bot.services.contacts import ContactService
 from bot.services.context import ActorRef
-from bot.services.directory import AppInstaller
-from bot.services.exports import ExportService
-from bot.services.groups import GroupService
-from bot.services.links import DownloadLinks, LinkSigner, load_link_key
-from bot.services.meeting_hints import MeetingHintService
-from bot.services.meetings import MeetingService
-from bot.services.members import MemberAdmin
-from bot.services.membership_sync import MembershipSync
+from bot.services.factory import Services, build_store
 from bot.services.outbox import (
     DrainReport,
     Messenger,
@@ -52,15 +44,13 @@ from bot.services.outbox import (
 )
 from bot.services.outbox_runner import OutboxRunner
 from bot.services.reference_data import DEMO_DATA, load_reference_data, read_data_file
-from bot.services.retention import RetentionService
-from bot.services.rounds import RoundService
 from bot.services.send_budget import send_budget_for
-from bot.store.crypto import load_key_ring
-from bot.store.db import Store, make_engine, migrate, sqlite_url
+from bot.store.db import Store, migrate
 from bot.teams.clients import ReusingAuthentication
 from bot.teams.endpoint import messages_handler
 from bot.teams.guard import install_invoke_response_guard
 from bot.teams.handler import MaceBot, on_turn_error
+from bot.teams.live_cards import LiveCards
 from bot.teams.proactive import BotMessenger
 from bot.teams.tokens import TokenValidator
 from dialogs.notices import NoticeRenderer
@@ -84,6 +74,7 @@ class Components:
     outbox: OutboxSender
     #: The sender running continuously while the process serves (started with the jobs).
     runner: OutboxRunner
+    services: Services
 
 
 COMPONENTS = web.AppKey("components", Components)
@@ -136,92 +127,86 @@ def build_outbox(
     )
 
 
-def build_store(settings: Settings) -> Store:
-    url = settings.database_url or sqlite_url(settings.data_dir)
-    engine = make_engine(url, timeout=settings.database_timeout)
-    return Store(engine, load_key_ring(settings.data_keys, settings.data_dir))
-
-
 def create_app(
-    settings: Settings, *, store: Store | None = None, clock: Clock | None = None
+    settings: Settings,
+    *,
+    store: Store | None = None,
+    clock: Clock | None = None,
+    adapter: CloudAdapter | None = None,
+    live_cards: LiveCards | None = None,
+    jobs: Sequence[ScheduledJob] | None = None,
 ) -> web.Application:
+    """The bot from settings. Tests give their own parts instead of patching the built app:
+    ``store`` and ``clock``; ``adapter`` (used as given, and closed by whoever built it;
+    by default the pooled, token-checking adapter below, closed at cleanup);
+    ``live_cards`` (the card editors, by default paced at ``EDIT_GAP``); ``jobs`` (by
+    default ``bot.jobs.schedule.bot_jobs``). Every job run is counted in the metrics."""
     install_invoke_response_guard()
     install_record_factory()
     clock = clock or SystemClock()
-    calendar = WorkingCalendar()
     store = store or build_store(settings)
-    directory = build_directory(settings)  # Graph, or NullDirectory when not configured
-    installer = AppInstaller(store, directory, settings.teams_app_id)
-    actions = ActionService(store, clock, settings.key_agencies, calendar.working_days_between)
-    exports = ExportService(store, clock, actions, settings.key_agencies)
-    links = DownloadLinks(
-        store, clock, LinkSigner(load_link_key(settings.data_dir, settings.link_secret))
-    )
+    services = Services(settings, store, clock)
+    links = services.links
 
     async def link_for(actor: ActorRef, kind: str, params: dict[str, object]) -> str:
         """A single-use, five-minute link, recorded before it is handed out."""
         return f"{settings.base_url}/downloads/{await links.issue(actor, kind, params)}"
 
     router = Router(
-        GroupService(store, clock),
-        MeetingService(store, clock, settings.key_agencies),
-        RoundService(store, clock, settings.key_agencies),
-        actions,
+        services.groups,
+        services.meetings,
+        services.rounds,
+        services.actions,
         clock,
         link_for,
-        members=MemberAdmin(store, clock, directory=directory),
-        hints=MeetingHintService(store, clock, settings.key_agencies),
+        members=services.members,
+        hints=services.hints,
     )
-    # Connector clients are pooled (bot.teams.clients): the stock adapter builds two per turn.
-    # Incoming tokens are checked by bot.teams.tokens, off botbuilder's blocking fetches.
-    authentication = ReusingAuthentication(
-        ConfigurationBotFrameworkAuthentication(settings.bot_framework_config()),
-        token_validator(settings),
-    )
-    adapter = CloudAdapter(authentication)
-    adapter.on_turn_error = _noting_failure
-    bot = MaceBot(router, ContactService(store, clock))
+    authentication: ReusingAuthentication | None = None
+    if adapter is None:
+        # Connector clients are pooled (bot.teams.clients): the stock adapter builds two per
+        # turn. Incoming tokens are checked by bot.teams.tokens, off botbuilder's blocking
+        # fetches.
+        authentication = ReusingAuthentication(
+            ConfigurationBotFrameworkAuthentication(settings.bot_framework_config()),
+            token_validator(settings),
+        )
+        adapter = CloudAdapter(authentication)
+        adapter.on_turn_error = _noting_failure
+    bot = MaceBot(router, services.contacts, live_cards)
+    installer = services.installer
     outbox = build_outbox(
         settings,
         store,
         clock,
         BotMessenger(adapter, settings.APP_ID),
-        NoticeRenderer(store, clock, calendar),
-        calendar,
+        NoticeRenderer(store, clock, services.calendar),
+        services.calendar,
         install=installer if installer.enabled else None,
     )
     metrics = Metrics(store)
     runner = OutboxRunner(outbox, observe=metrics.observe_drain, grace_seconds=OUTBOX_GRACE_SECONDS)
-    jobs = Jobs(
-        metrics.jobs(
-            {
-                "chase": _then_wake(ChaseService(store, clock, calendar).run, runner),
-                "briefs": _then_wake(BriefService(store, clock, calendar).run, runner),
-                # Not on the clock: the runner sends continuously. Fired on demand (tests).
-                "outbox": lambda: drain_until_idle(outbox, observe=metrics.observe_drain),
-                "retention": RetentionService(store, clock, settings.retention).run,
-                **(
-                    {
-                        "members": MembershipSync(
-                            store, directory, clock, team_ids=dict(settings.graph_team_ids)
-                        ).run
-                    }
-                    if directory.enabled
-                    else {}
-                ),
-            }
+    if jobs is None:
+        jobs = bot_jobs(
+            chase=_then_wake(services.chase.run, runner),
+            briefs=_then_wake(services.briefs.run, runner),
+            outbox=lambda: drain_until_idle(outbox, observe=metrics.observe_drain),
+            retention=services.retention.run,
+            members=services.membership_sync.run if services.directory.enabled else None,
         )
-    )
+    scheduled = Jobs(counted(jobs, metrics))
     app = web.Application(client_max_size=1024 * 1024)
     app.middlewares.append(request_ids)
     app.middlewares.append(metrics.middleware)
     app[METRICS] = metrics
-    app[COMPONENTS] = Components(settings, store, clock, router, adapter, bot, jobs, outbox, runner)
+    app[COMPONENTS] = Components(
+        settings, store, clock, router, adapter, bot, scheduled, outbox, runner, services
+    )
     if not settings.tenant_allow_list:
         log.warning("no tenant allow-list: activities from any tenant are accepted")
     app.router.add_post("/api/messages", messages_handler(adapter, bot, settings.tenant_allow_list))
     add_health_routes(app, store)
-    add_download_routes(app, links, exports)
+    add_download_routes(app, links, services.exports)
 
     async def startup(app: web.Application) -> None:
         try:
@@ -240,7 +225,7 @@ def create_app(
             await load_reference_data(store, read_data_file(DEMO_DATA), clock.now())
         if settings.run_jobs:
             await runner.start()
-            await jobs.start()
+            await scheduled.start()
 
     async def shutdown(app: web.Application) -> None:
         # The first moment of a stop (aiohttp runs on_shutdown at SIGTERM, before waiting
@@ -248,13 +233,14 @@ def create_app(
         runner.stop_claiming()
 
     async def cleanup(app: web.Application) -> None:
-        await jobs.stop()
+        await scheduled.stop()
         # SIGTERM (deploy, scale-in): let what is on its way finish and record it, put the
         # rest back for another instance; card edits under way finish too. Before the
         # clients close.
         await settle_at_stop(runner, bot.live_cards.settled)
-        await authentication.close()
-        await directory.close()
+        if authentication is not None:
+            await authentication.close()
+        await services.close()
         await store.close()
 
     app.on_startup.append(startup)
@@ -306,6 +292,12 @@ async def settle_at_stop(
 
     put_back, _ = await asyncio.gather(runner.stop(), cards())
     return put_back
+
+
+def counted(jobs: Sequence[ScheduledJob], metrics: Metrics) -> list[ScheduledJob]:
+    """The same declarations, each run counted by outcome (``Metrics.jobs``)."""
+    runs = metrics.jobs({job.name: job.run for job in jobs})
+    return [replace(job, run=runs[job.name]) for job in jobs]
 
 
 def _then_wake(

@@ -16,17 +16,15 @@ from pathlib import Path
 from sqlalchemy import func, or_, select
 
 from bot import cli_members, cli_outbox, cli_package, cli_records, cli_store
-from bot.app import build_store, create_app
+from bot.app import create_app
 from bot.config import SettingError, Settings
-from bot.domain.calendar import WorkingCalendar
 from bot.domain.clock import SystemClock
 from bot.domain.errors import DomainError
 from bot.domain.filters import ActionFilter, FilterError
 from bot.http import serving
 from bot.observability.logs import configure_logging
-from bot.services.actions import ActionService
 from bot.services.context import ActorRef
-from bot.services.exports import ExportService
+from bot.services.factory import Services, build_store
 from bot.services.reference_data import ReferenceDataError, load_reference_data, read_data_file
 from bot.store import tables as t
 from bot.store.crypto import KeyRingError
@@ -225,10 +223,7 @@ async def _export_actions(settings: Settings, args: argparse.Namespace) -> str:
         actor = ActorRef(
             teams_user_id=member.teams_user_id or "", aad_object_id=member.aad_object_id
         )
-        actions = ActionService(
-            store, clock, settings.key_agencies, WorkingCalendar().working_days_between
-        )
-        exports = ExportService(store, clock, actions, settings.key_agencies)
+        exports = Services(settings, store, clock).exports
         file = await exports.actions_file(actor, wanted, args.format)
         fd = os.open(args.output, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
         with os.fdopen(fd, "wb") as handle:

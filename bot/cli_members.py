@@ -15,14 +15,11 @@ from typing import Any
 
 from sqlalchemy.exc import SQLAlchemyError
 
-from bot.app import build_store
 from bot.config import Settings
 from bot.domain.clock import SystemClock
 from bot.domain.errors import DomainError, InvalidInput
 from bot.domain.members import ROLE_CODES
-from bot.graph.client import build_directory
-from bot.services.members import MemberAdmin
-from bot.services.membership_sync import MembershipSync
+from bot.services.factory import Services, build_store
 from bot.store import audit
 from bot.store.db import migrate
 
@@ -92,15 +89,13 @@ async def _run(
     settings: Settings, args: argparse.Namespace, text: str | None
 ) -> tuple[list[str], bool]:
     store = build_store(settings)
-    directory = build_directory(settings)
+    services = Services(settings, store, SystemClock(), operator=audit.operator())
     try:
         await migrate(store.engine)
         if args.members_command == "sync":
-            synced = await MembershipSync(
-                store, directory, SystemClock(), team_ids=dict(settings.graph_team_ids)
-            ).run()
+            synced = await services.membership_sync.run()
             return synced.lines(), synced.enabled
-        admin = MemberAdmin(store, operator=audit.operator(), directory=directory)
+        admin = services.members
         if args.members_command == "import":
             assert text is not None
             report = await admin.import_csv(text)
@@ -126,5 +121,5 @@ async def _run(
             for line in members
         ], True
     finally:
-        await directory.close()
+        await services.close()
         await store.close()

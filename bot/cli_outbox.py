@@ -21,11 +21,9 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.exc import SQLAlchemyError
 
-from bot.app import build_store
 from bot.config import Settings
-from bot.domain.calendar import WorkingCalendar
 from bot.domain.clock import Clock, SystemClock
-from bot.services.chasing import ChaseService
+from bot.services.factory import Services, build_store
 from bot.services.outbox import WAITING, OutboxStatus
 from bot.store import tables as t
 from bot.store.db import migrate
@@ -67,7 +65,7 @@ async def _chase(settings: Settings, clock: Clock) -> int:
     store = build_store(settings)
     try:
         await migrate(store.engine)
-        report = await ChaseService(store, clock, WorkingCalendar()).run()
+        report = await Services(settings, store, clock).chase.run()
     finally:
         await store.close()
     if not (report.digests or report.notices):

@@ -17,18 +17,13 @@ from typing import Any
 
 from sqlalchemy.exc import SQLAlchemyError
 
-from bot.app import build_store
 from bot.config import Settings
 from bot.domain.clock import SystemClock
 from bot.domain.errors import DomainError, InvalidInput, NotFound
 from bot.domain.model import SubjectKind
 from bot.domain.retention import HoldScope
-from bot.services.retention import RetentionService
-from bot.services.subject_access import (
-    SubjectAccessService,
-    find_subjects,
-    locality_by_code,
-)
+from bot.services.factory import Services, build_store
+from bot.services.subject_access import find_subjects, locality_by_code
 from bot.store import audit
 from bot.store.crypto import KeyRingError
 from bot.store.db import Store, migrate
@@ -118,10 +113,10 @@ async def _run(settings: Settings, args: argparse.Namespace) -> list[str]:
     store = build_store(settings)
     try:
         await migrate(store.engine)
-        clock = SystemClock()
+        services = Services(settings, store, SystemClock())
         if args.command == "subject":
-            return await _subject_export(store, clock, args)
-        service = RetentionService(store, clock, settings.retention)
+            return await _subject_export(services, args)
+        service = services.retention
         if args.command == "retention":
             return (await service.run()).lines()
         if args.hold_command == "place":
@@ -137,8 +132,8 @@ async def _run(settings: Settings, args: argparse.Namespace) -> list[str]:
         await store.close()
 
 
-async def _subject_export(store: Store, clock: SystemClock, args: argparse.Namespace) -> list[str]:
-    export = await SubjectAccessService(store, clock).export(
+async def _subject_export(services: Services, args: argparse.Namespace) -> list[str]:
+    export = await services.subject_access.export(
         args.locality,
         args.reference,
         reason=args.reason,

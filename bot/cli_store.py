@@ -14,8 +14,8 @@ from pathlib import Path
 from sqlalchemy import inspect, text
 from sqlalchemy.exc import SQLAlchemyError
 
-from bot.app import build_store
 from bot.config import Settings
+from bot.services.factory import build_store
 from bot.store import audit
 from bot.store.backup import BackupError, backup, restore, sqlite_path
 from bot.store.crypto import KEY_FILE_NAME, KeyRing, KeyRingError

@@ -1,17 +1,5 @@
-"""The bot's own clockwork: APScheduler (3.x) inside the bot process.
-
-The jobs, each a thin call into a service that keeps its state in the store:
-- ``chase`` plans reminders and escalations (working days, 07:30 Europe/London);
-- ``briefs`` queues pre-meeting briefs (working days, 07:45);
-- ``outbox`` drains the outbox once, on demand only (``fire``): it is not on the clock. A
-  serving process sends continuously instead (``bot.services.outbox_runner.OutboxRunner``,
-  started and stopped with the jobs in bot/app.py), woken when a job has queued messages;
-  a 20-second tick sent at most one second's worth of messages per tick.
-- ``retention`` deletes what has outlived its retention period, except what a legal
-  hold keeps (every day, 02:30; bot.domain.retention has the rules).
-- ``members`` reads each linked team's or chat's members from Microsoft Graph: adds
-  missing partner roles, reports who is in none (every day, 06:45; only with Graph
-  configured, bot.services.membership_sync).
+"""The bot's own clockwork: APScheduler (3.x) inside the bot process, running the jobs
+declared in ``bot.jobs.schedule`` (each job's name, time, callable and catch-up rule).
 
 Jobs carry names, never objects: what a run must remember lives in ``reminders_sent``
 and ``outbox``, so a restart loses nothing. The schedule itself is code, rebuilt at
@@ -23,45 +11,55 @@ clock: they call ``fire(name)`` with a frozen clock.
 from __future__ import annotations
 
 import logging
-from collections.abc import Awaitable, Callable, Mapping
+from collections import Counter
+from collections.abc import Sequence
 
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
-from apscheduler.triggers.cron import CronTrigger
 
 from bot.domain.calendar import LONDON
+from bot.jobs.schedule import Daily, ScheduledJob
 
 log = logging.getLogger(__name__)
 
-Job = Callable[[], Awaitable[object]]
+#: A run the scheduler missed (the event loop busy, the process paused) still runs if it
+#: is at most this late; later, the next run catches up (and start makes one).
+MISFIRE_GRACE_SECONDS = 3600
 
 
 class Jobs:
-    def __init__(self, jobs: Mapping[str, Job]) -> None:
-        self._jobs = dict(jobs)
+    """The declared jobs on the clock. A name declared twice is refused here, when the
+    app is built, rather than one declaration silently replacing the other."""
+
+    def __init__(self, jobs: Sequence[ScheduledJob]) -> None:
+        twice = sorted(name for name, n in Counter(job.name for job in jobs).items() if n > 1)
+        if twice:
+            raise ValueError(f"jobs declared more than once: {', '.join(twice)}")
+        self._declared = list(jobs)
+        self._jobs = {job.name: job.run for job in jobs}
         self.scheduler = AsyncIOScheduler(timezone=LONDON)
-        triggers = {
-            "chase": CronTrigger(day_of_week="mon-fri", hour=7, minute=30, timezone=LONDON),
-            "briefs": CronTrigger(day_of_week="mon-fri", hour=7, minute=45, timezone=LONDON),
-            "retention": CronTrigger(hour=2, minute=30, timezone=LONDON),
-            "members": CronTrigger(hour=6, minute=45, timezone=LONDON),
-        }
-        for name, trigger in triggers.items():
-            if name in self._jobs:
+        for job in jobs:
+            if isinstance(job.when, Daily):
                 self.scheduler.add_job(
                     self.fire,
-                    trigger,
-                    args=[name],
-                    id=name,
-                    name=name,
+                    job.when.trigger(),
+                    args=[job.name],
+                    id=job.name,
+                    name=job.name,
+                    # Runs piled up while late are one run; never two of a job at once.
                     coalesce=True,
                     max_instances=1,
-                    misfire_grace_time=3600,
+                    misfire_grace_time=MISFIRE_GRACE_SECONDS,
                     replace_existing=True,
                 )
 
     @property
     def names(self) -> list[str]:
         return sorted(self._jobs)
+
+    @property
+    def declared(self) -> list[ScheduledJob]:
+        """The declarations, in the order given (catch-up runs are made in this order)."""
+        return list(self._declared)
 
     async def fire(self, name: str) -> object:
         """Run one job now. A failure is logged by kind and retried at its next time."""
@@ -73,9 +71,9 @@ class Jobs:
 
     async def start(self) -> None:
         self.scheduler.start()
-        for name in ("chase", "briefs"):
-            if name in self._jobs:
-                await self.fire(name)  # catch up on anything missed while down
+        for job in self._declared:
+            if job.catch_up:
+                await self.fire(job.name)  # catch up on anything missed while down
 
     async def stop(self) -> None:
         if self.scheduler.running:

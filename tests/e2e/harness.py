@@ -20,7 +20,7 @@ from bot.config import Settings
 from bot.domain.clock import Clock
 from bot.observability.metrics import METRICS_SERVER, serve_metrics
 from bot.store.db import Store
-from bot.teams.live_cards import EDIT_GAP
+from bot.teams.live_cards import EDIT_GAP, LiveCards
 from tests.support.activities import PERSONAL_CONVERSATION_ID, TeamsUser, message
 from tests.support.fake_connector import FakeConnector
 
@@ -100,9 +100,19 @@ class BotUnderTest:
 
 @asynccontextmanager
 async def running_bot(
-    store: Store, clock: Clock, settings: Settings | None = None, *, metrics: bool = False
+    store: Store,
+    clock: Clock,
+    settings: Settings | None = None,
+    *,
+    metrics: bool = False,
+    live_cards: LiveCards | None = None,
 ) -> AsyncIterator[BotUnderTest]:
-    """``metrics=True`` also serves the metrics, on a free loopback port (``metrics_url``)."""
+    """``metrics=True`` also serves the metrics, on a free loopback port (``metrics_url``).
+
+    Card edits are paced 50 times faster than in the app (EDIT_GAP) unless ``live_cards``
+    says otherwise: these tests are about what is saved and shown, and settle() would
+    otherwise wait out every gap in real time. Pacing itself: tests/teams/test_live_cards.py,
+    and the browser test (tests/browser) runs `mace-bot serve` as deployed."""
     settings = settings or Settings(load_demo_data=False, run_jobs=False)
     # Jobs never run on their own in tests: a test fires them with a frozen clock. No
     # fixed metrics port either: tests run side by side.
@@ -111,12 +121,12 @@ async def running_bot(
         # Never let a test write a key file into the working tree's data folder.
         settings = replace(settings, link_secret="test-only-link-secret-0123456789")
     async with FakeConnector() as connector:
-        app = create_app(settings, store=store, clock=clock)
-        # Card edits paced 50 times faster than in the app (EDIT_GAP): these tests are
-        # about what is saved and shown, and settle() would otherwise wait out every gap
-        # in real time. Pacing itself: tests/teams/test_live_cards.py, and the browser
-        # test (tests/browser) runs `mace-bot serve` as deployed.
-        app[COMPONENTS].bot.live_cards.min_gap = EDIT_GAP / 50
+        app = create_app(
+            settings,
+            store=store,
+            clock=clock,
+            live_cards=LiveCards(min_gap=EDIT_GAP / 50) if live_cards is None else live_cards,
+        )
         if metrics:
             serve_metrics(app, "127.0.0.1", 0)
         # As `mace-bot serve`: no aiohttp access log (the bot logs each request itself).

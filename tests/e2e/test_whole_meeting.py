@@ -11,12 +11,13 @@ from typing import Any
 
 from sqlalchemy import select
 
-from bot.app import COMPONENTS
 from bot.domain.clock import FrozenClock
 from bot.store import tables as t
+from bot.store.db import Store
+from bot.teams.live_cards import LiveCards
 from cards import verbs as v
 from tests.e2e.cardtools import action, choice_value, size, text_of, verbs
-from tests.e2e.harness import DEMO, BotUnderTest
+from tests.e2e.harness import DEMO, BotUnderTest, running_bot
 from tests.support.activities import conversation_update, invoke_action, message
 from tests.support.card_schema import validate_card
 
@@ -311,7 +312,7 @@ def _walk(node: Any) -> Any:
 
 
 async def test_a_connector_failure_after_saving_says_saved_not_try_again(
-    bot: BotUnderTest,
+    demo_store: Store, clock: FrozenClock
 ) -> None:
     """A network blip on the way back to Teams loses nothing, and does not invite a
     second entry of something already saved. (Edits unpaced here, so the failing edit is
@@ -319,20 +320,20 @@ async def test_a_connector_failure_after_saving_says_saved_not_try_again(
     tests/teams/test_live_cards.py for a paced edit that fails.)"""
     from tests.e2e.scenario import invoke_message, ok, press, start_meeting
 
-    bot.server.app[COMPONENTS].bot.live_cards.min_gap = 0
-    meeting = await start_meeting(bot)
-    ok(await press(bot, "police", v.ATTENDANCE_SELF, {"meetingId": meeting.id}))
-    bot.connector.fail_next(404, method="PUT")
-    body = ok(
-        await press(
-            bot,
-            "minute_taker",
-            v.ITEM_DECISION,
-            {"meetingId": meeting.id, "itemId": meeting.current_item(bot)},
-            {"decisionText": "Invite the school to the next meeting."},
+    async with running_bot(demo_store, clock, live_cards=LiveCards(min_gap=0)) as bot:
+        meeting = await start_meeting(bot)
+        ok(await press(bot, "police", v.ATTENDANCE_SELF, {"meetingId": meeting.id}))
+        bot.connector.fail_next(404, method="PUT")
+        body = ok(
+            await press(
+                bot,
+                "minute_taker",
+                v.ITEM_DECISION,
+                {"meetingId": meeting.id, "itemId": meeting.current_item(bot)},
+                {"decisionText": "Invite the school to the next meeting."},
+            )
         )
-    )
-    assert "Saved" in invoke_message(body) and "no need to enter it again" in body["value"]
-    async with bot_store(bot).reading() as session:
-        texts = list(await session.scalars(select(t.MinuteEntry.text)))
-    assert texts == ["Invite the school to the next meeting."]
+        assert "Saved" in invoke_message(body) and "no need to enter it again" in body["value"]
+        async with bot_store(bot).reading() as session:
+            texts = list(await session.scalars(select(t.MinuteEntry.text)))
+        assert texts == ["Invite the school to the next meeting."]

@@ -13,6 +13,7 @@ from sqlalchemy import select
 from bot.domain.clock import FrozenClock
 from bot.domain.errors import Conflict, InvalidInput, NotFound
 from bot.domain.retention import RetentionPolicy
+from bot.jobs.schedule import ON_DEMAND, ScheduledJob
 from bot.jobs.scheduler import Jobs
 from bot.services.retention import RetentionReport, RetentionService
 from bot.store import audit
@@ -148,7 +149,7 @@ async def chain_verdict(store: Store) -> audit.Verdict:
 
 
 async def fire(service: RetentionService) -> RetentionReport:
-    report = await Jobs({"retention": service.run}).fire("retention")
+    report = await Jobs([ScheduledJob("retention", service.run, ON_DEMAND)]).fire("retention")
     assert isinstance(report, RetentionReport), "the job failed (see the log)"
     return report
 

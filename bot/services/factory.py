@@ -1,0 +1,149 @@
+"""The store and the services, wired once: ``create_app`` (bot/app.py) and every
+``mace-bot`` command take their store from ``build_store`` and their services from
+``Services``, so each is built the same way wherever it runs.
+
+Each service is built on first use and then shared (the download exports and the chat
+use one ``ActionService``): a command builds only what it uses, so ``mace-bot chase run``
+reads no link key and opens no Graph client. The caller owns the store and closes it;
+``close`` closes what the bundle opened itself (the directory).
+"""
+
+from __future__ import annotations
+
+from functools import cached_property
+
+from bot.config import Settings
+from bot.domain.calendar import WorkingCalendar
+from bot.domain.clock import Clock
+from bot.graph.client import build_directory
+from bot.graph.directory import Directory
+from bot.services.actions import ActionService
+from bot.services.briefs import BriefService
+from bot.services.chasing import ChaseService
+from bot.services.contacts import ContactService
+from bot.services.directory import AppInstaller
+from bot.services.exports import ExportService
+from bot.services.groups import GroupService
+from bot.services.links import DownloadLinks, LinkSigner, load_link_key
+from bot.services.meeting_hints import MeetingHintService
+from bot.services.meetings import MeetingService
+from bot.services.members import MemberAdmin
+from bot.services.membership_sync import MembershipSync
+from bot.services.retention import RetentionService
+from bot.services.rounds import RoundService
+from bot.services.subject_access import SubjectAccessService
+from bot.store.crypto import load_key_ring
+from bot.store.db import Store, make_engine, sqlite_url
+
+
+def build_store(settings: Settings) -> Store:
+    """The store the settings name: ``DATABASE_URL``, or SQLite in the data folder."""
+    url = settings.database_url or sqlite_url(settings.data_dir)
+    engine = make_engine(url, timeout=settings.database_timeout)
+    return Store(engine, load_key_ring(settings.data_keys, settings.data_dir))
+
+
+class Services:
+    """Every service of the bot over one store and clock (see the module's docstring).
+
+    ``operator`` is who the audit trail names for member changes made outside a chat turn:
+    ``"system"`` in the bot, ``cli:<operating-system user>`` from the command line."""
+
+    def __init__(
+        self,
+        settings: Settings,
+        store: Store,
+        clock: Clock,
+        *,
+        calendar: WorkingCalendar | None = None,
+        operator: str = "system",
+    ) -> None:
+        self.settings = settings
+        self.store = store
+        self.clock = clock
+        self.calendar = calendar or WorkingCalendar()
+        self.operator = operator
+
+    @cached_property
+    def directory(self) -> Directory:
+        """Graph, or ``NullDirectory`` when not configured (``directory.enabled``)."""
+        return build_directory(self.settings)
+
+    @cached_property
+    def installer(self) -> AppInstaller:
+        return AppInstaller(self.store, self.directory, self.settings.teams_app_id)
+
+    @cached_property
+    def actions(self) -> ActionService:
+        return ActionService(
+            self.store,
+            self.clock,
+            self.settings.key_agencies,
+            self.calendar.working_days_between,
+        )
+
+    @cached_property
+    def exports(self) -> ExportService:
+        return ExportService(self.store, self.clock, self.actions, self.settings.key_agencies)
+
+    @cached_property
+    def links(self) -> DownloadLinks:
+        """Single-use download links, signed with the key from the data folder (written
+        there the first time) or ``LINK_SECRET``."""
+        key = load_link_key(self.settings.data_dir, self.settings.link_secret)
+        return DownloadLinks(self.store, self.clock, LinkSigner(key))
+
+    @cached_property
+    def groups(self) -> GroupService:
+        return GroupService(self.store, self.clock)
+
+    @cached_property
+    def meetings(self) -> MeetingService:
+        return MeetingService(self.store, self.clock, self.settings.key_agencies)
+
+    @cached_property
+    def rounds(self) -> RoundService:
+        return RoundService(self.store, self.clock, self.settings.key_agencies)
+
+    @cached_property
+    def members(self) -> MemberAdmin:
+        return MemberAdmin(self.store, self.clock, operator=self.operator, directory=self.directory)
+
+    @cached_property
+    def hints(self) -> MeetingHintService:
+        return MeetingHintService(self.store, self.clock, self.settings.key_agencies)
+
+    @cached_property
+    def contacts(self) -> ContactService:
+        return ContactService(self.store, self.clock)
+
+    @cached_property
+    def chase(self) -> ChaseService:
+        return ChaseService(self.store, self.clock, self.calendar)
+
+    @cached_property
+    def briefs(self) -> BriefService:
+        return BriefService(self.store, self.clock, self.calendar)
+
+    @cached_property
+    def retention(self) -> RetentionService:
+        return RetentionService(self.store, self.clock, self.settings.retention)
+
+    @cached_property
+    def membership_sync(self) -> MembershipSync:
+        return MembershipSync(
+            self.store,
+            self.directory,
+            self.clock,
+            team_ids=dict(self.settings.graph_team_ids),
+        )
+
+    @cached_property
+    def subject_access(self) -> SubjectAccessService:
+        return SubjectAccessService(self.store, self.clock)
+
+    async def close(self) -> None:
+        """Close what the bundle opened (the directory's client, if it was built); the
+        store is its owner's to close."""
+        if "directory" in self.__dict__:
+            await self.directory.close()
