@@ -53,7 +53,7 @@ from bot.domain.views import (
     OwnedActionView,
 )
 from bot.services.context import NOT_A_MEMBER, ActorRef, find_member_and_groups
-from bot.services.readmodels import load_lookups
+from bot.services.readmodels.lookups import load_lookups
 from bot.services.records import row_named
 from bot.store import audit
 from bot.store import tables as t

@@ -36,7 +36,8 @@ from bot.domain.rules import (
 )
 from bot.domain.views import ChallengeView, RoundView
 from bot.services.context import Caller, TurnRef, caller_here
-from bot.services.readmodels import load_lookups, open_challenges, round_view
+from bot.services.readmodels.lookups import load_lookups
+from bot.services.readmodels.rounds import open_challenges, round_view
 from bot.services.records import row_named
 from bot.store import audit
 from bot.store import tables as t
