@@ -45,3 +45,10 @@ async def member_names(session: AsyncSession, ids: Iterable[int | None]) -> dict
         return {}
     rows = await session.execute(select(t.Member.id, t.Member.name).where(t.Member.id.in_(wanted)))
     return {row.id: row.name for row in rows}
+
+
+async def locality_names(session: AsyncSession) -> dict[int, str]:
+    """Every locality group's name by id (there are tens, not thousands)."""
+    return {
+        row.id: row.name for row in await session.execute(select(t.Locality.id, t.Locality.name))
+    }
