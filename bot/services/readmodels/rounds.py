@@ -123,3 +123,24 @@ async def round_view(
         conversation_id=meeting.conversation_id,
         activity_id=share_round.activity_id,
     )
+
+
+async def open_round_in(session: AsyncSession, locality_id: int) -> t.ShareRound | None:
+    """The round open in the group's meeting in progress, if there is one."""
+    return await session.scalar(
+        select(t.ShareRound)
+        .join(t.Meeting, t.Meeting.id == t.ShareRound.meeting_id)
+        .where(
+            t.Meeting.in_progress_locality_id == locality_id,
+            t.ShareRound.status == RoundStatus.OPEN,
+        )
+    )
+
+
+async def locality_challenges(
+    session: AsyncSession, locality_id: int, *, key_codes: Sequence[str]
+) -> tuple[str, list[ChallengeView]]:
+    """The group's name and its open challenges, as the challenges card lists them."""
+    locality = await session.get_one(t.Locality, locality_id)
+    lookups = await load_lookups(session, key_codes)
+    return locality.name, await open_challenges(session, locality_id, lookups)
