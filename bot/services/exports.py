@@ -26,7 +26,9 @@ from bot.exports import (
 )
 from bot.services.actions import ActionService
 from bot.services.context import ActorRef, caller_in
-from bot.services.readmodels import meeting_view, member_names, round_view
+from bot.services.readmodels.lookups import member_names
+from bot.services.readmodels.meetings import meeting_view
+from bot.services.readmodels.rounds import round_view
 from bot.store import audit
 from bot.store import tables as t
 from bot.store.db import Store

@@ -7,20 +7,14 @@ no group has no members to check against, so nothing said in it can be protected
 from __future__ import annotations
 
 from sqlalchemy import select
-from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.domain.clock import Clock
 from bot.domain.errors import Conflict, InvalidInput, NotPermitted
-from bot.domain.model import ConversationKind, Role
+from bot.domain.model import ConversationKind
 from bot.domain.permissions import Permission, permitted
 from bot.domain.views import GroupChoice, LocalityView, WelcomeView
-from bot.services.context import (
-    ActorRef,
-    TurnRef,
-    find_member,
-    linked_locality_id,
-    roles_in,
-)
+from bot.services.context import TurnRef, find_member, linked_locality_id, roles_in
+from bot.services.readmodels.groups import link_choices, meeting_in_progress, welcome_view
 from bot.services.records import row_named
 from bot.store import tables as t
 from bot.store.db import Store
@@ -36,56 +30,18 @@ class GroupService:
         self.store = store
         self.clock = clock
 
-    async def _choices(
-        self, session: AsyncSession, actor: ActorRef, linked_id: int | None
-    ) -> tuple[GroupChoice, ...]:
-        """The groups this person may link a conversation to: those they chair, or all
-        for an administrator."""
-        member = await find_member(session, actor)
-        if member is None:
-            return ()
-        localities = (await session.scalars(select(t.Locality).order_by(t.Locality.name))).all()
-        if not member.is_admin:
-            chaired = set(
-                await session.scalars(
-                    select(t.Membership.locality_id).where(
-                        t.Membership.member_id == member.id,
-                        t.Membership.role.in_([Role.CHAIR, Role.DEPUTY_CHAIR]),
-                    )
-                )
-            )
-            localities = [loc for loc in localities if loc.id in chaired]
-        return tuple(
-            GroupChoice(LocalityView(loc.id, loc.name), loc.id == linked_id) for loc in localities
-        )
-
     async def welcome(self, turn: TurnRef) -> WelcomeView:
         """What a conversation sees on arrival or on ``setup``: the group it belongs to and
         what this person can do, or the groups they may link it to."""
         async with self.store.reading() as session:
-            locality_id = await linked_locality_id(session, turn.conversation)
-            if locality_id is None:
-                return WelcomeView(
-                    None, False, choices=await self._choices(session, turn.actor, None)
-                )
-            locality = await session.get_one(t.Locality, locality_id)
-            member = await find_member(session, turn.actor)
-            roles = await roles_in(session, member.id, locality_id) if member else frozenset()
-            running = await session.scalar(
-                select(t.Meeting.id).where(t.Meeting.in_progress_locality_id == locality_id)
-            )
-            return WelcomeView(
-                LocalityView(locality.id, locality.name),
-                can_start=permitted(roles, Permission.RUN_MEETING),
-                meeting_in_progress_id=running if roles else None,
-            )
+            return await welcome_view(session, turn)
 
     async def setup_choices(self, turn: TurnRef) -> tuple[GroupChoice, ...]:
         if turn.conversation.kind is ConversationKind.PERSONAL:
             raise Conflict(PERSONAL_CHAT_SETUP)
         async with self.store.reading() as session:
             linked = await linked_locality_id(session, turn.conversation)
-            return await self._choices(session, turn.actor, linked)
+            return await link_choices(session, turn.actor, linked)
 
     async def link(self, turn: TurnRef, locality_value: object) -> WelcomeView:
         if turn.conversation.kind is ConversationKind.PERSONAL:
@@ -132,9 +88,7 @@ class GroupService:
                         linked_at=now,
                     )
                 )
-            running = await session.scalar(
-                select(t.Meeting.id).where(t.Meeting.in_progress_locality_id == locality.id)
-            )
+            running = await meeting_in_progress(session, locality.id)
             return WelcomeView(
                 LocalityView(locality.id, locality.name),
                 can_start=permitted(roles, Permission.RUN_MEETING),

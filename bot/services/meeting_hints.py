@@ -27,7 +27,7 @@ from bot.domain.clock import Clock, london_today
 from bot.domain.errors import Duplicate
 from bot.domain.views import LocalityView, MeetingView
 from bot.services.context import ConversationRef, linked_locality_id
-from bot.services.readmodels import meeting_view
+from bot.services.readmodels.meetings import meeting_view
 from bot.store import audit
 from bot.store import tables as t
 from bot.store.db import Store

@@ -49,7 +49,9 @@ from bot.domain.rules import (
 )
 from bot.domain.views import ActionFormView, MeetingView
 from bot.services.context import Caller, TurnRef, caller_here, roles_in
-from bot.services.readmodels import elapsed, group_members, load_lookups, meeting_view
+from bot.services.readmodels.lookups import load_lookups
+from bot.services.readmodels.meetings import elapsed, meeting_view
+from bot.services.readmodels.members import group_members
 from bot.services.records import row_named, shown_after_saving
 from bot.store import audit
 from bot.store import tables as t

@@ -36,7 +36,7 @@ from bot.domain.rules import (
 )
 from bot.domain.views import ChallengeView, RoundView
 from bot.services.context import Caller, TurnRef, caller_here
-from bot.services.readmodels import load_lookups, open_challenges, round_view
+from bot.services.readmodels.rounds import locality_challenges, open_round_in, round_view
 from bot.services.records import row_named
 from bot.store import audit
 from bot.store import tables as t
@@ -154,14 +154,7 @@ class RoundService:
         async with self.store.reading() as session:
             caller = await caller_here(session, turn)
             caller.require(Permission.VIEW_MEETING)
-            share_round = await session.scalar(
-                select(t.ShareRound)
-                .join(t.Meeting, t.Meeting.id == t.ShareRound.meeting_id)
-                .where(
-                    t.Meeting.in_progress_locality_id == caller.locality_id,
-                    t.ShareRound.status == RoundStatus.OPEN,
-                )
-            )
+            share_round = await open_round_in(session, caller.locality_id)
             if share_round is None:
                 raise NotFound("No share-and-challenge round is open.")
             audit.note(session, audit.AuditAction.VIEW, "share_rounds", share_round.id)
@@ -288,10 +281,10 @@ class RoundService:
         async with self.store.reading() as session:
             caller = await caller_here(session, turn)
             caller.require(Permission.VIEW_MEETING)
-            locality = await session.get_one(t.Locality, caller.locality_id)
-            lookups = await load_lookups(session, self.key_agencies)
             audit.note(session, audit.AuditAction.VIEW, "challenges", detail="open challenges")
-            return locality.name, await open_challenges(session, caller.locality_id, lookups)
+            return await locality_challenges(
+                session, caller.locality_id, key_codes=self.key_agencies
+            )
 
     async def respond_to_challenge(
         self, turn: TurnRef, challenge_id: object, data: Mapping[str, object]
@@ -326,6 +319,6 @@ class RoundService:
             challenge.responded_by_member_id = caller.member.id
             challenge.resolved_at = now
             await session.flush()
-            locality = await session.get_one(t.Locality, caller.locality_id)
-            lookups = await load_lookups(session, self.key_agencies)
-            return locality.name, await open_challenges(session, caller.locality_id, lookups)
+            return await locality_challenges(
+                session, caller.locality_id, key_codes=self.key_agencies
+            )

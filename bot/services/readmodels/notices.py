@@ -1,0 +1,146 @@
+"""What an outbox message is drawn from at the moment it is sent (``dialogs.notices``).
+
+Outbox rows hold ids only; these read the state those ids name now, so an action closed
+or handed over since the message was queued drops out. Every notice goes out unasked, so
+what is read for one carries ids, names and dates: never a description, subject or
+minute.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import date, datetime
+from typing import TypeAlias
+
+from sqlalchemy import func, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot.domain.model import ActionStatus, ChallengeStatus, MeetingStatus, MinutesStatus
+from bot.domain.views import LocalityView
+from bot.services.readmodels.lookups import locality_names
+from bot.store import tables as t
+
+#: The reading session the renderer is handed for one message and passes back here.
+NoticeSession: TypeAlias = AsyncSession
+
+
+@dataclass(frozen=True, slots=True)
+class NoticeAction:
+    """An action as a notice shows it: whose, where, when due; not what it is."""
+
+    id: int
+    locality_id: int
+    agency_id: int
+    owner_member_id: int
+    due_date: date
+    requested_due_date: date | None
+    escalated: bool
+
+
+@dataclass(frozen=True, slots=True)
+class BriefFacts:
+    """What a pre-meeting brief counts for one group."""
+
+    #: Open actions, soonest due first.
+    open_actions: tuple[NoticeAction, ...]
+    open_challenges: int
+    #: When the latest ended meeting whose minutes are still a draft started.
+    draft_minutes_started_at: datetime | None
+
+
+def _notice_action(action: t.Action) -> NoticeAction:
+    return NoticeAction(
+        id=action.id,
+        locality_id=action.locality_id,
+        agency_id=action.agency_id,
+        owner_member_id=action.owner_member_id,
+        due_date=action.due_date,
+        requested_due_date=action.requested_due_date,
+        escalated=action.escalated_at is not None,
+    )
+
+
+async def open_actions(session: AsyncSession, ids: Sequence[object]) -> dict[int, NoticeAction]:
+    """Those of ``ids`` (as a payload holds them) that name an action still open."""
+    wanted = [i for i in ids if isinstance(i, int)]
+    if not wanted:
+        return {}
+    rows = await session.scalars(
+        select(t.Action).where(t.Action.id.in_(wanted), t.Action.status == ActionStatus.OPEN)
+    )
+    return {a.id: _notice_action(a) for a in rows}
+
+
+async def action_by_id(session: AsyncSession, action_id: object) -> NoticeAction | None:
+    """The action a payload names, open or not."""
+    row = await session.get(t.Action, action_id)
+    return _notice_action(row) if row is not None else None
+
+
+async def place_names(session: AsyncSession) -> tuple[dict[int, str], dict[int, str]]:
+    """Every locality group's and every agency's name, by id."""
+    localities = await locality_names(session)
+    agencies = {r.id: r.name for r in await session.execute(select(t.Agency.id, t.Agency.name))}
+    return localities, agencies
+
+
+async def member_name(session: AsyncSession, member_id: int) -> str:
+    """The name of a member who must be on record (an action's owner)."""
+    return (await session.get_one(t.Member, member_id)).name
+
+
+async def member_and_agency(session: AsyncSession, member_id: object) -> tuple[str, int] | None:
+    """The name and agency id of the member a payload names, if still on record."""
+    member = await session.get(t.Member, member_id)
+    return (member.name, member.agency_id) if member is not None else None
+
+
+async def people_with_agencies(
+    session: AsyncSession, member_ids: Iterable[int]
+) -> dict[int, tuple[str, str]]:
+    """Name and agency name of each of ``member_ids`` still on record."""
+    return {
+        r.id: (r.name, r.agency)
+        for r in await session.execute(
+            select(t.Member.id, t.Member.name, t.Agency.name.label("agency"))
+            .join(t.Agency, t.Agency.id == t.Member.agency_id)
+            .where(t.Member.id.in_(set(member_ids)))
+        )
+    }
+
+
+async def locality_by_id(session: AsyncSession, locality_id: object) -> LocalityView | None:
+    """The locality group a payload names, if it still exists."""
+    row = await session.get(t.Locality, locality_id)
+    return LocalityView(row.id, row.name) if row is not None else None
+
+
+async def brief_facts(session: AsyncSession, locality_id: int) -> BriefFacts:
+    actions = (
+        await session.scalars(
+            select(t.Action)
+            .where(t.Action.locality_id == locality_id, t.Action.status == ActionStatus.OPEN)
+            .order_by(t.Action.due_date, t.Action.id)
+        )
+    ).all()
+    challenges = await session.scalar(
+        select(func.count())
+        .select_from(t.Challenge)
+        .where(t.Challenge.locality_id == locality_id, t.Challenge.status == ChallengeStatus.OPEN)
+    )
+    draft = await session.scalar(
+        select(t.Meeting.started_at)
+        .where(
+            t.Meeting.locality_id == locality_id,
+            t.Meeting.status == MeetingStatus.ENDED,
+            t.Meeting.minutes_status == MinutesStatus.DRAFT,
+        )
+        .order_by(t.Meeting.started_at.desc())
+        .limit(1)
+    )
+    return BriefFacts(
+        open_actions=tuple(_notice_action(a) for a in actions),
+        open_challenges=int(challenges or 0),
+        draft_minutes_started_at=draft,
+    )
