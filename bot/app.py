@@ -57,11 +57,11 @@ from bot.services.rounds import RoundService
 from bot.services.send_budget import send_budget_for
 from bot.store.crypto import load_key_ring
 from bot.store.db import Store, make_engine, migrate, sqlite_url
-from bot.teams.clients import ReusingAuthentication
 from bot.teams.endpoint import messages_handler
-from bot.teams.guard import install_invoke_response_guard
 from bot.teams.handler import MaceBot, on_turn_error
 from bot.teams.proactive import BotMessenger
+from bot.teams.sdk.clients import ReusingAuthentication
+from bot.teams.sdk.invoke_guard import install_invoke_response_guard
 from bot.teams.tokens import TokenValidator
 from dialogs.notices import NoticeRenderer
 from dialogs.router import Router
