@@ -113,11 +113,9 @@ def imported_modules(source: str, module: str, *, is_package: bool = False) -> s
 
 
 def imports_of(folder: str) -> dict[str, set[str]]:
-    """What each module under ``folder`` (or the one file ``folder``) imports."""
-    start = ROOT / folder
-    paths = [start] if start.is_file() else sorted(start.rglob("*.py"))
+    """What each module under ``folder`` imports, by its path."""
     found: dict[str, set[str]] = {}
-    for path in paths:
+    for path in sorted((ROOT / folder).rglob("*.py")):
         module, is_package = module_of(path)
         source = path.read_text(encoding="utf-8")
         found[str(path.relative_to(ROOT))] = imported_modules(source, module, is_package=is_package)
