@@ -33,8 +33,8 @@ from bot.services.outbox_runner import OutboxRunner
 from bot.store import tables as t
 from bot.store.crypto import KeyRing
 from bot.store.db import Store, make_engine
-from bot.teams.clients import ReusingAuthentication
 from bot.teams.proactive import BotMessenger
+from bot.teams.sdk.clients import ReusingAuthentication
 from dialogs.notices import NoticeRenderer
 from tests.support.activities import BOT_ID, TENANT_ID
 from tests.support.fake_connector import FakeConnector

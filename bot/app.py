@@ -46,12 +46,12 @@ from bot.services.outbox_runner import OutboxRunner
 from bot.services.reference_data import DEMO_DATA, load_reference_data, read_data_file
 from bot.services.send_budget import send_budget_for
 from bot.store.db import Store, migrate
-from bot.teams.clients import ReusingAuthentication
 from bot.teams.endpoint import messages_handler
-from bot.teams.guard import install_invoke_response_guard
 from bot.teams.handler import MaceBot, on_turn_error
 from bot.teams.live_cards import LiveCards
 from bot.teams.proactive import BotMessenger
+from bot.teams.sdk.clients import ReusingAuthentication
+from bot.teams.sdk.invoke_guard import install_invoke_response_guard
 from bot.teams.tokens import TokenValidator
 from dialogs.notices import NoticeRenderer
 from dialogs.router import Router
@@ -164,7 +164,7 @@ def create_app(
     )
     authentication: ReusingAuthentication | None = None
     if adapter is None:
-        # Connector clients are pooled (bot.teams.clients): the stock adapter builds two per
+        # Connector clients are pooled (bot.teams.sdk.clients): the stock adapter builds two per
         # turn. Incoming tokens are checked by bot.teams.tokens, off botbuilder's blocking
         # fetches.
         authentication = ReusingAuthentication(

@@ -22,11 +22,12 @@ from urllib.parse import urlparse
 import orjson
 from aiohttp import web
 from botbuilder.core import Bot
-from botbuilder.integration.aiohttp import CloudAdapter, cloud_adapter
+from botbuilder.integration.aiohttp import CloudAdapter
 from botbuilder.schema import Activity
 from botframework.connector.auth import AuthenticateRequestResult
 
 from bot.observability.context import note_activity_type
+from bot.teams.sdk.process import run_turn
 from bot.teams.tokens import KeysUnavailable, TokenRefused
 
 log = logging.getLogger(__name__)
@@ -112,7 +113,7 @@ def _unauthorised(reason: str) -> web.Response:
 async def authenticate(
     adapter: CloudAdapter, request: web.Request, activity: Activity
 ) -> AuthenticateRequestResult | web.Response:
-    """Who sent this activity (the adapter's ``authenticate_request``, bot.teams.clients),
+    """Who sent this activity (the adapter's ``authenticate_request``, bot.teams.sdk.clients),
     or the refusal to answer with. Logs the kind of problem, never the token."""
     try:
         return await adapter.bot_framework_authentication.authenticate_request(
@@ -132,22 +133,6 @@ async def authenticate(
     except Exception as exc:  # a fault in checking: refuse rather than let it through
         log.error("activity refused: authentication failed (%s)", type(exc).__name__)
         return _unauthorised("the token could not be checked")
-
-
-async def _process(
-    adapter: CloudAdapter, authenticated: AuthenticateRequestResult, activity: Activity, bot: Bot
-) -> web.Response:
-    """What ``CloudAdapter.process`` does with a POST, from the activity already read and
-    authenticated: run the turn (``process_activity``), then answer an invoke with its
-    response. The body goes through botbuilder's ``serializer_helper`` as stock (so the
-    4.17 invoke guard, bot.teams.guard, still applies) and out as orjson-encoded JSON."""
-    answer = await adapter.process_activity(authenticated, activity, bot.on_turn)
-    if not answer:
-        return web.Response(status=201)
-    body = cloud_adapter.serializer_helper(answer.body)
-    return web.Response(
-        body=orjson.dumps(body), status=answer.status, content_type="application/json"
-    )
 
 
 def tenant_of(body: dict[str, Any]) -> str | None:
@@ -204,7 +189,7 @@ def messages_handler(
             log.warning("activity refused: tenant not on the allow-list")
             return _bad(403, "this organisation is not allowed to use this bot")
         try:
-            response = await _process(adapter, authenticated, activity, bot)
+            response = await run_turn(adapter, authenticated, activity, bot)
         except web.HTTPException:
             raise
         except Exception as exc:

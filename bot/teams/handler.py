@@ -1,9 +1,10 @@
 """The Teams edge: turns activities into dialog calls and delivers what they produce.
 
-The only module (with ``endpoint`` and ``guard``) that knows botbuilder. It reads who and
-where from the activity, strips the @mention, routes text and card clicks to the
-``Router``, and carries out the ``Outcome``: posts, in-place card edits
-(``update_activity``) and the answer to an ``adaptiveCard/action`` invoke.
+With ``endpoint``, ``proactive`` and the workarounds in ``sdk``, the only code that knows
+botbuilder (bot/app.py only builds the adapter). It reads who and where from the
+activity, strips the @mention, routes text and card clicks to the ``Router``, and carries
+out the ``Outcome``: posts, in-place card edits (``update_activity``) and the answer to an
+``adaptiveCard/action`` invoke.
 """
 
 from __future__ import annotations
@@ -25,8 +26,8 @@ from bot.services.contacts import ContactService, RosterEntry
 from bot.services.context import ActorRef, ConversationRef, TurnRef
 from bot.services.meeting_hints import MeetingEvent
 from bot.store.db import committed_claims
-from bot.teams.clients import CardJSON, card_content
 from bot.teams.live_cards import EDIT_GAP, LiveCards, Send
+from bot.teams.sdk.clients import CardJSON, card_content
 from dialogs.outcome import Card, Outcome
 from dialogs.router import Click, Router
 

@@ -13,7 +13,7 @@ Two botbuilder details shape this module:
   error is raised again, mapped, after the adapter returns.
 * Failures arrive as msrest's ``ErrorResponseException`` (a ``HttpOperationError``)
   for an HTTP error, holding the sender's own response (aiohttp's, with ``.status``, from
-  the pooled clients of bot.teams.connector_http; requests', with ``.status_code``, from
+  the pooled clients of bot.teams.sdk.connector_http; requests', with ``.status_code``, from
   a stock client), and as aiohttp, socket or timeout errors when no answer came. All are
   mapped to ``DeliveryError`` with the status (0 for no answer), the ``Retry-After``
   header in seconds and the Bot Framework error code. A POST is never retried by the
@@ -37,8 +37,8 @@ from botbuilder.schema import (
 from msrest.exceptions import HttpOperationError
 
 from bot.services.outbox import DeliveryError, Recipient, SendResult
-from bot.teams.clients import card_content
-from bot.teams.connector_http import retry_after_seconds
+from bot.teams.sdk.clients import card_content
+from bot.teams.sdk.connector_http import retry_after_seconds
 
 TEAMS_CHANNEL = "msteams"
 
@@ -131,7 +131,7 @@ def as_delivery_error(exc: BaseException, *, conversation_id: str | None = None)
     if isinstance(exc, HttpOperationError):
         response = getattr(exc, "response", None)
         # msrest keeps the sender's own response: requests' (``status_code``) from the
-        # stock client, aiohttp's (``status``) from ours (bot.teams.connector_http).
+        # stock client, aiohttp's (``status``) from ours (bot.teams.sdk.connector_http).
         status = _int(getattr(response, "status_code", None) or getattr(response, "status", None))
         headers = getattr(response, "headers", None) or {}
         inner = getattr(getattr(exc, "error", None), "error", None)

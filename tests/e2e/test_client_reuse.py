@@ -9,8 +9,8 @@ import pytest
 import requests
 
 from bot.app import COMPONENTS
-from bot.teams import connector_http
-from bot.teams.clients import ReusingAuthentication
+from bot.teams.sdk import connector_http
+from bot.teams.sdk.clients import ReusingAuthentication
 from tests.e2e.harness import BotUnderTest
 from tests.e2e.scenario import ok, say, start_meeting
 from tests.e2e.test_between_meetings import personal

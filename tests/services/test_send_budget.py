@@ -37,8 +37,8 @@ from bot.services.send_budget import (
 )
 from bot.store import tables as t
 from bot.store.db import Store, make_engine
-from bot.teams.clients import ReusingAuthentication
 from bot.teams.proactive import BotMessenger
+from bot.teams.sdk.clients import ReusingAuthentication
 from tests.support.activities import BOT_ID, TENANT_ID
 from tests.support.fake_connector import FakeConnector
 from tests.support.keys import keys_for_tests

@@ -19,7 +19,7 @@ from botbuilder.schema import (
 from botframework.connector import models
 from msrest.serialization import Serializer
 
-from bot.teams.clients import CardJSON, _CardPassingSerializer
+from bot.teams.sdk.clients import CardJSON, _CardPassingSerializer
 
 CARD: dict[str, Any] = {
     "type": "AdaptiveCard",

@@ -15,9 +15,9 @@ from botframework.connector.aio import ConnectorClient
 from botframework.connector.auth import AppCredentials
 from msrest.exceptions import HttpOperationError
 
-from bot.teams import connector_http
-from bot.teams.connector_http import TOKEN_REUSE_SECONDS, send_on_the_loop
 from bot.teams.proactive import as_delivery_error
+from bot.teams.sdk import connector_http
+from bot.teams.sdk.connector_http import TOKEN_REUSE_SECONDS, send_on_the_loop
 from tests.support.fake_connector import FakeConnector
 
 APP_ID = "00000000-0000-0000-0000-00000000a001"

@@ -1,4 +1,5 @@
-"""The guard for botbuilder 4.17.1's double-serialised invoke answers (bot/teams/guard.py).
+"""The guard for botbuilder 4.17.1's double-serialised invoke answers
+(bot/teams/sdk/invoke_guard.py).
 
 Every Adaptive Card button is an ``adaptiveCard/action`` invoke whose answer is a dict.
 With the guard the click is answered 200 with that dict; without it the same click
@@ -13,7 +14,7 @@ import pytest
 
 from bot.domain.clock import FrozenClock
 from bot.store.db import Store
-from bot.teams import guard
+from bot.teams.sdk import invoke_guard
 from cards import verbs as v
 from tests.e2e.harness import DEMO, BotUnderTest, running_bot
 from tests.support.activities import invoke_action
@@ -29,11 +30,11 @@ async def bot(demo_store: Store, clock: FrozenClock) -> AsyncIterator[BotUnderTe
 def guard_removed(bot: BotUnderTest) -> Iterator[None]:
     """Take the guard out for one test (after the app installed it), and always put it
     back, so no other test runs without it."""
-    guard.remove_invoke_response_guard()
+    invoke_guard.remove_invoke_response_guard()
     try:
         yield None
     finally:
-        guard.install_invoke_response_guard()
+        invoke_guard.install_invoke_response_guard()
 
 
 def help_click() -> dict[str, object]:

@@ -29,7 +29,7 @@ from botframework.connector.auth import (
 )
 from msrest.serialization import Model, Serializer
 
-from bot.teams.connector_http import send_on_the_loop
+from bot.teams.sdk.connector_http import send_on_the_loop
 from bot.teams.tokens import TokenValidator
 
 ClientKey = tuple[str | None, str | None, str]
@@ -56,7 +56,7 @@ class _CardPassingSerializer(Serializer):
     msrest's request then encodes the body with the standard library (``add_content``),
     about 0.4 ms for a 40 KB card, a tenth of a "my actions" turn; orjson takes 0.03 ms.
     ``add_content`` sends a body that ``json.dumps`` refuses (bytes) as it is, and these
-    clients always send through bot.teams.connector_http, which sends bytes as they are.
+    clients always send through bot.teams.sdk.connector_http, which sends bytes as they are.
     """
 
     def serialize_object(self, attr: Any, **kwargs: Any) -> Any:
