@@ -107,6 +107,41 @@ class Router:
     def verbs(self) -> frozenset[str]:
         return frozenset(self._table.verbs)
 
+    # The services, as the router has always offered them (tests reach the store through
+    # them); the handlers get them as ``Services``.
+
+    @property
+    def groups(self) -> Groups:
+        return self.services.groups
+
+    @property
+    def meetings(self) -> Meetings:
+        return self.services.meetings
+
+    @property
+    def rounds(self) -> Rounds:
+        return self.services.rounds
+
+    @property
+    def actions(self) -> Actions:
+        return self.services.actions
+
+    @property
+    def clock(self) -> Clock:
+        return self.services.clock
+
+    @property
+    def link_for(self) -> LinkMaker | None:
+        return self.services.link_for
+
+    @property
+    def members(self) -> Members | None:
+        return self.services.members
+
+    @property
+    def hints(self) -> Hints | None:
+        return self.services.hints
+
     # -- entry points -------------------------------------------------------------------
 
     async def on_text(self, turn: TurnRef, text: str | None) -> Outcome:
