@@ -89,6 +89,10 @@ def route_table(features: tuple[Routes, ...] | None = None) -> RouteTable:
 
 
 class Router:
+    """The one way into the dialogs for a turn: a typed command, a card click, the bot
+    being added, a Teams meeting event. Checks where each may run before any handler,
+    and answers every failure alike (``_guard``)."""
+
     def __init__(
         self,
         groups: Groups,
