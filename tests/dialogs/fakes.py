@@ -370,18 +370,15 @@ def make_bot(*, downloads: bool = True, members: bool = True, hints: bool = True
     views = Views()
     clock = FrozenClock(datetime(2026, 11, 3, 10, 0, tzinfo=UTC))
 
-    def fake(kind: type[Fake], name: str) -> Any:
-        return kind(name, calls, fail, views)
-
     router = Router(
-        fake(FakeGroups, "groups"),
-        fake(FakeMeetings, "meetings"),
-        fake(FakeRounds, "rounds"),
-        fake(FakeActions, "actions"),
+        FakeGroups("groups", calls, fail, views),
+        FakeMeetings("meetings", calls, fail, views),
+        FakeRounds("rounds", calls, fail, views),
+        FakeActions("actions", calls, fail, views),
         clock,
         FakeLinks(calls) if downloads else None,
-        members=fake(FakeMembers, "members") if members else None,
-        hints=fake(FakeHints, "hints") if hints else None,
+        members=FakeMembers("members", calls, fail, views) if members else None,
+        hints=FakeHints("hints", calls, fail, views) if hints else None,
     )
     return Bot(router, calls, fail, views, clock)
 
