@@ -1,7 +1,7 @@
 """Where each command and verb may run (dialogs.places), checked in milliseconds.
 
-The router here has no services at all: a request refused for its place must be answered
-before any handler runs, so reaching one (and so the store) would fail on ``None``.
+The router here runs on recording fakes (tests/dialogs/fakes.py): a request refused for
+its place must be answered before any handler runs, so no service may have been called.
 """
 
 from __future__ import annotations
@@ -29,6 +29,7 @@ from dialogs.places import (
     verb_place,
 )
 from dialogs.router import Click, Router
+from tests.dialogs.fakes import make_bot
 
 GROUP_KINDS = (ConversationKind.CHANNEL, ConversationKind.GROUP_CHAT, ConversationKind.MEETING)
 
@@ -53,7 +54,7 @@ PERSONAL_COMMANDS = {Command.MY_ACTIONS, Command.OUTSTANDING, Command.MEMBERS}
 
 
 def bare_router() -> Router:
-    return Router(None, None, None, None, None)  # type: ignore[arg-type]
+    return make_bot().router
 
 
 def turn(kind: ConversationKind) -> TurnRef:
@@ -117,35 +118,38 @@ def test_the_router_will_not_start_with_a_verb_that_has_no_rule(
 async def test_personal_verbs_are_refused_in_a_group_before_any_handler(
     kind: ConversationKind, is_invoke: bool
 ) -> None:
-    router = bare_router()
+    bot = make_bot()
     for verb in sorted(PERSONAL_VERBS):
         click = Click(verb, {"verb": verb, "actionId": 1, "page": 1}, None, is_invoke)
-        answer = told(await router.on_click(turn(kind), click))
+        answer = told(await bot.router.on_click(turn(kind), click))
         expected = MEMBERS_PERSONAL_ONLY if verb.startswith("members.") else None
         if verb.startswith("outstanding."):
             expected = PERSONAL_ONLY.format(what="outstanding actions")
         assert answer == [expected or ACTIONS_PERSONAL_ONLY], verb
+    assert bot.calls == []
 
 
 @pytest.mark.parametrize("kind", GROUP_KINDS)
 async def test_personal_commands_are_refused_in_a_group_before_any_handler(
     kind: ConversationKind,
 ) -> None:
-    router = bare_router()
+    bot = make_bot()
     for text in ("my actions", "outstanding actions in Scarborough", "members"):
-        (answer,) = told(await router.on_text(turn(kind), text))
+        (answer,) = told(await bot.router.on_text(turn(kind), text))
         assert "only in a personal chat" in answer
+    assert bot.calls == []
 
 
 async def test_meeting_verbs_and_commands_are_refused_in_a_personal_chat() -> None:
-    router = bare_router()
+    bot = make_bot()
     personal = turn(ConversationKind.PERSONAL)
     for verb in sorted(set(v.ALL_VERBS) - PERSONAL_VERBS - {v.HELP_SHOW, v.SETUP_LINK}):
         for is_invoke in (True, False):
             click = Click(verb, {"meetingId": 1}, None, is_invoke)
-            assert told(await router.on_click(personal, click)) == [MEETINGS_IN_GROUP_ONLY]
+            assert told(await bot.router.on_click(personal, click)) == [MEETINGS_IN_GROUP_ONLY]
     for command in set(Command) - PERSONAL_COMMANDS - {Command.HELP, Command.SETUP}:
-        assert told(await router.on_text(personal, str(command))) == [MEETINGS_IN_GROUP_ONLY]
+        assert told(await bot.router.on_text(personal, str(command))) == [MEETINGS_IN_GROUP_ONLY]
+    assert bot.calls == []
 
 
 def test_the_teams_command_menus_offer_only_what_runs_there() -> None:

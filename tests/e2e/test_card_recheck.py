@@ -12,6 +12,7 @@ from bot.app import COMPONENTS
 from bot.services.context import TurnRef
 from bot.teams.handler import turn_ref
 from cards import verbs as v
+from dialogs.upkeep import agenda_update, round_changed
 from tests.e2e.cardtools import action, text_of
 from tests.e2e.harness import DEMO, BotUnderTest
 from tests.e2e.scenario import ok, press, say, start_meeting
@@ -29,7 +30,7 @@ async def test_an_agenda_card_drawn_before_another_change_is_redrawn(bot: BotUnd
     meeting = await start_meeting(bot, to_position=4)
     turn = chair_turn()
     drawn_earlier = await router.meetings.current(turn, meeting.id)
-    [update] = router._agenda_update(drawn_earlier)
+    [update] = agenda_update(router.services, drawn_earlier)
     assert "1 minute" not in text_of(update.card)
 
     # Meanwhile someone else records a minute (and their card edit goes out first).
@@ -63,7 +64,7 @@ async def test_a_round_card_drawn_before_another_answer_is_redrawn(bot: BotUnder
         "roundId"
     ]
     drawn_earlier = await router.rounds.view(chair_turn(), round_id)
-    outcome = router._round_changed(drawn_earlier, None, "x")
+    outcome = round_changed(router.services, drawn_earlier, None, "x")
     [update] = outcome.updates
     assert "0 of 2" in text_of(update.card)
 

@@ -1,0 +1,235 @@
+"""What the dialogs need from the services, as Protocols: only the methods a handler calls,
+with the services' own signatures.
+
+The dialogs depend on these, not on the service classes, so a dialog test can hand the
+router small recording fakes (tests/dialogs) and never open a store; the real services
+satisfy them, which mypy checks where the bot is built (``bot.app``) and below.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable, Mapping
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Protocol
+
+from bot.domain.clock import Clock
+from bot.domain.filters import ActionFilter
+from bot.domain.members import MembersView
+from bot.domain.model import EntryKind
+from bot.domain.permissions import Permission
+from bot.domain.views import (
+    ActionFormView,
+    ChallengeView,
+    DateRequestView,
+    GroupChoice,
+    MeetingView,
+    OutstandingPage,
+    OwnedActionView,
+    RoundView,
+    WelcomeView,
+)
+from bot.services.context import ActorRef, ConversationRef, TurnRef
+from bot.services.meeting_hints import MeetingEvent, MeetingHint
+from bot.services.meetings import MeetingChange, StartResult
+
+#: Issues a single-use, short-lived download URL for one person: (actor, kind, params) -> URL.
+LinkMaker = Callable[[ActorRef, str, dict[str, object]], Awaitable[str]]
+
+
+class Groups(Protocol):
+    """Linking a conversation to a locality group (``bot.services.groups``)."""
+
+    async def welcome(self, turn: TurnRef) -> WelcomeView: ...
+
+    async def setup_choices(self, turn: TurnRef) -> tuple[GroupChoice, ...]: ...
+
+    async def link(self, turn: TurnRef, locality_value: object) -> WelcomeView: ...
+
+
+class Meetings(Protocol):
+    """Running a meeting (``bot.services.meetings``)."""
+
+    async def current(
+        self,
+        turn: TurnRef,
+        meeting_id: object = None,
+        *,
+        require: Permission = Permission.VIEW_MEETING,
+    ) -> MeetingView: ...
+
+    async def action_form(self, turn: TurnRef, meeting_id: object) -> ActionFormView: ...
+
+    async def drawn(self, meeting_id: int) -> MeetingView: ...
+
+    async def newer_view(self, meeting_id: int, version: int) -> MeetingView | None: ...
+
+    async def start(self, turn: TurnRef) -> StartResult: ...
+
+    async def remember_agenda_card(
+        self, meeting_id: int, conversation_id: str, activity_id: str
+    ) -> None: ...
+
+    async def move(
+        self, turn: TurnRef, meeting_id: object, expected_position: object, step: int
+    ) -> MeetingView: ...
+
+    async def mark_present(self, turn: TurnRef, meeting_id: object) -> MeetingView: ...
+
+    async def record_attendance(
+        self, turn: TurnRef, meeting_id: object, data: Mapping[str, object]
+    ) -> MeetingView: ...
+
+    async def record_entry(
+        self,
+        turn: TurnRef,
+        meeting_id: object,
+        item_id: object,
+        kind: EntryKind,
+        data: Mapping[str, object],
+    ) -> MeetingChange: ...
+
+    async def record_action(
+        self, turn: TurnRef, meeting_id: object, item_id: object, data: Mapping[str, object]
+    ) -> MeetingView: ...
+
+    async def agree_previous_minutes(
+        self, turn: TurnRef, meeting_id: object, previous_meeting_id: object
+    ) -> MeetingView: ...
+
+    async def end(
+        self, turn: TurnRef, meeting_id: object, data: Mapping[str, object]
+    ) -> MeetingView: ...
+
+
+class Rounds(Protocol):
+    """Share-and-challenge rounds and open challenges (``bot.services.rounds``)."""
+
+    async def open(self, turn: TurnRef, meeting_id: object, item_id: object) -> RoundView: ...
+
+    async def remember_card(self, round_id: int, activity_id: str) -> None: ...
+
+    async def latest_view(self, round_id: int) -> RoundView | None: ...
+
+    async def view(self, turn: TurnRef, round_id: object) -> RoundView: ...
+
+    async def current(self, turn: TurnRef) -> RoundView: ...
+
+    async def answer(
+        self, turn: TurnRef, round_id: object, data: Mapping[str, object]
+    ) -> RoundView: ...
+
+    async def close(self, turn: TurnRef, round_id: object) -> RoundView: ...
+
+    async def open_challenges(self, turn: TurnRef) -> tuple[str, list[ChallengeView]]: ...
+
+    async def respond_to_challenge(
+        self, turn: TurnRef, challenge_id: object, data: Mapping[str, object]
+    ) -> tuple[str, list[ChallengeView]]: ...
+
+
+class Actions(Protocol):
+    """Actions between meetings and the outstanding list (``bot.services.actions``)."""
+
+    async def my_actions(self, actor: ActorRef) -> list[OwnedActionView]: ...
+
+    async def add_update(
+        self,
+        actor: ActorRef,
+        activity_id: str | None,
+        action_id: object,
+        data: Mapping[str, object],
+    ) -> OwnedActionView | None: ...
+
+    async def mark_done(
+        self,
+        actor: ActorRef,
+        activity_id: str | None,
+        action_id: object,
+        data: Mapping[str, object],
+    ) -> OwnedActionView | None: ...
+
+    async def request_new_date(
+        self,
+        actor: ActorRef,
+        activity_id: str | None,
+        action_id: object,
+        data: Mapping[str, object],
+    ) -> OwnedActionView | None: ...
+
+    async def hand_over_choices(self, actor: ActorRef, action_id: object) -> OwnedActionView: ...
+
+    async def hand_over(
+        self,
+        actor: ActorRef,
+        activity_id: str | None,
+        action_id: object,
+        data: Mapping[str, object],
+    ) -> OwnedActionView | None: ...
+
+    async def date_request(self, actor: ActorRef, action_id: object) -> DateRequestView: ...
+
+    async def decide_date(
+        self, actor: ActorRef, activity_id: str | None, action_id: object, accept: bool
+    ) -> DateRequestView: ...
+
+    async def outstanding(
+        self, actor: ActorRef, wanted: ActionFilter, page: int = 1
+    ) -> OutstandingPage: ...
+
+
+class Members(Protocol):
+    """Roles in chat, for administrators (``bot.services.members.MemberAdmin``)."""
+
+    async def panel(self, caller: ActorRef, locality_code: object = None) -> MembersView: ...
+
+    async def grant(
+        self, caller: ActorRef, activity_id: str | None, values: Mapping[str, object]
+    ) -> tuple[MembersView, str]: ...
+
+    async def revoke(
+        self, caller: ActorRef, activity_id: str | None, membership_id: int | None
+    ) -> tuple[MembersView, str]: ...
+
+
+class Hints(Protocol):
+    """Teams' meeting start and end events (``bot.services.meeting_hints``)."""
+
+    async def offer(
+        self, conversation: ConversationRef, event: MeetingEvent, key: str
+    ) -> MeetingHint | None: ...
+
+
+@dataclass(frozen=True, slots=True)
+class Services:
+    """What every handler is given in place of a router: the services, the clock (for
+    "today" in filters) and, where downloads are set up, the link maker. Members and
+    downloads are optional: a bot without them says so rather than failing."""
+
+    groups: Groups
+    meetings: Meetings
+    rounds: Rounds
+    actions: Actions
+    clock: Clock
+    link_for: LinkMaker | None = None
+    members: Members | None = None
+    hints: Hints | None = None
+
+
+if TYPE_CHECKING:
+    from bot.services.actions import ActionService
+    from bot.services.groups import GroupService
+    from bot.services.meeting_hints import MeetingHintService
+    from bot.services.meetings import MeetingService
+    from bot.services.members import MemberAdmin
+    from bot.services.rounds import RoundService
+
+    def _the_services_fit(
+        groups: GroupService,
+        meetings: MeetingService,
+        rounds: RoundService,
+        actions: ActionService,
+        members: MemberAdmin,
+        hints: MeetingHintService,
+    ) -> tuple[Groups, Meetings, Rounds, Actions, Members, Hints]:
+        """Never called: mypy checks here that each real service satisfies its port."""
+        return groups, meetings, rounds, actions, members, hints

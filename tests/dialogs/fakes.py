@@ -1,0 +1,442 @@
+"""Recording fakes of the services the dialogs use (``dialogs.ports``), and a router built
+on them: dialog tests in milliseconds, with no store, no HTTP and no botbuilder.
+
+Every call lands in one shared list, in order (``Call``: "meetings.record_entry" and its
+arguments), so a test can say which service method ran with what, and that nothing ran
+at all for a refused request. A method named in ``fail`` raises what it maps to (an
+``InvalidInput`` for a form's errors, an ``OSError`` for a store that does not answer);
+otherwise each returns the view it was given, built by tests/cards/cards_testkit.py.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field, replace
+from datetime import UTC, date, datetime
+from typing import Any
+
+from bot.domain.clock import FrozenClock
+from bot.domain.filters import ActionFilter
+from bot.domain.members import CodeChoice, MemberRoles, MembersView, RoleHeld
+from bot.domain.model import ActionStatus, ConversationKind, EntryKind, Role
+from bot.domain.permissions import Permission
+from bot.domain.views import (
+    ActionFormView,
+    ChallengeView,
+    DateRequestView,
+    GroupChoice,
+    MeetingView,
+    OutstandingActionRow,
+    OutstandingPage,
+    OwnedActionView,
+    RoundView,
+    WelcomeView,
+)
+from bot.services.context import ActorRef, ConversationRef, TurnRef
+from bot.services.meeting_hints import MeetingEvent, MeetingHint
+from bot.services.meetings import MeetingChange, StartResult
+from dialogs.router import Router
+from dialogs.routes import Click
+from tests.cards.cards_testkit import (
+    GROUP_CHOICES,
+    SCARBOROUGH,
+    make_action_form,
+    make_challenges,
+    make_meeting,
+    make_owned_actions,
+    make_round,
+)
+
+#: Where the live cards are: clicks on them are answered with the card itself.
+AGENDA_ACTIVITY = "agenda-activity-1"
+ROUND_ACTIVITY = "round-activity-1"
+CONVERSATION = "conversation-1"
+ACTOR = ActorRef(teams_user_id="user-id-103", aad_object_id=None, name="Priya Shah")
+LINK = "https://bot.example/downloads/link-1"
+
+
+@dataclass(frozen=True, slots=True)
+class Call:
+    method: str
+    args: tuple[object, ...]
+
+
+class Calls(list[Call]):
+    def names(self) -> list[str]:
+        return [call.method for call in self]
+
+    def only(self, method: str) -> Call:
+        """The one call of ``method`` (fails if there were none or several)."""
+        (call,) = [call for call in self if call.method == method]
+        return call
+
+
+@dataclass
+class Views:
+    """What the fakes answer with; a test replaces any of them."""
+
+    meeting: MeetingView = field(
+        default_factory=lambda: replace(
+            make_meeting(), conversation_id=CONVERSATION, agenda_activity_id=AGENDA_ACTIVITY
+        )
+    )
+    round: RoundView = field(
+        default_factory=lambda: replace(
+            make_round(), conversation_id=CONVERSATION, activity_id=ROUND_ACTIVITY
+        )
+    )
+    challenges: tuple[ChallengeView, ...] = field(default_factory=lambda: make_challenges(2))
+    owned: tuple[OwnedActionView, ...] = field(default_factory=lambda: make_owned_actions(3))
+    welcome: WelcomeView = field(default_factory=lambda: WelcomeView(SCARBOROUGH, True))
+    already_running: bool = False
+    members: MembersView = field(default_factory=lambda: make_members_view())
+    hint: MeetingHint | None = None
+
+
+class Fake:
+    """One service: records each call, then raises what ``fail`` names or answers."""
+
+    def __init__(self, name: str, calls: Calls, fail: dict[str, BaseException], views: Views):
+        self.name = name
+        self.calls = calls
+        self.fail = fail
+        self.views = views
+
+    def record(self, method: str, *args: object) -> None:
+        qualified = f"{self.name}.{method}"
+        self.calls.append(Call(qualified, args))
+        if qualified in self.fail:
+            raise self.fail[qualified]
+
+
+class FakeGroups(Fake):
+    async def welcome(self, turn: TurnRef) -> WelcomeView:
+        self.record("welcome", turn)
+        return self.views.welcome
+
+    async def setup_choices(self, turn: TurnRef) -> tuple[GroupChoice, ...]:
+        self.record("setup_choices", turn)
+        return GROUP_CHOICES
+
+    async def link(self, turn: TurnRef, locality_value: object) -> WelcomeView:
+        self.record("link", turn, locality_value)
+        return self.views.welcome
+
+
+class FakeMeetings(Fake):
+    async def current(
+        self,
+        turn: TurnRef,
+        meeting_id: object = None,
+        *,
+        require: Permission = Permission.VIEW_MEETING,
+    ) -> MeetingView:
+        self.record("current", turn, meeting_id, require)
+        return self.views.meeting
+
+    async def action_form(self, turn: TurnRef, meeting_id: object) -> ActionFormView:
+        self.record("action_form", turn, meeting_id)
+        return make_action_form(self.views.meeting)
+
+    async def drawn(self, meeting_id: int) -> MeetingView:
+        self.record("drawn", meeting_id)
+        return self.views.meeting
+
+    async def newer_view(self, meeting_id: int, version: int) -> MeetingView | None:
+        self.record("newer_view", meeting_id, version)
+        return None
+
+    async def start(self, turn: TurnRef) -> StartResult:
+        self.record("start", turn)
+        view = self.views.meeting
+        return StartResult(
+            view, self.views.already_running, view.agenda_activity_id, view.conversation_id
+        )
+
+    async def remember_agenda_card(
+        self, meeting_id: int, conversation_id: str, activity_id: str
+    ) -> None:
+        self.record("remember_agenda_card", meeting_id, conversation_id, activity_id)
+
+    async def move(
+        self, turn: TurnRef, meeting_id: object, expected_position: object, step: int
+    ) -> MeetingView:
+        self.record("move", turn, meeting_id, expected_position, step)
+        return self.views.meeting
+
+    async def mark_present(self, turn: TurnRef, meeting_id: object) -> MeetingView:
+        self.record("mark_present", turn, meeting_id)
+        return self.views.meeting
+
+    async def record_attendance(
+        self, turn: TurnRef, meeting_id: object, data: Mapping[str, object]
+    ) -> MeetingView:
+        self.record("record_attendance", turn, meeting_id, data)
+        return self.views.meeting
+
+    async def record_entry(
+        self,
+        turn: TurnRef,
+        meeting_id: object,
+        item_id: object,
+        kind: EntryKind,
+        data: Mapping[str, object],
+    ) -> MeetingChange:
+        self.record("record_entry", turn, meeting_id, item_id, kind, data)
+        view = self.views.meeting
+        return MeetingChange(view.id, view.conversation_id, view.agenda_activity_id)
+
+    async def record_action(
+        self, turn: TurnRef, meeting_id: object, item_id: object, data: Mapping[str, object]
+    ) -> MeetingView:
+        self.record("record_action", turn, meeting_id, item_id, data)
+        return self.views.meeting
+
+    async def agree_previous_minutes(
+        self, turn: TurnRef, meeting_id: object, previous_meeting_id: object
+    ) -> MeetingView:
+        self.record("agree_previous_minutes", turn, meeting_id, previous_meeting_id)
+        return self.views.meeting
+
+    async def end(
+        self, turn: TurnRef, meeting_id: object, data: Mapping[str, object]
+    ) -> MeetingView:
+        self.record("end", turn, meeting_id, data)
+        return self.views.meeting
+
+
+class FakeRounds(Fake):
+    async def open(self, turn: TurnRef, meeting_id: object, item_id: object) -> RoundView:
+        self.record("open", turn, meeting_id, item_id)
+        return self.views.round
+
+    async def remember_card(self, round_id: int, activity_id: str) -> None:
+        self.record("remember_card", round_id, activity_id)
+
+    async def latest_view(self, round_id: int) -> RoundView | None:
+        self.record("latest_view", round_id)
+        return self.views.round
+
+    async def view(self, turn: TurnRef, round_id: object) -> RoundView:
+        self.record("view", turn, round_id)
+        return self.views.round
+
+    async def current(self, turn: TurnRef) -> RoundView:
+        self.record("current", turn)
+        return self.views.round
+
+    async def answer(
+        self, turn: TurnRef, round_id: object, data: Mapping[str, object]
+    ) -> RoundView:
+        self.record("answer", turn, round_id, data)
+        return self.views.round
+
+    async def close(self, turn: TurnRef, round_id: object) -> RoundView:
+        self.record("close", turn, round_id)
+        return self.views.round
+
+    async def open_challenges(self, turn: TurnRef) -> tuple[str, list[ChallengeView]]:
+        self.record("open_challenges", turn)
+        return "Scarborough", list(self.views.challenges)
+
+    async def respond_to_challenge(
+        self, turn: TurnRef, challenge_id: object, data: Mapping[str, object]
+    ) -> tuple[str, list[ChallengeView]]:
+        self.record("respond_to_challenge", turn, challenge_id, data)
+        return "Scarborough", list(self.views.challenges[1:])
+
+
+class FakeActions(Fake):
+    async def my_actions(self, actor: ActorRef) -> list[OwnedActionView]:
+        self.record("my_actions", actor)
+        return list(self.views.owned)
+
+    async def add_update(
+        self,
+        actor: ActorRef,
+        activity_id: str | None,
+        action_id: object,
+        data: Mapping[str, object],
+    ) -> OwnedActionView | None:
+        self.record("add_update", actor, activity_id, action_id, data)
+        return self.views.owned[0]
+
+    async def mark_done(
+        self,
+        actor: ActorRef,
+        activity_id: str | None,
+        action_id: object,
+        data: Mapping[str, object],
+    ) -> OwnedActionView | None:
+        self.record("mark_done", actor, activity_id, action_id, data)
+        return None
+
+    async def request_new_date(
+        self,
+        actor: ActorRef,
+        activity_id: str | None,
+        action_id: object,
+        data: Mapping[str, object],
+    ) -> OwnedActionView | None:
+        self.record("request_new_date", actor, activity_id, action_id, data)
+        return self.views.owned[0]
+
+    async def hand_over_choices(self, actor: ActorRef, action_id: object) -> OwnedActionView:
+        self.record("hand_over_choices", actor, action_id)
+        return self.views.owned[1]
+
+    async def hand_over(
+        self,
+        actor: ActorRef,
+        activity_id: str | None,
+        action_id: object,
+        data: Mapping[str, object],
+    ) -> OwnedActionView | None:
+        self.record("hand_over", actor, activity_id, action_id, data)
+        return None
+
+    async def date_request(self, actor: ActorRef, action_id: object) -> DateRequestView:
+        self.record("date_request", actor, action_id)
+        return date_request()
+
+    async def decide_date(
+        self, actor: ActorRef, activity_id: str | None, action_id: object, accept: bool
+    ) -> DateRequestView:
+        self.record("decide_date", actor, activity_id, action_id, accept)
+        return replace(date_request(), decided="accepted" if accept else "refused")
+
+    async def outstanding(
+        self, actor: ActorRef, wanted: ActionFilter, page: int = 1
+    ) -> OutstandingPage:
+        self.record("outstanding", actor, wanted, page)
+        return outstanding_page(wanted, page)
+
+
+class FakeMembers(Fake):
+    async def panel(self, caller: ActorRef, locality_code: object = None) -> MembersView:
+        self.record("panel", caller, locality_code)
+        return self.views.members
+
+    async def grant(
+        self, caller: ActorRef, activity_id: str | None, values: Mapping[str, object]
+    ) -> tuple[MembersView, str]:
+        self.record("grant", caller, activity_id, values)
+        return self.views.members, "Sam [Lee] is now a partner in Scarborough."
+
+    async def revoke(
+        self, caller: ActorRef, activity_id: str | None, membership_id: int | None
+    ) -> tuple[MembersView, str]:
+        self.record("revoke", caller, activity_id, membership_id)
+        return self.views.members, "Sam [Lee] is no longer a partner in Scarborough."
+
+
+class FakeHints(Fake):
+    async def offer(
+        self, conversation: ConversationRef, event: MeetingEvent, key: str
+    ) -> MeetingHint | None:
+        self.record("offer", conversation, event, key)
+        return self.views.hint
+
+
+class FakeLinks:
+    """The download link maker: records who asked for which file."""
+
+    def __init__(self, calls: Calls) -> None:
+        self.calls = calls
+
+    async def __call__(self, actor: ActorRef, kind: str, params: dict[str, object]) -> str:
+        self.calls.append(Call("link_for", (actor, kind, params)))
+        return LINK
+
+
+@dataclass
+class Bot:
+    """A router on fakes, with what they recorded and what they are told to do."""
+
+    router: Router
+    calls: Calls
+    fail: dict[str, BaseException]
+    views: Views
+    clock: FrozenClock
+
+    def fails(self, method: str, error: BaseException) -> Bot:
+        self.fail[method] = error
+        return self
+
+
+def make_bot(*, downloads: bool = True, members: bool = True, hints: bool = True) -> Bot:
+    calls = Calls()
+    fail: dict[str, BaseException] = {}
+    views = Views()
+    clock = FrozenClock(datetime(2026, 11, 3, 10, 0, tzinfo=UTC))
+
+    router = Router(
+        FakeGroups("groups", calls, fail, views),
+        FakeMeetings("meetings", calls, fail, views),
+        FakeRounds("rounds", calls, fail, views),
+        FakeActions("actions", calls, fail, views),
+        clock,
+        FakeLinks(calls) if downloads else None,
+        members=FakeMembers("members", calls, fail, views) if members else None,
+        hints=FakeHints("hints", calls, fail, views) if hints else None,
+    )
+    return Bot(router, calls, fail, views, clock)
+
+
+def turn(
+    kind: ConversationKind = ConversationKind.CHANNEL, activity_id: str = "activity-1"
+) -> TurnRef:
+    return TurnRef(
+        actor=ACTOR,
+        conversation=ConversationRef(CONVERSATION, kind, None, None),
+        activity_id=activity_id,
+    )
+
+
+def personal() -> TurnRef:
+    return turn(ConversationKind.PERSONAL)
+
+
+def click(
+    verb: str,
+    data: Mapping[str, Any] | None = None,
+    *,
+    on: str | None = None,
+    invoke: bool = True,
+) -> Click:
+    """A press of ``verb`` on the card posted as activity ``on``."""
+    return Click(verb, {"verb": verb, **(data or {})}, on, invoke)
+
+
+def make_members_view() -> MembersView:
+    group = CodeChoice("scarborough", "Scarborough")
+    member = MemberRoles(
+        7, "Sam [Lee]", "Police", "sam.lee@example.org", (RoleHeld(11, Role.PARTNER),)
+    )
+    return MembersView(group, (member,), (group,), (CodeChoice("police", "Police"),))
+
+
+def date_request() -> DateRequestView:
+    return DateRequestView(
+        action_id=12,
+        locality="Scarborough",
+        owner_name="Bea Birchley",
+        agency_name="Education",
+        current_due=date(2026, 11, 20),
+        requested_due=date(2026, 12, 4),
+        reason="Waiting on a school report",
+        description="Arrange a joint visit for CR-0001",
+    )
+
+
+def outstanding_page(wanted: ActionFilter, page: int) -> OutstandingPage:
+    row = OutstandingActionRow(
+        id=12,
+        locality="Scarborough",
+        description="Arrange a joint visit for CR-0001",
+        owner_name="Bea Birchley",
+        agency_name="Education",
+        due_date=date(2026, 11, 20),
+        status=ActionStatus.OPEN,
+    )
+    return OutstandingPage((row,), 1, page, 1, "all open actions", wanted.as_data())
