@@ -1,10 +1,10 @@
 """The Teams edge: turns activities into dialog calls and delivers what they produce.
 
 With ``endpoint``, ``proactive`` and the workarounds in ``sdk``, the only code that knows
-botbuilder (bot/app.py only builds the adapter). It reads who and where from the
-activity, strips the @mention, routes text and card clicks to the ``Router``, and carries
-out the ``Outcome``: posts, in-place card edits (``update_activity``) and the answer to an
-``adaptiveCard/action`` invoke.
+botbuilder (bot/app.py builds the adapter and wraps its turn-error handler). It reads who
+and where from the activity, strips the @mention, routes text and card clicks to the
+``Router``, and carries out the ``Outcome``: posts, in-place card edits
+(``update_activity``) and the answer to an ``adaptiveCard/action`` invoke.
 """
 
 from __future__ import annotations

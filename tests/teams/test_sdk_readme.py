@@ -26,10 +26,16 @@ def test_the_readme_names_every_module_of_the_folder() -> None:
     assert modules - named_paths() == set()
 
 
+#: A path relative to the README itself: `../sdk/x.py`, `./process.py`.
+RELATIVE = re.compile(r"`(\.\.?/[\w./-]+)`")
+
+
 def test_every_path_the_readme_names_exists() -> None:
     named = named_paths()
     assert named
     assert {path for path in named if not (ROOT / path).exists()} == set()
+    relative = RELATIVE.findall(README.read_text(encoding="utf-8"))
+    assert {path for path in relative if not (SDK / path).exists()} == set()
 
 
 def test_each_module_has_its_own_section() -> None:
