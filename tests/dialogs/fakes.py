@@ -91,6 +91,8 @@ class Views:
     already_running: bool = False
     members: MembersView = field(default_factory=lambda: make_members_view())
     hint: MeetingHint | None = None
+    #: What ``newer_view`` answers: the meeting as another turn left it, if it moved on.
+    newer: MeetingView | None = None
 
 
 class Fake:
@@ -144,7 +146,8 @@ class FakeMeetings(Fake):
 
     async def newer_view(self, meeting_id: int, version: int) -> MeetingView | None:
         self.record("newer_view", meeting_id, version)
-        return None
+        newer = self.views.newer
+        return newer if newer is not None and newer.version > version else None
 
     async def start(self, turn: TurnRef) -> StartResult:
         self.record("start", turn)

@@ -52,6 +52,12 @@ async def test_paging_keeps_the_filter() -> None:
     assert outcome.response_card == outstanding_card(outstanding_page(wanted, 3))
 
 
+async def test_a_page_button_without_a_page_shows_the_first() -> None:
+    bot = make_bot()
+    await bot.router.on_click(HERE, click(v.OUTSTANDING_PAGE, {"locality": "scarborough"}))
+    assert bot.calls.only("actions.outstanding").args[2] == 1
+
+
 @covers(v.OUTSTANDING_EXPORT)
 async def test_an_export_link_is_made_for_the_person_who_pressed() -> None:
     bot = make_bot()

@@ -122,6 +122,24 @@ async def test_next_and_previous_buttons_move_from_where_the_card_was_drawn() ->
     assert outcome.response_text == "Done: the agenda card is up to date."
 
 
+async def test_the_agenda_edit_is_rechecked_and_sends_a_newer_meeting_once() -> None:
+    """Two changes can be drawn in one order and reach Teams in the other: after its edit,
+    a turn asks whether the meeting moved on, sends the newer card, and asks again from
+    that version (so the same newer card is not sent twice)."""
+    bot = make_bot()
+    outcome = await bot.router.on_click(HERE, click(v.MEETING_NEXT, ON_AGENDA))
+    (update,) = outcome.updates
+    assert update.recheck is not None
+    drawn = bot.views.meeting.version
+    assert await update.recheck() is None
+    newer = replace(bot.views.meeting, version=drawn + 1)
+    bot.views.newer = newer
+    assert await update.recheck() == agenda_card(newer)
+    assert await update.recheck() is None
+    asked = [call.args[1] for call in bot.calls if call.method == "meetings.newer_view"]
+    assert asked == [drawn, drawn, drawn + 1]
+
+
 async def test_a_card_with_an_unreadable_position_moves_nothing() -> None:
     bot = make_bot()
     data = {"meetingId": 3, "position": "two"}

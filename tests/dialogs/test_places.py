@@ -160,3 +160,14 @@ def test_the_teams_command_menus_offer_only_what_runs_there() -> None:
     for scope, commands in SCOPE_COMMANDS.items():
         for command in commands:
             assert COMMAND_PLACES[command].allows(kinds[scope]), (scope, command)
+
+
+@pytest.mark.parametrize("kind", GROUP_KINDS)
+async def test_the_place_is_refused_before_the_payload_is_read(kind: ConversationKind) -> None:
+    """A crafted payload of a personal verb in a group's conversation gets the place's
+    refusal (which says where to go), not "unreadable": the rule comes first."""
+    bot = make_bot()
+    for invoke in (True, False):
+        pressed = Click(v.ACTION_DONE, {"verb": v.ACTION_DONE, "actionId": [1]}, None, invoke)
+        assert told(await bot.router.on_click(turn(kind), pressed)) == [ACTIONS_PERSONAL_ONLY]
+    assert bot.calls == []

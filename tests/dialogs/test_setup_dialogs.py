@@ -5,6 +5,9 @@ from __future__ import annotations
 
 from dataclasses import replace
 
+import pytest
+from sqlalchemy.exc import OperationalError
+
 from bot.domain.errors import InvalidInput, NotPermitted
 from bot.domain.model import ConversationKind
 from bot.services.meeting_hints import MeetingEvent, MeetingHint
@@ -90,7 +93,8 @@ async def test_anything_else_is_not_understood_with_a_guess() -> None:
         "Sorry, I did not understand that. Did you mean **start meeting**? Type **help** to "
         "see what I can do. (Mention me first in a channel or group chat.)"
     )
-    (post,) = (await bot.router.on_text(personal(), "\x00")).posts
+    # Text with a NUL is nothing anyone typed: no guess is made from it ("help" would be).
+    (post,) = (await bot.router.on_text(personal(), "help\x00")).posts
     assert post.text == "Sorry, I did not understand that. Type **help** to see what I can do."
     assert bot.calls == []
 
@@ -113,3 +117,12 @@ async def test_a_meeting_event_that_fails_posts_nothing() -> None:
     assert outcome == Outcome()
     outcome = await make_bot(hints=False).router.on_meeting_event(HERE, MeetingEvent.ENDED, "k")
     assert outcome == Outcome()
+
+
+@pytest.mark.parametrize(
+    "error",
+    [OSError("connection reset"), OperationalError("SELECT 1", {}, Exception()), TimeoutError()],
+)
+async def test_a_meeting_event_the_store_cannot_answer_posts_nothing(error: Exception) -> None:
+    bot = make_bot().fails("hints.offer", error)
+    assert await bot.router.on_meeting_event(HERE, MeetingEvent.STARTED, "key-1") == Outcome()

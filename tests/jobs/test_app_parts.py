@@ -111,9 +111,11 @@ def test_by_default_the_app_paces_card_edits_at_the_edit_gap(
 
 
 def test_services_are_built_once_and_shared(store: Store, clock: FrozenClock) -> None:
-    services = create_app(SETTINGS, store=store, clock=clock)[COMPONENTS].services
+    parts = create_app(SETTINGS, store=store, clock=clock)[COMPONENTS]
+    services = parts.services
     assert services.exports.actions is services.actions
-    assert services.members is services.members
+    assert parts.router.members is services.members
+    assert parts.router.actions is services.actions
     assert services.chase.calendar is services.briefs.calendar is services.calendar
 
 
