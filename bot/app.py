@@ -35,7 +35,7 @@ from bot.observability.context import note_turn_failed
 from bot.observability.logs import install_record_factory, request_ids
 from bot.observability.metrics import METRICS, Metrics, serve_metrics
 from bot.services.context import ActorRef
-from bot.services.factory import Services, build_store
+from bot.services.factory import ServiceFactory, build_store
 from bot.services.outbox import (
     DrainReport,
     Messenger,
@@ -74,7 +74,7 @@ class Components:
     outbox: OutboxSender
     #: The sender running continuously while the process serves (started with the jobs).
     runner: OutboxRunner
-    services: Services
+    services: ServiceFactory
 
 
 COMPONENTS = web.AppKey("components", Components)
@@ -145,7 +145,7 @@ def create_app(
     install_record_factory()
     clock = clock or SystemClock()
     store = store or build_store(settings)
-    services = Services(settings, store, clock)
+    services = ServiceFactory(settings, store, clock)
     links = services.links
 
     async def link_for(actor: ActorRef, kind: str, params: dict[str, object]) -> str:

@@ -24,7 +24,7 @@ from bot.domain.filters import ActionFilter, FilterError
 from bot.http import serving
 from bot.observability.logs import configure_logging
 from bot.services.context import ActorRef
-from bot.services.factory import Services, build_store
+from bot.services.factory import ServiceFactory, build_store
 from bot.services.reference_data import ReferenceDataError, load_reference_data, read_data_file
 from bot.store import tables as t
 from bot.store.crypto import KeyRingError
@@ -223,7 +223,7 @@ async def _export_actions(settings: Settings, args: argparse.Namespace) -> str:
         actor = ActorRef(
             teams_user_id=member.teams_user_id or "", aad_object_id=member.aad_object_id
         )
-        exports = Services(settings, store, clock).exports
+        exports = ServiceFactory(settings, store, clock).exports
         file = await exports.actions_file(actor, wanted, args.format)
         fd = os.open(args.output, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
         with os.fdopen(fd, "wb") as handle:

@@ -19,7 +19,7 @@ from bot.config import Settings
 from bot.domain.clock import SystemClock
 from bot.domain.errors import DomainError, InvalidInput
 from bot.domain.members import ROLE_CODES
-from bot.services.factory import Services, build_store
+from bot.services.factory import ServiceFactory, build_store
 from bot.store import audit
 from bot.store.db import migrate
 
@@ -89,7 +89,7 @@ async def _run(
     settings: Settings, args: argparse.Namespace, text: str | None
 ) -> tuple[list[str], bool]:
     store = build_store(settings)
-    services = Services(settings, store, SystemClock(), operator=audit.operator())
+    services = ServiceFactory(settings, store, SystemClock(), operator=audit.operator())
     try:
         await migrate(store.engine)
         if args.members_command == "sync":

@@ -23,7 +23,7 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from bot.config import Settings
 from bot.domain.clock import Clock, SystemClock
-from bot.services.factory import Services, build_store
+from bot.services.factory import ServiceFactory, build_store
 from bot.services.outbox import WAITING, OutboxStatus
 from bot.store import tables as t
 from bot.store.db import migrate
@@ -65,7 +65,7 @@ async def _chase(settings: Settings, clock: Clock) -> int:
     store = build_store(settings)
     try:
         await migrate(store.engine)
-        report = await Services(settings, store, clock).chase.run()
+        report = await ServiceFactory(settings, store, clock).chase.run()
     finally:
         await store.close()
     if not (report.digests or report.notices):

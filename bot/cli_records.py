@@ -22,7 +22,7 @@ from bot.domain.clock import SystemClock
 from bot.domain.errors import DomainError, InvalidInput, NotFound
 from bot.domain.model import SubjectKind
 from bot.domain.retention import HoldScope
-from bot.services.factory import Services, build_store
+from bot.services.factory import ServiceFactory, build_store
 from bot.services.subject_access import find_subjects, locality_by_code
 from bot.store import audit
 from bot.store.crypto import KeyRingError
@@ -113,7 +113,7 @@ async def _run(settings: Settings, args: argparse.Namespace) -> list[str]:
     store = build_store(settings)
     try:
         await migrate(store.engine)
-        services = Services(settings, store, SystemClock())
+        services = ServiceFactory(settings, store, SystemClock())
         if args.command == "subject":
             return await _subject_export(services, args)
         service = services.retention
@@ -132,7 +132,7 @@ async def _run(settings: Settings, args: argparse.Namespace) -> list[str]:
         await store.close()
 
 
-async def _subject_export(services: Services, args: argparse.Namespace) -> list[str]:
+async def _subject_export(services: ServiceFactory, args: argparse.Namespace) -> list[str]:
     export = await services.subject_access.export(
         args.locality,
         args.reference,

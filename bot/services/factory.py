@@ -1,6 +1,6 @@
 """The store and the services, wired once: ``create_app`` (bot/app.py) and every
 ``mace-bot`` command take their store from ``build_store`` and their services from
-``Services``, so each is built the same way wherever it runs.
+``ServiceFactory``, so each is built the same way wherever it runs.
 
 Each service is built on first use and then shared (the download exports and the chat
 use one ``ActionService``): a command builds only what it uses, so ``mace-bot chase run``
@@ -43,7 +43,7 @@ def build_store(settings: Settings) -> Store:
     return Store(engine, load_key_ring(settings.data_keys, settings.data_dir))
 
 
-class Services:
+class ServiceFactory:
     """Every service of the bot over one store and clock (see the module's docstring).
 
     ``operator`` is who the audit trail names for member changes made outside a chat turn:

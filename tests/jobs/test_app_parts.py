@@ -1,5 +1,5 @@
 """``create_app`` takes its parts (adapter, live cards, jobs) instead of tests patching the
-built app, and declares the bot's jobs from ``bot.jobs.schedule``; ``Services`` wires each
+built app, and declares the bot's jobs from ``bot.jobs.schedule``; ``ServiceFactory`` wires each
 service once. Nothing here serves, sends or starts: the app is built and looked at."""
 
 from __future__ import annotations
@@ -16,7 +16,7 @@ from bot.config import Settings
 from bot.domain.clock import FrozenClock
 from bot.jobs.schedule import ON_DEMAND, ScheduledJob
 from bot.observability.metrics import METRICS
-from bot.services.factory import Services
+from bot.services.factory import ServiceFactory
 from bot.store.db import Store, make_engine, sqlite_url
 from bot.teams.live_cards import EDIT_GAP, LiveCards
 from tests.support.keys import keys_for_tests
@@ -124,7 +124,7 @@ def test_a_command_builds_only_what_it_uses(
 ) -> None:
     """``mace-bot chase run`` reads no link key (nor writes one) and opens no Graph client."""
     settings = replace(SETTINGS, data_dir=tmp_path / "data", link_secret="")
-    services = Services(settings, store, clock)
+    services = ServiceFactory(settings, store, clock)
     assert services.chase is not None
     assert "links" not in vars(services) and "directory" not in vars(services)
     assert not (tmp_path / "data").exists()
