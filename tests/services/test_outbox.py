@@ -306,11 +306,11 @@ def test_full_jitter_spreads_over_the_whole_range(clock: FrozenClock) -> None:
         worker_id="w",
         rng=random.Random(1),
     )
-    delays = [outbox.retry_delay(3, None) for _ in range(2000)]
+    delays = [outbox.outcomes.retry_delay(3, None) for _ in range(2000)]
     assert 0 <= min(delays) < 0.5 and 7.5 < max(delays) <= 8.0
-    capped = [outbox.retry_delay(30, None) for _ in range(200)]
+    capped = [outbox.outcomes.retry_delay(30, None) for _ in range(200)]
     assert max(capped) <= 300.0
-    assert all(outbox.retry_delay(1, 42.0) >= 42.0 for _ in range(200))
+    assert all(outbox.outcomes.retry_delay(1, 42.0) >= 42.0 for _ in range(200))
 
 
 async def test_500s_then_success(
