@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from typing import NamedTuple
 
 from bot.domain.model import ROLE_LABELS, Role
 
@@ -97,3 +98,12 @@ class MembersView:
     members: tuple[MemberRoles, ...]
     localities: tuple[CodeChoice, ...]
     agencies: tuple[CodeChoice, ...]
+
+
+class MemberLine(NamedTuple):
+    """One member of a locality group, as the operator lists them: name, agency code and
+    roles there."""
+
+    name: str
+    agency: str
+    roles: tuple[Role, ...]

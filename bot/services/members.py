@@ -17,7 +17,8 @@ Where each part lives: this module holds chat's methods (``MemberAdmin``, which 
 the operator's so one object serves both, as the command line and the app build it) and
 the notice a new role queues; the operator's methods are in bot.services.member_operator,
 the grant and removal core in bot.services.member_changes, the shared reads in
-bot.services.member_lookups, and the CSV's rules, pure, in bot.domain.member_import.
+bot.services.member_lookups, what the members card and the operator's list show in
+bot.services.readmodels.members, and the CSV's rules, pure, in bot.domain.member_import.
 """
 
 from __future__ import annotations
@@ -30,7 +31,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bot.domain.clock import Clock
 from bot.domain.errors import NotFound
 from bot.domain.member_import import ImportReport, RowProblem
-from bot.domain.members import MembersView
+from bot.domain.members import MemberLine, MembersView
 from bot.domain.model import Role
 from bot.domain.notices import Notice, NoticeKind
 from bot.domain.rules import clean_text
@@ -39,13 +40,13 @@ from bot.services.context import ActorRef
 from bot.services.member_changes import NO_SUCH_MEMBER, SELF_GRANT_REFUSED, Granted, Removed
 from bot.services.member_lookups import (
     locality_by_code,
-    members_view,
     open_actions,
     pick_locality,
     require_admin,
 )
-from bot.services.member_operator import MemberLine, MemberOperator
+from bot.services.member_operator import MemberOperator
 from bot.services.outbox import enqueue
+from bot.services.readmodels.members import members_view
 from bot.store import tables as t
 from bot.store.db import Store
 
