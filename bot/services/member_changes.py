@@ -36,7 +36,7 @@ from bot.services.member_lookups import (
     find_by_ident,
     locality_by_code,
     locality_or_note,
-    open_actions,
+    open_action_count,
     oversight,
 )
 from bot.store import audit
@@ -348,5 +348,7 @@ class MembershipChanges:
             len(ids),
             deactivated=locality is None,
             was_active=was_active,
-            open_actions=await open_actions(session, member.id, locality.id if locality else None),
+            open_actions=await open_action_count(
+                session, member.id, locality.id if locality else None
+            ),
         )

@@ -101,7 +101,8 @@ async def pick_locality(session: AsyncSession, admin: t.Member, code: str) -> t.
     return first
 
 
-async def open_actions(session: AsyncSession, member_id: int, locality_id: int | None) -> int:
+async def open_action_count(session: AsyncSession, member_id: int, locality_id: int | None) -> int:
+    """How many open actions the member owns: in one group, or (None) in all of them."""
     query = select(func.count(t.Action.id)).where(
         t.Action.owner_member_id == member_id, t.Action.status == ActionStatus.OPEN.value
     )

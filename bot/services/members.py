@@ -40,7 +40,7 @@ from bot.services.context import ActorRef
 from bot.services.member_changes import NO_SUCH_MEMBER, SELF_GRANT_REFUSED, Granted, Removed
 from bot.services.member_lookups import (
     locality_by_code,
-    open_actions,
+    open_action_count,
     pick_locality,
     require_admin,
 )
@@ -144,7 +144,7 @@ class MemberAdmin(MemberOperator):
                 1,
                 deactivated=False,
                 was_active=member.active,
-                open_actions=await open_actions(s, member.id, locality.id),
+                open_actions=await open_action_count(s, member.id, locality.id),
             )
             return await members_view(s, locality), removed.sentence()
 
