@@ -1,7 +1,10 @@
 """The people of a locality group: as a form offers them to choose from, as the members
-card shows them to an administrator, and as the operator lists them."""
+card shows them to an administrator, as the operator lists them, and who holds which
+roles there (the people a notice about the group goes to)."""
 
 from __future__ import annotations
+
+from collections.abc import Sequence
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -104,3 +107,18 @@ async def member_lines(session: AsyncSession, locality_id: int) -> list[MemberLi
         MemberLine(name, agency_code, tuple(sorted(roles, key=role_sort_key)))
         for name, agency_code, roles in sorted(found.values(), key=lambda f: f[0].lower())
     ]
+
+
+async def people_in(session: AsyncSession, locality_id: int, roles: Sequence[Role]) -> list[int]:
+    """The ids of the group's members holding any of ``roles``, each once, in id order:
+    a group's chairs, deputy chairs or coordinators, to queue a notice to each."""
+    return sorted(
+        set(
+            await session.scalars(
+                select(t.Membership.member_id).where(
+                    t.Membership.locality_id == locality_id,
+                    t.Membership.role.in_([r.value for r in roles]),
+                )
+            )
+        )
+    )
