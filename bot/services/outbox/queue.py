@@ -24,7 +24,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.domain.notices import MAX_KEY_CHARS, Notice
 from bot.store import tables as t
-from bot.store.upsert import insert_many_ignoring_duplicates
+from bot.store.upsert import insert_ignoring_duplicates
 
 from .status import OutboxStatus
 
@@ -53,7 +53,7 @@ async def enqueue(
     if if_queued is IfQueued.REFUSE:
         await session.execute(insert(table), rows)
         return len(rows)
-    return await insert_many_ignoring_duplicates(session, table, rows, ["dedupe_key"])
+    return await insert_ignoring_duplicates(session, table, rows, ["dedupe_key"])
 
 
 def _row(notice: Notice, due: datetime, created_at: datetime) -> dict[str, Any]:
