@@ -24,7 +24,7 @@ from bot.domain.members import MemberLine
 from bot.domain.model import Role
 from bot.domain.permissions import opens_content
 from bot.domain.rules import clean_text
-from bot.services.member_changes import Granted, MembershipChanges, Removed
+from bot.services.member_changes import Granted, MembershipChanges, Removed, tell_oversight
 from bot.services.member_lookups import locality_by_code, oversight
 from bot.services.readmodels.members import member_lines
 from bot.store import audit
@@ -93,7 +93,7 @@ class MemberOperator(MembershipChanges):
                         roles_added += 1
             await session.flush()
             for locality_id, memberships in new_roles.items():
-                await self.tell_oversight(
+                await tell_oversight(
                     session,
                     locality_id,
                     [
