@@ -61,11 +61,6 @@ class MemberAdmin(MemberOperator):
 
     # -- chat: the caller must be an active administrator -------------------------------
 
-    async def check_admin(self, caller: ActorRef) -> None:
-        """Refuses (``NotPermitted``) anyone but an active administrator."""
-        async with self.store.reading() as session:
-            await require_admin(session, caller)
-
     async def panel(self, caller: ActorRef, locality_code: object = None) -> MembersView:
         """One locality group's members and roles (the caller's first group by default)."""
         async with self.store.reading() as session:

@@ -19,8 +19,8 @@ from sqlalchemy import delete, select, text
 from sqlalchemy.exc import OperationalError
 
 from bot.domain.clock import FrozenClock
+from bot.domain.notices import NoticeKind
 from bot.services.outbox import (
-    UNREACHABLE_KIND,
     DeliveryError,
     OutboxSender,
     Recipient,
@@ -459,7 +459,7 @@ async def test_the_per_second_cap_limits_each_drain(
 
 
 async def notices(store: Store) -> list[t.OutboxMessage]:
-    return [r for r in await rows(store) if r.kind == UNREACHABLE_KIND]
+    return [r for r in await rows(store) if r.kind == NoticeKind.UNREACHABLE]
 
 
 async def test_403_marks_the_person_unreachable_and_tells_the_coordinator(
