@@ -20,13 +20,14 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.domain.clock import Clock, SystemClock
 from bot.domain.errors import InvalidInput, NotFound
-from bot.domain.member_import import plural, quoted_code
 from bot.domain.members import (
     MAX_MEMBER_NAME_CHARS,
     ROLE_CODES,
     is_aad_object_id,
     is_email,
     parse_role,
+    plural,
+    quoted_code,
     role_label,
 )
 from bot.domain.model import Role

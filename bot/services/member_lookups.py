@@ -14,8 +14,7 @@ from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.domain.errors import InvalidInput, NotFound, NotPermitted
-from bot.domain.member_import import quoted_code
-from bot.domain.members import is_aad_object_id, is_email
+from bot.domain.members import is_aad_object_id, is_email, quoted_code
 from bot.domain.model import ActionStatus
 from bot.domain.permissions import OVERSIGHT_ROLES
 from bot.services.context import ActorRef, find_member
