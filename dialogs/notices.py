@@ -3,7 +3,8 @@
 Outbox rows hold ids only. Drawing late means an action closed or handed over since the
 message was queued drops out, and no sensitive text waits in the outbox. Every card
 drawn here goes out unasked, so none carries a description, subject or minute. The state
-is read through ``bot.services.readmodels.notices``; only the drawing happens here.
+is read through ``bot.services.readmodels.notices``, and owners' names through
+``bot.services.readmodels.lookups.member_names``; only the drawing happens here.
 """
 
 from __future__ import annotations
