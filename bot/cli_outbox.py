@@ -30,7 +30,7 @@ from bot.store.db import migrate
 
 COMMANDS = frozenset({"chase", "outbox"})
 
-#: A sender whose heartbeat is older than this is shown as stale (OutboxSender.dead_after).
+#: A sender whose heartbeat is older than this is shown as stale (the sender's ``dead_after``).
 ALIVE_WITHIN = timedelta(seconds=15)
 
 

@@ -3,7 +3,8 @@
 Outbox rows hold ids only. Drawing late means an action closed or handed over since the
 message was queued drops out, and no sensitive text waits in the outbox. Every card
 drawn here goes out unasked, so none carries a description, subject or minute. The state
-is read through ``bot.services.readmodels.notices``; only the drawing happens here.
+is read through ``bot.services.readmodels.notices``, and owners' names through
+``bot.services.readmodels.lookups.member_names``; only the drawing happens here.
 """
 
 from __future__ import annotations
@@ -12,6 +13,8 @@ from collections.abc import Awaitable, Callable, Mapping
 from datetime import date
 from typing import Any
 
+from sqlalchemy.ext.asyncio import AsyncSession
+
 from bot.domain.calendar import WorkingCalendar
 from bot.domain.clock import Clock
 from bot.domain.members import parse_role, role_label
@@ -19,7 +22,6 @@ from bot.domain.notices import NoticeKind
 from bot.domain.views import DateRequestView
 from bot.services.readmodels.lookups import member_names
 from bot.services.readmodels.notices import (
-    NoticeSession,
     action_by_id,
     brief_facts,
     locality_by_id,
@@ -48,7 +50,7 @@ from cards.notices import (
 
 Card = dict[str, Any]
 #: Draws one kind of notice: ``(session, payload, recipient) -> card or None``.
-Draw = Callable[[NoticeSession, Mapping[str, Any], int], Awaitable[Card | None]]
+Draw = Callable[[AsyncSession, Mapping[str, Any], int], Awaitable[Card | None]]
 
 
 class NoticeRenderer:
@@ -78,7 +80,7 @@ class NoticeRenderer:
             return await draw(session, payload, recipient)
 
     async def _digest(
-        self, session: NoticeSession, payload: Mapping[str, Any], recipient: int
+        self, session: AsyncSession, payload: Mapping[str, Any], recipient: int
     ) -> Card | None:
         items = payload.get("reminders") or []
         actions = await open_actions(session, [i.get("action_id") for i in items])
@@ -97,7 +99,7 @@ class NoticeRenderer:
         return reminder_digest_card(shown) if shown else None
 
     async def _escalation(
-        self, session: NoticeSession, payload: Mapping[str, Any], recipient: int
+        self, session: AsyncSession, payload: Mapping[str, Any], recipient: int
     ) -> Card | None:
         items = payload.get("escalations") or []
         actions = await open_actions(session, [i.get("action_id") for i in items])
@@ -124,7 +126,7 @@ class NoticeRenderer:
         return escalation_digest_card(shown) if shown else None
 
     async def _unreachable(
-        self, session: NoticeSession, payload: Mapping[str, Any], recipient: int
+        self, session: AsyncSession, payload: Mapping[str, Any], recipient: int
     ) -> Card | None:
         member = await member_and_agency(session, payload.get("member_id"))
         if member is None:
@@ -140,7 +142,7 @@ class NoticeRenderer:
         return unreachable_notice_card(notice)
 
     async def _date_request(
-        self, session: NoticeSession, payload: Mapping[str, Any], recipient: int
+        self, session: AsyncSession, payload: Mapping[str, Any], recipient: int
     ) -> Card | None:
         action_id = payload.get("action_id")
         found = await open_actions(session, [action_id])
@@ -162,7 +164,7 @@ class NoticeRenderer:
         )
 
     async def _date_decided(
-        self, session: NoticeSession, payload: Mapping[str, Any], recipient: int
+        self, session: AsyncSession, payload: Mapping[str, Any], recipient: int
     ) -> Card | None:
         decided = await action_by_id(session, payload.get("action_id"))
         if decided is None:
@@ -178,7 +180,7 @@ class NoticeRenderer:
         )
 
     async def _role_granted(
-        self, session: NoticeSession, payload: Mapping[str, Any], recipient: int
+        self, session: AsyncSession, payload: Mapping[str, Any], recipient: int
     ) -> Card | None:
         """Drawn even if the role was removed since: that it was granted is the news."""
         group = await locality_by_id(session, payload.get("locality_id"))
@@ -210,7 +212,7 @@ class NoticeRenderer:
         return roles_granted_card(RolesGrantedNotice(group.name, lines, by, more))
 
     async def _brief(
-        self, session: NoticeSession, payload: Mapping[str, Any], recipient: int
+        self, session: AsyncSession, payload: Mapping[str, Any], recipient: int
     ) -> Card | None:
         group = await locality_by_id(session, payload.get("locality_id"))
         if group is None:

@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import csv
 import io
-import re
 from collections.abc import Collection, Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Protocol, TypeVar
@@ -24,26 +23,14 @@ from bot.domain.members import (
     is_email,
     parse_role,
     parse_yes_no,
+    plural,
+    quoted_code,
 )
 from bot.domain.model import Role
 
 REQUIRED_COLUMNS = ("name", "email", "aad_object_id", "agency", "locality", "role")
 OPTIONAL_COLUMNS = ("admin",)
 MAX_ROWS = 5000
-
-#: What a code looks like; anything else in a code column is not echoed back (a shifted
-#: column could put a name or an email there).
-_CODE = re.compile(r"^[a-z0-9_-]{1,40}$")
-
-
-def plural(count: int, word: str) -> str:
-    """``1 member``, ``2 members``: the counts in import and member messages."""
-    return f"{count} {word}" if count == 1 else f"{count} {word}s"
-
-
-def quoted_code(value: str) -> str:
-    """`` 'selby'`` for something shaped like a code, else nothing (it is not echoed)."""
-    return f" '{value}'" if _CODE.match(value) else ""
 
 
 @dataclass(frozen=True, slots=True)

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from typing import NamedTuple
 
 from bot.domain.model import ROLE_LABELS, Role
 
@@ -23,6 +24,21 @@ _AAD = re.compile(r"^[A-Za-z0-9-]+$")
 
 ROLE_ORDER: tuple[Role, ...] = tuple(Role)
 ROLE_CODES = ", ".join(role.value for role in Role)
+
+#: What a code looks like; anything else given as a code is not echoed back (a shifted
+#: CSV column could put a name or an email there).
+_CODE = re.compile(r"^[a-z0-9_-]{1,40}$")
+
+
+def plural(count: int, word: str) -> str:
+    """``1 member``, ``2 members``: the counts in import and member messages."""
+    return f"{count} {word}" if count == 1 else f"{count} {word}s"
+
+
+def quoted_code(value: str) -> str:
+    """`` 'selby'`` for something shaped like a code, else nothing (it is not echoed)."""
+    return f" '{value}'" if _CODE.match(value) else ""
+
 
 YES = frozenset({"yes", "y", "true", "1"})
 NO = frozenset({"no", "n", "false", "0"})
@@ -97,3 +113,12 @@ class MembersView:
     members: tuple[MemberRoles, ...]
     localities: tuple[CodeChoice, ...]
     agencies: tuple[CodeChoice, ...]
+
+
+class MemberLine(NamedTuple):
+    """One member of a locality group, as the operator lists them: name, agency code and
+    roles there."""
+
+    name: str
+    agency: str
+    roles: tuple[Role, ...]

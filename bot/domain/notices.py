@@ -19,7 +19,9 @@ from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any
 
-#: The width of ``outbox.dedupe_key``: a longer key is cut to it.
+#: The width of ``outbox.dedupe_key``: ``enqueue`` refuses a longer key (cut short, two
+#: notices could share one). Every producer's key is a kind, ids and a date or a digest:
+#: under 100 characters.
 MAX_KEY_CHARS = 200
 
 

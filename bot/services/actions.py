@@ -13,7 +13,6 @@ from collections.abc import AsyncIterator, Mapping, Sequence
 from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from datetime import date, datetime
 
-from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.domain.card_fields import card_id
@@ -51,6 +50,7 @@ from bot.services.readmodels.actions import (
     owned_actions,
 )
 from bot.services.readmodels.lookups import load_lookups, locality_names
+from bot.services.readmodels.members import people_in
 from bot.services.records import row_named
 from bot.store import audit
 from bot.store import tables as t
@@ -381,16 +381,7 @@ class ActionService:
 
 
 async def _queue_for_deciders(session: AsyncSession, action: t.Action, now: datetime) -> None:
-    deciders = (
-        await session.scalars(
-            select(t.Membership.member_id)
-            .where(
-                t.Membership.locality_id == action.locality_id,
-                t.Membership.role.in_([Role.CHAIR, Role.DEPUTY_CHAIR]),
-            )
-            .distinct()
-        )
-    ).all()
+    deciders = await people_in(session, action.locality_id, (Role.CHAIR, Role.DEPUTY_CHAIR))
     stamp = action.requested_at.isoformat() if action.requested_at else now.isoformat()
     notices = [
         Notice(

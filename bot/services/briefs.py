@@ -13,8 +13,8 @@ from bot.domain.calendar import WorkingCalendar
 from bot.domain.clock import Clock
 from bot.domain.model import MeetingStatus, Role
 from bot.domain.notices import Notice, NoticeKind
-from bot.services.chasing import people_in
 from bot.services.outbox import enqueue
+from bot.services.readmodels.members import people_in
 from bot.store import tables as t
 from bot.store.db import Store
 

@@ -12,7 +12,6 @@ from __future__ import annotations
 import json
 import logging
 from collections import defaultdict
-from collections.abc import Sequence
 from dataclasses import dataclass
 
 from sqlalchemy import select
@@ -25,6 +24,7 @@ from bot.domain.clock import Clock
 from bot.domain.model import ActionStatus, Role
 from bot.domain.notices import Notice, NoticeKind, keyed_by_content
 from bot.services.outbox import IfQueued, enqueue
+from bot.services.readmodels.members import people_in
 from bot.store import tables as t
 from bot.store.db import Store
 
@@ -162,16 +162,3 @@ class ChaseService:
                 for member_id in recipients
             )
         return notices
-
-
-async def people_in(session: AsyncSession, locality_id: int, roles: Sequence[Role]) -> list[int]:
-    return sorted(
-        set(
-            await session.scalars(
-                select(t.Membership.member_id).where(
-                    t.Membership.locality_id == locality_id,
-                    t.Membership.role.in_([r.value for r in roles]),
-                )
-            )
-        )
-    )

@@ -1,5 +1,7 @@
 """Granting and removing a role, the core both ways in share (the operator's ``add`` and
-``remove``, chat's ``grant``), and the sentences that say what changed.
+``remove``, chat's ``grant``), the sentences that say what changed, and the notice a new
+role that opens content queues, in the same transaction, to the group's chairs, deputy
+chairs and coordinators (``tell_oversight``).
 
 The caller owns the transaction and has checked who is asking (see bot.services.members
 for the trust boundary). Member rows are never deleted, because actions and their history
@@ -11,23 +13,25 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any, Protocol
+from typing import Any
 
 from sqlalchemy import delete, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.domain.clock import Clock, SystemClock
 from bot.domain.errors import InvalidInput, NotFound
-from bot.domain.member_import import plural, quoted_code
 from bot.domain.members import (
     MAX_MEMBER_NAME_CHARS,
     ROLE_CODES,
     is_aad_object_id,
     is_email,
     parse_role,
+    plural,
+    quoted_code,
     role_label,
 )
 from bot.domain.model import Role
+from bot.domain.notices import Notice, NoticeKind
 from bot.domain.permissions import opens_content
 from bot.domain.rules import clean_text, raise_if, require_text
 from bot.graph.directory import Directory
@@ -36,9 +40,10 @@ from bot.services.member_lookups import (
     find_by_ident,
     locality_by_code,
     locality_or_note,
-    open_actions,
+    open_action_count,
     oversight,
 )
+from bot.services.outbox import enqueue
 from bot.store import audit
 from bot.store import tables as t
 from bot.store.db import Store
@@ -50,22 +55,9 @@ SELF_GRANT_REFUSED = (
 )
 
 
-class TellOversight(Protocol):
-    """Queues, in the granting transaction, the notice telling a group's chairs, deputy
-    chairs and coordinators who was granted a role there (bot.services.members): the
-    session, the group, the grants (membership id, member id, role), who to tell, who
-    granted (``None``: the operator) and now. Returns how many notices were queued."""
-
-    async def __call__(
-        self,
-        session: AsyncSession,
-        locality_id: int,
-        grants: Sequence[tuple[int, int, Role]],
-        recipients: set[int],
-        granter: t.Member | None,
-        now: datetime,
-        /,
-    ) -> int: ...
+#: Grants named in one ``role_granted`` notice (dialogs.notices draws it; the payload
+#: holds ids and codes only); an import adding more says "and N more".
+MAX_GRANTS_IN_NOTICE = 25
 
 
 @dataclass(frozen=True, slots=True)
@@ -139,7 +131,6 @@ class MembershipChanges:
         *,
         operator: str = "system",
         directory: Directory | None = None,
-        tell_oversight: TellOversight,
     ) -> None:
         self.store = store
         self.clock = clock or SystemClock()
@@ -147,8 +138,6 @@ class MembershipChanges:
         self.directory = directory
         #: Who the audit trail names for command-line changes (e.g. ``cli:<os user>``).
         self.operator = operator
-        #: Queues the notice of a new role that opens content (bot.services.members).
-        self.tell_oversight = tell_oversight
 
     async def _from_directory(self, ident: object, name: Any, aad: Any) -> tuple[Any, Any]:
         """Someone new given by email without a name or Entra object id: fill what is
@@ -282,7 +271,7 @@ class MembershipChanges:
             session.add(membership)
             await session.flush()
             if opens_content(role):
-                await self.tell_oversight(
+                await tell_oversight(
                     session,
                     locality.id,
                     [(membership.id, member.id, role)],
@@ -348,5 +337,39 @@ class MembershipChanges:
             len(ids),
             deactivated=locality is None,
             was_active=was_active,
-            open_actions=await open_actions(session, member.id, locality.id if locality else None),
+            open_actions=await open_action_count(
+                session, member.id, locality.id if locality else None
+            ),
         )
+
+
+# -- telling a group who was given a role there ---------------------------------------------
+
+
+async def tell_oversight(
+    session: AsyncSession,
+    locality_id: int,
+    grants: Sequence[tuple[int, int, Role]],
+    recipients: set[int],
+    granter: t.Member | None,
+    now: datetime,
+) -> int:
+    """Queue, in the granting transaction, one ``role_granted`` notice per chair, deputy
+    chair and coordinator of the group (the granting administrator apart: they know),
+    naming who was granted which role and by whom. ``grants``: (membership id, member id,
+    role). Ids and role codes only: the card is drawn when it is sent. Returns how many."""
+    if not grants:
+        return 0
+    payload = {
+        "locality_id": locality_id,
+        "grants": [[member_id, role.value] for _, member_id, role in grants][:MAX_GRANTS_IN_NOTICE],
+        "count": len(grants),
+        "by_member_id": granter.id if granter is not None else None,
+    }
+    first = min(membership_id for membership_id, _, _ in grants)
+    notices = [
+        Notice(NoticeKind.ROLE_GRANTED, who, payload, f"{NoticeKind.ROLE_GRANTED}:{first}:{who}")
+        for who in sorted(recipients)
+        if granter is None or who != granter.id
+    ]
+    return await enqueue(session, notices, due=now)

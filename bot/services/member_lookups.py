@@ -14,17 +14,8 @@ from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.domain.errors import InvalidInput, NotFound, NotPermitted
-from bot.domain.member_import import quoted_code
-from bot.domain.members import (
-    CodeChoice,
-    MemberRoles,
-    MembersView,
-    RoleHeld,
-    is_aad_object_id,
-    is_email,
-    role_sort_key,
-)
-from bot.domain.model import ActionStatus, Role
+from bot.domain.members import is_aad_object_id, is_email, quoted_code
+from bot.domain.model import ActionStatus
 from bot.domain.permissions import OVERSIGHT_ROLES
 from bot.services.context import ActorRef, find_member
 from bot.store import tables as t
@@ -109,7 +100,8 @@ async def pick_locality(session: AsyncSession, admin: t.Member, code: str) -> t.
     return first
 
 
-async def open_actions(session: AsyncSession, member_id: int, locality_id: int | None) -> int:
+async def open_action_count(session: AsyncSession, member_id: int, locality_id: int | None) -> int:
+    """How many open actions the member owns: in one group, or (None) in all of them."""
     query = select(func.count(t.Action.id)).where(
         t.Action.owner_member_id == member_id, t.Action.status == ActionStatus.OPEN.value
     )
@@ -134,46 +126,3 @@ async def oversight(session: AsyncSession, locality_ids: Sequence[int]) -> dict[
     for locality_id, member_id in rows:
         found.setdefault(locality_id, set()).add(member_id)
     return found
-
-
-async def members_view(session: AsyncSession, locality: t.Locality) -> MembersView:
-    rows = await session.execute(
-        select(
-            t.Membership.id,
-            t.Membership.role,
-            t.Member.id,
-            t.Member.name,
-            t.Member.email,
-            t.Agency.name,
-        )
-        .join(t.Member, t.Member.id == t.Membership.member_id)
-        .join(t.Agency, t.Agency.id == t.Member.agency_id)
-        .where(t.Membership.locality_id == locality.id, t.Member.active.is_(True))
-    )
-    people: dict[int, tuple[str, str, str, list[RoleHeld]]] = {}
-    for membership_id, role, member_id, name, email, agency_name in rows:
-        entry = people.setdefault(member_id, (name, agency_name, email or "", []))
-        entry[3].append(RoleHeld(membership_id, Role(role)))
-    members = tuple(
-        MemberRoles(
-            member_id,
-            name,
-            agency_name,
-            email,
-            tuple(sorted(held, key=lambda h: role_sort_key(h.role))),
-        )
-        for member_id, (name, agency_name, email, held) in sorted(
-            people.items(), key=lambda item: (item[1][0].lower(), item[0])
-        )
-    )
-    localities = tuple(
-        CodeChoice(loc.code, loc.name)
-        for loc in await session.scalars(select(t.Locality).order_by(t.Locality.name))
-    )
-    agencies = tuple(
-        CodeChoice(a.code, a.name)
-        for a in await session.scalars(
-            select(t.Agency).order_by(t.Agency.sort_order, t.Agency.name)
-        )
-    )
-    return MembersView(CodeChoice(locality.code, locality.name), members, localities, agencies)

@@ -9,7 +9,6 @@ is the documented boundary (bot.services.members). The file's rules are pure
 from __future__ import annotations
 
 import builtins
-from typing import NamedTuple
 
 from sqlalchemy import select
 
@@ -21,22 +20,15 @@ from bot.domain.member_import import (
     match_people,
     read_import,
 )
-from bot.domain.members import role_sort_key
+from bot.domain.members import MemberLine
 from bot.domain.model import Role
 from bot.domain.permissions import opens_content
 from bot.domain.rules import clean_text
-from bot.services.member_changes import Granted, MembershipChanges, Removed
+from bot.services.member_changes import Granted, MembershipChanges, Removed, tell_oversight
 from bot.services.member_lookups import locality_by_code, oversight
+from bot.services.readmodels.members import member_lines
 from bot.store import audit
 from bot.store import tables as t
-
-
-class MemberLine(NamedTuple):
-    """One member of a locality group: name, agency code and roles there."""
-
-    name: str
-    agency: str
-    roles: tuple[Role, ...]
 
 
 class MemberOperator(MembershipChanges):
@@ -101,7 +93,7 @@ class MemberOperator(MembershipChanges):
                         roles_added += 1
             await session.flush()
             for locality_id, memberships in new_roles.items():
-                await self.tell_oversight(
+                await tell_oversight(
                     session,
                     locality_id,
                     [
@@ -148,19 +140,7 @@ class MemberOperator(MembershipChanges):
         """The active members of one locality group, by name, with their roles there."""
         async with self.store.reading() as session:
             locality = await locality_by_code(session, clean_text(locality_code))
-            rows = await session.execute(
-                select(t.Member.id, t.Member.name, t.Agency.code, t.Membership.role)
-                .join(t.Membership, t.Membership.member_id == t.Member.id)
-                .join(t.Agency, t.Agency.id == t.Member.agency_id)
-                .where(t.Membership.locality_id == locality.id, t.Member.active.is_(True))
-            )
-            found: dict[int, tuple[str, str, builtins.list[Role]]] = {}
-            for member_id, name, agency_code, role in rows:
-                found.setdefault(member_id, (name, agency_code, []))[2].append(Role(role))
-        return [
-            MemberLine(name, agency_code, tuple(sorted(roles, key=role_sort_key)))
-            for name, agency_code, roles in sorted(found.values(), key=lambda f: f[0].lower())
-        ]
+            return await member_lines(session, locality.id)
 
 
 def _update(member: t.Member, person: ImportPerson, agency_id: int) -> bool:

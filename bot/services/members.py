@@ -14,44 +14,36 @@ a member from every group deactivates them instead. Messages are safe to show: t
 fields, rules, codes and members' names, never what was typed into an email field.
 
 Where each part lives: this module holds chat's methods (``MemberAdmin``, which extends
-the operator's so one object serves both, as the command line and the app build it) and
-the notice a new role queues; the operator's methods are in bot.services.member_operator,
-the grant and removal core in bot.services.member_changes, the shared reads in
-bot.services.member_lookups, and the CSV's rules, pure, in bot.domain.member_import.
+the operator's so one object serves both, as the command line and the app build it); the
+operator's methods are in bot.services.member_operator, the grant and removal core (and
+the notice a new role queues) in bot.services.member_changes, the shared reads in
+bot.services.member_lookups, what the members card and the operator's list show in
+bot.services.readmodels.members, and the CSV's rules, pure, in bot.domain.member_import.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
-from datetime import datetime
+from collections.abc import Mapping
 
-from sqlalchemy.ext.asyncio import AsyncSession
-
-from bot.domain.clock import Clock
 from bot.domain.errors import NotFound
 from bot.domain.member_import import ImportReport, RowProblem
-from bot.domain.members import MembersView
+from bot.domain.members import MemberLine, MembersView
 from bot.domain.model import Role
-from bot.domain.notices import Notice, NoticeKind
 from bot.domain.rules import clean_text
-from bot.graph.directory import Directory
 from bot.services.context import ActorRef
 from bot.services.member_changes import NO_SUCH_MEMBER, SELF_GRANT_REFUSED, Granted, Removed
 from bot.services.member_lookups import (
     locality_by_code,
-    members_view,
-    open_actions,
+    open_action_count,
     pick_locality,
     require_admin,
 )
-from bot.services.member_operator import MemberLine, MemberOperator
-from bot.services.outbox import enqueue
+from bot.services.member_operator import MemberOperator
+from bot.services.readmodels.members import members_view
 from bot.store import tables as t
-from bot.store.db import Store
 
 #: Kept importable from here, where callers and tests have always found them.
 __all__ = [
-    "MAX_GRANTS_IN_NOTICE",
     "NO_SUCH_MEMBER",
     "SELF_GRANT_REFUSED",
     "Granted",
@@ -63,33 +55,11 @@ __all__ = [
 ]
 
 
-#: Grants named in one ``role_granted`` notice (dialogs.notices draws it; the payload
-#: holds ids and codes only); an import adding more says "and N more".
-MAX_GRANTS_IN_NOTICE = 25
-
-
 class MemberAdmin(MemberOperator):
     """Chat's methods; the operator's come from ``MemberOperator`` (see the module
     docstring for which caller may reach which)."""
 
-    def __init__(
-        self,
-        store: Store,
-        clock: Clock | None = None,
-        *,
-        operator: str = "system",
-        directory: Directory | None = None,
-    ) -> None:
-        super().__init__(
-            store, clock, operator=operator, directory=directory, tell_oversight=_tell_oversight
-        )
-
     # -- chat: the caller must be an active administrator -------------------------------
-
-    async def check_admin(self, caller: ActorRef) -> None:
-        """Refuses (``NotPermitted``) anyone but an active administrator."""
-        async with self.store.reading() as session:
-            await require_admin(session, caller)
 
     async def panel(self, caller: ActorRef, locality_code: object = None) -> MembersView:
         """One locality group's members and roles (the caller's first group by default)."""
@@ -143,38 +113,6 @@ class MemberAdmin(MemberOperator):
                 1,
                 deactivated=False,
                 was_active=member.active,
-                open_actions=await open_actions(s, member.id, locality.id),
+                open_actions=await open_action_count(s, member.id, locality.id),
             )
             return await members_view(s, locality), removed.sentence()
-
-
-# -- telling a group who was given a role there ---------------------------------------------
-
-
-async def _tell_oversight(
-    session: AsyncSession,
-    locality_id: int,
-    grants: Sequence[tuple[int, int, Role]],
-    recipients: set[int],
-    granter: t.Member | None,
-    now: datetime,
-) -> int:
-    """Queue, in the granting transaction, one ``role_granted`` notice per chair, deputy
-    chair and coordinator of the group (the granting administrator apart: they know),
-    naming who was granted which role and by whom. ``grants``: (membership id, member id,
-    role). Ids and role codes only: the card is drawn when it is sent. Returns how many."""
-    if not grants:
-        return 0
-    payload = {
-        "locality_id": locality_id,
-        "grants": [[member_id, role.value] for _, member_id, role in grants][:MAX_GRANTS_IN_NOTICE],
-        "count": len(grants),
-        "by_member_id": granter.id if granter is not None else None,
-    }
-    first = min(membership_id for membership_id, _, _ in grants)
-    notices = [
-        Notice(NoticeKind.ROLE_GRANTED, who, payload, f"{NoticeKind.ROLE_GRANTED}:{first}:{who}")
-        for who in sorted(recipients)
-        if granter is None or who != granter.id
-    ]
-    return await enqueue(session, notices, due=now)

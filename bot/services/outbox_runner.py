@@ -98,7 +98,7 @@ class OutboxRunner:
         idle_seconds: float = 2.0,
         grace_seconds: float = 20.0,
     ) -> None:
-        if heartbeat_seconds * 3 > sender.dead_after.total_seconds():
+        if heartbeat_seconds * 3 > sender.leases.dead_after.total_seconds():
             raise ValueError("heartbeat_seconds must be at most a third of dead_after")
         self.sender = sender
         self.observe = observe

@@ -19,15 +19,18 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 def on_conflict(
     dialect: str,
     table: Table,
-    values: Mapping[str, Any] | Sequence[Mapping[str, Any]],
+    values: Mapping[str, Any] | Sequence[Mapping[str, Any]] | None,
     index_elements: Sequence[str],
     *,
     update: Mapping[str, Any] | None = None,
 ) -> Any:
-    """The statement: insert ``values``; where a row with the same ``index_elements``
-    exists, leave it (no ``update``) or set the columns in ``update`` on it."""
+    """The statement: insert ``values`` (None: the rows are given when it is executed, as
+    an executemany); where a row with the same ``index_elements`` exists, leave it (no
+    ``update``) or set the columns in ``update`` on it."""
     insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
-    statement = insert(table).values(values if isinstance(values, Mapping) else list(values))
+    statement = insert(table)
+    if values is not None:
+        statement = statement.values(values if isinstance(values, Mapping) else list(values))
     if update is None:
         return statement.on_conflict_do_nothing(index_elements=list(index_elements))
     return statement.on_conflict_do_update(index_elements=list(index_elements), set_=update)
@@ -36,38 +39,26 @@ def on_conflict(
 async def insert_ignoring_duplicates(
     executor: AsyncSession | AsyncConnection,
     table: Table,
-    values: Mapping[str, Any] | Sequence[Mapping[str, Any]],
+    rows: Mapping[str, Any] | Sequence[Mapping[str, Any]],
     index_elements: Sequence[str],
 ) -> int:
-    """Insert ``values`` (one row or several), skipping any whose ``index_elements``
-    already exist, also when another process inserts them at the same moment. Returns
-    how many rows were inserted."""
-    if not isinstance(values, Mapping) and not values:
-        return 0
+    """Insert one row (a mapping) or many (a sequence of them), skipping any whose
+    ``index_elements`` already exist, also when another process inserts them at the same
+    moment. Returns how many rows were inserted.
+
+    One row is one statement with its values bound. Many rows are one batched statement
+    (an executemany that SQLAlchemy sends as multi-row INSERTs, compiled once and cached,
+    counted by what it returns): a statement with thousands of values inlined would be
+    compiled anew each time."""
     bind = executor.get_bind() if isinstance(executor, AsyncSession) else executor
-    statement = on_conflict(bind.dialect.name, table, values, index_elements)
-    result = await executor.execute(statement)
-    return int(getattr(result, "rowcount", 0) or 0)
-
-
-async def insert_many_ignoring_duplicates(
-    session: AsyncSession,
-    table: Table,
-    rows: Sequence[Mapping[str, Any]],
-    index_elements: Sequence[str],
-) -> int:
-    """Insert many ``rows`` as one batched statement (an executemany that SQLAlchemy sends
-    as multi-row INSERTs, compiled once and cached), skipping any whose ``index_elements``
-    already exist, also when another process inserts them at the same moment. Faster than
-    ``insert_ignoring_duplicates`` for thousands of rows, whose one statement with every
-    value inlined is compiled anew each time. Returns how many rows were inserted."""
+    dialect = bind.dialect.name
+    if isinstance(rows, Mapping):
+        result = await executor.execute(on_conflict(dialect, table, rows, index_elements))
+        return int(getattr(result, "rowcount", 0) or 0)
     if not rows:
         return 0
-    insert = postgresql.insert if session.get_bind().dialect.name == "postgresql" else sqlite.insert
-    statement = (
-        insert(table)
-        .on_conflict_do_nothing(index_elements=list(index_elements))
-        .returning(*(table.c[name] for name in index_elements))
+    statement = on_conflict(dialect, table, None, index_elements).returning(
+        *(table.c[name] for name in index_elements)
     )
-    result = await session.execute(statement, [dict(row) for row in rows])
+    result = await executor.execute(statement, [dict(row) for row in rows])
     return len(result.all())

@@ -23,12 +23,10 @@ from bot.domain.member_import import (
     match_people,
     match_person,
     parse_csv,
-    plural,
     problem_order,
-    quoted_code,
     read_import,
 )
-from bot.domain.members import MAX_MEMBER_NAME_CHARS, ROLE_CODES
+from bot.domain.members import MAX_MEMBER_NAME_CHARS, ROLE_CODES, plural, quoted_code
 from bot.domain.model import Role
 
 HEADER = "name,email,aad_object_id,agency,locality,role,admin\n"

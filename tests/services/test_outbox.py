@@ -19,8 +19,8 @@ from sqlalchemy import delete, select, text
 from sqlalchemy.exc import OperationalError
 
 from bot.domain.clock import FrozenClock
+from bot.domain.notices import NoticeKind
 from bot.services.outbox import (
-    UNREACHABLE_KIND,
     DeliveryError,
     OutboxSender,
     Recipient,
@@ -306,11 +306,11 @@ def test_full_jitter_spreads_over_the_whole_range(clock: FrozenClock) -> None:
         worker_id="w",
         rng=random.Random(1),
     )
-    delays = [outbox.retry_delay(3, None) for _ in range(2000)]
+    delays = [outbox.outcomes.retry_delay(3, None) for _ in range(2000)]
     assert 0 <= min(delays) < 0.5 and 7.5 < max(delays) <= 8.0
-    capped = [outbox.retry_delay(30, None) for _ in range(200)]
+    capped = [outbox.outcomes.retry_delay(30, None) for _ in range(200)]
     assert max(capped) <= 300.0
-    assert all(outbox.retry_delay(1, 42.0) >= 42.0 for _ in range(200))
+    assert all(outbox.outcomes.retry_delay(1, 42.0) >= 42.0 for _ in range(200))
 
 
 async def test_500s_then_success(
@@ -459,7 +459,7 @@ async def test_the_per_second_cap_limits_each_drain(
 
 
 async def notices(store: Store) -> list[t.OutboxMessage]:
-    return [r for r in await rows(store) if r.kind == UNREACHABLE_KIND]
+    return [r for r in await rows(store) if r.kind == NoticeKind.UNREACHABLE]
 
 
 async def test_403_marks_the_person_unreachable_and_tells_the_coordinator(

@@ -21,10 +21,11 @@ from sqlalchemy import select
 
 from bot.domain.clock import FrozenClock
 from bot.domain.model import ConversationKind
+from bot.domain.notices import NoticeKind
 from bot.services.contacts import ContactService
 from bot.services.context import ActorRef, ConversationRef, TurnRef
 from bot.services.directory import AppInstaller
-from bot.services.outbox import UNREACHABLE_KIND, OutboxSender, Recipient, SendResult
+from bot.services.outbox import OutboxSender, Recipient, SendResult
 from bot.store import tables as t
 from bot.store.db import Store
 from tests.support.fake_graph import GraphStack, TlsFiles, graph_stack, make_tls
@@ -97,7 +98,7 @@ async def notices(store: Store) -> list[t.OutboxMessage]:
     async with store.reading() as session:
         return list(
             await session.scalars(
-                select(t.OutboxMessage).where(t.OutboxMessage.kind == UNREACHABLE_KIND)
+                select(t.OutboxMessage).where(t.OutboxMessage.kind == NoticeKind.UNREACHABLE)
             )
         )
 

@@ -11,7 +11,7 @@ from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 
 from bot.domain.clock import FrozenClock
-from bot.domain.notices import Notice, NoticeKind
+from bot.domain.notices import MAX_KEY_CHARS, Notice, NoticeKind
 from bot.services.outbox import IfQueued, enqueue
 from bot.store import tables as t
 from bot.store.db import Store
@@ -43,15 +43,33 @@ async def test_a_notice_becomes_a_pending_row(demo_store: Store, clock: FrozenCl
     assert row.lease_owner is None and row.sent_at is None
 
 
-async def test_created_defaults_to_due_and_long_keys_are_cut(
+async def test_created_defaults_to_due_and_a_key_may_fill_the_column(
     demo_store: Store, clock: FrozenClock
 ) -> None:
     who = await some_member(demo_store)
+    key = "x" * MAX_KEY_CHARS
     async with demo_store.transaction() as session:
-        await enqueue(session, [Notice(NoticeKind.DIGEST, who, {}, "x" * 250)], due=clock.now())
+        await enqueue(session, [Notice(NoticeKind.DIGEST, who, {}, key)], due=clock.now())
     [row] = await outbox(demo_store)
     assert row.created_at == row.next_attempt_at == clock.now()
-    assert row.dedupe_key == "x" * 200
+    assert row.dedupe_key == key
+
+
+@pytest.mark.parametrize("if_queued", list(IfQueued))
+async def test_a_key_too_long_is_refused_not_cut(
+    demo_store: Store, clock: FrozenClock, if_queued: IfQueued
+) -> None:
+    """Cut to the column, two keys sharing their first 200 characters would be one and
+    the second notice skipped. Refused instead, the batch with it, naming the kind only:
+    a key may name people or records."""
+    who = await some_member(demo_store)
+    fine = Notice(NoticeKind.BRIEF, who, {}, "brief:1:2026-12-07:1")
+    long = Notice(NoticeKind.DIGEST, who, {}, "secret-" + "x" * MAX_KEY_CHARS)
+    with pytest.raises(ValueError, match="digest notice") as raised:
+        async with demo_store.transaction() as session:
+            await enqueue(session, [fine, long], due=clock.now(), if_queued=if_queued)
+    assert "secret" not in str(raised.value) and "xxx" not in str(raised.value)
+    assert await outbox(demo_store) == []
 
 
 async def test_a_key_already_queued_is_skipped(demo_store: Store, clock: FrozenClock) -> None:

@@ -22,10 +22,9 @@ from .queue import IfQueued, enqueue
 from .report import DrainReport
 from .sender import OutboxSender
 from .status import WAITING, OutboxStatus
-from .unreachable import UNREACHABLE_KIND, notice_recipients, queue_unreachable_notices
+from .unreachable import notice_recipients, queue_unreachable_notices
 
 __all__ = [
-    "UNREACHABLE_KIND",
     "WAITING",
     "Claim",
     "DeliveryError",

@@ -70,6 +70,20 @@ class Outcomes:
         #: Set by a 429: nothing more is sent by this sender until then.
         self.paused_until: datetime | None = None
 
+    def retry_delay(self, attempts: int, retry_after: float | None) -> float:
+        """Seconds to wait after the ``attempts``-th failed attempt (``RetryPolicy.delay``),
+        drawn from this sender's ``rng``."""
+        return self.retries.delay(attempts, retry_after, self.rng)
+
+    async def no_contact(self, claim: Claim, report: DrainReport) -> None:
+        """The person has no stored contact: retried after ``install_wait`` while the bot is
+        being installed for them, else ``no_contact`` and the coordinators told."""
+        if await self.installing(claim):
+            wait = DeliveryError(0, self.install_wait, "AwaitingInstall")
+            await self.retry_or_fail(claim, wait, report)
+            return
+        await self.cannot_reach(claim, OutboxStatus.NO_CONTACT, "NoContact", report)
+
     async def installing(self, claim: Claim) -> bool:
         """No contact: ask for the bot to be installed for the person (Teams then tells the
         bot, which keeps a contact) and retry later. Not on the last attempt, which falls
@@ -115,9 +129,7 @@ class Outcomes:
 
     async def retry_or_fail(self, claim: Claim, error: DeliveryError, report: DrainReport) -> None:
         now = self.clock.now()
-        when = now + timedelta(
-            seconds=self.retries.delay(claim.attempts, error.retry_after, self.rng)
-        )
+        when = now + timedelta(seconds=self.retry_delay(claim.attempts, error.retry_after))
         if delivery.pauses_sender(error.status):
             # Throttled: hold back this sender as a whole, not only this row.
             self.paused_until = delivery.paused_until(self.paused_until, when)

@@ -6,7 +6,9 @@ and only if the change is kept. Each row's ``dedupe_key`` is unique: a notice qu
 (a job repeated after a restart, a second process) is skipped, also when another process
 inserts the same key at the same moment. A producer whose key must never be seen twice
 (the second decision of one request would be a race lost) asks for ``IfQueued.REFUSE``:
-the duplicate then raises ``IntegrityError`` and its cause is rolled back.
+the duplicate then raises ``IntegrityError`` and its cause is rolled back. A key longer
+than the column (``MAX_KEY_CHARS``) is refused with ``ValueError`` before anything is
+written: cut short, two different notices could share a key and the second be skipped.
 
 Many rows go in one batched statement, never a query per row: a chase run queues
 thousands of digests.
@@ -24,7 +26,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.domain.notices import MAX_KEY_CHARS, Notice
 from bot.store import tables as t
-from bot.store.upsert import insert_many_ignoring_duplicates
+from bot.store.upsert import insert_ignoring_duplicates
 
 from .status import OutboxStatus
 
@@ -45,7 +47,8 @@ async def enqueue(
     if_queued: IfQueued = IfQueued.SKIP,
 ) -> int:
     """Queue ``notices``, in the caller's transaction, to be sent from ``due`` on
-    (``created_at`` defaults to ``due``). Returns how many rows were new."""
+    (``created_at`` defaults to ``due``). Returns how many rows were new. Raises
+    ``ValueError``, writing nothing, if a notice's key is over ``MAX_KEY_CHARS``."""
     rows = [_row(notice, due, created_at or due) for notice in notices]
     if not rows:
         return 0
@@ -53,12 +56,18 @@ async def enqueue(
     if if_queued is IfQueued.REFUSE:
         await session.execute(insert(table), rows)
         return len(rows)
-    return await insert_many_ignoring_duplicates(session, table, rows, ["dedupe_key"])
+    return await insert_ignoring_duplicates(session, table, rows, ["dedupe_key"])
 
 
 def _row(notice: Notice, due: datetime, created_at: datetime) -> dict[str, Any]:
+    if len(notice.key) > MAX_KEY_CHARS:
+        # The kind and the length only: a key may name people or records.
+        raise ValueError(
+            f"a {notice.kind.value} notice's key is {len(notice.key)} characters, "
+            f"over the {MAX_KEY_CHARS} the outbox keeps"
+        )
     return {
-        "dedupe_key": notice.key[:MAX_KEY_CHARS],
+        "dedupe_key": notice.key,
         "kind": notice.kind.value,
         "recipient_member_id": notice.recipient_member_id,
         "payload": notice.payload_text(),

@@ -117,17 +117,12 @@ class OutboxSender:
         self.clock = clock
         self.renderer = renderer
         self.worker_id = worker_id
-        self.lease = timedelta(seconds=lease_seconds)
-        self.retries = RetryPolicy(max_attempts, backoff_base, backoff_cap)
         self.spacing = timedelta(seconds=per_recipient_spacing)
-        self.per_second_cap = per_second_cap
         #: Messages being sent at once (each waits on Teams and on the store).
         self.in_flight = in_flight
-        self.rng = rng or random.Random()
         #: When set, nothing is sent outside these hours (working hours, Europe/London):
         #: a retry that falls due at 17:05 waits for the next working morning.
         self.sending_hours = sending_hours
-        self.install_wait = install_wait
         #: Requests per second for the whole app (bot.services.send_budget): shared by all
         #: instances on PostgreSQL; without one, this sender's own, on its clock.
         self.budget = budget or LocalSendBudget(per_second_cap, clock)
@@ -135,22 +130,22 @@ class OutboxSender:
         self.messenger: Messenger = NotingAnswers(messenger, self.budget)
         self._unrecorded: list[_Unrecorded] = []
         self._lock = asyncio.Lock()
-        #: A sender whose heartbeat is older than this is taken for dead: what it holds is
-        #: claimable again. Well above the heartbeat interval.
-        self.dead_after = timedelta(seconds=dead_after)
+        #: The lease, and ``dead_after``: a sender whose heartbeat is older is taken for
+        #: dead, what it holds claimable again (well above the heartbeat interval).
         self.leases = Leases(
             store,
             worker_id,
-            lease=self.lease,
-            dead_after=self.dead_after,
+            lease=timedelta(seconds=lease_seconds),
+            dead_after=timedelta(seconds=dead_after),
             database_heartbeats=database_heartbeats,
         )
+        #: Retries (max_attempts, backoff, the rng's jitter) and installing the bot.
         self.outcomes = Outcomes(
             store,
             clock,
             self.leases,
-            self.retries,
-            self.rng,
+            RetryPolicy(max_attempts, backoff_base, backoff_cap),
+            rng or random.Random(),
             install=install,
             install_wait=install_wait,
         )
@@ -160,10 +155,6 @@ class OutboxSender:
         self._stopping = False
         #: Rows whose send has started and whose outcome is not recorded yet.
         self._in_flight_ids: set[int] = set()
-
-    @property
-    def max_attempts(self) -> int:
-        return self.retries.max_attempts
 
     @property
     def _paused_until(self) -> datetime | None:
@@ -304,7 +295,7 @@ class OutboxSender:
                 _forget_finished(sending)
                 continue
             now = self.clock.now()
-            if delivery.lease_needs_renewing(lease_until, now, self.lease):
+            if delivery.lease_needs_renewing(lease_until, now, self.leases.lease):
                 # Half the lease is gone (a slow batch): extend it for the rest of the batch
                 # before sending more, so no other sender takes these rows over meanwhile.
                 kept = await self.leases.renew(remaining, now)
@@ -313,7 +304,7 @@ class OutboxSender:
                     report.outcomes[lost.id] = "lost"
                     log.warning("outbox %d: lease lost before sending", lost.id)
                 remaining = [c for c in remaining if c.id in kept]
-                lease_until = now + self.lease
+                lease_until = now + self.leases.lease
                 continue
             claim = remaining.pop(0)
             if self._paused_until is not None and now < self._paused_until:
@@ -354,11 +345,7 @@ class OutboxSender:
             return None
         contact = contacts.get(claim.recipient_member_id)
         if contact is None:
-            if await self.outcomes.installing(claim):
-                wait = DeliveryError(0, self.install_wait, "AwaitingInstall")
-                await self.outcomes.retry_or_fail(claim, wait, report)
-                return None
-            await self.outcomes.cannot_reach(claim, OutboxStatus.NO_CONTACT, "NoContact", report)
+            await self.outcomes.no_contact(claim, report)
             return None
         if contact.unreachable:
             await self.outcomes.cannot_reach(
@@ -419,11 +406,6 @@ class OutboxSender:
         log.debug("outbox %d (%s) sent", claim.id, claim.kind)
         return sent_at
 
-    def retry_delay(self, attempts: int, retry_after: float | None) -> float:
-        """Seconds to wait after the ``attempts``-th failed attempt (``RetryPolicy.delay``),
-        drawn from this sender's ``rng``."""
-        return self.retries.delay(attempts, retry_after, self.rng)
-
     # -- recording outcomes ----------------------------------------------------------------
 
     async def _record_sent(self, claim: Claim, result: SendResult, at: datetime) -> bool:
@@ -457,7 +439,7 @@ class OutboxSender:
         self._heartbeat_at = now
 
     def _heartbeat_fresh(self, now: datetime) -> bool:
-        return delivery.heartbeat_fresh(self._heartbeat_at, now, self.dead_after)
+        return delivery.heartbeat_fresh(self._heartbeat_at, now, self.leases.dead_after)
 
     def stop_claiming(self) -> None:
         """Claim nothing more and start no further send; sends on their way finish."""

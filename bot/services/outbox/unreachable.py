@@ -15,9 +15,6 @@ from bot.store import tables as t
 
 from .queue import enqueue
 
-#: The kind of the notice a coordinator gets when someone cannot be reached.
-UNREACHABLE_KIND = NoticeKind.UNREACHABLE
-
 
 async def notice_recipients(session: AsyncSession, member_id: int) -> dict[int, list[int]]:
     """Who is told that ``member_id`` cannot be reached: for each of the person's locality

@@ -7,7 +7,8 @@ afterwards, and every list or page a person asks for, is read through these modu
 per area:
 
 - ``lookups``: agencies, member and locality names, loaded once per card;
-- ``members``: the people of a group, to choose from;
+- ``members``: the people of a group, to choose from, on the members card, in the
+  operator's list, and those of a role a notice about the group goes to;
 - ``meetings``: the agenda card;
 - ``rounds``: share-and-challenge rounds and the challenges they raise;
 - ``actions``: actions as their owner, a chair deciding a date, or a coordinator paging

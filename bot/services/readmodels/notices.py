@@ -11,7 +11,6 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
-from typing import TypeAlias
 
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -20,9 +19,6 @@ from bot.domain.model import ActionStatus, ChallengeStatus, MeetingStatus, Minut
 from bot.domain.views import LocalityView
 from bot.services.readmodels.lookups import locality_names
 from bot.store import tables as t
-
-#: The reading session the renderer is handed for one message and passes back here.
-NoticeSession: TypeAlias = AsyncSession
 
 
 @dataclass(frozen=True, slots=True)
