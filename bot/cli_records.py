@@ -23,7 +23,8 @@ from bot.domain.errors import DomainError, InvalidInput, NotFound
 from bot.domain.model import SubjectKind
 from bot.domain.retention import HoldScope
 from bot.services.factory import ServiceFactory, build_store
-from bot.services.subject_access import find_subjects, locality_by_code
+from bot.services.subject_access import locality_by_code
+from bot.services.subjects import find_subjects
 from bot.store import audit
 from bot.store.crypto import KeyRingError
 from bot.store.db import Store, migrate

@@ -53,9 +53,10 @@ from bot.services.readmodels.lookups import load_lookups
 from bot.services.readmodels.meetings import elapsed, meeting_view
 from bot.services.readmodels.members import group_members
 from bot.services.records import row_named, shown_after_saving
+from bot.services.subjects import find_subjects, new_subject
 from bot.store import audit
 from bot.store import tables as t
-from bot.store.crypto import ring_of, subject_index, subject_lookup
+from bot.store.crypto import ring_of
 from bot.store.db import Store
 
 ENTRY_FIELDS = {EntryKind.MINUTE: "minuteText", EntryKind.DECISION: "decisionText"}
@@ -488,22 +489,12 @@ class MeetingService:
                 data.get("subjectKind"), data.get("subjectRef"), data.get("subjectInitials"), errors
             )
             subject = None
+            keys = ring_of(session.get_bind().dialect)
             if subject_input is not None:
-                keys = ring_of(session.get_bind().dialect)
-                subject = await session.scalar(
-                    select(t.Subject).where(
-                        t.Subject.locality_id == meeting.locality_id,
-                        t.Subject.kind == subject_input.kind,
-                        t.Subject.reference_index.in_(
-                            subject_lookup(
-                                keys,
-                                meeting.locality_id,
-                                subject_input.kind,
-                                subject_input.reference,
-                            )
-                        ),
-                    )
+                found = await find_subjects(
+                    session, keys, meeting.locality_id, subject_input.reference, subject_input.kind
                 )
+                subject = found[0] if found else None
                 if subject is not None and subject.initials != subject_input.initials:
                     errors["subjectInitials"] = (
                         f"{subject.reference} is recorded with the initials "
@@ -512,19 +503,7 @@ class MeetingService:
             raise_if(errors)
             assert owner is not None and due is not None
             if subject_input is not None and subject is None:
-                subject = t.Subject(
-                    locality_id=meeting.locality_id,
-                    kind=subject_input.kind,
-                    reference=subject_input.reference,
-                    initials=subject_input.initials,
-                    reference_index=subject_index(
-                        ring_of(session.get_bind().dialect),
-                        meeting.locality_id,
-                        subject_input.kind,
-                        subject_input.reference,
-                    ),
-                    created_at=now,
-                )
+                subject = new_subject(keys, meeting.locality_id, subject_input, now)
                 session.add(subject)
                 await session.flush()
             action = t.Action(

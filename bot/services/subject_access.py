@@ -32,9 +32,9 @@ from bot.domain.model import SUBJECT_LABELS, SubjectKind
 from bot.domain.subject_access import REDACTED, Redactor, mentions
 from bot.exports._text import CLASSIFICATION
 from bot.exports.subject_access import subject_access_docx
+from bot.services.subjects import find_subjects
 from bot.store import audit
 from bot.store import tables as t
-from bot.store.crypto import KeyRing, subject_lookup
 from bot.store.db import Store
 
 FORMAT = "mace-subject-access/1"
@@ -59,25 +59,6 @@ class SubjectAccessExport:
 
     def docx_bytes(self) -> bytes:
         return subject_access_docx(self.document)
-
-
-async def find_subjects(
-    session: AsyncSession,
-    keys: KeyRing,
-    locality_id: int,
-    reference: str,
-    kind: SubjectKind | None = None,
-) -> list[t.Subject]:
-    """The subjects of a locality recorded under ``reference`` (of ``kind``, or any kind)."""
-    kinds = [kind] if kind is not None else list(SubjectKind)
-    index = [i for k in kinds for i in subject_lookup(keys, locality_id, k, reference)]
-    return list(
-        await session.scalars(
-            select(t.Subject)
-            .where(t.Subject.locality_id == locality_id, t.Subject.reference_index.in_(index))
-            .order_by(t.Subject.id)
-        )
-    )
 
 
 async def locality_by_code(session: AsyncSession, code: str) -> t.Locality:

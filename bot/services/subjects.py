@@ -1,0 +1,51 @@
+"""The subjects a locality group records (children by case reference and initials,
+persons and locations of concern): found again by their reference, or added.
+
+A reference is stored encrypted; what finds it again is a keyed hash of (locality, kind,
+reference) in ``subjects.reference_index`` (bot.store.crypto), one value per key held, so a
+subject recorded before a key rotation is still found. The meeting's action form and the
+subject access export both look subjects up here; the register (issue 15) grows here too.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot.domain.model import SubjectKind
+from bot.domain.rules import SubjectInput
+from bot.store import tables as t
+from bot.store.crypto import KeyRing, subject_index, subject_lookup
+
+
+async def find_subjects(
+    session: AsyncSession,
+    keys: KeyRing,
+    locality_id: int,
+    reference: str,
+    kind: SubjectKind | None = None,
+) -> list[t.Subject]:
+    """The subjects of a locality recorded under ``reference`` (of ``kind``, or any kind)."""
+    kinds = [kind] if kind is not None else list(SubjectKind)
+    index = [i for k in kinds for i in subject_lookup(keys, locality_id, k, reference)]
+    return list(
+        await session.scalars(
+            select(t.Subject)
+            .where(t.Subject.locality_id == locality_id, t.Subject.reference_index.in_(index))
+            .order_by(t.Subject.id)
+        )
+    )
+
+
+def new_subject(keys: KeyRing, locality_id: int, wanted: SubjectInput, now: datetime) -> t.Subject:
+    """A subject first named now, indexed under the primary key for finding it again."""
+    return t.Subject(
+        locality_id=locality_id,
+        kind=wanted.kind,
+        reference=wanted.reference,
+        initials=wanted.initials,
+        reference_index=subject_index(keys, locality_id, wanted.kind, wanted.reference),
+        created_at=now,
+    )
