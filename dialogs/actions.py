@@ -59,11 +59,9 @@ async def change_action(ctx: Services, turn: TurnRef, click: Click) -> Outcome:
         items = await ctx.actions.my_actions(turn.actor)
         return my_actions_card(items, values=click.data, errors=errors)
 
-    saved = await redraw_on_invalid(
+    await redraw_on_invalid(
         turn, click, run(turn.actor, turn.claim_key, action_id, click.data), redraw
     )
-    if isinstance(saved, Outcome):
-        return saved
     # Saved by now: a store that fails from here must not be told as "nothing saved".
     async with shown_after_saving("my actions"):
         items = await ctx.actions.my_actions(turn.actor)

@@ -148,8 +148,6 @@ async def attendance(ctx: Services, turn: TurnRef, click: Click) -> Outcome:
     view = await redraw_on_invalid(
         turn, click, ctx.meetings.record_attendance(turn, meeting_id, click.data), redraw
     )
-    if isinstance(view, Outcome):
-        return view
     return agenda_changed(ctx, turn, view, click)
 
 
@@ -178,8 +176,6 @@ async def _entry(ctx: Services, turn: TurnRef, click: Click, kind: EntryKind) ->
         ctx.meetings.record_entry(turn, meeting_id, item_id, kind, click.data),
         redraw,
     )
-    if isinstance(change, Outcome):
-        return change
     note = ("Minute" if kind is EntryKind.MINUTE else "Decision") + " recorded."
     if change.agenda_activity_id and click.card_activity_id == change.agenda_activity_id:
         # Answered with the agenda as everyone then sees it, drawn once for all who
@@ -205,8 +201,6 @@ async def action(ctx: Services, turn: TurnRef, click: Click) -> Outcome:
     view = await redraw_on_invalid(
         turn, click, ctx.meetings.record_action(turn, meeting_id, item_id, click.data), redraw
     )
-    if isinstance(view, Outcome):
-        return view
     return agenda_changed(ctx, turn, view, click, note="Action recorded.")
 
 
@@ -243,8 +237,6 @@ async def end(ctx: Services, turn: TurnRef, click: Click) -> Outcome:
     view = await redraw_on_invalid(
         turn, click, ctx.meetings.end(turn, meeting_id, click.data), redraw
     )
-    if isinstance(view, Outcome):
-        return view
     outcome = agenda_changed(ctx, turn, view, click)
     outcome.posts.append(Post(card=summary_card(view)))
     outcome.response_text = "Meeting ended: the summary is below."

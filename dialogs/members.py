@@ -61,8 +61,6 @@ async def members_add(ctx: Services, turn: TurnRef, click: Click) -> Outcome:
     granted = await redraw_on_invalid(
         turn, click, admin.grant(turn.actor, turn.claim_key, click.data), redraw
     )
-    if isinstance(granted, Outcome):
-        return granted
     view, note = granted
     # The note names a member: plain in the text message (markdown there), as typed in
     # the card (a TextRun, which renders none).

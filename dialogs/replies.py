@@ -71,16 +71,27 @@ def replace(click: Click, card: Card, note: str) -> Outcome:
     return Outcome(posts=[Post(text=note), Post(card=card)])
 
 
+class FormShownAgain(Exception):
+    """Not a failure: the entries were refused and the form is shown again with the errors
+    (``outcome``). Raised by ``redraw_on_invalid`` and answered by the router's guard, so a
+    handler reads on as if the change was saved."""
+
+    def __init__(self, outcome: Outcome) -> None:
+        super().__init__("form shown again")
+        self.outcome = outcome
+
+
 async def redraw_on_invalid(
     turn: TurnRef, click: Click, work: Awaitable[_Saved], redraw: Redraw
-) -> _Saved | Outcome:
+) -> _Saved:
     """What ``work`` saved, or, when it refuses the entries (``InvalidInput``), the form
     drawn again by ``redraw`` with the errors beside the fields and shown as ``form``
-    does. Only the change is guarded: what a handler reads after it is not a form's error.
-
-    The caller returns the ``Outcome`` as it is: ``if isinstance(saved, Outcome)``.
+    does (raised as ``FormShownAgain``, which the router answers with it). Only the change
+    is guarded: what a handler reads after it is not a form's error.
     """
     try:
         return await work
     except InvalidInput as exc:
-        return form(turn, click, exc.field_errors, await redraw(exc.field_errors))
+        raise FormShownAgain(
+            form(turn, click, exc.field_errors, await redraw(exc.field_errors))
+        ) from None

@@ -88,8 +88,6 @@ async def round_answer(ctx: Services, turn: TurnRef, click: Click) -> Outcome:
     view = await redraw_on_invalid(
         turn, click, ctx.rounds.answer(turn, round_id, click.data), redraw
     )
-    if isinstance(view, Outcome):
-        return view
     return round_changed(ctx, view, click, note="Thank you: your agency's answer is recorded.")
 
 
@@ -123,8 +121,6 @@ async def challenge_respond(ctx: Services, turn: TurnRef, click: Click) -> Outco
     responded = await redraw_on_invalid(
         turn, click, ctx.rounds.respond_to_challenge(turn, challenge_id, click.data), redraw
     )
-    if isinstance(responded, Outcome):
-        return responded
     locality, still_open = responded
     card = challenges_card(still_open, locality_name=locality)
     return replace(click, card, "Response recorded; the challenge is closed.")

@@ -45,7 +45,7 @@ from dialogs.ports import (
     Rounds,
     Services,
 )
-from dialogs.replies import tell
+from dialogs.replies import FormShownAgain, tell
 from dialogs.routes import Click, Routes, RouteTable, merge
 
 __all__ = ["FEATURES", "STORE_UNAVAILABLE", "UNKNOWN_VERB", "Click", "LinkMaker", "Router"]
@@ -208,6 +208,8 @@ class Router:
     async def _guard(self, work: Awaitable[Outcome], click: Click | None) -> Outcome:
         try:
             return await work
+        except FormShownAgain as shown:
+            return shown.outcome
         except Duplicate:
             # A resend of a turn that wrote: it posts nothing new. Only an invoke says
             # "Already recorded.", as its answer, since the client awaits one.

@@ -50,8 +50,6 @@ async def link(ctx: Services, turn: TurnRef, click: Click) -> Outcome:
     view = await redraw_on_invalid(
         turn, click, ctx.groups.link(turn, click.data.get("localityId")), redraw
     )
-    if isinstance(view, Outcome):
-        return view
     card = welcome_card(view)
     # A plain text message renders markdown too: the group's name shows as written.
     name = plain(view.locality.name) if view.locality else ""
