@@ -90,17 +90,23 @@ class ActionStatus(StrEnum):
 
 
 class SubjectKind(StrEnum):
-    """Who or what an action or discussion concerns."""
+    """Who or what an action or discussion concerns: the five kinds of the register."""
 
     CHILD = "child"
     PERSON = "person"
     LOCATION = "location"
+    #: A peer group or an organised group, under a label the locality group agrees.
+    GROUP = "group"
+    #: A pattern or trend (for example "vapes sold to under-16s near schools").
+    THEME = "theme"
 
 
 SUBJECT_LABELS: dict[SubjectKind, str] = {
     SubjectKind.CHILD: "Child",
     SubjectKind.PERSON: "Person of concern",
     SubjectKind.LOCATION: "Location of concern",
+    SubjectKind.GROUP: "Peer or organised group",
+    SubjectKind.THEME: "Theme",
 }
 
 

@@ -1,0 +1,329 @@
+"""The register of a locality group: its subjects, their risk, status, strands and links.
+
+A MACE locality meeting exists to discuss *who and what*: children at risk, persons of
+concern, locations, peer or organised groups, and themes (domain.md, "The register and the
+map"). This module holds the rules of that register, free of Teams and SQLAlchemy:
+
+* the risk levels and statuses a subject may have, in the order a chair reads them;
+* which kinds of subject may be linked (the "map" a room draws on a whiteboard);
+* what the strategy asks to be checked for a child (``ChildChecks``) and which of those
+  checks are still missing, for the chair's eyes only;
+* who may see a person of concern (criminal-offence data, ``PersonOfConcernAccess``).
+
+Strands are *not* here: the list is open (domain.md: "keep it data, not code"), so strands
+are rows of the ``strands`` table, seeded with the seven the seeds name and extended by a
+reference-data file.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, replace
+from datetime import date
+from enum import StrEnum
+from typing import Any
+
+from bot.domain.model import Role, SubjectKind
+
+
+class RiskLevel(StrEnum):
+    """A subject's current risk, as the locality group agrees it. Ordered low to very high."""
+
+    LOW = "low"
+    MEDIUM = "medium"
+    HIGH = "high"
+    VERY_HIGH = "very_high"
+
+
+RISK_LABELS: dict[RiskLevel, str] = {
+    RiskLevel.LOW: "Low",
+    RiskLevel.MEDIUM: "Medium",
+    RiskLevel.HIGH: "High",
+    RiskLevel.VERY_HIGH: "Very high",
+}
+
+#: Rank of each level, for "high risk" (high and very high) and sorting.
+RISK_RANK: dict[RiskLevel, int] = {level: rank for rank, level in enumerate(RiskLevel)}
+
+
+def at_least(level: RiskLevel | None, floor: RiskLevel) -> bool:
+    """True when ``level`` is ``floor`` or above; a subject not yet rated is never."""
+    return level is not None and RISK_RANK[level] >= RISK_RANK[floor]
+
+
+class SubjectStatus(StrEnum):
+    OPEN = "open"
+    MONITORING = "monitoring"
+    #: Closed always with a reason (``subjects.status_reason``).
+    CLOSED = "closed"
+
+
+STATUS_LABELS: dict[SubjectStatus, str] = {
+    SubjectStatus.OPEN: "Open",
+    SubjectStatus.MONITORING: "Monitoring",
+    SubjectStatus.CLOSED: "Closed",
+}
+
+
+class SubjectEventKind(StrEnum):
+    """One entry of a subject's history (``subject_events``): appended, never changed."""
+
+    CREATED = "created"
+    IMPORTED = "imported"
+    RISK = "risk"
+    STATUS = "status"
+    LEAD_AGENCY = "lead_agency"
+    STRANDS = "strands"
+    CHECKS = "checks"
+    DISCUSSED = "discussed"
+    LINKED = "linked"
+    UNLINKED = "unlinked"
+    TRANSFER_ASKED = "transfer_asked"
+    TRANSFERRED = "transferred"
+    SHARE_ASKED = "share_asked"
+    SHARED = "shared"
+    MOVE_DECLINED = "move_declined"
+
+
+#: The pairs of kinds a link may join (either way round), from the issue and domain.md:
+#: child with peer group, location or person of concern; person of concern with location
+#: or group; group with location; and a theme with any other kind (a pattern seen around
+#: children, places or groups). Two children are linked through their peer group.
+LINKABLE: frozenset[frozenset[SubjectKind]] = frozenset(
+    {
+        frozenset({SubjectKind.CHILD, SubjectKind.GROUP}),
+        frozenset({SubjectKind.CHILD, SubjectKind.LOCATION}),
+        frozenset({SubjectKind.CHILD, SubjectKind.PERSON}),
+        frozenset({SubjectKind.PERSON, SubjectKind.LOCATION}),
+        frozenset({SubjectKind.PERSON, SubjectKind.GROUP}),
+        frozenset({SubjectKind.GROUP, SubjectKind.LOCATION}),
+        *(
+            frozenset({SubjectKind.THEME, kind})
+            for kind in SubjectKind
+            if kind is not SubjectKind.THEME
+        ),
+    }
+)
+
+
+def may_link(a: SubjectKind, b: SubjectKind) -> bool:
+    return frozenset({a, b}) in LINKABLE
+
+
+def link_pair(a_id: int, b_id: int) -> tuple[int, int]:
+    """A link is stored once, lower id first, so (a, b) and (b, a) are the same link."""
+    if a_id == b_id:
+        raise ValueError("a subject is not linked to itself")
+    return (a_id, b_id) if a_id < b_id else (b_id, a_id)
+
+
+#: What a subject's reference is, by kind: what a form asks for and a card shows.
+REFERENCE_LABELS: dict[SubjectKind, str] = {
+    SubjectKind.CHILD: "Case reference",
+    SubjectKind.PERSON: "Police or case reference",
+    SubjectKind.LOCATION: "Short description (never a private address)",
+    SubjectKind.GROUP: "Label the group agrees",
+    SubjectKind.THEME: "Pattern or trend",
+}
+
+#: Kinds recorded with initials beside their reference.
+WITH_INITIALS: frozenset[SubjectKind] = frozenset({SubjectKind.CHILD, SubjectKind.PERSON})
+
+#: A police or case reference for a person of concern: letters, digits and / - only.
+PERSON_REFERENCE = re.compile(r"^[A-Z0-9][A-Z0-9/-]{2,29}$")
+
+
+# --- Who may see a person of concern ------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class PersonOfConcernAccess:
+    """Who in a locality group may see its persons of concern (criminal-offence data,
+    UK GDPR Article 10 and DPA 2018 Schedule 1).
+
+    Default: members of the police (agency code ``police``) and the chair and deputy
+    chair; every other member of the group sees that a person of concern is recorded on a
+    subject's card only as "a person of concern (restricted)", never the reference, the
+    initials or what was recorded. A locality may widen it in its settings (for example
+    to youth justice, or to every member) and the access matrix shows the default.
+    """
+
+    agencies: frozenset[str] = frozenset({"police"})
+    roles: frozenset[Role] = frozenset({Role.CHAIR, Role.DEPUTY_CHAIR})
+    every_member: bool = False
+
+    def allows(self, roles: Iterable[Role], agency_code: str) -> bool:
+        held = set(roles)
+        if not held:
+            return False
+        return self.every_member or agency_code in self.agencies or bool(held & self.roles)
+
+    @classmethod
+    def from_mapping(cls, data: Mapping[str, Any] | None) -> PersonOfConcernAccess:
+        """From a locality's ``register_settings`` JSON; unknown keys or values refused."""
+        if not data:
+            return cls()
+        unknown = set(data) - {"agencies", "roles", "every_member"}
+        if unknown:
+            raise ValueError(f"unknown person-of-concern settings: {sorted(unknown)}")
+        default = cls()
+        agencies = data.get("agencies", sorted(default.agencies))
+        roles = data.get("roles", sorted(default.roles))
+        if not isinstance(agencies, list) or not all(isinstance(a, str) for a in agencies):
+            raise ValueError("person-of-concern agencies must be a list of agency codes")
+        if not isinstance(roles, list):
+            raise ValueError("person-of-concern roles must be a list of roles")
+        every = data.get("every_member", False)
+        if not isinstance(every, bool):
+            raise ValueError("person-of-concern every_member must be true or false")
+        return cls(frozenset(agencies), frozenset(Role(r) for r in roles), every)
+
+    def to_mapping(self) -> dict[str, Any]:
+        return {
+            "agencies": sorted(self.agencies),
+            "roles": sorted(r.value for r in self.roles),
+            "every_member": self.every_member,
+        }
+
+
+def register_settings(text: str | None) -> PersonOfConcernAccess:
+    """A locality's stored ``register_settings`` (JSON or NULL) as its access rule."""
+    if not text:
+        return PersonOfConcernAccess()
+    data = json.loads(text)
+    return PersonOfConcernAccess.from_mapping(data.get("person_of_concern"))
+
+
+# --- What is checked for a child ----------------------------------------------------------
+
+
+class InterviewState(StrEnum):
+    """A return home interview after a missing episode."""
+
+    OFFERED = "offered"
+    DONE = "done"
+    DECLINED = "declined"
+
+
+INTERVIEW_LABELS: dict[InterviewState, str] = {
+    InterviewState.OFFERED: "Offered",
+    InterviewState.DONE: "Done",
+    InterviewState.DECLINED: "Declined",
+}
+
+
+@dataclass(frozen=True, slots=True)
+class ChildChecks:
+    """What the seeds ask to be checked for a child at Level 2 (domain.md), as recorded.
+
+    ``None`` is "not recorded yet"; ``False`` is a recorded "no". Stored encrypted as one
+    JSON value on the subject (``subjects.checks``): whether a child went missing, was
+    referred to the NRM or is looked after is special-category detail in itself.
+    """
+
+    missing_episode: bool | None = None
+    return_interview: InterviewState | None = None
+    return_interview_on: date | None = None
+    voice_recorded: bool | None = None
+    parents_involved: bool | None = None
+    nrm_referred_on: date | None = None
+    nrm_outcome: str = ""
+    transition_16_17: bool | None = None
+    looked_after: bool | None = None
+    placing_authority: str = ""
+    safety_plan_shared: bool | None = None
+    risk_tool_on: date | None = None
+
+    def missing(self) -> list[str]:
+        """What is not yet recorded, in words for the chair (never sent to the channel).
+
+        A return home interview is asked for only after a missing episode; the placing
+        authority and the shared safety plan only for a child looked after.
+        """
+        gaps: list[str] = []
+        if self.missing_episode is None:
+            gaps.append("Whether the child has been missing")
+        elif self.missing_episode and self.return_interview is None:
+            gaps.append("Return home interview after the missing episode")
+        if self.voice_recorded is None:
+            gaps.append("The child's voice recorded")
+        if self.parents_involved is None:
+            gaps.append("Parents or carers involved in safety planning")
+        if self.nrm_referred_on is None and not self.nrm_outcome:
+            gaps.append("National Referral Mechanism referral considered")
+        if self.transition_16_17 is None:
+            gaps.append("Transition at 16/17 considered")
+        if self.looked_after is None:
+            gaps.append("Whether looked after or placed from another authority")
+        elif self.looked_after and (not self.placing_authority or self.safety_plan_shared is None):
+            gaps.append("Placing authority and whether the safety plan is shared")
+        if self.risk_tool_on is None:
+            gaps.append("Risk assessment tool completed")
+        return gaps
+
+    def to_json(self) -> str:
+        data: dict[str, Any] = {}
+        for name in _CHECK_FIELDS:
+            value = getattr(self, name)
+            if value is None or value == "":
+                continue
+            data[name] = value.isoformat() if isinstance(value, date) else value
+        return json.dumps(data, sort_keys=True)
+
+    @classmethod
+    def from_json(cls, text: str | None) -> ChildChecks:
+        if not text:
+            return cls()
+        data = json.loads(text)
+        if not isinstance(data, dict):
+            return cls()
+        checks = cls()
+        for name in _CHECK_FIELDS:
+            if name not in data:
+                continue
+            value = data[name]
+            if name in _DATE_FIELDS:
+                value = date.fromisoformat(value)
+            elif name == "return_interview":
+                value = InterviewState(value)
+            checks = replace(checks, **{name: value})
+        return checks
+
+
+_CHECK_FIELDS = (
+    "missing_episode",
+    "return_interview",
+    "return_interview_on",
+    "voice_recorded",
+    "parents_involved",
+    "nrm_referred_on",
+    "nrm_outcome",
+    "transition_16_17",
+    "looked_after",
+    "placing_authority",
+    "safety_plan_shared",
+    "risk_tool_on",
+)
+_DATE_FIELDS = frozenset({"return_interview_on", "nrm_referred_on", "risk_tool_on"})
+
+
+@dataclass(frozen=True, slots=True)
+class Strand:
+    """One strand of exploitation (a row of ``strands``): reference data, not code."""
+
+    code: str
+    label: str
+
+
+#: The seven strands the seeds name, seeded by migration 0010; a data file may add more.
+SEED_STRANDS: tuple[Strand, ...] = (
+    Strand("cse", "Child sexual exploitation"),
+    Strand("cce", "Child criminal exploitation and county lines"),
+    Strand("missing", "Missing from home or care"),
+    Strand("hsb", "Harmful sexual behaviour"),
+    Strand("msht", "Modern slavery and human trafficking"),
+    Strand("online", "Online harm"),
+    Strand("contextual", "Wider contextual safeguarding"),
+)
