@@ -28,6 +28,12 @@ class Permission(StrEnum):
     DECIDE_DUE_DATES = "decide_due_dates"
     #: Download a meeting's full minutes (a Word document with every minute's text).
     DOWNLOAD_MINUTES = "download_minutes"
+    #: Add to the register and change a subject: risk, status, lead agency, strands,
+    #: checks, links. Every member may read the register (persons of concern aside:
+    #: bot.domain.register.PersonOfConcernAccess).
+    EDIT_REGISTER = "edit_register"
+    #: Offer a subject to another locality group, or accept one offered (both chairs).
+    MOVE_SUBJECTS = "move_subjects"
 
 
 _EVERY_MEMBER = frozenset(
@@ -43,13 +49,16 @@ _CHAIRING = frozenset(
         Permission.MANAGE_ACTIONS,
         Permission.DECIDE_DUE_DATES,
         Permission.DOWNLOAD_MINUTES,
+        Permission.EDIT_REGISTER,
+        Permission.MOVE_SUBJECTS,
     }
 )
 
 ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
     Role.CHAIR: _EVERY_MEMBER | _CHAIRING,
     Role.DEPUTY_CHAIR: _EVERY_MEMBER | _CHAIRING,
-    Role.MINUTE_TAKER: _EVERY_MEMBER | {Permission.RECORD, Permission.RECORD_ATTENDANCE},
+    Role.MINUTE_TAKER: _EVERY_MEMBER
+    | {Permission.RECORD, Permission.RECORD_ATTENDANCE, Permission.EDIT_REGISTER},
     Role.COORDINATOR: _EVERY_MEMBER
     | {Permission.RECORD_ATTENDANCE, Permission.MANAGE_ACTIONS, Permission.DOWNLOAD_MINUTES},
     Role.PARTNER: _EVERY_MEMBER,
