@@ -355,8 +355,11 @@ class Action(Base):
     owner_member_id: Mapped[int] = mapped_column(ForeignKey("members.id"), index=True)
     agency_id: Mapped[int] = mapped_column(ForeignKey("agencies.id"))
     due_date: Mapped[date] = mapped_column(Date)
-    subject_id: Mapped[int | None] = mapped_column(ForeignKey("subjects.id"))
+    subject_id: Mapped[int | None] = mapped_column(ForeignKey("subjects.id"), index=True)
     status: Mapped[str] = mapped_column(String(20))
+    #: For an action brought in from a group's tracker (``mace-bot actions import``): a
+    #: keyed hash of (locality, the tracker's own reference), so a re-run finds it again.
+    import_key: Mapped[str | None] = mapped_column(String(64), unique=True)
     created_by_member_id: Mapped[int] = mapped_column(ForeignKey("members.id"))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime())

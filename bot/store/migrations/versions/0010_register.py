@@ -247,6 +247,11 @@ def upgrade() -> None:
             batch_op.f("ix_item_subjects_subject_id"), ["subject_id"], unique=False
         )
 
+    with op.batch_alter_table("actions", schema=None) as batch_op:
+        batch_op.add_column(sa.Column("import_key", sa.String(length=64), nullable=True))
+        batch_op.create_index(batch_op.f("ix_actions_subject_id"), ["subject_id"], unique=False)
+        batch_op.create_unique_constraint(batch_op.f("uq_actions_import_key"), ["import_key"])
+
     with op.batch_alter_table("localities", schema=None) as batch_op:
         batch_op.add_column(sa.Column("register_settings", sa.Text(), nullable=True))
 
@@ -327,6 +332,11 @@ def downgrade() -> None:
 
     with op.batch_alter_table("localities", schema=None) as batch_op:
         batch_op.drop_column("register_settings")
+
+    with op.batch_alter_table("actions", schema=None) as batch_op:
+        batch_op.drop_constraint(batch_op.f("uq_actions_import_key"), type_="unique")
+        batch_op.drop_index(batch_op.f("ix_actions_subject_id"))
+        batch_op.drop_column("import_key")
 
     with op.batch_alter_table("item_subjects", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_item_subjects_subject_id"))
