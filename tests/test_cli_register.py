@@ -11,10 +11,14 @@ references, initials and emails are invented (example.org).
 from __future__ import annotations
 
 import asyncio
+import importlib.util
+import io
 from datetime import UTC, date, datetime
 from pathlib import Path
+from types import ModuleType
 
 import pytest
+from docx import Document
 from openpyxl import Workbook
 from sqlalchemy import func, select, update
 
@@ -41,7 +45,8 @@ from bot.store.db import Store
 from tests.conftest import MEETING_DAY
 from tests.support.keys import TEST_KEYS_SPEC
 
-TEMPLATES = Path(__file__).resolve().parents[1] / "docs" / "templates"
+ROOT = Path(__file__).resolve().parents[1]
+TEMPLATES = ROOT / "docs" / "templates"
 REGISTER_TEMPLATE = TEMPLATES / "register-import.csv"
 ACTIONS_TEMPLATE = TEMPLATES / "actions-import.csv"
 REGISTER_HEADER = (
@@ -435,6 +440,17 @@ async def test_a_changed_row_updates_the_record_and_its_history_says_why(
 # --- XLSX ---------------------------------------------------------------------------------------
 
 
+def templates_script() -> ModuleType:
+    """scripts/import_templates.py, imported by path (scripts/ is not a package)."""
+    spec = importlib.util.spec_from_file_location(
+        "import_templates", ROOT / "scripts" / "import_templates.py"
+    )
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
 def xlsx(path: Path, rows: list[list[object]]) -> Path:
     book = Workbook()
     sheet = book.active
@@ -550,6 +566,15 @@ async def test_an_xlsx_file_imports_as_its_csv_does(
         "Nothing changed: all 2 subjects are already recorded as the file has them.",
         "Nothing changed: all 2 actions are already recorded as the file has them.",
     ]
+    # And so is the workbook scripts/import_templates.py makes from the CSV templates.
+    made = templates_script().workbook_from_csv
+    for command, name in (("register", "register-import"), ("actions", "actions-import")):
+        book = made(TEMPLATES / f"{name}.csv", tmp_path / "made" / f"{name}.xlsx")
+        assert await run_cli(command, "import", str(book), "--locality", "scarborough") == 0
+    assert capsys.readouterr().out.splitlines() == [
+        "Nothing changed: all 2 subjects are already recorded as the file has them.",
+        "Nothing changed: all 2 actions are already recorded as the file has them.",
+    ]
     bad = xlsx(
         tmp_path / "bad.xlsx",
         [
@@ -639,10 +664,6 @@ async def test_the_tracker_meeting_leaves_items_2_and_3_and_the_minutes_export_w
         ActorRef(teams_user_id=chair.teams_user_id or "", aad_object_id=chair.aad_object_id),
         tracker.id,
     )
-    import io
-
-    from docx import Document
-
     text = "\n".join(p.text for p in Document(io.BytesIO(file.content)).paragraphs)
     assert TRACKER_TITLE in text
 
