@@ -413,6 +413,22 @@ async def test_a_changed_row_updates_the_record_and_its_history_says_why(
     ]
     async with group.reading() as session:
         assert await session.scalar(select(func.count()).select_from(t.SubjectLink)) == 1
+    # A row may link to a subject the register already holds, not named in the file.
+    third = write(
+        tmp_path,
+        "v3.csv",
+        REGISTER_HEADER + "theme,Knife carrying,,cce,low,,,,,,eastfield LADS\n",
+    )
+    report = await importer(group).register(table_of(third), "scarborough")
+    assert report.summary() == "Imported: 1 subject added, 0 updated, 0 unchanged, 1 link added."
+    lads = await subject(group, SubjectKind.GROUP, "Eastfield lads")
+    theme = await subject(group, SubjectKind.THEME, "Knife carrying")
+    assert (await history(group, lads.id))[-1] == (
+        "linked",
+        str(theme.id),
+        "",
+        "From the group's tracker (mace-bot import)",
+    )
 
     actions = write(
         tmp_path,

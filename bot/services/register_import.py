@@ -64,10 +64,10 @@ from bot.domain.register_import import (
 )
 from bot.services.member_lookups import locality_by_code
 from bot.services.readmodels.members import people_in
-from bot.services.subjects import new_subject
+from bot.services.subjects import find_subjects, new_subject
 from bot.store import audit
 from bot.store import tables as t
-from bot.store.crypto import KeyRing, ring_of, subject_lookup
+from bot.store.crypto import KeyRing, ring_of
 from bot.store.db import Store
 
 #: The audit entry each imported record gets beside its "create" or "change" entry.
@@ -147,9 +147,10 @@ class TrackerImport:
             keys = ring_of(session.get_bind().dialect)
             lookups = _Lookups(locality.id)
             await lookups.load_reference(session)
-            wanted = [(row.entry.kind, row.entry.reference) for row in rows]
-            wanted += [(kind, ref) for row in rows for ref in row.links for kind in SubjectKind]
-            await lookups.load_subjects(session, keys, wanted)
+            await lookups.load_subjects(
+                session, keys, [(row.entry.kind, row.entry.reference) for row in rows]
+            )
+            await lookups.load_named(session, keys, [ref for row in rows for ref in row.links])
             plan = check_register(rows, lookups, problems)
             if problems:
                 # Nothing has been added to the session: leaving writes nothing.
@@ -220,23 +221,22 @@ class _Lookups:
     async def load_subjects(
         self, session: AsyncSession, keys: KeyRing, wanted: Iterable[tuple[SubjectKind, str]]
     ) -> None:
-        """The group's subjects under these (kind, reference) pairs, found by their keyed
-        index (as ``bot.services.subjects.find_subjects`` does) in a few statements."""
-        by_index: dict[str, tuple[SubjectKind, str]] = {}
+        """The group's subjects of these kinds and references, found as the bot's forms
+        find them (``bot.services.subjects.find_subjects``: the keyed reference index)."""
         for kind, reference in dict.fromkeys(wanted):
-            for value in subject_lookup(keys, self.locality_id, kind, reference):
-                by_index[value] = reference_key(kind, reference)
-        values = list(by_index)
-        for start in range(0, len(values), _CHUNK):
-            for subject in await session.scalars(
-                select(t.Subject).where(
-                    t.Subject.locality_id == self.locality_id,
-                    t.Subject.reference_index.in_(values[start : start + _CHUNK]),
-                )
-            ):
-                key = by_index[subject.reference_index]
-                if key[0].value == subject.kind:
-                    self.subjects.setdefault(key, subject)
+            found = await find_subjects(session, keys, self.locality_id, reference, kind)
+            if found:
+                self.subjects[reference_key(kind, reference)] = found[0]
+
+    async def load_named(
+        self, session: AsyncSession, keys: KeyRing, references: Iterable[str]
+    ) -> None:
+        """The group's subjects of any kind under these references (what a "linked to"
+        value may name)."""
+        for reference in dict.fromkeys(references):
+            for subject in await find_subjects(session, keys, self.locality_id, reference):
+                key = reference_key(SubjectKind(subject.kind), reference)
+                self.subjects.setdefault(key, subject)
 
     # RegisterLookups and ActionLookups (bot.domain.register_import)
 
@@ -303,35 +303,64 @@ class _Writer:
         )
 
     async def register(self, plan: RegisterPlan, lookups: _Lookups) -> ImportReport:
+        """New subjects are added together (one flush), then each gets its strands and
+        history; held ones are compared with their rows; then the links. What is already
+        stored (strands, links) is read in a few statements, not one per row."""
         added = updated = unchanged = 0
         ids: dict[tuple[SubjectKind, str], int] = {}
-        kinds: dict[int, SubjectKind] = {}
-        for planned in plan.subjects:
-            if planned.existing_id is None:
-                subject = await self._add_subject(planned, lookups)
-                added += 1
-            else:
-                subject = lookups.subjects[planned.row.key]
-                if await self._update_subject(subject, planned, lookups):
-                    updated += 1
-                else:
-                    unchanged += 1
+        fresh = [(p, self._new_subject(p)) for p in plan.subjects if p.existing_id is None]
+        self.session.add_all([subject for _, subject in fresh])
+        await self.session.flush()
+        for planned, subject in fresh:
+            self._record_new(subject, planned, lookups)
             ids[planned.row.key] = subject.id
-            kinds[subject.id] = planned.row.entry.kind
-        links_added = 0
-        pairs: set[tuple[int, int]] = set()
+            added += 1
+        held = [p for p in plan.subjects if p.existing_id is not None]
+        strands = await self._strands_of([p.existing_id for p in held if p.existing_id])
+        for planned in held:
+            subject = lookups.subjects[planned.row.key]
+            if await self._update_subject(subject, planned, lookups, strands.get(subject.id, {})):
+                updated += 1
+            else:
+                unchanged += 1
+            ids[planned.row.key] = subject.id
+        pairs: list[tuple[int, int]] = []
         for key, target in plan.links:
             other = ids[target.row] if target.row is not None else target.subject_id
             assert other is not None
-            pair = link_pair(ids[key], other)
-            if pair in pairs:
-                continue
-            pairs.add(pair)
-            if await self._link(pair):
-                links_added += 1
-        return ImportReport("subject", added, updated, unchanged, links_added)
+            pairs.append(link_pair(ids[key], other))
+        linked = await self._links_among(pairs)
+        links = [self._link(pair) for pair in dict.fromkeys(pairs) if pair not in linked]
+        await self.session.flush()
+        for link in links:
+            self._imported("subject_links", link.id, "register import: linked")
+        return ImportReport("subject", added, updated, unchanged, len(links))
 
-    async def _add_subject(self, planned: PlannedSubject, lookups: _Lookups) -> t.Subject:
+    async def _strands_of(self, subject_ids: list[int]) -> dict[int, dict[int, t.SubjectStrand]]:
+        found: dict[int, dict[int, t.SubjectStrand]] = {}
+        for start in range(0, len(subject_ids), _CHUNK):
+            for row in await self.session.scalars(
+                select(t.SubjectStrand).where(
+                    t.SubjectStrand.subject_id.in_(subject_ids[start : start + _CHUNK])
+                )
+            ):
+                found.setdefault(row.subject_id, {})[row.strand_id] = row
+        return found
+
+    async def _links_among(self, pairs: list[tuple[int, int]]) -> set[tuple[int, int]]:
+        """Which of these pairs are linked, or were (a removed link stays removed)."""
+        firsts = sorted({a for a, _ in pairs})
+        found: set[tuple[int, int]] = set()
+        for start in range(0, len(firsts), _CHUNK):
+            rows = await self.session.execute(
+                select(t.SubjectLink.subject_a_id, t.SubjectLink.subject_b_id).where(
+                    t.SubjectLink.subject_a_id.in_(firsts[start : start + _CHUNK])
+                )
+            )
+            found.update((a, b) for a, b in rows)
+        return found
+
+    def _new_subject(self, planned: PlannedSubject) -> t.Subject:
         row = planned.row
         subject = new_subject(self.keys, self.locality_id, row.entry, self.now)
         subject.risk_level = row.risk.value if row.risk else None
@@ -341,8 +370,12 @@ class _Writer:
         subject.first_discussed_on = row.first_discussed
         subject.last_discussed_on = row.last_discussed
         subject.updated_at = self.now
-        self.session.add(subject)
-        await self.session.flush()
+        return subject
+
+    def _record_new(self, subject: t.Subject, planned: PlannedSubject, lookups: _Lookups) -> None:
+        """A new subject's strands and the start of its history: imported, its risk, and
+        its status when not open."""
+        row = planned.row
         for code in planned.strand_codes:
             self.session.add(
                 t.SubjectStrand(subject_id=subject.id, strand_id=lookups.strand_ids[code])
@@ -359,10 +392,13 @@ class _Writer:
                 row.status_reason or FROM_TRACKER,
             )
         self._imported("subjects", subject.id, "register import: added")
-        return subject
 
     async def _update_subject(
-        self, subject: t.Subject, planned: PlannedSubject, lookups: _Lookups
+        self,
+        subject: t.Subject,
+        planned: PlannedSubject,
+        lookups: _Lookups,
+        held: dict[int, t.SubjectStrand],
     ) -> bool:
         """Brings a held subject in line with its row; an empty optional cell leaves what
         the register holds. Each change is in the subject's history with why."""
@@ -401,12 +437,6 @@ class _Writer:
             )
             subject.lead_agency_id = planned.lead_agency_id
             changed.append("lead agency")
-        held = {
-            link.strand_id: link
-            for link in await self.session.scalars(
-                select(t.SubjectStrand).where(t.SubjectStrand.subject_id == subject.id)
-            )
-        }
         wanted = {lookups.strand_ids[code] for code in planned.strand_codes}
         if set(held) != wanted:
             for strand_id in wanted - set(held):
@@ -441,15 +471,7 @@ class _Writer:
         self._imported("subjects", subject.id, "register import: " + ",".join(changed))
         return True
 
-    async def _link(self, pair: tuple[int, int]) -> bool:
-        """Links two subjects unless they are (or were: a removed link stays removed)."""
-        held = await self.session.scalar(
-            select(t.SubjectLink.id).where(
-                t.SubjectLink.subject_a_id == pair[0], t.SubjectLink.subject_b_id == pair[1]
-            )
-        )
-        if held is not None:
-            return False
+    def _link(self, pair: tuple[int, int]) -> t.SubjectLink:
         link = t.SubjectLink(
             subject_a_id=pair[0],
             subject_b_id=pair[1],
@@ -460,11 +482,9 @@ class _Writer:
             created_at=self.now,
         )
         self.session.add(link)
-        await self.session.flush()
         self._event(pair[0], SubjectEventKind.LINKED, str(pair[1]), "", FROM_TRACKER)
         self._event(pair[1], SubjectEventKind.LINKED, str(pair[0]), "", FROM_TRACKER)
-        self._imported("subject_links", link.id, "register import: linked")
-        return True
+        return link
 
     # -- actions ---------------------------------------------------------------------
 
@@ -482,23 +502,38 @@ class _Writer:
             ):
                 assert action.import_key is not None
                 held[action.import_key] = action
-        meeting: tuple[int, int] | None = None
+        new: list[PlannedAction] = []
         for planned in plan.actions:
             found = next((held[k] for k in keys_of[planned.row.line] if k in held), None)
             if found is None:
-                if meeting is None:
-                    meeting = await self._tracker_meeting(plan)
-                await self._add_action(planned, meeting)
-                added += 1
+                new.append(planned)
             elif self._update_action(found, planned):
                 updated += 1
             else:
                 unchanged += 1
+        if new:
+            meeting = await self._tracker_meeting(plan)
+            added_rows = [(p, self._new_action(p, meeting)) for p in new]
+            self.session.add_all([action for _, action in added_rows])
+            await self.session.flush()
+            for planned, action in added_rows:
+                raised = planned.row.raised_on
+                self.session.add(
+                    t.ActionEvent(
+                        action_id=action.id,
+                        kind="imported",
+                        note=f"{FROM_TRACKER}." + (f" Raised on {raised}." if raised else ""),
+                        member_id=planned.owner_id,
+                        at=self.now,
+                    )
+                )
+                self._imported("actions", action.id, "actions import: added")
+                added += 1
         return ImportReport("action", added, updated, unchanged)
 
-    async def _add_action(self, planned: PlannedAction, meeting: tuple[int, int]) -> None:
+    def _new_action(self, planned: PlannedAction, meeting: tuple[int, int]) -> t.Action:
         row = planned.row
-        action = t.Action(
+        return t.Action(
             locality_id=self.locality_id,
             meeting_id=meeting[0],
             item_id=meeting[1],
@@ -517,19 +552,6 @@ class _Writer:
             created_at=self.now,
             updated_at=self.now,
         )
-        self.session.add(action)
-        await self.session.flush()
-        raised = f" Raised on {row.raised_on.isoformat()}." if row.raised_on else ""
-        self.session.add(
-            t.ActionEvent(
-                action_id=action.id,
-                kind="imported",
-                note=FROM_TRACKER + "." + raised,
-                member_id=planned.owner_id,
-                at=self.now,
-            )
-        )
-        self._imported("actions", action.id, "actions import: added")
 
     def _update_action(self, action: t.Action, planned: PlannedAction) -> bool:
         """Brings an imported action in line with its row; why is in its history."""
