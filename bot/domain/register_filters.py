@@ -97,9 +97,7 @@ class SubjectFilter:
         """The filter in words, for the list's heading."""
         parts: list[str] = []
         if self.kinds:
-            parts.append(
-                " and ".join(KIND_PLURALS[k] for k in SubjectKind if k in self.kinds)
-            )
+            parts.append(" and ".join(KIND_PLURALS[k] for k in SubjectKind if k in self.kinds))
         if self.risks == frozenset({RiskLevel.HIGH, RiskLevel.VERY_HIGH}):
             parts.append("high or very high risk")
         elif self.risks:
@@ -129,13 +127,7 @@ def months_before(day: date, months: int) -> date:
 _KIND_RE = "|".join(re.escape(w) for w, _ in KIND_WORDS)
 _RISK_RE = r"(?:very )?high[- ]risk|medium[- ]risk|low[- ]risk"
 #: Where a named value ("in ...", "strand ...") ends: at the next filter word.
-_STOP = (
-    r"(?= (?:in|strand|closed|page \d|not discussed|"
-    + _RISK_RE
-    + "|"
-    + _KIND_RE
-    + r")\b| *$)"
-)
+_STOP = r"(?= (?:in|strand|closed|page \d|not discussed|" + _RISK_RE + "|" + _KIND_RE + r")\b| *$)"
 
 
 def parse_subject_filters(text: str) -> tuple[SubjectFilter, int]:
@@ -145,7 +137,10 @@ def parse_subject_filters(text: str) -> tuple[SubjectFilter, int]:
     page = 1
     problems: list[str] = []
 
-    for pattern, field_name in ((r" in (.+?)" + _STOP, "locality"), (r" strand (.+?)" + _STOP, "strand")):
+    for pattern, field_name in (
+        (r" in (.+?)" + _STOP, "locality"),
+        (r" strand (.+?)" + _STOP, "strand"),
+    ):
         match = re.search(pattern, words)
         if match:
             found = replace(found, **{field_name: match.group(1).strip()})

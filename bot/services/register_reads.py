@@ -114,9 +114,7 @@ class RegisterReads:
                 linked = await linked_locality_id(session, turn.conversation)
                 if linked is None:
                     raise NotFound(NO_SUCH_SUBJECT)
-                reach = await reach_subject(
-                    session, turn.actor, subject_id, prefer_locality=linked
-                )
+                reach = await reach_subject(session, turn.actor, subject_id, prefer_locality=linked)
                 if (
                     reach.caller.locality_id != linked
                     or reach.subject.kind == SubjectKind.PERSON.value
@@ -137,9 +135,7 @@ class RegisterReads:
             if wanted.locality:
                 locality_ids = {await self._group_named(session, wanted.locality, locality_ids)}
             persons_in = await self._persons_in(session, member, groups)
-            where: list[ColumnElement[bool]] = [
-                visible_in(locality_ids, persons_in & locality_ids)
-            ]
+            where: list[ColumnElement[bool]] = [visible_in(locality_ids, persons_in & locality_ids)]
             if wanted.kinds:
                 where.append(t.Subject.kind.in_(sorted(k.value for k in wanted.kinds)))
             if wanted.risks:

@@ -6,6 +6,7 @@ long its history."""
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
@@ -23,6 +24,7 @@ from bot.services.context import ActorRef, ConversationRef, TurnRef
 from bot.services.register_reads import RegisterReads
 from bot.store import tables as t
 from bot.store.db import Store
+from cards.register import subject_card
 from tests.support.records import MeetingIds, Records, utc
 
 NOW = datetime(2026, 11, 30, 10, tzinfo=UTC)
@@ -70,7 +72,12 @@ async def seed_register(store: Store) -> Register:
     async with store.transaction() as session:
         cce = await session.scalar(select(t.Strand.id).where(t.Strand.code == "cce"))
         police = await session.scalar(select(t.Agency.id).where(t.Agency.code == "police"))
-        for sid, risk in ((child, "high"), (location, "medium"), (person, "very_high"), (group, "low")):
+        for sid, risk in (
+            (child, "high"),
+            (location, "medium"),
+            (person, "very_high"),
+            (group, "low"),
+        ):
             subject = await session.get(t.Subject, sid)
             assert subject is not None
             subject.risk_level = risk
@@ -84,18 +91,35 @@ async def seed_register(store: Store) -> Register:
         session.add_all(
             [
                 t.SubjectEvent(
-                    subject_id=child, kind="risk", value="medium", previous="", reason="First rated",
-                    meeting_id=october.id, member_id=alex.id, locality_id=scarborough,
+                    subject_id=child,
+                    kind="risk",
+                    value="medium",
+                    previous="",
+                    reason="First rated",
+                    meeting_id=october.id,
+                    member_id=alex.id,
+                    locality_id=scarborough,
                     at=utc(2026, 10, 15, 11),
                 ),
                 t.SubjectEvent(
-                    subject_id=child, kind="risk", value="high", previous="medium",
-                    reason="Seen at the takeaway late at night", meeting_id=november.id,
-                    member_id=alex.id, locality_id=scarborough, at=utc(2026, 11, 19, 11),
+                    subject_id=child,
+                    kind="risk",
+                    value="high",
+                    previous="medium",
+                    reason="Seen at the takeaway late at night",
+                    meeting_id=november.id,
+                    member_id=alex.id,
+                    locality_id=scarborough,
+                    at=utc(2026, 11, 19, 11),
                 ),
                 t.SubjectEvent(
-                    subject_id=child, kind="lead_agency", value="police", previous="",
-                    meeting_id=october.id, member_id=alex.id, locality_id=scarborough,
+                    subject_id=child,
+                    kind="lead_agency",
+                    value="police",
+                    previous="",
+                    meeting_id=october.id,
+                    member_id=alex.id,
+                    locality_id=scarborough,
                     at=utc(2026, 10, 15, 12),
                 ),
             ]
@@ -108,27 +132,45 @@ async def seed_register(store: Store) -> Register:
             a, b = sorted((child, other))
             session.add(
                 t.SubjectLink(
-                    subject_a_id=a, subject_b_id=b, reason=reason, locality_id=scarborough,
-                    meeting_id=november.id, member_id=alex.id, created_at=utc(2026, 11, 19, 11),
+                    subject_a_id=a,
+                    subject_b_id=b,
+                    reason=reason,
+                    locality_id=scarborough,
+                    meeting_id=november.id,
+                    member_id=alex.id,
+                    created_at=utc(2026, 11, 19, 11),
                 )
             )
         session.add(
             t.ItemSubject(
-                meeting_id=october.id, item_id=october.item_id, subject_id=child, position=1,
-                status="done", added_by_member_id=alex.id, added_at=utc(2026, 10, 15),
+                meeting_id=october.id,
+                item_id=october.item_id,
+                subject_id=child,
+                position=1,
+                status="done",
+                added_by_member_id=alex.id,
+                added_at=utc(2026, 10, 15),
             )
         )
         session.add(
             t.MinuteEntry(
-                meeting_id=november.id, item_id=november.item_id, kind="decision",
-                text="Refer to the NRM", subject_id=child, author_member_id=alex.id,
+                meeting_id=november.id,
+                item_id=november.item_id,
+                kind="decision",
+                text="Refer to the NRM",
+                subject_id=child,
+                author_member_id=alex.id,
                 created_at=utc(2026, 11, 19, 11),
             )
         )
         share = t.ShareRound(
-            meeting_id=november.id, item_id=november.item_id, status="closed",
-            opened_by_member_id=alex.id, opened_at=utc(2026, 11, 19, 11),
-            closed_at=utc(2026, 11, 19, 12), subject_id=child,
+            meeting_id=november.id,
+            item_id=november.item_id,
+            status="closed",
+            opened_by_member_id=alex.id,
+            opened_at=utc(2026, 11, 19, 11),
+            closed_at=utc(2026, 11, 19, 12),
+            subject_id=child,
         )
         session.add(share)
         await session.flush()
@@ -139,8 +181,12 @@ async def seed_register(store: Store) -> Register:
         ):
             session.add(
                 t.RoundTurn(
-                    round_id=share.id, agency_id=member.agency_id, outcome=outcome, text=text,
-                    service=service, member_id=member.id,
+                    round_id=share.id,
+                    agency_id=member.agency_id,
+                    outcome=outcome,
+                    text=text,
+                    service=service,
+                    member_id=member.id,
                     at=utc(2026, 11, 19, 11) + timedelta(minutes=minute),
                 )
             )
@@ -318,17 +364,25 @@ async def grow_history(store: Store, case: Register, *, links: int, years: int) 
     async with store.transaction() as session:
         for n in range(links):
             other = t.Subject(
-                locality_id=scarborough, kind="location" if n % 3 else "person",
-                reference=f"Place {n}", initials="", reference_index=f"grow-{n}",
-                created_at=NOW, risk_level="low",
+                locality_id=scarborough,
+                kind="location" if n % 3 else "person",
+                reference=f"Place {n}",
+                initials="",
+                reference_index=f"grow-{n}",
+                created_at=NOW,
+                risk_level="low",
             )
             session.add(other)
             await session.flush()
             a, b = sorted((case.child, other.id))
             session.add(
                 t.SubjectLink(
-                    subject_a_id=a, subject_b_id=b, reason=f"Reason {n}", locality_id=scarborough,
-                    member_id=alex.id, created_at=NOW,
+                    subject_a_id=a,
+                    subject_b_id=b,
+                    reason=f"Reason {n}",
+                    locality_id=scarborough,
+                    member_id=alex.id,
+                    created_at=NOW,
                 )
             )
         start = datetime(2023, 12, 1, tzinfo=UTC)
@@ -336,26 +390,42 @@ async def grow_history(store: Store, case: Register, *, links: int, years: int) 
             at = start + timedelta(weeks=week)
             session.add(
                 t.SubjectEvent(
-                    subject_id=case.child, kind="risk" if week % 2 else "status",
-                    value="high" if week % 2 else "open", previous="medium",
-                    reason=f"Week {week}", member_id=alex.id, locality_id=scarborough, at=at,
+                    subject_id=case.child,
+                    kind="risk" if week % 2 else "status",
+                    value="high" if week % 2 else "open",
+                    previous="medium",
+                    reason=f"Week {week}",
+                    member_id=alex.id,
+                    locality_id=scarborough,
+                    at=at,
                 )
             )
             if week % 4 == 0:
                 session.add(
                     t.MinuteEntry(
-                        meeting_id=case.meetings[0].id, item_id=case.meetings[0].item_id,
-                        kind="decision", text=f"Decision {week}", subject_id=case.child,
-                        author_member_id=alex.id, created_at=at,
+                        meeting_id=case.meetings[0].id,
+                        item_id=case.meetings[0].item_id,
+                        kind="decision",
+                        text=f"Decision {week}",
+                        subject_id=case.child,
+                        author_member_id=alex.id,
+                        created_at=at,
                     )
                 )
                 session.add(
                     t.Action(
-                        locality_id=scarborough, meeting_id=case.meetings[0].id,
-                        item_id=case.meetings[0].item_id, description=f"Action {week}",
-                        owner_member_id=alex.id, agency_id=alex.agency_id,
-                        due_date=at.date(), subject_id=case.child, status="open",
-                        created_by_member_id=alex.id, created_at=at, updated_at=at,
+                        locality_id=scarborough,
+                        meeting_id=case.meetings[0].id,
+                        item_id=case.meetings[0].item_id,
+                        description=f"Action {week}",
+                        owner_member_id=alex.id,
+                        agency_id=alex.agency_id,
+                        due_date=at.date(),
+                        subject_id=case.child,
+                        status="open",
+                        created_by_member_id=alex.id,
+                        created_at=at,
+                        updated_at=at,
                     )
                 )
 
@@ -382,4 +452,6 @@ async def test_a_card_is_read_in_a_fixed_number_of_statements(demo_store: Store)
     assert isinstance(card, SubjectCardView)
     assert card.links.more > 0 and card.risk_history.more > 0 and card.actions.more > 0
     assert large == small, (small, large)
+    # Drawn, three years of history and 30 links stay well within Teams' message size.
+    assert len(json.dumps(subject_card(card)).encode()) < 28_000
     assert large <= 20, statements

@@ -46,13 +46,13 @@ from bot.domain.register_views import (
 from bot.store import tables as t
 
 #: How many entries of each list a card shows (Teams' message size: see cards.register).
-RISK_SHOWN = 8
-HISTORY_SHOWN = 8
-LINKS_SHOWN = 15
+RISK_SHOWN = 5
+HISTORY_SHOWN = 6
+LINKS_SHOWN = 10
 ACTIONS_SHOWN = 8
-DECISIONS_SHOWN = 6
+DECISIONS_SHOWN = 5
 MEETINGS_SHOWN = 8
-ANSWERS_SHOWN = 12
+ANSWERS_SHOWN = 6
 
 #: A linked subject of a group the viewer is not in (links are made within a group, so
 #: only after a transfer): named no more than a restricted person of concern.
@@ -96,7 +96,9 @@ def _risk(value: str | None) -> RiskLevel | None:
         return None
 
 
-def _meeting(meeting_id: int | None, started: datetime | None, group: str | None) -> MeetingRef | None:
+def _meeting(
+    meeting_id: int | None, started: datetime | None, group: str | None
+) -> MeetingRef | None:
     if meeting_id is None or started is None:
         return None
     return MeetingRef(meeting_id, _day(started), group or "")
@@ -136,8 +138,9 @@ async def subject_card(
     # 2. Risk history, newest first, with who, the meeting and why.
     risk_rows = (
         await session.execute(
-            _event_query(sid, t.SubjectEvent.kind == SubjectEventKind.RISK.value, reason=True)
-            .limit(RISK_SHOWN)
+            _event_query(
+                sid, t.SubjectEvent.kind == SubjectEventKind.RISK.value, reason=True
+            ).limit(RISK_SHOWN)
         )
     ).all()
     risk_history = Shown(
@@ -158,8 +161,9 @@ async def subject_card(
     # 3. The rest of its history (no reasons shown: not selected, so not decrypted).
     other_rows = (
         await session.execute(
-            _event_query(sid, t.SubjectEvent.kind.not_in(_NOT_IN_HISTORY), reason=False)
-            .limit(HISTORY_SHOWN)
+            _event_query(sid, t.SubjectEvent.kind.not_in(_NOT_IN_HISTORY), reason=False).limit(
+                HISTORY_SHOWN
+            )
         )
     ).all()
     words = await _words(session, other_rows)
@@ -200,7 +204,9 @@ async def subject_card(
             .select_from(link)
             .join(t.Subject, t.Subject.id == other_id)
             .outerjoin(t.Meeting, t.Meeting.id == link.meeting_id)
-            .where(or_(link.subject_a_id == sid, link.subject_b_id == sid), link.removed_at.is_(None))
+            .where(
+                or_(link.subject_a_id == sid, link.subject_b_id == sid), link.removed_at.is_(None)
+            )
             .order_by(
                 case((visible, 0), else_=1),
                 _risk_order(t.Subject.risk_level),
@@ -376,9 +382,7 @@ def _outcome(value: str) -> str:
 
 def _risk_order(column: Any) -> Any:
     """Very high first, then high, medium, low, and not yet rated last."""
-    return case(
-        *((column == level.value, -RISK_RANK[level]) for level in RiskLevel), else_=1
-    )
+    return case(*((column == level.value, -RISK_RANK[level]) for level in RiskLevel), else_=1)
 
 
 def _event_query(sid: int, which: ColumnElement[bool], *, reason: bool) -> Any:
