@@ -137,14 +137,16 @@ def parse_subject_filters(text: str) -> tuple[SubjectFilter, int]:
     page = 1
     problems: list[str] = []
 
+    named: dict[str, str] = {}
     for pattern, field_name in (
         (r" in (.+?)" + _STOP, "locality"),
         (r" strand (.+?)" + _STOP, "strand"),
     ):
         match = re.search(pattern, words)
         if match:
-            found = replace(found, **{field_name: match.group(1).strip()})
+            named[field_name] = match.group(1).strip()
             words = words[: match.start()] + " " + words[match.end() :]
+    found = replace(found, locality=named.get("locality"), strand=named.get("strand"))
 
     page_match = re.search(r" page (\d{1,4})(?= )", words)
     if page_match:

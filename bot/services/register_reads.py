@@ -240,7 +240,7 @@ class RegisterReads:
         close = [r.id for r in rows if r.name.lower().startswith(wanted)]
         chosen = exact or close
         if len(chosen) == 1:
-            return chosen[0]
+            return int(chosen[0])
         raise SubjectFilterError(
             "I do not know that group among yours. Yours: "
             + ", ".join(f"**{r.name}**" for r in rows)
