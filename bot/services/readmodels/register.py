@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, and_, case, func, literal, or_, select, union
+from sqlalchemy import ColumnElement, and_, case, func, literal, null, or_, select, union
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.domain.clock import LONDON
@@ -192,10 +192,11 @@ async def subject_card(
             select(
                 t.Subject.id,
                 t.Subject.kind,
-                t.Subject.reference,
-                t.Subject.initials,
+                # What the viewer may not see is not even decrypted: NULL for those rows.
+                case((visible, t.Subject.reference), else_=null()).label("reference"),
+                case((visible, t.Subject.initials), else_=null()).label("initials"),
                 t.Subject.risk_level,
-                link.reason,
+                case((visible, link.reason), else_=null()).label("reason"),
                 link.created_at,
                 t.Meeting.started_at,
                 case((visible, literal(True)), else_=literal(False)).label("visible"),
@@ -471,7 +472,7 @@ def _link_line(row: Any) -> LinkLine:
     return LinkLine(
         subject_id=row.id,
         kind=kind,
-        display=subject_display(kind, row.reference, row.initials or ""),
+        display=subject_display(kind, row.reference or "", row.initials or ""),
         risk=_risk(row.risk_level),
         reason=row.reason or "",
         recorded_on=recorded,
