@@ -40,6 +40,9 @@ MINUTES_DOWNLOAD = "minutes.download"
 MEMBERS_SHOW = "members.show"
 MEMBERS_ADD = "members.add"
 MEMBERS_REMOVE = "members.remove"
+# The register, read side (issue 15): a subject's card, and the next page of a list.
+SUBJECT_SHOW = "subject.show"
+SUBJECTS_PAGE = "subjects.page"
 
 ALL_VERBS: tuple[str, ...] = (
     SETUP_LINK,
@@ -75,4 +78,7 @@ ALL_VERBS: tuple[str, ...] = (
     MEMBERS_SHOW,
     MEMBERS_ADD,
     MEMBERS_REMOVE,
+    # The register, read side.
+    SUBJECT_SHOW,
+    SUBJECTS_PAGE,
 )

@@ -17,6 +17,7 @@ from sqlalchemy import select
 
 from bot.domain.errors import NotFound, NotLinked, NotPermitted
 from bot.services.context import NOT_A_MEMBER
+from bot.services.register_access import NO_SUCH_SUBJECT
 from bot.store import tables as t
 from bot.store.db import Store
 from cards import verbs as v
@@ -62,7 +63,7 @@ def is_refusal(text: str) -> bool:
     """A refusal, or the answer that this is done in another kind of conversation (a
     personal chat for actions and members), which shows nothing either."""
     return (
-        text in (NOT_A_MEMBER, NotPermitted.user_message, NotFound.user_message)
+        text in (NOT_A_MEMBER, NotPermitted.user_message, NotFound.user_message, NO_SUCH_SUBJECT)
         or text.startswith(LINK_REFUSALS)
         or text in ELSEWHERE
     )
@@ -262,6 +263,9 @@ async def plausible_clicks(bot: BotUnderTest, s: Secrets) -> dict[str, dict[str,
             "role": "chair",
         },
         v.MEMBERS_REMOVE: {"membershipId": await chair_membership(store)},
+        # The register, read side (issue 15).
+        v.SUBJECT_SHOW: {"subjectId": 1, "meetingId": m},
+        v.SUBJECTS_PAGE: {"words": "high risk", "page": 2},
     }
     assert set(clicks) == set(v.ALL_VERBS), "a new verb needs plausible data here"
     return clicks
