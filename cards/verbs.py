@@ -76,3 +76,20 @@ ALL_VERBS: tuple[str, ...] = (
     MEMBERS_ADD,
     MEMBERS_REMOVE,
 )
+
+# Issue 15, point 3: the subjects discussed under items 4-7 (dialogs/meeting.py).
+ITEM_SUBJECT_FORM = "item.subjectForm"
+ITEM_SUBJECT_ADD = "item.subjectAdd"
+ITEM_SUBJECT_REMOVE = "item.subjectRemove"
+ITEM_SUBJECT_MOVE = "item.subjectMove"
+#: The subject's own card, opened from a sub-item of the agenda: routed by the register's
+#: read side (branch i15-reads, which defines it too: keep one of the two at the merge).
+SUBJECT_SHOW = "subject.show"
+
+ALL_VERBS += (
+    ITEM_SUBJECT_FORM,
+    ITEM_SUBJECT_ADD,
+    ITEM_SUBJECT_REMOVE,
+    ITEM_SUBJECT_MOVE,
+    SUBJECT_SHOW,
+)

@@ -133,6 +133,11 @@ VERB_PLACES: dict[str, Place] = {
     v.MEMBERS_SHOW: _MEMBERS,
     v.MEMBERS_ADD: _MEMBERS,
     v.MEMBERS_REMOVE: _MEMBERS,
+    # Issue 15: the subjects discussed under items 4-7, on the live agenda card.
+    v.ITEM_SUBJECT_FORM: _MEETING,
+    v.ITEM_SUBJECT_ADD: _MEETING,
+    v.ITEM_SUBJECT_REMOVE: _MEETING,
+    v.ITEM_SUBJECT_MOVE: _MEETING,
 }
 
 _NOWHERE = Place(frozenset(), NO_RULE)
