@@ -109,16 +109,25 @@ def round_card(
 def _turn_block(turn: RoundTurnView, closed: bool) -> JSON:
     """An agency and every answer it gave, in order, each with its service (when named),
     who gave it and when. An agency has answered once any of its services has."""
-    if not turn.answers:
+    answers = turn.answers
+    if not answers and turn.outcome not in (None, TurnOutcome.NOT_PRESENT):
+        # A view of the latest answer only (as drawn before every answer was kept).
+        assert turn.outcome is not None
+        answers = (
+            RoundAnswerView(
+                turn.outcome, turn.text, turn.answered_by, challenge_to=turn.challenge_to
+            ),
+        )
+    if not answers:
         unanswered = DID_NOT_ANSWER if closed else STILL_TO_ANSWER
         status = TURN_LABELS[turn.outcome] if turn.outcome is not None else unanswered
         color = "accent" if turn.outcome is None else None
         head: list[JSON | str] = [run(f"{turn.agency.name}: ", bold=True), run(status, color=color)]
         return container([rich(*head)], separator=True, spacing="small")
     lines: list[JSON] = [rich(run(turn.agency.name, bold=True))]
-    shown = turn.answers[-ANSWERS_SHOWN:]
+    shown = answers[-ANSWERS_SHOWN:]
     lines += more_line(
-        len(turn.answers) - len(shown), "earlier answers are in the minutes of this meeting"
+        len(answers) - len(shown), "earlier answers are in the minutes of this meeting"
     )
     for answer in shown:
         lines += _answer_lines(answer)

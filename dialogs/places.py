@@ -138,6 +138,8 @@ VERB_PLACES: dict[str, Place] = {
     v.ITEM_SUBJECT_ADD: _MEETING,
     v.ITEM_SUBJECT_REMOVE: _MEETING,
     v.ITEM_SUBJECT_MOVE: _MEETING,
+    # Routed by the register's read side (i15-reads), whose rule supersedes this one.
+    v.SUBJECT_SHOW: _MEETING,
 }
 
 _NOWHERE = Place(frozenset(), NO_RULE)
