@@ -79,7 +79,7 @@ from cards.verbs import (
 ENTRIES_PER_ITEM = 5
 #: Sub-items (subjects) drawn in full per item: the current one and its neighbours; the
 #: rest are counted, so an item with sixty subjects stays a small card.
-SUB_ITEMS_SHOWN = 5
+SUB_ITEMS_SHOWN = 3
 PREVIOUS_ACTIONS_SHOWN = PREVIOUS_ACTIONS_LISTED
 
 _T = TypeVar("_T")
@@ -376,17 +376,16 @@ def _sub_item_line(
                 with_inputs=False,
             )
         ]
-        if controls:
+        if controls and sub.status == SubItemStatus.PENDING.value:
+            # Only what is still to come is reordered (moving one up is enough to reach
+            # any order) or taken off: few buttons, so a long item stays a small card.
             where = {"meetingId": view.id, "itemSubjectId": sub.id}
             buttons.append(
-                execute("Up", ITEM_SUBJECT_MOVE, {**where, "direction": "up"}, with_inputs=False)
-            )
-            buttons.append(
                 execute(
-                    "Down", ITEM_SUBJECT_MOVE, {**where, "direction": "down"}, with_inputs=False
+                    "Move up", ITEM_SUBJECT_MOVE, {**where, "direction": "up"}, with_inputs=False
                 )
             )
-            if sub.status == SubItemStatus.PENDING.value and not sub.recorded:
+            if not sub.recorded:
                 buttons.append(execute("Remove", ITEM_SUBJECT_REMOVE, where, with_inputs=False))
         lines.append(action_set(buttons, spacing="none"))
     return container(lines, style="accent" if current else None, spacing="small")
