@@ -273,6 +273,7 @@ async def plausible_clicks(bot: BotUnderTest, s: Secrets) -> dict[str, dict[str,
         },
         v.ITEM_SUBJECT_MOVE: {"meetingId": m, "itemSubjectId": 1, "direction": "up"},
         v.ITEM_SUBJECT_REMOVE: {"meetingId": m, "itemSubjectId": 1},
+        v.SUBJECT_SHOW: {"subjectId": 1, "meetingId": m},
     }
     assert set(clicks) == set(v.ALL_VERBS), "a new verb needs plausible data here"
     return clicks
