@@ -43,6 +43,10 @@ MEMBERS_REMOVE = "members.remove"
 # The register, read side (issue 15): a subject's card, and the next page of a list.
 SUBJECT_SHOW = "subject.show"
 SUBJECTS_PAGE = "subjects.page"
+ITEM_SUBJECT_FORM = "item.subjectForm"
+ITEM_SUBJECT_ADD = "item.subjectAdd"
+ITEM_SUBJECT_REMOVE = "item.subjectRemove"
+ITEM_SUBJECT_MOVE = "item.subjectMove"
 
 ALL_VERBS: tuple[str, ...] = (
     SETUP_LINK,
@@ -81,4 +85,9 @@ ALL_VERBS: tuple[str, ...] = (
     # The register, read side.
     SUBJECT_SHOW,
     SUBJECTS_PAGE,
+    # The subjects discussed under items 4-7 (dialogs/meeting.py).
+    ITEM_SUBJECT_FORM,
+    ITEM_SUBJECT_ADD,
+    ITEM_SUBJECT_REMOVE,
+    ITEM_SUBJECT_MOVE,
 )

@@ -147,6 +147,11 @@ VERB_PLACES: dict[str, Place] = {
     # The register, read side.
     v.SUBJECT_SHOW: _ANYWHERE,
     v.SUBJECTS_PAGE: _REGISTER,
+    # The subjects discussed under items 4-7, on the live agenda card.
+    v.ITEM_SUBJECT_FORM: _MEETING,
+    v.ITEM_SUBJECT_ADD: _MEETING,
+    v.ITEM_SUBJECT_REMOVE: _MEETING,
+    v.ITEM_SUBJECT_MOVE: _MEETING,
 }
 
 _NOWHERE = Place(frozenset(), NO_RULE)

@@ -72,7 +72,12 @@ class Meetings(Protocol):
     ) -> None: ...
 
     async def move(
-        self, turn: TurnRef, meeting_id: object, expected_position: object, step: int
+        self,
+        turn: TurnRef,
+        meeting_id: object,
+        expected_position: object,
+        step: int,
+        expected_sub_item: object = None,
     ) -> MeetingView: ...
 
     async def mark_present(self, turn: TurnRef, meeting_id: object) -> MeetingView: ...
@@ -100,6 +105,19 @@ class Meetings(Protocol):
 
     async def end(
         self, turn: TurnRef, meeting_id: object, data: Mapping[str, object]
+    ) -> MeetingView: ...
+
+    # Issue 15: the subjects discussed under items 4-7 (bot.services.item_subjects).
+    async def add_subject(
+        self, turn: TurnRef, meeting_id: object, item_id: object, data: Mapping[str, object]
+    ) -> MeetingView: ...
+
+    async def remove_subject(
+        self, turn: TurnRef, meeting_id: object, item_subject_id: object
+    ) -> MeetingView: ...
+
+    async def move_subject(
+        self, turn: TurnRef, meeting_id: object, item_subject_id: object, direction: object
     ) -> MeetingView: ...
 
 

@@ -28,7 +28,7 @@ import shutil
 import struct
 import sys
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -89,8 +89,10 @@ from bot.domain.views import (
     OutstandingPage,
     OwnedActionView,
     PreviousMinutesView,
+    RoundAnswerView,
     RoundTurnView,
     RoundView,
+    SubItemView,
     WelcomeView,
 )
 from cards.actions import (
@@ -101,7 +103,13 @@ from cards.actions import (
     outstanding_card,
 )
 from cards.briefs import BriefView, brief_card
-from cards.forms import action_form_card, attendance_form_card, end_form_card, entry_form_card
+from cards.forms import (
+    action_form_card,
+    attendance_form_card,
+    end_form_card,
+    entry_form_card,
+    subject_form_card,
+)
 from cards.hints import meeting_started_card
 from cards.meeting import agenda_card, welcome_card
 from cards.members import members_card
@@ -535,6 +543,67 @@ def round_view(*, closed: bool = False) -> RoundView:
     )
 
 
+def meeting_with_subjects() -> MeetingView:
+    """Item 4 discussed subject by subject: two children and a location added by the
+    chair, the second child being discussed now; a person of concern under item 5 is
+    shown only as "Person of concern 1" (the card is in the group's conversation)."""
+    view = meeting()
+    subs = (
+        SubItemView(
+            901, 1107, 1, "done", SubjectKind.CHILD, "CR-0107 (K.M.)", "High", False, 2, 1, 1
+        ),
+        SubItemView(
+            902, 1112, 2, "current", SubjectKind.CHILD, "CR-0112 (T.R.)", "Medium", False, 1
+        ),
+        SubItemView(903, 1201, 3, "pending", SubjectKind.LOCATION, "Takeaway on Eastborough", ""),
+    )
+    persons = (
+        SubItemView(904, 1301, 1, "pending", SubjectKind.PERSON, "Person of concern 1", "", True),
+    )
+    items = tuple(
+        replace(item, sub_items=subs, takes_subjects=True)
+        if item.position == 4
+        else replace(item, sub_items=persons, takes_subjects=True)
+        if item.position == 5
+        else replace(item, takes_subjects=item.position in (6, 7))
+        for item in view.items
+    )
+    return replace(view, items=items)
+
+
+def round_about_a_child() -> RoundView:
+    """A round about one child: Health answers twice, once for CAMHS and once for the
+    Healthy Child team, and the Police twice (a second thought); every answer is kept."""
+    shared, nothing = TurnOutcome.SHARED, TurnOutcome.NOTHING_TO_SHARE
+    at = datetime(2026, 11, 3, 10, 41, tzinfo=UTC)
+    police = (
+        RoundAnswerView(shared, "Seen at the bus station twice after 22:00.", PRIYA.name, at),
+        RoundAnswerView(
+            shared,
+            "Correction: the second sighting was at the retail park, not the bus station.",
+            OWEN.name,
+            at.replace(minute=44),
+        ),
+    )
+    health = (
+        RoundAnswerView(
+            shared,
+            "Attended two CAMHS appointments; the next is booked.",
+            DANA.name,
+            at.replace(minute=42),
+            "CAMHS",
+        ),
+        RoundAnswerView(nothing, "", DANA.name, at.replace(minute=43), "Healthy Child team"),
+    )
+    turns = (
+        RoundTurnView(POLICE, shared, police[-1].text, OWEN.name, answers=police),
+        RoundTurnView(SOCIAL_CARE, None),
+        RoundTurnView(HEALTH, nothing, "", DANA.name, answers=health),
+        RoundTurnView(EDUCATION, TurnOutcome.NOT_PRESENT),
+    )
+    return replace(round_view(), turns=turns, challenges=(), subject="CR-0112 (T.R.)")
+
+
 def _minute_errors() -> tuple[JSON, dict[str, str]]:
     """A minute that gives a phone number: the bot's own check points it out."""
     values: JSON = {
@@ -935,6 +1004,26 @@ def shots() -> list[Shot]:
             (meeting(),),
         ),
         Shot(
+            "agenda-subjects",
+            IN_THE_MEETING,
+            "Subjects discussed under an item",
+            "Items 4 to 7 are discussed subject by subject: the chair adds each (new, or found "
+            "on the register by its reference) and Next walks through them. Each shows its "
+            "risk and what was recorded about it, and Open shows its card; a person of "
+            "concern is never named on this card, which the whole conversation sees.",
+            agenda_card,
+            (meeting_with_subjects(),),
+        ),
+        Shot(
+            "form-subject",
+            IN_THE_MEETING,
+            "Adding a subject to discuss",
+            "The agenda's Add subject: a child or a person of concern by reference and "
+            "initials, a location never a house address, a group or theme by a short label.",
+            subject_form_card,
+            (meeting_with_subjects(), 304),
+        ),
+        Shot(
             "agenda-record",
             IN_THE_MEETING,
             "Recording a minute from the agenda",
@@ -999,6 +1088,16 @@ def shots() -> list[Shot]:
             "from the Youth Justice Service, who is still to answer, and the answer form.",
             round_card,
             (round_view(),),
+        ),
+        Shot(
+            "round-subject",
+            IN_THE_MEETING,
+            "Share and challenge about one child",
+            "Opened while a child is being discussed, the round is about that child. Every "
+            "answer is kept with who and when: here two Health services answer each for "
+            "itself, and the Police add a correction.",
+            round_card,
+            (round_about_a_child(),),
         ),
         Shot(
             "round-closed",

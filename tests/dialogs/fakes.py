@@ -170,9 +170,15 @@ class FakeMeetings(Fake):
         self.record("remember_agenda_card", meeting_id, conversation_id, activity_id)
 
     async def move(
-        self, turn: TurnRef, meeting_id: object, expected_position: object, step: int
+        self,
+        turn: TurnRef,
+        meeting_id: object,
+        expected_position: object,
+        step: int,
+        expected_sub_item: object = None,
     ) -> MeetingView:
-        self.record("move", turn, meeting_id, expected_position, step)
+        sub = () if expected_sub_item is None else (expected_sub_item,)
+        self.record("move", turn, meeting_id, expected_position, step, *sub)
         return self.views.meeting
 
     async def mark_present(self, turn: TurnRef, meeting_id: object) -> MeetingView:
@@ -213,6 +219,25 @@ class FakeMeetings(Fake):
         self, turn: TurnRef, meeting_id: object, data: Mapping[str, object]
     ) -> MeetingView:
         self.record("end", turn, meeting_id, data)
+        return self.views.meeting
+
+    # Issue 15: the subjects discussed under items 4-7.
+    async def add_subject(
+        self, turn: TurnRef, meeting_id: object, item_id: object, data: Mapping[str, object]
+    ) -> MeetingView:
+        self.record("add_subject", turn, meeting_id, item_id, data)
+        return self.views.meeting
+
+    async def remove_subject(
+        self, turn: TurnRef, meeting_id: object, item_subject_id: object
+    ) -> MeetingView:
+        self.record("remove_subject", turn, meeting_id, item_subject_id)
+        return self.views.meeting
+
+    async def move_subject(
+        self, turn: TurnRef, meeting_id: object, item_subject_id: object, direction: object
+    ) -> MeetingView:
+        self.record("move_subject", turn, meeting_id, item_subject_id, direction)
         return self.views.meeting
 
 

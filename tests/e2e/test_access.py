@@ -266,6 +266,17 @@ async def plausible_clicks(bot: BotUnderTest, s: Secrets) -> dict[str, dict[str,
         # The register, read side (issue 15).
         v.SUBJECT_SHOW: {"subjectId": 1, "meetingId": m},
         v.SUBJECTS_PAGE: {"words": "high risk", "page": 2},
+        # Issue 15: the subjects discussed under items 4-7.
+        v.ITEM_SUBJECT_FORM: {"meetingId": m, "itemId": s.item_id},
+        v.ITEM_SUBJECT_ADD: {
+            "meetingId": m,
+            "itemId": s.item_id,
+            "subjectKind": "child",
+            "subjectRef": "CR-0999",
+            "subjectInitials": "ZZ",
+        },
+        v.ITEM_SUBJECT_MOVE: {"meetingId": m, "itemSubjectId": 1, "direction": "up"},
+        v.ITEM_SUBJECT_REMOVE: {"meetingId": m, "itemSubjectId": 1},
     }
     assert set(clicks) == set(v.ALL_VERBS), "a new verb needs plausible data here"
     return clicks
@@ -398,6 +409,10 @@ async def test_a_partner_cannot_move_end_or_record_minutes(bot: BotUnderTest) ->
         v.ROUND_OPEN,
         v.ROUND_CLOSE,
         v.MINUTES_AGREE,
+        v.ITEM_SUBJECT_FORM,
+        v.ITEM_SUBJECT_ADD,
+        v.ITEM_SUBJECT_MOVE,
+        v.ITEM_SUBJECT_REMOVE,
     ):
         status, body = await press(bot, "police", verb, clicks[verb], card_id=meeting.agenda_id)
         assert status == 200 and invoke_message(body) == NotPermitted.user_message, verb

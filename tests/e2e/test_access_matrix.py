@@ -275,6 +275,11 @@ VERBS: dict[str, tuple[str, str]] = {
         "                      A R  A R  A R  A R  A R  A R  R R",
     ),
     v.SUBJECTS_PAGE: (_ALL_P, "     A O  A O  A O  A O  A O  A O  R R"),  # their groups' only
+    # Issue 15: the subjects discussed under items 4-7 (RUN_MEETING):
+    v.ITEM_SUBJECT_FORM: ("    A R  A R  R R  R R  R R  R R  R R", _ALL_G),
+    v.ITEM_SUBJECT_ADD: ("     A R  A R  R R  R R  R R  R R  R R", _ALL_G),
+    v.ITEM_SUBJECT_MOVE: ("    A R  A R  R R  R R  R R  R R  R R", _ALL_G),
+    v.ITEM_SUBJECT_REMOVE: ("  A R  A R  R R  R R  R R  R R  R R", _ALL_G),
 }
 
 
@@ -374,6 +379,13 @@ GROUPS: dict[str, list[str]] = {
         v.ACTION_HAND_OVER_CHOOSE,
         v.ACTION_HAND_OVER,
         v.ACTION_DONE,
+    ),
+    # Issue 15: removing uses the planted subject up; restore adds another.
+    "subject-items": _everywhere(
+        v.ITEM_SUBJECT_FORM,
+        v.ITEM_SUBJECT_ADD,
+        v.ITEM_SUBJECT_MOVE,
+        v.ITEM_SUBJECT_REMOVE,
     ),
 }
 
@@ -496,6 +508,9 @@ class World:
     target_membership: int = 0
     #: New due dates asked for so far: each request asks for a date not asked for before.
     asked: int = 0
+    #: A subject still to come under item 4 (issue 15), and how many were added so far.
+    sub_item: int = 0
+    subjects_added: int = 0
     bodies: list[Any] = field(default_factory=list)
 
     async def press(
@@ -616,6 +631,26 @@ class World:
             await self.ask_for_new_date()
         elif what == v.MEMBERS_REMOVE:
             await self.give_back_target_role()
+        elif what == v.ITEM_SUBJECT_REMOVE:
+            await self.add_sub_item()
+
+    def new_subject(self) -> dict[str, str]:
+        """A child not on this agenda yet, so that every add is a new sub-item."""
+        self.subjects_added += 1
+        return {
+            "subjectKind": "child",
+            "subjectRef": f"CR-{9000 + self.subjects_added}",
+            "subjectInitials": "AB",
+        }
+
+    async def add_sub_item(self) -> None:
+        """A subject still to come under item 4, as the chair adds it (issue 15)."""
+        await self.press(
+            "chair",
+            v.ITEM_SUBJECT_ADD,
+            {"meetingId": self.meeting.id, "itemId": self.item, **self.new_subject()},
+        )
+        self.sub_item = await self._newest(t.ItemSubject)
 
     async def _newest(self, model: Any) -> int:
         async with store_of(self.bot).reading() as session:
@@ -735,6 +770,14 @@ class World:
                 return {"subjectId": await self.planted_subject(), "meetingId": m}
             case v.SUBJECTS_PAGE:
                 return {"words": "children", "page": 1}
+            case v.ITEM_SUBJECT_FORM:
+                return where
+            case v.ITEM_SUBJECT_ADD:
+                return {**where, **self.new_subject()}
+            case v.ITEM_SUBJECT_MOVE:
+                return {"meetingId": m, "itemSubjectId": self.sub_item, "direction": "down"}
+            case v.ITEM_SUBJECT_REMOVE:
+                return {"meetingId": m, "itemSubjectId": self.sub_item}
             case _:
                 return {}
 
@@ -829,6 +872,7 @@ async def build_world(bot: BotUnderTest, monkeypatch: pytest.MonkeyPatch) -> Wor
     )
     await world.raise_challenge()
     await world.give_back_target_role()
+    await world.add_sub_item()
     # Members see what was planted (the chair reads the date request, the owner their
     # actions), so that a check that a refusal shows none of it proves something.
     invoke_card(await world.press("chair", v.DATE_REQUEST_SHOW, {"actionId": a}, place=PERSONAL))
