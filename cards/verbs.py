@@ -40,6 +40,18 @@ MINUTES_DOWNLOAD = "minutes.download"
 MEMBERS_SHOW = "members.show"
 MEMBERS_ADD = "members.add"
 MEMBERS_REMOVE = "members.remove"
+# The register's writes (issue 15: dialogs/register_edit.py).
+SUBJECT_EDIT = "subject.edit"
+SUBJECT_RISK = "subject.risk"
+SUBJECT_STATUS = "subject.status"
+SUBJECT_DETAILS = "subject.details"
+SUBJECT_CHECKS = "subject.checks"
+SUBJECT_LINK = "subject.link"
+SUBJECT_UNLINK = "subject.unlink"
+SUBJECT_ADD_FORM = "subject.addForm"
+SUBJECT_ADD = "subject.add"
+#: Routed by the register's read side (dialogs of i15-reads); the confirmations point to it.
+SUBJECT_SHOW = "subject.show"
 
 ALL_VERBS: tuple[str, ...] = (
     SETUP_LINK,
@@ -75,4 +87,13 @@ ALL_VERBS: tuple[str, ...] = (
     MEMBERS_SHOW,
     MEMBERS_ADD,
     MEMBERS_REMOVE,
+    SUBJECT_EDIT,
+    SUBJECT_RISK,
+    SUBJECT_STATUS,
+    SUBJECT_DETAILS,
+    SUBJECT_CHECKS,
+    SUBJECT_LINK,
+    SUBJECT_UNLINK,
+    SUBJECT_ADD_FORM,
+    SUBJECT_ADD,
 )

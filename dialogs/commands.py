@@ -28,6 +28,7 @@ class Command(StrEnum):
     MY_ACTIONS = "my actions"
     OUTSTANDING = "outstanding actions"
     MEMBERS = "members"
+    ADD_SUBJECT = "add subject"
 
 
 @dataclass(frozen=True, slots=True)
@@ -133,6 +134,14 @@ COMMANDS: tuple[CommandInfo, ...] = (
         "grant a role and a button to remove each one.",
         "An administrator",
         ("manage members", "member admin", "roles"),
+    ),
+    CommandInfo(
+        Command.ADD_SUBJECT,
+        "In a personal chat: the form to add a child, a person of concern, a location, a "
+        "group or a theme to one of your groups' registers (risk, lead agency and strands "
+        "optional).",
+        "Chair, deputy chair or minute-taker of the group",
+        ("add to register", "new subject", "register add"),
     ),
 )
 

@@ -79,6 +79,15 @@ _SETUP = Place(GROUP, SETUP_IN_GROUP_ONLY)
 _ACTIONS = Place(PERSONAL, ACTIONS_PERSONAL_ONLY)
 _OUTSTANDING = Place(PERSONAL, PERSONAL_ONLY.format(what="outstanding actions"))
 _MEMBERS = Place(PERSONAL, MEMBERS_PERSONAL_ONLY)
+#: The register's changes: in a personal chat and in the group's own conversations (the
+#: chair records a risk change from the meeting chat); adding outside a meeting, from a
+#: personal chat (the form lists every group the member may add to).
+_REGISTER_EDIT = _ANYWHERE
+REGISTER_ADD_PERSONAL_ONLY = (
+    "A subject is added to a register outside a meeting in a personal chat: open a chat "
+    "with me and type **add subject** there."
+)
+_REGISTER_ADD = Place(PERSONAL, REGISTER_ADD_PERSONAL_ONLY)
 
 COMMAND_PLACES: dict[Command, Place] = {
     Command.HELP: _ANYWHERE,
@@ -95,6 +104,7 @@ COMMAND_PLACES: dict[Command, Place] = {
     Command.MY_ACTIONS: Place(PERSONAL, PERSONAL_ONLY.format(what="your actions")),
     Command.OUTSTANDING: _OUTSTANDING,
     Command.MEMBERS: _MEMBERS,
+    Command.ADD_SUBJECT: _REGISTER_ADD,
 }
 
 VERB_PLACES: dict[str, Place] = {
@@ -133,6 +143,15 @@ VERB_PLACES: dict[str, Place] = {
     v.MEMBERS_SHOW: _MEMBERS,
     v.MEMBERS_ADD: _MEMBERS,
     v.MEMBERS_REMOVE: _MEMBERS,
+    v.SUBJECT_EDIT: _REGISTER_EDIT,
+    v.SUBJECT_RISK: _REGISTER_EDIT,
+    v.SUBJECT_STATUS: _REGISTER_EDIT,
+    v.SUBJECT_DETAILS: _REGISTER_EDIT,
+    v.SUBJECT_CHECKS: _REGISTER_EDIT,
+    v.SUBJECT_LINK: _REGISTER_EDIT,
+    v.SUBJECT_UNLINK: _REGISTER_EDIT,
+    v.SUBJECT_ADD_FORM: _REGISTER_ADD,
+    v.SUBJECT_ADD: _REGISTER_ADD,
 }
 
 _NOWHERE = Place(frozenset(), NO_RULE)

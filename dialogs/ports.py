@@ -17,6 +17,7 @@ from bot.domain.filters import ActionFilter
 from bot.domain.members import MembersView
 from bot.domain.model import EntryKind
 from bot.domain.permissions import Permission
+from bot.domain.register_forms import AddChoices, SubjectEdit, SubjectSaved
 from bot.domain.views import (
     ActionFormView,
     ChallengeView,
@@ -199,6 +200,42 @@ class Hints(Protocol):
     ) -> MeetingHint | None: ...
 
 
+class RegisterEdits(Protocol):
+    """Changing the register (``bot.services.register``): forms and their saves."""
+
+    async def edit_form(
+        self, turn: TurnRef, subject_id: object, meeting_id: object = None
+    ) -> SubjectEdit: ...
+
+    async def add_choices(self, turn: TurnRef) -> AddChoices: ...
+
+    async def add(self, turn: TurnRef, data: Mapping[str, object]) -> SubjectSaved: ...
+
+    async def change_risk(
+        self, turn: TurnRef, subject_id: object, meeting_id: object, data: Mapping[str, object]
+    ) -> SubjectSaved: ...
+
+    async def change_status(
+        self, turn: TurnRef, subject_id: object, meeting_id: object, data: Mapping[str, object]
+    ) -> SubjectSaved: ...
+
+    async def change_details(
+        self, turn: TurnRef, subject_id: object, meeting_id: object, data: Mapping[str, object]
+    ) -> SubjectSaved: ...
+
+    async def record_checks(
+        self, turn: TurnRef, subject_id: object, meeting_id: object, data: Mapping[str, object]
+    ) -> SubjectSaved: ...
+
+    async def link(
+        self, turn: TurnRef, subject_id: object, meeting_id: object, data: Mapping[str, object]
+    ) -> SubjectSaved: ...
+
+    async def unlink(
+        self, turn: TurnRef, link_id: object, meeting_id: object, data: Mapping[str, object]
+    ) -> SubjectSaved: ...
+
+
 @dataclass(frozen=True, slots=True)
 class Services:
     """What every handler is given in place of a router: the services, the clock (for
@@ -213,6 +250,7 @@ class Services:
     link_for: LinkMaker | None = None
     members: Members | None = None
     hints: Hints | None = None
+    register_edits: RegisterEdits | None = None
 
 
 if TYPE_CHECKING:
@@ -221,6 +259,7 @@ if TYPE_CHECKING:
     from bot.services.meeting_hints import MeetingHintService
     from bot.services.meetings import MeetingService
     from bot.services.members import MemberAdmin
+    from bot.services.register import RegisterService
     from bot.services.rounds import RoundService
 
     def _the_services_fit(
@@ -233,3 +272,7 @@ if TYPE_CHECKING:
     ) -> tuple[Groups, Meetings, Rounds, Actions, Members, Hints]:
         """Never called: mypy checks here that each real service satisfies its port."""
         return groups, meetings, rounds, actions, members, hints
+
+    def _the_register_fits(register: RegisterService) -> RegisterEdits:
+        """Never called: mypy checks the register's write service satisfies its port."""
+        return register
