@@ -20,6 +20,7 @@ from bot.domain.filters import ActionFilter
 from bot.domain.members import CodeChoice, MemberRoles, MembersView, RoleHeld
 from bot.domain.model import ActionStatus, ConversationKind, EntryKind, Role
 from bot.domain.permissions import Permission
+from bot.domain.register_forms import AddChoices, SubjectEdit, SubjectSaved
 from bot.domain.views import (
     ActionFormView,
     ChallengeView,
@@ -46,6 +47,7 @@ from tests.cards.cards_testkit import (
     make_owned_actions,
     make_round,
 )
+from tests.cards.register_testkit import make_add_choices, make_saved, make_subject_edit
 
 #: Where the live cards are: clicks on them are answered with the card itself.
 AGENDA_ACTIVITY = "agenda-activity-1"
@@ -382,6 +384,7 @@ def make_bot(*, downloads: bool = True, members: bool = True, hints: bool = True
         FakeLinks(calls) if downloads else None,
         members=FakeMembers("members", calls, fail, views) if members else None,
         hints=FakeHints("hints", calls, fail, views) if hints else None,
+        register_edits=FakeRegisterEdits("register", calls, fail, views),
     )
     return Bot(router, calls, fail, views, clock)
 
@@ -443,3 +446,73 @@ def outstanding_page(wanted: ActionFilter, page: int) -> OutstandingPage:
         status=ActionStatus.OPEN,
     )
     return OutstandingPage((row,), 1, page, 1, "all open actions", wanted.as_data())
+
+
+# -- the register's writes (issue 15) ------------------------------------------------------
+
+
+class FakeRegisterEdits(Fake):
+    """The register's write service: records each call and answers with invented views
+    (tests/cards/register_testkit.py); a test may replace ``edit``, ``choices``, ``saved``."""
+
+    def __init__(self, name: str, calls: Calls, fail: dict[str, BaseException], views: Views):
+        super().__init__(name, calls, fail, views)
+        self.edit: SubjectEdit = make_subject_edit()
+        self.choices: AddChoices = make_add_choices()
+        self.saved: SubjectSaved = make_saved()
+
+    async def edit_form(
+        self, turn: TurnRef, subject_id: object, meeting_id: object = None
+    ) -> SubjectEdit:
+        self.record("edit_form", turn, subject_id, meeting_id)
+        return self.edit
+
+    async def add_choices(self, turn: TurnRef) -> AddChoices:
+        self.record("add_choices", turn)
+        return self.choices
+
+    async def add(self, turn: TurnRef, data: Mapping[str, object]) -> SubjectSaved:
+        self.record("add", turn, data)
+        return self.saved
+
+    async def change_risk(
+        self, turn: TurnRef, subject_id: object, meeting_id: object, data: Mapping[str, object]
+    ) -> SubjectSaved:
+        self.record("change_risk", turn, subject_id, meeting_id, data)
+        return self.saved
+
+    async def change_status(
+        self, turn: TurnRef, subject_id: object, meeting_id: object, data: Mapping[str, object]
+    ) -> SubjectSaved:
+        self.record("change_status", turn, subject_id, meeting_id, data)
+        return self.saved
+
+    async def change_details(
+        self, turn: TurnRef, subject_id: object, meeting_id: object, data: Mapping[str, object]
+    ) -> SubjectSaved:
+        self.record("change_details", turn, subject_id, meeting_id, data)
+        return self.saved
+
+    async def record_checks(
+        self, turn: TurnRef, subject_id: object, meeting_id: object, data: Mapping[str, object]
+    ) -> SubjectSaved:
+        self.record("record_checks", turn, subject_id, meeting_id, data)
+        return self.saved
+
+    async def link(
+        self, turn: TurnRef, subject_id: object, meeting_id: object, data: Mapping[str, object]
+    ) -> SubjectSaved:
+        self.record("link", turn, subject_id, meeting_id, data)
+        return self.saved
+
+    async def unlink(
+        self, turn: TurnRef, link_id: object, meeting_id: object, data: Mapping[str, object]
+    ) -> SubjectSaved:
+        self.record("unlink", turn, link_id, meeting_id, data)
+        return self.saved
+
+
+def register_fake(bot: Bot) -> FakeRegisterEdits:
+    fake = bot.router.services.register_edits
+    assert isinstance(fake, FakeRegisterEdits)
+    return fake
