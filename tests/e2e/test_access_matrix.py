@@ -52,6 +52,8 @@ from bot.domain.errors import NotFound, NotLinked, NotPermitted
 from bot.services.actions import NOT_YOURS
 from bot.services.context import NOT_A_MEMBER
 from bot.services.reference_data import load_reference_data
+from bot.services.register import NO_GROUP_TO_ADD_TO
+from bot.services.register_access import NO_SUCH_SUBJECT
 from bot.store import tables as t
 from bot.teams.handler import DELIVERY_FAILED, TURN_FAILED
 from cards import verbs as v
@@ -191,6 +193,8 @@ PLACES: tuple[ConversationKind, ...] = (PERSONAL, GROUP, CHANNEL)
 
 _ALL_P = " ".join("P" * len(ACTORS))
 _ALL_G = " ".join("G" * len(ACTORS))
+_EDIT_REGISTER = "A R  A R  A R  R R  R R  R R  R R"
+_REGISTER_EDIT = (_EDIT_REGISTER, _EDIT_REGISTER)
 
 #: Typed (after the @mention, in a group's conversation): (in the group's channel or group
 #: chat, in a personal chat).
@@ -214,6 +218,8 @@ TEXT: dict[Command, tuple[str, str]] = {
     Command.MY_ACTIONS: (_ALL_P, "O O  O O  O O  O O  O O  O O  O R"),
     Command.OUTSTANDING: (_ALL_P, "A O  A O  O O  A O  O O  A O  O R"),  # MANAGE_(AGENCY_)ACTIONS
     Command.MEMBERS: (_ALL_P, "    R R  R R  R R  R R  R R  R R  A R"),  # administrators only
+    # EDIT_REGISTER in some group (an outsider adds to their own group's register):
+    Command.ADD_SUBJECT: (_ALL_P, "A A  A A  A A  R R  R R  R R  R R"),
 }
 
 #: Card buttons: (in the group's channel or group chat, in a personal chat). Meeting
@@ -261,6 +267,19 @@ VERBS: dict[str, tuple[str, str]] = {
     v.MEMBERS_SHOW: (_ALL_P, "         R R  R R  R R  R R  R R  R R  A R"),
     v.MEMBERS_ADD: (_ALL_P, "          R R  R R  R R  R R  R R  R R  A R"),
     v.MEMBERS_REMOVE: (_ALL_P, "       R R  R R  R R  R R  R R  R R  A R"),
+    # The register (EDIT_REGISTER: chair, deputy, minute-taker of the group that holds the
+    # subject, in a personal chat or the linked group's conversation; anyone else is told
+    # "not found" or "not able"). Adding outside a meeting: a personal chat, into one's own
+    # group (an outsider adds to theirs).
+    v.SUBJECT_EDIT: _REGISTER_EDIT,
+    v.SUBJECT_RISK: _REGISTER_EDIT,
+    v.SUBJECT_STATUS: _REGISTER_EDIT,
+    v.SUBJECT_DETAILS: _REGISTER_EDIT,
+    v.SUBJECT_CHECKS: _REGISTER_EDIT,
+    v.SUBJECT_LINK: _REGISTER_EDIT,
+    v.SUBJECT_UNLINK: _REGISTER_EDIT,
+    v.SUBJECT_ADD_FORM: (_ALL_P, "     A A  A A  A A  R R  R R  R R  R R"),
+    v.SUBJECT_ADD: (_ALL_P, "          A A  A A  A A  R R  R R  R R  R R"),
 }
 
 
@@ -345,6 +364,18 @@ GROUPS: dict[str, list[str]] = {
         v.ROUND_CLOSE,
     ),
     "members": _everywhere(Command.MEMBERS, v.MEMBERS_SHOW, v.MEMBERS_ADD, v.MEMBERS_REMOVE),
+    "register": _everywhere(
+        Command.ADD_SUBJECT,
+        v.SUBJECT_ADD_FORM,
+        v.SUBJECT_ADD,
+        v.SUBJECT_EDIT,
+        v.SUBJECT_RISK,
+        v.SUBJECT_STATUS,
+        v.SUBJECT_DETAILS,
+        v.SUBJECT_CHECKS,
+        v.SUBJECT_LINK,
+        v.SUBJECT_UNLINK,
+    ),
     "actions-between-meetings": _everywhere(
         Command.MY_ACTIONS,
         Command.OUTSTANDING,
@@ -418,6 +449,9 @@ REFUSALS = frozenset(
         "Only an administrator or a chair of that locality group can link this conversation to it.",
         "This conversation is linked to another group; only an administrator or that "
         "group's chair can move it.",
+        # The register: a subject of a group one is not in is "not found".
+        NO_SUCH_SUBJECT,
+        NO_GROUP_TO_ADD_TO,
     }
 )
 _RULES = (*VERB_PLACES.values(), *COMMAND_PLACES.values())
@@ -597,6 +631,8 @@ class World:
             await self.ask_for_new_date()
         elif what == v.MEMBERS_REMOVE:
             await self.give_back_target_role()
+        else:
+            await restore_register(self, what)
 
     async def _newest(self, model: Any) -> int:
         async with store_of(self.bot).reading() as session:
@@ -704,7 +740,7 @@ class World:
             case v.MEMBERS_REMOVE:
                 return {"membershipId": self.target_membership}
             case _:
-                return {}
+                return await register_click_data(self, verb, actor)
 
     def card_id(self, verb: str) -> str:
         """The message holding the card the button is on."""
@@ -797,6 +833,7 @@ async def build_world(bot: BotUnderTest, monkeypatch: pytest.MonkeyPatch) -> Wor
     )
     await world.raise_challenge()
     await world.give_back_target_role()
+    await plant_register(world)
     # Members see what was planted (the chair reads the date request, the owner their
     # actions), so that a check that a refusal shows none of it proves something.
     invoke_card(await world.press("chair", v.DATE_REQUEST_SHOW, {"actionId": a}, place=PERSONAL))
@@ -990,3 +1027,108 @@ async def test_access_matrix(
     assert not matrix.disagreements, "\n".join(
         [f"{len(matrix.disagreements)} cells disagree with the matrix:", *matrix.disagreements]
     )
+
+
+# -- the register's writes (issue 15) ------------------------------------------------------
+
+#: A location linked to the planted child (CR-0777), for "unlink"; its link is put back
+#: after each allowed removal.
+MAP_PLACE = "Matrix map place"
+_register_counter = [0]
+
+
+async def _planted_child(world: World) -> t.Subject:
+    async with store_of(world.bot).reading() as session:
+        found = await session.scalar(
+            select(t.Subject)
+            .where(t.Subject.kind == "child", t.Subject.locality_id == world.scarborough)
+            .order_by(t.Subject.id)
+        )
+    assert found is not None, "the planted action's child is in Scarborough's register"
+    return found
+
+
+async def _link_map_place(world: World) -> None:
+    child = await _planted_child(world)
+    await world.press(
+        "chair",
+        v.SUBJECT_LINK,
+        {
+            "subjectId": child.id,
+            "subjectKind": "location",
+            "subjectRef": MAP_PLACE,
+            "linkReason": "Seen there.",
+            "addToRegister": "true",
+        },
+        place=PERSONAL,
+    )
+
+
+async def plant_register(world: World) -> None:
+    """The planted child linked to a location, so that there is a link to remove."""
+    await _link_map_place(world)
+
+
+async def restore_register(world: World, what: object) -> None:
+    if what == v.SUBJECT_UNLINK:
+        await _link_map_place(world)
+
+
+async def register_click_data(world: World, verb: str, actor: Actor) -> dict[str, Any]:
+    """What the register's forms would send: each allowed change a real change (a level,
+    status, strand or check other than the current one), so that none is refused as
+    "already" so."""
+    child = await _planted_child(world)
+    on = {"subjectId": child.id, "meetingId": world.meeting.id}
+    _register_counter[0] += 1
+    n = _register_counter[0]
+    match verb:
+        case v.SUBJECT_EDIT:
+            return {**on, "form": "link"}
+        case v.SUBJECT_RISK:
+            level = "high" if child.risk_level != "high" else "medium"
+            return {**on, "riskLevel": level, "riskReason": f"Risk by {actor.column}."}
+        case v.SUBJECT_STATUS:
+            status = "monitoring" if child.status == "open" else "open"
+            return {**on, "subjectStatus": status, "statusReason": f"By {actor.column}."}
+        case v.SUBJECT_DETAILS:
+            async with store_of(world.bot).reading() as session:
+                held = set(
+                    await session.scalars(
+                        select(t.Strand.code)
+                        .join(t.SubjectStrand, t.SubjectStrand.strand_id == t.Strand.id)
+                        .where(t.SubjectStrand.subject_id == child.id)
+                    )
+                )
+            strands = "cse" if held != {"cse"} else "cce"
+            return {**on, "leadAgency": "police", "strands": strands}
+        case v.SUBJECT_CHECKS:
+            voice = "no" if '"voice_recorded": true' in (child.checks or "") else "yes"
+            return {**on, "voiceRecorded": voice}
+        case v.SUBJECT_LINK:
+            return {
+                **on,
+                "subjectKind": "location",
+                "subjectRef": f"Matrix place {n}",
+                "linkReason": f"Linked by {actor.column}.",
+                "addToRegister": "true",
+            }
+        case v.SUBJECT_UNLINK:
+            async with store_of(world.bot).reading() as session:
+                link = await session.scalar(
+                    select(t.SubjectLink.id).where(t.SubjectLink.removed_at.is_(None))
+                )
+            assert link is not None
+            return {**on, "linkId": link, f"unlinkReason-{link}": f"By {actor.column}."}
+        case v.SUBJECT_ADD_FORM:
+            return {}
+        case v.SUBJECT_ADD:
+            # Into the actor's own group: an outsider adds to Harrogate's register.
+            group = world.harrogate if actor.from_another_group else world.scarborough
+            return {
+                "localityId": str(group),
+                "subjectKind": "theme",
+                "subjectRef": f"Matrix theme {n}",
+            }
+        case _:
+            return {}
