@@ -418,7 +418,7 @@ class RegisterService:
                     {
                         REFERENCE_FIELD: "That is not in this group's register yet.",
                         ADD_OTHER_FIELD: "To add it and link it now, tick 'Add it to the "
-                        "register' and press again.",
+                        "register and link it' and press again.",
                     }
                 )
             if other.id == subject.id:
