@@ -481,5 +481,6 @@ def saved_card(saved: SubjectSaved, *, in_group: bool) -> JSON:
                 " (added to the register)" if saved.other_added else "",
             )
         )
-    body.append(text_block(saved.change))
+    # Our wording, but it can hold a group's name: a TextRun, which renders no markdown.
+    body.append(rich(saved.change))
     return adaptive_card(body, _show_subject(saved.subject_id, saved.meeting_id))

@@ -519,10 +519,12 @@ class RegisterService:
             linked = await linked_locality_id(session, turn.conversation)
             if linked is None:
                 raise NotLinked()
+        # Read at the boundary (``card_id``): a crafted id beyond the store's integers is
+        # "not found", never a driver's overflow.
         reach = await reach_subject(
             session,
             turn.actor,
-            subject_id,
+            card_id(subject_id),
             permission=Permission.EDIT_REGISTER,
             prefer_locality=linked,
         )
