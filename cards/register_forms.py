@@ -299,7 +299,7 @@ def link_form_card(
         ),
         errors,
     )
-    body += field(
+    body += recorded_field(
         text_input(
             REFERENCE_FIELD,
             "Its reference or label",
@@ -308,6 +308,7 @@ def link_form_card(
             placeholder="CR-0001, NYP-2026-0411, Takeaway on Eastborough",
             required=True,
         ),
+        values,
         errors,
     )
     body += field(

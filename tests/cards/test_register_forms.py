@@ -184,3 +184,15 @@ def test_show_subject_appears_once_the_read_side_routes_it(
     button = execute_titled(card, "Show subject")
     assert button["data"] == {"verb": v.SUBJECT_SHOW, "subjectId": 7, "meetingId": 12}
     assert button["associatedInputs"] == "none"
+
+
+def test_a_label_with_identifying_details_can_be_confirmed_on_the_link_form() -> None:
+    errors = {
+        "subjectRef": "It looks like a phone number.",
+        confirmation_field("subjectRef"): "Tick to keep.",
+    }
+    card = rf.link_form_card(
+        make_subject_edit(), values={"subjectRef": "Flat above 07700 900123"}, errors=errors
+    )
+    validate_card(card)
+    assert input_by_id(card, confirmation_field("subjectRef"))["type"] == "Input.Toggle"
