@@ -161,6 +161,7 @@ def create_app(
         link_for,
         members=services.members,
         hints=services.hints,
+        register=services.register_reads,
         register_edits=services.register_edits,
     )
     authentication: ReusingAuthentication | None = None

@@ -40,6 +40,9 @@ MINUTES_DOWNLOAD = "minutes.download"
 MEMBERS_SHOW = "members.show"
 MEMBERS_ADD = "members.add"
 MEMBERS_REMOVE = "members.remove"
+# The register, read side (issue 15): a subject's card, and the next page of a list.
+SUBJECT_SHOW = "subject.show"
+SUBJECTS_PAGE = "subjects.page"
 # The register's writes (issue 15: dialogs/register_edit.py).
 SUBJECT_EDIT = "subject.edit"
 SUBJECT_RISK = "subject.risk"
@@ -50,8 +53,6 @@ SUBJECT_LINK = "subject.link"
 SUBJECT_UNLINK = "subject.unlink"
 SUBJECT_ADD_FORM = "subject.addForm"
 SUBJECT_ADD = "subject.add"
-#: Routed by the register's read side (dialogs of i15-reads); the confirmations point to it.
-SUBJECT_SHOW = "subject.show"
 
 ALL_VERBS: tuple[str, ...] = (
     SETUP_LINK,
@@ -87,6 +88,9 @@ ALL_VERBS: tuple[str, ...] = (
     MEMBERS_SHOW,
     MEMBERS_ADD,
     MEMBERS_REMOVE,
+    # The register, read side.
+    SUBJECT_SHOW,
+    SUBJECTS_PAGE,
     SUBJECT_EDIT,
     SUBJECT_RISK,
     SUBJECT_STATUS,

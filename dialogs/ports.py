@@ -17,7 +17,9 @@ from bot.domain.filters import ActionFilter
 from bot.domain.members import MembersView
 from bot.domain.model import EntryKind
 from bot.domain.permissions import Permission
+from bot.domain.register_filters import SubjectFilter
 from bot.domain.register_forms import AddChoices, SubjectEdit, SubjectSaved
+from bot.domain.register_views import SubjectCardView, SubjectChoices, SubjectsPage
 from bot.domain.views import (
     ActionFormView,
     ChallengeView,
@@ -192,6 +194,20 @@ class Members(Protocol):
     ) -> tuple[MembersView, str]: ...
 
 
+class Register(Protocol):
+    """The register's read side: a subject's card, a list (``bot.services.register_reads``)."""
+
+    async def find(self, turn: TurnRef, reference: str) -> SubjectCardView | SubjectChoices: ...
+
+    async def show(
+        self, turn: TurnRef, subject_id: object, meeting_id: object = None
+    ) -> SubjectCardView: ...
+
+    async def subjects(
+        self, turn: TurnRef, wanted: SubjectFilter, page: int = 1, *, words: str = ""
+    ) -> SubjectsPage: ...
+
+
 class Hints(Protocol):
     """Teams' meeting start and end events (``bot.services.meeting_hints``)."""
 
@@ -250,6 +266,8 @@ class Services:
     link_for: LinkMaker | None = None
     members: Members | None = None
     hints: Hints | None = None
+    #: The register's read side (issue 15); a bot without it says so.
+    register: Register | None = None
     register_edits: RegisterEdits | None = None
 
 
@@ -260,6 +278,7 @@ if TYPE_CHECKING:
     from bot.services.meetings import MeetingService
     from bot.services.members import MemberAdmin
     from bot.services.register import RegisterService
+    from bot.services.register_reads import RegisterReads
     from bot.services.rounds import RoundService
 
     def _the_services_fit(
@@ -273,6 +292,10 @@ if TYPE_CHECKING:
         """Never called: mypy checks here that each real service satisfies its port."""
         return groups, meetings, rounds, actions, members, hints
 
-    def _the_register_fits(register: RegisterService) -> RegisterEdits:
+    def _the_register_fits(register: RegisterReads) -> Register:
+        """Never called: the register's read side satisfies its port."""
+        return register
+
+    def _the_register_edits_fit(register: RegisterService) -> RegisterEdits:
         """Never called: mypy checks the register's write service satisfies its port."""
         return register

@@ -46,7 +46,30 @@ from bot.domain.model import (
     MinutesStatus,
     Role,
     RoundStatus,
+    SubjectKind,
     TurnOutcome,
+)
+from bot.domain.register import (
+    ChildChecks,
+    InterviewState,
+    RiskLevel,
+    SubjectEventKind,
+    SubjectStatus,
+)
+from bot.domain.register_views import (
+    RESTRICTED_PERSON,
+    AnswerLine,
+    DecisionLine,
+    HistoryLine,
+    LinkLine,
+    MeetingRef,
+    RiskChange,
+    Shown,
+    SubjectActionLine,
+    SubjectCardView,
+    SubjectChoices,
+    SubjectRow,
+    SubjectsPage,
 )
 from bot.domain.rules import check_identifying_details, parse_due_date, parse_subject
 from bot.domain.views import (
@@ -95,6 +118,7 @@ from cards.notices import (
     roles_granted_card,
     unreachable_notice_card,
 )
+from cards.register import subject_card, subject_choices_card, subjects_card
 from cards.register_forms import (
     add_form_card,
     checks_form_card,
@@ -654,6 +678,197 @@ def members_view() -> MembersView:
     )
 
 
+# --- the register (issue 15): invented subjects ---------------------------------------------
+
+
+def _register_at(day: date, hour: int = 11, minute: int = 0) -> datetime:
+    return datetime(day.year, day.month, day.day, hour, minute, tzinfo=UTC)
+
+
+def register_child(*, chair: bool) -> SubjectCardView:
+    """CR-0107 (J.D.), as the chair sees it in a personal chat (``chair``) or as a partner
+    does: a person of concern linked to the child shows to the partner only as restricted."""
+    october = MeetingRef(11, date(2026, 10, 6), SCARBOROUGH.name)
+    november = MeetingRef(12, MEETING_DAY, SCARBOROUGH.name)
+    links = [
+        LinkLine(
+            52,
+            SubjectKind.LOCATION,
+            "Takeaway on Eastborough",
+            RiskLevel.MEDIUM,
+            "Seen there late at night with older teenagers",
+            MEETING_DAY,
+        ),
+        LinkLine(
+            53,
+            SubjectKind.GROUP,
+            "Eastfield peer group",
+            RiskLevel.HIGH,
+            "Part of the group since the summer",
+            date(2026, 10, 6),
+        ),
+    ]
+    if chair:
+        links.insert(
+            0,
+            LinkLine(
+                54,
+                SubjectKind.PERSON,
+                "NYP-4471 (K.M.)",
+                RiskLevel.VERY_HIGH,
+                "Gives lifts from the takeaway",
+                MEETING_DAY,
+            ),
+        )
+    else:
+        links.append(
+            LinkLine(
+                None, SubjectKind.PERSON, RESTRICTED_PERSON, None, "", MEETING_DAY, restricted=True
+            )
+        )
+    return SubjectCardView(
+        subject_id=51,
+        kind=SubjectKind.CHILD,
+        reference="CR-0107",
+        initials="J.D.",
+        group=SCARBOROUGH.name,
+        status=SubjectStatus.OPEN,
+        status_reason="",
+        risk=RiskLevel.HIGH,
+        strands=("Child criminal exploitation and county lines", "Missing from home or care"),
+        lead_agency=POLICE.name,
+        first_discussed=date(2026, 10, 6),
+        last_discussed=MEETING_DAY,
+        checks=ChildChecks(
+            missing_episode=True,
+            return_interview=InterviewState.DONE,
+            return_interview_on=date(2026, 10, 28),
+            voice_recorded=True,
+            looked_after=False,
+        ),
+        missing=(
+            ("Parents or carers involved in safety planning", "Risk assessment tool completed")
+            if chair
+            else None
+        ),
+        risk_history=Shown(
+            (
+                RiskChange(
+                    RiskLevel.HIGH,
+                    RiskLevel.MEDIUM,
+                    CHAIR.name,
+                    _register_at(MEETING_DAY),
+                    november,
+                    "Two missing episodes and seen with a person of concern",
+                ),
+                RiskChange(
+                    RiskLevel.MEDIUM,
+                    None,
+                    CHAIR.name,
+                    _register_at(date(2026, 10, 6)),
+                    october,
+                    "First rated at referral",
+                ),
+            )
+        ),
+        history=Shown(
+            (
+                HistoryLine(
+                    SubjectEventKind.LEAD_AGENCY,
+                    POLICE.name,
+                    "",
+                    CHAIR.name,
+                    _register_at(date(2026, 10, 6), 12),
+                    october,
+                ),
+            )
+        ),
+        links=Shown(tuple(links)),
+        actions=Shown(
+            (
+                SubjectActionLine(29, POLICE.name, date(2026, 10, 30), True),
+                SubjectActionLine(41, HEALTH.name, date(2026, 11, 24), False),
+            )
+        ),
+        decisions=Shown((DecisionLine(MEETING_DAY, "Refer to the National Referral Mechanism"),)),
+        meetings=Shown((november, october)),
+        answers=Shown(
+            (
+                AnswerLine(
+                    MEETING_DAY,
+                    POLICE.name,
+                    "",
+                    "Shared",
+                    "Stopped near the takeaway at 23:40 with two older males.",
+                    PRIYA.name,
+                    _register_at(MEETING_DAY, 11, 5),
+                ),
+                AnswerLine(
+                    MEETING_DAY,
+                    HEALTH.name,
+                    "CAMHS",
+                    "Shared",
+                    "Missed two appointments; school nurse concerned.",
+                    DANA.name,
+                    _register_at(MEETING_DAY, 11, 7),
+                ),
+                AnswerLine(
+                    MEETING_DAY,
+                    POLICE.name,
+                    "",
+                    "Shared",
+                    "Update: a second sighting the same week.",
+                    PRIYA.name,
+                    _register_at(MEETING_DAY, 11, 12),
+                ),
+            )
+        ),
+        can_edit=chair,
+        can_move=chair,
+    )
+
+
+def register_rows() -> tuple[SubjectRow, ...]:
+    return (
+        SubjectRow(
+            54,
+            SubjectKind.PERSON,
+            "NYP-4471 (K.M.)",
+            SCARBOROUGH.name,
+            RiskLevel.VERY_HIGH,
+            SubjectStatus.OPEN,
+            MEETING_DAY,
+        ),
+        SubjectRow(
+            51,
+            SubjectKind.CHILD,
+            "CR-0107 (J.D.)",
+            SCARBOROUGH.name,
+            RiskLevel.HIGH,
+            SubjectStatus.OPEN,
+            MEETING_DAY,
+        ),
+        SubjectRow(
+            53,
+            SubjectKind.GROUP,
+            "Eastfield peer group",
+            SCARBOROUGH.name,
+            RiskLevel.HIGH,
+            SubjectStatus.MONITORING,
+            date(2026, 8, 4),
+        ),
+        SubjectRow(
+            52,
+            SubjectKind.LOCATION,
+            "Takeaway on Eastborough",
+            SCARBOROUGH.name,
+            RiskLevel.MEDIUM,
+            SubjectStatus.OPEN,
+            None,
+        ),
+    )
+
+
 # --- the gallery ------------------------------------------------------------------------
 
 
@@ -1010,6 +1225,68 @@ def shots() -> list[Shot]:
             members_card,
             (members_view(),),
             {"note": "Dana Reeves is now Partner member in Scarborough."},
+        ),
+        # The register, read side (issue 15).
+        Shot(
+            "subject-chair",
+            BETWEEN_MEETINGS,
+            "A subject's card (chair)",
+            "`subject CR-0107` in personal chat: risk and its history, strands, checks (and what "
+            "is still to record, for the chair only), links with each one's risk, open actions, "
+            "decisions, meetings and round answers; buttons to change it or move it.",
+            subject_card,
+            (register_child(chair=True),),
+        ),
+        Shot(
+            "subject-partner",
+            BETWEEN_MEETINGS,
+            "A subject's card (partner)",
+            "The same child for a partner: no buttons, no missing checks, and a linked person "
+            "of concern shown only as restricted.",
+            subject_card,
+            (register_child(chair=False),),
+        ),
+        Shot(
+            "subjects",
+            BETWEEN_MEETINGS,
+            "The register",
+            "`subjects` (or `high risk`, `locations of concern`, `not discussed for 3 months`, "
+            "`subjects in Scarborough`) in personal chat: riskiest first, each with Open.",
+            subjects_card,
+            (
+                SubjectsPage(
+                    rows=register_rows(),
+                    total=14,
+                    page=1,
+                    pages=2,
+                    description="open or monitoring",
+                    words="",
+                ),
+            ),
+        ),
+        Shot(
+            "subject-choice",
+            BETWEEN_MEETINGS,
+            "Which subject?",
+            "`subject CR-0107` when two of your groups record that reference: choose one.",
+            subject_choices_card,
+            (
+                SubjectChoices(
+                    "CR-0107",
+                    (
+                        register_rows()[1],
+                        SubjectRow(
+                            77,
+                            SubjectKind.CHILD,
+                            "CR-0107 (Z.Z.)",
+                            RYEDALE.name,
+                            RiskLevel.LOW,
+                            SubjectStatus.OPEN,
+                            date(2026, 9, 15),
+                        ),
+                    ),
+                ),
+            ),
         ),
         *register_shots(),
     ]

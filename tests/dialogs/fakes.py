@@ -18,9 +18,17 @@ from typing import Any
 from bot.domain.clock import FrozenClock
 from bot.domain.filters import ActionFilter
 from bot.domain.members import CodeChoice, MemberRoles, MembersView, RoleHeld
-from bot.domain.model import ActionStatus, ConversationKind, EntryKind, Role
+from bot.domain.model import ActionStatus, ConversationKind, EntryKind, Role, SubjectKind
 from bot.domain.permissions import Permission
+from bot.domain.register import ChildChecks, RiskLevel, SubjectStatus
+from bot.domain.register_filters import SubjectFilter
 from bot.domain.register_forms import AddChoices, SubjectEdit, SubjectSaved
+from bot.domain.register_views import (
+    SubjectCardView,
+    SubjectChoices,
+    SubjectRow,
+    SubjectsPage,
+)
 from bot.domain.views import (
     ActionFormView,
     ChallengeView,
@@ -369,7 +377,9 @@ class Bot:
         return self
 
 
-def make_bot(*, downloads: bool = True, members: bool = True, hints: bool = True) -> Bot:
+def make_bot(
+    *, downloads: bool = True, members: bool = True, hints: bool = True, register: bool = True
+) -> Bot:
     calls = Calls()
     fail: dict[str, BaseException] = {}
     views = Views()
@@ -384,7 +394,8 @@ def make_bot(*, downloads: bool = True, members: bool = True, hints: bool = True
         FakeLinks(calls) if downloads else None,
         members=FakeMembers("members", calls, fail, views) if members else None,
         hints=FakeHints("hints", calls, fail, views) if hints else None,
-        register_edits=FakeRegisterEdits("register", calls, fail, views),
+        register=FakeRegister("register", calls, fail, views) if register else None,
+        register_edits=FakeRegisterEdits("register_edits", calls, fail, views),
     )
     return Bot(router, calls, fail, views, clock)
 
@@ -446,6 +457,74 @@ def outstanding_page(wanted: ActionFilter, page: int) -> OutstandingPage:
         status=ActionStatus.OPEN,
     )
     return OutstandingPage((row,), 1, page, 1, "all open actions", wanted.as_data())
+
+
+# -- the register, read side (issue 15) ----------------------------------------------------
+
+
+def make_subject_card(subject_id: int = 41, meeting_id: int | None = None) -> SubjectCardView:
+    """A child's card, as a partner sees it (invented: CR-0107, J.D.)."""
+    return SubjectCardView(
+        subject_id=subject_id,
+        kind=SubjectKind.CHILD,
+        reference="CR-0107",
+        initials="JD",
+        group="Scarborough",
+        status=SubjectStatus.OPEN,
+        status_reason="",
+        risk=RiskLevel.HIGH,
+        strands=("Child criminal exploitation and county lines",),
+        lead_agency="Police",
+        first_discussed=date(2026, 10, 15),
+        last_discussed=date(2026, 11, 19),
+        checks=ChildChecks(),
+        missing=None,
+        meeting_id=meeting_id,
+    )
+
+
+def make_subject_row(subject_id: int, group: str = "Scarborough") -> SubjectRow:
+    return SubjectRow(
+        subject_id,
+        SubjectKind.CHILD,
+        f"CR-01{subject_id:02d} (AB)",
+        group,
+        RiskLevel.HIGH,
+        SubjectStatus.OPEN,
+        date(2026, 11, 19),
+    )
+
+
+def make_subjects_page(wanted: SubjectFilter, page: int, words: str) -> SubjectsPage:
+    return SubjectsPage(
+        rows=tuple(make_subject_row(n) for n in range(1, 4)),
+        total=23,
+        page=page,
+        pages=3,
+        description=wanted.describe(),
+        words=words,
+    )
+
+
+class FakeRegister(Fake):
+    #: What ``find`` answers with: a card, or a choice when set.
+    choices: SubjectChoices | None = None
+
+    async def find(self, turn: TurnRef, reference: str) -> SubjectCardView | SubjectChoices:
+        self.record("find", turn, reference)
+        return self.choices if self.choices is not None else make_subject_card()
+
+    async def show(
+        self, turn: TurnRef, subject_id: object, meeting_id: object = None
+    ) -> SubjectCardView:
+        self.record("show", turn, subject_id, meeting_id)
+        return make_subject_card(meeting_id=meeting_id if isinstance(meeting_id, int) else None)
+
+    async def subjects(
+        self, turn: TurnRef, wanted: SubjectFilter, page: int = 1, *, words: str = ""
+    ) -> SubjectsPage:
+        self.record("subjects", turn, wanted, page, words)
+        return make_subjects_page(wanted, page, words)
 
 
 # -- the register's writes (issue 15) ------------------------------------------------------

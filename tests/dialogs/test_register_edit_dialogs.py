@@ -32,11 +32,11 @@ from tests.dialogs.tested import covers
 
 MEETING_CHAT = turn(ConversationKind.MEETING)
 SAVES = {
-    v.SUBJECT_RISK: "register.change_risk",
-    v.SUBJECT_STATUS: "register.change_status",
-    v.SUBJECT_DETAILS: "register.change_details",
-    v.SUBJECT_CHECKS: "register.record_checks",
-    v.SUBJECT_LINK: "register.link",
+    v.SUBJECT_RISK: "register_edits.change_risk",
+    v.SUBJECT_STATUS: "register_edits.change_status",
+    v.SUBJECT_DETAILS: "register_edits.change_details",
+    v.SUBJECT_CHECKS: "register_edits.record_checks",
+    v.SUBJECT_LINK: "register_edits.link",
 }
 
 
@@ -48,7 +48,7 @@ async def test_edit_answers_the_presser_with_the_form_in_place(where: object) ->
     outcome = await bot.router.on_click(where, pressed)  # type: ignore[arg-type]
     assert outcome.response_card == risk_form_card(make_subject_edit())
     assert outcome.posts == []
-    assert bot.calls.only("register.edit_form").args[1:] == (7, 12)
+    assert bot.calls.only("register_edits.edit_form").args[1:] == (7, 12)
 
 
 async def test_edit_refuses_an_unknown_form_and_checks_for_anything_but_a_child() -> None:
@@ -107,14 +107,14 @@ async def test_a_link_saved_in_a_group_conversation_names_no_person_of_concern()
 async def test_a_refused_save_hands_the_form_back_with_entries_and_errors() -> None:
     bot = make_bot()
     errors = {"subjectRef": "That is not in this group's register yet."}
-    bot.fails("register.link", InvalidInput(errors))
+    bot.fails("register_edits.link", InvalidInput(errors))
     data = {"subjectId": 7, "subjectKind": "location", "subjectRef": "Skate park"}
     pressed = click(v.SUBJECT_LINK, data)
     outcome = await bot.router.on_click(personal(), pressed)
     assert outcome.response_card == link_form_card(
         make_subject_edit(), values=pressed.data, errors=errors
     )
-    assert bot.calls.names() == ["register.link", "register.edit_form"]
+    assert bot.calls.names() == ["register_edits.link", "register_edits.edit_form"]
 
 
 @covers(v.SUBJECT_UNLINK)
@@ -122,10 +122,10 @@ async def test_unlink_saves_with_the_link_and_redraws_the_link_form_on_errors() 
     bot = make_bot()
     pressed = click(v.SUBJECT_UNLINK, {"subjectId": 7, "linkId": 31, "unlinkReason-31": "Moved."})
     outcome = await bot.router.on_click(personal(), pressed)
-    assert bot.calls.only("register.unlink").args[1:3] == (31, None)
+    assert bot.calls.only("register_edits.unlink").args[1:3] == (31, None)
     assert outcome.response_card == saved_card(register_fake(bot).saved, in_group=False)
     errors = {"unlinkReason-31": "The reason is required."}
-    bot = make_bot().fails("register.unlink", InvalidInput(errors))
+    bot = make_bot().fails("register_edits.unlink", InvalidInput(errors))
     outcome = await bot.router.on_click(personal(), pressed)
     assert outcome.response_card == link_form_card(
         make_subject_edit(), values=pressed.data, errors=errors
@@ -133,7 +133,7 @@ async def test_unlink_saves_with_the_link_and_redraws_the_link_form_on_errors() 
 
 
 async def test_a_member_of_another_group_is_told_what_a_missing_subject_gets() -> None:
-    bot = make_bot().fails("register.change_risk", NotFound("I could not find that subject."))
+    bot = make_bot().fails("register_edits.change_risk", NotFound("I could not find that subject."))
     outcome = await bot.router.on_click(MEETING_CHAT, click(v.SUBJECT_RISK, {"subjectId": 7}))
     assert outcome.response_text == "I could not find that subject."
 
@@ -156,7 +156,7 @@ async def test_the_add_form_saves_or_comes_back_with_its_errors() -> None:
     outcome = await bot.router.on_click(personal(), click(v.SUBJECT_ADD, data))
     assert outcome.response_card == saved_card(register_fake(bot).saved, in_group=False)
     errors = {"subjectInitials": "Give the initials: one to three letters."}
-    bot = make_bot().fails("register.add", InvalidInput(errors))
+    bot = make_bot().fails("register_edits.add", InvalidInput(errors))
     pressed = click(v.SUBJECT_ADD, data)
     outcome = await bot.router.on_click(personal(), pressed)
     assert outcome.response_card == add_form_card(

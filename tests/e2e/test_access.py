@@ -65,7 +65,7 @@ def is_refusal(text: str) -> bool:
     """A refusal, or the answer that this is done in another kind of conversation (a
     personal chat for actions and members), which shows nothing either."""
     return (
-        text in (NOT_A_MEMBER, NotPermitted.user_message, NotFound.user_message)
+        text in (NOT_A_MEMBER, NotPermitted.user_message, NotFound.user_message, NO_SUCH_SUBJECT)
         or text.startswith(LINK_REFUSALS)
         or text in ELSEWHERE
         or text in REGISTER_REFUSALS
@@ -266,6 +266,9 @@ async def plausible_clicks(bot: BotUnderTest, s: Secrets) -> dict[str, dict[str,
             "role": "chair",
         },
         v.MEMBERS_REMOVE: {"membershipId": await chair_membership(store)},
+        # The register, read side (issue 15).
+        v.SUBJECT_SHOW: {"subjectId": 1, "meetingId": m},
+        v.SUBJECTS_PAGE: {"words": "high risk", "page": 2},
         # The register: the planted action's child, CR-0042, is in Scarborough's register.
         **await register_clicks(store, m),
     }

@@ -54,6 +54,7 @@ from bot.services.context import NOT_A_MEMBER
 from bot.services.reference_data import load_reference_data
 from bot.services.register import NO_GROUP_TO_ADD_TO
 from bot.services.register_access import NO_SUCH_SUBJECT
+from bot.services.register_reads import NOT_IN_A_GROUP
 from bot.store import tables as t
 from bot.teams.handler import DELIVERY_FAILED, TURN_FAILED
 from cards import verbs as v
@@ -218,6 +219,11 @@ TEXT: dict[Command, tuple[str, str]] = {
     Command.MY_ACTIONS: (_ALL_P, "O O  O O  O O  O O  O O  O O  O R"),
     Command.OUTSTANDING: (_ALL_P, "A O  A O  O O  A O  O O  A O  O R"),  # MANAGE_(AGENCY_)ACTIONS
     Command.MEMBERS: (_ALL_P, "    R R  R R  R R  R R  R R  R R  A R"),  # administrators only
+    # The register (issue 15): typed as ``subject CR-0777`` (COMMAND_TEXT), the planted
+    # child; members of another group get "not found", as for a reference that is not
+    # there. ``subjects`` lists a member's own groups (Harrogate's register is empty).
+    Command.SUBJECT: (_ALL_P, "    A R  A R  A R  A R  A R  A R  R R"),  # member of the group
+    Command.SUBJECTS: (_ALL_P, "   A O  A O  A O  A O  A O  A O  R R"),  # their groups' only
     # EDIT_REGISTER in some group (an outsider adds to their own group's register):
     Command.ADD_SUBJECT: (_ALL_P, "A A  A A  A A  R R  R R  R R  R R"),
 }
@@ -267,6 +273,13 @@ VERBS: dict[str, tuple[str, str]] = {
     v.MEMBERS_SHOW: (_ALL_P, "         R R  R R  R R  R R  R R  R R  A R"),
     v.MEMBERS_ADD: (_ALL_P, "          R R  R R  R R  R R  R R  R R  A R"),
     v.MEMBERS_REMOVE: (_ALL_P, "       R R  R R  R R  R R  R R  R R  A R"),
+    # The register (issue 15). A subject's card opens from an agenda in the group's
+    # conversation too, for members of the group linked there:
+    v.SUBJECT_SHOW: (
+        "                      A R  A R  A R  A R  A R  A R  R R",
+        "                      A R  A R  A R  A R  A R  A R  R R",
+    ),
+    v.SUBJECTS_PAGE: (_ALL_P, "     A O  A O  A O  A O  A O  A O  R R"),  # their groups' only
     # The register (EDIT_REGISTER: chair, deputy, minute-taker of the group that holds the
     # subject, in a personal chat or the linked group's conversation; anyone else is told
     # "not found" or "not able"). Adding outside a meeting: a personal chat, into one's own
@@ -364,7 +377,8 @@ GROUPS: dict[str, list[str]] = {
         v.ROUND_CLOSE,
     ),
     "members": _everywhere(Command.MEMBERS, v.MEMBERS_SHOW, v.MEMBERS_ADD, v.MEMBERS_REMOVE),
-    "register": _everywhere(
+    "register": _everywhere(Command.SUBJECT, Command.SUBJECTS, v.SUBJECT_SHOW, v.SUBJECTS_PAGE),
+    "register-writes": _everywhere(
         Command.ADD_SUBJECT,
         v.SUBJECT_ADD_FORM,
         v.SUBJECT_ADD,
@@ -449,8 +463,10 @@ REFUSALS = frozenset(
         "Only an administrator or a chair of that locality group can link this conversation to it.",
         "This conversation is linked to another group; only an administrator or that "
         "group's chair can move it.",
-        # The register: a subject of a group one is not in is "not found".
+        # The register: a subject not in any of the person's groups (or not theirs to
+        # see), and someone in no group at all.
         NO_SUCH_SUBJECT,
+        NOT_IN_A_GROUP,
         NO_GROUP_TO_ADD_TO,
     }
 )
@@ -640,6 +656,15 @@ class World:
         assert newest is not None
         return int(newest)
 
+    async def planted_subject(self) -> int:
+        """The child the planted action is about (the register's only Scarborough entry)."""
+        async with store_of(self.bot).reading() as session:
+            found = await session.scalar(
+                select(func.min(t.Subject.id)).where(t.Subject.locality_id == self.scarborough)
+            )
+        assert found is not None
+        return int(found)
+
     async def due(self) -> date:
         async with store_of(self.bot).reading() as session:
             return (await session.get_one(t.Action, self.action)).due_date
@@ -739,6 +764,10 @@ class World:
                 }
             case v.MEMBERS_REMOVE:
                 return {"membershipId": self.target_membership}
+            case v.SUBJECT_SHOW:
+                return {"subjectId": await self.planted_subject(), "meetingId": m}
+            case v.SUBJECTS_PAGE:
+                return {"words": "children", "page": 1}
             case _:
                 return await register_click_data(self, verb, actor)
 
@@ -880,11 +909,16 @@ class Seen:
         return json.dumps([self.posts, self.updates, self.created, self.body])
 
 
+#: What is typed for a command that needs words to mean something (else its name).
+COMMAND_TEXT: dict[Command, str] = {Command.SUBJECT: f"subject {CASE_REF}"}
+
+
 async def _act(world: World, row: Row, actor: Actor, *, by_submit: bool = False) -> Seen:
     bot, fake = world.bot, world.bot.connector
     posted, updated, created = len(fake.sent()), len(fake.updated()), len(fake.created())
     if row.command is not None:
-        status, body = await say(bot, actor.key, str(row.command), row.place)
+        typed = COMMAND_TEXT.get(row.command, str(row.command))
+        status, body = await say(bot, actor.key, typed, row.place)
     else:
         assert row.verb is not None
         status, body = await (press_submit if by_submit else press)(
