@@ -162,6 +162,7 @@ def create_app(
         members=services.members,
         hints=services.hints,
         register=services.register_reads,
+        register_edits=services.register_edits,
     )
     authentication: ReusingAuthentication | None = None
     if adapter is None:

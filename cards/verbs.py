@@ -47,6 +47,16 @@ ITEM_SUBJECT_FORM = "item.subjectForm"
 ITEM_SUBJECT_ADD = "item.subjectAdd"
 ITEM_SUBJECT_REMOVE = "item.subjectRemove"
 ITEM_SUBJECT_MOVE = "item.subjectMove"
+# The register's writes (issue 15: dialogs/register_edit.py).
+SUBJECT_EDIT = "subject.edit"
+SUBJECT_RISK = "subject.risk"
+SUBJECT_STATUS = "subject.status"
+SUBJECT_DETAILS = "subject.details"
+SUBJECT_CHECKS = "subject.checks"
+SUBJECT_LINK = "subject.link"
+SUBJECT_UNLINK = "subject.unlink"
+SUBJECT_ADD_FORM = "subject.addForm"
+SUBJECT_ADD = "subject.add"
 
 ALL_VERBS: tuple[str, ...] = (
     SETUP_LINK,
@@ -90,4 +100,13 @@ ALL_VERBS: tuple[str, ...] = (
     ITEM_SUBJECT_ADD,
     ITEM_SUBJECT_REMOVE,
     ITEM_SUBJECT_MOVE,
+    SUBJECT_EDIT,
+    SUBJECT_RISK,
+    SUBJECT_STATUS,
+    SUBJECT_DETAILS,
+    SUBJECT_CHECKS,
+    SUBJECT_LINK,
+    SUBJECT_UNLINK,
+    SUBJECT_ADD_FORM,
+    SUBJECT_ADD,
 )

@@ -31,6 +31,7 @@ class Command(StrEnum):
     # The register, read side (issue 15).
     SUBJECT = "subject"
     SUBJECTS = "subjects"
+    ADD_SUBJECT = "add subject"
 
 
 @dataclass(frozen=True, slots=True)
@@ -165,6 +166,14 @@ COMMANDS: tuple[CommandInfo, ...] = (
             "very high risk",
             "not discussed for",
         ),
+    ),
+    CommandInfo(
+        Command.ADD_SUBJECT,
+        "In a personal chat: the form to add a child, a person of concern, a location, a "
+        "group or a theme to one of your groups' registers (risk, lead agency and strands "
+        "optional).",
+        "Chair, deputy chair or minute-taker of the group",
+        ("add to register", "new subject", "register add"),
     ),
 )
 

@@ -87,6 +87,15 @@ _MEMBERS = Place(PERSONAL, MEMBERS_PERSONAL_ONLY)
 #: also opens from a meeting's agenda in the group's conversation, where it shows no
 #: person of concern and no missing checks (bot.services.register_reads).
 _REGISTER = Place(PERSONAL, REGISTER_PERSONAL_ONLY)
+#: The register's changes: in a personal chat and in the group's own conversations (the
+#: chair records a risk change from the meeting chat); adding outside a meeting, from a
+#: personal chat (the form lists every group the member may add to).
+_REGISTER_EDIT = _ANYWHERE
+REGISTER_ADD_PERSONAL_ONLY = (
+    "A subject is added to a register outside a meeting in a personal chat: open a chat "
+    "with me and type **add subject** there."
+)
+_REGISTER_ADD = Place(PERSONAL, REGISTER_ADD_PERSONAL_ONLY)
 
 COMMAND_PLACES: dict[Command, Place] = {
     Command.HELP: _ANYWHERE,
@@ -106,6 +115,7 @@ COMMAND_PLACES: dict[Command, Place] = {
     # The register, read side.
     Command.SUBJECT: _REGISTER,
     Command.SUBJECTS: _REGISTER,
+    Command.ADD_SUBJECT: _REGISTER_ADD,
 }
 
 VERB_PLACES: dict[str, Place] = {
@@ -152,6 +162,15 @@ VERB_PLACES: dict[str, Place] = {
     v.ITEM_SUBJECT_ADD: _MEETING,
     v.ITEM_SUBJECT_REMOVE: _MEETING,
     v.ITEM_SUBJECT_MOVE: _MEETING,
+    v.SUBJECT_EDIT: _REGISTER_EDIT,
+    v.SUBJECT_RISK: _REGISTER_EDIT,
+    v.SUBJECT_STATUS: _REGISTER_EDIT,
+    v.SUBJECT_DETAILS: _REGISTER_EDIT,
+    v.SUBJECT_CHECKS: _REGISTER_EDIT,
+    v.SUBJECT_LINK: _REGISTER_EDIT,
+    v.SUBJECT_UNLINK: _REGISTER_EDIT,
+    v.SUBJECT_ADD_FORM: _REGISTER_ADD,
+    v.SUBJECT_ADD: _REGISTER_ADD,
 }
 
 _NOWHERE = Place(frozenset(), NO_RULE)

@@ -18,6 +18,7 @@ from bot.domain.members import MembersView
 from bot.domain.model import EntryKind
 from bot.domain.permissions import Permission
 from bot.domain.register_filters import SubjectFilter
+from bot.domain.register_forms import AddChoices, SubjectEdit, SubjectSaved
 from bot.domain.register_views import SubjectCardView, SubjectChoices, SubjectsPage
 from bot.domain.views import (
     ActionFormView,
@@ -233,6 +234,42 @@ class Hints(Protocol):
     ) -> MeetingHint | None: ...
 
 
+class RegisterEdits(Protocol):
+    """Changing the register (``bot.services.register``): forms and their saves."""
+
+    async def edit_form(
+        self, turn: TurnRef, subject_id: object, meeting_id: object = None
+    ) -> SubjectEdit: ...
+
+    async def add_choices(self, turn: TurnRef) -> AddChoices: ...
+
+    async def add(self, turn: TurnRef, data: Mapping[str, object]) -> SubjectSaved: ...
+
+    async def change_risk(
+        self, turn: TurnRef, subject_id: object, meeting_id: object, data: Mapping[str, object]
+    ) -> SubjectSaved: ...
+
+    async def change_status(
+        self, turn: TurnRef, subject_id: object, meeting_id: object, data: Mapping[str, object]
+    ) -> SubjectSaved: ...
+
+    async def change_details(
+        self, turn: TurnRef, subject_id: object, meeting_id: object, data: Mapping[str, object]
+    ) -> SubjectSaved: ...
+
+    async def record_checks(
+        self, turn: TurnRef, subject_id: object, meeting_id: object, data: Mapping[str, object]
+    ) -> SubjectSaved: ...
+
+    async def link(
+        self, turn: TurnRef, subject_id: object, meeting_id: object, data: Mapping[str, object]
+    ) -> SubjectSaved: ...
+
+    async def unlink(
+        self, turn: TurnRef, link_id: object, meeting_id: object, data: Mapping[str, object]
+    ) -> SubjectSaved: ...
+
+
 @dataclass(frozen=True, slots=True)
 class Services:
     """What every handler is given in place of a router: the services, the clock (for
@@ -249,6 +286,7 @@ class Services:
     hints: Hints | None = None
     #: The register's read side (issue 15); a bot without it says so.
     register: Register | None = None
+    register_edits: RegisterEdits | None = None
 
 
 if TYPE_CHECKING:
@@ -257,6 +295,7 @@ if TYPE_CHECKING:
     from bot.services.meeting_hints import MeetingHintService
     from bot.services.meetings import MeetingService
     from bot.services.members import MemberAdmin
+    from bot.services.register import RegisterService
     from bot.services.register_reads import RegisterReads
     from bot.services.rounds import RoundService
 
@@ -273,4 +312,8 @@ if TYPE_CHECKING:
 
     def _the_register_fits(register: RegisterReads) -> Register:
         """Never called: the register's read side satisfies its port."""
+        return register
+
+    def _the_register_edits_fit(register: RegisterService) -> RegisterEdits:
+        """Never called: mypy checks the register's write service satisfies its port."""
         return register

@@ -31,7 +31,7 @@ from bot.services.context import TurnRef
 from bot.services.meeting_hints import MeetingEvent
 from cards import end_form_card
 from cards.hints import meeting_started_card
-from dialogs import actions, exports, meeting, members, rounds, setup
+from dialogs import actions, exports, meeting, members, register_edit, rounds, setup
 from dialogs import register as register_feature
 from dialogs.commands import Command, split
 from dialogs.outcome import Outcome, Post
@@ -44,6 +44,7 @@ from dialogs.ports import (
     Meetings,
     Members,
     Register,
+    RegisterEdits,
     Rounds,
     Services,
 )
@@ -73,6 +74,7 @@ FEATURES: tuple[Routes, ...] = (
     exports.routes,
     members.routes,
     register_feature.routes,
+    register_edit.routes,
 )
 
 
@@ -107,9 +109,19 @@ class Router:
         members: Members | None = None,
         hints: Hints | None = None,
         register: Register | None = None,
+        register_edits: RegisterEdits | None = None,
     ) -> None:
         self.services = Services(
-            groups, meetings, rounds, actions, clock, link_for, members, hints, register
+            groups,
+            meetings,
+            rounds,
+            actions,
+            clock,
+            link_for,
+            members,
+            hints,
+            register,
+            register_edits,
         )
         self._table = route_table()
 

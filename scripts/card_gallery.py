@@ -127,6 +127,15 @@ from cards.notices import (
     unreachable_notice_card,
 )
 from cards.register import subject_card, subject_choices_card, subjects_card
+from cards.register_forms import (
+    add_form_card,
+    checks_form_card,
+    details_form_card,
+    link_form_card,
+    risk_form_card,
+    saved_card,
+    status_form_card,
+)
 from cards.rounds import challenges_card, round_card
 from cards.setup import setup_card
 from cards.summary import summary_card
@@ -957,7 +966,15 @@ AT_THE_END = "At the end of the meeting"
 BETWEEN_MEETINGS = "Between meetings (personal chat)"
 SENT_UNASKED = "Sent by the bot on its own"
 ADMINISTRATION = "Administration"
-SECTIONS = (SETTING_UP, IN_THE_MEETING, AT_THE_END, BETWEEN_MEETINGS, SENT_UNASKED, ADMINISTRATION)
+SECTIONS = (
+    SETTING_UP,
+    IN_THE_MEETING,
+    AT_THE_END,
+    BETWEEN_MEETINGS,
+    SENT_UNASKED,
+    ADMINISTRATION,
+    "The register",
+)
 
 
 def shots() -> list[Shot]:
@@ -1369,6 +1386,138 @@ def shots() -> list[Shot]:
                     ),
                 ),
             ),
+        ),
+        *register_shots(),
+    ]
+
+
+# --- the register's writes (issue 15) ------------------------------------------------------
+
+REGISTER = "The register"
+
+
+def subject_edit() -> Any:
+    """An invented child of Scarborough's register, as its edit forms show it."""
+    from bot.domain.model import SubjectKind
+    from bot.domain.register import SEED_STRANDS, ChildChecks, RiskLevel, SubjectStatus
+    from bot.domain.register_forms import LinkRow, SubjectEdit
+
+    return SubjectEdit(
+        subject_id=7,
+        kind=SubjectKind.CHILD,
+        shown="CR-0107 (J.S.)",
+        locality_name=SCARBOROUGH.name,
+        meeting_id=12,
+        risk=RiskLevel.MEDIUM,
+        status=SubjectStatus.OPEN,
+        lead_agency="police",
+        strands=("cce", "missing"),
+        checks=ChildChecks(missing_episode=True, voice_recorded=True, parents_involved=False),
+        agencies=tuple((a.code, a.name) for a in AGENCIES),
+        strand_choices=tuple((s.code, s.label) for s in SEED_STRANDS),
+        links=(
+            LinkRow(31, SubjectKind.LOCATION, "Takeaway on Eastborough", RiskLevel.HIGH),
+            LinkRow(32, SubjectKind.GROUP, "Northside group", None),
+        ),
+    )
+
+
+def register_shots() -> list[Shot]:
+    from bot.domain.model import SubjectKind
+    from bot.domain.register_forms import AddChoices, SubjectSaved
+
+    view = subject_edit()
+    choices = AddChoices(
+        (("1", "Ryedale"), ("2", SCARBOROUGH.name)),
+        view.agencies,
+        view.strand_choices,
+    )
+    return [
+        Shot(
+            "register-risk",
+            REGISTER,
+            "Change a subject's risk",
+            "From a subject's card (Risk), in a personal chat or the meeting chat, for the "
+            "person who pressed: the new level and why; the history keeps who, when and in "
+            "which meeting.",
+            risk_form_card,
+            (view,),
+            {
+                "values": {"riskLevel": "medium", "riskReason": "Seen at the station again."},
+                "errors": {"riskLevel": "The risk is already medium: choose another level."},
+            },
+        ),
+        Shot(
+            "register-status",
+            REGISTER,
+            "Change a subject's status",
+            "Open, monitoring or closed; closing needs a reason.",
+            status_form_card,
+            (view,),
+        ),
+        Shot(
+            "register-details",
+            REGISTER,
+            "Lead agency and strands",
+            "The lead agency and one or more strands, from the strands reference data.",
+            details_form_card,
+            (view,),
+        ),
+        Shot(
+            "register-checks",
+            REGISTER,
+            "A child's checks",
+            "What the strategy asks to be checked for a child, as recorded, with what is "
+            "still missing at the top (for the chair, never the channel).",
+            checks_form_card,
+            (view,),
+        ),
+        Shot(
+            "register-link",
+            REGISTER,
+            "Link to another subject",
+            "Found by its reference in the group's register, or added to it in the same "
+            "step; each current link with a way to remove it (with a reason).",
+            link_form_card,
+            (view,),
+            {
+                "values": {"subjectKind": "location", "subjectRef": "Skate park, Valley Gardens"},
+                "errors": {
+                    "subjectRef": "That is not in this group's register yet.",
+                    "addToRegister": "To add it and link it now, tick 'Add it to the "
+                    "register and link it' and press again.",
+                },
+            },
+        ),
+        Shot(
+            "register-add",
+            REGISTER,
+            "Add to a register",
+            "`add subject` (personal chat): a child, person of concern, location, group or "
+            "theme added to one of the groups where you chair, deputise or take minutes.",
+            add_form_card,
+            (choices,),
+        ),
+        Shot(
+            "register-saved",
+            REGISTER,
+            "Saved in the register",
+            "After a change: which subject and what changed, never why; in a group's "
+            "conversation a person of concern only as 'a person of concern'.",
+            saved_card,
+            (
+                SubjectSaved(
+                    7,
+                    SubjectKind.CHILD,
+                    "CR-0107 (J.S.)",
+                    "Linked.",
+                    12,
+                    SubjectKind.PERSON,
+                    "NYP-2026-0411 (K.L.)",
+                    True,
+                ),
+            ),
+            {"in_group": True},
         ),
     ]
 

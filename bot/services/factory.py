@@ -29,6 +29,7 @@ from bot.services.meeting_hints import MeetingHintService
 from bot.services.meetings import MeetingService
 from bot.services.members import MemberAdmin
 from bot.services.membership_sync import MembershipSync
+from bot.services.register import RegisterService
 from bot.services.register_reads import RegisterReads
 from bot.services.retention import RetentionService
 from bot.services.rounds import RoundService
@@ -142,6 +143,11 @@ class ServiceFactory:
     @cached_property
     def subject_access(self) -> SubjectAccessService:
         return SubjectAccessService(self.store, self.clock)
+
+    # The register's writes (issue 15).
+    @cached_property
+    def register_edits(self) -> RegisterService:
+        return RegisterService(self.store, self.clock)
 
     async def close(self) -> None:
         """Close what the bundle opened (the directory's client, if it was built); the

@@ -129,7 +129,11 @@ async def reach_subject(
     group reached through; else ``NotFound`` (not visible at all) or ``NotPermitted``
     (visible, but this member may not do that). ``prefer_locality`` (the group a meeting
     chat is linked to) is tried first when the member reaches it through several."""
-    if not isinstance(subject_id, int) or isinstance(subject_id, bool):
+    if (
+        not isinstance(subject_id, int)
+        or isinstance(subject_id, bool)
+        or not 0 < subject_id < 2**31  # a crafted id beyond the column is no subject
+    ):
         raise NotFound(NO_SUCH_SUBJECT)
     subject = await session.get(t.Subject, subject_id)
     member, groups = await member_groups(session, actor)

@@ -22,6 +22,7 @@ from bot.domain.model import ActionStatus, ConversationKind, EntryKind, Role, Su
 from bot.domain.permissions import Permission
 from bot.domain.register import ChildChecks, RiskLevel, SubjectStatus
 from bot.domain.register_filters import SubjectFilter
+from bot.domain.register_forms import AddChoices, SubjectEdit, SubjectSaved
 from bot.domain.register_views import (
     SubjectCardView,
     SubjectChoices,
@@ -54,6 +55,7 @@ from tests.cards.cards_testkit import (
     make_owned_actions,
     make_round,
 )
+from tests.cards.register_testkit import make_add_choices, make_saved, make_subject_edit
 
 #: Where the live cards are: clicks on them are answered with the card itself.
 AGENDA_ACTIVITY = "agenda-activity-1"
@@ -418,6 +420,7 @@ def make_bot(
         members=FakeMembers("members", calls, fail, views) if members else None,
         hints=FakeHints("hints", calls, fail, views) if hints else None,
         register=FakeRegister("register", calls, fail, views) if register else None,
+        register_edits=FakeRegisterEdits("register_edits", calls, fail, views),
     )
     return Bot(router, calls, fail, views, clock)
 
@@ -547,3 +550,73 @@ class FakeRegister(Fake):
     ) -> SubjectsPage:
         self.record("subjects", turn, wanted, page, words)
         return make_subjects_page(wanted, page, words)
+
+
+# -- the register's writes (issue 15) ------------------------------------------------------
+
+
+class FakeRegisterEdits(Fake):
+    """The register's write service: records each call and answers with invented views
+    (tests/cards/register_testkit.py); a test may replace ``edit``, ``choices``, ``saved``."""
+
+    def __init__(self, name: str, calls: Calls, fail: dict[str, BaseException], views: Views):
+        super().__init__(name, calls, fail, views)
+        self.edit: SubjectEdit = make_subject_edit()
+        self.choices: AddChoices = make_add_choices()
+        self.saved: SubjectSaved = make_saved()
+
+    async def edit_form(
+        self, turn: TurnRef, subject_id: object, meeting_id: object = None
+    ) -> SubjectEdit:
+        self.record("edit_form", turn, subject_id, meeting_id)
+        return self.edit
+
+    async def add_choices(self, turn: TurnRef) -> AddChoices:
+        self.record("add_choices", turn)
+        return self.choices
+
+    async def add(self, turn: TurnRef, data: Mapping[str, object]) -> SubjectSaved:
+        self.record("add", turn, data)
+        return self.saved
+
+    async def change_risk(
+        self, turn: TurnRef, subject_id: object, meeting_id: object, data: Mapping[str, object]
+    ) -> SubjectSaved:
+        self.record("change_risk", turn, subject_id, meeting_id, data)
+        return self.saved
+
+    async def change_status(
+        self, turn: TurnRef, subject_id: object, meeting_id: object, data: Mapping[str, object]
+    ) -> SubjectSaved:
+        self.record("change_status", turn, subject_id, meeting_id, data)
+        return self.saved
+
+    async def change_details(
+        self, turn: TurnRef, subject_id: object, meeting_id: object, data: Mapping[str, object]
+    ) -> SubjectSaved:
+        self.record("change_details", turn, subject_id, meeting_id, data)
+        return self.saved
+
+    async def record_checks(
+        self, turn: TurnRef, subject_id: object, meeting_id: object, data: Mapping[str, object]
+    ) -> SubjectSaved:
+        self.record("record_checks", turn, subject_id, meeting_id, data)
+        return self.saved
+
+    async def link(
+        self, turn: TurnRef, subject_id: object, meeting_id: object, data: Mapping[str, object]
+    ) -> SubjectSaved:
+        self.record("link", turn, subject_id, meeting_id, data)
+        return self.saved
+
+    async def unlink(
+        self, turn: TurnRef, link_id: object, meeting_id: object, data: Mapping[str, object]
+    ) -> SubjectSaved:
+        self.record("unlink", turn, link_id, meeting_id, data)
+        return self.saved
+
+
+def register_fake(bot: Bot) -> FakeRegisterEdits:
+    fake = bot.router.services.register_edits
+    assert isinstance(fake, FakeRegisterEdits)
+    return fake

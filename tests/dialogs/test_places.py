@@ -24,6 +24,7 @@ from dialogs.places import (
     NO_RULE,
     PERSONAL,
     PERSONAL_ONLY,
+    REGISTER_ADD_PERSONAL_ONLY,
     REGISTER_PERSONAL_ONLY,
     VERB_PLACES,
     refusal,
@@ -52,12 +53,26 @@ PERSONAL_VERBS = {
     v.MEMBERS_REMOVE,
     # The register (issue 15).
     v.SUBJECTS_PAGE,
+    # The register: adding outside a meeting lists every group the member may add to.
+    v.SUBJECT_ADD_FORM,
+    v.SUBJECT_ADD,
 }
 PERSONAL_COMMANDS = {Command.MY_ACTIONS, Command.OUTSTANDING, Command.MEMBERS}
 # The register (issue 15): found and listed only in a personal chat.
 PERSONAL_COMMANDS |= {Command.SUBJECT, Command.SUBJECTS}
 #: Written down here too: what runs in both (a subject's card opens from a meeting's agenda).
 ANYWHERE_VERBS = {v.HELP_SHOW, v.SUBJECT_SHOW}
+PERSONAL_COMMANDS |= {Command.ADD_SUBJECT}
+#: The register's changes: in a personal chat and in the group's conversations alike.
+ANYWHERE_VERBS |= {
+    v.SUBJECT_EDIT,
+    v.SUBJECT_RISK,
+    v.SUBJECT_STATUS,
+    v.SUBJECT_DETAILS,
+    v.SUBJECT_CHECKS,
+    v.SUBJECT_LINK,
+    v.SUBJECT_UNLINK,
+}
 
 
 def bare_router() -> Router:
@@ -134,6 +149,8 @@ async def test_personal_verbs_are_refused_in_a_group_before_any_handler(
             expected = PERSONAL_ONLY.format(what="outstanding actions")
         if verb.startswith("subjects."):
             expected = REGISTER_PERSONAL_ONLY
+        if verb.startswith("subject."):
+            expected = REGISTER_ADD_PERSONAL_ONLY
         assert answer == [expected or ACTIONS_PERSONAL_ONLY], verb
     assert bot.calls == []
 

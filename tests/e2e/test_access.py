@@ -17,12 +17,14 @@ from sqlalchemy import select
 
 from bot.domain.errors import NotFound, NotLinked, NotPermitted
 from bot.services.context import NOT_A_MEMBER
+from bot.services.register import NO_SUCH_LINK
 from bot.services.register_access import NO_SUCH_SUBJECT
 from bot.store import tables as t
 from bot.store.db import Store
 from cards import verbs as v
 from dialogs.commands import COMMANDS, Command, help_text
 from dialogs.places import COMMAND_PLACES, VERB_PLACES
+from dialogs.register_edit import FORMS_IN_A_CURRENT_CLIENT
 from tests.e2e.cardtools import action, choices, text_of
 from tests.e2e.harness import DEMO, BotUnderTest
 from tests.e2e.scenario import (
@@ -66,6 +68,7 @@ def is_refusal(text: str) -> bool:
         text in (NOT_A_MEMBER, NotPermitted.user_message, NotFound.user_message, NO_SUCH_SUBJECT)
         or text.startswith(LINK_REFUSALS)
         or text in ELSEWHERE
+        or text in REGISTER_REFUSALS
     )
 
 
@@ -277,6 +280,8 @@ async def plausible_clicks(bot: BotUnderTest, s: Secrets) -> dict[str, dict[str,
         },
         v.ITEM_SUBJECT_MOVE: {"meetingId": m, "itemSubjectId": 1, "direction": "up"},
         v.ITEM_SUBJECT_REMOVE: {"meetingId": m, "itemSubjectId": 1},
+        # The register: the planted action's child, CR-0042, is in Scarborough's register.
+        **await register_clicks(store, m),
     }
     assert set(clicks) == set(v.ALL_VERBS), "a new verb needs plausible data here"
     return clicks
@@ -529,3 +534,39 @@ async def test_a_partner_asking_for_setup_is_told_who_can_link(bot: BotUnderTest
     card = bot.connector.cards()[-1]
     assert "cannot link it" in text_of(card)
     assert v.SETUP_LINK not in str(card)
+
+
+# -- the register's writes (issue 15) ------------------------------------------------------
+
+#: A subject of a group one is not in is "not found", like one that does not exist; the
+#: Action.Submit fallback in a group's conversation gets no form (it would be posted for all).
+REGISTER_REFUSALS = frozenset({NO_SUCH_SUBJECT, NO_SUCH_LINK, FORMS_IN_A_CURRENT_CLIENT})
+
+
+async def register_clicks(store: Store, meeting_id: int) -> dict[str, dict[str, Any]]:
+    """What the register's forms would send about Scarborough's planted child."""
+    async with store.reading() as session:
+        child = await session.scalar(select(t.Subject.id).where(t.Subject.kind == "child"))
+    assert child is not None
+    on = {"subjectId": child, "meetingId": meeting_id}
+    return {
+        v.SUBJECT_EDIT: {**on, "form": "risk"},
+        v.SUBJECT_RISK: {**on, "riskLevel": "high", "riskReason": "Outsider reason."},
+        v.SUBJECT_STATUS: {**on, "subjectStatus": "closed", "statusReason": "Outsider."},
+        v.SUBJECT_DETAILS: {**on, "leadAgency": "police", "strands": "cse"},
+        v.SUBJECT_CHECKS: {**on, "voiceRecorded": "yes"},
+        v.SUBJECT_LINK: {
+            **on,
+            "subjectKind": "location",
+            "subjectRef": "Outsider place",
+            "linkReason": "Outsider.",
+            "addToRegister": "true",
+        },
+        v.SUBJECT_UNLINK: {**on, "linkId": 1, "unlinkReason-1": "Outsider."},
+        v.SUBJECT_ADD_FORM: {},
+        v.SUBJECT_ADD: {
+            "localityId": str(await locality_id(store, "scarborough")),
+            "subjectKind": "theme",
+            "subjectRef": "Outsider theme",
+        },
+    }

@@ -52,6 +52,7 @@ from bot.domain.errors import NotFound, NotLinked, NotPermitted
 from bot.services.actions import NOT_YOURS
 from bot.services.context import NOT_A_MEMBER
 from bot.services.reference_data import load_reference_data
+from bot.services.register import NO_GROUP_TO_ADD_TO
 from bot.services.register_access import NO_SUCH_SUBJECT
 from bot.services.register_reads import NOT_IN_A_GROUP
 from bot.store import tables as t
@@ -193,6 +194,8 @@ PLACES: tuple[ConversationKind, ...] = (PERSONAL, GROUP, CHANNEL)
 
 _ALL_P = " ".join("P" * len(ACTORS))
 _ALL_G = " ".join("G" * len(ACTORS))
+_EDIT_REGISTER = "A R  A R  A R  R R  R R  R R  R R"
+_REGISTER_EDIT = (_EDIT_REGISTER, _EDIT_REGISTER)
 
 #: Typed (after the @mention, in a group's conversation): (in the group's channel or group
 #: chat, in a personal chat).
@@ -221,6 +224,8 @@ TEXT: dict[Command, tuple[str, str]] = {
     # there. ``subjects`` lists a member's own groups (Harrogate's register is empty).
     Command.SUBJECT: (_ALL_P, "    A R  A R  A R  A R  A R  A R  R R"),  # member of the group
     Command.SUBJECTS: (_ALL_P, "   A O  A O  A O  A O  A O  A O  R R"),  # their groups' only
+    # EDIT_REGISTER in some group (an outsider adds to their own group's register):
+    Command.ADD_SUBJECT: (_ALL_P, "A A  A A  A A  R R  R R  R R  R R"),
 }
 
 #: Card buttons: (in the group's channel or group chat, in a personal chat). Meeting
@@ -280,6 +285,19 @@ VERBS: dict[str, tuple[str, str]] = {
     v.ITEM_SUBJECT_ADD: ("     A R  A R  R R  R R  R R  R R  R R", _ALL_G),
     v.ITEM_SUBJECT_MOVE: ("    A R  A R  R R  R R  R R  R R  R R", _ALL_G),
     v.ITEM_SUBJECT_REMOVE: ("  A R  A R  R R  R R  R R  R R  R R", _ALL_G),
+    # The register (EDIT_REGISTER: chair, deputy, minute-taker of the group that holds the
+    # subject, in a personal chat or the linked group's conversation; anyone else is told
+    # "not found" or "not able"). Adding outside a meeting: a personal chat, into one's own
+    # group (an outsider adds to theirs).
+    v.SUBJECT_EDIT: _REGISTER_EDIT,
+    v.SUBJECT_RISK: _REGISTER_EDIT,
+    v.SUBJECT_STATUS: _REGISTER_EDIT,
+    v.SUBJECT_DETAILS: _REGISTER_EDIT,
+    v.SUBJECT_CHECKS: _REGISTER_EDIT,
+    v.SUBJECT_LINK: _REGISTER_EDIT,
+    v.SUBJECT_UNLINK: _REGISTER_EDIT,
+    v.SUBJECT_ADD_FORM: (_ALL_P, "     A A  A A  A A  R R  R R  R R  R R"),
+    v.SUBJECT_ADD: (_ALL_P, "          A A  A A  A A  R R  R R  R R  R R"),
 }
 
 
@@ -365,6 +383,18 @@ GROUPS: dict[str, list[str]] = {
     ),
     "members": _everywhere(Command.MEMBERS, v.MEMBERS_SHOW, v.MEMBERS_ADD, v.MEMBERS_REMOVE),
     "register": _everywhere(Command.SUBJECT, Command.SUBJECTS, v.SUBJECT_SHOW, v.SUBJECTS_PAGE),
+    "register-writes": _everywhere(
+        Command.ADD_SUBJECT,
+        v.SUBJECT_ADD_FORM,
+        v.SUBJECT_ADD,
+        v.SUBJECT_EDIT,
+        v.SUBJECT_RISK,
+        v.SUBJECT_STATUS,
+        v.SUBJECT_DETAILS,
+        v.SUBJECT_CHECKS,
+        v.SUBJECT_LINK,
+        v.SUBJECT_UNLINK,
+    ),
     "actions-between-meetings": _everywhere(
         Command.MY_ACTIONS,
         Command.OUTSTANDING,
@@ -449,6 +479,7 @@ REFUSALS = frozenset(
         # see), and someone in no group at all.
         NO_SUCH_SUBJECT,
         NOT_IN_A_GROUP,
+        NO_GROUP_TO_ADD_TO,
     }
 )
 _RULES = (*VERB_PLACES.values(), *COMMAND_PLACES.values())
@@ -633,6 +664,8 @@ class World:
             await self.give_back_target_role()
         elif what == v.ITEM_SUBJECT_REMOVE:
             await self.add_sub_item()
+        else:
+            await restore_register(self, what)
 
     def new_subject(self) -> dict[str, str]:
         """A child not on this agenda yet, so that every add is a new sub-item."""
@@ -779,7 +812,7 @@ class World:
             case v.ITEM_SUBJECT_REMOVE:
                 return {"meetingId": m, "itemSubjectId": self.sub_item}
             case _:
-                return {}
+                return await register_click_data(self, verb, actor)
 
     def card_id(self, verb: str) -> str:
         """The message holding the card the button is on."""
@@ -873,6 +906,7 @@ async def build_world(bot: BotUnderTest, monkeypatch: pytest.MonkeyPatch) -> Wor
     await world.raise_challenge()
     await world.give_back_target_role()
     await world.add_sub_item()
+    await plant_register(world)
     # Members see what was planted (the chair reads the date request, the owner their
     # actions), so that a check that a refusal shows none of it proves something.
     invoke_card(await world.press("chair", v.DATE_REQUEST_SHOW, {"actionId": a}, place=PERSONAL))
@@ -1071,3 +1105,108 @@ async def test_access_matrix(
     assert not matrix.disagreements, "\n".join(
         [f"{len(matrix.disagreements)} cells disagree with the matrix:", *matrix.disagreements]
     )
+
+
+# -- the register's writes (issue 15) ------------------------------------------------------
+
+#: A location linked to the planted child (CR-0777), for "unlink"; its link is put back
+#: after each allowed removal.
+MAP_PLACE = "Matrix map place"
+_register_counter = [0]
+
+
+async def _planted_child(world: World) -> t.Subject:
+    async with store_of(world.bot).reading() as session:
+        found = await session.scalar(
+            select(t.Subject)
+            .where(t.Subject.kind == "child", t.Subject.locality_id == world.scarborough)
+            .order_by(t.Subject.id)
+        )
+    assert found is not None, "the planted action's child is in Scarborough's register"
+    return found
+
+
+async def _link_map_place(world: World) -> None:
+    child = await _planted_child(world)
+    await world.press(
+        "chair",
+        v.SUBJECT_LINK,
+        {
+            "subjectId": child.id,
+            "subjectKind": "location",
+            "subjectRef": MAP_PLACE,
+            "linkReason": "Seen there.",
+            "addToRegister": "true",
+        },
+        place=PERSONAL,
+    )
+
+
+async def plant_register(world: World) -> None:
+    """The planted child linked to a location, so that there is a link to remove."""
+    await _link_map_place(world)
+
+
+async def restore_register(world: World, what: object) -> None:
+    if what == v.SUBJECT_UNLINK:
+        await _link_map_place(world)
+
+
+async def register_click_data(world: World, verb: str, actor: Actor) -> dict[str, Any]:
+    """What the register's forms would send: each allowed change a real change (a level,
+    status, strand or check other than the current one), so that none is refused as
+    "already" so."""
+    child = await _planted_child(world)
+    on = {"subjectId": child.id, "meetingId": world.meeting.id}
+    _register_counter[0] += 1
+    n = _register_counter[0]
+    match verb:
+        case v.SUBJECT_EDIT:
+            return {**on, "form": "link"}
+        case v.SUBJECT_RISK:
+            level = "high" if child.risk_level != "high" else "medium"
+            return {**on, "riskLevel": level, "riskReason": f"Risk by {actor.column}."}
+        case v.SUBJECT_STATUS:
+            status = "monitoring" if child.status == "open" else "open"
+            return {**on, "subjectStatus": status, "statusReason": f"By {actor.column}."}
+        case v.SUBJECT_DETAILS:
+            async with store_of(world.bot).reading() as session:
+                held = set(
+                    await session.scalars(
+                        select(t.Strand.code)
+                        .join(t.SubjectStrand, t.SubjectStrand.strand_id == t.Strand.id)
+                        .where(t.SubjectStrand.subject_id == child.id)
+                    )
+                )
+            strands = "cse" if held != {"cse"} else "cce"
+            return {**on, "leadAgency": "police", "strands": strands}
+        case v.SUBJECT_CHECKS:
+            voice = "no" if '"voice_recorded": true' in (child.checks or "") else "yes"
+            return {**on, "voiceRecorded": voice}
+        case v.SUBJECT_LINK:
+            return {
+                **on,
+                "subjectKind": "location",
+                "subjectRef": f"Matrix place {n}",
+                "linkReason": f"Linked by {actor.column}.",
+                "addToRegister": "true",
+            }
+        case v.SUBJECT_UNLINK:
+            async with store_of(world.bot).reading() as session:
+                link = await session.scalar(
+                    select(t.SubjectLink.id).where(t.SubjectLink.removed_at.is_(None))
+                )
+            assert link is not None
+            return {**on, "linkId": link, f"unlinkReason-{link}": f"By {actor.column}."}
+        case v.SUBJECT_ADD_FORM:
+            return {}
+        case v.SUBJECT_ADD:
+            # Into the actor's own group: an outsider adds to Harrogate's register.
+            group = world.harrogate if actor.from_another_group else world.scarborough
+            return {
+                "localityId": str(group),
+                "subjectKind": "theme",
+                "subjectRef": f"Matrix theme {n}",
+            }
+        case _:
+            return {}

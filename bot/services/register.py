@@ -1,0 +1,711 @@
+"""Writing the register: adding a subject, and changing its risk, status, details, a
+child's checks and its links (issue 15, points 1, 2 and 5).
+
+Every write is one transaction (``Store.transaction``, with the turn's claim key, so a
+resent click writes nothing twice), reaches the subject through the one access rule
+(``register_access.reach_subject`` with ``Permission.EDIT_REGISTER``: chairs, deputies and
+minute-takers of a group that holds it; anyone else is told "not found", or "not able"),
+and appends a ``SubjectEvent`` per change: who, when, in which meeting (of the group
+reached through, else refused) and why (the reason, encrypted). ``subjects.updated_at``
+moves with every change. Rows are written through the ORM, so each is audited on flush.
+
+In a group's conversation (a channel, group chat or meeting chat) the subject must be
+one of the linked group's, reached through that group: what is said there concerns that
+group only. Confirmations are coded (``SubjectSaved``): never a reason.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Mapping
+from contextlib import asynccontextmanager
+from dataclasses import dataclass
+from datetime import date, datetime
+
+from sqlalchemy import or_, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot.domain.card_fields import card_id
+from bot.domain.clock import Clock, london_today
+from bot.domain.errors import Conflict, InvalidInput, NotFound, NotLinked
+from bot.domain.model import ConversationKind, MeetingStatus, SubjectKind
+from bot.domain.permissions import Permission, permitted
+from bot.domain.register import (
+    KIND_FIELD,
+    REFERENCE_FIELD,
+    RISK_LABELS,
+    STATUS_LABELS,
+    ChildChecks,
+    RiskLevel,
+    SubjectEventKind,
+    SubjectStatus,
+    link_pair,
+    may_link,
+    parse_register_entry,
+)
+from bot.domain.register_forms import (
+    ADD_OTHER_FIELD,
+    LINK_REASON_FIELD,
+    LOCALITY_FIELD,
+    AddChoices,
+    LinkRow,
+    SubjectEdit,
+    SubjectSaved,
+    parse_checks,
+    parse_details,
+    parse_link_reason,
+    parse_optional_risk,
+    parse_risk,
+    parse_status,
+    strands_event,
+    unlink_reason_field,
+)
+from bot.domain.rules import details_confirmed, subject_display
+from bot.services.context import TurnRef, linked_locality_id
+from bot.services.register_access import (
+    NO_SUCH_SUBJECT,
+    SubjectReach,
+    agency_code,
+    member_groups,
+    person_access,
+    reach_subject,
+    sees_persons,
+)
+from bot.services.subjects import find_or_add, find_subjects
+from bot.store import audit
+from bot.store import tables as t
+from bot.store.db import Store
+
+NO_SUCH_MEETING = "I could not find that meeting in this group's record, so nothing was saved."
+NO_SUCH_LINK = "I could not find that link in the register of any group you are in."
+NO_GROUP_TO_ADD_TO = (
+    "You are not a chair, deputy chair or minute-taker of any group, so there is no "
+    "register you can add to."
+)
+PERSONS_NOT_YOURS = (
+    "Persons of concern are recorded in this group only by those its rule lets see them "
+    "(by default the police, the chair and the deputy chair)."
+)
+CHILDREN_ONLY = "These checks are recorded for a child only."
+KIND_NAMES: dict[SubjectKind, str] = {
+    SubjectKind.CHILD: "a child",
+    SubjectKind.PERSON: "a person of concern",
+    SubjectKind.LOCATION: "a location",
+    SubjectKind.GROUP: "a group",
+    SubjectKind.THEME: "a theme",
+}
+_EDITABLE_MEETINGS = frozenset({MeetingStatus.IN_PROGRESS.value, MeetingStatus.ENDED.value})
+
+
+@dataclass(frozen=True, slots=True)
+class _Change:
+    """One write in progress: its session, the subject as reached, the meeting named."""
+
+    session: AsyncSession
+    reach: SubjectReach
+    meeting_id: int | None
+    now: datetime
+
+    @property
+    def subject(self) -> t.Subject:
+        return self.reach.subject
+
+    @property
+    def member_id(self) -> int:
+        return self.reach.caller.member.id
+
+    def event(
+        self,
+        kind: SubjectEventKind,
+        value: str = "",
+        previous: str = "",
+        reason: str = "",
+        subject: t.Subject | None = None,
+    ) -> None:
+        """One entry of the subject's history, and the subject marked as changed."""
+        target = subject or self.subject
+        target.updated_at = self.now
+        self.session.add(
+            t.SubjectEvent(
+                subject_id=target.id,
+                kind=kind.value,
+                value=value,
+                previous=previous,
+                reason=reason,
+                meeting_id=self.meeting_id,
+                member_id=self.member_id,
+                locality_id=self.reach.caller.locality_id,
+                at=self.now,
+            )
+        )
+
+
+class RegisterService:
+    def __init__(self, store: Store, clock: Clock) -> None:
+        self.store = store
+        self.clock = clock
+
+    # -- the forms ------------------------------------------------------------------------
+
+    async def edit_form(
+        self, turn: TurnRef, subject_id: object, meeting_id: object = None
+    ) -> SubjectEdit:
+        """The subject as its edit forms show it, for someone who may change it."""
+        async with self.store.reading() as session:
+            reach = await self._reach(session, turn, subject_id)
+            meeting = await _meeting_of(session, reach, meeting_id)
+            audit.note(
+                session,
+                audit.AuditAction.VIEW,
+                "subjects",
+                reach.subject.id,
+                locality_id=reach.caller.locality_id,
+                detail="edit form",
+            )
+            return await self._edit_view(session, turn, reach, meeting)
+
+    async def add_choices(self, turn: TurnRef) -> AddChoices:
+        """The groups this member may add a subject to, with the agencies and strands."""
+        async with self.store.reading() as session:
+            groups = await self._groups_to_add_to(session, turn)
+            return AddChoices(
+                tuple(groups), await _agencies(session), await _strand_choices(session)
+            )
+
+    # -- writes ---------------------------------------------------------------------------
+
+    async def add(self, turn: TurnRef, data: Mapping[str, object]) -> SubjectSaved:
+        """A subject added to a group's register outside a meeting (its kind, reference
+        and initials by ``parse_register_entry``; strands, risk, lead agency optional)."""
+        now = self.clock.now()
+        today = london_today(self.clock)
+        async with self.store.transaction(activity_id=turn.claim_key, now=now) as session:
+            groups = dict(await self._groups_to_add_to(session, turn))
+            locality_id = card_id(data.get(LOCALITY_FIELD))
+            errors: dict[str, str] = {}
+            if locality_id is None or str(locality_id) not in groups:
+                errors[LOCALITY_FIELD] = "Choose one of your groups from the list."
+            try:
+                entry = parse_register_entry(data, today)
+            except InvalidInput as exc:
+                errors.update(exc.field_errors)
+            risk: RiskLevel | None = None
+            try:
+                risk = parse_optional_risk(data)
+            except InvalidInput as exc:
+                errors.update(exc.field_errors)
+            agencies = await _agency_ids(session)
+            strands = await _strand_ids(session)
+            try:
+                details = parse_details(
+                    data,
+                    agencies=agencies,
+                    strands=strands,
+                    current_agency="",
+                    current_strands=(),
+                    creating=True,
+                )
+            except InvalidInput as exc:
+                errors.update(exc.field_errors)
+            if errors:
+                raise InvalidInput(errors)
+            assert locality_id is not None
+            member, roles = await member_groups(session, turn.actor)
+            assert member is not None
+            if entry.kind is SubjectKind.PERSON:
+                rules = await person_access(session, {locality_id})
+                agency = await agency_code(session, member)
+                if locality_id not in sees_persons(
+                    rules, {locality_id: roles[locality_id]}, agency
+                ):
+                    raise InvalidInput({KIND_FIELD: PERSONS_NOT_YOURS})
+            found = await find_subjects(
+                session, self.store.keys, locality_id, entry.reference, entry.kind
+            )
+            if found:
+                raise InvalidInput(
+                    {
+                        REFERENCE_FIELD: "That is already in the "
+                        f"{groups[str(locality_id)]} register."
+                    }
+                )
+            subject, _ = await find_or_add(
+                session, self.store.keys, locality_id, entry, now, member_id=member.id
+            )
+            reach = await reach_subject(
+                session,
+                turn.actor,
+                subject.id,
+                permission=Permission.EDIT_REGISTER,
+                prefer_locality=locality_id,
+            )
+            change = _Change(session, reach, None, now)
+            if risk is not None:
+                subject.risk_level = risk.value
+                change.event(SubjectEventKind.RISK, risk.value)
+            if details.lead_agency:
+                subject.lead_agency_id = agencies[details.lead_agency]
+                change.event(SubjectEventKind.LEAD_AGENCY, details.lead_agency)
+            if details.strands:
+                await _set_strands(session, subject, details.strands, strands)
+                value, listed = strands_event(details.strands)
+                change.event(SubjectEventKind.STRANDS, value, reason=listed)
+            return SubjectSaved(
+                subject.id,
+                entry.kind,
+                subject_display(entry.kind, entry.reference, entry.initials),
+                f"Added to the {groups[str(locality_id)]} register.",
+            )
+
+    async def change_risk(
+        self,
+        turn: TurnRef,
+        subject_id: object,
+        meeting_id: object,
+        data: Mapping[str, object],
+    ) -> SubjectSaved:
+        """A new risk level, with why; the level it replaces is kept in ``previous``."""
+        async with self._changing(turn, subject_id, meeting_id) as change:
+            subject = change.subject
+            current = RiskLevel(subject.risk_level) if subject.risk_level else None
+            level, reason = parse_risk(data, current, self._today(), reason_required=True)
+            subject.risk_level = level.value
+            change.event(
+                SubjectEventKind.RISK, level.value, current.value if current else "", reason
+            )
+            was = f" (was {RISK_LABELS[current].lower()})" if current else ""
+            return self._saved(change, f"Risk now {RISK_LABELS[level].lower()}{was}.")
+
+    async def change_status(
+        self,
+        turn: TurnRef,
+        subject_id: object,
+        meeting_id: object,
+        data: Mapping[str, object],
+    ) -> SubjectSaved:
+        """Open, monitoring or closed (closed with a reason); reopening is recorded too."""
+        async with self._changing(turn, subject_id, meeting_id) as change:
+            subject = change.subject
+            current = SubjectStatus(subject.status)
+            status, reason = parse_status(data, current, self._today())
+            subject.status = status.value
+            subject.status_reason = reason or None
+            change.event(SubjectEventKind.STATUS, status.value, current.value, reason)
+            return self._saved(change, f"Status now {STATUS_LABELS[status].lower()}.")
+
+    async def change_details(
+        self,
+        turn: TurnRef,
+        subject_id: object,
+        meeting_id: object,
+        data: Mapping[str, object],
+    ) -> SubjectSaved:
+        """The lead agency and the strands: one event for each that changed."""
+        async with self._changing(turn, subject_id, meeting_id) as change:
+            session, subject = change.session, change.subject
+            agencies = await _agency_ids(session)
+            strands = await _strand_ids(session)
+            current_agency = next(
+                (code for code, aid in agencies.items() if aid == subject.lead_agency_id), ""
+            )
+            current_strands = await _subject_strands(session, subject.id)
+            details = parse_details(
+                data,
+                agencies=agencies,
+                strands=strands,
+                current_agency=current_agency,
+                current_strands=current_strands,
+                creating=False,
+            )
+            said: list[str] = []
+            if details.lead_agency is not None:
+                subject.lead_agency_id = agencies.get(details.lead_agency)
+                change.event(SubjectEventKind.LEAD_AGENCY, details.lead_agency, current_agency)
+                said.append("lead agency")
+            if details.strands is not None:
+                await _set_strands(session, subject, details.strands, strands)
+                value, listed = strands_event(details.strands)
+                before, _ = strands_event(current_strands)
+                change.event(SubjectEventKind.STRANDS, value, before, listed)
+                said.append("strands")
+            return self._saved(change, f"Updated: {' and '.join(said)}.")
+
+    async def record_checks(
+        self,
+        turn: TurnRef,
+        subject_id: object,
+        meeting_id: object,
+        data: Mapping[str, object],
+    ) -> SubjectSaved:
+        """A child's checks, recorded whole (encrypted JSON); the event says only that
+        they changed: what they are stays in the encrypted column."""
+        async with self._changing(turn, subject_id, meeting_id) as change:
+            subject = change.subject
+            if subject.kind != SubjectKind.CHILD.value:
+                raise Conflict(CHILDREN_ONLY)
+            checks = parse_checks(data, self._today())
+            previous = ChildChecks.from_json(subject.checks)
+            if checks == previous:
+                raise InvalidInput({"missingEpisode": "Nothing has changed: edit a check first."})
+            subject.checks = checks.to_json()
+            change.event(SubjectEventKind.CHECKS)
+            missing = len(checks.missing())
+            left = f" {missing} still to record." if missing else " All recorded."
+            return self._saved(change, "Checks recorded." + left)
+
+    async def link(
+        self,
+        turn: TurnRef,
+        subject_id: object,
+        meeting_id: object,
+        data: Mapping[str, object],
+    ) -> SubjectSaved:
+        """Link the subject to another of the group's register, found by its reference
+        and kind (or added to it in the same step when ``addToRegister`` is ticked)."""
+        async with self._changing(turn, subject_id, meeting_id) as change:
+            session, subject = change.session, change.subject
+            today = self._today()
+            errors: dict[str, str] = {}
+            try:
+                entry = parse_register_entry(data, today)
+            except InvalidInput as exc:
+                errors.update(exc.field_errors)
+            try:
+                reason = parse_link_reason(data, LINK_REASON_FIELD, today)
+            except InvalidInput as exc:
+                errors.update(exc.field_errors)
+            if errors:
+                raise InvalidInput(errors)
+            kind = SubjectKind(subject.kind)
+            if not may_link(kind, entry.kind):
+                allowed = ", ".join(KIND_NAMES[k] for k in SubjectKind if may_link(kind, k))
+                raise InvalidInput(
+                    {
+                        KIND_FIELD: f"{KIND_NAMES[kind].capitalize()} can be linked only to "
+                        f"{allowed}."
+                    }
+                )
+            locality_id = change.reach.caller.locality_id
+            found = await find_subjects(
+                session, self.store.keys, locality_id, entry.reference, entry.kind
+            )
+            added = False
+            if found:
+                other = found[0]
+                try:
+                    await reach_subject(
+                        session,
+                        turn.actor,
+                        other.id,
+                        permission=Permission.EDIT_REGISTER,
+                        prefer_locality=locality_id,
+                    )
+                except NotFound:
+                    raise InvalidInput({REFERENCE_FIELD: _NOT_IN_REGISTER}) from None
+                finally:
+                    audit.act_as(session.sync_session, f"member:{change.member_id}", locality_id)
+            elif details_confirmed(data.get(ADD_OTHER_FIELD)):
+                other, added = await find_or_add(
+                    session,
+                    self.store.keys,
+                    locality_id,
+                    entry,
+                    change.now,
+                    member_id=change.member_id,
+                    meeting_id=change.meeting_id,
+                )
+            else:
+                raise InvalidInput(
+                    {
+                        REFERENCE_FIELD: "That is not in this group's register yet.",
+                        ADD_OTHER_FIELD: "To add it and link it now, tick 'Add it to the "
+                        "register and link it' and press again.",
+                    }
+                )
+            if other.id == subject.id:
+                raise InvalidInput({REFERENCE_FIELD: "A subject cannot be linked to itself."})
+            a_id, b_id = link_pair(subject.id, other.id)
+            row = await session.scalar(
+                select(t.SubjectLink).where(
+                    t.SubjectLink.subject_a_id == a_id, t.SubjectLink.subject_b_id == b_id
+                )
+            )
+            if row is not None and row.removed_at is None:
+                raise InvalidInput({REFERENCE_FIELD: "These two are already linked."})
+            if row is None:
+                row = t.SubjectLink(subject_a_id=a_id, subject_b_id=b_id)
+                session.add(row)
+            row.reason = reason
+            row.locality_id = locality_id
+            row.meeting_id = change.meeting_id
+            row.member_id = change.member_id
+            row.created_at = change.now
+            row.removed_at = None
+            row.removed_by_member_id = None
+            change.event(SubjectEventKind.LINKED, str(other.id), reason=reason)
+            change.event(SubjectEventKind.LINKED, str(subject.id), reason=reason, subject=other)
+            other_kind = SubjectKind(other.kind)
+            return SubjectSaved(
+                subject.id,
+                kind,
+                subject_display(kind, subject.reference, subject.initials),
+                "Linked.",
+                change.meeting_id,
+                other_kind,
+                subject_display(other_kind, other.reference, other.initials),
+                added,
+            )
+
+    async def unlink(
+        self,
+        turn: TurnRef,
+        link_id: object,
+        meeting_id: object,
+        data: Mapping[str, object],
+    ) -> SubjectSaved:
+        """Remove a link, with why: the row stays (``removed_at``), history on both."""
+        now = self.clock.now()
+        async with self.store.transaction(activity_id=turn.claim_key, now=now) as session:
+            number = card_id(link_id)
+            row = await session.get(t.SubjectLink, number) if number is not None else None
+            if row is None:
+                raise NotFound(NO_SUCH_LINK)
+            try:
+                reach = await self._reach(session, turn, row.subject_a_id)
+                other = await session.get_one(t.Subject, row.subject_b_id)
+            except NotFound:
+                reach = await self._reach(session, turn, row.subject_b_id)
+                other = await session.get_one(t.Subject, row.subject_a_id)
+            if row.removed_at is not None:
+                raise Conflict("That link was already removed.")
+            reason = parse_link_reason(data, unlink_reason_field(row.id), london_today(self.clock))
+            change = _Change(session, reach, await _meeting_of(session, reach, meeting_id), now)
+            row.removed_at = now
+            row.removed_by_member_id = change.member_id
+            subject = change.subject
+            change.event(SubjectEventKind.UNLINKED, str(other.id), reason=reason)
+            change.event(SubjectEventKind.UNLINKED, str(subject.id), reason=reason, subject=other)
+            kind, other_kind = SubjectKind(subject.kind), SubjectKind(other.kind)
+            return SubjectSaved(
+                subject.id,
+                kind,
+                subject_display(kind, subject.reference, subject.initials),
+                "Link removed.",
+                change.meeting_id,
+                other_kind,
+                subject_display(other_kind, other.reference, other.initials),
+            )
+
+    # -- plumbing -------------------------------------------------------------------------
+
+    @asynccontextmanager
+    async def _changing(
+        self, turn: TurnRef, subject_id: object, meeting_id: object
+    ) -> AsyncIterator[_Change]:
+        """One change to one subject: a transaction that claims the turn, reaches the
+        subject with EDIT_REGISTER and checks the meeting named is the group's."""
+        now = self.clock.now()
+        async with self.store.transaction(activity_id=turn.claim_key, now=now) as session:
+            reach = await self._reach(session, turn, subject_id)
+            meeting = await _meeting_of(session, reach, meeting_id)
+            yield _Change(session, reach, meeting, now)
+
+    async def _reach(
+        self, session: AsyncSession, turn: TurnRef, subject_id: object
+    ) -> SubjectReach:
+        """The subject, for a change: in a group's conversation, only one of the linked
+        group's (reached through it); in a personal chat, through any group."""
+        linked: int | None = None
+        if turn.conversation.kind is not ConversationKind.PERSONAL:
+            linked = await linked_locality_id(session, turn.conversation)
+            if linked is None:
+                raise NotLinked()
+        # Read at the boundary (``card_id``): a crafted id beyond the store's integers is
+        # "not found", never a driver's overflow.
+        reach = await reach_subject(
+            session,
+            turn.actor,
+            card_id(subject_id),
+            permission=Permission.EDIT_REGISTER,
+            prefer_locality=linked,
+        )
+        if linked is not None and reach.caller.locality_id != linked:
+            raise NotFound(NO_SUCH_SUBJECT)
+        return reach
+
+    async def _groups_to_add_to(
+        self, session: AsyncSession, turn: TurnRef
+    ) -> list[tuple[str, str]]:
+        """(id, name) of the groups where this member holds EDIT_REGISTER."""
+        member, groups = await member_groups(session, turn.actor)
+        if member is None:
+            raise NotFound(NO_GROUP_TO_ADD_TO)
+        ids = [
+            lid
+            for lid, roles in groups.items()
+            if permitted(roles, Permission.EDIT_REGISTER, is_admin=member.is_admin)
+        ]
+        if not ids:
+            raise NotFound(NO_GROUP_TO_ADD_TO)
+        rows = await session.execute(
+            select(t.Locality.id, t.Locality.name)
+            .where(t.Locality.id.in_(ids))
+            .order_by(t.Locality.name)
+        )
+        return [(str(row.id), row.name) for row in rows]
+
+    async def _edit_view(
+        self, session: AsyncSession, turn: TurnRef, reach: SubjectReach, meeting_id: int | None
+    ) -> SubjectEdit:
+        subject = reach.subject
+        kind = SubjectKind(subject.kind)
+        agencies = await _agency_ids(session)
+        lead = next((c for c, aid in agencies.items() if aid == subject.lead_agency_id), "")
+        locality = await session.get_one(t.Locality, reach.caller.locality_id)
+        return SubjectEdit(
+            subject_id=subject.id,
+            kind=kind,
+            shown=subject_display(kind, subject.reference, subject.initials or ""),
+            locality_name=locality.name,
+            meeting_id=meeting_id,
+            risk=RiskLevel(subject.risk_level) if subject.risk_level else None,
+            status=SubjectStatus(subject.status),
+            lead_agency=lead,
+            strands=tuple(await _subject_strands(session, subject.id)),
+            checks=ChildChecks.from_json(subject.checks),
+            agencies=await _agencies(session),
+            strand_choices=await _strand_choices(session),
+            links=await self._links(session, turn, reach),
+        )
+
+    async def _links(
+        self, session: AsyncSession, turn: TurnRef, reach: SubjectReach
+    ) -> tuple[LinkRow, ...]:
+        """The subject's current links to subjects this member may see (a person of
+        concern they may not see is left out, as everywhere in the register)."""
+        subject = reach.subject
+        rows = await session.scalars(
+            select(t.SubjectLink)
+            .where(
+                or_(
+                    t.SubjectLink.subject_a_id == subject.id,
+                    t.SubjectLink.subject_b_id == subject.id,
+                ),
+                t.SubjectLink.removed_at.is_(None),
+            )
+            .order_by(t.SubjectLink.id)
+        )
+        shown: list[LinkRow] = []
+        for row in rows:
+            other_id = row.subject_b_id if row.subject_a_id == subject.id else row.subject_a_id
+            other = await session.get_one(t.Subject, other_id)
+            other_kind = SubjectKind(other.kind)
+            if other_kind is SubjectKind.PERSON:
+                try:
+                    await reach_subject(session, turn.actor, other.id)
+                except NotFound:
+                    continue
+                finally:
+                    audit.act_as(
+                        session.sync_session,
+                        f"member:{reach.caller.member.id}",
+                        reach.caller.locality_id,
+                    )
+            shown.append(
+                LinkRow(
+                    row.id,
+                    other_kind,
+                    subject_display(other_kind, other.reference, other.initials or ""),
+                    RiskLevel(other.risk_level) if other.risk_level else None,
+                )
+            )
+        return tuple(shown)
+
+    def _saved(self, change: _Change, said: str) -> SubjectSaved:
+        subject = change.subject
+        kind = SubjectKind(subject.kind)
+        return SubjectSaved(
+            subject.id,
+            kind,
+            subject_display(kind, subject.reference, subject.initials or ""),
+            said,
+            change.meeting_id,
+        )
+
+    def _today(self) -> date:
+        return london_today(self.clock)
+
+
+_NOT_IN_REGISTER = "I could not find that in this group's register."
+
+
+async def _meeting_of(session: AsyncSession, reach: SubjectReach, meeting_id: object) -> int | None:
+    """The meeting a change is recorded in: none, or a meeting (in progress or ended) of
+    the group the subject was reached through; any other is refused."""
+    if meeting_id is None or meeting_id == "":
+        return None
+    number = card_id(meeting_id)
+    meeting = await session.get(t.Meeting, number) if number is not None else None
+    if (
+        meeting is None
+        or meeting.locality_id != reach.caller.locality_id
+        or meeting.status not in _EDITABLE_MEETINGS
+    ):
+        raise NotFound(NO_SUCH_MEETING)
+    return meeting.id
+
+
+async def _agency_ids(session: AsyncSession) -> dict[str, int]:
+    rows = await session.execute(select(t.Agency.code, t.Agency.id))
+    return {row.code: row.id for row in rows}
+
+
+async def _agencies(session: AsyncSession) -> tuple[tuple[str, str], ...]:
+    rows = await session.execute(
+        select(t.Agency.code, t.Agency.name).order_by(t.Agency.sort_order, t.Agency.name)
+    )
+    return tuple((row.code, row.name) for row in rows)
+
+
+async def _strand_ids(session: AsyncSession) -> dict[str, int]:
+    rows = await session.execute(
+        select(t.Strand.code, t.Strand.id).where(t.Strand.active.is_(True))
+    )
+    return {row.code: row.id for row in rows}
+
+
+async def _strand_choices(session: AsyncSession) -> tuple[tuple[str, str], ...]:
+    rows = await session.execute(
+        select(t.Strand.code, t.Strand.label)
+        .where(t.Strand.active.is_(True))
+        .order_by(t.Strand.sort_order, t.Strand.code)
+    )
+    return tuple((row.code, row.label) for row in rows)
+
+
+async def _subject_strands(session: AsyncSession, subject_id: int) -> list[str]:
+    rows = await session.scalars(
+        select(t.Strand.code)
+        .join(t.SubjectStrand, t.SubjectStrand.strand_id == t.Strand.id)
+        .where(t.SubjectStrand.subject_id == subject_id)
+        .order_by(t.Strand.sort_order, t.Strand.code)
+    )
+    return list(rows)
+
+
+async def _set_strands(
+    session: AsyncSession, subject: t.Subject, codes: tuple[str, ...], ids: Mapping[str, int]
+) -> None:
+    """The subject's strands made exactly ``codes``: rows removed and added (audited)."""
+    wanted = {ids[code] for code in codes}
+    held = list(
+        await session.scalars(
+            select(t.SubjectStrand).where(t.SubjectStrand.subject_id == subject.id)
+        )
+    )
+    for row in held:
+        if row.strand_id not in wanted:
+            await session.delete(row)
+    have = {row.strand_id for row in held}
+    for strand_id in sorted(wanted - have):
+        session.add(t.SubjectStrand(subject_id=subject.id, strand_id=strand_id))
+    await session.flush()
