@@ -28,6 +28,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 
 from sqlalchemy import func, select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.domain.agenda import CANONICAL_AGENDA
@@ -877,6 +878,15 @@ class _Seeding:
 async def seed_demo_history(store: Store, now: datetime) -> bool:
     """Seed the invented history if this is a demo store holding no records yet; True
     when it did. Safe to call at every start (it writes nothing a second time)."""
+    try:
+        return await _seed_once(store, now)
+    except IntegrityError:
+        # Another instance on the same store (a second `make run`) seeded it meanwhile.
+        log.info("demo history already seeded by another instance")
+        return False
+
+
+async def _seed_once(store: Store, now: datetime) -> bool:
     async with store.transaction(now=now) as session:
         chair = await session.scalar(
             select(t.Member).where(t.Member.aad_object_id == DEMO_CHAIR_AAD)
