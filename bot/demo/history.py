@@ -138,7 +138,8 @@ class DemoRound:
 @dataclass(frozen=True, slots=True)
 class DemoGroup:
     code: str
-    #: (agency code, who attended as free text) per meeting: present, else apologies.
+    #: The agencies present at each of the two meetings, and those that sent apologies;
+    #: who came for each is the group's members of that agency.
     present: tuple[tuple[str, ...], tuple[str, ...]]
     apologies: tuple[tuple[str, ...], tuple[str, ...]]
     subjects: tuple[DemoSubject, ...]
