@@ -162,6 +162,7 @@ def create_app(
         link_for,
         members=services.members,
         hints=services.hints,
+        register=services.register_reads,
     )
     authentication: ReusingAuthentication | None = None
     if adapter is None:

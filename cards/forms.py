@@ -14,12 +14,15 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import timedelta
 
+from bot.domain.agenda import CURRENT_SUBJECT, DEFAULT_SUBJECT_KIND
 from bot.domain.model import (
     ATTENDANCE_LABELS,
     SUBJECT_LABELS,
     EntryKind,
     MeetingStatus,
+    SubjectKind,
 )
+from bot.domain.register import INITIALS_FIELD, KIND_FIELD, REFERENCE_FIELD
 from bot.domain.rules import MAX_DESCRIPTION_CHARS, MAX_ENTRY_CHARS, MAX_LABEL_CHARS
 from bot.domain.views import ActionFormView, ItemView, MeetingView
 from cards.elements import (
@@ -49,6 +52,7 @@ from cards.verbs import (
     ITEM_ACTION,
     ITEM_DECISION,
     ITEM_MINUTE,
+    ITEM_SUBJECT_ADD,
     MEETING_END,
     MEETING_REFRESH,
 )
@@ -124,12 +128,13 @@ def entry_form(
         values,
         errors,
     )
-    submit = execute(
-        f"Record {spec.label.lower()}",
-        spec.verb,
-        {"meetingId": view.id, "itemId": item.id},
-        style="positive",
-    )
+    where: dict[str, object] = {"meetingId": view.id, "itemId": item.id}
+    if item.takes_subjects:
+        # About the subject being discussed as the card was drawn (0: the item itself),
+        # not whichever is current when the button is pressed.
+        sub = item.current_sub_item
+        where["subjectId"] = sub.subject_id if sub is not None else 0
+    submit = execute(f"Record {spec.label.lower()}", spec.verb, where, style="positive")
     return Form(f"Record a {spec.label.lower()}", body, submit)
 
 
@@ -144,7 +149,13 @@ def action_form(
     view = form.meeting
     owners = [(str(m.id), f"{m.name} ({m.agency_name})") for m in form.owners]
     subjects = [(NO_SUBJECT, "Nobody or nothing in particular")]
+    discussed = item.current_sub_item
+    if discussed is not None:
+        # The subject being discussed, named as the conversation may see it; the form
+        # carries its id only (a person of concern's reference is never on a card).
+        subjects.insert(0, (CURRENT_SUBJECT, f"{discussed.label} (being discussed)"))
     subjects += [(kind.value, label) for kind, label in SUBJECT_LABELS.items()]
+    default_subject = CURRENT_SUBJECT if discussed is not None else NO_SUBJECT
     body: list[JSON] = []
     body += recorded_field(
         text_input(
@@ -182,7 +193,10 @@ def action_form(
     body.append(text_block(NO_NAMES_HINT, subtle=True, size="small"))
     body += field(
         choice_input(
-            "subjectKind", "About", subjects, value=value_of(values, "subjectKind", NO_SUBJECT)
+            "subjectKind",
+            "About",
+            subjects,
+            value=value_of(values, "subjectKind", default_subject),
         ),
         errors,
     )
@@ -206,10 +220,84 @@ def action_form(
         ),
         errors,
     )
-    submit = execute(
-        "Record action", ITEM_ACTION, {"meetingId": view.id, "itemId": item.id}, style="positive"
-    )
+    where: dict[str, object] = {"meetingId": view.id, "itemId": item.id}
+    if discussed is not None:
+        where["subjectId"] = discussed.subject_id
+    submit = execute("Record action", ITEM_ACTION, where, style="positive")
     return Form("Record an action", body, submit)
+
+
+def subject_form(
+    view: MeetingView,
+    item: ItemView,
+    *,
+    values: Values | None = None,
+    errors: Errors | None = None,
+) -> Form:
+    """A subject to discuss under item 4-7: one already on the register is found by its
+    reference (and kind); a new one is added to the register."""
+    default = DEFAULT_SUBJECT_KIND.get(item.kind, SubjectKind.CHILD)
+    body: list[JSON] = [
+        text_block(
+            "Add the subjects in the order the group will discuss them. One already on the "
+            "register is found by its reference; a new one is added to it. " + NO_NAMES_HINT,
+            subtle=True,
+            size="small",
+        )
+    ]
+    body += field(
+        choice_input(
+            KIND_FIELD,
+            "Kind",
+            [(kind.value, label) for kind, label in SUBJECT_LABELS.items()],
+            value=value_of(values, KIND_FIELD, default.value),
+            required=True,
+        ),
+        errors,
+    )
+    body += recorded_field(
+        text_input(
+            REFERENCE_FIELD,
+            "Reference or short label",
+            value=value_of(values, REFERENCE_FIELD),
+            max_length=MAX_LABEL_CHARS,
+            placeholder="CR-0001; NYP-2026-0411; Takeaway on Eastborough",
+            required=True,
+        ),
+        values,
+        errors,
+    )
+    body += field(
+        text_input(
+            INITIALS_FIELD,
+            "Initials (a child or a person of concern)",
+            value=value_of(values, INITIALS_FIELD),
+            max_length=8,
+            placeholder="A.B.",
+        ),
+        errors,
+    )
+    submit = execute(
+        "Add subject",
+        ITEM_SUBJECT_ADD,
+        {"meetingId": view.id, "itemId": item.id},
+        style="positive",
+    )
+    return Form("Add a subject to discuss", body, submit)
+
+
+def subject_form_card(
+    view: MeetingView,
+    item_id: int,
+    *,
+    values: Values | None = None,
+    errors: Errors | None = None,
+) -> JSON:
+    """The form a chair adds a subject to an item on, opened from the agenda's "Add
+    subject" in place of the agenda (it has "Back to agenda"), or handed back with what
+    was typed and what was wrong."""
+    item = find_item(view, item_id)
+    return _form_card(view, subject_form(view, item, values=values, errors=errors), item, errors)
 
 
 def attendance_form(

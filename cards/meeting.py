@@ -11,12 +11,14 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import TypeVar
 
+from bot.domain.agenda import SubItemStatus, walk
 from bot.domain.model import EntryKind, ItemKind, ItemStatus, MeetingStatus, MinutesStatus
 from bot.domain.views import (
     PREVIOUS_ACTIONS_LISTED,
     ItemView,
     MeetingView,
     PreviousMinutesView,
+    SubItemView,
     WelcomeView,
 )
 from cards.elements import (
@@ -60,17 +62,24 @@ from cards.text import (
 from cards.verbs import (
     HELP_SHOW,
     ITEM_ACTION_FORM,
+    ITEM_SUBJECT_FORM,
+    ITEM_SUBJECT_MOVE,
+    ITEM_SUBJECT_REMOVE,
     MEETING_NEXT,
     MEETING_PREVIOUS,
     MEETING_REFRESH,
     MEETING_START,
     MINUTES_AGREE,
     ROUND_OPEN,
+    SUBJECT_SHOW,
 )
 
 # How much of each list the live agenda shows. The most recent entries are the ones a
 # chair checks during the meeting; everything is in the summary posted at the end.
 ENTRIES_PER_ITEM = 5
+#: Sub-items (subjects) drawn in full per item: the current one and its neighbours; the
+#: rest are counted, so an item with sixty subjects stays a small card.
+SUB_ITEMS_SHOWN = 3
 PREVIOUS_ACTIONS_SHOWN = PREVIOUS_ACTIONS_LISTED
 
 _T = TypeVar("_T")
@@ -209,6 +218,8 @@ def _item_block(view: MeetingView, item: ItemView, live: bool) -> JSON:
         lines += _previous_minutes(view, view.previous_minutes, live)
     elif item.kind is ItemKind.PREVIOUS_ACTIONS:
         lines += _previous_actions(view)
+    if item.takes_subjects:
+        lines += _sub_items(view, item, live and current)
     lines += _recorded(item)
     if current and live:
         lines += _item_controls(view, item)
@@ -285,14 +296,139 @@ def _latest(entries: Sequence[_T]) -> Sequence[_T]:
     return entries[-ENTRIES_PER_ITEM:]
 
 
+def _sub_items(view: MeetingView, item: ItemView, controls: bool) -> list[JSON]:
+    """The subjects discussed under an item, in order: the current one and its
+    neighbours drawn in full (with "Open" for the subject's card), the rest counted."""
+    subs = item.sub_items
+    if not subs:
+        if controls:
+            return [
+                text_block(
+                    "No subjects added yet: use **Add subject** for each one to discuss, in order.",
+                    size="small",
+                    subtle=True,
+                )
+            ]
+        return []
+    anchor = next(
+        (i for i, s in enumerate(subs) if s.status == SubItemStatus.CURRENT.value),
+        next((i for i, s in enumerate(subs) if s.status == SubItemStatus.PENDING.value), 0),
+    )
+    first = max(0, min(anchor - SUB_ITEMS_SHOWN // 2, len(subs) - SUB_ITEMS_SHOWN))
+    shown = subs[first : first + SUB_ITEMS_SHOWN]
+    before, after = subs[:first], subs[first + SUB_ITEMS_SHOWN :]
+    done = sum(1 for s in subs if s.status == SubItemStatus.DONE.value)
+    lines: list[JSON] = [
+        text_block(
+            f"{plural(len(subs), 'subject')} to discuss, {done} discussed:",
+            size="small",
+            weight="bolder",
+            spacing="small",
+        )
+    ]
+    if before:
+        lines.append(
+            text_block(f"… {plural(len(before), 'earlier subject')}", size="small", subtle=True)
+        )
+    for number, sub in enumerate(shown, start=first + 1):
+        lines.append(_sub_item_line(view, item, sub, number, controls))
+    if after:
+        lines.append(text_block(f"… and {len(after)} more to come", size="small", subtle=True))
+    return lines
+
+
+_SUB_MARKERS = {
+    SubItemStatus.CURRENT.value: "▶",
+    SubItemStatus.DONE.value: "✓",
+    SubItemStatus.PENDING.value: "·",
+}
+
+
+def _sub_item_line(
+    view: MeetingView, item: ItemView, sub: SubItemView, number: int, controls: bool
+) -> JSON:
+    current = sub.status == SubItemStatus.CURRENT.value
+    risk = (
+        "risk restricted"
+        if sub.restricted
+        else f"{sub.risk_label} risk"
+        if sub.risk_label
+        else "risk not rated"
+    )
+    head = f"{_SUB_MARKERS.get(sub.status, '·')} {item.position}.{number} {sub.label}"
+    parts: list[JSON | str] = [run(head, bold=current), run(f" · {risk}", subtle=True)]
+    if sub.recorded:
+        counts = ", ".join(
+            [
+                plural(sub.minutes_count, "minute"),
+                plural(sub.decisions_count, "decision"),
+                plural(sub.actions_count, "action"),
+            ]
+        )
+        parts.append(run(f" · {counts}", subtle=True))
+    lines: list[JSON] = [rich(*parts)]
+    if view.status is MeetingStatus.IN_PROGRESS:
+        buttons = [
+            execute(
+                "Open",
+                SUBJECT_SHOW,
+                {"subjectId": sub.subject_id, "meetingId": view.id},
+                with_inputs=False,
+            )
+        ]
+        if controls and sub.status == SubItemStatus.PENDING.value:
+            # Only what is still to come is reordered (moving one up is enough to reach
+            # any order) or taken off: few buttons, so a long item stays a small card.
+            where = {"meetingId": view.id, "itemSubjectId": sub.id}
+            buttons.append(
+                execute(
+                    "Move up", ITEM_SUBJECT_MOVE, {**where, "direction": "up"}, with_inputs=False
+                )
+            )
+            if not sub.recorded:
+                buttons.append(execute("Remove", ITEM_SUBJECT_REMOVE, where, with_inputs=False))
+        lines.append(action_set(buttons, spacing="none"))
+    return container(lines, style="accent" if current else None, spacing="small")
+
+
+def _sub_index(item: ItemView) -> int | None:
+    return next(
+        (i for i, s in enumerate(item.sub_items) if s.status == SubItemStatus.CURRENT.value),
+        None,
+    )
+
+
 def _item_controls(view: MeetingView, item: ItemView) -> list[JSON]:
-    where = {"meetingId": view.id, "position": item.position}
+    where: dict[str, object] = {"meetingId": view.id, "position": item.position}
+    if item.takes_subjects:
+        # Where in the item's subjects the card was drawn: a press on a stale copy of the
+        # card (the chair moved on to the next subject meanwhile) moves nothing.
+        current_sub = item.current_sub_item
+        where["subItem"] = current_sub.id if current_sub is not None else 0
+    index = _sub_index(item)
     buttons: list[JSON] = []
-    if item.position > 1:
-        buttons.append(execute("Previous item", MEETING_PREVIOUS, where, with_inputs=False))
-    if item.position < len(view.items):
+    back = walk(index, len(item.sub_items), -1)
+    if item.position > 1 or not back.leave:
+        label = (
+            "Previous item"
+            if back.leave
+            else "Previous subject"
+            if back.index is not None
+            else "Back to item"
+        )
+        buttons.append(execute(label, MEETING_PREVIOUS, where, with_inputs=False))
+    forward = walk(index, len(item.sub_items), +1)
+    if item.position < len(view.items) or not forward.leave:
+        label = "Next item" if forward.leave else "Next subject"
+        buttons.append(execute(label, MEETING_NEXT, where, with_inputs=False, style="positive"))
+    if item.takes_subjects:
         buttons.append(
-            execute("Next item", MEETING_NEXT, where, with_inputs=False, style="positive")
+            execute(
+                "Add subject",
+                ITEM_SUBJECT_FORM,
+                {"meetingId": view.id, "itemId": item.id},
+                with_inputs=False,
+            )
         )
     buttons.append(execute("Refresh", MEETING_REFRESH, {"meetingId": view.id}, with_inputs=False))
     lines: list[JSON] = []
@@ -312,14 +448,13 @@ def _meeting_actions(view: MeetingView) -> list[JSON]:
     actions: list[JSON] = []
     item = view.current_item
     if item is not None:
+        against = f"Recording against item {item.position}: {plain(item.title)}"
+        sub = item.current_sub_item
+        if sub is not None:
+            against += f" – {plain(sub.label)}"
         record = show_card(
             "Record",
-            [
-                text_block(
-                    f"Recording against item {item.position}: {plain(item.title)}",
-                    weight="bolder",
-                )
-            ],
+            [text_block(against, weight="bolder")],
             [
                 entry_form(view, item, EntryKind.MINUTE).as_show_card("Minute"),
                 entry_form(view, item, EntryKind.DECISION).as_show_card("Decision"),

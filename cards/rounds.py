@@ -12,7 +12,7 @@ from collections.abc import Sequence
 
 from bot.domain.model import TURN_LABELS, ChallengeStatus, RoundStatus, TurnOutcome
 from bot.domain.rules import CHALLENGE_TO_NO_AGENCY, MAX_ENTRY_CHARS, MAX_LABEL_CHARS
-from bot.domain.views import ChallengeView, RoundTurnView, RoundView
+from bot.domain.views import ChallengeView, RoundAnswerView, RoundTurnView, RoundView
 from cards.elements import (
     JSON,
     Errors,
@@ -43,12 +43,16 @@ from cards.text import (
     STILL_TO_ANSWER,
     SUMMARY_CHARS,
     clip,
+    format_time,
     meeting_title,
     plain,
 )
 from cards.verbs import CHALLENGE_RESPOND, ROUND_ANSWER, ROUND_CLOSE
 
 CHALLENGES_SHOWN = 25
+#: The latest answers shown per agency (a round is rarely answered more than twice by
+#: one agency; the minutes hold every answer).
+ANSWERS_SHOWN = 6
 DID_NOT_ANSWER = "Did not answer"
 # What a person can answer for their agency; "not present" is set by the bot, not chosen.
 ANSWER_OUTCOMES = (TurnOutcome.SHARED, TurnOutcome.NOTHING_TO_SHARE, TurnOutcome.CHALLENGE)
@@ -69,12 +73,11 @@ def round_card(
     # Agencies that sent apologies are shown as not present; they are not asked.
     asked = [t for t in view.turns if t.outcome is not TurnOutcome.NOT_PRESENT]
     answered = sum(1 for turn in asked if turn.outcome is not None)
+    title = f"Share and challenge: item {view.item_position} {plain(view.item_title)}"
+    if view.subject:
+        title += f" – about {plain(view.subject)}"
     body: list[JSON] = [
-        text_block(
-            f"Share and challenge: item {view.item_position} {plain(view.item_title)}",
-            size="large",
-            weight="bolder",
-        ),
+        text_block(title, size="large", weight="bolder"),
         text_block(meeting_title(view.locality_name), spacing="none"),
         marking(),
         text_block(f"**{answered} of {len(asked)} agencies present have answered.**"),
@@ -104,28 +107,58 @@ def round_card(
 
 
 def _turn_block(turn: RoundTurnView, closed: bool) -> JSON:
-    unanswered = DID_NOT_ANSWER if closed else STILL_TO_ANSWER
-    status = TURN_LABELS[turn.outcome] if turn.outcome is not None else unanswered
-    color = {
-        None: "accent",
-        TurnOutcome.CHALLENGE: "attention",
-        TurnOutcome.NOT_PRESENT: None,
-    }.get(turn.outcome, "good")
-    head: list[JSON | str] = [run(f"{turn.agency.name}: ", bold=True), run(status, color=color)]
-    if turn.answered_by:
-        head.append(run(f" ({clip(turn.answered_by, NAME_CHARS)})", subtle=True))
-    lines: list[JSON] = [rich(*head)]
-    if turn.outcome is TurnOutcome.CHALLENGE:
+    """An agency and every answer it gave, in order, each with its service (when named),
+    who gave it and when. An agency has answered once any of its services has."""
+    answers = turn.answers
+    if not answers and turn.outcome not in (None, TurnOutcome.NOT_PRESENT):
+        # A view of the latest answer only (as drawn before every answer was kept).
+        assert turn.outcome is not None
+        answers = (
+            RoundAnswerView(
+                turn.outcome, turn.text, turn.answered_by, challenge_to=turn.challenge_to
+            ),
+        )
+    if not answers:
+        unanswered = DID_NOT_ANSWER if closed else STILL_TO_ANSWER
+        status = TURN_LABELS[turn.outcome] if turn.outcome is not None else unanswered
+        color = "accent" if turn.outcome is None else None
+        head: list[JSON | str] = [run(f"{turn.agency.name}: ", bold=True), run(status, color=color)]
+        return container([rich(*head)], separator=True, spacing="small")
+    lines: list[JSON] = [rich(run(turn.agency.name, bold=True))]
+    shown = answers[-ANSWERS_SHOWN:]
+    lines += more_line(
+        len(answers) - len(shown), "earlier answers are in the minutes of this meeting"
+    )
+    for answer in shown:
+        lines += _answer_lines(answer)
+    return container(lines, separator=True, spacing="small")
+
+
+def _answer_lines(answer: RoundAnswerView) -> list[JSON]:
+    color = {TurnOutcome.CHALLENGE: "attention", TurnOutcome.NOT_PRESENT: None}.get(
+        answer.outcome, "good"
+    )
+    head: list[JSON | str] = []
+    if answer.service:
+        head.append(run(f"{clip(answer.service, NAME_CHARS)}: ", bold=True))
+    head.append(run(TURN_LABELS[answer.outcome], color=color))
+    who = clip(answer.answered_by, NAME_CHARS)
+    when = format_time(answer.at) if answer.at is not None else ""
+    said = ", ".join(part for part in (who, when) if part)
+    if said:
+        head.append(run(f" ({said})", subtle=True))
+    lines: list[JSON] = [rich(*head, spacing="none")]
+    if answer.outcome is TurnOutcome.CHALLENGE:
         lines.append(
             rich(
                 run("Challenge to: ", bold=True),
-                run(turn.challenge_to or NOT_AN_AGENCY),
+                run(answer.challenge_to or NOT_AN_AGENCY),
                 spacing="none",
             )
         )
-    if turn.text.strip():
-        lines.append(rich(run(clip(turn.text, ANSWER_CHARS)), spacing="none"))
-    return container(lines, separator=True, spacing="small")
+    if answer.text.strip():
+        lines.append(rich(run(clip(answer.text, ANSWER_CHARS)), spacing="none"))
+    return lines
 
 
 def _answer_form(view: RoundView, values: Values | None, errors: Errors | None) -> list[JSON]:
@@ -143,6 +176,17 @@ def _answer_form(view: RoundView, values: Values | None, errors: Errors | None) 
             expanded=True,
             required=True,
         ),
+        errors,
+    )
+    body += recorded_field(
+        text_input(
+            "service",
+            "Service (optional)",
+            value=value_of(values, "service"),
+            max_length=MAX_LABEL_CHARS,
+            placeholder="e.g. CAMHS, Healthy Child team: when a service answers for itself",
+        ),
+        values,
         errors,
     )
     body += recorded_field(
@@ -183,9 +227,10 @@ def _answer_form(view: RoundView, values: Values | None, errors: Errors | None) 
 
 
 def _closed_summary(view: RoundView) -> list[JSON]:
-    counts = [
-        (TURN_LABELS[o], str(sum(1 for t in view.turns if t.outcome is o))) for o in TurnOutcome
+    given = [a.outcome for t in view.turns for a in t.answers] + [
+        t.outcome for t in view.turns if not t.answers and t.outcome is not None
     ]
+    counts = [(TURN_LABELS[o], str(sum(1 for g in given if g is o))) for o in TurnOutcome]
     silent = view.still_to_answer
     body: list[JSON] = [
         heading("Round closed", separator=True),

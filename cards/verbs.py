@@ -40,6 +40,13 @@ MINUTES_DOWNLOAD = "minutes.download"
 MEMBERS_SHOW = "members.show"
 MEMBERS_ADD = "members.add"
 MEMBERS_REMOVE = "members.remove"
+# The register, read side (issue 15): a subject's card, and the next page of a list.
+SUBJECT_SHOW = "subject.show"
+SUBJECTS_PAGE = "subjects.page"
+ITEM_SUBJECT_FORM = "item.subjectForm"
+ITEM_SUBJECT_ADD = "item.subjectAdd"
+ITEM_SUBJECT_REMOVE = "item.subjectRemove"
+ITEM_SUBJECT_MOVE = "item.subjectMove"
 
 ALL_VERBS: tuple[str, ...] = (
     SETUP_LINK,
@@ -75,4 +82,12 @@ ALL_VERBS: tuple[str, ...] = (
     MEMBERS_SHOW,
     MEMBERS_ADD,
     MEMBERS_REMOVE,
+    # The register, read side.
+    SUBJECT_SHOW,
+    SUBJECTS_PAGE,
+    # The subjects discussed under items 4-7 (dialogs/meeting.py).
+    ITEM_SUBJECT_FORM,
+    ITEM_SUBJECT_ADD,
+    ITEM_SUBJECT_REMOVE,
+    ITEM_SUBJECT_MOVE,
 )

@@ -28,6 +28,9 @@ class Command(StrEnum):
     MY_ACTIONS = "my actions"
     OUTSTANDING = "outstanding actions"
     MEMBERS = "members"
+    # The register, read side (issue 15).
+    SUBJECT = "subject"
+    SUBJECTS = "subjects"
 
 
 @dataclass(frozen=True, slots=True)
@@ -134,6 +137,35 @@ COMMANDS: tuple[CommandInfo, ...] = (
         "An administrator",
         ("manage members", "member admin", "roles"),
     ),
+    # The register, read side (issue 15).
+    CommandInfo(
+        Command.SUBJECT,
+        "In a personal chat: a subject's card by its reference (**subject CR-0107**): risk "
+        "and its history, strands, links and their risk, open actions, decisions, the "
+        "meetings it was discussed in and the round answers about it.",
+        "Any member of the group (persons of concern: police and chairs unless the group "
+        "allows more)",
+        ("show subject", "find subject"),
+    ),
+    CommandInfo(
+        Command.SUBJECTS,
+        "In a personal chat: the register of your groups, riskiest first, with filters in "
+        "plain words: **in** _group_, **children**, **persons of concern**, "
+        "**locations of concern**, **groups**, **themes**, **high risk**, "
+        "**very high risk**, **medium risk**, **low risk**, **not discussed for** _n_ "
+        "**weeks**/**months**, **strand** _name_, **closed**, **page** _n_.",
+        "Any member of the group (persons of concern: police and chairs unless the group "
+        "allows more)",
+        (
+            "register",
+            "children",
+            "persons of concern",
+            "locations of concern",
+            "high risk",
+            "very high risk",
+            "not discussed for",
+        ),
+    ),
 )
 
 _MENTION = re.compile(r"<at>.*?</at>", re.IGNORECASE | re.DOTALL)
@@ -156,7 +188,21 @@ def normalise(text: str | None) -> str:
 
 
 #: Commands that may be followed by words of their own (filters).
-TAKES_WORDS = frozenset({Command.OUTSTANDING})
+TAKES_WORDS = frozenset({Command.OUTSTANDING, Command.SUBJECT, Command.SUBJECTS})
+
+#: Aliases that are filters themselves: their words are kept, typed alone or followed by
+#: more ("overdue actions in Whitby" is "outstanding actions overdue in Whitby").
+CARRIES_WORDS: dict[str, str] = {
+    "overdue actions": "overdue",
+    # The register (issue 15): "high risk", "locations of concern", "not discussed for 3
+    # months" typed alone are "subjects" with those words.
+    "children": "children",
+    "persons of concern": "persons of concern",
+    "locations of concern": "locations of concern",
+    "high risk": "high risk",
+    "very high risk": "very high risk",
+    "not discussed for": "not discussed for",
+}
 
 
 def parse(text: str | None) -> Command | None:
@@ -168,15 +214,13 @@ def split(text: str | None) -> tuple[Command | None, str]:
     words = normalise(text)
     words = words.removeprefix("please ")
     if words in _LOOKUP:
-        command = _LOOKUP[words]
-        extra = "overdue" if words == "overdue actions" else ""
-        return command, extra
+        return _LOOKUP[words], CARRIES_WORDS.get(words, "")
     for phrase in sorted(_LOOKUP, key=len, reverse=True):
         command = _LOOKUP[phrase]
         if command in TAKES_WORDS and words.startswith(phrase + " "):
             rest = words[len(phrase) + 1 :]
-            if phrase == "overdue actions":
-                rest = "overdue " + rest
+            if phrase in CARRIES_WORDS:
+                rest = CARRIES_WORDS[phrase] + " " + rest
             return command, rest
     return None, ""
 

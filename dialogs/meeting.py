@@ -26,6 +26,7 @@ from cards import (
     summary_card,
 )
 from cards import verbs as v
+from cards.forms import subject_form_card
 from dialogs.commands import Command
 from dialogs.outcome import Card, Outcome, Post
 from dialogs.ports import Services
@@ -86,6 +87,9 @@ async def _move_text(ctx: Services, turn: TurnRef, step: int) -> Outcome:
     view = await ctx.meetings.move(turn, view.id, None, step)
     item = view.current_item
     note = f"Now on item {item.position}: {item.title}." if item else None
+    sub = view.current_sub_item
+    if item is not None and sub is not None:
+        note = f"Now on item {item.position}: {item.title} – {sub.label}."
     return agenda_changed(ctx, turn, view, None, note=note)
 
 
@@ -127,7 +131,9 @@ async def _move(ctx: Services, turn: TurnRef, click: Click, step: int) -> Outcom
         # Every agenda card says where it was drawn; one that says nothing readable
         # is not one of ours, and moving on from it would skip the stale-card check.
         raise Conflict(NOT_A_CURRENT_CARD)
-    view = await ctx.meetings.move(turn, card_id(click.data.get("meetingId")), position, step)
+    view = await ctx.meetings.move(
+        turn, card_id(click.data.get("meetingId")), position, step, click.data.get("subItem")
+    )
     return agenda_changed(ctx, turn, view, click)
 
 
@@ -249,3 +255,58 @@ def item_or_current(view: MeetingView, item_id: int | None) -> int:
         return item_id
     current = view.current_item or view.items[-1]
     return current.id
+
+
+# -- subjects discussed under items 4-7 (issue 15) ---------------------------------------
+
+
+@routes.verb(v.ITEM_SUBJECT_FORM)
+async def subject_form(ctx: Services, turn: TurnRef, click: Click) -> Outcome:
+    """The agenda's "Add subject": the form, in place of the agenda for the chair who
+    pressed it (posted blank where a client cannot answer in place). Refused at once to
+    anyone who may not run the meeting, rather than after filling it in."""
+    view = await ctx.meetings.current(
+        turn, card_id(click.data.get("meetingId")), require=Permission.RUN_MEETING
+    )
+    item_id = item_or_current(view, card_id(click.data.get("itemId")))
+    return replace(click, subject_form_card(view, item_id), "Add the subject below.")
+
+
+@routes.verb(v.ITEM_SUBJECT_ADD)
+async def subject_add(ctx: Services, turn: TurnRef, click: Click) -> Outcome:
+    meeting_id = card_id(click.data.get("meetingId"))
+    item_id = card_id(click.data.get("itemId"))
+
+    async def redraw(errors: Mapping[str, str]) -> Card:
+        current = await ctx.meetings.current(turn, meeting_id)
+        values = dict(click.data)
+        if "subjectRef" in errors:
+            # A refused reference may be a name or an address: never show it back.
+            values.pop("subjectRef", None)
+        return subject_form_card(
+            current, item_or_current(current, item_id), values=values, errors=errors
+        )
+
+    view = await redraw_on_invalid(
+        turn, click, ctx.meetings.add_subject(turn, meeting_id, item_id, click.data), redraw
+    )
+    return agenda_changed(ctx, turn, view, click, note="Subject added to the agenda.")
+
+
+@routes.verb(v.ITEM_SUBJECT_REMOVE)
+async def subject_remove(ctx: Services, turn: TurnRef, click: Click) -> Outcome:
+    view = await ctx.meetings.remove_subject(
+        turn, card_id(click.data.get("meetingId")), click.data.get("itemSubjectId")
+    )
+    return agenda_changed(ctx, turn, view, click, note="Subject taken off the agenda.")
+
+
+@routes.verb(v.ITEM_SUBJECT_MOVE)
+async def subject_move(ctx: Services, turn: TurnRef, click: Click) -> Outcome:
+    view = await ctx.meetings.move_subject(
+        turn,
+        card_id(click.data.get("meetingId")),
+        click.data.get("itemSubjectId"),
+        click.data.get("direction"),
+    )
+    return agenda_changed(ctx, turn, view, click)

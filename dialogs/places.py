@@ -53,6 +53,10 @@ MEETINGS_IN_GROUP_ONLY = (
     "Meetings run in the locality group's own channel or chat, not in a personal chat: "
     "mention me there (type **help** to see how)."
 )
+REGISTER_PERSONAL_ONLY = (
+    "The register names children and persons of concern, so I search it only in a personal "
+    "chat: open a chat with me and type it there."
+)
 #: What a verb with no rule gets, wherever it is pressed (deny by default).
 NO_RULE = "That button cannot be used here."
 #: What every command and verb gets in a conversation of unknown kind (deny by default).
@@ -79,6 +83,10 @@ _SETUP = Place(GROUP, SETUP_IN_GROUP_ONLY)
 _ACTIONS = Place(PERSONAL, ACTIONS_PERSONAL_ONLY)
 _OUTSTANDING = Place(PERSONAL, PERSONAL_ONLY.format(what="outstanding actions"))
 _MEMBERS = Place(PERSONAL, MEMBERS_PERSONAL_ONLY)
+#: The register (issue 15): found and listed in a personal chat only; a subject's card
+#: also opens from a meeting's agenda in the group's conversation, where it shows no
+#: person of concern and no missing checks (bot.services.register_reads).
+_REGISTER = Place(PERSONAL, REGISTER_PERSONAL_ONLY)
 
 COMMAND_PLACES: dict[Command, Place] = {
     Command.HELP: _ANYWHERE,
@@ -95,6 +103,9 @@ COMMAND_PLACES: dict[Command, Place] = {
     Command.MY_ACTIONS: Place(PERSONAL, PERSONAL_ONLY.format(what="your actions")),
     Command.OUTSTANDING: _OUTSTANDING,
     Command.MEMBERS: _MEMBERS,
+    # The register, read side.
+    Command.SUBJECT: _REGISTER,
+    Command.SUBJECTS: _REGISTER,
 }
 
 VERB_PLACES: dict[str, Place] = {
@@ -133,6 +144,14 @@ VERB_PLACES: dict[str, Place] = {
     v.MEMBERS_SHOW: _MEMBERS,
     v.MEMBERS_ADD: _MEMBERS,
     v.MEMBERS_REMOVE: _MEMBERS,
+    # The register, read side.
+    v.SUBJECT_SHOW: _ANYWHERE,
+    v.SUBJECTS_PAGE: _REGISTER,
+    # The subjects discussed under items 4-7, on the live agenda card.
+    v.ITEM_SUBJECT_FORM: _MEETING,
+    v.ITEM_SUBJECT_ADD: _MEETING,
+    v.ITEM_SUBJECT_REMOVE: _MEETING,
+    v.ITEM_SUBJECT_MOVE: _MEETING,
 }
 
 _NOWHERE = Place(frozenset(), NO_RULE)

@@ -17,6 +17,8 @@ from bot.domain.filters import ActionFilter
 from bot.domain.members import MembersView
 from bot.domain.model import EntryKind
 from bot.domain.permissions import Permission
+from bot.domain.register_filters import SubjectFilter
+from bot.domain.register_views import SubjectCardView, SubjectChoices, SubjectsPage
 from bot.domain.views import (
     ActionFormView,
     ChallengeView,
@@ -70,7 +72,12 @@ class Meetings(Protocol):
     ) -> None: ...
 
     async def move(
-        self, turn: TurnRef, meeting_id: object, expected_position: object, step: int
+        self,
+        turn: TurnRef,
+        meeting_id: object,
+        expected_position: object,
+        step: int,
+        expected_sub_item: object = None,
     ) -> MeetingView: ...
 
     async def mark_present(self, turn: TurnRef, meeting_id: object) -> MeetingView: ...
@@ -98,6 +105,19 @@ class Meetings(Protocol):
 
     async def end(
         self, turn: TurnRef, meeting_id: object, data: Mapping[str, object]
+    ) -> MeetingView: ...
+
+    # Issue 15: the subjects discussed under items 4-7 (bot.services.item_subjects).
+    async def add_subject(
+        self, turn: TurnRef, meeting_id: object, item_id: object, data: Mapping[str, object]
+    ) -> MeetingView: ...
+
+    async def remove_subject(
+        self, turn: TurnRef, meeting_id: object, item_subject_id: object
+    ) -> MeetingView: ...
+
+    async def move_subject(
+        self, turn: TurnRef, meeting_id: object, item_subject_id: object, direction: object
     ) -> MeetingView: ...
 
 
@@ -191,6 +211,20 @@ class Members(Protocol):
     ) -> tuple[MembersView, str]: ...
 
 
+class Register(Protocol):
+    """The register's read side: a subject's card, a list (``bot.services.register_reads``)."""
+
+    async def find(self, turn: TurnRef, reference: str) -> SubjectCardView | SubjectChoices: ...
+
+    async def show(
+        self, turn: TurnRef, subject_id: object, meeting_id: object = None
+    ) -> SubjectCardView: ...
+
+    async def subjects(
+        self, turn: TurnRef, wanted: SubjectFilter, page: int = 1, *, words: str = ""
+    ) -> SubjectsPage: ...
+
+
 class Hints(Protocol):
     """Teams' meeting start and end events (``bot.services.meeting_hints``)."""
 
@@ -213,6 +247,8 @@ class Services:
     link_for: LinkMaker | None = None
     members: Members | None = None
     hints: Hints | None = None
+    #: The register's read side (issue 15); a bot without it says so.
+    register: Register | None = None
 
 
 if TYPE_CHECKING:
@@ -221,6 +257,7 @@ if TYPE_CHECKING:
     from bot.services.meeting_hints import MeetingHintService
     from bot.services.meetings import MeetingService
     from bot.services.members import MemberAdmin
+    from bot.services.register_reads import RegisterReads
     from bot.services.rounds import RoundService
 
     def _the_services_fit(
@@ -233,3 +270,7 @@ if TYPE_CHECKING:
     ) -> tuple[Groups, Meetings, Rounds, Actions, Members, Hints]:
         """Never called: mypy checks here that each real service satisfies its port."""
         return groups, meetings, rounds, actions, members, hints
+
+    def _the_register_fits(register: RegisterReads) -> Register:
+        """Never called: the register's read side satisfies its port."""
+        return register

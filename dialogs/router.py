@@ -32,6 +32,7 @@ from bot.services.meeting_hints import MeetingEvent
 from cards import end_form_card
 from cards.hints import meeting_started_card
 from dialogs import actions, exports, meeting, members, rounds, setup
+from dialogs import register as register_feature
 from dialogs.commands import Command, split
 from dialogs.outcome import Outcome, Post
 from dialogs.places import UNKNOWN_CONVERSATION, command_place, missing_rules, refusal, verb_place
@@ -42,6 +43,7 @@ from dialogs.ports import (
     LinkMaker,
     Meetings,
     Members,
+    Register,
     Rounds,
     Services,
 )
@@ -70,6 +72,7 @@ FEATURES: tuple[Routes, ...] = (
     actions.routes,
     exports.routes,
     members.routes,
+    register_feature.routes,
 )
 
 
@@ -103,8 +106,11 @@ class Router:
         link_for: LinkMaker | None = None,
         members: Members | None = None,
         hints: Hints | None = None,
+        register: Register | None = None,
     ) -> None:
-        self.services = Services(groups, meetings, rounds, actions, clock, link_for, members, hints)
+        self.services = Services(
+            groups, meetings, rounds, actions, clock, link_for, members, hints, register
+        )
         self._table = route_table()
 
     @property

@@ -28,7 +28,7 @@ import shutil
 import struct
 import sys
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -49,7 +49,29 @@ from bot.domain.model import (
     SubjectKind,
     TurnOutcome,
 )
-from bot.domain.register import RiskLevel, StaleSubject
+from bot.domain.register import (
+    ChildChecks,
+    InterviewState,
+    RiskLevel,
+    StaleSubject,
+    SubjectEventKind,
+    SubjectStatus,
+)
+from bot.domain.register_views import (
+    RESTRICTED_PERSON,
+    AnswerLine,
+    DecisionLine,
+    HistoryLine,
+    LinkLine,
+    MeetingRef,
+    RiskChange,
+    Shown,
+    SubjectActionLine,
+    SubjectCardView,
+    SubjectChoices,
+    SubjectRow,
+    SubjectsPage,
+)
 from bot.domain.rules import check_identifying_details, parse_due_date, parse_subject
 from bot.domain.views import (
     ActionFormView,
@@ -68,8 +90,10 @@ from bot.domain.views import (
     OutstandingPage,
     OwnedActionView,
     PreviousMinutesView,
+    RoundAnswerView,
     RoundTurnView,
     RoundView,
+    SubItemView,
     WelcomeView,
 )
 from cards.actions import (
@@ -80,7 +104,13 @@ from cards.actions import (
     outstanding_card,
 )
 from cards.briefs import BriefView, brief_card
-from cards.forms import action_form_card, attendance_form_card, end_form_card, entry_form_card
+from cards.forms import (
+    action_form_card,
+    attendance_form_card,
+    end_form_card,
+    entry_form_card,
+    subject_form_card,
+)
 from cards.hints import meeting_started_card
 from cards.meeting import agenda_card, welcome_card
 from cards.members import members_card
@@ -97,6 +127,7 @@ from cards.notices import (
     roles_granted_card,
     unreachable_notice_card,
 )
+from cards.register import subject_card, subject_choices_card, subjects_card
 from cards.rounds import challenges_card, round_card
 from cards.setup import setup_card
 from cards.summary import summary_card
@@ -513,6 +544,67 @@ def round_view(*, closed: bool = False) -> RoundView:
     )
 
 
+def meeting_with_subjects() -> MeetingView:
+    """Item 4 discussed subject by subject: two children and a location added by the
+    chair, the second child being discussed now; a person of concern under item 5 is
+    shown only as "Person of concern 1" (the card is in the group's conversation)."""
+    view = meeting()
+    subs = (
+        SubItemView(
+            901, 1107, 1, "done", SubjectKind.CHILD, "CR-0107 (K.M.)", "High", False, 2, 1, 1
+        ),
+        SubItemView(
+            902, 1112, 2, "current", SubjectKind.CHILD, "CR-0112 (T.R.)", "Medium", False, 1
+        ),
+        SubItemView(903, 1201, 3, "pending", SubjectKind.LOCATION, "Takeaway on Eastborough", ""),
+    )
+    persons = (
+        SubItemView(904, 1301, 1, "pending", SubjectKind.PERSON, "Person of concern 1", "", True),
+    )
+    items = tuple(
+        replace(item, sub_items=subs, takes_subjects=True)
+        if item.position == 4
+        else replace(item, sub_items=persons, takes_subjects=True)
+        if item.position == 5
+        else replace(item, takes_subjects=item.position in (6, 7))
+        for item in view.items
+    )
+    return replace(view, items=items)
+
+
+def round_about_a_child() -> RoundView:
+    """A round about one child: Health answers twice, once for CAMHS and once for the
+    Healthy Child team, and the Police twice (a second thought); every answer is kept."""
+    shared, nothing = TurnOutcome.SHARED, TurnOutcome.NOTHING_TO_SHARE
+    at = datetime(2026, 11, 3, 10, 41, tzinfo=UTC)
+    police = (
+        RoundAnswerView(shared, "Seen at the bus station twice after 22:00.", PRIYA.name, at),
+        RoundAnswerView(
+            shared,
+            "Correction: the second sighting was at the retail park, not the bus station.",
+            OWEN.name,
+            at.replace(minute=44),
+        ),
+    )
+    health = (
+        RoundAnswerView(
+            shared,
+            "Attended two CAMHS appointments; the next is booked.",
+            DANA.name,
+            at.replace(minute=42),
+            "CAMHS",
+        ),
+        RoundAnswerView(nothing, "", DANA.name, at.replace(minute=43), "Healthy Child team"),
+    )
+    turns = (
+        RoundTurnView(POLICE, shared, police[-1].text, OWEN.name, answers=police),
+        RoundTurnView(SOCIAL_CARE, None),
+        RoundTurnView(HEALTH, nothing, "", DANA.name, answers=health),
+        RoundTurnView(EDUCATION, TurnOutcome.NOT_PRESENT),
+    )
+    return replace(round_view(), turns=turns, challenges=(), subject="CR-0112 (T.R.)")
+
+
 def _minute_errors() -> tuple[JSON, dict[str, str]]:
     """A minute that gives a phone number: the bot's own check points it out."""
     values: JSON = {
@@ -647,6 +739,197 @@ def members_view() -> MembersView:
     )
 
 
+# --- the register (issue 15): invented subjects ---------------------------------------------
+
+
+def _register_at(day: date, hour: int = 11, minute: int = 0) -> datetime:
+    return datetime(day.year, day.month, day.day, hour, minute, tzinfo=UTC)
+
+
+def register_child(*, chair: bool) -> SubjectCardView:
+    """CR-0107 (J.D.), as the chair sees it in a personal chat (``chair``) or as a partner
+    does: a person of concern linked to the child shows to the partner only as restricted."""
+    october = MeetingRef(11, date(2026, 10, 6), SCARBOROUGH.name)
+    november = MeetingRef(12, MEETING_DAY, SCARBOROUGH.name)
+    links = [
+        LinkLine(
+            52,
+            SubjectKind.LOCATION,
+            "Takeaway on Eastborough",
+            RiskLevel.MEDIUM,
+            "Seen there late at night with older teenagers",
+            MEETING_DAY,
+        ),
+        LinkLine(
+            53,
+            SubjectKind.GROUP,
+            "Eastfield peer group",
+            RiskLevel.HIGH,
+            "Part of the group since the summer",
+            date(2026, 10, 6),
+        ),
+    ]
+    if chair:
+        links.insert(
+            0,
+            LinkLine(
+                54,
+                SubjectKind.PERSON,
+                "NYP-4471 (K.M.)",
+                RiskLevel.VERY_HIGH,
+                "Gives lifts from the takeaway",
+                MEETING_DAY,
+            ),
+        )
+    else:
+        links.append(
+            LinkLine(
+                None, SubjectKind.PERSON, RESTRICTED_PERSON, None, "", MEETING_DAY, restricted=True
+            )
+        )
+    return SubjectCardView(
+        subject_id=51,
+        kind=SubjectKind.CHILD,
+        reference="CR-0107",
+        initials="J.D.",
+        group=SCARBOROUGH.name,
+        status=SubjectStatus.OPEN,
+        status_reason="",
+        risk=RiskLevel.HIGH,
+        strands=("Child criminal exploitation and county lines", "Missing from home or care"),
+        lead_agency=POLICE.name,
+        first_discussed=date(2026, 10, 6),
+        last_discussed=MEETING_DAY,
+        checks=ChildChecks(
+            missing_episode=True,
+            return_interview=InterviewState.DONE,
+            return_interview_on=date(2026, 10, 28),
+            voice_recorded=True,
+            looked_after=False,
+        ),
+        missing=(
+            ("Parents or carers involved in safety planning", "Risk assessment tool completed")
+            if chair
+            else None
+        ),
+        risk_history=Shown(
+            (
+                RiskChange(
+                    RiskLevel.HIGH,
+                    RiskLevel.MEDIUM,
+                    CHAIR.name,
+                    _register_at(MEETING_DAY),
+                    november,
+                    "Two missing episodes and seen with a person of concern",
+                ),
+                RiskChange(
+                    RiskLevel.MEDIUM,
+                    None,
+                    CHAIR.name,
+                    _register_at(date(2026, 10, 6)),
+                    october,
+                    "First rated at referral",
+                ),
+            )
+        ),
+        history=Shown(
+            (
+                HistoryLine(
+                    SubjectEventKind.LEAD_AGENCY,
+                    POLICE.name,
+                    "",
+                    CHAIR.name,
+                    _register_at(date(2026, 10, 6), 12),
+                    october,
+                ),
+            )
+        ),
+        links=Shown(tuple(links)),
+        actions=Shown(
+            (
+                SubjectActionLine(29, POLICE.name, date(2026, 10, 30), True),
+                SubjectActionLine(41, HEALTH.name, date(2026, 11, 24), False),
+            )
+        ),
+        decisions=Shown((DecisionLine(MEETING_DAY, "Refer to the National Referral Mechanism"),)),
+        meetings=Shown((november, october)),
+        answers=Shown(
+            (
+                AnswerLine(
+                    MEETING_DAY,
+                    POLICE.name,
+                    "",
+                    "Shared",
+                    "Stopped near the takeaway at 23:40 with two older males.",
+                    PRIYA.name,
+                    _register_at(MEETING_DAY, 11, 5),
+                ),
+                AnswerLine(
+                    MEETING_DAY,
+                    HEALTH.name,
+                    "CAMHS",
+                    "Shared",
+                    "Missed two appointments; school nurse concerned.",
+                    DANA.name,
+                    _register_at(MEETING_DAY, 11, 7),
+                ),
+                AnswerLine(
+                    MEETING_DAY,
+                    POLICE.name,
+                    "",
+                    "Shared",
+                    "Update: a second sighting the same week.",
+                    PRIYA.name,
+                    _register_at(MEETING_DAY, 11, 12),
+                ),
+            )
+        ),
+        can_edit=chair,
+        can_move=chair,
+    )
+
+
+def register_rows() -> tuple[SubjectRow, ...]:
+    return (
+        SubjectRow(
+            54,
+            SubjectKind.PERSON,
+            "NYP-4471 (K.M.)",
+            SCARBOROUGH.name,
+            RiskLevel.VERY_HIGH,
+            SubjectStatus.OPEN,
+            MEETING_DAY,
+        ),
+        SubjectRow(
+            51,
+            SubjectKind.CHILD,
+            "CR-0107 (J.D.)",
+            SCARBOROUGH.name,
+            RiskLevel.HIGH,
+            SubjectStatus.OPEN,
+            MEETING_DAY,
+        ),
+        SubjectRow(
+            53,
+            SubjectKind.GROUP,
+            "Eastfield peer group",
+            SCARBOROUGH.name,
+            RiskLevel.HIGH,
+            SubjectStatus.MONITORING,
+            date(2026, 8, 4),
+        ),
+        SubjectRow(
+            52,
+            SubjectKind.LOCATION,
+            "Takeaway on Eastborough",
+            SCARBOROUGH.name,
+            RiskLevel.MEDIUM,
+            SubjectStatus.OPEN,
+            None,
+        ),
+    )
+
+
 # --- the gallery ------------------------------------------------------------------------
 
 
@@ -722,6 +1005,26 @@ def shots() -> list[Shot]:
             (meeting(),),
         ),
         Shot(
+            "agenda-subjects",
+            IN_THE_MEETING,
+            "Subjects discussed under an item",
+            "Items 4 to 7 are discussed subject by subject: the chair adds each (new, or found "
+            "on the register by its reference) and Next walks through them. Each shows its "
+            "risk and what was recorded about it, and Open shows its card; a person of "
+            "concern is never named on this card, which the whole conversation sees.",
+            agenda_card,
+            (meeting_with_subjects(),),
+        ),
+        Shot(
+            "form-subject",
+            IN_THE_MEETING,
+            "Adding a subject to discuss",
+            "The agenda's Add subject: a child or a person of concern by reference and "
+            "initials, a location never a house address, a group or theme by a short label.",
+            subject_form_card,
+            (meeting_with_subjects(), 304),
+        ),
+        Shot(
             "agenda-record",
             IN_THE_MEETING,
             "Recording a minute from the agenda",
@@ -786,6 +1089,16 @@ def shots() -> list[Shot]:
             "from the Youth Justice Service, who is still to answer, and the answer form.",
             round_card,
             (round_view(),),
+        ),
+        Shot(
+            "round-subject",
+            IN_THE_MEETING,
+            "Share and challenge about one child",
+            "Opened while a child is being discussed, the round is about that child. Every "
+            "answer is kept with who and when: here two Health services answer each for "
+            "itself, and the Police add a correction.",
+            round_card,
+            (round_about_a_child(),),
         ),
         Shot(
             "round-closed",
@@ -1011,6 +1324,68 @@ def shots() -> list[Shot]:
             members_card,
             (members_view(),),
             {"note": "Dana Reeves is now Partner member in Scarborough."},
+        ),
+        # The register, read side (issue 15).
+        Shot(
+            "subject-chair",
+            BETWEEN_MEETINGS,
+            "A subject's card (chair)",
+            "`subject CR-0107` in personal chat: risk and its history, strands, checks (and what "
+            "is still to record, for the chair only), links with each one's risk, open actions, "
+            "decisions, meetings and round answers; buttons to change it or move it.",
+            subject_card,
+            (register_child(chair=True),),
+        ),
+        Shot(
+            "subject-partner",
+            BETWEEN_MEETINGS,
+            "A subject's card (partner)",
+            "The same child for a partner: no buttons, no missing checks, and a linked person "
+            "of concern shown only as restricted.",
+            subject_card,
+            (register_child(chair=False),),
+        ),
+        Shot(
+            "subjects",
+            BETWEEN_MEETINGS,
+            "The register",
+            "`subjects` (or `high risk`, `locations of concern`, `not discussed for 3 months`, "
+            "`subjects in Scarborough`) in personal chat: riskiest first, each with Open.",
+            subjects_card,
+            (
+                SubjectsPage(
+                    rows=register_rows(),
+                    total=14,
+                    page=1,
+                    pages=2,
+                    description="open or monitoring",
+                    words="",
+                ),
+            ),
+        ),
+        Shot(
+            "subject-choice",
+            BETWEEN_MEETINGS,
+            "Which subject?",
+            "`subject CR-0107` when two of your groups record that reference: choose one.",
+            subject_choices_card,
+            (
+                SubjectChoices(
+                    "CR-0107",
+                    (
+                        register_rows()[1],
+                        SubjectRow(
+                            77,
+                            SubjectKind.CHILD,
+                            "CR-0107 (Z.Z.)",
+                            RYEDALE.name,
+                            RiskLevel.LOW,
+                            SubjectStatus.OPEN,
+                            date(2026, 9, 15),
+                        ),
+                    ),
+                ),
+            ),
         ),
     ]
 

@@ -26,6 +26,17 @@ from enum import StrEnum
 from typing import Any
 
 from bot.domain.model import Role, SubjectKind
+from bot.domain.rules import (
+    CASE_REFERENCE,
+    INITIALS,
+    MAX_LABEL_CHARS,
+    check_identifying_details,
+    normalise_case_reference,
+    normalise_initials,
+    optional_text,
+    raise_if,
+    require_text,
+)
 
 
 class RiskLevel(StrEnum):
@@ -133,6 +144,94 @@ WITH_INITIALS: frozenset[SubjectKind] = frozenset({SubjectKind.CHILD, SubjectKin
 
 #: A police or case reference for a person of concern: letters, digits and / - only.
 PERSON_REFERENCE = re.compile(r"^[A-Z0-9][A-Z0-9/-]{2,29}$")
+
+
+#: The fields of a form that names a subject (the action form uses the same ids).
+KIND_FIELD = "subjectKind"
+REFERENCE_FIELD = "subjectRef"
+INITIALS_FIELD = "subjectInitials"
+
+#: A location is a place of concern, never where someone lives: a house number followed
+#: by a street word is refused outright (not merely pointed out).
+_HOUSE_ADDRESS = re.compile(
+    r"\b(?:flat\s+\d+|\d+[a-z]?\s+(?:[a-z'-]+\s+){0,3}"
+    r"(?:road|rd|street|st|lane|ln|avenue|ave|close|drive|dr|way|court|ct|crescent|terrace|"
+    r"place|gardens|grove|walk|row|hill|mews|square|view|rise|parade))\b",
+    re.IGNORECASE,
+)
+
+
+@dataclass(frozen=True, slots=True)
+class RegisterEntry:
+    """A subject as a form or a file names it, checked: what finds it in the register or
+    adds it there."""
+
+    kind: SubjectKind
+    reference: str
+    initials: str
+
+
+def parse_register_entry(data: Mapping[str, object], today: date) -> RegisterEntry:
+    """The subject a form names, by its kind's rules, or ``InvalidInput`` with each error
+    beside its field (``KIND_FIELD``, ``REFERENCE_FIELD``, ``INITIALS_FIELD``):
+
+    * a child: a case reference (CR-0001) and initials, never a name;
+    * a person of concern: a police or case reference and initials, never a name;
+    * a location: a short description, never a house address;
+    * a group or a theme: a short label.
+
+    A label is checked for identifying details like any free text (a phone number, a
+    date of birth...): pointed out, to be edited or confirmed (``confirmation_field``).
+    """
+    errors: dict[str, str] = {}
+    kind_text = optional_text(errors, KIND_FIELD, data.get(KIND_FIELD), _CHOOSE_KIND)
+    reference = optional_text(
+        errors, REFERENCE_FIELD, data.get(REFERENCE_FIELD), "Give a reference."
+    )
+    initials = optional_text(errors, INITIALS_FIELD, data.get(INITIALS_FIELD), "Give initials.")
+    try:
+        kind = SubjectKind(kind_text)
+    except ValueError:
+        errors[KIND_FIELD] = _CHOOSE_KIND
+        raise_if(errors)
+        raise AssertionError("unreachable") from None
+    if kind is SubjectKind.CHILD:
+        reference = normalise_case_reference(reference)
+        if not CASE_REFERENCE.match(reference):
+            errors[REFERENCE_FIELD] = (
+                "Give the child's case reference, for example CR-0001. Never a name."
+            )
+    elif kind is SubjectKind.PERSON:
+        reference = normalise_case_reference(reference)
+        if not PERSON_REFERENCE.match(reference):
+            errors[REFERENCE_FIELD] = (
+                "Give the police or case reference (letters, digits, / and -), "
+                "for example NYP-2026-0411. Never a name."
+            )
+    else:
+        reference = " ".join(reference.split())
+        require_text(errors, REFERENCE_FIELD, reference, REFERENCE_LABELS[kind], MAX_LABEL_CHARS)
+        if (
+            kind is SubjectKind.LOCATION
+            and REFERENCE_FIELD not in errors
+            and _HOUSE_ADDRESS.search(reference)
+        ):
+            errors[REFERENCE_FIELD] = (
+                "Describe the place without a house address, for example "
+                "'Takeaway on Eastborough' or 'Skate park, Valley Gardens'."
+            )
+        check_identifying_details(errors, REFERENCE_FIELD, reference, today, data)
+    if kind in WITH_INITIALS:
+        initials = normalise_initials(initials)
+        if not INITIALS.match(initials):
+            errors[INITIALS_FIELD] = "Give the initials: one to three letters."
+    else:
+        initials = ""
+    raise_if(errors)
+    return RegisterEntry(kind, reference, initials)
+
+
+_CHOOSE_KIND = "Choose a child, a person of concern, a location, a group or a theme."
 
 
 # --- Who may see a person of concern ------------------------------------------------------

@@ -61,8 +61,9 @@ def display_initials(initials: str) -> str:
 
 
 def subject_display(kind: SubjectKind, reference: str, initials: str = "") -> str:
-    """How a subject appears in chat: a child only by case reference and initials."""
-    if kind is SubjectKind.CHILD:
+    """How a subject appears in chat: a child, or a person of concern, only by reference
+    and initials; a location, group or theme by its short label."""
+    if kind in (SubjectKind.CHILD, SubjectKind.PERSON):
         shown = display_initials(initials)
         return f"{reference} ({shown})" if shown else reference
     return reference

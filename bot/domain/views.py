@@ -22,6 +22,7 @@ from bot.domain.model import (
     MinutesStatus,
     Role,
     RoundStatus,
+    SubjectKind,
     TurnOutcome,
 )
 
@@ -79,6 +80,32 @@ class ActionView:
 
 
 @dataclass(frozen=True, slots=True)
+class SubItemView:
+    """A subject discussed under an item (items 4-7), as the agenda card shows it.
+
+    ``label`` is already what the group's conversation may see
+    (bot.domain.agenda.channel_label): a person of concern is "Person of concern 1", and
+    neither its reference nor its risk is read into this view (``restricted``)."""
+
+    id: int  # the item_subjects row
+    subject_id: int
+    position: int
+    status: str  # bot.domain.agenda.SubItemStatus
+    kind: SubjectKind
+    label: str
+    risk_label: str = ""  # "" when not rated, or restricted
+    restricted: bool = False
+    minutes_count: int = 0
+    decisions_count: int = 0
+    actions_count: int = 0
+
+    @property
+    def recorded(self) -> bool:
+        """Whether anything was recorded against it (then it is never removed)."""
+        return bool(self.minutes_count or self.decisions_count or self.actions_count)
+
+
+@dataclass(frozen=True, slots=True)
 class ItemView:
     id: int
     position: int  # 1-based, as on the agenda
@@ -91,6 +118,13 @@ class ItemView:
     minutes_count: int = 0
     decisions: tuple[EntryView, ...] = ()
     actions: tuple[ActionView, ...] = ()
+    #: The subjects discussed under it, in the chair's order (items 4-7 only).
+    sub_items: tuple[SubItemView, ...] = ()
+    takes_subjects: bool = False
+
+    @property
+    def current_sub_item(self) -> SubItemView | None:
+        return next((s for s in self.sub_items if s.status == "current"), None)
 
 
 @dataclass(frozen=True, slots=True)
@@ -108,12 +142,28 @@ class ChallengeView:
 
 
 @dataclass(frozen=True, slots=True)
+class RoundAnswerView:
+    """One answer given in a round: every answer is kept, in the order given."""
+
+    outcome: TurnOutcome
+    text: str = ""
+    answered_by: str = ""
+    at: datetime | None = None
+    service: str = ""  # the agency's service that answered ("CAMHS"), when named
+    challenge_to: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
 class RoundTurnView:
+    """An agency in a round. ``outcome``, ``text``... are its latest answer (or None:
+    still to answer); ``answers`` every answer it gave, oldest first."""
+
     agency: AgencyView
     outcome: TurnOutcome | None  # None: still to answer
     text: str = ""
     answered_by: str = ""
     challenge_to: str | None = None
+    answers: tuple[RoundAnswerView, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -129,6 +179,8 @@ class RoundView:
     challenges: tuple[ChallengeView, ...] = ()
     conversation_id: str = ""
     activity_id: str | None = None
+    #: The subject the round is about, as the conversation may see it ("" : the item).
+    subject: str = ""
 
     @property
     def still_to_answer(self) -> tuple[RoundTurnView, ...]:
@@ -194,6 +246,11 @@ class MeetingView:
         if self.current_position is None:
             return None
         return self.items[self.current_position - 1]
+
+    @property
+    def current_sub_item(self) -> SubItemView | None:
+        item = self.current_item
+        return item.current_sub_item if item is not None else None
 
     @property
     def decisions(self) -> tuple[EntryView, ...]:

@@ -29,6 +29,7 @@ from bot.services.meeting_hints import MeetingHintService
 from bot.services.meetings import MeetingService
 from bot.services.members import MemberAdmin
 from bot.services.membership_sync import MembershipSync
+from bot.services.register_reads import RegisterReads
 from bot.services.retention import RetentionService
 from bot.services.rounds import RoundService
 from bot.services.subject_access import SubjectAccessService
@@ -147,3 +148,9 @@ class ServiceFactory:
         store is its owner's to close."""
         if "directory" in self.__dict__:
             await self.directory.close()
+
+    # The register, read side (issue 15).
+
+    @cached_property
+    def register_reads(self) -> RegisterReads:
+        return RegisterReads(self.store, self.clock)

@@ -18,7 +18,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm.attributes import flag_modified
 
-from bot.domain.agenda import CANONICAL_AGENDA
+from bot.domain.agenda import CANONICAL_AGENDA, CURRENT_SUBJECT, SubItemStatus
 from bot.domain.card_fields import card_id
 from bot.domain.clock import Clock, london_today
 from bot.domain.errors import Conflict, InvalidInput, NotFound
@@ -48,6 +48,7 @@ from bot.domain.rules import (
     require_text,
 )
 from bot.domain.views import ActionFormView, MeetingView
+from bot.services import item_subjects
 from bot.services.context import Caller, TurnRef, caller_here, roles_in
 from bot.services.readmodels.lookups import load_lookups
 from bot.services.readmodels.meetings import elapsed, meeting_view
@@ -299,12 +300,19 @@ class MeetingService:
             )
 
     async def move(
-        self, turn: TurnRef, meeting_id: object, expected_position: object, step: int
+        self,
+        turn: TurnRef,
+        meeting_id: object,
+        expected_position: object,
+        step: int,
+        expected_sub_item: object = None,
     ) -> MeetingView:
-        """Move to the next or previous item; a stale card (position moved on) moves nothing."""
+        """Move to the next or previous item, walking first through the current item's
+        subjects (bot.domain.agenda.walk); a stale card (the position or the current
+        subject moved on) moves nothing."""
         now = self.clock.now()
         async with self._changing(turn, Permission.RUN_MEETING, meeting_id, now) as change:
-            session, _, meeting = change
+            session, caller, meeting = change
             changed = meeting.id
             current = meeting.current_position or 1
             target = current + step
@@ -313,19 +321,36 @@ class MeetingService:
                 expected_position is not None
                 and card_id(expected_position) != meeting.current_position
             )
-            if not stale and 1 <= target <= len(CANONICAL_AGENDA):
-                await self._move_to(session, meeting, current, target, now)
+            items = await self._items(session, meeting)
+            if not stale and expected_sub_item is not None:
+                row = await item_subjects.current_row(session, items[current].id)
+                stale = (card_id(expected_sub_item) or 0) != (row.id if row else 0)
+            walked = stale or await item_subjects.step_within(
+                session, meeting, items[current], step, caller.member.id, now
+            )
+            if not walked and 1 <= target <= len(CANONICAL_AGENDA):
+                self._move_to(meeting, items, current, target, now)
+                await item_subjects.arrive(
+                    session, meeting, items[target], step, caller.member.id, now
+                )
         return await self.drawn(changed)
 
-    async def _move_to(
-        self, session: AsyncSession, meeting: t.Meeting, current: int, target: int, now: datetime
-    ) -> None:
-        items = {
+    async def _items(self, session: AsyncSession, meeting: t.Meeting) -> dict[int, t.AgendaItem]:
+        return {
             i.position: i
             for i in await session.scalars(
                 select(t.AgendaItem).where(t.AgendaItem.meeting_id == meeting.id)
             )
         }
+
+    def _move_to(
+        self,
+        meeting: t.Meeting,
+        items: Mapping[int, t.AgendaItem],
+        current: int,
+        target: int,
+        now: datetime,
+    ) -> None:
         leaving, entering = items[current], items[target]
         leaving.elapsed_seconds = elapsed(leaving, now)
         leaving.status = ItemStatus.DONE
@@ -455,6 +480,7 @@ class MeetingService:
                 t.MinuteEntry(
                     meeting_id=meeting.id,
                     item_id=item.id,
+                    subject_id=await item_subjects.entry_subject(session, item.id, data),
                     kind=kind,
                     text=text,
                     author_member_id=caller.member.id,
@@ -485,9 +511,22 @@ class MeetingService:
             due, due_error = parse_due_date(data.get("dueDate"), today)
             if due_error:
                 errors["dueDate"] = due_error
-            subject_input = parse_subject(
-                data.get("subjectKind"), data.get("subjectRef"), data.get("subjectInitials"), errors
-            )
+            discussed: int | None = None
+            subject_input = None
+            if clean_text(data.get("subjectKind")) == CURRENT_SUBJECT:
+                # "The subject being discussed": the form names it by id, never reference.
+                discussed = await item_subjects.subject_in_meeting(
+                    session, meeting.id, data.get("subjectId")
+                )
+                if discussed is None:
+                    errors["subjectKind"] = "That subject is not on this agenda: choose again."
+            else:
+                subject_input = parse_subject(
+                    data.get("subjectKind"),
+                    data.get("subjectRef"),
+                    data.get("subjectInitials"),
+                    errors,
+                )
             subject = None
             keys = ring_of(session.get_bind().dialect)
             if subject_input is not None:
@@ -514,7 +553,7 @@ class MeetingService:
                 owner_member_id=owner.id,
                 agency_id=owner.agency_id,
                 due_date=due,
-                subject_id=subject.id if subject else None,
+                subject_id=subject.id if subject else discussed,
                 status=ActionStatus.OPEN,
                 created_by_member_id=caller.member.id,
                 created_at=now,
@@ -554,6 +593,43 @@ class MeetingService:
             changed = meeting.id
         return await self.drawn(changed)
 
+    # -- subjects discussed under items 4-7 (bot.services.item_subjects) ---------------
+
+    async def add_subject(
+        self, turn: TurnRef, meeting_id: object, item_id: object, data: Mapping[str, object]
+    ) -> MeetingView:
+        """The chair adds a subject to discuss under an item: new to the register, or
+        found there by its reference."""
+        now = self.clock.now()
+        async with self._changing(turn, Permission.RUN_MEETING, meeting_id, now) as change:
+            session, caller, meeting = change
+            item = await self._item(session, meeting, item_id)
+            await item_subjects.add(
+                session, caller, meeting, item, data, london_today(self.clock), now
+            )
+            changed = meeting.id
+        return await self.drawn(changed)
+
+    async def remove_subject(
+        self, turn: TurnRef, meeting_id: object, item_subject_id: object
+    ) -> MeetingView:
+        now = self.clock.now()
+        async with self._changing(turn, Permission.RUN_MEETING, meeting_id, now) as change:
+            session, _, meeting = change
+            await item_subjects.remove(session, meeting, item_subject_id)
+            changed = meeting.id
+        return await self.drawn(changed)
+
+    async def move_subject(
+        self, turn: TurnRef, meeting_id: object, item_subject_id: object, direction: object
+    ) -> MeetingView:
+        now = self.clock.now()
+        async with self._changing(turn, Permission.RUN_MEETING, meeting_id, now) as change:
+            session, _, meeting = change
+            await item_subjects.move_row(session, meeting, item_subject_id, direction)
+            changed = meeting.id
+        return await self.drawn(changed)
+
     # -- ending -----------------------------------------------------------------------
 
     async def end(
@@ -575,6 +651,9 @@ class MeetingService:
                 item.elapsed_seconds = elapsed(item, now)
                 item.status = ItemStatus.DONE
                 item.started_at = None
+                row = await item_subjects.current_row(session, item.id)
+                if row is not None:
+                    row.status = SubItemStatus.DONE.value
             for share_round in await session.scalars(
                 select(t.ShareRound).where(t.ShareRound.open_meeting_id == meeting.id)
             ):

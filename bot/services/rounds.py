@@ -36,6 +36,7 @@ from bot.domain.rules import (
 )
 from bot.domain.views import ChallengeView, RoundView
 from bot.services.context import Caller, TurnRef, caller_here
+from bot.services.item_subjects import current_row
 from bot.services.readmodels.rounds import locality_challenges, open_round_in, round_view
 from bot.services.records import row_named
 from bot.store import audit
@@ -110,9 +111,12 @@ class RoundService:
                         "Record attendance first: the round asks each agency "
                         "present in turn. Use **Attendance** on the agenda card."
                     )
+                # Opened while a subject is being discussed: the round is about it.
+                discussed = await current_row(session, item.id)
                 share_round = t.ShareRound(
                     meeting_id=meeting.id,
                     item_id=item.id,
+                    subject_id=discussed.subject_id if discussed is not None else None,
                     status=RoundStatus.OPEN,
                     opened_by_member_id=caller.member.id,
                     opened_at=now,
@@ -163,10 +167,14 @@ class RoundService:
     async def answer(
         self, turn: TurnRef, round_id: object, data: Mapping[str, object]
     ) -> RoundView:
-        """An agency's turn: shared (with what), nothing to share, or a challenge.
+        """An answer for the caller's agency: shared (with what), nothing to share, or a
+        challenge; optionally naming the agency's service that answers ("CAMHS").
 
-        The answer is for the caller's own agency; a second answer from the same agency
-        replaces the first (a challenge, once raised, stays on record).
+        Every answer is kept, with who gave it and when: an agency may answer again (a
+        second thought, or two of its services each answering), and the card shows each
+        in order. A resent activity adds nothing (the transaction claims its id); two
+        presses of the same button are two activities, and both are kept: each is shown
+        with its time, so a slip is visible and nothing anyone sent is lost.
         """
         now = self.clock.now()
         async with self.store.transaction(activity_id=turn.claim_key, now=now) as session:
@@ -189,11 +197,17 @@ class RoundService:
             ):
                 errors["outcome"] = "Choose shared, nothing to share, or challenge."
             text = clean_text(data.get("shareText"))
+            today = london_today(self.clock)
+            service = optional_text(
+                errors, "service", data.get("service"), "Name the service in words."
+            )
+            if len(service) > MAX_LABEL_CHARS:
+                errors["service"] = f"Keep this to at most {MAX_LABEL_CHARS} characters."
+            check_identifying_details(errors, "service", service, today, data)
             about = optional_text(
                 errors, "challengeAbout", data.get("challengeAbout"), "Say what it is about."
             )
             to_agency: t.Agency | None = None
-            today = london_today(self.clock)
             if outcome is TurnOutcome.SHARED:
                 require_text(errors, "shareText", text, "What your agency shared", MAX_ENTRY_CHARS)
                 check_identifying_details(errors, "shareText", text, today, data)
@@ -225,26 +239,17 @@ class RoundService:
                 text = ""
             raise_if(errors)
             assert outcome is not None
-            turn_row = await session.scalar(
-                select(t.RoundTurn).where(
-                    t.RoundTurn.round_id == share_round.id,
-                    t.RoundTurn.agency_id == caller.member.agency_id,
+            session.add(
+                t.RoundTurn(
+                    round_id=share_round.id,
+                    agency_id=caller.member.agency_id,
+                    outcome=outcome,
+                    text=text,
+                    service=service or None,
+                    member_id=caller.member.id,
+                    at=now,
                 )
             )
-            if turn_row is None:
-                session.add(
-                    t.RoundTurn(
-                        round_id=share_round.id,
-                        agency_id=caller.member.agency_id,
-                        outcome=outcome,
-                        text=text,
-                        member_id=caller.member.id,
-                        at=now,
-                    )
-                )
-            else:
-                turn_row.outcome, turn_row.text = outcome, text
-                turn_row.member_id, turn_row.at = caller.member.id, now
             if outcome is TurnOutcome.CHALLENGE:
                 meeting = await session.get_one(t.Meeting, share_round.meeting_id)
                 session.add(

@@ -15,6 +15,7 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.domain.model import SubjectKind
+from bot.domain.register import RegisterEntry, SubjectEventKind
 from bot.domain.rules import SubjectInput
 from bot.store import tables as t
 from bot.store.crypto import KeyRing, subject_index, subject_lookup
@@ -39,7 +40,9 @@ async def find_subjects(
     )
 
 
-def new_subject(keys: KeyRing, locality_id: int, wanted: SubjectInput, now: datetime) -> t.Subject:
+def new_subject(
+    keys: KeyRing, locality_id: int, wanted: SubjectInput | RegisterEntry, now: datetime
+) -> t.Subject:
     """A subject first named now, indexed under the primary key for finding it again."""
     return t.Subject(
         locality_id=locality_id,
@@ -49,3 +52,38 @@ def new_subject(keys: KeyRing, locality_id: int, wanted: SubjectInput, now: date
         reference_index=subject_index(keys, locality_id, wanted.kind, wanted.reference),
         created_at=now,
     )
+
+
+async def find_or_add(
+    session: AsyncSession,
+    keys: KeyRing,
+    locality_id: int,
+    entry: RegisterEntry,
+    now: datetime,
+    *,
+    member_id: int | None,
+    meeting_id: int | None = None,
+) -> tuple[t.Subject, bool]:
+    """The register's subject for ``entry`` in this group, added (with a ``created``
+    history entry naming who, when and in which meeting) when it is not there yet; and
+    whether it was added. A subject already held keeps its initials: a different spelling
+    typed later does not overwrite what the group recorded."""
+    found = await find_subjects(session, keys, locality_id, entry.reference, entry.kind)
+    if found:
+        return found[0], False
+    subject = new_subject(keys, locality_id, entry, now)
+    subject.updated_at = now
+    session.add(subject)
+    await session.flush()
+    session.add(
+        t.SubjectEvent(
+            subject_id=subject.id,
+            kind=SubjectEventKind.CREATED.value,
+            value=entry.kind.value,
+            meeting_id=meeting_id,
+            member_id=member_id,
+            locality_id=locality_id,
+            at=now,
+        )
+    )
+    return subject, True

@@ -136,7 +136,7 @@ def test_action_form_keeps_every_entry_and_places_every_error(meeting: MeetingVi
     assert owners[0] == {"title": "Alex Ashdown (Education)", "value": "100"}
     assert len(owners) == len(form.owners)
     kinds = [c["value"] for c in input_by_id(card, "subjectKind")["choices"]]
-    assert kinds == ["none", "child", "person", "location"]
+    assert kinds == ["none", "child", "person", "location", "group", "theme"]
     assert input_by_id(card, "dueDate")["type"] == "Input.Date"
     assert execute_titled(card, "Record action")["data"]["itemId"] == meeting.items[3].id
 

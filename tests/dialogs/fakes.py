@@ -18,8 +18,16 @@ from typing import Any
 from bot.domain.clock import FrozenClock
 from bot.domain.filters import ActionFilter
 from bot.domain.members import CodeChoice, MemberRoles, MembersView, RoleHeld
-from bot.domain.model import ActionStatus, ConversationKind, EntryKind, Role
+from bot.domain.model import ActionStatus, ConversationKind, EntryKind, Role, SubjectKind
 from bot.domain.permissions import Permission
+from bot.domain.register import ChildChecks, RiskLevel, SubjectStatus
+from bot.domain.register_filters import SubjectFilter
+from bot.domain.register_views import (
+    SubjectCardView,
+    SubjectChoices,
+    SubjectRow,
+    SubjectsPage,
+)
 from bot.domain.views import (
     ActionFormView,
     ChallengeView,
@@ -162,9 +170,15 @@ class FakeMeetings(Fake):
         self.record("remember_agenda_card", meeting_id, conversation_id, activity_id)
 
     async def move(
-        self, turn: TurnRef, meeting_id: object, expected_position: object, step: int
+        self,
+        turn: TurnRef,
+        meeting_id: object,
+        expected_position: object,
+        step: int,
+        expected_sub_item: object = None,
     ) -> MeetingView:
-        self.record("move", turn, meeting_id, expected_position, step)
+        sub = () if expected_sub_item is None else (expected_sub_item,)
+        self.record("move", turn, meeting_id, expected_position, step, *sub)
         return self.views.meeting
 
     async def mark_present(self, turn: TurnRef, meeting_id: object) -> MeetingView:
@@ -205,6 +219,25 @@ class FakeMeetings(Fake):
         self, turn: TurnRef, meeting_id: object, data: Mapping[str, object]
     ) -> MeetingView:
         self.record("end", turn, meeting_id, data)
+        return self.views.meeting
+
+    # Issue 15: the subjects discussed under items 4-7.
+    async def add_subject(
+        self, turn: TurnRef, meeting_id: object, item_id: object, data: Mapping[str, object]
+    ) -> MeetingView:
+        self.record("add_subject", turn, meeting_id, item_id, data)
+        return self.views.meeting
+
+    async def remove_subject(
+        self, turn: TurnRef, meeting_id: object, item_subject_id: object
+    ) -> MeetingView:
+        self.record("remove_subject", turn, meeting_id, item_subject_id)
+        return self.views.meeting
+
+    async def move_subject(
+        self, turn: TurnRef, meeting_id: object, item_subject_id: object, direction: object
+    ) -> MeetingView:
+        self.record("move_subject", turn, meeting_id, item_subject_id, direction)
         return self.views.meeting
 
 
@@ -367,7 +400,9 @@ class Bot:
         return self
 
 
-def make_bot(*, downloads: bool = True, members: bool = True, hints: bool = True) -> Bot:
+def make_bot(
+    *, downloads: bool = True, members: bool = True, hints: bool = True, register: bool = True
+) -> Bot:
     calls = Calls()
     fail: dict[str, BaseException] = {}
     views = Views()
@@ -382,6 +417,7 @@ def make_bot(*, downloads: bool = True, members: bool = True, hints: bool = True
         FakeLinks(calls) if downloads else None,
         members=FakeMembers("members", calls, fail, views) if members else None,
         hints=FakeHints("hints", calls, fail, views) if hints else None,
+        register=FakeRegister("register", calls, fail, views) if register else None,
     )
     return Bot(router, calls, fail, views, clock)
 
@@ -443,3 +479,71 @@ def outstanding_page(wanted: ActionFilter, page: int) -> OutstandingPage:
         status=ActionStatus.OPEN,
     )
     return OutstandingPage((row,), 1, page, 1, "all open actions", wanted.as_data())
+
+
+# -- the register, read side (issue 15) ----------------------------------------------------
+
+
+def make_subject_card(subject_id: int = 41, meeting_id: int | None = None) -> SubjectCardView:
+    """A child's card, as a partner sees it (invented: CR-0107, J.D.)."""
+    return SubjectCardView(
+        subject_id=subject_id,
+        kind=SubjectKind.CHILD,
+        reference="CR-0107",
+        initials="JD",
+        group="Scarborough",
+        status=SubjectStatus.OPEN,
+        status_reason="",
+        risk=RiskLevel.HIGH,
+        strands=("Child criminal exploitation and county lines",),
+        lead_agency="Police",
+        first_discussed=date(2026, 10, 15),
+        last_discussed=date(2026, 11, 19),
+        checks=ChildChecks(),
+        missing=None,
+        meeting_id=meeting_id,
+    )
+
+
+def make_subject_row(subject_id: int, group: str = "Scarborough") -> SubjectRow:
+    return SubjectRow(
+        subject_id,
+        SubjectKind.CHILD,
+        f"CR-01{subject_id:02d} (AB)",
+        group,
+        RiskLevel.HIGH,
+        SubjectStatus.OPEN,
+        date(2026, 11, 19),
+    )
+
+
+def make_subjects_page(wanted: SubjectFilter, page: int, words: str) -> SubjectsPage:
+    return SubjectsPage(
+        rows=tuple(make_subject_row(n) for n in range(1, 4)),
+        total=23,
+        page=page,
+        pages=3,
+        description=wanted.describe(),
+        words=words,
+    )
+
+
+class FakeRegister(Fake):
+    #: What ``find`` answers with: a card, or a choice when set.
+    choices: SubjectChoices | None = None
+
+    async def find(self, turn: TurnRef, reference: str) -> SubjectCardView | SubjectChoices:
+        self.record("find", turn, reference)
+        return self.choices if self.choices is not None else make_subject_card()
+
+    async def show(
+        self, turn: TurnRef, subject_id: object, meeting_id: object = None
+    ) -> SubjectCardView:
+        self.record("show", turn, subject_id, meeting_id)
+        return make_subject_card(meeting_id=meeting_id if isinstance(meeting_id, int) else None)
+
+    async def subjects(
+        self, turn: TurnRef, wanted: SubjectFilter, page: int = 1, *, words: str = ""
+    ) -> SubjectsPage:
+        self.record("subjects", turn, wanted, page, words)
+        return make_subjects_page(wanted, page, words)

@@ -16,6 +16,7 @@ from cards import (
     summary_card,
 )
 from cards import verbs as v
+from cards.forms import subject_form_card
 from dialogs.commands import Command
 from dialogs.meeting import NOT_A_CURRENT_CARD
 from tests.cards.cards_testkit import make_action_form, make_meeting
@@ -276,3 +277,60 @@ async def test_ending_posts_the_summary_or_brings_the_form_back() -> None:
     assert outcome.response_card == end_form_card(
         bot.views.meeting, values=pressed.data, errors=errors
     )
+
+
+# -- subjects discussed under items 4-7 (issue 15) ----------------------------------------
+
+
+@covers(v.ITEM_SUBJECT_FORM)
+async def test_the_subject_form_replaces_the_agenda_for_those_who_run_the_meeting() -> None:
+    bot = make_bot()
+    data = {"meetingId": 3, "itemId": 104}
+    outcome = await bot.router.on_click(HERE, click(v.ITEM_SUBJECT_FORM, data))
+    assert bot.calls.only("meetings.current").args == (HERE, 3, Permission.RUN_MEETING)
+    assert outcome.response_card == subject_form_card(bot.views.meeting, 104)
+
+
+@covers(v.ITEM_SUBJECT_ADD)
+async def test_adding_a_subject_edits_the_agenda_and_a_refused_reference_is_not_shown_back() -> (
+    None
+):
+    bot = make_bot()
+    data = {"meetingId": 3, "itemId": 104, "subjectKind": "child", "subjectRef": "CR-0001"}
+    pressed = click(v.ITEM_SUBJECT_ADD, data, on=AGENDA_ACTIVITY)
+    outcome = await bot.router.on_click(HERE, pressed)
+    assert bot.calls.only("meetings.add_subject").args == (HERE, 3, 104, pressed.data)
+    assert outcome.response_card == agenda_card(bot.views.meeting)
+
+    bot = make_bot()
+    bad = {"subjectRef": "Give the child's case reference, for example CR-0001. Never a name."}
+    bot.fails("meetings.add_subject", InvalidInput(bad))
+    named = {**data, "subjectRef": "Jane Doe"}
+    outcome = await bot.router.on_click(HERE, click(v.ITEM_SUBJECT_ADD, named))
+    kept = {k: val for k, val in named.items() if k != "subjectRef"} | {"verb": v.ITEM_SUBJECT_ADD}
+    assert outcome.response_card == subject_form_card(
+        bot.views.meeting, 104, values=kept, errors=bad
+    )
+    assert "Jane Doe" not in str(outcome.response_card)
+
+
+@covers(v.ITEM_SUBJECT_REMOVE)
+async def test_removing_a_subject_names_the_row() -> None:
+    bot = make_bot()
+    data = {"meetingId": 3, "itemSubjectId": 901}
+    await bot.router.on_click(HERE, click(v.ITEM_SUBJECT_REMOVE, data))
+    assert bot.calls.only("meetings.remove_subject").args == (HERE, 3, 901)
+
+
+@covers(v.ITEM_SUBJECT_MOVE)
+async def test_moving_a_subject_passes_the_direction() -> None:
+    bot = make_bot()
+    data = {"meetingId": 3, "itemSubjectId": 901, "direction": "up"}
+    await bot.router.on_click(HERE, click(v.ITEM_SUBJECT_MOVE, data))
+    assert bot.calls.only("meetings.move_subject").args == (HERE, 3, 901, "up")
+
+
+async def test_next_passes_the_subject_the_card_was_drawn_on() -> None:
+    bot = make_bot()
+    await bot.router.on_click(HERE, click(v.MEETING_NEXT, {**ON_AGENDA, "subItem": 902}))
+    assert bot.calls.only("meetings.move").args == (HERE, 3, 2, +1, 902)

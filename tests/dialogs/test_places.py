@@ -24,6 +24,7 @@ from dialogs.places import (
     NO_RULE,
     PERSONAL,
     PERSONAL_ONLY,
+    REGISTER_PERSONAL_ONLY,
     VERB_PLACES,
     refusal,
     verb_place,
@@ -49,8 +50,14 @@ PERSONAL_VERBS = {
     v.MEMBERS_SHOW,
     v.MEMBERS_ADD,
     v.MEMBERS_REMOVE,
+    # The register (issue 15).
+    v.SUBJECTS_PAGE,
 }
 PERSONAL_COMMANDS = {Command.MY_ACTIONS, Command.OUTSTANDING, Command.MEMBERS}
+# The register (issue 15): found and listed only in a personal chat.
+PERSONAL_COMMANDS |= {Command.SUBJECT, Command.SUBJECTS}
+#: Written down here too: what runs in both (a subject's card opens from a meeting's agenda).
+ANYWHERE_VERBS = {v.HELP_SHOW, v.SUBJECT_SHOW}
 
 
 def bare_router() -> Router:
@@ -83,7 +90,7 @@ def test_every_command_and_verb_has_a_rule() -> None:
 def test_personal_views_run_only_in_a_personal_chat() -> None:
     for verb in v.ALL_VERBS:
         expected = PERSONAL if verb in PERSONAL_VERBS else None
-        if verb == v.HELP_SHOW:
+        if verb in ANYWHERE_VERBS:
             assert VERB_PLACES[verb].kinds == PERSONAL | GROUP
         elif expected is not None:
             assert VERB_PLACES[verb].kinds == PERSONAL, verb
@@ -125,6 +132,8 @@ async def test_personal_verbs_are_refused_in_a_group_before_any_handler(
         expected = MEMBERS_PERSONAL_ONLY if verb.startswith("members.") else None
         if verb.startswith("outstanding."):
             expected = PERSONAL_ONLY.format(what="outstanding actions")
+        if verb.startswith("subjects."):
+            expected = REGISTER_PERSONAL_ONLY
         assert answer == [expected or ACTIONS_PERSONAL_ONLY], verb
     assert bot.calls == []
 
@@ -143,7 +152,7 @@ async def test_personal_commands_are_refused_in_a_group_before_any_handler(
 async def test_meeting_verbs_and_commands_are_refused_in_a_personal_chat() -> None:
     bot = make_bot()
     personal = turn(ConversationKind.PERSONAL)
-    for verb in sorted(set(v.ALL_VERBS) - PERSONAL_VERBS - {v.HELP_SHOW, v.SETUP_LINK}):
+    for verb in sorted(set(v.ALL_VERBS) - PERSONAL_VERBS - ANYWHERE_VERBS - {v.SETUP_LINK}):
         for is_invoke in (True, False):
             click = Click(verb, {"meetingId": 1}, None, is_invoke)
             assert told(await bot.router.on_click(personal, click)) == [MEETINGS_IN_GROUP_ONLY]

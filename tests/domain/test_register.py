@@ -7,15 +7,18 @@ from datetime import date
 
 import pytest
 
+from bot.domain.errors import InvalidInput
 from bot.domain.model import Role, SubjectKind
 from bot.domain.register import (
     ChildChecks,
     InterviewState,
     PersonOfConcernAccess,
+    RegisterEntry,
     RiskLevel,
     at_least,
     link_pair,
     may_link,
+    parse_register_entry,
     register_settings,
 )
 
@@ -97,3 +100,52 @@ def test_missing_checks_follow_what_was_recorded() -> None:
     assert complete.missing() == []
     assert ChildChecks.from_json(complete.to_json()) == complete
     assert ChildChecks.from_json(None) == nothing
+
+
+TODAY = date(2026, 12, 5)
+
+
+def _entry(kind: str, ref: str, initials: str = "", **extra: object) -> RegisterEntry:
+    return parse_register_entry(
+        {"subjectKind": kind, "subjectRef": ref, "subjectInitials": initials, **extra}, TODAY
+    )
+
+
+def test_each_kind_is_named_by_its_own_rule() -> None:
+    assert _entry("child", " cr-0107 ", "j.b") == RegisterEntry(SubjectKind.CHILD, "CR-0107", "JB")
+    assert _entry("person", "nyp/2026/0411", "K") == RegisterEntry(
+        SubjectKind.PERSON, "NYP/2026/0411", "K"
+    )
+    assert _entry("location", " Takeaway  on Eastborough ", "XY") == RegisterEntry(
+        SubjectKind.LOCATION, "Takeaway on Eastborough", ""
+    )
+    assert _entry("theme", "Vapes sold to under-16s").kind is SubjectKind.THEME
+
+
+@pytest.mark.parametrize(
+    ("kind", "ref", "initials", "field"),
+    [
+        ("child", "Jamie Brown", "JB", "subjectRef"),
+        ("child", "CR-0107", "", "subjectInitials"),
+        ("person", "John Smith", "JS", "subjectRef"),
+        ("location", "14 Mill Lane", "", "subjectRef"),
+        ("location", "Flat 3 above the arcade", "", "subjectRef"),
+        ("group", "", "", "subjectRef"),
+        ("group", "Call 07700 900123 for the group", "", "subjectRef"),
+        ("spaceship", "X", "", "subjectKind"),
+    ],
+)
+def test_a_name_an_address_or_a_detail_is_refused_beside_its_field(
+    kind: str, ref: str, initials: str, field: str
+) -> None:
+    with pytest.raises(InvalidInput) as refused:
+        _entry(kind, ref, initials)
+    assert field in refused.value.field_errors
+    assert ref.strip() == "" or ref not in refused.value.field_errors[field], "never echoed"
+
+
+def test_a_detail_confirmed_as_needed_is_kept() -> None:
+    kept = _entry(
+        "group", "Call 07700 900123 for the group", **{"confirmDetails-subjectRef": "true"}
+    )
+    assert kept.reference == "Call 07700 900123 for the group"

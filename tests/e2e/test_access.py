@@ -17,6 +17,7 @@ from sqlalchemy import select
 
 from bot.domain.errors import NotFound, NotLinked, NotPermitted
 from bot.services.context import NOT_A_MEMBER
+from bot.services.register_access import NO_SUCH_SUBJECT
 from bot.store import tables as t
 from bot.store.db import Store
 from cards import verbs as v
@@ -62,7 +63,7 @@ def is_refusal(text: str) -> bool:
     """A refusal, or the answer that this is done in another kind of conversation (a
     personal chat for actions and members), which shows nothing either."""
     return (
-        text in (NOT_A_MEMBER, NotPermitted.user_message, NotFound.user_message)
+        text in (NOT_A_MEMBER, NotPermitted.user_message, NotFound.user_message, NO_SUCH_SUBJECT)
         or text.startswith(LINK_REFUSALS)
         or text in ELSEWHERE
     )
@@ -262,6 +263,20 @@ async def plausible_clicks(bot: BotUnderTest, s: Secrets) -> dict[str, dict[str,
             "role": "chair",
         },
         v.MEMBERS_REMOVE: {"membershipId": await chair_membership(store)},
+        # The register, read side (issue 15).
+        v.SUBJECT_SHOW: {"subjectId": 1, "meetingId": m},
+        v.SUBJECTS_PAGE: {"words": "high risk", "page": 2},
+        # Issue 15: the subjects discussed under items 4-7.
+        v.ITEM_SUBJECT_FORM: {"meetingId": m, "itemId": s.item_id},
+        v.ITEM_SUBJECT_ADD: {
+            "meetingId": m,
+            "itemId": s.item_id,
+            "subjectKind": "child",
+            "subjectRef": "CR-0999",
+            "subjectInitials": "ZZ",
+        },
+        v.ITEM_SUBJECT_MOVE: {"meetingId": m, "itemSubjectId": 1, "direction": "up"},
+        v.ITEM_SUBJECT_REMOVE: {"meetingId": m, "itemSubjectId": 1},
     }
     assert set(clicks) == set(v.ALL_VERBS), "a new verb needs plausible data here"
     return clicks
@@ -394,6 +409,10 @@ async def test_a_partner_cannot_move_end_or_record_minutes(bot: BotUnderTest) ->
         v.ROUND_OPEN,
         v.ROUND_CLOSE,
         v.MINUTES_AGREE,
+        v.ITEM_SUBJECT_FORM,
+        v.ITEM_SUBJECT_ADD,
+        v.ITEM_SUBJECT_MOVE,
+        v.ITEM_SUBJECT_REMOVE,
     ):
         status, body = await press(bot, "police", verb, clicks[verb], card_id=meeting.agenda_id)
         assert status == 200 and invoke_message(body) == NotPermitted.user_message, verb

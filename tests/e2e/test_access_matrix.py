@@ -52,6 +52,8 @@ from bot.domain.errors import NotFound, NotLinked, NotPermitted
 from bot.services.actions import NOT_YOURS
 from bot.services.context import NOT_A_MEMBER
 from bot.services.reference_data import load_reference_data
+from bot.services.register_access import NO_SUCH_SUBJECT
+from bot.services.register_reads import NOT_IN_A_GROUP
 from bot.store import tables as t
 from bot.teams.handler import DELIVERY_FAILED, TURN_FAILED
 from cards import verbs as v
@@ -214,6 +216,11 @@ TEXT: dict[Command, tuple[str, str]] = {
     Command.MY_ACTIONS: (_ALL_P, "O O  O O  O O  O O  O O  O O  O R"),
     Command.OUTSTANDING: (_ALL_P, "A O  A O  O O  A O  O O  A O  O R"),  # MANAGE_(AGENCY_)ACTIONS
     Command.MEMBERS: (_ALL_P, "    R R  R R  R R  R R  R R  R R  A R"),  # administrators only
+    # The register (issue 15): typed as ``subject CR-0777`` (COMMAND_TEXT), the planted
+    # child; members of another group get "not found", as for a reference that is not
+    # there. ``subjects`` lists a member's own groups (Harrogate's register is empty).
+    Command.SUBJECT: (_ALL_P, "    A R  A R  A R  A R  A R  A R  R R"),  # member of the group
+    Command.SUBJECTS: (_ALL_P, "   A O  A O  A O  A O  A O  A O  R R"),  # their groups' only
 }
 
 #: Card buttons: (in the group's channel or group chat, in a personal chat). Meeting
@@ -261,6 +268,18 @@ VERBS: dict[str, tuple[str, str]] = {
     v.MEMBERS_SHOW: (_ALL_P, "         R R  R R  R R  R R  R R  R R  A R"),
     v.MEMBERS_ADD: (_ALL_P, "          R R  R R  R R  R R  R R  R R  A R"),
     v.MEMBERS_REMOVE: (_ALL_P, "       R R  R R  R R  R R  R R  R R  A R"),
+    # The register (issue 15). A subject's card opens from an agenda in the group's
+    # conversation too, for members of the group linked there:
+    v.SUBJECT_SHOW: (
+        "                      A R  A R  A R  A R  A R  A R  R R",
+        "                      A R  A R  A R  A R  A R  A R  R R",
+    ),
+    v.SUBJECTS_PAGE: (_ALL_P, "     A O  A O  A O  A O  A O  A O  R R"),  # their groups' only
+    # Issue 15: the subjects discussed under items 4-7 (RUN_MEETING):
+    v.ITEM_SUBJECT_FORM: ("    A R  A R  R R  R R  R R  R R  R R", _ALL_G),
+    v.ITEM_SUBJECT_ADD: ("     A R  A R  R R  R R  R R  R R  R R", _ALL_G),
+    v.ITEM_SUBJECT_MOVE: ("    A R  A R  R R  R R  R R  R R  R R", _ALL_G),
+    v.ITEM_SUBJECT_REMOVE: ("  A R  A R  R R  R R  R R  R R  R R", _ALL_G),
 }
 
 
@@ -345,6 +364,7 @@ GROUPS: dict[str, list[str]] = {
         v.ROUND_CLOSE,
     ),
     "members": _everywhere(Command.MEMBERS, v.MEMBERS_SHOW, v.MEMBERS_ADD, v.MEMBERS_REMOVE),
+    "register": _everywhere(Command.SUBJECT, Command.SUBJECTS, v.SUBJECT_SHOW, v.SUBJECTS_PAGE),
     "actions-between-meetings": _everywhere(
         Command.MY_ACTIONS,
         Command.OUTSTANDING,
@@ -359,6 +379,13 @@ GROUPS: dict[str, list[str]] = {
         v.ACTION_HAND_OVER_CHOOSE,
         v.ACTION_HAND_OVER,
         v.ACTION_DONE,
+    ),
+    # Issue 15: removing uses the planted subject up; restore adds another.
+    "subject-items": _everywhere(
+        v.ITEM_SUBJECT_FORM,
+        v.ITEM_SUBJECT_ADD,
+        v.ITEM_SUBJECT_MOVE,
+        v.ITEM_SUBJECT_REMOVE,
     ),
 }
 
@@ -418,6 +445,10 @@ REFUSALS = frozenset(
         "Only an administrator or a chair of that locality group can link this conversation to it.",
         "This conversation is linked to another group; only an administrator or that "
         "group's chair can move it.",
+        # The register: a subject not in any of the person's groups (or not theirs to
+        # see), and someone in no group at all.
+        NO_SUCH_SUBJECT,
+        NOT_IN_A_GROUP,
     }
 )
 _RULES = (*VERB_PLACES.values(), *COMMAND_PLACES.values())
@@ -477,6 +508,9 @@ class World:
     target_membership: int = 0
     #: New due dates asked for so far: each request asks for a date not asked for before.
     asked: int = 0
+    #: A subject still to come under item 4 (issue 15), and how many were added so far.
+    sub_item: int = 0
+    subjects_added: int = 0
     bodies: list[Any] = field(default_factory=list)
 
     async def press(
@@ -597,12 +631,41 @@ class World:
             await self.ask_for_new_date()
         elif what == v.MEMBERS_REMOVE:
             await self.give_back_target_role()
+        elif what == v.ITEM_SUBJECT_REMOVE:
+            await self.add_sub_item()
+
+    def new_subject(self) -> dict[str, str]:
+        """A child not on this agenda yet, so that every add is a new sub-item."""
+        self.subjects_added += 1
+        return {
+            "subjectKind": "child",
+            "subjectRef": f"CR-{9000 + self.subjects_added}",
+            "subjectInitials": "AB",
+        }
+
+    async def add_sub_item(self) -> None:
+        """A subject still to come under item 4, as the chair adds it (issue 15)."""
+        await self.press(
+            "chair",
+            v.ITEM_SUBJECT_ADD,
+            {"meetingId": self.meeting.id, "itemId": self.item, **self.new_subject()},
+        )
+        self.sub_item = await self._newest(t.ItemSubject)
 
     async def _newest(self, model: Any) -> int:
         async with store_of(self.bot).reading() as session:
             newest = await session.scalar(select(func.max(model.id)))
         assert newest is not None
         return int(newest)
+
+    async def planted_subject(self) -> int:
+        """The child the planted action is about (the register's only Scarborough entry)."""
+        async with store_of(self.bot).reading() as session:
+            found = await session.scalar(
+                select(func.min(t.Subject.id)).where(t.Subject.locality_id == self.scarborough)
+            )
+        assert found is not None
+        return int(found)
 
     async def due(self) -> date:
         async with store_of(self.bot).reading() as session:
@@ -703,6 +766,18 @@ class World:
                 }
             case v.MEMBERS_REMOVE:
                 return {"membershipId": self.target_membership}
+            case v.SUBJECT_SHOW:
+                return {"subjectId": await self.planted_subject(), "meetingId": m}
+            case v.SUBJECTS_PAGE:
+                return {"words": "children", "page": 1}
+            case v.ITEM_SUBJECT_FORM:
+                return where
+            case v.ITEM_SUBJECT_ADD:
+                return {**where, **self.new_subject()}
+            case v.ITEM_SUBJECT_MOVE:
+                return {"meetingId": m, "itemSubjectId": self.sub_item, "direction": "down"}
+            case v.ITEM_SUBJECT_REMOVE:
+                return {"meetingId": m, "itemSubjectId": self.sub_item}
             case _:
                 return {}
 
@@ -797,6 +872,7 @@ async def build_world(bot: BotUnderTest, monkeypatch: pytest.MonkeyPatch) -> Wor
     )
     await world.raise_challenge()
     await world.give_back_target_role()
+    await world.add_sub_item()
     # Members see what was planted (the chair reads the date request, the owner their
     # actions), so that a check that a refusal shows none of it proves something.
     invoke_card(await world.press("chair", v.DATE_REQUEST_SHOW, {"actionId": a}, place=PERSONAL))
@@ -843,11 +919,16 @@ class Seen:
         return json.dumps([self.posts, self.updates, self.created, self.body])
 
 
+#: What is typed for a command that needs words to mean something (else its name).
+COMMAND_TEXT: dict[Command, str] = {Command.SUBJECT: f"subject {CASE_REF}"}
+
+
 async def _act(world: World, row: Row, actor: Actor, *, by_submit: bool = False) -> Seen:
     bot, fake = world.bot, world.bot.connector
     posted, updated, created = len(fake.sent()), len(fake.updated()), len(fake.created())
     if row.command is not None:
-        status, body = await say(bot, actor.key, str(row.command), row.place)
+        typed = COMMAND_TEXT.get(row.command, str(row.command))
+        status, body = await say(bot, actor.key, typed, row.place)
     else:
         assert row.verb is not None
         status, body = await (press_submit if by_submit else press)(

@@ -239,7 +239,11 @@ async def test_a_round_answer_resent_after_a_change_does_not_undo_it(bot: BotUnd
     seen.nothing_since(bot)
     async with store_of(bot).reading() as session:
         turns = (await session.scalars(select(t.RoundTurn))).all()
-    assert [(turn.outcome, turn.text) for turn in turns] == [("nothing", "")]
+    # Every answer is kept (issue 15): the resend adds nothing and undoes nothing.
+    assert [(turn.outcome, turn.text) for turn in turns] == [
+        ("shared", "Two sightings with an older male."),
+        ("nothing", ""),
+    ]
 
 
 async def attendance_of(bot: BotUnderTest, agency_code: str) -> list[tuple[str, str]]:

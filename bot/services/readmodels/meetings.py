@@ -8,7 +8,7 @@ from datetime import date, datetime
 from sqlalchemy import case, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.domain.agenda import CANONICAL_AGENDA
+from bot.domain.agenda import CANONICAL_AGENDA, SUBJECT_ITEMS, channel_label
 from bot.domain.model import (
     ActionStatus,
     AttendanceStatus,
@@ -17,7 +17,10 @@ from bot.domain.model import (
     ItemStatus,
     MeetingStatus,
     MinutesStatus,
+    SubjectKind,
 )
+from bot.domain.register import RISK_LABELS, RiskLevel
+from bot.domain.rules import subject_display
 from bot.domain.views import (
     PREVIOUS_ACTIONS_LISTED,
     ActionView,
@@ -27,6 +30,7 @@ from bot.domain.views import (
     LocalityView,
     MeetingView,
     PreviousMinutesView,
+    SubItemView,
 )
 from bot.services.readmodels.actions import action_views
 from bot.services.readmodels.lookups import load_lookups, member_names
@@ -95,6 +99,7 @@ async def meeting_view(
     by_item_actions: dict[int, list[ActionView]] = {}
     for row, view in zip(actions, action_list, strict=True):
         by_item_actions.setdefault(row.item_id, []).append(view)
+    sub_items = await _sub_items(session, meeting.id)
     item_views = []
     for item in items:
         mine = [e for e in entries if e.item_id == item.id]
@@ -115,6 +120,8 @@ async def meeting_view(
                     if e.kind == EntryKind.DECISION
                 ),
                 actions=tuple(by_item_actions.get(item.id, ())),
+                sub_items=tuple(sub_items.get(item.id, ())),
+                takes_subjects=ItemKind(item.kind) in SUBJECT_ITEMS,
             )
         )
 
@@ -229,3 +236,79 @@ async def meeting_view(
         previous_open_unlisted=int(open_total) - len(previous_actions),
         previous_overdue_unlisted=int(overdue_total) - listed_overdue,
     )
+
+
+async def _sub_items(session: AsyncSession, meeting_id: int) -> dict[int, list[SubItemView]]:
+    """The subjects discussed under each item of a meeting, as the conversation may see
+    them: only this meeting's subjects are read, however large the register; a person of
+    concern's reference, initials and risk are not read at all (bot.domain.agenda
+    .channel_label)."""
+    rows = (
+        await session.execute(
+            select(
+                t.ItemSubject.id,
+                t.ItemSubject.item_id,
+                t.ItemSubject.subject_id,
+                t.ItemSubject.position,
+                t.ItemSubject.status,
+                t.Subject.kind,
+                t.Subject.risk_level,
+            )
+            .join(t.Subject, t.Subject.id == t.ItemSubject.subject_id)
+            .where(t.ItemSubject.meeting_id == meeting_id)
+            .order_by(t.ItemSubject.item_id, t.ItemSubject.position)
+        )
+    ).all()
+    if not rows:
+        return {}
+    shown_ids = [r.subject_id for r in rows if r.kind != SubjectKind.PERSON.value]
+    names = (
+        {
+            s.id: subject_display(SubjectKind(s.kind), s.reference, s.initials)
+            for s in await session.scalars(select(t.Subject).where(t.Subject.id.in_(shown_ids)))
+        }
+        if shown_ids
+        else {}
+    )
+    counts: dict[tuple[int, int | None], list[int]] = {}
+    for item_id, subject_id, kind, count in await session.execute(
+        select(t.MinuteEntry.item_id, t.MinuteEntry.subject_id, t.MinuteEntry.kind, func.count())
+        .where(t.MinuteEntry.meeting_id == meeting_id, t.MinuteEntry.subject_id.is_not(None))
+        .group_by(t.MinuteEntry.item_id, t.MinuteEntry.subject_id, t.MinuteEntry.kind)
+    ):
+        slot = 0 if kind == EntryKind.MINUTE else 1
+        counts.setdefault((item_id, subject_id), [0, 0, 0])[slot] += int(count)
+    for item_id, subject_id, count in await session.execute(
+        select(t.Action.item_id, t.Action.subject_id, func.count())
+        .where(t.Action.meeting_id == meeting_id, t.Action.subject_id.is_not(None))
+        .group_by(t.Action.item_id, t.Action.subject_id)
+    ):
+        counts.setdefault((item_id, subject_id), [0, 0, 0])[2] += int(count)
+    by_item: dict[int, list[SubItemView]] = {}
+    persons: dict[int, int] = {}
+    for row in rows:
+        kind = SubjectKind(row.kind)
+        restricted = kind is SubjectKind.PERSON
+        if restricted:
+            persons[row.item_id] = persons.get(row.item_id, 0) + 1
+        minutes, decisions, actions = counts.get((row.item_id, row.subject_id), [0, 0, 0])
+        by_item.setdefault(row.item_id, []).append(
+            SubItemView(
+                id=row.id,
+                subject_id=row.subject_id,
+                position=row.position,
+                status=row.status,
+                kind=kind,
+                label=channel_label(
+                    kind, names.get(row.subject_id, ""), persons.get(row.item_id, 0)
+                ),
+                risk_label=""
+                if restricted or not row.risk_level
+                else RISK_LABELS[RiskLevel(row.risk_level)],
+                restricted=restricted,
+                minutes_count=minutes,
+                decisions_count=decisions,
+                actions_count=actions,
+            )
+        )
+    return by_item

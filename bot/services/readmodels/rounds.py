@@ -2,13 +2,21 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterator, Mapping, Sequence
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.domain.model import AttendanceStatus, ChallengeStatus, RoundStatus, TurnOutcome
-from bot.domain.views import ChallengeView, RoundTurnView, RoundView
+from bot.domain.agenda import channel_label
+from bot.domain.model import (
+    AttendanceStatus,
+    ChallengeStatus,
+    RoundStatus,
+    SubjectKind,
+    TurnOutcome,
+)
+from bot.domain.rules import subject_display
+from bot.domain.views import ChallengeView, RoundAnswerView, RoundTurnView, RoundView
 from bot.services.readmodels.lookups import Lookups, load_lookups, member_names
 from bot.store import tables as t
 
@@ -72,12 +80,13 @@ async def round_view(
             select(t.Attendance).where(t.Attendance.meeting_id == meeting.id)
         )
     }
-    turns = {
-        turn.agency_id: turn
-        for turn in await session.scalars(
-            select(t.RoundTurn).where(t.RoundTurn.round_id == share_round.id)
-        )
-    }
+    answers: dict[int, list[t.RoundTurn]] = {}
+    for turn in await session.scalars(
+        select(t.RoundTurn)
+        .where(t.RoundTurn.round_id == share_round.id)
+        .order_by(t.RoundTurn.at, t.RoundTurn.id)
+    ):
+        answers.setdefault(turn.agency_id, []).append(turn)
     challenges = (
         await session.scalars(
             select(t.Challenge)
@@ -85,25 +94,31 @@ async def round_view(
             .order_by(t.Challenge.id)
         )
     ).all()
-    last_challenge_to = {c.raised_by_agency_id: c.to_agency_id for c in challenges}
-    names = await member_names(session, (turn.member_id for turn in turns.values()))
+    # Each challenge answer raised one Challenge, in the same order: pair them per agency.
+    challenge_to: dict[int, list[int | None]] = {}
+    for c in challenges:
+        challenge_to.setdefault(c.raised_by_agency_id, []).append(c.to_agency_id)
+    names = await member_names(
+        session, (turn.member_id for given in answers.values() for turn in given)
+    )
     turn_views = []
     for agency in lookups.ordered:
-        turn = turns.get(agency.id)
+        given = answers.get(agency.id, [])
         status = attendance.get(agency.id)
-        if turn is None and status is None:
+        if not given and status is None:
             continue
-        if turn is not None:
-            outcome: TurnOutcome | None = TurnOutcome(turn.outcome)
+        if given:
+            targets = iter(challenge_to.get(agency.id, []))
+            shown = tuple(_answer(turn, names, lookups, targets) for turn in given)
+            latest = shown[-1]
             turn_views.append(
                 RoundTurnView(
                     agency,
-                    outcome,
-                    turn.text,
-                    names.get(turn.member_id, "") if turn.member_id else "",
-                    lookups.agency_name(last_challenge_to.get(agency.id)) or None
-                    if outcome is TurnOutcome.CHALLENGE
-                    else None,
+                    latest.outcome,
+                    latest.text,
+                    latest.answered_by,
+                    latest.challenge_to,
+                    answers=shown,
                 )
             )
         elif status is AttendanceStatus.APOLOGIES:
@@ -122,7 +137,52 @@ async def round_view(
         challenges=tuple(await challenge_views(session, challenges, lookups)),
         conversation_id=meeting.conversation_id,
         activity_id=share_round.activity_id,
+        subject=await round_subject(session, share_round),
     )
+
+
+def _answer(
+    turn: t.RoundTurn,
+    names: Mapping[int, str],
+    lookups: Lookups,
+    targets: Iterator[int | None],
+) -> RoundAnswerView:
+    outcome = TurnOutcome(turn.outcome)
+    to = None
+    if outcome is TurnOutcome.CHALLENGE:
+        to = lookups.agency_name(next(targets, None)) or None
+    return RoundAnswerView(
+        outcome,
+        turn.text,
+        names.get(turn.member_id, "") if turn.member_id else "",
+        turn.at,
+        turn.service or "",
+        to,
+    )
+
+
+async def round_subject(session: AsyncSession, share_round: t.ShareRound) -> str:
+    """The subject a round is about, as the group's conversation may see it: a person of
+    concern by its place among the item's persons (bot.domain.agenda.channel_label)."""
+    if share_round.subject_id is None:
+        return ""
+    subject = await session.get_one(t.Subject, share_round.subject_id)
+    kind = SubjectKind(subject.kind)
+    if kind is SubjectKind.PERSON:
+        kinds = (
+            await session.execute(
+                select(t.ItemSubject.subject_id, t.Subject.kind)
+                .join(t.Subject, t.Subject.id == t.ItemSubject.subject_id)
+                .where(t.ItemSubject.item_id == share_round.item_id)
+                .order_by(t.ItemSubject.position)
+            )
+        ).all()
+        persons = [r.subject_id for r in kinds if r.kind == SubjectKind.PERSON.value]
+        ordinal = (
+            persons.index(share_round.subject_id) + 1 if share_round.subject_id in persons else 1
+        )
+        return channel_label(kind, "", ordinal)
+    return subject_display(kind, subject.reference, subject.initials)
 
 
 async def open_round_in(session: AsyncSession, locality_id: int) -> t.ShareRound | None:

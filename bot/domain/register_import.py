@@ -1,0 +1,846 @@
+"""A group's existing tracker brought into the bot (``mace-bot register import`` and
+``mace-bot actions import``): reading the sheet, checking every row, and what the rows
+ask of the register.
+
+Everything here is pure. The service (bot.services.register_import) reads the file into a
+``Table``, loads what the rows name (strands, agencies, members, subjects already held)
+behind the ``RegisterLookups`` and ``ActionLookups`` Protocols, and writes only when no
+row has a problem: a tracker is imported whole or not at all.
+
+A problem names where it is (line and column) and what is wrong, never what the cell
+holds, not even a code: a shifted column could put a child's name or a phone number in
+any cell, and the message goes to a terminal and perhaps a ticket. A batch cannot ask
+"are these details needed?" as a form does, so a free-text cell with a date of birth, an
+NHS number, a phone number, an email or a postcode is refused outright.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import re
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from typing import Protocol
+
+from bot.domain.errors import InvalidInput
+from bot.domain.members import plural
+from bot.domain.model import ActionStatus, SubjectKind
+from bot.domain.register import (
+    INITIALS_FIELD,
+    KIND_FIELD,
+    REFERENCE_FIELD,
+    RegisterEntry,
+    RiskLevel,
+    SubjectStatus,
+    may_link,
+    parse_register_entry,
+)
+from bot.domain.rules import MAX_DESCRIPTION_CHARS, confirmation_field
+from bot.domain.sensitive import KIND_LABELS, find_identifying_details
+
+#: More rows than any locality's tracker holds; a bigger sheet is most likely the wrong one.
+MAX_ROWS = 5000
+#: A file over this size is refused before it is read (a 5,000-row tracker is far less).
+MAX_FILE_BYTES = 10 * 1024 * 1024
+#: A tracker's own reference for an action ("A-017"): only its keyed hash is stored.
+MAX_TRACKER_REFERENCE_CHARS = 40
+MAX_OWNER_CHARS = 200
+MAX_REASON_CHARS = 1000
+
+# The columns, as docs/import.md names them. A header cell matches case-insensitively,
+# with "_" and "-" read as spaces ("Lead_Agency" is "lead agency").
+KIND = "kind"
+REFERENCE = "reference"
+INITIALS = "initials"
+STRANDS = "strands"
+RISK = "risk"
+LEAD_AGENCY = "lead agency"
+STATUS = "status"
+STATUS_REASON = "status reason"
+FIRST_DISCUSSED = "first discussed"
+LAST_DISCUSSED = "last discussed"
+LINKED_TO = "linked to"
+
+REGISTER_COLUMNS = (
+    KIND,
+    REFERENCE,
+    INITIALS,
+    STRANDS,
+    RISK,
+    LEAD_AGENCY,
+    STATUS,
+    STATUS_REASON,
+    FIRST_DISCUSSED,
+    LAST_DISCUSSED,
+    LINKED_TO,
+)
+REGISTER_REQUIRED = (KIND, REFERENCE, STRANDS, RISK)
+
+TRACKER_REFERENCE = "tracker reference"
+DESCRIPTION = "description"
+OWNER = "owner"
+AGENCY = "agency"
+DUE_DATE = "due date"
+SUBJECT_KIND = "subject kind"
+SUBJECT_REFERENCE = "subject reference"
+RAISED_ON = "raised on"
+
+ACTION_COLUMNS = (
+    TRACKER_REFERENCE,
+    DESCRIPTION,
+    OWNER,
+    AGENCY,
+    DUE_DATE,
+    STATUS,
+    SUBJECT_KIND,
+    SUBJECT_REFERENCE,
+    RAISED_ON,
+)
+ACTION_REQUIRED = (TRACKER_REFERENCE, DESCRIPTION, OWNER, DUE_DATE)
+
+#: Several values in one cell (strands, "linked to") are separated by semicolons.
+SEPARATOR = ";"
+
+#: The words a tracker uses for each kind, status and risk (lower-cased, spaces single).
+KIND_WORDS: dict[str, SubjectKind] = {
+    "child": SubjectKind.CHILD,
+    "person of concern": SubjectKind.PERSON,
+    "person": SubjectKind.PERSON,
+    "location": SubjectKind.LOCATION,
+    "location of concern": SubjectKind.LOCATION,
+    "group": SubjectKind.GROUP,
+    "peer group": SubjectKind.GROUP,
+    "organised group": SubjectKind.GROUP,
+    "theme": SubjectKind.THEME,
+}
+RISK_WORDS: dict[str, RiskLevel] = {
+    "low": RiskLevel.LOW,
+    "medium": RiskLevel.MEDIUM,
+    "high": RiskLevel.HIGH,
+    "very high": RiskLevel.VERY_HIGH,
+}
+SUBJECT_STATUS_WORDS: dict[str, SubjectStatus] = {s.value: s for s in SubjectStatus}
+ACTION_STATUS_WORDS: dict[str, ActionStatus] = {
+    "open": ActionStatus.OPEN,
+    "done": ActionStatus.DONE,
+    "complete": ActionStatus.DONE,
+    "completed": ActionStatus.DONE,
+    "cancelled": ActionStatus.CANCELLED,
+    "canceled": ActionStatus.CANCELLED,
+}
+
+_UK_DATE = re.compile(r"^(\d{1,2})/(\d{1,2})/(\d{4})$")
+_ISO_DATE = re.compile(r"^(\d{4})-(\d{2})-(\d{2})(?:[ T]\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?)?$")
+
+
+@dataclass(frozen=True, slots=True)
+class RowProblem:
+    """A bad cell or row: where it is and what is wrong, never what it holds."""
+
+    line: int
+    column: str
+    message: str
+
+    def __str__(self) -> str:
+        where = f"line {self.line}" + (f", column {self.column}" if self.column else "")
+        return f"{where}: {self.message}"
+
+
+@dataclass(frozen=True, slots=True)
+class Table:
+    """A sheet as read: its header row and each later non-empty row, with the line (the
+    spreadsheet's row number) it came from. Cells are text: a reader turns dates into
+    ISO dates and numbers into their plain digits."""
+
+    header_line: int
+    header: tuple[str, ...]
+    rows: tuple[tuple[int, tuple[str, ...]], ...]
+
+
+class TableBuilder:
+    """Collects a sheet row by row (the CSV and XLSX readers share it): skips empty rows,
+    stops at ``MAX_ROWS``, and notes a row with values beyond the header's columns."""
+
+    def __init__(self) -> None:
+        self.header_line = 0
+        self.header: tuple[str, ...] = ()
+        self.rows: list[tuple[int, tuple[str, ...]]] = []
+        self.problems: list[RowProblem] = []
+        self.full = False
+
+    def add(self, line: int, cells: Sequence[str]) -> None:
+        if self.full:
+            return
+        if not any(cell.strip() for cell in cells):
+            return
+        if not self.header_line:
+            last = max(i for i, cell in enumerate(cells) if cell.strip())
+            self.header_line, self.header = line, tuple(cells[: last + 1])
+            return
+        if len(self.rows) >= MAX_ROWS:
+            self.problems.append(
+                RowProblem(line, "", f"too many rows: at most {MAX_ROWS} in one file")
+            )
+            self.full = True
+            return
+        width = len(self.header)
+        if any(cell.strip() for cell in cells[width:]):
+            self.problems.append(
+                RowProblem(line, "", "this row has values beyond the header's last column")
+            )
+            return
+        padded = tuple(cells[:width]) + ("",) * max(0, width - len(cells))
+        self.rows.append((line, padded))
+
+    def table(self) -> tuple[Table | None, list[RowProblem]]:
+        if not self.header_line:
+            return None, [RowProblem(1, "", "the file is empty: it needs a header row")]
+        return Table(self.header_line, self.header, tuple(self.rows)), self.problems
+
+
+def read_csv(text: str) -> tuple[Table | None, list[RowProblem]]:
+    """A CSV file's text (a byte-order mark is dropped) as a ``Table``."""
+    reader = csv.reader(io.StringIO(text.removeprefix("\ufeff"), newline=""))
+    built = TableBuilder()
+    start = 1
+    try:
+        for record in reader:
+            line, start = start, reader.line_num + 1
+            built.add(line, record)
+            if built.full:
+                break
+    except csv.Error:
+        return None, [RowProblem(reader.line_num, "", "this is not readable as CSV")]
+    return built.table()
+
+
+def cell_text(value: object) -> str:
+    """A spreadsheet cell's value as the text a CSV would hold: a date as YYYY-MM-DD, a
+    whole number without ".0", nothing as empty."""
+    if value is None:
+        return ""
+    if isinstance(value, datetime):
+        return value.date().isoformat()
+    if isinstance(value, date):
+        return value.isoformat()
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return str(value)
+
+
+def column_name(cell: str) -> str:
+    """How a header cell is matched: lower-cased, "_" and "-" as spaces, spaces single."""
+    return " ".join(cell.replace("_", " ").replace("-", " ").lower().split())
+
+
+def columns_of(
+    table: Table, known: Sequence[str], required: Sequence[str]
+) -> tuple[dict[str, int], list[RowProblem]]:
+    """Where each known column is in the header; problems for an unknown, repeated or
+    missing column (the header is echoed by position, never by its text)."""
+    problems: list[RowProblem] = []
+    where: dict[str, int] = {}
+    line = table.header_line
+    for position, cell in enumerate(table.header):
+        name = column_name(cell)
+        if not name:
+            problems.append(RowProblem(line, "", f"header column {position + 1} has no name"))
+        elif name not in known:
+            problems.append(
+                RowProblem(
+                    line,
+                    "",
+                    f"header column {position + 1} is not one I know "
+                    f"(the columns are: {', '.join(known)})",
+                )
+            )
+        elif name in where:
+            problems.append(RowProblem(line, name, "this column appears twice"))
+        else:
+            where[name] = position
+    missing = [name for name in required if name not in where]
+    if missing:
+        problems.append(
+            RowProblem(line, "", "the header lacks the column(s) " + ", ".join(missing))
+        )
+    return where, problems
+
+
+def in_order(problems: Iterable[RowProblem], columns: Sequence[str]) -> tuple[RowProblem, ...]:
+    """Problems by line, then in the order of the columns."""
+
+    def key(problem: RowProblem) -> tuple[int, int, str]:
+        index = columns.index(problem.column) if problem.column in columns else -1
+        return problem.line, index, problem.message
+
+    return tuple(sorted(set(problems), key=key))
+
+
+class _Cells:
+    """One row's cells by column name, noting each problem against its line."""
+
+    def __init__(
+        self, line: int, cells: Sequence[str], where: Mapping[str, int], problems: list[RowProblem]
+    ) -> None:
+        self.line = line
+        self._cells = cells
+        self._where = where
+        self._problems = problems
+
+    def text(self, column: str) -> str:
+        position = self._where.get(column)
+        return " ".join(self._cells[position].split()) if position is not None else ""
+
+    def note(self, column: str, message: str) -> None:
+        self._problems.append(RowProblem(self.line, column, message))
+
+    @property
+    def problem_count(self) -> int:
+        return len(self._problems)
+
+    def has(self, column: str) -> bool:
+        return any(p.line == self.line and p.column == column for p in self._problems)
+
+    def required(self, column: str, what: str) -> str:
+        value = self.text(column)
+        if not value:
+            self.note(column, f"{what} is required")
+        return value
+
+    def word(self, column: str, words: Mapping[str, object], what: str) -> object | None:
+        value = self.text(column).lower().replace("_", " ")
+        if not value:
+            return None
+        found = words.get(value)
+        if found is None:
+            self.note(column, f"not {what}: use one of {', '.join(words)}")
+        return found
+
+    def day(self, column: str, today: date, *, past: bool) -> date | None:
+        value = self.text(column)
+        if not value:
+            return None
+        parsed = parse_date(value)
+        if parsed is None:
+            self.note(column, "not a date: use YYYY-MM-DD or DD/MM/YYYY")
+        elif past and parsed > today:
+            self.note(column, "this date is in the future")
+            return None
+        return parsed
+
+    def free_text(self, column: str, today: date, limit: int) -> str:
+        """A free-text cell: within ``limit`` and without identifying details."""
+        value = self.text(column)
+        if len(value) > limit:
+            self.note(column, f"too long: at most {limit} characters")
+        else:
+            refuse_identifying_details(self, column, value, today)
+        return value
+
+    def several(self, column: str) -> tuple[str, ...]:
+        parts = (" ".join(part.split()) for part in self.text(column).split(SEPARATOR))
+        return tuple(dict.fromkeys(part for part in parts if part))
+
+
+def refuse_identifying_details(cells: _Cells, column: str, value: str, today: date) -> None:
+    findings = find_identifying_details(value, today)
+    if findings:
+        kinds = list(dict.fromkeys(KIND_LABELS[f.kind] for f in findings))
+        cells.note(
+            column,
+            f"this looks like it contains {' and '.join(kinds)}: take it out of the cell "
+            "(an import cannot ask, as a form does, whether it is needed in the record)",
+        )
+
+
+def parse_date(value: str) -> date | None:
+    """YYYY-MM-DD (a time after it, as some exports add, is ignored) or DD/MM/YYYY."""
+    iso = _ISO_DATE.match(value)
+    uk = _UK_DATE.match(value)
+    try:
+        if iso:
+            return date(int(iso.group(1)), int(iso.group(2)), int(iso.group(3)))
+        if uk:
+            return date(int(uk.group(3)), int(uk.group(2)), int(uk.group(1)))
+    except ValueError:
+        return None
+    return None
+
+
+def reference_key(kind: SubjectKind, reference: str) -> tuple[SubjectKind, str]:
+    """A subject as the register finds it (bot.store.crypto: reference upper-cased)."""
+    return kind, " ".join(reference.split()).upper()
+
+
+# --- The register ---------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class RegisterRow:
+    """One row of the register sheet, its cells checked on their own."""
+
+    line: int
+    entry: RegisterEntry
+    strands: tuple[str, ...]
+    risk: RiskLevel | None
+    lead_agency: str
+    status: SubjectStatus | None
+    status_reason: str
+    first_discussed: date | None
+    last_discussed: date | None
+    links: tuple[str, ...]
+
+    @property
+    def key(self) -> tuple[SubjectKind, str]:
+        return reference_key(self.entry.kind, self.entry.reference)
+
+
+def parse_register(table: Table, today: date) -> tuple[list[RegisterRow], list[RowProblem]]:
+    """Every row of the register sheet checked on its own; the rows whose subject could
+    be read (kind and reference) are returned, so the whole file is reported at once."""
+    where, problems = columns_of(table, REGISTER_COLUMNS, REGISTER_REQUIRED)
+    if problems:
+        return [], problems
+    rows: list[RegisterRow] = []
+    for line, values in table.rows:
+        row = register_row(_Cells(line, values, where, problems), today)
+        if row is not None:
+            rows.append(row)
+    return rows, problems
+
+
+def register_row(cells: _Cells, today: date) -> RegisterRow | None:
+    entry = subject_entry(cells, KIND, REFERENCE, INITIALS, today)
+    strands = cells.several(STRANDS)
+    if not strands:
+        cells.note(STRANDS, "at least one strand is required (several: separate them with ;)")
+    risk = cells.word(RISK, RISK_WORDS, "a risk level")
+    if risk is None and not cells.has(RISK):
+        cells.note(RISK, "a risk level is required")
+    status = cells.word(STATUS, SUBJECT_STATUS_WORDS, "a status")
+    reason = cells.free_text(STATUS_REASON, today, MAX_REASON_CHARS)
+    if status is SubjectStatus.CLOSED and not reason and not cells.has(STATUS_REASON):
+        cells.note(STATUS_REASON, "a reason is required when the status is closed")
+    first = cells.day(FIRST_DISCUSSED, today, past=True)
+    last = cells.day(LAST_DISCUSSED, today, past=True)
+    if first and last and last < first:
+        cells.note(LAST_DISCUSSED, "earlier than the date first discussed")
+    if entry is None:
+        return None
+    assert risk is None or isinstance(risk, RiskLevel)
+    assert status is None or isinstance(status, SubjectStatus)
+    return RegisterRow(
+        cells.line,
+        entry,
+        strands,
+        risk,
+        cells.text(LEAD_AGENCY),
+        status,
+        reason,
+        first,
+        last,
+        cells.several(LINKED_TO),
+    )
+
+
+def subject_entry(
+    cells: _Cells, kind_column: str, reference_column: str, initials_column: str, today: date
+) -> RegisterEntry | None:
+    """The subject a row names, by the register's own rule (``parse_register_entry``):
+    its errors are put against this sheet's columns, in this module's words."""
+    kind = cells.word(kind_column, KIND_WORDS, "a kind of subject")
+    if kind is None:
+        if not cells.has(kind_column):
+            cells.note(kind_column, "the kind of subject is required")
+        return None
+    assert isinstance(kind, SubjectKind)
+    reference = cells.text(reference_column)
+    if not reference:
+        cells.note(reference_column, "a reference is required")
+        return None
+    data = {
+        KIND_FIELD: kind.value,
+        REFERENCE_FIELD: reference,
+        INITIALS_FIELD: cells.text(initials_column),
+        # The details check is this module's own (a file cannot confirm): see below.
+        confirmation_field(REFERENCE_FIELD): "true",
+    }
+    try:
+        entry = parse_register_entry(data, today)
+    except InvalidInput as refused:
+        columns = {REFERENCE_FIELD: reference_column, INITIALS_FIELD: initials_column}
+        for form_field in refused.field_errors:
+            if form_field in columns:
+                cells.note(columns[form_field], _ENTRY_MESSAGES[form_field][kind])
+        return None
+    if kind not in (SubjectKind.CHILD, SubjectKind.PERSON):
+        refuse_identifying_details(cells, reference_column, entry.reference, today)
+        if cells.has(reference_column):
+            return None
+    return entry
+
+
+_ENTRY_MESSAGES: dict[str, dict[SubjectKind, str]] = {
+    REFERENCE_FIELD: {
+        SubjectKind.CHILD: "not a case reference (for example CR-0001); never a name",
+        SubjectKind.PERSON: "not a police or case reference (letters, digits, / and -); "
+        "never a name",
+        SubjectKind.LOCATION: "a location is a short description (at most 80 characters), "
+        "never a house address",
+        SubjectKind.GROUP: "a group's label is at most 80 characters",
+        SubjectKind.THEME: "a theme's label is at most 80 characters",
+    },
+    INITIALS_FIELD: {kind: "initials are required: one to three letters" for kind in SubjectKind},
+}
+
+
+class StoredSubject(Protocol):
+    """What the checks need of a subject the register already holds."""
+
+    @property
+    def id(self) -> int: ...
+
+    @property
+    def kind(self) -> str: ...
+
+    @property
+    def initials(self) -> str: ...
+
+
+class RegisterLookups(Protocol):
+    """The store, as the register's rows see it (loaded by the service beforehand)."""
+
+    def strand_code(self, text: str) -> str | None:
+        """The code of the active strand with this code or label (any case), if any."""
+
+    def agency_id(self, text: str) -> int | None:
+        """The agency with this code or name (any case), if any."""
+
+    def subject(self, kind: SubjectKind, reference: str) -> StoredSubject | None:
+        """The group's subject of this kind and reference, if it holds one."""
+
+    def subjects_named(self, reference: str) -> Sequence[StoredSubject]:
+        """The group's subjects of any kind under this reference."""
+
+
+@dataclass(frozen=True, slots=True)
+class LinkTarget:
+    """The other end of a link: a row of this file (by its key) or a stored subject."""
+
+    row: tuple[SubjectKind, str] | None = None
+    subject_id: int | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class PlannedSubject:
+    row: RegisterRow
+    strand_codes: tuple[str, ...]
+    lead_agency_id: int | None
+    existing_id: int | None
+
+
+@dataclass(frozen=True, slots=True)
+class RegisterPlan:
+    subjects: tuple[PlannedSubject, ...]
+    #: (the row's key, the other end) for each "linked to" value.
+    links: tuple[tuple[tuple[SubjectKind, str], LinkTarget], ...]
+
+
+def check_register(
+    rows: Sequence[RegisterRow], lookups: RegisterLookups, problems: list[RowProblem]
+) -> RegisterPlan:
+    """The rows against the store and each other: strands and agencies known, one row per
+    subject, initials as the register holds them, and links that resolve to one subject
+    of a kind the register may link."""
+    by_key: dict[tuple[SubjectKind, str], RegisterRow] = {}
+    subjects: list[PlannedSubject] = []
+    for row in rows:
+        first = by_key.setdefault(row.key, row)
+        if first is not row:
+            problems.append(
+                RowProblem(row.line, REFERENCE, f"the same subject as line {first.line}")
+            )
+            continue
+        codes: list[str] = []
+        for strand in row.strands:
+            code = lookups.strand_code(strand)
+            if code is None:
+                problems.append(
+                    RowProblem(
+                        row.line,
+                        STRANDS,
+                        "a strand the register does not know (use a code or label from "
+                        "docs/import.md)",
+                    )
+                )
+            elif code not in codes:
+                codes.append(code)
+        agency_id = None
+        if row.lead_agency:
+            agency_id = lookups.agency_id(row.lead_agency)
+            if agency_id is None:
+                problems.append(
+                    RowProblem(row.line, LEAD_AGENCY, "an agency the bot does not know")
+                )
+        stored = lookups.subject(row.entry.kind, row.entry.reference)
+        if stored is not None and stored.initials != row.entry.initials:
+            problems.append(
+                RowProblem(
+                    row.line,
+                    INITIALS,
+                    "the register holds this reference with other initials: check the reference",
+                )
+            )
+        subjects.append(
+            PlannedSubject(row, tuple(codes), agency_id, stored.id if stored is not None else None)
+        )
+    links: list[tuple[tuple[SubjectKind, str], LinkTarget]] = []
+    for row in rows:
+        if by_key.get(row.key) is not row:
+            continue
+        for position, reference in enumerate(row.links, start=1):
+            target = _link_target(row, position, reference, by_key, lookups, problems)
+            if target is not None:
+                links.append((row.key, target))
+    return RegisterPlan(tuple(subjects), tuple(links))
+
+
+def _link_target(
+    row: RegisterRow,
+    position: int,
+    reference: str,
+    by_key: Mapping[tuple[SubjectKind, str], RegisterRow],
+    lookups: RegisterLookups,
+    problems: list[RowProblem],
+) -> LinkTarget | None:
+    def note(message: str) -> None:
+        problems.append(RowProblem(row.line, LINKED_TO, f"value {position}: {message}"))
+
+    wanted = " ".join(reference.split()).upper()
+    in_file = [key for key in by_key if key[1] == wanted]
+    stored = [
+        s for s in lookups.subjects_named(reference) if (SubjectKind(s.kind), wanted) not in by_key
+    ]
+    kinds = [key[0] for key in in_file] + [SubjectKind(s.kind) for s in stored]
+    if not kinds:
+        note("neither a reference in this file nor a subject of the register")
+        return None
+    if len(kinds) > 1:
+        note("more than one subject has this reference (of different kinds)")
+        return None
+    if in_file and in_file[0] == row.key:
+        note("a subject is not linked to itself")
+        return None
+    if not may_link(row.entry.kind, kinds[0]):
+        note("these two kinds of subject are not linked in the register")
+        return None
+    if in_file:
+        return LinkTarget(row=in_file[0])
+    return LinkTarget(subject_id=stored[0].id)
+
+
+@dataclass(frozen=True, slots=True)
+class ImportReport:
+    """What an import did (or, with problems, why it did nothing)."""
+
+    what: str
+    added: int = 0
+    updated: int = 0
+    unchanged: int = 0
+    links_added: int = 0
+    problems: tuple[RowProblem, ...] = ()
+
+    @property
+    def ok(self) -> bool:
+        return not self.problems
+
+    def summary(self) -> str:
+        if self.problems:
+            return (
+                f"Nothing imported: {plural(len(self.problems), 'problem')} in the file "
+                "(fix them and import it again)."
+            )
+        if not self.added and not self.updated and not self.links_added:
+            return (
+                f"Nothing changed: all {plural(self.unchanged, self.what)} are already "
+                "recorded as the file has them."
+            )
+        text = (
+            f"Imported: {plural(self.added, self.what)} added, {self.updated} updated, "
+            f"{self.unchanged} unchanged"
+        )
+        if self.what == "subject":
+            text += f", {plural(self.links_added, 'link')} added"
+        return text + "."
+
+
+# --- Actions --------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class ActionRow:
+    """One row of the actions sheet, its cells checked on their own."""
+
+    line: int
+    tracker_reference: str
+    description: str
+    owner: str
+    agency: str
+    due_date: date
+    status: ActionStatus
+    #: The register subject it concerns (kind and reference), if the row names one.
+    subject: tuple[SubjectKind, str] | None
+    raised_on: date | None
+
+
+def parse_actions(table: Table, today: date) -> tuple[list[ActionRow], list[RowProblem]]:
+    where, problems = columns_of(table, ACTION_COLUMNS, ACTION_REQUIRED)
+    if problems:
+        return [], problems
+    rows: list[ActionRow] = []
+    for line, values in table.rows:
+        row = action_row(_Cells(line, values, where, problems), today)
+        if row is not None:
+            rows.append(row)
+    return rows, problems
+
+
+def action_row(cells: _Cells, today: date) -> ActionRow | None:
+    before = cells.problem_count
+    reference = cells.required(TRACKER_REFERENCE, "the tracker's reference")
+    if len(reference) > MAX_TRACKER_REFERENCE_CHARS:
+        cells.note(TRACKER_REFERENCE, f"too long: at most {MAX_TRACKER_REFERENCE_CHARS} characters")
+    description = cells.required(DESCRIPTION, "a description")
+    if description:
+        description = cells.free_text(DESCRIPTION, today, MAX_DESCRIPTION_CHARS)
+    owner = cells.required(OWNER, "the owner (a member's email or Entra object id)")
+    if len(owner) > MAX_OWNER_CHARS:
+        cells.note(OWNER, f"too long: at most {MAX_OWNER_CHARS} characters")
+    due = cells.day(DUE_DATE, today, past=False)
+    if due is None and not cells.has(DUE_DATE):
+        cells.note(DUE_DATE, "a due date is required")
+    status = cells.word(STATUS, ACTION_STATUS_WORDS, "a status")
+    subject = action_subject(cells)
+    raised = cells.day(RAISED_ON, today, past=True)
+    if cells.problem_count != before or due is None:
+        return None
+    assert status is None or isinstance(status, ActionStatus)
+    return ActionRow(
+        cells.line,
+        reference,
+        description,
+        owner,
+        cells.text(AGENCY),
+        due,
+        status or ActionStatus.OPEN,
+        subject,
+        raised,
+    )
+
+
+def action_subject(cells: _Cells) -> tuple[SubjectKind, str] | None:
+    """The subject an action row names: both its kind and reference, or neither. It is
+    only looked up (it must be in the register), so its reference is not re-checked."""
+    kind_text, reference = cells.text(SUBJECT_KIND), cells.text(SUBJECT_REFERENCE)
+    if not kind_text and not reference:
+        return None
+    kind = cells.word(SUBJECT_KIND, KIND_WORDS, "a kind of subject")
+    if not kind_text:
+        cells.note(SUBJECT_KIND, "the subject's kind is required with its reference")
+    if not reference:
+        cells.note(SUBJECT_REFERENCE, "the subject's reference is required with its kind")
+    if not isinstance(kind, SubjectKind) or not reference:
+        return None
+    return reference_key(kind, reference)
+
+
+class StoredMember(Protocol):
+    """What the checks need of a member: an owner must hold a role in the group."""
+
+    @property
+    def id(self) -> int: ...
+
+    @property
+    def agency_id(self) -> int: ...
+
+
+class ActionLookups(Protocol):
+    def owner(self, text: str) -> StoredMember | None:
+        """The active member with this email or Entra object id who holds a role in the
+        group, if any."""
+
+    def agency_id(self, text: str) -> int | None:
+        """The agency with this code or name (any case), if any."""
+
+    def subject(self, kind: SubjectKind, reference: str) -> StoredSubject | None:
+        """The group's subject of this kind and reference, if it holds one."""
+
+
+@dataclass(frozen=True, slots=True)
+class PlannedAction:
+    row: ActionRow
+    owner_id: int
+    agency_id: int
+    subject_id: int | None
+
+
+@dataclass(frozen=True, slots=True)
+class ActionPlan:
+    actions: tuple[PlannedAction, ...] = field(default_factory=tuple)
+
+
+def check_actions(
+    rows: Sequence[ActionRow], lookups: ActionLookups, problems: list[RowProblem]
+) -> ActionPlan:
+    """The rows against the store and each other: one row per tracker reference, an
+    owner from the group, a known agency and a subject the register holds."""
+    seen: dict[str, int] = {}
+    planned: list[PlannedAction] = []
+    for row in rows:
+        first = seen.setdefault(row.tracker_reference.upper(), row.line)
+        if first != row.line:
+            problems.append(
+                RowProblem(
+                    row.line, TRACKER_REFERENCE, f"the same tracker reference as line {first}"
+                )
+            )
+            continue
+        owner = lookups.owner(row.owner)
+        if owner is None:
+            problems.append(
+                RowProblem(
+                    row.line,
+                    OWNER,
+                    "not a member of this locality group (by email or Entra object id)",
+                )
+            )
+        agency_id = owner.agency_id if owner is not None else None
+        if row.agency:
+            agency_id = lookups.agency_id(row.agency)
+            if agency_id is None:
+                problems.append(RowProblem(row.line, AGENCY, "an agency the bot does not know"))
+        subject_id = None
+        if row.subject is not None:
+            stored = lookups.subject(*row.subject)
+            if stored is None:
+                problems.append(
+                    RowProblem(
+                        row.line,
+                        SUBJECT_REFERENCE,
+                        "no subject of this kind and reference in the group's register "
+                        "(import the register first)",
+                    )
+                )
+            else:
+                subject_id = stored.id
+        if owner is not None and agency_id is not None:
+            planned.append(PlannedAction(row, owner.id, agency_id, subject_id))
+    return ActionPlan(tuple(planned))
+
+
+def import_key_value(locality_id: int, tracker_reference: str) -> str:
+    """What ``actions.import_key`` is a keyed hash of: the group and the tracker's own
+    reference (upper-cased, spaces single), so "a-017 " finds "A-017" again."""
+    return f"{locality_id}|{' '.join(tracker_reference.split()).upper()}"
