@@ -71,14 +71,14 @@ def _stale_section(view: BriefView) -> list[JSON]:
         lines.append(f"• and {more} more")
     return [
         text_block(
-            f"**Not discussed for {weeks} or more while high risk:** "
+            f"**Not discussed for over {weeks} while high risk:** "
             f"{plural(view.stale_total, 'subject')}.",
             color="attention",
         ),
         # One block a line, not a markdown list: every line wraps in every client.
         *(text_block(line, spacing="none") for line in lines),
         text_block(
-            f"The register shows which: `not discussed for {weeks}` in this chat.",
+            f"The register shows which: `high risk not discussed for {weeks}` in this chat.",
             subtle=True,
         ),
     ]

@@ -324,13 +324,15 @@ def stale_after_weeks(text: str | None) -> int:
 
 
 def not_discussed_for(last_discussed_on: date | None, today: date, weeks: int) -> bool:
-    """True when the subject has not been discussed for ``weeks`` weeks or more (exactly
-    ``weeks`` weeks ago counts), or never: what the chair's brief flags at high risk."""
-    return last_discussed_on is None or last_discussed_on <= stale_since(today, weeks)
+    """True when the subject was last discussed before ``weeks`` weeks ago, or never: what
+    the chair's brief flags at high risk. The same boundary as the ``subjects`` filter
+    "not discussed for N weeks" (bot.domain.register_filters), so the brief's pointer to
+    it lists the same subjects: discussed exactly ``weeks`` weeks ago does not count."""
+    return last_discussed_on is None or last_discussed_on < stale_since(today, weeks)
 
 
 def stale_since(today: date, weeks: int) -> date:
-    """The latest "last discussed" date that counts as not discussed for ``weeks``."""
+    """The day before which a subject counts as not discussed for ``weeks`` weeks."""
     return today - timedelta(weeks=weeks)
 
 

@@ -1,5 +1,6 @@
 """The chair's brief names subjects at high risk not discussed for N weeks (issue 15,
-point 6): N from the group's register settings (8 by default), exactly N weeks counting,
+point 6): N from the group's register settings (8 by default), last discussed before N
+weeks ago (exactly N weeks ago does not count, as in the `subjects` filter),
 persons of concern only for a chair who may see them, capped with "and N more", and by
 kind, risk and date only (the brief goes out unasked: no reference, no initials)."""
 
@@ -89,9 +90,11 @@ async def brief(store: Store, who: str) -> dict[str, Any]:
     return card
 
 
-async def test_exactly_n_weeks_counts_and_a_day_less_does_not(demo_store: Store) -> None:
-    await subject(demo_store, "CR-0001", "high", EIGHT_WEEKS_AGO)
-    await subject(demo_store, "CR-0002", "very_high", EIGHT_WEEKS_AGO + timedelta(days=1))
+async def test_a_day_over_n_weeks_counts_and_exactly_n_weeks_does_not(
+    demo_store: Store,
+) -> None:
+    await subject(demo_store, "CR-0001", "high", EIGHT_WEEKS_AGO - timedelta(days=1))
+    await subject(demo_store, "CR-0002", "very_high", EIGHT_WEEKS_AGO)
     await subject(demo_store, "CR-0003", "very_high", None)  # rated, never discussed
     await subject(demo_store, "CR-0004", "medium", TODAY - timedelta(weeks=30))
     await subject(demo_store, "CR-0005", "low", None)
@@ -101,9 +104,9 @@ async def test_exactly_n_weeks_counts_and_a_day_less_does_not(demo_store: Store)
     await subject(demo_store, "Takeaway", "high", TODAY - timedelta(weeks=9), kind="location")
 
     shown = text_of(await brief(demo_store, "Alex Wilber"))
-    assert "Not discussed for 8 weeks or more while high risk:** 3 subjects." in shown
+    assert "Not discussed for over 8 weeks while high risk:** 3 subjects." in shown
     assert "A child, very high risk: never discussed" in shown
-    assert "A child, high risk: last discussed Thu 24 Sep 2026 (8 weeks ago)" in shown
+    assert "A child, high risk: last discussed Wed 23 Sep 2026 (8 weeks ago)" in shown
     assert "A location, high risk: last discussed Thu 17 Sep 2026 (9 weeks ago)" in shown
     assert shown.index("very high risk: never") < shown.index("A location, high")
     assert shown.index("A location, high") < shown.index("A child, high"), "oldest first"
@@ -118,13 +121,13 @@ async def test_no_section_when_nothing_has_drifted(demo_store: Store) -> None:
 
 
 async def test_n_weeks_comes_from_the_groups_register_settings(demo_store: Store) -> None:
-    await subject(demo_store, "CR-0001", "high", TODAY - timedelta(weeks=3))
-    await subject(demo_store, "CR-0002", "high", TODAY - timedelta(weeks=4))
+    await subject(demo_store, "CR-0001", "high", TODAY - timedelta(weeks=4))
+    await subject(demo_store, "CR-0002", "high", TODAY - timedelta(weeks=4, days=1))
     limits = {"person_of_concern": {"agencies": ["police"]}, "stale_after_weeks": 4}
     await settings(demo_store, limits)
     shown = text_of(await brief(demo_store, "Alex Wilber"))
-    assert "Not discussed for 4 weeks or more while high risk:** 1 subject." in shown
-    assert "`not discussed for 4 weeks`" in shown
+    assert "Not discussed for over 4 weeks while high risk:** 1 subject." in shown
+    assert "`high risk not discussed for 4 weeks`" in shown
     # The access rule reads the same document as before the new key.
     assert register_settings(json.dumps(limits)).agencies == frozenset({"police"})
 
@@ -165,5 +168,5 @@ def test_the_rule_itself() -> None:
     assert stale_after_weeks(None) == stale_after_weeks("{}") == DEFAULT_STALE_AFTER_WEEKS == 8
     assert stale_after_weeks('{"stale_after_weeks": 12}') == 12
     assert not_discussed_for(None, TODAY, 8)
-    assert not_discussed_for(EIGHT_WEEKS_AGO, TODAY, 8)
-    assert not not_discussed_for(EIGHT_WEEKS_AGO + timedelta(days=1), TODAY, 8)
+    assert not_discussed_for(EIGHT_WEEKS_AGO - timedelta(days=1), TODAY, 8)
+    assert not not_discussed_for(EIGHT_WEEKS_AGO, TODAY, 8)

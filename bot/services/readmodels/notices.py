@@ -186,7 +186,8 @@ async def stale_high_risk(
     limit: int = STALE_LISTED,
 ) -> StaleRegister:
     """The subjects of the group (held there, or shared there and accepted) at high or
-    very high risk, not closed, last discussed ``stale_after_weeks`` or more ago or never,
+    very high risk, not closed, last discussed before ``stale_after_weeks`` ago or never
+    (``not_discussed_for``, the boundary of the ``subjects`` filter),
     as ``member_id`` may see them: persons of concern only where the group's rule lets
     this member see them (bot.services.register_access). Nothing for someone no longer
     in the group."""
@@ -213,7 +214,7 @@ async def stale_high_risk(
         t.Subject.status != SubjectStatus.CLOSED.value,
         t.Subject.risk_level.in_(HIGH_RISK),
         (t.Subject.last_discussed_on.is_(None))
-        | (t.Subject.last_discussed_on <= stale_since(today, weeks)),
+        | (t.Subject.last_discussed_on < stale_since(today, weeks)),
     )
     total = await session.scalar(select(func.count()).select_from(t.Subject).where(*where))
     rows = await session.execute(
