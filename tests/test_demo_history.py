@@ -249,6 +249,17 @@ async def test_make_run_starts_on_the_history(demo_store: Store, clock: FrozenCl
         )
         shown = text_of(bot.connector.sent()[-1]["attachments"][0]["content"])
         assert "CR-0104" in shown
+
+        # A child's card: its risk history in a past meeting, its links, its actions.
+        await bot.send(message("subject CR-0101", conversation="personal", user=DEMO["chair"]))
+        shown = text_of(bot.connector.sent()[-1]["attachments"][0]["content"])
+        for line in (
+            "Risk history",
+            "(was high)",
+            "Eastfield peer group",
+            "Takeaway on Eastborough",
+        ):
+            assert line in shown, line
     async with running_bot(demo_store, clock, Settings(load_demo_data=True)):
         pass
     assert (await counts(demo_store))["meetings"] == 14, "a restart seeds nothing twice"
