@@ -36,7 +36,7 @@ import aiohttp
 from sqlalchemy import select
 
 from bench.chase import ChaseResult, measure_chase
-from bench.seed import BENCH_OWNER_OPEN, MEMBERS, Seeded, seed
+from bench.seed import BENCH_OWNER_OPEN, BENCH_SUBJECT, MEMBERS, Seeded, seed
 from bot.app import OUTBOX_IN_FLIGHT
 from bot.domain.model import MeetingStatus
 from bot.store import tables as t
@@ -467,6 +467,10 @@ async def main() -> int:
                 )
                 rows.append(Row(f"outstanding actions, {BIG:,} actions", 1, b3, e3))
                 rows.append(Row(f"outstanding actions, {SMALL:,} actions", 1, small_out, e3))
+                # (4) subject CR-...: the chair's card of a child with 30 links, 3 years.
+                b4, b4_missing = await subject_page(session, b, fake, svc)
+                if b4 is not None:
+                    rows.append(Row(f"subject {BENCH_SUBJECT} (30 links, 3 years)", 1, b4, e3))
                 rss = b.rss_mb()
             chase: ChaseResult | None = None
             if CHASE:
@@ -486,6 +490,7 @@ async def main() -> int:
             target("minute_throughput", f"{r2:.2f}x", ">=1.5x_echo_message", r2 >= 1.5),
             target("outstanding_p95_100k", f"{_ms(b3.pct(95))}ms", "<50ms", b3.pct(95) < 0.050),
             target("outstanding_p95_scaling", f"{scale:.2f}x", "<=2.0x_of_10k", scale <= 2.0),
+            subject_target(b4, b4_missing),
             *chase_targets(chase, floor),
             target("rss", f"{rss:.0f}MB", "<250MB", rss < 250),
         ]
@@ -501,6 +506,39 @@ async def main() -> int:
     finally:
         await stores.cleanup()
     return 0
+
+
+async def subject_page(
+    session: aiohttp.ClientSession, b: Server, fake: FakeConnector, svc: str
+) -> tuple[Result | None, str]:
+    """``subject CR-...`` in the chair's personal chat, one request at a time, through the
+    real endpoint like ``my actions``: the bench subject's card (30 links, three years of
+    history, actions about it). Not measured (and said why) until the bot answers it with
+    that subject's card: the command lands with the register's find-and-review (issue 15)."""
+    from dialogs import commands
+
+    text = f"subject {BENCH_SUBJECT}"
+    found, _ = commands.split(text)
+    if found is None or not str(found).startswith("subject"):
+        return None, "no_subject_command"
+    print("Scenario: subject page...", flush=True)
+    page = personal(text, CHAIR, svc, "subject")
+    fake.keep_bodies = True
+    try:
+        ok, _ = await _one(session, b.url, page(0))
+        answer = json.dumps(fake.sent()[-1]) if ok and fake.sent() else ""
+    finally:
+        fake.keep_bodies = False
+    if BENCH_SUBJECT not in answer:
+        return None, "reply_is_not_the_subject_card"
+    return await drive(session, b.url, page, workers=1, count=LATENCY_COUNT, server=b), ""
+
+
+def subject_target(result: Result | None, missing: str) -> str:
+    if result is None:
+        return target("subject_page_p95", f"not-measured({missing})", "<50ms", False)
+    p95 = result.pct(95)
+    return target("subject_page_p95", f"{_ms(p95)}ms", "<50ms", p95 < 0.050)
 
 
 def chase_targets(chase: ChaseResult | None, floor: float) -> list[str]:
@@ -580,6 +618,10 @@ def render(
             f"- Store: {engine}; {big.actions:,} actions ({big.open_actions:,} open), "
             f"{big.members:,} members, {big.meetings} meetings (3 years monthly, 7 groups); "
             f"the small variant has {small.actions:,} actions ({small.open_actions:,} open)",
+            f"- `subject {BENCH_SUBJECT}` is asked by the Scarborough chair, one request at a "
+            f"time: a child with {big.subject_links} links, {big.subject_events} risk changes "
+            f"(monthly for 3 years, each in a meeting with a round about it) and "
+            f"{big.subject_actions} actions about it",
             f"- The `my actions` member owns {big.bench_owner_open} open actions "
             f"(expected {BENCH_OWNER_OPEN}); `outstanding actions` is asked by the coordinator "
             "of all seven groups, one request at a time",

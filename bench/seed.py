@@ -6,7 +6,11 @@ event each. Core ``INSERT``s (executemany) on the Store's engine, so encrypted c
 encrypted on bind with the engine's key ring, exactly as the bot's own writes are.
 
 The benchmark member (the demo's Priya Shah, police) owns exactly 20 open actions; the
-coordinator (Riley Quinn) sees every locality. Everything is invented.
+coordinator (Riley Quinn) sees every locality. For ``subject CR-...`` the Scarborough
+register holds one child (``BENCH_SUBJECT``) with 30 links, three years of history (a
+risk change every month, discussed under item 4 of each monthly meeting, a round about it
+in each with four answers) and actions about it; 30 other subjects are what it links to.
+Everything is invented.
 """
 
 from __future__ import annotations
@@ -18,10 +22,11 @@ from typing import Any
 
 from sqlalchemy import func, insert, select
 
-from bot.domain.model import ActionStatus, MeetingStatus, MinutesStatus, Role
+from bot.domain.model import ActionStatus, MeetingStatus, MinutesStatus, Role, SubjectKind
+from bot.domain.register import RiskLevel, SubjectEventKind, link_pair
 from bot.services.reference_data import DEMO_DATA, load_reference_data, read_data_file
 from bot.store import tables as t
-from bot.store.crypto import KeyRing
+from bot.store.crypto import KeyRing, subject_index
 from bot.store.db import Store, make_engine, migrate
 
 MEMBERS = 2_000
@@ -32,6 +37,13 @@ COORDINATOR = "Riley Quinn"
 #: Share of the generated actions still open (three years of history: most are closed).
 OPEN_SHARE = 0.10
 _BATCH = 5_000
+#: The child ``subject CR-...`` is measured on, in the Scarborough register (the demo
+#: chair, Alex Wilber, chairs it), and what it carries.
+BENCH_SUBJECT = "CR-7000"
+BENCH_SUBJECT_LOCALITY = "scarborough"
+SUBJECT_LINKS = 30
+#: Of the 100,000 actions, this many in Scarborough are about the bench subject.
+SUBJECT_ACTIONS = 40
 
 
 @dataclass(frozen=True, slots=True)
@@ -41,6 +53,10 @@ class Seeded:
     members: int
     meetings: int
     bench_owner_open: int
+    #: The bench subject's links, history events and actions about it.
+    subject_links: int = 0
+    subject_events: int = 0
+    subject_actions: int = 0
 
 
 async def _batched(store: Store, table: Any, rows: list[dict[str, Any]]) -> None:
@@ -177,6 +193,22 @@ async def seed(
         ]
         await _batched(store, t.MinuteEntry.__table__, minute_rows)
 
+        # -- the register: one child with 30 links and three years of history -------------
+        scarborough = await _rows(
+            store, select(t.Locality.id).where(t.Locality.code == BENCH_SUBJECT_LOCALITY)
+        )
+        subject_locality = scarborough[0][0]
+        subject_id, subject_events = await _bench_subject(
+            store,
+            keys,
+            subject_locality,
+            sorted((m for m in meetings if m[1] == subject_locality), key=lambda m: m[2]),
+            item_of,
+            chair.id,
+            agencies,
+            now,
+        )
+
         # -- actions: the benchmark owner's 20 open ones, then the rest --------------------
         owner_localities = [
             loc
@@ -205,6 +237,7 @@ async def seed(
                     "created_by_member_id": chair.id,
                     "created_at": created,
                     "updated_at": created,
+                    "subject_id": None,
                 }
             )
 
@@ -229,6 +262,9 @@ async def seed(
                 due = meeting[2].date() + timedelta(days=rng.randint(7, 42))
                 status = ActionStatus.DONE
             add(meeting, member_id, agency_id, status, due)
+        about = [r for r in action_rows if r["locality_id"] == subject_locality]
+        for row in rng.sample(about, min(SUBJECT_ACTIONS, len(about))):
+            row["subject_id"] = subject_id
         await _batched(store, t.Action.__table__, action_rows)
         async with store.reading() as session:
             first = await session.scalar(select(func.min(t.Action.id))) or 0
@@ -267,9 +303,180 @@ async def seed(
             members=len(demo) + extra,
             meetings=len(meetings),
             bench_owner_open=mine,
+            subject_links=SUBJECT_LINKS,
+            subject_events=subject_events,
+            subject_actions=sum(1 for r in action_rows if r.get("subject_id") == subject_id),
         )
     finally:
         await store.close()
+
+
+#: What the bench subject links to, in turn: kinds a child may be linked with.
+_LINKED_KINDS = (SubjectKind.GROUP, SubjectKind.LOCATION, SubjectKind.PERSON, SubjectKind.THEME)
+_LEVELS = tuple(RiskLevel)
+
+
+async def _bench_subject(
+    store: Store,
+    keys: KeyRing,
+    locality_id: int,
+    meetings: list[Any],
+    item_of: dict[int, int],
+    chair_id: int,
+    agencies: list[int],
+    now: datetime,
+) -> tuple[int, int]:
+    """The child ``subject CR-...`` is measured on, with everything its card reads:
+    30 linked subjects, a risk change and a discussion in each of the locality's monthly
+    meetings (three years), a round about it in each with four answers (one agency
+    answering twice). Returns its id and how many history events it has."""
+
+    def subject_row(kind: SubjectKind, reference: str, initials: str, n: int) -> dict[str, Any]:
+        first = meetings[0][2].date()
+        return {
+            "locality_id": locality_id,
+            "kind": kind.value,
+            "reference": reference,
+            "initials": initials,
+            "reference_index": subject_index(keys, locality_id, kind.value, reference),
+            "created_at": meetings[0][2],
+            "risk_level": _LEVELS[n % len(_LEVELS)].value,
+            "status": "open",
+            "status_reason": None,
+            "lead_agency_id": agencies[n % len(agencies)],
+            "first_discussed_on": first,
+            "last_discussed_on": meetings[-1][2].date(),
+            "checks": None,
+            "updated_at": now,
+        }
+
+    child = subject_row(SubjectKind.CHILD, BENCH_SUBJECT, "BS", 3)
+    linked = [
+        subject_row(
+            kind,
+            f"BENCH/{n:04d}" if kind is SubjectKind.PERSON else f"Bench {kind.value} {n:02d}",
+            "XY" if kind is SubjectKind.PERSON else "",
+            n,
+        )
+        for n in range(SUBJECT_LINKS)
+        for kind in [_LINKED_KINDS[n % len(_LINKED_KINDS)]]
+    ]
+    await _batched(store, t.Subject.__table__, [child, *linked])
+    ids = dict(
+        await _rows(
+            store,
+            select(t.Subject.reference_index, t.Subject.id).where(
+                t.Subject.locality_id == locality_id
+            ),
+        )
+    )
+    subject_id = ids[child["reference_index"]]
+    other_ids = [ids[row["reference_index"]] for row in linked]
+    strands = [sid for (sid,) in await _rows(store, select(t.Strand.id).order_by(t.Strand.id))]
+    await _batched(
+        store,
+        t.SubjectStrand.__table__,
+        [{"subject_id": subject_id, "strand_id": sid} for sid in strands[:3]],
+    )
+    links = []
+    for n, other in enumerate(other_ids):
+        low, high = link_pair(subject_id, other)
+        meeting_id, _loc, started = meetings[n % len(meetings)]
+        links.append(
+            {
+                "subject_a_id": low,
+                "subject_b_id": high,
+                "reason": f"Seen together, noted in meeting {n + 1}.",
+                "locality_id": locality_id,
+                "meeting_id": meeting_id,
+                "member_id": chair_id,
+                "created_at": started,
+                "removed_at": None,
+                "removed_by_member_id": None,
+            }
+        )
+    await _batched(store, t.SubjectLink.__table__, links)
+    events = []
+    placed = []
+    minutes = []
+    rounds = []
+    previous = ""
+    for n, (meeting_id, _loc, started) in enumerate(meetings):
+        level = _LEVELS[(n // 3) % len(_LEVELS)].value if n % 2 else _LEVELS[n % 3].value
+        events.append(
+            {
+                "subject_id": subject_id,
+                "kind": SubjectEventKind.RISK.value,
+                "value": level,
+                "previous": previous,
+                "reason": f"Reviewed in month {n + 1}: partners' updates.",
+                "meeting_id": meeting_id,
+                "member_id": chair_id,
+                "locality_id": locality_id,
+                "at": started + timedelta(minutes=15),
+            }
+        )
+        previous = level
+        placed.append(
+            {
+                "meeting_id": meeting_id,
+                "item_id": item_of[meeting_id],
+                "subject_id": subject_id,
+                "position": 1,
+                "status": "done",
+                "added_by_member_id": chair_id,
+                "added_at": started,
+            }
+        )
+        minutes.append(
+            {
+                "meeting_id": meeting_id,
+                "item_id": item_of[meeting_id],
+                "kind": "decision",
+                "text": f"{BENCH_SUBJECT}: plan reviewed, risk agreed.",
+                "subject_id": subject_id,
+                "author_member_id": chair_id,
+                "created_at": started + timedelta(minutes=16),
+            }
+        )
+        rounds.append(
+            {
+                "meeting_id": meeting_id,
+                "item_id": item_of[meeting_id],
+                "status": "closed",
+                "opened_by_member_id": chair_id,
+                "opened_at": started + timedelta(minutes=5),
+                "closed_at": started + timedelta(minutes=14),
+                "activity_id": None,
+                "open_meeting_id": None,
+                "subject_id": subject_id,
+            }
+        )
+    await _batched(store, t.SubjectEvent.__table__, events)
+    await _batched(store, t.ItemSubject.__table__, placed)
+    await _batched(store, t.MinuteEntry.__table__, minutes)
+    await _batched(store, t.ShareRound.__table__, rounds)
+    round_rows = await _rows(
+        store,
+        select(t.ShareRound.id, t.ShareRound.opened_at)
+        .where(t.ShareRound.subject_id == subject_id)
+        .order_by(t.ShareRound.id),
+    )
+    turns = [
+        {
+            "round_id": round_id,
+            "agency_id": agencies[k % 3],
+            "outcome": "shared",
+            "text": f"Answer {k + 1}: what our service holds.",
+            "service": "CAMHS" if k == 2 else None,
+            "member_id": chair_id,
+            "at": opened + timedelta(minutes=k + 1),
+        }
+        for round_id, opened in round_rows
+        for k in range(4)  # agency 0 answers twice
+    ]
+    await _batched(store, t.RoundTurn.__table__, turns)
+    return subject_id, len(events)
 
 
 async def _rows(store: Store, query: Any) -> list[Any]:

@@ -25,6 +25,7 @@ from botbuilder.integration.aiohttp import (
 )
 
 from bot.config import SettingError, Settings
+from bot.demo.history import seed_demo_history
 from bot.domain.calendar import WorkingCalendar
 from bot.domain.clock import Clock, SystemClock
 from bot.http.downloads import add_download_routes
@@ -225,6 +226,8 @@ def create_app(
             ) from None
         if settings.load_demo_data:
             await load_reference_data(store, read_data_file(DEMO_DATA), clock.now())
+            # Meetings, a register and actions to explore, on a demo store still empty.
+            await seed_demo_history(store, clock.now())
         if settings.run_jobs:
             await runner.start()
             await scheduled.start()

@@ -1,7 +1,10 @@
 """The chair's pre-meeting brief: what the meeting must review, by reference only.
 
 It arrives unasked (proactively), so it carries counts and action references, never
-descriptions or subjects; the details are one command away in a personal chat.
+descriptions or subjects; the details are one command away in a personal chat. The
+register's subjects at high risk that have not been discussed for the group's
+``stale_after_weeks`` are listed by kind, risk and when last discussed, never by
+reference or initials, for the same reason.
 """
 
 from __future__ import annotations
@@ -9,6 +12,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 
+from bot.domain.model import SubjectKind
+from bot.domain.register import DEFAULT_STALE_AFTER_WEEKS, RISK_LABELS, StaleSubject
 from cards.elements import JSON, adaptive_card, execute, heading, marking, text_block
 from cards.text import format_date, plain, plural
 from cards.verbs import OUTSTANDING_PAGE
@@ -23,11 +28,60 @@ class BriefView:
     escalated_actions: tuple[int, ...]
     open_challenges: int
     draft_minutes_date: date | None  # the last meeting's minutes, to agree at item 2
+    #: Subjects at high risk not discussed for ``stale_after_weeks`` (capped), and how
+    #: many there are in all.
+    stale_subjects: tuple[StaleSubject, ...] = ()
+    stale_total: int = 0
+    stale_after_weeks: int = DEFAULT_STALE_AFTER_WEEKS
+
+
+#: A subject's kind as the brief names it (never its reference).
+KIND_NAMES: dict[SubjectKind, str] = {
+    SubjectKind.CHILD: "A child",
+    SubjectKind.PERSON: "A person of concern",
+    SubjectKind.LOCATION: "A location",
+    SubjectKind.GROUP: "A peer or organised group",
+    SubjectKind.THEME: "A theme",
+}
 
 
 def _refs(ids: tuple[int, ...]) -> str:
     shown = ", ".join(f"A-{i}" for i in ids[:20])
     return shown + (f" and {len(ids) - 20} more" if len(ids) > 20 else "")
+
+
+def _stale_line(subject: StaleSubject) -> str:
+    risk = RISK_LABELS[subject.risk].lower()
+    if subject.last_discussed_on is None:
+        when = "never discussed"
+    else:
+        weeks = plural(subject.weeks_since or 0, "week")
+        when = f"last discussed {format_date(subject.last_discussed_on)} ({weeks} ago)"
+    return f"• {KIND_NAMES[subject.kind]}, {risk} risk: {when}"
+
+
+def _stale_section(view: BriefView) -> list[JSON]:
+    """Chairs see what has drifted: high-risk subjects nobody has discussed lately."""
+    if not view.stale_total:
+        return []
+    weeks = plural(view.stale_after_weeks, "week")
+    lines = [_stale_line(s) for s in view.stale_subjects]
+    more = view.stale_total - len(view.stale_subjects)
+    if more > 0:
+        lines.append(f"• and {more} more")
+    return [
+        text_block(
+            f"**Not discussed for over {weeks} while high risk:** "
+            f"{plural(view.stale_total, 'subject')}.",
+            color="attention",
+        ),
+        # One block a line, not a markdown list: every line wraps in every client.
+        *(text_block(line, spacing="none") for line in lines),
+        text_block(
+            f"The register shows which: `high risk not discussed for {weeks}` in this chat.",
+            subtle=True,
+        ),
+    ]
 
 
 def brief_card(view: BriefView) -> JSON:
@@ -49,6 +103,7 @@ def brief_card(view: BriefView) -> JSON:
             text_block(f"**Escalated:** {_refs(view.escalated_actions)}.", color="attention")
         )
     body.append(text_block(f"**Open challenges:** {view.open_challenges}."))
+    body.extend(_stale_section(view))
     if view.draft_minutes_date:
         body.append(
             text_block(

@@ -30,6 +30,7 @@ from bot.services.readmodels.notices import (
     open_actions,
     people_with_agencies,
     place_names,
+    stale_high_risk,
 )
 from bot.store.db import Store
 from cards import date_request_card
@@ -222,6 +223,7 @@ class NoticeRenderer:
         facts = await brief_facts(session, group.id)
         actions = facts.open_actions
         draft = facts.draft_minutes_started_at
+        stale = await stale_high_risk(session, group.id, recipient, today)
         return brief_card(
             BriefView(
                 locality=group.name,
@@ -231,5 +233,8 @@ class NoticeRenderer:
                 escalated_actions=tuple(a.id for a in actions if a.escalated),
                 open_challenges=facts.open_challenges,
                 draft_minutes_date=draft.date() if draft else None,
+                stale_subjects=stale.subjects,
+                stale_total=stale.total,
+                stale_after_weeks=stale.weeks,
             )
         )

@@ -29,7 +29,7 @@ import struct
 import sys
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -53,6 +53,7 @@ from bot.domain.register import (
     ChildChecks,
     InterviewState,
     RiskLevel,
+    StaleSubject,
     SubjectEventKind,
     SubjectStatus,
 )
@@ -1312,6 +1313,22 @@ def shots() -> list[Shot]:
                     escalated_actions=(29, 36),
                     open_challenges=2,
                     draft_minutes_date=MEETING_DAY,
+                    stale_subjects=(
+                        StaleSubject(SubjectKind.CHILD, RiskLevel.VERY_HIGH, None, None),
+                        StaleSubject(
+                            SubjectKind.PERSON,
+                            RiskLevel.VERY_HIGH,
+                            MEETING_DAY - timedelta(weeks=11),
+                            11,
+                        ),
+                        StaleSubject(
+                            SubjectKind.LOCATION,
+                            RiskLevel.HIGH,
+                            MEETING_DAY - timedelta(weeks=9),
+                            9,
+                        ),
+                    ),
+                    stale_total=5,
                 ),
             ),
         ),

@@ -21,7 +21,7 @@ import json
 import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, replace
-from datetime import date
+from datetime import date, timedelta
 from enum import StrEnum
 from typing import Any
 
@@ -293,6 +293,60 @@ def register_settings(text: str | None) -> PersonOfConcernAccess:
         return PersonOfConcernAccess()
     data = json.loads(text)
     return PersonOfConcernAccess.from_mapping(data.get("person_of_concern"))
+
+
+# --- Not discussed for a while ------------------------------------------------------------
+
+#: How long a subject at high risk may go undiscussed before the chair's brief names it,
+#: unless the locality's ``register_settings`` say otherwise (``stale_after_weeks``).
+DEFAULT_STALE_AFTER_WEEKS = 8
+#: Two years: a longer setting would never be reached between two meetings.
+MAX_STALE_AFTER_WEEKS = 104
+
+
+def stale_after_weeks(text: str | None) -> int:
+    """A locality's ``register_settings`` key ``stale_after_weeks`` (a whole number of
+    weeks, 1 to 104), beside its person-of-concern rule; the default when unset.
+
+    Read apart from ``register_settings`` so that the access rule keeps its shape: a
+    settings document without the key reads exactly as before."""
+    if not text:
+        return DEFAULT_STALE_AFTER_WEEKS
+    data = json.loads(text)
+    value = data.get("stale_after_weeks") if isinstance(data, dict) else None
+    if value is None:
+        return DEFAULT_STALE_AFTER_WEEKS
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise ValueError("stale_after_weeks must be a whole number of weeks")
+    if not 1 <= value <= MAX_STALE_AFTER_WEEKS:
+        raise ValueError(f"stale_after_weeks must be from 1 to {MAX_STALE_AFTER_WEEKS} weeks")
+    return value
+
+
+def not_discussed_for(last_discussed_on: date | None, today: date, weeks: int) -> bool:
+    """True when the subject was last discussed before ``weeks`` weeks ago, or never: what
+    the chair's brief flags at high risk. The same boundary as the ``subjects`` filter
+    "not discussed for N weeks" (bot.domain.register_filters), so the brief's pointer to
+    it lists the same subjects: discussed exactly ``weeks`` weeks ago does not count."""
+    return last_discussed_on is None or last_discussed_on < stale_since(today, weeks)
+
+
+def stale_since(today: date, weeks: int) -> date:
+    """The day before which a subject counts as not discussed for ``weeks`` weeks."""
+    return today - timedelta(weeks=weeks)
+
+
+@dataclass(frozen=True, slots=True)
+class StaleSubject:
+    """A subject at high or very high risk not discussed for a while, as the chair's
+    brief shows it: its kind, risk and when it was last discussed, never its reference
+    (the brief goes out unasked and carries no case detail)."""
+
+    kind: SubjectKind
+    risk: RiskLevel
+    last_discussed_on: date | None
+    #: Whole weeks since it was last discussed; None when never.
+    weeks_since: int | None
 
 
 # --- What is checked for a child ----------------------------------------------------------

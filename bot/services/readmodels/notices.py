@@ -15,9 +15,26 @@ from datetime import date, datetime
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.domain.model import ActionStatus, ChallengeStatus, MeetingStatus, MinutesStatus
+from bot.domain.model import (
+    ActionStatus,
+    ChallengeStatus,
+    MeetingStatus,
+    MinutesStatus,
+    Role,
+    SubjectKind,
+)
+from bot.domain.register import (
+    RiskLevel,
+    StaleSubject,
+    SubjectStatus,
+    at_least,
+    register_settings,
+    stale_after_weeks,
+    stale_since,
+)
 from bot.domain.views import LocalityView
 from bot.services.readmodels.lookups import locality_names
+from bot.services.register_access import agency_code, visible_in
 from bot.store import tables as t
 
 
@@ -139,4 +156,88 @@ async def brief_facts(session: AsyncSession, locality_id: int) -> BriefFacts:
         open_actions=tuple(_notice_action(a) for a in actions),
         open_challenges=int(challenges or 0),
         draft_minutes_started_at=draft,
+    )
+
+
+#: How many stale subjects a brief lists before "and N more".
+STALE_LISTED = 10
+
+#: The levels the brief's "not discussed while high risk" covers (high and very high).
+HIGH_RISK = tuple(level.value for level in RiskLevel if at_least(level, RiskLevel.HIGH))
+
+
+@dataclass(frozen=True, slots=True)
+class StaleRegister:
+    """The group's subjects at high risk not discussed for its ``stale_after_weeks``."""
+
+    weeks: int
+    #: Very high first, then the longest undiscussed (never discussed first); capped.
+    subjects: tuple[StaleSubject, ...]
+    #: How many there are in all (``subjects`` lists at most STALE_LISTED).
+    total: int
+
+
+async def stale_high_risk(
+    session: AsyncSession,
+    locality_id: int,
+    member_id: int,
+    today: date,
+    *,
+    limit: int = STALE_LISTED,
+) -> StaleRegister:
+    """The subjects of the group (held there, or shared there and accepted) at high or
+    very high risk, not closed, last discussed before ``stale_after_weeks`` ago or never
+    (``not_discussed_for``, the boundary of the ``subjects`` filter),
+    as ``member_id`` may see them: persons of concern only where the group's rule lets
+    this member see them (bot.services.register_access). Nothing for someone no longer
+    in the group."""
+    locality = await session.get(t.Locality, locality_id)
+    member = await session.get(t.Member, member_id)
+    weeks = stale_after_weeks(locality.register_settings if locality else None)
+    if locality is None or member is None:
+        return StaleRegister(weeks, (), 0)
+    roles = frozenset(
+        Role(role)
+        for role in await session.scalars(
+            select(t.Membership.role).where(
+                t.Membership.member_id == member_id, t.Membership.locality_id == locality_id
+            )
+        )
+    )
+    if not roles:
+        return StaleRegister(weeks, (), 0)
+    persons = register_settings(locality.register_settings).allows(
+        roles, await agency_code(session, member)
+    )
+    where = (
+        visible_in({locality_id}, {locality_id} if persons else set()),
+        t.Subject.status != SubjectStatus.CLOSED.value,
+        t.Subject.risk_level.in_(HIGH_RISK),
+        (t.Subject.last_discussed_on.is_(None))
+        | (t.Subject.last_discussed_on < stale_since(today, weeks)),
+    )
+    total = await session.scalar(select(func.count()).select_from(t.Subject).where(*where))
+    rows = await session.execute(
+        select(t.Subject.kind, t.Subject.risk_level, t.Subject.last_discussed_on)
+        .where(*where)
+        .order_by(
+            (t.Subject.risk_level == RiskLevel.VERY_HIGH.value).desc(),
+            t.Subject.last_discussed_on.is_(None).desc(),
+            t.Subject.last_discussed_on,
+            t.Subject.id,
+        )
+        .limit(limit)
+    )
+    return StaleRegister(
+        weeks,
+        tuple(
+            StaleSubject(
+                SubjectKind(kind),
+                RiskLevel(risk or RiskLevel.HIGH),
+                last,
+                (today - last).days // 7 if last is not None else None,
+            )
+            for kind, risk, last in rows
+        ),
+        int(total or 0),
     )
