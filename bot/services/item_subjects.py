@@ -29,6 +29,7 @@ from bot.domain.errors import Conflict, InvalidInput, NotFound
 from bot.domain.model import ItemKind, SubjectKind
 from bot.domain.register import INITIALS_FIELD, KIND_FIELD, SubjectEventKind, parse_register_entry
 from bot.services.context import Caller
+from bot.services.records import row_named
 from bot.services.register_access import agency_code, person_access
 from bot.services.subjects import find_or_add
 from bot.store import tables as t
@@ -172,8 +173,7 @@ async def add(
 
 
 async def named_row(session: AsyncSession, meeting: t.Meeting, row_value: object) -> t.ItemSubject:
-    row_id = card_id(row_value)
-    row = await session.get(t.ItemSubject, row_id) if row_id is not None else None
+    row = await row_named(session, t.ItemSubject, row_value)
     if row is None or row.meeting_id != meeting.id:
         raise NotFound()
     return row

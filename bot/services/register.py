@@ -61,6 +61,7 @@ from bot.domain.register_forms import (
 )
 from bot.domain.rules import details_confirmed, subject_display
 from bot.services.context import TurnRef, linked_locality_id
+from bot.services.records import row_named
 from bot.services.register_access import (
     NO_SUCH_SUBJECT,
     SubjectReach,
@@ -465,8 +466,7 @@ class RegisterService:
         """Remove a link, with why: the row stays (``removed_at``), history on both."""
         now = self.clock.now()
         async with self.store.transaction(activity_id=turn.claim_key, now=now) as session:
-            number = card_id(link_id)
-            row = await session.get(t.SubjectLink, number) if number is not None else None
+            row = await row_named(session, t.SubjectLink, link_id)
             if row is None:
                 raise NotFound(NO_SUCH_LINK)
             try:
@@ -643,8 +643,7 @@ async def _meeting_of(session: AsyncSession, reach: SubjectReach, meeting_id: ob
     the group the subject was reached through; any other is refused."""
     if meeting_id is None or meeting_id == "":
         return None
-    number = card_id(meeting_id)
-    meeting = await session.get(t.Meeting, number) if number is not None else None
+    meeting = await row_named(session, t.Meeting, meeting_id)
     if (
         meeting is None
         or meeting.locality_id != reach.caller.locality_id

@@ -391,7 +391,11 @@ async def run_meeting(page: Page, url: str, steps: Steps) -> None:
     await press(page, round_card.get_by_role("button", name="Send answer"))
     await shows(round_card, "1 of 2 agencies present have answered.")
     await shows(
-        round_card, "Safeguarding Children Partnership (NYSCP): Challenge raised (Alex Wilber)"
+        round_card,
+        re.compile(
+            r"Safeguarding Children Partnership \(NYSCP\)\s+Challenge raised "
+            r"\(Alex Wilber, \d\d:\d\d\)"
+        ),
     )
     await shows(round_card, "Challenge to: North Yorkshire Police")
     await steps.shot("round-answered", round_card)
