@@ -161,6 +161,7 @@ def create_app(
         link_for,
         members=services.members,
         hints=services.hints,
+        moves=services.register_moves,
     )
     authentication: ReusingAuthentication | None = None
     if adapter is None:

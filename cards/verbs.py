@@ -40,6 +40,11 @@ MINUTES_DOWNLOAD = "minutes.download"
 MEMBERS_SHOW = "members.show"
 MEMBERS_ADD = "members.add"
 MEMBERS_REMOVE = "members.remove"
+# A register subject offered to another locality group (issue 15, point 7).
+SUBJECT_MOVE_FORM = "subject.moveForm"
+SUBJECT_MOVE = "subject.move"
+SUBJECT_MOVE_ACCEPT = "subject.moveAccept"
+SUBJECT_MOVE_DECLINE = "subject.moveDecline"
 
 ALL_VERBS: tuple[str, ...] = (
     SETUP_LINK,
@@ -75,4 +80,8 @@ ALL_VERBS: tuple[str, ...] = (
     MEMBERS_SHOW,
     MEMBERS_ADD,
     MEMBERS_REMOVE,
+    SUBJECT_MOVE_FORM,
+    SUBJECT_MOVE,
+    SUBJECT_MOVE_ACCEPT,
+    SUBJECT_MOVE_DECLINE,
 )

@@ -79,6 +79,11 @@ _SETUP = Place(GROUP, SETUP_IN_GROUP_ONLY)
 _ACTIONS = Place(PERSONAL, ACTIONS_PERSONAL_ONLY)
 _OUTSTANDING = Place(PERSONAL, PERSONAL_ONLY.format(what="outstanding actions"))
 _MEMBERS = Place(PERSONAL, MEMBERS_PERSONAL_ONLY)
+_REGISTER_MOVES = Place(
+    PERSONAL,
+    "The register names children, so a subject is offered to another group only in a "
+    "personal chat with me.",
+)
 
 COMMAND_PLACES: dict[Command, Place] = {
     Command.HELP: _ANYWHERE,
@@ -133,6 +138,11 @@ VERB_PLACES: dict[str, Place] = {
     v.MEMBERS_SHOW: _MEMBERS,
     v.MEMBERS_ADD: _MEMBERS,
     v.MEMBERS_REMOVE: _MEMBERS,
+    # A register subject offered to another group names a child: personal chat only.
+    v.SUBJECT_MOVE_FORM: _REGISTER_MOVES,
+    v.SUBJECT_MOVE: _REGISTER_MOVES,
+    v.SUBJECT_MOVE_ACCEPT: _REGISTER_MOVES,
+    v.SUBJECT_MOVE_DECLINE: _REGISTER_MOVES,
 }
 
 _NOWHERE = Place(frozenset(), NO_RULE)

@@ -17,6 +17,7 @@ from bot.domain.filters import ActionFilter
 from bot.domain.members import MembersView
 from bot.domain.model import EntryKind
 from bot.domain.permissions import Permission
+from bot.domain.register_moves import MoveFormView, MoveOfferView
 from bot.domain.views import (
     ActionFormView,
     ChallengeView,
@@ -213,6 +214,7 @@ class Services:
     link_for: LinkMaker | None = None
     members: Members | None = None
     hints: Hints | None = None
+    moves: Moves | None = None
 
 
 if TYPE_CHECKING:
@@ -233,3 +235,43 @@ if TYPE_CHECKING:
     ) -> tuple[Groups, Meetings, Rounds, Actions, Members, Hints]:
         """Never called: mypy checks here that each real service satisfies its port."""
         return groups, meetings, rounds, actions, members, hints
+
+
+# -- a register subject offered to another locality group (issue 15, point 7) -----------------
+
+
+class Moves(Protocol):
+    """Offering a subject to another group and its chair's answer
+    (``bot.services.register_moves``)."""
+
+    async def form(self, actor: ActorRef, subject_id: object) -> MoveFormView: ...
+
+    async def ask(
+        self,
+        actor: ActorRef,
+        activity_id: str | None,
+        subject_id: object,
+        data: Mapping[str, object],
+    ) -> MoveOfferView: ...
+
+    async def accept(
+        self, actor: ActorRef, activity_id: str | None, share_id: object
+    ) -> MoveOfferView: ...
+
+    async def decline(
+        self,
+        actor: ActorRef,
+        activity_id: str | None,
+        share_id: object,
+        data: Mapping[str, object],
+    ) -> MoveOfferView: ...
+
+    async def offer(self, actor: ActorRef, share_id: object) -> MoveOfferView: ...
+
+
+if TYPE_CHECKING:
+    from bot.services.register_moves import RegisterMoves
+
+    def _moves_fit(moves: RegisterMoves) -> Moves:
+        """Never called: mypy checks here that the real service satisfies its port."""
+        return moves

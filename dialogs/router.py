@@ -31,7 +31,7 @@ from bot.services.context import TurnRef
 from bot.services.meeting_hints import MeetingEvent
 from cards import end_form_card
 from cards.hints import meeting_started_card
-from dialogs import actions, exports, meeting, members, rounds, setup
+from dialogs import actions, exports, meeting, members, register_moves, rounds, setup
 from dialogs.commands import Command, split
 from dialogs.outcome import Outcome, Post
 from dialogs.places import UNKNOWN_CONVERSATION, command_place, missing_rules, refusal, verb_place
@@ -42,6 +42,7 @@ from dialogs.ports import (
     LinkMaker,
     Meetings,
     Members,
+    Moves,
     Rounds,
     Services,
 )
@@ -70,6 +71,7 @@ FEATURES: tuple[Routes, ...] = (
     actions.routes,
     exports.routes,
     members.routes,
+    register_moves.routes,
 )
 
 
@@ -103,8 +105,11 @@ class Router:
         link_for: LinkMaker | None = None,
         members: Members | None = None,
         hints: Hints | None = None,
+        moves: Moves | None = None,
     ) -> None:
-        self.services = Services(groups, meetings, rounds, actions, clock, link_for, members, hints)
+        self.services = Services(
+            groups, meetings, rounds, actions, clock, link_for, members, hints, moves
+        )
         self._table = route_table()
 
     @property

@@ -29,6 +29,7 @@ from bot.services.meeting_hints import MeetingHintService
 from bot.services.meetings import MeetingService
 from bot.services.members import MemberAdmin
 from bot.services.membership_sync import MembershipSync
+from bot.services.register_moves import RegisterMoves
 from bot.services.retention import RetentionService
 from bot.services.rounds import RoundService
 from bot.services.subject_access import SubjectAccessService
@@ -141,6 +142,10 @@ class ServiceFactory:
     @cached_property
     def subject_access(self) -> SubjectAccessService:
         return SubjectAccessService(self.store, self.clock)
+
+    @cached_property
+    def register_moves(self) -> RegisterMoves:
+        return RegisterMoves(self.store, self.clock)
 
     async def close(self) -> None:
         """Close what the bundle opened (the directory's client, if it was built); the
