@@ -79,11 +79,11 @@ _SETUP = Place(GROUP, SETUP_IN_GROUP_ONLY)
 _ACTIONS = Place(PERSONAL, ACTIONS_PERSONAL_ONLY)
 _OUTSTANDING = Place(PERSONAL, PERSONAL_ONLY.format(what="outstanding actions"))
 _MEMBERS = Place(PERSONAL, MEMBERS_PERSONAL_ONLY)
-_REGISTER_MOVES = Place(
-    PERSONAL,
+MOVES_PERSONAL_ONLY = (
     "The register names children, so a subject is offered to another group only in a "
-    "personal chat with me.",
+    "personal chat with me."
 )
+_REGISTER_MOVES = Place(PERSONAL, MOVES_PERSONAL_ONLY)
 
 COMMAND_PLACES: dict[Command, Place] = {
     Command.HELP: _ANYWHERE,

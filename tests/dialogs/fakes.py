@@ -18,8 +18,9 @@ from typing import Any
 from bot.domain.clock import FrozenClock
 from bot.domain.filters import ActionFilter
 from bot.domain.members import CodeChoice, MemberRoles, MembersView, RoleHeld
-from bot.domain.model import ActionStatus, ConversationKind, EntryKind, Role
+from bot.domain.model import ActionStatus, ConversationKind, EntryKind, Role, SubjectKind
 from bot.domain.permissions import Permission
+from bot.domain.register_moves import MoveFormView, MoveMode, MoveOfferView
 from bot.domain.views import (
     ActionFormView,
     ChallengeView,
@@ -367,7 +368,9 @@ class Bot:
         return self
 
 
-def make_bot(*, downloads: bool = True, members: bool = True, hints: bool = True) -> Bot:
+def make_bot(
+    *, downloads: bool = True, members: bool = True, hints: bool = True, moves: bool = True
+) -> Bot:
     calls = Calls()
     fail: dict[str, BaseException] = {}
     views = Views()
@@ -382,6 +385,7 @@ def make_bot(*, downloads: bool = True, members: bool = True, hints: bool = True
         FakeLinks(calls) if downloads else None,
         members=FakeMembers("members", calls, fail, views) if members else None,
         hints=FakeHints("hints", calls, fail, views) if hints else None,
+        moves=FakeMoves("moves", calls, fail, views) if moves else None,
     )
     return Bot(router, calls, fail, views, clock)
 
@@ -443,3 +447,68 @@ def outstanding_page(wanted: ActionFilter, page: int) -> OutstandingPage:
         status=ActionStatus.OPEN,
     )
     return OutstandingPage((row,), 1, page, 1, "all open actions", wanted.as_data())
+
+
+# -- a register subject offered to another locality group (dialogs.register_moves) -----------
+
+
+def make_move_form() -> MoveFormView:
+    return MoveFormView(
+        subject_id=41,
+        kind=SubjectKind.CHILD,
+        reference="CR-0107",
+        initials="J.S.",
+        from_locality="Scarborough",
+        groups=(("ryedale", "Ryedale"), ("harrogate", "Harrogate")),
+    )
+
+
+def make_move_offer(status: str = "asked", *, receiving: bool = True) -> MoveOfferView:
+    return MoveOfferView(
+        share_id=12,
+        mode=MoveMode.TRANSFER,
+        kind=SubjectKind.CHILD,
+        from_locality="Scarborough",
+        to_locality="Ryedale",
+        asked_by="Tom Hughes",
+        asked_at=datetime(2026, 11, 3, 10, 0, tzinfo=UTC),
+        status=status,
+        decided_by=None if status == "asked" else "Jordan Pike",
+        receiving=receiving,
+    )
+
+
+class FakeMoves(Fake):
+    async def form(self, actor: ActorRef, subject_id: object) -> MoveFormView:
+        self.record("form", actor, subject_id)
+        return make_move_form()
+
+    async def ask(
+        self,
+        actor: ActorRef,
+        activity_id: str | None,
+        subject_id: object,
+        data: Mapping[str, object],
+    ) -> MoveOfferView:
+        self.record("ask", actor, activity_id, subject_id, data)
+        return make_move_offer(receiving=False)
+
+    async def accept(
+        self, actor: ActorRef, activity_id: str | None, share_id: object
+    ) -> MoveOfferView:
+        self.record("accept", actor, activity_id, share_id)
+        return make_move_offer("accepted")
+
+    async def decline(
+        self,
+        actor: ActorRef,
+        activity_id: str | None,
+        share_id: object,
+        data: Mapping[str, object],
+    ) -> MoveOfferView:
+        self.record("decline", actor, activity_id, share_id, data)
+        return make_move_offer("declined")
+
+    async def offer(self, actor: ActorRef, share_id: object) -> MoveOfferView:
+        self.record("offer", actor, share_id)
+        return make_move_offer()

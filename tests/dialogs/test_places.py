@@ -21,6 +21,7 @@ from dialogs.places import (
     GROUP,
     MEETINGS_IN_GROUP_ONLY,
     MEMBERS_PERSONAL_ONLY,
+    MOVES_PERSONAL_ONLY,
     NO_RULE,
     PERSONAL,
     PERSONAL_ONLY,
@@ -49,6 +50,10 @@ PERSONAL_VERBS = {
     v.MEMBERS_SHOW,
     v.MEMBERS_ADD,
     v.MEMBERS_REMOVE,
+    v.SUBJECT_MOVE_FORM,
+    v.SUBJECT_MOVE,
+    v.SUBJECT_MOVE_ACCEPT,
+    v.SUBJECT_MOVE_DECLINE,
 }
 PERSONAL_COMMANDS = {Command.MY_ACTIONS, Command.OUTSTANDING, Command.MEMBERS}
 
@@ -125,6 +130,8 @@ async def test_personal_verbs_are_refused_in_a_group_before_any_handler(
         expected = MEMBERS_PERSONAL_ONLY if verb.startswith("members.") else None
         if verb.startswith("outstanding."):
             expected = PERSONAL_ONLY.format(what="outstanding actions")
+        if verb.startswith("subject.move"):
+            expected = MOVES_PERSONAL_ONLY
         assert answer == [expected or ACTIONS_PERSONAL_ONLY], verb
     assert bot.calls == []
 
