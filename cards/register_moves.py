@@ -157,11 +157,13 @@ def move_offer_card(
         asked,
     ]
     if view.status != "asked":
+        accepted = view.status == "accepted"
         by = f" by {plain(clip(view.decided_by, NAME_CHARS))}" if view.decided_by else ""
         body.append(
             text_block(
-                f"**{view.status.capitalize()}**{by}. Both groups' chairs have been told.",
-                color="good" if view.status == "accepted" else "attention",
+                f"**{'Accepted' if accepted else 'Declined'}**{by}. Both groups' chairs and "
+                "deputy chairs have been told.",
+                color="good" if accepted else "attention",
             )
         )
         return adaptive_card(body)
