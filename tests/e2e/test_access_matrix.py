@@ -49,10 +49,13 @@ from sqlalchemy import func, select
 
 from bot.domain.clock import FrozenClock
 from bot.domain.errors import NotFound, NotLinked, NotPermitted
+from bot.domain.register_moves import NO_SUCH_OFFER
 from bot.services.actions import NOT_YOURS
 from bot.services.context import NOT_A_MEMBER
 from bot.services.reference_data import load_reference_data
+from bot.services.register_access import NO_SUCH_SUBJECT
 from bot.store import tables as t
+from bot.store.crypto import subject_index
 from bot.teams.handler import DELIVERY_FAILED, TURN_FAILED
 from cards import verbs as v
 from dialogs.commands import Command
@@ -261,6 +264,12 @@ VERBS: dict[str, tuple[str, str]] = {
     v.MEMBERS_SHOW: (_ALL_P, "         R R  R R  R R  R R  R R  R R  A R"),
     v.MEMBERS_ADD: (_ALL_P, "          R R  R R  R R  R R  R R  R R  A R"),
     v.MEMBERS_REMOVE: (_ALL_P, "       R R  R R  R R  R R  R R  R R  A R"),
+    # MOVE_SUBJECTS in the group holding the subject (Scarborough) to offer it; in the
+    # receiving group (Harrogate, the planted offer) to accept or decline it:
+    v.SUBJECT_MOVE_FORM: (_ALL_P, "    A R  A R  R R  R R  R R  R R  R R"),
+    v.SUBJECT_MOVE: (_ALL_P, "         A R  A R  R R  R R  R R  R R  R R"),
+    v.SUBJECT_MOVE_ACCEPT: (_ALL_P, "  R A  R A  R R  R R  R R  R R  R R"),
+    v.SUBJECT_MOVE_DECLINE: (_ALL_P, " R A  R A  R R  R R  R R  R R  R R"),
 }
 
 
@@ -345,6 +354,9 @@ GROUPS: dict[str, list[str]] = {
         v.ROUND_CLOSE,
     ),
     "members": _everywhere(Command.MEMBERS, v.MEMBERS_SHOW, v.MEMBERS_ADD, v.MEMBERS_REMOVE),
+    "register-moves": _everywhere(
+        v.SUBJECT_MOVE_FORM, v.SUBJECT_MOVE, v.SUBJECT_MOVE_ACCEPT, v.SUBJECT_MOVE_DECLINE
+    ),
     "actions-between-meetings": _everywhere(
         Command.MY_ACTIONS,
         Command.OUTSTANDING,
@@ -418,6 +430,10 @@ REFUSALS = frozenset(
         "Only an administrator or a chair of that locality group can link this conversation to it.",
         "This conversation is linked to another group; only an administrator or that "
         "group's chair can move it.",
+        # A register subject offered to another group (bot.services.register_moves).
+        NO_SUCH_SUBJECT,
+        NO_SUCH_OFFER,
+        "Only a chair or deputy chair of Harrogate can accept or decline it.",
     }
 )
 _RULES = (*VERB_PLACES.values(), *COMMAND_PLACES.values())
@@ -453,6 +469,11 @@ NOT_DONE = (
 )
 
 
+#: The groups the planted child is offered to by allowed cells, in turn (not Harrogate,
+#: which holds the planted offer, nor Scarborough, which holds the child).
+MOVE_TARGETS = ("ryedale", "craven", "hambleton", "richmondshire", "selby")
+
+
 # -- the scene -----------------------------------------------------------------------------
 
 
@@ -477,6 +498,10 @@ class World:
     target_membership: int = 0
     #: New due dates asked for so far: each request asks for a date not asked for before.
     asked: int = 0
+    #: Offers of the planted child sent by allowed cells, and the open offer to Harrogate.
+    offers_sent: int = 0
+    offer: int = 0
+    places: int = 0
     bodies: list[Any] = field(default_factory=list)
 
     async def press(
@@ -597,6 +622,54 @@ class World:
             await self.ask_for_new_date()
         elif what == v.MEMBERS_REMOVE:
             await self.give_back_target_role()
+        elif what in (v.SUBJECT_MOVE_ACCEPT, v.SUBJECT_MOVE_DECLINE):
+            await self.offer_to_harrogate()
+
+    async def planted_child(self) -> int:
+        """The child the planted action is about (CR-0777), held by Scarborough."""
+        async with store_of(self.bot).reading() as session:
+            found = await session.scalar(
+                select(t.Action.subject_id).where(t.Action.id == self.action)
+            )
+        assert found is not None
+        return int(found)
+
+    async def open_offer(self) -> int:
+        assert self.offer, "build_world plants an offer to Harrogate"
+        return self.offer
+
+    async def offer_to_harrogate(self) -> None:
+        """A location Scarborough holds, offered to Harrogate by Scarborough's chair: one
+        new each time, since an accepted share cannot be offered again."""
+        store = store_of(self.bot)
+        self.places += 1
+        place = f"Matrix place {self.places}"
+        async with store.transaction() as session:
+            location = t.Subject(
+                locality_id=self.scarborough,
+                kind="location",
+                reference=place,
+                initials="",
+                reference_index=subject_index(store.keys, self.scarborough, "location", place),
+                created_at=MEETING_DAY,
+            )
+            session.add(location)
+            await session.flush()
+            subject = location.id
+        invoke_card(
+            await self.press(
+                "chair",
+                v.SUBJECT_MOVE,
+                {
+                    "subjectId": subject,
+                    "toLocality": "harrogate",
+                    "mode": "share",
+                    "reason": REASON,
+                },
+                place=PERSONAL,
+            )
+        )
+        self.offer = await self._newest(t.SubjectShare)
 
     async def _newest(self, model: Any) -> int:
         async with store_of(self.bot).reading() as session:
@@ -703,6 +776,22 @@ class World:
                 }
             case v.MEMBERS_REMOVE:
                 return {"membershipId": self.target_membership}
+            case v.SUBJECT_MOVE_FORM:
+                return {"subjectId": await self.planted_child()}
+            case v.SUBJECT_MOVE:
+                # Each allowed offer goes to a group not yet offered it (one open offer
+                # per subject and group).
+                self.offers_sent += 1
+                return {
+                    "subjectId": await self.planted_child(),
+                    "toLocality": MOVE_TARGETS[self.offers_sent % len(MOVE_TARGETS)],
+                    "mode": "share",
+                    "reason": f"Offered by {actor.column}.",
+                }
+            case v.SUBJECT_MOVE_ACCEPT:
+                return {"shareId": await self.open_offer()}
+            case v.SUBJECT_MOVE_DECLINE:
+                return {"shareId": await self.open_offer(), "declineReason": "Not ours."}
             case _:
                 return {}
 
@@ -797,6 +886,7 @@ async def build_world(bot: BotUnderTest, monkeypatch: pytest.MonkeyPatch) -> Wor
     )
     await world.raise_challenge()
     await world.give_back_target_role()
+    await world.offer_to_harrogate()
     # Members see what was planted (the chair reads the date request, the owner their
     # actions), so that a check that a refusal shows none of it proves something.
     invoke_card(await world.press("chair", v.DATE_REQUEST_SHOW, {"actionId": a}, place=PERSONAL))
