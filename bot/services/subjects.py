@@ -43,21 +43,22 @@ async def find_subjects(
         t.SubjectShare.status == ACCEPTED,
         t.SubjectShare.reference_index.in_(index),
     )
-    return list(
-        await session.scalars(
-            select(t.Subject)
-            .where(
-                or_(
-                    and_(
-                        t.Subject.locality_id == locality_id,
-                        t.Subject.reference_index.in_(index),
-                    ),
-                    t.Subject.id.in_(shared_here),
-                )
+    found = await session.scalars(
+        select(t.Subject)
+        .where(
+            or_(
+                and_(
+                    t.Subject.locality_id == locality_id,
+                    t.Subject.reference_index.in_(index),
+                ),
+                t.Subject.id.in_(shared_here),
             )
-            .order_by(t.Subject.id)
         )
+        .order_by(t.Subject.id)
     )
+    # The group's own record first: after a share suggested in place of a transfer (the
+    # group held one already), ``find_or_add`` keeps to the group's own.
+    return sorted(found, key=lambda s: (s.locality_id != locality_id, s.id))
 
 
 def new_subject(
