@@ -132,7 +132,7 @@ class RegisterMoves:
                 errors.update(exc.field_errors)
                 reason = ""
             if to is not None and FIELD_TO not in errors:
-                problem = await _already(session, subject, to)
+                problem = await _already(session, subject, to, mode)
                 if problem is None and mode is MoveMode.TRANSFER:
                     problem = await _collision(session, self.store, subject, to)
                 if problem is not None:
@@ -333,8 +333,11 @@ async def _locality_named(session: AsyncSession, code: str) -> t.Locality | None
     return await session.scalar(select(t.Locality).where(t.Locality.code == code))
 
 
-async def _already(session: AsyncSession, subject: t.Subject, to: t.Locality) -> str | None:
-    """An open offer, or an accepted share, of this subject to ``to``."""
+async def _already(
+    session: AsyncSession, subject: t.Subject, to: t.Locality, mode: MoveMode | None
+) -> str | None:
+    """An open offer of this subject to ``to``, or a share asked again of a group it is
+    shared with already (a transfer to it may follow a share: the child moved there)."""
     rows = await session.execute(
         select(t.SubjectShare.mode, t.SubjectShare.status).where(
             t.SubjectShare.subject_id == subject.id,
@@ -342,10 +345,10 @@ async def _already(session: AsyncSession, subject: t.Subject, to: t.Locality) ->
             t.SubjectShare.status.in_([ASKED, ACCEPTED]),
         )
     )
-    for mode, status in rows:
+    for stored_mode, status in rows:
         if status == ASKED:
             return ALREADY_ASKED.format(group=to.name)
-        if mode == SHARE:
+        if stored_mode == SHARE and mode is not MoveMode.TRANSFER:
             return ALREADY_SHARED.format(group=to.name)
     return None
 

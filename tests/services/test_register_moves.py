@@ -310,6 +310,11 @@ async def test_one_open_offer_per_subject_and_group(demo_store: Store, clock: Fr
     with pytest.raises(InvalidInput) as held:
         await moves.ask(who.asker, "o-6", location, ask("scarborough", MoveMode.SHARE))
     assert "already holds" in held.value.field_errors[FIELD_TO]
+    # Shared with Ryedale, it may still be transferred there (the child moved there).
+    moved = await moves.ask(who.asker, "o-7", location, ask("ryedale", MoveMode.TRANSFER))
+    await moves.accept(who.chair, "o-8", moved.share_id)
+    assert await found(demo_store, "ryedale", LOCATION, SubjectKind.LOCATION) == [location]
+    assert not await reaches(demo_store, who.scarborough_partner, location)
 
 
 async def test_who_may_ask_and_who_may_decide(demo_store: Store, clock: FrozenClock) -> None:
