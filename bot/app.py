@@ -164,6 +164,7 @@ def create_app(
         hints=services.hints,
         register=services.register_reads,
         register_edits=services.register_edits,
+        moves=services.register_moves,
     )
     authentication: ReusingAuthentication | None = None
     if adapter is None:

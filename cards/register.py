@@ -15,7 +15,7 @@ only for an editor in a personal chat.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from datetime import date
 
 from bot.domain.model import SUBJECT_LABELS, SubjectKind
@@ -51,13 +51,9 @@ from cards.elements import (
 )
 from cards.parts import more_line
 from cards.text import NAME_CHARS, clip, format_date, format_time, plain
-from cards.verbs import ALL_VERBS, SUBJECT_SHOW, SUBJECTS_PAGE
+from cards.verbs import SUBJECT_EDIT, SUBJECT_MOVE_FORM, SUBJECT_SHOW, SUBJECTS_PAGE
 
-#: The buttons that change a subject, drawn here and handled by the register's write side
-#: (another part of issue 15): defined once here until ``cards.verbs`` holds them. The
-#: edit form is chosen by ``form``.
-SUBJECT_EDIT = "subject.edit"
-SUBJECT_MOVE_FORM = "subject.moveForm"
+#: The buttons that change a subject (``subject.edit``, the form chosen by ``form``).
 EDIT_FORMS: tuple[tuple[str, str], ...] = (
     ("Change risk", "risk"),
     ("Status", "status"),
@@ -106,22 +102,6 @@ def _meeting(meeting: MeetingRef | None) -> str:
     if meeting is None:
         return ""
     return f"meeting of {format_date(meeting.on)} ({clip(meeting.group, SHORT_NAME)})"
-
-
-def _button(title: str, verb: str, data: Mapping[str, object]) -> JSON:
-    """A button like ``execute``'s, also for the write side's verbs before they are in
-    ``cards.verbs.ALL_VERBS`` (then it is ``execute`` itself, with its check)."""
-    if verb in ALL_VERBS:
-        return execute(title, verb, data, with_inputs=False)
-    payload: dict[str, object] = {"verb": verb, **data}
-    common: JSON = {"title": title, "associatedInputs": "none"}
-    return {
-        "type": "Action.Execute",
-        **common,
-        "verb": verb,
-        "data": dict(payload),
-        "fallback": {"type": "Action.Submit", **common, "data": dict(payload)},
-    }
 
 
 def _section(title: str) -> JSON:
@@ -380,9 +360,16 @@ def _buttons(view: SubjectCardView) -> list[JSON]:
         for title, form in EDIT_FORMS:
             if form == "checks" and view.kind is not SubjectKind.CHILD:
                 continue
-            buttons.append(_button(title, SUBJECT_EDIT, {**base, "form": form}))
+            buttons.append(execute(title, SUBJECT_EDIT, {**base, "form": form}, with_inputs=False))
     if view.can_move:
-        buttons.append(_button("Move or share", SUBJECT_MOVE_FORM, {"subjectId": view.subject_id}))
+        buttons.append(
+            execute(
+                "Move or share",
+                SUBJECT_MOVE_FORM,
+                {"subjectId": view.subject_id},
+                with_inputs=False,
+            )
+        )
     return buttons
 
 

@@ -57,6 +57,11 @@ SUBJECT_LINK = "subject.link"
 SUBJECT_UNLINK = "subject.unlink"
 SUBJECT_ADD_FORM = "subject.addForm"
 SUBJECT_ADD = "subject.add"
+# A register subject offered to another locality group (issue 15, point 7).
+SUBJECT_MOVE_FORM = "subject.moveForm"
+SUBJECT_MOVE = "subject.move"
+SUBJECT_MOVE_ACCEPT = "subject.moveAccept"
+SUBJECT_MOVE_DECLINE = "subject.moveDecline"
 
 ALL_VERBS: tuple[str, ...] = (
     SETUP_LINK,
@@ -109,4 +114,8 @@ ALL_VERBS: tuple[str, ...] = (
     SUBJECT_UNLINK,
     SUBJECT_ADD_FORM,
     SUBJECT_ADD,
+    SUBJECT_MOVE_FORM,
+    SUBJECT_MOVE,
+    SUBJECT_MOVE_ACCEPT,
+    SUBJECT_MOVE_DECLINE,
 )

@@ -27,6 +27,7 @@ from bot.services.readmodels.notices import (
     locality_by_id,
     member_and_agency,
     member_name,
+    offer_by_id,
     open_actions,
     people_with_agencies,
     place_names,
@@ -48,6 +49,7 @@ from cards.notices import (
     roles_granted_card,
     unreachable_notice_card,
 )
+from cards.register_moves import move_offer_card
 
 Card = dict[str, Any]
 #: Draws one kind of notice: ``(session, payload, recipient) -> card or None``.
@@ -74,6 +76,8 @@ class NoticeRenderer:
                 NoticeKind.DATE_DECIDED: self._date_decided,
                 NoticeKind.BRIEF: self._brief,
                 NoticeKind.ROLE_GRANTED: self._role_granted,
+                NoticeKind.MOVE_ASKED: self._move_asked,
+                NoticeKind.MOVE_DECIDED: self._move_decided,
             }
             draw = draws.get(kind)
             if draw is None:
@@ -238,3 +242,24 @@ class NoticeRenderer:
                 stale_after_weeks=stale.weeks,
             )
         )
+
+    async def _move_asked(
+        self, session: AsyncSession, payload: Mapping[str, Any], recipient: int
+    ) -> Card | None:
+        """A subject offered to another group: the receiving chairs' card has Accept and
+        Decline. Not sent once decided (the decision's own notice follows)."""
+        offer = await offer_by_id(
+            session, payload.get("share_id"), receiving=payload.get("receiving") is True
+        )
+        if offer is None or offer.status != "asked":
+            return None
+        return move_offer_card(offer)
+
+    async def _move_decided(
+        self, session: AsyncSession, payload: Mapping[str, Any], recipient: int
+    ) -> Card | None:
+        """The receiving chair's answer, to both groups' chairs: by the offer's id only."""
+        offer = await offer_by_id(
+            session, payload.get("share_id"), receiving=payload.get("receiving") is True
+        )
+        return move_offer_card(offer) if offer is not None and offer.status != "asked" else None

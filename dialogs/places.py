@@ -96,6 +96,11 @@ REGISTER_ADD_PERSONAL_ONLY = (
     "with me and type **add subject** there."
 )
 _REGISTER_ADD = Place(PERSONAL, REGISTER_ADD_PERSONAL_ONLY)
+MOVES_PERSONAL_ONLY = (
+    "The register names children, so a subject is offered to another group only in a "
+    "personal chat with me."
+)
+_REGISTER_MOVES = Place(PERSONAL, MOVES_PERSONAL_ONLY)
 
 COMMAND_PLACES: dict[Command, Place] = {
     Command.HELP: _ANYWHERE,
@@ -171,6 +176,11 @@ VERB_PLACES: dict[str, Place] = {
     v.SUBJECT_UNLINK: _REGISTER_EDIT,
     v.SUBJECT_ADD_FORM: _REGISTER_ADD,
     v.SUBJECT_ADD: _REGISTER_ADD,
+    # A register subject offered to another group names a child: personal chat only.
+    v.SUBJECT_MOVE_FORM: _REGISTER_MOVES,
+    v.SUBJECT_MOVE: _REGISTER_MOVES,
+    v.SUBJECT_MOVE_ACCEPT: _REGISTER_MOVES,
+    v.SUBJECT_MOVE_DECLINE: _REGISTER_MOVES,
 }
 
 _NOWHERE = Place(frozenset(), NO_RULE)

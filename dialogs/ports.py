@@ -19,6 +19,7 @@ from bot.domain.model import EntryKind
 from bot.domain.permissions import Permission
 from bot.domain.register_filters import SubjectFilter
 from bot.domain.register_forms import AddChoices, SubjectEdit, SubjectSaved
+from bot.domain.register_moves import MoveFormView, MoveOfferView
 from bot.domain.register_views import SubjectCardView, SubjectChoices, SubjectsPage
 from bot.domain.views import (
     ActionFormView,
@@ -287,6 +288,7 @@ class Services:
     #: The register's read side (issue 15); a bot without it says so.
     register: Register | None = None
     register_edits: RegisterEdits | None = None
+    moves: Moves | None = None
 
 
 if TYPE_CHECKING:
@@ -317,3 +319,42 @@ if TYPE_CHECKING:
     def _the_register_edits_fit(register: RegisterService) -> RegisterEdits:
         """Never called: mypy checks the register's write service satisfies its port."""
         return register
+
+# -- a register subject offered to another locality group (issue 15, point 7) -----------------
+
+
+class Moves(Protocol):
+    """Offering a subject to another group and its chair's answer
+    (``bot.services.register_moves``)."""
+
+    async def form(self, actor: ActorRef, subject_id: object) -> MoveFormView: ...
+
+    async def ask(
+        self,
+        actor: ActorRef,
+        activity_id: str | None,
+        subject_id: object,
+        data: Mapping[str, object],
+    ) -> MoveOfferView: ...
+
+    async def accept(
+        self, actor: ActorRef, activity_id: str | None, share_id: object
+    ) -> MoveOfferView: ...
+
+    async def decline(
+        self,
+        actor: ActorRef,
+        activity_id: str | None,
+        share_id: object,
+        data: Mapping[str, object],
+    ) -> MoveOfferView: ...
+
+    async def offer(self, actor: ActorRef, share_id: object) -> MoveOfferView: ...
+
+
+if TYPE_CHECKING:
+    from bot.services.register_moves import RegisterMoves
+
+    def _moves_fit(moves: RegisterMoves) -> Moves:
+        """Never called: mypy checks here that the real service satisfies its port."""
+        return moves

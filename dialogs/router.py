@@ -31,7 +31,7 @@ from bot.services.context import TurnRef
 from bot.services.meeting_hints import MeetingEvent
 from cards import end_form_card
 from cards.hints import meeting_started_card
-from dialogs import actions, exports, meeting, members, register_edit, rounds, setup
+from dialogs import actions, exports, meeting, members, register_edit, register_moves, rounds, setup
 from dialogs import register as register_feature
 from dialogs.commands import Command, split
 from dialogs.outcome import Outcome, Post
@@ -43,6 +43,7 @@ from dialogs.ports import (
     LinkMaker,
     Meetings,
     Members,
+    Moves,
     Register,
     RegisterEdits,
     Rounds,
@@ -75,6 +76,7 @@ FEATURES: tuple[Routes, ...] = (
     members.routes,
     register_feature.routes,
     register_edit.routes,
+    register_moves.routes,
 )
 
 
@@ -110,6 +112,7 @@ class Router:
         hints: Hints | None = None,
         register: Register | None = None,
         register_edits: RegisterEdits | None = None,
+        moves: Moves | None = None,
     ) -> None:
         self.services = Services(
             groups,
@@ -122,6 +125,7 @@ class Router:
             hints,
             register,
             register_edits,
+            moves,
         )
         self._table = route_table()
 

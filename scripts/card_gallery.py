@@ -57,6 +57,7 @@ from bot.domain.register import (
     SubjectEventKind,
     SubjectStatus,
 )
+from bot.domain.register_moves import MoveFormView, MoveMode, MoveOfferView
 from bot.domain.register_views import (
     RESTRICTED_PERSON,
     AnswerLine,
@@ -137,6 +138,7 @@ from cards.register_forms import (
     saved_card,
     status_form_card,
 )
+from cards.register_moves import move_form_card, move_offer_card
 from cards.rounds import challenges_card, round_card
 from cards.setup import setup_card
 from cards.summary import summary_card
@@ -1535,6 +1537,56 @@ def register_shots() -> list[Shot]:
                 ),
             ),
             {"in_group": True},
+        ),
+        *register_move_shots(),
+    ]
+
+
+# --- a register subject offered to another locality group (issue 15, point 7) ------------
+
+
+def register_move_shots() -> list[Shot]:
+    """The ask form (answering the chair who pressed "Move or share") and the offer card
+    (to the receiving group's chairs, unasked: by its id, never the subject)."""
+    form = MoveFormView(
+        subject_id=41,
+        kind=SubjectKind.CHILD,
+        reference="CR-0107",
+        initials="J.S.",
+        from_locality=SCARBOROUGH.name,
+        groups=((RYEDALE.name.lower(), RYEDALE.name), ("harrogate", "Harrogate")),
+    )
+    offer = MoveOfferView(
+        share_id=12,
+        mode=MoveMode.TRANSFER,
+        kind=SubjectKind.CHILD,
+        from_locality=SCARBOROUGH.name,
+        to_locality=RYEDALE.name,
+        asked_by=TOM.name,
+        asked_at=datetime(2026, 11, 3, 14, 30, tzinfo=UTC),
+        status="asked",
+        receiving=True,
+    )
+    return [
+        Shot(
+            "subject-move-form",
+            BETWEEN_MEETINGS,
+            "Move or share a subject",
+            "Answers a chair or deputy chair who pressed Move or share on a subject's card: "
+            "which group, transfer or share, and why (with the personal-data nudge).",
+            move_form_card,
+            (form,),
+        ),
+        Shot(
+            "subject-move-offer",
+            SENT_UNASKED,
+            "A subject offered to your group",
+            "To the receiving group's chairs and deputy chairs: the offer by its id, the "
+            "subject's kind and the two groups, never its reference or the reason; Accept, "
+            "or Decline with a reason. The asking group's chairs get it without buttons.",
+            move_offer_card,
+            (offer,),
+            expand=("Decline",),
         ),
     ]
 

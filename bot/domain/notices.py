@@ -35,6 +35,8 @@ class NoticeKind(StrEnum):
     DATE_DECIDED = "date_decided"  # the chair's answer, to the owner
     BRIEF = "brief"  # the pre-meeting brief, to the chairs
     ROLE_GRANTED = "role_granted"  # roles granted in a group, to its oversight
+    MOVE_ASKED = "move_asked"  # a subject offered to another group, to both groups' chairs
+    MOVE_DECIDED = "move_decided"  # the receiving chair's answer, to both groups' chairs
 
 
 @dataclass(frozen=True, slots=True)

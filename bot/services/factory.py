@@ -30,6 +30,7 @@ from bot.services.meetings import MeetingService
 from bot.services.members import MemberAdmin
 from bot.services.membership_sync import MembershipSync
 from bot.services.register import RegisterService
+from bot.services.register_moves import RegisterMoves
 from bot.services.register_reads import RegisterReads
 from bot.services.retention import RetentionService
 from bot.services.rounds import RoundService
@@ -148,6 +149,10 @@ class ServiceFactory:
     @cached_property
     def register_edits(self) -> RegisterService:
         return RegisterService(self.store, self.clock)
+
+    @cached_property
+    def register_moves(self) -> RegisterMoves:
+        return RegisterMoves(self.store, self.clock)
 
     async def close(self) -> None:
         """Close what the bundle opened (the directory's client, if it was built); the

@@ -28,6 +28,9 @@ from bot.store import tables as t
 SHARE = "share"
 TRANSFER = "transfer"
 ACCEPTED = "accepted"
+#: An offer waiting for the receiving chair, and one they refused (bot.services.register_moves).
+ASKED = "asked"
+DECLINED = "declined"
 
 NO_SUCH_SUBJECT = "I could not find that subject in the register of any group you are in."
 

@@ -11,12 +11,13 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import select
+from sqlalchemy import and_, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.domain.model import SubjectKind
 from bot.domain.register import RegisterEntry, SubjectEventKind
 from bot.domain.rules import SubjectInput
+from bot.services.register_access import ACCEPTED, SHARE
 from bot.store import tables as t
 from bot.store.crypto import KeyRing, subject_index, subject_lookup
 
@@ -28,16 +29,36 @@ async def find_subjects(
     reference: str,
     kind: SubjectKind | None = None,
 ) -> list[t.Subject]:
-    """The subjects of a locality recorded under ``reference`` (of ``kind``, or any kind)."""
+    """The subjects of a locality recorded under ``reference`` (of ``kind``, or any kind):
+    those it holds, and those another group shared with it once its chair accepted (found
+    by the share's own ``reference_index``, the keyed hash for this locality; the rule is
+    ``bot.services.register_access``). Until accepted, a shared subject is not found here.
+    Persons of concern are found like any subject: callers showing one apply
+    ``register_access`` to who may see it."""
     kinds = [kind] if kind is not None else list(SubjectKind)
     index = [i for k in kinds for i in subject_lookup(keys, locality_id, k, reference)]
-    return list(
-        await session.scalars(
-            select(t.Subject)
-            .where(t.Subject.locality_id == locality_id, t.Subject.reference_index.in_(index))
-            .order_by(t.Subject.id)
-        )
+    shared_here = select(t.SubjectShare.subject_id).where(
+        t.SubjectShare.to_locality_id == locality_id,
+        t.SubjectShare.mode == SHARE,
+        t.SubjectShare.status == ACCEPTED,
+        t.SubjectShare.reference_index.in_(index),
     )
+    found = await session.scalars(
+        select(t.Subject)
+        .where(
+            or_(
+                and_(
+                    t.Subject.locality_id == locality_id,
+                    t.Subject.reference_index.in_(index),
+                ),
+                t.Subject.id.in_(shared_here),
+            )
+        )
+        .order_by(t.Subject.id)
+    )
+    # The group's own record first: after a share suggested in place of a transfer (the
+    # group held one already), ``find_or_add`` keeps to the group's own.
+    return sorted(found, key=lambda s: (s.locality_id != locality_id, s.id))
 
 
 def new_subject(

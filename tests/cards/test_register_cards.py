@@ -40,14 +40,8 @@ from bot.services.readmodels.register import (
     MEETINGS_SHOWN,
     RISK_SHOWN,
 )
-from cards.register import (
-    SUBJECT_EDIT,
-    SUBJECT_MOVE_FORM,
-    subject_card,
-    subject_choices_card,
-    subjects_card,
-)
-from cards.verbs import SUBJECT_SHOW, SUBJECTS_PAGE
+from cards.register import subject_card, subject_choices_card, subjects_card
+from cards.verbs import SUBJECT_EDIT, SUBJECT_MOVE_FORM, SUBJECT_SHOW, SUBJECTS_PAGE
 from tests.support.card_schema import validate_card
 
 AT = datetime(2026, 11, 19, 11, 5, tzinfo=UTC)

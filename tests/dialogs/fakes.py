@@ -23,6 +23,7 @@ from bot.domain.permissions import Permission
 from bot.domain.register import ChildChecks, RiskLevel, SubjectStatus
 from bot.domain.register_filters import SubjectFilter
 from bot.domain.register_forms import AddChoices, SubjectEdit, SubjectSaved
+from bot.domain.register_moves import MoveFormView, MoveMode, MoveOfferView
 from bot.domain.register_views import (
     SubjectCardView,
     SubjectChoices,
@@ -403,7 +404,12 @@ class Bot:
 
 
 def make_bot(
-    *, downloads: bool = True, members: bool = True, hints: bool = True, register: bool = True
+    *,
+    downloads: bool = True,
+    members: bool = True,
+    hints: bool = True,
+    register: bool = True,
+    moves: bool = True,
 ) -> Bot:
     calls = Calls()
     fail: dict[str, BaseException] = {}
@@ -421,6 +427,7 @@ def make_bot(
         hints=FakeHints("hints", calls, fail, views) if hints else None,
         register=FakeRegister("register", calls, fail, views) if register else None,
         register_edits=FakeRegisterEdits("register_edits", calls, fail, views),
+        moves=FakeMoves("moves", calls, fail, views) if moves else None,
     )
     return Bot(router, calls, fail, views, clock)
 
@@ -620,3 +627,68 @@ def register_fake(bot: Bot) -> FakeRegisterEdits:
     fake = bot.router.services.register_edits
     assert isinstance(fake, FakeRegisterEdits)
     return fake
+
+
+# -- a register subject offered to another locality group (dialogs.register_moves) -----------
+
+
+def make_move_form() -> MoveFormView:
+    return MoveFormView(
+        subject_id=41,
+        kind=SubjectKind.CHILD,
+        reference="CR-0107",
+        initials="J.S.",
+        from_locality="Scarborough",
+        groups=(("ryedale", "Ryedale"), ("harrogate", "Harrogate")),
+    )
+
+
+def make_move_offer(status: str = "asked", *, receiving: bool = True) -> MoveOfferView:
+    return MoveOfferView(
+        share_id=12,
+        mode=MoveMode.TRANSFER,
+        kind=SubjectKind.CHILD,
+        from_locality="Scarborough",
+        to_locality="Ryedale",
+        asked_by="Tom Hughes",
+        asked_at=datetime(2026, 11, 3, 10, 0, tzinfo=UTC),
+        status=status,
+        decided_by=None if status == "asked" else "Jordan Pike",
+        receiving=receiving,
+    )
+
+
+class FakeMoves(Fake):
+    async def form(self, actor: ActorRef, subject_id: object) -> MoveFormView:
+        self.record("form", actor, subject_id)
+        return make_move_form()
+
+    async def ask(
+        self,
+        actor: ActorRef,
+        activity_id: str | None,
+        subject_id: object,
+        data: Mapping[str, object],
+    ) -> MoveOfferView:
+        self.record("ask", actor, activity_id, subject_id, data)
+        return make_move_offer(receiving=False)
+
+    async def accept(
+        self, actor: ActorRef, activity_id: str | None, share_id: object
+    ) -> MoveOfferView:
+        self.record("accept", actor, activity_id, share_id)
+        return make_move_offer("accepted")
+
+    async def decline(
+        self,
+        actor: ActorRef,
+        activity_id: str | None,
+        share_id: object,
+        data: Mapping[str, object],
+    ) -> MoveOfferView:
+        self.record("decline", actor, activity_id, share_id, data)
+        return make_move_offer("declined")
+
+    async def offer(self, actor: ActorRef, share_id: object) -> MoveOfferView:
+        self.record("offer", actor, share_id)
+        return make_move_offer()

@@ -21,6 +21,7 @@ from dialogs.places import (
     GROUP,
     MEETINGS_IN_GROUP_ONLY,
     MEMBERS_PERSONAL_ONLY,
+    MOVES_PERSONAL_ONLY,
     NO_RULE,
     PERSONAL,
     PERSONAL_ONLY,
@@ -56,6 +57,10 @@ PERSONAL_VERBS = {
     # The register: adding outside a meeting lists every group the member may add to.
     v.SUBJECT_ADD_FORM,
     v.SUBJECT_ADD,
+    v.SUBJECT_MOVE_FORM,
+    v.SUBJECT_MOVE,
+    v.SUBJECT_MOVE_ACCEPT,
+    v.SUBJECT_MOVE_DECLINE,
 }
 PERSONAL_COMMANDS = {Command.MY_ACTIONS, Command.OUTSTANDING, Command.MEMBERS}
 # The register (issue 15): found and listed only in a personal chat.
@@ -151,6 +156,8 @@ async def test_personal_verbs_are_refused_in_a_group_before_any_handler(
             expected = REGISTER_PERSONAL_ONLY
         if verb.startswith("subject."):
             expected = REGISTER_ADD_PERSONAL_ONLY
+        if verb.startswith("subject.move"):
+            expected = MOVES_PERSONAL_ONLY
         assert answer == [expected or ACTIONS_PERSONAL_ONLY], verb
     assert bot.calls == []
 

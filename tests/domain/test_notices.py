@@ -18,6 +18,8 @@ def test_kinds_are_the_strings_already_stored() -> None:
         "date_decided",
         "brief",
         "role_granted",
+        "move_asked",
+        "move_decided",
     }
     assert NoticeKind("digest") is NoticeKind.DIGEST
     assert f"{NoticeKind.BRIEF}:1" == "brief:1"

@@ -199,6 +199,7 @@ async def plausible_clicks(bot: BotUnderTest, s: Secrets) -> dict[str, dict[str,
         # Encrypted columns cannot be compared in SQL: find the planted action in Python.
         actions = (await session.scalars(select(t.Action))).all()
         a = next(x.id for x in actions if x.description == SECRETS[2])
+        subject = next(x.subject_id for x in actions if x.description == SECRETS[2])
     clicks: dict[str, dict[str, Any]] = {
         v.SETUP_LINK: {"localityId": str(await locality_id(store, "scarborough"))},
         v.MEETING_START: {},
@@ -282,6 +283,16 @@ async def plausible_clicks(bot: BotUnderTest, s: Secrets) -> dict[str, dict[str,
         v.ITEM_SUBJECT_REMOVE: {"meetingId": m, "itemSubjectId": 1},
         # The register: the planted action's child, CR-0042, is in Scarborough's register.
         **await register_clicks(store, m),
+        # The planted action's child offered to the outsider's group; an offer accepted.
+        v.SUBJECT_MOVE_FORM: {"subjectId": subject},
+        v.SUBJECT_MOVE: {
+            "subjectId": subject,
+            "toLocality": "harrogate",
+            "mode": "transfer",
+            "reason": "Outsider reason.",
+        },
+        v.SUBJECT_MOVE_ACCEPT: {"shareId": 1},
+        v.SUBJECT_MOVE_DECLINE: {"shareId": 1, "declineReason": "Outsider."},
     }
     assert set(clicks) == set(v.ALL_VERBS), "a new verb needs plausible data here"
     return clicks

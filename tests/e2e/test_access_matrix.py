@@ -49,6 +49,7 @@ from sqlalchemy import func, select
 
 from bot.domain.clock import FrozenClock
 from bot.domain.errors import NotFound, NotLinked, NotPermitted
+from bot.domain.register_moves import NO_SUCH_OFFER
 from bot.services.actions import NOT_YOURS
 from bot.services.context import NOT_A_MEMBER
 from bot.services.reference_data import load_reference_data
@@ -56,6 +57,7 @@ from bot.services.register import NO_GROUP_TO_ADD_TO
 from bot.services.register_access import NO_SUCH_SUBJECT
 from bot.services.register_reads import NOT_IN_A_GROUP
 from bot.store import tables as t
+from bot.store.crypto import subject_index
 from bot.teams.handler import DELIVERY_FAILED, TURN_FAILED
 from cards import verbs as v
 from dialogs.commands import Command
@@ -298,6 +300,12 @@ VERBS: dict[str, tuple[str, str]] = {
     v.SUBJECT_UNLINK: _REGISTER_EDIT,
     v.SUBJECT_ADD_FORM: (_ALL_P, "     A A  A A  A A  R R  R R  R R  R R"),
     v.SUBJECT_ADD: (_ALL_P, "          A A  A A  A A  R R  R R  R R  R R"),
+    # MOVE_SUBJECTS in the group holding the subject (Scarborough) to offer it; in the
+    # receiving group (Harrogate, the planted offer) to accept or decline it:
+    v.SUBJECT_MOVE_FORM: (_ALL_P, "    A R  A R  R R  R R  R R  R R  R R"),
+    v.SUBJECT_MOVE: (_ALL_P, "         A R  A R  R R  R R  R R  R R  R R"),
+    v.SUBJECT_MOVE_ACCEPT: (_ALL_P, "  R A  R A  R R  R R  R R  R R  R R"),
+    v.SUBJECT_MOVE_DECLINE: (_ALL_P, " R A  R A  R R  R R  R R  R R  R R"),
 }
 
 
@@ -395,6 +403,9 @@ GROUPS: dict[str, list[str]] = {
         v.SUBJECT_LINK,
         v.SUBJECT_UNLINK,
     ),
+    "register-moves": _everywhere(
+        v.SUBJECT_MOVE_FORM, v.SUBJECT_MOVE, v.SUBJECT_MOVE_ACCEPT, v.SUBJECT_MOVE_DECLINE
+    ),
     "actions-between-meetings": _everywhere(
         Command.MY_ACTIONS,
         Command.OUTSTANDING,
@@ -480,6 +491,10 @@ REFUSALS = frozenset(
         NO_SUCH_SUBJECT,
         NOT_IN_A_GROUP,
         NO_GROUP_TO_ADD_TO,
+        # A register subject offered to another group (bot.services.register_moves).
+        NO_SUCH_SUBJECT,
+        NO_SUCH_OFFER,
+        "Only a chair or deputy chair of Harrogate can accept or decline it.",
     }
 )
 _RULES = (*VERB_PLACES.values(), *COMMAND_PLACES.values())
@@ -515,6 +530,11 @@ NOT_DONE = (
 )
 
 
+#: The groups the planted child is offered to by allowed cells, in turn (not Harrogate,
+#: which holds the planted offer, nor Scarborough, which holds the child).
+MOVE_TARGETS = ("ryedale", "craven", "hambleton", "richmondshire", "selby")
+
+
 # -- the scene -----------------------------------------------------------------------------
 
 
@@ -542,6 +562,10 @@ class World:
     #: A subject still to come under item 4 (issue 15), and how many were added so far.
     sub_item: int = 0
     subjects_added: int = 0
+    #: Offers of the planted child sent by allowed cells, and the open offer to Harrogate.
+    offers_sent: int = 0
+    offer: int = 0
+    places: int = 0
     bodies: list[Any] = field(default_factory=list)
 
     async def press(
@@ -664,6 +688,8 @@ class World:
             await self.give_back_target_role()
         elif what == v.ITEM_SUBJECT_REMOVE:
             await self.add_sub_item()
+        elif what in (v.SUBJECT_MOVE_ACCEPT, v.SUBJECT_MOVE_DECLINE):
+            await self.offer_to_harrogate()
         else:
             await restore_register(self, what)
 
@@ -684,6 +710,52 @@ class World:
             {"meetingId": self.meeting.id, "itemId": self.item, **self.new_subject()},
         )
         self.sub_item = await self._newest(t.ItemSubject)
+
+    async def planted_child(self) -> int:
+        """The child the planted action is about (CR-0777), held by Scarborough."""
+        async with store_of(self.bot).reading() as session:
+            found = await session.scalar(
+                select(t.Action.subject_id).where(t.Action.id == self.action)
+            )
+        assert found is not None
+        return int(found)
+
+    async def open_offer(self) -> int:
+        assert self.offer, "build_world plants an offer to Harrogate"
+        return self.offer
+
+    async def offer_to_harrogate(self) -> None:
+        """A location Scarborough holds, offered to Harrogate by Scarborough's chair: one
+        new each time, since an accepted share cannot be offered again."""
+        store = store_of(self.bot)
+        self.places += 1
+        place = f"Matrix place {self.places}"
+        async with store.transaction() as session:
+            location = t.Subject(
+                locality_id=self.scarborough,
+                kind="location",
+                reference=place,
+                initials="",
+                reference_index=subject_index(store.keys, self.scarborough, "location", place),
+                created_at=MEETING_DAY,
+            )
+            session.add(location)
+            await session.flush()
+            subject = location.id
+        invoke_card(
+            await self.press(
+                "chair",
+                v.SUBJECT_MOVE,
+                {
+                    "subjectId": subject,
+                    "toLocality": "harrogate",
+                    "mode": "share",
+                    "reason": REASON,
+                },
+                place=PERSONAL,
+            )
+        )
+        self.offer = await self._newest(t.SubjectShare)
 
     async def _newest(self, model: Any) -> int:
         async with store_of(self.bot).reading() as session:
@@ -811,6 +883,22 @@ class World:
                 return {"meetingId": m, "itemSubjectId": self.sub_item, "direction": "down"}
             case v.ITEM_SUBJECT_REMOVE:
                 return {"meetingId": m, "itemSubjectId": self.sub_item}
+            case v.SUBJECT_MOVE_FORM:
+                return {"subjectId": await self.planted_child()}
+            case v.SUBJECT_MOVE:
+                # Each allowed offer goes to a group not yet offered it (one open offer
+                # per subject and group).
+                self.offers_sent += 1
+                return {
+                    "subjectId": await self.planted_child(),
+                    "toLocality": MOVE_TARGETS[self.offers_sent % len(MOVE_TARGETS)],
+                    "mode": "share",
+                    "reason": f"Offered by {actor.column}.",
+                }
+            case v.SUBJECT_MOVE_ACCEPT:
+                return {"shareId": await self.open_offer()}
+            case v.SUBJECT_MOVE_DECLINE:
+                return {"shareId": await self.open_offer(), "declineReason": "Not ours."}
             case _:
                 return await register_click_data(self, verb, actor)
 
@@ -907,6 +995,7 @@ async def build_world(bot: BotUnderTest, monkeypatch: pytest.MonkeyPatch) -> Wor
     await world.give_back_target_role()
     await world.add_sub_item()
     await plant_register(world)
+    await world.offer_to_harrogate()
     # Members see what was planted (the chair reads the date request, the owner their
     # actions), so that a check that a refusal shows none of it proves something.
     invoke_card(await world.press("chair", v.DATE_REQUEST_SHOW, {"actionId": a}, place=PERSONAL))

@@ -32,6 +32,7 @@ from bot.domain.register import (
     stale_after_weeks,
     stale_since,
 )
+from bot.domain.register_moves import MoveMode, MoveOfferView
 from bot.domain.views import LocalityView
 from bot.services.readmodels.lookups import locality_names
 from bot.services.register_access import agency_code, visible_in
@@ -241,3 +242,50 @@ async def stale_high_risk(
         ),
         int(total or 0),
     )
+
+
+# -- a register subject offered to another group (bot.services.register_moves) ---------------
+
+
+async def offer_view(
+    session: AsyncSession, share: t.SubjectShare, *, receiving: bool
+) -> MoveOfferView:
+    """An offer as a card shows it: ids, kind, groups and names; no reference, no reason."""
+    subject = await session.get_one(t.Subject, share.subject_id)
+    names = {
+        row.id: row.name
+        for row in await session.execute(
+            select(t.Locality.id, t.Locality.name).where(
+                t.Locality.id.in_([share.from_locality_id, share.to_locality_id])
+            )
+        )
+    }
+    wanted = [share.asked_by_member_id, share.decided_by_member_id]
+    people = {
+        row.id: row.name
+        for row in await session.execute(
+            select(t.Member.id, t.Member.name).where(t.Member.id.in_([w for w in wanted if w]))
+        )
+    }
+    return MoveOfferView(
+        share_id=share.id,
+        mode=MoveMode(share.mode),
+        kind=SubjectKind(subject.kind),
+        from_locality=names.get(share.from_locality_id, ""),
+        to_locality=names.get(share.to_locality_id, ""),
+        asked_by=people.get(share.asked_by_member_id, ""),
+        asked_at=share.asked_at,
+        status=share.status,
+        decided_by=(people.get(share.decided_by_member_id) if share.decided_by_member_id else None),
+        receiving=receiving,
+    )
+
+
+async def offer_by_id(
+    session: AsyncSession, share_id: object, *, receiving: bool
+) -> MoveOfferView | None:
+    """The offer a ``move_asked`` or ``move_decided`` payload names, if still on record."""
+    if not isinstance(share_id, int) or isinstance(share_id, bool):
+        return None
+    share = await session.get(t.SubjectShare, share_id)
+    return await offer_view(session, share, receiving=receiving) if share is not None else None
