@@ -210,16 +210,22 @@ def _addresses(text: str) -> list[re.Match[str]]:
     return [*_STREET_ADDRESS.finditer(text), *_FLAT.finditer(text)]
 
 
+#: For a location's description only: the street address in any case ("14 mill lane").
+#: Too eager for running text ("a 3 hours walk"), where only the capitalised form counts.
+_ANY_CASE_ADDRESS = re.compile(_STREET_ADDRESS.pattern, re.IGNORECASE)
+
+
 def looks_like_address(text: str) -> bool:
     """True when ``text`` holds a house address: a house number and a street, or a flat.
 
     For a location's short description, which is *never* a private address (the
     register's form refuses it rather than nudging): a place is described as the public
     know it ("the Co-op on High Street", "Peasholm Park toilets"), and a house number
-    turns a place into somebody's home. A street without a number passes, and so does a
+    turns a place into somebody's home. Stricter than the nudge: the street may be
+    written in any case ("14 mill lane"). A street without a number passes, and so does a
     postcode on its own (that is nudged, like anywhere else).
     """
-    return bool(_addresses(text))
+    return bool(_addresses(text) or _ANY_CASE_ADDRESS.search(text))
 
 
 #: What a form shows beside a location description that ``looks_like_address``.

@@ -228,6 +228,7 @@ def test_a_name_or_address_is_nudged_through_the_saving_rule() -> None:
         ("12 Castle Road", True),
         ("The house at 4b Falsgrave Rd", True),
         ("Flat 3 above the chip shop", True),
+        ("14 mill lane", True),  # any case, for a location
         ("Apartment 7, Harbour View", True),
         ("Co-op on Castle Road", False),
         ("Peasholm Park toilets", False),
