@@ -382,3 +382,22 @@ class SubjectMinutesView:
     #: Links recorded at this meeting, the other end by kind and reference.
     links: tuple[str, ...] = ()
     rounds: tuple[RoundView, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class SubjectExportRow:
+    """One register subject as the XLSX export's "Subjects" sheet shows it (issue 15)."""
+
+    reference: str  # as subject_display allows: "CR-0001 (J.S.)", "Bus station"
+    kind: str  # "Child", "Location of concern"...
+    locality: str
+    status: str
+    risk: str
+    strands: str  # labels, comma-separated
+    lead_agency: str
+    first_discussed: date | None
+    last_discussed: date | None
+    open_actions: int
+    #: A child's checks, one value per ``CHECK_COLUMNS`` heading (empty for other kinds
+    #: and for what is not recorded yet): text, "Yes"/"No", or a date.
+    checks: tuple[str | date, ...] = ()

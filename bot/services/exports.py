@@ -24,10 +24,10 @@ from bot.exports import (
     XLSX_MEDIA_TYPE,
     actions_csv,
     actions_filename,
-    actions_xlsx,
     minutes_docx,
     minutes_filename,
 )
+from bot.exports.subjects import actions_and_subjects_xlsx
 from bot.services.actions import ActionService
 from bot.services.context import ActorRef, caller_in
 from bot.services.minutes_subjects import subject_sections
@@ -35,6 +35,7 @@ from bot.services.readmodels.lookups import member_names
 from bot.services.readmodels.meetings import meeting_view
 from bot.services.readmodels.rounds import round_view
 from bot.services.register_access import agency_code, person_access
+from bot.services.register_exports import CHECK_COLUMNS, subject_rows
 from bot.store import audit
 from bot.store import tables as t
 from bot.store.db import Store
@@ -61,10 +62,14 @@ class ExportService:
         title = f"Outstanding actions: {wanted.describe()}"
         now = self.clock.now()
         if fmt == "xlsx":
+            async with self.store.reading() as session:
+                subjects = await subject_rows(session, actor)
             return ExportFile(
                 actions_filename(now, "xlsx"),
                 XLSX_MEDIA_TYPE,
-                actions_xlsx(rows, title=title, generated_at=now),
+                actions_and_subjects_xlsx(
+                    rows, subjects, CHECK_COLUMNS, title=title, generated_at=now
+                ),
             )
         return ExportFile(
             actions_filename(now, "csv"), CSV_MEDIA_TYPE, actions_csv(rows, title=title)

@@ -17,6 +17,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -63,6 +64,11 @@ class SubjectSections:
     rounds: tuple[RoundView, ...]
 
 
+def _pairs(rows: Sequence[Any]) -> dict[int, int]:
+    """(id, subject id) rows as a mapping; the queries already leave out NULLs."""
+    return {int(a): int(b) for a, b in rows if b is not None}
+
+
 def heading(kind: SubjectKind, reference: str, initials: str) -> str:
     return f"{SUBJECT_LABELS[kind]}: {subject_display(kind, reference, initials)}"
 
@@ -92,7 +98,7 @@ async def subject_sections(
     now: datetime,
 ) -> SubjectSections:
     """Group what the meeting recorded about each subject; strip what may not be seen."""
-    entry_subject = dict(
+    entry_subject: dict[int, int] = _pairs(
         (
             await session.execute(
                 select(t.MinuteEntry.id, t.MinuteEntry.subject_id).where(
@@ -102,7 +108,7 @@ async def subject_sections(
             )
         ).all()
     )
-    action_subject = dict(
+    action_subject: dict[int, int] = _pairs(
         (
             await session.execute(
                 select(t.Action.id, t.Action.subject_id).where(
@@ -111,7 +117,7 @@ async def subject_sections(
             )
         ).all()
     )
-    round_subject = dict(
+    round_subject: dict[int, int] = _pairs(
         (
             await session.execute(
                 select(t.ShareRound.id, t.ShareRound.subject_id).where(

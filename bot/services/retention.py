@@ -270,8 +270,8 @@ class RetentionService:
             if not still_needed:
                 # A subject's history and links outlive the meeting they were recorded
                 # at: they keep their entry and lose the pointer.
-                for table in (t.SubjectEvent, t.SubjectLink):
-                    await _unlink(session, table, table.meeting_id, meeting.id)
+                await _unlink(session, t.SubjectEvent, t.SubjectEvent.meeting_id, meeting.id)
+                await _unlink(session, t.SubjectLink, t.SubjectLink.meeting_id, meeting.id)
                 await _delete(session, deleted, t.AgendaItem, t.AgendaItem.meeting_id == meeting.id)
                 await session.flush()
                 await session.delete(meeting)
