@@ -37,6 +37,7 @@ from bot.domain.rules import (
     raise_if,
     require_text,
 )
+from bot.domain.sensitive import looks_like_address
 
 
 class RiskLevel(StrEnum):
@@ -151,15 +152,6 @@ KIND_FIELD = "subjectKind"
 REFERENCE_FIELD = "subjectRef"
 INITIALS_FIELD = "subjectInitials"
 
-#: A location is a place of concern, never where someone lives: a house number followed
-#: by a street word is refused outright (not merely pointed out).
-_HOUSE_ADDRESS = re.compile(
-    r"\b(?:flat\s+\d+|\d+[a-z]?\s+(?:[a-z'-]+\s+){0,3}"
-    r"(?:road|rd|street|st|lane|ln|avenue|ave|close|drive|dr|way|court|ct|crescent|terrace|"
-    r"place|gardens|grove|walk|row|hill|mews|square|view|rise|parade))\b",
-    re.IGNORECASE,
-)
-
 
 @dataclass(frozen=True, slots=True)
 class RegisterEntry:
@@ -214,8 +206,10 @@ def parse_register_entry(data: Mapping[str, object], today: date) -> RegisterEnt
         if (
             kind is SubjectKind.LOCATION
             and REFERENCE_FIELD not in errors
-            and _HOUSE_ADDRESS.search(reference)
+            and looks_like_address(reference)
         ):
+            # A location is a place of concern, never where someone lives: refused
+            # outright, not merely pointed out (bot.domain.sensitive.looks_like_address).
             errors[REFERENCE_FIELD] = (
                 "Describe the place without a house address, for example "
                 "'Takeaway on Eastborough' or 'Skate park, Valley Gardens'."

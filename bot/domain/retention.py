@@ -8,9 +8,12 @@ discussed somebody. The rules, decided here and applied there:
 
 * **Meetings.** An ENDED meeting whose end (its start, if no end was recorded) is older
   than ``meetings`` days loses its content: minute entries and decisions, attendance,
-  share rounds, round turns and challenges. The meeting row (date, group, chair) and its
+  share rounds, round turns, challenges and which subjects it discussed
+  (``item_subjects``). The meeting row (date, group, chair) and its
   agenda items go too once no action refers to the meeting any more; until then they are
-  the open action's "agreed at" and stay. A meeting in progress never expires. One
+  the open action's "agreed at" and stay; when the row goes, a subject's history and
+  links that named it keep their entry and lose the meeting (``meeting_id`` NULL). A
+  meeting in progress never expires. One
   addition to the brief: a meeting with a challenge still OPEN (no response and
   resolution recorded) keeps its content until the challenge is resolved or escalated,
   for the same reason as open actions below.
@@ -18,9 +21,16 @@ discussed somebody. The rules, decided here and applied there:
   older than ``actions`` days is deleted with its history (action events) and its
   reminder keys. An OPEN action never expires: a child's safety depends on it being
   dealt with, not aged out. Its meeting row stays with it (above).
-* **Subjects.** A subject (a child's case reference and initials, a person or a location
-  of concern) recorded more than ``subjects`` days ago and no longer named by any action
-  is deleted.
+* **Subjects.** A subject of the register (a child's case reference and initials, a
+  person of concern, a location, a group, a theme) whose last change (``updated_at``, else
+  when it was recorded) and last discussion (``last_discussed_on``) are both more than
+  ``subjects`` days ago, and that no action names any more, is deleted with all that
+  belongs to it: its history (``subject_events``), strands, links (whichever end it is),
+  the rows saying which meetings discussed it (``item_subjects``) and its shares and
+  transfers. Minute entries and share-and-challenge rounds that were *about* it belong to
+  their meeting and follow the meeting rule; they only lose the pointer
+  (``subject_id`` becomes NULL). Measuring from the last change rather than from when it
+  was first recorded (the rule before the register) keeps a subject still discussed.
 * **Housekeeping.** Outbox rows that are finished (sent, failed, dropped, unreachable, no
   contact) and were queued more than ``housekeeping`` days ago, the ids of processed
   Teams activities older than that, are deleted. They hold ids, never case detail, and are
@@ -34,8 +44,13 @@ discussed somebody. The rules, decided here and applied there:
 
 * a *locality* hold keeps every meeting, action and subject of that locality group;
 * a *meeting* hold keeps that meeting whole (content, row, agenda) and its actions;
-* a *subject* hold keeps that subject, every action about it, and each meeting those
-  actions came from, whole.
+* a *subject* hold keeps all of that subject: its row, history, strands, links and
+  shares, every action about it, and whole each meeting that discussed it or holds
+  something about it (an action, a minute or decision, a round, a history entry or a
+  link recorded there). A subject linked to a held subject is kept too: the link is part
+  of the held subject's record, and a link needs both its ends.
+
+A locality hold also keeps the subjects shared with that group (accepted shares).
 
 Housekeeping rows belong to no group and are never held. A lifted hold stops holding at
 once; the next run deletes whatever had expired meanwhile.
@@ -175,11 +190,19 @@ class Holds:
     localities: frozenset[int] = frozenset()
     meetings: frozenset[int] = frozenset()
     subjects: frozenset[int] = frozenset()
-    #: Meetings that actions about a held subject came from.
+    #: Meetings that discussed a held subject or hold something about it.
     subject_meetings: frozenset[int] = frozenset()
+    #: Subjects kept because of another hold: linked to a held subject, or shared with a
+    #: held locality.
+    kept_subjects: frozenset[int] = frozenset()
 
     @classmethod
-    def of(cls, active: Iterable[tuple[str, int]], subject_meetings: Iterable[int] = ()) -> Holds:
+    def of(
+        cls,
+        active: Iterable[tuple[str, int]],
+        subject_meetings: Iterable[int] = (),
+        kept_subjects: Iterable[int] = (),
+    ) -> Holds:
         """From active holds as (scope, target id); unknown scopes hold nothing."""
         by_scope: dict[str, set[int]] = {scope.value: set() for scope in HoldScope}
         for scope, target in active:
@@ -190,6 +213,7 @@ class Holds:
             frozenset(by_scope[HoldScope.MEETING]),
             frozenset(by_scope[HoldScope.SUBJECT]),
             frozenset(subject_meetings),
+            frozenset(kept_subjects),
         )
 
     def keeps_meeting(self, locality_id: int, meeting_id: int) -> bool:
@@ -207,4 +231,8 @@ class Holds:
         )
 
     def keeps_subject(self, locality_id: int, subject_id: int) -> bool:
-        return locality_id in self.localities or subject_id in self.subjects
+        return (
+            locality_id in self.localities
+            or subject_id in self.subjects
+            or subject_id in self.kept_subjects
+        )

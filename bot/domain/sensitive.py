@@ -1,6 +1,23 @@
 """Spots identifying details in free text before it is saved, so the writer can confirm or
 edit: a full date of birth, an NHS number, a phone number, an email address, a full
-postcode.
+postcode, a street address, and a person's name where the text itself marks it as one.
+
+What is and is not recognised, exactly (docs/data-protection.md repeats it):
+
+* a *street address*: a house number (``12``, ``14a``, ``3-5``) followed by one to three
+  capitalised words and a street word (Road, Street, Lane, Avenue, Close, Drive, Way,
+  Court, Crescent, Terrace, Place, Gardens, Grove, Walk, Row, Hill, Mews, Square, Rise,
+  Parade, View, Green, Vale and the abbreviations Rd, St, Ave); and a flat or apartment
+  number (``Flat 3``, ``flat 3B``, ``Apartment 12``). A street named without a house
+  number ("seen on Castle Road") is *not* an address: a street is a public place, and
+  saying where something happened is what a location is for.
+* a *name*, only where the text marks it as one: a title (Mr, Mrs, Ms, Miss, Mx, Dr,
+  with or without a full stop) followed by a capitalised word (``Mr Smith``, ``Mrs J.
+  Khan``), or a capitalised word after "named", "called", "known as" or "name is"
+  (``a male called Tyler``). A bare name ("John Smith", "Tyler") is *not* recognised:
+  nothing in the text tells it from a place, a team or a street, and a check that pointed
+  at every capitalised pair would be ignored. After "called", the words for an agency or
+  a family role ("called Police", "called Mum") are not taken for names.
 
 Minutes and updates should name children only by case reference and initials; these are
 the details that most often slip in. The check points them out rather than refusing, since
@@ -20,6 +37,8 @@ KIND_LABELS = {
     "phone": "a phone number",
     "email": "an email address",
     "postcode": "a full postcode",
+    "address": "a street address",
+    "name": "a person's name",
 }
 
 _MONTHS = (
@@ -48,6 +67,71 @@ _EMAIL = re.compile(r"\b[\w.+-]+@[\w-]+(?:\.[\w-]+)+\b")
 _POSTCODE = re.compile(
     r"\b(?:[A-PR-UWYZ][A-HK-Y]?\d[A-HJKPSTUW\d]?|[A-PR-UWYZ]\d[A-HJKPSTUW])\s?\d[ABD-HJLNP-UW-Z]{2}\b",
     re.IGNORECASE,
+)
+_STREET_WORDS = (
+    "Road|Street|Lane|Avenue|Close|Drive|Way|Court|Crescent|Terrace|Place|Gardens|Grove|"
+    "Walk|Row|Hill|Mews|Square|Rise|Parade|View|Green|Vale|Rd|Ave|St(?!\\.?\\s+[A-Z])"
+)
+#: A house number, then one to three capitalised words, then a street word (capitalised:
+#: "3 hours walk" is not an address).
+_STREET_ADDRESS = re.compile(
+    rf"(?<![\w/.-])\d{{1,4}}[A-Za-z]?(?:\s?-\s?\d{{1,4}}[A-Za-z]?)?,?\s+"
+    rf"(?:[A-Z][A-Za-z'’-]*\s+){{1,3}}(?:{_STREET_WORDS})\b\.?"
+)
+_FLAT = re.compile(r"\b(?:flat|apartment|apt\.?)\s+\d{1,4}[A-Za-z]?\b", re.IGNORECASE)
+#: A title and a capitalised word, optionally after initials ("Mrs J. Khan").
+_TITLED_NAME = re.compile(r"\b(?:Mr|Mrs|Ms|Miss|Mx|Dr)\.?\s+(?:[A-Z]\.?\s+)*[A-Z][A-Za-z'’-]+")
+_NAMED = re.compile(r"\b(?:named|called|known\s+as|name\s+is)\s+[\"'‘“]?([A-Z][A-Za-z'’-]+)")
+#: Words after "called" that name an agency or a family role, not a person.
+_NOT_A_NAME = frozenset(
+    {
+        "police",
+        "mum",
+        "mother",
+        "dad",
+        "father",
+        "nan",
+        "gran",
+        "grandma",
+        "grandad",
+        "social",
+        "children",
+        "children's",
+        "childrens",
+        "health",
+        "school",
+        "education",
+        "camhs",
+        "the",
+        "ambulance",
+        "emergency",
+        "services",
+        "care",
+        "nhs",
+        "gp",
+        "999",
+        "101",
+        "crimestoppers",
+        "childline",
+        "duty",
+        "edt",
+        "mash",
+        "yot",
+        "he",
+        "she",
+        "they",
+        "him",
+        "her",
+        "them",
+        "me",
+        "us",
+        "it",
+        "back",
+        "in",
+        "out",
+        "off",
+        "for",
+    }
 )
 _CHILD_AGE_YEARS = 25  # a full date within this many years could be a young person's birth
 
@@ -107,6 +191,12 @@ def find_identifying_details(text: str, today: date) -> list[Finding]:
         found.append(Finding("email", match.start(), match.end()))
     for match in _POSTCODE.finditer(text):
         found.append(Finding("postcode", match.start(), match.end()))
+    found.extend(Finding("address", m.start(), m.end()) for m in _addresses(text))
+    for match in _TITLED_NAME.finditer(text):
+        found.append(Finding("name", match.start(), match.end()))
+    for match in _NAMED.finditer(text):
+        if match.group(1).lower() not in _NOT_A_NAME:
+            found.append(Finding("name", match.start(1), match.end(1)))
     found.sort(key=lambda f: (f.start, -(f.end - f.start)))
     kept: list[Finding] = []
     for finding in found:
@@ -114,6 +204,35 @@ def find_identifying_details(text: str, today: date) -> list[Finding]:
             continue  # an NHS number also looks like a phone number: keep the first, longest
         kept.append(finding)
     return kept
+
+
+def _addresses(text: str) -> list[re.Match[str]]:
+    return [*_STREET_ADDRESS.finditer(text), *_FLAT.finditer(text)]
+
+
+#: For a location's description only: the street address in any case ("14 mill lane").
+#: Too eager for running text ("a 3 hours walk"), where only the capitalised form counts.
+_ANY_CASE_ADDRESS = re.compile(_STREET_ADDRESS.pattern, re.IGNORECASE)
+
+
+def looks_like_address(text: str) -> bool:
+    """True when ``text`` holds a house address: a house number and a street, or a flat.
+
+    For a location's short description, which is *never* a private address (the
+    register's form refuses it rather than nudging): a place is described as the public
+    know it ("the Co-op on High Street", "Peasholm Park toilets"), and a house number
+    turns a place into somebody's home. Stricter than the nudge: the street may be
+    written in any case ("14 mill lane"). A street without a number passes, and so does a
+    postcode on its own (that is nudged, like anywhere else).
+    """
+    return bool(_addresses(text) or _ANY_CASE_ADDRESS.search(text))
+
+
+#: What a form shows beside a location description that ``looks_like_address``.
+ADDRESS_REFUSED = (
+    "A location is never recorded by a private address: describe the place without a "
+    'house or flat number (for example "the Co-op on High Street").'
+)
 
 
 def describe(findings: list[Finding]) -> str:

@@ -320,6 +320,9 @@ class MinutesDocumentView:
     challenges: tuple[ChallengeView, ...]  # raised at this meeting, with their outcome
     generated_at: datetime
     generated_for: str  # the person who downloaded it, printed in the footer
+    #: The register subjects discussed under items 4-7, each with what was recorded about
+    #: it (issue 15); what a section holds is not repeated under its item.
+    subjects: tuple[SubjectMinutesView, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -356,3 +359,45 @@ class DateRequestView:
     reason: str
     description: str
     decided: str = ""  # "accepted" / "refused" once decided
+
+
+@dataclass(frozen=True, slots=True)
+class SubjectMinutesView:
+    """One register subject as the Word minutes show it under its agenda item.
+
+    ``restricted``: a person of concern the downloader may not see; the heading is then
+    "A person of concern (restricted)" and every other field is empty (what was recorded
+    about them is left out of the whole document, not only from this section).
+    """
+
+    item_id: int
+    heading: str  # "Child: CR-0001 (J.S.)", as subject_display allows
+    restricted: bool = False
+    risk: str = ""  # the risk at the meeting, in words ("High", "Not rated")
+    minutes: tuple[EntryView, ...] = ()
+    decisions: tuple[EntryView, ...] = ()
+    actions: tuple[ActionView, ...] = ()
+    #: What changed on the register at this meeting: risk, status, lead agency, strands.
+    changes: tuple[str, ...] = ()
+    #: Links recorded at this meeting, the other end by kind and reference.
+    links: tuple[str, ...] = ()
+    rounds: tuple[RoundView, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class SubjectExportRow:
+    """One register subject as the XLSX export's "Subjects" sheet shows it (issue 15)."""
+
+    reference: str  # as subject_display allows: "CR-0001 (J.S.)", "Bus station"
+    kind: str  # "Child", "Location of concern"...
+    locality: str
+    status: str
+    risk: str
+    strands: str  # labels, comma-separated
+    lead_agency: str
+    first_discussed: date | None
+    last_discussed: date | None
+    open_actions: int
+    #: A child's checks, one value per ``CHECK_COLUMNS`` heading (empty for other kinds
+    #: and for what is not recorded yet): text, "Yes"/"No", or a date.
+    checks: tuple[str | date, ...] = ()

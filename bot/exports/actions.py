@@ -249,6 +249,15 @@ def _set_up_printing(sheet: Worksheet, title: str) -> None:
 def actions_xlsx(
     rows: Sequence[OutstandingActionRow], *, title: str, generated_at: datetime
 ) -> bytes:
+    """The rows as an Excel workbook with one sheet (``actions_workbook``)."""
+    buffer = io.BytesIO()
+    actions_workbook(rows, title=title, generated_at=generated_at).save(buffer)
+    return buffer.getvalue()
+
+
+def actions_workbook(
+    rows: Sequence[OutstandingActionRow], *, title: str, generated_at: datetime
+) -> Workbook:
     """The rows as an Excel workbook with one sheet, ready to sort and filter.
 
     Above the header sit the marking (bold, red), the title and when it was generated, so
@@ -288,7 +297,4 @@ def actions_xlsx(
     properties.creator = "MACE bot"
     properties.lastModifiedBy = "MACE bot"
     properties.created = utc_naive(generated_at)
-
-    buffer = io.BytesIO()
-    workbook.save(buffer)
-    return buffer.getvalue()
+    return workbook

@@ -20,38 +20,50 @@ What it must never get wrong:
 from __future__ import annotations
 
 import io
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
+from dataclasses import replace
 
 from docx import Document
 from docx.document import Document as DocxDocument
 from docx.enum.section import WD_ORIENT
-from docx.enum.table import WD_TABLE_ALIGNMENT
 from docx.enum.text import WD_ALIGN_PARAGRAPH
 from docx.oxml import OxmlElement
 from docx.oxml.ns import qn
 from docx.section import Section
-from docx.shared import Mm, Pt, RGBColor
-from docx.table import Table, _Row
+from docx.shared import Mm, Pt
 from docx.text.paragraph import Paragraph
 from docx.text.run import Run
 
 from bot.domain.model import (
     ATTENDANCE_LABELS,
-    TURN_LABELS,
     ChallengeStatus,
     ItemStatus,
     MeetingStatus,
     MinutesStatus,
-    RoundStatus,
 )
 from bot.domain.views import (
-    ActionView,
     ChallengeView,
     EntryView,
     ItemView,
     MeetingView,
     MinutesDocumentView,
     RoundView,
+)
+from bot.exports._docx import (
+    _FONT,
+    _GREY,
+    _PALE_RED,
+    _RED,
+    _TEXT_WIDTH_MM,
+    _action_rows,
+    _note,
+    _para,
+    _set_widths,
+    _shade,
+    _table,
+    _text,
+    _write_entries,
+    _write_round,
 )
 from bot.exports._text import (
     CLASSIFICATION,
@@ -62,8 +74,8 @@ from bot.exports._text import (
     slug,
     uk_time,
     utc_naive,
-    xml_safe,
 )
+from bot.exports.minutes_subjects import claimed, write_subject_sections
 
 DOCX_MEDIA_TYPE = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
 
@@ -78,15 +90,6 @@ CHALLENGE_STATUS_LABELS: dict[ChallengeStatus, str] = {
 
 #: Wording for a challenge aimed at the plan rather than an agency (as on the cards).
 NOT_AN_AGENCY = "The plan / something else"
-
-_RED = RGBColor(0xC0, 0x00, 0x00)
-_PALE_RED = RGBColor(0xE8, 0x9B, 0x9B)
-_GREY = RGBColor(0x59, 0x59, 0x59)
-_FONT = "Arial"
-_TABLE_TEXT = Pt(9.5)  # tables hold six columns on a portrait page
-
-# A4 portrait with 2 cm margins leaves 170 mm for tables.
-_TEXT_WIDTH_MM = 170
 
 
 def minutes_filename(doc: MinutesDocumentView) -> str:
@@ -126,10 +129,25 @@ def minutes_docx(doc: MinutesDocumentView) -> bytes:
     minutes_by_item = {item_id: entries for item_id, entries in doc.minutes}
     items = sorted(meeting.items, key=lambda item: item.position)
     shown_rounds: set[int] = set()
+    entry_ids, action_ids, round_ids = claimed(doc.subjects)
     for item in items:
         rounds = [r for r in doc.rounds if r.item_position == item.position]
         shown_rounds.update(r.id for r in rounds)
-        _write_item(document, item, minutes_by_item.get(item.id, ()), rounds)
+        sections = [s for s in doc.subjects if s.item_id == item.id]
+        # What a subject's section shows is not repeated under its item.
+        _write_item(
+            document,
+            replace(
+                item,
+                decisions=tuple(d for d in item.decisions if d.id not in entry_ids),
+                actions=tuple(a for a in item.actions if a.id not in action_ids),
+            ),
+            [e for e in minutes_by_item.get(item.id, ()) if e.id not in entry_ids],
+            [r for r in rounds if r.id not in round_ids],
+            quiet=bool(sections),
+        )
+        write_subject_sections(document, sections)
+    shown_rounds.update(round_ids)
 
     _write_leftovers(document, doc, {item.id for item in items}, shown_rounds)
     _write_challenges(document, _all_challenges(doc))
@@ -148,11 +166,6 @@ def minutes_docx(doc: MinutesDocumentView) -> bytes:
 
 def _is_draft(meeting: MeetingView) -> bool:
     return meeting.minutes_status != MinutesStatus.AGREED
-
-
-def _text(value: str) -> str:
-    """Typed text made safe for XML (see ``xml_safe``); python-docx would raise otherwise."""
-    return xml_safe(value)
 
 
 def _set_up_document(document: DocxDocument, doc: MinutesDocumentView) -> None:
@@ -275,18 +288,6 @@ def _add_field(paragraph: Paragraph, instruction: str, placeholder: str) -> None
 # --- building blocks ---------------------------------------------------------------------
 
 
-def _para(document: DocxDocument, text: str, *, style: str | None = None) -> Paragraph:
-    return document.add_paragraph(_text(text), style=style)
-
-
-def _note(document: DocxDocument, text: str) -> Paragraph:
-    paragraph = document.add_paragraph()
-    run = paragraph.add_run(_text(text))
-    run.italic = True
-    run.font.color.rgb = _GREY
-    return paragraph
-
-
 def _labelled(document: DocxDocument, label: str, text: str) -> Paragraph:
     """'Response: ...' with the label in bold, for the challenge blocks."""
     paragraph = document.add_paragraph()
@@ -296,59 +297,6 @@ def _labelled(document: DocxDocument, label: str, text: str) -> Paragraph:
     # A challenge reads as one block: keep its lines on one page where they fit.
     paragraph.paragraph_format.keep_with_next = True
     return paragraph
-
-
-def _table(
-    document: DocxDocument,
-    headers: Sequence[str],
-    widths_mm: Sequence[int],
-    rows: Iterable[Sequence[str]],
-) -> None:
-    """A bordered table whose header row repeats on every page it spans and whose rows
-    never split across a page break (half an action on each page reads as two)."""
-    table = document.add_table(rows=1, cols=len(headers))
-    table.style = "Table Grid"
-    table.alignment = WD_TABLE_ALIGNMENT.CENTER
-    table.autofit = False
-    header_row = table.rows[0]
-    _row_flag(header_row, "w:tblHeader")
-    _row_flag(header_row, "w:cantSplit")
-    for cell, heading in zip(header_row.cells, headers, strict=True):
-        run = cell.paragraphs[0].add_run(heading)
-        run.bold = True
-        run.font.size = _TABLE_TEXT
-        _shade(cell._tc, "D9D9D9")
-    for values in rows:
-        row = table.add_row()
-        _row_flag(row, "w:cantSplit")
-        for cell, value in zip(row.cells, values, strict=True):
-            cell.paragraphs[0].add_run(_text(value)).font.size = _TABLE_TEXT
-    _set_widths(table, widths_mm)
-    document.add_paragraph()  # Word runs adjacent tables together without a gap
-
-
-def _row_flag(row: _Row, tag: str) -> None:
-    flag = OxmlElement(tag)
-    flag.set(qn("w:val"), "true")
-    row._tr.get_or_add_trPr().append(flag)
-
-
-def _set_widths(table: Table, widths_mm: Sequence[int]) -> None:
-    """Word reads the cell widths, LibreOffice the grid: set both."""
-    for index, width in enumerate(widths_mm):
-        column = table.columns[index]
-        column.width = Mm(width)
-        for cell in column.cells:
-            cell.width = Mm(width)
-
-
-def _shade(tc: object, fill: str) -> None:
-    tcpr = tc.get_or_add_tcPr()  # type: ignore[attr-defined]
-    shading = OxmlElement("w:shd")
-    shading.set(qn("w:val"), "clear")
-    shading.set(qn("w:color"), "auto")
-    shading.set(qn("w:fill"), fill)
-    tcpr.append(shading)
 
 
 # --- sections of the minutes ---------------------------------------------------------------
@@ -447,45 +395,26 @@ def _time_used(item: ItemView) -> str:
     return text + "."
 
 
-def _write_entries(document: DocxDocument, entries: Sequence[EntryView]) -> None:
-    for entry in entries:
-        paragraph = _para(document, entry.text)
-        paragraph.paragraph_format.space_after = Pt(6)
-
-
-def _subject(value: str | None) -> str:
-    return value or "—"
-
-
-def _action_rows(actions: Sequence[ActionView]) -> list[tuple[str, ...]]:
-    return [
-        (
-            f"A-{action.id}",
-            action.description,
-            action.owner_name,
-            action.agency_name,
-            format_date(action.due_date),
-            _subject(action.subject),
-        )
-        for action in actions
-    ]
-
-
 def _write_item(
     document: DocxDocument,
     item: ItemView,
     minutes: Sequence[EntryView],
     rounds: Sequence[RoundView],
+    *,
+    quiet: bool = False,
 ) -> None:
+    """An item's heading and what was recorded on it; ``quiet`` (the item has subject
+    sections after it) leaves out "No minutes recorded" when nothing general was."""
     document.add_heading(_text(f"{item.position}. {item.title}"), 1)
     _note(document, _time_used(item))
 
     decision_ids = {decision.id for decision in item.decisions}
     entries = [entry for entry in minutes if entry.id not in decision_ids]
-    document.add_heading("Minutes", 2)
     if entries:
+        document.add_heading("Minutes", 2)
         _write_entries(document, entries)
-    else:
+    elif not quiet:
+        document.add_heading("Minutes", 2)
         _para(document, "No minutes recorded.")
 
     if item.decisions:
@@ -504,27 +433,6 @@ def _write_item(
 
     for number, round_view in enumerate(rounds, start=1):
         _write_round(document, round_view, number if len(rounds) > 1 else None)
-
-
-def _write_round(document: DocxDocument, round_view: RoundView, number: int | None) -> None:
-    heading = "Share and challenge" + (f" (round {number})" if number else "")
-    document.add_heading(heading, 2)
-    if round_view.status == RoundStatus.OPEN:
-        _note(document, "This round was still open when the minutes were generated.")
-    rows = []
-    for turn in round_view.turns:
-        agency = turn.agency.name
-        if turn.answered_by:
-            agency += f"\n({turn.answered_by})"
-        outcome = TURN_LABELS[turn.outcome] if turn.outcome is not None else "No answer recorded"
-        text = turn.text or "—"
-        if turn.challenge_to:
-            text = f"Challenge to {turn.challenge_to}" + (f": {turn.text}" if turn.text else "")
-        rows.append((agency, outcome, text))
-    if rows:
-        _table(document, ("Agency", "Outcome", "What was said"), (45, 30, 95), rows)
-    else:
-        _para(document, "No agency turns were recorded.")
 
 
 def _write_leftovers(

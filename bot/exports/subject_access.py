@@ -54,6 +54,9 @@ def subject_access_docx(doc: Mapping[str, Any]) -> bytes:
         header=False,
     )
 
+    if "register" in doc:
+        _register(document, doc["register"])
+
     document.add_heading("Actions about this subject", 1)
     _actions(document, doc["actions"])
 
@@ -111,6 +114,123 @@ def subject_access_docx(doc: Mapping[str, Any]) -> bytes:
     buffer = io.BytesIO()
     document.save(buffer)
     return buffer.getvalue()
+
+
+def _register(document: DocxDocument, register: Mapping[str, Any]) -> None:
+    """The register's part (``bot.services.subject_access_register``)."""
+    record = register["record"]
+    document.add_heading("The register record", 1)
+    status = record["status_label"] + (
+        f" ({record['status_reason']})" if record["status_reason"] else ""
+    )
+    _table(
+        document,
+        ("", ""),
+        [
+            ("Status", status),
+            ("Risk", record["risk_label"]),
+            ("Strands", ", ".join(record["strands"]) or "–"),
+            ("Lead agency", record["lead_agency"] or "–"),
+            ("First discussed", _day(record["first_discussed_on"]) or "–"),
+            ("Last discussed", _day(record["last_discussed_on"]) or "–"),
+            ("Last changed", _when(record["updated_at"]) or "–"),
+        ],
+        header=False,
+    )
+    checks = record.get("checks")
+    if checks is not None:
+        document.add_heading("Checks recorded for the child", 2)
+        _table(
+            document,
+            ("Check", "Recorded"),
+            [
+                (name.replace("_", " ").capitalize(), value if value is not None else "–")
+                for name, value in checks.items()
+                if name != "not_yet_recorded"
+            ],
+        )
+        if checks["not_yet_recorded"]:
+            _note(document, "Not yet recorded: " + "; ".join(checks["not_yet_recorded"]) + ".")
+    document.add_heading("History on the register", 1)
+    _rows_or_none(
+        document,
+        ("Change", "To", "From", "Reason", "Meeting", "By", "When"),
+        [
+            (
+                e["kind"],
+                e["value"],
+                e["previous"],
+                e["reason"],
+                _meeting(e["meeting"]),
+                e["by"],
+                _when(e["at"]),
+            )
+            for e in register["history"]
+        ],
+    )
+    document.add_heading("Links to other subjects", 1)
+    _rows_or_none(
+        document,
+        ("Linked to", "Reason", "Meeting", "By", "Linked", "Removed"),
+        [
+            (
+                f"{link['other_kind_label']} {link['other_reference']}",
+                link["reason"],
+                _meeting(link["meeting"]),
+                link["by"],
+                _when(link["linked_at"]),
+                _when(link["removed_at"]),
+            )
+            for link in register["links"]
+        ],
+    )
+    document.add_heading("Meetings that discussed this subject", 1)
+    _rows_or_none(
+        document,
+        ("Meeting", "Item", "Status"),
+        [(_meeting(d["meeting"]), d["item"], d["status"]) for d in register["discussed_in"]],
+    )
+    document.add_heading("Minutes and decisions about this subject", 1)
+    _rows_or_none(
+        document,
+        ("Meeting", "Kind", "Text", "By", "When"),
+        [
+            (_meeting(e["meeting"]), e["kind"], e["text"], e["by"], _when(e["at"]))
+            for e in register["minute_entries"]
+        ],
+    )
+    document.add_heading("Share-and-challenge answers in rounds about this subject", 1)
+    _rows_or_none(
+        document,
+        ("Meeting", "Agency", "Answer", "By", "When"),
+        [
+            (
+                _meeting(r["meeting"]),
+                r["agency"] + (f" ({r['service']})" if r["service"] else ""),
+                r["text"],
+                r["by"],
+                _when(r["at"]),
+            )
+            for r in register["round_turns"]
+        ],
+    )
+    document.add_heading("Shared with or transferred to other groups", 1)
+    _rows_or_none(
+        document,
+        ("What", "From", "To", "Status", "Reason", "Asked", "Decided"),
+        [
+            (
+                sh["mode"],
+                sh["from"],
+                sh["to"],
+                sh["status"],
+                sh["reason"],
+                f"{_when(sh['asked_at'])} by {sh['asked_by']}",
+                f"{_when(sh['decided_at'])} by {sh['decided_by']}" if sh["decided_at"] else "",
+            )
+            for sh in register["shares"]
+        ],
+    )
 
 
 def _actions(document: DocxDocument, actions: Sequence[Mapping[str, Any]]) -> None:

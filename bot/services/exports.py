@@ -1,5 +1,9 @@
 """Builds the files people download: outstanding actions (CSV, XLSX) and a meeting's
-minutes (Word), for one person, checking what they may see each time."""
+minutes (Word), for one person, checking what they may see each time.
+
+Minutes: downloading them needs ``DOWNLOAD_MINUTES`` (chair, deputy chair, coordinator);
+the persons of concern in them are shown only to a downloader the group's
+``PersonOfConcernAccess`` allows (``bot.services.minutes_subjects``)."""
 
 from __future__ import annotations
 
@@ -20,15 +24,18 @@ from bot.exports import (
     XLSX_MEDIA_TYPE,
     actions_csv,
     actions_filename,
-    actions_xlsx,
     minutes_docx,
     minutes_filename,
 )
+from bot.exports.subjects import actions_and_subjects_xlsx
 from bot.services.actions import ActionService
 from bot.services.context import ActorRef, caller_in
+from bot.services.minutes_subjects import subject_sections
 from bot.services.readmodels.lookups import member_names
 from bot.services.readmodels.meetings import meeting_view
 from bot.services.readmodels.rounds import round_view
+from bot.services.register_access import agency_code, person_access
+from bot.services.register_exports import CHECK_COLUMNS, subject_rows
 from bot.store import audit
 from bot.store import tables as t
 from bot.store.db import Store
@@ -55,10 +62,14 @@ class ExportService:
         title = f"Outstanding actions: {wanted.describe()}"
         now = self.clock.now()
         if fmt == "xlsx":
+            async with self.store.reading() as session:
+                subjects = await subject_rows(session, actor)
             return ExportFile(
                 actions_filename(now, "xlsx"),
                 XLSX_MEDIA_TYPE,
-                actions_xlsx(rows, title=title, generated_at=now),
+                actions_and_subjects_xlsx(
+                    rows, subjects, CHECK_COLUMNS, title=title, generated_at=now
+                ),
             )
         return ExportFile(
             actions_filename(now, "csv"), CSV_MEDIA_TYPE, actions_csv(rows, title=title)
@@ -133,13 +144,20 @@ class ExportService:
                     )
                 ]
             )
-            challenges = tuple(c for r in rounds for c in r.challenges)
+            rules = await person_access(session, {meeting.locality_id})
+            sees = rules[meeting.locality_id].allows(
+                caller.roles, await agency_code(session, caller.member)
+            )
+            parts = await subject_sections(
+                session, meeting, view, minutes, rounds, sees_persons=sees, now=self.clock.now()
+            )
             doc = MinutesDocumentView(
-                meeting=view,
-                minutes=minutes,
-                rounds=rounds,
-                challenges=challenges,
+                meeting=parts.meeting,
+                minutes=parts.minutes,
+                rounds=parts.rounds,
+                challenges=tuple(c for r in parts.rounds for c in r.challenges),
                 generated_at=self.clock.now(),
                 generated_for=caller.member.name,
+                subjects=parts.sections,
             )
         return ExportFile(minutes_filename(doc), DOCX_MEDIA_TYPE, minutes_docx(doc))

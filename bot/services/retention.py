@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import logging
 from collections import Counter, defaultdict
-from collections.abc import AsyncIterator, Mapping, Sequence
+from collections.abc import AsyncIterator, Mapping
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from datetime import datetime
@@ -39,6 +39,7 @@ from bot.domain.retention import (
     RetentionPolicy,
 )
 from bot.services.outbox import OutboxStatus
+from bot.services.register_access import ACCEPTED, SHARE
 from bot.store import audit
 from bot.store import tables as t
 from bot.store.db import Store
@@ -192,7 +193,13 @@ class RetentionService:
         has_content = or_(
             *(
                 exists().where(table.meeting_id == M.id)
-                for table in (t.MinuteEntry, t.Attendance, t.ShareRound, t.Challenge)
+                for table in (
+                    t.MinuteEntry,
+                    t.Attendance,
+                    t.ShareRound,
+                    t.Challenge,
+                    t.ItemSubject,
+                )
             )
         )
         has_actions = exists().where(t.Action.meeting_id == M.id)
@@ -254,13 +261,17 @@ class RetentionService:
                 t.Challenge.locality_id,
             )
             await session.flush()
-            for table in (t.MinuteEntry, t.Attendance, t.ShareRound):
+            for table in (t.MinuteEntry, t.Attendance, t.ShareRound, t.ItemSubject):
                 await _delete(session, deleted, table, table.meeting_id == meeting.id)
             await session.flush()
             still_needed = await session.scalar(
                 select(exists().where(t.Action.meeting_id == meeting.id))
             )
             if not still_needed:
+                # A subject's history and links outlive the meeting they were recorded
+                # at: they keep their entry and lose the pointer.
+                await _unlink(session, t.SubjectEvent, t.SubjectEvent.meeting_id, meeting.id)
+                await _unlink(session, t.SubjectLink, t.SubjectLink.meeting_id, meeting.id)
                 await _delete(session, deleted, t.AgendaItem, t.AgendaItem.meeting_id == meeting.id)
                 await session.flush()
                 await session.delete(meeting)
@@ -281,6 +292,11 @@ class RetentionService:
                         select(S.id, S.locality_id)
                         .where(
                             S.created_at < cutoff,
+                            or_(S.updated_at.is_(None), S.updated_at < cutoff),
+                            or_(
+                                S.last_discussed_on.is_(None),
+                                S.last_discussed_on < cutoff.date(),
+                            ),
                             ~exists().where(t.Action.subject_id == S.id),
                             S.id > cursor,
                         )
@@ -299,8 +315,7 @@ class RetentionService:
                     else:
                         doomed.append(row.id)
                 if doomed:
-                    await _delete(session, deleted, S, S.id.in_(doomed), S.locality_id)
-                    await session.flush()
+                    await _delete_subjects(session, deleted, doomed)
                 _explain(session, f"retention: unused over {self.policy.subjects} days")
 
     async def _housekeeping(self, now: datetime, deleted: Counter[str]) -> None:
@@ -422,20 +437,91 @@ class RetentionService:
             return [_hold_view(h) for h in await session.scalars(query)]
 
 
+async def _delete_subjects(session: AsyncSession, deleted: Counter[str], doomed: list[int]) -> None:
+    """Subjects and all that belongs to them; what belongs to a meeting loses the pointer.
+
+    The rows go child first (each audited), then the subjects; minute entries and rounds
+    about a subject stay with their meeting, ``subject_id`` set to NULL (audited updates).
+    """
+    S = t.Subject
+    for model, where in (
+        (t.SubjectEvent, t.SubjectEvent.subject_id.in_(doomed)),
+        (t.SubjectStrand, t.SubjectStrand.subject_id.in_(doomed)),
+        (
+            t.SubjectLink,
+            or_(t.SubjectLink.subject_a_id.in_(doomed), t.SubjectLink.subject_b_id.in_(doomed)),
+        ),
+        (t.ItemSubject, t.ItemSubject.subject_id.in_(doomed)),
+        (t.SubjectShare, t.SubjectShare.subject_id.in_(doomed)),
+    ):
+        await _delete(session, deleted, model, where)
+    for table in (t.MinuteEntry, t.ShareRound):
+        await _unlink(session, table, table.subject_id, doomed)
+    await session.flush()
+    await _delete(session, deleted, S, S.id.in_(doomed), S.locality_id)
+    await session.flush()
+
+
+async def _unlink(
+    session: AsyncSession, model: Any, column: InstrumentedAttribute[Any], target: int | list[int]
+) -> None:
+    """Set ``column`` to NULL where it points at ``target`` (an id or ids), row by row
+    through the unit of work so each change is audited; nothing else is loaded."""
+    where = column.in_(target) if isinstance(target, list) else column == target
+    rows = (
+        await session.scalars(
+            select(model).options(load_only(model.id, column, *_audited(model))).where(where)
+        )
+    ).all()
+    for row in rows:
+        setattr(row, column.key, None)
+
+
 async def _holds(session: AsyncSession) -> Holds:
     LH = t.LegalHold
     active = (
         await session.execute(select(LH.scope, LH.target_id).where(LH.lifted_at.is_(None)))
     ).all()
     subjects = [target for scope, target in active if scope == HoldScope.SUBJECT.value]
-    meetings: Sequence[int] = []
+    localities = [target for scope, target in active if scope == HoldScope.LOCALITY.value]
+    meetings: set[int] = set()
+    kept: set[int] = set()
     if subjects:
-        meetings = list(
-            await session.scalars(
-                select(t.Action.meeting_id).where(t.Action.subject_id.in_(subjects)).distinct()
+        for query in (
+            select(t.Action.meeting_id).where(t.Action.subject_id.in_(subjects)),
+            select(t.ItemSubject.meeting_id).where(t.ItemSubject.subject_id.in_(subjects)),
+            select(t.MinuteEntry.meeting_id).where(t.MinuteEntry.subject_id.in_(subjects)),
+            select(t.ShareRound.meeting_id).where(t.ShareRound.subject_id.in_(subjects)),
+            select(t.SubjectEvent.meeting_id).where(t.SubjectEvent.subject_id.in_(subjects)),
+            select(t.SubjectLink.meeting_id).where(
+                or_(
+                    t.SubjectLink.subject_a_id.in_(subjects),
+                    t.SubjectLink.subject_b_id.in_(subjects),
+                )
+            ),
+        ):
+            meetings.update(m for m in await session.scalars(query.distinct()) if m is not None)
+        links = await session.execute(
+            select(t.SubjectLink.subject_a_id, t.SubjectLink.subject_b_id).where(
+                or_(
+                    t.SubjectLink.subject_a_id.in_(subjects),
+                    t.SubjectLink.subject_b_id.in_(subjects),
+                )
             )
         )
-    return Holds.of(((scope, target) for scope, target in active), meetings)
+        for a, b in links:
+            kept.update((a, b))
+    if localities:
+        kept.update(
+            await session.scalars(
+                select(t.SubjectShare.subject_id).where(
+                    t.SubjectShare.to_locality_id.in_(localities),
+                    t.SubjectShare.mode == SHARE,
+                    t.SubjectShare.status == ACCEPTED,
+                )
+            )
+        )
+    return Holds.of(((scope, target) for scope, target in active), meetings, kept)
 
 
 async def _target_locality(
@@ -466,11 +552,20 @@ async def _delete(
     Only the key (and ``columns``, e.g. the locality the audit entry names) is loaded.
     """
     rows = (
-        await session.scalars(select(model).options(load_only(model.id, *columns)).where(where))
+        await session.scalars(
+            select(model).options(load_only(model.id, *columns, *_audited(model))).where(where)
+        )
     ).all()
     for row in rows:
         await session.delete(row)
-    deleted[model.__tablename__] += len(rows)
+    if rows:
+        deleted[model.__tablename__] += len(rows)
+
+
+def _audited(model: Any) -> tuple[Any, ...]:
+    """The columns the audit entry reads (the row's locality), so none is lazy-loaded."""
+    column = getattr(model, "locality_id", None)
+    return (column,) if column is not None else ()
 
 
 def _explain(session: AsyncSession, reason: str) -> None:

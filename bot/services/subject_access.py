@@ -7,7 +7,15 @@ never by decrypting every subject), the export holds:
 * every action about it, with its whole history (action events);
 * the meetings those actions came from (date, group);
 * every minute or decision, share-round answer, challenge, and any other action or
-  action update of that group whose text names the subject's reference.
+  action update of that group whose text names the subject's reference;
+* its register record and all the register holds about it (``register``: status, risk,
+  strands, lead agency, checks, history, links with the other end redacted, the meetings
+  that discussed it, minutes and round answers recorded about it, shares and transfers;
+  ``bot.services.subject_access_register``).
+
+``FORMAT`` is ``mace-subject-access/2`` since the register's part was added (issue 15):
+``/1`` documents had no ``register`` key. Minutes recorded *about* the subject are listed
+under ``register`` and no longer repeated under ``mentions``.
 
 All text passes through ``bot.domain.subject_access.Redactor`` first: other subjects'
 references and initials become ``[redacted]``. The export is written to the audit trail
@@ -23,7 +31,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.domain.clock import LONDON, Clock
@@ -32,12 +40,13 @@ from bot.domain.model import SUBJECT_LABELS, SubjectKind
 from bot.domain.subject_access import REDACTED, Redactor, mentions
 from bot.exports._text import CLASSIFICATION
 from bot.exports.subject_access import subject_access_docx
+from bot.services.subject_access_register import register_member_ids, register_part
 from bot.services.subjects import find_subjects
 from bot.store import audit
 from bot.store import tables as t
 from bot.store.db import Store
 
-FORMAT = "mace-subject-access/1"
+FORMAT = "mace-subject-access/2"
 MAX_REASON_CHARS = 200
 
 NOTICE = (
@@ -127,6 +136,10 @@ class SubjectAccessService:
                     for key, value in (
                         ("actions", document["actions"]),
                         ("meetings", document["meetings"]),
+                        *(
+                            (f"register_{k}", document["register"][k])
+                            for k in ("history", "links", "discussed_in", "shares")
+                        ),
                         *((f"mentioned_{k}", v) for k, v in document["mentions"].items()),
                     )
                 ),
@@ -196,7 +209,7 @@ async def _gather(
             .where(t.Meeting.locality_id == locality.id)
             .order_by(t.MinuteEntry.id)
         )
-        if about(e.text)
+        if e.subject_id != subject.id and about(e.text)
     ]
     turns = [
         (turn, meeting_id)
@@ -205,7 +218,10 @@ async def _gather(
                 select(t.RoundTurn, t.ShareRound.meeting_id)
                 .join(t.ShareRound, t.ShareRound.id == t.RoundTurn.round_id)
                 .join(t.Meeting, t.Meeting.id == t.ShareRound.meeting_id)
-                .where(t.Meeting.locality_id == locality.id)
+                .where(
+                    t.Meeting.locality_id == locality.id,
+                    or_(t.ShareRound.subject_id.is_(None), t.ShareRound.subject_id != subject.id),
+                )
                 .order_by(t.RoundTurn.id)
             )
         ).all()
@@ -229,10 +245,13 @@ async def _gather(
     member_ids.update(turn.member_id for turn, _ in turns)
     member_ids.update(c.raised_by_member_id for c in challenges)
     member_ids.update(c.responded_by_member_id for c in challenges)
+    member_ids.update(await register_member_ids(session, subject.id))
     names = await _names(session, t.Member, member_ids)
     agencies = await _names(session, t.Agency, None)
 
-    def meeting_ref(meeting_id: int) -> dict[str, Any]:
+    def meeting_ref(meeting_id: int | None) -> dict[str, Any] | None:
+        if meeting_id is None:
+            return None
         meeting = meetings.get(meeting_id)
         return {
             "id": meeting_id,
@@ -266,6 +285,7 @@ async def _gather(
         }
 
     meeting_ids = sorted({a.meeting_id for a in linked})
+    register = await register_part(session, subject, redact, meeting_ref, names, agencies)
     return {
         "format": FORMAT,
         "classification": CLASSIFICATION,
@@ -340,6 +360,7 @@ async def _gather(
             ],
             "actions": [action_doc(a) for a in mentioned_actions],
         },
+        "register": register,
     }
 
 

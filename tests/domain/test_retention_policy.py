@@ -97,6 +97,13 @@ def test_a_subject_hold_keeps_it_its_actions_and_their_meetings() -> None:
     assert Holds.of([("nonsense", 9)]) == Holds()
 
 
+def test_a_subject_linked_or_shared_to_what_is_held_is_kept_too() -> None:
+    holds = Holds.of([("subject", 5)], subject_meetings=[10], kept_subjects=[7])
+    assert holds.keeps_subject(1, 7), "linked to the held subject 5: the link needs both ends"
+    assert not holds.keeps_subject(1, 8)
+    assert not holds.keeps_action(1, 11, 7), "only the held subject's own actions"
+
+
 # --- redaction for subject access (bot.domain.subject_access) ------------------------------
 
 

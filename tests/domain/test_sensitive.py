@@ -14,7 +14,13 @@ from bot.domain.rules import (
     is_confirmation_field,
     recorded_text,
 )
-from bot.domain.sensitive import describe, find_identifying_details, nhs_number_is_valid
+from bot.domain.sensitive import (
+    ADDRESS_REFUSED,
+    describe,
+    find_identifying_details,
+    looks_like_address,
+    nhs_number_is_valid,
+)
 
 TODAY = date(2026, 11, 19)
 
@@ -160,3 +166,77 @@ def test_recorded_text_still_requires_text_within_the_limit() -> None:
     with pytest.raises(InvalidInput) as long:
         recorded_text({FIELD: "07700 900123 " * 400, CONFIRM: "true"}, FIELD, "Minute", 4000, TODAY)
     assert "too long" in long.value.field_errors[FIELD]
+
+
+# -- addresses and names (issue 15, point 8) -------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("Staying at 12 Castle Road with a friend.", ["address"]),
+        ("Seen leaving 14a North Marine Road twice.", ["address"]),
+        ("Party at 3-5 Mill Lane on Friday.", ["address"]),
+        ("Cuckooed flat at 7 Barwick Gardens.", ["address"]),
+        ("Moved to 22 Prospect Hill last week.", ["address"]),
+        ("Address is 9 Oak Rd.", ["address"]),
+        ("Lives in Flat 3 above the takeaway.", ["address"]),
+        ("Found in flat 12B, same block.", ["address"]),
+        ("Flat 3, 12 Castle Road, YO11 2AB", ["address", "address", "postcode"]),
+        ("Seen on Castle Road by the bus station.", []),  # a street alone: a public place
+        ("It is a 3 hours walk from the station.", []),  # lower case: not a street
+        ("Item 4 Children at risk; 2 Strategy meetings held.", []),
+        ("CR-0001 Castle Road sightings.", []),  # a reference, not a house number
+        ("Mr Smith drives the grey Audi.", ["name"]),
+        ("Mrs J. Khan is the aunt.", ["name"]),
+        ("Spoke to Ms. Patel at school.", ["name"]),
+        ("Dr Okoye (GP) has seen her.", ["name"]),
+        ("Mx Rivers attends the youth club.", ["name"]),
+        ("An older male called Tyler collects him.", ["name"]),
+        ("A girl named Kayla was with her.", ["name"]),
+        ("Goes by a nickname, known as 'Tiny'.", ["name"]),
+        ("His name is Jordan, per school.", ["name"]),
+        ("The school called Police at 4pm.", []),  # an agency, not a person
+        ("Foster carer called Mum straight away.", []),
+        ("John Smith was seen with CR-0001.", []),  # a bare name: not recognised
+        ("Miss the next review and it escalates.", []),  # a verb, not a title
+    ],
+)
+def test_addresses_and_marked_names_are_found(text: str, expected: list[str]) -> None:
+    assert kinds(text) == expected
+
+
+def test_a_name_finding_covers_the_name_only_and_the_label_quotes_nothing() -> None:
+    text = "An older male called Tyler collects him."
+    (finding,) = find_identifying_details(text, TODAY)
+    assert text[finding.start : finding.end] == "Tyler"
+    message = describe(find_identifying_details("Mr Smith, 12 Castle Road", TODAY))
+    assert message == "This looks like it contains a person's name and a street address."
+    assert "Smith" not in message and "Castle" not in message
+
+
+def test_a_name_or_address_is_nudged_through_the_saving_rule() -> None:
+    errors = checked("Mr Smith lives at 12 Castle Road.")
+    assert set(errors) == {FIELD, CONFIRM}
+    assert "a person's name and a street address" in errors[FIELD]
+    assert checked("Mr Smith lives at 12 Castle Road.", {CONFIRM: "true"}) == {}
+
+
+@pytest.mark.parametrize(
+    ("description", "refused"),
+    [
+        ("12 Castle Road", True),
+        ("The house at 4b Falsgrave Rd", True),
+        ("Flat 3 above the chip shop", True),
+        ("14 mill lane", True),  # any case, for a location
+        ("Apartment 7, Harbour View", True),
+        ("Co-op on Castle Road", False),
+        ("Peasholm Park toilets", False),
+        ("Bus station, YO11 area", False),
+        ("Car park behind the Spa", False),
+        ("YO11 2AB", False),  # a postcode alone is nudged, not refused
+    ],
+)
+def test_a_location_is_never_a_private_address(description: str, refused: bool) -> None:
+    assert looks_like_address(description) is refused
+    assert "house or flat number" in ADDRESS_REFUSED
