@@ -49,6 +49,8 @@ async def find_subjects(
             or_(
                 and_(
                     t.Subject.locality_id == locality_id,
+                    # The kind too, so the unique (locality, kind, index) index answers.
+                    t.Subject.kind.in_([k.value for k in kinds]),
                     t.Subject.reference_index.in_(index),
                 ),
                 t.Subject.id.in_(shared_here),
