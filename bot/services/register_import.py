@@ -222,11 +222,14 @@ class _Lookups:
         self, session: AsyncSession, keys: KeyRing, wanted: Iterable[tuple[SubjectKind, str]]
     ) -> None:
         """The group's subjects of these kinds and references, found as the bot's forms
-        find them (``bot.services.subjects.find_subjects``: the keyed reference index)."""
+        find them (``bot.services.subjects.find_subjects``: the keyed reference index).
+        Only those the group holds: a subject another group shared with it is that group's
+        record, which this group's tracker does not update."""
         for kind, reference in dict.fromkeys(wanted):
             found = await find_subjects(session, keys, self.locality_id, reference, kind)
-            if found:
-                self.subjects[reference_key(kind, reference)] = found[0]
+            held = [s for s in found if s.locality_id == self.locality_id]
+            if held:
+                self.subjects[reference_key(kind, reference)] = held[0]
 
     async def load_named(
         self, session: AsyncSession, keys: KeyRing, references: Iterable[str]

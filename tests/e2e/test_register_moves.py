@@ -6,7 +6,7 @@ nothing in Ryedale.
 
 What a Ryedale member then finds is checked through ``find_subjects`` and
 ``register_access.reach_subject``, the reads the register's ``subject <ref>`` command is
-built on: that command is another helper's and not on main as this is written.
+built on, and through that command itself, typed in a personal chat.
 """
 
 from __future__ import annotations
@@ -22,7 +22,7 @@ from bot.domain.model import SubjectKind
 from bot.domain.notices import NoticeKind
 from bot.services.context import ActorRef
 from bot.services.reference_data import load_reference_data
-from bot.services.register_access import reach_subject
+from bot.services.register_access import NO_SUCH_SUBJECT, reach_subject
 from bot.services.subjects import find_subjects
 from bot.store import tables as t
 from bot.store.crypto import subject_index
@@ -134,6 +134,16 @@ async def reaches(bot: BotUnderTest, who: str, subject_id: int) -> bool:
     return True
 
 
+async def typed(bot: BotUnderTest, who: str, text: str) -> list[Any]:
+    """What the bot answered ``text`` typed in ``who``'s own chat: words or cards."""
+    before = len(bot.connector.sent())
+    ok(await bot.send_personal(who, text))
+    answers: list[Any] = []
+    for activity in bot.connector.sent()[before:]:
+        answers += activity.get("attachments") or [activity.get("text")]
+    return answers
+
+
 async def send_notices(bot: BotUnderTest) -> None:
     bot.connector.reset()
     await bot.server.app[COMPONENTS].jobs.fire("outbox")
@@ -187,6 +197,7 @@ async def test_a_shared_location_is_found_in_ryedale_only_after_its_chair_accept
     assert await found_in(bot, "ryedale", LOCATION, SubjectKind.LOCATION) == []
     assert not await reaches(bot, "ryedale_partner", location)
     assert not await reaches(bot, "ryedale_chair", location)
+    assert await typed(bot, "ryedale_partner", f"subject {LOCATION}") == [NO_SUCH_SUBJECT]
 
     # Both groups' chairs are told; Ryedale's chair gets Accept and Decline. The card
     # names the offer, never the place or the reason.
@@ -213,6 +224,8 @@ async def test_a_shared_location_is_found_in_ryedale_only_after_its_chair_accept
 
     assert await found_in(bot, "ryedale", LOCATION, SubjectKind.LOCATION) == [location]
     assert await reaches(bot, "ryedale_partner", location)
+    (card,) = await typed(bot, "ryedale_partner", f"subject {LOCATION}")
+    assert LOCATION in text_of(card["content"]) and "Scarborough" in text_of(card["content"])
     assert await found_in(bot, "scarborough", LOCATION, SubjectKind.LOCATION) == [location]
 
     await send_notices(bot)
