@@ -62,7 +62,15 @@ _MEETING_MENU = (
 #: chats; actions and members are shown only in a personal chat (they can name children).
 #: ``previous item`` and the aliases work everywhere but do not fit the ten-item menus.
 SCOPE_COMMANDS: Mapping[str, tuple[Command, ...]] = {
-    "personal": (Command.MY_ACTIONS, Command.OUTSTANDING, Command.MEMBERS, Command.HELP),
+    "personal": (
+        Command.MY_ACTIONS,
+        Command.OUTSTANDING,
+        Command.SUBJECTS,
+        Command.SUBJECT,
+        Command.ADD_SUBJECT,
+        Command.MEMBERS,
+        Command.HELP,
+    ),
     "team": _MEETING_MENU,
     "groupChat": _MEETING_MENU,
 }
