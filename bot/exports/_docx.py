@@ -16,7 +16,7 @@ from docx.text.paragraph import Paragraph
 
 from bot.domain.model import TURN_LABELS, RoundStatus
 from bot.domain.views import ActionView, EntryView, RoundView
-from bot.exports._text import format_date, xml_safe
+from bot.exports._text import format_date, format_time, xml_safe
 
 _RED = RGBColor(0xC0, 0x00, 0x00)
 _PALE_RED = RGBColor(0xE8, 0x9B, 0x9B)
@@ -131,14 +131,28 @@ def _write_round(
         _note(document, "This round was still open when the minutes were generated.")
     rows = []
     for turn in round_view.turns:
-        agency = turn.agency.name
-        if turn.answered_by:
-            agency += f"\n({turn.answered_by})"
-        outcome = TURN_LABELS[turn.outcome] if turn.outcome is not None else "No answer recorded"
-        text = turn.text or "—"
-        if turn.challenge_to:
-            text = f"Challenge to {turn.challenge_to}" + (f": {turn.text}" if turn.text else "")
-        rows.append((agency, outcome, text))
+        # Every answer is kept (an agency may answer twice, or by two of its services),
+        # so every answer is minuted, in the order given.
+        if not turn.answers:  # still to answer, or not present (no answer row)
+            agency = turn.agency.name + (f"\n({turn.answered_by})" if turn.answered_by else "")
+            outcome = "No answer recorded" if turn.outcome is None else TURN_LABELS[turn.outcome]
+            text = turn.text or "—"
+            if turn.challenge_to:
+                text = f"Challenge to {turn.challenge_to}" + (f": {turn.text}" if turn.text else "")
+            rows.append((agency, outcome, text))
+        for answer in turn.answers:
+            agency = turn.agency.name + (f": {answer.service}" if answer.service else "")
+            said_by = answer.answered_by
+            if answer.at is not None:
+                said_by += (", " if said_by else "") + format_time(answer.at)
+            if said_by:
+                agency += f"\n({said_by})"
+            text = answer.text or "—"
+            if answer.challenge_to:
+                text = f"Challenge to {answer.challenge_to}" + (
+                    f": {answer.text}" if answer.text else ""
+                )
+            rows.append((agency, TURN_LABELS[answer.outcome], text))
     if rows:
         _table(document, ("Agency", "Outcome", "What was said"), (45, 30, 95), rows)
     else:

@@ -305,3 +305,34 @@ def test_a_large_meeting_renders_and_opens() -> None:
     assert sum(1 for line in body if line.startswith("Minute ")) == 180
     rows = [row for row in table_rows(document, "Ref") if row[0] != "Ref"]
     assert [row[0] for row in rows] == [f"A-{a.id}" for a in doc.meeting.actions]
+
+
+def test_every_answer_of_an_agency_is_minuted_with_its_service_who_and_when() -> None:
+    """Every answer is kept (issue 15): an agency answering twice, by two services, has
+    both in the minutes, in the order given, each with who answered and when."""
+    from datetime import UTC, datetime
+
+    from docx import Document
+
+    from bot.domain.model import RoundStatus, TurnOutcome
+    from bot.domain.views import AgencyView, RoundAnswerView, RoundTurnView, RoundView
+    from bot.exports._docx import _write_round
+
+    health = AgencyView(3, "health", "Health")
+    at = datetime(2026, 11, 19, 11, 5, tzinfo=UTC)
+    answers = (
+        RoundAnswerView(TurnOutcome.SHARED, "Seen at clinic.", "Sam", at, "CAMHS"),
+        RoundAnswerView(
+            TurnOutcome.SHARED, "Missed two checks.", "Kit", at.replace(minute=9), "Healthy Child"
+        ),
+    )
+    turn = RoundTurnView(health, TurnOutcome.SHARED, "Missed two checks.", "Kit", None, answers)
+    view = RoundView(1, 1, "Scarborough", 4, "Children discussed", RoundStatus.CLOSED, (turn,), ())
+    document = Document()
+    _write_round(document, view, None)
+    body = [block for block in blocks(document) if block]
+    assert body[-3:] == [
+        "Agency | Outcome | What was said",
+        "Health: CAMHS\n(Sam, 11:05) | Shared | Seen at clinic.",
+        "Health: Healthy Child\n(Kit, 11:09) | Shared | Missed two checks.",
+    ]
