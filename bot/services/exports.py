@@ -34,7 +34,7 @@ from bot.services.minutes_subjects import subject_sections
 from bot.services.readmodels.lookups import member_names
 from bot.services.readmodels.meetings import meeting_view
 from bot.services.readmodels.rounds import round_view
-from bot.services.register_access import agency_code, person_access
+from bot.services.register_access import persons_in
 from bot.services.register_exports import CHECK_COLUMNS, subject_rows
 from bot.store import audit
 from bot.store import tables as t
@@ -144,9 +144,8 @@ class ExportService:
                     )
                 ]
             )
-            rules = await person_access(session, {meeting.locality_id})
-            sees = rules[meeting.locality_id].allows(
-                caller.roles, await agency_code(session, caller.member)
+            sees = meeting.locality_id in await persons_in(
+                session, caller.member, {meeting.locality_id: caller.roles}
             )
             parts = await subject_sections(
                 session, meeting, view, minutes, rounds, sees_persons=sees, now=self.clock.now()

@@ -30,7 +30,7 @@ from bot.domain.model import ItemKind, SubjectKind
 from bot.domain.register import INITIALS_FIELD, KIND_FIELD, SubjectEventKind, parse_register_entry
 from bot.services.context import Caller
 from bot.services.records import row_named
-from bot.services.register_access import agency_code, person_access
+from bot.services.register_access import persons_in
 from bot.services.subjects import find_or_add
 from bot.store import tables as t
 from bot.store.crypto import ring_of
@@ -125,12 +125,10 @@ async def add(
     if ItemKind(item.kind) not in SUBJECT_ITEMS:
         raise Conflict(NOT_A_SUBJECT_ITEM)
     entry = parse_register_entry(data, today)
-    if entry.kind is SubjectKind.PERSON:
-        rules = await person_access(session, {meeting.locality_id})
-        if not rules[meeting.locality_id].allows(
-            caller.roles, await agency_code(session, caller.member)
-        ):
-            raise InvalidInput({KIND_FIELD: NOT_ALLOWED_PERSON})
+    if entry.kind is SubjectKind.PERSON and meeting.locality_id not in await persons_in(
+        session, caller.member, {meeting.locality_id: caller.roles}
+    ):
+        raise InvalidInput({KIND_FIELD: NOT_ALLOWED_PERSON})
     keys = ring_of(session.get_bind().dialect)
     subject, _ = await find_or_add(
         session,

@@ -65,11 +65,9 @@ from bot.services.records import row_named
 from bot.services.register_access import (
     NO_SUCH_SUBJECT,
     SubjectReach,
-    agency_code,
     member_groups,
-    person_access,
+    persons_in,
     reach_subject,
-    sees_persons,
 )
 from bot.services.subjects import find_or_add, find_subjects
 from bot.store import audit
@@ -212,13 +210,10 @@ class RegisterService:
             assert locality_id is not None
             member, roles = await member_groups(session, turn.actor)
             assert member is not None
-            if entry.kind is SubjectKind.PERSON:
-                rules = await person_access(session, {locality_id})
-                agency = await agency_code(session, member)
-                if locality_id not in sees_persons(
-                    rules, {locality_id: roles[locality_id]}, agency
-                ):
-                    raise InvalidInput({KIND_FIELD: PERSONS_NOT_YOURS})
+            if entry.kind is SubjectKind.PERSON and locality_id not in await persons_in(
+                session, member, {locality_id: roles[locality_id]}
+            ):
+                raise InvalidInput({KIND_FIELD: PERSONS_NOT_YOURS})
             found = await find_subjects(
                 session, self.store.keys, locality_id, entry.reference, entry.kind
             )

@@ -48,18 +48,6 @@ class SubjectReach:
         self.caller.require(permission)
 
 
-async def person_access(
-    session: AsyncSession, locality_ids: set[int]
-) -> dict[int, PersonOfConcernAccess]:
-    """Each group's rule for persons of concern, from its ``register_settings``."""
-    if not locality_ids:
-        return {}
-    rows = await session.execute(
-        select(t.Locality.id, t.Locality.register_settings).where(t.Locality.id.in_(locality_ids))
-    )
-    return {row.id: register_settings(row.register_settings) for row in rows}
-
-
 async def member_groups(
     session: AsyncSession, actor: ActorRef
 ) -> tuple[t.Member | None, dict[int, frozenset[Role]]]:
@@ -69,11 +57,6 @@ async def member_groups(
     for locality_id, role in pairs:
         groups.setdefault(locality_id, set()).add(Role(role))
     return member, {k: frozenset(v) for k, v in groups.items()}
-
-
-async def agency_code(session: AsyncSession, member: t.Member) -> str:
-    code = await session.scalar(select(t.Agency.code).where(t.Agency.id == member.agency_id))
-    return code or ""
 
 
 def sees_persons(
@@ -87,6 +70,27 @@ def sees_persons(
         for locality_id, roles in groups.items()
         if rules.get(locality_id, PersonOfConcernAccess()).allows(roles, agency)
     }
+
+
+async def persons_in(
+    session: AsyncSession, member: t.Member, groups: dict[int, frozenset[Role]]
+) -> set[int]:
+    """Of ``groups`` (the member's roles in each), those in which this member may see
+    persons of concern: each group's rule and the member's agency, read in one statement.
+    Every check of "may this member see a person of concern here" comes through this."""
+    if not groups:
+        return set()
+    agency = select(t.Agency.code).where(t.Agency.id == member.agency_id).scalar_subquery()
+    rows = (
+        await session.execute(
+            select(t.Locality.id, t.Locality.register_settings, agency.label("agency")).where(
+                t.Locality.id.in_(set(groups))
+            )
+        )
+    ).all()
+    code = rows[0].agency or "" if rows else ""
+    rules = {row.id: register_settings(row.register_settings) for row in rows}
+    return sees_persons(rules, groups, code)
 
 
 def visible_in(locality_ids: set[int], persons_in: set[int]) -> ColumnElement[bool]:
@@ -127,11 +131,14 @@ async def reach_subject(
     *,
     permission: Permission = Permission.VIEW_MEETING,
     prefer_locality: int | None = None,
+    known: tuple[t.Member, dict[int, frozenset[Role]]] | None = None,
 ) -> SubjectReach:
     """The subject ``subject_id`` as ``actor`` may reach it, holding ``permission`` in the
     group reached through; else ``NotFound`` (not visible at all) or ``NotPermitted``
     (visible, but this member may not do that). ``prefer_locality`` (the group a meeting
-    chat is linked to) is tried first when the member reaches it through several."""
+    chat is linked to) is tried first when the member reaches it through several.
+    ``known``: the member and their groups, when the caller has just read them for the
+    same actor in this session (one statement fewer)."""
     if (
         not isinstance(subject_id, int)
         or isinstance(subject_id, bool)
@@ -139,7 +146,7 @@ async def reach_subject(
     ):
         raise NotFound(NO_SUCH_SUBJECT)
     subject = await session.get(t.Subject, subject_id)
-    member, groups = await member_groups(session, actor)
+    member, groups = known if known is not None else await member_groups(session, actor)
     if subject is None or member is None:
         raise NotFound(NO_SUCH_SUBJECT)
     shared_to = set(
@@ -153,10 +160,7 @@ async def reach_subject(
     )
     through = [lid for lid in [subject.locality_id, *sorted(shared_to)] if lid in groups]
     if subject.kind == SubjectKind.PERSON.value and through:
-        rules = await person_access(session, set(through))
-        allowed = sees_persons(
-            rules, {lid: groups[lid] for lid in through}, await agency_code(session, member)
-        )
+        allowed = await persons_in(session, member, {lid: groups[lid] for lid in through})
         through = [lid for lid in through if lid in allowed]
     if not through:
         raise NotFound(NO_SUCH_SUBJECT)

@@ -25,10 +25,8 @@ from bot.domain.rules import subject_display
 from bot.domain.views import SubjectExportRow
 from bot.services.context import ActorRef
 from bot.services.register_access import (
-    agency_code,
     member_groups,
-    person_access,
-    sees_persons,
+    persons_in,
     visible_in,
 )
 from bot.store import audit
@@ -77,10 +75,9 @@ async def subject_rows(session: AsyncSession, actor: ActorRef) -> list[SubjectEx
     member, groups = await member_groups(session, actor)
     if member is None or not groups:
         return []
-    rules = await person_access(session, set(groups))
-    persons_in = sees_persons(rules, groups, await agency_code(session, member))
+    persons_here = await persons_in(session, member, groups)
     subjects = (
-        await session.scalars(select(t.Subject).where(visible_in(set(groups), persons_in)))
+        await session.scalars(select(t.Subject).where(visible_in(set(groups), persons_here)))
     ).all()
     if not subjects:
         return []

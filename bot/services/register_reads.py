@@ -40,11 +40,9 @@ from bot.services.readmodels.register import (
 from bot.services.register_access import (
     NO_SUCH_SUBJECT,
     SubjectReach,
-    agency_code,
     member_groups,
-    person_access,
+    persons_in,
     reach_subject,
-    sees_persons,
     visible_in,
 )
 from bot.services.subjects import find_subjects
@@ -83,7 +81,11 @@ class RegisterReads:
                 try:
                     reached.append(
                         await reach_subject(
-                            session, turn.actor, subject_id, prefer_locality=locality_id
+                            session,
+                            turn.actor,
+                            subject_id,
+                            prefer_locality=locality_id,
+                            known=(member, groups),
                         )
                     )
                 except NotFound:
@@ -222,8 +224,7 @@ class RegisterReads:
     async def _persons_in(
         self, session: AsyncSession, member: t.Member, groups: dict[int, frozenset[Role]]
     ) -> set[int]:
-        rules = await person_access(session, set(groups))
-        return sees_persons(rules, groups, await agency_code(session, member))
+        return await persons_in(session, member, groups)
 
     async def _group_named(self, session: AsyncSession, name: str, mine: set[int]) -> int:
         """One of the member's groups by name or code; else a refusal that lists only

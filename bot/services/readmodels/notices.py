@@ -28,14 +28,13 @@ from bot.domain.register import (
     StaleSubject,
     SubjectStatus,
     at_least,
-    register_settings,
     stale_after_weeks,
     stale_since,
 )
 from bot.domain.register_moves import MoveMode, MoveOfferView
 from bot.domain.views import LocalityView
 from bot.services.readmodels.lookups import locality_names
-from bot.services.register_access import agency_code, visible_in
+from bot.services.register_access import persons_in, visible_in
 from bot.store import tables as t
 
 
@@ -207,11 +206,8 @@ async def stale_high_risk(
     )
     if not roles:
         return StaleRegister(weeks, (), 0)
-    persons = register_settings(locality.register_settings).allows(
-        roles, await agency_code(session, member)
-    )
     where = (
-        visible_in({locality_id}, {locality_id} if persons else set()),
+        visible_in({locality_id}, await persons_in(session, member, {locality_id: roles})),
         t.Subject.status != SubjectStatus.CLOSED.value,
         t.Subject.risk_level.in_(HIGH_RISK),
         (t.Subject.last_discussed_on.is_(None))
