@@ -29,10 +29,11 @@ from tests.e2e.cardtools import text_of, walk
 from tests.e2e.harness import BotUnderTest
 from tests.e2e.scenario import invoke_card, ok, press, say, store_of
 from tests.e2e.test_downloads import fetch, link_in
+from tests.support.activities import ConversationKind
 from tests.support.card_schema import validate_card
 from tests.support.records import Records
 
-PERSONAL = "personal"
+PERSONAL: ConversationKind = "personal"
 STILL_TO_RECORD = "Still to record"
 NRM_OUTCOME = "Reasonable grounds positive"
 PLACED_BY = "Kittiwake Bay Council"
