@@ -53,6 +53,11 @@ from cards.parts import more_line
 from cards.text import NAME_CHARS, clip, format_date, format_time, plain
 from cards.verbs import SUBJECT_EDIT, SUBJECT_MOVE_FORM, SUBJECT_SHOW, SUBJECTS_PAGE
 
+CHECKS_IN_PERSONAL_CHAT = (
+    "The child's checks are shown only in a personal chat: type subject and the case "
+    "reference there."
+)
+
 #: The buttons that change a subject (``subject.edit``, the form chosen by ``form``).
 EDIT_FORMS: tuple[tuple[str, str], ...] = (
     ("Change risk", "risk"),
@@ -138,6 +143,8 @@ def subject_card(view: SubjectCardView) -> JSON:
     body.append(fact_set(facts))
     if view.checks is not None:
         body += _checks(view.checks, view.missing)
+    elif view.kind is SubjectKind.CHILD and view.in_group:
+        body.append(text_block(CHECKS_IN_PERSONAL_CHAT))
     body += _risk_history(view)
     body += _history(view)
     body += _links(view)

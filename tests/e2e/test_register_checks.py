@@ -6,10 +6,11 @@ PostgreSQL.
 The chair, in a personal chat, finds a child with ``subject CR-0107``, presses the card's
 "Checks" button and records some checks, leaving others not recorded. The child's card
 then shows what was recorded and, to the chair in a personal chat only, what is still to
-record; a partner of the group sees the recorded values without that list, and so does
-everyone when the card is opened in the channel. A bad date comes back beside its field
-with the other entries kept; the two free-text answers are not readable in the raw
-database; and the Excel export's "Subjects" sheet has the child's checks columns filled.
+record; a partner of the group sees the recorded values without that list; opened in the
+channel, where everyone in the conversation reads it, the card shows no checks at all.
+A bad date comes back beside its field with the other entries kept; the two free-text
+answers are not readable in the raw database; and the Excel export's "Subjects" sheet has
+the child's checks columns filled.
 """
 
 from __future__ import annotations
@@ -25,6 +26,7 @@ from sqlalchemy import text
 from bot.exports.subjects import SUBJECTS_SHEET_TITLE
 from bot.services.register_exports import CHECK_COLUMNS
 from cards import verbs as v
+from cards.register import CHECKS_IN_PERSONAL_CHAT
 from tests.e2e.cardtools import text_of, walk
 from tests.e2e.harness import BotUnderTest
 from tests.e2e.scenario import invoke_card, ok, press, say, store_of
@@ -164,13 +166,13 @@ async def test_checks_are_recorded_shown_to_the_chair_only_and_exported(
     for hidden in (*MISSING, STILL_TO_RECORD):
         assert hidden not in partner, hidden
 
-    # Opened in the group's channel: the recorded values, never the missing list.
+    # Opened in the group's channel: no checks at all, only where to read them.
     posted = len(bot.connector.sent())
     status, body = await press(bot, "chair", v.SUBJECT_SHOW, {"subjectId": child})
     assert status == 200, body
     channel = json.dumps([body, *bot.connector.sent()[posted:]], ensure_ascii=False)
-    assert "CR-0107" in channel and NRM_OUTCOME in channel
-    for hidden in (*MISSING, STILL_TO_RECORD):
+    assert "CR-0107" in channel and CHECKS_IN_PERSONAL_CHAT in channel
+    for hidden in (*RECORDED, *MISSING, STILL_TO_RECORD, NRM_OUTCOME, PLACED_BY):
         assert hidden not in channel, hidden
 
     # At rest the checks are one encrypted document: no free text in the raw column.

@@ -334,7 +334,10 @@ async def subject_card(
 
     checks: ChildChecks | None = None
     missing: tuple[str, ...] | None = None
-    if kind is SubjectKind.CHILD:
+    # A child's checks (a missing episode, an NRM referral, being looked after) are
+    # special-category detail: shown in a personal chat, never on a card the whole group
+    # conversation reads.
+    if kind is SubjectKind.CHILD and not viewing.in_group:
         checks = ChildChecks.from_json(subject.checks)
         if viewing.show_missing:
             missing = tuple(checks.missing())
