@@ -268,7 +268,8 @@ async def start_playground(
 
 #: The Playground's own configuration (its built-in one, version 0.1.1), with another
 #: current user: a second Playground run with it is that person in the same team channel
-#: (the team and channel ids are the built-in ones, which the demo data links).
+#: (the team and channel ids are the built-in ones, which the demo data links). It asks
+#: for at least five other users: Alex and four of its own.
 PLAYGROUND_CONFIG = """version: "0.1.1"
 tenantId: 00000000-0000-0000-0000-0000000000001
 bot:
@@ -290,6 +291,34 @@ users:
     givenName: Alex
     surname: Wilber
     email: alexw@example.com
+  - id: user-id-1
+    name: Megan Bowen
+    userPrincipleName: meganb@example.com
+    aadObjectId: 00000000-0000-0000-0000-0000000000021
+    givenName: Megan
+    surname: Bowen
+    email: meganb@example.com
+  - id: user-id-2
+    name: Adele Vance
+    userPrincipleName: adelev@example.com
+    aadObjectId: 00000000-0000-0000-0000-0000000000022
+    givenName: Adele
+    surname: Vance
+    email: adelev@example.com
+  - id: user-id-3
+    name: Isaiah Langer
+    userPrincipleName: isaiahl@example.com
+    aadObjectId: 00000000-0000-0000-0000-0000000000023
+    givenName: Isaiah
+    surname: Langer
+    email: isaiahl@example.com
+  - id: user-id-4
+    name: Patti Fernandez
+    userPrincipleName: pattif@example.com
+    aadObjectId: 00000000-0000-0000-0000-0000000000024
+    givenName: Patti
+    surname: Fernandez
+    email: pattif@example.com
 personalChat:
   id: __PERSONAL_CHAT_ID__
 groupChat:

@@ -35,6 +35,7 @@ invented.
 
 from __future__ import annotations
 
+import json
 import re
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -100,7 +101,7 @@ async def test_the_register_in_a_meeting_and_in_personal_chat(
     priya_playground: Server | None = None
     try:
         agenda = await meeting_with_subjects(page, playground.url, steps)
-        round_card = await open_round(page, agenda, steps)
+        round_card, sent = await open_round(page, agenda, steps)
         # Priya's own Playground, as her, against the same bot and team channel.
         workdir = tmp_path / "priya"
         playground_config(workdir, **PRIYA)
@@ -108,7 +109,11 @@ async def test_the_register_in_a_meeting_and_in_personal_chat(
             playground_binary, bot, workdir, artefacts, prefix="rpriya-"
         )
         priya = await page.context.new_page()
-        await police_answer(priya, priya_playground.url, steps)
+        try:
+            await police_answer(priya, priya_playground.url, sent, steps)
+        except BaseException:
+            await Steps(priya, artefacts, prefix="rpriya-").failed()
+            raise
         await close_and_end(page, agenda, round_card, steps)
         await personal_chat(page, steps)
         await nothing_went_wrong(page)
@@ -212,14 +217,16 @@ async def expect_no_text(where: Locator, text: str) -> None:
 
 async def answer(page: Page, round_card: Locator, service: str, text: str) -> None:
     """One answer on the round card: information shared, by the presser's agency."""
-    await round_card.get_by_role("radio", name="Information shared").check()
+    await round_card.get_by_role("radio", name="Shared", exact=True).check()
     if service:
         await round_card.get_by_role("textbox", name="Service (optional)").fill(service)
     await round_card.get_by_role("textbox", name="What you share, or your challenge").fill(text)
     await press(page, round_card.get_by_role("button", name="Send answer"))
 
 
-async def open_round(page: Page, agenda: Locator, steps: Steps) -> Locator:
+async def open_round(
+    page: Page, agenda: Locator, steps: Steps
+) -> tuple[Locator, dict[str, object]]:
     """A round about the current child; NYSCP answers twice, under two services."""
     await press(page, agenda.get_by_role("button", name="Share and challenge"))
     round_card = card(page, "Share and challenge: item 4 Children discussed")
@@ -227,37 +234,93 @@ async def open_round(page: Page, agenda: Locator, steps: Steps) -> Locator:
     await shows(round_card, "0 of 2 agencies present have answered.")
     await steps.shot("round-open", round_card)
 
-    await answer(page, round_card, "Exploitation hub", HUB_ANSWER)
+    async with page.expect_request(lambda r: r.url.endswith("/_conversation/v1/invoke")) as call:
+        await answer(page, round_card, "Exploitation hub", HUB_ANSWER)
+    sent = (await call.value).post_data_json
     await shows(round_card, "1 of 2 agencies present have answered.")
     await answer(page, round_card, "Business unit", UNIT_ANSWER)
     nyscp = re.compile(
         r"Safeguarding Children Partnership \(NYSCP\)\s+"
-        r"Exploitation hub: Information shared \(Alex Wilber, \d\d:\d\d\)\s+"
+        r"Exploitation hub: Shared \(Alex Wilber, \d\d:\d\d\)\s+"
         + re.escape(HUB_ANSWER)
-        + r"\s+Business unit: Information shared \(Alex Wilber, \d\d:\d\d\)\s+"
+        + r"\s+Business unit: Shared \(Alex Wilber, \d\d:\d\d\)\s+"
         + re.escape(UNIT_ANSWER)
     )
     await shows(round_card, nyscp)
     await shows(round_card, "North Yorkshire Police: Still to answer")
     await steps.shot("round-nyscp-answered-twice", round_card)
-    return round_card
+    return round_card, sent
 
 
-async def police_answer(priya: Page, url: str, steps: Steps) -> None:
-    """Priya, in her own Playground: `@Test Bot share round` brings the open round's card
-    back, and she answers for the police."""
+async def police_answer(priya: Page, url: str, sent: dict[str, object], steps: Steps) -> None:
+    """Priya, in her own Playground, answers for the police: the invoke her Playground
+    sends when a round card's "Send answer" is pressed (the body Alex's Playground sent,
+    with her answer in it), posted to her Playground's own invoke endpoint, which sends it
+    to the bot as from her. She cannot press the button itself: her Playground does not
+    hold the round card (each Playground keeps its own copy of the channel) and the bot
+    posts the open round's card again only to a chair (`share round`)."""
     await priya.goto(url)
     await priya.get_by_role("treeitem", name="General").click()
-    new_post = await mention_bot(priya, "share round")
-    await new_post.get_by_role("button", name="Post", exact=True).click()
-    round_card = card(priya, "Share and challenge: item 4 Children discussed")
-    await shows(round_card, f"about {CHILD_SHOWN}")
-    await shows(round_card, "1 of 2 agencies present have answered.")
-    await answer(priya, round_card, "", POLICE_ANSWER)
+    await shows(priya.locator("body"), "A meeting is in progress.")
+    # She says she is here (her agency is present already): a thread of her own.
+    new_post = await mention_bot(priya, "here")
+    async with priya.expect_response(lambda r: "/_conversation/" in r.url) as posted:
+        await new_post.get_by_role("button", name="Post", exact=True).click()
+    thread = await (await posted.value).json()
+    await shows(priya.locator("body"), "<at>Test Bot</at> here")
+    body = json.loads(json.dumps(sent))
+    data = _answer_data(body)
+    assert data is not None, f"no round answer in the invoke Alex's Playground sent: {body}"
+    data.update(outcome="shared", service="", shareText=POLICE_ANSWER)
+    _as_priya(body)
+    # Alex's thread is not in her Playground: the answer comes from hers.
+    body["conversation"] = {"id": thread["postConversationId"]}
+    body["replyToId"] = thread["messageId"]
+    status = await priya.evaluate(
+        """async ([url, body]) => {
+            const r = await fetch(url, {
+                method: "POST", headers: {"Content-Type": "application/json"}, body});
+            return r.status === 200 ? 200 : r.status + " " + await r.text();
+        }""",
+        [url.rstrip("/") + "/_conversation/v1/invoke", json.dumps(body)],
+    )
+    assert status == 200, f"Priya's Playground answered the invoke with {status}"
+    await shows(priya.locator("body"), "invoke 200")
     priya_steps = Steps(priya, steps.folder, prefix="r")
     priya_steps.taken = steps.taken
-    await priya_steps.shot("priya-answered", round_card)
+    await priya_steps.shot("priya-answered", priya.get_by_text("invoke 200").last)
     steps.taken = priya_steps.taken
+
+
+def _answer_data(node: object) -> dict[str, object] | None:
+    """The card's data (with the answer form's inputs) in an invoke's body."""
+    if isinstance(node, dict):
+        if "roundId" in node and "shareText" in node:
+            return node
+        found = (_answer_data(value) for value in node.values())
+    elif isinstance(node, list):
+        found = (_answer_data(value) for value in node)
+    else:
+        return None
+    return next((f for f in found if f is not None), None)
+
+
+def _as_priya(node: object) -> None:
+    """Whoever the body names as Alex (his ids, his name) becomes Priya."""
+    swaps = {
+        "user-id-0": PRIYA["user_id"],
+        "Alex Wilber": PRIYA["name"],
+        "00000000-0000-0000-0000-0000000000020": PRIYA["aad_object_id"],
+    }
+    if isinstance(node, dict):
+        for key, value in node.items():
+            if isinstance(value, str) and value in swaps:
+                node[key] = swaps[value]
+            else:
+                _as_priya(value)
+    elif isinstance(node, list):
+        for value in node:
+            _as_priya(value)
 
 
 async def close_and_end(page: Page, agenda: Locator, round_card: Locator, steps: Steps) -> None:
@@ -267,12 +330,12 @@ async def close_and_end(page: Page, agenda: Locator, round_card: Locator, steps:
     await shows(
         round_card,
         re.compile(
-            r"North Yorkshire Police\s+Information shared \(Priya Shah, \d\d:\d\d\)\s+"
+            r"North Yorkshire Police\s+Shared \(Priya Shah, \d\d:\d\d\)\s+"
             + re.escape(POLICE_ANSWER)
         ),
     )
-    await shows(round_card, "Exploitation hub: Information shared")
-    await shows(round_card, "Business unit: Information shared")
+    await shows(round_card, "Exploitation hub: Shared")
+    await shows(round_card, "Business unit: Shared")
     await steps.shot("round-closed", round_card.get_by_text("Round closed"))
 
     await end_meeting(page, agenda, steps, 17)
@@ -285,9 +348,12 @@ async def close_and_end(page: Page, agenda: Locator, round_card: Locator, steps:
 async def personal_chat(page: Page, steps: Steps) -> None:
     """`subject CR-0601` in Alex's personal chat with the bot."""
     await page.get_by_role("treeitem", name=re.compile("Personal Chat", re.I)).click()
-    box = page.get_by_placeholder("Type your message")
-    await box.fill(f"subject {CHILD}")
-    await box.press("Enter")
+    box = page.get_by_role("textbox").last
+    await box.click()
+    await box.press_sequentially(f"subject {CHILD}")
+    await shows(box, f"subject {CHILD}")
+    await steps.shot("personal-chat-typed", box)
+    await page.get_by_role("button", name="Send Message").last.click()
     child = page.locator(TOP_CARDS).filter(has_text=CHILD_HEADING).last
     await shows(child, "High risk · Open")
     # The risk history: level, who, when, in which meeting, why.
@@ -309,11 +375,11 @@ async def personal_chat(page: Page, steps: Steps) -> None:
     # The round's answers: two agencies, NYSCP twice under its two services.
     await shows(child, "Share and challenge about this subject")
     for line in (
-        r"Safeguarding Children Partnership \(NYSCP\) – Exploitation hub · Information shared"
+        r"Safeguarding Children Partnership \(NYSCP\) – Exploitation hub · Shared"
         r" · Alex Wilber \d\d:\d\d",
-        r"Safeguarding Children Partnership \(NYSCP\) – Business unit · Information shared"
+        r"Safeguarding Children Partnership \(NYSCP\) – Business unit · Shared"
         r" · Alex Wilber \d\d:\d\d",
-        r"North Yorkshire Police · Information shared · Priya Shah \d\d:\d\d",
+        r"North Yorkshire Police · Shared · Priya Shah \d\d:\d\d",
     ):
         await shows(child, re.compile(line))
     for text in (HUB_ANSWER, UNIT_ANSWER, POLICE_ANSWER):
