@@ -375,11 +375,12 @@ async def personal_chat(page: Page, steps: Steps) -> None:
     # The round's answers: two agencies, NYSCP twice under its two services.
     await shows(child, "Share and challenge about this subject")
     for line in (
-        r"Safeguarding Children Partnership \(NYSCP\) – Exploitation hub · Shared"
-        r" · Alex Wilber \d\d:\d\d",
-        r"Safeguarding Children Partnership \(NYSCP\) – Business unit · Shared"
-        r" · Alex Wilber \d\d:\d\d",
-        r"North Yorkshire Police · Shared · Priya Shah \d\d:\d\d",
+        # The card clips an agency's name to 40 characters.
+        r"Safeguarding Children Partnership… – Exploitation hub\s*· Shared\s*· Alex Wilber "
+        r"\d\d:\d\d",
+        r"Safeguarding Children Partnership… – Business unit\s*· Shared\s*· Alex Wilber "
+        r"\d\d:\d\d",
+        r"North Yorkshire Police\s*· Shared\s*· Priya Shah \d\d:\d\d",
     ):
         await shows(child, re.compile(line))
     for text in (HUB_ANSWER, UNIT_ANSWER, POLICE_ANSWER):
