@@ -20,8 +20,14 @@ while the child is the current subject). Two agencies answer, one of them twice:
   answer form always answers for the presser's own agency, and a Playground has one user,
   so a second Playground runs beside the first with Priya as its user (its
   .m365agentsplayground.yml, tests.browser.processes.playground_config) against the same
-  bot and the same team channel, in a second tab: she types `@Test Bot share round`, the
-  bot posts the open round's card again in her Playground, and she answers on it.
+  bot and the same team channel, in a second tab. Her Playground keeps its own copy of
+  the channel, without the round card, and the bot posts the open round's card again
+  only for a chair (`share round`), so she cannot press "Send answer" herself. She posts
+  `@Test Bot here` (a thread of her own), and her answer goes to the bot through her
+  Playground's invoke endpoint: the very body Alex's Playground sent for his first
+  answer (the card's action, round id and inputs), with her answer in its inputs, her
+  ids in place of his, and her thread as the conversation. The bot takes it as from
+  her, for the police; the closed round and the subject's card show it.
 Alex closes the round (on his card, which then shows all three answers and "Every agency
 answered."), ends the meeting with the next meeting's date, opens his personal chat with
 the bot and types `subject CR-0601`: the subject's card shows the risk history (High, who,
@@ -89,11 +95,20 @@ def artefact_prefix() -> str:
     return "r"
 
 
+@pytest.fixture
+def priya_artefacts(artefacts: Path) -> Path:
+    """The artefacts folder, cleared of Priya's Playground's logs of an earlier run."""
+    for old in artefacts.glob("rpriya-*"):
+        old.unlink()
+    return artefacts
+
+
 async def test_the_register_in_a_meeting_and_in_personal_chat(
     page: Page,
     servers: tuple[Server, Server],
     playground_binary: Path,
     artefacts: Path,
+    priya_artefacts: Path,
     tmp_path: Path,
 ) -> None:
     bot, playground = servers
@@ -237,6 +252,7 @@ async def open_round(
     async with page.expect_request(lambda r: r.url.endswith("/_conversation/v1/invoke")) as call:
         await answer(page, round_card, "Exploitation hub", HUB_ANSWER)
     sent = (await call.value).post_data_json
+    assert isinstance(sent, dict), "Alex's Playground sent no JSON with his answer"
     await shows(round_card, "1 of 2 agencies present have answered.")
     await answer(page, round_card, "Business unit", UNIT_ANSWER)
     nyscp = re.compile(
