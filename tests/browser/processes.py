@@ -181,8 +181,9 @@ async def _spawn(
     return Server(name, process, log)
 
 
-async def start_bot(workdir: Path, logs: Path) -> Server:
-    """`mace-bot serve --demo` on a free port, its SQLite store and data keys in workdir."""
+async def start_bot(workdir: Path, logs: Path, *, prefix: str = "") -> Server:
+    """`mace-bot serve --demo` on a free port, its SQLite store and data keys in workdir;
+    its output in ``<prefix>bot.log``."""
     port = free_port()
     env = {k: v for k, v in os.environ.items() if k not in _BOT_SETTINGS_DROPPED}
     env.update(
@@ -202,7 +203,9 @@ async def start_bot(workdir: Path, logs: Path) -> Server:
         else [sys.executable, "-c", "import sys; from bot.cli import main; sys.exit(main())"]
     )
     argv += ["serve", "--demo", "--host", "127.0.0.1", "--port", str(port)]
-    bot = await _spawn("the bot (mace-bot serve --demo)", argv, env, workdir, logs / "bot.log")
+    bot = await _spawn(
+        "the bot (mace-bot serve --demo)", argv, env, workdir, logs / f"{prefix}bot.log"
+    )
     bot.url = f"http://127.0.0.1:{port}"
     deadline = time.monotonic() + READY_TIMEOUT
     async with aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=2)) as session:
@@ -222,14 +225,18 @@ async def start_bot(workdir: Path, logs: Path) -> Server:
 LISTENING = re.compile(r"^Listening on (\d+)", re.MULTILINE)
 
 
-async def start_playground(binary: Path, bot: Server, workdir: Path, logs: Path) -> Server:
+async def start_playground(
+    binary: Path, bot: Server, workdir: Path, logs: Path, *, prefix: str = ""
+) -> Server:
     """The Agents Playground (channel msteams, telemetry off) pointing at the bot. It may
-    take another port than the one asked for; its "Listening on PORT" line says which."""
+    take another port than the one asked for; its "Listening on PORT" line says which.
+    It reads its user, team and chats from ``.m365agentsplayground.yml`` in ``workdir``
+    when there is one (``playground_config``), else its own (Alex Wilber)."""
     env = {
         **os.environ,
         "TEAMSAPPTESTER_BROWSER": "none",
         # It writes its own log, and any devTools/ files, relative to its working directory.
-        "M365_AGENTS_PLAYGROUND_LOGFILE": str(logs / "playground-internal.log"),
+        "M365_AGENTS_PLAYGROUND_LOGFILE": str(logs / f"{prefix}playground-internal.log"),
     }
     argv = [
         str(binary),
@@ -242,7 +249,9 @@ async def start_playground(binary: Path, bot: Server, workdir: Path, logs: Path)
         str(free_port()),
         "--dt",
     ]
-    playground = await _spawn("the Agents Playground", argv, env, workdir, logs / "playground.log")
+    playground = await _spawn(
+        "the Agents Playground", argv, env, workdir, logs / f"{prefix}playground.log"
+    )
     deadline = time.monotonic() + READY_TIMEOUT
     while True:
         found = LISTENING.search(playground.output())
@@ -255,3 +264,90 @@ async def start_playground(binary: Path, bot: Server, workdir: Path, logs: Path)
             await playground.stop()
             raise playground.failure(f"did not listen within {READY_TIMEOUT:.0f} s")
         await asyncio.sleep(0.1)
+
+
+#: The Playground's own configuration (its built-in one, version 0.1.1), with another
+#: current user: a second Playground run with it is that person in the same team channel
+#: (the team and channel ids are the built-in ones, which the demo data links). It asks
+#: for at least five other users: Alex and four of its own.
+PLAYGROUND_CONFIG = """version: "0.1.1"
+tenantId: 00000000-0000-0000-0000-0000000000001
+bot:
+  id: 00000000-0000-0000-0000-00000000000011
+  name: Test Bot
+currentUser:
+  id: {user_id}
+  name: {name}
+  userPrincipleName: {login}@example.com
+  aadObjectId: {aad_object_id}
+  givenName: {given}
+  surname: {surname}
+  email: {login}@example.com
+users:
+  - id: user-id-0
+    name: Alex Wilber
+    userPrincipleName: alexw@example.com
+    aadObjectId: 00000000-0000-0000-0000-0000000000020
+    givenName: Alex
+    surname: Wilber
+    email: alexw@example.com
+  - id: user-id-1
+    name: Megan Bowen
+    userPrincipleName: meganb@example.com
+    aadObjectId: 00000000-0000-0000-0000-0000000000021
+    givenName: Megan
+    surname: Bowen
+    email: meganb@example.com
+  - id: user-id-2
+    name: Adele Vance
+    userPrincipleName: adelev@example.com
+    aadObjectId: 00000000-0000-0000-0000-0000000000022
+    givenName: Adele
+    surname: Vance
+    email: adelev@example.com
+  - id: user-id-3
+    name: Isaiah Langer
+    userPrincipleName: isaiahl@example.com
+    aadObjectId: 00000000-0000-0000-0000-0000000000023
+    givenName: Isaiah
+    surname: Langer
+    email: isaiahl@example.com
+  - id: user-id-4
+    name: Patti Fernandez
+    userPrincipleName: pattif@example.com
+    aadObjectId: 00000000-0000-0000-0000-0000000000024
+    givenName: Patti
+    surname: Fernandez
+    email: pattif@example.com
+personalChat:
+  id: __PERSONAL_CHAT_ID__
+groupChat:
+  id: __GROUP_CHAT_ID__
+  name: Group Chat
+team:
+  id: team-id
+  name: My Team
+  aadGroupId: 00000000-0000-0000-0000-000000000031
+  channels:
+    - id: channel-announcements-id
+      name: Announcements
+"""
+
+
+def playground_config(workdir: Path, *, user_id: str, name: str, aad_object_id: str) -> Path:
+    """Writes ``.m365agentsplayground.yml`` in workdir (made if need be): the Playground
+    started there is ``name`` (a member of the demo data by ``aad_object_id``)."""
+    workdir.mkdir(parents=True, exist_ok=True)
+    given, surname = name.split(" ", 1)
+    config = workdir / ".m365agentsplayground.yml"
+    config.write_text(
+        PLAYGROUND_CONFIG.format(
+            user_id=user_id,
+            name=name,
+            login=(given[0] + surname).lower(),
+            aad_object_id=aad_object_id,
+            given=given,
+            surname=surname,
+        )
+    )
+    return config
