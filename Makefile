@@ -29,7 +29,7 @@ typecheck: $(STAMP)
 # The suite is mostly waiting on sockets and databases: three workers on two cores.
 PYTEST_WORKERS ?= 3
 pytest: $(STAMP)
-	@$(PY) -m pytest -n $(PYTEST_WORKERS)
+	@$(PY) -m pytest -n $(PYTEST_WORKERS) --dist loadgroup
 
 ## The Teams app package build/mace-bot-teams.zip (needs APP_ID and an https PUBLIC_BASE_URL).
 package: $(STAMP)

@@ -45,7 +45,9 @@ from tests.browser.steps import (
 if TYPE_CHECKING:
     from playwright.async_api import Page
 
-pytestmark = pytest.mark.browser
+# One worker runs these and the slow-loris test one after another: Chromium beside it
+# slows /healthz past its bound on a 2-core machine.
+pytestmark = [pytest.mark.browser, pytest.mark.xdist_group("machine_heavy")]
 
 MINUTE = "Partners shared what is known about CR-0001 since the last meeting."
 DECISION = "Refer CR-0001 for a return home interview."

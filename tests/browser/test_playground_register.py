@@ -68,7 +68,9 @@ from tests.browser.steps import (
 if TYPE_CHECKING:
     from playwright.async_api import Locator, Page
 
-pytestmark = pytest.mark.browser
+# One worker runs these and the slow-loris test one after another: Chromium beside it
+# slows /healthz past its bound on a 2-core machine.
+pytestmark = [pytest.mark.browser, pytest.mark.xdist_group("machine_heavy")]
 
 CHILD = "CR-0601"
 CHILD_SHOWN = "CR-0601 (C.D.)"

@@ -102,6 +102,7 @@ async def probe_health(served: Served, latencies: list[float], stop: asyncio.Eve
 
 
 @pytest.mark.skipif(sys.platform != "linux", reason="reads the server's descriptors in /proc")
+@pytest.mark.xdist_group("machine_heavy")  # never beside the browser tests (Chromium)
 async def test_a_slow_loris_is_bounded_and_freed_while_healthz_answers(tmp_path: Path) -> None:
     count = descriptors_for(WANTED_CLIENTS)
     if count < WANTED_CLIENTS:
