@@ -8,7 +8,8 @@ them). The seeded PostgreSQL database is kept between runs (``mace_profile_<size
 second profile starts at once; ``--drop`` removes it.
 
 Scenarios: ``mine`` (my actions, 20 open), ``minute`` (record a minute from the agenda
-card), ``outstanding`` (outstanding actions for the coordinator).
+card), ``outstanding`` (outstanding actions for the coordinator), ``subject`` (``subject
+CR-...`` for the chair: the bench subject with 30 links and three years of history).
 """
 
 from __future__ import annotations
@@ -25,6 +26,7 @@ import asyncpg
 from aiohttp.test_utils import TestServer
 
 from bench.run import (
+    CHAIR,
     COORDINATOR,
     OWNER,
     PG_ADMIN,
@@ -34,7 +36,7 @@ from bench.run import (
     personal,
     start_meeting,
 )
-from bench.seed import seed
+from bench.seed import BENCH_SUBJECT, seed
 from bot.app import create_app
 from bot.config import Settings
 from bot.domain.clock import SystemClock
@@ -84,6 +86,8 @@ async def main(args: argparse.Namespace) -> None:
                 build = personal("my actions", OWNER, fake.url, "mine")
             elif args.scenario == "outstanding":
                 build = personal("outstanding actions", COORDINATOR, fake.url, "out")
+            elif args.scenario == "subject":
+                build = personal(f"subject {BENCH_SUBJECT}", CHAIR, fake.url, "subject")
             else:
                 try:
                     meeting_id, item_id, card_id = await meeting_in_progress(url, keys)
@@ -116,7 +120,7 @@ async def main(args: argparse.Namespace) -> None:
 
 def entry() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("scenario", choices=["mine", "minute", "outstanding"])
+    parser.add_argument("scenario", choices=["mine", "minute", "outstanding", "subject"])
     parser.add_argument("--turns", type=int, default=200)
     parser.add_argument("--workers", type=int, default=20)
     parser.add_argument("--actions", type=int, default=100_000)

@@ -5,7 +5,8 @@ stock echo bot run as in ``bench.run``, on the store ``bench.profile`` keeps
 (``mace_profile_100000``, seeded on first use), driven by the same client for a few
 seconds each. Prints one line per scenario: the throughput ratio, p50/p95/p99, each
 server's CPU per request, and how busy the whole machine was (idle time left over means
-the bot was waiting, not working). Scenarios: ``mine``, ``minute``, ``outstanding``.
+the bot was waiting, not working). Scenarios: ``mine``, ``minute``, ``outstanding``,
+``subject``.
 Each ``minute`` run records into a meeting of its own (any left in progress is closed
 first). Figures here are for comparing before and after; the record is ``make bench``.
 """
@@ -23,6 +24,7 @@ from sqlalchemy import update
 
 from bench.profile import _database
 from bench.run import (
+    CHAIR,
     COORDINATOR,
     OWNER,
     WORKERS,
@@ -35,6 +37,7 @@ from bench.run import (
     personal,
     start_meeting,
 )
+from bench.seed import BENCH_SUBJECT
 from bot.domain.model import MeetingStatus
 from bot.store import tables as t
 from bot.store.crypto import KeyRing
@@ -55,6 +58,8 @@ async def _build(
         return personal("my actions", OWNER, service, "mine")
     if scenario == "outstanding":
         return personal("outstanding actions", COORDINATOR, service, "out")
+    if scenario == "subject":
+        return personal(f"subject {BENCH_SUBJECT}", CHAIR, service, "subject")
     keys = KeyRing.from_spec(TEST_KEYS_SPEC)
     await _end_meetings(url, keys)
     await start_meeting(session, bot_url, service)
@@ -88,7 +93,7 @@ async def main(args: argparse.Namespace) -> None:
         "mace_profile_100000", 100_000, KeyRing.from_spec(TEST_KEYS_SPEC), drop=False
     )
     folder = Path(tempfile.mkdtemp(prefix="mace-quick-"))
-    workers = 1 if args.scenario == "outstanding" else WORKERS
+    workers = 1 if args.scenario in ("outstanding", "subject") else WORKERS
     async with (
         FakeConnector() as fake,
         aiohttp.ClientSession(connector=aiohttp.TCPConnector(limit=WORKERS * 2)) as session,
@@ -126,7 +131,7 @@ async def main(args: argparse.Namespace) -> None:
 
 def entry() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("scenario", choices=["mine", "minute", "outstanding"])
+    parser.add_argument("scenario", choices=["mine", "minute", "outstanding", "subject"])
     parser.add_argument("--seconds", type=float, default=6.0)
     parser.add_argument("--repeat", type=int, default=1)
     asyncio.run(main(parser.parse_args()))

@@ -23,6 +23,7 @@ class Command(StrEnum):
     PREVIOUS_ITEM = "previous item"
     SHARE_ROUND = "share round"
     CLOSE_ROUND = "close round"
+    SHOW_ROUND = "show round"
     CHALLENGES = "challenges"
     END_MEETING = "end meeting"
     MY_ACTIONS = "my actions"
@@ -100,6 +101,13 @@ COMMANDS: tuple[CommandInfo, ...] = (
         "Closes the open round and posts its summary.",
         "Chair or deputy chair",
         ("end round",),
+    ),
+    CommandInfo(
+        Command.SHOW_ROUND,
+        "Posts the open round's card again here, for anyone who cannot find it in the "
+        "conversation, so they can answer for their agency on it.",
+        "Any member of the group",
+        ("round card", "show the round", "where is the round"),
     ),
     CommandInfo(
         Command.CHALLENGES,

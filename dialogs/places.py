@@ -112,6 +112,7 @@ COMMAND_PLACES: dict[Command, Place] = {
     Command.PREVIOUS_ITEM: _MEETING,
     Command.SHARE_ROUND: _MEETING,
     Command.CLOSE_ROUND: _MEETING,
+    Command.SHOW_ROUND: _MEETING,
     Command.CHALLENGES: _MEETING,
     Command.END_MEETING: _MEETING,
     Command.MY_ACTIONS: Place(PERSONAL, PERSONAL_ONLY.format(what="your actions")),

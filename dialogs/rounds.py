@@ -36,6 +36,18 @@ async def close_round(ctx: Services, turn: TurnRef, words: str) -> Outcome:
     return await _close_round(ctx, turn, current.id, None)
 
 
+@routes.command(Command.SHOW_ROUND)
+async def show_round(ctx: Services, turn: TurnRef, words: str) -> Outcome:
+    """The open round's card, posted again for any member of the group: in a long
+    conversation the card scrolls out of sight, and an answer is given on the card. Every
+    copy answers the same round; the first card posted is the one kept current."""
+    view = await ctx.rounds.current(turn)
+    return Outcome(
+        posts=[Post(card=round_card(view))],
+        response_text="The open round's card is below: answer for your agency on it.",
+    )
+
+
 @routes.command(Command.CHALLENGES)
 async def challenges(ctx: Services, turn: TurnRef, words: str) -> Outcome:
     locality, open_challenges = await ctx.rounds.open_challenges(turn)

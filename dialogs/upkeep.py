@@ -104,10 +104,10 @@ def round_changed(ctx: Services, view: RoundView, click: Click | None, note: str
             return fresh
 
         outcome.updates.append(CardUpdate(view.conversation_id, view.activity_id, card, recheck))
-    if click is not None and click.card_activity_id == view.activity_id:
+    if click is not None:
+        # The clicked card becomes the round as it is now, whether it is the card kept
+        # current or a copy posted again (``show round``), so the clicker sees the change.
         outcome.response_card = card
-    elif click is not None:
-        outcome.response_text = note
     else:
         outcome.posts.append(Post(text=note))
     return outcome

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import replace
 
-from bot.domain.errors import InvalidInput, SavedNotShown
+from bot.domain.errors import InvalidInput, NotFound, SavedNotShown
 from bot.domain.model import RoundStatus
 from cards import agenda_card, challenges_card, round_card
 from cards import verbs as v
@@ -83,7 +83,7 @@ async def test_an_answer_edits_the_round_or_its_form_comes_back() -> None:
     pressed = click(v.ROUND_ANSWER, {"roundId": 77, "outcome": "shared", "text": "A"})
     outcome = await bot.router.on_click(HERE, pressed)
     assert bot.calls.only("rounds.answer").args == (HERE, 77, pressed.data)
-    assert outcome.response_text == "Thank you: your agency's answer is recorded."
+    assert outcome.response_card == round_card(bot.views.round)
     (update,) = outcome.updates
     assert (update.activity_id, update.card) == (ROUND_ACTIVITY, round_card(bot.views.round))
     assert update.recheck is not None
@@ -94,6 +94,33 @@ async def test_an_answer_edits_the_round_or_its_form_comes_back() -> None:
     assert bot.calls[-1].method == "rounds.view"
     expected = round_card(bot.views.round, values=pressed.data, errors=errors)
     assert outcome.response_card == expected
+
+
+@covers(Command.SHOW_ROUND)
+async def test_show_round_posts_the_open_rounds_card_again() -> None:
+    bot = make_bot()
+    outcome = await bot.router.on_text(HERE, "Show round")
+    assert bot.calls.names() == ["rounds.current"]
+    assert [post.card for post in outcome.posts] == [round_card(bot.views.round)]
+    assert outcome.response_text == "The open round's card is below: answer for your agency on it."
+    assert outcome.updates == []  # the card kept current is not touched
+
+
+async def test_show_round_with_none_open_says_so() -> None:
+    bot = make_bot()
+    bot.fails("rounds.current", NotFound("No share-and-challenge round is open."))
+    outcome = await bot.router.on_text(HERE, "round card")
+    assert [(post.text, post.card) for post in outcome.posts] == [
+        ("No share-and-challenge round is open.", None)
+    ]
+
+
+async def test_an_answer_on_a_copy_redraws_the_copy_and_the_card_kept_current() -> None:
+    bot = make_bot()
+    pressed = click(v.ROUND_ANSWER, {"roundId": 77, "outcome": "nothing"}, on="copy-activity")
+    outcome = await bot.router.on_click(HERE, pressed)
+    assert outcome.response_card == round_card(bot.views.round)
+    assert [u.activity_id for u in outcome.updates] == [ROUND_ACTIVITY]
 
 
 @covers(Command.CHALLENGES)

@@ -215,6 +215,7 @@ TEXT: dict[Command, tuple[str, str]] = {
     Command.PREVIOUS_ITEM: ("A R  A R  R R  R R  R R  R R  R R", _ALL_G),  # RUN_MEETING
     Command.SHARE_ROUND: ("  A R  A R  R R  R R  R R  R R  R R", _ALL_G),  # RUN_MEETING
     Command.CLOSE_ROUND: ("  A R  A R  R R  R R  R R  R R  R R", _ALL_G),  # RUN_MEETING
+    Command.SHOW_ROUND: ("   A R  A R  A R  A R  A R  A R  R R", _ALL_G),  # VIEW_MEETING
     Command.CHALLENGES: ("   A R  A R  A R  A R  A R  A R  R R", _ALL_G),  # VIEW_MEETING
     Command.END_MEETING: ("  A R  A R  R R  R R  R R  R R  R R", _ALL_G),  # RUN_MEETING
     # Actions can name children: personal chat only. The planted action is Priya's.
@@ -362,6 +363,7 @@ GROUPS: dict[str, list[str]] = {
         Command.NEXT_ITEM,
         Command.PREVIOUS_ITEM,
         Command.SHARE_ROUND,
+        Command.SHOW_ROUND,
         Command.CHALLENGES,
         Command.END_MEETING,
         Command.CLOSE_ROUND,
