@@ -87,6 +87,72 @@ class ActionStatus(StrEnum):
     OPEN = "open"
     DONE = "done"
     CANCELLED = "cancelled"
+    #: Recorded in error and withdrawn before the minutes were agreed (issue 16): kept,
+    #: with why, but in no list, reminder or figure.
+    WITHDRAWN = "withdrawn"
+
+
+class ActionEventKind(StrEnum):
+    """What happened to an action, as kept in ``action_events.kind`` (its history)."""
+
+    CREATED = "created"
+    IMPORTED = "imported"
+    UPDATE = "update"
+    DONE = "done"
+    DATE_REQUESTED = "date_requested"
+    DATE_ACCEPTED = "date_accepted"
+    DATE_REFUSED = "date_refused"
+    HANDED_OVER = "handed_over"
+    #: The chair's (or coordinator's) steps, at item 3 or from the action's card.
+    CARRIED_FORWARD = "carried_forward"
+    REASSIGNED = "reassigned"
+    CANCELLED = "cancelled"
+    #: Corrections before the minutes are agreed.
+    CORRECTED = "corrected"
+    WITHDRAWN = "withdrawn"
+    ESCALATED = "escalated"
+
+
+#: What an owner does that answers a reminder (issue 16, point 6): only reminders left
+#: unanswered count towards escalation.
+ANSWERS_A_REMINDER: frozenset[ActionEventKind] = frozenset(
+    {
+        ActionEventKind.UPDATE,
+        ActionEventKind.DATE_REQUESTED,
+        ActionEventKind.HANDED_OVER,
+        ActionEventKind.DONE,
+    }
+)
+
+
+class OversightTier(StrEnum):
+    """The groups above the localities a locality group escalates to (domain.md)."""
+
+    OPERATIONAL = "operational"
+    STRATEGIC = "strategic"
+
+
+class OversightRole(StrEnum):
+    CHAIR = "chair"
+    MEMBER = "member"
+
+
+class EscalationKind(StrEnum):
+    ACTION = "action"
+    CHALLENGE = "challenge"
+    SUBJECT = "subject"
+
+
+class EscalationStatus(StrEnum):
+    OPEN = "open"
+    #: The group above has recorded its response and decision; the locality closes it.
+    RESPONDED = "responded"
+    CLOSED = "closed"
+
+
+class CorrectionChange(StrEnum):
+    CORRECTED = "corrected"
+    WITHDRAWN = "withdrawn"
 
 
 class SubjectKind(StrEnum):

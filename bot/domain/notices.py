@@ -37,6 +37,11 @@ class NoticeKind(StrEnum):
     ROLE_GRANTED = "role_granted"  # roles granted in a group, to its oversight
     MOVE_ASKED = "move_asked"  # a subject offered to another group, to both groups' chairs
     MOVE_DECIDED = "move_decided"  # the receiving chair's answer, to both groups' chairs
+    # Issue 16 (governance):
+    ACTION_REASSIGNED = "action_reassigned"  # the chair reassigned an action, to both owners
+    ESCALATED_UP = "escalated_up"  # an escalation, to the Operational/Strategic group's members
+    ESCALATION_ANSWERED = "escalation_answered"  # its response, to the locality's chairs
+    RATE_MEETING = "rate_meeting"  # a meeting ended: asks each attendee to rate it, once
 
 
 @dataclass(frozen=True, slots=True)

@@ -34,6 +34,13 @@ class Permission(StrEnum):
     EDIT_REGISTER = "edit_register"
     #: Offer a subject to another locality group, or accept one offered (both chairs).
     MOVE_SUBJECTS = "move_subjects"
+    #: Correct or withdraw a minute, decision or action recorded in error, until the
+    #: meeting's minutes are agreed (issue 16).
+    CORRECT_RECORDS = "correct_records"
+    #: Escalate an action, challenge or subject to the Operational or Strategic group.
+    ESCALATE = "escalate"
+    #: The performance report of a period (counts only, no child or person in it).
+    REPORT = "report"
 
 
 _EVERY_MEMBER = frozenset(
@@ -51,6 +58,8 @@ _CHAIRING = frozenset(
         Permission.DOWNLOAD_MINUTES,
         Permission.EDIT_REGISTER,
         Permission.MOVE_SUBJECTS,
+        Permission.CORRECT_RECORDS,
+        Permission.ESCALATE,
     }
 )
 
@@ -58,9 +67,19 @@ ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
     Role.CHAIR: _EVERY_MEMBER | _CHAIRING,
     Role.DEPUTY_CHAIR: _EVERY_MEMBER | _CHAIRING,
     Role.MINUTE_TAKER: _EVERY_MEMBER
-    | {Permission.RECORD, Permission.RECORD_ATTENDANCE, Permission.EDIT_REGISTER},
+    | {
+        Permission.RECORD,
+        Permission.RECORD_ATTENDANCE,
+        Permission.EDIT_REGISTER,
+        Permission.CORRECT_RECORDS,
+    },
     Role.COORDINATOR: _EVERY_MEMBER
-    | {Permission.RECORD_ATTENDANCE, Permission.MANAGE_ACTIONS, Permission.DOWNLOAD_MINUTES},
+    | {
+        Permission.RECORD_ATTENDANCE,
+        Permission.MANAGE_ACTIONS,
+        Permission.DOWNLOAD_MINUTES,
+        Permission.REPORT,
+    },
     Role.PARTNER: _EVERY_MEMBER,
     Role.AGENCY_LEAD: _EVERY_MEMBER | {Permission.MANAGE_AGENCY_ACTIONS},
 }

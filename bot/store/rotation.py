@@ -91,7 +91,7 @@ async def _in_batches(
     """Hand ``work`` the rows of ``tbl`` (id first) ``batch`` at a time, each batch in a
     short transaction of its own so the bot keeps writing meanwhile; what a batch
     rewrote is counted and noted in the audit trail in the same transaction."""
-    last = 0
+    last: Any = "" if isinstance(tbl.c.id.type, String) else 0
     while True:
         async with store.transaction() as session:
             audit.act_as(session, actor)
@@ -123,7 +123,11 @@ async def _rewrite_column(
     actor: str,
 ) -> None:
     context = f"{table_name}.{column_name}"
-    tbl = table(table_name, column("id", Integer), column(column_name, Text))
+    # Keys are integers, except the random text keys of anonymous ratings.
+    key_type = (
+        String if isinstance(t.Base.metadata.tables[table_name].c.id.type, String) else Integer
+    )
+    tbl = table(table_name, column("id", key_type), column(column_name, Text))
     col = tbl.c[column_name]
 
     async def rewrite(session: AsyncSession, rows: Sequence[Sequence[Any]]) -> int:

@@ -330,6 +330,12 @@ class MinuteEntry(Base):
     subject_id: Mapped[int | None] = mapped_column(ForeignKey("subjects.id"), index=True)
     author_member_id: Mapped[int] = mapped_column(ForeignKey("members.id"))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    #: Set when its text was corrected before the minutes were agreed (what it said before,
+    #: and why, are in ``record_corrections``).
+    corrected_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    #: Set when it was withdrawn as recorded in error: kept, shown struck through to those
+    #: who may correct, and left out of the minutes and every count.
+    withdrawn_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
 
 
 class Action(Base):
@@ -382,6 +388,8 @@ class ActionEvent(Base):
     note: Mapped[str] = mapped_column(EncryptedText("action_events.note"), default="")
     member_id: Mapped[int] = mapped_column(ForeignKey("members.id"))
     at: Mapped[datetime] = mapped_column(UTCDateTime())
+    #: The meeting the change was made in (a chair's step at item 3), if any.
+    meeting_id: Mapped[int | None] = mapped_column(ForeignKey("meetings.id"), index=True)
 
 
 class ShareRound(Base):
@@ -594,3 +602,119 @@ class SendBudgetHold(Base):
     taken_at: Mapped[datetime] = mapped_column(UTCDateTime())
     free_at: Mapped[datetime] = mapped_column(UTCDateTime())
     settled: Mapped[bool] = mapped_column(Boolean)
+
+
+class RecordCorrection(Base):
+    """A correction or withdrawal of a minute, decision or action recorded in error, made
+    before the meeting's minutes were agreed (issue 16). Appended, never changed: the
+    record shows that it was corrected, and this row keeps what it said before and why."""
+
+    __tablename__ = "record_corrections"
+    __table_args__ = (Index("ix_record_corrections_record", "record_type", "record_id"),)
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    meeting_id: Mapped[int] = mapped_column(ForeignKey("meetings.id"), index=True)
+    #: ``minute_entries`` or ``actions``.
+    record_type: Mapped[str] = mapped_column(String(40))
+    record_id: Mapped[int] = mapped_column(Integer)
+    #: ``corrected`` or ``withdrawn``.
+    change: Mapped[str] = mapped_column(String(20))
+    #: What was corrected: ``text``, ``description``, ``owner``, ``due_date``, ``subject``;
+    #: empty for a withdrawal.
+    field: Mapped[str] = mapped_column(String(40), default="")
+    previous: Mapped[str] = mapped_column(EncryptedText("record_corrections.previous"), default="")
+    reason: Mapped[str] = mapped_column(EncryptedText("record_corrections.reason"))
+    member_id: Mapped[int] = mapped_column(ForeignKey("members.id"))
+    at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+
+class OversightGroup(Base):
+    """The MACE Operational Group or the MACE Strategic Group: where a locality group
+    escalates what it cannot resolve. Loaded from configuration like the localities; a
+    Teams conversation of its own is optional (its members are told one to one)."""
+
+    __tablename__ = "oversight_groups"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    code: Mapped[str] = mapped_column(String(40), unique=True)
+    name: Mapped[str] = mapped_column(String(120))
+    #: ``operational`` or ``strategic``.
+    tier: Mapped[str] = mapped_column(String(20))
+    conversation_id: Mapped[str | None] = mapped_column(String(400))
+    service_url: Mapped[str | None] = mapped_column(String(400))
+    tenant_id: Mapped[str | None] = mapped_column(String(64))
+
+
+class OversightMembership(Base):
+    __tablename__ = "oversight_memberships"
+    __table_args__ = (UniqueConstraint("member_id", "group_id", "role"),)
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    member_id: Mapped[int] = mapped_column(ForeignKey("members.id"), index=True)
+    group_id: Mapped[int] = mapped_column(ForeignKey("oversight_groups.id"), index=True)
+    #: ``chair`` or ``member``.
+    role: Mapped[str] = mapped_column(String(20))
+
+
+class Escalation(Base):
+    """An action, challenge or subject a locality group escalates to the Operational or
+    Strategic group: what and why, that group's response and decision, and its closing.
+    Shown under item 8 of the locality's agendas until closed."""
+
+    __tablename__ = "escalations"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    locality_id: Mapped[int] = mapped_column(ForeignKey("localities.id"), index=True)
+    group_id: Mapped[int] = mapped_column(ForeignKey("oversight_groups.id"), index=True)
+    #: ``action``, ``challenge`` or ``subject``: which of the three ids below is set.
+    kind: Mapped[str] = mapped_column(String(20))
+    action_id: Mapped[int | None] = mapped_column(ForeignKey("actions.id"), index=True)
+    challenge_id: Mapped[int | None] = mapped_column(ForeignKey("challenges.id"), index=True)
+    subject_id: Mapped[int | None] = mapped_column(ForeignKey("subjects.id"), index=True)
+    #: The meeting it was raised in, if raised in one.
+    meeting_id: Mapped[int | None] = mapped_column(ForeignKey("meetings.id"), index=True)
+    what: Mapped[str] = mapped_column(EncryptedText("escalations.what"))
+    why: Mapped[str] = mapped_column(EncryptedText("escalations.why"))
+    raised_by_member_id: Mapped[int] = mapped_column(ForeignKey("members.id"))
+    raised_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    #: ``open``, ``responded`` or ``closed``.
+    status: Mapped[str] = mapped_column(String(20), index=True)
+    response: Mapped[str | None] = mapped_column(EncryptedText("escalations.response"))
+    decision: Mapped[str | None] = mapped_column(EncryptedText("escalations.decision"))
+    responded_by_member_id: Mapped[int | None] = mapped_column(ForeignKey("members.id"))
+    responded_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    closed_by_member_id: Mapped[int | None] = mapped_column(ForeignKey("members.id"))
+    closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    close_note: Mapped[str | None] = mapped_column(EncryptedText("escalations.close_note"))
+
+
+class MeetingAttendee(Base):
+    """A person who recorded their own attendance at a meeting ("I'm here", ``here``): who
+    may rate the meeting once it ends. Agency attendance stays in ``attendance``."""
+
+    __tablename__ = "meeting_attendees"
+    __table_args__ = (UniqueConstraint("meeting_id", "member_id"),)
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    meeting_id: Mapped[int] = mapped_column(ForeignKey("meetings.id"), index=True)
+    member_id: Mapped[int] = mapped_column(ForeignKey("members.id"), index=True)
+    at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+
+class MeetingRater(Base):
+    """That a person has rated a meeting (so each rates once), with nothing of the rating:
+    ratings are anonymous, kept apart in ``meeting_ratings`` with no link back."""
+
+    __tablename__ = "meeting_raters"
+    __table_args__ = (UniqueConstraint("meeting_id", "member_id"),)
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    meeting_id: Mapped[int] = mapped_column(ForeignKey("meetings.id"), index=True)
+    member_id: Mapped[int] = mapped_column(ForeignKey("members.id"))
+
+
+class MeetingRating(Base):
+    """One anonymous rating of a meeting (1-5, optional comment). The key is random and
+    only the day is kept, so neither the order of rows nor a time stamp ties a rating to
+    the ``meeting_raters`` row written with it."""
+
+    __tablename__ = "meeting_ratings"
+    id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    meeting_id: Mapped[int] = mapped_column(ForeignKey("meetings.id"), index=True)
+    rating: Mapped[int] = mapped_column(Integer)
+    comment: Mapped[str | None] = mapped_column(EncryptedText("meeting_ratings.comment"))
+    rated_on: Mapped[date] = mapped_column(Date)

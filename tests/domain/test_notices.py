@@ -20,6 +20,10 @@ def test_kinds_are_the_strings_already_stored() -> None:
         "role_granted",
         "move_asked",
         "move_decided",
+        "action_reassigned",
+        "escalated_up",
+        "escalation_answered",
+        "rate_meeting",
     }
     assert NoticeKind("digest") is NoticeKind.DIGEST
     assert f"{NoticeKind.BRIEF}:1" == "brief:1"
