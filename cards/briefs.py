@@ -14,9 +14,13 @@ from datetime import date
 
 from bot.domain.model import SubjectKind
 from bot.domain.register import DEFAULT_STALE_AFTER_WEEKS, RISK_LABELS, StaleSubject
-from cards.elements import JSON, adaptive_card, execute, heading, marking, text_block
+from cards.elements import JSON, action_set, adaptive_card, execute, heading, marking, text_block
 from cards.text import format_date, plain, plural
-from cards.verbs import OUTSTANDING_PAGE
+from cards.verbs import ACTION_SHOW, OUTSTANDING_PAGE
+
+#: How many actions get a button of their own (overdue and escalated first); the rest
+#: are named and open by reference (A-36) or from "Show the overdue actions".
+ACTION_BUTTONS = 12
 
 
 @dataclass(frozen=True, slots=True)
@@ -84,6 +88,21 @@ def _stale_section(view: BriefView) -> list[JSON]:
     ]
 
 
+def _open_buttons(view: BriefView) -> list[JSON]:
+    """A button per action to review (the most pressing first), each opening the action's
+    card in the chair's own chat, where access is checked again."""
+    urgent = dict.fromkeys((*view.escalated_actions, *view.overdue_actions, *view.open_actions))
+    shown = list(urgent)[:ACTION_BUTTONS]
+    if not shown:
+        return []
+    buttons = [execute(f"A-{i}", ACTION_SHOW, {"actionId": i}, with_inputs=False) for i in shown]
+    # Rows of four: Teams moves a set's buttons past the sixth into an overflow menu.
+    return [
+        action_set(buttons[start : start + 4], spacing="small")
+        for start in range(0, len(buttons), 4)
+    ]
+
+
 def brief_card(view: BriefView) -> JSON:
     body: list[JSON] = [
         heading(
@@ -102,6 +121,7 @@ def brief_card(view: BriefView) -> JSON:
         body.append(
             text_block(f"**Escalated:** {_refs(view.escalated_actions)}.", color="attention")
         )
+    body += _open_buttons(view)
     body.append(text_block(f"**Open challenges:** {view.open_challenges}."))
     body.extend(_stale_section(view))
     if view.draft_minutes_date:

@@ -62,6 +62,7 @@ from cards.text import (
 from cards.verbs import (
     HELP_SHOW,
     ITEM_ACTION_FORM,
+    ITEM_REVIEW_ACTIONS,
     ITEM_SUBJECT_FORM,
     ITEM_SUBJECT_MOVE,
     ITEM_SUBJECT_REMOVE,
@@ -217,7 +218,7 @@ def _item_block(view: MeetingView, item: ItemView, live: bool) -> JSON:
     if item.kind is ItemKind.PREVIOUS_MINUTES:
         lines += _previous_minutes(view, view.previous_minutes, live)
     elif item.kind is ItemKind.PREVIOUS_ACTIONS:
-        lines += _previous_actions(view)
+        lines += _previous_actions(view, current and live)
     if item.takes_subjects:
         lines += _sub_items(view, item, live and current)
     lines += _recorded(item)
@@ -256,10 +257,29 @@ def _previous_minutes(
     return lines
 
 
-def _previous_actions(view: MeetingView) -> list[JSON]:
+def _previous_actions(view: MeetingView, controls: bool = False) -> list[JSON]:
     actions = view.previous_open_actions
     if not actions:
         return [text_block("No open actions from earlier meetings.", size="small")]
+    # One button, not four forms per action: the review opens as a card of its own for
+    # whoever presses it (cards.action_control), so the agenda stays small.
+    review = (
+        [
+            action_set(
+                [
+                    execute(
+                        "Review an action",
+                        ITEM_REVIEW_ACTIONS,
+                        {"meetingId": view.id},
+                        with_inputs=False,
+                    )
+                ],
+                spacing="small",
+            )
+        ]
+        if controls
+        else []
+    )
     overdue = view.previous_overdue_total
     intro = f"{plural(view.previous_open_total, 'open action')} from earlier meetings"
     intro += f", **{overdue} overdue**:" if overdue else ":"
@@ -273,6 +293,7 @@ def _previous_actions(view: MeetingView) -> list[JSON]:
             show_raised=True,
             total=view.previous_open_total,
         ),
+        *review,
     ]
 
 

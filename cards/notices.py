@@ -22,6 +22,7 @@ from typing import Literal
 
 from cards.elements import (
     JSON,
+    action_set,
     adaptive_card,
     container,
     execute,
@@ -33,7 +34,7 @@ from cards.elements import (
 )
 from cards.parts import more_line
 from cards.text import NAME_CHARS, clip, format_date, plural
-from cards.verbs import ACTIONS_MINE, OUTSTANDING_PAGE
+from cards.verbs import ACTION_SHOW, ACTIONS_MINE, OUTSTANDING_PAGE
 
 #: How many actions a digest lists before "and N more" (keeps any digest far below 80 KB).
 MAX_DIGEST_ITEMS = 25
@@ -116,6 +117,21 @@ class GrantLine:
 
 
 @dataclass(frozen=True, slots=True)
+class ActionReassignedNotice:
+    """For both owners: a chair, deputy chair or coordinator reassigned an action. Names
+    and groups only: no description, no subject, no reason."""
+
+    action_id: int
+    locality: str
+    from_name: str
+    from_agency: str
+    to_name: str
+    to_agency: str
+    #: True for the new owner (who gets a button to open it), False for the old one.
+    yours: bool
+
+
+@dataclass(frozen=True, slots=True)
 class RolesGrantedNotice:
     """For a group's chairs, deputy chairs and coordinators: roles that open the group's
     meetings were granted there. ``granted_by`` is the administrator's name, or ``None``
@@ -161,6 +177,21 @@ def _person(name: str, agency: str) -> str:
     return f"{clip(name, NAME_CHARS)} ({clip(agency, NAME_CHARS)})"
 
 
+def _open_one(action_id: int) -> JSON:
+    """A button that opens one action's card (in the person's own chat, checked then)."""
+    return action_set(
+        [
+            execute(
+                f"Open {reference(action_id)}",
+                ACTION_SHOW,
+                {"actionId": action_id},
+                with_inputs=False,
+            )
+        ],
+        spacing="none",
+    )
+
+
 def _open_mine() -> JSON:
     return execute("Open my actions", ACTIONS_MINE, with_inputs=False)
 
@@ -198,6 +229,7 @@ def reminder_digest_card(items: Sequence[ReminderItem]) -> JSON:
                         run(when_due(item.working_days_left), bold=True, color=colour),
                         spacing="none",
                     ),
+                    _open_one(item.action_id),
                 ],
                 separator=True,
                 spacing="small",
@@ -361,3 +393,36 @@ def roles_granted_card(notice: RolesGrantedNotice) -> JSON:
         )
     )
     return adaptive_card(body)
+
+
+def action_reassigned_card(notice: ActionReassignedNotice) -> JSON:
+    """For the old and the new owner: an action moved from one to the other by the chair
+    (or coordinator). By reference and names only; the details open in the person's own
+    chat, checked then."""
+    ref = f"{reference(notice.action_id)} ({_group(notice.locality)})"
+    body: list[JSON] = [
+        heading("An action was reassigned", size="large"),
+        marking(),
+        rich(
+            run(f"{ref} was reassigned, at the group's review of actions, from "),
+            run(_person(notice.from_name, notice.from_agency), bold=True),
+            run(" to "),
+            run(_person(notice.to_name, notice.to_agency), bold=True),
+            run("."),
+        ),
+        text_block(
+            "You own it now: open it to see what is needed and by when."
+            if notice.yours
+            else "It is no longer yours: nothing more is needed from you on it.",
+            spacing="small",
+        ),
+    ]
+    if notice.yours:
+        button = execute(
+            f"Open {reference(notice.action_id)}",
+            ACTION_SHOW,
+            {"actionId": notice.action_id},
+            with_inputs=False,
+        )
+        return adaptive_card(body, [button])
+    return adaptive_card(body, [_open_mine()])

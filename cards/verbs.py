@@ -62,6 +62,11 @@ SUBJECT_MOVE_FORM = "subject.moveForm"
 SUBJECT_MOVE = "subject.move"
 SUBJECT_MOVE_ACCEPT = "subject.moveAccept"
 SUBJECT_MOVE_DECLINE = "subject.moveDecline"
+# The chair's control of actions, and an action's own card (issue 16, points 1 and 5).
+ACTION_SHOW = "action.show"
+ITEM_REVIEW_ACTIONS = "item.reviewActions"
+ACTION_REVIEW_FORM = "action.reviewForm"
+ACTION_REVIEW = "action.review"
 
 ALL_VERBS: tuple[str, ...] = (
     SETUP_LINK,
@@ -118,4 +123,8 @@ ALL_VERBS: tuple[str, ...] = (
     SUBJECT_MOVE,
     SUBJECT_MOVE_ACCEPT,
     SUBJECT_MOVE_DECLINE,
+    ACTION_SHOW,
+    ITEM_REVIEW_ACTIONS,
+    ACTION_REVIEW_FORM,
+    ACTION_REVIEW,
 )

@@ -12,6 +12,8 @@ import re
 from dataclasses import dataclass
 from enum import StrEnum
 
+from bot.domain.action_refs import is_bare_reference
+
 
 class Command(StrEnum):
     HELP = "help"
@@ -33,6 +35,8 @@ class Command(StrEnum):
     SUBJECT = "subject"
     SUBJECTS = "subjects"
     ADD_SUBJECT = "add subject"
+    # An action by its reference (issue 16): "action A-36", or "A-36" alone.
+    ACTION = "action"
 
 
 @dataclass(frozen=True, slots=True)
@@ -183,6 +187,14 @@ COMMANDS: tuple[CommandInfo, ...] = (
         "Chair, deputy chair or minute-taker of the group",
         ("add to register", "new subject", "register add"),
     ),
+    CommandInfo(
+        Command.ACTION,
+        "In a personal chat: an action's card by its reference, as reminders name it "
+        "(**A-36**, **a36**, **A 36** or **action A-36**): what, whose, when due, its status "
+        "and history. Chairs, deputies and coordinators can review it there.",
+        "Its owner, their agency's lead, the group's chair, deputy chair or coordinator",
+        ("show action", "open action"),
+    ),
 )
 
 _MENTION = re.compile(r"<at>.*?</at>", re.IGNORECASE | re.DOTALL)
@@ -205,7 +217,7 @@ def normalise(text: str | None) -> str:
 
 
 #: Commands that may be followed by words of their own (filters).
-TAKES_WORDS = frozenset({Command.OUTSTANDING, Command.SUBJECT, Command.SUBJECTS})
+TAKES_WORDS = frozenset({Command.OUTSTANDING, Command.SUBJECT, Command.SUBJECTS, Command.ACTION})
 
 #: Aliases that are filters themselves: their words are kept, typed alone or followed by
 #: more ("overdue actions in Whitby" is "outstanding actions overdue in Whitby").
@@ -230,6 +242,9 @@ def split(text: str | None) -> tuple[Command | None, str]:
     """The command and, for one that takes them, the words after it."""
     words = normalise(text)
     words = words.removeprefix("please ")
+    if is_bare_reference(words):
+        # An action's reference typed on its own ("A-36"): reminders name actions so.
+        return Command.ACTION, words
     if words in _LOOKUP:
         return _LOOKUP[words], CARRIES_WORDS.get(words, "")
     for phrase in sorted(_LOOKUP, key=len, reverse=True):

@@ -37,12 +37,14 @@ from bot.store.db import Store
 from cards import date_request_card
 from cards.briefs import BriefView, brief_card
 from cards.notices import (
+    ActionReassignedNotice,
     DateDecidedNotice,
     EscalationItem,
     GrantLine,
     ReminderItem,
     RolesGrantedNotice,
     UnreachableNotice,
+    action_reassigned_card,
     date_decided_card,
     escalation_digest_card,
     reminder_digest_card,
@@ -78,6 +80,7 @@ class NoticeRenderer:
                 NoticeKind.ROLE_GRANTED: self._role_granted,
                 NoticeKind.MOVE_ASKED: self._move_asked,
                 NoticeKind.MOVE_DECIDED: self._move_decided,
+                NoticeKind.ACTION_REASSIGNED: self._action_reassigned,
             }
             draw = draws.get(kind)
             if draw is None:
@@ -263,3 +266,33 @@ class NoticeRenderer:
             session, payload.get("share_id"), receiving=payload.get("receiving") is True
         )
         return move_offer_card(offer) if offer is not None and offer.status != "asked" else None
+
+    async def _action_reassigned(
+        self, session: AsyncSession, payload: Mapping[str, Any], recipient: int
+    ) -> Card | None:
+        """To the old and the new owner, by reference and names only. Not sent once the
+        action has moved on again (closed, or owned by someone else than the payload's
+        new owner): a later notice says what happened then."""
+        found = await open_actions(session, [payload.get("action_id")])
+        action_id = payload.get("action_id")
+        moved = found.get(action_id) if isinstance(action_id, int) else None
+        before, after = payload.get("from_member_id"), payload.get("to_member_id")
+        if moved is None or moved.owner_member_id != after or recipient not in (before, after):
+            return None
+        people = await people_with_agencies(
+            session, [m for m in (before, after) if isinstance(m, int)]
+        )
+        localities, _ = await place_names(session)
+        old = people.get(before, ("a former member", "")) if isinstance(before, int) else ("", "")
+        new = people.get(after, ("a former member", "")) if isinstance(after, int) else ("", "")
+        return action_reassigned_card(
+            ActionReassignedNotice(
+                moved.id,
+                localities.get(moved.locality_id, ""),
+                old[0],
+                old[1],
+                new[0],
+                new[1],
+                yours=recipient == after,
+            )
+        )

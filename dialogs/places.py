@@ -41,6 +41,10 @@ ACTIONS_PERSONAL_ONLY = (
     "Actions can name children, so I show and change them only in a personal chat: open a "
     "chat with me and type **my actions** there."
 )
+ACTION_PERSONAL_ONLY = (
+    "Actions can name children, so I show an action only in a personal chat: open a chat "
+    "with me and type its reference (for example **A-36**) there."
+)
 MEMBERS_PERSONAL_ONLY = (
     "Members and roles are managed only in a personal chat: open a chat with me and type "
     "**members** there."
@@ -122,6 +126,8 @@ COMMAND_PLACES: dict[Command, Place] = {
     Command.SUBJECT: _REGISTER,
     Command.SUBJECTS: _REGISTER,
     Command.ADD_SUBJECT: _REGISTER_ADD,
+    # Issue 16: an action by its reference (``A-36``).
+    Command.ACTION: Place(PERSONAL, ACTION_PERSONAL_ONLY),
 }
 
 VERB_PLACES: dict[str, Place] = {
@@ -182,6 +188,13 @@ VERB_PLACES: dict[str, Place] = {
     v.SUBJECT_MOVE: _REGISTER_MOVES,
     v.SUBJECT_MOVE_ACCEPT: _REGISTER_MOVES,
     v.SUBJECT_MOVE_DECLINE: _REGISTER_MOVES,
+    # Issue 16: an action's own card (its history can name a child) in a personal chat;
+    # the chair's review from item 3 of the agenda in the group's conversation (the form
+    # answers only the presser) and from the action's card in a personal chat.
+    v.ACTION_SHOW: _ACTIONS,
+    v.ITEM_REVIEW_ACTIONS: _MEETING,
+    v.ACTION_REVIEW_FORM: _ANYWHERE,
+    v.ACTION_REVIEW: _ANYWHERE,
 }
 
 _NOWHERE = Place(frozenset(), NO_RULE)

@@ -22,6 +22,7 @@ from bot.domain.register_forms import AddChoices, SubjectEdit, SubjectSaved
 from bot.domain.register_moves import MoveFormView, MoveOfferView
 from bot.domain.register_views import SubjectCardView, SubjectChoices, SubjectsPage
 from bot.domain.views import (
+    ActionCardView,
     ActionFormView,
     ChallengeView,
     DateRequestView,
@@ -32,6 +33,7 @@ from bot.domain.views import (
     RoundView,
     WelcomeView,
 )
+from bot.services.action_control import ReviewDone
 from bot.services.context import ActorRef, ConversationRef, TurnRef
 from bot.services.meeting_hints import MeetingEvent, MeetingHint
 from bot.services.meetings import MeetingChange, StartResult
@@ -289,6 +291,8 @@ class Services:
     register: Register | None = None
     register_edits: RegisterEdits | None = None
     moves: Moves | None = None
+    #: An action's own card and the chair's control of actions (issue 16).
+    action_control: ActionControl | None = None
 
 
 if TYPE_CHECKING:
@@ -358,3 +362,31 @@ if TYPE_CHECKING:
     def _moves_fit(moves: RegisterMoves) -> Moves:
         """Never called: mypy checks here that the real service satisfies its port."""
         return moves
+
+
+# -- an action's own card and the chair's control of actions (issue 16) ---------------------
+
+
+class ActionControl(Protocol):
+    """An action's card by id or reference, and the chair's review of it
+    (``bot.services.action_control``)."""
+
+    async def show(self, turn: TurnRef, action_id: object) -> ActionCardView: ...
+
+    async def find(self, turn: TurnRef, words: str) -> ActionCardView: ...
+
+    async def review_form(
+        self, turn: TurnRef, action_id: object, meeting_id: object = None
+    ) -> ActionCardView: ...
+
+    async def review(
+        self, turn: TurnRef, action_id: object, meeting_id: object, data: Mapping[str, object]
+    ) -> ReviewDone: ...
+
+
+if TYPE_CHECKING:
+    from bot.services.action_control import ActionControlService
+
+    def _action_control_fits(control: ActionControlService) -> ActionControl:
+        """Never called: mypy checks here that the real service satisfies its port."""
+        return control

@@ -75,6 +75,8 @@ from bot.domain.register_views import (
 )
 from bot.domain.rules import check_identifying_details, parse_due_date, parse_subject
 from bot.domain.views import (
+    ActionCardView,
+    ActionEventView,
     ActionFormView,
     ActionView,
     AgencyView,
@@ -97,6 +99,7 @@ from bot.domain.views import (
     SubItemView,
     WelcomeView,
 )
+from cards.action_control import action_card, review_card, review_list_card
 from cards.actions import (
     date_request_card,
     download_card,
@@ -116,12 +119,14 @@ from cards.hints import meeting_started_card
 from cards.meeting import agenda_card, welcome_card
 from cards.members import members_card
 from cards.notices import (
+    ActionReassignedNotice,
     DateDecidedNotice,
     EscalationItem,
     GrantLine,
     ReminderItem,
     RolesGrantedNotice,
     UnreachableNotice,
+    action_reassigned_card,
     date_decided_card,
     escalation_digest_card,
     reminder_digest_card,
@@ -1539,6 +1544,7 @@ def register_shots() -> list[Shot]:
             {"in_group": True},
         ),
         *register_move_shots(),
+        *action_control_shots(),
     ]
 
 
@@ -1587,6 +1593,88 @@ def register_move_shots() -> list[Shot]:
             move_offer_card,
             (offer,),
             expand=("Decline",),
+        ),
+    ]
+
+
+# --- the chair's control of actions (issue 16, points 1 and 5) ---------------------------
+
+
+def action_control_shots() -> list[Shot]:
+    """An action's own card with its history, item 3's review list, the review form, and
+    the notice both owners get when an action is reassigned."""
+    at = datetime(2026, 11, 19, 10, 40, tzinfo=UTC)
+    history = (
+        ActionEventView(
+            "carried_forward",
+            "New due date 2026-12-10 (was 2026-10-28): the hotel's manager is away until December.",
+            CHAIR.name,
+            at,
+            LAST_MEETING,
+        ),
+        ActionEventView("update", "Left a message with the hotel's reception.", PRIYA.name, at),
+        ActionEventView(
+            "created", "", MINUTE_TAKER.name, datetime(2026, 10, 22, 11, 5, tzinfo=UTC)
+        ),
+    )
+    card = ActionCardView(
+        action=A36,
+        locality=SCARBOROUGH.name,
+        history=history,
+        history_total=3,
+        may_control=True,
+        owners=(CHAIR, PRIYA, TOM, DANA, CHRIS, OWEN),
+        owner_member_id=PRIYA.id,
+    )
+    in_meeting = ActionCardView(
+        action=A36,
+        locality=SCARBOROUGH.name,
+        may_control=True,
+        owners=card.owners,
+        meeting_id=7,
+        owner_member_id=PRIYA.id,
+    )
+    reassigned = ActionReassignedNotice(
+        36, SCARBOROUGH.name, PRIYA.name, "Police", OWEN.name, "Police", True
+    )
+    return [
+        Shot(
+            "action-card",
+            BETWEEN_MEETINGS,
+            "An action's card",
+            "Answers `A-36` typed in a personal chat (or Open on a reminder or brief), for "
+            "its owner, their agency's lead or the group's chair, deputy or coordinator: the "
+            "action, its status and its history; Review for a chair, deputy or coordinator.",
+            action_card,
+            (card,),
+        ),
+        Shot(
+            "action-review-list",
+            IN_THE_MEETING,
+            "Review of previous actions",
+            "Answers a chair who pressed Review an action on item 3: the open actions, each "
+            "with its own Review button.",
+            review_list_card,
+            (meeting(current=3),),
+        ),
+        Shot(
+            "action-review",
+            IN_THE_MEETING,
+            "Review an action",
+            "The review form of one action: mark done, carry forward (new date and why), "
+            "reassign to any member of the group, or cancel (why).",
+            review_card,
+            (in_meeting,),
+            expand=("Carry forward",),
+        ),
+        Shot(
+            "action-reassigned",
+            SENT_UNASKED,
+            "An action was reassigned",
+            "To the old and the new owner: the action by reference and group, and who it "
+            "moved from and to; never its description or why.",
+            action_reassigned_card,
+            (reassigned,),
         ),
     ]
 

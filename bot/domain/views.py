@@ -401,3 +401,50 @@ class SubjectExportRow:
     #: A child's checks, one value per ``CHECK_COLUMNS`` heading (empty for other kinds
     #: and for what is not recorded yet): text, "Yes"/"No", or a date.
     checks: tuple[str | date, ...] = ()
+
+
+# -- the chair's control of actions (issue 16) ----------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class ActionEventView:
+    """One entry of an action's history: what happened, by whom, when, in which meeting.
+
+    ``note`` is what was typed (an update, what was done, why); for a hand-over or a
+    reassignment it is "from <name> to <name>", drawn from the directory."""
+
+    kind: str  # an ActionEventKind value
+    note: str
+    by: str
+    at: datetime
+    meeting_date: date | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class ActionCardView:
+    """One action as its own card shows it: the action, its history, and what the person
+    may do with it (``may_control``: mark done, carry forward, reassign or cancel, for a
+    chair, deputy chair or coordinator of its group, while it is open).
+
+    ``owners`` (the group's members, for reassigning) is read only for the review form;
+    ``meeting_id`` is the meeting the form was opened from (item 3), if any."""
+
+    action: ActionView
+    locality: str
+    history: tuple[ActionEventView, ...] = ()
+    history_total: int = 0
+    may_control: bool = False
+    owners: tuple[MemberView, ...] = ()
+    meeting_id: int | None = None
+    owner_member_id: int | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class ReviewListView:
+    """Item 3's open actions, for the chair choosing one to review (opened from the
+    agenda, in place of it for the person who pressed)."""
+
+    meeting_id: int
+    locality: str
+    actions: tuple[ActionView, ...]
+    total: int

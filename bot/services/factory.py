@@ -17,6 +17,7 @@ from bot.domain.calendar import WorkingCalendar
 from bot.domain.clock import Clock
 from bot.graph.client import build_directory
 from bot.graph.directory import Directory
+from bot.services.action_control import ActionControlService
 from bot.services.actions import ActionService
 from bot.services.briefs import BriefService
 from bot.services.chasing import ChaseService
@@ -165,3 +166,8 @@ class ServiceFactory:
     @cached_property
     def register_reads(self) -> RegisterReads:
         return RegisterReads(self.store, self.clock)
+
+    # The chair's control of actions (issue 16).
+    @cached_property
+    def action_control(self) -> ActionControlService:
+        return ActionControlService(self.store, self.clock, self.settings.key_agencies)

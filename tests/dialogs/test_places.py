@@ -61,6 +61,8 @@ PERSONAL_VERBS = {
     v.SUBJECT_MOVE,
     v.SUBJECT_MOVE_ACCEPT,
     v.SUBJECT_MOVE_DECLINE,
+    # Issue 16: an action's own card.
+    v.ACTION_SHOW,
 }
 PERSONAL_COMMANDS = {Command.MY_ACTIONS, Command.OUTSTANDING, Command.MEMBERS}
 # The register (issue 15): found and listed only in a personal chat.
@@ -78,6 +80,10 @@ ANYWHERE_VERBS |= {
     v.SUBJECT_LINK,
     v.SUBJECT_UNLINK,
 }
+#: Issue 16: the chair's review, from item 3 of the agenda and from the action's card.
+ANYWHERE_VERBS |= {v.ACTION_REVIEW_FORM, v.ACTION_REVIEW}
+#: Issue 16: an action by its reference (A-36), in a personal chat only.
+PERSONAL_COMMANDS |= {Command.ACTION}
 
 
 def bare_router() -> Router:
