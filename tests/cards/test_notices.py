@@ -36,7 +36,7 @@ from cards.notices import (
     unreachable_notice_card,
     when_due,
 )
-from cards.verbs import ACTIONS_MINE, ALL_VERBS, OUTSTANDING_PAGE
+from cards.verbs import ACTION_SHOW, ACTIONS_MINE, ALL_VERBS, OUTSTANDING_PAGE
 from tests.support.card_schema import validate_card
 
 DUE = date(2026, 11, 23)
@@ -137,8 +137,14 @@ def test_the_reminder_digest_names_each_action_by_reference_group_and_dates() ->
         assert line in text
     # Most overdue first.
     assert text.index("A-9") < text.index("A-14") < text.index("A-12")
-    [button] = executes(card)
+    *opens, button = executes(card)
     assert (button["title"], button["verb"]) == ("Open my actions", ACTIONS_MINE)
+    # A button per action, opening its card (by id only): issue 16, point 5.
+    assert [(b["title"], b["verb"], b["data"]["actionId"]) for b in opens] == [
+        ("Open A-9", ACTION_SHOW, 9),
+        ("Open A-14", ACTION_SHOW, 14),
+        ("Open A-12", ACTION_SHOW, 12),
+    ]
 
 
 def test_a_long_digest_is_cut_with_a_pointer_to_the_rest() -> None:

@@ -31,17 +31,22 @@ from bot.domain.register_views import (
     SubjectsPage,
 )
 from bot.domain.views import (
+    ActionCardView,
+    ActionEventView,
     ActionFormView,
+    ActionView,
     ChallengeView,
     DateRequestView,
     GroupChoice,
     MeetingView,
+    MemberView,
     OutstandingActionRow,
     OutstandingPage,
     OwnedActionView,
     RoundView,
     WelcomeView,
 )
+from bot.services.action_control import ReviewDone
 from bot.services.context import ActorRef, ConversationRef, TurnRef
 from bot.services.meeting_hints import MeetingEvent, MeetingHint
 from bot.services.meetings import MeetingChange, StartResult
@@ -428,6 +433,7 @@ def make_bot(
         register=FakeRegister("register", calls, fail, views) if register else None,
         register_edits=FakeRegisterEdits("register_edits", calls, fail, views),
         moves=FakeMoves("moves", calls, fail, views) if moves else None,
+        action_control=FakeActionControl("action_control", calls, fail, views),
     )
     return Bot(router, calls, fail, views, clock)
 
@@ -692,3 +698,63 @@ class FakeMoves(Fake):
     async def offer(self, actor: ActorRef, share_id: object) -> MoveOfferView:
         self.record("offer", actor, share_id)
         return make_move_offer()
+
+
+# -- an action's own card and the chair's control of actions (issue 16) ---------------------
+
+
+def make_action_card(*, meeting_id: int | None = None, may_control: bool = True) -> ActionCardView:
+    """Action A-12 with a short history (invented: CR-0001)."""
+    action = ActionView(
+        id=12,
+        description="Arrange a joint visit for CR-0001",
+        owner_name="Bea Birchley",
+        agency_name="Education",
+        due_date=date(2026, 11, 20),
+        status=ActionStatus.OPEN,
+        subject="CR-0001 (A.B.)",
+    )
+    history = (
+        ActionEventView(
+            "update", "Rang the school", "Bea Birchley", datetime(2026, 11, 2, 9, 0, tzinfo=UTC)
+        ),
+        ActionEventView("created", "", "Sam Okafor", datetime(2026, 10, 22, 11, 0, tzinfo=UTC)),
+    )
+    owners = (
+        MemberView(7, "Bea Birchley", 3, "Education"),
+        MemberView(8, "Owen Pryce", 1, "Police"),
+    )
+    return ActionCardView(
+        action=action,
+        locality="Scarborough",
+        history=history,
+        history_total=2,
+        may_control=may_control,
+        owners=owners,
+        meeting_id=meeting_id,
+        owner_member_id=7,
+    )
+
+
+class FakeActionControl(Fake):
+    async def show(self, turn: TurnRef, action_id: object) -> ActionCardView:
+        self.record("show", turn, action_id)
+        return make_action_card()
+
+    async def find(self, turn: TurnRef, words: str) -> ActionCardView:
+        self.record("find", turn, words)
+        return make_action_card()
+
+    async def review_form(
+        self, turn: TurnRef, action_id: object, meeting_id: object = None
+    ) -> ActionCardView:
+        self.record("review_form", turn, action_id, meeting_id)
+        return make_action_card(meeting_id=meeting_id if isinstance(meeting_id, int) else None)
+
+    async def review(
+        self, turn: TurnRef, action_id: object, meeting_id: object, data: Mapping[str, object]
+    ) -> ReviewDone:
+        self.record("review", turn, action_id, meeting_id, data)
+        step = str(data.get("step"))
+        in_meeting = meeting_id if isinstance(meeting_id, int) else None
+        return ReviewDone(12, step, in_meeting)
