@@ -40,6 +40,7 @@ from cards.verbs import (
     ACTION_HAND_OVER,
     ACTION_HAND_OVER_CHOOSE,
     ACTION_REQUEST_DATE,
+    ACTION_SHOW,
     ACTION_UPDATE,
     ACTIONS_MINE,
     DATE_REQUEST_ACCEPT,
@@ -257,6 +258,14 @@ def outstanding_card(page: OutstandingPage) -> JSON:
                     spacing="none",
                 )
             )
+        # The action's card: its history, and for a chair, deputy or coordinator of its
+        # group the review (done, carry forward, reassign, cancel).
+        items.append(
+            action_set(
+                [execute(f"Open A-{row.id}", ACTION_SHOW, {"actionId": row.id}, with_inputs=False)],
+                spacing="none",
+            )
+        )
         body.append(container(items, separator=True, spacing="small"))
     buttons = []
     if page.rows:

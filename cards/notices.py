@@ -266,6 +266,7 @@ def escalation_digest_card(items: Sequence[EscalationItem]) -> JSON:
             ),
             rich(run(f"Due {format_date(item.due_date)} · "), why, spacing="none"),
         ]
+        trailing: list[JSON] = [_open_one(item.action_id)]
         if item.cause == "unreachable" and item.days_overdue > 0:
             lines.append(
                 rich(
@@ -273,7 +274,7 @@ def escalation_digest_card(items: Sequence[EscalationItem]) -> JSON:
                     spacing="none",
                 )
             )
-        body.append(container(lines, separator=True, spacing="small"))
+        body.append(container([*lines, *trailing], separator=True, spacing="small"))
     body += more_line(len(ordered) - MAX_DIGEST_ITEMS, "see the overdue actions for them all")
     return adaptive_card(
         body,

@@ -171,7 +171,12 @@ def test_the_escalation_digest_says_who_and_why_and_links_to_overdue_actions() -
     assert "owner cannot be reached by the bot" in text
     assert "Also overdue by 7 working days." in text
     assert text.index("A-22") < text.index("A-9") < text.index("A-21")
-    [button] = executes(card)
+    *opens, button = executes(card)
+    assert [(b["verb"], b["data"]["actionId"]) for b in opens] == [
+        (ACTION_SHOW, 22),
+        (ACTION_SHOW, 9),
+        (ACTION_SHOW, 21),
+    ]
     assert button["verb"] == OUTSTANDING_PAGE
     assert button["data"] == {"verb": OUTSTANDING_PAGE, "overdue": "yes", "page": 1}
 
