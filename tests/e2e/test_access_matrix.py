@@ -50,6 +50,7 @@ from sqlalchemy import func, select
 from bot.domain.clock import FrozenClock
 from bot.domain.errors import NotFound, NotLinked, NotPermitted
 from bot.domain.register_moves import NO_SUCH_OFFER
+from bot.services.action_control import NO_SUCH_ACTION, NOT_A_CHAIR
 from bot.services.actions import NOT_YOURS
 from bot.services.context import NOT_A_MEMBER
 from bot.services.reference_data import load_reference_data
@@ -198,6 +199,8 @@ _ALL_P = " ".join("P" * len(ACTORS))
 _ALL_G = " ".join("G" * len(ACTORS))
 _EDIT_REGISTER = "A R  A R  A R  R R  R R  R R  R R"
 _REGISTER_EDIT = (_EDIT_REGISTER, _EDIT_REGISTER)
+_MANAGE_ACTIONS = "A R  A R  R R  A R  R R  R R  R R"
+_ACTION_CONTROL = (_MANAGE_ACTIONS, _MANAGE_ACTIONS)
 
 #: Typed (after the @mention, in a group's conversation): (in the group's channel or group
 #: chat, in a personal chat).
@@ -229,6 +232,9 @@ TEXT: dict[Command, tuple[str, str]] = {
     Command.SUBJECTS: (_ALL_P, "   A O  A O  A O  A O  A O  A O  R R"),  # their groups' only
     # EDIT_REGISTER in some group (an outsider adds to their own group's register):
     Command.ADD_SUBJECT: (_ALL_P, "A A  A A  A A  R R  R R  R R  R R"),
+    # Issue 16: the planted action by its reference (``A-<id>``), within the reach of
+    # outstanding actions (owner, agency lead, chair, deputy, coordinator of its group):
+    Command.ACTION: (_ALL_P, "     A R  A R  R R  A R  R R  A R  R R"),
 }
 
 #: Card buttons: (in the group's channel or group chat, in a personal chat). Meeting
@@ -307,6 +313,13 @@ VERBS: dict[str, tuple[str, str]] = {
     v.SUBJECT_MOVE: (_ALL_P, "         A R  A R  R R  R R  R R  R R  R R"),
     v.SUBJECT_MOVE_ACCEPT: (_ALL_P, "  R A  R A  R R  R R  R R  R R  R R"),
     v.SUBJECT_MOVE_DECLINE: (_ALL_P, " R A  R A  R R  R R  R R  R R  R R"),
+    # Issue 16: the action's card (as ``A-<id>``); the chair's review of it, from item 3
+    # in the group's conversation and from the card in a personal chat (MANAGE_ACTIONS in
+    # the action's group: chair, deputy, coordinator):
+    v.ACTION_SHOW: (_ALL_P, "          A R  A R  R R  A R  R R  A R  R R"),
+    v.ITEM_REVIEW_ACTIONS: ("  A R  A R  R R  A R  R R  R R  R R", _ALL_G),
+    v.ACTION_REVIEW_FORM: _ACTION_CONTROL,
+    v.ACTION_REVIEW: _ACTION_CONTROL,
 }
 
 
@@ -430,6 +443,15 @@ GROUPS: dict[str, list[str]] = {
         v.ITEM_SUBJECT_MOVE,
         v.ITEM_SUBJECT_REMOVE,
     ),
+    # Issue 16: an action by reference, and the chair's review (each allowed review
+    # carries the planted action forward to a date not used before).
+    "action-control": _everywhere(
+        Command.ACTION,
+        v.ACTION_SHOW,
+        v.ITEM_REVIEW_ACTIONS,
+        v.ACTION_REVIEW_FORM,
+        v.ACTION_REVIEW,
+    ),
 }
 
 
@@ -497,6 +519,9 @@ REFUSALS = frozenset(
         NO_SUCH_SUBJECT,
         NO_SUCH_OFFER,
         "Only a chair or deputy chair of Harrogate can accept or decline it.",
+        # Issue 16: an action out of reach, and a member of its group who may not review.
+        NO_SUCH_ACTION,
+        NOT_A_CHAIR,
     }
 )
 _RULES = (*VERB_PLACES.values(), *COMMAND_PLACES.values())
@@ -901,6 +926,23 @@ class World:
                 return {"shareId": await self.open_offer()}
             case v.SUBJECT_MOVE_DECLINE:
                 return {"shareId": await self.open_offer(), "declineReason": "Not ours."}
+            case v.ACTION_SHOW:
+                return {"actionId": a}
+            case v.ITEM_REVIEW_ACTIONS:
+                return {"meetingId": m}
+            case v.ACTION_REVIEW_FORM:
+                return {"actionId": a, "meetingId": m}
+            case v.ACTION_REVIEW:
+                # Carried forward to a date not asked for before: a real change each time.
+                self.asked += 1
+                wanted = (await self.due()) + timedelta(days=self.asked)
+                return {
+                    "actionId": a,
+                    "meetingId": m,
+                    "step": "carry",
+                    "carryDate": wanted.isoformat(),
+                    "carryReason": f"Carried by {actor.column}.",
+                }
             case _:
                 return await register_click_data(self, verb, actor)
 
@@ -1046,6 +1088,8 @@ class Seen:
 
 #: What is typed for a command that needs words to mean something (else its name).
 COMMAND_TEXT: dict[Command, str] = {Command.SUBJECT: f"subject {CASE_REF}"}
+#: Typed with the planted action's reference (issue 16): ``A-<id>``.
+ACTION_REFERENCE = Command.ACTION
 
 
 async def _act(world: World, row: Row, actor: Actor, *, by_submit: bool = False) -> Seen:
@@ -1053,6 +1097,8 @@ async def _act(world: World, row: Row, actor: Actor, *, by_submit: bool = False)
     posted, updated, created = len(fake.sent()), len(fake.updated()), len(fake.created())
     if row.command is not None:
         typed = COMMAND_TEXT.get(row.command, str(row.command))
+        if row.command is ACTION_REFERENCE:
+            typed = f"A-{world.action}"
         status, body = await say(bot, actor.key, typed, row.place)
     else:
         assert row.verb is not None
