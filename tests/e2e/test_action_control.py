@@ -23,6 +23,7 @@ from bot.services.action_control import NO_SUCH_ACTION, NOT_A_CHAIR
 from bot.store import tables as t
 from cards import verbs as v
 from dialogs.places import ACTION_PERSONAL_ONLY
+from tests.conftest import MEETING_DAY
 from tests.e2e.cardtools import action, text_of, verbs, walk
 from tests.e2e.harness import BotUnderTest
 from tests.e2e.scenario import (
@@ -88,6 +89,9 @@ async def events(bot: BotUnderTest, action_id: int, kind: str) -> list[t.ActionE
 
 async def test_the_chair_carries_an_action_forward_from_item_3(bot: BotUnderTest) -> None:
     action_id = await one_action(bot)
+    async with store_of(bot).transaction() as session:
+        # Chasing escalated it: carrying it forward starts its reminders again.
+        (await session.get_one(t.Action, action_id)).escalated_at = MEETING_DAY
     meeting = await start_meeting(bot, to_position=3)
     agenda = meeting.card(bot)
     validate_card(agenda)
