@@ -34,6 +34,7 @@ from cards.elements import (
     value_of,
     with_error_banner,
 )
+from cards.notices import reference
 from cards.parts import action_lines, more_line
 from cards.text import LIST_CHARS, NAME_CHARS, SUMMARY_CHARS, clip, format_date, plain, plural
 from cards.verbs import (
@@ -75,10 +76,6 @@ STEPS: tuple[tuple[str, str], ...] = (
 )
 #: How many of item 3's actions the review list offers (the agenda lists as many).
 REVIEW_LIST_SHOWN = 30
-
-
-def reference(action_id: int) -> str:
-    return f"A-{action_id}"
 
 
 def _history_line(event: ActionEventView) -> list[JSON]:

@@ -29,7 +29,3 @@ def is_bare_reference(text: str) -> bool:
     """True for a reference typed on its own (``A-36``, ``a36``, ``A 36``): the whole
     message is the handle."""
     return _BARE.match(text.strip()) is not None
-
-
-def reference(action_id: int) -> str:
-    return f"A-{action_id}"

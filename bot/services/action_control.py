@@ -162,7 +162,9 @@ class ActionControlService:
         today = london_today(self.clock)
         async with self.store.transaction(activity_id=turn.claim_key, now=now) as session:
             reach = await reach_of(session, turn.actor)
-            action = await _controllable(session, reach, action_id)
+            # Locked: two chairs pressing at once take turns, and the second finds it
+            # closed (or carried forward) rather than writing over the first.
+            action = await _controllable(session, reach, action_id, lock=True)
             meeting = await _meeting_here(session, turn, action, meeting_id)
             if step == DONE:
                 note = recorded_text(data, DONE_NOTE, "What was done", MAX_ENTRY_CHARS, today)
@@ -176,7 +178,8 @@ class ActionControlService:
                 note = _carried(action, data, today)
                 kind = ActionEventKind.CARRIED_FORWARD
             else:
-                note = await _reassigned(session, action, data)
+                before, after = await _reassigned(session, action, data)
+                note = f"{before}->{after}"
                 kind = ActionEventKind.REASSIGNED
             if step != REASSIGN:
                 # Decided now: a request for a new date waiting on it is answered by this.
@@ -196,7 +199,6 @@ class ActionControlService:
                 )
             )
             if kind is ActionEventKind.REASSIGNED:
-                before, after = (int(part) for part in note.split("->"))
                 await _tell_owners(session, action.id, before, after, now)
             if meeting is not None:
                 # Item 3's list changes: the live agenda is redrawn, and its recheck
@@ -224,11 +226,18 @@ async def _visible(session: AsyncSession, reach: Reach, action_id: object) -> t.
     return action
 
 
-async def _controllable(session: AsyncSession, reach: Reach, action_id: object) -> t.Action:
-    """An open action of a group where the person manages every action. A member of the
-    group is told who may (the action is on its agenda); anyone else that it could not be
-    found."""
-    action = await row_named(session, t.Action, action_id)
+async def _controllable(
+    session: AsyncSession, reach: Reach, action_id: object, *, lock: bool = False
+) -> t.Action:
+    """An open action of a group where the person manages every action (with ``lock``,
+    its row locked for the change). A member of the group, the owner or their lead is told
+    who may; anyone else that it could not be found."""
+    wanted = card_id(action_id)
+    action = (
+        await session.get(t.Action, wanted, with_for_update=lock, populate_existing=lock)
+        if wanted is not None
+        else None
+    )
     if action is None or action.status == ActionStatus.WITHDRAWN:
         raise NotFound(NO_SUCH_ACTION)
     if action.locality_id not in reach.all_in:
@@ -280,9 +289,11 @@ def _carried(action: t.Action, data: Mapping[str, object], today: date) -> str:
     return f"New due date {wanted.isoformat()} (was {before.isoformat()}): {reason}"
 
 
-async def _reassigned(session: AsyncSession, action: t.Action, data: Mapping[str, object]) -> str:
+async def _reassigned(
+    session: AsyncSession, action: t.Action, data: Mapping[str, object]
+) -> tuple[int, int]:
     """Any active member of the group, of any agency; the action's agency becomes theirs.
-    The note is "<old owner id>-><new owner id>" (names are drawn when shown)."""
+    The old and the new owner's ids (the history keeps them; names are drawn when shown)."""
     wanted = card_id(data.get(REASSIGN_TO))
     member = await session.get(t.Member, wanted) if wanted is not None else None
     in_group = False
@@ -304,7 +315,7 @@ async def _reassigned(session: AsyncSession, action: t.Action, data: Mapping[str
     before = action.owner_member_id
     action.owner_member_id = member.id
     action.agency_id = member.agency_id
-    return f"{before}->{member.id}"
+    return before, member.id
 
 
 async def _tell_owners(
