@@ -210,7 +210,10 @@ def review_card(
     if view.meeting_id is not None:
         data["meetingId"] = view.meeting_id
     body: list[JSON] = [heading(f"Review {reference(a.id)}", size="large"), marking()]
-    body += action_lines(a, SUMMARY_CHARS, show_raised=True)
+    # From the agenda, the action as its line there shows it (a client without Universal
+    # Actions posts this form in the group's conversation); in a personal chat, more.
+    limit = LIST_CHARS if view.meeting_id is not None else SUMMARY_CHARS
+    body += action_lines(a, limit, show_raised=True)
     where = f"{plain(view.locality)} group"
     if view.meeting_id is not None:
         where += " · recorded in this meeting (item 3)"
