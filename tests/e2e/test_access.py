@@ -16,6 +16,7 @@ import pytest
 from sqlalchemy import select
 
 from bot.domain.errors import NotFound, NotLinked, NotPermitted
+from bot.services.action_control import NO_SUCH_ACTION, NOT_A_CHAIR
 from bot.services.context import NOT_A_MEMBER
 from bot.services.register import NO_SUCH_LINK
 from bot.services.register_access import NO_SUCH_SUBJECT
@@ -69,6 +70,7 @@ def is_refusal(text: str) -> bool:
         or text.startswith(LINK_REFUSALS)
         or text in ELSEWHERE
         or text in REGISTER_REFUSALS
+        or text in ACTION_REFUSALS
     )
 
 
@@ -293,6 +295,16 @@ async def plausible_clicks(bot: BotUnderTest, s: Secrets) -> dict[str, dict[str,
         },
         v.SUBJECT_MOVE_ACCEPT: {"shareId": 1},
         v.SUBJECT_MOVE_DECLINE: {"shareId": 1, "declineReason": "Outsider."},
+        # Issue 16: the planted action's card, and the chair's review of it from item 3.
+        v.ACTION_SHOW: {"actionId": a},
+        v.ITEM_REVIEW_ACTIONS: {"meetingId": m},
+        v.ACTION_REVIEW_FORM: {"actionId": a, "meetingId": m},
+        v.ACTION_REVIEW: {
+            "actionId": a,
+            "meetingId": m,
+            "step": "reassign",
+            "reassignTo": str(await member_id(store, "harrogate_chair")),
+        },
     }
     assert set(clicks) == set(v.ALL_VERBS), "a new verb needs plausible data here"
     return clicks
@@ -552,6 +564,8 @@ async def test_a_partner_asking_for_setup_is_told_who_can_link(bot: BotUnderTest
 #: A subject of a group one is not in is "not found", like one that does not exist; the
 #: Action.Submit fallback in a group's conversation gets no form (it would be posted for all).
 REGISTER_REFUSALS = frozenset({NO_SUCH_SUBJECT, NO_SUCH_LINK, FORMS_IN_A_CURRENT_CLIENT})
+#: Issue 16: an action of a group one is not in is "not found" (bot.services.action_control).
+ACTION_REFUSALS = frozenset({NO_SUCH_ACTION, NOT_A_CHAIR})
 
 
 async def register_clicks(store: Store, meeting_id: int) -> dict[str, dict[str, Any]]:
