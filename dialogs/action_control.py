@@ -26,7 +26,7 @@ from dialogs.outcome import Card, Outcome, Post
 from dialogs.ports import ActionControl, Services
 from dialogs.replies import redraw_on_invalid, replace
 from dialogs.routes import Click, Routes
-from dialogs.upkeep import agenda_changed
+from dialogs.upkeep import agenda_changed, agenda_update
 
 routes = Routes(__name__)
 
@@ -109,4 +109,13 @@ async def review(ctx: Services, turn: TurnRef, click: Click) -> Outcome:
         return agenda_changed(ctx, turn, meeting, click, note=note)
     async with shown_after_saving("my actions"):
         card = await control.show(turn, done.action_id)
-    return replace(click, action_card(card, note=note), note)
+        running = (
+            await ctx.meetings.drawn(done.agenda_meeting_id)
+            if done.agenda_meeting_id is not None
+            else None
+        )
+    outcome = replace(click, action_card(card, note=note), note)
+    if running is not None:
+        # A meeting of the group is in progress: its agenda's item 3 changed too.
+        outcome.updates += agenda_update(ctx, running)
+    return outcome

@@ -76,6 +76,9 @@ class ReviewDone:
     action_id: int
     step: str
     meeting_id: int | None
+    #: The group's meeting in progress, if any, whose live agenda lists the action at
+    #: item 3: redrawn after a step taken from a personal chat too.
+    agenda_meeting_id: int | None = None
 
 
 class ActionControlService:
@@ -200,15 +203,24 @@ class ActionControlService:
             )
             if kind is ActionEventKind.REASSIGNED:
                 await _tell_owners(session, action.id, before, after, now)
-            if meeting is not None:
+            running = (
+                meeting.id
+                if meeting is not None
+                else await session.scalar(
+                    select(t.Meeting.id).where(
+                        t.Meeting.in_progress_locality_id == action.locality_id
+                    )
+                )
+            )
+            if running is not None:
                 # Item 3's list changes: the live agenda is redrawn, and its recheck
                 # (dialogs.upkeep) sees the meeting moved on.
                 await session.execute(
                     update(t.Meeting)
-                    .where(t.Meeting.id == meeting.id)
+                    .where(t.Meeting.id == running)
                     .values(version=t.Meeting.version + 1)
                 )
-            return ReviewDone(action.id, step, meeting.id if meeting is not None else None)
+            return ReviewDone(action.id, step, meeting.id if meeting is not None else None, running)
 
 
 # -- the rules -------------------------------------------------------------------------------

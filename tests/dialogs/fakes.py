@@ -757,4 +757,7 @@ class FakeActionControl(Fake):
         self.record("review", turn, action_id, meeting_id, data)
         step = str(data.get("step"))
         in_meeting = meeting_id if isinstance(meeting_id, int) else None
-        return ReviewDone(12, step, in_meeting)
+        return ReviewDone(12, step, in_meeting, in_meeting or self.running)
+
+    #: The group's meeting in progress when a step is taken from a personal chat.
+    running: int | None = None

@@ -16,6 +16,7 @@ from dialogs.commands import Command, split
 from dialogs.places import ACTION_PERSONAL_ONLY
 from tests.dialogs.fakes import (
     AGENDA_ACTIVITY,
+    FakeActionControl,
     click,
     make_action_card,
     make_bot,
@@ -113,6 +114,19 @@ async def test_a_step_in_a_personal_chat_shows_the_card_with_its_note() -> None:
     outcome = await bot.router.on_click(HERE, click(v.ACTION_REVIEW, data))
     assert bot.calls.names() == ["action_control.review", "action_control.show"]
     assert outcome.response_card == action_card(make_action_card(), note=STEP_NOTES["carry"])
+
+
+async def test_a_step_in_a_personal_chat_during_a_meeting_redraws_its_agenda() -> None:
+    bot = make_bot()
+    control = bot.router.services.action_control
+    assert isinstance(control, FakeActionControl)
+    control.running = 3
+    data = {"actionId": 12, "step": "done", "doneNote": "Visited."}
+    outcome = await bot.router.on_click(HERE, click(v.ACTION_REVIEW, data))
+    assert bot.calls.names() == ["action_control.review", "action_control.show", "meetings.drawn"]
+    assert outcome.response_card == action_card(make_action_card(), note=STEP_NOTES["done"])
+    (update,) = outcome.updates
+    assert update.activity_id == AGENDA_ACTIVITY
 
 
 async def test_a_refused_step_comes_back_with_the_entries_and_the_error() -> None:

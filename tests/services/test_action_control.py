@@ -236,3 +236,21 @@ async def test_find_says_the_same_for_anything_not_found(
 ) -> None:
     with pytest.raises(NotFound, match=re.escape(NO_SUCH_ACTION)):
         await service(demo_store, clock).find(await turn(demo_store, "Alex Wilber"), words)
+
+
+async def test_from_a_personal_chat_no_meeting_is_named_but_the_live_agenda_is_redrawn(
+    demo_store: Store, clock: FrozenClock
+) -> None:
+    action_id, _ = await planted(demo_store)
+    now = await Records(demo_store).meeting("scarborough", utc(2026, 11, 19), status="in_progress")
+    async with demo_store.reading() as session:
+        version = (await session.get_one(t.Meeting, now.id)).version
+    coordinator = await turn(demo_store, "Riley Quinn")
+    done = await service(demo_store, clock).review(
+        coordinator, action_id, now.id, {"step": "cancel", "cancelReason": "Duplicate."}
+    )
+    assert (done.meeting_id, done.agenda_meeting_id) == (None, now.id)
+    (event,) = [e for e in await history(demo_store, action_id) if e.kind == "cancelled"]
+    assert event.meeting_id is None
+    async with demo_store.reading() as session:
+        assert (await session.get_one(t.Meeting, now.id)).version == version + 1
