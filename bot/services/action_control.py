@@ -22,7 +22,6 @@ from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.domain.action_refs import action_number
-from bot.domain.card_fields import card_id
 from bot.domain.clock import Clock, london_today
 from bot.domain.errors import Conflict, InvalidInput, NotFound, NotPermitted
 from bot.domain.model import ActionEventKind, ActionStatus, ConversationKind, MeetingStatus
@@ -244,12 +243,9 @@ async def _controllable(
     """An open action of a group where the person manages every action (with ``lock``,
     its row locked for the change). A member of the group, the owner or their lead is told
     who may; anyone else that it could not be found."""
-    wanted = card_id(action_id)
-    action = (
-        await session.get(t.Action, wanted, with_for_update=lock, populate_existing=lock)
-        if wanted is not None
-        else None
-    )
+    action = await row_named(session, t.Action, action_id)
+    if action is not None and lock:
+        await session.refresh(action, with_for_update=True)
     if action is None or action.status == ActionStatus.WITHDRAWN:
         raise NotFound(NO_SUCH_ACTION)
     if action.locality_id not in reach.all_in:
@@ -306,8 +302,7 @@ async def _reassigned(
 ) -> tuple[int, int]:
     """Any active member of the group, of any agency; the action's agency becomes theirs.
     The old and the new owner's ids (the history keeps them; names are drawn when shown)."""
-    wanted = card_id(data.get(REASSIGN_TO))
-    member = await session.get(t.Member, wanted) if wanted is not None else None
+    member = await row_named(session, t.Member, data.get(REASSIGN_TO))
     in_group = False
     if member is not None and member.active:
         in_group = (
