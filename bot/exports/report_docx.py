@@ -26,8 +26,6 @@ from bot.domain.report import (
 from bot.exports._docx import _FONT, _RED, _note, _para, _table
 from bot.exports._text import CLASSIFICATION, MARKING, format_datetime, utc_naive
 
-DOCX_MEDIA_TYPE = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
-
 INTRO = (
     "Counts only: no child, person of concern or member is named. What each figure counts "
     "is set out in the workbook's Notes sheet. Withdrawn actions and entries are not "

@@ -27,8 +27,6 @@ from bot.domain.report import (
 )
 from bot.exports._text import MARKING, format_datetime, slug
 
-XLSX_MEDIA_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-
 Cell = str | int | float | None
 
 _BOLD = Font(bold=True)

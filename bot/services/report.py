@@ -157,7 +157,9 @@ def _named(groups: list[_Group], words: str) -> list[_Group]:
         found = [g for g in groups if g.name.lower().startswith(wanted)]
     if len(found) != 1:
         names = ", ".join(g.name for g in groups)
-        raise FilterError(f"I do not know a group called that among yours. Yours: {names}.")
+        raise FilterError(
+            f"I do not know a group called that. The groups you may report on: {names}."
+        )
     return found
 
 
