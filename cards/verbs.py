@@ -62,6 +62,8 @@ SUBJECT_MOVE_FORM = "subject.moveForm"
 SUBJECT_MOVE = "subject.move"
 SUBJECT_MOVE_ACCEPT = "subject.moveAccept"
 SUBJECT_MOVE_DECLINE = "subject.moveDecline"
+# The performance report (issue 16, point 8).
+REPORT_DOWNLOAD = "report.download"
 
 ALL_VERBS: tuple[str, ...] = (
     SETUP_LINK,
@@ -118,4 +120,5 @@ ALL_VERBS: tuple[str, ...] = (
     SUBJECT_MOVE,
     SUBJECT_MOVE_ACCEPT,
     SUBJECT_MOVE_DECLINE,
+    REPORT_DOWNLOAD,
 )

@@ -33,6 +33,8 @@ class Command(StrEnum):
     SUBJECT = "subject"
     SUBJECTS = "subjects"
     ADD_SUBJECT = "add subject"
+    # The performance report (issue 16, point 8).
+    REPORT = "report"
 
 
 @dataclass(frozen=True, slots=True)
@@ -183,6 +185,17 @@ COMMANDS: tuple[CommandInfo, ...] = (
         "Chair, deputy chair or minute-taker of the group",
         ("add to register", "new subject", "register add"),
     ),
+    # The performance report (issue 16, point 8).
+    CommandInfo(
+        Command.REPORT,
+        "In a personal chat: the performance report of your groups (counts only: "
+        "meetings, attendance, actions, challenges, escalations, subjects by risk, the "
+        "meetings' ratings), with the workbook and a Word summary to download. Alone: "
+        "this financial year so far; or **last quarter**, **last month**, **last year**, "
+        "_date_ **to** _date_; and **for** _group_.",
+        "Coordinators",
+        ("performance report",),
+    ),
 )
 
 _MENTION = re.compile(r"<at>.*?</at>", re.IGNORECASE | re.DOTALL)
@@ -205,7 +218,7 @@ def normalise(text: str | None) -> str:
 
 
 #: Commands that may be followed by words of their own (filters).
-TAKES_WORDS = frozenset({Command.OUTSTANDING, Command.SUBJECT, Command.SUBJECTS})
+TAKES_WORDS = frozenset({Command.OUTSTANDING, Command.SUBJECT, Command.SUBJECTS, Command.REPORT})
 
 #: Aliases that are filters themselves: their words are kept, typed alone or followed by
 #: more ("overdue actions in Whitby" is "outstanding actions overdue in Whitby").

@@ -101,6 +101,11 @@ MOVES_PERSONAL_ONLY = (
     "personal chat with me."
 )
 _REGISTER_MOVES = Place(PERSONAL, MOVES_PERSONAL_ONLY)
+REPORT_PERSONAL_ONLY = (
+    "The performance report is shown only in a personal chat: open a chat with me and "
+    "type **report** there."
+)
+_REPORT = Place(PERSONAL, REPORT_PERSONAL_ONLY)
 
 COMMAND_PLACES: dict[Command, Place] = {
     Command.HELP: _ANYWHERE,
@@ -122,6 +127,8 @@ COMMAND_PLACES: dict[Command, Place] = {
     Command.SUBJECT: _REGISTER,
     Command.SUBJECTS: _REGISTER,
     Command.ADD_SUBJECT: _REGISTER_ADD,
+    # The performance report (issue 16, point 8).
+    Command.REPORT: _REPORT,
 }
 
 VERB_PLACES: dict[str, Place] = {
@@ -182,6 +189,8 @@ VERB_PLACES: dict[str, Place] = {
     v.SUBJECT_MOVE: _REGISTER_MOVES,
     v.SUBJECT_MOVE_ACCEPT: _REGISTER_MOVES,
     v.SUBJECT_MOVE_DECLINE: _REGISTER_MOVES,
+    # The performance report (issue 16, point 8).
+    v.REPORT_DOWNLOAD: _REPORT,
 }
 
 _NOWHERE = Place(frozenset(), NO_RULE)

@@ -21,6 +21,7 @@ from bot.domain.register_filters import SubjectFilter
 from bot.domain.register_forms import AddChoices, SubjectEdit, SubjectSaved
 from bot.domain.register_moves import MoveFormView, MoveOfferView
 from bot.domain.register_views import SubjectCardView, SubjectChoices, SubjectsPage
+from bot.domain.report import PerformanceReport, ReportPeriod
 from bot.domain.views import (
     ActionFormView,
     ChallengeView,
@@ -289,6 +290,8 @@ class Services:
     register: Register | None = None
     register_edits: RegisterEdits | None = None
     moves: Moves | None = None
+    #: The performance report (issue 16, point 8); a bot without it says so.
+    reports: Reports | None = None
 
 
 if TYPE_CHECKING:
@@ -358,3 +361,24 @@ if TYPE_CHECKING:
     def _moves_fit(moves: RegisterMoves) -> Moves:
         """Never called: mypy checks here that the real service satisfies its port."""
         return moves
+
+
+# -- the performance report (issue 16, point 8) -----------------------------------------
+
+
+class Reports(Protocol):
+    """The performance report of a period (``bot.services.report``)."""
+
+    async def for_member(
+        self, actor: ActorRef, period: ReportPeriod, locality: str | None
+    ) -> PerformanceReport: ...
+
+    async def check(self, actor: ActorRef, locality: str | None) -> None: ...
+
+
+if TYPE_CHECKING:
+    from bot.services.report import ReportService
+
+    def _the_reports_fit(reports: ReportService) -> Reports:
+        """Never called: mypy checks the report service satisfies its port."""
+        return reports

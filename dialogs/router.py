@@ -31,7 +31,17 @@ from bot.services.context import TurnRef
 from bot.services.meeting_hints import MeetingEvent
 from cards import end_form_card
 from cards.hints import meeting_started_card
-from dialogs import actions, exports, meeting, members, register_edit, register_moves, rounds, setup
+from dialogs import (
+    actions,
+    exports,
+    meeting,
+    members,
+    register_edit,
+    register_moves,
+    report,
+    rounds,
+    setup,
+)
 from dialogs import register as register_feature
 from dialogs.commands import Command, split
 from dialogs.outcome import Outcome, Post
@@ -46,6 +56,7 @@ from dialogs.ports import (
     Moves,
     Register,
     RegisterEdits,
+    Reports,
     Rounds,
     Services,
 )
@@ -77,6 +88,7 @@ FEATURES: tuple[Routes, ...] = (
     register_feature.routes,
     register_edit.routes,
     register_moves.routes,
+    report.routes,
 )
 
 
@@ -113,6 +125,7 @@ class Router:
         register: Register | None = None,
         register_edits: RegisterEdits | None = None,
         moves: Moves | None = None,
+        reports: Reports | None = None,
     ) -> None:
         self.services = Services(
             groups,
@@ -126,6 +139,7 @@ class Router:
             register,
             register_edits,
             moves,
+            reports,
         )
         self._table = route_table()
 

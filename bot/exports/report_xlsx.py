@@ -126,7 +126,7 @@ def _heading_rows(ws: Worksheet, report: PerformanceReport, title: str) -> int:
     ws["A2"].font = Font(bold=True, size=13)
     ws.append([f"Generated {format_datetime(report.generated_at)} (UK time)"])
     ws.append([])
-    return ws.max_row + 1
+    return int(ws.max_row) + 1
 
 
 def _header(ws: Worksheet, row: int, headings: Sequence[str]) -> None:

@@ -63,6 +63,11 @@ from bot.store.db import Store
 _ATTENDED = (AttendanceStatus.PRESENT.value, AttendanceStatus.SUBSTITUTE.value)
 _FINISHED = (ActionStatus.DONE.value, ActionStatus.CANCELLED.value)
 
+REPORT_REFUSED = (
+    "Sorry, the performance report is for the coordinators of a locality group. If you "
+    "think you should have it, ask the MACE coordinator for your locality."
+)
+
 #: Figures keyed by locality id; ``None`` is every locality together.
 Key = int | None
 
@@ -94,24 +99,32 @@ class ReportService:
         """The report of the groups where ``actor`` may have it (one, if ``locality``
         names one by name or code). Refused to anyone with no such group."""
         async with self.store.reading() as session:
-            member, groups = await find_member_and_groups(session, actor)
-            roles: dict[int, set[Role]] = defaultdict(set)
-            for locality_id, role in groups:
-                roles[locality_id].add(Role(role))
-            allowed = {
-                locality_id
-                for locality_id, held in roles.items()
-                if member is not None and permitted(held, Permission.REPORT)
-            }
-            if not allowed:
-                audit.note(
-                    session, audit.AuditAction.REFUSED, "report", detail=Permission.REPORT.value
-                )
-                raise NotPermitted(attempted=Permission.REPORT.value)
-            chosen = await self._groups(session, allowed)
-            if locality:
-                chosen = _named(chosen, locality)
+            chosen = await self._allowed(session, actor, locality)
             return await self._report(session, chosen, period)
+
+    async def check(self, actor: ActorRef, locality: str | None) -> None:
+        """Refuses, as ``for_member`` would, before a download link is made: without
+        reading a figure."""
+        async with self.store.reading() as session:
+            await self._allowed(session, actor, locality)
+
+    async def _allowed(
+        self, session: AsyncSession, actor: ActorRef, locality: str | None
+    ) -> list[_Group]:
+        member, groups = await find_member_and_groups(session, actor)
+        roles: dict[int, set[Role]] = defaultdict(set)
+        for locality_id, role in groups:
+            roles[locality_id].add(Role(role))
+        allowed = {
+            locality_id
+            for locality_id, held in roles.items()
+            if member is not None and permitted(held, Permission.REPORT)
+        }
+        if not allowed:
+            # Audited as a refusal when the read ends (``Store.reading``).
+            raise NotPermitted(REPORT_REFUSED, attempted=Permission.REPORT.value)
+        chosen = await self._groups(session, allowed)
+        return _named(chosen, locality) if locality else chosen
 
     async def for_operator(self, period: ReportPeriod, locality: str | None) -> PerformanceReport:
         """The command line's report: every group, or the one whose code is given."""
