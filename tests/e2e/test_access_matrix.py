@@ -56,6 +56,7 @@ from bot.services.reference_data import load_reference_data
 from bot.services.register import NO_GROUP_TO_ADD_TO
 from bot.services.register_access import NO_SUCH_SUBJECT
 from bot.services.register_reads import NOT_IN_A_GROUP
+from bot.services.report import REPORT_REFUSED
 from bot.store import tables as t
 from bot.store.crypto import subject_index
 from bot.teams.handler import DELIVERY_FAILED, TURN_FAILED
@@ -229,6 +230,8 @@ TEXT: dict[Command, tuple[str, str]] = {
     Command.SUBJECTS: (_ALL_P, "   A O  A O  A O  A O  A O  A O  R R"),  # their groups' only
     # EDIT_REGISTER in some group (an outsider adds to their own group's register):
     Command.ADD_SUBJECT: (_ALL_P, "A A  A A  A A  R R  R R  R R  R R"),
+    # The performance report (issue 16): REPORT, coordinators of any group (their own).
+    Command.REPORT: (_ALL_P, "     R R  R R  R R  A A  R R  R R  R R"),
 }
 
 #: Card buttons: (in the group's channel or group chat, in a personal chat). Meeting
@@ -307,6 +310,8 @@ VERBS: dict[str, tuple[str, str]] = {
     v.SUBJECT_MOVE: (_ALL_P, "         A R  A R  R R  R R  R R  R R  R R"),
     v.SUBJECT_MOVE_ACCEPT: (_ALL_P, "  R A  R A  R R  R R  R R  R R  R R"),
     v.SUBJECT_MOVE_DECLINE: (_ALL_P, " R A  R A  R R  R R  R R  R R  R R"),
+    # The performance report's downloads (REPORT, as ``report``):
+    v.REPORT_DOWNLOAD: (_ALL_P, "      R R  R R  R R  A A  R R  R R  R R"),
 }
 
 
@@ -430,6 +435,8 @@ GROUPS: dict[str, list[str]] = {
         v.ITEM_SUBJECT_MOVE,
         v.ITEM_SUBJECT_REMOVE,
     ),
+    # The performance report (issue 16, point 8).
+    "report": _everywhere(Command.REPORT, v.REPORT_DOWNLOAD),
 }
 
 
@@ -497,6 +504,8 @@ REFUSALS = frozenset(
         NO_SUCH_SUBJECT,
         NO_SUCH_OFFER,
         "Only a chair or deputy chair of Harrogate can accept or decline it.",
+        # The performance report (bot.services.report).
+        REPORT_REFUSED,
     }
 )
 _RULES = (*VERB_PLACES.values(), *COMMAND_PLACES.values())
@@ -901,6 +910,8 @@ class World:
                 return {"shareId": await self.open_offer()}
             case v.SUBJECT_MOVE_DECLINE:
                 return {"shareId": await self.open_offer(), "declineReason": "Not ours."}
+            case v.REPORT_DOWNLOAD:
+                return {"from": "2026-04-01", "to": "2026-11-19", "format": "xlsx"}
             case _:
                 return await register_click_data(self, verb, actor)
 
