@@ -392,17 +392,39 @@ async def _actions(
     session: AsyncSession, ids: list[int], period: ReportPeriod, lo: datetime, hi: datetime
 ) -> tuple[dict[str, _Tally], _Lists]:
     """Opened, closed (on time), overdue at the end, escalated; days to close."""
+    # Only what touches the period. Every change to an action (done and cancelled
+    # included) sets ``updated_at`` to its time, so one closed in or after the period was
+    # changed then: the rest of three years is never read.
+    touching = and_(
+        t.Action.locality_id.in_(ids),
+        t.Action.status != ActionStatus.WITHDRAWN,
+        t.Action.created_at < hi,
+        or_(
+            t.Action.status == ActionStatus.OPEN,
+            t.Action.created_at >= lo,
+            t.Action.escalated_at >= lo,
+            t.Action.updated_at >= lo,
+        ),
+    )
+    # When each of those was done or cancelled: its last such event (an action brought
+    # in already closed has none: when it was last changed).
     finished = (
         select(t.ActionEvent.action_id, func.max(t.ActionEvent.at).label("at"))
-        .where(t.ActionEvent.kind.in_((ActionEventKind.DONE, ActionEventKind.CANCELLED)))
+        .where(
+            t.ActionEvent.kind.in_((ActionEventKind.DONE, ActionEventKind.CANCELLED)),
+            t.ActionEvent.action_id.in_(
+                select(t.Action.id).where(touching, t.Action.status.in_(_FINISHED))
+            ),
+        )
         .group_by(t.ActionEvent.action_id)
         .subquery()
     )
-    # When it was done or cancelled: its last such event (an action brought in already
-    # closed has none: when it was last changed).
-    closed_at = type_coerce(func.coalesce(finished.c.at, t.Action.updated_at), t.UTCDateTime())
     finished_at = type_coerce(
-        case((t.Action.status.in_(_FINISHED), closed_at), else_=None), t.UTCDateTime()
+        case(
+            (t.Action.status.in_(_FINISHED), func.coalesce(finished.c.at, t.Action.updated_at)),
+            else_=None,
+        ),
+        t.UTCDateTime(),
     ).label("finished_at")
     rows = await session.execute(
         select(
@@ -415,17 +437,7 @@ async def _actions(
         )
         .select_from(t.Action)
         .outerjoin(finished, finished.c.action_id == t.Action.id)
-        .where(
-            t.Action.locality_id.in_(ids),
-            t.Action.status != ActionStatus.WITHDRAWN,
-            t.Action.created_at < hi,
-            or_(
-                t.Action.status == ActionStatus.OPEN,
-                t.Action.created_at >= lo,
-                t.Action.escalated_at >= lo,
-                closed_at >= lo,
-            ),
-        )
+        .where(touching)
     )
     tallies = _tallies("opened", "closed", "on_time", "overdue", "escalated")
     days = _Lists()
