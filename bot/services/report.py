@@ -6,7 +6,7 @@ challenges, escalations, subjects and their risk, ratings), each over every loca
 the report at once: the counts that SQL can group are grouped there, and only what needs
 a median or a state at the period's end comes back as narrow rows (ids, dates, coded
 values; never free text). Actions come back only when they touch the period (raised,
-closed or escalated in it, or still open at its start), so three years of a hundred
+closed or escalated in it, or open), so three years of a hundred
 thousand actions read as one quarter's.
 
 Who may have it: a member with ``Permission.REPORT`` (coordinators) in a group, for that
@@ -17,7 +17,7 @@ report is audited as an export, per group.
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 
@@ -618,8 +618,3 @@ async def _subjects(
             for label in strands_of.get(subject_id) or [NO_STRAND]:
                 by_strand[(key, label, column)] += 1
     return [*order, NO_STRAND], by_strand, by_risk, changes
-
-
-def as_mapping(report: PerformanceReport) -> Mapping[str, LocalityFigures]:
-    """The report's figures by locality code (the total under ``""``)."""
-    return {**{f.code: f for f in report.localities}, "": report.total}

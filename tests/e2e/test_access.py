@@ -293,6 +293,8 @@ async def plausible_clicks(bot: BotUnderTest, s: Secrets) -> dict[str, dict[str,
         },
         v.SUBJECT_MOVE_ACCEPT: {"shareId": 1},
         v.SUBJECT_MOVE_DECLINE: {"shareId": 1, "declineReason": "Outsider."},
+        # The performance report (issue 16, point 8).
+        v.REPORT_DOWNLOAD: {"from": "2026-04-01", "to": "2026-11-19", "format": "xlsx"},
     }
     assert set(clicks) == set(v.ALL_VERBS), "a new verb needs plausible data here"
     return clicks
