@@ -166,6 +166,7 @@ def create_app(
         register_edits=services.register_edits,
         moves=services.register_moves,
         action_control=services.action_control,
+        reports=services.reports,
     )
     authentication: ReusingAuthentication | None = None
     if adapter is None:

@@ -15,7 +15,15 @@ from pathlib import Path
 
 from sqlalchemy import func, or_, select
 
-from bot import cli_members, cli_outbox, cli_package, cli_records, cli_register, cli_store
+from bot import (
+    cli_members,
+    cli_outbox,
+    cli_package,
+    cli_records,
+    cli_register,
+    cli_report,
+    cli_store,
+)
 from bot.app import create_app
 from bot.config import SettingError, Settings
 from bot.domain.clock import SystemClock
@@ -65,6 +73,7 @@ def _parser() -> argparse.ArgumentParser:
     cli_package.register(sub)
     cli_outbox.register(sub)
     cli_register.register(sub)
+    cli_report.register(sub)
     return parser
 
 
@@ -197,6 +206,8 @@ def _run(args: argparse.Namespace) -> int:
         return cli_outbox.run(settings, args)
     if args.command in cli_register.COMMANDS:
         return cli_register.run(settings, args)
+    if args.command in cli_report.COMMANDS:
+        return cli_report.run(settings, args)
     return 2
 
 

@@ -67,6 +67,8 @@ ACTION_SHOW = "action.show"
 ITEM_REVIEW_ACTIONS = "item.reviewActions"
 ACTION_REVIEW_FORM = "action.reviewForm"
 ACTION_REVIEW = "action.review"
+# The performance report (issue 16, point 8).
+REPORT_DOWNLOAD = "report.download"
 
 ALL_VERBS: tuple[str, ...] = (
     SETUP_LINK,
@@ -127,4 +129,5 @@ ALL_VERBS: tuple[str, ...] = (
     ITEM_REVIEW_ACTIONS,
     ACTION_REVIEW_FORM,
     ACTION_REVIEW,
+    REPORT_DOWNLOAD,
 )

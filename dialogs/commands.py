@@ -37,6 +37,8 @@ class Command(StrEnum):
     ADD_SUBJECT = "add subject"
     # An action by its reference (issue 16): "action A-36", or "A-36" alone.
     ACTION = "action"
+    # The performance report (issue 16, point 8).
+    REPORT = "report"
 
 
 @dataclass(frozen=True, slots=True)
@@ -195,6 +197,17 @@ COMMANDS: tuple[CommandInfo, ...] = (
         "Its owner, their agency's lead, the group's chair, deputy chair or coordinator",
         ("show action", "open action"),
     ),
+    # The performance report (issue 16, point 8).
+    CommandInfo(
+        Command.REPORT,
+        "In a personal chat: the performance report of your groups (counts only: "
+        "meetings, attendance, actions, challenges, escalations, subjects by risk, the "
+        "meetings' ratings), with the workbook and a Word summary to download. Alone: "
+        "this financial year so far; or **last quarter**, **last month**, **last year**, "
+        "_date_ **to** _date_; and **for** _group_.",
+        "Coordinators",
+        ("performance report",),
+    ),
 )
 
 _MENTION = re.compile(r"<at>.*?</at>", re.IGNORECASE | re.DOTALL)
@@ -217,7 +230,9 @@ def normalise(text: str | None) -> str:
 
 
 #: Commands that may be followed by words of their own (filters).
-TAKES_WORDS = frozenset({Command.OUTSTANDING, Command.SUBJECT, Command.SUBJECTS, Command.ACTION})
+TAKES_WORDS = frozenset(
+    {Command.OUTSTANDING, Command.SUBJECT, Command.SUBJECTS, Command.ACTION, Command.REPORT}
+)
 
 #: Aliases that are filters themselves: their words are kept, typed alone or followed by
 #: more ("overdue actions in Whitby" is "outstanding actions overdue in Whitby").

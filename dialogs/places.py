@@ -105,6 +105,11 @@ MOVES_PERSONAL_ONLY = (
     "personal chat with me."
 )
 _REGISTER_MOVES = Place(PERSONAL, MOVES_PERSONAL_ONLY)
+REPORT_PERSONAL_ONLY = (
+    "The performance report is shown only in a personal chat: open a chat with me and "
+    "type **report** there."
+)
+_REPORT = Place(PERSONAL, REPORT_PERSONAL_ONLY)
 
 COMMAND_PLACES: dict[Command, Place] = {
     Command.HELP: _ANYWHERE,
@@ -128,6 +133,8 @@ COMMAND_PLACES: dict[Command, Place] = {
     Command.ADD_SUBJECT: _REGISTER_ADD,
     # Issue 16: an action by its reference (``A-36``).
     Command.ACTION: Place(PERSONAL, ACTION_PERSONAL_ONLY),
+    # The performance report (issue 16, point 8).
+    Command.REPORT: _REPORT,
 }
 
 VERB_PLACES: dict[str, Place] = {
@@ -195,6 +202,8 @@ VERB_PLACES: dict[str, Place] = {
     v.ITEM_REVIEW_ACTIONS: _MEETING,
     v.ACTION_REVIEW_FORM: _ANYWHERE,
     v.ACTION_REVIEW: _ANYWHERE,
+    # The performance report (issue 16, point 8).
+    v.REPORT_DOWNLOAD: _REPORT,
 }
 
 _NOWHERE = Place(frozenset(), NO_RULE)

@@ -21,6 +21,7 @@ from bot.domain.register_filters import SubjectFilter
 from bot.domain.register_forms import AddChoices, SubjectEdit, SubjectSaved
 from bot.domain.register_moves import MoveFormView, MoveOfferView
 from bot.domain.register_views import SubjectCardView, SubjectChoices, SubjectsPage
+from bot.domain.report import PerformanceReport, ReportPeriod
 from bot.domain.views import (
     ActionCardView,
     ActionFormView,
@@ -293,6 +294,8 @@ class Services:
     moves: Moves | None = None
     #: An action's own card and the chair's control of actions (issue 16).
     action_control: ActionControl | None = None
+    #: The performance report (issue 16, point 8); a bot without it says so.
+    reports: Reports | None = None
 
 
 if TYPE_CHECKING:
@@ -390,3 +393,22 @@ if TYPE_CHECKING:
     def _action_control_fits(control: ActionControlService) -> ActionControl:
         """Never called: mypy checks here that the real service satisfies its port."""
         return control
+# -- the performance report (issue 16, point 8) -----------------------------------------
+
+
+class Reports(Protocol):
+    """The performance report of a period (``bot.services.report``)."""
+
+    async def for_member(
+        self, actor: ActorRef, period: ReportPeriod, locality: str | None
+    ) -> PerformanceReport: ...
+
+    async def check(self, actor: ActorRef, locality: str | None) -> None: ...
+
+
+if TYPE_CHECKING:
+    from bot.services.report import ReportService
+
+    def _the_reports_fit(reports: ReportService) -> Reports:
+        """Never called: mypy checks the report service satisfies its port."""
+        return reports

@@ -39,6 +39,7 @@ from dialogs import (
     members,
     register_edit,
     register_moves,
+    report,
     rounds,
     setup,
 )
@@ -57,6 +58,7 @@ from dialogs.ports import (
     Moves,
     Register,
     RegisterEdits,
+    Reports,
     Rounds,
     Services,
 )
@@ -89,6 +91,7 @@ FEATURES: tuple[Routes, ...] = (
     register_edit.routes,
     register_moves.routes,
     action_control.routes,
+    report.routes,
 )
 
 
@@ -126,6 +129,7 @@ class Router:
         register_edits: RegisterEdits | None = None,
         moves: Moves | None = None,
         action_control: ActionControl | None = None,
+        reports: Reports | None = None,
     ) -> None:
         self.services = Services(
             groups,
@@ -140,6 +144,7 @@ class Router:
             register_edits,
             moves,
             action_control,
+            reports,
         )
         self._table = route_table()
 

@@ -1412,6 +1412,7 @@ def shots() -> list[Shot]:
             ),
         ),
         *register_shots(),
+        *report_shots(),
     ]
 
 
@@ -1675,6 +1676,65 @@ def action_control_shots() -> list[Shot]:
             "moved from and to; never its description or why.",
             action_reassigned_card,
             (reassigned,),
+        ),
+    ]
+
+
+# --- the performance report (issue 16, point 8) -----------------------------------------
+
+
+def report_shots() -> list[Shot]:
+    from bot.domain.report import (
+        ActionFigures,
+        AgencyAttendance,
+        AgencyGroup,
+        EscalationFigures,
+        LocalityFigures,
+        PerformanceReport,
+        RatingFigures,
+        ReportPeriod,
+        SubjectFigures,
+    )
+    from cards.report import report_card
+
+    def figures(name: str, scale: int) -> LocalityFigures:
+        return LocalityFigures(
+            name=name,
+            code=name.lower(),
+            meetings_held=9 * scale,
+            attendance=(
+                AgencyAttendance(
+                    "North Yorkshire Police", AgencyGroup.KEY, 9 * scale, 0, 9 * scale
+                ),
+                AgencyAttendance("Education", AgencyGroup.SCHOOL, 7 * scale, scale, 9 * scale),
+            ),
+            actions=ActionFigures(40 * scale, 33 * scale, 27 * scale, 4 * scale, 2 * scale, 21.5),
+            decisions=18 * scale,
+            challenges_raised=6 * scale,
+            challenges_resolved=5 * scale,
+            escalations=EscalationFigures(3 * scale, 2 * scale, scale, 2 * scale, 9.5, scale),
+            subjects=SubjectFigures(
+                (), (8 * scale, 6 * scale, 3 * scale, scale, 2 * scale), 5, 3, 4
+            ),
+            ratings=RatingFigures((0, scale, 4 * scale, 20 * scale, 31 * scale)),
+        )
+
+    report = PerformanceReport(
+        period=ReportPeriod(date(2026, 4, 1), date(2026, 11, 3)),
+        generated_at=datetime(2026, 11, 3, 10, 0, tzinfo=UTC),
+        localities=(figures("Ryedale", 1), figures("Scarborough", 2)),
+        total=figures("All localities", 3),
+    )
+    return [
+        Shot(
+            "performance-report",
+            BETWEEN_MEETINGS,
+            "Performance report",
+            "Answers a coordinator's `report` in a personal chat: the headline figures of "
+            "their groups for the period (counts only), a line for each group, and buttons "
+            "for the workbook and the Word summary (each a single-use link for whoever pressed).",
+            report_card,
+            (report,),
         ),
     ]
 

@@ -121,4 +121,6 @@ async def _build(
         )
     if kind == "minutes.docx":
         return await exports.minutes_file(actor, params.get("meetingId"))
+    if kind in ("report.xlsx", "report.docx"):
+        return await exports.report_file(actor, params, kind.removeprefix("report."))
     raise DomainError("This link is not valid.")

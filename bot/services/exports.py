@@ -7,7 +7,7 @@ the persons of concern in them are shown only to a downloader the group's
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 from sqlalchemy import select
@@ -17,6 +17,7 @@ from bot.domain.errors import NotFound, NotPermitted
 from bot.domain.filters import ActionFilter
 from bot.domain.model import EntryKind
 from bot.domain.permissions import Permission
+from bot.domain.report import PerformanceReport, period_from_data
 from bot.domain.views import EntryView, MinutesDocumentView
 from bot.exports import (
     CSV_MEDIA_TYPE,
@@ -27,6 +28,8 @@ from bot.exports import (
     minutes_docx,
     minutes_filename,
 )
+from bot.exports.report_docx import report_docx
+from bot.exports.report_xlsx import report_filename, report_xlsx
 from bot.exports.subjects import actions_and_subjects_xlsx
 from bot.services.actions import ActionService
 from bot.services.context import ActorRef, caller_in
@@ -36,6 +39,7 @@ from bot.services.readmodels.meetings import meeting_view
 from bot.services.readmodels.rounds import round_view
 from bot.services.register_access import persons_in
 from bot.services.register_exports import CHECK_COLUMNS, subject_rows
+from bot.services.report import ReportService
 from bot.store import audit
 from bot.store import tables as t
 from bot.store.db import Store
@@ -160,3 +164,24 @@ class ExportService:
                 subjects=parts.sections,
             )
         return ExportFile(minutes_filename(doc), DOCX_MEDIA_TYPE, minutes_docx(doc))
+
+    async def report_file(
+        self, actor: ActorRef, params: Mapping[str, object], fmt: str
+    ) -> ExportFile:
+        """The performance report (issue 16) of a download link's period and group, built
+        again for the person the link was made for, who must still be allowed it."""
+        report = await ReportService(self.store, self.clock, self.key_agencies).for_member(
+            actor, period_from_data(dict(params)), _text_param(params.get("locality"))
+        )
+        return report_export(report, fmt)
+
+
+def _text_param(value: object) -> str | None:
+    return value.strip()[:120] or None if isinstance(value, str) else None
+
+
+def report_export(report: PerformanceReport, fmt: str) -> ExportFile:
+    """The report's workbook (``xlsx``) or its Word summary (``docx``)."""
+    if fmt == "docx":
+        return ExportFile(report_filename(report, "docx"), DOCX_MEDIA_TYPE, report_docx(report))
+    return ExportFile(report_filename(report, "xlsx"), XLSX_MEDIA_TYPE, report_xlsx(report))

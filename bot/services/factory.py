@@ -33,6 +33,7 @@ from bot.services.membership_sync import MembershipSync
 from bot.services.register import RegisterService
 from bot.services.register_moves import RegisterMoves
 from bot.services.register_reads import RegisterReads
+from bot.services.report import ReportService
 from bot.services.retention import RetentionService
 from bot.services.rounds import RoundService
 from bot.services.subject_access import SubjectAccessService
@@ -171,3 +172,8 @@ class ServiceFactory:
     @cached_property
     def action_control(self) -> ActionControlService:
         return ActionControlService(self.store, self.clock, self.settings.key_agencies)
+
+    # The performance report (issue 16, point 8).
+    @cached_property
+    def reports(self) -> ReportService:
+        return ReportService(self.store, self.clock, self.settings.key_agencies)

@@ -30,6 +30,17 @@ from bot.domain.register_views import (
     SubjectRow,
     SubjectsPage,
 )
+from bot.domain.report import (
+    ActionFigures,
+    AgencyAttendance,
+    AgencyGroup,
+    EscalationFigures,
+    LocalityFigures,
+    PerformanceReport,
+    RatingFigures,
+    ReportPeriod,
+    SubjectFigures,
+)
 from bot.domain.views import (
     ActionCardView,
     ActionEventView,
@@ -415,6 +426,7 @@ def make_bot(
     hints: bool = True,
     register: bool = True,
     moves: bool = True,
+    reports: bool = True,
 ) -> Bot:
     calls = Calls()
     fail: dict[str, BaseException] = {}
@@ -434,6 +446,7 @@ def make_bot(
         register_edits=FakeRegisterEdits("register_edits", calls, fail, views),
         moves=FakeMoves("moves", calls, fail, views) if moves else None,
         action_control=FakeActionControl("action_control", calls, fail, views),
+        reports=FakeReports("reports", calls, fail, views) if reports else None,
     )
     return Bot(router, calls, fail, views, clock)
 
@@ -761,3 +774,57 @@ class FakeActionControl(Fake):
 
     #: The group's meeting in progress when a step is taken from a personal chat.
     running: int | None = None
+
+
+# -- the performance report (issue 16, point 8) -----------------------------------------
+
+
+def make_report(
+    period: ReportPeriod, *, groups: tuple[str, ...] = ("Scarborough",)
+) -> PerformanceReport:
+    """A report with a few figures in each family, for the dialogs and the card tests."""
+
+    def figures(name: str, code: str, scale: int) -> LocalityFigures:
+        return LocalityFigures(
+            name=name,
+            code=code,
+            meetings_held=3 * scale,
+            attendance=(
+                AgencyAttendance(
+                    "North Yorkshire Police", AgencyGroup.KEY, 3 * scale, 0, 3 * scale
+                ),
+                AgencyAttendance("Education", AgencyGroup.SCHOOL, 2 * scale, scale, 3 * scale),
+            ),
+            actions=ActionFigures(10 * scale, 8 * scale, 6 * scale, 2 * scale, scale, 12.5),
+            decisions=4 * scale,
+            challenges_raised=2 * scale,
+            challenges_resolved=scale,
+            escalations=EscalationFigures(2 * scale, scale, scale, scale, 6.0, scale),
+            subjects=SubjectFigures(
+                (("Criminal exploitation", (scale, 0, scale, 0, 0)),),
+                (scale, 0, scale, 0, scale),
+                scale,
+                scale,
+                0,
+            ),
+            ratings=RatingFigures((0, 0, scale, 2 * scale, 3 * scale)),
+        )
+
+    localities = tuple(figures(name, name.lower(), 1) for name in groups)
+    return PerformanceReport(
+        period=period,
+        generated_at=datetime(2026, 11, 3, 10, 0, tzinfo=UTC),
+        localities=localities,
+        total=figures("All localities", "", len(groups)),
+    )
+
+
+class FakeReports(Fake):
+    async def for_member(
+        self, actor: ActorRef, period: ReportPeriod, locality: str | None
+    ) -> PerformanceReport:
+        self.record("for_member", actor, period, locality)
+        return make_report(period)
+
+    async def check(self, actor: ActorRef, locality: str | None) -> None:
+        self.record("check", actor, locality)

@@ -27,6 +27,7 @@ from dialogs.places import (
     PERSONAL_ONLY,
     REGISTER_ADD_PERSONAL_ONLY,
     REGISTER_PERSONAL_ONLY,
+    REPORT_PERSONAL_ONLY,
     VERB_PLACES,
     refusal,
     verb_place,
@@ -84,6 +85,9 @@ ANYWHERE_VERBS |= {
 ANYWHERE_VERBS |= {v.ACTION_REVIEW_FORM, v.ACTION_REVIEW}
 #: Issue 16: an action by its reference (A-36), in a personal chat only.
 PERSONAL_COMMANDS |= {Command.ACTION}
+# The performance report (issue 16, point 8): personal chat only.
+PERSONAL_VERBS |= {v.REPORT_DOWNLOAD}
+PERSONAL_COMMANDS |= {Command.REPORT}
 
 
 def bare_router() -> Router:
@@ -164,6 +168,8 @@ async def test_personal_verbs_are_refused_in_a_group_before_any_handler(
             expected = REGISTER_ADD_PERSONAL_ONLY
         if verb.startswith("subject.move"):
             expected = MOVES_PERSONAL_ONLY
+        if verb.startswith("report."):
+            expected = REPORT_PERSONAL_ONLY
         assert answer == [expected or ACTIONS_PERSONAL_ONLY], verb
     assert bot.calls == []
 
@@ -173,7 +179,7 @@ async def test_personal_commands_are_refused_in_a_group_before_any_handler(
     kind: ConversationKind,
 ) -> None:
     bot = make_bot()
-    for text in ("my actions", "outstanding actions in Scarborough", "members"):
+    for text in ("my actions", "outstanding actions in Scarborough", "members", "report"):
         (answer,) = told(await bot.router.on_text(turn(kind), text))
         assert "only in a personal chat" in answer
     assert bot.calls == []

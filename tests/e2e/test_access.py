@@ -305,6 +305,8 @@ async def plausible_clicks(bot: BotUnderTest, s: Secrets) -> dict[str, dict[str,
             "step": "reassign",
             "reassignTo": str(await member_id(store, "harrogate_chair")),
         },
+        # The performance report (issue 16, point 8).
+        v.REPORT_DOWNLOAD: {"from": "2026-04-01", "to": "2026-11-19", "format": "xlsx"},
     }
     assert set(clicks) == set(v.ALL_VERBS), "a new verb needs plausible data here"
     return clicks

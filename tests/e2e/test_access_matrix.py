@@ -57,6 +57,7 @@ from bot.services.reference_data import load_reference_data
 from bot.services.register import NO_GROUP_TO_ADD_TO
 from bot.services.register_access import NO_SUCH_SUBJECT
 from bot.services.register_reads import NOT_IN_A_GROUP
+from bot.services.report import REPORT_REFUSED
 from bot.store import tables as t
 from bot.store.crypto import subject_index
 from bot.teams.handler import DELIVERY_FAILED, TURN_FAILED
@@ -235,6 +236,8 @@ TEXT: dict[Command, tuple[str, str]] = {
     # Issue 16: the planted action by its reference (``A-<id>``), within the reach of
     # outstanding actions (owner, agency lead, chair, deputy, coordinator of its group):
     Command.ACTION: (_ALL_P, "     A R  A R  R R  A R  R R  A R  R R"),
+    # The performance report (issue 16): REPORT, coordinators of any group (their own).
+    Command.REPORT: (_ALL_P, "     R R  R R  R R  A A  R R  R R  R R"),
 }
 
 #: Card buttons: (in the group's channel or group chat, in a personal chat). Meeting
@@ -320,6 +323,8 @@ VERBS: dict[str, tuple[str, str]] = {
     v.ITEM_REVIEW_ACTIONS: ("  A R  A R  R R  A R  R R  R R  R R", _ALL_G),
     v.ACTION_REVIEW_FORM: _ACTION_CONTROL,
     v.ACTION_REVIEW: _ACTION_CONTROL,
+    # The performance report's downloads (REPORT, as ``report``):
+    v.REPORT_DOWNLOAD: (_ALL_P, "      R R  R R  R R  A A  R R  R R  R R"),
 }
 
 
@@ -452,6 +457,8 @@ GROUPS: dict[str, list[str]] = {
         v.ACTION_REVIEW_FORM,
         v.ACTION_REVIEW,
     ),
+    # The performance report (issue 16, point 8).
+    "report": _everywhere(Command.REPORT, v.REPORT_DOWNLOAD),
 }
 
 
@@ -522,6 +529,8 @@ REFUSALS = frozenset(
         # Issue 16: an action out of reach, and a member of its group who may not review.
         NO_SUCH_ACTION,
         NOT_A_CHAIR,
+        # The performance report (bot.services.report).
+        REPORT_REFUSED,
     }
 )
 _RULES = (*VERB_PLACES.values(), *COMMAND_PLACES.values())
@@ -943,6 +952,8 @@ class World:
                     "carryDate": wanted.isoformat(),
                     "carryReason": f"Carried by {actor.column}.",
                 }
+            case v.REPORT_DOWNLOAD:
+                return {"from": "2026-04-01", "to": "2026-11-19", "format": "xlsx"}
             case _:
                 return await register_click_data(self, verb, actor)
 

@@ -343,9 +343,17 @@ PRESSED_BY = {
     "members.": "chair",
     "round.answer": "police",
     "challenge.": "social_care",
+    "report.": "coordinator",
 }
 #: Where the verb's card is (a crafted payload elsewhere is the access matrix's business).
-IN_A_PERSONAL_CHAT = ("action.", "actions.", "dateRequest.", "outstanding.", "members.")
+IN_A_PERSONAL_CHAT = (
+    "action.",
+    "actions.",
+    "dateRequest.",
+    "outstanding.",
+    "members.",
+    "report.",
+)
 
 
 @pytest.mark.parametrize("verb", ALL_VERBS)
