@@ -62,6 +62,10 @@ SUBJECT_MOVE_FORM = "subject.moveForm"
 SUBJECT_MOVE = "subject.move"
 SUBJECT_MOVE_ACCEPT = "subject.moveAccept"
 SUBJECT_MOVE_DECLINE = "subject.moveDecline"
+# Corrections before the minutes are agreed (issue 16: dialogs/corrections.py).
+CORRECTIONS_SHOW = "corrections.show"
+CORRECTION_FORM = "correction.form"
+CORRECTION_SAVE = "correction.save"
 
 ALL_VERBS: tuple[str, ...] = (
     SETUP_LINK,
@@ -118,4 +122,7 @@ ALL_VERBS: tuple[str, ...] = (
     SUBJECT_MOVE,
     SUBJECT_MOVE_ACCEPT,
     SUBJECT_MOVE_DECLINE,
+    CORRECTIONS_SHOW,
+    CORRECTION_FORM,
+    CORRECTION_SAVE,
 )

@@ -182,6 +182,12 @@ VERB_PLACES: dict[str, Place] = {
     v.SUBJECT_MOVE: _REGISTER_MOVES,
     v.SUBJECT_MOVE_ACCEPT: _REGISTER_MOVES,
     v.SUBJECT_MOVE_DECLINE: _REGISTER_MOVES,
+    # Corrections before the minutes are agreed (issue 16): from the agenda, item 2 and an
+    # ended meeting's summary, all in the group's conversation; each answer is a card
+    # shown only to the person who pressed (dialogs.corrections).
+    v.CORRECTIONS_SHOW: _MEETING,
+    v.CORRECTION_FORM: _MEETING,
+    v.CORRECTION_SAVE: _MEETING,
 }
 
 _NOWHERE = Place(frozenset(), NO_RULE)

@@ -32,12 +32,14 @@ from bot.services.meeting_hints import MeetingEvent
 from cards import end_form_card
 from cards.hints import meeting_started_card
 from dialogs import actions, exports, meeting, members, register_edit, register_moves, rounds, setup
+from dialogs import corrections as corrections_feature
 from dialogs import register as register_feature
 from dialogs.commands import Command, split
 from dialogs.outcome import Outcome, Post
 from dialogs.places import UNKNOWN_CONVERSATION, command_place, missing_rules, refusal, verb_place
 from dialogs.ports import (
     Actions,
+    Corrections,
     Groups,
     Hints,
     LinkMaker,
@@ -77,6 +79,7 @@ FEATURES: tuple[Routes, ...] = (
     register_feature.routes,
     register_edit.routes,
     register_moves.routes,
+    corrections_feature.routes,
 )
 
 
@@ -113,6 +116,7 @@ class Router:
         register: Register | None = None,
         register_edits: RegisterEdits | None = None,
         moves: Moves | None = None,
+        corrections: Corrections | None = None,
     ) -> None:
         self.services = Services(
             groups,
@@ -126,6 +130,7 @@ class Router:
             register,
             register_edits,
             moves,
+            corrections,
         )
         self._table = route_table()
 

@@ -114,8 +114,10 @@ class CorrectionFormView:
     """One entry as it stands, for the form that corrects or withdraws it."""
 
     meeting_id: int
+    status: MeetingStatus
     locality: str
     meeting_date: date
+    item_id: int
     item_position: int
     item_title: str
     kind: RecordKind

@@ -162,8 +162,10 @@ class CorrectionService:
             item = await session.get_one(t.AgendaItem, row.item_id)
             view = CorrectionFormView(
                 meeting_id=meeting.id,
+                status=MeetingStatus(meeting.status),
                 locality=await _locality_name(session, meeting),
                 meeting_date=meeting_date(meeting),
+                item_id=item.id,
                 item_position=item.position,
                 item_title=item.title,
                 kind=record_kind,
