@@ -182,7 +182,8 @@ def correction_form_card(
 ) -> JSON:
     """One entry as it stands and what to change: the new text (or, for an action, its
     description, owner, due date and subject), the reason, and "Withdraw"."""
-    body = _head(view.locality, view.meeting_date, f"Correct a {view.kind.value}")
+    article = "an" if view.kind is RecordKind.ACTION else "a"
+    body = _head(view.locality, view.meeting_date, f"Correct {article} {view.kind.value}")
     body.append(
         text_block(
             f"Item {view.item_position}: {plain(view.item_title)}", weight="bolder", spacing="none"
