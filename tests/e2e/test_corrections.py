@@ -22,6 +22,7 @@ from sqlalchemy import select, text
 from bot.domain.corrections import MINUTES_LOCKED
 from bot.domain.errors import NotPermitted
 from bot.domain.model import ActionStatus
+from bot.domain.rules import confirmation_field
 from bot.services.context import NOT_A_MEMBER
 from bot.store import tables as t
 from cards import verbs as v
@@ -113,6 +114,23 @@ async def test_the_minute_taker_corrects_a_minute_and_a_decision_on_the_agenda(
     )
     assert "reason" in error_beside(again, "reason").lower()
     assert FIXED_MINUTE in text_of(again)
+    # The personal-data nudge: a phone number in the reason is pointed out, not saved.
+    nudged = invoke_card(
+        ok(
+            await press(
+                bot,
+                "minute_taker",
+                v.CORRECTION_SAVE,
+                save,
+                {"correctedText": FIXED_MINUTE, "reason": "Her mum said 07700 900123."},
+            )
+        )
+    )
+    assert "phone" in error_beside(nudged, "reason").lower()
+    assert confirmation_field("reason") in {
+        n.get("id") for n in walk(nudged) if n.get("type") == "Input.Toggle"
+    }
+    assert await corrections(bot, meeting.id) == []
     answer = invoke_card(
         ok(
             await press(
