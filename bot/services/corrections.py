@@ -441,6 +441,9 @@ class _Change:
             return
         row.status = ActionStatus.WITHDRAWN
         row.updated_at = self.now
+        # A new date asked for is no longer the chair's to decide (the request's reason,
+        # who asked and when stay, as the rest of the action does).
+        row.requested_due_date = None
         self.action_event(row, ActionEventKind.WITHDRAWN)
 
     def action_event(self, action: t.Action, kind: ActionEventKind) -> None:
