@@ -102,8 +102,10 @@ def test_the_meeting_s_items_each_open_their_entries() -> None:
     card = corrections_card(listing(item=None, entries=(), pages=1))
     validate_card(card)
     shown = [b["data"] for b in executes(card) if b["verb"] == CORRECTIONS_SHOW]
-    assert shown == [{"verb": CORRECTIONS_SHOW, "meetingId": 3, "itemId": 104},
-                     {"verb": CORRECTIONS_SHOW, "meetingId": 3, "itemId": 109}]
+    assert shown == [
+        {"verb": CORRECTIONS_SHOW, "meetingId": 3, "itemId": 104},
+        {"verb": CORRECTIONS_SHOW, "meetingId": 3, "itemId": 109},
+    ]
 
 
 def test_the_forms_are_valid_within_size_and_prefilled() -> None:

@@ -732,7 +732,7 @@ def make_correction_list(item: bool = True) -> CorrectionListView:
             CorrectableEntry(RecordKind.DECISION, 32, "Refer to NRM.", withdrawn=True),
             CorrectableEntry(
                 RecordKind.ACTION, 12, "Arrange a joint visit", detail="Bea Birchley, due 20 Nov"
-            )
+            ),
         )
         if item
         else (),
