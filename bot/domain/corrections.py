@@ -78,8 +78,10 @@ class CorrectableEntry:
     text: str
     corrected: bool = False
     withdrawn: bool = False
-    #: For an action: "Owner (Agency), due 20 Nov 2026".
+    #: For an action: "Owner, due 20 Nov 2026".
     detail: str = ""
+    #: About a person of concern the viewer may not see: no text, nothing to press.
+    restricted: bool = False
 
 
 @dataclass(frozen=True, slots=True)

@@ -80,6 +80,7 @@ from bot.services.readmodels.actions import corrected_actions
 from bot.services.readmodels.lookups import load_lookups, member_names
 from bot.services.readmodels.members import group_members
 from bot.services.records import row_named
+from bot.services.register_access import persons_in
 from bot.services.subjects import find_subjects, new_subject
 from bot.store import audit
 from bot.store import tables as t
@@ -97,6 +98,8 @@ LIST_TEXT_CHARS = 140
 #: An action's subject when it is a person of concern: never named on a card drawn in the
 #: group's conversation (bot.domain.agenda.channel_label).
 PERSON_OF_CONCERN = "A person of concern"
+#: An entry about a person of concern, listed for someone who may not see them.
+RESTRICTED = "About a person of concern (restricted)"
 
 
 class CorrectionService:
@@ -114,7 +117,7 @@ class CorrectionService:
         at a time, withdrawn ones marked): refused at once to anyone who may not correct,
         and once the minutes are agreed."""
         async with self.store.reading() as session:
-            _, meeting = await self._meeting(session, turn, meeting_id)
+            caller, meeting = await self._meeting(session, turn, meeting_id)
             audit.note(
                 session, audit.AuditAction.VIEW, "meetings", meeting.id, detail="corrections"
             )
@@ -136,7 +139,9 @@ class CorrectionService:
                 if row is None or row.meeting_id != meeting.id:
                     raise NotFound()
                 item = ItemRecords(row.id, row.position, row.title, 0)
-            entries = await self._entries(session, meeting, item.item_id)
+            entries = await self._entries(
+                session, meeting, item.item_id, await _sees_persons(session, caller)
+            )
             pages = max(1, -(-len(entries) // ENTRIES_PER_PAGE))
             number = min(max(card_id(page) or 1, 1), pages)
             start = (number - 1) * ENTRIES_PER_PAGE
@@ -155,9 +160,9 @@ class CorrectionService:
         shown only to the person who pressed, in place of the card). The viewing is
         audited; a withdrawn entry has no form."""
         async with self.store.reading() as session:
-            _, meeting = await self._meeting(session, turn, meeting_id)
+            caller, meeting = await self._meeting(session, turn, meeting_id)
             record_kind = _kind(kind)
-            row = await self._record(session, meeting, record_kind, record_id)
+            row = await self._record(session, caller, meeting, record_kind, record_id)
             audit.note(session, audit.AuditAction.VIEW, record_kind.table, row.id)
             item = await session.get_one(t.AgendaItem, row.item_id)
             view = CorrectionFormView(
@@ -212,7 +217,7 @@ class CorrectionService:
             if meeting.minutes_status == MinutesStatus.AGREED:
                 raise Conflict(MINUTES_LOCKED)
             record_kind = _kind(kind)
-            row = await self._record(session, meeting, record_kind, record_id)
+            row = await self._record(session, caller, meeting, record_kind, record_id)
             errors: dict[str, str] = {}
             reason = clean_text(data.get(REASON_FIELD))
             require_text(errors, REASON_FIELD, reason, "A reason", MAX_REASON_CHARS)
@@ -329,10 +334,15 @@ class CorrectionService:
         return caller, meeting
 
     async def _record(
-        self, session: AsyncSession, meeting: t.Meeting, kind: RecordKind, record_id: object
+        self,
+        session: AsyncSession,
+        caller: Caller,
+        meeting: t.Meeting,
+        kind: RecordKind,
+        record_id: object,
     ) -> t.MinuteEntry | t.Action:
-        """The entry a card names, only if it is of that kind, of that meeting, and not
-        withdrawn already."""
+        """The entry a card names, only if it is of that kind, of that meeting, about no
+        person of concern the caller may not see, and not withdrawn already."""
         row: t.MinuteEntry | t.Action | None
         if kind is RecordKind.ACTION:
             row = await row_named(session, t.Action, record_id)
@@ -342,6 +352,8 @@ class CorrectionService:
             row = entry if entry is not None and entry.kind == kind.value else None
             withdrawn = entry is not None and entry.withdrawn_at is not None
         if row is None or row.meeting_id != meeting.id:
+            raise NotFound()
+        if await _is_person(session, row.subject_id) and not await _sees_persons(session, caller):
             raise NotFound()
         if withdrawn:
             raise Conflict(ALREADY_WITHDRAWN)
@@ -374,17 +386,13 @@ class CorrectionService:
         )
 
     async def _entries(
-        self, session: AsyncSession, meeting: t.Meeting, item_id: int
+        self, session: AsyncSession, meeting: t.Meeting, item_id: int, sees_persons: bool
     ) -> list[CorrectableEntry]:
-        """An item's minutes and decisions, then its actions, each in the order recorded."""
-        entries = [
-            CorrectableEntry(
-                RecordKind(e.kind),
-                e.id,
-                _clip(e.text),
-                corrected=e.corrected_at is not None,
-                withdrawn=e.withdrawn_at is not None,
-            )
+        """An item's minutes and decisions, then its actions, each in the order recorded.
+        One about a person of concern the caller may not see is listed without its text
+        and cannot be opened (as the Word minutes leave it out for them)."""
+        minutes = [
+            e
             for e in await session.scalars(
                 select(t.MinuteEntry)
                 .where(t.MinuteEntry.meeting_id == meeting.id, t.MinuteEntry.item_id == item_id)
@@ -399,17 +407,39 @@ class CorrectionService:
                 .order_by(t.Action.id)
             )
         ).all()
+        hidden = (
+            set()
+            if sees_persons
+            else await _persons(
+                session, [e.subject_id for e in minutes] + [a.subject_id for a in actions]
+            )
+        )
+        entries = [
+            CorrectableEntry(
+                RecordKind(e.kind),
+                e.id,
+                RESTRICTED if e.subject_id in hidden else _clip(e.text),
+                corrected=e.corrected_at is not None,
+                withdrawn=e.withdrawn_at is not None,
+                restricted=e.subject_id in hidden,
+            )
+            for e in minutes
+        ]
         corrected = await corrected_actions(session, [a.id for a in actions])
         names = await member_names(session, (a.owner_member_id for a in actions))
         for a in actions:
+            restricted = a.subject_id in hidden
             entries.append(
                 CorrectableEntry(
                     RecordKind.ACTION,
                     a.id,
-                    _clip(a.description),
+                    RESTRICTED if restricted else _clip(a.description),
                     corrected=a.id in corrected,
                     withdrawn=a.status == ActionStatus.WITHDRAWN,
-                    detail=f"{names.get(a.owner_member_id, '')}, due {a.due_date:%d %b %Y}",
+                    detail=""
+                    if restricted
+                    else (f"{names.get(a.owner_member_id, '')}, due {a.due_date:%d %b %Y}"),
+                    restricted=restricted,
                 )
             )
         return entries
@@ -472,6 +502,30 @@ class _Change:
                 at=self.now,
             )
         )
+
+
+async def _sees_persons(session: AsyncSession, caller: Caller) -> bool:
+    """Whether the caller may see persons of concern in their group (the group's rule)."""
+    groups = {caller.locality_id: caller.roles}
+    return caller.locality_id in await persons_in(session, caller.member, groups)
+
+
+async def _persons(session: AsyncSession, subject_ids: Sequence[int | None]) -> set[int]:
+    """Of these subjects, the persons of concern."""
+    wanted = {s for s in subject_ids if s is not None}
+    if not wanted:
+        return set()
+    return set(
+        await session.scalars(
+            select(t.Subject.id).where(
+                t.Subject.id.in_(wanted), t.Subject.kind == SubjectKind.PERSON.value
+            )
+        )
+    )
+
+
+async def _is_person(session: AsyncSession, subject_id: int | None) -> bool:
+    return bool(await _persons(session, [subject_id]))
 
 
 def _kind(value: object) -> RecordKind:
