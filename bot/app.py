@@ -167,6 +167,7 @@ def create_app(
         moves=services.register_moves,
         action_control=services.action_control,
         reports=services.reports,
+        corrections=services.corrections,
     )
     authentication: ReusingAuthentication | None = None
     if adapter is None:

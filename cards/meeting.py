@@ -21,6 +21,7 @@ from bot.domain.views import (
     SubItemView,
     WelcomeView,
 )
+from cards.corrections import correct_records_button
 from cards.elements import (
     JSON,
     action_set,
@@ -250,7 +251,10 @@ def _previous_minutes(
                         MINUTES_AGREE,
                         {"meetingId": view.id, "previousMeetingId": minutes.meeting_id},
                         with_inputs=False,
-                    )
+                    ),
+                    # Corrections before agreeing them (issue 16): refused in the service
+                    # to anyone who may not correct records.
+                    correct_records_button(minutes.meeting_id),
                 ]
             )
         )
@@ -452,6 +456,7 @@ def _item_controls(view: MeetingView, item: ItemView) -> list[JSON]:
             )
         )
     buttons.append(execute("Refresh", MEETING_REFRESH, {"meetingId": view.id}, with_inputs=False))
+    buttons.append(correct_records_button(view.id, item.id))
     lines: list[JSON] = []
     if view.open_round_id is not None:
         lines.append(

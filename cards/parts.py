@@ -21,6 +21,8 @@ from cards.text import (
     plain,
 )
 
+#: Beside a decision or action corrected before the minutes were agreed (issue 16).
+CORRECTED = " (corrected)"
 OUTSTANDING_HINT = "type **outstanding actions** in personal chat to see them all"
 
 
@@ -45,6 +47,8 @@ def action_lines(action: ActionView, limit: int, *, show_raised: bool = False) -
     if action.escalated:
         first.append(run("ESCALATED ", bold=True, color="attention"))
     first.append(run(clip(action.description, limit)))
+    if action.corrected:
+        first.append(run(CORRECTED, subtle=True))
     meta = [
         f"Owner: {clip(action.owner_name, NAME_CHARS)} ({action.agency_name})",
         f"due {format_date(action.due_date)}",
@@ -84,9 +88,13 @@ def decisions_of(item: ItemView) -> tuple[EntryView, ...]:
 
 
 def decision_line(decision: EntryView, limit: int, prefix: str = "") -> JSON:
-    return rich(
-        run(f"{prefix}Decision: ", bold=True), run(clip(decision.text, limit)), spacing="small"
-    )
+    runs: list[JSON | str] = [
+        run(f"{prefix}Decision: ", bold=True),
+        run(clip(decision.text, limit)),
+    ]
+    if decision.corrected:
+        runs.append(run(CORRECTED, subtle=True))
+    return rich(*runs, spacing="small")
 
 
 def attendance_line(entry: AttendanceView) -> JSON:

@@ -11,7 +11,9 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from typing import TypeVar
 
+from bot.domain.model import MinutesStatus
 from bot.domain.views import ItemView, MeetingView
+from cards.corrections import correct_records_button
 from cards.elements import (
     JSON,
     adaptive_card,
@@ -79,7 +81,9 @@ def summary_card(view: MeetingView) -> JSON:
     download = execute(
         "Download minutes (Word)", MINUTES_DOWNLOAD, {"meetingId": view.id}, with_inputs=False
     )
-    return adaptive_card(body, [download])
+    if view.minutes_status is MinutesStatus.AGREED:
+        return adaptive_card(body, [download])
+    return adaptive_card(body, [download, correct_records_button(view.id)])
 
 
 def _by_item(entries: Iterable[tuple[ItemView, _E]], cap: int) -> list[tuple[ItemView | None, _E]]:

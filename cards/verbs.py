@@ -69,6 +69,10 @@ ACTION_REVIEW_FORM = "action.reviewForm"
 ACTION_REVIEW = "action.review"
 # The performance report (issue 16, point 8).
 REPORT_DOWNLOAD = "report.download"
+# Corrections before the minutes are agreed (issue 16: dialogs/corrections.py).
+CORRECTIONS_SHOW = "corrections.show"
+CORRECTION_FORM = "correction.form"
+CORRECTION_SAVE = "correction.save"
 
 ALL_VERBS: tuple[str, ...] = (
     SETUP_LINK,
@@ -130,4 +134,7 @@ ALL_VERBS: tuple[str, ...] = (
     ACTION_REVIEW_FORM,
     ACTION_REVIEW,
     REPORT_DOWNLOAD,
+    CORRECTIONS_SHOW,
+    CORRECTION_FORM,
+    CORRECTION_SAVE,
 )

@@ -204,6 +204,12 @@ VERB_PLACES: dict[str, Place] = {
     v.ACTION_REVIEW: _ANYWHERE,
     # The performance report (issue 16, point 8).
     v.REPORT_DOWNLOAD: _REPORT,
+    # Corrections before the minutes are agreed (issue 16): from the agenda, item 2 and an
+    # ended meeting's summary, all in the group's conversation; each answer is a card
+    # shown only to the person who pressed (dialogs.corrections).
+    v.CORRECTIONS_SHOW: _MEETING,
+    v.CORRECTION_FORM: _MEETING,
+    v.CORRECTION_SAVE: _MEETING,
 }
 
 _NOWHERE = Place(frozenset(), NO_RULE)

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Protocol
 
 from bot.domain.clock import Clock
+from bot.domain.corrections import CorrectionFormView, CorrectionListView, CorrectionSaved
 from bot.domain.filters import ActionFilter
 from bot.domain.members import MembersView
 from bot.domain.model import EntryKind
@@ -296,6 +297,8 @@ class Services:
     action_control: ActionControl | None = None
     #: The performance report (issue 16, point 8); a bot without it says so.
     reports: Reports | None = None
+    #: Corrections before the minutes are agreed (issue 16); a bot without it says so.
+    corrections: Corrections | None = None
 
 
 if TYPE_CHECKING:
@@ -412,3 +415,34 @@ if TYPE_CHECKING:
     def _the_reports_fit(reports: ReportService) -> Reports:
         """Never called: mypy checks the report service satisfies its port."""
         return reports
+# -- corrections before the minutes are agreed (issue 16) -------------------------------------
+
+
+class Corrections(Protocol):
+    """Correcting or withdrawing a minute, decision or action recorded in error
+    (``bot.services.corrections``)."""
+
+    async def records(
+        self, turn: TurnRef, meeting_id: object, item_id: object = None, page: object = 1
+    ) -> CorrectionListView: ...
+
+    async def form(
+        self, turn: TurnRef, meeting_id: object, kind: object, record_id: object
+    ) -> CorrectionFormView: ...
+
+    async def correct(
+        self,
+        turn: TurnRef,
+        meeting_id: object,
+        kind: object,
+        record_id: object,
+        data: Mapping[str, object],
+    ) -> CorrectionSaved: ...
+
+
+if TYPE_CHECKING:
+    from bot.services.corrections import CorrectionService
+
+    def _corrections_fit(corrections: CorrectionService) -> Corrections:
+        """Never called: mypy checks here that the real service satisfies its port."""
+        return corrections

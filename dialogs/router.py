@@ -43,6 +43,7 @@ from dialogs import (
     rounds,
     setup,
 )
+from dialogs import corrections as corrections_feature
 from dialogs import register as register_feature
 from dialogs.commands import Command, split
 from dialogs.outcome import Outcome, Post
@@ -50,6 +51,7 @@ from dialogs.places import UNKNOWN_CONVERSATION, command_place, missing_rules, r
 from dialogs.ports import (
     ActionControl,
     Actions,
+    Corrections,
     Groups,
     Hints,
     LinkMaker,
@@ -92,6 +94,7 @@ FEATURES: tuple[Routes, ...] = (
     register_moves.routes,
     action_control.routes,
     report.routes,
+    corrections_feature.routes,
 )
 
 
@@ -130,6 +133,7 @@ class Router:
         moves: Moves | None = None,
         action_control: ActionControl | None = None,
         reports: Reports | None = None,
+        corrections: Corrections | None = None,
     ) -> None:
         self.services = Services(
             groups,
@@ -145,6 +149,7 @@ class Router:
             moves,
             action_control,
             reports,
+            corrections,
         )
         self._table = route_table()
 

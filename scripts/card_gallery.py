@@ -1546,6 +1546,7 @@ def register_shots() -> list[Shot]:
         ),
         *register_move_shots(),
         *action_control_shots(),
+        *correction_shots(),
     ]
 
 
@@ -1735,6 +1736,84 @@ def report_shots() -> list[Shot]:
             "for the workbook and the Word summary (each a single-use link for whoever pressed).",
             report_card,
             (report,),
+        ),
+    ]
+
+
+# --- corrections before the minutes are agreed (issue 16) ----------------------------------
+
+
+def correction_shots() -> list[Shot]:
+    """What the chair, deputy chair or minute-taker sees after pressing "Correct records"
+    (an item's entries) and "Correct" (an action's form), in place of the card pressed."""
+    from bot.domain.corrections import (
+        CorrectableEntry,
+        CorrectionFormView,
+        CorrectionListView,
+        ItemRecords,
+        RecordKind,
+    )
+    from cards.corrections import correction_form_card, corrections_card
+
+    item = ItemRecords(104, 4, "Children", 3)
+    listing = CorrectionListView(
+        meeting_id=3,
+        locality=SCARBOROUGH.name,
+        meeting_date=MEETING_DAY,
+        status=MeetingStatus.IN_PROGRESS,
+        minutes_status=MinutesStatus.DRAFT,
+        items=(item,),
+        item=item,
+        entries=(
+            CorrectableEntry(
+                RecordKind.MINUTE, 31, "CR-0107 (J.S.): missing twice this month.", corrected=True
+            ),
+            CorrectableEntry(RecordKind.DECISION, 32, "Refer CR-0107 to the NRM.", withdrawn=True),
+            CorrectableEntry(
+                RecordKind.ACTION,
+                12,
+                "Arrange a joint visit with the school.",
+                detail=f"{CHRIS.name}, due 20 Nov 2026",
+            ),
+        ),
+    )
+    action = CorrectionFormView(
+        meeting_id=3,
+        status=MeetingStatus.IN_PROGRESS,
+        locality=SCARBOROUGH.name,
+        meeting_date=MEETING_DAY,
+        item_id=104,
+        item_position=4,
+        item_title="Children",
+        kind=RecordKind.ACTION,
+        record_id=12,
+        text="Arrange a joint visit with the school.",
+        owner_id=CHRIS.id,
+        due_date=date(2026, 11, 20),
+        subject="CR-0107 (J.S.)",
+        owners=MEMBERS,
+    )
+    return [
+        Shot(
+            "corrections-list",
+            IN_THE_MEETING,
+            "Correct the record",
+            "Answers a chair, deputy chair or minute-taker who pressed Correct records: an "
+            "item's minutes, decisions and actions, each with Correct; a withdrawn one is "
+            "kept and marked. Refused once the minutes are agreed.",
+            corrections_card,
+            (listing,),
+            {"note": "Minute corrected."},
+        ),
+        Shot(
+            "correction-form-action",
+            IN_THE_MEETING,
+            "Correct an action",
+            "The action as recorded, its description, owner, due date and subject to "
+            "correct, a reason (with the personal-data nudge), and Withdraw as recorded in "
+            "error.",
+            correction_form_card,
+            (action,),
         ),
     ]
 

@@ -91,7 +91,8 @@ DEFAULT_DAYS: Mapping[RecordKind, int] = {
 MAX_DAYS = 73_000
 
 #: Action statuses that may expire; ``open`` never does.
-CLOSED_ACTION_STATUSES = frozenset({"done", "cancelled"})
+#: Withdrawn: recorded in error and withdrawn before the minutes were agreed (issue 16).
+CLOSED_ACTION_STATUSES = frozenset({"done", "cancelled", "withdrawn"})
 
 SETTING = "MACE_RETENTION"
 

@@ -63,6 +63,8 @@ class EntryView:
     kind: EntryKind
     text: str
     author_name: str
+    #: Corrected before the minutes were agreed (issue 16): shown "(corrected)".
+    corrected: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -77,6 +79,8 @@ class ActionView:
     overdue: bool = False
     raised_on: date | None = None  # date of the meeting that agreed it
     escalated: bool = False  # chasing escalated it: flagged for review at the next meeting
+    #: Corrected before the minutes were agreed (issue 16): shown "(corrected)".
+    corrected: bool = False
 
 
 @dataclass(frozen=True, slots=True)

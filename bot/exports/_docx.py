@@ -98,9 +98,20 @@ def _shade(tc: object, fill: str) -> None:
     tcpr.append(shading)
 
 
+#: Beside an entry corrected before the minutes were agreed (issue 16).
+CORRECTED = " (corrected)"
+
+
+def entry_text(entry: EntryView | ActionView) -> str:
+    """A minute's or decision's text, or an action's description, as the minutes print
+    it: marked when it was corrected (what it said before is kept in the store)."""
+    text = entry.text if isinstance(entry, EntryView) else entry.description
+    return text + CORRECTED if entry.corrected else text
+
+
 def _write_entries(document: DocxDocument, entries: Sequence[EntryView]) -> None:
     for entry in entries:
-        paragraph = _para(document, entry.text)
+        paragraph = _para(document, entry_text(entry))
         paragraph.paragraph_format.space_after = Pt(6)
 
 
@@ -112,7 +123,7 @@ def _action_rows(actions: Sequence[ActionView]) -> list[tuple[str, ...]]:
     return [
         (
             f"A-{action.id}",
-            action.description,
+            entry_text(action),
             action.owner_name,
             action.agency_name,
             format_date(action.due_date),

@@ -26,6 +26,7 @@ ACTION_STATUS_LABELS: dict[ActionStatus, str] = {
     ActionStatus.OPEN: "Open",
     ActionStatus.DONE: "Done",
     ActionStatus.CANCELLED: "Cancelled",
+    ActionStatus.WITHDRAWN: "Withdrawn",
 }
 
 _DAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")

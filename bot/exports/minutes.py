@@ -64,6 +64,7 @@ from bot.exports._docx import (
     _text,
     _write_entries,
     _write_round,
+    entry_text,
 )
 from bot.exports._text import (
     CLASSIFICATION,
@@ -420,7 +421,7 @@ def _write_item(
     if item.decisions:
         document.add_heading("Decisions", 2)
         for decision in item.decisions:
-            _para(document, decision.text, style="List Bullet")
+            _para(document, entry_text(decision), style="List Bullet")
 
     if item.actions:
         document.add_heading("Actions", 2)

@@ -29,6 +29,7 @@ from bot.exports._docx import (
     _text,
     _write_entries,
     _write_round,
+    entry_text,
 )
 
 
@@ -58,7 +59,7 @@ def write_subject_section(document: DocxDocument, section: SubjectMinutesView) -
     if section.decisions:
         document.add_heading("Decisions", 3)
         for decision in section.decisions:
-            _para(document, decision.text, style="List Bullet")
+            _para(document, entry_text(decision), style="List Bullet")
     if section.actions:
         document.add_heading("Actions", 3)
         _table(

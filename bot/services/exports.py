@@ -120,6 +120,8 @@ class ExportService:
                     .where(
                         t.MinuteEntry.meeting_id == meeting.id,
                         t.MinuteEntry.kind == EntryKind.MINUTE,
+                        # Withdrawn as recorded in error (issue 16): kept, not minuted.
+                        t.MinuteEntry.withdrawn_at.is_(None),
                     )
                     .order_by(t.MinuteEntry.id)
                 )
@@ -130,7 +132,11 @@ class ExportService:
                     item.id,
                     tuple(
                         EntryView(
-                            e.id, EntryKind.MINUTE, e.text, authors.get(e.author_member_id, "")
+                            e.id,
+                            EntryKind.MINUTE,
+                            e.text,
+                            authors.get(e.author_member_id, ""),
+                            corrected=e.corrected_at is not None,
                         )
                         for e in entries
                         if e.item_id == item.id

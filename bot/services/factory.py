@@ -22,6 +22,7 @@ from bot.services.actions import ActionService
 from bot.services.briefs import BriefService
 from bot.services.chasing import ChaseService
 from bot.services.contacts import ContactService
+from bot.services.corrections import CorrectionService
 from bot.services.directory import AppInstaller
 from bot.services.exports import ExportService
 from bot.services.groups import GroupService
@@ -155,6 +156,11 @@ class ServiceFactory:
     @cached_property
     def register_moves(self) -> RegisterMoves:
         return RegisterMoves(self.store, self.clock)
+
+    # Corrections before the minutes are agreed (issue 16).
+    @cached_property
+    def corrections(self) -> CorrectionService:
+        return CorrectionService(self.store, self.clock, self.settings.key_agencies)
 
     async def close(self) -> None:
         """Close what the bundle opened (the directory's client, if it was built); the

@@ -178,6 +178,16 @@ class RetentionService:
                 for locality_id, ids in sorted(by_locality.items()):
                     audit.act_as(session.sync_session, ACTOR, locality_id)
                     await _delete(session, deleted, t.ActionEvent, t.ActionEvent.action_id.in_(ids))
+                    # What a correction kept of it (its text before, and why: issue 16).
+                    await _delete(
+                        session,
+                        deleted,
+                        t.RecordCorrection,
+                        and_(
+                            t.RecordCorrection.record_type == "actions",
+                            t.RecordCorrection.record_id.in_(ids),
+                        ),
+                    )
                     await _delete(
                         session, deleted, t.ReminderSent, t.ReminderSent.action_id.in_(ids)
                     )
@@ -200,7 +210,12 @@ class RetentionService:
                     t.Challenge,
                     t.ItemSubject,
                 )
-            )
+            ),
+            # A minute's or decision's correction (issue 16); an action's goes with it.
+            exists().where(
+                t.RecordCorrection.meeting_id == M.id,
+                t.RecordCorrection.record_type != "actions",
+            ),
         )
         has_actions = exists().where(t.Action.meeting_id == M.id)
         open_challenge = exists().where(
@@ -261,6 +276,17 @@ class RetentionService:
                 t.Challenge.locality_id,
             )
             await session.flush()
+            # What its minutes and decisions said before a correction, and why (issue 16),
+            # goes with them; an action's corrections go with the action.
+            await _delete(
+                session,
+                deleted,
+                t.RecordCorrection,
+                and_(
+                    t.RecordCorrection.meeting_id == meeting.id,
+                    t.RecordCorrection.record_type != "actions",
+                ),
+            )
             for table in (t.MinuteEntry, t.Attendance, t.ShareRound, t.ItemSubject):
                 await _delete(session, deleted, table, table.meeting_id == meeting.id)
             await session.flush()
@@ -273,6 +299,12 @@ class RetentionService:
                 await _unlink(session, t.SubjectEvent, t.SubjectEvent.meeting_id, meeting.id)
                 await _unlink(session, t.SubjectLink, t.SubjectLink.meeting_id, meeting.id)
                 await _delete(session, deleted, t.AgendaItem, t.AgendaItem.meeting_id == meeting.id)
+                await _delete(
+                    session,
+                    deleted,
+                    t.RecordCorrection,
+                    t.RecordCorrection.meeting_id == meeting.id,
+                )
                 await session.flush()
                 await session.delete(meeting)
                 deleted[M.__tablename__] += 1

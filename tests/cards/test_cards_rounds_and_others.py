@@ -155,7 +155,9 @@ def test_summary_has_attendance_decisions_actions_challenges_and_marking() -> No
     view = make_meeting(status=MeetingStatus.ENDED, next_meeting=date(2026, 12, 1))
     card = summary_card(view)
     text = dumps(card)
-    assert verbs(card) == {"minutes.download"}, "the only button: the chair's Word minutes"
+    assert verbs(card) == {"minutes.download", "corrections.show"}, (
+        "the only buttons: the chair's Word minutes, and corrections until they are agreed"
+    )
     assert "Summary: MACE Scarborough locality meeting" in text
     facts = {f["title"]: f["value"] for f in card["body"][1]["facts"]}
     assert facts["Time"] == "10:00–11:42"

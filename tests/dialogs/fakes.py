@@ -16,9 +16,25 @@ from datetime import UTC, date, datetime
 from typing import Any
 
 from bot.domain.clock import FrozenClock
+from bot.domain.corrections import (
+    CorrectableEntry,
+    CorrectionFormView,
+    CorrectionListView,
+    CorrectionSaved,
+    ItemRecords,
+    RecordKind,
+)
 from bot.domain.filters import ActionFilter
 from bot.domain.members import CodeChoice, MemberRoles, MembersView, RoleHeld
-from bot.domain.model import ActionStatus, ConversationKind, EntryKind, Role, SubjectKind
+from bot.domain.model import (
+    ActionStatus,
+    ConversationKind,
+    EntryKind,
+    MeetingStatus,
+    MinutesStatus,
+    Role,
+    SubjectKind,
+)
 from bot.domain.permissions import Permission
 from bot.domain.register import ChildChecks, RiskLevel, SubjectStatus
 from bot.domain.register_filters import SubjectFilter
@@ -427,6 +443,7 @@ def make_bot(
     register: bool = True,
     moves: bool = True,
     reports: bool = True,
+    corrections: bool = True,
 ) -> Bot:
     calls = Calls()
     fail: dict[str, BaseException] = {}
@@ -447,6 +464,7 @@ def make_bot(
         moves=FakeMoves("moves", calls, fail, views) if moves else None,
         action_control=FakeActionControl("action_control", calls, fail, views),
         reports=FakeReports("reports", calls, fail, views) if reports else None,
+        corrections=FakeCorrections("corrections", calls, fail, views) if corrections else None,
     )
     return Bot(router, calls, fail, views, clock)
 
@@ -828,3 +846,70 @@ class FakeReports(Fake):
 
     async def check(self, actor: ActorRef, locality: str | None) -> None:
         self.record("check", actor, locality)
+
+
+# -- corrections before the minutes are agreed (dialogs.corrections, issue 16) ---------------
+
+
+def make_correction_list(item: bool = True) -> CorrectionListView:
+    """Item 4 of a meeting in progress: a minute (corrected), a withdrawn decision and an
+    action (invented: CR-0107)."""
+    items = (ItemRecords(104, 4, "Children", 2),)
+    return CorrectionListView(
+        meeting_id=1,
+        locality="Scarborough",
+        meeting_date=date(2026, 11, 3),
+        status=MeetingStatus.IN_PROGRESS,
+        minutes_status=MinutesStatus.DRAFT,
+        items=items,
+        item=items[0] if item else None,
+        entries=(
+            CorrectableEntry(RecordKind.MINUTE, 31, "CR-0107 discussed.", corrected=True),
+            CorrectableEntry(RecordKind.DECISION, 32, "Refer to NRM.", withdrawn=True),
+            CorrectableEntry(
+                RecordKind.ACTION, 12, "Arrange a joint visit", detail="Bea Birchley, due 20 Nov"
+            ),
+        )
+        if item
+        else (),
+    )
+
+
+def make_correction_form(kind: RecordKind = RecordKind.MINUTE) -> CorrectionFormView:
+    return CorrectionFormView(
+        meeting_id=1,
+        status=MeetingStatus.IN_PROGRESS,
+        locality="Scarborough",
+        meeting_date=date(2026, 11, 3),
+        item_id=104,
+        item_position=4,
+        item_title="Children",
+        kind=kind,
+        record_id=31,
+        text="CR-0107 discused.",
+    )
+
+
+class FakeCorrections(Fake):
+    async def records(
+        self, turn: TurnRef, meeting_id: object, item_id: object = None, page: object = 1
+    ) -> CorrectionListView:
+        self.record("records", turn, meeting_id, item_id, page)
+        return make_correction_list(item=item_id is not None)
+
+    async def form(
+        self, turn: TurnRef, meeting_id: object, kind: object, record_id: object
+    ) -> CorrectionFormView:
+        self.record("form", turn, meeting_id, kind, record_id)
+        return make_correction_form()
+
+    async def correct(
+        self,
+        turn: TurnRef,
+        meeting_id: object,
+        kind: object,
+        record_id: object,
+        data: Mapping[str, object],
+    ) -> CorrectionSaved:
+        self.record("correct", turn, meeting_id, kind, record_id, data)
+        return CorrectionSaved(1, 104, "Minute corrected.")

@@ -325,6 +325,11 @@ VERBS: dict[str, tuple[str, str]] = {
     v.ACTION_REVIEW: _ACTION_CONTROL,
     # The performance report's downloads (REPORT, as ``report``):
     v.REPORT_DOWNLOAD: (_ALL_P, "      R R  R R  R R  A A  R R  R R  R R"),
+    # Issue 16: corrections before the minutes are agreed (CORRECT_RECORDS: chair, deputy
+    # chair and minute-taker of the group, in its conversation):
+    v.CORRECTIONS_SHOW: ("     A R  A R  A R  R R  R R  R R  R R", _ALL_G),
+    v.CORRECTION_FORM: ("      A R  A R  A R  R R  R R  R R  R R", _ALL_G),
+    v.CORRECTION_SAVE: ("      A R  A R  A R  R R  R R  R R  R R", _ALL_G),
 }
 
 
@@ -441,6 +446,8 @@ GROUPS: dict[str, list[str]] = {
         v.ACTION_HAND_OVER,
         v.ACTION_DONE,
     ),
+    # Issue 16: each allowed save corrects the planted minute again.
+    "corrections": _everywhere(v.CORRECTIONS_SHOW, v.CORRECTION_FORM, v.CORRECTION_SAVE),
     # Issue 15: removing uses the planted subject up; restore adds another.
     "subject-items": _everywhere(
         v.ITEM_SUBJECT_FORM,
@@ -954,6 +961,8 @@ class World:
                 }
             case v.REPORT_DOWNLOAD:
                 return {"from": "2026-04-01", "to": "2026-11-19", "format": "xlsx"}
+            case v.CORRECTIONS_SHOW | v.CORRECTION_FORM | v.CORRECTION_SAVE:
+                return await correction_click_data(self, verb, actor)
             case _:
                 return await register_click_data(self, verb, actor)
 
@@ -1358,3 +1367,31 @@ async def register_click_data(world: World, verb: str, actor: Actor) -> dict[str
             }
         case _:
             return {}
+
+
+# -- corrections before the minutes are agreed (issue 16) -----------------------------------
+
+_correction_counter = [0]
+
+
+async def correction_click_data(world: World, verb: str, actor: Actor) -> dict[str, Any]:
+    """The planted minute (MINUTE), named as its correction cards name it; each allowed
+    save a real change of its text, with a reason."""
+    async with store_of(world.bot).reading() as session:
+        minute = await session.scalar(
+            select(func.min(t.MinuteEntry.id)).where(
+                t.MinuteEntry.meeting_id == world.meeting.id, t.MinuteEntry.kind == "minute"
+            )
+        )
+    assert minute is not None, "build_world plants a minute"
+    if verb == v.CORRECTIONS_SHOW:
+        return {"meetingId": world.meeting.id, "itemId": world.item}
+    named = {"meetingId": world.meeting.id, "kind": "minute", "recordId": minute}
+    if verb == v.CORRECTION_FORM:
+        return named
+    _correction_counter[0] += 1
+    return {
+        **named,
+        "correctedText": f"Corrected by {actor.column} ({_correction_counter[0]}).",
+        "reason": f"Typo, by {actor.column}.",
+    }

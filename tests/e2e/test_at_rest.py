@@ -6,13 +6,14 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from sqlalchemy import text
+from sqlalchemy import select, text
 
 from bot.domain.register import ChildChecks
 from bot.store import tables as t
 from bot.store.db import Store
+from cards import verbs as v
 from tests.e2e.harness import BotUnderTest
-from tests.e2e.scenario import all_stored_text, store_of
+from tests.e2e.scenario import all_stored_text, ok, press, start_meeting, store_of
 from tests.e2e.test_access import SECRETS, meeting_with_secrets
 from tests.support.records import utc
 from tests.support.register_records import RegisterRecords
@@ -83,14 +84,9 @@ def raw_sqlite_bytes(path: Path) -> bytes:
     return found
 
 
-async def test_nothing_recorded_is_stored_in_plain(bot: BotUnderTest) -> None:
-    await meeting_with_secrets(bot)
-    store = store_of(bot)
-    await register_with_secrets(store)
-    decrypted = await all_stored_text(store)
-    assert all(secret in decrypted for secret in RECORDED), "the bot reads it all back"
-    assert all(secret in decrypted for secret in REGISTER_SECRETS)
-
+async def raw_database(store: Store) -> str:
+    """Everything the database holds, as stored: the SQLite file and its logs (before and
+    after a checkpoint), or every PostgreSQL table row as text."""
     if store.engine.dialect.name == "sqlite":
         database = store.engine.url.database
         assert database
@@ -108,6 +104,58 @@ async def test_nothing_recorded_is_stored_in_plain(bot: BotUnderTest) -> None:
                 parts += [row[0] for row in rows]
         haystack = "\n".join(parts)
         assert "mace1:" in haystack
+    return haystack
+
+
+async def test_nothing_recorded_is_stored_in_plain(bot: BotUnderTest) -> None:
+    await meeting_with_secrets(bot)
+    store = store_of(bot)
+    await register_with_secrets(store)
+    decrypted = await all_stored_text(store)
+    assert all(secret in decrypted for secret in RECORDED), "the bot reads it all back"
+    assert all(secret in decrypted for secret in REGISTER_SECRETS)
+
+    haystack = await raw_database(store)
     for secret in (*RECORDED, *REGISTER_SECRETS):
+        assert secret not in haystack, f"{secret!r} is stored in plain"
+        assert secret.upper() not in haystack.upper()
+
+
+#: What a correction keeps (issue 16): the minute as it read before, and the reason.
+CORRECTION_SECRETS = ("Sentinel before 8K2", "Sentinel reason 5T1")
+
+
+async def test_a_correction_keeps_the_old_text_and_reason_encrypted(bot: BotUnderTest) -> None:
+    """The minute-taker corrects a minute through the endpoint: what it said before and
+    why are in ``record_corrections``, and neither is in the database in plain."""
+    meeting = await start_meeting(bot, to_position=4)
+    where = {"meetingId": meeting.id, "itemId": meeting.current_item(bot)}
+    ok(
+        await press(
+            bot,
+            "minute_taker",
+            v.ITEM_MINUTE,
+            where,
+            {"minuteText": CORRECTION_SECRETS[0]},
+            card_id=meeting.agenda_id,
+        )
+    )
+    store = store_of(bot)
+    async with store.reading() as session:
+        minute = await session.scalar(select(t.MinuteEntry.id))
+    ok(
+        await press(
+            bot,
+            "minute_taker",
+            v.CORRECTION_SAVE,
+            {"meetingId": meeting.id, "kind": "minute", "recordId": minute},
+            {"correctedText": "The minute as it should read.", "reason": CORRECTION_SECRETS[1]},
+        )
+    )
+    async with store.reading() as session:
+        kept = await session.scalar(select(t.RecordCorrection))
+    assert kept is not None and (kept.previous, kept.reason) == CORRECTION_SECRETS
+    haystack = await raw_database(store)
+    for secret in CORRECTION_SECRETS:
         assert secret not in haystack, f"{secret!r} is stored in plain"
         assert secret.upper() not in haystack.upper()

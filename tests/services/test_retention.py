@@ -354,3 +354,42 @@ async def test_an_open_action_never_expires(demo_store: Store) -> None:
     async with demo_store.reading() as session:
         action = await session.get_one(t.Action, s.open_action)
         assert action.description == "Disruption plan for the address."
+
+
+async def test_corrections_and_withdrawn_actions_expire_with_what_they_are_about(
+    demo_store: Store,
+) -> None:
+    """Issue 16: a withdrawn action is closed for retention; what a correction kept (the
+    text before, and why) goes with the minute or action it is about, and the meeting
+    goes too once nothing of it is left."""
+    r = Records(demo_store)
+    meeting = await r.meeting("scarborough", utc(2026, 10, 15))
+    minute = await r.minute(meeting, "CR-0005 seen at the staton.")
+    withdrawn = await r.action(
+        meeting, "Recorded in error.", status="withdrawn", updated=utc(2026, 10, 16)
+    )
+    chair = await r.member("Sam Okafor")
+    async with demo_store.transaction() as session:
+        for record_type, record_id, change in (
+            ("minute_entries", minute, "corrected"),
+            ("actions", withdrawn, "withdrawn"),
+        ):
+            session.add(
+                t.RecordCorrection(
+                    meeting_id=meeting.id,
+                    record_type=record_type,
+                    record_id=record_id,
+                    change=change,
+                    field="text" if change == "corrected" else "",
+                    previous="CR-0005 seen at the staion." if change == "corrected" else "",
+                    reason="Typing slip.",
+                    member_id=chair.id,
+                    at=utc(2026, 10, 16),
+                )
+            )
+    assert len(await ids(demo_store, t.RecordCorrection)) == 2
+    await fire(RetentionService(demo_store, FrozenClock(LATER), POLICY))
+    assert withdrawn not in await ids(demo_store, t.Action)
+    assert minute not in await ids(demo_store, t.MinuteEntry)
+    assert await ids(demo_store, t.RecordCorrection) == set()
+    assert meeting.id not in await ids(demo_store, t.Meeting)

@@ -11,11 +11,11 @@ from collections.abc import Callable, Mapping, Sequence
 from datetime import date
 from typing import Any
 
-from sqlalchemy import ColumnElement, Row, ScalarSelect, Select, bindparam, func, select
+from sqlalchemy import ColumnElement, Row, ScalarSelect, Select, bindparam, exists, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.domain.filters import ActionFilter, FilterError
-from bot.domain.model import ActionStatus, SubjectKind
+from bot.domain.model import ActionStatus, CorrectionChange, SubjectKind
 from bot.domain.rules import subject_display
 from bot.domain.views import (
     ActionView,
@@ -60,6 +60,7 @@ async def action_views(
             )
         )
     }
+    corrected = await corrected_actions(session, [a.id for a in actions])
     views = []
     for a in actions:
         subject = subjects.get(a.subject_id) if a.subject_id is not None else None
@@ -79,9 +80,26 @@ async def action_views(
                 overdue=a.status == ActionStatus.OPEN and a.due_date < today,
                 raised_on=meeting_dates.get(a.meeting_id),
                 escalated=a.escalated_at is not None,
+                corrected=a.id in corrected,
             )
         )
     return views
+
+
+async def corrected_actions(session: AsyncSession, action_ids: Sequence[int]) -> set[int]:
+    """Which of these actions were corrected (a field changed) before the minutes were
+    agreed (issue 16): their cards say "(corrected)"."""
+    if not action_ids:
+        return set()
+    return set(
+        await session.scalars(
+            select(t.RecordCorrection.record_id).where(
+                t.RecordCorrection.record_type == "actions",
+                t.RecordCorrection.record_id.in_(set(action_ids)),
+                t.RecordCorrection.change == CorrectionChange.CORRECTED.value,
+            )
+        )
+    )
 
 
 # -- the owner's view -------------------------------------------------------------------
@@ -136,6 +154,7 @@ async def _owned_views(
                     overdue=status == ActionStatus.OPEN and row.due_date < today,
                     raised_on=row.raised_at.date() if row.raised_at is not None else None,
                     escalated=row.escalated_at is not None,
+                    corrected=bool(row.corrected),
                 ),
                 locality=row.locality or "",
                 requested_due_date=row.requested_due_date,
@@ -336,6 +355,14 @@ _OWNER_COLUMNS = (
     t.Action.locality_id,
     t.Action.agency_id,
     t.Action.owner_member_id,
+    # Corrected before the minutes were agreed (issue 16): the owner's card says so.
+    exists()
+    .where(
+        t.RecordCorrection.record_type == "actions",
+        t.RecordCorrection.record_id == t.Action.id,
+        t.RecordCorrection.change == CorrectionChange.CORRECTED.value,
+    )
+    .label("corrected"),
 )
 
 

@@ -38,6 +38,10 @@ from bot.services.readmodels.rounds import open_challenges
 from bot.store import tables as t
 
 _GUIDANCE = {item.kind: item.guidance for item in CANONICAL_AGENDA}
+#: An entry withdrawn as recorded in error (issue 16) is kept, but left out of every
+#: count and list a meeting's cards and minutes show.
+_NOT_WITHDRAWN = t.MinuteEntry.withdrawn_at.is_(None)
+_ACTION_STANDS = t.Action.status != ActionStatus.WITHDRAWN
 
 
 def elapsed(item: t.AgendaItem, now: datetime) -> int:
@@ -72,6 +76,7 @@ async def meeting_view(
             .where(
                 t.MinuteEntry.meeting_id == meeting.id,
                 t.MinuteEntry.kind == EntryKind.DECISION,
+                _NOT_WITHDRAWN,
             )
             .order_by(t.MinuteEntry.id)
         )
@@ -83,13 +88,16 @@ async def meeting_view(
             .where(
                 t.MinuteEntry.meeting_id == meeting.id,
                 t.MinuteEntry.kind == EntryKind.MINUTE,
+                _NOT_WITHDRAWN,
             )
             .group_by(t.MinuteEntry.item_id)
         )
     }
     actions = (
         await session.scalars(
-            select(t.Action).where(t.Action.meeting_id == meeting.id).order_by(t.Action.id)
+            select(t.Action)
+            .where(t.Action.meeting_id == meeting.id, _ACTION_STANDS)
+            .order_by(t.Action.id)
         )
     ).all()
     authors = await member_names(
@@ -115,7 +123,13 @@ async def meeting_view(
                 elapsed_seconds=elapsed(item, now),
                 minutes_count=minutes_per_item.get(item.id, 0),
                 decisions=tuple(
-                    EntryView(e.id, EntryKind.DECISION, e.text, authors.get(e.author_member_id, ""))
+                    EntryView(
+                        e.id,
+                        EntryKind.DECISION,
+                        e.text,
+                        authors.get(e.author_member_id, ""),
+                        corrected=e.corrected_at is not None,
+                    )
                     for e in mine
                     if e.kind == EntryKind.DECISION
                 ),
@@ -192,13 +206,16 @@ async def meeting_view(
                 .where(
                     t.MinuteEntry.meeting_id == previous.id,
                     t.MinuteEntry.kind == EntryKind.DECISION,
+                    _NOT_WITHDRAWN,
                 )
             )
             or 0
         )
         previous_action_count = (
             await session.scalar(
-                select(func.count()).select_from(t.Action).where(t.Action.meeting_id == previous.id)
+                select(func.count())
+                .select_from(t.Action)
+                .where(t.Action.meeting_id == previous.id, _ACTION_STANDS)
             )
             or 0
         )
@@ -273,14 +290,18 @@ async def _sub_items(session: AsyncSession, meeting_id: int) -> dict[int, list[S
     counts: dict[tuple[int, int | None], list[int]] = {}
     for item_id, subject_id, kind, count in await session.execute(
         select(t.MinuteEntry.item_id, t.MinuteEntry.subject_id, t.MinuteEntry.kind, func.count())
-        .where(t.MinuteEntry.meeting_id == meeting_id, t.MinuteEntry.subject_id.is_not(None))
+        .where(
+            t.MinuteEntry.meeting_id == meeting_id,
+            t.MinuteEntry.subject_id.is_not(None),
+            _NOT_WITHDRAWN,
+        )
         .group_by(t.MinuteEntry.item_id, t.MinuteEntry.subject_id, t.MinuteEntry.kind)
     ):
         slot = 0 if kind == EntryKind.MINUTE else 1
         counts.setdefault((item_id, subject_id), [0, 0, 0])[slot] += int(count)
     for item_id, subject_id, count in await session.execute(
         select(t.Action.item_id, t.Action.subject_id, func.count())
-        .where(t.Action.meeting_id == meeting_id, t.Action.subject_id.is_not(None))
+        .where(t.Action.meeting_id == meeting_id, t.Action.subject_id.is_not(None), _ACTION_STANDS)
         .group_by(t.Action.item_id, t.Action.subject_id)
     ):
         counts.setdefault((item_id, subject_id), [0, 0, 0])[2] += int(count)

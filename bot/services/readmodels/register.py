@@ -253,7 +253,12 @@ async def subject_card(
                 t.MinuteEntry.text,
                 func.count().over().label("total"),
             )
-            .where(t.MinuteEntry.subject_id == sid, t.MinuteEntry.kind == "decision")
+            .where(
+                t.MinuteEntry.subject_id == sid,
+                t.MinuteEntry.kind == "decision",
+                # Withdrawn as recorded in error (issue 16): kept, never listed.
+                t.MinuteEntry.withdrawn_at.is_(None),
+            )
             .order_by(t.MinuteEntry.created_at.desc(), t.MinuteEntry.id.desc())
             .limit(DECISIONS_SHOWN)
         )

@@ -1,0 +1,575 @@
+"""Correcting or withdrawing a minute, decision or action recorded in error (issue 16),
+from the meeting while it runs and after it ended, until its minutes are agreed.
+
+Every method checks, in the store, that the caller may correct records
+(``Permission.CORRECT_RECORDS``: chair, deputy chair, minute-taker) in the meeting's own
+locality, and refuses every correction once the meeting's minutes are agreed: a card's
+"Correct" button is shown to everyone in the conversation, and a crafted payload can
+carry any verb and any id. A correction takes the meeting's row first (it bumps the
+meeting's version, so the agenda card is redrawn), so it cannot interleave with the
+minutes being agreed: whichever commits second sees the other.
+
+What an entry said before and why it changed go into ``record_corrections`` (both
+encrypted); the entry itself is marked (``corrected_at``, ``withdrawn_at``, an action's
+``withdrawn`` status and its ``corrected``/``withdrawn`` history event). Creates and
+changes are audited by the unit of work; views by ``audit.note``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import replace
+from datetime import date, datetime
+
+from sqlalchemy import bindparam, func, select, update
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot.domain.card_fields import card_id
+from bot.domain.clock import Clock, london_today
+from bot.domain.corrections import (
+    ALREADY_WITHDRAWN,
+    DESCRIPTION_FIELD,
+    DUE_FIELD,
+    ENTRIES_PER_PAGE,
+    FORM_ERROR,
+    KEEP_SUBJECT,
+    MAX_REASON_CHARS,
+    MINUTES_LOCKED,
+    NOTHING_CHANGED,
+    OWNER_FIELD,
+    REASON_FIELD,
+    SUBJECT_INITIALS_FIELD,
+    SUBJECT_KIND_FIELD,
+    SUBJECT_REF_FIELD,
+    TEXT_FIELD,
+    WITHDRAW_FIELD,
+    CorrectableEntry,
+    CorrectionFormView,
+    CorrectionListView,
+    CorrectionSaved,
+    ItemRecords,
+    RecordKind,
+)
+from bot.domain.errors import Conflict, InvalidInput, NotFound
+from bot.domain.model import (
+    ActionEventKind,
+    ActionStatus,
+    CorrectionChange,
+    EntryKind,
+    MeetingStatus,
+    MinutesStatus,
+    SubjectKind,
+)
+from bot.domain.permissions import Permission
+from bot.domain.rules import (
+    MAX_DESCRIPTION_CHARS,
+    MAX_ENTRY_CHARS,
+    check_identifying_details,
+    clean_text,
+    details_confirmed,
+    display_initials,
+    parse_due_date,
+    parse_subject,
+    raise_if,
+    require_text,
+    subject_display,
+)
+from bot.services.context import Caller, TurnRef, caller_here, roles_in
+from bot.services.item_subjects import meeting_date
+from bot.services.readmodels.actions import corrected_actions
+from bot.services.readmodels.lookups import load_lookups, member_names
+from bot.services.readmodels.members import group_members
+from bot.services.records import row_named
+from bot.services.register_access import persons_in
+from bot.services.subjects import find_subjects, new_subject
+from bot.store import audit
+from bot.store import tables as t
+from bot.store.crypto import ring_of
+from bot.store.db import Store
+
+_MEETINGS = t.table_of(t.Meeting)
+_BUMP = (
+    update(_MEETINGS)
+    .where(_MEETINGS.c.id == bindparam("meeting_id"))
+    .values(version=_MEETINGS.c.version + 1)
+)
+#: How much of an entry a correction list shows (the form shows it whole).
+LIST_TEXT_CHARS = 140
+#: An action's subject when it is a person of concern: never named on a card drawn in the
+#: group's conversation (bot.domain.agenda.channel_label).
+PERSON_OF_CONCERN = "A person of concern"
+#: An entry about a person of concern, listed for someone who may not see them.
+RESTRICTED = "About a person of concern (restricted)"
+
+
+class CorrectionService:
+    def __init__(self, store: Store, clock: Clock, key_agencies: Sequence[str] = ()) -> None:
+        self.store = store
+        self.clock = clock
+        self.key_agencies = tuple(key_agencies)
+
+    # -- reading -----------------------------------------------------------------------
+
+    async def records(
+        self, turn: TurnRef, meeting_id: object, item_id: object = None, page: object = 1
+    ) -> CorrectionListView:
+        """The items of a meeting with entries to correct, or one item's entries (a page
+        at a time, withdrawn ones marked): refused at once to anyone who may not correct,
+        and once the minutes are agreed."""
+        async with self.store.reading() as session:
+            caller, meeting = await self._meeting(session, turn, meeting_id)
+            audit.note(
+                session, audit.AuditAction.VIEW, "meetings", meeting.id, detail="corrections"
+            )
+            items = await self._items(session, meeting)
+            base = CorrectionListView(
+                meeting_id=meeting.id,
+                locality=await _locality_name(session, meeting),
+                meeting_date=meeting_date(meeting),
+                status=MeetingStatus(meeting.status),
+                minutes_status=MinutesStatus(meeting.minutes_status),
+                items=items,
+            )
+            wanted = card_id(item_id)
+            item = next((i for i in items if i.item_id == wanted), None)
+            if wanted is None:
+                return base
+            if item is None:
+                row = await row_named(session, t.AgendaItem, wanted)
+                if row is None or row.meeting_id != meeting.id:
+                    raise NotFound()
+                item = ItemRecords(row.id, row.position, row.title, 0)
+            entries = await self._entries(
+                session, meeting, item.item_id, await _sees_persons(session, caller)
+            )
+            pages = max(1, -(-len(entries) // ENTRIES_PER_PAGE))
+            number = min(max(card_id(page) or 1, 1), pages)
+            start = (number - 1) * ENTRIES_PER_PAGE
+            return replace(
+                base,
+                item=item,
+                entries=tuple(entries[start : start + ENTRIES_PER_PAGE]),
+                page=number,
+                pages=pages,
+            )
+
+    async def form(
+        self, turn: TurnRef, meeting_id: object, kind: object, record_id: object
+    ) -> CorrectionFormView:
+        """One entry as it stands, for its correction form (its whole text: the form is
+        shown only to the person who pressed, in place of the card). The viewing is
+        audited; a withdrawn entry has no form."""
+        async with self.store.reading() as session:
+            caller, meeting = await self._meeting(session, turn, meeting_id)
+            record_kind = _kind(kind)
+            row = await self._record(session, caller, meeting, record_kind, record_id)
+            audit.note(session, audit.AuditAction.VIEW, record_kind.table, row.id)
+            item = await session.get_one(t.AgendaItem, row.item_id)
+            view = CorrectionFormView(
+                meeting_id=meeting.id,
+                status=MeetingStatus(meeting.status),
+                locality=await _locality_name(session, meeting),
+                meeting_date=meeting_date(meeting),
+                item_id=item.id,
+                item_position=item.position,
+                item_title=item.title,
+                kind=record_kind,
+                record_id=row.id,
+                text=row.text if isinstance(row, t.MinuteEntry) else row.description,
+            )
+            if isinstance(row, t.MinuteEntry):
+                return view
+            lookups = await load_lookups(session, self.key_agencies)
+            return replace(
+                view,
+                owner_id=row.owner_member_id,
+                due_date=row.due_date,
+                subject=await _subject_label(session, row.subject_id),
+                owners=await group_members(session, meeting.locality_id, lookups),
+            )
+
+    # -- correcting ---------------------------------------------------------------------
+
+    async def correct(
+        self,
+        turn: TurnRef,
+        meeting_id: object,
+        kind: object,
+        record_id: object,
+        data: Mapping[str, object],
+    ) -> CorrectionSaved:
+        """Correct the entry's fields, or withdraw it (``withdraw`` ticked), with a reason.
+
+        Refused with a plain message once the minutes are agreed; entries refused for
+        their content (``InvalidInput``) save nothing and come back with the errors."""
+        now = self.clock.now()
+        today = london_today(self.clock)
+        async with self.store.transaction(activity_id=turn.claim_key, now=now) as session:
+            caller = await caller_here(session, turn)
+            caller.require(Permission.CORRECT_RECORDS)
+            meeting = await row_named(session, t.Meeting, meeting_id)
+            if meeting is None or meeting.locality_id != caller.locality_id:
+                raise NotFound()
+            # The meeting's row first: agreeing the minutes changes it too, so the two
+            # queue and the check below sees whichever committed first.
+            await session.execute(_BUMP, {"meeting_id": meeting.id})
+            await session.refresh(meeting)
+            if meeting.minutes_status == MinutesStatus.AGREED:
+                raise Conflict(MINUTES_LOCKED)
+            record_kind = _kind(kind)
+            row = await self._record(session, caller, meeting, record_kind, record_id)
+            errors: dict[str, str] = {}
+            reason = clean_text(data.get(REASON_FIELD))
+            require_text(errors, REASON_FIELD, reason, "A reason", MAX_REASON_CHARS)
+            check_identifying_details(errors, REASON_FIELD, reason, today, data)
+            withdraw = details_confirmed(data.get(WITHDRAW_FIELD))
+            change = _Change(session, meeting, record_kind, row.id, caller, reason, now)
+            if withdraw:
+                raise_if(errors)
+                change.withdrawn(row)
+                note = f"{record_kind.label} withdrawn as recorded in error."
+            elif isinstance(row, t.MinuteEntry):
+                text = clean_text(data.get(TEXT_FIELD))
+                require_text(errors, TEXT_FIELD, text, f"The {record_kind.value}", MAX_ENTRY_CHARS)
+                check_identifying_details(errors, TEXT_FIELD, text, today, data)
+                raise_if(errors)
+                if text == row.text:
+                    raise InvalidInput({FORM_ERROR: NOTHING_CHANGED})
+                change.corrected("text", row.text)
+                row.text, row.corrected_at = text, now
+                note = f"{record_kind.label} corrected."
+            else:
+                await self._correct_action(session, change, row, data, errors, today)
+                note = "Action corrected."
+            return CorrectionSaved(meeting.id, row.item_id, note)
+
+    async def _correct_action(
+        self,
+        session: AsyncSession,
+        change: _Change,
+        action: t.Action,
+        data: Mapping[str, object],
+        errors: dict[str, str],
+        today: date,
+    ) -> None:
+        """An action's description, owner (and so agency), due date and subject, each
+        changed field kept in ``record_corrections`` as it was."""
+        description = clean_text(data.get(DESCRIPTION_FIELD))
+        require_text(
+            errors, DESCRIPTION_FIELD, description, "What needs doing", MAX_DESCRIPTION_CHARS
+        )
+        check_identifying_details(errors, DESCRIPTION_FIELD, description, today, data)
+        owner = await _owner(session, action.locality_id, data.get(OWNER_FIELD))
+        if owner is None:
+            errors[OWNER_FIELD] = "Choose an owner from the members of this group."
+        due_text = clean_text(data.get(DUE_FIELD))
+        due: date | None = action.due_date
+        if due_text != action.due_date.isoformat():
+            # An unchanged date may be past (an ended meeting's action); a new one may not.
+            due, due_error = parse_due_date(due_text, today)
+            if due_error:
+                errors[DUE_FIELD] = due_error
+        keep_subject = clean_text(data.get(SUBJECT_KIND_FIELD)) in ("", KEEP_SUBJECT)
+        wanted = None
+        if not keep_subject:
+            wanted = parse_subject(
+                data.get(SUBJECT_KIND_FIELD),
+                data.get(SUBJECT_REF_FIELD),
+                data.get(SUBJECT_INITIALS_FIELD),
+                errors,
+            )
+        subject: t.Subject | None = None
+        keys = ring_of(session.get_bind().dialect)
+        if wanted is not None:
+            found = await find_subjects(
+                session, keys, action.locality_id, wanted.reference, wanted.kind
+            )
+            subject = found[0] if found else None
+            if subject is not None and subject.initials != wanted.initials:
+                errors[SUBJECT_INITIALS_FIELD] = (
+                    f"{subject.reference} is recorded with the initials "
+                    f"{display_initials(subject.initials)}; check the case reference."
+                )
+        raise_if(errors)
+        assert owner is not None and due is not None
+        changed = False
+        if description != action.description:
+            change.corrected("description", action.description)
+            action.description, changed = description, True
+        if owner.id != action.owner_member_id:
+            change.corrected("owner", await _owner_label(session, action))
+            action.owner_member_id, action.agency_id, changed = owner.id, owner.agency_id, True
+        if due != action.due_date:
+            change.corrected("due_date", action.due_date.isoformat())
+            action.due_date, changed = due, True
+        if not keep_subject:
+            if wanted is not None and subject is None:
+                subject = new_subject(keys, action.locality_id, wanted, change.now)
+                session.add(subject)
+                await session.flush()
+            new_id = subject.id if subject is not None else None
+            if new_id != action.subject_id:
+                previous = await _subject_label(session, action.subject_id, restricted=False)
+                change.corrected("subject", previous)
+                action.subject_id, changed = new_id, True
+        if not changed:
+            raise InvalidInput({FORM_ERROR: NOTHING_CHANGED})
+        action.updated_at = change.now
+        change.action_event(action, ActionEventKind.CORRECTED)
+
+    # -- helpers ------------------------------------------------------------------------
+
+    async def _meeting(
+        self, session: AsyncSession, turn: TurnRef, meeting_id: object
+    ) -> tuple[Caller, t.Meeting]:
+        """The meeting a card names, in the caller's locality, for someone who may correct
+        it, while its minutes are not yet agreed."""
+        caller = await caller_here(session, turn)
+        caller.require(Permission.CORRECT_RECORDS)
+        meeting = await row_named(session, t.Meeting, meeting_id)
+        if meeting is None or meeting.locality_id != caller.locality_id:
+            raise NotFound()
+        if meeting.minutes_status == MinutesStatus.AGREED:
+            raise Conflict(MINUTES_LOCKED)
+        return caller, meeting
+
+    async def _record(
+        self,
+        session: AsyncSession,
+        caller: Caller,
+        meeting: t.Meeting,
+        kind: RecordKind,
+        record_id: object,
+    ) -> t.MinuteEntry | t.Action:
+        """The entry a card names, only if it is of that kind, of that meeting, about no
+        person of concern the caller may not see, and not withdrawn already."""
+        row: t.MinuteEntry | t.Action | None
+        if kind is RecordKind.ACTION:
+            row = await row_named(session, t.Action, record_id)
+            withdrawn = row is not None and row.status == ActionStatus.WITHDRAWN
+        else:
+            entry = await row_named(session, t.MinuteEntry, record_id)
+            row = entry if entry is not None and entry.kind == kind.value else None
+            withdrawn = entry is not None and entry.withdrawn_at is not None
+        if row is None or row.meeting_id != meeting.id:
+            raise NotFound()
+        if await _is_person(session, row.subject_id) and not await _sees_persons(session, caller):
+            raise NotFound()
+        if withdrawn:
+            raise Conflict(ALREADY_WITHDRAWN)
+        return row
+
+    async def _items(self, session: AsyncSession, meeting: t.Meeting) -> tuple[ItemRecords, ...]:
+        """The meeting's items with how many entries (withdrawn ones aside) each holds."""
+        counts: dict[int, int] = {}
+        for item_id, count in await session.execute(
+            select(t.MinuteEntry.item_id, func.count())
+            .where(t.MinuteEntry.meeting_id == meeting.id, t.MinuteEntry.withdrawn_at.is_(None))
+            .group_by(t.MinuteEntry.item_id)
+        ):
+            counts[item_id] = counts.get(item_id, 0) + int(count)
+        for item_id, count in await session.execute(
+            select(t.Action.item_id, func.count())
+            .where(t.Action.meeting_id == meeting.id, t.Action.status != ActionStatus.WITHDRAWN)
+            .group_by(t.Action.item_id)
+        ):
+            counts[item_id] = counts.get(item_id, 0) + int(count)
+        items = await session.execute(
+            select(t.AgendaItem.id, t.AgendaItem.position, t.AgendaItem.title)
+            .where(t.AgendaItem.meeting_id == meeting.id)
+            .order_by(t.AgendaItem.position)
+        )
+        return tuple(
+            ItemRecords(item_id, position, title, counts[item_id])
+            for item_id, position, title in items
+            if counts.get(item_id)
+        )
+
+    async def _entries(
+        self, session: AsyncSession, meeting: t.Meeting, item_id: int, sees_persons: bool
+    ) -> list[CorrectableEntry]:
+        """An item's minutes and decisions, then its actions, each in the order recorded.
+        One about a person of concern the caller may not see is listed without its text
+        and cannot be opened (as the Word minutes leave it out for them)."""
+        minutes = [
+            e
+            for e in await session.scalars(
+                select(t.MinuteEntry)
+                .where(t.MinuteEntry.meeting_id == meeting.id, t.MinuteEntry.item_id == item_id)
+                .order_by(t.MinuteEntry.id)
+            )
+            if e.kind in (EntryKind.MINUTE, EntryKind.DECISION)
+        ]
+        actions = (
+            await session.scalars(
+                select(t.Action)
+                .where(t.Action.meeting_id == meeting.id, t.Action.item_id == item_id)
+                .order_by(t.Action.id)
+            )
+        ).all()
+        hidden = (
+            set()
+            if sees_persons
+            else await _persons(
+                session, [e.subject_id for e in minutes] + [a.subject_id for a in actions]
+            )
+        )
+        entries = [
+            CorrectableEntry(
+                RecordKind(e.kind),
+                e.id,
+                RESTRICTED if e.subject_id in hidden else _clip(e.text),
+                corrected=e.corrected_at is not None,
+                withdrawn=e.withdrawn_at is not None,
+                restricted=e.subject_id in hidden,
+            )
+            for e in minutes
+        ]
+        corrected = await corrected_actions(session, [a.id for a in actions])
+        names = await member_names(session, (a.owner_member_id for a in actions))
+        for a in actions:
+            restricted = a.subject_id in hidden
+            entries.append(
+                CorrectableEntry(
+                    RecordKind.ACTION,
+                    a.id,
+                    RESTRICTED if restricted else _clip(a.description),
+                    corrected=a.id in corrected,
+                    withdrawn=a.status == ActionStatus.WITHDRAWN,
+                    detail=""
+                    if restricted
+                    else (f"{names.get(a.owner_member_id, '')}, due {a.due_date:%d %b %Y}"),
+                    restricted=restricted,
+                )
+            )
+        return entries
+
+
+class _Change:
+    """One correction's rows: what each field said before and why, for one entry."""
+
+    def __init__(
+        self,
+        session: AsyncSession,
+        meeting: t.Meeting,
+        kind: RecordKind,
+        record_id: int,
+        caller: Caller,
+        reason: str,
+        now: datetime,
+    ) -> None:
+        self.session, self.meeting, self.kind = session, meeting, kind
+        self.record_id, self.caller, self.reason, self.now = record_id, caller, reason, now
+
+    def corrected(self, field: str, previous: str) -> None:
+        self._row(CorrectionChange.CORRECTED, field, previous)
+
+    def withdrawn(self, row: t.MinuteEntry | t.Action) -> None:
+        self._row(CorrectionChange.WITHDRAWN, "", "")
+        if isinstance(row, t.MinuteEntry):
+            row.withdrawn_at = self.now
+            return
+        row.status = ActionStatus.WITHDRAWN
+        row.updated_at = self.now
+        # A new date asked for is no longer the chair's to decide (the request's reason,
+        # who asked and when stay, as the rest of the action does).
+        row.requested_due_date = None
+        self.action_event(row, ActionEventKind.WITHDRAWN)
+
+    def action_event(self, action: t.Action, kind: ActionEventKind) -> None:
+        self.session.add(
+            t.ActionEvent(
+                action_id=action.id,
+                kind=kind.value,
+                note=self.reason,
+                member_id=self.caller.member.id,
+                at=self.now,
+                meeting_id=self.meeting.id,
+            )
+        )
+
+    def _row(self, change: CorrectionChange, field: str, previous: str) -> None:
+        self.session.add(
+            t.RecordCorrection(
+                meeting_id=self.meeting.id,
+                record_type=self.kind.table,
+                record_id=self.record_id,
+                change=change.value,
+                field=field,
+                previous=previous,
+                reason=self.reason,
+                member_id=self.caller.member.id,
+                at=self.now,
+            )
+        )
+
+
+async def _sees_persons(session: AsyncSession, caller: Caller) -> bool:
+    """Whether the caller may see persons of concern in their group (the group's rule)."""
+    groups = {caller.locality_id: caller.roles}
+    return caller.locality_id in await persons_in(session, caller.member, groups)
+
+
+async def _persons(session: AsyncSession, subject_ids: Sequence[int | None]) -> set[int]:
+    """Of these subjects, the persons of concern."""
+    wanted = {s for s in subject_ids if s is not None}
+    if not wanted:
+        return set()
+    return set(
+        await session.scalars(
+            select(t.Subject.id).where(
+                t.Subject.id.in_(wanted), t.Subject.kind == SubjectKind.PERSON.value
+            )
+        )
+    )
+
+
+async def _is_person(session: AsyncSession, subject_id: int | None) -> bool:
+    return bool(await _persons(session, [subject_id]))
+
+
+def _kind(value: object) -> RecordKind:
+    try:
+        return RecordKind(clean_text(value))
+    except ValueError:
+        raise NotFound() from None
+
+
+def _clip(text: str) -> str:
+    flat = " ".join(text.split())
+    return flat if len(flat) <= LIST_TEXT_CHARS else flat[: LIST_TEXT_CHARS - 1] + "…"
+
+
+async def _locality_name(session: AsyncSession, meeting: t.Meeting) -> str:
+    locality = await session.get_one(t.Locality, meeting.locality_id)
+    return locality.name
+
+
+async def _owner(session: AsyncSession, locality_id: int, owner_id: object) -> t.Member | None:
+    member = await row_named(session, t.Member, owner_id)
+    if member is None or not member.active:
+        return None
+    return member if await roles_in(session, member.id, locality_id) else None
+
+
+async def _owner_label(session: AsyncSession, action: t.Action) -> str:
+    owner = await session.get(t.Member, action.owner_member_id)
+    agency = await session.get(t.Agency, action.agency_id)
+    name = owner.name if owner is not None else ""
+    return f"{name} ({agency.name})" if agency is not None else name
+
+
+async def _subject_label(
+    session: AsyncSession, subject_id: int | None, *, restricted: bool = True
+) -> str:
+    """An action's subject as a card in the group's conversation may name it (a person of
+    concern unnamed); ``restricted=False`` for what the encrypted correction keeps."""
+    if subject_id is None:
+        return ""
+    subject = await session.get(t.Subject, subject_id)
+    if subject is None:
+        return ""
+    kind = SubjectKind(subject.kind)
+    if kind is SubjectKind.PERSON and restricted:
+        return PERSON_OF_CONCERN
+    return subject_display(kind, subject.reference, subject.initials)
