@@ -62,6 +62,12 @@ SUBJECT_MOVE_FORM = "subject.moveForm"
 SUBJECT_MOVE = "subject.move"
 SUBJECT_MOVE_ACCEPT = "subject.moveAccept"
 SUBJECT_MOVE_DECLINE = "subject.moveDecline"
+# Escalation beyond the locality (issue 16, point 3; dialogs/escalations.py).
+ESCALATE_FORM = "escalation.form"
+ESCALATE = "escalation.raise"
+ESCALATION_SHOW = "escalation.show"
+ESCALATION_RESPOND = "escalation.respond"
+ESCALATION_CLOSE = "escalation.close"
 
 ALL_VERBS: tuple[str, ...] = (
     SETUP_LINK,
@@ -118,4 +124,9 @@ ALL_VERBS: tuple[str, ...] = (
     SUBJECT_MOVE,
     SUBJECT_MOVE_ACCEPT,
     SUBJECT_MOVE_DECLINE,
+    ESCALATE_FORM,
+    ESCALATE,
+    ESCALATION_SHOW,
+    ESCALATION_RESPOND,
+    ESCALATION_CLOSE,
 )

@@ -33,6 +33,8 @@ class Command(StrEnum):
     SUBJECT = "subject"
     SUBJECTS = "subjects"
     ADD_SUBJECT = "add subject"
+    # Escalation beyond the locality (issue 16).
+    ESCALATIONS = "escalations"
 
 
 @dataclass(frozen=True, slots=True)
@@ -182,6 +184,16 @@ COMMANDS: tuple[CommandInfo, ...] = (
         "optional).",
         "Chair, deputy chair or minute-taker of the group",
         ("add to register", "new subject", "register add"),
+    ),
+    # Escalation beyond the locality (issue 16).
+    CommandInfo(
+        Command.ESCALATIONS,
+        "In a personal chat: the escalations to the MACE Operational and Strategic groups "
+        "not yet closed, by group, with their age; open one to read it, record the group's "
+        "response, or close it.",
+        "Chairs, deputy chairs and coordinators of the group, and members of the "
+        "Operational and Strategic groups (each sees only theirs)",
+        ("open escalations", "show escalations"),
     ),
 )
 

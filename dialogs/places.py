@@ -101,6 +101,8 @@ MOVES_PERSONAL_ONLY = (
     "personal chat with me."
 )
 _REGISTER_MOVES = Place(PERSONAL, MOVES_PERSONAL_ONLY)
+#: Escalations (issue 16): what and why can name children, so only in a personal chat.
+_ESCALATIONS = Place(PERSONAL, PERSONAL_ONLY.format(what="escalations"))
 
 COMMAND_PLACES: dict[Command, Place] = {
     Command.HELP: _ANYWHERE,
@@ -122,6 +124,7 @@ COMMAND_PLACES: dict[Command, Place] = {
     Command.SUBJECT: _REGISTER,
     Command.SUBJECTS: _REGISTER,
     Command.ADD_SUBJECT: _REGISTER_ADD,
+    Command.ESCALATIONS: _ESCALATIONS,
 }
 
 VERB_PLACES: dict[str, Place] = {
@@ -182,6 +185,12 @@ VERB_PLACES: dict[str, Place] = {
     v.SUBJECT_MOVE: _REGISTER_MOVES,
     v.SUBJECT_MOVE_ACCEPT: _REGISTER_MOVES,
     v.SUBJECT_MOVE_DECLINE: _REGISTER_MOVES,
+    # Escalation beyond the locality (issue 16): personal chat only.
+    v.ESCALATE_FORM: _ESCALATIONS,
+    v.ESCALATE: _ESCALATIONS,
+    v.ESCALATION_SHOW: _ESCALATIONS,
+    v.ESCALATION_RESPOND: _ESCALATIONS,
+    v.ESCALATION_CLOSE: _ESCALATIONS,
 }
 
 _NOWHERE = Place(frozenset(), NO_RULE)

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Protocol
 
 from bot.domain.clock import Clock
+from bot.domain.escalations import EscalationFormView, EscalationListView, EscalationView
 from bot.domain.filters import ActionFilter
 from bot.domain.members import MembersView
 from bot.domain.model import EntryKind
@@ -289,6 +290,8 @@ class Services:
     register: Register | None = None
     register_edits: RegisterEdits | None = None
     moves: Moves | None = None
+    #: Escalation beyond the locality (issue 16); a bot without it says so.
+    escalations: Escalations | None = None
 
 
 if TYPE_CHECKING:
@@ -358,3 +361,48 @@ if TYPE_CHECKING:
     def _moves_fit(moves: RegisterMoves) -> Moves:
         """Never called: mypy checks here that the real service satisfies its port."""
         return moves
+
+
+class Escalations(Protocol):
+    """Escalation to the Operational or Strategic group (``bot.services.escalations``)."""
+
+    async def form(
+        self, actor: ActorRef, kind: object, record_id: object
+    ) -> EscalationFormView: ...
+
+    async def escalate(
+        self,
+        actor: ActorRef,
+        activity_id: str | None,
+        kind: object,
+        record_id: object,
+        data: Mapping[str, object],
+    ) -> EscalationView: ...
+
+    async def view(self, actor: ActorRef, escalation_id: object) -> EscalationView: ...
+
+    async def respond(
+        self,
+        actor: ActorRef,
+        activity_id: str | None,
+        escalation_id: object,
+        data: Mapping[str, object],
+    ) -> EscalationView: ...
+
+    async def close(
+        self,
+        actor: ActorRef,
+        activity_id: str | None,
+        escalation_id: object,
+        data: Mapping[str, object],
+    ) -> EscalationView: ...
+
+    async def open_ones(self, actor: ActorRef) -> EscalationListView: ...
+
+
+if TYPE_CHECKING:
+    from bot.services.escalations import EscalationService
+
+    def _escalations_fit(escalations: EscalationService) -> Escalations:
+        """Never called: mypy checks here that the real service satisfies its port."""
+        return escalations

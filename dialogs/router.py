@@ -31,13 +31,24 @@ from bot.services.context import TurnRef
 from bot.services.meeting_hints import MeetingEvent
 from cards import end_form_card
 from cards.hints import meeting_started_card
-from dialogs import actions, exports, meeting, members, register_edit, register_moves, rounds, setup
+from dialogs import (
+    actions,
+    escalations,
+    exports,
+    meeting,
+    members,
+    register_edit,
+    register_moves,
+    rounds,
+    setup,
+)
 from dialogs import register as register_feature
 from dialogs.commands import Command, split
 from dialogs.outcome import Outcome, Post
 from dialogs.places import UNKNOWN_CONVERSATION, command_place, missing_rules, refusal, verb_place
 from dialogs.ports import (
     Actions,
+    Escalations,
     Groups,
     Hints,
     LinkMaker,
@@ -77,6 +88,7 @@ FEATURES: tuple[Routes, ...] = (
     register_feature.routes,
     register_edit.routes,
     register_moves.routes,
+    escalations.routes,
 )
 
 
@@ -113,6 +125,7 @@ class Router:
         register: Register | None = None,
         register_edits: RegisterEdits | None = None,
         moves: Moves | None = None,
+        escalations: Escalations | None = None,
     ) -> None:
         self.services = Services(
             groups,
@@ -126,6 +139,7 @@ class Router:
             register,
             register_edits,
             moves,
+            escalations,
         )
         self._table = route_table()
 

@@ -14,12 +14,12 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import UTC, date, datetime
+from datetime import datetime
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.domain.clock import LONDON, Clock, SystemClock, london_today
+from bot.domain.clock import Clock, SystemClock, london_today
 from bot.domain.errors import Conflict, InvalidInput, NotFound, NotPermitted
 from bot.domain.escalations import (
     ALREADY_CLOSED,
@@ -38,12 +38,10 @@ from bot.domain.escalations import (
     NOT_SET_UP,
     PERSON_OF_CONCERN,
     TIER_LABELS,
-    AgendaLine,
     EscalationFormView,
     EscalationListView,
     EscalationView,
     escalation_reference,
-    record_shown,
 )
 from bot.domain.model import (
     ActionStatus,
@@ -59,6 +57,7 @@ from bot.domain.rules import check_identifying_details, clean_text, require_text
 from bot.services.context import ActorRef, Caller
 from bot.services.outbox import enqueue
 from bot.services.outbox.queue import IfQueued
+from bot.services.readmodels.escalations import london_day
 from bot.services.readmodels.lookups import member_names
 from bot.services.readmodels.members import people_in
 from bot.services.register_access import member_groups, reach_subject
@@ -94,9 +93,7 @@ class EscalationService:
 
     # -- raising ----------------------------------------------------------------------------
 
-    async def form(
-        self, actor: ActorRef, kind: object, record_id: object
-    ) -> EscalationFormView:
+    async def form(self, actor: ActorRef, kind: object, record_id: object) -> EscalationFormView:
         """The escalate form for an action or subject the actor's group holds and they
         chair (a challenge is escalated from the challenge form itself)."""
         async with self.store.reading() as session:
@@ -179,7 +176,7 @@ class EscalationService:
 
     async def view(self, actor: ActorRef, escalation_id: object) -> EscalationView:
         async with self.store.reading() as session:
-            escalation, member, stands = await self._reach(session, actor, escalation_id)
+            escalation, _, stands = await self._reach(session, actor, escalation_id)
             audit.note(
                 session,
                 audit.AuditAction.VIEW,
@@ -635,66 +632,10 @@ async def _view(
         response=escalation.response or "",
         decision=escalation.decision or "",
         responded_by=names.get(escalation.responded_by_member_id or 0, ""),
-        responded_on=(
-            london_day(escalation.responded_at) if escalation.responded_at else None
-        ),
+        responded_on=(london_day(escalation.responded_at) if escalation.responded_at else None),
         close_note=escalation.close_note or "",
         closed_by=names.get(escalation.closed_by_member_id or 0, ""),
         closed_on=london_day(escalation.closed_at) if escalation.closed_at else None,
         can_respond=OVERSIGHT in stands and status is EscalationStatus.OPEN,
         can_close=LOCALITY_CHAIR in stands and status is EscalationStatus.RESPONDED,
     )
-
-
-def london_day(moment: datetime) -> date:
-    """The English calendar day of a stored UTC time (ages are counted in those)."""
-    aware = moment if moment.tzinfo is not None else moment.replace(tzinfo=UTC)
-    return aware.astimezone(LONDON).date()
-
-
-async def agenda_lines(
-    session: AsyncSession, locality_id: int, today: date
-) -> tuple[AgendaLine, ...]:
-    """The locality's escalations not yet closed, oldest first, as item 8 of its agenda
-    (a shared channel) shows them: see ``bot.domain.escalations``."""
-    rows = (
-        await session.execute(
-            select(t.Escalation, t.OversightGroup.name, t.Subject.kind)
-            .join(t.OversightGroup, t.OversightGroup.id == t.Escalation.group_id)
-            .outerjoin(t.Subject, t.Subject.id == t.Escalation.subject_id)
-            .where(
-                t.Escalation.locality_id == locality_id,
-                t.Escalation.status != EscalationStatus.CLOSED.value,
-            )
-            .order_by(t.Escalation.raised_at, t.Escalation.id)
-        )
-    ).all()
-    lines = []
-    for escalation, group_name, subject_kind in rows:
-        kind = EscalationKind(escalation.kind)
-        person = kind is EscalationKind.SUBJECT and subject_kind == SubjectKind.PERSON.value
-        if kind is EscalationKind.SUBJECT:
-            subject = await session.get_one(t.Subject, escalation.subject_id)
-            reference = subject_display(
-                SubjectKind(subject.kind), subject.reference, subject.initials or ""
-            )
-        elif kind is EscalationKind.ACTION:
-            reference = f"action A-{escalation.action_id}"
-        else:
-            reference = f"challenge C-{escalation.challenge_id}"
-        lines.append(
-            AgendaLine(
-                id=escalation.id,
-                group=group_name,
-                record=record_shown(
-                    kind, SubjectKind(subject_kind) if subject_kind else None, reference
-                ),
-                age_days=(today - london_day(escalation.raised_at)).days,
-                status=EscalationStatus(escalation.status),
-                # A person of concern's escalation shows no text at all in the channel.
-                response="" if person else (escalation.response or ""),
-                decision="" if person else (escalation.decision or ""),
-            )
-        )
-    return tuple(lines)
-

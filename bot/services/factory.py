@@ -22,6 +22,7 @@ from bot.services.briefs import BriefService
 from bot.services.chasing import ChaseService
 from bot.services.contacts import ContactService
 from bot.services.directory import AppInstaller
+from bot.services.escalations import EscalationService
 from bot.services.exports import ExportService
 from bot.services.groups import GroupService
 from bot.services.links import DownloadLinks, LinkSigner, load_link_key
@@ -153,6 +154,11 @@ class ServiceFactory:
     @cached_property
     def register_moves(self) -> RegisterMoves:
         return RegisterMoves(self.store, self.clock)
+
+    # Escalation beyond the locality (issue 16).
+    @cached_property
+    def escalations(self) -> EscalationService:
+        return EscalationService(self.store, self.clock)
 
     async def close(self) -> None:
         """Close what the bundle opened (the directory's client, if it was built); the
