@@ -347,6 +347,8 @@ class OutstandingPage:
     pages: int
     description: str  # the filter in words
     filter_data: dict[str, str] = field(default_factory=dict)  # to page or export the same
+    #: The rows' actions the viewer may escalate (chair or deputy there; issue 16).
+    can_escalate: frozenset[int] = frozenset()
 
 
 @dataclass(frozen=True, slots=True)

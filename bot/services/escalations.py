@@ -639,3 +639,25 @@ async def _view(
         can_respond=OVERSIGHT in stands and status is EscalationStatus.OPEN,
         can_close=LOCALITY_CHAIR in stands and status is EscalationStatus.RESPONDED,
     )
+
+
+async def escalatable_actions(
+    session: AsyncSession, member_id: int, action_ids: list[int]
+) -> frozenset[int]:
+    """Those of ``action_ids`` the member may escalate: open, in a group they chair or
+    deputise (the outstanding list shows them an Escalate button)."""
+    if not action_ids:
+        return frozenset()
+    chairs = [r.value for r in (Role.CHAIR, Role.DEPUTY_CHAIR)]
+    return frozenset(
+        await session.scalars(
+            select(t.Action.id)
+            .join(t.Membership, t.Membership.locality_id == t.Action.locality_id)
+            .where(
+                t.Action.id.in_(action_ids),
+                t.Action.status == ActionStatus.OPEN,
+                t.Membership.member_id == member_id,
+                t.Membership.role.in_(chairs),
+            )
+        )
+    )
