@@ -16,9 +16,19 @@ from datetime import UTC, date, datetime
 from typing import Any
 
 from bot.domain.clock import FrozenClock
+from bot.domain.escalations import EscalationFormView, EscalationListView, EscalationView
 from bot.domain.filters import ActionFilter
 from bot.domain.members import CodeChoice, MemberRoles, MembersView, RoleHeld
-from bot.domain.model import ActionStatus, ConversationKind, EntryKind, Role, SubjectKind
+from bot.domain.model import (
+    ActionStatus,
+    ConversationKind,
+    EntryKind,
+    EscalationKind,
+    EscalationStatus,
+    OversightTier,
+    Role,
+    SubjectKind,
+)
 from bot.domain.permissions import Permission
 from bot.domain.register import ChildChecks, RiskLevel, SubjectStatus
 from bot.domain.register_filters import SubjectFilter
@@ -410,6 +420,7 @@ def make_bot(
     hints: bool = True,
     register: bool = True,
     moves: bool = True,
+    escalations: bool = True,
 ) -> Bot:
     calls = Calls()
     fail: dict[str, BaseException] = {}
@@ -428,6 +439,7 @@ def make_bot(
         register=FakeRegister("register", calls, fail, views) if register else None,
         register_edits=FakeRegisterEdits("register_edits", calls, fail, views),
         moves=FakeMoves("moves", calls, fail, views) if moves else None,
+        escalations=FakeEscalations("escalations", calls, fail, views) if escalations else None,
     )
     return Bot(router, calls, fail, views, clock)
 
@@ -692,3 +704,91 @@ class FakeMoves(Fake):
     async def offer(self, actor: ActorRef, share_id: object) -> MoveOfferView:
         self.record("offer", actor, share_id)
         return make_move_offer()
+
+
+# -- escalation beyond the locality (dialogs.escalations, issue 16) ----------------------------
+
+
+def make_escalation_form() -> EscalationFormView:
+    return EscalationFormView(
+        kind=EscalationKind.ACTION,
+        record_id=7,
+        record_reference="action A-7",
+        locality="Scarborough",
+        groups=(
+            (OversightTier.OPERATIONAL, "MACE Operational Group"),
+            (OversightTier.STRATEGIC, "MACE Strategic Group"),
+        ),
+    )
+
+
+def make_escalation(
+    status: EscalationStatus = EscalationStatus.OPEN, *, can_respond: bool = False
+) -> EscalationView:
+    responded = status is not EscalationStatus.OPEN
+    return EscalationView(
+        id=4,
+        kind=EscalationKind.ACTION,
+        record_reference="action A-7",
+        locality="Scarborough",
+        group="MACE Operational Group",
+        what="No placement found for CR-0107.",
+        why="Needs a decision above the locality.",
+        raised_by="Alex Wilber",
+        raised_on=date(2026, 11, 3),
+        age_days=2,
+        status=status,
+        response="Placement panel on Friday." if responded else "",
+        decision="Funded." if responded else "",
+        responded_by="Jordan Avery" if responded else "",
+        responded_on=date(2026, 11, 5) if responded else None,
+        can_respond=can_respond,
+        can_close=status is EscalationStatus.RESPONDED,
+    )
+
+
+class FakeEscalations(Fake):
+    async def form(self, actor: ActorRef, kind: object, record_id: object) -> EscalationFormView:
+        self.record("form", actor, kind, record_id)
+        return make_escalation_form()
+
+    async def escalate(
+        self,
+        actor: ActorRef,
+        activity_id: str | None,
+        kind: object,
+        record_id: object,
+        data: Mapping[str, object],
+    ) -> EscalationView:
+        self.record("escalate", actor, activity_id, kind, record_id, data)
+        return make_escalation()
+
+    async def view(self, actor: ActorRef, escalation_id: object) -> EscalationView:
+        self.record("view", actor, escalation_id)
+        return make_escalation(can_respond=True)
+
+    async def respond(
+        self,
+        actor: ActorRef,
+        activity_id: str | None,
+        escalation_id: object,
+        data: Mapping[str, object],
+    ) -> EscalationView:
+        self.record("respond", actor, activity_id, escalation_id, data)
+        return make_escalation(EscalationStatus.RESPONDED)
+
+    async def close(
+        self,
+        actor: ActorRef,
+        activity_id: str | None,
+        escalation_id: object,
+        data: Mapping[str, object],
+    ) -> EscalationView:
+        self.record("close", actor, activity_id, escalation_id, data)
+        return make_escalation(EscalationStatus.CLOSED)
+
+    async def open_ones(self, actor: ActorRef) -> EscalationListView:
+        self.record("open_ones", actor)
+        return EscalationListView(
+            (("Escalated by Scarborough", (make_escalation(EscalationStatus.RESPONDED),)),)
+        )
