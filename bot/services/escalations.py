@@ -70,6 +70,11 @@ LOCALITY_VIEWERS = (Role.CHAIR, Role.DEPUTY_CHAIR, Role.COORDINATOR)
 #: Who in the locality is told when a response is recorded.
 TOLD_OF_RESPONSE = (Role.CHAIR, Role.DEPUTY_CHAIR)
 #: Who may escalate a challenge from the challenge form (anyone may respond to one).
+#: Who ``escalations`` is for, told to anyone else who is a member.
+LIST_IS_FOR = (
+    "Escalations are listed for locality chairs, deputy chairs and coordinators, and for "
+    "members of the MACE Operational and Strategic groups."
+)
 ONLY_CHAIRS_ESCALATE = (
     "Only a chair or deputy chair can escalate a challenge: choose resolved, or ask them."
 )
@@ -280,18 +285,13 @@ class EscalationService:
         async with self.store.reading() as session:
             member, groups = await member_groups(session, actor)
             if member is None:
-                raise NotFound("I could not find you among the members.")
+                raise NotPermitted(attempted="list escalations")
             localities = sorted(
                 lid for lid, roles in groups.items() if roles & set(LOCALITY_VIEWERS)
             )
             oversight = await _oversight_groups_of(session, member.id)
             if not localities and not oversight:
-                raise NotPermitted(
-                    "Escalations are listed for locality chairs, deputy chairs and "
-                    "coordinators, and for members of the MACE Operational and Strategic "
-                    "groups.",
-                    attempted="list escalations",
-                )
+                raise NotPermitted(LIST_IS_FOR, attempted="list escalations")
             now = self.clock.now()
             live = [EscalationStatus.OPEN.value, EscalationStatus.RESPONDED.value]
             sections: list[tuple[str, tuple[EscalationView, ...]]] = []
