@@ -13,6 +13,7 @@ its actors: they are covered here.
 
 from __future__ import annotations
 
+from datetime import timedelta
 from typing import Any
 
 import pytest
@@ -25,7 +26,7 @@ from bot.domain.notices import NoticeKind
 from bot.services.escalations import LIST_IS_FOR
 from bot.store import tables as t
 from cards import verbs as v
-from tests.e2e.cardtools import action, choice_value, text_of, verbs
+from tests.e2e.cardtools import action, choice_value, text_of, verbs, walk
 from tests.e2e.harness import DEMO, BotUnderTest
 from tests.e2e.scenario import (
     Meeting,
@@ -33,6 +34,7 @@ from tests.e2e.scenario import (
     audit_since,
     error_beside,
     everything_shown,
+    input_value,
     invoke_card,
     invoke_message,
     ok,
@@ -44,6 +46,7 @@ from tests.e2e.scenario import (
 )
 from tests.support.activities import PERSONAL_CONVERSATION_ID, TeamsUser, invoke_action
 from tests.support.card_schema import validate_card
+from tests.support.records import Records
 
 CHALLENGE = "Police plan for CR-0107 lacks a placement: Redshank-51."
 WHY = "No placement in the district for CR-0107; needs the Operational group: Sanderling-62."
@@ -351,3 +354,88 @@ async def test_a_challenge_escalated_to_the_operational_group_is_answered_and_cl
     ok(await bot.send_personal("operational_chair", "escalations"))
     (listed,) = personal_cards(bot, "operational_chair")
     assert reference not in text_of(listed)
+
+
+async def test_a_subject_and_an_action_are_escalated_from_their_cards(
+    bot: BotUnderTest, clock: FrozenClock, people: None
+) -> None:
+    """A person of concern escalated from its card to the Strategic group shows at item 8
+    only as "a person of concern", with no response text; an action is escalated from
+    the outstanding list. The form keeps its entries on an error."""
+    store = store_of(bot)
+    records = Records(store)
+    earlier = await records.meeting("scarborough", clock.now() - timedelta(days=7))
+    person = await records.subject("scarborough", "NYP-2026-0411", "KL", kind="person")
+    action_id = await records.action(earlier, "Disruption notice for Kestrel House.")
+
+    await click(bot, "chair", v.SUBJECT_SHOW, {"subjectId": person})
+    card = personal_cards(bot, "chair")[-1]
+    escalate = action(card, v.ESCALATE_FORM)
+    assert escalate["data"]["recordId"] == person
+    form = invoke_card(await click(bot, "chair", v.ESCALATE_FORM, escalate["data"]))
+    validate_card(form)
+    assert "NYP-2026-0411" in text_of(form)
+    send = action(form, v.ESCALATE)["data"]
+    entries = {"escalateTo": "strategic", "escalateWhat": "Exploiting CR-0107 (J.S.)."}
+    refused = invoke_card(await click(bot, "chair", v.ESCALATE, {**send, **entries}))
+    assert error_beside(refused, "escalateWhy")
+    assert input_value(refused, "escalateWhat") == entries["escalateWhat"]
+    raised = invoke_card(
+        await click(
+            bot, "chair", v.ESCALATE, {**send, **entries, "escalateWhy": "Across three areas."}
+        )
+    )
+    assert "MACE Strategic Group" in text_of(raised)
+
+    # The Strategic chair responds; the channel's item 8 shows neither the reference nor
+    # the response of a person of concern.
+    async with store.reading() as session:
+        (subject_escalation,) = await session.scalars(select(t.Escalation))
+    invoke_card(
+        await click(
+            bot,
+            "strategic_chair",
+            v.ESCALATION_RESPOND,
+            {
+                "escalationId": subject_escalation.id,
+                "escalationResponse": "Police lead across the three areas.",
+                "escalationDecision": "Joint operation.",
+            },
+        )
+    )
+
+    # The action, from the outstanding list (the chair chairs Scarborough).
+    bot.connector.reset()
+    ok(await bot.send_personal("chair", "outstanding actions"))
+    (outstanding,) = personal_cards(bot, "chair")
+    buttons = [
+        b
+        for b in walk(outstanding)
+        if b.get("type") == "Action.Execute" and b.get("verb") == v.ESCALATE_FORM
+    ]
+    assert [b["data"]["recordId"] for b in buttons] == [action_id]
+    # Priya owns it but chairs nothing: no button for her.
+    ok(await bot.send_personal("police", "outstanding actions"))
+    assert v.ESCALATE_FORM not in verbs(personal_cards(bot, "police")[-1])
+    form = invoke_card(await click(bot, "chair", v.ESCALATE_FORM, buttons[0]["data"]))
+    assert f"action A-{action_id}" in text_of(form)
+    invoke_card(
+        await click(
+            bot,
+            "chair",
+            v.ESCALATE,
+            {
+                **action(form, v.ESCALATE)["data"],
+                "escalateTo": "operational",
+                "escalateWhat": "No landlord response.",
+                "escalateWhy": "Needs the council.",
+            },
+        )
+    )
+
+    meeting = await start_meeting(bot)
+    agenda = text_of(meeting.card(bot))
+    assert "a person of concern to the MACE Strategic Group" in agenda
+    assert f"action A-{action_id} to the MACE Operational Group" in agenda
+    assert "NYP-2026-0411" not in agenda and "Police lead" not in agenda
+    assert "Joint operation" not in agenda
