@@ -69,9 +69,9 @@ NOT_RESPONDED_YET = (
 ALREADY_ESCALATED = "This is already escalated to the {group} ({reference}) and still open."
 #: Shown beside the response form: the response is shown on the locality's agenda.
 RESPONSE_SHOWN_AT_ITEM_8 = (
-    "The response and decision are shown at item 8 of the locality's next agenda, in its "
-    "channel: children by case reference and initials only, never a person of concern's "
-    "name or reference."
+    "The response and decision are shown at item 8 of the locality's agendas, in its "
+    "channel, until it is closed: children by case reference and initials only, never a "
+    "person of concern's name or reference."
 )
 
 
