@@ -47,6 +47,7 @@ from bot.domain.model import (
     ActionStatus,
     EscalationKind,
     EscalationStatus,
+    MeetingStatus,
     OversightTier,
     Role,
     SubjectKind,
@@ -404,11 +405,17 @@ async def raise_challenge(
     now: datetime,
 ) -> t.Escalation:
     """The escalation of a challenge, in the transaction recording its resolution: what
-    is escalated is the challenge as raised (its text), why is the chair's."""
+    is escalated is the challenge as raised (its text), why is the chair's. It is raised
+    in the locality's meeting in progress, if one is (the challenge form is used there),
+    which need not be the meeting the challenge was raised in."""
     raised = Raised(EscalationKind.CHALLENGE, challenge.locality_id, challenge_id=challenge.id)
-    return await _raise(
-        session, raised, group, challenge.text, why, member_id, challenge.meeting_id, now
+    in_progress = await session.scalar(
+        select(t.Meeting.id).where(
+            t.Meeting.locality_id == challenge.locality_id,
+            t.Meeting.status == MeetingStatus.IN_PROGRESS.value,
+        )
     )
+    return await _raise(session, raised, group, challenge.text, why, member_id, in_progress, now)
 
 
 async def _raise(

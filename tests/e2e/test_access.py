@@ -293,6 +293,22 @@ async def plausible_clicks(bot: BotUnderTest, s: Secrets) -> dict[str, dict[str,
         },
         v.SUBJECT_MOVE_ACCEPT: {"shareId": 1},
         v.SUBJECT_MOVE_DECLINE: {"shareId": 1, "declineReason": "Outsider."},
+        # Issue 16: the planted action escalated, an escalation opened, answered, closed.
+        v.ESCALATE_FORM: {"kind": "action", "recordId": a},
+        v.ESCALATE: {
+            "kind": "action",
+            "recordId": a,
+            "escalateTo": "operational",
+            "escalateWhat": "Outsider what.",
+            "escalateWhy": "Outsider why.",
+        },
+        v.ESCALATION_SHOW: {"escalationId": 1},
+        v.ESCALATION_RESPOND: {
+            "escalationId": 1,
+            "escalationResponse": "Outsider response.",
+            "escalationDecision": "Outsider decision.",
+        },
+        v.ESCALATION_CLOSE: {"escalationId": 1, "escalationCloseNote": "Outsider note."},
     }
     assert set(clicks) == set(v.ALL_VERBS), "a new verb needs plausible data here"
     return clicks
