@@ -380,6 +380,18 @@ async def test_a_subject_and_an_action_are_escalated_from_their_cards(
     refused = invoke_card(await click(bot, "chair", v.ESCALATE, {**send, **entries}))
     assert error_beside(refused, "escalateWhy")
     assert input_value(refused, "escalateWhat") == entries["escalateWhat"]
+    # A phone number in the why gets the personal-data nudge; nothing is saved.
+    nudged = invoke_card(
+        await click(
+            bot,
+            "chair",
+            v.ESCALATE,
+            {**send, **entries, "escalateWhy": "His mobile is 07700 900123."},
+        )
+    )
+    assert "phone number" in error_beside(nudged, "escalateWhy").lower()
+    async with store.reading() as session:
+        assert list(await session.scalars(select(t.Escalation))) == []
     raised = invoke_card(
         await click(
             bot, "chair", v.ESCALATE, {**send, **entries, "escalateWhy": "Across three areas."}
