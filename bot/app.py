@@ -168,6 +168,7 @@ def create_app(
         action_control=services.action_control,
         reports=services.reports,
         corrections=services.corrections,
+        escalations=services.escalations,
     )
     authentication: ReusingAuthentication | None = None
     if adapter is None:

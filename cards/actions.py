@@ -46,6 +46,7 @@ from cards.verbs import (
     DATE_REQUEST_ACCEPT,
     DATE_REQUEST_REFUSE,
     DATE_REQUEST_SHOW,
+    ESCALATE_FORM,
     OUTSTANDING_EXPORT,
     OUTSTANDING_PAGE,
 )
@@ -266,6 +267,19 @@ def outstanding_card(page: OutstandingPage) -> JSON:
                 spacing="none",
             )
         )
+        if row.id in page.can_escalate:
+            items.append(
+                action_set(
+                    [
+                        execute(
+                            "Escalate",
+                            ESCALATE_FORM,
+                            {"kind": "action", "recordId": row.id},
+                            with_inputs=False,
+                        )
+                    ]
+                )
+            )
         body.append(container(items, separator=True, spacing="small"))
     buttons = []
     if page.rows:

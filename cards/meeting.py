@@ -36,6 +36,7 @@ from cards.elements import (
     show_card,
     text_block,
 )
+from cards.escalations import agenda_escalations
 from cards.forms import attendance_form, end_form, entry_form
 from cards.parts import (
     OUTSTANDING_HINT,
@@ -220,6 +221,8 @@ def _item_block(view: MeetingView, item: ItemView, live: bool) -> JSON:
         lines += _previous_minutes(view, view.previous_minutes, live)
     elif item.kind is ItemKind.PREVIOUS_ACTIONS:
         lines += _previous_actions(view, current and live)
+    elif item.kind is ItemKind.ESCALATIONS:
+        lines += agenda_escalations(view.escalations)
     if item.takes_subjects:
         lines += _sub_items(view, item, live and current)
     lines += _recorded(item)

@@ -51,7 +51,7 @@ from cards.elements import (
 )
 from cards.parts import more_line
 from cards.text import NAME_CHARS, clip, format_date, format_time, plain
-from cards.verbs import SUBJECT_EDIT, SUBJECT_MOVE_FORM, SUBJECT_SHOW, SUBJECTS_PAGE
+from cards.verbs import ESCALATE_FORM, SUBJECT_EDIT, SUBJECT_MOVE_FORM, SUBJECT_SHOW, SUBJECTS_PAGE
 
 CHECKS_IN_PERSONAL_CHAT = (
     "The child's checks are shown only in a personal chat: type subject and the case "
@@ -374,6 +374,15 @@ def _buttons(view: SubjectCardView) -> list[JSON]:
                 "Move or share",
                 SUBJECT_MOVE_FORM,
                 {"subjectId": view.subject_id},
+                with_inputs=False,
+            )
+        )
+    if view.can_escalate:
+        buttons.append(
+            execute(
+                "Escalate",
+                ESCALATE_FORM,
+                {"kind": "subject", "recordId": view.subject_id},
                 with_inputs=False,
             )
         )

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+from bot.domain.escalations import challenge_fields
 from bot.domain.model import TURN_LABELS, ChallengeStatus, RoundStatus, TurnOutcome
 from bot.domain.rules import CHALLENGE_TO_NO_AGENCY, MAX_ENTRY_CHARS, MAX_LABEL_CHARS
 from bot.domain.views import ChallengeView, RoundAnswerView, RoundTurnView, RoundView
@@ -35,6 +36,7 @@ from cards.elements import (
     value_of,
     with_error_banner,
 )
+from cards.escalations import challenge_escalation_fields
 from cards.parts import challenge_lines, more_line
 from cards.text import (
     ANSWER_CHARS,
@@ -292,7 +294,9 @@ def _challenge_block(
     # Shown open, the form sits on the card itself, where client-side "required" checks
     # would also stop the other challenges' open forms from being sent: leave them to
     # the server there.
-    inline = errors is not None and (response_id in errors or resolution_id in errors)
+    inline = errors is not None and any(
+        key in errors for key in (response_id, resolution_id, *challenge_fields(challenge.id))
+    )
     form: list[JSON] = []
     form += recorded_field(
         text_input(
@@ -317,6 +321,7 @@ def _challenge_block(
         ),
         errors,
     )
+    form += challenge_escalation_fields(challenge.id, values, errors)
     submit = execute(
         "Record response", CHALLENGE_RESPOND, {"challengeId": challenge.id}, style="positive"
     )

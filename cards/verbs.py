@@ -73,6 +73,12 @@ REPORT_DOWNLOAD = "report.download"
 CORRECTIONS_SHOW = "corrections.show"
 CORRECTION_FORM = "correction.form"
 CORRECTION_SAVE = "correction.save"
+# Escalation beyond the locality (issue 16, point 3; dialogs/escalations.py).
+ESCALATE_FORM = "escalation.form"
+ESCALATE = "escalation.raise"
+ESCALATION_SHOW = "escalation.show"
+ESCALATION_RESPOND = "escalation.respond"
+ESCALATION_CLOSE = "escalation.close"
 
 ALL_VERBS: tuple[str, ...] = (
     SETUP_LINK,
@@ -137,4 +143,9 @@ ALL_VERBS: tuple[str, ...] = (
     CORRECTIONS_SHOW,
     CORRECTION_FORM,
     CORRECTION_SAVE,
+    ESCALATE_FORM,
+    ESCALATE,
+    ESCALATION_SHOW,
+    ESCALATION_RESPOND,
+    ESCALATION_CLOSE,
 )

@@ -39,6 +39,8 @@ class Command(StrEnum):
     ACTION = "action"
     # The performance report (issue 16, point 8).
     REPORT = "report"
+    # Escalation beyond the locality (issue 16).
+    ESCALATIONS = "escalations"
 
 
 @dataclass(frozen=True, slots=True)
@@ -207,6 +209,16 @@ COMMANDS: tuple[CommandInfo, ...] = (
         "_date_ **to** _date_; and **for** _group_.",
         "Coordinators",
         ("performance report",),
+    ),
+    # Escalation beyond the locality (issue 16).
+    CommandInfo(
+        Command.ESCALATIONS,
+        "In a personal chat: the escalations to the MACE Operational and Strategic groups "
+        "not yet closed, by group, with their age; open one to read it, record the group's "
+        "response, or close it.",
+        "Chairs, deputy chairs and coordinators of the group, and members of the "
+        "Operational and Strategic groups (each sees only theirs)",
+        ("open escalations", "show escalations"),
     ),
 )
 

@@ -18,12 +18,14 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bot.domain.calendar import WorkingCalendar
 from bot.domain.clock import Clock
 from bot.domain.members import parse_role, role_label
+from bot.domain.model import EscalationStatus
 from bot.domain.notices import NoticeKind
 from bot.domain.views import DateRequestView
 from bot.services.readmodels.lookups import member_names
 from bot.services.readmodels.notices import (
     action_by_id,
     brief_facts,
+    escalation_notice,
     locality_by_id,
     member_and_agency,
     member_name,
@@ -36,6 +38,7 @@ from bot.services.readmodels.notices import (
 from bot.store.db import Store
 from cards import date_request_card
 from cards.briefs import BriefView, brief_card
+from cards.escalations import escalated_up_card, escalation_answered_card
 from cards.notices import (
     ActionReassignedNotice,
     DateDecidedNotice,
@@ -81,6 +84,8 @@ class NoticeRenderer:
                 NoticeKind.MOVE_ASKED: self._move_asked,
                 NoticeKind.MOVE_DECIDED: self._move_decided,
                 NoticeKind.ACTION_REASSIGNED: self._action_reassigned,
+                NoticeKind.ESCALATED_UP: self._escalated_up,
+                NoticeKind.ESCALATION_ANSWERED: self._escalation_answered,
             }
             draw = draws.get(kind)
             if draw is None:
@@ -296,3 +301,23 @@ class NoticeRenderer:
                 yours=recipient == after,
             )
         )
+
+    async def _escalated_up(
+        self, session: AsyncSession, payload: Mapping[str, Any], recipient: int
+    ) -> Card | None:
+        """To the oversight group's members: the reference, the locality and the kind of
+        record only (issue 16). Not sent once its response is recorded."""
+        found = await escalation_notice(session, payload.get("escalation_id"))
+        if found is None or found.status is not EscalationStatus.OPEN:
+            return None
+        return escalated_up_card(found.id, found.locality, found.kind, found.group)
+
+    async def _escalation_answered(
+        self, session: AsyncSession, payload: Mapping[str, Any], recipient: int
+    ) -> Card | None:
+        """To the locality's chairs: its group has responded (reference only). Not sent
+        once it is closed."""
+        found = await escalation_notice(session, payload.get("escalation_id"))
+        if found is None or found.status is not EscalationStatus.RESPONDED:
+            return None
+        return escalation_answered_card(found.id, found.locality, found.group)

@@ -110,6 +110,8 @@ REPORT_PERSONAL_ONLY = (
     "type **report** there."
 )
 _REPORT = Place(PERSONAL, REPORT_PERSONAL_ONLY)
+#: Escalations (issue 16): what and why can name children, so only in a personal chat.
+_ESCALATIONS = Place(PERSONAL, PERSONAL_ONLY.format(what="escalations"))
 
 COMMAND_PLACES: dict[Command, Place] = {
     Command.HELP: _ANYWHERE,
@@ -135,6 +137,7 @@ COMMAND_PLACES: dict[Command, Place] = {
     Command.ACTION: Place(PERSONAL, ACTION_PERSONAL_ONLY),
     # The performance report (issue 16, point 8).
     Command.REPORT: _REPORT,
+    Command.ESCALATIONS: _ESCALATIONS,
 }
 
 VERB_PLACES: dict[str, Place] = {
@@ -210,6 +213,12 @@ VERB_PLACES: dict[str, Place] = {
     v.CORRECTIONS_SHOW: _MEETING,
     v.CORRECTION_FORM: _MEETING,
     v.CORRECTION_SAVE: _MEETING,
+    # Escalation beyond the locality (issue 16): personal chat only.
+    v.ESCALATE_FORM: _ESCALATIONS,
+    v.ESCALATE: _ESCALATIONS,
+    v.ESCALATION_SHOW: _ESCALATIONS,
+    v.ESCALATION_RESPOND: _ESCALATIONS,
+    v.ESCALATION_CLOSE: _ESCALATIONS,
 }
 
 _NOWHERE = Place(frozenset(), NO_RULE)

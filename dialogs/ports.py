@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Protocol
 
 from bot.domain.clock import Clock
 from bot.domain.corrections import CorrectionFormView, CorrectionListView, CorrectionSaved
+from bot.domain.escalations import EscalationFormView, EscalationListView, EscalationView
 from bot.domain.filters import ActionFilter
 from bot.domain.members import MembersView
 from bot.domain.model import EntryKind
@@ -299,6 +300,8 @@ class Services:
     reports: Reports | None = None
     #: Corrections before the minutes are agreed (issue 16); a bot without it says so.
     corrections: Corrections | None = None
+    #: Escalation beyond the locality (issue 16); a bot without it says so.
+    escalations: Escalations | None = None
 
 
 if TYPE_CHECKING:
@@ -446,3 +449,48 @@ if TYPE_CHECKING:
     def _corrections_fit(corrections: CorrectionService) -> Corrections:
         """Never called: mypy checks here that the real service satisfies its port."""
         return corrections
+
+
+class Escalations(Protocol):
+    """Escalation to the Operational or Strategic group (``bot.services.escalations``)."""
+
+    async def form(
+        self, actor: ActorRef, kind: object, record_id: object
+    ) -> EscalationFormView: ...
+
+    async def escalate(
+        self,
+        actor: ActorRef,
+        activity_id: str | None,
+        kind: object,
+        record_id: object,
+        data: Mapping[str, object],
+    ) -> EscalationView: ...
+
+    async def view(self, actor: ActorRef, escalation_id: object) -> EscalationView: ...
+
+    async def respond(
+        self,
+        actor: ActorRef,
+        activity_id: str | None,
+        escalation_id: object,
+        data: Mapping[str, object],
+    ) -> EscalationView: ...
+
+    async def close(
+        self,
+        actor: ActorRef,
+        activity_id: str | None,
+        escalation_id: object,
+        data: Mapping[str, object],
+    ) -> EscalationView: ...
+
+    async def open_ones(self, actor: ActorRef) -> EscalationListView: ...
+
+
+if TYPE_CHECKING:
+    from bot.services.escalations import EscalationService
+
+    def _escalations_fit(escalations: EscalationService) -> Escalations:
+        """Never called: mypy checks here that the real service satisfies its port."""
+        return escalations

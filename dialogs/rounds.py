@@ -10,6 +10,9 @@ from __future__ import annotations
 from collections.abc import Mapping
 
 from bot.domain.card_fields import card_id
+from bot.domain.escalations import TIER_LABELS, challenge_fields
+from bot.domain.model import ChallengeStatus
+from bot.domain.rules import clean_text
 from bot.services.context import TurnRef
 from bot.services.records import shown_after_saving
 from cards import challenges_card, round_card
@@ -22,6 +25,8 @@ from dialogs.routes import Click, Routes
 from dialogs.upkeep import agenda_update, round_changed
 
 routes = Routes(__name__)
+
+TIER_NAMES = {tier.value: name for tier, name in TIER_LABELS.items()}
 
 
 @routes.command(Command.SHARE_ROUND)
@@ -135,4 +140,10 @@ async def challenge_respond(ctx: Services, turn: TurnRef, click: Click) -> Outco
     )
     locality, still_open = responded
     card = challenges_card(still_open, locality_name=locality)
+    if clean_text(click.data.get(f"resolution-{challenge_id}")) == ChallengeStatus.ESCALATED:
+        # Saved, so the group chosen was one set up (the service checked it).
+        tier_field, _ = challenge_fields(challenge_id or 0)
+        group = TIER_NAMES.get(clean_text(click.data.get(tier_field)), "group")
+        note = f"Response recorded; escalated to the {group}: its members are told."
+        return replace(click, card, note)
     return replace(click, card, "Response recorded; the challenge is closed.")

@@ -34,6 +34,7 @@ from cards.hints import meeting_started_card
 from dialogs import (
     action_control,
     actions,
+    escalations,
     exports,
     meeting,
     members,
@@ -52,6 +53,7 @@ from dialogs.ports import (
     ActionControl,
     Actions,
     Corrections,
+    Escalations,
     Groups,
     Hints,
     LinkMaker,
@@ -95,6 +97,7 @@ FEATURES: tuple[Routes, ...] = (
     action_control.routes,
     report.routes,
     corrections_feature.routes,
+    escalations.routes,
 )
 
 
@@ -134,6 +137,7 @@ class Router:
         action_control: ActionControl | None = None,
         reports: Reports | None = None,
         corrections: Corrections | None = None,
+        escalations: Escalations | None = None,
     ) -> None:
         self.services = Services(
             groups,
@@ -150,6 +154,7 @@ class Router:
             action_control,
             reports,
             corrections,
+            escalations,
         )
         self._table = route_table()
 

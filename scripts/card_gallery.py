@@ -34,6 +34,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from bot.domain.agenda import CANONICAL_AGENDA
+from bot.domain.escalations import EscalationFormView, EscalationListView, EscalationView
 from bot.domain.filters import ActionFilter
 from bot.domain.members import CodeChoice, MemberRoles, MembersView, RoleHeld
 from bot.domain.model import (
@@ -41,9 +42,12 @@ from bot.domain.model import (
     AttendanceStatus,
     ChallengeStatus,
     EntryKind,
+    EscalationKind,
+    EscalationStatus,
     ItemStatus,
     MeetingStatus,
     MinutesStatus,
+    OversightTier,
     Role,
     RoundStatus,
     SubjectKind,
@@ -108,6 +112,13 @@ from cards.actions import (
     outstanding_card,
 )
 from cards.briefs import BriefView, brief_card
+from cards.escalations import (
+    escalate_form_card,
+    escalated_up_card,
+    escalation_answered_card,
+    escalation_card,
+    escalations_list_card,
+)
 from cards.forms import (
     action_form_card,
     attendance_form_card,
@@ -1413,6 +1424,7 @@ def shots() -> list[Shot]:
         ),
         *register_shots(),
         *report_shots(),
+        *escalation_shots(),
     ]
 
 
@@ -1814,6 +1826,103 @@ def correction_shots() -> list[Shot]:
             "error.",
             correction_form_card,
             (action,),
+        ),
+    ]
+
+
+# --- escalation beyond the locality (issue 16, point 3) -----------------------------------
+
+
+def escalation_shots() -> list[Shot]:
+    """The escalate form, an escalation's card (the group's response form; the locality's
+    close form), the ``escalations`` list and the two notices (reference only)."""
+    form = EscalationFormView(
+        kind=EscalationKind.ACTION,
+        record_id=7,
+        record_reference="action A-7",
+        locality=SCARBOROUGH.name,
+        groups=(
+            (OversightTier.OPERATIONAL, "MACE Operational Group"),
+            (OversightTier.STRATEGIC, "MACE Strategic Group"),
+        ),
+    )
+    raised = EscalationView(
+        id=4,
+        kind=EscalationKind.CHALLENGE,
+        record_reference="challenge C-3",
+        locality=SCARBOROUGH.name,
+        group="MACE Operational Group",
+        what="No supported accommodation for CR-0107 (J.S.) in the district.",
+        why="Needs a placement decision above the locality.",
+        raised_by=TOM.name,
+        raised_on=date(2026, 11, 3),
+        age_days=2,
+        status=EscalationStatus.OPEN,
+        can_respond=True,
+    )
+    responded = replace(
+        raised,
+        status=EscalationStatus.RESPONDED,
+        response="Placement panel on 12 Nov will consider CR-0107.",
+        decision="Funding agreed for an interim placement.",
+        responded_by="Jordan Avery",
+        responded_on=date(2026, 11, 5),
+        can_respond=False,
+        can_close=True,
+    )
+    return [
+        Shot(
+            "escalate-form",
+            BETWEEN_MEETINGS,
+            "Escalate beyond the locality",
+            "Answers a chair or deputy chair who pressed Escalate on a subject's card or an "
+            "action in the outstanding list: to which group, what and why.",
+            escalate_form_card,
+            (form,),
+        ),
+        Shot(
+            "escalation-respond",
+            BETWEEN_MEETINGS,
+            "An escalation, for the group's members",
+            "Opened from the notice or `escalations` by a member of the group it went to: "
+            "what, why, the locality, the record and its age, with the response form.",
+            escalation_card,
+            (raised,),
+        ),
+        Shot(
+            "escalation-close",
+            BETWEEN_MEETINGS,
+            "An escalation with its response",
+            "For the locality's chairs once the group has responded: its response and "
+            "decision, and the note to close it.",
+            escalation_card,
+            (responded,),
+        ),
+        Shot(
+            "escalations-list",
+            BETWEEN_MEETINGS,
+            "Escalations",
+            "`escalations`: the ones not yet closed that the person may see, by group.",
+            escalations_list_card,
+            (EscalationListView((("Escalated by Scarborough", (raised, responded)),)),),
+        ),
+        Shot(
+            "escalated-up",
+            SENT_UNASKED,
+            "An escalation for your group",
+            "To each member of the group escalated to: the reference, the locality and the "
+            "kind of record only, never what or why.",
+            escalated_up_card,
+            (4, SCARBOROUGH.name, EscalationKind.CHALLENGE, "MACE Operational Group"),
+        ),
+        Shot(
+            "escalation-answered",
+            SENT_UNASKED,
+            "An escalation has a response",
+            "To the locality's chairs and deputy chairs when the group records its response: "
+            "by reference only.",
+            escalation_answered_card,
+            (4, SCARBOROUGH.name, "MACE Operational Group"),
         ),
     ]
 

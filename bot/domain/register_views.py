@@ -153,6 +153,8 @@ class SubjectCardView:
     meeting_id: int | None = None
     #: Shown in a group's conversation: every member of the channel sees the card.
     in_group: bool = False
+    #: May escalate it to the Operational or Strategic group (issue 16).
+    can_escalate: bool = False
 
 
 @dataclass(frozen=True, slots=True)

@@ -11,6 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import date, datetime
 
+from bot.domain.escalations import AgendaLine
 from bot.domain.model import (
     ActionStatus,
     AttendanceStatus,
@@ -235,6 +236,8 @@ class MeetingView:
     #: are overdue.
     previous_open_unlisted: int = 0
     previous_overdue_unlisted: int = 0
+    #: The locality's escalations not yet closed, for item 8 (issue 16).
+    escalations: tuple[AgendaLine, ...] = ()
 
     @property
     def previous_open_total(self) -> int:
@@ -348,6 +351,8 @@ class OutstandingPage:
     pages: int
     description: str  # the filter in words
     filter_data: dict[str, str] = field(default_factory=dict)  # to page or export the same
+    #: The rows' actions the viewer may escalate (chair or deputy there; issue 16).
+    can_escalate: frozenset[int] = frozenset()
 
 
 @dataclass(frozen=True, slots=True)

@@ -38,6 +38,7 @@ from bot.domain.views import (
 )
 from bot.services.action_access import Reach, reach_of
 from bot.services.context import ActorRef
+from bot.services.escalations import escalatable_actions
 from bot.services.outbox import IfQueued, enqueue
 from bot.services.readmodels.actions import (
     DaysBetween,
@@ -341,6 +342,9 @@ class ActionService:
                 pages=pages,
                 description=wanted.describe(),
                 filter_data=wanted.as_data(),
+                can_escalate=await escalatable_actions(
+                    session, reach.member.id, [row.id for row in rows]
+                ),
             )
 
     async def outstanding_all(

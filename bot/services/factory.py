@@ -24,6 +24,7 @@ from bot.services.chasing import ChaseService
 from bot.services.contacts import ContactService
 from bot.services.corrections import CorrectionService
 from bot.services.directory import AppInstaller
+from bot.services.escalations import EscalationService
 from bot.services.exports import ExportService
 from bot.services.groups import GroupService
 from bot.services.links import DownloadLinks, LinkSigner, load_link_key
@@ -161,6 +162,11 @@ class ServiceFactory:
     @cached_property
     def corrections(self) -> CorrectionService:
         return CorrectionService(self.store, self.clock, self.settings.key_agencies)
+
+    # Escalation beyond the locality (issue 16).
+    @cached_property
+    def escalations(self) -> EscalationService:
+        return EscalationService(self.store, self.clock)
 
     async def close(self) -> None:
         """Close what the bundle opened (the directory's client, if it was built); the

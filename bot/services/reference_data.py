@@ -13,9 +13,10 @@ from pathlib import Path
 from typing import Any
 
 from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.domain.chasing import ChaseRules
-from bot.domain.model import ConversationKind, Role
+from bot.domain.model import ConversationKind, OversightRole, OversightTier, Role
 from bot.store import tables as t
 from bot.store.db import Store
 
@@ -51,6 +52,7 @@ async def load_reference_data(store: Store, data: dict[str, Any], now: datetime)
                 agencies[agency.code] = agency
             agency.name = entry["name"]
             agency.sort_order = int(entry.get("sort_order", 100))
+        oversight = await _oversight_groups(session, data)
         await session.flush()
         for index, entry in enumerate(data.get("members", [])):
             agency = agencies.get(entry.get("agency", ""))
@@ -98,6 +100,7 @@ async def load_reference_data(store: Store, data: dict[str, Any], now: datetime)
                             t.Membership(member_id=member.id, locality_id=locality.id, role=role)
                         )
                         existing.add((locality.id, role))
+            await _oversight_roles(session, member, entry, oversight, index)
         admin = await session.scalar(select(t.Member).where(t.Member.is_admin.is_(True)))
         for entry in data.get("linked_conversations", []):
             locality = localities.get(entry["locality"])
@@ -120,6 +123,63 @@ async def load_reference_data(store: Store, data: dict[str, Any], now: datetime)
                         linked_at=now,
                     )
                 )
+
+
+async def _oversight_groups(
+    session: AsyncSession, data: dict[str, Any]
+) -> dict[str, t.OversightGroup]:
+    """The MACE Operational and Strategic groups (``oversight_groups``: code, name, tier,
+    and optionally their own conversation), loaded like the localities: by code, names
+    and tiers updated, nothing removed."""
+    groups: dict[str, t.OversightGroup] = {
+        g.code: g for g in await session.scalars(select(t.OversightGroup))
+    }
+    for index, entry in enumerate(data.get("oversight_groups", [])):
+        try:
+            tier = OversightTier(entry.get("tier", ""))
+        except ValueError:
+            raise ReferenceDataError(f"oversight group {index + 1}: unknown tier") from None
+        row = groups.get(entry["code"])
+        if row is None:
+            row = t.OversightGroup(code=entry["code"], name=entry["name"], tier=tier.value)
+            session.add(row)
+            groups[row.code] = row
+        row.name = entry["name"]
+        row.tier = tier.value
+        for key in ("conversation_id", "service_url", "tenant_id"):
+            if key in entry:
+                setattr(row, key, entry[key])
+    return groups
+
+
+async def _oversight_roles(
+    session: AsyncSession,
+    member: t.Member,
+    entry: dict[str, Any],
+    groups: dict[str, t.OversightGroup],
+    index: int,
+) -> None:
+    """A member's places in the oversight groups (``oversight``: group code to ``chair``
+    or ``member``), added when new; like locality roles, never removed by a reload."""
+    wanted = entry.get("oversight", {})
+    if not wanted:
+        return
+    existing = {
+        (m.group_id, m.role)
+        for m in await session.scalars(
+            select(t.OversightMembership).where(t.OversightMembership.member_id == member.id)
+        )
+    }
+    for code, role in wanted.items():
+        group = groups.get(code)
+        if group is None:
+            raise ReferenceDataError(f"member {index + 1}: unknown oversight group code")
+        try:
+            OversightRole(role)
+        except ValueError:
+            raise ReferenceDataError(f"member {index + 1}: unknown oversight role") from None
+        if (group.id, role) not in existing:
+            session.add(t.OversightMembership(member_id=member.id, group_id=group.id, role=role))
 
 
 def read_data_file(path: Path) -> dict[str, Any]:

@@ -207,6 +207,10 @@ class RegisterReads:
             meeting_id=meeting_id,
             in_group=in_group,
             today=london_today(self.clock),
+            # Escalated from a personal chat only, by the group that holds it (issue 16).
+            can_escalate=(
+                reach.caller.can(Permission.ESCALATE) and not in_group and not reach.shared
+            ),
         )
         view = await subject_card(
             session, reach.subject, viewing, visible_in(locality_ids, persons_in)

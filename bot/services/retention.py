@@ -191,6 +191,8 @@ class RetentionService:
                     await _delete(
                         session, deleted, t.ReminderSent, t.ReminderSent.action_id.in_(ids)
                     )
+                    # Its escalations go with it (issue 16): what and why are about it.
+                    await _delete(session, deleted, t.Escalation, t.Escalation.action_id.in_(ids))
                     await session.flush()
                     await _delete(session, deleted, A, A.id.in_(ids), A.locality_id)
                     await session.flush()
@@ -268,6 +270,11 @@ class RetentionService:
             audit.act_as(session.sync_session, ACTOR, meeting.locality_id)
             rounds = select(t.ShareRound.id).where(t.ShareRound.meeting_id == meeting.id)
             await _delete(session, deleted, t.RoundTurn, t.RoundTurn.round_id.in_(rounds))
+            challenges = select(t.Challenge.id).where(
+                or_(t.Challenge.meeting_id == meeting.id, t.Challenge.round_id.in_(rounds))
+            )
+            await _delete(session, deleted, t.Escalation, t.Escalation.challenge_id.in_(challenges))
+            await session.flush()
             await _delete(
                 session,
                 deleted,
@@ -298,6 +305,7 @@ class RetentionService:
                 # at: they keep their entry and lose the pointer.
                 await _unlink(session, t.SubjectEvent, t.SubjectEvent.meeting_id, meeting.id)
                 await _unlink(session, t.SubjectLink, t.SubjectLink.meeting_id, meeting.id)
+                await _unlink(session, t.Escalation, t.Escalation.meeting_id, meeting.id)
                 await _delete(session, deleted, t.AgendaItem, t.AgendaItem.meeting_id == meeting.id)
                 await _delete(
                     session,
@@ -485,6 +493,7 @@ async def _delete_subjects(session: AsyncSession, deleted: Counter[str], doomed:
         ),
         (t.ItemSubject, t.ItemSubject.subject_id.in_(doomed)),
         (t.SubjectShare, t.SubjectShare.subject_id.in_(doomed)),
+        (t.Escalation, t.Escalation.subject_id.in_(doomed)),
     ):
         await _delete(session, deleted, model, where)
     for table in (t.MinuteEntry, t.ShareRound):

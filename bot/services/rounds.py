@@ -16,6 +16,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.domain.clock import Clock, london_today
 from bot.domain.errors import Conflict, NotFound
+from bot.domain.escalations import challenge_fields
 from bot.domain.model import (
     AttendanceStatus,
     ChallengeStatus,
@@ -36,6 +37,7 @@ from bot.domain.rules import (
 )
 from bot.domain.views import ChallengeView, RoundView
 from bot.services.context import Caller, TurnRef, caller_here
+from bot.services.escalations import escalate_challenge, raise_challenge
 from bot.services.item_subjects import current_row
 from bot.services.readmodels.rounds import locality_challenges, open_round_in, round_view
 from bot.services.records import row_named
@@ -317,6 +319,22 @@ class RoundService:
                 resolution = ChallengeStatus.OPEN
             if resolution is ChallengeStatus.OPEN:
                 errors[resolution_field] = "Choose resolved or escalated."
+            group: t.OversightGroup | None = None
+            why = ""
+            if resolution is ChallengeStatus.ESCALATED:
+                # Escalated to the Operational or Strategic group: which, and why (issue 16).
+                tier_field, why_field = challenge_fields(challenge.id)
+                group, why = await escalate_challenge(
+                    session,
+                    caller,
+                    challenge,
+                    data.get(tier_field),
+                    why_field,
+                    tier_field,
+                    data,
+                    self.clock,
+                    errors,
+                )
             raise_if(errors)
             challenge.response = response
             challenge.resolution = resolution.value
@@ -324,6 +342,8 @@ class RoundService:
             challenge.responded_by_member_id = caller.member.id
             challenge.resolved_at = now
             await session.flush()
+            if group is not None:
+                await raise_challenge(session, challenge, group, why, caller.member.id, now)
             return await locality_challenges(
                 session, caller.locality_id, key_codes=self.key_agencies
             )

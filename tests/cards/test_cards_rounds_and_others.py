@@ -95,7 +95,13 @@ def test_challenges_card_lists_open_ones_with_a_response_form() -> None:
     assert [s["title"] for s in shows] == ["Record response"] * 3
     for challenge, show in zip(challenges, shows, strict=True):
         ids = [e["id"] for e in show["card"]["body"] if "id" in e]
-        assert ids == [f"response-{challenge.id}", f"resolution-{challenge.id}"]
+        # "Escalated" asks which group and why (issue 16).
+        assert ids == [
+            f"response-{challenge.id}",
+            f"resolution-{challenge.id}",
+            f"escalateTo-{challenge.id}",
+            f"escalateWhy-{challenge.id}",
+        ]
         resolution = show["card"]["body"][1]["choices"]
         assert [c["value"] for c in resolution] == ["resolved", "escalated"]
         submit = show["card"]["actions"][0]

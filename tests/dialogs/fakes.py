@@ -24,14 +24,18 @@ from bot.domain.corrections import (
     ItemRecords,
     RecordKind,
 )
+from bot.domain.escalations import EscalationFormView, EscalationListView, EscalationView
 from bot.domain.filters import ActionFilter
 from bot.domain.members import CodeChoice, MemberRoles, MembersView, RoleHeld
 from bot.domain.model import (
     ActionStatus,
     ConversationKind,
     EntryKind,
+    EscalationKind,
+    EscalationStatus,
     MeetingStatus,
     MinutesStatus,
+    OversightTier,
     Role,
     SubjectKind,
 )
@@ -444,6 +448,7 @@ def make_bot(
     moves: bool = True,
     reports: bool = True,
     corrections: bool = True,
+    escalations: bool = True,
 ) -> Bot:
     calls = Calls()
     fail: dict[str, BaseException] = {}
@@ -465,6 +470,7 @@ def make_bot(
         action_control=FakeActionControl("action_control", calls, fail, views),
         reports=FakeReports("reports", calls, fail, views) if reports else None,
         corrections=FakeCorrections("corrections", calls, fail, views) if corrections else None,
+        escalations=FakeEscalations("escalations", calls, fail, views) if escalations else None,
     )
     return Bot(router, calls, fail, views, clock)
 
@@ -913,3 +919,91 @@ class FakeCorrections(Fake):
     ) -> CorrectionSaved:
         self.record("correct", turn, meeting_id, kind, record_id, data)
         return CorrectionSaved(1, 104, "Minute corrected.")
+
+
+# -- escalation beyond the locality (dialogs.escalations, issue 16) ----------------------------
+
+
+def make_escalation_form() -> EscalationFormView:
+    return EscalationFormView(
+        kind=EscalationKind.ACTION,
+        record_id=7,
+        record_reference="action A-7",
+        locality="Scarborough",
+        groups=(
+            (OversightTier.OPERATIONAL, "MACE Operational Group"),
+            (OversightTier.STRATEGIC, "MACE Strategic Group"),
+        ),
+    )
+
+
+def make_escalation(
+    status: EscalationStatus = EscalationStatus.OPEN, *, can_respond: bool = False
+) -> EscalationView:
+    responded = status is not EscalationStatus.OPEN
+    return EscalationView(
+        id=4,
+        kind=EscalationKind.ACTION,
+        record_reference="action A-7",
+        locality="Scarborough",
+        group="MACE Operational Group",
+        what="No placement found for CR-0107.",
+        why="Needs a decision above the locality.",
+        raised_by="Alex Wilber",
+        raised_on=date(2026, 11, 3),
+        age_days=2,
+        status=status,
+        response="Placement panel on Friday." if responded else "",
+        decision="Funded." if responded else "",
+        responded_by="Jordan Avery" if responded else "",
+        responded_on=date(2026, 11, 5) if responded else None,
+        can_respond=can_respond,
+        can_close=status is EscalationStatus.RESPONDED,
+    )
+
+
+class FakeEscalations(Fake):
+    async def form(self, actor: ActorRef, kind: object, record_id: object) -> EscalationFormView:
+        self.record("form", actor, kind, record_id)
+        return make_escalation_form()
+
+    async def escalate(
+        self,
+        actor: ActorRef,
+        activity_id: str | None,
+        kind: object,
+        record_id: object,
+        data: Mapping[str, object],
+    ) -> EscalationView:
+        self.record("escalate", actor, activity_id, kind, record_id, data)
+        return make_escalation()
+
+    async def view(self, actor: ActorRef, escalation_id: object) -> EscalationView:
+        self.record("view", actor, escalation_id)
+        return make_escalation(can_respond=True)
+
+    async def respond(
+        self,
+        actor: ActorRef,
+        activity_id: str | None,
+        escalation_id: object,
+        data: Mapping[str, object],
+    ) -> EscalationView:
+        self.record("respond", actor, activity_id, escalation_id, data)
+        return make_escalation(EscalationStatus.RESPONDED)
+
+    async def close(
+        self,
+        actor: ActorRef,
+        activity_id: str | None,
+        escalation_id: object,
+        data: Mapping[str, object],
+    ) -> EscalationView:
+        self.record("close", actor, activity_id, escalation_id, data)
+        return make_escalation(EscalationStatus.CLOSED)
+
+    async def open_ones(self, actor: ActorRef) -> EscalationListView:
+        self.record("open_ones", actor)
+        return EscalationListView(
+            (("Escalated by Scarborough", (make_escalation(EscalationStatus.RESPONDED),)),)
+        )

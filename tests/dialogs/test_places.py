@@ -71,6 +71,15 @@ PERSONAL_COMMANDS |= {Command.SUBJECT, Command.SUBJECTS}
 #: Written down here too: what runs in both (a subject's card opens from a meeting's agenda).
 ANYWHERE_VERBS = {v.HELP_SHOW, v.SUBJECT_SHOW}
 PERSONAL_COMMANDS |= {Command.ADD_SUBJECT}
+# Escalation beyond the locality (issue 16): what and why can name children.
+PERSONAL_COMMANDS |= {Command.ESCALATIONS}
+PERSONAL_VERBS |= {
+    v.ESCALATE_FORM,
+    v.ESCALATE,
+    v.ESCALATION_SHOW,
+    v.ESCALATION_RESPOND,
+    v.ESCALATION_CLOSE,
+}
 #: The register's changes: in a personal chat and in the group's conversations alike.
 ANYWHERE_VERBS |= {
     v.SUBJECT_EDIT,
@@ -170,6 +179,8 @@ async def test_personal_verbs_are_refused_in_a_group_before_any_handler(
             expected = MOVES_PERSONAL_ONLY
         if verb.startswith("report."):
             expected = REPORT_PERSONAL_ONLY
+        if verb.startswith("escalation."):
+            expected = PERSONAL_ONLY.format(what="escalations")
         assert answer == [expected or ACTIONS_PERSONAL_ONLY], verb
     assert bot.calls == []
 

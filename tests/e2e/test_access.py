@@ -307,6 +307,22 @@ async def plausible_clicks(bot: BotUnderTest, s: Secrets) -> dict[str, dict[str,
         },
         # The performance report (issue 16, point 8).
         v.REPORT_DOWNLOAD: {"from": "2026-04-01", "to": "2026-11-19", "format": "xlsx"},
+        # Issue 16: the planted action escalated, an escalation opened, answered, closed.
+        v.ESCALATE_FORM: {"kind": "action", "recordId": a},
+        v.ESCALATE: {
+            "kind": "action",
+            "recordId": a,
+            "escalateTo": "operational",
+            "escalateWhat": "Outsider what.",
+            "escalateWhy": "Outsider why.",
+        },
+        v.ESCALATION_SHOW: {"escalationId": 1},
+        v.ESCALATION_RESPOND: {
+            "escalationId": 1,
+            "escalationResponse": "Outsider response.",
+            "escalationDecision": "Outsider decision.",
+        },
+        v.ESCALATION_CLOSE: {"escalationId": 1, "escalationCloseNote": "Outsider note."},
     }
     assert set(clicks) == set(v.ALL_VERBS), "a new verb needs plausible data here"
     return clicks

@@ -49,10 +49,12 @@ from sqlalchemy import func, select
 
 from bot.domain.clock import FrozenClock
 from bot.domain.errors import NotFound, NotLinked, NotPermitted
+from bot.domain.escalations import NO_SUCH_ESCALATION
 from bot.domain.register_moves import NO_SUCH_OFFER
 from bot.services.action_control import NO_SUCH_ACTION, NOT_A_CHAIR
 from bot.services.actions import NOT_YOURS
 from bot.services.context import NOT_A_MEMBER
+from bot.services.escalations import LIST_IS_FOR
 from bot.services.reference_data import load_reference_data
 from bot.services.register import NO_GROUP_TO_ADD_TO
 from bot.services.register_access import NO_SUCH_SUBJECT
@@ -238,6 +240,10 @@ TEXT: dict[Command, tuple[str, str]] = {
     Command.ACTION: (_ALL_P, "     A R  A R  R R  A R  R R  A R  R R"),
     # The performance report (issue 16): REPORT, coordinators of any group (their own).
     Command.REPORT: (_ALL_P, "     R R  R R  R R  A A  R R  R R  R R"),
+    # Issue 16: chairs, deputies and coordinators see their own locality's escalations
+    # (Harrogate's: none, so nothing planted); members of an oversight group see theirs
+    # (no actor here is one: tests/e2e/test_escalations.py covers them).
+    Command.ESCALATIONS: (_ALL_P, "A O  A O  R R  A O  R R  R R  R R"),
 }
 
 #: Card buttons: (in the group's channel or group chat, in a personal chat). Meeting
@@ -330,6 +336,14 @@ VERBS: dict[str, tuple[str, str]] = {
     v.CORRECTIONS_SHOW: ("     A R  A R  A R  R R  R R  R R  R R", _ALL_G),
     v.CORRECTION_FORM: ("      A R  A R  A R  R R  R R  R R  R R", _ALL_G),
     v.CORRECTION_SAVE: ("      A R  A R  A R  R R  R R  R R  R R", _ALL_G),
+    # Issue 16 (ESCALATE: chair, deputy of the group holding the action; the planted
+    # escalation is Scarborough's, responded; coordinators may read it, chairs close it;
+    # only a member of the oversight group responds, and no actor here is one):
+    v.ESCALATE_FORM: (_ALL_P, "        A R  A R  R R  R R  R R  R R  R R"),
+    v.ESCALATE: (_ALL_P, "             A R  A R  R R  R R  R R  R R  R R"),
+    v.ESCALATION_SHOW: (_ALL_P, "      A R  A R  R R  A R  R R  R R  R R"),
+    v.ESCALATION_RESPOND: (_ALL_P, "   R R  R R  R R  R R  R R  R R  R R"),
+    v.ESCALATION_CLOSE: (_ALL_P, "     A R  A R  R R  R R  R R  R R  R R"),
 }
 
 
@@ -448,6 +462,15 @@ GROUPS: dict[str, list[str]] = {
     ),
     # Issue 16: each allowed save corrects the planted minute again.
     "corrections": _everywhere(v.CORRECTIONS_SHOW, v.CORRECTION_FORM, v.CORRECTION_SAVE),
+    # Issue 16: escalations (escalating and closing are put back by restore).
+    "escalations": _everywhere(
+        Command.ESCALATIONS,
+        v.ESCALATE_FORM,
+        v.ESCALATE,
+        v.ESCALATION_SHOW,
+        v.ESCALATION_RESPOND,
+        v.ESCALATION_CLOSE,
+    ),
     # Issue 15: removing uses the planted subject up; restore adds another.
     "subject-items": _everywhere(
         v.ITEM_SUBJECT_FORM,
@@ -538,6 +561,11 @@ REFUSALS = frozenset(
         NOT_A_CHAIR,
         # The performance report (bot.services.report).
         REPORT_REFUSED,
+        # Escalations (bot.services.escalations, issue 16).
+        NO_SUCH_ESCALATION,
+        LIST_IS_FOR,
+        "Only members of the MACE Operational Group can record its response.",
+        "Only a chair or deputy chair of the locality group can close it.",
     }
 )
 _RULES = (*VERB_PLACES.values(), *COMMAND_PLACES.values())
@@ -609,6 +637,8 @@ class World:
     offers_sent: int = 0
     offer: int = 0
     places: int = 0
+    #: The planted escalation (issue 16).
+    escalation: int = 0
     bodies: list[Any] = field(default_factory=list)
 
     async def press(
@@ -733,6 +763,8 @@ class World:
             await self.add_sub_item()
         elif what in (v.SUBJECT_MOVE_ACCEPT, v.SUBJECT_MOVE_DECLINE):
             await self.offer_to_harrogate()
+        elif what in (v.ESCALATE, v.ESCALATION_CLOSE):
+            await self.reset_escalations()
         else:
             await restore_register(self, what)
 
@@ -799,6 +831,46 @@ class World:
             )
         )
         self.offer = await self._newest(t.SubjectShare)
+
+    async def plant_escalation(self) -> None:
+        """The planted action escalated by Scarborough to the Operational group, with
+        that group's response recorded (so a chair may close it)."""
+        async with store_of(self.bot).transaction() as session:
+            group = await session.scalar(
+                select(t.OversightGroup).where(t.OversightGroup.tier == "operational")
+            )
+            assert group is not None
+            escalation = t.Escalation(
+                locality_id=self.scarborough,
+                group_id=group.id,
+                kind="action",
+                action_id=self.action,
+                what=ACTION_TEXT,
+                why=REASON,
+                raised_by_member_id=self.priya,
+                raised_at=MEETING_DAY,
+                status="responded",
+                response="Matrix response Godwit-39",
+                decision="Matrix decision Godwit-40",
+                responded_by_member_id=self.priya,
+                responded_at=MEETING_DAY,
+            )
+            session.add(escalation)
+            await session.flush()
+            self.escalation = escalation.id
+
+    async def reset_escalations(self) -> None:
+        """After an allowed escalate or close: the planted one responded again, and any
+        other closed (so the next escalate of the planted action is not a duplicate)."""
+        async with store_of(self.bot).transaction() as session:
+            for row in await session.scalars(select(t.Escalation)):
+                if row.id == self.escalation:
+                    row.status = "responded"
+                    row.closed_at = None
+                    row.closed_by_member_id = None
+                    row.close_note = None
+                else:
+                    row.status = "closed"
 
     async def _newest(self, model: Any) -> int:
         async with store_of(self.bot).reading() as session:
@@ -963,6 +1035,31 @@ class World:
                 return {"from": "2026-04-01", "to": "2026-11-19", "format": "xlsx"}
             case v.CORRECTIONS_SHOW | v.CORRECTION_FORM | v.CORRECTION_SAVE:
                 return await correction_click_data(self, verb, actor)
+            case v.ESCALATE_FORM:
+                return {"kind": "action", "recordId": a}
+            case v.ESCALATE:
+                # The planted escalation is to the Operational group: this goes to the
+                # Strategic one (one open escalation per record and group).
+                return {
+                    "kind": "action",
+                    "recordId": a,
+                    "escalateTo": "strategic",
+                    "escalateWhat": f"Escalated by {actor.column}.",
+                    "escalateWhy": f"Because of {actor.column}.",
+                }
+            case v.ESCALATION_SHOW:
+                return {"escalationId": self.escalation}
+            case v.ESCALATION_RESPOND:
+                return {
+                    "escalationId": self.escalation,
+                    "escalationResponse": f"Response by {actor.column}.",
+                    "escalationDecision": f"Decision by {actor.column}.",
+                }
+            case v.ESCALATION_CLOSE:
+                return {
+                    "escalationId": self.escalation,
+                    "escalationCloseNote": f"Closed by {actor.column}.",
+                }
             case _:
                 return await register_click_data(self, verb, actor)
 
@@ -1060,6 +1157,7 @@ async def build_world(bot: BotUnderTest, monkeypatch: pytest.MonkeyPatch) -> Wor
     await world.add_sub_item()
     await plant_register(world)
     await world.offer_to_harrogate()
+    await world.plant_escalation()
     # Members see what was planted (the chair reads the date request, the owner their
     # actions), so that a check that a refusal shows none of it proves something.
     invoke_card(await world.press("chair", v.DATE_REQUEST_SHOW, {"actionId": a}, place=PERSONAL))

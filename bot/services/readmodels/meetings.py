@@ -33,6 +33,7 @@ from bot.domain.views import (
     SubItemView,
 )
 from bot.services.readmodels.actions import action_views
+from bot.services.readmodels.escalations import agenda_lines
 from bot.services.readmodels.lookups import load_lookups, member_names
 from bot.services.readmodels.rounds import open_challenges
 from bot.store import tables as t
@@ -252,6 +253,7 @@ async def meeting_view(
         version=meeting.version,
         previous_open_unlisted=int(open_total) - len(previous_actions),
         previous_overdue_unlisted=int(overdue_total) - listed_overdue,
+        escalations=await agenda_lines(session, meeting.locality_id, today),
     )
 
 

@@ -18,6 +18,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bot.domain.model import (
     ActionStatus,
     ChallengeStatus,
+    EscalationKind,
+    EscalationStatus,
     MeetingStatus,
     MinutesStatus,
     Role,
@@ -285,3 +287,41 @@ async def offer_by_id(
         return None
     share = await session.get(t.SubjectShare, share_id)
     return await offer_view(session, share, receiving=receiving) if share is not None else None
+
+
+@dataclass(frozen=True, slots=True)
+class EscalationNotice:
+    """An escalation as its notices name it: reference, groups and kind of record only."""
+
+    id: int
+    locality: str
+    group: str
+    kind: EscalationKind
+    status: EscalationStatus
+
+
+async def escalation_notice(
+    session: AsyncSession, escalation_id: object
+) -> EscalationNotice | None:
+    """The escalation a payload names, if it still exists (issue 16)."""
+    if not isinstance(escalation_id, int) or isinstance(escalation_id, bool):
+        return None
+    row = (
+        await session.execute(
+            select(
+                t.Escalation.id,
+                t.Escalation.kind,
+                t.Escalation.status,
+                t.Locality.name.label("locality"),
+                t.OversightGroup.name.label("group"),
+            )
+            .join(t.Locality, t.Locality.id == t.Escalation.locality_id)
+            .join(t.OversightGroup, t.OversightGroup.id == t.Escalation.group_id)
+            .where(t.Escalation.id == escalation_id)
+        )
+    ).one_or_none()
+    if row is None:
+        return None
+    return EscalationNotice(
+        row.id, row.locality, row.group, EscalationKind(row.kind), EscalationStatus(row.status)
+    )

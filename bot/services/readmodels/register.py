@@ -83,6 +83,8 @@ class Viewing:
     meeting_id: int | None
     in_group: bool
     today: date
+    #: May escalate it to the Operational or Strategic group (issue 16).
+    can_escalate: bool = False
 
 
 def _day(moment: datetime) -> date:
@@ -370,6 +372,7 @@ async def subject_card(
         answers=answers,
         can_edit=viewing.can_edit,
         can_move=viewing.can_move,
+        can_escalate=viewing.can_escalate,
         meeting_id=viewing.meeting_id,
         in_group=viewing.in_group,
     )
