@@ -165,6 +165,7 @@ def create_app(
         register=services.register_reads,
         register_edits=services.register_edits,
         moves=services.register_moves,
+        minutes=services.minutes_reads,
     )
     authentication: ReusingAuthentication | None = None
     if adapter is None:

@@ -62,6 +62,10 @@ SUBJECT_MOVE_FORM = "subject.moveForm"
 SUBJECT_MOVE = "subject.move"
 SUBJECT_MOVE_ACCEPT = "subject.moveAccept"
 SUBJECT_MOVE_DECLINE = "subject.moveDecline"
+# Minutes in a personal chat, for every member (issue 16, point 4).
+MINUTES_PAGE = "minutes.page"
+MINUTES_SHOW = "minutes.show"
+MINUTES_EXPORT = "minutes.export"
 
 ALL_VERBS: tuple[str, ...] = (
     SETUP_LINK,
@@ -118,4 +122,7 @@ ALL_VERBS: tuple[str, ...] = (
     SUBJECT_MOVE,
     SUBJECT_MOVE_ACCEPT,
     SUBJECT_MOVE_DECLINE,
+    MINUTES_PAGE,
+    MINUTES_SHOW,
+    MINUTES_EXPORT,
 )

@@ -33,6 +33,8 @@ class Command(StrEnum):
     SUBJECT = "subject"
     SUBJECTS = "subjects"
     ADD_SUBJECT = "add subject"
+    # Minutes in a personal chat (issue 16).
+    MINUTES = "minutes"
 
 
 @dataclass(frozen=True, slots=True)
@@ -182,6 +184,15 @@ COMMANDS: tuple[CommandInfo, ...] = (
         "optional).",
         "Chair, deputy chair or minute-taker of the group",
         ("add to register", "new subject", "register add"),
+    ),
+    # Minutes in a personal chat (issue 16).
+    CommandInfo(
+        Command.MINUTES,
+        "In a personal chat: your groups' past meetings, newest first, each with its "
+        "decisions and actions and its minutes as a Word document (marked DRAFT until the "
+        "next meeting agrees them).",
+        "Any member of the group",
+        ("past meetings", "meeting minutes", "show minutes", "draft minutes"),
     ),
 )
 

@@ -101,6 +101,12 @@ MOVES_PERSONAL_ONLY = (
     "personal chat with me."
 )
 _REGISTER_MOVES = Place(PERSONAL, MOVES_PERSONAL_ONLY)
+#: Minutes in a personal chat (issue 16): decisions and actions can name children.
+MINUTES_PERSONAL_ONLY = (
+    "Minutes can name children, so I show them only in a personal chat: open a chat with me "
+    "and type **minutes** there."
+)
+_MINUTES = Place(PERSONAL, MINUTES_PERSONAL_ONLY)
 
 COMMAND_PLACES: dict[Command, Place] = {
     Command.HELP: _ANYWHERE,
@@ -122,6 +128,8 @@ COMMAND_PLACES: dict[Command, Place] = {
     Command.SUBJECT: _REGISTER,
     Command.SUBJECTS: _REGISTER,
     Command.ADD_SUBJECT: _REGISTER_ADD,
+    # Minutes in a personal chat (issue 16).
+    Command.MINUTES: _MINUTES,
 }
 
 VERB_PLACES: dict[str, Place] = {
@@ -182,6 +190,10 @@ VERB_PLACES: dict[str, Place] = {
     v.SUBJECT_MOVE: _REGISTER_MOVES,
     v.SUBJECT_MOVE_ACCEPT: _REGISTER_MOVES,
     v.SUBJECT_MOVE_DECLINE: _REGISTER_MOVES,
+    # Minutes in a personal chat (issue 16); the summary's own button stays in the group's.
+    v.MINUTES_PAGE: _MINUTES,
+    v.MINUTES_SHOW: _MINUTES,
+    v.MINUTES_EXPORT: _MINUTES,
 }
 
 _NOWHERE = Place(frozenset(), NO_RULE)

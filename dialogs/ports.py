@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Protocol
 from bot.domain.clock import Clock
 from bot.domain.filters import ActionFilter
 from bot.domain.members import MembersView
+from bot.domain.minutes_views import MinutesCardView, PastMeetingsPage
 from bot.domain.model import EntryKind
 from bot.domain.permissions import Permission
 from bot.domain.register_filters import SubjectFilter
@@ -289,6 +290,8 @@ class Services:
     register: Register | None = None
     register_edits: RegisterEdits | None = None
     moves: Moves | None = None
+    #: Minutes in a personal chat (issue 16); a bot without it says so.
+    minutes: Minutes | None = None
 
 
 if TYPE_CHECKING:
@@ -358,3 +361,25 @@ if TYPE_CHECKING:
     def _moves_fit(moves: RegisterMoves) -> Moves:
         """Never called: mypy checks here that the real service satisfies its port."""
         return moves
+
+
+# -- minutes in a personal chat (issue 16, point 4) --------------------------------------------
+
+
+class Minutes(Protocol):
+    """The past meetings of a member's groups and their minutes
+    (``bot.services.minutes_reads``)."""
+
+    async def past_meetings(self, actor: ActorRef, page: int = 1) -> PastMeetingsPage: ...
+
+    async def minutes(self, actor: ActorRef, meeting_id: object) -> MinutesCardView: ...
+
+    async def downloadable(self, actor: ActorRef, meeting_id: object) -> int: ...
+
+
+if TYPE_CHECKING:
+    from bot.services.minutes_reads import MinutesReads
+
+    def _minutes_fit(minutes: MinutesReads) -> Minutes:
+        """Never called: mypy checks here that the real service satisfies its port."""
+        return minutes

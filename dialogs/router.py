@@ -32,6 +32,7 @@ from bot.services.meeting_hints import MeetingEvent
 from cards import end_form_card
 from cards.hints import meeting_started_card
 from dialogs import actions, exports, meeting, members, register_edit, register_moves, rounds, setup
+from dialogs import minutes as minutes_feature
 from dialogs import register as register_feature
 from dialogs.commands import Command, split
 from dialogs.outcome import Outcome, Post
@@ -43,6 +44,7 @@ from dialogs.ports import (
     LinkMaker,
     Meetings,
     Members,
+    Minutes,
     Moves,
     Register,
     RegisterEdits,
@@ -77,6 +79,7 @@ FEATURES: tuple[Routes, ...] = (
     register_feature.routes,
     register_edit.routes,
     register_moves.routes,
+    minutes_feature.routes,
 )
 
 
@@ -113,6 +116,7 @@ class Router:
         register: Register | None = None,
         register_edits: RegisterEdits | None = None,
         moves: Moves | None = None,
+        minutes: Minutes | None = None,
     ) -> None:
         self.services = Services(
             groups,
@@ -126,6 +130,7 @@ class Router:
             register,
             register_edits,
             moves,
+            minutes,
         )
         self._table = route_table()
 

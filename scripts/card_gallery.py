@@ -1407,6 +1407,42 @@ def shots() -> list[Shot]:
             ),
         ),
         *register_shots(),
+        *minutes_shots(ended),
+    ]
+
+
+# --- minutes in a personal chat (issue 16) -------------------------------------------------
+
+
+def minutes_shots(ended: MeetingView) -> list[Shot]:
+    """The past meetings list and one meeting's minutes card, as a partner sees them."""
+    from bot.domain.minutes_views import MinutesCardView, PastMeetingRow, PastMeetingsPage
+    from cards.minutes import minutes_card, past_meetings_card
+
+    rows = (
+        PastMeetingRow(12, SCARBOROUGH.name, MEETING_DAY, False, 3, 4),
+        PastMeetingRow(9, SCARBOROUGH.name, MEETING_DAY - timedelta(weeks=4), True, 5, 6),
+        PastMeetingRow(8, RYEDALE.name, MEETING_DAY - timedelta(weeks=5), True, 2, 1),
+    )
+    return [
+        Shot(
+            "minutes-list",
+            BETWEEN_MEETINGS,
+            "Past meetings",
+            "`minutes` in personal chat: your groups' past meetings, newest first, each "
+            "with Open; any member of the group.",
+            past_meetings_card,
+            (PastMeetingsPage(rows, 13, 1, 2),),
+        ),
+        Shot(
+            "minutes-card",
+            BETWEEN_MEETINGS,
+            "A meeting's minutes",
+            "Open on the list (or on the pre-meeting brief): decisions and actions, DRAFT "
+            "until agreed, with the Word minutes for the person who presses Download.",
+            minutes_card,
+            (MinutesCardView(ended, agreed=False),),
+        ),
     ]
 
 

@@ -29,6 +29,7 @@ from bot.services.meeting_hints import MeetingHintService
 from bot.services.meetings import MeetingService
 from bot.services.members import MemberAdmin
 from bot.services.membership_sync import MembershipSync
+from bot.services.minutes_reads import MinutesReads
 from bot.services.register import RegisterService
 from bot.services.register_moves import RegisterMoves
 from bot.services.register_reads import RegisterReads
@@ -165,3 +166,9 @@ class ServiceFactory:
     @cached_property
     def register_reads(self) -> RegisterReads:
         return RegisterReads(self.store, self.clock)
+
+    # Minutes in a personal chat (issue 16).
+
+    @cached_property
+    def minutes_reads(self) -> MinutesReads:
+        return MinutesReads(self.store, self.clock, self.settings.key_agencies)

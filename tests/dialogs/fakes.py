@@ -18,7 +18,15 @@ from typing import Any
 from bot.domain.clock import FrozenClock
 from bot.domain.filters import ActionFilter
 from bot.domain.members import CodeChoice, MemberRoles, MembersView, RoleHeld
-from bot.domain.model import ActionStatus, ConversationKind, EntryKind, Role, SubjectKind
+from bot.domain.minutes_views import MinutesCardView, PastMeetingRow, PastMeetingsPage
+from bot.domain.model import (
+    ActionStatus,
+    ConversationKind,
+    EntryKind,
+    MeetingStatus,
+    Role,
+    SubjectKind,
+)
 from bot.domain.permissions import Permission
 from bot.domain.register import ChildChecks, RiskLevel, SubjectStatus
 from bot.domain.register_filters import SubjectFilter
@@ -410,6 +418,7 @@ def make_bot(
     hints: bool = True,
     register: bool = True,
     moves: bool = True,
+    minutes: bool = True,
 ) -> Bot:
     calls = Calls()
     fail: dict[str, BaseException] = {}
@@ -428,6 +437,7 @@ def make_bot(
         register=FakeRegister("register", calls, fail, views) if register else None,
         register_edits=FakeRegisterEdits("register_edits", calls, fail, views),
         moves=FakeMoves("moves", calls, fail, views) if moves else None,
+        minutes=FakeMinutes("minutes", calls, fail, views) if minutes else None,
     )
     return Bot(router, calls, fail, views, clock)
 
@@ -692,3 +702,32 @@ class FakeMoves(Fake):
     async def offer(self, actor: ActorRef, share_id: object) -> MoveOfferView:
         self.record("offer", actor, share_id)
         return make_move_offer()
+
+
+# -- minutes in a personal chat (issue 16, point 4) ---------------------------------------------
+
+
+def make_past_meetings(page: int) -> PastMeetingsPage:
+    rows = tuple(
+        PastMeetingRow(40 - n, "Scarborough", date(2026, 11, 19 - n), n > 0, 2, 3) for n in range(3)
+    )
+    return PastMeetingsPage(rows, 23, page, 3)
+
+
+def make_minutes_card(meeting_id: int = 40) -> MinutesCardView:
+    meeting = replace(make_meeting(current=None, status=MeetingStatus.ENDED), id=meeting_id)
+    return MinutesCardView(meeting, agreed=False)
+
+
+class FakeMinutes(Fake):
+    async def past_meetings(self, actor: ActorRef, page: int = 1) -> PastMeetingsPage:
+        self.record("past_meetings", actor, page)
+        return make_past_meetings(page)
+
+    async def minutes(self, actor: ActorRef, meeting_id: object) -> MinutesCardView:
+        self.record("minutes", actor, meeting_id)
+        return make_minutes_card(meeting_id if isinstance(meeting_id, int) else 40)
+
+    async def downloadable(self, actor: ActorRef, meeting_id: object) -> int:
+        self.record("downloadable", actor, meeting_id)
+        return meeting_id if isinstance(meeting_id, int) else 40

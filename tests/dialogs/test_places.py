@@ -21,6 +21,7 @@ from dialogs.places import (
     GROUP,
     MEETINGS_IN_GROUP_ONLY,
     MEMBERS_PERSONAL_ONLY,
+    MINUTES_PERSONAL_ONLY,
     MOVES_PERSONAL_ONLY,
     NO_RULE,
     PERSONAL,
@@ -78,6 +79,9 @@ ANYWHERE_VERBS |= {
     v.SUBJECT_LINK,
     v.SUBJECT_UNLINK,
 }
+#: Minutes in a personal chat (issue 16): decisions and actions can name children.
+PERSONAL_VERBS |= {v.MINUTES_PAGE, v.MINUTES_SHOW, v.MINUTES_EXPORT}
+PERSONAL_COMMANDS |= {Command.MINUTES}
 
 
 def bare_router() -> Router:
@@ -158,6 +162,8 @@ async def test_personal_verbs_are_refused_in_a_group_before_any_handler(
             expected = REGISTER_ADD_PERSONAL_ONLY
         if verb.startswith("subject.move"):
             expected = MOVES_PERSONAL_ONLY
+        if verb.startswith("minutes."):
+            expected = MINUTES_PERSONAL_ONLY
         assert answer == [expected or ACTIONS_PERSONAL_ONLY], verb
     assert bot.calls == []
 
