@@ -15,13 +15,17 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from bot.domain.agenda import CANONICAL_AGENDA
 from bot.domain.calendar import WorkingCalendar
 from bot.domain.clock import Clock
 from bot.domain.members import parse_role, role_label
+from bot.domain.model import Role
 from bot.domain.notices import NoticeKind
 from bot.domain.views import DateRequestView
+from bot.services.context import roles_in
 from bot.services.readmodels.lookups import member_names
 from bot.services.readmodels.notices import (
+    StaleRegister,
     action_by_id,
     brief_facts,
     locality_by_id,
@@ -35,7 +39,7 @@ from bot.services.readmodels.notices import (
 )
 from bot.store.db import Store
 from cards import date_request_card
-from cards.briefs import BriefView, brief_card
+from cards.briefs import BriefView, OwnAction, brief_card
 from cards.notices import (
     DateDecidedNotice,
     EscalationItem,
@@ -224,22 +228,44 @@ class NoticeRenderer:
             return None
         meeting_date = date.fromisoformat(str(payload.get("meeting_date")))
         today = self.calendar.local_date(self.clock.now())
+        # Every member of the group gets a brief (issue 16); the chair's sections only a
+        # chair or deputy chair, as their roles stand when it is sent. Someone no longer
+        # in the group gets nothing.
+        roles = await roles_in(session, recipient, group.id)
+        if not roles:
+            return None
+        for_chair = bool(roles & {Role.CHAIR, Role.DEPUTY_CHAIR})
         facts = await brief_facts(session, group.id)
         actions = facts.open_actions
         draft = facts.draft_minutes_started_at
-        stale = await stale_high_risk(session, group.id, recipient, today)
+        stale = (
+            await stale_high_risk(session, group.id, recipient, today)
+            if for_chair
+            else StaleRegister(0, (), 0)
+        )
+        own = tuple(
+            OwnAction(a.id, a.due_date, a.due_date < today)
+            for a in actions
+            if a.owner_member_id == recipient
+        )
         return brief_card(
             BriefView(
                 locality=group.name,
                 meeting_date=meeting_date,
-                open_actions=tuple(a.id for a in actions),
-                overdue_actions=tuple(a.id for a in actions if a.due_date < today),
-                escalated_actions=tuple(a.id for a in actions if a.escalated),
-                open_challenges=facts.open_challenges,
+                open_actions=tuple(a.id for a in actions) if for_chair else (),
+                overdue_actions=tuple(a.id for a in actions if a.due_date < today)
+                if for_chair
+                else (),
+                escalated_actions=tuple(a.id for a in actions if a.escalated) if for_chair else (),
+                open_challenges=facts.open_challenges if for_chair else 0,
                 draft_minutes_date=draft.date() if draft else None,
                 stale_subjects=stale.subjects,
                 stale_total=stale.total,
                 stale_after_weeks=stale.weeks,
+                for_chair=for_chair,
+                agenda=tuple(item.title for item in CANONICAL_AGENDA),
+                draft_minutes_meeting_id=facts.draft_minutes_meeting_id,
+                own_actions=own,
             )
         )
 

@@ -1416,7 +1416,9 @@ def shots() -> list[Shot]:
 
 def minutes_shots(ended: MeetingView) -> list[Shot]:
     """The past meetings list and one meeting's minutes card, as a partner sees them."""
+    from bot.domain.agenda import CANONICAL_AGENDA
     from bot.domain.minutes_views import MinutesCardView, PastMeetingRow, PastMeetingsPage
+    from cards.briefs import OwnAction
     from cards.minutes import minutes_card, past_meetings_card
 
     rows = (
@@ -1442,6 +1444,32 @@ def minutes_shots(ended: MeetingView) -> list[Shot]:
             "until agreed, with the Word minutes for the person who presses Download.",
             minutes_card,
             (MinutesCardView(ended, agreed=False),),
+        ),
+        Shot(
+            "brief-partner",
+            SENT_UNASKED,
+            "Pre-meeting brief (a partner)",
+            "To every member the working day before a meeting: the date, the agenda, their "
+            "own actions and the draft minutes to agree; no chair-only section.",
+            brief_card,
+            (
+                BriefView(
+                    locality=SCARBOROUGH.name,
+                    meeting_date=NEXT_MEETING,
+                    open_actions=(),
+                    overdue_actions=(),
+                    escalated_actions=(),
+                    open_challenges=0,
+                    draft_minutes_date=MEETING_DAY,
+                    for_chair=False,
+                    agenda=tuple(item.title for item in CANONICAL_AGENDA),
+                    draft_minutes_meeting_id=ended.id,
+                    own_actions=(
+                        OwnAction(36, MEETING_DAY - timedelta(days=5), overdue=True),
+                        OwnAction(49, NEXT_MEETING + timedelta(days=7)),
+                    ),
+                ),
+            ),
         ),
     ]
 
