@@ -52,6 +52,7 @@ from bot.domain.errors import NotFound, NotLinked, NotPermitted
 from bot.domain.register_moves import NO_SUCH_OFFER
 from bot.services.actions import NOT_YOURS
 from bot.services.context import NOT_A_MEMBER
+from bot.services.minutes_reads import NOT_IN_A_GROUP as MINUTES_NOT_IN_A_GROUP
 from bot.services.reference_data import load_reference_data
 from bot.services.register import NO_GROUP_TO_ADD_TO
 from bot.services.register_access import NO_SUCH_SUBJECT
@@ -229,6 +230,9 @@ TEXT: dict[Command, tuple[str, str]] = {
     Command.SUBJECTS: (_ALL_P, "   A O  A O  A O  A O  A O  A O  R R"),  # their groups' only
     # EDIT_REGISTER in some group (an outsider adds to their own group's register):
     Command.ADD_SUBJECT: (_ALL_P, "A A  A A  A A  R R  R R  R R  R R"),
+    # Minutes in a personal chat (issue 16): every member, of their own groups only
+    # (Harrogate has held no meeting); someone in no group is told so.
+    Command.MINUTES: (_ALL_P, "     A O  A O  A O  A O  A O  A O  R R"),
 }
 
 #: Card buttons: (in the group's channel or group chat, in a personal chat). Meeting
@@ -253,7 +257,8 @@ VERBS: dict[str, tuple[str, str]] = {
     v.ROUND_ANSWER: ("         A R  A R  A R  A R  A R  A R  R R", _ALL_G),  # ANSWER_ROUND
     v.ROUND_CLOSE: ("          A R  A R  R R  R R  R R  R R  R R", _ALL_G),  # RUN_MEETING
     v.CHALLENGE_RESPOND: ("    A R  A R  A R  A R  A R  A R  R R", _ALL_G),  # RESPOND_TO_CHALLENGE
-    v.MINUTES_DOWNLOAD: ("     A R  A R  R R  A R  R R  R R  R R", _ALL_G),  # DOWNLOAD_MINUTES
+    # DOWNLOAD_MINUTES: every member of the group (issue 16, partners agree the minutes).
+    v.MINUTES_DOWNLOAD: ("     A R  A R  A R  A R  A R  A R  R R", _ALL_G),
     v.HELP_SHOW: (
         "                      A A  A A  A A  A A  A A  A A  A A",
         "                      A A  A A  A A  A A  A A  A A  A A",
@@ -307,6 +312,11 @@ VERBS: dict[str, tuple[str, str]] = {
     v.SUBJECT_MOVE: (_ALL_P, "         A R  A R  R R  R R  R R  R R  R R"),
     v.SUBJECT_MOVE_ACCEPT: (_ALL_P, "  R A  R A  R R  R R  R R  R R  R R"),
     v.SUBJECT_MOVE_DECLINE: (_ALL_P, " R A  R A  R R  R R  R R  R R  R R"),
+    # Minutes in a personal chat (issue 16): the earlier Scarborough meeting, for every
+    # member of Scarborough; anyone else is told "not found".
+    v.MINUTES_PAGE: (_ALL_P, "          A O  A O  A O  A O  A O  A O  R R"),
+    v.MINUTES_SHOW: (_ALL_P, "          A R  A R  A R  A R  A R  A R  R R"),
+    v.MINUTES_EXPORT: (_ALL_P, "        A R  A R  A R  A R  A R  A R  R R"),
 }
 
 
@@ -405,6 +415,7 @@ GROUPS: dict[str, list[str]] = {
         v.SUBJECT_LINK,
         v.SUBJECT_UNLINK,
     ),
+    "minutes": _everywhere(Command.MINUTES, v.MINUTES_PAGE, v.MINUTES_SHOW, v.MINUTES_EXPORT),
     "register-moves": _everywhere(
         v.SUBJECT_MOVE_FORM, v.SUBJECT_MOVE, v.SUBJECT_MOVE_ACCEPT, v.SUBJECT_MOVE_DECLINE
     ),
@@ -497,6 +508,8 @@ REFUSALS = frozenset(
         NO_SUCH_SUBJECT,
         NO_SUCH_OFFER,
         "Only a chair or deputy chair of Harrogate can accept or decline it.",
+        # Minutes in a personal chat (issue 16): someone in no group.
+        MINUTES_NOT_IN_A_GROUP,
     }
 )
 _RULES = (*VERB_PLACES.values(), *COMMAND_PLACES.values())
@@ -858,8 +871,10 @@ class World:
                 return {"page": 1}
             case v.OUTSTANDING_EXPORT:
                 return {"format": "csv"}
-            case v.MINUTES_DOWNLOAD:
+            case v.MINUTES_DOWNLOAD | v.MINUTES_SHOW | v.MINUTES_EXPORT:
                 return {"meetingId": self.previous_meeting}
+            case v.MINUTES_PAGE:
+                return {"page": 1}
             case v.MEMBERS_SHOW:
                 return {"showLocality": "scarborough"}
             case v.MEMBERS_ADD:
