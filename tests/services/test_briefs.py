@@ -13,11 +13,11 @@ from bot.domain.clock import FrozenClock
 from bot.services.briefs import BriefService
 from bot.store import tables as t
 from bot.store.db import Store
-from dialogs.notices import NoticeRenderer
 from cards import verbs as v
+from dialogs.notices import NoticeRenderer
 from tests.e2e.cardtools import text_of, walk
-from tests.support.card_schema import validate_card
 from tests.services.test_chase_run import at_london, member, seed_actions
+from tests.support.card_schema import validate_card
 
 
 async def set_next_meeting(store: Store, when: date) -> None:
