@@ -166,6 +166,7 @@ def create_app(
         register_edits=services.register_edits,
         moves=services.register_moves,
         minutes=services.minutes_reads,
+        ratings=services.ratings,
     )
     authentication: ReusingAuthentication | None = None
     if adapter is None:

@@ -66,6 +66,8 @@ SUBJECT_MOVE_DECLINE = "subject.moveDecline"
 MINUTES_PAGE = "minutes.page"
 MINUTES_SHOW = "minutes.show"
 MINUTES_EXPORT = "minutes.export"
+# A meeting's evaluation by those who said they were there (issue 16, point 7).
+MEETING_RATE = "meeting.rate"
 
 ALL_VERBS: tuple[str, ...] = (
     SETUP_LINK,
@@ -125,4 +127,5 @@ ALL_VERBS: tuple[str, ...] = (
     MINUTES_PAGE,
     MINUTES_SHOW,
     MINUTES_EXPORT,
+    MEETING_RATE,
 )

@@ -23,6 +23,7 @@ from bot.domain.model import Role
 from bot.domain.notices import NoticeKind
 from bot.domain.views import DateRequestView
 from bot.services.context import roles_in
+from bot.services.ratings import rating_form_for
 from bot.services.readmodels.lookups import member_names
 from bot.services.readmodels.notices import (
     StaleRegister,
@@ -53,6 +54,7 @@ from cards.notices import (
     roles_granted_card,
     unreachable_notice_card,
 )
+from cards.ratings import rating_card
 from cards.register_moves import move_offer_card
 
 Card = dict[str, Any]
@@ -82,6 +84,7 @@ class NoticeRenderer:
                 NoticeKind.ROLE_GRANTED: self._role_granted,
                 NoticeKind.MOVE_ASKED: self._move_asked,
                 NoticeKind.MOVE_DECIDED: self._move_decided,
+                NoticeKind.RATE_MEETING: self._rate_meeting,
             }
             draw = draws.get(kind)
             if draw is None:
@@ -289,3 +292,11 @@ class NoticeRenderer:
             session, payload.get("share_id"), receiving=payload.get("receiving") is True
         )
         return move_offer_card(offer) if offer is not None and offer.status != "asked" else None
+
+    async def _rate_meeting(
+        self, session: AsyncSession, payload: Mapping[str, Any], recipient: int
+    ) -> Card | None:
+        """Asks one attendee to rate an ended meeting (issue 16): by group and day only;
+        not sent once they have rated, or if they are no longer on record as attending."""
+        form = await rating_form_for(session, payload.get("meeting_id"), recipient)
+        return rating_card(form) if form is not None else None

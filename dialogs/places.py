@@ -107,6 +107,12 @@ MINUTES_PERSONAL_ONLY = (
     "and type **minutes** there."
 )
 _MINUTES = Place(PERSONAL, MINUTES_PERSONAL_ONLY)
+#: Rating a meeting (issue 16): asked and answered in a personal chat only, so that nobody
+#: in the group's conversation sees who rated.
+RATING_PERSONAL_ONLY = (
+    "Meetings are rated in a personal chat, so that your rating stays anonymous: use the "
+    "card the bot sent you there."
+)
 
 COMMAND_PLACES: dict[Command, Place] = {
     Command.HELP: _ANYWHERE,
@@ -194,6 +200,7 @@ VERB_PLACES: dict[str, Place] = {
     v.MINUTES_PAGE: _MINUTES,
     v.MINUTES_SHOW: _MINUTES,
     v.MINUTES_EXPORT: _MINUTES,
+    v.MEETING_RATE: Place(PERSONAL, RATING_PERSONAL_ONLY),
 }
 
 _NOWHERE = Place(frozenset(), NO_RULE)

@@ -33,6 +33,7 @@ from cards import end_form_card
 from cards.hints import meeting_started_card
 from dialogs import actions, exports, meeting, members, register_edit, register_moves, rounds, setup
 from dialogs import minutes as minutes_feature
+from dialogs import ratings as ratings_feature
 from dialogs import register as register_feature
 from dialogs.commands import Command, split
 from dialogs.outcome import Outcome, Post
@@ -46,6 +47,7 @@ from dialogs.ports import (
     Members,
     Minutes,
     Moves,
+    Ratings,
     Register,
     RegisterEdits,
     Rounds,
@@ -80,6 +82,7 @@ FEATURES: tuple[Routes, ...] = (
     register_edit.routes,
     register_moves.routes,
     minutes_feature.routes,
+    ratings_feature.routes,
 )
 
 
@@ -117,6 +120,7 @@ class Router:
         register_edits: RegisterEdits | None = None,
         moves: Moves | None = None,
         minutes: Minutes | None = None,
+        ratings: Ratings | None = None,
     ) -> None:
         self.services = Services(
             groups,
@@ -131,6 +135,7 @@ class Router:
             register_edits,
             moves,
             minutes,
+            ratings,
         )
         self._table = route_table()
 

@@ -30,6 +30,7 @@ from bot.services.meetings import MeetingService
 from bot.services.members import MemberAdmin
 from bot.services.membership_sync import MembershipSync
 from bot.services.minutes_reads import MinutesReads
+from bot.services.ratings import MeetingRatings
 from bot.services.register import RegisterService
 from bot.services.register_moves import RegisterMoves
 from bot.services.register_reads import RegisterReads
@@ -172,3 +173,7 @@ class ServiceFactory:
     @cached_property
     def minutes_reads(self) -> MinutesReads:
         return MinutesReads(self.store, self.clock, self.settings.key_agencies)
+
+    @cached_property
+    def ratings(self) -> MeetingRatings:
+        return MeetingRatings(self.store, self.clock)

@@ -28,6 +28,7 @@ from bot.domain.model import (
     SubjectKind,
 )
 from bot.domain.permissions import Permission
+from bot.domain.ratings import RatingFormView
 from bot.domain.register import ChildChecks, RiskLevel, SubjectStatus
 from bot.domain.register_filters import SubjectFilter
 from bot.domain.register_forms import AddChoices, SubjectEdit, SubjectSaved
@@ -419,6 +420,7 @@ def make_bot(
     register: bool = True,
     moves: bool = True,
     minutes: bool = True,
+    ratings: bool = True,
 ) -> Bot:
     calls = Calls()
     fail: dict[str, BaseException] = {}
@@ -438,6 +440,7 @@ def make_bot(
         register_edits=FakeRegisterEdits("register_edits", calls, fail, views),
         moves=FakeMoves("moves", calls, fail, views) if moves else None,
         minutes=FakeMinutes("minutes", calls, fail, views) if minutes else None,
+        ratings=FakeRatings("ratings", calls, fail, views) if ratings else None,
     )
     return Bot(router, calls, fail, views, clock)
 
@@ -731,3 +734,26 @@ class FakeMinutes(Fake):
     async def downloadable(self, actor: ActorRef, meeting_id: object) -> int:
         self.record("downloadable", actor, meeting_id)
         return meeting_id if isinstance(meeting_id, int) else 40
+
+
+# -- a meeting's evaluation (issue 16, point 7) -------------------------------------------------
+
+
+def make_rating_form(meeting_id: int = 40, *, rated: bool = False) -> RatingFormView:
+    return RatingFormView(meeting_id, "Scarborough", date(2026, 11, 19), rated=rated)
+
+
+class FakeRatings(Fake):
+    async def form(self, actor: ActorRef, meeting_id: object) -> RatingFormView:
+        self.record("form", actor, meeting_id)
+        return make_rating_form(meeting_id if isinstance(meeting_id, int) else 40)
+
+    async def rate(
+        self,
+        actor: ActorRef,
+        activity_id: str | None,
+        meeting_id: object,
+        data: Mapping[str, object],
+    ) -> RatingFormView:
+        self.record("rate", actor, activity_id, meeting_id, data)
+        return make_rating_form(meeting_id if isinstance(meeting_id, int) else 40, rated=True)

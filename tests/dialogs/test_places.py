@@ -26,6 +26,7 @@ from dialogs.places import (
     NO_RULE,
     PERSONAL,
     PERSONAL_ONLY,
+    RATING_PERSONAL_ONLY,
     REGISTER_ADD_PERSONAL_ONLY,
     REGISTER_PERSONAL_ONLY,
     VERB_PLACES,
@@ -81,6 +82,8 @@ ANYWHERE_VERBS |= {
 }
 #: Minutes in a personal chat (issue 16): decisions and actions can name children.
 PERSONAL_VERBS |= {v.MINUTES_PAGE, v.MINUTES_SHOW, v.MINUTES_EXPORT}
+#: Rating a meeting (issue 16): only in a personal chat, so that it stays anonymous.
+PERSONAL_VERBS |= {v.MEETING_RATE}
 PERSONAL_COMMANDS |= {Command.MINUTES}
 
 
@@ -164,6 +167,8 @@ async def test_personal_verbs_are_refused_in_a_group_before_any_handler(
             expected = MOVES_PERSONAL_ONLY
         if verb.startswith("minutes."):
             expected = MINUTES_PERSONAL_ONLY
+        if verb == v.MEETING_RATE:
+            expected = RATING_PERSONAL_ONLY
         assert answer == [expected or ACTIONS_PERSONAL_ONLY], verb
     assert bot.calls == []
 
