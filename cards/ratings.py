@@ -2,8 +2,8 @@
 gets in a personal chat when the meeting ends, and its thanks once they have rated.
 
 It goes out unasked, so it names the group and the day only. It says plainly that the
-rating is anonymous and given once: the chair sees only the figures, in the performance
-report, never who rated what.
+rating is anonymous and given once: only the figures reach the performance report, never
+who rated what.
 """
 
 from __future__ import annotations
@@ -33,8 +33,10 @@ from cards.text import format_date, plain
 from cards.verbs import MEETING_RATE
 
 ANONYMOUS = (
-    "Your rating is anonymous: it is kept apart from your name, and the chair sees only the "
-    "figures of all ratings together. You can rate this meeting once."
+    "Your rating is anonymous: it is kept apart from your name. Nobody can read it on its "
+    "own; only the figures of all ratings (how many, the average, the spread) and the "
+    "comments, without names, go into the performance report. You can rate this meeting "
+    "once."
 )
 
 

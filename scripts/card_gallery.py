@@ -1418,7 +1418,9 @@ def minutes_shots(ended: MeetingView) -> list[Shot]:
     """The past meetings list and one meeting's minutes card, as a partner sees them."""
     from bot.domain.agenda import CANONICAL_AGENDA
     from bot.domain.minutes_views import MinutesCardView, PastMeetingRow, PastMeetingsPage
+    from bot.domain.ratings import RatingFormView
     from cards.briefs import OwnAction
+    from cards.ratings import rating_card
     from cards.minutes import minutes_card, past_meetings_card
 
     rows = (
@@ -1470,6 +1472,15 @@ def minutes_shots(ended: MeetingView) -> list[Shot]:
                     ),
                 ),
             ),
+        ),
+        Shot(
+            "rate-meeting",
+            SENT_UNASKED,
+            "Rate the meeting",
+            "When a meeting ends, to each person who said they were there (I'm here, "
+            "`here`): rate it once, 1-5 with an optional comment, anonymously.",
+            rating_card,
+            (RatingFormView(ended.id, SCARBOROUGH.name, MEETING_DAY),),
         ),
     ]
 

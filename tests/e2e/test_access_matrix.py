@@ -317,6 +317,9 @@ VERBS: dict[str, tuple[str, str]] = {
     v.MINUTES_PAGE: (_ALL_P, "          A O  A O  A O  A O  A O  A O  R R"),
     v.MINUTES_SHOW: (_ALL_P, "          A R  A R  A R  A R  A R  A R  R R"),
     v.MINUTES_EXPORT: (_ALL_P, "        A R  A R  A R  A R  A R  A R  R R"),
+    # Rating the earlier meeting (issue 16): only who said "here" at it (the partner of
+    # Scarborough), once; anyone else finds nothing to rate.
+    v.MEETING_RATE: (_ALL_P, "          R R  R R  R R  R R  A R  R R  R R"),
 }
 
 
@@ -416,6 +419,7 @@ GROUPS: dict[str, list[str]] = {
         v.SUBJECT_UNLINK,
     ),
     "minutes": _everywhere(Command.MINUTES, v.MINUTES_PAGE, v.MINUTES_SHOW, v.MINUTES_EXPORT),
+    "ratings": _everywhere(v.MEETING_RATE),
     "register-moves": _everywhere(
         v.SUBJECT_MOVE_FORM, v.SUBJECT_MOVE, v.SUBJECT_MOVE_ACCEPT, v.SUBJECT_MOVE_DECLINE
     ),
@@ -875,6 +879,8 @@ class World:
                 return {"meetingId": self.previous_meeting}
             case v.MINUTES_PAGE:
                 return {"page": 1}
+            case v.MEETING_RATE:
+                return {"meetingId": self.previous_meeting, "rating": "4"}
             case v.MEMBERS_SHOW:
                 return {"showLocality": "scarborough"}
             case v.MEMBERS_ADD:
@@ -948,8 +954,10 @@ async def build_world(bot: BotUnderTest, monkeypatch: pytest.MonkeyPatch) -> Wor
         ok(await press(bot, "chair", v.SETUP_LINK, {"localityId": scarborough}, conversation=GROUP))
     )
 
-    # An earlier meeting, ended with its minutes still a draft.
+    # An earlier meeting, ended with its minutes still a draft; the partner of Scarborough
+    # said "here" at it, so may rate it (issue 16).
     previous = await start_meeting(bot)
+    ok(await say(bot, "education", "here"))
     invoke_card(
         ok(
             await press(
