@@ -1420,8 +1420,8 @@ def minutes_shots(ended: MeetingView) -> list[Shot]:
     from bot.domain.minutes_views import MinutesCardView, PastMeetingRow, PastMeetingsPage
     from bot.domain.ratings import RatingFormView
     from cards.briefs import OwnAction
-    from cards.ratings import rating_card
     from cards.minutes import minutes_card, past_meetings_card
+    from cards.ratings import rating_card
 
     rows = (
         PastMeetingRow(12, SCARBOROUGH.name, MEETING_DAY, False, 3, 4),
