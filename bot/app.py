@@ -169,6 +169,8 @@ def create_app(
         reports=services.reports,
         corrections=services.corrections,
         escalations=services.escalations,
+        minutes=services.minutes_reads,
+        ratings=services.ratings,
     )
     authentication: ReusingAuthentication | None = None
     if adapter is None:

@@ -68,6 +68,7 @@ SCOPE_COMMANDS: Mapping[str, tuple[Command, ...]] = {
         Command.SUBJECTS,
         Command.SUBJECT,
         Command.ADD_SUBJECT,
+        Command.MINUTES,
         Command.MEMBERS,
         Command.HELP,
     ),

@@ -1,10 +1,15 @@
-"""The chair's pre-meeting brief: what the meeting must review, by reference only.
+"""The pre-meeting brief: what the meeting must review, by reference only.
 
 It arrives unasked (proactively), so it carries counts and action references, never
 descriptions or subjects; the details are one command away in a personal chat. The
 register's subjects at high risk that have not been discussed for the group's
 ``stale_after_weeks`` are listed by kind, risk and when last discussed, never by
 reference or initials, for the same reason.
+
+Every member of the group gets it (issue 16): the date, the agenda, the draft minutes to
+agree (a button opens them) and their own actions due. The chair's sections (the actions
+to review, overdue and escalated, open challenges, the stale high-risk subjects) are for
+chairs and deputy chairs only (``for_chair``).
 """
 
 from __future__ import annotations
@@ -16,7 +21,7 @@ from bot.domain.model import SubjectKind
 from bot.domain.register import DEFAULT_STALE_AFTER_WEEKS, RISK_LABELS, StaleSubject
 from cards.elements import JSON, action_set, adaptive_card, execute, heading, marking, text_block
 from cards.text import format_date, plain, plural
-from cards.verbs import ACTION_SHOW, OUTSTANDING_PAGE
+from cards.verbs import ACTION_SHOW, ACTIONS_MINE, MINUTES_SHOW, OUTSTANDING_PAGE
 
 #: How many actions get a button of their own (overdue and escalated first); the rest
 #: are named and open by reference (A-36) or from "Show the overdue actions".
@@ -37,6 +42,24 @@ class BriefView:
     stale_subjects: tuple[StaleSubject, ...] = ()
     stale_total: int = 0
     stale_after_weeks: int = DEFAULT_STALE_AFTER_WEEKS
+    # Issue 16: the brief goes to every member of the group.
+    #: The chair's sections (everything above) are drawn only when set.
+    for_chair: bool = True
+    #: The agenda's item titles, in order.
+    agenda: tuple[str, ...] = ()
+    #: The meeting whose draft minutes are to be agreed, for the button that opens them.
+    draft_minutes_meeting_id: int | None = None
+    #: The recipient's own open actions in the group, soonest due first.
+    own_actions: tuple[OwnAction, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class OwnAction:
+    """One of the recipient's open actions: its reference and due date, nothing else."""
+
+    id: int
+    due_date: date
+    overdue: bool = False
 
 
 #: A subject's kind as the brief names it (never its reference).
@@ -92,7 +115,12 @@ def _open_buttons(view: BriefView) -> list[JSON]:
     """A button per action to review (the most pressing first), each opening the action's
     card in the chair's own chat, where access is checked again."""
     urgent = dict.fromkeys((*view.escalated_actions, *view.overdue_actions, *view.open_actions))
-    shown = list(urgent)[:ACTION_BUTTONS]
+    return _action_buttons(list(urgent))
+
+
+def _action_buttons(action_ids: list[int]) -> list[JSON]:
+    """Up to ``ACTION_BUTTONS`` buttons, each opening one action's card (``A-36``)."""
+    shown = action_ids[:ACTION_BUTTONS]
     if not shown:
         return []
     buttons = [execute(f"A-{i}", ACTION_SHOW, {"actionId": i}, with_inputs=False) for i in shown]
@@ -103,7 +131,88 @@ def _open_buttons(view: BriefView) -> list[JSON]:
     ]
 
 
+def _agenda_section(view: BriefView) -> list[JSON]:
+    if not view.agenda:
+        return []
+    return [
+        text_block("**Agenda**", separator=True),
+        *(
+            text_block(f"{position}. {plain(title)}", spacing="none")
+            for position, title in enumerate(view.agenda, start=1)
+        ),
+    ]
+
+
+def _own_actions_section(view: BriefView) -> list[JSON]:
+    """What the recipient will be asked about at item 3: their own open actions."""
+    if not view.own_actions:
+        return [text_block("**Your actions:** none open in this group.", separator=True)]
+    lines = [
+        f"• A-{a.id}, due {format_date(a.due_date)}" + (" (overdue)" if a.overdue else "")
+        for a in view.own_actions[:20]
+    ]
+    if len(view.own_actions) > 20:
+        lines.append(f"• and {len(view.own_actions) - 20} more")
+    return [
+        text_block(
+            f"**Your actions:** {plural(len(view.own_actions), 'open action')}, to report on "
+            "at item 3.",
+            separator=True,
+        ),
+        *(text_block(line, spacing="none") for line in lines),
+    ]
+
+
+def _draft_minutes_section(view: BriefView) -> list[JSON]:
+    """The draft minutes every member is asked to agree at item 2, with a button."""
+    if not view.draft_minutes_date:
+        return []
+    shown: list[JSON] = [
+        text_block(
+            f"The minutes of {format_date(view.draft_minutes_date)} are a draft to agree at "
+            "item 2.",
+            separator=True,
+        )
+    ]
+    if view.draft_minutes_meeting_id is not None:
+        shown.append(
+            action_set(
+                [
+                    execute(
+                        "Open the draft minutes",
+                        MINUTES_SHOW,
+                        {"meetingId": view.draft_minutes_meeting_id},
+                        with_inputs=False,
+                    )
+                ],
+                spacing="small",
+            )
+        )
+    return shown
+
+
+def _member_brief_card(view: BriefView) -> JSON:
+    """The brief of a member who does not chair: no chair-only section."""
+    body: list[JSON] = [
+        heading(
+            f"Brief: {plain(view.locality)} meeting on {format_date(view.meeting_date)}",
+            size="large",
+        ),
+        marking(),
+        *_agenda_section(view),
+        *_own_actions_section(view),
+        *_action_buttons([a.id for a in view.own_actions]),
+        *_draft_minutes_section(view),
+    ]
+    buttons = (
+        [execute("Open my actions", ACTIONS_MINE, with_inputs=False)] if view.own_actions else []
+    )
+    return adaptive_card(body, buttons)
+
+
 def brief_card(view: BriefView) -> JSON:
+    if not view.for_chair:
+        return _member_brief_card(view)
     body: list[JSON] = [
         heading(
             f"Brief: {plain(view.locality)} meeting on {format_date(view.meeting_date)}",
@@ -124,13 +233,9 @@ def brief_card(view: BriefView) -> JSON:
     body += _open_buttons(view)
     body.append(text_block(f"**Open challenges:** {view.open_challenges}."))
     body.extend(_stale_section(view))
-    if view.draft_minutes_date:
-        body.append(
-            text_block(
-                f"The minutes of {format_date(view.draft_minutes_date)} are a draft to agree at "
-                "item 2."
-            )
-        )
+    body.extend(_agenda_section(view))
+    body.extend(_own_actions_section(view))
+    body.extend(_draft_minutes_section(view))
     return adaptive_card(
         body,
         [

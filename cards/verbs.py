@@ -79,6 +79,12 @@ ESCALATE = "escalation.raise"
 ESCALATION_SHOW = "escalation.show"
 ESCALATION_RESPOND = "escalation.respond"
 ESCALATION_CLOSE = "escalation.close"
+# Minutes in a personal chat, for every member (issue 16, point 4).
+MINUTES_PAGE = "minutes.page"
+MINUTES_SHOW = "minutes.show"
+MINUTES_EXPORT = "minutes.export"
+# A meeting's evaluation by those who said they were there (issue 16, point 7).
+MEETING_RATE = "meeting.rate"
 
 ALL_VERBS: tuple[str, ...] = (
     SETUP_LINK,
@@ -148,4 +154,8 @@ ALL_VERBS: tuple[str, ...] = (
     ESCALATION_SHOW,
     ESCALATION_RESPOND,
     ESCALATION_CLOSE,
+    MINUTES_PAGE,
+    MINUTES_SHOW,
+    MINUTES_EXPORT,
+    MEETING_RATE,
 )

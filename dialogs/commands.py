@@ -41,6 +41,8 @@ class Command(StrEnum):
     REPORT = "report"
     # Escalation beyond the locality (issue 16).
     ESCALATIONS = "escalations"
+    # Minutes in a personal chat (issue 16).
+    MINUTES = "minutes"
 
 
 @dataclass(frozen=True, slots=True)
@@ -219,6 +221,15 @@ COMMANDS: tuple[CommandInfo, ...] = (
         "Chairs, deputy chairs and coordinators of the group, and members of the "
         "Operational and Strategic groups (each sees only theirs)",
         ("open escalations", "show escalations"),
+    ),
+    # Minutes in a personal chat (issue 16).
+    CommandInfo(
+        Command.MINUTES,
+        "In a personal chat: your groups' past meetings, newest first, each with its "
+        "decisions and actions and its minutes as a Word document (marked DRAFT until the "
+        "next meeting agrees them).",
+        "Any member of the group",
+        ("past meetings", "meeting minutes", "show minutes", "draft minutes"),
     ),
 )
 

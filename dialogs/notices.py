@@ -15,14 +15,18 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from bot.domain.agenda import CANONICAL_AGENDA
 from bot.domain.calendar import WorkingCalendar
 from bot.domain.clock import Clock
 from bot.domain.members import parse_role, role_label
-from bot.domain.model import EscalationStatus
+from bot.domain.model import EscalationStatus, Role
 from bot.domain.notices import NoticeKind
 from bot.domain.views import DateRequestView
+from bot.services.context import roles_in
+from bot.services.ratings import rating_form_for
 from bot.services.readmodels.lookups import member_names
 from bot.services.readmodels.notices import (
+    StaleRegister,
     action_by_id,
     brief_facts,
     escalation_notice,
@@ -37,7 +41,7 @@ from bot.services.readmodels.notices import (
 )
 from bot.store.db import Store
 from cards import date_request_card
-from cards.briefs import BriefView, brief_card
+from cards.briefs import BriefView, OwnAction, brief_card
 from cards.escalations import escalated_up_card, escalation_answered_card
 from cards.notices import (
     ActionReassignedNotice,
@@ -54,6 +58,7 @@ from cards.notices import (
     roles_granted_card,
     unreachable_notice_card,
 )
+from cards.ratings import rating_card
 from cards.register_moves import move_offer_card
 
 Card = dict[str, Any]
@@ -86,6 +91,7 @@ class NoticeRenderer:
                 NoticeKind.ACTION_REASSIGNED: self._action_reassigned,
                 NoticeKind.ESCALATED_UP: self._escalated_up,
                 NoticeKind.ESCALATION_ANSWERED: self._escalation_answered,
+                NoticeKind.RATE_MEETING: self._rate_meeting,
             }
             draw = draws.get(kind)
             if draw is None:
@@ -232,22 +238,44 @@ class NoticeRenderer:
             return None
         meeting_date = date.fromisoformat(str(payload.get("meeting_date")))
         today = self.calendar.local_date(self.clock.now())
+        # Every member of the group gets a brief (issue 16); the chair's sections only a
+        # chair or deputy chair, as their roles stand when it is sent. Someone no longer
+        # in the group gets nothing.
+        roles = await roles_in(session, recipient, group.id)
+        if not roles:
+            return None
+        for_chair = bool(roles & {Role.CHAIR, Role.DEPUTY_CHAIR})
         facts = await brief_facts(session, group.id)
         actions = facts.open_actions
         draft = facts.draft_minutes_started_at
-        stale = await stale_high_risk(session, group.id, recipient, today)
+        stale = (
+            await stale_high_risk(session, group.id, recipient, today)
+            if for_chair
+            else StaleRegister(0, (), 0)
+        )
+        own = tuple(
+            OwnAction(a.id, a.due_date, a.due_date < today)
+            for a in actions
+            if a.owner_member_id == recipient
+        )
         return brief_card(
             BriefView(
                 locality=group.name,
                 meeting_date=meeting_date,
-                open_actions=tuple(a.id for a in actions),
-                overdue_actions=tuple(a.id for a in actions if a.due_date < today),
-                escalated_actions=tuple(a.id for a in actions if a.escalated),
-                open_challenges=facts.open_challenges,
+                open_actions=tuple(a.id for a in actions) if for_chair else (),
+                overdue_actions=tuple(a.id for a in actions if a.due_date < today)
+                if for_chair
+                else (),
+                escalated_actions=tuple(a.id for a in actions if a.escalated) if for_chair else (),
+                open_challenges=facts.open_challenges if for_chair else 0,
                 draft_minutes_date=draft.date() if draft else None,
                 stale_subjects=stale.subjects,
                 stale_total=stale.total,
                 stale_after_weeks=stale.weeks,
+                for_chair=for_chair,
+                agenda=tuple(item.title for item in CANONICAL_AGENDA),
+                draft_minutes_meeting_id=facts.draft_minutes_meeting_id,
+                own_actions=own,
             )
         )
 
@@ -321,3 +349,11 @@ class NoticeRenderer:
         if found is None or found.status is not EscalationStatus.RESPONDED:
             return None
         return escalation_answered_card(found.id, found.locality, found.group)
+
+    async def _rate_meeting(
+        self, session: AsyncSession, payload: Mapping[str, Any], recipient: int
+    ) -> Card | None:
+        """Asks one attendee to rate an ended meeting (issue 16): by group and day only;
+        not sent once they have rated, or if they are no longer on record as attending."""
+        form = await rating_form_for(session, payload.get("meeting_id"), recipient)
+        return rating_card(form) if form is not None else None

@@ -112,6 +112,18 @@ REPORT_PERSONAL_ONLY = (
 _REPORT = Place(PERSONAL, REPORT_PERSONAL_ONLY)
 #: Escalations (issue 16): what and why can name children, so only in a personal chat.
 _ESCALATIONS = Place(PERSONAL, PERSONAL_ONLY.format(what="escalations"))
+#: Minutes in a personal chat (issue 16): decisions and actions can name children.
+MINUTES_PERSONAL_ONLY = (
+    "Minutes can name children, so I show them only in a personal chat: open a chat with me "
+    "and type **minutes** there."
+)
+_MINUTES = Place(PERSONAL, MINUTES_PERSONAL_ONLY)
+#: Rating a meeting (issue 16): asked and answered in a personal chat only, so that nobody
+#: in the group's conversation sees who rated.
+RATING_PERSONAL_ONLY = (
+    "Meetings are rated in a personal chat, so that your rating stays anonymous: use the "
+    "card the bot sent you there."
+)
 
 COMMAND_PLACES: dict[Command, Place] = {
     Command.HELP: _ANYWHERE,
@@ -138,6 +150,8 @@ COMMAND_PLACES: dict[Command, Place] = {
     # The performance report (issue 16, point 8).
     Command.REPORT: _REPORT,
     Command.ESCALATIONS: _ESCALATIONS,
+    # Minutes in a personal chat (issue 16).
+    Command.MINUTES: _MINUTES,
 }
 
 VERB_PLACES: dict[str, Place] = {
@@ -219,6 +233,11 @@ VERB_PLACES: dict[str, Place] = {
     v.ESCALATION_SHOW: _ESCALATIONS,
     v.ESCALATION_RESPOND: _ESCALATIONS,
     v.ESCALATION_CLOSE: _ESCALATIONS,
+    # Minutes in a personal chat (issue 16); the summary's own button stays in the group's.
+    v.MINUTES_PAGE: _MINUTES,
+    v.MINUTES_SHOW: _MINUTES,
+    v.MINUTES_EXPORT: _MINUTES,
+    v.MEETING_RATE: Place(PERSONAL, RATING_PERSONAL_ONLY),
 }
 
 _NOWHERE = Place(frozenset(), NO_RULE)

@@ -17,8 +17,10 @@ from bot.domain.corrections import CorrectionFormView, CorrectionListView, Corre
 from bot.domain.escalations import EscalationFormView, EscalationListView, EscalationView
 from bot.domain.filters import ActionFilter
 from bot.domain.members import MembersView
+from bot.domain.minutes_views import MinutesCardView, PastMeetingsPage
 from bot.domain.model import EntryKind
 from bot.domain.permissions import Permission
+from bot.domain.ratings import RatingFormView
 from bot.domain.register_filters import SubjectFilter
 from bot.domain.register_forms import AddChoices, SubjectEdit, SubjectSaved
 from bot.domain.register_moves import MoveFormView, MoveOfferView
@@ -302,6 +304,10 @@ class Services:
     corrections: Corrections | None = None
     #: Escalation beyond the locality (issue 16); a bot without it says so.
     escalations: Escalations | None = None
+    #: Minutes in a personal chat (issue 16); a bot without it says so.
+    minutes: Minutes | None = None
+    #: Rating a meeting (issue 16); a bot without it says so.
+    ratings: Ratings | None = None
 
 
 if TYPE_CHECKING:
@@ -494,3 +500,48 @@ if TYPE_CHECKING:
     def _escalations_fit(escalations: EscalationService) -> Escalations:
         """Never called: mypy checks here that the real service satisfies its port."""
         return escalations
+# -- minutes in a personal chat (issue 16, point 4) --------------------------------------------
+
+
+class Minutes(Protocol):
+    """The past meetings of a member's groups and their minutes
+    (``bot.services.minutes_reads``)."""
+
+    async def past_meetings(self, actor: ActorRef, page: int = 1) -> PastMeetingsPage: ...
+
+    async def minutes(self, actor: ActorRef, meeting_id: object) -> MinutesCardView: ...
+
+    async def downloadable(self, actor: ActorRef, meeting_id: object) -> int: ...
+
+
+if TYPE_CHECKING:
+    from bot.services.minutes_reads import MinutesReads
+
+    def _minutes_fit(minutes: MinutesReads) -> Minutes:
+        """Never called: mypy checks here that the real service satisfies its port."""
+        return minutes
+
+
+# -- a meeting's evaluation (issue 16, point 7) --------------------------------------------------
+
+
+class Ratings(Protocol):
+    """Rating a meeting once, anonymously (``bot.services.ratings``)."""
+
+    async def form(self, actor: ActorRef, meeting_id: object) -> RatingFormView: ...
+
+    async def rate(
+        self,
+        actor: ActorRef,
+        activity_id: str | None,
+        meeting_id: object,
+        data: Mapping[str, object],
+    ) -> RatingFormView: ...
+
+
+if TYPE_CHECKING:
+    from bot.services.ratings import MeetingRatings
+
+    def _ratings_fit(ratings: MeetingRatings) -> Ratings:
+        """Never called: mypy checks here that the real service satisfies its port."""
+        return ratings

@@ -45,6 +45,8 @@ from dialogs import (
     setup,
 )
 from dialogs import corrections as corrections_feature
+from dialogs import minutes as minutes_feature
+from dialogs import ratings as ratings_feature
 from dialogs import register as register_feature
 from dialogs.commands import Command, split
 from dialogs.outcome import Outcome, Post
@@ -59,7 +61,9 @@ from dialogs.ports import (
     LinkMaker,
     Meetings,
     Members,
+    Minutes,
     Moves,
+    Ratings,
     Register,
     RegisterEdits,
     Reports,
@@ -98,6 +102,8 @@ FEATURES: tuple[Routes, ...] = (
     report.routes,
     corrections_feature.routes,
     escalations.routes,
+    minutes_feature.routes,
+    ratings_feature.routes,
 )
 
 
@@ -138,6 +144,8 @@ class Router:
         reports: Reports | None = None,
         corrections: Corrections | None = None,
         escalations: Escalations | None = None,
+        minutes: Minutes | None = None,
+        ratings: Ratings | None = None,
     ) -> None:
         self.services = Services(
             groups,
@@ -155,6 +163,8 @@ class Router:
             reports,
             corrections,
             escalations,
+            minutes,
+            ratings,
         )
         self._table = route_table()
 

@@ -1425,6 +1425,81 @@ def shots() -> list[Shot]:
         *register_shots(),
         *report_shots(),
         *escalation_shots(),
+        *minutes_shots(ended),
+    ]
+
+
+# --- minutes in a personal chat (issue 16) -------------------------------------------------
+
+
+def minutes_shots(ended: MeetingView) -> list[Shot]:
+    """The past meetings list and one meeting's minutes card, as a partner sees them."""
+    from bot.domain.agenda import CANONICAL_AGENDA
+    from bot.domain.minutes_views import MinutesCardView, PastMeetingRow, PastMeetingsPage
+    from bot.domain.ratings import RatingFormView
+    from cards.briefs import OwnAction
+    from cards.minutes import minutes_card, past_meetings_card
+    from cards.ratings import rating_card
+
+    rows = (
+        PastMeetingRow(12, SCARBOROUGH.name, MEETING_DAY, False, 3, 4),
+        PastMeetingRow(9, SCARBOROUGH.name, MEETING_DAY - timedelta(weeks=4), True, 5, 6),
+        PastMeetingRow(8, RYEDALE.name, MEETING_DAY - timedelta(weeks=5), True, 2, 1),
+    )
+    return [
+        Shot(
+            "minutes-list",
+            BETWEEN_MEETINGS,
+            "Past meetings",
+            "`minutes` in personal chat: your groups' past meetings, newest first, each "
+            "with Open; any member of the group.",
+            past_meetings_card,
+            (PastMeetingsPage(rows, 13, 1, 2),),
+        ),
+        Shot(
+            "minutes-card",
+            BETWEEN_MEETINGS,
+            "A meeting's minutes",
+            "Open on the list (or on the pre-meeting brief): decisions and actions, DRAFT "
+            "until agreed, with the Word minutes for the person who presses Download.",
+            minutes_card,
+            (MinutesCardView(ended, agreed=False),),
+        ),
+        Shot(
+            "brief-partner",
+            SENT_UNASKED,
+            "Pre-meeting brief (a partner)",
+            "To every member the working day before a meeting: the date, the agenda, their "
+            "own actions and the draft minutes to agree; no chair-only section.",
+            brief_card,
+            (
+                BriefView(
+                    locality=SCARBOROUGH.name,
+                    meeting_date=NEXT_MEETING,
+                    open_actions=(),
+                    overdue_actions=(),
+                    escalated_actions=(),
+                    open_challenges=0,
+                    draft_minutes_date=MEETING_DAY,
+                    for_chair=False,
+                    agenda=tuple(item.title for item in CANONICAL_AGENDA),
+                    draft_minutes_meeting_id=ended.id,
+                    own_actions=(
+                        OwnAction(36, MEETING_DAY - timedelta(days=5), overdue=True),
+                        OwnAction(49, NEXT_MEETING + timedelta(days=7)),
+                    ),
+                ),
+            ),
+        ),
+        Shot(
+            "rate-meeting",
+            SENT_UNASKED,
+            "Rate the meeting",
+            "When a meeting ends, to each person who said they were there (I'm here, "
+            "`here`): rate it once, 1-5 with an optional comment, anonymously.",
+            rating_card,
+            (RatingFormView(ended.id, SCARBOROUGH.name, MEETING_DAY),),
+        ),
     ]
 
 

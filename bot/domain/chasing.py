@@ -29,13 +29,33 @@ The schedule for one due date ``D`` (all counts in working days, England and Wal
   therefore catch up with one reminder, never a burst, and a skipped slot stays skipped.
 * At most one reminder per action per run, since the three windows do not overlap.
 
-Escalation (``escalate:D``): once ``escalate_after_overdue_reminders`` overdue reminders for
-``D`` have been sent and the owner has had the usual ``overdue_every`` working days to answer
-the last of them (that is, the next overdue slot has been reached), the action escalates,
-unless it already has. With the defaults, an action due Wednesday 23 December 2026 is
+Escalation (``escalate:D``) counts *unanswered* overdue reminders, not reminders sent.
+
+* A reminder is *sent* at the moment its key was recorded (``reminders_sent.created_at``).
+* An *answer* is an update, a request for a new due date, a hand-over or marking the action
+  done (``ANSWERS_A_REMINDER``), recorded on the action by its owner or by anyone for them
+  (their agency's lead, a chair or coordinator), at any moment (``action_events.at``).
+* An overdue reminder for ``D`` is *answered* if an answer was recorded at or after the
+  moment it was sent and before the next overdue reminder for ``D`` was sent (for the
+  latest one: at any moment since it was sent). Answers before the first overdue reminder
+  answer nothing that counts: the ``before`` and ``due`` reminders never count.
+* The action escalates when the latest ``escalate_after_overdue_reminders`` (N) overdue
+  reminders for ``D`` were all left unanswered, i.e. N consecutive unanswered overdue
+  reminders, *and* the owner has had the usual ``overdue_every`` working days to answer
+  the latest of them (the next overdue slot has been reached), unless it already has.
+  Equivalently: at least N overdue reminders for ``D`` have been sent and nothing answered
+  since the N-th latest of them was sent. An answer therefore restarts the count: the
+  owner is escalated only after N more reminders go unanswered.
+
+With the defaults (N = 2), an action due Wednesday 23 December 2026 and never answered is
 reminded on Thursday 24 December and Wednesday 30 December, and escalates on Monday
 4 January 2027 together with its third reminder: the owner gets the same two working days
-to answer the second reminder as the first. Reminders go on after escalation.
+to answer the second reminder as the first. If the owner adds an update on Thursday
+31 December, the second reminder is answered, nothing escalates on 4 January, and the
+action escalates on Friday 8 January only if the reminders of 4 and 6 January both go
+unanswered. Reminders go on while the action is open and overdue, answered or not, and
+after escalation; an answer after escalation does not undo it (the flag below stays
+until the chair deals with it).
 
 An owner known to be unreachable (the bot is blocked or removed: Teams answered 403)
 escalates at once (``unreachable:D``), whatever the due date, and gets no reminders, which
@@ -50,8 +70,8 @@ accepts a new due date clears it if the new date should be able to escalate agai
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Mapping
-from dataclasses import dataclass, fields
-from datetime import date
+from dataclasses import dataclass, field, fields
+from datetime import date, datetime
 from typing import Literal, cast
 
 from bot.domain.calendar import WorkingCalendar
@@ -85,6 +105,8 @@ class ChaseRules:
 
     ``days_before`` of 0 turns the advance reminder off; ``on_due_day`` turns off the
     reminder on the day itself. Overdue reminders cannot be turned off: that is the point.
+    ``escalate_after_overdue_reminders`` is N: how many overdue reminders in a row must be
+    left unanswered before the action escalates (the module docstring says exactly when).
     """
 
     days_before: int = 3
@@ -157,7 +179,13 @@ def _check(values: Mapping[str, object]) -> dict[str, str]:
 
 @dataclass(frozen=True, slots=True)
 class ActionChaseState:
-    """What the planner needs to know about one action; ``sent`` holds keys already sent."""
+    """What the planner needs to know about one action.
+
+    ``sent`` holds the keys already sent and ``sent_at`` the moment each was recorded (the
+    chase run fills in both; an overdue key without a time cannot have been answered and
+    counts as unanswered). ``answered_at`` holds the moments an answer
+    (``ANSWERS_A_REMINDER``) was recorded on the action, in any order.
+    """
 
     action_id: int
     owner_id: int
@@ -167,6 +195,8 @@ class ActionChaseState:
     owner_unreachable: bool = False
     escalated: bool = False
     sent: frozenset[str] = frozenset()
+    sent_at: Mapping[str, datetime] = field(default_factory=dict)
+    answered_at: tuple[datetime, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -199,6 +229,8 @@ class Escalation:
     due_date: date
     days_overdue: int
     overdue_reminders_sent: int
+    #: How many of the latest overdue reminders were left unanswered in a row.
+    unanswered_reminders: int = 0
 
 
 @dataclass(frozen=True, slots=True)
@@ -344,13 +376,17 @@ def _overdue_escalation(
     key = f"escalate:{action.due_date.isoformat()}"
     if action.escalated or key in action.sent:
         return None
-    slots = _overdue_sent(action)
-    if len(slots) < rules.escalate_after_overdue_reminders:
+    slots = sorted(_overdue_sent(action))
+    needed = rules.escalate_after_overdue_reminders
+    if len(slots) < needed:
         return None
     effective = calendar.roll_forward(action.due_date)
     offset = calendar.working_days_between(effective, today)
     # Wait until the slot after the last reminder sent: the owner's time to answer it.
-    if offset < 1 + max(slots) * rules.overdue_every:
+    if offset < 1 + slots[-1] * rules.overdue_every:
+        return None
+    unanswered = unanswered_overdue_run(action)
+    if unanswered < needed:
         return None
     return Escalation(
         action_id=action.action_id,
@@ -361,7 +397,33 @@ def _overdue_escalation(
         due_date=action.due_date,
         days_overdue=offset,
         overdue_reminders_sent=len(slots),
+        unanswered_reminders=unanswered,
     )
+
+
+def reminder_answered(
+    sent: datetime | None, next_sent: datetime | None, answers: Iterable[datetime]
+) -> bool:
+    """Whether a reminder sent at ``sent`` was answered: an answer recorded at or after
+    ``sent`` and before ``next_sent`` (the next overdue reminder's moment; None if there
+    is none yet, or if its moment is unknown). A reminder with no known moment was not."""
+    if sent is None:
+        return False
+    return any(sent <= at and (next_sent is None or at < next_sent) for at in answers)
+
+
+def unanswered_overdue_run(action: ActionChaseState) -> int:
+    """How many of the latest overdue reminders for the current due date, in a row, were
+    left unanswered (0 if the latest was answered): what escalation compares with N."""
+    slots = sorted(_overdue_sent(action))
+    moments = [action.sent_at.get(overdue_key(action.due_date, k)) for k in slots]
+    run = 0
+    for i in range(len(slots) - 1, -1, -1):
+        following = moments[i + 1] if i + 1 < len(moments) else None
+        if reminder_answered(moments[i], following, action.answered_at):
+            break
+        run += 1
+    return run
 
 
 def _unreachable(
@@ -380,4 +442,5 @@ def _unreachable(
         due_date=action.due_date,
         days_overdue=max(offset, 0),
         overdue_reminders_sent=len(_overdue_sent(action)),
+        unanswered_reminders=unanswered_overdue_run(action),
     )

@@ -26,7 +26,8 @@ class Permission(StrEnum):
     #: See and change the actions of one's own agency in the locality.
     MANAGE_AGENCY_ACTIONS = "manage_agency_actions"
     DECIDE_DUE_DATES = "decide_due_dates"
-    #: Download a meeting's full minutes (a Word document with every minute's text).
+    #: Download a meeting's full minutes (a Word document with every minute's text): every
+    #: member of the group, since partners are asked to agree them (issue 16).
     DOWNLOAD_MINUTES = "download_minutes"
     #: Add to the register and change a subject: risk, status, lead agency, strands,
     #: checks, links. Every member may read the register (persons of concern aside:
@@ -44,7 +45,12 @@ class Permission(StrEnum):
 
 
 _EVERY_MEMBER = frozenset(
-    {Permission.VIEW_MEETING, Permission.ANSWER_ROUND, Permission.RESPOND_TO_CHALLENGE}
+    {
+        Permission.VIEW_MEETING,
+        Permission.ANSWER_ROUND,
+        Permission.RESPOND_TO_CHALLENGE,
+        Permission.DOWNLOAD_MINUTES,
+    }
 )
 _CHAIRING = frozenset(
     {
@@ -55,7 +61,6 @@ _CHAIRING = frozenset(
         Permission.LINK_CONVERSATION,
         Permission.MANAGE_ACTIONS,
         Permission.DECIDE_DUE_DATES,
-        Permission.DOWNLOAD_MINUTES,
         Permission.EDIT_REGISTER,
         Permission.MOVE_SUBJECTS,
         Permission.CORRECT_RECORDS,
@@ -77,7 +82,6 @@ ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
     | {
         Permission.RECORD_ATTENDANCE,
         Permission.MANAGE_ACTIONS,
-        Permission.DOWNLOAD_MINUTES,
         Permission.REPORT,
     },
     Role.PARTNER: _EVERY_MEMBER,

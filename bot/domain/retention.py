@@ -8,8 +8,9 @@ discussed somebody. The rules, decided here and applied there:
 
 * **Meetings.** An ENDED meeting whose end (its start, if no end was recorded) is older
   than ``meetings`` days loses its content: minute entries and decisions, attendance,
-  share rounds, round turns, challenges and which subjects it discussed
-  (``item_subjects``). The meeting row (date, group, chair) and its
+  share rounds, round turns, challenges, which subjects it discussed
+  (``item_subjects``), and who said they were there, who rated it and its anonymous
+  ratings (issue 16). The meeting row (date, group, chair) and its
   agenda items go too once no action refers to the meeting any more; until then they are
   the open action's "agreed at" and stay; when the row goes, a subject's history and
   links that named it keep their entry and lose the meeting (``meeting_id`` NULL). A

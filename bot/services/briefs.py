@@ -1,5 +1,9 @@
-"""The pre-meeting brief: on the working day before a group meets, its chairs are told
-what the meeting must review (actions due, overdue ones, open challenges).
+"""The pre-meeting brief: on the working day before a group meets, every member of the
+group is told the date, the agenda, the draft minutes to agree (with a button to open
+them) and their own actions due; its chairs and deputy chairs also what the meeting must
+review (actions due, overdue ones, open challenges, the high-risk subjects left
+undiscussed). Who gets which sections is decided when the card is drawn
+(``dialogs.notices``), from the recipient's roles then.
 
 Queued through the outbox like every proactive message, by reference only: the brief
 names actions as A-12 and counts challenges; details stay behind "outstanding actions".
@@ -58,9 +62,9 @@ class BriefService:
             for meeting in meetings:
                 assert meeting.next_meeting_date is not None
                 meeting_date = meeting.next_meeting_date.isoformat()
-                for member_id in await people_in(
-                    session, meeting.locality_id, (Role.CHAIR, Role.DEPUTY_CHAIR)
-                ):
+                # Every member of the group (issue 16): partners are asked to agree the
+                # draft minutes and to report on their own actions.
+                for member_id in await people_in(session, meeting.locality_id, tuple(Role)):
                     notices.append(
                         Notice(
                             NoticeKind.BRIEF,
@@ -69,6 +73,6 @@ class BriefService:
                             f"brief:{meeting.locality_id}:{meeting_date}:{member_id}",
                         )
                     )
-            # One brief per chair, group and meeting date, however often this runs.
+            # One brief per member, group and meeting date, however often this runs.
             queued = await enqueue(session, notices, due=send_at, created_at=now)
         return queued

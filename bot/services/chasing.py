@@ -13,6 +13,7 @@ import json
 import logging
 from collections import defaultdict
 from dataclasses import dataclass
+from datetime import datetime
 
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
@@ -21,7 +22,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bot.domain.calendar import WorkingCalendar
 from bot.domain.chasing import ActionChaseState, ChasePlan, ChaseRules, plan_chase
 from bot.domain.clock import Clock
-from bot.domain.model import ActionStatus, Role
+from bot.domain.model import ANSWERS_A_REMINDER, ActionStatus, Role
 from bot.domain.notices import Notice, NoticeKind, keyed_by_content
 from bot.services.outbox import IfQueued, enqueue
 from bot.services.readmodels.members import people_in
@@ -92,14 +93,23 @@ class ChaseService:
             await session.scalars(select(t.Action).where(t.Action.status == ActionStatus.OPEN))
         ).all()
         ids = [a.id for a in actions]
-        sent: dict[int, set[str]] = defaultdict(set)
+        sent: dict[int, dict[str, datetime]] = defaultdict(dict)
+        answered: dict[int, list[datetime]] = defaultdict(list)
         if ids:
             for row in await session.execute(
-                select(t.ReminderSent.action_id, t.ReminderSent.key).where(
-                    t.ReminderSent.action_id.in_(ids)
+                select(
+                    t.ReminderSent.action_id, t.ReminderSent.key, t.ReminderSent.created_at
+                ).where(t.ReminderSent.action_id.in_(ids))
+            ):
+                sent[row.action_id][row.key] = row.created_at
+            # What answers a reminder, by whoever recorded it (domain docstring).
+            for action_id, at in await session.execute(
+                select(t.ActionEvent.action_id, t.ActionEvent.at).where(
+                    t.ActionEvent.action_id.in_(ids),
+                    t.ActionEvent.kind.in_([str(kind) for kind in ANSWERS_A_REMINDER]),
                 )
             ):
-                sent[row.action_id].add(row.key)
+                answered[action_id].append(at)
         unreachable = set(
             await session.scalars(
                 select(t.MemberContact.member_id).where(t.MemberContact.unreachable_at.is_not(None))
@@ -122,6 +132,8 @@ class ChaseService:
                 owner_unreachable=a.owner_member_id in unreachable,
                 escalated=a.escalated_at is not None,
                 sent=frozenset(sent[a.id]),
+                sent_at=sent[a.id],
+                answered_at=tuple(sorted(answered[a.id])),
             )
             for a in actions
         ]

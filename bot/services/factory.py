@@ -32,6 +32,8 @@ from bot.services.meeting_hints import MeetingHintService
 from bot.services.meetings import MeetingService
 from bot.services.members import MemberAdmin
 from bot.services.membership_sync import MembershipSync
+from bot.services.minutes_reads import MinutesReads
+from bot.services.ratings import MeetingRatings
 from bot.services.register import RegisterService
 from bot.services.register_moves import RegisterMoves
 from bot.services.register_reads import RegisterReads
@@ -189,3 +191,13 @@ class ServiceFactory:
     @cached_property
     def reports(self) -> ReportService:
         return ReportService(self.store, self.clock, self.settings.key_agencies)
+
+    # Minutes in a personal chat (issue 16).
+
+    @cached_property
+    def minutes_reads(self) -> MinutesReads:
+        return MinutesReads(self.store, self.clock, self.settings.key_agencies)
+
+    @cached_property
+    def ratings(self) -> MeetingRatings:
+        return MeetingRatings(self.store, self.clock)

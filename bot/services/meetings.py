@@ -48,7 +48,7 @@ from bot.domain.rules import (
     require_text,
 )
 from bot.domain.views import ActionFormView, MeetingView
-from bot.services import item_subjects
+from bot.services import item_subjects, ratings
 from bot.services.context import Caller, TurnRef, caller_here, roles_in
 from bot.services.readmodels.lookups import load_lookups
 from bot.services.readmodels.meetings import elapsed, meeting_view
@@ -395,6 +395,8 @@ class MeetingService:
                     row.status = AttendanceStatus.PRESENT
                 row.recorded_by_member_id = caller.member.id
                 row.recorded_at = now
+            # Who said they were there themselves is asked to rate the meeting (issue 16).
+            await ratings.record_attendee(session, meeting.id, caller.member.id, now)
             changed = meeting.id
         return await self.drawn(changed)
 
@@ -666,6 +668,8 @@ class MeetingService:
             meeting.in_progress_locality_id = None
             meeting.next_meeting_date = next_date
             meeting.minutes_status = MinutesStatus.DRAFT
+            # Each person who said they were there is asked to rate it, once (issue 16).
+            await ratings.ask_attendees_to_rate(session, meeting, now)
             changed = meeting.id
         return await self.drawn(changed)
 

@@ -159,6 +159,18 @@ async def subject_sections(
         for sid, s in subjects.items()
         if s.kind == SubjectKind.PERSON.value and not sees_persons
     }
+    # An action recorded about a person of concern not listed under the item has no
+    # section, but is still about them: left out too (issue 16, now that every member
+    # downloads the minutes).
+    unlisted = set(action_subject.values()) - set(item_of)
+    if unlisted and not sees_persons:
+        hidden |= set(
+            await session.scalars(
+                select(t.Subject.id).where(
+                    t.Subject.id.in_(unlisted), t.Subject.kind == SubjectKind.PERSON.value
+                )
+            )
+        )
     # Links recorded at this meeting (either end a subject of a section), and the ends.
     links = (
         await session.scalars(

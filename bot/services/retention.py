@@ -296,6 +296,9 @@ class RetentionService:
             )
             for table in (t.MinuteEntry, t.Attendance, t.ShareRound, t.ItemSubject):
                 await _delete(session, deleted, table, table.meeting_id == meeting.id)
+            # Who said they were there, who rated it and its anonymous ratings (issue 16).
+            for rated in (t.MeetingAttendee, t.MeetingRater, t.MeetingRating):
+                await _delete(session, deleted, rated, rated.meeting_id == meeting.id)
             await session.flush()
             still_needed = await session.scalar(
                 select(exists().where(t.Action.meeting_id == meeting.id))

@@ -27,6 +27,7 @@ from bot.domain.corrections import (
 from bot.domain.escalations import EscalationFormView, EscalationListView, EscalationView
 from bot.domain.filters import ActionFilter
 from bot.domain.members import CodeChoice, MemberRoles, MembersView, RoleHeld
+from bot.domain.minutes_views import MinutesCardView, PastMeetingRow, PastMeetingsPage
 from bot.domain.model import (
     ActionStatus,
     ConversationKind,
@@ -40,6 +41,7 @@ from bot.domain.model import (
     SubjectKind,
 )
 from bot.domain.permissions import Permission
+from bot.domain.ratings import RatingFormView
 from bot.domain.register import ChildChecks, RiskLevel, SubjectStatus
 from bot.domain.register_filters import SubjectFilter
 from bot.domain.register_forms import AddChoices, SubjectEdit, SubjectSaved
@@ -449,6 +451,8 @@ def make_bot(
     reports: bool = True,
     corrections: bool = True,
     escalations: bool = True,
+    minutes: bool = True,
+    ratings: bool = True,
 ) -> Bot:
     calls = Calls()
     fail: dict[str, BaseException] = {}
@@ -471,6 +475,8 @@ def make_bot(
         reports=FakeReports("reports", calls, fail, views) if reports else None,
         corrections=FakeCorrections("corrections", calls, fail, views) if corrections else None,
         escalations=FakeEscalations("escalations", calls, fail, views) if escalations else None,
+        minutes=FakeMinutes("minutes", calls, fail, views) if minutes else None,
+        ratings=FakeRatings("ratings", calls, fail, views) if ratings else None,
     )
     return Bot(router, calls, fail, views, clock)
 
@@ -1007,3 +1013,55 @@ class FakeEscalations(Fake):
         return EscalationListView(
             (("Escalated by Scarborough", (make_escalation(EscalationStatus.RESPONDED),)),)
         )
+
+
+# -- minutes in a personal chat (issue 16, point 4) ---------------------------------------------
+
+
+def make_past_meetings(page: int) -> PastMeetingsPage:
+    rows = tuple(
+        PastMeetingRow(40 - n, "Scarborough", date(2026, 11, 19 - n), n > 0, 2, 3) for n in range(3)
+    )
+    return PastMeetingsPage(rows, 23, page, 3)
+
+
+def make_minutes_card(meeting_id: int = 40) -> MinutesCardView:
+    meeting = replace(make_meeting(current=None, status=MeetingStatus.ENDED), id=meeting_id)
+    return MinutesCardView(meeting, agreed=False)
+
+
+class FakeMinutes(Fake):
+    async def past_meetings(self, actor: ActorRef, page: int = 1) -> PastMeetingsPage:
+        self.record("past_meetings", actor, page)
+        return make_past_meetings(page)
+
+    async def minutes(self, actor: ActorRef, meeting_id: object) -> MinutesCardView:
+        self.record("minutes", actor, meeting_id)
+        return make_minutes_card(meeting_id if isinstance(meeting_id, int) else 40)
+
+    async def downloadable(self, actor: ActorRef, meeting_id: object) -> int:
+        self.record("downloadable", actor, meeting_id)
+        return meeting_id if isinstance(meeting_id, int) else 40
+
+
+# -- a meeting's evaluation (issue 16, point 7) -------------------------------------------------
+
+
+def make_rating_form(meeting_id: int = 40, *, rated: bool = False) -> RatingFormView:
+    return RatingFormView(meeting_id, "Scarborough", date(2026, 11, 19), rated=rated)
+
+
+class FakeRatings(Fake):
+    async def form(self, actor: ActorRef, meeting_id: object) -> RatingFormView:
+        self.record("form", actor, meeting_id)
+        return make_rating_form(meeting_id if isinstance(meeting_id, int) else 40)
+
+    async def rate(
+        self,
+        actor: ActorRef,
+        activity_id: str | None,
+        meeting_id: object,
+        data: Mapping[str, object],
+    ) -> RatingFormView:
+        self.record("rate", actor, activity_id, meeting_id, data)
+        return make_rating_form(meeting_id if isinstance(meeting_id, int) else 40, rated=True)

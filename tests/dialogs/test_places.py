@@ -21,10 +21,12 @@ from dialogs.places import (
     GROUP,
     MEETINGS_IN_GROUP_ONLY,
     MEMBERS_PERSONAL_ONLY,
+    MINUTES_PERSONAL_ONLY,
     MOVES_PERSONAL_ONLY,
     NO_RULE,
     PERSONAL,
     PERSONAL_ONLY,
+    RATING_PERSONAL_ONLY,
     REGISTER_ADD_PERSONAL_ONLY,
     REGISTER_PERSONAL_ONLY,
     REPORT_PERSONAL_ONLY,
@@ -97,6 +99,11 @@ PERSONAL_COMMANDS |= {Command.ACTION}
 # The performance report (issue 16, point 8): personal chat only.
 PERSONAL_VERBS |= {v.REPORT_DOWNLOAD}
 PERSONAL_COMMANDS |= {Command.REPORT}
+#: Minutes in a personal chat (issue 16): decisions and actions can name children.
+PERSONAL_VERBS |= {v.MINUTES_PAGE, v.MINUTES_SHOW, v.MINUTES_EXPORT}
+#: Rating a meeting (issue 16): only in a personal chat, so that it stays anonymous.
+PERSONAL_VERBS |= {v.MEETING_RATE}
+PERSONAL_COMMANDS |= {Command.MINUTES}
 
 
 def bare_router() -> Router:
@@ -181,6 +188,10 @@ async def test_personal_verbs_are_refused_in_a_group_before_any_handler(
             expected = REPORT_PERSONAL_ONLY
         if verb.startswith("escalation."):
             expected = PERSONAL_ONLY.format(what="escalations")
+        if verb.startswith("minutes."):
+            expected = MINUTES_PERSONAL_ONLY
+        if verb == v.MEETING_RATE:
+            expected = RATING_PERSONAL_ONLY
         assert answer == [expected or ACTIONS_PERSONAL_ONLY], verb
     assert bot.calls == []
 

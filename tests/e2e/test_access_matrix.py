@@ -55,6 +55,7 @@ from bot.services.action_control import NO_SUCH_ACTION, NOT_A_CHAIR
 from bot.services.actions import NOT_YOURS
 from bot.services.context import NOT_A_MEMBER
 from bot.services.escalations import LIST_IS_FOR
+from bot.services.minutes_reads import NOT_IN_A_GROUP as MINUTES_NOT_IN_A_GROUP
 from bot.services.reference_data import load_reference_data
 from bot.services.register import NO_GROUP_TO_ADD_TO
 from bot.services.register_access import NO_SUCH_SUBJECT
@@ -244,6 +245,9 @@ TEXT: dict[Command, tuple[str, str]] = {
     # (Harrogate's: none, so nothing planted); members of an oversight group see theirs
     # (no actor here is one: tests/e2e/test_escalations.py covers them).
     Command.ESCALATIONS: (_ALL_P, "A O  A O  R R  A O  R R  R R  R R"),
+    # Minutes in a personal chat (issue 16): every member, of their own groups only
+    # (Harrogate has held no meeting); someone in no group is told so.
+    Command.MINUTES: (_ALL_P, "     A O  A O  A O  A O  A O  A O  R R"),
 }
 
 #: Card buttons: (in the group's channel or group chat, in a personal chat). Meeting
@@ -268,7 +272,8 @@ VERBS: dict[str, tuple[str, str]] = {
     v.ROUND_ANSWER: ("         A R  A R  A R  A R  A R  A R  R R", _ALL_G),  # ANSWER_ROUND
     v.ROUND_CLOSE: ("          A R  A R  R R  R R  R R  R R  R R", _ALL_G),  # RUN_MEETING
     v.CHALLENGE_RESPOND: ("    A R  A R  A R  A R  A R  A R  R R", _ALL_G),  # RESPOND_TO_CHALLENGE
-    v.MINUTES_DOWNLOAD: ("     A R  A R  R R  A R  R R  R R  R R", _ALL_G),  # DOWNLOAD_MINUTES
+    # DOWNLOAD_MINUTES: every member of the group (issue 16, partners agree the minutes).
+    v.MINUTES_DOWNLOAD: ("     A R  A R  A R  A R  A R  A R  R R", _ALL_G),
     v.HELP_SHOW: (
         "                      A A  A A  A A  A A  A A  A A  A A",
         "                      A A  A A  A A  A A  A A  A A  A A",
@@ -344,6 +349,14 @@ VERBS: dict[str, tuple[str, str]] = {
     v.ESCALATION_SHOW: (_ALL_P, "      A R  A R  R R  A R  R R  R R  R R"),
     v.ESCALATION_RESPOND: (_ALL_P, "   R R  R R  R R  R R  R R  R R  R R"),
     v.ESCALATION_CLOSE: (_ALL_P, "     A R  A R  R R  R R  R R  R R  R R"),
+    # Minutes in a personal chat (issue 16): the earlier Scarborough meeting, for every
+    # member of Scarborough; anyone else is told "not found".
+    v.MINUTES_PAGE: (_ALL_P, "          A O  A O  A O  A O  A O  A O  R R"),
+    v.MINUTES_SHOW: (_ALL_P, "          A R  A R  A R  A R  A R  A R  R R"),
+    v.MINUTES_EXPORT: (_ALL_P, "        A R  A R  A R  A R  A R  A R  R R"),
+    # Rating the earlier meeting (issue 16): only who said "here" at it (the partner of
+    # Scarborough), once; anyone else finds nothing to rate.
+    v.MEETING_RATE: (_ALL_P, "          R R  R R  R R  R R  A R  R R  R R"),
 }
 
 
@@ -442,6 +455,8 @@ GROUPS: dict[str, list[str]] = {
         v.SUBJECT_LINK,
         v.SUBJECT_UNLINK,
     ),
+    "minutes": _everywhere(Command.MINUTES, v.MINUTES_PAGE, v.MINUTES_SHOW, v.MINUTES_EXPORT),
+    "ratings": _everywhere(v.MEETING_RATE),
     "register-moves": _everywhere(
         v.SUBJECT_MOVE_FORM, v.SUBJECT_MOVE, v.SUBJECT_MOVE_ACCEPT, v.SUBJECT_MOVE_DECLINE
     ),
@@ -566,6 +581,8 @@ REFUSALS = frozenset(
         LIST_IS_FOR,
         "Only members of the MACE Operational Group can record its response.",
         "Only a chair or deputy chair of the locality group can close it.",
+        # Minutes in a personal chat (issue 16): someone in no group.
+        MINUTES_NOT_IN_A_GROUP,
     }
 )
 _RULES = (*VERB_PLACES.values(), *COMMAND_PLACES.values())
@@ -971,8 +988,12 @@ class World:
                 return {"page": 1}
             case v.OUTSTANDING_EXPORT:
                 return {"format": "csv"}
-            case v.MINUTES_DOWNLOAD:
+            case v.MINUTES_DOWNLOAD | v.MINUTES_SHOW | v.MINUTES_EXPORT:
                 return {"meetingId": self.previous_meeting}
+            case v.MINUTES_PAGE:
+                return {"page": 1}
+            case v.MEETING_RATE:
+                return {"meetingId": self.previous_meeting, "rating": "4"}
             case v.MEMBERS_SHOW:
                 return {"showLocality": "scarborough"}
             case v.MEMBERS_ADD:
@@ -1092,8 +1113,10 @@ async def build_world(bot: BotUnderTest, monkeypatch: pytest.MonkeyPatch) -> Wor
         ok(await press(bot, "chair", v.SETUP_LINK, {"localityId": scarborough}, conversation=GROUP))
     )
 
-    # An earlier meeting, ended with its minutes still a draft.
+    # An earlier meeting, ended with its minutes still a draft; the partner of Scarborough
+    # said "here" at it, so may rate it (issue 16).
     previous = await start_meeting(bot)
+    ok(await say(bot, "education", "here"))
     invoke_card(
         ok(
             await press(

@@ -3,7 +3,8 @@
 pre-meeting brief"), through the real endpoint: the briefs job fired on the working day
 before Scarborough meets, the outbox delivered through the real adapter. Only the two
 stale high-risk subjects are listed, by kind, risk and weeks (never a reference: the brief
-goes out unasked), and a partner of the group receives no brief at all."""
+goes out unasked), and a partner of the group receives a brief without them (issue 16:
+every member is briefed, the chair's sections go to chairs only)."""
 
 from __future__ import annotations
 
@@ -64,16 +65,28 @@ async def test_the_chairs_brief_lists_the_high_risk_subjects_left_undiscussed(
     async with store.reading() as session:
         rows = list(await session.scalars(select(t.OutboxMessage)))
     recipients = {r.recipient_member_id for r in rows if r.kind == "brief"}
-    assert chair in recipients and partner not in recipients
+    assert {chair, partner} <= recipients, "every member of the group gets a brief (issue 16)"
     (to_chair,) = [r for r in rows if r.kind == "brief" and r.recipient_member_id == chair]
-    assert to_chair.status == "sent"
-    # No conversation was opened with the partner, and nothing was posted to them.
+    (to_partner,) = [r for r in rows if r.kind == "brief" and r.recipient_member_id == partner]
+    assert to_chair.status == "sent" and to_partner.status == "sent"
     opened = [m["id"] for c in bot.connector.created() for m in c["members"]]
-    assert DEMO["chair"].id in opened and DEMO["health"].id not in opened
+    assert DEMO["chair"].id in opened and DEMO["health"].id in opened
 
+    # The partner's brief: the date, the agenda, no chair-only section.
+    (partners,) = [
+        c
+        for c in bot.connector.cards()
+        if "Brief:" in text_of(c) and "Not discussed" not in text_of(c)
+    ]
+    validate_card(partners)
+    assert "Children discussed" in text_of(partners) and "Open challenges" not in text_of(partners)
     sent = briefs(bot)
-    delivered = [r for r in rows if r.kind == "brief" and r.status == "sent"]
-    assert len(sent) == len(delivered), "one brief for each chair reached, none for anyone else"
+    delivered = [
+        r
+        for r in rows
+        if r.kind == "brief" and r.status == "sent" and r.recipient_member_id != partner
+    ]
+    assert len(sent) == len(delivered), "the stale subjects in each chair's brief reached"
     for card in sent:
         validate_card(card)
         shown = text_of(card)

@@ -22,6 +22,7 @@ from sqlalchemy.exc import OperationalError
 
 from bot.domain.clock import FrozenClock
 from bot.http.downloads import GONE
+from bot.services.context import NOT_A_MEMBER
 from bot.services.links import AUDITED_REFUSALS, LINK_HOLDER, LINK_LIFETIME
 from bot.store import audit
 from bot.store import tables as t
@@ -284,14 +285,23 @@ def test_the_docs_say_what_a_link_does(doc: str) -> None:
     assert "works once, for the next 5 minutes" in text or "works once, for 5 minutes" in text
 
 
-async def test_the_chair_downloads_the_minutes_and_a_partner_cannot(bot: BotUnderTest) -> None:
+async def test_the_chair_and_a_partner_download_the_minutes_and_an_outsider_cannot(
+    bot: BotUnderTest,
+) -> None:
     await agree_actions(
         bot, [{"description": "Visit the park.", "owner": "Priya Shah", "due": "2026-12-03"}]
     )
     summary = bot.connector.cards()[-1]
     button = action(summary, v.MINUTES_DOWNLOAD)
-    refused = ok(await press(bot, "police", v.MINUTES_DOWNLOAD, button["data"]))
-    assert "not able" in invoke_message(refused)
+    # Harrogate's chair is no member of Scarborough, whose channel this is.
+    refused = ok(await press(bot, "harrogate_chair", v.MINUTES_DOWNLOAD, button["data"]))
+    assert invoke_message(refused) == NOT_A_MEMBER
+    # A partner is asked to agree the minutes, so reads them (issue 16).
+    partner = invoke_card(ok(await press(bot, "police", v.MINUTES_DOWNLOAD, button["data"])))
+    status, _, body = await fetch(bot, link_in(partner))
+    assert status == 200
+    footer = docx.Document(io.BytesIO(body)).sections[0].footer.paragraphs
+    assert DEMO["police"].name in "\n".join(p.text for p in footer)
 
     answer = invoke_card(ok(await press(bot, "chair", v.MINUTES_DOWNLOAD, button["data"])))
     status, _, body = await fetch(bot, link_in(answer))

@@ -62,6 +62,8 @@ class BriefFacts:
     open_challenges: int
     #: When the latest ended meeting whose minutes are still a draft started.
     draft_minutes_started_at: datetime | None
+    #: That meeting's id, for the brief's button that opens its minutes (issue 16).
+    draft_minutes_meeting_id: int | None = None
 
 
 def _notice_action(action: t.Action) -> NoticeAction:
@@ -144,20 +146,23 @@ async def brief_facts(session: AsyncSession, locality_id: int) -> BriefFacts:
         .select_from(t.Challenge)
         .where(t.Challenge.locality_id == locality_id, t.Challenge.status == ChallengeStatus.OPEN)
     )
-    draft = await session.scalar(
-        select(t.Meeting.started_at)
-        .where(
-            t.Meeting.locality_id == locality_id,
-            t.Meeting.status == MeetingStatus.ENDED,
-            t.Meeting.minutes_status == MinutesStatus.DRAFT,
+    draft = (
+        await session.execute(
+            select(t.Meeting.started_at, t.Meeting.id)
+            .where(
+                t.Meeting.locality_id == locality_id,
+                t.Meeting.status == MeetingStatus.ENDED,
+                t.Meeting.minutes_status == MinutesStatus.DRAFT,
+            )
+            .order_by(t.Meeting.started_at.desc())
+            .limit(1)
         )
-        .order_by(t.Meeting.started_at.desc())
-        .limit(1)
-    )
+    ).first()
     return BriefFacts(
         open_actions=tuple(_notice_action(a) for a in actions),
         open_challenges=int(challenges or 0),
-        draft_minutes_started_at=draft,
+        draft_minutes_started_at=draft[0] if draft else None,
+        draft_minutes_meeting_id=draft[1] if draft else None,
     )
 
 
