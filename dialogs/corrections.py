@@ -33,6 +33,13 @@ def _service(ctx: Services) -> Corrections | None:
     return ctx.corrections
 
 
+async def _elsewhere(corrections: Corrections, turn: TurnRef, click: Click) -> Outcome:
+    """A client without Universal Actions: refused as in place (someone who may not
+    correct is told so, not how to), else told to use a current client."""
+    await corrections.check(turn, click.data.get("meetingId"))
+    return tell(click, NEEDS_A_CURRENT_CLIENT)
+
+
 @routes.verb(v.CORRECTIONS_SHOW)
 async def show(ctx: Services, turn: TurnRef, click: Click) -> Outcome:
     """What was recorded at a meeting (its items, or one item's entries): refused at once
@@ -41,7 +48,7 @@ async def show(ctx: Services, turn: TurnRef, click: Click) -> Outcome:
     if corrections is None:
         return tell(click, NOT_SET_UP)
     if not click.is_invoke:
-        return tell(click, NEEDS_A_CURRENT_CLIENT)
+        return await _elsewhere(corrections, turn, click)
     view = await corrections.records(
         turn, click.data.get("meetingId"), click.data.get("itemId"), click.data.get("page") or 1
     )
@@ -54,7 +61,7 @@ async def form(ctx: Services, turn: TurnRef, click: Click) -> Outcome:
     if corrections is None:
         return tell(click, NOT_SET_UP)
     if not click.is_invoke:
-        return tell(click, NEEDS_A_CURRENT_CLIENT)
+        return await _elsewhere(corrections, turn, click)
     view = await corrections.form(
         turn, click.data.get("meetingId"), click.data.get("kind"), click.data.get("recordId")
     )
@@ -71,7 +78,7 @@ async def save(ctx: Services, turn: TurnRef, click: Click) -> Outcome:
     if not click.is_invoke:
         # The fallback's answer is posted for everyone: nothing typed is shown back, and
         # nothing is saved from a form that could not be handed back with its errors.
-        return tell(click, NEEDS_A_CURRENT_CLIENT)
+        return await _elsewhere(corrections, turn, click)
     meeting_id, kind, record_id = (
         click.data.get("meetingId"),
         click.data.get("kind"),

@@ -431,6 +431,8 @@ class Corrections(Protocol):
     """Correcting or withdrawing a minute, decision or action recorded in error
     (``bot.services.corrections``)."""
 
+    async def check(self, turn: TurnRef, meeting_id: object) -> None: ...
+
     async def records(
         self, turn: TurnRef, meeting_id: object, item_id: object = None, page: object = 1
     ) -> CorrectionListView: ...

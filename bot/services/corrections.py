@@ -110,6 +110,13 @@ class CorrectionService:
 
     # -- reading -----------------------------------------------------------------------
 
+    async def check(self, turn: TurnRef, meeting_id: object) -> None:
+        """Refuse, as the list would, anyone who may not correct that meeting's records (or
+        a meeting whose minutes are agreed); else nothing. For a client that cannot be
+        answered in place: the refusal comes before "use a current client"."""
+        async with self.store.reading() as session:
+            await self._meeting(session, turn, meeting_id)
+
     async def records(
         self, turn: TurnRef, meeting_id: object, item_id: object = None, page: object = 1
     ) -> CorrectionListView:

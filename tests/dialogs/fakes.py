@@ -903,6 +903,9 @@ def make_correction_form(kind: RecordKind = RecordKind.MINUTE) -> CorrectionForm
 
 
 class FakeCorrections(Fake):
+    async def check(self, turn: TurnRef, meeting_id: object) -> None:
+        self.record("check", turn, meeting_id)
+
     async def records(
         self, turn: TurnRef, meeting_id: object, item_id: object = None, page: object = 1
     ) -> CorrectionListView:

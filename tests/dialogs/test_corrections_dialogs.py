@@ -97,7 +97,12 @@ async def test_the_fallback_never_posts_minute_text_and_saves_nothing() -> None:
         outcome = await bot.router.on_click(HERE, click(verb, FORM, invoke=False))
         assert [p.text for p in outcome.posts] == [NEEDS_A_CURRENT_CLIENT]
         assert all(p.card is None for p in outcome.posts)
-    assert bot.calls == []
+    # Only the check of who may correct ran: nothing read to show, nothing saved.
+    assert bot.calls.names() == ["corrections.check"] * len(VERBS)
+    # Someone who may not correct is refused, not told how to.
+    bot.fails("corrections.check", NotPermitted(attempted="correct_records"))
+    refused = await bot.router.on_click(HERE, click(v.CORRECTION_SAVE, FORM, invoke=False))
+    assert [p.text for p in refused.posts] == [NotPermitted.user_message]
 
 
 async def test_only_in_the_group_s_conversation() -> None:

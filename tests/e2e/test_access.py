@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from typing import Any
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from bot.domain.errors import NotFound, NotLinked, NotPermitted
 from bot.services.action_control import NO_SUCH_ACTION, NOT_A_CHAIR
@@ -323,6 +323,8 @@ async def plausible_clicks(bot: BotUnderTest, s: Secrets) -> dict[str, dict[str,
             "escalationDecision": "Outsider decision.",
         },
         v.ESCALATION_CLOSE: {"escalationId": 1, "escalationCloseNote": "Outsider note."},
+        # Issue 16: corrections before the minutes are agreed, of the planted minute.
+        **await correction_clicks(store, m, s.item_id),
     }
     assert set(clicks) == set(v.ALL_VERBS), "a new verb needs plausible data here"
     return clicks
@@ -459,6 +461,9 @@ async def test_a_partner_cannot_move_end_or_record_minutes(bot: BotUnderTest) ->
         v.ITEM_SUBJECT_ADD,
         v.ITEM_SUBJECT_MOVE,
         v.ITEM_SUBJECT_REMOVE,
+        v.CORRECTIONS_SHOW,
+        v.CORRECTION_FORM,
+        v.CORRECTION_SAVE,
     ):
         status, body = await press(bot, "police", verb, clicks[verb], card_id=meeting.agenda_id)
         assert status == 200 and invoke_message(body) == NotPermitted.user_message, verb
@@ -612,4 +617,20 @@ async def register_clicks(store: Store, meeting_id: int) -> dict[str, dict[str, 
             "subjectKind": "theme",
             "subjectRef": "Outsider theme",
         },
+    }
+
+
+async def correction_clicks(store: Store, meeting_id: int, item_id: int) -> dict[str, Any]:
+    """What the correction cards send (issue 16), for the meeting's first minute."""
+    async with store.reading() as session:
+        minute = await session.scalar(
+            select(func.min(t.MinuteEntry.id)).where(
+                t.MinuteEntry.meeting_id == meeting_id, t.MinuteEntry.kind == "minute"
+            )
+        )
+    named = {"meetingId": meeting_id, "kind": "minute", "recordId": minute}
+    return {
+        v.CORRECTIONS_SHOW: {"meetingId": meeting_id, "itemId": item_id},
+        v.CORRECTION_FORM: named,
+        v.CORRECTION_SAVE: {**named, "correctedText": "Outsider text.", "reason": "Outsider."},
     }
