@@ -36,9 +36,14 @@ async def stack(tls: TlsFiles) -> AsyncIterator[GraphStack]:
 
 
 async def demo_people(store: Store) -> dict[str, str]:
-    """Demo member name -> Entra object id."""
+    """Demo member name -> Entra object id, of the members of some locality group (the
+    MACE Operational and Strategic groups' own members are in no locality's team)."""
     async with store.reading() as session:
-        rows = await session.execute(select(t.Member.name, t.Member.aad_object_id))
+        rows = await session.execute(
+            select(t.Member.name, t.Member.aad_object_id).where(
+                t.Member.id.in_(select(t.Membership.member_id))
+            )
+        )
         return {name: aad for name, aad in rows if aad}
 
 
