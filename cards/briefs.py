@@ -121,7 +121,7 @@ def _agenda_section(view: BriefView) -> list[JSON]:
     return [
         text_block("**Agenda**", separator=True),
         *(
-            text_block(f"{position}. {plain(title)}", spacing="none")
+            text_block(f"Item {position}: {plain(title)}", spacing="none")
             for position, title in enumerate(view.agenda, start=1)
         ),
     ]

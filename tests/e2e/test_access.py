@@ -293,6 +293,11 @@ async def plausible_clicks(bot: BotUnderTest, s: Secrets) -> dict[str, dict[str,
         },
         v.SUBJECT_MOVE_ACCEPT: {"shareId": 1},
         v.SUBJECT_MOVE_DECLINE: {"shareId": 1, "declineReason": "Outsider."},
+        # Minutes in a personal chat, and rating a meeting (issue 16).
+        v.MINUTES_PAGE: {"page": 1},
+        v.MINUTES_SHOW: {"meetingId": m},
+        v.MINUTES_EXPORT: {"meetingId": m},
+        v.MEETING_RATE: {"meetingId": m, "rating": "4", "ratingComment": "Outsider."},
     }
     assert set(clicks) == set(v.ALL_VERBS), "a new verb needs plausible data here"
     return clicks
