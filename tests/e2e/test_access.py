@@ -325,6 +325,11 @@ async def plausible_clicks(bot: BotUnderTest, s: Secrets) -> dict[str, dict[str,
         v.ESCALATION_CLOSE: {"escalationId": 1, "escalationCloseNote": "Outsider note."},
         # Issue 16: corrections before the minutes are agreed, of the planted minute.
         **await correction_clicks(store, m, s.item_id),
+        # Minutes in a personal chat, and rating a meeting (issue 16).
+        v.MINUTES_PAGE: {"page": 1},
+        v.MINUTES_SHOW: {"meetingId": m},
+        v.MINUTES_EXPORT: {"meetingId": m},
+        v.MEETING_RATE: {"meetingId": m, "rating": "4", "ratingComment": "Outsider."},
     }
     assert set(clicks) == set(v.ALL_VERBS), "a new verb needs plausible data here"
     return clicks
