@@ -289,3 +289,36 @@ async def test_sixty_subjects_keep_the_agenda_card_within_teams_size(
     assert len(view.items[3].sub_items) == 60
     async with demo_store.reading() as session:
         assert await session.scalar(select(func.count()).select_from(t.ItemSubject)) == 60
+
+
+async def test_an_action_about_a_person_of_concern_never_names_them_on_the_groups_cards(
+    service: MeetingService, demo_store: Store
+) -> None:
+    """The agenda and the summary are seen by everyone in the group's conversation, most of
+    whom the register's rule does not let see persons of concern: an action about one says
+    "a person of concern", never the reference or initials (criminal-offence data)."""
+    view = await service.move(turn(), (await at_item_4(service)).id, None, +1)
+    assert view.current_position == 5
+    person = {"subjectKind": "person", "subjectRef": "NYP-4471", "subjectInitials": "QZ"}
+    view = await service.add_subject(turn(), view.id, view.items[4].id, person)
+    view = await service.move(turn(), view.id, 5, +1)
+    subject_id = view.items[4].sub_items[0].subject_id
+    async with demo_store.reading() as session:
+        owner = await session.scalar(select(t.Member.id).where(t.Member.name == "Priya Shah"))
+    view = await service.record_action(
+        turn(),
+        view.id,
+        view.items[4].id,
+        {
+            "description": "Disruption notice served",
+            "ownerId": str(owner),
+            "dueDate": "2026-12-01",
+            "subjectKind": CURRENT_SUBJECT,
+            "subjectId": subject_id,
+        },
+    )
+    (action,) = view.items[4].actions
+    assert action.subject == "a person of concern"
+    drawn = json.dumps(agenda_card(view))
+    assert "NYP-4471" not in drawn and "QZ" not in drawn
+    assert "a person of concern" in drawn

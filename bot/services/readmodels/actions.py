@@ -14,6 +14,7 @@ from typing import Any
 from sqlalchemy import ColumnElement, Row, ScalarSelect, Select, bindparam, exists, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from bot.domain.escalations import PERSON_OF_CONCERN
 from bot.domain.filters import ActionFilter, FilterError
 from bot.domain.model import ActionStatus, CorrectionChange, SubjectKind
 from bot.domain.rules import subject_display
@@ -72,11 +73,7 @@ async def action_views(
                 agency_name=lookups.agency_name(a.agency_id),
                 due_date=a.due_date,
                 status=ActionStatus(a.status),
-                subject=subject_display(
-                    SubjectKind(subject.kind), subject.reference, subject.initials
-                )
-                if subject
-                else None,
+                subject=_about(subject),
                 overdue=a.status == ActionStatus.OPEN and a.due_date < today,
                 raised_on=meeting_dates.get(a.meeting_id),
                 escalated=a.escalated_at is not None,
@@ -84,6 +81,19 @@ async def action_views(
             )
         )
     return views
+
+
+def _about(subject: t.Subject | None) -> str | None:
+    """Whom an action is about, as a card may say it. A person of concern's reference is
+    criminal-offence data seen only by whom the group's rule allows, and these actions are
+    drawn on cards the whole group's conversation sees (the agenda, the summary): it is
+    never named here, only said to be a person of concern (their own register card, behind
+    the register's access rule, names them)."""
+    if subject is None:
+        return None
+    if subject.kind == SubjectKind.PERSON.value:
+        return PERSON_OF_CONCERN
+    return subject_display(SubjectKind(subject.kind), subject.reference, subject.initials)
 
 
 async def corrected_actions(session: AsyncSession, action_ids: Sequence[int]) -> set[int]:
@@ -398,9 +408,13 @@ def _owner_name(name: str | None) -> str:
 
 
 def _subject(row: Row[Any]) -> str | None:
-    """The child or person an action is about, as a row shows it ("CR-0001 (A.B.)")."""
+    """The child an action is about, as a row shows it ("CR-0001 (A.B.)"); a person of
+    concern only as such (see ``_about``: these lists reach members whom the register's
+    rule does not let see persons of concern)."""
     if row.subject_kind is None:
         return None
+    if row.subject_kind == SubjectKind.PERSON.value:
+        return PERSON_OF_CONCERN
     return subject_display(
         SubjectKind(row.subject_kind), row.subject_reference, row.subject_initials
     )
