@@ -123,13 +123,15 @@ async def seed_report_history(store: Store, *, seed: int = 16, per_meeting: int 
         strands = {row.code: row for row in await session.scalars(select(t.Strand))}
         member = await session.scalar(select(t.Member).order_by(t.Member.id).limit(1))
         assert member is not None and len(localities) == 7
-        groups = {}
+        # The Operational and Strategic groups: the demo data's, else made here.
+        groups = {row.tier: row for row in await session.scalars(select(t.OversightGroup))}
         for tier in OversightTier:
-            group = t.OversightGroup(
-                code=f"mace_{tier.value}", name=f"MACE {tier.value}", tier=tier
-            )
-            session.add(group)
-            groups[tier.value] = group
+            if tier.value not in groups:
+                group = t.OversightGroup(
+                    code=f"mace_{tier.value}", name=f"MACE {tier.value}", tier=tier
+                )
+                session.add(group)
+                groups[tier.value] = group
         await session.flush()
         seeded = Seeded(
             {c: loc.name for c, loc in localities.items()},
