@@ -139,11 +139,12 @@ async def challenge_respond(ctx: Services, turn: TurnRef, click: Click) -> Outco
         turn, click, ctx.rounds.respond_to_challenge(turn, challenge_id, click.data), redraw
     )
     locality, still_open = responded
-    card = challenges_card(still_open, locality_name=locality)
+    note = "Response recorded; the challenge is closed."
     if clean_text(click.data.get(f"resolution-{challenge_id}")) == ChallengeStatus.ESCALATED:
         # Saved, so the group chosen was one set up (the service checked it).
         tier_field, _ = challenge_fields(challenge_id or 0)
         group = TIER_NAMES.get(clean_text(click.data.get(tier_field)), "group")
         note = f"Response recorded; escalated to the {group}: its members are told."
-        return replace(click, card, note)
-    return replace(click, card, "Response recorded; the challenge is closed.")
+    # The card says so too: in place of the card pressed, it is all the presser sees.
+    card = challenges_card(still_open, locality_name=locality, note=note)
+    return replace(click, card, note)
