@@ -23,7 +23,7 @@ to North Yorkshire Police, and closes the round. Then he posts `@Test Bot challe
 open challenges card lists it; under "Record response" he writes the response, chooses
 "Escalated to the Operational or Strategic group", the MACE Operational Group, and why.
 The card says the response is recorded and the challenge escalated to the MACE
-Operational Group, and lists it no more.
+Operational Group, and lists it no more; the agenda counts no open challenge.
 
 He ends the meeting with the next meeting's date and starts the next meeting in the same
 channel: its agenda's item 8, "Escalations and immediate action", shows the escalation
@@ -99,7 +99,7 @@ async def test_governance_in_a_meeting_and_at_the_next(
         await reassign(page, agenda, steps)
         await correct_a_minute(page, agenda, steps)
         await challenge_in_a_round(page, agenda, steps)
-        await escalate_the_challenge(page, steps)
+        await escalate_the_challenge(page, agenda, steps)
         await end_meeting(page, agenda, steps, 17)
         await shows(agenda, "This meeting has ended.")
         await next_meeting(page, steps)
@@ -247,8 +247,10 @@ async def challenge_in_a_round(page: Page, agenda: Locator, steps: Steps) -> Non
     await steps.shot("round-closed", round_card.get_by_text("Round closed"))
 
 
-async def escalate_the_challenge(page: Page, steps: Steps) -> None:
-    """`@Test Bot challenges`: the response, "escalated", to the Operational group, why."""
+async def escalate_the_challenge(page: Page, agenda: Locator, steps: Steps) -> None:
+    """`@Test Bot challenges`: the response, "escalated", to the Operational group, why.
+    The agenda counts the open challenges: none now."""
+    await shows(agenda, "Open challenges 1")
     new_post = await mention_bot(page, "challenges")
     await new_post.get_by_role("button", name="Post", exact=True).click()
     challenges = card(page, "Open challenges: MACE Scarborough locality group")
@@ -277,6 +279,7 @@ async def escalate_the_challenge(page: Page, steps: Steps) -> None:
     )
     await expect_no_text(challenges, CHALLENGE)
     await steps.shot("escalated", challenges)
+    await expect_no_text(agenda, "Open challenges")
 
 
 async def next_meeting(page: Page, steps: Steps) -> None:

@@ -170,6 +170,20 @@ async def test_an_escalated_challenge_says_where_it_went_on_the_card_pressed() -
     assert fallback.posts[0].text == said
 
 
+async def test_a_response_redraws_the_agenda_of_the_meeting_in_progress() -> None:
+    """The agenda counts the open challenges: a response changes the count."""
+    bot = make_bot()
+    pressed = click(v.CHALLENGE_RESPOND, {"challengeId": 500, "response": "Agreed"})
+    outcome = await bot.router.on_click(HERE, pressed)
+    (update,) = outcome.updates
+    assert (update.conversation_id, update.activity_id) == (CONVERSATION, AGENDA_ACTIVITY)
+    assert update.card == agenda_card(bot.views.meeting)
+    bot.fails("meetings.current", NotFound("No meeting is in progress for this group."))
+    outcome = await bot.router.on_click(HERE, pressed)
+    assert not outcome.updates
+    assert "Response recorded" in dumps(outcome.response_card)
+
+
 async def test_agenda_clicks_still_answer_with_the_agenda_card() -> None:
     """A round's change edits the agenda too; its recheck draws only a newer meeting."""
     bot = make_bot()
