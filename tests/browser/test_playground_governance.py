@@ -139,8 +139,10 @@ async def review(page: Page, agenda: Locator, description: str) -> Locator:
         .last
     )
     await press(page, row.get_by_role("button", name=re.compile(r"^Review A-\d+$")))
-    form = page.locator(TOP_CARDS).filter(has_text=re.compile(r"Review A-\d+")).filter(
-        has_text="recorded in this meeting (item 3)"
+    form = (
+        page.locator(TOP_CARDS)
+        .filter(has_text=re.compile(r"Review A-\d+"))
+        .filter(has_text="recorded in this meeting (item 3)")
     )
     await shows(form, description)
     return form
@@ -177,7 +179,9 @@ async def reassign(page: Page, agenda: Locator, steps: Steps) -> None:
     await expand(form.get_by_role("button", name="Reassign").first)
     field = "New owner (any member of the group)"
     to = inner_form(form, page, field)
-    await choose(page, to.get_by_role("combobox", name=field), "Priya Shah (North Yorkshire Police)")
+    await choose(
+        page, to.get_by_role("combobox", name=field), "Priya Shah (North Yorkshire Police)"
+    )
     submit = to.get_by_role("button", name="Reassign", exact=True)
     await steps.shot("reassign-form", submit)
     await press(page, submit)
