@@ -261,11 +261,14 @@ def challenges_card(
     locality_name: str,
     values: Values | None = None,
     errors: Errors | None = None,
+    note: str | None = None,
 ) -> JSON:
     """Open challenges, each with a form for the response and how it was settled.
 
     A challenge whose response came back with errors shows its form open, with the
-    entries kept, instead of hidden behind a button.
+    entries kept, instead of hidden behind a button. ``note`` says what the last response
+    did (closed, or escalated and to which group): the card drawn after it lists that
+    challenge no more, and in place of the card pressed it is the only answer shown.
     """
     body: list[JSON] = [
         text_block(
@@ -275,6 +278,8 @@ def challenges_card(
         ),
         marking(),
     ]
+    if note:
+        body.append(text_block(note, color="good", weight="bolder"))
     open_ones = [c for c in challenges if c.status is ChallengeStatus.OPEN]
     if not open_ones:
         body.append(text_block("No open challenges."))

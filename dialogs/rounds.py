@@ -2,7 +2,8 @@
 
 A round's card is posted once and edited in place as agencies answer
 (``dialogs.upkeep.round_changed``); opening and closing one also redraws the live agenda
-card, after the change is saved (``shown_after_saving``).
+card, after the change is saved (``shown_after_saving``), as does a challenge's response
+while a meeting is in progress (the agenda counts the open challenges).
 """
 
 from __future__ import annotations
@@ -10,6 +11,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 
 from bot.domain.card_fields import card_id
+from bot.domain.errors import NotFound
 from bot.domain.escalations import TIER_LABELS, challenge_fields
 from bot.domain.model import ChallengeStatus
 from bot.domain.rules import clean_text
@@ -139,11 +141,20 @@ async def challenge_respond(ctx: Services, turn: TurnRef, click: Click) -> Outco
         turn, click, ctx.rounds.respond_to_challenge(turn, challenge_id, click.data), redraw
     )
     locality, still_open = responded
-    card = challenges_card(still_open, locality_name=locality)
+    note = "Response recorded; the challenge is closed."
     if clean_text(click.data.get(f"resolution-{challenge_id}")) == ChallengeStatus.ESCALATED:
         # Saved, so the group chosen was one set up (the service checked it).
         tier_field, _ = challenge_fields(challenge_id or 0)
         group = TIER_NAMES.get(clean_text(click.data.get(tier_field)), "group")
         note = f"Response recorded; escalated to the {group}: its members are told."
-        return replace(click, card, note)
-    return replace(click, card, "Response recorded; the challenge is closed.")
+    # The card says so too: in place of the card pressed, it is all the presser sees.
+    card = challenges_card(still_open, locality_name=locality, note=note)
+    outcome = replace(click, card, note)
+    # A meeting in progress counts the open challenges on its agenda: one fewer now.
+    async with shown_after_saving("agenda"):
+        try:
+            running = await ctx.meetings.current(turn)
+        except NotFound:  # no meeting in progress: no agenda to redraw
+            return outcome
+    outcome.updates.extend(agenda_update(ctx, running))
+    return outcome

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import replace
+from json import dumps
 
 from bot.domain.errors import InvalidInput, NotFound, SavedNotShown
 from bot.domain.model import RoundStatus
@@ -138,13 +139,49 @@ async def test_a_response_closes_the_challenge_or_its_form_comes_back() -> None:
     outcome = await bot.router.on_click(HERE, pressed)
     assert bot.calls.only("rounds.respond_to_challenge").args == (HERE, 500, pressed.data)
     remaining = list(bot.views.challenges[1:])
-    assert outcome.response_card == challenges_card(remaining, locality_name="Scarborough")
+    closed = "Response recorded; the challenge is closed."
+    assert outcome.response_card == challenges_card(
+        remaining, locality_name="Scarborough", note=closed
+    )
+    assert closed in dumps(outcome.response_card)
     errors = {"resolution": "Choose a resolution."}
     bot.fails("rounds.respond_to_challenge", InvalidInput(errors))
     outcome = await bot.router.on_click(HERE, pressed)
     assert outcome.response_card == challenges_card(
         list(bot.views.challenges), locality_name="Scarborough", values=pressed.data, errors=errors
     )
+
+
+async def test_an_escalated_challenge_says_where_it_went_on_the_card_pressed() -> None:
+    """In place of the card pressed (Universal Actions) the card is all the chair sees:
+    it says the challenge went to the group chosen, as the fallback's post does."""
+    bot = make_bot()
+    data = {
+        "challengeId": 500,
+        "response-500": "Beyond what the locality can do.",
+        "resolution-500": "escalated",
+        "escalateTo-500": "operational",
+        "escalateWhy-500": "No placement found.",
+    }
+    said = "Response recorded; escalated to the MACE Operational Group: its members are told."
+    outcome = await bot.router.on_click(HERE, click(v.CHALLENGE_RESPOND, data))
+    assert said in dumps(outcome.response_card)
+    fallback = await bot.router.on_click(HERE, click(v.CHALLENGE_RESPOND, data, invoke=False))
+    assert fallback.posts[0].text == said
+
+
+async def test_a_response_redraws_the_agenda_of_the_meeting_in_progress() -> None:
+    """The agenda counts the open challenges: a response changes the count."""
+    bot = make_bot()
+    pressed = click(v.CHALLENGE_RESPOND, {"challengeId": 500, "response": "Agreed"})
+    outcome = await bot.router.on_click(HERE, pressed)
+    (update,) = outcome.updates
+    assert (update.conversation_id, update.activity_id) == (CONVERSATION, AGENDA_ACTIVITY)
+    assert update.card == agenda_card(bot.views.meeting)
+    bot.fails("meetings.current", NotFound("No meeting is in progress for this group."))
+    outcome = await bot.router.on_click(HERE, pressed)
+    assert not outcome.updates
+    assert "Response recorded" in dumps(outcome.response_card)
 
 
 async def test_agenda_clicks_still_answer_with_the_agenda_card() -> None:
