@@ -99,7 +99,13 @@ async def save(ctx: Services, turn: TurnRef, click: Click) -> Outcome:
     meeting = await ctx.meetings.drawn(saved.meeting_id)
     async with shown_after_saving("agenda"):
         listed = await corrections.records(turn, saved.meeting_id, saved.item_id)
+    # The list is the presser's answer. Pressed on the live agenda card itself (the list
+    # took its place for them), an edit of that message would race the answer and could
+    # put the agenda back over the list; "Back to agenda" redraws it for everyone then.
+    on_the_agenda = click.card_activity_id is not None and (
+        click.card_activity_id == meeting.agenda_activity_id
+    )
     return Outcome(
-        updates=agenda_update(ctx, meeting),
+        updates=[] if on_the_agenda else agenda_update(ctx, meeting),
         response_card=corrections_card(listed, note=saved.note),
     )

@@ -65,6 +65,19 @@ async def test_a_saved_correction_redraws_the_agenda_and_answers_with_the_list()
     assert outcome.posts == []
 
 
+async def test_a_correction_saved_on_the_agenda_message_is_not_overwritten_by_the_agenda() -> None:
+    """The list replaced the live agenda card for the presser: editing that message too
+    would race the answer (the Playground showed the agenda win), so it is left to "Back
+    to agenda", which redraws it for everyone."""
+    bot = make_bot()
+    data = {**FORM, "correctedText": "CR-0107 discussed.", "reason": "Typo."}
+    outcome = await bot.router.on_click(HERE, click(v.CORRECTION_SAVE, data, on=AGENDA_ACTIVITY))
+    assert outcome.response_card == corrections_card(
+        make_correction_list(), note="Minute corrected."
+    )
+    assert outcome.updates == []
+
+
 async def test_a_refused_correction_comes_back_with_the_entries_and_errors() -> None:
     bot = make_bot()
     errors = {"reason": "A reason is required.", "subjectRef": "Give the case reference."}
