@@ -54,6 +54,7 @@ from bot.teams.proactive import BotMessenger
 from bot.teams.sdk.clients import ReusingAuthentication
 from bot.teams.sdk.invoke_guard import install_invoke_response_guard
 from bot.teams.tokens import TokenValidator
+from bot.web.routes import add_web
 from dialogs.notices import NoticeRenderer
 from dialogs.router import Router
 
@@ -217,6 +218,7 @@ def create_app(
     app.router.add_post("/api/messages", messages_handler(adapter, bot, settings.tenant_allow_list))
     add_health_routes(app, store)
     add_download_routes(app, links, services.exports)
+    add_web(app, settings, store, clock)
 
     async def startup(app: web.Application) -> None:
         try:

@@ -9,6 +9,7 @@ from __future__ import annotations
 import os
 import re
 from dataclasses import dataclass, field
+from datetime import timedelta
 from pathlib import Path
 from types import SimpleNamespace
 from urllib.parse import urlparse
@@ -157,6 +158,13 @@ class Settings:
     #: Seconds the store may take to connect, run one statement or lend a connection
     #: before a turn gives up and says nothing was saved (``DATABASE_TIMEOUT``).
     database_timeout: float = 5.0
+    #: The pages' local sign-in stand-in (``MACE_WEB_STAND_IN=1``, set by ``make run``):
+    #: pick a demo member, no password. Refused with APP_ID set (``problems``).
+    web_stand_in: bool = False
+    #: A page session ends after this many idle minutes (``WEB_SESSION_IDLE_MINUTES``)
+    #: and this many hours in all (``WEB_SESSION_HOURS``): bot.domain.web_sessions.
+    web_session_idle_minutes: int = 30
+    web_session_hours: int = 8
     extra: dict[str, str] = field(default_factory=dict)
 
     @property
@@ -170,6 +178,13 @@ class Settings:
     @property
     def base_url(self) -> str:
         return self.public_base_url or f"http://{self.host}:{self.port}"
+
+    @property
+    def web_session_limits(self) -> tuple[timedelta, timedelta]:
+        """(idle, absolute) for a page session."""
+        return timedelta(minutes=self.web_session_idle_minutes), timedelta(
+            hours=self.web_session_hours
+        )
 
     @property
     def auth_enabled(self) -> bool:
@@ -230,6 +245,9 @@ class Settings:
             teams_app_id=env.get("TEAMS_APP_ID", "").strip(),
             graph_off=env.get("GRAPH", "on").strip().lower() in {"0", "off", "false", "no"},
             graph_team_ids=parse_team_ids(env.get("GRAPH_TEAM_IDS", "")),
+            web_stand_in=env.get("MACE_WEB_STAND_IN", "").strip().lower() in _YES,
+            web_session_idle_minutes=_int(env, "WEB_SESSION_IDLE_MINUTES", 30),
+            web_session_hours=_int(env, "WEB_SESSION_HOURS", 8),
         )
 
     def bot_framework_config(self) -> object:
@@ -307,6 +325,18 @@ class Settings:
             parsed = urlparse(self.public_base_url)
             if parsed.scheme not in ("http", "https") or not parsed.netloc:
                 found.append("PUBLIC_BASE_URL: not an http:// or https:// address")
+        if self.web_stand_in and self.auth_enabled:
+            found.append(
+                "MACE_WEB_STAND_IN: the local sign-in stand-in lets anyone sign in as any "
+                "member; it cannot be used with APP_ID set"
+            )
+        if not 5 <= self.web_session_idle_minutes <= 240:
+            found.append(
+                f"WEB_SESSION_IDLE_MINUTES: {self.web_session_idle_minutes} is not between 5 "
+                "and 240"
+            )
+        if not 1 <= self.web_session_hours <= 24:
+            found.append(f"WEB_SESSION_HOURS: {self.web_session_hours} is not between 1 and 24")
         if self.auth_enabled and not self.data_keys and not self.data_key_file_ok:
             found.append(
                 "MACE_DATA_KEYS: empty while authentication is on; give the data keys (from "

@@ -5,6 +5,8 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 export MACE_DEMO=1
+# The pages' local sign-in (pick a demo member): refused if APP_ID is set.
+export MACE_WEB_STAND_IN=1
 export LOG_FORMAT="${LOG_FORMAT:-text}"  # for reading; JSON is for a log collector
 HOST="${HOST:-127.0.0.1}"
 PORT="${PORT:-3978}"
@@ -28,6 +30,7 @@ PY
   sleep 0.2
 done
 
+echo "Pages: http://${HOST}:${PORT}/my (local sign-in with a demo member)"
 if [ -x scripts/playground.sh ] && command -v node >/dev/null 2>&1; then
   BOT_ENDPOINT="http://localhost:${PORT}/api/messages" scripts/playground.sh &
   pids+=($!)

@@ -67,6 +67,8 @@ class AuditAction:
     HOLD = "hold"
     RELEASE = "release"
     REKEY = "rekey"
+    SIGN_IN = "sign_in"
+    SIGN_OUT = "sign_out"
     RESTORE = "restore"
 
 

@@ -718,3 +718,39 @@ class MeetingRating(Base):
     rating: Mapped[int] = mapped_column(Integer)
     comment: Mapped[str | None] = mapped_column(EncryptedText("meeting_ratings.comment"))
     rated_on: Mapped[date] = mapped_column(Date)
+
+
+class WebSession(Base):
+    """One browser signed in to the pages (bot.web), in a Teams tab or outside Teams.
+
+    The cookie holds a random secret and this row only its SHA-256, so a copy of the
+    table signs nobody in. Idle and absolute expiry are checked on every request against
+    ``last_seen_at`` and ``created_at``; ``ended_at`` is set at sign-out, at expiry, or
+    when the member is removed. No child, case or page content is kept here."""
+
+    __tablename__ = "web_sessions"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    secret_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    member_id: Mapped[int] = mapped_column(ForeignKey("members.id"), index=True)
+    #: ``sso`` (Teams tab single sign-on), ``code`` (the authorisation-code flow) or
+    #: ``stand-in`` (the local sign-in of ``make run``, impossible with APP_ID set).
+    method: Mapped[str] = mapped_column(String(20))
+    tenant_id: Mapped[str | None] = mapped_column(String(64))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), index=True)
+    last_seen_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    ended_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+
+
+class WebSignIn(Base):
+    """A sign-in by the authorisation-code flow under way: from leaving for Entra ID to
+    coming back, used once, within ten minutes. The flow (PKCE verifier, nonce) is
+    encrypted; only the SHA-256 of ``state`` is kept to find it."""
+
+    __tablename__ = "web_sign_ins"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    state_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    flow: Mapped[str] = mapped_column(EncryptedText("web_sign_ins.flow"))
+    #: The page to open once signed in: a path of this app only, checked when stored.
+    return_to: Mapped[str] = mapped_column(String(400))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), index=True)
+    used_at: Mapped[datetime | None] = mapped_column(UTCDateTime())

@@ -1,0 +1,27 @@
+"""Everything the pages add to the app, in one call from the composition root."""
+
+from __future__ import annotations
+
+from urllib.parse import urlsplit
+
+from aiohttp import web
+
+from bot.config import Settings
+from bot.domain.clock import Clock
+from bot.domain.web_sessions import SessionPolicy
+from bot.services.web_sessions import WebSessions
+from bot.store.db import Store
+from bot.web.headers import security_headers
+from bot.web.identity import ORIGINS, WEB_SESSIONS
+from bot.web.pages import add_page_routes, setup_templates
+from bot.web.signin import add_signin_routes
+
+
+def add_web(app: web.Application, settings: Settings, store: Store, clock: Clock) -> None:
+    base = urlsplit(settings.base_url)
+    app.middlewares.append(security_headers(https=base.scheme == "https"))
+    app[WEB_SESSIONS] = WebSessions(store, clock, SessionPolicy(*settings.web_session_limits))
+    app[ORIGINS] = frozenset({f"{base.scheme}://{base.netloc}"})
+    setup_templates(app)
+    add_signin_routes(app, stand_in=settings.web_stand_in)
+    add_page_routes(app)

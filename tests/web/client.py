@@ -1,0 +1,65 @@
+"""A browser-like client for the pages over the real endpoint: keeps the session cookie
+itself (aiohttp's cookie jar will not send a ``Secure`` cookie over plain http to
+loopback, which browsers do) and reads the CSRF token from the page's forms."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from http.cookies import SimpleCookie
+from typing import Any
+
+import aiohttp
+
+COOKIE = "__Host-mace-session"
+_CSRF = re.compile(r'name="csrf" value="([0-9a-f]{64})"')
+
+
+@dataclass
+class Page:
+    status: int
+    text: str
+    headers: Any
+    url: str
+
+    @property
+    def csrf(self) -> str:
+        found = _CSRF.search(self.text)
+        assert found, "no CSRF token on the page"
+        return found.group(1)
+
+
+@dataclass
+class WebClient:
+    session: aiohttp.ClientSession
+    base_url: str
+    cookies: dict[str, str] = field(default_factory=dict)
+    set_cookie_headers: list[str] = field(default_factory=list)
+
+    async def request(self, method: str, path: str, **kwargs: Any) -> Page:
+        headers = dict(kwargs.pop("headers", {}))
+        if self.cookies:
+            headers["Cookie"] = "; ".join(f"{k}={v}" for k, v in self.cookies.items())
+        async with self.session.request(
+            method, self.base_url + path, headers=headers, allow_redirects=False, **kwargs
+        ) as response:
+            for raw in response.headers.getall("Set-Cookie", []):
+                self.set_cookie_headers.append(raw)
+                jar: SimpleCookie = SimpleCookie()
+                jar.load(raw)
+                for name, morsel in jar.items():
+                    if morsel["max-age"] == "0" or morsel.value == "":
+                        self.cookies.pop(name, None)
+                    else:
+                        self.cookies[name] = morsel.value
+            return Page(response.status, await response.text(), response.headers, path)
+
+    async def get(self, path: str, **kwargs: Any) -> Page:
+        return await self.request("GET", path, **kwargs)
+
+    async def post(self, path: str, **kwargs: Any) -> Page:
+        return await self.request("POST", path, **kwargs)
+
+    async def follow(self, page: Page) -> Page:
+        assert page.status in (302, 303), page.status
+        return await self.get(page.headers["Location"])
