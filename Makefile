@@ -4,7 +4,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed-$(shell cksum pyproject.toml | cut -d' ' -f1)
 
-.PHONY: run test lint typecheck pytest package bench gallery clean
+.PHONY: run test lint typecheck pytest package bench gallery pages-assets clean
 
 $(STAMP): pyproject.toml
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -12,8 +12,24 @@ $(STAMP): pyproject.toml
 	@$(PY) -m pip install --quiet --disable-pip-version-check -e '.[dev]'
 	@rm -f $(VENV)/.installed-* && touch $@
 
+# The pages' scripts (bot/web/assets: Teams JS library, Cytoscape.js) built by esbuild into
+# bot/web/static/dist from their npm lock file; rebuilt when the lock or a source changes.
+# The pages work without them (server-rendered; the map has a list view), so a machine
+# without npm still runs and tests everything else.
+PAGES_NPM := bot/web/assets/node_modules/.installed
+PAGES_DIST := bot/web/static/dist/.built
+$(PAGES_NPM): bot/web/assets/package-lock.json
+	@npm ci --prefix bot/web/assets --no-audit --no-fund --loglevel=error
+	@touch $@
+$(PAGES_DIST): $(PAGES_NPM) bot/web/assets/build.mjs $(wildcard bot/web/assets/src/*.js)
+	@node bot/web/assets/build.mjs
+	@touch $@
+
+## The pages' scripts, built into bot/web/static/dist (needs Node.js and npm).
+pages-assets: $(PAGES_DIST)
+
 ## Start the bot on its embedded SQLite store with demo data, and the Agents Playground.
-run: $(STAMP)
+run: $(STAMP) $(PAGES_DIST)
 	@scripts/run.sh
 
 ## The whole suite: lint, types, tests (PostgreSQL tests need TEST_POSTGRES_URL).
@@ -52,4 +68,4 @@ gallery: $(STAMP) $(GALLERY_NPM)
 	@$(PY) scripts/card_gallery.py
 
 clean:
-	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache
+	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache bot/web/static/dist
