@@ -218,7 +218,7 @@ def create_app(
     app.router.add_post("/api/messages", messages_handler(adapter, bot, settings.tenant_allow_list))
     add_health_routes(app, store)
     add_download_routes(app, links, services.exports)
-    add_web(app, settings, store, clock)
+    add_web(app, settings, store, clock, services)
 
     async def startup(app: web.Application) -> None:
         try:

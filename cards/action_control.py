@@ -10,6 +10,7 @@ the entries kept and each error beside its field.
 
 from __future__ import annotations
 
+from bot.domain.action_refs import reference
 from bot.domain.model import ActionEventKind, ActionStatus, MeetingStatus
 from bot.domain.views import ActionCardView, ActionEventView, MeetingView
 from cards.elements import (
@@ -34,7 +35,6 @@ from cards.elements import (
     value_of,
     with_error_banner,
 )
-from cards.notices import reference
 from cards.parts import action_lines, more_line
 from cards.text import LIST_CHARS, NAME_CHARS, SUMMARY_CHARS, clip, format_date, plain, plural
 from cards.verbs import (

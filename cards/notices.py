@@ -20,6 +20,7 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Literal
 
+from bot.domain.action_refs import reference
 from cards.elements import (
     JSON,
     action_set,
@@ -145,10 +146,6 @@ class RolesGrantedNotice:
 
 
 # --- wording -------------------------------------------------------------------------------
-
-
-def reference(action_id: int) -> str:
-    return f"A-{action_id}"
 
 
 def when_due(working_days_left: int) -> str:

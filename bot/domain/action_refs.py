@@ -15,6 +15,11 @@ _REFERENCE = re.compile(r"^(?:action\s+)?(?:a\s*-?\s*)?(\d{1,10})$", re.IGNORECA
 _BARE = re.compile(r"^a\s*-?\s*\d{1,10}$", re.IGNORECASE)
 
 
+def reference(action_id: int) -> str:
+    """How an action is named wherever its description may not go: ``A-36``."""
+    return f"A-{action_id}"
+
+
 def action_number(text: str) -> int | None:
     """The action id a typed reference names (``A-36``, ``a36``, ``A 36``, ``36`` after
     the word "action"), or None when the words are not a reference."""

@@ -10,7 +10,6 @@ import jinja2
 from aiohttp import web
 
 from bot.services.web_sessions import Viewer
-from bot.web.identity import page
 
 STATIC = Path(__file__).parent / "static"
 
@@ -21,11 +20,6 @@ def render(
     return aiohttp_jinja2.render_template(
         template, request, {"viewer": viewer, "section": section, **context}
     )
-
-
-@page
-async def my_mace(request: web.Request, viewer: Viewer) -> web.StreamResponse:
-    return render(request, "my.html", viewer, "my")
 
 
 async def home(_request: web.Request) -> web.StreamResponse:
@@ -43,5 +37,4 @@ def setup_templates(app: web.Application) -> None:
 
 def add_page_routes(app: web.Application) -> None:
     app.router.add_get("/", home)
-    app.router.add_get("/my", my_mace)
     app.router.add_static("/static/", STATIC, follow_symlinks=False)

@@ -22,11 +22,22 @@ class Page:
     headers: Any
     url: str
 
+    def form(self, action: str) -> dict[str, str]:
+        """The hidden fields (csrf, once) of the form posting to ``action``."""
+        start = self.text.index(f'action="{action}"')
+        end = self.text.index("</form>", start)
+        return dict(re.findall(r'type="hidden" name="(\w+)" value="([^"]*)"', self.text[start:end]))
+
     @property
     def csrf(self) -> str:
         found = _CSRF.search(self.text)
         assert found, "no CSRF token on the page"
         return found.group(1)
+
+
+def site_client(site: Any) -> WebClient:
+    """A client of the pages of a running bot (tests.e2e.harness.BotUnderTest)."""
+    return WebClient(site.session, str(site.server.make_url("")).rstrip("/"))
 
 
 @dataclass
@@ -59,6 +70,16 @@ class WebClient:
 
     async def post(self, path: str, **kwargs: Any) -> Page:
         return await self.request("POST", path, **kwargs)
+
+    async def sign_in(self, name: str, next_page: str = "/my") -> None:
+        """The local stand-in: choose the demo member by name."""
+        page = await self.get("/signin")
+        found = re.search(r'<option value="(\d+)">' + re.escape(name), page.text)
+        assert found, f"{name} is not offered"
+        answer = await self.post(
+            "/signin/stand-in", data={"member": found.group(1), "next": next_page}
+        )
+        assert answer.status == 303, answer.text
 
     async def follow(self, page: Page) -> Page:
         assert page.status in (302, 303), page.status

@@ -4,29 +4,21 @@ guards around it, through the real endpoint on SQLite and PostgreSQL."""
 from __future__ import annotations
 
 import re
-from collections.abc import AsyncIterator
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
 from sqlalchemy import func, select
 
-from bot.config import Settings
 from bot.domain.clock import FrozenClock
 from bot.store import tables as t
 from bot.store.db import Store
 from bot.web.headers import CONTENT_SECURITY_POLICY
-from tests.e2e.harness import BotUnderTest, running_bot
-from tests.web.client import WebClient
-
-
-@pytest.fixture
-async def site(demo_store: Store, clock: FrozenClock) -> AsyncIterator[BotUnderTest]:
-    async with running_bot(demo_store, clock, Settings(web_stand_in=True)) as running:
-        yield running
+from tests.e2e.harness import BotUnderTest
+from tests.web.client import WebClient, site_client
 
 
 def client(site: BotUnderTest) -> WebClient:
-    return WebClient(site.session, str(site.server.make_url("")).rstrip("/"))
+    return site_client(site)
 
 
 async def member_key(web: WebClient, name: str) -> str:
