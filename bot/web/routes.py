@@ -14,6 +14,7 @@ from bot.services.web_sessions import WebSessions
 from bot.store.db import Store
 from bot.web.headers import security_headers
 from bot.web.identity import ORIGINS, WEB_SESSIONS
+from bot.web.minutes import add_minutes_routes
 from bot.web.my import add_my_routes
 from bot.web.pages import add_page_routes, setup_templates
 from bot.web.signin import add_signin_routes
@@ -30,3 +31,4 @@ def add_web(
     add_signin_routes(app, stand_in=settings.web_stand_in)
     add_page_routes(app)
     add_my_routes(app, services.actions)
+    add_minutes_routes(app, services.minutes_reads, services.exports)

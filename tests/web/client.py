@@ -21,6 +21,7 @@ class Page:
     text: str
     headers: Any
     url: str
+    body: bytes = b""
 
     def form(self, action: str) -> dict[str, str]:
         """The hidden fields (csrf, once) of the form posting to ``action``."""
@@ -63,7 +64,10 @@ class WebClient:
                         self.cookies.pop(name, None)
                     else:
                         self.cookies[name] = morsel.value
-            return Page(response.status, await response.text(), response.headers, path)
+            body = await response.read()
+            return Page(
+                response.status, body.decode("utf-8", "replace"), response.headers, path, body
+            )
 
     async def get(self, path: str, **kwargs: Any) -> Page:
         return await self.request("GET", path, **kwargs)
