@@ -66,7 +66,7 @@ async def find_escalations(
 
     ``actions_about``, ``actions_mentioning`` and ``challenges_mentioning`` are the ids
     the export already lists; ``about(*texts)`` is its test for text naming the subject.
-    Only the holding group escalates a subject (``bot.services.escalations``), so the
+    Only the holding group escalates a subject (``bot.services.escalation_raising``), so the
     group's own escalations are all there are."""
     challenges_about = set(
         await session.scalars(
