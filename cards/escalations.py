@@ -226,11 +226,12 @@ def escalations_list_card(view: EscalationListView) -> JSON:
 
 
 def escalated_up_card(escalation_id: int, locality: str, kind: EscalationKind, group: str) -> JSON:
-    """To each member of the group escalated to: the reference only, never what or why."""
+    """To each member of the group escalated to: the reference only, never what or why.
+    The heading leads with the handle (``E-4``), so it is what they quote back."""
     ref = escalation_reference(escalation_id)
     return adaptive_card(
         [
-            heading("An escalation for your group", size="large"),
+            heading(f"{ref}: an escalation for your group", size="large"),
             rich(
                 run(
                     f"{clip(locality, NAME_CHARS)} has escalated {KIND_LABELS[kind]} to the "
@@ -244,11 +245,12 @@ def escalated_up_card(escalation_id: int, locality: str, kind: EscalationKind, g
 
 
 def escalation_answered_card(escalation_id: int, locality: str, group: str) -> JSON:
-    """To the locality's chairs and deputies: the group has responded (reference only)."""
+    """To the locality's chairs and deputies: the group has responded (reference only).
+    The heading leads with the handle (``E-4``), so it is what they quote back."""
     ref = escalation_reference(escalation_id)
     return adaptive_card(
         [
-            heading("An escalation has a response", size="large"),
+            heading(f"{ref}: the escalation has a response", size="large"),
             rich(
                 run(
                     f"The {clip(group, NAME_CHARS)} has recorded its response to {ref}, "
