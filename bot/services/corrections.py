@@ -197,6 +197,20 @@ class CorrectionService:
                 owners=await group_members(session, meeting.locality_id, lookups),
             )
 
+    async def remember_summary_card(self, meeting_id: int, activity_id: str) -> None:
+        """The newest summary card posted for an ended meeting is the one a correction
+        redraws (its decisions and actions): kept here, as the agenda card's place is by
+        the meetings, because corrections are its only editor (no corrections, nothing to
+        redraw)."""
+        async with self.store.transaction() as session:
+            # Where the card is, not what it shows: no version check, so remembering it
+            # never collides with a correction saved meanwhile.
+            await session.execute(
+                update(_MEETINGS)
+                .where(_MEETINGS.c.id == meeting_id)
+                .values(summary_activity_id=activity_id)
+            )
+
     # -- correcting ---------------------------------------------------------------------
 
     async def correct(

@@ -50,6 +50,7 @@ from tests.e2e.test_chasing_e2e import digests, fire
 from tests.e2e.test_downloads import fetch, link_in
 from tests.services.test_chase_run import at_london
 from tests.support.card_schema import validate_card
+from tests.support.fake_connector import card_contents
 
 MINUTE = "CR-0107 was seen at the staton with older males."
 FIXED_MINUTE = "CR-0107 was seen at the station with older males."
@@ -403,3 +404,75 @@ async def test_a_corrected_owner_and_the_previous_one_are_told(bot: BotUnderTest
         assert "review of actions" not in shown
         assert "CR-0007" not in str(notice) and "wrong agency" not in str(notice)
     assert sorted("You own it now" in text_of(c) for c in told) == [False, True]
+
+
+async def test_the_summary_card_in_the_chat_is_redrawn_after_a_correction(
+    bot: BotUnderTest,
+) -> None:
+    """The summary posted at the end lists the decisions: one corrected and one withdrawn
+    afterwards, the summary everyone sees in the chat shows the new text and not the
+    withdrawn decision, whether the correction was saved from the summary itself (the
+    presser is answered with the same summary) or from another copy of the list."""
+    meeting = await start_meeting(bot, to_position=4)
+    await record(bot, meeting, v.ITEM_DECISION, "decisionText", DECISION)
+    await record(bot, meeting, v.ITEM_DECISION, "decisionText", "Refer CR-0108 in error.")
+    ok(
+        await press(
+            bot, "chair", v.MEETING_END, {"meetingId": meeting.id}, {}, card_id=meeting.agenda_id
+        )
+    )
+    (summary_id,) = [
+        p.activity_id
+        for p in bot.connector.posted()
+        if any("Summary:" in text_of(c) for c in card_contents(p.activity))
+    ]
+
+    def summary() -> str:
+        current = bot.connector.current(summary_id)
+        assert current is not None
+        (card,) = card_contents(current)
+        validate_card(card)
+        return text_of(card)
+
+    assert DECISION in summary() and "Refer CR-0108 in error." in summary()
+    async with store_of(bot).reading() as session:
+        first, second = list(
+            await session.scalars(
+                select(t.MinuteEntry.id)
+                .where(t.MinuteEntry.meeting_id == meeting.id)
+                .order_by(t.MinuteEntry.id)
+            )
+        )
+    # Saved from the summary message (the list took its place for the chair).
+    answer = invoke_card(
+        ok(
+            await press(
+                bot,
+                "chair",
+                v.CORRECTION_SAVE,
+                {"meetingId": meeting.id, "kind": "decision", "recordId": second},
+                {"withdraw": "true", "reason": "Recorded under the wrong meeting."},
+                card_id=summary_id,
+            )
+        )
+    )
+    assert "Summary:" in text_of(answer) and "Refer CR-0108" not in text_of(answer)
+    assert "Refer CR-0108" not in summary() and DECISION in summary()
+    # Saved elsewhere (the list opened from another copy): answered with the list.
+    listed = invoke_card(
+        ok(
+            await press(
+                bot,
+                "chair",
+                v.CORRECTION_SAVE,
+                {"meetingId": meeting.id, "kind": "decision", "recordId": first},
+                {"correctedText": FIXED_DECISION, "reason": REASON},
+            )
+        )
+    )
+    assert "Decision corrected." in text_of(listed)
+    shown = summary()
+    assert FIXED_DECISION in shown and DECISION not in shown and "Refer CR-0108" not in shown
+    # The agenda card posted during the meeting stays an agenda, and current too.
+    agenda = text_of(meeting.card(bot))
+    assert "Summary:" not in agenda and "Refer CR-0108" not in agenda
