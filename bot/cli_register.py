@@ -19,7 +19,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from bot.config import Settings
 from bot.domain.clock import SystemClock
 from bot.domain.errors import DomainError, InvalidInput
-from bot.domain.register_import import Table
+from bot.domain.register_import_file import Table
 from bot.services.factory import build_store
 from bot.services.register_import import TrackerImport, read_table
 from bot.store import audit

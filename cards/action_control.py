@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from bot.domain.action_refs import reference
 from bot.domain.model import ActionEventKind, ActionStatus, MeetingStatus
+from bot.domain.rules import MAX_ENTRY_CHARS
 from bot.domain.views import ActionCardView, ActionEventView, MeetingView
 from cards.elements import (
     JSON,
@@ -26,12 +27,11 @@ from cards.elements import (
     field,
     heading,
     marking,
-    recorded_field,
+    recorded_text_field,
     rich,
     run,
     show_card,
     text_block,
-    text_input,
     value_of,
     with_error_banner,
 )
@@ -122,17 +122,14 @@ def _step_fields(
     step: str, view: ActionCardView, values: Values | None, errors: Errors | None
 ) -> list[JSON]:
     if step == "done":
-        return recorded_field(
-            text_input(
-                "doneNote",
-                "What was done",
-                multiline=True,
-                value=value_of(values, "doneNote"),
-                max_length=4000,
-                required=True,
-            ),
+        return recorded_text_field(
+            "doneNote",
+            "What was done",
             values,
             errors,
+            multiline=True,
+            max_length=MAX_ENTRY_CHARS,
+            required=True,
         )
     if step == "carry":
         return [
@@ -145,17 +142,14 @@ def _step_fields(
                 ),
                 errors,
             ),
-            *recorded_field(
-                text_input(
-                    "carryReason",
-                    "Why it is carried forward",
-                    multiline=True,
-                    value=value_of(values, "carryReason"),
-                    max_length=4000,
-                    required=True,
-                ),
+            *recorded_text_field(
+                "carryReason",
+                "Why it is carried forward",
                 values,
                 errors,
+                multiline=True,
+                max_length=MAX_ENTRY_CHARS,
+                required=True,
             ),
             text_block(
                 "Reminders start again for the new date; an escalation flag is cleared.",
@@ -187,17 +181,14 @@ def _step_fields(
                 subtle=True,
             ),
         ]
-    return recorded_field(
-        text_input(
-            "cancelReason",
-            "Why it is cancelled",
-            multiline=True,
-            value=value_of(values, "cancelReason"),
-            max_length=4000,
-            required=True,
-        ),
+    return recorded_text_field(
+        "cancelReason",
+        "Why it is cancelled",
         values,
         errors,
+        multiline=True,
+        max_length=MAX_ENTRY_CHARS,
+        required=True,
     )
 
 

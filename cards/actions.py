@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+from bot.domain.rules import MAX_ENTRY_CHARS
 from bot.domain.views import DateRequestView, OutstandingPage, OwnedActionView
 from cards.elements import (
     JSON,
@@ -24,16 +25,15 @@ from cards.elements import (
     heading,
     marking,
     open_url,
-    recorded_field,
+    recorded_text_field,
     rich,
     run,
     show_card,
     text_block,
-    text_input,
     value_of,
     with_error_banner,
 )
-from cards.parts import action_lines, more_line
+from cards.parts import action_lines, labelled, more_line
 from cards.text import LIST_CHARS, NAME_CHARS, SUMMARY_CHARS, clip, format_date, plain, plural
 from cards.verbs import (
     ACTION_DONE,
@@ -60,33 +60,27 @@ def _owned_forms(item: OwnedActionView, values: Values | None, errors: Errors | 
     forms = [
         show_card(
             "Add an update",
-            recorded_field(
-                text_input(
-                    f"update-{aid}",
-                    "What has happened",
-                    multiline=True,
-                    value=value_of(values, f"update-{aid}"),
-                    max_length=4000,
-                    required=True,
-                ),
+            recorded_text_field(
+                f"update-{aid}",
+                "What has happened",
                 values,
                 errors,
+                multiline=True,
+                max_length=MAX_ENTRY_CHARS,
+                required=True,
             ),
             [execute("Save update", ACTION_UPDATE, data)],
         ),
         show_card(
             "Mark done",
-            recorded_field(
-                text_input(
-                    f"done-{aid}",
-                    "What was done",
-                    multiline=True,
-                    value=value_of(values, f"done-{aid}"),
-                    max_length=4000,
-                    required=True,
-                ),
+            recorded_text_field(
+                f"done-{aid}",
+                "What was done",
                 values,
                 errors,
+                multiline=True,
+                max_length=MAX_ENTRY_CHARS,
+                required=True,
             ),
             [execute("Mark done", ACTION_DONE, data, style="positive")],
         ),
@@ -102,17 +96,14 @@ def _owned_forms(item: OwnedActionView, values: Values | None, errors: Errors | 
                     ),
                     errors,
                 ),
-                *recorded_field(
-                    text_input(
-                        f"reason-{aid}",
-                        "Why (the chair decides)",
-                        multiline=True,
-                        value=value_of(values, f"reason-{aid}"),
-                        max_length=4000,
-                        required=True,
-                    ),
+                *recorded_text_field(
+                    f"reason-{aid}",
+                    "Why (the chair decides)",
                     values,
                     errors,
+                    multiline=True,
+                    max_length=MAX_ENTRY_CHARS,
+                    required=True,
                 ),
             ],
             [execute("Send to the chair", ACTION_REQUEST_DATE, data)],
@@ -201,11 +192,7 @@ def my_actions_card(
             )
         if item.last_update:
             extra.append(
-                rich(
-                    run("Last update: ", bold=True),
-                    run(clip(item.last_update, LIST_CHARS)),
-                    spacing="none",
-                )
+                labelled("Last update", clip(item.last_update, LIST_CHARS), spacing="none")
             )
         body.append(
             container(
@@ -252,13 +239,7 @@ def outstanding_card(page: OutstandingPage) -> JSON:
             meta.append(f"about {row.subject}")
         items: list[JSON] = [rich(*first), rich(run(" · ".join(meta), subtle=True), spacing="none")]
         if row.last_update:
-            items.append(
-                rich(
-                    run("Last update: ", bold=True),
-                    run(clip(row.last_update, LIST_CHARS)),
-                    spacing="none",
-                )
-            )
+            items.append(labelled("Last update", clip(row.last_update, LIST_CHARS), spacing="none"))
         # The action's card: its history, and for a chair, deputy or coordinator of its
         # group the review (done, carry forward, reassign, cancel).
         items.append(
@@ -333,8 +314,8 @@ def date_request_card(view: DateRequestView, *, detailed: bool = False) -> JSON:
     ]
     if detailed:
         body += [
-            rich(run("The action: ", bold=True), run(clip(view.description, SUMMARY_CHARS))),
-            rich(run("Reason: ", bold=True), run(clip(view.reason, SUMMARY_CHARS))),
+            labelled("The action", clip(view.description, SUMMARY_CHARS)),
+            labelled("Reason", clip(view.reason, SUMMARY_CHARS)),
         ]
     if view.decided:
         body.append(

@@ -297,6 +297,35 @@ def text_input(
     return element
 
 
+def recorded_text_field(
+    input_id: str,
+    label: str,
+    values: Values | None,
+    errors: Errors | None,
+    *,
+    multiline: bool = False,
+    max_length: int | None = None,
+    placeholder: str | None = None,
+    required: bool = False,
+) -> list[JSON]:
+    """``recorded_field`` for a ``text_input`` whose entry comes back from ``values``: the
+    shape of nearly every free-text field that goes into the record, written once so a
+    form handed back keeps what was typed everywhere alike."""
+    return recorded_field(
+        text_input(
+            input_id,
+            label,
+            value=value_of(values, input_id),
+            multiline=multiline,
+            max_length=max_length,
+            placeholder=placeholder,
+            required=required,
+        ),
+        values,
+        errors,
+    )
+
+
 def date_input(
     input_id: str,
     label: str,

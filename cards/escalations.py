@@ -50,14 +50,14 @@ from cards.elements import (
     field,
     heading,
     marking,
-    recorded_field,
+    recorded_text_field,
     rich,
     run,
     text_block,
-    text_input,
     value_of,
     with_error_banner,
 )
+from cards.parts import labelled
 from cards.text import LIST_CHARS, NAME_CHARS, SUMMARY_CHARS, clip, format_date, plain, plural
 from cards.verbs import (
     ESCALATE,
@@ -78,17 +78,14 @@ WHY_HINT = (
 def _text_field(
     input_id: str, label: str, values: Values | None, errors: Errors | None, *, required: bool
 ) -> list[JSON]:
-    return recorded_field(
-        text_input(
-            input_id,
-            label,
-            value=value_of(values, input_id),
-            multiline=True,
-            max_length=MAX_ESCALATION_CHARS,
-            required=required,
-        ),
+    return recorded_text_field(
+        input_id,
+        label,
         values,
         errors,
+        multiline=True,
+        max_length=MAX_ESCALATION_CHARS,
+        required=required,
     )
 
 
@@ -150,25 +147,25 @@ def escalation_card(
                 ("Status", STATUS_LABELS[view.status]),
             ]
         ),
-        rich(run("What: ", bold=True), run(view.what)),
-        rich(run("Why: ", bold=True), run(view.why)),
+        labelled("What", view.what),
+        labelled("Why", view.why),
     ]
     if view.status is not EscalationStatus.OPEN:
         responded = format_date(view.responded_on) if view.responded_on else ""
         body += [
-            rich(
-                run("Response: ", bold=True),
-                run(view.response),
+            labelled(
+                "Response",
+                view.response,
                 run(f" ({clip(view.responded_by, NAME_CHARS)}, {responded})", subtle=True),
             ),
-            rich(run("Decision: ", bold=True), run(view.decision)),
+            labelled("Decision", view.decision),
         ]
     if view.status is EscalationStatus.CLOSED:
         closed = format_date(view.closed_on) if view.closed_on else ""
         body.append(
-            rich(
-                run("Closed: ", bold=True),
-                run(view.close_note),
+            labelled(
+                "Closed",
+                view.close_note,
                 run(f" ({clip(view.closed_by, NAME_CHARS)}, {closed})", subtle=True),
             )
         )
@@ -229,11 +226,12 @@ def escalations_list_card(view: EscalationListView) -> JSON:
 
 
 def escalated_up_card(escalation_id: int, locality: str, kind: EscalationKind, group: str) -> JSON:
-    """To each member of the group escalated to: the reference only, never what or why."""
+    """To each member of the group escalated to: the reference only, never what or why.
+    The heading leads with the handle (``E-4``), so it is what they quote back."""
     ref = escalation_reference(escalation_id)
     return adaptive_card(
         [
-            heading("An escalation for your group", size="large"),
+            heading(f"{ref}: an escalation for your group", size="large"),
             rich(
                 run(
                     f"{clip(locality, NAME_CHARS)} has escalated {KIND_LABELS[kind]} to the "
@@ -247,11 +245,12 @@ def escalated_up_card(escalation_id: int, locality: str, kind: EscalationKind, g
 
 
 def escalation_answered_card(escalation_id: int, locality: str, group: str) -> JSON:
-    """To the locality's chairs and deputies: the group has responded (reference only)."""
+    """To the locality's chairs and deputies: the group has responded (reference only).
+    The heading leads with the handle (``E-4``), so it is what they quote back."""
     ref = escalation_reference(escalation_id)
     return adaptive_card(
         [
-            heading("An escalation has a response", size="large"),
+            heading(f"{ref}: the escalation has a response", size="large"),
             rich(
                 run(
                     f"The {clip(group, NAME_CHARS)} has recorded its response to {ref}, "
@@ -287,21 +286,9 @@ def agenda_escalations(lines: Sequence[AgendaLine]) -> list[JSON]:
             )
         )
         if line.response:
-            out.append(
-                rich(
-                    run("Response: ", bold=True),
-                    run(clip(line.response, LIST_CHARS)),
-                    spacing="none",
-                )
-            )
+            out.append(labelled("Response", clip(line.response, LIST_CHARS), spacing="none"))
         if line.decision:
-            out.append(
-                rich(
-                    run("Decision: ", bold=True),
-                    run(clip(line.decision, LIST_CHARS)),
-                    spacing="none",
-                )
-            )
+            out.append(labelled("Decision", clip(line.decision, LIST_CHARS), spacing="none"))
     return out
 
 

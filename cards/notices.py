@@ -130,6 +130,9 @@ class ActionReassignedNotice:
     to_agency: str
     #: True for the new owner (who gets a button to open it), False for the old one.
     yours: bool
+    #: The owner was recorded in error and corrected (issue 16), not reassigned at the
+    #: group's review of actions.
+    corrected: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -398,11 +401,19 @@ def action_reassigned_card(notice: ActionReassignedNotice) -> JSON:
     (or coordinator). By reference and names only; the details open in the person's own
     chat, checked then."""
     ref = f"{reference(notice.action_id)} ({_group(notice.locality)})"
+    how = (
+        "had its owner corrected (recorded in error), from "
+        if notice.corrected
+        else "was reassigned, at the group's review of actions, from "
+    )
     body: list[JSON] = [
-        heading("An action was reassigned", size="large"),
+        heading(
+            "An action's owner was corrected" if notice.corrected else "An action was reassigned",
+            size="large",
+        ),
         marking(),
         rich(
-            run(f"{ref} was reassigned, at the group's review of actions, from "),
+            run(f"{ref} {how}"),
             run(_person(notice.from_name, notice.from_agency), bold=True),
             run(" to "),
             run(_person(notice.to_name, notice.to_agency), bold=True),

@@ -35,6 +35,12 @@ def more_line(hidden: int, where: str) -> list[JSON]:
     ]
 
 
+def labelled(label: str, text: str, *more: JSON, spacing: str | None = None) -> JSON:
+    """'Response: what was typed': the label in bold, then the text as given (a
+    ``TextRun``: typed text renders no markdown), then any ``more`` runs (who, when)."""
+    return rich(run(f"{label}: ", bold=True), run(text), *more, spacing=spacing)
+
+
 def action_lines(action: ActionView, limit: int, *, show_raised: bool = False) -> list[JSON]:
     """An action: what, then who owns it, for which agency, by when, about whom.
 
@@ -136,9 +142,7 @@ def challenge_lines(challenge: ChallengeView, limit: int) -> list[JSON]:
         ),
     ]
     if challenge.about.strip():
-        lines.append(
-            rich(run("About: ", bold=True), run(clip(challenge.about, limit)), spacing="none")
-        )
+        lines.append(labelled("About", clip(challenge.about, limit), spacing="none"))
     if challenge.item_title:
         lines.append(
             rich(run(f"Raised under: {challenge.item_title}", subtle=True), spacing="none")
@@ -146,15 +150,7 @@ def challenge_lines(challenge: ChallengeView, limit: int) -> list[JSON]:
     if challenge.text.strip():
         lines.append(rich(run(clip(challenge.text, limit)), spacing="small"))
     if challenge.response.strip():
-        lines.append(
-            rich(
-                run("Response: ", bold=True), run(clip(challenge.response, limit)), spacing="small"
-            )
-        )
+        lines.append(labelled("Response", clip(challenge.response, limit), spacing="small"))
     if challenge.resolution.strip():
-        lines.append(
-            rich(
-                run("Outcome: ", bold=True), run(clip(challenge.resolution, limit)), spacing="none"
-            )
-        )
+        lines.append(labelled("Outcome", clip(challenge.resolution, limit), spacing="none"))
     return lines

@@ -66,6 +66,7 @@ from cards.elements import (
     heading,
     marking,
     recorded_field,
+    recorded_text_field,
     rich,
     run,
     show_card,
@@ -144,17 +145,8 @@ def _reason(
     *,
     required: bool,
 ) -> list[JSON]:
-    return recorded_field(
-        text_input(
-            field_id,
-            label,
-            value=value_of(values, field_id),
-            multiline=True,
-            max_length=limit,
-            required=required,
-        ),
-        values,
-        errors,
+    return recorded_text_field(
+        field_id, label, values, errors, multiline=True, max_length=limit, required=required
     )
 
 

@@ -27,12 +27,11 @@ from cards.elements import (
     field,
     heading,
     marking,
-    recorded_field,
+    recorded_text_field,
     rich,
     run,
     show_card,
     text_block,
-    text_input,
     value_of,
     with_error_banner,
 )
@@ -180,28 +179,22 @@ def _answer_form(view: RoundView, values: Values | None, errors: Errors | None) 
         ),
         errors,
     )
-    body += recorded_field(
-        text_input(
-            "service",
-            "Service (optional)",
-            value=value_of(values, "service"),
-            max_length=MAX_LABEL_CHARS,
-            placeholder="e.g. CAMHS, Healthy Child team: when a service answers for itself",
-        ),
+    body += recorded_text_field(
+        "service",
+        "Service (optional)",
         values,
         errors,
+        max_length=MAX_LABEL_CHARS,
+        placeholder="e.g. CAMHS, Healthy Child team: when a service answers for itself",
     )
-    body += recorded_field(
-        text_input(
-            "shareText",
-            "What you share, or your challenge",
-            value=value_of(values, "shareText"),
-            multiline=True,
-            max_length=MAX_ENTRY_CHARS,
-            placeholder="Children by case reference and initials only",
-        ),
+    body += recorded_text_field(
+        "shareText",
+        "What you share, or your challenge",
         values,
         errors,
+        multiline=True,
+        max_length=MAX_ENTRY_CHARS,
+        placeholder="Children by case reference and initials only",
     )
     body.append(text_block("If you are raising a challenge:", subtle=True, size="small"))
     body += field(
@@ -214,16 +207,13 @@ def _answer_form(view: RoundView, values: Values | None, errors: Errors | None) 
         ),
         errors,
     )
-    body += recorded_field(
-        text_input(
-            "challengeAbout",
-            "About",
-            value=value_of(values, "challengeAbout"),
-            max_length=MAX_LABEL_CHARS * 3,
-            placeholder="e.g. the disruption plan for CR-0001",
-        ),
+    body += recorded_text_field(
+        "challengeAbout",
+        "About",
         values,
         errors,
+        max_length=MAX_LABEL_CHARS * 3,
+        placeholder="e.g. the disruption plan for CR-0001",
     )
     return body
 
@@ -303,17 +293,14 @@ def _challenge_block(
         key in errors for key in (response_id, resolution_id, *challenge_fields(challenge.id))
     )
     form: list[JSON] = []
-    form += recorded_field(
-        text_input(
-            response_id,
-            "Response",
-            value=value_of(values, response_id),
-            multiline=True,
-            max_length=MAX_ENTRY_CHARS,
-            required=not inline,
-        ),
+    form += recorded_text_field(
+        response_id,
+        "Response",
         values,
         errors,
+        multiline=True,
+        max_length=MAX_ENTRY_CHARS,
+        required=not inline,
     )
     form += field(
         choice_input(

@@ -6,7 +6,8 @@ it: the list and the form show minute text, which is never posted in the convers
 A client without Universal Actions (the ``Action.Submit`` fallback can only post for
 everyone) is told to use a current client instead. Each saved correction redraws the
 corrected meeting's agenda card for everyone (a withdrawn entry drops out of its counts;
-a corrected one says so).
+a corrected one says so), and, once the meeting has ended, the summary card posted then
+(its decisions and actions): no card the bot keeps current shows a withdrawn entry.
 """
 
 from __future__ import annotations
@@ -16,13 +17,14 @@ from collections.abc import Mapping
 from bot.domain.corrections import NEEDS_A_CURRENT_CLIENT, SUBJECT_REF_FIELD
 from bot.services.context import TurnRef
 from bot.services.records import shown_after_saving
+from cards import summary_card
 from cards import verbs as v
 from cards.corrections import correction_form_card, corrections_card
 from dialogs.outcome import Card, Outcome
 from dialogs.ports import Corrections, Services
 from dialogs.replies import redraw_on_invalid, tell
 from dialogs.routes import Click, Routes
-from dialogs.upkeep import agenda_update
+from dialogs.upkeep import agenda_update, summary_update
 
 routes = Routes(__name__)
 
@@ -105,7 +107,18 @@ async def save(ctx: Services, turn: TurnRef, click: Click) -> Outcome:
     on_the_agenda = click.card_activity_id is not None and (
         click.card_activity_id == meeting.agenda_activity_id
     )
+    updates = [] if on_the_agenda else agenda_update(ctx, meeting)
+    # The summary is redrawn for everyone whatever was pressed: a withdrawn entry must
+    # not stay on it. Pressed on the summary itself (the list took its place for the
+    # presser), the list would race that edit, so the presser is answered with the same
+    # summary, which shows the correction; "Correct records" on it opens the list again.
+    updates += summary_update(ctx, meeting)
+    on_the_summary = click.card_activity_id is not None and (
+        click.card_activity_id == meeting.summary_activity_id
+    )
     return Outcome(
-        updates=[] if on_the_agenda else agenda_update(ctx, meeting),
-        response_card=corrections_card(listed, note=saved.note),
+        updates=updates,
+        response_card=summary_card(meeting)
+        if on_the_summary
+        else corrections_card(listed, note=saved.note),
     )

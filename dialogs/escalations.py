@@ -10,19 +10,19 @@ chairs close it from theirs. A challenge is escalated from the challenge form it
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Awaitable, Callable, Mapping
 
 from bot.domain.card_fields import card_id
 from bot.domain.errors import Conflict
-from bot.domain.escalations import escalation_reference
+from bot.domain.escalations import EscalationView, escalation_reference
 from bot.domain.rules import clean_text
-from bot.services.context import TurnRef
+from bot.services.context import ActorRef, TurnRef
 from cards import verbs as v
 from cards.escalations import escalate_form_card, escalation_card, escalations_list_card
 from dialogs.commands import Command
-from dialogs.outcome import Card, Outcome, Post
+from dialogs.outcome import Outcome, Post
 from dialogs.ports import Escalations, Services
-from dialogs.replies import redraw_on_invalid, replace
+from dialogs.replies import form_again, redraw_on_invalid, replace
 from dialogs.routes import Click, Routes
 
 routes = Routes(__name__)
@@ -52,16 +52,11 @@ async def escalate(ctx: Services, turn: TurnRef, click: Click) -> Outcome:
     service = escalations_of(ctx)
     kind = _kind(click)
     record_id = card_id(click.data.get("recordId"))
-
-    async def redraw(errors: Mapping[str, str]) -> Card:
-        view = await service.form(turn.actor, kind, record_id)
-        return escalate_form_card(view, values=click.data, errors=errors)
-
     raised = await redraw_on_invalid(
         turn,
         click,
         service.escalate(turn.actor, turn.claim_key, kind, record_id, click.data),
-        redraw,
+        form_again(click, lambda: service.form(turn.actor, kind, record_id), escalate_form_card),
     )
     note = f"{raised.reference} sent to the {raised.group}: its members are told."
     return replace(click, escalation_card(raised), note)
@@ -76,42 +71,46 @@ async def show(ctx: Services, turn: TurnRef, click: Click) -> Outcome:
     return Outcome(posts=[Post(card=card)])
 
 
-@routes.verb(v.ESCALATION_RESPOND)
-async def respond(ctx: Services, turn: TurnRef, click: Click) -> Outcome:
+#: ``respond`` or ``close`` of the escalations service: the same arguments and answer.
+Step = Callable[[ActorRef, str | None, object, Mapping[str, object]], Awaitable[EscalationView]]
+
+
+async def _on_card(
+    ctx: Services,
+    turn: TurnRef,
+    click: Click,
+    step: Callable[[Escalations], Step],
+    note: Callable[[EscalationView], str],
+) -> Outcome:
+    """Respond and close alike: the step on the escalation the card is about; refused, the
+    card drawn again with the entries and the errors; saved, the card as it now stands."""
     service = escalations_of(ctx)
     escalation_id = card_id(click.data.get("escalationId"))
-
-    async def redraw(errors: Mapping[str, str]) -> Card:
-        view = await service.view(turn.actor, escalation_id)
-        return escalation_card(view, values=click.data, errors=errors)
-
-    answered = await redraw_on_invalid(
+    changed = await redraw_on_invalid(
         turn,
         click,
-        service.respond(turn.actor, turn.claim_key, escalation_id, click.data),
-        redraw,
+        step(service)(turn.actor, turn.claim_key, escalation_id, click.data),
+        form_again(click, lambda: service.view(turn.actor, escalation_id), escalation_card),
     )
-    note = f"Response to {answered.reference} recorded; the {answered.locality} chairs are told."
-    return replace(click, escalation_card(answered), note)
+    return replace(click, escalation_card(changed), note(changed))
+
+
+@routes.verb(v.ESCALATION_RESPOND)
+async def respond(ctx: Services, turn: TurnRef, click: Click) -> Outcome:
+    def note(answered: EscalationView) -> str:
+        return (
+            f"Response to {answered.reference} recorded; the {answered.locality} chairs are told."
+        )
+
+    return await _on_card(ctx, turn, click, lambda service: service.respond, note)
 
 
 @routes.verb(v.ESCALATION_CLOSE)
 async def close(ctx: Services, turn: TurnRef, click: Click) -> Outcome:
-    service = escalations_of(ctx)
-    escalation_id = card_id(click.data.get("escalationId"))
+    def note(closed: EscalationView) -> str:
+        return f"{escalation_reference(closed.id)} closed; it leaves item 8 of the agenda."
 
-    async def redraw(errors: Mapping[str, str]) -> Card:
-        view = await service.view(turn.actor, escalation_id)
-        return escalation_card(view, values=click.data, errors=errors)
-
-    closed = await redraw_on_invalid(
-        turn,
-        click,
-        service.close(turn.actor, turn.claim_key, escalation_id, click.data),
-        redraw,
-    )
-    note = f"{escalation_reference(closed.id)} closed; it leaves item 8 of the agenda."
-    return replace(click, escalation_card(closed), note)
+    return await _on_card(ctx, turn, click, lambda service: service.close, note)
 
 
 @routes.command(Command.ESCALATIONS)

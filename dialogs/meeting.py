@@ -32,7 +32,7 @@ from dialogs.outcome import Card, Outcome, Post
 from dialogs.ports import Services
 from dialogs.replies import redraw_on_invalid, replace
 from dialogs.routes import Click, Routes
-from dialogs.upkeep import agenda_changed, agenda_post, live_agenda
+from dialogs.upkeep import agenda_changed, agenda_post, live_agenda, summary_post
 
 routes = Routes(__name__)
 
@@ -244,7 +244,7 @@ async def end(ctx: Services, turn: TurnRef, click: Click) -> Outcome:
         turn, click, ctx.meetings.end(turn, meeting_id, click.data), redraw
     )
     outcome = agenda_changed(ctx, turn, view, click)
-    outcome.posts.append(Post(card=summary_card(view)))
+    outcome.posts.append(summary_post(ctx, view.id, summary_card(view)))
     outcome.response_text = "Meeting ended: the summary is below."
     return outcome
 

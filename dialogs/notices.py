@@ -327,6 +327,7 @@ class NoticeRenderer:
                 new[0],
                 new[1],
                 yours=recipient == after,
+                corrected=payload.get("corrected") is True,
             )
         )
 

@@ -450,6 +450,8 @@ class Corrections(Protocol):
         data: Mapping[str, object],
     ) -> CorrectionSaved: ...
 
+    async def remember_summary_card(self, meeting_id: int, activity_id: str) -> None: ...
+
 
 if TYPE_CHECKING:
     from bot.services.corrections import CorrectionService

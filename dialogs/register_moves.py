@@ -9,17 +9,15 @@ Decline; Decline asks why. Who may do each is the service's to check, on every c
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-
 from bot.domain.card_fields import card_id
 from bot.domain.errors import Conflict
 from bot.domain.register_moves import offer_reference
 from bot.services.context import TurnRef
 from cards import verbs as v
 from cards.register_moves import move_form_card, move_offer_card
-from dialogs.outcome import Card, Outcome
+from dialogs.outcome import Outcome
 from dialogs.ports import Moves, Services
-from dialogs.replies import redraw_on_invalid, replace
+from dialogs.replies import form_again, redraw_on_invalid, replace
 from dialogs.routes import Click, Routes
 
 routes = Routes(__name__)
@@ -44,12 +42,11 @@ async def move(ctx: Services, turn: TurnRef, click: Click) -> Outcome:
     moves = register_moves(ctx)
     subject_id = card_id(click.data.get("subjectId"))
 
-    async def redraw(errors: Mapping[str, str]) -> Card:
-        view = await moves.form(turn.actor, subject_id)
-        return move_form_card(view, values=click.data, errors=errors)
-
     offer = await redraw_on_invalid(
-        turn, click, moves.ask(turn.actor, turn.claim_key, subject_id, click.data), redraw
+        turn,
+        click,
+        moves.ask(turn.actor, turn.claim_key, subject_id, click.data),
+        form_again(click, lambda: moves.form(turn.actor, subject_id), move_form_card),
     )
     note = f"{offer_reference(offer.share_id)} sent to the chairs of {offer.to_locality}."
     return replace(click, move_offer_card(offer), note)
@@ -67,14 +64,10 @@ async def move_decline(ctx: Services, turn: TurnRef, click: Click) -> Outcome:
     moves = register_moves(ctx)
     share_id = card_id(click.data.get("shareId"))
 
-    async def redraw(errors: Mapping[str, str]) -> Card:
-        view = await moves.offer(turn.actor, share_id)
-        return move_offer_card(view, values=click.data, errors=errors)
-
     offer = await redraw_on_invalid(
         turn,
         click,
         moves.decline(turn.actor, turn.claim_key, share_id, click.data),
-        redraw,
+        form_again(click, lambda: moves.offer(turn.actor, share_id), move_offer_card),
     )
     return replace(click, move_offer_card(offer), f"{offer_reference(offer.share_id)} declined.")

@@ -1,4 +1,5 @@
-"""Keeping the cards everyone sees current: the live agenda card and a round's card.
+"""Keeping the cards everyone sees current: the live agenda card, an ended meeting's
+summary card (redrawn after a correction) and a round's card.
 
 A change made in a meeting edits the card posted in the conversation, for everyone, and
 answers the click with it too. Two people's changes can be drawn in one order and reach
@@ -13,7 +14,7 @@ from collections.abc import Awaitable, Callable
 from bot.domain.views import MeetingView, RoundView
 from bot.services.context import TurnRef
 from bot.services.meetings import MeetingChange
-from cards import agenda_card, round_card
+from cards import agenda_card, round_card, summary_card
 from dialogs.outcome import Card, CardUpdate, Outcome, Post
 from dialogs.ports import Services
 from dialogs.routes import Click
@@ -53,9 +54,13 @@ def live_agenda(ctx: Services, change: MeetingChange) -> CardUpdate:
 
 
 def agenda_recheck(
-    ctx: Services, meeting_id: int, drawn: int
+    ctx: Services,
+    meeting_id: int,
+    drawn: int,
+    draw: Callable[[MeetingView], Card] = agenda_card,
 ) -> Callable[[], Awaitable[Card | None]]:
-    """The agenda card again if the meeting moved on since version ``drawn``."""
+    """The agenda card (or the card ``draw`` makes) again if the meeting moved on since
+    version ``drawn``."""
 
     async def recheck() -> Card | None:
         nonlocal drawn
@@ -63,9 +68,37 @@ def agenda_recheck(
         if newer is None:
             return None
         drawn = newer.version
-        return agenda_card(newer)
+        return draw(newer)
 
     return recheck
+
+
+def summary_post(ctx: Services, meeting_id: int, card: Card) -> Post:
+    """An ended meeting's summary card as a new message, remembered once sent: the newest
+    is the one a correction redraws (where corrections are set up; else nothing edits it)."""
+    corrections = ctx.corrections
+    if corrections is None:
+        return Post(card=card)
+
+    async def remember(activity_id: str) -> None:
+        await corrections.remember_summary_card(meeting_id, activity_id)
+
+    return Post(card=card, on_sent=remember)
+
+
+def summary_update(ctx: Services, view: MeetingView) -> list[CardUpdate]:
+    """The edit of the summary card kept for an ended meeting, with the agenda's recheck:
+    two corrections drawn in one order can reach Teams in the other."""
+    if not view.summary_activity_id:
+        return []
+    return [
+        CardUpdate(
+            view.conversation_id,
+            view.summary_activity_id,
+            summary_card(view),
+            agenda_recheck(ctx, view.id, view.version, summary_card),
+        )
+    ]
 
 
 def agenda_changed(

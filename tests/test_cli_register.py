@@ -26,7 +26,7 @@ from bot.cli import main
 from bot.config import Settings
 from bot.domain.clock import FrozenClock
 from bot.domain.model import ItemKind, MeetingStatus, MinutesStatus, SubjectKind
-from bot.domain.register_import import Table
+from bot.domain.register_import_file import Table
 from bot.services import register_import
 from bot.services.context import ActorRef
 from bot.services.factory import ServiceFactory

@@ -76,3 +76,24 @@ def keyed_by_content(
     the same content to the same person is the same notice."""
     digest = hashlib.sha256(payload_text(payload).encode()).hexdigest()[:16]
     return Notice(kind, recipient_member_id, payload, f"{kind}:{recipient_member_id}:{digest}")
+
+
+def owner_change_notices(
+    action_id: int, before: int, after: int, key: str, *, corrected: bool = False
+) -> list[Notice]:
+    """An action that changed hands, to its previous and its new owner (``action_reassigned``):
+    the new owner must learn they own it, the previous one that it is no longer theirs.
+    ``corrected``: the owner was recorded in error and corrected (issue 16), not
+    reassigned at the review of actions; the card says which. Each notice's key is
+    ``<key>:<recipient>``; ids only, the card is drawn when sent."""
+    payload: dict[str, Any] = {
+        "action_id": action_id,
+        "from_member_id": before,
+        "to_member_id": after,
+    }
+    if corrected:
+        payload["corrected"] = True
+    return [
+        Notice(NoticeKind.ACTION_REASSIGNED, member_id, payload, f"{key}:{member_id}")
+        for member_id in (before, after)
+    ]

@@ -1,8 +1,10 @@
 """A group's existing tracker brought into the bot (``mace-bot register import`` and
-``mace-bot actions import``): reading the sheet, checking every row, and what the rows
-ask of the register.
+``mace-bot actions import``): checking every row, and what the rows ask of the register.
 
-Everything here is pure. The service (bot.services.register_import) reads the file into a
+Everything here is pure. Reading the file into a ``Table`` (the CSV reader, the builder
+the XLSX reader shares, the header matched to the columns) is
+bot.domain.register_import_file; this module holds the sheets' columns and words and
+checks each row. The service (bot.services.register_import) reads the file into a
 ``Table``, loads what the rows name (strands, agencies, members, subjects already held)
 behind the ``RegisterLookups`` and ``ActionLookups`` Protocols, and writes only when no
 row has a problem: a tracker is imported whole or not at all.
@@ -16,12 +18,10 @@ NHS number, a phone number, an email or a postcode is refused outright.
 
 from __future__ import annotations
 
-import csv
-import io
 import re
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import date
 from typing import Protocol
 
 from bot.domain.errors import InvalidInput
@@ -37,13 +37,10 @@ from bot.domain.register import (
     may_link,
     parse_register_entry,
 )
+from bot.domain.register_import_file import RowProblem, Table, columns_of
 from bot.domain.rules import MAX_DESCRIPTION_CHARS, confirmation_field
 from bot.domain.sensitive import KIND_LABELS, find_identifying_details
 
-#: More rows than any locality's tracker holds; a bigger sheet is most likely the wrong one.
-MAX_ROWS = 5000
-#: A file over this size is refused before it is read (a 5,000-row tracker is far less).
-MAX_FILE_BYTES = 10 * 1024 * 1024
 #: A tracker's own reference for an action ("A-017"): only its keyed hash is stored.
 MAX_TRACKER_REFERENCE_CHARS = 40
 MAX_OWNER_CHARS = 200
@@ -133,149 +130,6 @@ ACTION_STATUS_WORDS: dict[str, ActionStatus] = {
 
 _UK_DATE = re.compile(r"^(\d{1,2})/(\d{1,2})/(\d{4})$")
 _ISO_DATE = re.compile(r"^(\d{4})-(\d{2})-(\d{2})(?:[ T]\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?)?$")
-
-
-@dataclass(frozen=True, slots=True)
-class RowProblem:
-    """A bad cell or row: where it is and what is wrong, never what it holds."""
-
-    line: int
-    column: str
-    message: str
-
-    def __str__(self) -> str:
-        where = f"line {self.line}" + (f", column {self.column}" if self.column else "")
-        return f"{where}: {self.message}"
-
-
-@dataclass(frozen=True, slots=True)
-class Table:
-    """A sheet as read: its header row and each later non-empty row, with the line (the
-    spreadsheet's row number) it came from. Cells are text: a reader turns dates into
-    ISO dates and numbers into their plain digits."""
-
-    header_line: int
-    header: tuple[str, ...]
-    rows: tuple[tuple[int, tuple[str, ...]], ...]
-
-
-class TableBuilder:
-    """Collects a sheet row by row (the CSV and XLSX readers share it): skips empty rows,
-    stops at ``MAX_ROWS``, and notes a row with values beyond the header's columns."""
-
-    def __init__(self) -> None:
-        self.header_line = 0
-        self.header: tuple[str, ...] = ()
-        self.rows: list[tuple[int, tuple[str, ...]]] = []
-        self.problems: list[RowProblem] = []
-        self.full = False
-
-    def add(self, line: int, cells: Sequence[str]) -> None:
-        if self.full:
-            return
-        if not any(cell.strip() for cell in cells):
-            return
-        if not self.header_line:
-            last = max(i for i, cell in enumerate(cells) if cell.strip())
-            self.header_line, self.header = line, tuple(cells[: last + 1])
-            return
-        if len(self.rows) >= MAX_ROWS:
-            self.problems.append(
-                RowProblem(line, "", f"too many rows: at most {MAX_ROWS} in one file")
-            )
-            self.full = True
-            return
-        width = len(self.header)
-        if any(cell.strip() for cell in cells[width:]):
-            self.problems.append(
-                RowProblem(line, "", "this row has values beyond the header's last column")
-            )
-            return
-        padded = tuple(cells[:width]) + ("",) * max(0, width - len(cells))
-        self.rows.append((line, padded))
-
-    def table(self) -> tuple[Table | None, list[RowProblem]]:
-        if not self.header_line:
-            return None, [RowProblem(1, "", "the file is empty: it needs a header row")]
-        return Table(self.header_line, self.header, tuple(self.rows)), self.problems
-
-
-def read_csv(text: str) -> tuple[Table | None, list[RowProblem]]:
-    """A CSV file's text (a byte-order mark is dropped) as a ``Table``."""
-    reader = csv.reader(io.StringIO(text.removeprefix("\ufeff"), newline=""))
-    built = TableBuilder()
-    start = 1
-    try:
-        for record in reader:
-            line, start = start, reader.line_num + 1
-            built.add(line, record)
-            if built.full:
-                break
-    except csv.Error:
-        return None, [RowProblem(reader.line_num, "", "this is not readable as CSV")]
-    return built.table()
-
-
-def cell_text(value: object) -> str:
-    """A spreadsheet cell's value as the text a CSV would hold: a date as YYYY-MM-DD, a
-    whole number without ".0", nothing as empty."""
-    if value is None:
-        return ""
-    if isinstance(value, datetime):
-        return value.date().isoformat()
-    if isinstance(value, date):
-        return value.isoformat()
-    if isinstance(value, float) and value.is_integer():
-        return str(int(value))
-    return str(value)
-
-
-def column_name(cell: str) -> str:
-    """How a header cell is matched: lower-cased, "_" and "-" as spaces, spaces single."""
-    return " ".join(cell.replace("_", " ").replace("-", " ").lower().split())
-
-
-def columns_of(
-    table: Table, known: Sequence[str], required: Sequence[str]
-) -> tuple[dict[str, int], list[RowProblem]]:
-    """Where each known column is in the header; problems for an unknown, repeated or
-    missing column (the header is echoed by position, never by its text)."""
-    problems: list[RowProblem] = []
-    where: dict[str, int] = {}
-    line = table.header_line
-    for position, cell in enumerate(table.header):
-        name = column_name(cell)
-        if not name:
-            problems.append(RowProblem(line, "", f"header column {position + 1} has no name"))
-        elif name not in known:
-            problems.append(
-                RowProblem(
-                    line,
-                    "",
-                    f"header column {position + 1} is not one I know "
-                    f"(the columns are: {', '.join(known)})",
-                )
-            )
-        elif name in where:
-            problems.append(RowProblem(line, name, "this column appears twice"))
-        else:
-            where[name] = position
-    missing = [name for name in required if name not in where]
-    if missing:
-        problems.append(
-            RowProblem(line, "", "the header lacks the column(s) " + ", ".join(missing))
-        )
-    return where, problems
-
-
-def in_order(problems: Iterable[RowProblem], columns: Sequence[str]) -> tuple[RowProblem, ...]:
-    """Problems by line, then in the order of the columns."""
-
-    def key(problem: RowProblem) -> tuple[int, int, str]:
-        index = columns.index(problem.column) if problem.column in columns else -1
-        return problem.line, index, problem.message
-
-    return tuple(sorted(set(problems), key=key))
 
 
 class _Cells:

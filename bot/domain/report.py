@@ -28,7 +28,12 @@ What each figure counts (the workbook's notes say the same, in short):
   first rated, raised, lowered.
 * **The meetings' evaluation**: the anonymous ratings (1-5) of the meetings held: how many,
   their mean and their distribution. Comments are free text and can name a person: they
-  are left out of the report altogether.
+  are left out of the report altogether. Where a locality has fewer than 5 ratings in the
+  period, only how many is shown: its mean, its distribution and its share rated 4 or 5
+  are withheld ("fewer than 5 ratings"), since in a small group who gave which score can be
+  worked out. The total follows the same rule, and is withheld too when the localities
+  withheld have between them 1 to 4 ratings (the total less the localities shown would
+  give theirs away).
 """
 
 from __future__ import annotations
@@ -36,7 +41,7 @@ from __future__ import annotations
 import re
 import statistics
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime, timedelta
 from enum import StrEnum
 
@@ -49,6 +54,11 @@ RISK_COLUMNS: tuple[str, ...] = (*(RISK_LABELS[level] for level in RiskLevel), "
 NO_STRAND = "No strand"
 #: The heading of the figures for every locality in the report together.
 TOTAL = "All localities"
+#: Fewer ratings than this and the ratings' mean and distribution are withheld: in a small
+#: group who gave which score can be worked out, and the ratings are anonymous.
+MIN_RATINGS_SHOWN = 5
+#: What the report shows in place of a withheld figure.
+FEWER_THAN_MIN = f"fewer than {MIN_RATINGS_SHOWN} ratings"
 
 
 class AgencyGroup(StrEnum):
@@ -259,16 +269,30 @@ class SubjectFigures:
 
 @dataclass(frozen=True, slots=True)
 class RatingFigures:
-    #: How many ratings of 1, 2, 3, 4 and 5.
-    distribution: tuple[int, int, int, int, int]
+    """The ratings of the meetings held. Withheld (``withhold``), the distribution is not
+    kept at all, only how many: no card or file can show what it does not hold."""
+
+    #: How many ratings of 1, 2, 3, 4 and 5; None when withheld.
+    distribution: tuple[int, int, int, int, int] | None
+    #: How many ratings there were, when withheld (else the distribution's sum).
+    withheld_count: int = 0
+
+    @property
+    def withheld(self) -> bool:
+        return self.distribution is None
 
     @property
     def count(self) -> int:
-        return sum(self.distribution)
+        return self.withheld_count if self.distribution is None else sum(self.distribution)
+
+    @property
+    def few(self) -> bool:
+        """Too few to show anything but how many (``MIN_RATINGS_SHOWN``)."""
+        return self.count < MIN_RATINGS_SHOWN
 
     @property
     def mean(self) -> float | None:
-        if not self.count:
+        if self.distribution is None or not self.count:
             return None
         total = sum(score * n for score, n in enumerate(self.distribution, start=1))
         return round(total / self.count, 2)
@@ -276,7 +300,12 @@ class RatingFigures:
     @property
     def effective_rate(self) -> float | None:
         """Rated 4 or 5 ("felt MACE was effective"), as a percentage."""
+        if self.distribution is None:
+            return None
         return percent(self.distribution[3] + self.distribution[4], self.count)
+
+    def withhold(self) -> RatingFigures:
+        return RatingFigures(None, self.count)
 
 
 @dataclass(frozen=True, slots=True)
@@ -304,6 +333,13 @@ class PerformanceReport:
     localities: tuple[LocalityFigures, ...]
     total: LocalityFigures
 
+    def __post_init__(self) -> None:
+        """The ratings' anonymity, however the report was put together: see
+        ``withhold_few_ratings``."""
+        localities, total = withhold_few_ratings(self.localities, self.total)
+        object.__setattr__(self, "localities", localities)
+        object.__setattr__(self, "total", total)
+
     def describe(self) -> str:
         where = self.localities[0].name if len(self.localities) == 1 else TOTAL.lower()
         return f"{where}, {self.period.describe()}"
@@ -314,6 +350,31 @@ class PerformanceReport:
         if len(self.localities) == 1:
             data["locality"] = self.localities[0].code
         return data
+
+
+def withhold_few_ratings(
+    localities: Sequence[LocalityFigures], total: LocalityFigures
+) -> tuple[tuple[LocalityFigures, ...], LocalityFigures]:
+    """Each locality with fewer than ``MIN_RATINGS_SHOWN`` ratings keeps only how many.
+    The total too, when it has fewer, or when the localities withheld have 1 to 4 between
+    them: the total's distribution less those shown would be theirs."""
+
+    def withheld(figures: LocalityFigures) -> LocalityFigures:
+        if figures.ratings.withheld:
+            return figures
+        return replace(figures, ratings=figures.ratings.withhold())
+
+    shown = tuple(withheld(f) if f.ratings.few else f for f in localities)
+    hidden = sum(f.ratings.count for f in localities if f.ratings.few)
+    if total.ratings.few or 0 < hidden < MIN_RATINGS_SHOWN:
+        total = withheld(total)
+    return shown, total
+
+
+def rating_figure(ratings: RatingFigures, value: float | None, suffix: str = "") -> str:
+    """A figure drawn from the ratings' distribution, as the card and the Word summary
+    write it: "fewer than 5 ratings" when withheld."""
+    return FEWER_THAN_MIN if ratings.withheld else number(value, suffix)
 
 
 def percent(part: int, whole: int) -> float | None:
@@ -382,6 +443,6 @@ def headline(f: LocalityFigures) -> list[tuple[str, str]]:
         ("Risk raised", number(s.raised)),
         ("Risk lowered", number(s.lowered)),
         ("Meeting ratings", number(r.count)),
-        ("Mean rating (1-5)", number(r.mean)),
-        ("Rated 4 or 5 (effective)", number(r.effective_rate, "%")),
+        ("Mean rating (1-5)", rating_figure(r, r.mean)),
+        ("Rated 4 or 5 (effective)", rating_figure(r, r.effective_rate, "%")),
     ]

@@ -166,6 +166,33 @@ def parse_due_date(value: object, today: date) -> tuple[date | None, str | None]
     return due, None
 
 
+def parse_new_due_date(
+    data: Mapping[str, object],
+    fields: tuple[str, str],
+    reason_label: str,
+    current: date,
+    today: date,
+) -> tuple[date, str]:
+    """A new due date for an action and the reason for it, from a form's ``data`` under
+    ``fields`` (the date's id, the reason's id); else ``InvalidInput`` with each message
+    beside its field. An owner asking for one and the chair carrying an action over
+    check the same things; ``reason_label`` keeps each form's own word for the reason
+    ("The reason", "Why") in its messages."""
+    date_field, reason_field = fields
+    errors: dict[str, str] = {}
+    wanted, error = parse_due_date(data.get(date_field), today)
+    if error:
+        errors[date_field] = error
+    elif wanted == current:
+        errors[date_field] = "That is the current due date; choose a new one."
+    reason = clean_text(data.get(reason_field))
+    require_text(errors, reason_field, reason, reason_label, MAX_ENTRY_CHARS)
+    check_identifying_details(errors, reason_field, reason, today, data)
+    raise_if(errors)
+    assert wanted is not None
+    return wanted, reason
+
+
 def parse_meeting_date(value: object, today: date) -> tuple[date | None, str | None]:
     """The next meeting date: optional, but if given, after today."""
     if value is not None and not isinstance(value, str):

@@ -230,6 +230,8 @@ class MeetingView:
     #: Where the live agenda card is, so it can be edited in place.
     conversation_id: str = ""
     agenda_activity_id: str | None = None
+    #: Where the summary card posted at the end is (the newest), redrawn by a correction.
+    summary_activity_id: str | None = None
     #: The meeting's version when this view was read (see tables.Meeting.version).
     version: int = 0
     #: Open actions from earlier meetings beyond those listed, and how many of those

@@ -6,6 +6,8 @@ first), so a coordinator can sort, filter or chart it further. The charts are Ex
 own (openpyxl.chart), drawn from the cells beside them: change a figure and its chart
 follows. Every sheet's first line says OFFICIAL-SENSITIVE. The report holds counts
 only: no child, no person, no free text (the meetings' rating comments are left out).
+A locality's (and the total's) ratings withheld for their anonymity say "fewer than 5
+ratings" in every cell drawn from their distribution (``bot.domain.report``).
 """
 
 from __future__ import annotations
@@ -21,6 +23,8 @@ from openpyxl.worksheet.worksheet import Worksheet
 
 from bot.domain.report import (
     AGENCY_GROUP_LABELS,
+    FEWER_THAN_MIN,
+    MIN_RATINGS_SHOWN,
     RISK_COLUMNS,
     LocalityFigures,
     PerformanceReport,
@@ -32,6 +36,19 @@ Cell = str | int | float | None
 _BOLD = Font(bold=True)
 _RED_BOLD = Font(bold=True, color="C00000")
 _HEADER_FILL = PatternFill("solid", fgColor="D9D9D9")
+
+
+def _rated(figures: LocalityFigures, value: Callable[[], Cell]) -> Cell:
+    """A cell drawn from the ratings' distribution, or "fewer than 5 ratings" in its
+    place where it is withheld (the distribution is then not there to draw from)."""
+    return FEWER_THAN_MIN if figures.ratings.withheld else value()
+
+
+def _rated_n(figures: LocalityFigures, index: int) -> int:
+    distribution = figures.ratings.distribution
+    assert distribution is not None
+    return distribution[index]
+
 
 #: The table sheets: title, column headings, and each row's cells from one locality's
 #: figures. Tests and the Word summary read the same figures from the same dataclasses.
@@ -46,7 +63,7 @@ SUMMARY: Columns = (
     ("Escalations raised", lambda f: f.escalations.raised),
     ("Subjects on the register at the end", lambda f: f.subjects.on_register),
     ("Meeting ratings", lambda f: f.ratings.count),
-    ("Mean rating (1-5)", lambda f: f.ratings.mean),
+    ("Mean rating (1-5)", lambda f: _rated(f, lambda: f.ratings.mean)),
 )
 ACTIONS: Columns = (
     ("Opened", lambda f: f.actions.opened),
@@ -74,13 +91,14 @@ RISK_CHANGES: Columns = (
 )
 EVALUATION: Columns = (
     ("Ratings", lambda f: f.ratings.count),
-    ("Mean (1-5)", lambda f: f.ratings.mean),
+    ("Mean (1-5)", lambda f: _rated(f, lambda: f.ratings.mean)),
     *(
-        (f"Rated {score}", (lambda f, i=score - 1: f.ratings.distribution[i]))
+        (f"Rated {score}", (lambda f, i=score - 1: _rated(f, lambda: _rated_n(f, i))))
         for score in range(1, 6)
     ),
-    ("Rated 4 or 5 %", lambda f: f.ratings.effective_rate),
+    ("Rated 4 or 5 %", lambda f: _rated(f, lambda: f.ratings.effective_rate)),
 )
+
 ATTENDANCE_HEADINGS = ("Agency", "Group", "Attended", "Apologies", "Not recorded", "Attendance %")
 
 NOTES = (
@@ -103,6 +121,10 @@ NOTES = (
     " by the group that holds it now. Risk changes: in the period.",
     "Evaluation: the anonymous ratings (1-5) of the meetings held. Comments are free text"
     " and can name a person: they are not in this report.",
+    f"Where a locality has fewer than {MIN_RATINGS_SHOWN} ratings, only how many is shown:"
+    f' its mean and distribution say "{FEWER_THAN_MIN}", since in a small group who gave'
+    " which score can be worked out. The total follows the same rule, and is withheld too"
+    f" when the localities withheld have between them 1 to {MIN_RATINGS_SHOWN - 1} ratings.",
     "No child, person of concern or member is named in this report: counts only.",
 )
 

@@ -73,6 +73,10 @@ def subject_access_docx(doc: Mapping[str, Any]) -> bytes:
     else:
         _note(document, "None.")
 
+    if "escalations" in doc:
+        document.add_heading("Escalations about this subject", 1)
+        _escalations(document, doc["escalations"])
+
     mentions = doc["mentions"]
     document.add_heading("Minutes and decisions naming this subject", 1)
     _rows_or_none(
@@ -110,6 +114,9 @@ def subject_access_docx(doc: Mapping[str, Any]) -> bytes:
     )
     document.add_heading("Other actions naming this subject", 1)
     _actions(document, mentions["actions"])
+    if "escalations" in mentions:
+        document.add_heading("Other escalations naming this subject", 1)
+        _escalations(document, mentions["escalations"])
     _note(document, f"End of export. {MARKING}.")
     buffer = io.BytesIO()
     document.save(buffer)
@@ -262,6 +269,36 @@ def _actions(document: DocxDocument, actions: Sequence[Mapping[str, Any]]) -> No
             ("History", "Note", "By", "When"),
             [(e["kind"], e["note"], e["by"], _when(e["at"])) for e in action["history"]],
         )
+
+
+def _escalations(document: DocxDocument, escalations: Sequence[Mapping[str, Any]]) -> None:
+    """Escalations to the Operational or Strategic group
+    (``bot.services.subject_access_escalations``), one table each like an action."""
+    if not escalations:
+        _note(document, "None.")
+        return
+    for e in escalations:
+        document.add_heading(_t(f"{e['reference']} ({e['status_label']})"), 2)
+        rows = [
+            ("Escalated", f"{e['kind']} {e['record']}"),
+            ("To", e["group"]),
+            ("Raised", f"{_when(e['raised_at'])} by {e['raised_by']}"),
+            ("Raised at", _meeting(e["raised_in_meeting"])),
+            ("What", e["what"]),
+            ("Why", e["why"]),
+        ]
+        if e["responded_at"]:
+            rows += [
+                ("Response", e["response"]),
+                ("Decision", e["decision"]),
+                ("Responded", f"{_when(e['responded_at'])} by {e['responded_by']}"),
+            ]
+        if e["closed_at"]:
+            rows += [
+                ("Close note", e["close_note"]),
+                ("Closed", f"{_when(e['closed_at'])} by {e['closed_by']}"),
+            ]
+        _table(document, ("", ""), rows, header=False)
 
 
 def _rows_or_none(

@@ -28,12 +28,9 @@ from bot.domain.model import ActionEventKind, ActionStatus, ConversationKind, Me
 from bot.domain.notices import Notice, NoticeKind
 from bot.domain.rules import (
     MAX_ENTRY_CHARS,
-    check_identifying_details,
     clean_text,
-    parse_due_date,
-    raise_if,
+    parse_new_due_date,
     recorded_text,
-    require_text,
 )
 from bot.domain.views import ActionCardView
 from bot.services.action_access import Reach, reach_of
@@ -280,17 +277,9 @@ async def _meeting_here(
 def _carried(action: t.Action, data: Mapping[str, object], today: date) -> str:
     """A new due date and why; the reminder ladder starts again for the new date (its
     keys carry the due date, bot.domain.chasing) and the escalation flag is cleared."""
-    errors: dict[str, str] = {}
-    wanted, error = parse_due_date(data.get(CARRY_DATE), today)
-    if error:
-        errors[CARRY_DATE] = error
-    elif wanted == action.due_date:
-        errors[CARRY_DATE] = "That is the current due date; choose a new one."
-    reason = clean_text(data.get(CARRY_REASON))
-    require_text(errors, CARRY_REASON, reason, "Why", MAX_ENTRY_CHARS)
-    check_identifying_details(errors, CARRY_REASON, reason, today, data)
-    raise_if(errors)
-    assert wanted is not None
+    wanted, reason = parse_new_due_date(
+        data, (CARRY_DATE, CARRY_REASON), "Why", action.due_date, today
+    )
     before = action.due_date
     action.due_date = wanted
     action.escalated_at = None

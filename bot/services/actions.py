@@ -23,12 +23,8 @@ from bot.domain.model import ActionStatus, Role
 from bot.domain.notices import Notice, NoticeKind
 from bot.domain.rules import (
     MAX_ENTRY_CHARS,
-    check_identifying_details,
-    clean_text,
-    parse_due_date,
-    raise_if,
+    parse_new_due_date,
     recorded_text,
-    require_text,
 )
 from bot.domain.views import (
     DateRequestView,
@@ -154,17 +150,9 @@ class ActionService:
         date_field, reason_field = f"newDate-{action_id}", f"reason-{action_id}"
         async with self._changing(actor, activity_id, action_id) as change:
             session, reach, action = change
-            errors: dict[str, str] = {}
-            today = self._today()
-            wanted, error = parse_due_date(data.get(date_field), today)
-            if error:
-                errors[date_field] = error
-            elif wanted == action.due_date:
-                errors[date_field] = "That is the current due date; choose a new one."
-            reason = clean_text(data.get(reason_field))
-            require_text(errors, reason_field, reason, "The reason", MAX_ENTRY_CHARS)
-            check_identifying_details(errors, reason_field, reason, today, data)
-            raise_if(errors)
+            wanted, reason = parse_new_due_date(
+                data, (date_field, reason_field), "The reason", action.due_date, self._today()
+            )
             action.requested_due_date = wanted
             action.request_reason = reason
             action.requested_by_member_id = reach.member.id
@@ -174,7 +162,7 @@ class ActionService:
                 action,
                 reach.member,
                 "date_requested",
-                f"{wanted.isoformat() if wanted else ''}: {reason}",
+                f"{wanted.isoformat()}: {reason}",
             )
             await _queue_for_deciders(session, action, self.clock.now())
             return await self._one(session, action)

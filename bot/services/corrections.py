@@ -60,6 +60,7 @@ from bot.domain.model import (
     MinutesStatus,
     SubjectKind,
 )
+from bot.domain.notices import owner_change_notices
 from bot.domain.permissions import Permission
 from bot.domain.rules import (
     MAX_DESCRIPTION_CHARS,
@@ -76,6 +77,7 @@ from bot.domain.rules import (
 )
 from bot.services.context import Caller, TurnRef, caller_here, roles_in
 from bot.services.item_subjects import meeting_date
+from bot.services.outbox import IfQueued, enqueue
 from bot.services.readmodels.actions import corrected_actions
 from bot.services.readmodels.lookups import load_lookups, member_names
 from bot.services.readmodels.members import group_members
@@ -195,6 +197,20 @@ class CorrectionService:
                 owners=await group_members(session, meeting.locality_id, lookups),
             )
 
+    async def remember_summary_card(self, meeting_id: int, activity_id: str) -> None:
+        """The newest summary card posted for an ended meeting is the one a correction
+        redraws (its decisions and actions): kept here, as the agenda card's place is by
+        the meetings, because corrections are its only editor (no corrections, nothing to
+        redraw)."""
+        async with self.store.transaction() as session:
+            # Where the card is, not what it shows: no version check, so remembering it
+            # never collides with a correction saved meanwhile.
+            await session.execute(
+                update(_MEETINGS)
+                .where(_MEETINGS.c.id == meeting_id)
+                .values(summary_activity_id=activity_id)
+            )
+
     # -- correcting ---------------------------------------------------------------------
 
     async def correct(
@@ -303,7 +319,8 @@ class CorrectionService:
         if description != action.description:
             change.corrected("description", action.description)
             action.description, changed = description, True
-        if owner.id != action.owner_member_id:
+        previous_owner = action.owner_member_id
+        if owner.id != previous_owner:
             change.corrected("owner", await _owner_label(session, action))
             action.owner_member_id, action.agency_id, changed = owner.id, owner.agency_id, True
         if due != action.due_date:
@@ -323,6 +340,8 @@ class CorrectionService:
             raise InvalidInput({FORM_ERROR: NOTHING_CHANGED})
         action.updated_at = change.now
         change.action_event(action, ActionEventKind.CORRECTED)
+        if action.owner_member_id != previous_owner:
+            await _tell_owners(session, action.id, previous_owner, owner.id, change.now)
 
     # -- helpers ------------------------------------------------------------------------
 
@@ -557,6 +576,17 @@ async def _owner(session: AsyncSession, locality_id: int, owner_id: object) -> t
     if member is None or not member.active:
         return None
     return member if await roles_in(session, member.id, locality_id) else None
+
+
+async def _tell_owners(
+    session: AsyncSession, action_id: int, before: int, after: int, now: datetime
+) -> None:
+    """A corrected owner is an action that changed hands: the new owner must learn they
+    own it (the reminders go to them now) and the one recorded in error that it is not
+    theirs, as when the chair reassigns it, by reference only."""
+    key = f"action-owner-corrected:{action_id}:{now.isoformat()}"
+    notices = owner_change_notices(action_id, before, after, key, corrected=True)
+    await enqueue(session, notices, due=now, if_queued=IfQueued.REFUSE)
 
 
 async def _owner_label(session: AsyncSession, action: t.Action) -> str:

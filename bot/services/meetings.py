@@ -4,6 +4,10 @@ Every method is one transaction that also records the id of the Teams activity b
 so what a person enters is stored the moment they enter it, and a resent activity writes
 nothing twice. Every method checks the caller's role in the meeting's locality itself:
 a card's buttons are a convenience, not a control.
+
+What a minute, decision or action checks and writes is in bot/services/meeting_records.py
+(the subjects under items 4-7 in bot/services/item_subjects.py): this service opens the
+transaction, checks the role and finds the meeting and the item, then calls there.
 """
 
 from __future__ import annotations
@@ -18,12 +22,11 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm.attributes import flag_modified
 
-from bot.domain.agenda import CANONICAL_AGENDA, CURRENT_SUBJECT, SubItemStatus
+from bot.domain.agenda import CANONICAL_AGENDA, SubItemStatus
 from bot.domain.card_fields import card_id
 from bot.domain.clock import Clock, london_today
 from bot.domain.errors import Conflict, InvalidInput, NotFound
 from bot.domain.model import (
-    ActionStatus,
     AttendanceStatus,
     EntryKind,
     ItemStatus,
@@ -33,34 +36,22 @@ from bot.domain.model import (
 )
 from bot.domain.permissions import Permission
 from bot.domain.rules import (
-    MAX_DESCRIPTION_CHARS,
-    MAX_ENTRY_CHARS,
     MAX_NAME_CHARS,
-    check_identifying_details,
     clean_text,
-    display_initials,
     optional_text,
-    parse_due_date,
     parse_meeting_date,
-    parse_subject,
     raise_if,
-    recorded_text,
-    require_text,
 )
 from bot.domain.views import ActionFormView, MeetingView
-from bot.services import item_subjects, ratings
-from bot.services.context import Caller, TurnRef, caller_here, roles_in
+from bot.services import item_subjects, meeting_records, ratings
+from bot.services.context import Caller, TurnRef, caller_here
 from bot.services.readmodels.lookups import load_lookups
 from bot.services.readmodels.meetings import elapsed, meeting_view
 from bot.services.readmodels.members import group_members
 from bot.services.records import row_named, shown_after_saving
-from bot.services.subjects import find_subjects, new_subject
 from bot.store import audit
 from bot.store import tables as t
-from bot.store.crypto import ring_of
 from bot.store.db import Store
-
-ENTRY_FIELDS = {EntryKind.MINUTE: "minuteText", EntryKind.DECISION: "decisionText"}
 
 
 @dataclass(frozen=True, slots=True)
@@ -449,7 +440,7 @@ class MeetingService:
             changed = meeting.id
         return await self.drawn(changed)
 
-    # -- recording --------------------------------------------------------------------
+    # -- recording (what is checked and written: bot.services.meeting_records) ----------
 
     async def _item(
         self, session: AsyncSession, meeting: t.Meeting, item_id: object
@@ -467,33 +458,24 @@ class MeetingService:
         kind: EntryKind,
         data: Mapping[str, object],
     ) -> MeetingChange:
-        """Add a minute or decision. Returns where the agenda is, not a drawing of it: when
-        many record at once, one redraw shows all their entries (bot.teams.live_cards)."""
+        """Add a minute or decision (bot.services.meeting_records.add_entry). Returns where
+        the agenda is, not a drawing of it: when many record at once, one redraw shows all
+        their entries (bot.teams.live_cards)."""
         now = self.clock.now()
-        field = ENTRY_FIELDS[kind]
         async with self._changing(
             turn, Permission.RECORD, meeting_id, now, additive=True, insert_only=True
         ) as change:
             session, caller, meeting = change
             item = await self._item(session, meeting, item_id)
-            label = "The minute" if kind is EntryKind.MINUTE else "The decision"
-            text = recorded_text(data, field, label, MAX_ENTRY_CHARS, london_today(self.clock))
-            session.add(
-                t.MinuteEntry(
-                    meeting_id=meeting.id,
-                    item_id=item.id,
-                    subject_id=await item_subjects.entry_subject(session, item.id, data),
-                    kind=kind,
-                    text=text,
-                    author_member_id=caller.member.id,
-                    created_at=now,
-                )
+            await meeting_records.add_entry(
+                session, caller, meeting, item, kind, data, london_today(self.clock), now
             )
             return MeetingChange(meeting.id, meeting.conversation_id, meeting.agenda_activity_id)
 
     async def record_action(
         self, turn: TurnRef, meeting_id: object, item_id: object, data: Mapping[str, object]
     ) -> MeetingView:
+        """Add an action (bot.services.meeting_records.add_action)."""
         now = self.clock.now()
         today = london_today(self.clock)
         async with self._changing(
@@ -501,83 +483,9 @@ class MeetingService:
         ) as change:
             session, caller, meeting = change
             item = await self._item(session, meeting, item_id)
-            errors: dict[str, str] = {}
-            description = clean_text(data.get("description"))
-            require_text(
-                errors, "description", description, "What needs doing", MAX_DESCRIPTION_CHARS
-            )
-            check_identifying_details(errors, "description", description, today, data)
-            owner = await self._owner(session, meeting.locality_id, data.get("ownerId"))
-            if owner is None:
-                errors["ownerId"] = "Choose an owner from the members of this group."
-            due, due_error = parse_due_date(data.get("dueDate"), today)
-            if due_error:
-                errors["dueDate"] = due_error
-            discussed: int | None = None
-            subject_input = None
-            if clean_text(data.get("subjectKind")) == CURRENT_SUBJECT:
-                # "The subject being discussed": the form names it by id, never reference.
-                discussed = await item_subjects.subject_in_meeting(
-                    session, meeting.id, data.get("subjectId")
-                )
-                if discussed is None:
-                    errors["subjectKind"] = "That subject is not on this agenda: choose again."
-            else:
-                subject_input = parse_subject(
-                    data.get("subjectKind"),
-                    data.get("subjectRef"),
-                    data.get("subjectInitials"),
-                    errors,
-                )
-            subject = None
-            keys = ring_of(session.get_bind().dialect)
-            if subject_input is not None:
-                found = await find_subjects(
-                    session, keys, meeting.locality_id, subject_input.reference, subject_input.kind
-                )
-                subject = found[0] if found else None
-                if subject is not None and subject.initials != subject_input.initials:
-                    errors["subjectInitials"] = (
-                        f"{subject.reference} is recorded with the initials "
-                        f"{display_initials(subject.initials)}; check the case reference."
-                    )
-            raise_if(errors)
-            assert owner is not None and due is not None
-            if subject_input is not None and subject is None:
-                subject = new_subject(keys, meeting.locality_id, subject_input, now)
-                session.add(subject)
-                await session.flush()
-            action = t.Action(
-                locality_id=meeting.locality_id,
-                meeting_id=meeting.id,
-                item_id=item.id,
-                description=description,
-                owner_member_id=owner.id,
-                agency_id=owner.agency_id,
-                due_date=due,
-                subject_id=subject.id if subject else discussed,
-                status=ActionStatus.OPEN,
-                created_by_member_id=caller.member.id,
-                created_at=now,
-                updated_at=now,
-            )
-            session.add(action)
-            await session.flush()
-            session.add(
-                t.ActionEvent(
-                    action_id=action.id, kind="created", note="", member_id=caller.member.id, at=now
-                )
-            )
+            await meeting_records.add_action(session, caller, meeting, item, data, today, now)
             changed = meeting.id
         return await self.drawn(changed)
-
-    async def _owner(
-        self, session: AsyncSession, locality_id: int, owner_id: object
-    ) -> t.Member | None:
-        member = await row_named(session, t.Member, owner_id)
-        if member is None or not member.active:
-            return None
-        return member if await roles_in(session, member.id, locality_id) else None
 
     async def agree_previous_minutes(
         self, turn: TurnRef, meeting_id: object, previous_meeting_id: object

@@ -12,22 +12,26 @@ moves with every change. Rows are written through the ORM, so each is audited on
 In a group's conversation (a channel, group chat or meeting chat) the subject must be
 one of the linked group's, reached through that group: what is said there concerns that
 group only. Confirmations are coded (``SubjectSaved``): never a reason.
+
+This module holds the subject's own fields (adding it, risk, status, details, checks)
+and the forms. A link joins two subjects, so its writes and the links a form shows are
+in ``bot/services/register_links.py``; the change both make (the subject reached, the
+meeting named, the history entry) is ``bot/services/register_change.py``.
 """
 
 from __future__ import annotations
 
 from collections.abc import AsyncIterator, Mapping
 from contextlib import asynccontextmanager
-from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date
 
-from sqlalchemy import or_, select
+from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.domain.card_fields import card_id
 from bot.domain.clock import Clock, london_today
-from bot.domain.errors import Conflict, InvalidInput, NotFound, NotLinked
-from bot.domain.model import ConversationKind, MeetingStatus, SubjectKind
+from bot.domain.errors import Conflict, InvalidInput, NotFound
+from bot.domain.model import SubjectKind
 from bot.domain.permissions import Permission, permitted
 from bot.domain.register import (
     KIND_FIELD,
@@ -38,44 +42,35 @@ from bot.domain.register import (
     RiskLevel,
     SubjectEventKind,
     SubjectStatus,
-    link_pair,
-    may_link,
     parse_register_entry,
 )
 from bot.domain.register_forms import (
-    ADD_OTHER_FIELD,
-    LINK_REASON_FIELD,
     LOCALITY_FIELD,
     AddChoices,
-    LinkRow,
     SubjectEdit,
     SubjectSaved,
     parse_checks,
     parse_details,
-    parse_link_reason,
     parse_optional_risk,
     parse_risk,
     parse_status,
     strands_event,
-    unlink_reason_field,
 )
-from bot.domain.rules import details_confirmed, subject_display
-from bot.services.context import TurnRef, linked_locality_id
-from bot.services.records import row_named
+from bot.domain.rules import subject_display
+from bot.services import register_links
+from bot.services.context import TurnRef
 from bot.services.register_access import (
-    NO_SUCH_SUBJECT,
     SubjectReach,
     member_groups,
     persons_in,
     reach_subject,
 )
+from bot.services.register_change import SubjectChange, meeting_of, reach_to_change
 from bot.services.subjects import find_or_add, find_subjects
 from bot.store import audit
 from bot.store import tables as t
 from bot.store.db import Store
 
-NO_SUCH_MEETING = "I could not find that meeting in this group's record, so nothing was saved."
-NO_SUCH_LINK = "I could not find that link in the register of any group you are in."
 NO_GROUP_TO_ADD_TO = (
     "You are not a chair, deputy chair or minute-taker of any group, so there is no "
     "register you can add to."
@@ -85,57 +80,6 @@ PERSONS_NOT_YOURS = (
     "(by default the police, the chair and the deputy chair)."
 )
 CHILDREN_ONLY = "These checks are recorded for a child only."
-KIND_NAMES: dict[SubjectKind, str] = {
-    SubjectKind.CHILD: "a child",
-    SubjectKind.PERSON: "a person of concern",
-    SubjectKind.LOCATION: "a location",
-    SubjectKind.GROUP: "a group",
-    SubjectKind.THEME: "a theme",
-}
-_EDITABLE_MEETINGS = frozenset({MeetingStatus.IN_PROGRESS.value, MeetingStatus.ENDED.value})
-
-
-@dataclass(frozen=True, slots=True)
-class _Change:
-    """One write in progress: its session, the subject as reached, the meeting named."""
-
-    session: AsyncSession
-    reach: SubjectReach
-    meeting_id: int | None
-    now: datetime
-
-    @property
-    def subject(self) -> t.Subject:
-        return self.reach.subject
-
-    @property
-    def member_id(self) -> int:
-        return self.reach.caller.member.id
-
-    def event(
-        self,
-        kind: SubjectEventKind,
-        value: str = "",
-        previous: str = "",
-        reason: str = "",
-        subject: t.Subject | None = None,
-    ) -> None:
-        """One entry of the subject's history, and the subject marked as changed."""
-        target = subject or self.subject
-        target.updated_at = self.now
-        self.session.add(
-            t.SubjectEvent(
-                subject_id=target.id,
-                kind=kind.value,
-                value=value,
-                previous=previous,
-                reason=reason,
-                meeting_id=self.meeting_id,
-                member_id=self.member_id,
-                locality_id=self.reach.caller.locality_id,
-                at=self.now,
-            )
-        )
 
 
 class RegisterService:
@@ -150,8 +94,8 @@ class RegisterService:
     ) -> SubjectEdit:
         """The subject as its edit forms show it, for someone who may change it."""
         async with self.store.reading() as session:
-            reach = await self._reach(session, turn, subject_id)
-            meeting = await _meeting_of(session, reach, meeting_id)
+            reach = await reach_to_change(session, turn, subject_id)
+            meeting = await meeting_of(session, reach, meeting_id)
             audit.note(
                 session,
                 audit.AuditAction.VIEW,
@@ -234,7 +178,7 @@ class RegisterService:
                 permission=Permission.EDIT_REGISTER,
                 prefer_locality=locality_id,
             )
-            change = _Change(session, reach, None, now)
+            change = SubjectChange(session, reach, None, now)
             if risk is not None:
                 subject.risk_level = risk.value
                 change.event(SubjectEventKind.RISK, risk.value)
@@ -355,100 +299,10 @@ class RegisterService:
         meeting_id: object,
         data: Mapping[str, object],
     ) -> SubjectSaved:
-        """Link the subject to another of the group's register, found by its reference
-        and kind (or added to it in the same step when ``addToRegister`` is ticked)."""
+        """Link the subject to another of the group's register (``register_links.link``)."""
         async with self._changing(turn, subject_id, meeting_id) as change:
-            session, subject = change.session, change.subject
-            today = self._today()
-            errors: dict[str, str] = {}
-            try:
-                entry = parse_register_entry(data, today)
-            except InvalidInput as exc:
-                errors.update(exc.field_errors)
-            try:
-                reason = parse_link_reason(data, LINK_REASON_FIELD, today)
-            except InvalidInput as exc:
-                errors.update(exc.field_errors)
-            if errors:
-                raise InvalidInput(errors)
-            kind = SubjectKind(subject.kind)
-            if not may_link(kind, entry.kind):
-                allowed = ", ".join(KIND_NAMES[k] for k in SubjectKind if may_link(kind, k))
-                raise InvalidInput(
-                    {
-                        KIND_FIELD: f"{KIND_NAMES[kind].capitalize()} can be linked only to "
-                        f"{allowed}."
-                    }
-                )
-            locality_id = change.reach.caller.locality_id
-            found = await find_subjects(
-                session, self.store.keys, locality_id, entry.reference, entry.kind
-            )
-            added = False
-            if found:
-                other = found[0]
-                try:
-                    await reach_subject(
-                        session,
-                        turn.actor,
-                        other.id,
-                        permission=Permission.EDIT_REGISTER,
-                        prefer_locality=locality_id,
-                    )
-                except NotFound:
-                    raise InvalidInput({REFERENCE_FIELD: _NOT_IN_REGISTER}) from None
-                finally:
-                    audit.act_as(session.sync_session, f"member:{change.member_id}", locality_id)
-            elif details_confirmed(data.get(ADD_OTHER_FIELD)):
-                other, added = await find_or_add(
-                    session,
-                    self.store.keys,
-                    locality_id,
-                    entry,
-                    change.now,
-                    member_id=change.member_id,
-                    meeting_id=change.meeting_id,
-                )
-            else:
-                raise InvalidInput(
-                    {
-                        REFERENCE_FIELD: "That is not in this group's register yet.",
-                        ADD_OTHER_FIELD: "To add it and link it now, tick 'Add it to the "
-                        "register and link it' and press again.",
-                    }
-                )
-            if other.id == subject.id:
-                raise InvalidInput({REFERENCE_FIELD: "A subject cannot be linked to itself."})
-            a_id, b_id = link_pair(subject.id, other.id)
-            row = await session.scalar(
-                select(t.SubjectLink).where(
-                    t.SubjectLink.subject_a_id == a_id, t.SubjectLink.subject_b_id == b_id
-                )
-            )
-            if row is not None and row.removed_at is None:
-                raise InvalidInput({REFERENCE_FIELD: "These two are already linked."})
-            if row is None:
-                row = t.SubjectLink(subject_a_id=a_id, subject_b_id=b_id)
-                session.add(row)
-            row.reason = reason
-            row.locality_id = locality_id
-            row.meeting_id = change.meeting_id
-            row.member_id = change.member_id
-            row.created_at = change.now
-            row.removed_at = None
-            row.removed_by_member_id = None
-            change.event(SubjectEventKind.LINKED, str(other.id), reason=reason)
-            change.event(SubjectEventKind.LINKED, str(subject.id), reason=reason, subject=other)
-            other_kind = SubjectKind(other.kind)
-            return SubjectSaved(
-                subject.id,
-                kind,
-                subject_display(kind, subject.reference, subject.initials),
-                "Linked.",
-                change.meeting_id,
-                other_kind,
-                subject_display(other_kind, other.reference, other.initials),
-                added,
+            return await register_links.link(
+                change, self.store.keys, turn.actor, data, self._today()
             )
 
     async def unlink(
@@ -458,36 +312,11 @@ class RegisterService:
         meeting_id: object,
         data: Mapping[str, object],
     ) -> SubjectSaved:
-        """Remove a link, with why: the row stays (``removed_at``), history on both."""
+        """Remove a link, with why (``register_links.unlink``)."""
         now = self.clock.now()
         async with self.store.transaction(activity_id=turn.claim_key, now=now) as session:
-            row = await row_named(session, t.SubjectLink, link_id)
-            if row is None:
-                raise NotFound(NO_SUCH_LINK)
-            try:
-                reach = await self._reach(session, turn, row.subject_a_id)
-                other = await session.get_one(t.Subject, row.subject_b_id)
-            except NotFound:
-                reach = await self._reach(session, turn, row.subject_b_id)
-                other = await session.get_one(t.Subject, row.subject_a_id)
-            if row.removed_at is not None:
-                raise Conflict("That link was already removed.")
-            reason = parse_link_reason(data, unlink_reason_field(row.id), london_today(self.clock))
-            change = _Change(session, reach, await _meeting_of(session, reach, meeting_id), now)
-            row.removed_at = now
-            row.removed_by_member_id = change.member_id
-            subject = change.subject
-            change.event(SubjectEventKind.UNLINKED, str(other.id), reason=reason)
-            change.event(SubjectEventKind.UNLINKED, str(subject.id), reason=reason, subject=other)
-            kind, other_kind = SubjectKind(subject.kind), SubjectKind(other.kind)
-            return SubjectSaved(
-                subject.id,
-                kind,
-                subject_display(kind, subject.reference, subject.initials),
-                "Link removed.",
-                change.meeting_id,
-                other_kind,
-                subject_display(other_kind, other.reference, other.initials),
+            return await register_links.unlink(
+                session, turn, link_id, meeting_id, data, now, self._today()
             )
 
     # -- plumbing -------------------------------------------------------------------------
@@ -495,37 +324,14 @@ class RegisterService:
     @asynccontextmanager
     async def _changing(
         self, turn: TurnRef, subject_id: object, meeting_id: object
-    ) -> AsyncIterator[_Change]:
+    ) -> AsyncIterator[SubjectChange]:
         """One change to one subject: a transaction that claims the turn, reaches the
         subject with EDIT_REGISTER and checks the meeting named is the group's."""
         now = self.clock.now()
         async with self.store.transaction(activity_id=turn.claim_key, now=now) as session:
-            reach = await self._reach(session, turn, subject_id)
-            meeting = await _meeting_of(session, reach, meeting_id)
-            yield _Change(session, reach, meeting, now)
-
-    async def _reach(
-        self, session: AsyncSession, turn: TurnRef, subject_id: object
-    ) -> SubjectReach:
-        """The subject, for a change: in a group's conversation, only one of the linked
-        group's (reached through it); in a personal chat, through any group."""
-        linked: int | None = None
-        if turn.conversation.kind is not ConversationKind.PERSONAL:
-            linked = await linked_locality_id(session, turn.conversation)
-            if linked is None:
-                raise NotLinked()
-        # Read at the boundary (``card_id``): a crafted id beyond the store's integers is
-        # "not found", never a driver's overflow.
-        reach = await reach_subject(
-            session,
-            turn.actor,
-            card_id(subject_id),
-            permission=Permission.EDIT_REGISTER,
-            prefer_locality=linked,
-        )
-        if linked is not None and reach.caller.locality_id != linked:
-            raise NotFound(NO_SUCH_SUBJECT)
-        return reach
+            reach = await reach_to_change(session, turn, subject_id)
+            meeting = await meeting_of(session, reach, meeting_id)
+            yield SubjectChange(session, reach, meeting, now)
 
     async def _groups_to_add_to(
         self, session: AsyncSession, turn: TurnRef
@@ -569,53 +375,10 @@ class RegisterService:
             checks=ChildChecks.from_json(subject.checks),
             agencies=await _agencies(session),
             strand_choices=await _strand_choices(session),
-            links=await self._links(session, turn, reach),
+            links=await register_links.links_shown(session, turn.actor, reach),
         )
 
-    async def _links(
-        self, session: AsyncSession, turn: TurnRef, reach: SubjectReach
-    ) -> tuple[LinkRow, ...]:
-        """The subject's current links to subjects this member may see (a person of
-        concern they may not see is left out, as everywhere in the register)."""
-        subject = reach.subject
-        rows = await session.scalars(
-            select(t.SubjectLink)
-            .where(
-                or_(
-                    t.SubjectLink.subject_a_id == subject.id,
-                    t.SubjectLink.subject_b_id == subject.id,
-                ),
-                t.SubjectLink.removed_at.is_(None),
-            )
-            .order_by(t.SubjectLink.id)
-        )
-        shown: list[LinkRow] = []
-        for row in rows:
-            other_id = row.subject_b_id if row.subject_a_id == subject.id else row.subject_a_id
-            other = await session.get_one(t.Subject, other_id)
-            other_kind = SubjectKind(other.kind)
-            if other_kind is SubjectKind.PERSON:
-                try:
-                    await reach_subject(session, turn.actor, other.id)
-                except NotFound:
-                    continue
-                finally:
-                    audit.act_as(
-                        session.sync_session,
-                        f"member:{reach.caller.member.id}",
-                        reach.caller.locality_id,
-                    )
-            shown.append(
-                LinkRow(
-                    row.id,
-                    other_kind,
-                    subject_display(other_kind, other.reference, other.initials or ""),
-                    RiskLevel(other.risk_level) if other.risk_level else None,
-                )
-            )
-        return tuple(shown)
-
-    def _saved(self, change: _Change, said: str) -> SubjectSaved:
+    def _saved(self, change: SubjectChange, said: str) -> SubjectSaved:
         subject = change.subject
         kind = SubjectKind(subject.kind)
         return SubjectSaved(
@@ -628,24 +391,6 @@ class RegisterService:
 
     def _today(self) -> date:
         return london_today(self.clock)
-
-
-_NOT_IN_REGISTER = "I could not find that in this group's register."
-
-
-async def _meeting_of(session: AsyncSession, reach: SubjectReach, meeting_id: object) -> int | None:
-    """The meeting a change is recorded in: none, or a meeting (in progress or ended) of
-    the group the subject was reached through; any other is refused."""
-    if meeting_id is None or meeting_id == "":
-        return None
-    meeting = await row_named(session, t.Meeting, meeting_id)
-    if (
-        meeting is None
-        or meeting.locality_id != reach.caller.locality_id
-        or meeting.status not in _EDITABLE_MEETINGS
-    ):
-        raise NotFound(NO_SUCH_MEETING)
-    return meeting.id
 
 
 async def _agency_ids(session: AsyncSession) -> dict[str, int]:

@@ -41,26 +41,28 @@ from bot.domain.model import (
 from bot.domain.register import SubjectEventKind, SubjectStatus, link_pair
 from bot.domain.register_import import (
     ACTION_COLUMNS,
-    MAX_FILE_BYTES,
-    MAX_ROWS,
     REGISTER_COLUMNS,
     ActionPlan,
     ImportReport,
     PlannedAction,
     PlannedSubject,
     RegisterPlan,
+    check_actions,
+    check_register,
+    import_key_value,
+    parse_actions,
+    parse_register,
+    reference_key,
+)
+from bot.domain.register_import_file import (
+    MAX_FILE_BYTES,
+    MAX_ROWS,
     RowProblem,
     Table,
     TableBuilder,
     cell_text,
-    check_actions,
-    check_register,
-    import_key_value,
     in_order,
-    parse_actions,
-    parse_register,
     read_csv,
-    reference_key,
 )
 from bot.services.member_lookups import locality_by_code
 from bot.services.readmodels.members import people_in

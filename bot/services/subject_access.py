@@ -11,11 +11,15 @@ never by decrypting every subject), the export holds:
 * its register record and all the register holds about it (``register``: status, risk,
   strands, lead agency, checks, history, links with the other end redacted, the meetings
   that discussed it, minutes and round answers recorded about it, shares and transfers;
-  ``bot.services.subject_access_register``).
+  ``bot.services.subject_access_register``);
+* its escalations to the MACE Operational or Strategic group (``escalations``): of the
+  subject, of an action about it, of a challenge in a round about it; and under
+  ``mentions``, any other escalation naming it (``bot.services.subject_access_escalations``).
 
-``FORMAT`` is ``mace-subject-access/2`` since the register's part was added (issue 15):
-``/1`` documents had no ``register`` key. Minutes recorded *about* the subject are listed
-under ``register`` and no longer repeated under ``mentions``.
+``FORMAT`` is ``mace-subject-access/3`` since the escalations were added (issue 16):
+``/2`` documents had no ``escalations`` key (nor ``mentions.escalations``), and ``/1``
+documents no ``register`` key either (issue 15). Minutes recorded *about* the subject are
+listed under ``register`` and no longer repeated under ``mentions``.
 
 All text passes through ``bot.domain.subject_access.Redactor`` first: other subjects'
 references and initials become ``[redacted]``. The export is written to the audit trail
@@ -40,13 +44,18 @@ from bot.domain.model import SUBJECT_LABELS, SubjectKind
 from bot.domain.subject_access import REDACTED, Redactor, mentions
 from bot.exports._text import CLASSIFICATION
 from bot.exports.subject_access import subject_access_docx
+from bot.services.subject_access_escalations import (
+    escalation_document,
+    find_escalations,
+    group_names,
+)
 from bot.services.subject_access_register import register_member_ids, register_part
 from bot.services.subjects import find_subjects
 from bot.store import audit
 from bot.store import tables as t
 from bot.store.db import Store
 
-FORMAT = "mace-subject-access/2"
+FORMAT = "mace-subject-access/3"
 MAX_REASON_CHARS = 200
 
 NOTICE = (
@@ -136,6 +145,7 @@ class SubjectAccessService:
                     for key, value in (
                         ("actions", document["actions"]),
                         ("meetings", document["meetings"]),
+                        ("escalations", document["escalations"]),
                         *(
                             (f"register_{k}", document["register"][k])
                             for k in ("history", "links", "discussed_in", "shares")
@@ -237,6 +247,16 @@ async def _gather(
         if about(c.about, c.text, c.response, c.resolution)
     ]
 
+    escalations = await find_escalations(
+        session,
+        locality.id,
+        subject.id,
+        actions_about={a.id for a in linked},
+        actions_mentioning={a.id for a in mentioned_actions},
+        challenges_mentioning={c.id for c in challenges},
+        about=about,
+    )
+
     member_ids: set[int | None] = set()
     for a in (*linked, *mentioned_actions):
         member_ids.update((a.owner_member_id, a.created_by_member_id, a.requested_by_member_id))
@@ -246,8 +266,10 @@ async def _gather(
     member_ids.update(c.raised_by_member_id for c in challenges)
     member_ids.update(c.responded_by_member_id for c in challenges)
     member_ids.update(await register_member_ids(session, subject.id))
+    member_ids.update(escalations.member_ids())
     names = await _names(session, t.Member, member_ids)
     agencies = await _names(session, t.Agency, None)
+    groups = await group_names(session)
 
     def meeting_ref(meeting_id: int | None) -> dict[str, Any] | None:
         if meeting_id is None:
@@ -284,6 +306,16 @@ async def _gather(
             ],
         }
 
+    def escalation_doc(escalation: t.Escalation) -> dict[str, Any]:
+        return escalation_document(
+            escalation,
+            subject=subject,
+            redact=redact,
+            meeting_ref=meeting_ref,
+            names=names,
+            groups=groups,
+        )
+
     meeting_ids = sorted({a.meeting_id for a in linked})
     register = await register_part(session, subject, redact, meeting_ref, names, agencies)
     return {
@@ -314,6 +346,7 @@ async def _gather(
             for meeting_id in meeting_ids
             if meeting_id in meetings
         ],
+        "escalations": [escalation_doc(e) for e in escalations.about],
         "mentions": {
             "minute_entries": [
                 {
@@ -359,6 +392,7 @@ async def _gather(
                 for c in challenges
             ],
             "actions": [action_doc(a) for a in mentioned_actions],
+            "escalations": [escalation_doc(e) for e in escalations.mentioning],
         },
         "register": register,
     }

@@ -142,6 +142,9 @@ class Meeting(Base):
     ended_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     current_position: Mapped[int | None] = mapped_column(Integer)
     agenda_activity_id: Mapped[str | None] = mapped_column(String(200))
+    #: The summary card posted when the meeting ended (the newest posted): a correction
+    #: before the minutes are agreed redraws it.
+    summary_activity_id: Mapped[str | None] = mapped_column(String(200))
     next_meeting_date: Mapped[date | None] = mapped_column(Date)
     minutes_status: Mapped[str] = mapped_column(String(20))
     minutes_agreed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())

@@ -181,6 +181,7 @@ def test_the_reassigned_notice_names_references_and_people_only(yours: bool) -> 
         "to_name",
         "to_agency",
         "yours",
+        "corrected",  # a flag: the owner was corrected, not reassigned (issue 16)
     }
 
 

@@ -929,6 +929,9 @@ class FakeCorrections(Fake):
         self.record("correct", turn, meeting_id, kind, record_id, data)
         return CorrectionSaved(1, 104, "Minute corrected.")
 
+    async def remember_summary_card(self, meeting_id: int, activity_id: str) -> None:
+        self.record("remember_summary_card", meeting_id, activity_id)
+
 
 # -- escalation beyond the locality (dialogs.escalations, issue 16) ----------------------------
 

@@ -17,19 +17,21 @@ import pytest
 from bot.domain.model import ActionStatus, SubjectKind
 from bot.domain.register import RiskLevel, SubjectStatus
 from bot.domain.register_import import (
-    MAX_ROWS,
     ImportReport,
     LinkTarget,
-    RowProblem,
-    Table,
-    cell_text,
     check_actions,
     check_register,
-    column_name,
     import_key_value,
     parse_actions,
     parse_date,
     parse_register,
+)
+from bot.domain.register_import_file import (
+    MAX_ROWS,
+    RowProblem,
+    Table,
+    cell_text,
+    column_name,
     read_csv,
 )
 

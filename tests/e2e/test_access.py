@@ -18,8 +18,8 @@ from sqlalchemy import func, select
 from bot.domain.errors import NotFound, NotLinked, NotPermitted
 from bot.services.action_control import NO_SUCH_ACTION, NOT_A_CHAIR
 from bot.services.context import NOT_A_MEMBER
-from bot.services.register import NO_SUCH_LINK
 from bot.services.register_access import NO_SUCH_SUBJECT
+from bot.services.register_links import NO_SUCH_LINK
 from bot.store import tables as t
 from bot.store.db import Store
 from cards import verbs as v

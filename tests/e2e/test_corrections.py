@@ -19,9 +19,11 @@ from typing import Any
 import docx
 from sqlalchemy import select, text
 
+from bot.app import COMPONENTS
 from bot.domain.corrections import MINUTES_LOCKED
 from bot.domain.errors import NotPermitted
 from bot.domain.model import ActionStatus
+from bot.domain.notices import NoticeKind
 from bot.domain.rules import confirmation_field
 from bot.services.context import NOT_A_MEMBER
 from bot.store import tables as t
@@ -35,8 +37,10 @@ from tests.e2e.scenario import (
     error_beside,
     invoke_card,
     invoke_message,
+    member_id,
     ok,
     press,
+    say,
     snapshot,
     start_meeting,
     store_of,
@@ -46,6 +50,7 @@ from tests.e2e.test_chasing_e2e import digests, fire
 from tests.e2e.test_downloads import fetch, link_in
 from tests.services.test_chase_run import at_london
 from tests.support.card_schema import validate_card
+from tests.support.fake_connector import card_contents
 
 MINUTE = "CR-0107 was seen at the staton with older males."
 FIXED_MINUTE = "CR-0107 was seen at the station with older males."
@@ -347,3 +352,127 @@ async def test_a_withdrawn_action_gets_no_reminder(bot: BotUnderTest, clock: Any
     await fire(bot, "outbox")
     (digest,) = digests(bot)
     assert f"A-{ids[0]}" in text_of(digest) and f"A-{ids[1]}" not in text_of(digest)
+
+
+async def test_a_corrected_owner_and_the_previous_one_are_told(bot: BotUnderTest) -> None:
+    """An owner recorded in error and corrected: the action changed hands, so both are
+    told through the outbox, as a reassignment tells them (ids only while queued)."""
+    ids = await agree_actions(
+        bot,
+        [{"description": "Visit CR-0007 at school.", "owner": "Priya Shah", "due": "2026-12-03"}],
+    )
+    store = store_of(bot)
+    # Both owners are seen in the channel, so the bot can reach them in a 1:1 chat.
+    ok(await say(bot, "police", "here"))
+    ok(await say(bot, "health", "here"))
+    priya, dana = await member_id(store, "police"), await member_id(store, "health")
+    summary = [c for c in bot.connector.cards() if "Summary:" in text_of(c)][-1]
+    meeting_id = action(summary, v.MINUTES_DOWNLOAD)["data"]["meetingId"]
+    ok(
+        await press(
+            bot,
+            "chair",
+            v.CORRECTION_SAVE,
+            {"meetingId": meeting_id, "kind": "action", "recordId": ids[0]},
+            {
+                "description": "Visit CR-0007 at school.",
+                "ownerId": str(dana),
+                "dueDate": "2026-12-03",
+                "subjectKind": "keep",
+                "reason": "Recorded against the wrong agency.",
+            },
+        )
+    )
+    async with store.reading() as session:
+        assert (await session.get_one(t.Action, ids[0])).owner_member_id == dana
+        queued = list(
+            await session.scalars(
+                select(t.OutboxMessage).where(t.OutboxMessage.kind == NoticeKind.ACTION_REASSIGNED)
+            )
+        )
+    assert sorted(q.recipient_member_id for q in queued) == sorted([priya, dana])
+    assert all("CR-0007" not in q.payload and "wrong" not in q.payload for q in queued)
+
+    bot.connector.reset()
+    await bot.server.app[COMPONENTS].jobs.fire("outbox")
+    told = [c for c in bot.connector.cards() if "owner corrected" in text_of(c)]
+    assert len(told) == 2
+    for notice in told:
+        validate_card(notice)
+        shown = text_of(notice)
+        assert f"A-{ids[0]}" in shown and "Priya Shah" in shown and "Dana Reeves" in shown
+        assert "review of actions" not in shown
+        assert "CR-0007" not in str(notice) and "wrong agency" not in str(notice)
+    assert sorted("You own it now" in text_of(c) for c in told) == [False, True]
+
+
+async def test_the_summary_card_in_the_chat_is_redrawn_after_a_correction(
+    bot: BotUnderTest,
+) -> None:
+    """The summary posted at the end lists the decisions: one corrected and one withdrawn
+    afterwards, the summary everyone sees in the chat shows the new text and not the
+    withdrawn decision, whether the correction was saved from the summary itself (the
+    presser is answered with the same summary) or from another copy of the list."""
+    meeting = await start_meeting(bot, to_position=4)
+    await record(bot, meeting, v.ITEM_DECISION, "decisionText", DECISION)
+    await record(bot, meeting, v.ITEM_DECISION, "decisionText", "Refer CR-0108 in error.")
+    ok(
+        await press(
+            bot, "chair", v.MEETING_END, {"meetingId": meeting.id}, {}, card_id=meeting.agenda_id
+        )
+    )
+    (summary_id,) = [
+        p.activity_id
+        for p in bot.connector.posted()
+        if any("Summary:" in text_of(c) for c in card_contents(p.activity))
+    ]
+
+    def summary() -> str:
+        current = bot.connector.current(summary_id)
+        assert current is not None
+        (card,) = card_contents(current)
+        validate_card(card)
+        return text_of(card)
+
+    assert DECISION in summary() and "Refer CR-0108 in error." in summary()
+    async with store_of(bot).reading() as session:
+        first, second = list(
+            await session.scalars(
+                select(t.MinuteEntry.id)
+                .where(t.MinuteEntry.meeting_id == meeting.id)
+                .order_by(t.MinuteEntry.id)
+            )
+        )
+    # Saved from the summary message (the list took its place for the chair).
+    answer = invoke_card(
+        ok(
+            await press(
+                bot,
+                "chair",
+                v.CORRECTION_SAVE,
+                {"meetingId": meeting.id, "kind": "decision", "recordId": second},
+                {"withdraw": "true", "reason": "Recorded under the wrong meeting."},
+                card_id=summary_id,
+            )
+        )
+    )
+    assert "Summary:" in text_of(answer) and "Refer CR-0108" not in text_of(answer)
+    assert "Refer CR-0108" not in summary() and DECISION in summary()
+    # Saved elsewhere (the list opened from another copy): answered with the list.
+    listed = invoke_card(
+        ok(
+            await press(
+                bot,
+                "chair",
+                v.CORRECTION_SAVE,
+                {"meetingId": meeting.id, "kind": "decision", "recordId": first},
+                {"correctedText": FIXED_DECISION, "reason": REASON},
+            )
+        )
+    )
+    assert "Decision corrected." in text_of(listed)
+    shown = summary()
+    assert FIXED_DECISION in shown and DECISION not in shown and "Refer CR-0108" not in shown
+    # The agenda card posted during the meeting stays an agenda, and current too.
+    agenda = text_of(meeting.card(bot))
+    assert "Summary:" not in agenda and "Refer CR-0108" not in agenda

@@ -190,6 +190,8 @@ async def test_a_challenge_escalated_to_the_operational_group_is_answered_and_cl
     for who in ("operational_chair", "operational_member"):
         (notice,) = personal_cards(bot, who)
         validate_card(notice)
+        # The handle leads the notice, so the member can quote it back.
+        assert notice["body"][0]["text"] == f"{reference}: an escalation for your group"
         shown = text_of(notice)
         assert (
             f"Scarborough has escalated a challenge to the MACE Operational Group ({reference})"
@@ -294,6 +296,7 @@ async def test_a_challenge_escalated_to_the_operational_group_is_answered_and_cl
     await send_notices(bot)
     for who in ("chair", "social_care"):
         (notice,) = personal_cards(bot, who)
+        assert notice["body"][0]["text"] == f"{reference}: the escalation has a response"
         shown = text_of(notice)
         assert f"recorded its response to {reference}" in shown
         assert "Placement panel" not in shown and "CR-0107" not in shown

@@ -18,8 +18,9 @@ from bot.domain.register import ChildChecks, InterviewState
 from bot.domain.register_forms import unlink_reason_field
 from bot.domain.rules import confirmation_field
 from bot.services.context import ActorRef, ConversationRef, TurnRef
-from bot.services.register import NO_SUCH_MEETING, RegisterService
+from bot.services.register import RegisterService
 from bot.services.register_access import NO_SUCH_SUBJECT
+from bot.services.register_change import NO_SUCH_MEETING
 from bot.store import tables as t
 from bot.store.db import Store
 from tests.support.records import MeetingIds, Records, utc

@@ -80,6 +80,43 @@ class Expected:
     ratings: list[int]
 
 
+FEWER = "fewer than 5 ratings"
+
+
+def ratings_of(seeded: Seeded, locality: str | None) -> list[int]:
+    """How many ratings of 1..5 the meetings held in the period had."""
+    held = [m for m in seeded.meetings if locality in (None, m.locality) and inside(m.started_at)]
+    return [sum(1 for m in held for r in m.ratings if r == score) for score in range(1, 6)]
+
+
+def withheld(seeded: Seeded, locality: str | None) -> bool:
+    """The anonymity rule, worked out here: fewer than 5 ratings withholds a locality's
+    figures; the total's too, or when the localities withheld have 1 to 4 between them."""
+    if locality is not None:
+        return sum(ratings_of(seeded, locality)) < 5
+    hidden = sum(
+        sum(ratings_of(seeded, code)) for code in seeded.localities if withheld(seeded, code)
+    )
+    return sum(ratings_of(seeded, None)) < 5 or 0 < hidden < 5
+
+
+def evaluation_row(seeded: Seeded, locality: str | None) -> dict[str, object]:
+    """The workbook's Evaluation row, every cell, as worked out from the seed."""
+    ratings = ratings_of(seeded, locality)
+    count = sum(ratings)
+    if withheld(seeded, locality):
+        return {"Ratings": count} | {
+            h: FEWER for h in ("Mean (1-5)", *(f"Rated {s}" for s in range(1, 6)), "Rated 4 or 5 %")
+        }
+    mean = round(sum(s * n for s, n in zip(range(1, 6), ratings, strict=True)) / count, 2)
+    return {
+        "Ratings": count,
+        "Mean (1-5)": mean,
+        **{f"Rated {s}": ratings[s - 1] for s in range(1, 6)},
+        "Rated 4 or 5 %": pct(ratings[3] + ratings[4], count),
+    }
+
+
 def state_at_end(events: list[tuple[datetime, str, str]], now: str | None) -> str | None:
     before = [e for e in events if e[0] < HI]
     if before:
@@ -249,11 +286,34 @@ def check_figures(seeded: Seeded, report: PerformanceReport, scope: str | None) 
         want.raised,
         want.lowered,
     )
-    assert list(got.ratings.distribution) == want.ratings
     count = sum(want.ratings)
+    assert got.ratings.count == count
+    if withheld(seeded, scope):
+        assert got.ratings.distribution is None and got.ratings.mean is None
+        return
+    assert got.ratings.distribution is not None
+    assert list(got.ratings.distribution) == want.ratings
     assert got.ratings.mean == round(
         sum(s * n for s, n in zip(range(1, 6), want.ratings, strict=True)) / count, 2
     )
+
+
+async def test_the_ratings_of_fewer_than_5_are_withheld_and_the_rest_shown(
+    seeded_report: tuple[Seeded, PerformanceReport],
+) -> None:
+    """The seed rates two groups rarely in the year (3 and 2 ratings): their mean and
+    distribution are withheld, not zeroed; the others' and the total (5 withheld between
+    them: the total less the others gives away no group of fewer than 5) are shown."""
+    seeded, report = seeded_report
+    few = {code for code in seeded.localities if withheld(seeded, code)}
+    assert few == {"craven", "selby"}
+    assert sorted(sum(ratings_of(seeded, code)) for code in few) == [2, 3]
+    assert not withheld(seeded, None)
+    for code, name in seeded.localities.items():
+        got = figures_of(report, name)
+        assert got.ratings.withheld == (code in few), name
+        assert got.ratings.count == sum(ratings_of(seeded, code)), name
+    assert not figures_of(report, "All localities").ratings.withheld
 
 
 def _rows(sheet, header_row_label: str = "Locality"):  # type: ignore[no-untyped-def]
@@ -310,7 +370,16 @@ def check_workbook(seeded: Seeded, report: PerformanceReport, scope: str | None)
         "Awaiting a response at the end": want.awaiting,
     }
     _, ratings = _rows(book["Evaluation"])
-    assert [ratings[name][f"Rated {s}"] for s in range(1, 6)] == want.ratings
+    # Every cell of every row: the groups with fewer than 5 ratings say so in place of
+    # their mean and distribution.
+    assert ratings == {
+        **{n: evaluation_row(seeded, code) for code, n in sorted(seeded.localities.items())},
+        "All localities": evaluation_row(seeded, None),
+    }
+    assert summary[name]["Meeting ratings"] == sum(want.ratings)
+    assert summary[name]["Mean rating (1-5)"] == evaluation_row(seeded, scope)["Mean (1-5)"]
+    for code, n in seeded.localities.items():
+        assert summary[n]["Mean rating (1-5)"] == evaluation_row(seeded, code)["Mean (1-5)"]
     _, changes = _rows(book["Subjects and risk"])
     assert (
         changes[name]["Risk first rated"],
@@ -406,11 +475,19 @@ def shown(value: float | None, suffix: str = "") -> str:
     return f"{value}{suffix}"
 
 
+def rated(value: object, suffix: str = "") -> str:
+    """A ratings figure as written: the words where withheld, else the number."""
+    if value == FEWER:
+        return FEWER
+    assert value is None or isinstance(value, int | float)
+    return shown(value, suffix)
+
+
 async def test_the_word_summary_says_every_headline_figure_and_no_name(
     seeded_report: tuple[Seeded, PerformanceReport],
 ) -> None:
     seeded, report = seeded_report
-    for scope in ("scarborough", None):
+    for scope in ("scarborough", "craven", None):
         check_summary(seeded, report, scope)
     book = load_workbook(io.BytesIO(report_xlsx(report)))
     cells = [
@@ -430,7 +507,8 @@ def check_summary(seeded: Seeded, report: PerformanceReport, scope: str | None) 
     assert "OFFICIAL-SENSITIVE" in text
     section = text.split(f"\n{name}\n", 1)[1]
     count = sum(want.ratings)
-    mean = round(sum(s * n for s, n in zip(range(1, 6), want.ratings, strict=True)) / count, 2)
+    row = evaluation_row(seeded, scope)
+    mean, rate = row["Mean (1-5)"], row["Rated 4 or 5 %"]
     for label, value in (
         ("Meetings held", shown(want.meetings)),
         ("Decisions recorded", shown(want.decisions)),
@@ -452,8 +530,8 @@ def check_summary(seeded: Seeded, report: PerformanceReport, scope: str | None) 
         ("Risk raised", shown(want.raised)),
         ("Risk lowered", shown(want.lowered)),
         ("Meeting ratings", shown(count)),
-        ("Mean rating (1-5)", shown(mean)),
-        ("Rated 4 or 5 (effective)", shown(pct(want.ratings[3] + want.ratings[4], count), "%")),
+        ("Mean rating (1-5)", rated(mean)),
+        ("Rated 4 or 5 (effective)", rated(rate, "%")),
     ):
         assert f"\n{label} | {value}\n" in section, label
     for code, agency in seeded.agencies.items():

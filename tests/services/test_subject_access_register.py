@@ -66,7 +66,7 @@ async def test_the_register_record_and_all_it_holds_about_the_subject(
         "scarborough", "CR-0001", reason=REASON, actor="cli:dpo"
     )
     doc = export.document
-    assert doc["format"] == FORMAT == "mace-subject-access/2"
+    assert doc["format"] == FORMAT == "mace-subject-access/3"
     register = doc["register"]
     record = register["record"]
     assert record["status_label"] == "Monitoring"

@@ -42,6 +42,11 @@ from bot.store.db import Store
 START = datetime(2023, 11, 20, 10, tzinfo=UTC)
 END = datetime(2026, 11, 18, 10, tzinfo=UTC)
 RISKS = ("low", "medium", "high", "very_high")
+#: Two groups rated rarely in the report's year (April 2025 to March 2026, London): each
+#: has fewer than 5 ratings then, so the report must withhold their mean and distribution;
+#: together they have 5, so the total of all seven is shown.
+FEW_RATINGS = {"craven": 3, "selby": 2}
+REPORT_YEAR = (datetime(2025, 3, 31, 23, tzinfo=UTC), datetime(2026, 3, 31, 23, tzinfo=UTC))
 
 
 @dataclass
@@ -139,6 +144,7 @@ async def seed_report_history(store: Store, *, seed: int = 16, per_meeting: int 
             {c: s.label for c, s in strands.items()},
         )
         reference = 0
+        few = dict(FEW_RATINGS)
         for code, locality in sorted(localities.items()):
             when = START + timedelta(days=rng.randint(0, 20))
             while when < END:
@@ -333,7 +339,11 @@ async def seed_report_history(store: Store, *, seed: int = 16, per_meeting: int 
                         )
                     )
                     seeded.escalations.append(SeedEscalation(code, tier, raised, responded, closed))
-                for _ in range(rng.randint(0, 8)):
+                rated = rng.randint(0, 8)
+                if code in few and REPORT_YEAR[0] <= when < REPORT_YEAR[1]:
+                    rated = min(max(rated, 1), few[code])
+                    few[code] -= rated
+                for _ in range(rated):
                     score = rng.choices((1, 2, 3, 4, 5), weights=(1, 1, 3, 6, 6))[0]
                     session.add(
                         t.MeetingRating(

@@ -250,6 +250,7 @@ async def meeting_view(
         minutes_status=MinutesStatus(meeting.minutes_status),
         conversation_id=meeting.conversation_id,
         agenda_activity_id=meeting.agenda_activity_id,
+        summary_activity_id=meeting.summary_activity_id,
         version=meeting.version,
         previous_open_unlisted=int(open_total) - len(previous_actions),
         previous_overdue_unlisted=int(overdue_total) - listed_overdue,

@@ -1,0 +1,153 @@
+"""What is recorded under an agenda item while a meeting runs: a minute, a decision, an
+action (with its owner, due date and the subject it concerns).
+
+Its own module because recording is what most people do in a meeting, and its checks
+(the text, identifying details, an owner from the group, the subject found or added to
+the register) are not about running the meeting. ``MeetingService.record_entry`` and
+``record_action`` (bot/services/meetings.py) still open the transaction, check the
+caller may record and find the meeting and the item; they call here inside it, as the
+subjects under items 4-7 are handled by bot/services/item_subjects.py.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from datetime import date, datetime
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot.domain.agenda import CURRENT_SUBJECT
+from bot.domain.model import ActionStatus, EntryKind
+from bot.domain.rules import (
+    MAX_DESCRIPTION_CHARS,
+    MAX_ENTRY_CHARS,
+    check_identifying_details,
+    clean_text,
+    display_initials,
+    parse_due_date,
+    parse_subject,
+    raise_if,
+    recorded_text,
+    require_text,
+)
+from bot.services import item_subjects
+from bot.services.context import Caller, roles_in
+from bot.services.records import row_named
+from bot.services.subjects import find_subjects, new_subject
+from bot.store import tables as t
+from bot.store.crypto import ring_of
+
+ENTRY_FIELDS = {EntryKind.MINUTE: "minuteText", EntryKind.DECISION: "decisionText"}
+
+
+async def add_entry(
+    session: AsyncSession,
+    caller: Caller,
+    meeting: t.Meeting,
+    item: t.AgendaItem,
+    kind: EntryKind,
+    data: Mapping[str, object],
+    today: date,
+    now: datetime,
+) -> None:
+    """A minute or decision under ``item``, about the subject being discussed if any."""
+    field = ENTRY_FIELDS[kind]
+    label = "The minute" if kind is EntryKind.MINUTE else "The decision"
+    text = recorded_text(data, field, label, MAX_ENTRY_CHARS, today)
+    session.add(
+        t.MinuteEntry(
+            meeting_id=meeting.id,
+            item_id=item.id,
+            subject_id=await item_subjects.entry_subject(session, item.id, data),
+            kind=kind,
+            text=text,
+            author_member_id=caller.member.id,
+            created_at=now,
+        )
+    )
+
+
+async def add_action(
+    session: AsyncSession,
+    caller: Caller,
+    meeting: t.Meeting,
+    item: t.AgendaItem,
+    data: Mapping[str, object],
+    today: date,
+    now: datetime,
+) -> None:
+    """An action agreed under ``item``: what needs doing, an owner from the group's
+    members, a due date, and the subject it concerns (the one being discussed, one the
+    register holds, or one added to it now)."""
+    errors: dict[str, str] = {}
+    description = clean_text(data.get("description"))
+    require_text(errors, "description", description, "What needs doing", MAX_DESCRIPTION_CHARS)
+    check_identifying_details(errors, "description", description, today, data)
+    owner = await _owner(session, meeting.locality_id, data.get("ownerId"))
+    if owner is None:
+        errors["ownerId"] = "Choose an owner from the members of this group."
+    due, due_error = parse_due_date(data.get("dueDate"), today)
+    if due_error:
+        errors["dueDate"] = due_error
+    discussed: int | None = None
+    subject_input = None
+    if clean_text(data.get("subjectKind")) == CURRENT_SUBJECT:
+        # "The subject being discussed": the form names it by id, never reference.
+        discussed = await item_subjects.subject_in_meeting(
+            session, meeting.id, data.get("subjectId")
+        )
+        if discussed is None:
+            errors["subjectKind"] = "That subject is not on this agenda: choose again."
+    else:
+        subject_input = parse_subject(
+            data.get("subjectKind"),
+            data.get("subjectRef"),
+            data.get("subjectInitials"),
+            errors,
+        )
+    subject = None
+    keys = ring_of(session.get_bind().dialect)
+    if subject_input is not None:
+        found = await find_subjects(
+            session, keys, meeting.locality_id, subject_input.reference, subject_input.kind
+        )
+        subject = found[0] if found else None
+        if subject is not None and subject.initials != subject_input.initials:
+            errors["subjectInitials"] = (
+                f"{subject.reference} is recorded with the initials "
+                f"{display_initials(subject.initials)}; check the case reference."
+            )
+    raise_if(errors)
+    assert owner is not None and due is not None
+    if subject_input is not None and subject is None:
+        subject = new_subject(keys, meeting.locality_id, subject_input, now)
+        session.add(subject)
+        await session.flush()
+    action = t.Action(
+        locality_id=meeting.locality_id,
+        meeting_id=meeting.id,
+        item_id=item.id,
+        description=description,
+        owner_member_id=owner.id,
+        agency_id=owner.agency_id,
+        due_date=due,
+        subject_id=subject.id if subject else discussed,
+        status=ActionStatus.OPEN,
+        created_by_member_id=caller.member.id,
+        created_at=now,
+        updated_at=now,
+    )
+    session.add(action)
+    await session.flush()
+    session.add(
+        t.ActionEvent(
+            action_id=action.id, kind="created", note="", member_id=caller.member.id, at=now
+        )
+    )
+
+
+async def _owner(session: AsyncSession, locality_id: int, owner_id: object) -> t.Member | None:
+    member = await row_named(session, t.Member, owner_id)
+    if member is None or not member.active:
+        return None
+    return member if await roles_in(session, member.id, locality_id) else None
