@@ -1,7 +1,7 @@
 """web_sessions and web_sign_ins: who is signed in to the pages, and sign-ins under way
 
-Revision ID: 0012
-Revises: 0011
+Revision ID: 0013
+Revises: 0012
 Create Date: 2026-12-06 01:20:00
 
 The pages (bot.web) are read in Teams tabs and in any browser. A browser opened from
@@ -26,8 +26,8 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from alembic import op
 
-revision: str = "0012"
-down_revision: str | None = "0011"
+revision: str = "0013"
+down_revision: str | None = "0012"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
