@@ -27,7 +27,7 @@ from bot.domain.model import ConversationKind, Role, SubjectKind
 from bot.domain.permissions import Permission
 from bot.domain.register_filters import SubjectFilter, SubjectFilterError
 from bot.domain.register_views import SubjectCardView, SubjectChoices, SubjectsPage
-from bot.services.context import TurnRef, linked_locality_id
+from bot.services.context import ActorRef, ConversationRef, TurnRef, linked_locality_id
 from bot.services.readmodels.register import (
     Viewing,
     not_discussed_since,
@@ -51,6 +51,8 @@ from bot.store import tables as t
 from bot.store.db import Store
 
 PAGE_SIZE = 10
+#: The conversation a page reads in: a page is read by one person, like a personal chat.
+PAGE_CONVERSATION = "web-page"
 NOT_IN_A_GROUP = (
     "You are not a member of any MACE locality group, so there is no register to show. If "
     "you should be, ask the MACE coordinator to add you."
@@ -124,6 +126,20 @@ class RegisterReads:
                     raise NotFound(NO_SUCH_SUBJECT)
             return await self._card(session, turn, reach, card_id(meeting_id), None)
 
+    async def page(self, actor: ActorRef, subject_id: object) -> tuple[SubjectCardView, str]:
+        """A subject's page (issue 17): read by one person, like the card in a personal
+        chat, so the same rule and the same card (missing checks for an editor); audited
+        as a page view. With the code of the group it was reached through, for the way
+        back to that group's map."""
+        turn = TurnRef(actor, ConversationRef(PAGE_CONVERSATION, ConversationKind.PERSONAL))
+        async with self.store.reading() as session:
+            reach = await reach_subject(session, actor, subject_id)
+            view = await self._card(session, turn, reach, None, None, seen="subject page")
+            code = await session.scalar(
+                select(t.Locality.code).where(t.Locality.id == reach.caller.locality_id)
+            )
+            return view, code or ""
+
     async def subjects(
         self, turn: TurnRef, wanted: SubjectFilter, page: int = 1, *, words: str = ""
     ) -> SubjectsPage:
@@ -182,9 +198,11 @@ class RegisterReads:
         reach: SubjectReach,
         meeting_id: int | None,
         groups: dict[int, frozenset[Role]] | None,
+        *,
+        seen: str = "subject card",
     ) -> SubjectCardView:
         """The card as this viewer may see it here; ``groups``: the member's groups, when
-        already read."""
+        already read; ``seen``: where, for the audit trail."""
         member = reach.caller.member
         in_group = turn.conversation.kind is not ConversationKind.PERSONAL
         if in_group:
@@ -221,7 +239,7 @@ class RegisterReads:
             "subjects",
             reach.subject.id,
             locality_id=reach.caller.locality_id,
-            detail="subject card" + (" in the group's conversation" if in_group else ""),
+            detail=seen + (" in the group's conversation" if in_group else ""),
         )
         return view
 

@@ -10,6 +10,7 @@ from bot.config import Settings
 from bot.domain.clock import Clock
 from bot.domain.web_sessions import SessionPolicy
 from bot.services.factory import ServiceFactory
+from bot.services.register_map import RegisterMap
 from bot.services.web_sessions import WebSessions
 from bot.store.db import Store
 from bot.web.headers import security_headers
@@ -17,6 +18,7 @@ from bot.web.identity import ORIGINS, WEB_SESSIONS
 from bot.web.minutes import add_minutes_routes
 from bot.web.my import add_my_routes
 from bot.web.pages import add_page_routes, setup_templates
+from bot.web.register import add_register_routes
 from bot.web.signin import add_signin_routes
 
 
@@ -32,3 +34,4 @@ def add_web(
     add_page_routes(app)
     add_my_routes(app, services.actions)
     add_minutes_routes(app, services.minutes_reads, services.exports)
+    add_register_routes(app, RegisterMap(store, clock), services.register_reads)

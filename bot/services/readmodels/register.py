@@ -212,7 +212,7 @@ async def subject_card(
             )
             .order_by(
                 case((visible, 0), else_=1),
-                _risk_order(t.Subject.risk_level),
+                risk_order(t.Subject.risk_level),
                 link.created_at.desc(),
                 link.id.desc(),
             )
@@ -392,7 +392,7 @@ def _outcome(value: str) -> str:
         return value
 
 
-def _risk_order(column: Any) -> Any:
+def risk_order(column: Any) -> Any:
     """Very high first, then high, medium, low, and not yet rated last."""
     return case(*((column == level.value, -RISK_RANK[level]) for level in RiskLevel), else_=1)
 
@@ -507,7 +507,7 @@ async def subject_rows(
     chosen = (
         select(s.id, func.count().over().label("total"))
         .where(*where)
-        .order_by(_risk_order(s.risk_level), s.last_discussed_on.asc().nulls_first(), s.id)
+        .order_by(risk_order(s.risk_level), s.last_discussed_on.asc().nulls_first(), s.id)
         .limit(limit)
         .offset(offset)
     ).subquery("page")
@@ -527,7 +527,7 @@ async def subject_rows(
             .select_from(chosen)
             .join(s, s.id == chosen.c.id)
             .join(t.Locality, t.Locality.id == s.locality_id)
-            .order_by(_risk_order(s.risk_level), s.last_discussed_on.asc().nulls_first(), s.id)
+            .order_by(risk_order(s.risk_level), s.last_discussed_on.asc().nulls_first(), s.id)
         )
     ).all()
     return [subject_row(row) for row in rows], _total(rows)
