@@ -236,6 +236,22 @@ async def test_a_reference_holding_a_script_end_tag_cannot_break_out(
     assert "CR-0666 (&lt;/script&gt;)" in subject.text
 
 
+async def test_a_subject_shared_with_another_group_is_on_its_map_alone(
+    site: BotUnderTest,
+) -> None:
+    r = await seed_register(store_of(site))
+    records = RegisterRecords(store_of(site))
+    await records.subject_share(r.location, "harrogate")
+    await records.subject_share(r.group, "harrogate", status="asked")
+    harrogate = await signed_in(site, "Harper Lane")
+    page = await harrogate.get("/localities/harrogate/map")
+    assert set(nodes(page)) == {LOCATION}  # not the child it is linked to, not an offer
+    assert edges(page) == set()
+    shared = await harrogate.get(f"/subjects/{r.location}")
+    assert shared.status == 200
+    assert 'href="/localities/harrogate/map#subject-' in shared.text
+
+
 @pytest.mark.parametrize(
     "query",
     [
