@@ -10,11 +10,16 @@ from bot.config import Settings
 from bot.domain.clock import Clock
 from bot.domain.web_sessions import SessionPolicy
 from bot.services.web_sessions import WebSessions
+from bot.services.web_sign_ins import PendingSignIns
 from bot.store.db import Store
+from bot.web.code_flow import CodeFlow, add_code_flow_routes
+from bot.web.entra import EntraTokens
 from bot.web.headers import security_headers
 from bot.web.identity import ORIGINS, WEB_SESSIONS
+from bot.web.limits import LIMIT, SignInLimit
 from bot.web.pages import add_page_routes, setup_templates
-from bot.web.signin import add_signin_routes
+from bot.web.signin import CODE_FLOW_ON, add_signin_routes
+from bot.web.sso import add_sso_routes
 
 
 def add_web(app: web.Application, settings: Settings, store: Store, clock: Clock) -> None:
@@ -22,6 +27,34 @@ def add_web(app: web.Application, settings: Settings, store: Store, clock: Clock
     app.middlewares.append(security_headers(https=base.scheme == "https"))
     app[WEB_SESSIONS] = WebSessions(store, clock, SessionPolicy(*settings.web_session_limits))
     app[ORIGINS] = frozenset({f"{base.scheme}://{base.netloc}"})
+    app[LIMIT] = SignInLimit(settings.web_sign_in_rate)
     setup_templates(app)
     add_signin_routes(app, stand_in=settings.web_stand_in)
+    add_sso_routes(app, entra_tokens(settings))
+    app[CODE_FLOW_ON] = bool(settings.APP_ID and settings.APP_PASSWORD)
+    if app[CODE_FLOW_ON]:
+        add_code_flow_routes(app, code_flow(settings), PendingSignIns(store, clock))
     add_page_routes(app)
+
+
+def entra_tokens(settings: Settings) -> EntraTokens:
+    """What checks the Entra ID tokens that sign people in: for this app (none without
+    APP_ID), from the allow-listed tenants (any tenant only with authentication off)."""
+    return EntraTokens(
+        settings.sso_audiences,
+        settings.tenant_allow_list,
+        authority_base_url=settings.authority_base_url,
+        any_tenant=not settings.auth_enabled,
+        ca_file=settings.openid_ca_file or None,
+        total_timeout=settings.openid_timeout,
+    )
+
+
+def code_flow(settings: Settings) -> CodeFlow:
+    return CodeFlow(
+        settings.APP_ID,
+        settings.APP_PASSWORD,
+        settings.sign_in_authority,
+        f"{settings.base_url}/auth/callback",
+        ca_file=settings.openid_ca_file or None,
+    )
