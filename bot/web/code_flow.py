@@ -3,11 +3,11 @@ through msal.
 
 ``POST /signin/start`` makes the flow (msal: state, nonce, PKCE verifier), keeps it
 encrypted in the store (``bot.services.web_sign_ins``) and sends the browser to Entra.
-``GET /auth/callback`` takes the flow by its ``state`` (once, within ten minutes), has
-msal redeem the code (with the verifier and the app's secret), checks the ID token as
-a tab's token is checked (``bot.web.entra``: signature, issuer, tenant allow-list,
-audience the app id; msal 1.38 and later no longer validate it), and opens a session for
-the member with that Entra object id.
+``/auth/callback`` (Entra's form posts to it) takes the flow by its ``state`` (once,
+within ten minutes), has msal redeem the code (with the verifier and the app's secret),
+checks the ID token as a tab's token is checked (``bot.web.entra``: signature, issuer,
+tenant allow-list, audience the app id; msal 1.38 and later no longer validate it), and
+opens a session for the member with that Entra object id.
 
 msal is synchronous (``requests``): each call runs in a worker thread, under a timeout,
 so the event loop never waits on Entra. Its HTTP client trusts ``openid_ca_file`` when
@@ -92,7 +92,7 @@ class CodeFlow:
         (verifier, nonce) to keep until it comes back."""
         return await self._run(
             lambda: self._msal().initiate_auth_code_flow(
-                scopes=[], redirect_uri=self.redirect_uri, response_mode="query"
+                scopes=[], redirect_uri=self.redirect_uri, response_mode="form_post"
             )
         )
 
@@ -130,7 +130,13 @@ async def start(request: web.Request) -> web.StreamResponse:
 
 @limited
 async def callback(request: web.Request) -> web.StreamResponse:
-    answer = {k: v for k, v in request.query.items() if k in ("code", "state", "error")}
+    """Entra's answer: posted by a form (``form_post``, asked for: the code stays out of
+    URLs, logs and history) or, from an older link, in the query. No Origin or CSRF
+    check: it comes from Entra's page by design; the ``state`` is the check."""
+    fields = await request.post() if request.method == "POST" else request.query
+    answer = {
+        k: v for k, v in fields.items() if k in ("code", "state", "error") and isinstance(v, str)
+    }
     pending = await request.app[PENDING].take(answer.get("state", ""))
     if pending is None:
         log.info("code flow refused: no sign-in under way for that state")
@@ -171,3 +177,4 @@ def add_code_flow_routes(app: web.Application, flow: CodeFlow, pending: PendingS
     app[PENDING] = pending
     app.router.add_post("/signin/start", start)
     app.router.add_get("/auth/callback", callback)
+    app.router.add_post("/auth/callback", callback)

@@ -43,15 +43,11 @@ def set_session_cookie(
     cookie: SimpleCookie = SimpleCookie()
     cookie[COOKIE] = secret
     morsel = cookie[COOKIE]
-    morsel.update(
-        {
-            "path": "/",
-            "secure": True,
-            "httponly": True,
-            "max-age": str(max_age),
-            "samesite": "None" if sso else "Lax",
-        }
-    )
+    morsel["path"] = "/"
+    morsel["secure"] = True
+    morsel["httponly"] = True
+    morsel["max-age"] = str(max_age)
+    morsel["samesite"] = "None" if sso else "Lax"
     # Python before 3.14 does not know ``Partitioned`` (aiohttp's ``partitioned=`` then
     # raises), so the attribute is written here.
     response.headers.add(hdrs.SET_COOKIE, morsel.OutputString() + ("; Partitioned" if sso else ""))

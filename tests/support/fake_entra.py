@@ -8,8 +8,9 @@ Paths as Entra's, under ``AUTHORITY_BASE_URL`` (``url``):
 * ``GET /<tenant>/v2.0/.well-known/openid-configuration`` (``<tenant>`` may also be
   ``organizations``, as msal asks for a multi-tenant app);
 * ``GET /<tenant>/discovery/v2.0/keys``: the tenant's key (``keys_for``);
-* ``GET /<tenant>/oauth2/v2.0/authorize``: redirects at once to ``redirect_uri`` with a
-  code for ``signs_in`` (a (tenant, object id) pair) and the ``state`` it was given;
+* ``GET /<tenant>/oauth2/v2.0/authorize``: answers at once for ``signs_in`` (a (tenant,
+  object id) pair) with a code and the ``state`` it was given: a form that posts them to
+  ``redirect_uri`` (``response_mode=form_post``) or a redirect with them in the query;
 * ``POST /<tenant>/oauth2/v2.0/token``: ``grant_type=authorization_code`` only.
 
 Tokens name Entra's real issuer (``https://login.microsoftonline.com/<tid>/v2.0``), as
@@ -20,6 +21,7 @@ from __future__ import annotations
 
 import base64
 import hashlib
+import html
 import secrets
 import time
 from dataclasses import dataclass, field
@@ -136,8 +138,18 @@ class FakeEntra(LoopbackServer):
             query["code_challenge"],
             query.get("nonce", ""),
         )
-        back = urlencode({"code": code, "state": query.get("state", "")})
-        raise web.HTTPFound(f"{query['redirect_uri']}?{back}")
+        fields = {"code": code, "state": query.get("state", "")}
+        if query.get("response_mode") != "form_post":
+            raise web.HTTPFound(f"{query['redirect_uri']}?{urlencode(fields)}")
+        # As Entra: a page whose form posts the answer back at once.
+        inputs = "".join(
+            f'<input type="hidden" name="{k}" value="{html.escape(v)}">' for k, v in fields.items()
+        )
+        return web.Response(
+            text=f'<form method="post" action="{html.escape(query["redirect_uri"])}">{inputs}'
+            "</form>",
+            content_type="text/html",
+        )
 
     def _token(self, form: dict[str, str]) -> web.Response:
         def refuse(error: str) -> web.Response:
