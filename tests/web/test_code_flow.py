@@ -14,10 +14,19 @@ from bot.domain.clock import FrozenClock
 from bot.store import tables as t
 from bot.store.db import Store
 from bot.web.code_flow import FAILED
-from tests.e2e.harness import BotUnderTest
+from tests.e2e.harness import BotUnderTest, running_bot
 from tests.support.fake_entra import FakeEntra, Person
+from tests.support.fake_graph import TlsFiles
 from tests.web.client import Page, WebClient
-from tests.web.conftest import ALEX, NESTOR, OTHER_TENANT, PUBLIC, TENANT, client
+from tests.web.conftest import (
+    ALEX,
+    NESTOR,
+    OTHER_TENANT,
+    PUBLIC,
+    TENANT,
+    client,
+    entra_settings,
+)
 
 
 async def leave_for_entra(web: WebClient, next_page: str = "/my") -> Page:
@@ -149,3 +158,27 @@ async def test_a_start_posted_from_another_site_is_refused(site: BotUnderTest) -
         "/signin/start", data={"next": "/my"}, headers={"Origin": "https://evil.example"}
     )
     assert answer.status == 403
+
+
+async def test_a_multi_tenant_app_signs_in_through_organizations(
+    demo_store: Store,
+    clock: FrozenClock,
+    entra: FakeEntra,
+    tls: TlsFiles,
+    browser: aiohttp.ClientSession,
+) -> None:
+    """No APP_TENANTID: msal signs in at ``organizations`` and the allow-list decides."""
+    settings = entra_settings(
+        entra, tls, APP_TENANTID="", APP_TYPE="MultiTenant", allowed_tenants=(TENANT,)
+    )
+    async with running_bot(demo_store, clock, settings) as site:
+        web = client(site)
+        answer = await leave_for_entra(web)
+        location = answer.headers["Location"]
+        assert location.startswith(f"{entra.url}/organizations/oauth2/v2.0/authorize?")
+        entra.signs_in = ALEX
+        async with browser.get(location, allow_redirects=False) as at_entra_page:
+            form = await at_entra_page.text()
+        fields = dict(re.findall(r'name="(\w+)" value="([^"]*)"', form))
+        assert (await Callback(fields).post(web)).status == 303
+        assert (await web.get("/my")).status == 200
