@@ -13,7 +13,6 @@ await build({
   entryPoints: {
     pages: join(here, "src", "pages.js"),
     map: join(here, "src", "map.js"),
-    tab: join(here, "src", "tab.js"),
   },
   bundle: true,
   minify: true,

@@ -3,7 +3,10 @@
 // (authentication.getAuthToken, no prompt); the server checks it (POST /auth/sso) and
 // answers with a session cookie and where to go. On any failure the page says so and
 // keeps its link to sign in another way.
-import { app, authentication } from "@microsoft/teams-js";
+//
+// Part of the pages' one bundle (pages.js), not a bundle of its own: two copies of the
+// Teams library in one page would each start their own conversation with Teams.
+import { authentication } from "@microsoft/teams-js";
 
 class Refused extends Error {}
 
@@ -23,8 +26,8 @@ async function refusal(answer) {
   return new Refused(main ? main.textContent.trim().replace(/\s+/g, " ") : "No access.");
 }
 
-async function signIn(root) {
-  await app.initialize();
+async function signIn(root, initialized) {
+  await initialized;
   const token = await authentication.getAuthToken();
   const answer = await fetch("/auth/sso", {
     method: "POST",
@@ -36,8 +39,12 @@ async function signIn(root) {
   if (!answer.ok) throw new Error(`sign-in refused (${answer.status})`);
   const { next } = await answer.json();
   // A path of this app only (the server checked it); never another site.
-  window.location.assign(typeof next === "string" && next.startsWith("/") && !next.startsWith("//") ? next : "/my");
+  const local = typeof next === "string" && next.startsWith("/") && !next.startsWith("//");
+  window.location.assign(local ? next : "/my");
 }
 
-const root = document.getElementById("tab-sign-in");
-if (root) signIn(root).catch(failed);
+// ``initialized``: app.initialize(), as pages.js started it (rejected outside Teams).
+export function signInFromTab(initialized) {
+  const root = document.getElementById("tab-sign-in");
+  if (root) signIn(root, initialized).catch(failed);
+}
