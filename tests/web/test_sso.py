@@ -3,6 +3,9 @@ checked against a fake Entra's keys (loopback, TLS), on SQLite and PostgreSQL.""
 
 from __future__ import annotations
 
+import base64
+import json
+import logging
 import re
 
 import pytest
@@ -12,7 +15,7 @@ from bot.store import tables as t
 from bot.store.db import Store
 from bot.web.headers import CONTENT_SECURITY_POLICY
 from bot.web.sso import REFUSED
-from tests.e2e.harness import BotUnderTest
+from tests.e2e.harness import DEMO, BotUnderTest
 from tests.support.fake_entra import FakeEntra, Person
 from tests.support.fake_openid import SigningKey, mint
 from tests.web.client import WebClient
@@ -60,39 +63,44 @@ async def test_a_return_page_on_another_site_is_not_followed(
     assert (status, text) == (200, '{"next": "/my"}')
 
 
-def _tampered(token: str) -> str:
+def _tampered(token: str, **changes: str) -> str:
+    """``token`` with claims changed and its signature kept (as someone would to sign in
+    as another member)."""
     header, payload, signature = token.split(".")
-    flipped = "A" if payload[5] != "A" else "B"
-    return f"{header}.{payload[:5]}{flipped}{payload[6:]}.{signature}"
+    claims = json.loads(base64.urlsafe_b64decode(payload + "=" * (-len(payload) % 4)))
+    claims.update(changes)
+    changed = base64.urlsafe_b64encode(json.dumps(claims).encode()).rstrip(b"=").decode()
+    return f"{header}.{changed}.{signature}"
 
 
-@pytest.mark.parametrize(
-    "case",
-    [
-        "tampered",
-        "expired",
-        "wrong audience",
-        "another app's Application ID URI",
-        "unsigned",
-        "alg none",
-        "HS256 with the app password",
-        "key of nobody",
-        "tid not allow-listed",
-        "issuer of another tenant",
-        "v1 issuer of another tenant",
-        "no oid",
-        "not a JWT",
-    ],
-)
+#: Each way a token can fail, and what the log says (the person is told REFUSED only).
+CASES = {
+    "tampered": "bad signature",
+    "expired": "token expired",
+    "wrong audience": "token not for this bot (audience)",
+    "another app's Application ID URI": "token not for this bot (audience)",
+    "unsigned": "bad signature",
+    "alg none": "signing algorithm not accepted",
+    "HS256 with the app password": "signing algorithm not accepted",
+    "key of nobody": "bad signature",
+    "tid not allow-listed": "tenant not allowed",
+    "issuer of another tenant": "issuer not accepted",
+    "v1 issuer of another tenant": "issuer not accepted",
+    "no oid": "a required claim is missing",
+    "not a JWT": "malformed token",
+}
+
+
+@pytest.mark.parametrize("case", sorted(CASES))
 async def test_a_token_that_does_not_hold_is_refused_with_nothing_shown(
-    site: BotUnderTest, entra: FakeEntra, case: str
+    site: BotUnderTest, entra: FakeEntra, case: str, caplog: pytest.LogCaptureFixture
 ) -> None:
     good = entra.token(ALEX, AUDIENCE)
     stranger = SigningKey.new(entra.key_for(TENANT).kid, ())
     claims = {"aud": AUDIENCE, "tid": TENANT, "oid": ALEX.object_id, "exp": 9999999999}
     claims["iss"] = f"https://login.microsoftonline.com/{TENANT}/v2.0"
     token = {
-        "tampered": lambda: _tampered(good),
+        "tampered": lambda: _tampered(good, oid=DEMO["coordinator"].aad_object_id),
         "expired": lambda: entra.token(ALEX, AUDIENCE, exp=1_000_000_000, nbf=None),
         "wrong audience": lambda: entra.token(ALEX, "api://mace.example.test/another-app"),
         "another app's Application ID URI": lambda: entra.token(
@@ -115,8 +123,10 @@ async def test_a_token_that_does_not_hold_is_refused_with_nothing_shown(
         "not a JWT": lambda: "not-a-token",
     }[case]()
     web = client(site)
-    status, text, _ = await sso(web, token)
+    with caplog.at_level(logging.INFO, logger="bot.web.sso"):
+        status, text, _ = await sso(web, token)
     assert (status, text) == (401, REFUSED)
+    assert f"single sign-on refused: {CASES[case]}" in caplog.messages
     assert not web.cookies
     assert "Alex" not in text
     # A tenant off the allow-list never makes the bot fetch anything about it.
