@@ -165,6 +165,10 @@ class Settings:
     #: and this many hours in all (``WEB_SESSION_HOURS``): bot.domain.web_sessions.
     web_session_idle_minutes: int = 30
     web_session_hours: int = 8
+    #: Sign-in attempts (Teams single sign-on, the code flow, the stand-in) each client
+    #: address may make a minute, with as many again in a burst (``WEB_SIGN_IN_RATE``;
+    #: bot.web.limits).
+    web_sign_in_rate: int = 10
     extra: dict[str, str] = field(default_factory=dict)
 
     @property
@@ -178,6 +182,26 @@ class Settings:
     @property
     def base_url(self) -> str:
         return self.public_base_url or f"http://{self.host}:{self.port}"
+
+    @property
+    def public_host(self) -> str:
+        """The host name people's browsers reach the bot at (PUBLIC_BASE_URL's, lower
+        case, no port): the host in the Application ID URI of the Entra app."""
+        return (urlparse(self.base_url).hostname or "").lower()
+
+    @property
+    def sso_audiences(self) -> tuple[str, ...]:
+        """What a Teams tab's single sign-on token may be for: the Application ID URI
+        ``api://<public host>/<APP_ID>`` (v1.0 tokens) or the app id itself (v2.0)."""
+        if not self.APP_ID:
+            return ()
+        return (f"api://{self.public_host}/{self.APP_ID}", self.APP_ID)
+
+    @property
+    def sign_in_authority(self) -> str:
+        """Where a browser signs in: the bot's own tenant, or any organisation's (the
+        tenant allow-list then decides whose sign-ins are kept)."""
+        return f"{self.authority_base_url}/{self.APP_TENANTID.strip() or 'organizations'}"
 
     @property
     def web_session_limits(self) -> tuple[timedelta, timedelta]:
@@ -248,6 +272,7 @@ class Settings:
             web_stand_in=env.get("MACE_WEB_STAND_IN", "").strip().lower() in _YES,
             web_session_idle_minutes=_int(env, "WEB_SESSION_IDLE_MINUTES", 30),
             web_session_hours=_int(env, "WEB_SESSION_HOURS", 8),
+            web_sign_in_rate=_int(env, "WEB_SIGN_IN_RATE", 10),
         )
 
     def bot_framework_config(self) -> object:
@@ -337,6 +362,14 @@ class Settings:
             )
         if not 1 <= self.web_session_hours <= 24:
             found.append(f"WEB_SESSION_HOURS: {self.web_session_hours} is not between 1 and 24")
+        if not 1 <= self.web_sign_in_rate <= 1000:
+            found.append(
+                f"WEB_SIGN_IN_RATE: {self.web_sign_in_rate} is not between 1 and 1000 (sign-in "
+                "attempts a minute from one address)"
+            )
+        parsed = urlparse(self.authority_base_url)
+        if parsed.scheme != "https" or not parsed.netloc:
+            found.append("AUTHORITY_BASE_URL: not an https:// address")
         if self.auth_enabled and not self.data_keys and not self.data_key_file_ok:
             found.append(
                 "MACE_DATA_KEYS: empty while authentication is on; give the data keys (from "

@@ -48,6 +48,8 @@ SETTINGS_READ = (
     "HTTP_IDLE_TIMEOUT",
     "HTTP_BODY_TIMEOUT",
     "HTTP_MAX_CONNECTIONS",
+    "WEB_SIGN_IN_RATE",
+    "AUTHORITY_BASE_URL",
 )
 
 
@@ -103,6 +105,9 @@ BAD = [
     ({"MACE_DATA_KEYS": ""}, "MACE_DATA_KEYS", "MACE_DATA_KEY_FILE_OK=1"),
     ({"LOG_LEVEL": "LOUD"}, "LOG_LEVEL", "INFO"),
     ({"LOG_FORMAT": "xml"}, "LOG_FORMAT", "json or text"),
+    ({"WEB_SIGN_IN_RATE": "0"}, "WEB_SIGN_IN_RATE", "between 1 and 1000"),
+    ({"WEB_SIGN_IN_RATE": "lots"}, "WEB_SIGN_IN_RATE", "not a whole number"),
+    ({"AUTHORITY_BASE_URL": "http://login.example"}, "AUTHORITY_BASE_URL", "https://"),
 ]
 
 

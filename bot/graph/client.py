@@ -349,7 +349,7 @@ class MsalGraphClient:
                 token_cache=self.token_cache,
                 instance_discovery=False,
                 http_client=(
-                    None if self._verify is True else _PinnedSession(self._verify, self.timeout)
+                    None if self._verify is True else PinnedSession(self._verify, self.timeout)
                 ),
                 verify=self._verify,
                 timeout=self.timeout,
@@ -358,7 +358,7 @@ class MsalGraphClient:
         return result if isinstance(result, dict) else {}
 
 
-class _PinnedSession(requests.Session):
+class PinnedSession(requests.Session):
     """A ``requests`` session whose ``verify`` holds: requests lets REQUESTS_CA_BUNDLE
     (or CURL_CA_BUNDLE) override a session's own ``verify`` (psf/requests#3829), so a CA
     bundle given to this client is passed with every request instead."""

@@ -19,7 +19,7 @@ from collections import Counter, defaultdict
 from collections.abc import AsyncIterator, Mapping
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import and_, delete, exists, or_, select, update
@@ -48,6 +48,9 @@ log = logging.getLogger(__name__)
 
 #: Who the audit trail says deleted what the run deletes.
 ACTOR = "system:retention"
+
+#: How long page sessions and code-flow sign-ins are kept once ended, used or expired.
+WEB_ROWS_KEPT = timedelta(days=1)
 
 #: Rows (actions, subjects, housekeeping) or meetings per transaction.
 BATCH_SIZE = 200
@@ -390,6 +393,17 @@ class RetentionService:
         )
         DL = t.DownloadLink  # download links: issue and fetches stay in the audit trail
         await self._delete_in_batches(now, deleted, DL.id, DL.expires_at < cutoff, DL.expires_at)
+        await self._web_sign_ins(now, deleted)
+
+    async def _web_sign_ins(self, now: datetime, deleted: Counter[str]) -> None:
+        """Page sessions ended or expired, and code-flow sign-ins used or expired, a day
+        on (``WEB_ROWS_KEPT``): the audit trail keeps each sign-in and sign-out. A
+        session unseen for a day has expired (its idle limit is at most four hours)."""
+        day_ago = now - WEB_ROWS_KEPT
+        WS, WI = t.WebSession, t.WebSignIn
+        ended = or_(WS.ended_at < day_ago, WS.last_seen_at < day_ago)
+        await self._delete_in_batches(now, deleted, WS.id, ended, WS.id)
+        await self._delete_in_batches(now, deleted, WI.id, WI.created_at < day_ago, WI.id)
 
     async def _delete_in_batches(
         self,

@@ -34,7 +34,7 @@ import json
 import logging
 import ssl
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlparse
@@ -241,6 +241,39 @@ def _parse_keys(jwks: Mapping[str, Any]) -> dict[str, SigningKey]:
     return found
 
 
+class OpenIdHttp:
+    """The HTTP client that fetches OpenID metadata and keys: its own CA bundle (tests:
+    a throwaway CA), short timeouts, a few connections. Shared by every ``SigningKeys``
+    of one checker; made on first use, on the running loop (as aiohttp requires)."""
+
+    def __init__(
+        self,
+        *,
+        ca_file: str | None = None,
+        connect_timeout: float = CONNECT_TIMEOUT,
+        total_timeout: float = TOTAL_TIMEOUT,
+    ) -> None:
+        self._ca_file = ca_file
+        self._timeout = aiohttp.ClientTimeout(
+            total=total_timeout, connect=connect_timeout, sock_connect=connect_timeout
+        )
+        self._http: aiohttp.ClientSession | None = None
+
+    def session(self) -> aiohttp.ClientSession:
+        if self._http is None or self._http.closed:
+            context = ssl.create_default_context(cafile=self._ca_file)
+            self._http = aiohttp.ClientSession(
+                connector=aiohttp.TCPConnector(ssl=context, limit=4),
+                timeout=self._timeout,
+            )
+        return self._http
+
+    async def close(self) -> None:
+        if self._http is not None:
+            await self._http.close()
+            self._http = None
+
+
 @dataclass(frozen=True, slots=True)
 class _Issuers:
     channel: str
@@ -273,30 +306,16 @@ class TokenValidator:
             entra.add(f"https://sts.windows.net/{tenant}/")
             entra.add(f"https://login.microsoftonline.com/{tenant}/v2.0")
         self._issuers = _Issuers(CHANNEL_ISSUER, frozenset(entra))
-        self._ca_file = ca_file
-        self._timeout = aiohttp.ClientTimeout(
-            total=total_timeout, connect=connect_timeout, sock_connect=connect_timeout
+        self._http = OpenIdHttp(
+            ca_file=ca_file, connect_timeout=connect_timeout, total_timeout=total_timeout
         )
-        self._http: aiohttp.ClientSession | None = None
-        self.channel_keys = SigningKeys(channel_metadata_url, self._session, now=now)
-        self.entra_keys = SigningKeys(entra_metadata_url, self._session, now=now)
-
-    def _session(self) -> aiohttp.ClientSession:
-        """Made on first use, on the running loop (as aiohttp requires)."""
-        if self._http is None or self._http.closed:
-            context = ssl.create_default_context(cafile=self._ca_file)
-            self._http = aiohttp.ClientSession(
-                connector=aiohttp.TCPConnector(ssl=context, limit=4),
-                timeout=self._timeout,
-            )
-        return self._http
+        self.channel_keys = SigningKeys(channel_metadata_url, self._http.session, now=now)
+        self.entra_keys = SigningKeys(entra_metadata_url, self._http.session, now=now)
 
     async def close(self) -> None:
         for keys in (self.channel_keys, self.entra_keys):
             keys.cancel()
-        if self._http is not None:
-            await self._http.close()
-            self._http = None
+        await self._http.close()
 
     async def claims(self, auth_header: str, channel_id: str, service_url: str) -> dict[str, Any]:
         """The token's verified claims, or ``TokenRefused`` / ``KeysUnavailable``."""
@@ -304,17 +323,9 @@ class TokenValidator:
         token = token.strip()
         if scheme.lower() != "bearer" or not token:
             raise TokenRefused("no bearer token")
-        try:
-            header = jwt.get_unverified_header(token)
-            unverified = jwt.decode(token, options={"verify_signature": False})
-        except (jwt.InvalidTokenError, ValueError, TypeError):
-            raise TokenRefused("malformed token") from None
-        if header.get("alg") != ALGORITHM:
-            raise TokenRefused("signing algorithm not accepted")
-        kid = header.get("kid")
-        if not isinstance(kid, str) or not kid:
-            raise TokenRefused("no key id")
-        issuer = unverified.get("iss")
+        header, claimed = unverified(token)
+        kid = header["kid"]
+        issuer = claimed.get("iss")
         if not isinstance(issuer, str) or not issuer:
             raise TokenRefused("no issuer")
         if issuer == self._issuers.channel:
@@ -342,16 +353,45 @@ class TokenValidator:
         return claims
 
 
-def _verified(token: str, key: SigningKey, issuer: str, app_id: str) -> dict[str, Any]:
+def unverified(token: str) -> tuple[dict[str, Any], dict[str, Any]]:
+    """A token's header and claims, not yet checked: only to choose the key and the
+    rules to check it by. ``TokenRefused`` when it is not a JWT, or not RS256 with a key
+    id (so ``alg: none`` and HMAC tokens go no further)."""
+    try:
+        header = jwt.get_unverified_header(token)
+        claims = jwt.decode(token, options={"verify_signature": False})
+    except (jwt.InvalidTokenError, ValueError, TypeError):
+        raise TokenRefused("malformed token") from None
+    if header.get("alg") != ALGORITHM:
+        raise TokenRefused("signing algorithm not accepted")
+    kid = header.get("kid")
+    if not isinstance(kid, str) or not kid:
+        raise TokenRefused("no key id")
+    if not isinstance(claims, dict):
+        raise TokenRefused("malformed token")
+    return header, claims
+
+
+def verified_claims(
+    token: str,
+    key: SigningKey,
+    *,
+    issuer: str,
+    audience: str | Sequence[str],
+    require: Sequence[str] = ("exp", "iss", "aud"),
+) -> dict[str, Any]:
+    """The claims of ``token`` once its RS256 signature by ``key``, its issuer, audience
+    (any of ``audience``) and times (with ``CLOCK_SKEW``) are checked; ``TokenRefused``
+    saying which check failed otherwise."""
     try:
         claims = jwt.decode(
             token,
             key.key,
             algorithms=[ALGORITHM],
-            audience=app_id,
+            audience=audience,
             issuer=issuer,
             leeway=CLOCK_SKEW,
-            options={"require": ["exp", "iss", "aud"]},
+            options={"require": list(require)},
         )
     except jwt.ExpiredSignatureError:
         raise TokenRefused("token expired") from None
@@ -367,6 +407,11 @@ def _verified(token: str, key: SigningKey, issuer: str, app_id: str) -> dict[str
         raise TokenRefused("invalid token") from None
     if not isinstance(claims, dict):
         raise TokenRefused("invalid token")
+    return claims
+
+
+def _verified(token: str, key: SigningKey, issuer: str, app_id: str) -> dict[str, Any]:
+    claims = verified_claims(token, key, issuer=issuer, audience=app_id)
     if claims.get("aud") != app_id:
         # One audience, this bot's id, as botbuilder requires: it reads the app id for
         # the reply's credentials from this claim.

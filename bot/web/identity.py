@@ -12,9 +12,10 @@ from __future__ import annotations
 
 import hmac
 from collections.abc import Awaitable, Callable
+from http.cookies import SimpleCookie
 from urllib.parse import quote, urlsplit
 
-from aiohttp import web
+from aiohttp import hdrs, web
 
 from bot.domain.web_sessions import SignInMethod
 from bot.services.web_sessions import Viewer, WebSessions
@@ -39,16 +40,17 @@ def set_session_cookie(
     Teams frame alone) to be sent at all. Outside Teams it is ``Lax``: never sent on
     another site's form post."""
     sso = method is SignInMethod.SSO
-    response.set_cookie(
-        COOKIE,
-        secret,
-        path="/",
-        secure=True,
-        httponly=True,
-        max_age=max_age,
-        samesite="None" if sso else "Lax",
-        partitioned=True if sso else None,
-    )
+    cookie: SimpleCookie = SimpleCookie()
+    cookie[COOKIE] = secret
+    morsel = cookie[COOKIE]
+    morsel["path"] = "/"
+    morsel["secure"] = True
+    morsel["httponly"] = True
+    morsel["max-age"] = str(max_age)
+    morsel["samesite"] = "None" if sso else "Lax"
+    # Python before 3.14 does not know ``Partitioned`` (aiohttp's ``partitioned=`` then
+    # raises), so the attribute is written here.
+    response.headers.add(hdrs.SET_COOKIE, morsel.OutputString() + ("; Partitioned" if sso else ""))
 
 
 def clear_session_cookie(response: web.StreamResponse) -> None:

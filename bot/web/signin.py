@@ -21,8 +21,12 @@ from bot.web.identity import (
     set_session_cookie,
     viewer_of,
 )
+from bot.web.limits import limited
 
 STAND_IN = web.AppKey("web_stand_in", bool)
+#: "Sign in with Microsoft" (the code flow, bot.web.code_flow) is offered: APP_ID and
+#: APP_PASSWORD are set.
+CODE_FLOW_ON = web.AppKey("web_code_flow_on", bool)
 ENDED = "Your session ended. Sign in again to go on."
 
 
@@ -30,6 +34,15 @@ async def signin_page(request: web.Request) -> web.StreamResponse:
     target = safe_return_to(request.query.get("next"))
     if await viewer_of(request) is not None:
         raise web.HTTPSeeOther(target)
+    return await render_signin(
+        request, target, ENDED if request.query.get("why") == "ended" else ""
+    )
+
+
+async def render_signin(
+    request: web.Request, target: str, message: str, *, status: int = 200
+) -> web.StreamResponse:
+    """The sign-in page, with ``message`` (a sign-in that failed, a session ended)."""
     stand_in = request.app.get(STAND_IN, False)
     members = []
     if stand_in:
@@ -42,14 +55,16 @@ async def signin_page(request: web.Request) -> web.StreamResponse:
             "next": target,
             "stand_in": stand_in,
             "members": members,
-            "code_flow": False,
+            "code_flow": request.app.get(CODE_FLOW_ON, False),
             "viewer": None,
             "section": "signin",
-            "message": ENDED if request.query.get("why") == "ended" else "",
+            "message": message,
         },
+        status=status,
     )
 
 
+@limited
 async def stand_in_signin(request: web.Request) -> web.StreamResponse:
     """The local stand-in: sign in as the chosen demo member (no password: loopback, no
     APP_ID, invented data)."""

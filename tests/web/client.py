@@ -58,7 +58,8 @@ class WebClient:
             for raw in response.headers.getall("Set-Cookie", []):
                 self.set_cookie_headers.append(raw)
                 jar: SimpleCookie = SimpleCookie()
-                jar.load(raw)
+                # Python before 3.14 rejects the whole header for ``Partitioned``.
+                jar.load(re.sub(r";\s*Partitioned", "", raw, flags=re.IGNORECASE))
                 for name, morsel in jar.items():
                     if morsel["max-age"] == "0" or morsel.value == "":
                         self.cookies.pop(name, None)

@@ -2,6 +2,7 @@
 // nothing else by default. Outside Teams the page is top-level and the browser's own
 // preference (prefers-color-scheme, forced-colors) applies through the style sheet.
 import { app } from "@microsoft/teams-js";
+import { signInFromTab } from "./tab.js";
 
 const THEMES = { default: "theme-default", dark: "theme-dark", contrast: "theme-contrast" };
 
@@ -16,15 +17,15 @@ export function inTeams() {
   return window.parent !== window;
 }
 
-if (inTeams()) {
-  app
-    .initialize()
-    .then(() => app.getContext())
-    .then((context) => {
-      applyTheme(context.app.theme);
-      app.registerOnThemeChangeHandler(applyTheme);
-    })
-    .catch(() => {
-      // Framed but not by Teams (the frame-ancestors policy allows Teams only): nothing to do.
-    });
-}
+const initialized = inTeams() ? app.initialize() : Promise.reject(new Error("not in Teams"));
+initialized
+  .then(() => app.getContext())
+  .then((context) => {
+    applyTheme(context.app.theme);
+    app.registerOnThemeChangeHandler(applyTheme);
+  })
+  .catch(() => {
+    // Outside Teams, or framed but not by Teams (frame-ancestors allows Teams only).
+  });
+// The tab's start page (/tab): single sign-on with the Teams account.
+signInFromTab(initialized);
