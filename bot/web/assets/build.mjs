@@ -12,6 +12,7 @@ await mkdir(out, { recursive: true });
 await build({
   entryPoints: {
     pages: join(here, "src", "pages.js"),
+    teams: join(here, "src", "teams.js"),
     map: join(here, "src", "map.js"),
   },
   bundle: true,

@@ -174,7 +174,8 @@ async def test_the_tab_page_shows_nothing_but_its_script_and_a_way_out(
     page = await client(site).get("/tab?next=/my%3Ftab%3Dactions")
     assert page.status == 200
     assert page.headers["Content-Security-Policy"] == CONTENT_SECURITY_POLICY
-    # Its script is the pages' own (pages.js signs in when it finds #tab-sign-in).
+    # Its script is the pages' own: in a tab, pages.js loads teams.js, which signs in
+    # when it finds #tab-sign-in.
     assert re.findall(r"<script[^>]*>", page.text) == ['<script src="/static/dist/pages.js" defer>']
     assert 'id="tab-sign-in"' in page.text
     assert 'data-next="/my?tab=actions"' in page.text
