@@ -184,7 +184,7 @@ function draw(holder, section, status, graph) {
     return { x: cy.width() / 2, y: cy.height() / 2 };
   }
 
-  // Teams' theme (a class on <html>, set by pages.js) or the system's may change while
+  // Teams' theme (a class on <html>, set by teams.js) or the system's may change while
   // the page is open: draw again in the new colours.
   const restyle = () => cy.style(styles());
   new MutationObserver(restyle).observe(document.documentElement, {

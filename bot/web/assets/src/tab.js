@@ -4,7 +4,7 @@
 // answers with a session cookie and where to go. On any failure the page says so and
 // keeps its link to sign in another way.
 //
-// Part of the pages' one bundle (pages.js), not a bundle of its own: two copies of the
+// Part of the Teams bundle (teams.js), not a bundle of its own: two copies of the
 // Teams library in one page would each start their own conversation with Teams.
 import { authentication } from "@microsoft/teams-js";
 
@@ -43,7 +43,7 @@ async function signIn(root, initialized) {
   window.location.assign(local ? next : "/my");
 }
 
-// ``initialized``: app.initialize(), as pages.js started it (rejected outside Teams).
+// ``initialized``: app.initialize(), as teams.js started it.
 export function signInFromTab(initialized) {
   const root = document.getElementById("tab-sign-in");
   if (root) signIn(root, initialized).catch(failed);
