@@ -99,7 +99,8 @@ class Settings:
     allowed_tenants: tuple[str, ...] = ()
     #: Run the scheduled jobs (chasing, briefs, outbox) in this process.
     run_jobs: bool = True
-    #: Key for signing download links; empty: a random key kept in the data folder.
+    #: No longer used: it signed the download links, removed in issue 17 (downloads are
+    #: from signed-in pages). Still read so a deployment that sets it keeps starting.
     link_secret: str = ""
     #: Data keys (``id:base64key,...``, first encrypts), e.g. from a Key Vault reference;
     #: empty: a key file ``data.keys`` in the data folder, created on first run (0600).
