@@ -91,8 +91,8 @@ class Settings:
     key_agencies: tuple[str, ...] = DEFAULT_KEY_AGENCIES
     load_demo_data: bool = False
     log_level: str = "INFO"
-    #: Where people's browsers reach this bot, for download links (behind a proxy in
-    #: production). Empty: http://HOST:PORT.
+    #: Where people's browsers reach this bot, for the pages a card's button opens
+    #: (behind a proxy in production). Empty: http://HOST:PORT.
     public_base_url: str = ""
     #: Entra tenants whose activities are accepted; empty: APP_TENANTID alone, or (with
     #: neither set, local use only) any tenant.
