@@ -16,7 +16,7 @@ from bot.web.exports import add_export_routes
 from bot.web.headers import security_headers
 from bot.web.identity import ORIGINS, WEB_SESSIONS
 from bot.web.minutes import add_minutes_routes
-from bot.web.my import add_my_routes
+from bot.web.my import add_my_routes, add_my_sections
 from bot.web.pages import add_page_routes, setup_templates
 from bot.web.signin import add_signin_routes
 
@@ -34,3 +34,4 @@ def add_web(
     add_my_routes(app, services.actions)
     add_minutes_routes(app, services.minutes_reads, services.exports)
     add_export_routes(app, services.actions, services.exports, services.reports)
+    add_my_sections(app, services.minutes_reads, services.escalations, services.rounds)
