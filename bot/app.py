@@ -28,14 +28,13 @@ from bot.config import SettingError, Settings
 from bot.demo.history import seed_demo_history
 from bot.domain.calendar import WorkingCalendar
 from bot.domain.clock import Clock, SystemClock
-from bot.http.downloads import add_download_routes
+from bot.domain.page_addresses import PageAddresses
 from bot.http.health import add_health_routes, store_revisions
 from bot.jobs.schedule import ScheduledJob, bot_jobs
 from bot.jobs.scheduler import Jobs
 from bot.observability.context import note_turn_failed
 from bot.observability.logs import install_record_factory, request_ids
 from bot.observability.metrics import METRICS, Metrics, serve_metrics
-from bot.services.context import ActorRef
 from bot.services.factory import ServiceFactory, build_store
 from bot.services.outbox import (
     DrainReport,
@@ -148,19 +147,14 @@ def create_app(
     clock = clock or SystemClock()
     store = store or build_store(settings)
     services = ServiceFactory(settings, store, clock)
-    links = services.links
-
-    async def link_for(actor: ActorRef, kind: str, params: dict[str, object]) -> str:
-        """A single-use, five-minute link, recorded before it is handed out."""
-        return f"{settings.base_url}/downloads/{await links.issue(actor, kind, params)}"
-
     router = Router(
         services.groups,
         services.meetings,
         services.rounds,
         services.actions,
         clock,
-        link_for,
+        # Cards' download buttons open these pages, which sign in first (issue 17).
+        PageAddresses(settings.base_url),
         members=services.members,
         hints=services.hints,
         register=services.register_reads,
@@ -217,7 +211,6 @@ def create_app(
         log.warning("no tenant allow-list: activities from any tenant are accepted")
     app.router.add_post("/api/messages", messages_handler(adapter, bot, settings.tenant_allow_list))
     add_health_routes(app, store)
-    add_download_routes(app, links, services.exports)
     add_web(app, settings, store, clock, services)
 
     async def startup(app: web.Application) -> None:

@@ -91,15 +91,16 @@ class Settings:
     key_agencies: tuple[str, ...] = DEFAULT_KEY_AGENCIES
     load_demo_data: bool = False
     log_level: str = "INFO"
-    #: Where people's browsers reach this bot, for download links (behind a proxy in
-    #: production). Empty: http://HOST:PORT.
+    #: Where people's browsers reach this bot, for the pages a card's button opens
+    #: (behind a proxy in production). Empty: http://HOST:PORT.
     public_base_url: str = ""
     #: Entra tenants whose activities are accepted; empty: APP_TENANTID alone, or (with
     #: neither set, local use only) any tenant.
     allowed_tenants: tuple[str, ...] = ()
     #: Run the scheduled jobs (chasing, briefs, outbox) in this process.
     run_jobs: bool = True
-    #: Key for signing download links; empty: a random key kept in the data folder.
+    #: No longer used: it signed the download links, removed in issue 17 (downloads are
+    #: from signed-in pages). Still read so a deployment that sets it keeps starting.
     link_secret: str = ""
     #: Data keys (``id:base64key,...``, first encrypts), e.g. from a Key Vault reference;
     #: empty: a key file ``data.keys`` in the data folder, created on first run (0600).

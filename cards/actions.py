@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+from bot.domain.page_addresses import PageAddresses
 from bot.domain.rules import MAX_ENTRY_CHARS
 from bot.domain.views import DateRequestView, OutstandingPage, OwnedActionView
 from cards.elements import (
@@ -47,7 +48,6 @@ from cards.verbs import (
     DATE_REQUEST_REFUSE,
     DATE_REQUEST_SHOW,
     ESCALATE_FORM,
-    OUTSTANDING_EXPORT,
     OUTSTANDING_PAGE,
 )
 
@@ -207,9 +207,10 @@ def my_actions_card(
     )
 
 
-def outstanding_card(page: OutstandingPage) -> JSON:
+def outstanding_card(page: OutstandingPage, pages: PageAddresses | None = None) -> JSON:
     """One page of the open actions a coordinator may see, with paging that keeps the
-    filter."""
+    filter, and (with ``pages``) a button to the export page of the same filter, which
+    offers the CSV and Excel files once the person has signed in."""
     body: list[JSON] = [
         heading("Outstanding actions", size="large"),
         marking(),
@@ -263,16 +264,9 @@ def outstanding_card(page: OutstandingPage) -> JSON:
             )
         body.append(container(items, separator=True, spacing="small"))
     buttons = []
-    if page.rows:
-        for label, fmt in (("Download CSV", "csv"), ("Download Excel", "xlsx")):
-            buttons.append(
-                execute(
-                    label,
-                    OUTSTANDING_EXPORT,
-                    {**page.filter_data, "format": fmt},
-                    with_inputs=False,
-                )
-            )
+    if page.rows and pages is not None:
+        body.append(text_block(DOWNLOAD_PAGE_NOTE, subtle=True, separator=True))
+        buttons.append(open_url("Download CSV or Excel", pages.actions_export(page.filter_data)))
     if page.page > 1:
         buttons.append(
             execute(
@@ -335,19 +329,18 @@ def date_request_card(view: DateRequestView, *, detailed: bool = False) -> JSON:
     return adaptive_card(body, actions)
 
 
+#: What every download button now does, said where the button is.
+DOWNLOAD_PAGE_NOTE = (
+    "Downloads open a page in your browser; sign in with your work account. The file is "
+    "OFFICIAL-SENSITIVE: keep it on your organisation's systems."
+)
+
+
 def download_card(title: str, url: str) -> JSON:
-    """A private answer to one person's click: their file, behind a single-use link that
-    expires. The URL is only in the button, never in text a client might unfurl."""
+    """The answer to a download button of a card drawn before downloads moved to the
+    pages (issue 17): a button to the page that offers the file, which signs the person
+    in first. The address is no secret (bot.domain.page_addresses)."""
     return adaptive_card(
-        [
-            heading(title),
-            marking(),
-            text_block(
-                "This link works once, for the next 5 minutes; whoever opens it first gets "
-                "the file: do not forward it. If the download fails, or a link checker "
-                "opened it first, press Download again for a new link. The file is "
-                "OFFICIAL-SENSITIVE: keep it on your organisation's systems."
-            ),
-        ],
-        [open_url("Download", url)],
+        [heading(title), marking(), text_block(DOWNLOAD_PAGE_NOTE)],
+        [open_url("Open the download page", url)],
     )

@@ -191,7 +191,8 @@ def execute(
 
 
 def open_url(title: str, url: str) -> JSON:
-    """A link button (downloads): the URL is short-lived and made for one person."""
+    """A button that opens a page of the app in the browser (downloads): the page signs
+    the person in first, so the address is no secret (bot.domain.page_addresses)."""
     return {"type": "Action.OpenUrl", "title": title, "url": url}
 
 

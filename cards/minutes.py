@@ -13,6 +13,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from bot.domain.minutes_views import MinutesCardView, PastMeetingRow, PastMeetingsPage
+from bot.domain.page_addresses import PageAddresses
 from bot.domain.views import ItemView
 from cards.elements import (
     JSON,
@@ -23,13 +24,14 @@ from cards.elements import (
     fact_set,
     heading,
     marking,
+    open_url,
     rich,
     run,
     text_block,
 )
 from cards.parts import OUTSTANDING_HINT, action_lines, decision_line, decisions_of, more_line
 from cards.text import SUMMARY_CHARS, format_date, plain, plural, uk_time
-from cards.verbs import MINUTES_EXPORT, MINUTES_PAGE, MINUTES_SHOW
+from cards.verbs import MINUTES_PAGE, MINUTES_SHOW
 
 DRAFT = "DRAFT – to be agreed at the next meeting"
 AGREED = "Agreed"
@@ -128,8 +130,9 @@ def _actions(items: Sequence[ItemView]) -> list[JSON]:
     return lines + more_line(total - shown, OUTSTANDING_HINT)
 
 
-def minutes_card(view: MinutesCardView) -> JSON:
-    """One meeting's decisions and actions, draft or agreed, with the Word download."""
+def minutes_card(view: MinutesCardView, pages: PageAddresses | None = None) -> JSON:
+    """One meeting's decisions and actions, draft or agreed, and (with ``pages``) a
+    button to the meeting's page, which offers the Word minutes once signed in."""
     meeting = view.meeting
     decisions = sum(len(decisions_of(i)) for i in meeting.items)
     actions = sum(len(i.actions) for i in meeting.items)
@@ -160,23 +163,16 @@ def minutes_card(view: MinutesCardView) -> JSON:
     ]
     if view.restricted:
         body.append(text_block(RESTRICTED_NOTE, subtle=True, separator=True))
-    body.append(
-        text_block(
-            "The minutes' full text is in the Word document: the link works once, for the "
-            "next 5 minutes, for whoever opens it first.",
-            subtle=True,
-            separator=True,
+    buttons = [execute("Back to the list", MINUTES_PAGE, {"page": 1}, with_inputs=False)]
+    if pages is not None:
+        body.append(
+            text_block(
+                "The minutes' full text is in the Word document, on the meeting's page: it "
+                "opens in your browser; sign in with your work account.",
+                subtle=True,
+                separator=True,
+            )
         )
-    )
-    return adaptive_card(
-        body,
-        [
-            execute(
-                "Download minutes (Word)" + ("" if view.agreed else ", DRAFT"),
-                MINUTES_EXPORT,
-                {"meetingId": meeting.id},
-                with_inputs=False,
-            ),
-            execute("Back to the list", MINUTES_PAGE, {"page": 1}, with_inputs=False),
-        ],
-    )
+        download = "Download minutes (Word)" + ("" if view.agreed else ", DRAFT")
+        buttons.insert(0, open_url(download, pages.meeting(meeting.id)))
+    return adaptive_card(body, buttons)

@@ -4,19 +4,19 @@ and the Word summary. Counts only: no child, person or free text."""
 
 from __future__ import annotations
 
+from bot.domain.page_addresses import PageAddresses
 from bot.domain.report import PerformanceReport, headline
 from cards.elements import (
     JSON,
     adaptive_card,
     container,
-    execute,
     fact_set,
     heading,
     marking,
+    open_url,
     text_block,
 )
 from cards.text import plain
-from cards.verbs import REPORT_DOWNLOAD
 
 #: The figures of each group's line on the card (the workbook has them all).
 _LINE = (
@@ -28,7 +28,9 @@ _LINE = (
 )
 
 
-def report_card(report: PerformanceReport) -> JSON:
+def report_card(report: PerformanceReport, pages: PageAddresses | None = None) -> JSON:
+    """The headline figures, and (with ``pages``) a button to the report's page, which
+    offers the workbook and the Word summary once the person has signed in."""
     figures = report.total if len(report.localities) > 1 else report.localities[0]
     body: list[JSON] = [
         heading("Performance report", size="large"),
@@ -66,21 +68,13 @@ def report_card(report: PerformanceReport) -> JSON:
             subtle=True,
         )
     )
-    data = report.as_data()
-    return adaptive_card(
-        body,
-        [
-            execute(
-                "Download workbook (Excel)",
-                REPORT_DOWNLOAD,
-                {**data, "format": "xlsx"},
-                with_inputs=False,
-            ),
-            execute(
-                "Download summary (Word)",
-                REPORT_DOWNLOAD,
-                {**data, "format": "docx"},
-                with_inputs=False,
-            ),
-        ],
+    if pages is None:
+        return adaptive_card(body)
+    body.append(
+        text_block(
+            "The download page opens in your browser; sign in with your work account.",
+            subtle=True,
+        )
     )
+    address = pages.report(report.as_data())
+    return adaptive_card(body, [open_url("Download the workbook or the Word summary", address)])

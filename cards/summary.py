@@ -12,16 +12,17 @@ from collections.abc import Iterable, Sequence
 from typing import TypeVar
 
 from bot.domain.model import MinutesStatus
+from bot.domain.page_addresses import PageAddresses
 from bot.domain.views import ItemView, MeetingView
 from cards.corrections import correct_records_button
 from cards.elements import (
     JSON,
     adaptive_card,
     container,
-    execute,
     fact_set,
     heading,
     marking,
+    open_url,
     text_block,
 )
 from cards.parts import (
@@ -35,7 +36,6 @@ from cards.parts import (
     more_line,
 )
 from cards.text import SUMMARY_CHARS, format_date, format_time, meeting_title, plain, uk_time
-from cards.verbs import MINUTES_DOWNLOAD
 
 DECISIONS_SHOWN = 40
 ACTIONS_SHOWN = 40
@@ -45,9 +45,10 @@ DRAFT_NOTE = "Minutes are a draft until agreed at the next meeting."
 _E = TypeVar("_E")
 
 
-def summary_card(view: MeetingView) -> JSON:
+def summary_card(view: MeetingView, pages: PageAddresses | None = None) -> JSON:
     """Attendance, decisions, actions with owners and dates, open challenges and the
-    next date, for everyone in the meeting chat to check before they leave."""
+    next date, for everyone in the meeting chat to check before they leave; with
+    ``pages``, a button to the meeting's page, where the Word minutes are (signed in)."""
     held = format_time(view.started_at)
     held += f"–{format_time(view.ended_at)}" if view.ended_at is not None else " onwards"
     next_date = (
@@ -78,12 +79,12 @@ def summary_card(view: MeetingView) -> JSON:
         text_block(f"**{DRAFT_NOTE}**", separator=True),
         marking(),
     ]
-    download = execute(
-        "Download minutes (Word)", MINUTES_DOWNLOAD, {"meetingId": view.id}, with_inputs=False
-    )
-    if view.minutes_status is MinutesStatus.AGREED:
-        return adaptive_card(body, [download])
-    return adaptive_card(body, [download, correct_records_button(view.id)])
+    buttons: list[JSON] = []
+    if pages is not None:
+        buttons.append(open_url("Download minutes (Word)", pages.meeting(view.id)))
+    if view.minutes_status is not MinutesStatus.AGREED:
+        buttons.append(correct_records_button(view.id))
+    return adaptive_card(body, buttons)
 
 
 def _by_item(entries: Iterable[tuple[ItemView, _E]], cap: int) -> list[tuple[ItemView | None, _E]]:

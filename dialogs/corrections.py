@@ -118,7 +118,7 @@ async def save(ctx: Services, turn: TurnRef, click: Click) -> Outcome:
     )
     return Outcome(
         updates=updates,
-        response_card=summary_card(meeting)
+        response_card=summary_card(meeting, ctx.pages)
         if on_the_summary
         else corrections_card(listed, note=saved.note),
     )

@@ -1,17 +1,21 @@
 """Lists and files: the outstanding actions (filters in plain words, pages, CSV and Excel),
 and the minutes as a Word document.
 
-A download is a link made for the person who pressed the button and shown only to them,
-in the invoke's answer (``download_card``): never posted in a conversation.
+A file is downloaded from a page of the app, which signs the person in first and builds
+it for whoever is signed in (issue 17): a card's download button opens that page
+(``bot.domain.page_addresses``), and its address is no secret. The verbs here answer the
+download buttons of cards drawn before, which still press a verb, with a button to the
+same page.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable
 
 from bot.domain.card_fields import card_id
 from bot.domain.clock import london_today
 from bot.domain.filters import ActionFilter, FilterError, parse_filters
+from bot.domain.page_addresses import PageAddresses
 from bot.domain.permissions import Permission
 from bot.services.context import TurnRef
 from cards import download_card, outstanding_card
@@ -25,9 +29,6 @@ from dialogs.routes import Click, Routes
 routes = Routes(__name__)
 
 DOWNLOADS_NOT_SET_UP = "Downloads are not set up on this bot."
-DOWNLOADS_NEED_A_CURRENT_CLIENT = (
-    "Downloads need a current Teams client: press the button in Teams (not in an older client)."
-)
 
 
 @routes.command(Command.OUTSTANDING)
@@ -38,7 +39,7 @@ async def outstanding(ctx: Services, turn: TurnRef, words: str) -> Outcome:
         result = await ctx.actions.outstanding(turn.actor, wanted, page)
     except FilterError as exc:
         return Outcome(posts=[Post(text=str(exc))])
-    return Outcome(posts=[Post(card=outstanding_card(result))])
+    return Outcome(posts=[Post(card=outstanding_card(result, ctx.pages))])
 
 
 @routes.verb(v.OUTSTANDING_PAGE)
@@ -50,50 +51,39 @@ async def outstanding_page(ctx: Services, turn: TurnRef, click: Click) -> Outcom
         )
     except FilterError as exc:
         return tell(click, str(exc))
-    return replace(click, outstanding_card(result), "The list is below.")
+    return replace(click, outstanding_card(result, ctx.pages), "The list is below.")
 
 
 @routes.verb(v.OUTSTANDING_EXPORT)
 async def outstanding_export(ctx: Services, turn: TurnRef, click: Click) -> Outcome:
-    """A link to the same filtered list as a file, made for the person who clicked."""
-    fmt = "xlsx" if click.data.get("format") == "xlsx" else "csv"
+    """A button to the export page of the same filter (an older card's button)."""
     wanted = ActionFilter.from_data(dict(click.data))
     try:
-        # Refuses what they cannot see, in words that list only their own groups.
-        await ctx.actions.outstanding(turn.actor, wanted, 1)
+        # Refuses what they cannot see, in words that list only their own groups; the
+        # answer's filter carries the owners by number, never by name, into the address.
+        result = await ctx.actions.outstanding(turn.actor, wanted, 1)
     except FilterError as exc:
         return tell(click, str(exc))
-    return await _download(
+    return answer_with_page(
         ctx,
-        turn,
         click,
-        f"actions.{fmt}",
-        wanted.as_data(),
-        "Outstanding actions (" + ("Excel" if fmt == "xlsx" else "CSV") + ")",
+        "Outstanding actions (CSV or Excel)",
+        lambda pages: pages.actions_export(result.filter_data),
     )
 
 
 @routes.verb(v.MINUTES_DOWNLOAD)
 async def minutes_download(ctx: Services, turn: TurnRef, click: Click) -> Outcome:
     meeting_id = card_id(click.data.get("meetingId"))
-    await ctx.meetings.current(turn, meeting_id, require=Permission.DOWNLOAD_MINUTES)
-    return await _download(
-        ctx, turn, click, "minutes.docx", {"meetingId": meeting_id}, "Minutes (Word)"
-    )
+    view = await ctx.meetings.current(turn, meeting_id, require=Permission.DOWNLOAD_MINUTES)
+    return answer_with_page(ctx, click, "Minutes (Word)", lambda pages: pages.meeting(view.id))
 
 
-async def _download(
-    ctx: Services,
-    turn: TurnRef,
-    click: Click,
-    kind: str,
-    params: Mapping[str, object],
-    title: str,
+def answer_with_page(
+    ctx: Services, click: Click, title: str, address: Callable[[PageAddresses], str]
 ) -> Outcome:
-    if ctx.link_for is None:
+    """A card with a button to the page that offers the file. The address is no secret,
+    so an older client's fallback may post it in the conversation."""
+    if ctx.pages is None:
         return tell(click, DOWNLOADS_NOT_SET_UP)
-    if not click.is_invoke:
-        # A link must reach only the person who asked: never post it in a channel.
-        return tell(click, DOWNLOADS_NEED_A_CURRENT_CLIENT)
-    url = await ctx.link_for(turn.actor, kind, dict(params))
-    return Outcome(response_card=download_card(title, url))
+    return Outcome(response_card=download_card(title, address(ctx.pages)))

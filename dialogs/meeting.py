@@ -61,7 +61,7 @@ async def start(ctx: Services, turn: TurnRef, words: str) -> Outcome:
 @routes.command(Command.AGENDA)
 async def agenda(ctx: Services, turn: TurnRef, words: str) -> Outcome:
     view = await ctx.meetings.current(turn)
-    card = agenda_card(view) if view.status == "in_progress" else summary_card(view)
+    card = agenda_card(view) if view.status == "in_progress" else summary_card(view, ctx.pages)
     return Outcome(posts=[agenda_post(ctx, turn, view.id, card)])
 
 
@@ -244,7 +244,7 @@ async def end(ctx: Services, turn: TurnRef, click: Click) -> Outcome:
         turn, click, ctx.meetings.end(turn, meeting_id, click.data), redraw
     )
     outcome = agenda_changed(ctx, turn, view, click)
-    outcome.posts.append(summary_post(ctx, view.id, summary_card(view)))
+    outcome.posts.append(summary_post(ctx, view.id, summary_card(view, ctx.pages)))
     outcome.response_text = "Meeting ended: the summary is below."
     return outcome
 

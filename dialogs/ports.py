@@ -8,7 +8,7 @@ satisfy them, which mypy checks where the bot is built (``bot.app``) and below.
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Protocol
 
@@ -19,6 +19,7 @@ from bot.domain.filters import ActionFilter
 from bot.domain.members import MembersView
 from bot.domain.minutes_views import MinutesCardView, PastMeetingsPage
 from bot.domain.model import EntryKind
+from bot.domain.page_addresses import PageAddresses
 from bot.domain.permissions import Permission
 from bot.domain.ratings import RatingFormView
 from bot.domain.register_filters import SubjectFilter
@@ -42,9 +43,6 @@ from bot.services.action_control import ReviewDone
 from bot.services.context import ActorRef, ConversationRef, TurnRef
 from bot.services.meeting_hints import MeetingEvent, MeetingHint
 from bot.services.meetings import MeetingChange, StartResult
-
-#: Issues a single-use, short-lived download URL for one person: (actor, kind, params) -> URL.
-LinkMaker = Callable[[ActorRef, str, dict[str, object]], Awaitable[str]]
 
 
 class Groups(Protocol):
@@ -281,15 +279,16 @@ class RegisterEdits(Protocol):
 @dataclass(frozen=True, slots=True)
 class Services:
     """What every handler is given in place of a router: the services, the clock (for
-    "today" in filters) and, where downloads are set up, the link maker. Members and
-    downloads are optional: a bot without them says so rather than failing."""
+    "today" in filters) and, where downloads are set up, the pages' addresses (a card's
+    download button opens a signed-in page). Members and downloads are optional: a bot
+    without them says so rather than failing."""
 
     groups: Groups
     meetings: Meetings
     rounds: Rounds
     actions: Actions
     clock: Clock
-    link_for: LinkMaker | None = None
+    pages: PageAddresses | None = None
     members: Members | None = None
     hints: Hints | None = None
     #: The register's read side (issue 15); a bot without it says so.

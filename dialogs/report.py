@@ -1,7 +1,7 @@
 """The performance report (issue 16, point 8): ``report`` in a personal chat, with the
 period and group in plain words, answers with the headline figures and buttons for the
-workbook and the Word summary; each button makes a single-use link for the person who
-pressed it (as the outstanding actions' export does).
+workbook and the Word summary on the report's page, signed in first (as the outstanding
+actions' export does).
 
 The service refuses anyone without ``Permission.REPORT`` (coordinators) in any group;
 ``dialogs.places`` keeps both to personal chats.
@@ -16,7 +16,7 @@ from bot.services.context import TurnRef
 from cards import verbs as v
 from cards.report import report_card
 from dialogs.commands import Command
-from dialogs.exports import _download
+from dialogs.exports import answer_with_page
 from dialogs.outcome import Outcome, Post
 from dialogs.ports import Services
 from dialogs.replies import tell
@@ -37,26 +37,26 @@ async def report(ctx: Services, turn: TurnRef, words: str) -> Outcome:
         found = await ctx.reports.for_member(turn.actor, period, locality)
     except FilterError as exc:
         return Outcome(posts=[Post(text=str(exc))])
-    return Outcome(posts=[Post(card=report_card(found))])
+    return Outcome(posts=[Post(card=report_card(found, ctx.pages))])
 
 
 @routes.verb(v.REPORT_DOWNLOAD)
 async def report_download(ctx: Services, turn: TurnRef, click: Click) -> Outcome:
-    """A link to the workbook or the Word summary, made for the person who pressed."""
+    """A button to the report's page (an older card's button)."""
     if ctx.reports is None:
         return tell(click, NOT_SET_UP)
-    fmt = "docx" if click.data.get("format") == "docx" else "xlsx"
     data = dict(click.data)
     try:
         period = period_from_data(data)
         locality = data.get("locality")
         locality = locality.strip()[:120] or None if isinstance(locality, str) else None
-        # Refuses whoever may not have it before a link is made.
+        # Refuses whoever may not have it before the page is offered.
         await ctx.reports.check(turn.actor, locality)
     except FilterError as exc:
         return tell(click, str(exc))
-    params: dict[str, object] = {"from": period.start.isoformat(), "to": period.end.isoformat()}
+    params = {"from": period.start.isoformat(), "to": period.end.isoformat()}
     if locality:
         params["locality"] = locality
-    title = "Performance report (" + ("Word" if fmt == "docx" else "Excel") + ")"
-    return await _download(ctx, turn, click, f"report.{fmt}", params, title)
+    return answer_with_page(
+        ctx, click, "Performance report (Excel or Word)", lambda pages: pages.report(params)
+    )

@@ -27,6 +27,7 @@ from bot.domain.card_fields import UNREADABLE, readable, readable_text
 from bot.domain.clock import Clock
 from bot.domain.errors import DomainError, Duplicate, InvalidInput
 from bot.domain.model import ConversationKind
+from bot.domain.page_addresses import PageAddresses
 from bot.services.context import TurnRef
 from bot.services.meeting_hints import MeetingEvent
 from cards import end_form_card
@@ -58,7 +59,6 @@ from dialogs.ports import (
     Escalations,
     Groups,
     Hints,
-    LinkMaker,
     Meetings,
     Members,
     Minutes,
@@ -73,7 +73,7 @@ from dialogs.ports import (
 from dialogs.replies import FormShownAgain, tell
 from dialogs.routes import Click, Routes, RouteTable, merge
 
-__all__ = ["FEATURES", "STORE_UNAVAILABLE", "UNKNOWN_VERB", "Click", "LinkMaker", "Router"]
+__all__ = ["FEATURES", "STORE_UNAVAILABLE", "UNKNOWN_VERB", "Click", "Router"]
 
 log = logging.getLogger(__name__)
 
@@ -134,7 +134,7 @@ class Router:
         rounds: Rounds,
         actions: Actions,
         clock: Clock,
-        link_for: LinkMaker | None = None,
+        pages: PageAddresses | None = None,
         members: Members | None = None,
         hints: Hints | None = None,
         register: Register | None = None,
@@ -153,7 +153,7 @@ class Router:
             rounds,
             actions,
             clock,
-            link_for,
+            pages,
             members,
             hints,
             register,
@@ -196,8 +196,8 @@ class Router:
         return self.services.clock
 
     @property
-    def link_for(self) -> LinkMaker | None:
-        return self.services.link_for
+    def pages(self) -> PageAddresses | None:
+        return self.services.pages
 
     @property
     def members(self) -> Members | None:

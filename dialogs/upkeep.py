@@ -10,6 +10,7 @@ the newer card when the state moved on meanwhile.
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
+from functools import partial
 
 from bot.domain.views import MeetingView, RoundView
 from bot.services.context import TurnRef
@@ -95,8 +96,8 @@ def summary_update(ctx: Services, view: MeetingView) -> list[CardUpdate]:
         CardUpdate(
             view.conversation_id,
             view.summary_activity_id,
-            summary_card(view),
-            agenda_recheck(ctx, view.id, view.version, summary_card),
+            summary_card(view, ctx.pages),
+            agenda_recheck(ctx, view.id, view.version, partial(summary_card, pages=ctx.pages)),
         )
     ]
 

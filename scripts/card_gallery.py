@@ -53,6 +53,7 @@ from bot.domain.model import (
     SubjectKind,
     TurnOutcome,
 )
+from bot.domain.page_addresses import PageAddresses
 from bot.domain.register import (
     ChildChecks,
     InterviewState,
@@ -183,6 +184,9 @@ DEFAULT_SCALE = 1.0
 #: (gallery name, "Element#id", event kind). Anything else the renderer calls an error
 #: fails the run; an entry here that stops happening is reported, so it gets removed.
 KNOWN_COMPLAINTS: Mapping[tuple[str, str, str], str] = {}
+
+#: Where the gallery's download buttons go (bot.domain.page_addresses).
+GALLERY_PAGES = PageAddresses("https://mace.example.org")
 
 
 def chromium_path() -> str:
@@ -1177,17 +1181,16 @@ def shots() -> list[Shot]:
             "Posted when the meeting ends: attendance, decisions and actions under their "
             "items, open challenges and the next date, with the Word minutes a click away.",
             summary_card,
-            (ended,),
+            (ended, GALLERY_PAGES),
         ),
         Shot(
             "download",
             AT_THE_END,
-            "Download link",
-            "The private answer to a Download button, to the person who pressed it only: a "
-            "link that works once, for the next 5 minutes; whoever opens it first gets the "
-            "file.",
+            "Download page",
+            "The answer to a Download button on a card drawn before downloads moved to the "
+            "pages: a button to the page, which asks to sign in first and offers the file.",
             download_card,
-            ("Minutes (Word)", "https://mace.example.org/download/3f9c1e"),
+            ("Minutes (Word)", GALLERY_PAGES.meeting(3)),
         ),
         Shot(
             "my-actions",
@@ -1214,9 +1217,9 @@ def shots() -> list[Shot]:
             BETWEEN_MEETINGS,
             "Outstanding actions",
             "`outstanding actions overdue in Scarborough`: a coordinator's filtered list, "
-            "with CSV and Excel downloads.",
+            "with CSV and Excel downloads on a signed-in page.",
             outstanding_card,
-            (outstanding_page(),),
+            (outstanding_page(), GALLERY_PAGES),
         ),
         Shot(
             "date-request",
@@ -1461,9 +1464,9 @@ def minutes_shots(ended: MeetingView) -> list[Shot]:
             BETWEEN_MEETINGS,
             "A meeting's minutes",
             "Open on the list (or on the pre-meeting brief): decisions and actions, DRAFT "
-            "until agreed, with the Word minutes for the person who presses Download.",
+            "until agreed, with the Word minutes on the meeting's page (signed in first).",
             minutes_card,
-            (MinutesCardView(ended, agreed=False),),
+            (MinutesCardView(ended, agreed=False), GALLERY_PAGES),
         ),
         Shot(
             "brief-partner",
@@ -1820,9 +1823,9 @@ def report_shots() -> list[Shot]:
             "Performance report",
             "Answers a coordinator's `report` in a personal chat: the headline figures of "
             "their groups for the period (counts only), a line for each group, and buttons "
-            "for the workbook and the Word summary (each a single-use link for whoever pressed).",
+            "to the report's page (signed in first) for the workbook and the Word summary.",
             report_card,
-            (report,),
+            (report, GALLERY_PAGES),
         ),
     ]
 

@@ -43,6 +43,9 @@ class ActionFilter:
     overdue_only: bool = False
     due_before: date | None = None
     mine_only: bool = False
+    #: The owners the name typed after "owned by" matched, by member number: what a
+    #: page's address carries in place of the name (bot.domain.page_addresses).
+    owner_ids: tuple[int, ...] = ()
 
     def describe(self) -> str:
         """The filter in words, for the card heading and the export's title."""
@@ -55,6 +58,10 @@ class ActionFilter:
             parts.append(f"for {self.agency}")
         if self.owner:
             parts.append(f"owned by {self.owner}")
+        elif self.owner_ids:
+            parts.append("owned by the person named in chat")
+        if self.mine_only:
+            parts.append("owned by you")
         if self.due_before:
             parts.append(f"due before {self.due_before.isoformat()}")
         return " ".join(parts) if parts else "all you may see"
@@ -67,6 +74,8 @@ class ActionFilter:
             "owner": self.owner or "",
             "overdue": "yes" if self.overdue_only else "",
             "dueBefore": self.due_before.isoformat() if self.due_before else "",
+            "mine": "yes" if self.mine_only else "",
+            "ownerIds": ".".join(str(i) for i in self.owner_ids),
         }
         return {k: v for k, v in data.items() if v}
 
@@ -87,7 +96,23 @@ class ActionFilter:
             owner=text("owner"),
             overdue_only=text("overdue") == "yes",
             due_before=due_before,
+            mine_only=text("mine") == "yes",
+            owner_ids=_member_numbers(text("ownerIds") or ""),
         )
+
+
+#: The most owners a filter carries by number (a name rarely matches more than a few).
+MAX_OWNER_IDS = 20
+
+
+def _member_numbers(text: str) -> tuple[int, ...]:
+    """``12.15``: member numbers, dot-separated (a dot is not escaped in an address);
+    anything else in the list is dropped."""
+    found = []
+    for part in text.split(".")[:MAX_OWNER_IDS]:
+        if part.isdigit() and 0 < int(part) <= 2_147_483_647:
+            found.append(int(part))
+    return tuple(dict.fromkeys(found))
 
 
 class FilterError(ValueError):

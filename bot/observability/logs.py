@@ -177,8 +177,8 @@ def configure_logging(level: str, log_format: str = "", stream: TextIO | None = 
 
 
 def _route_of(request: web.Request) -> str:
-    """The route's pattern (``/downloads/{token}``), never the path itself: a download
-    path carries a signed link."""
+    """The route's pattern (``/meetings/{meeting_id}``), never the path itself nor its
+    query: a page's address carries ids and a filter (bot.domain.page_addresses)."""
     resource = request.match_info.route.resource
     return resource.canonical if resource is not None else "unmatched"
 

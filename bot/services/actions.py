@@ -45,6 +45,7 @@ from bot.services.readmodels.actions import (
     outstanding_where,
     owned_action,
     owned_actions,
+    owners_named,
 )
 from bot.services.readmodels.lookups import load_lookups, locality_names
 from bot.services.readmodels.members import people_in
@@ -329,7 +330,7 @@ class ActionService:
                 page=page,
                 pages=pages,
                 description=wanted.describe(),
-                filter_data=wanted.as_data(),
+                filter_data=(await owners_named(session, wanted)).as_data(),
                 can_escalate=await escalatable_actions(
                     session, reach.member.id, [row.id for row in rows]
                 ),

@@ -174,8 +174,8 @@ class ExportService:
     async def report_file(
         self, actor: ActorRef, params: Mapping[str, object], fmt: str
     ) -> ExportFile:
-        """The performance report (issue 16) of a download link's period and group, built
-        again for the person the link was made for, who must still be allowed it."""
+        """The performance report (issue 16) of the report page's period and group, built
+        for the person signed in, who must be allowed it."""
         report = await ReportService(self.store, self.clock, self.key_agencies).for_member(
             actor, period_from_data(dict(params)), _text_param(params.get("locality"))
         )

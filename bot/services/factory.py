@@ -27,7 +27,6 @@ from bot.services.directory import AppInstaller
 from bot.services.escalations import EscalationService
 from bot.services.exports import ExportService
 from bot.services.groups import GroupService
-from bot.services.links import DownloadLinks, LinkSigner, load_link_key
 from bot.services.meeting_hints import MeetingHintService
 from bot.services.meetings import MeetingService
 from bot.services.members import MemberAdmin
@@ -94,13 +93,6 @@ class ServiceFactory:
     @cached_property
     def exports(self) -> ExportService:
         return ExportService(self.store, self.clock, self.actions, self.settings.key_agencies)
-
-    @cached_property
-    def links(self) -> DownloadLinks:
-        """Single-use download links, signed with the key from the data folder (written
-        there the first time) or ``LINK_SECRET``."""
-        key = load_link_key(self.settings.data_dir, self.settings.link_secret)
-        return DownloadLinks(self.store, self.clock, LinkSigner(key))
 
     @cached_property
     def groups(self) -> GroupService:

@@ -103,8 +103,8 @@ class ReportService:
             return await self._report(session, chosen, period)
 
     async def check(self, actor: ActorRef, locality: str | None) -> None:
-        """Refuses, as ``for_member`` would, before a download link is made: without
-        reading a figure."""
+        """Refuses, as ``for_member`` would, before a card offers the report's page:
+        without reading a figure."""
         async with self.store.reading() as session:
             await self._allowed(session, actor, locality)
 

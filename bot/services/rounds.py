@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
-from sqlalchemy import select
+from sqlalchemy import or_, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -24,7 +24,7 @@ from bot.domain.model import (
     RoundStatus,
     TurnOutcome,
 )
-from bot.domain.permissions import Permission
+from bot.domain.permissions import Permission, permitted
 from bot.domain.rules import (
     CHALLENGE_TO_NO_AGENCY,
     MAX_ENTRY_CHARS,
@@ -36,11 +36,18 @@ from bot.domain.rules import (
     require_text,
 )
 from bot.domain.views import ChallengeView, RoundView
-from bot.services.context import Caller, TurnRef, caller_here
+from bot.services.context import ActorRef, Caller, TurnRef, caller_here
 from bot.services.escalations import escalate_challenge, raise_challenge
 from bot.services.item_subjects import current_row
-from bot.services.readmodels.rounds import locality_challenges, open_round_in, round_view
+from bot.services.readmodels.lookups import load_lookups, locality_names
+from bot.services.readmodels.rounds import (
+    challenge_views,
+    locality_challenges,
+    open_round_in,
+    round_view,
+)
 from bot.services.records import row_named
+from bot.services.register_access import member_groups
 from bot.store import audit
 from bot.store import tables as t
 from bot.store.db import Store
@@ -292,6 +299,46 @@ class RoundService:
             return await locality_challenges(
                 session, caller.locality_id, key_codes=self.key_agencies
             )
+
+    async def my_open_challenges(self, actor: ActorRef) -> list[tuple[str, list[ChallengeView]]]:
+        """The open challenges a person is part of, for My MACE: in each of their groups
+        where they may see its challenges (``Permission.VIEW_MEETING``, the rule of
+        ``open_challenges`` in chat), those raised by their agency or to it. Per group, by
+        name, only groups with one; none for someone in no group. Audited as a view."""
+        async with self.store.reading() as session:
+            member, groups = await member_groups(session, actor)
+            seen = sorted(
+                lid for lid, roles in groups.items() if permitted(roles, Permission.VIEW_MEETING)
+            )
+            if member is None or not seen:
+                return []
+            rows = (
+                await session.scalars(
+                    select(t.Challenge)
+                    .where(
+                        t.Challenge.locality_id.in_(seen),
+                        t.Challenge.status == ChallengeStatus.OPEN,
+                        or_(
+                            t.Challenge.raised_by_agency_id == member.agency_id,
+                            t.Challenge.to_agency_id == member.agency_id,
+                        ),
+                    )
+                    .order_by(t.Challenge.locality_id, t.Challenge.id)
+                )
+            ).all()
+            audit.note(
+                session, audit.AuditAction.VIEW, "challenges", detail=f"my challenges: {len(rows)}"
+            )
+            lookups = await load_lookups(session, self.key_agencies)
+            names = await locality_names(session)
+            by_group: dict[int, list[t.Challenge]] = {}
+            for row in rows:
+                by_group.setdefault(row.locality_id, []).append(row)
+            found = [
+                (names[lid], await challenge_views(session, listed, lookups))
+                for lid, listed in by_group.items()
+            ]
+            return sorted(found, key=lambda group: group[0])
 
     async def respond_to_challenge(
         self, turn: TurnRef, challenge_id: object, data: Mapping[str, object]

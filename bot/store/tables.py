@@ -574,7 +574,9 @@ class LegalHold(Base):
 
 
 class DownloadLink(Base):
-    """One download link, recorded when it is issued (bot.services.links).
+    """One download link, as recorded when it was issued (until issue 17, which removed the
+    links: downloads are from signed-in pages now, and nothing writes here any more; the
+    rows are kept until retention deletes them, their fetches stay in the audit trail).
 
     The signed URL carries this id; the first fetch that finds the row unused and unexpired
     marks it used, in one conditional UPDATE, so a link gives its file once however many

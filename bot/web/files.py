@@ -7,8 +7,14 @@ from __future__ import annotations
 
 from aiohttp import web
 
-from bot.http.downloads import PRIVATE
 from bot.services.exports import ExportFile
+
+#: Sent with every file: never cached by the browser or a proxy, never sniffed.
+PRIVATE = {
+    "Cache-Control": "no-store",
+    "X-Content-Type-Options": "nosniff",
+    "Referrer-Policy": "no-referrer",
+}
 
 
 def file_response(file: ExportFile) -> web.Response:

@@ -2,6 +2,12 @@
 update, done, a new date asked for, a hand-over to a colleague), through the same
 service calls, so the same rules, audit and notices apply. The chat card and this page
 are two views of one record: a change made here shows in chat and the other way round.
+
+Beside the actions, the rest of what a person is part of, each from the service chat
+uses, with its access rule and audit: their groups' latest meetings (``MinutesReads``,
+as ``minutes``), the escalations they may see (``EscalationService.open_ones``, as
+``escalations``) and the open challenges raised by or to their agency in their groups
+(``RoundService.my_open_challenges``, the rule of ``challenges``).
 """
 
 from __future__ import annotations
@@ -12,14 +18,31 @@ from typing import Any
 from aiohttp import web
 
 from bot.domain.action_refs import reference
-from bot.domain.errors import DomainError
+from bot.domain.errors import DomainError, NotPermitted
+from bot.domain.escalations import EscalationListView
+from bot.domain.minutes_views import PastMeetingRow
 from bot.services.actions import ActionService
+from bot.services.escalations import EscalationService
+from bot.services.minutes_reads import MinutesReads
+from bot.services.rounds import RoundService
 from bot.services.web_sessions import Viewer
 from bot.web.forms import Submitted, once_key, read_form, submit
 from bot.web.identity import action, page
+from bot.web.minutes import DRAFT
 from bot.web.pages import render
 
 ACTIONS = web.AppKey("web_actions", ActionService)
+MY_MINUTES = web.AppKey("web_my_minutes", MinutesReads)
+MY_ESCALATIONS = web.AppKey("web_my_escalations", EscalationService)
+MY_ROUNDS = web.AppKey("web_my_rounds", RoundService)
+
+#: How many of the groups' latest meetings My MACE shows (all are on /meetings).
+LATEST_MEETINGS = 5
+
+NO_GROUP = (
+    "You are not a member of any MACE locality group yet, so there are no meetings, "
+    "escalations or challenges to show. If you should be, ask the MACE coordinator to add you."
+)
 
 #: What a saved form says on the page it returns to (a key in the URL, never text).
 SAVED = {
@@ -59,6 +82,7 @@ async def _draw(
         "my.html",
         viewer,
         "my",
+        **await _part_of(request, viewer),
         actions=owned,
         reference=reference,
         once=once_key(),
@@ -68,6 +92,31 @@ async def _draw(
     )
     response.set_status(status)
     return response
+
+
+async def _part_of(request: web.Request, viewer: Viewer) -> dict[str, Any]:
+    """The meetings, escalations and challenges sections: each from its service, as the
+    person may see them in chat. In no group, one sentence says so instead of them."""
+    try:
+        listed = await request.app[MY_MINUTES].past_meetings(viewer.actor, 1)
+    except NotPermitted:
+        return {"no_group": NO_GROUP, "meetings": (), "escalations": None, "challenges": []}
+    meetings: tuple[PastMeetingRow, ...] = listed.rows[:LATEST_MEETINGS]
+    escalations: EscalationListView | None
+    escalations_note = ""
+    try:
+        escalations = await request.app[MY_ESCALATIONS].open_ones(viewer.actor)
+    except NotPermitted as exc:
+        escalations, escalations_note = None, exc.user_message
+    return {
+        "no_group": "",
+        "draft": DRAFT,
+        "meetings": meetings,
+        "more_meetings": listed.total > len(meetings),
+        "escalations": escalations,
+        "escalations_note": escalations_note,
+        "challenges": await request.app[MY_ROUNDS].my_open_challenges(viewer.actor),
+    }
 
 
 def _saved_message(query: Mapping[str, str]) -> str:
@@ -141,3 +190,15 @@ def add_my_routes(app: web.Application, actions: ActionService) -> None:
     app.router.add_get("/my", my_mace)
     app.router.add_get("/my/actions/{action_id}/hand-over", hand_over_page)
     app.router.add_post("/my/actions/{action_id}/{operation}", change_action)
+
+
+def add_my_sections(
+    app: web.Application,
+    minutes: MinutesReads,
+    escalations: EscalationService,
+    rounds: RoundService,
+) -> None:
+    """What My MACE shows beside the actions (the services it reads them from)."""
+    app[MY_MINUTES] = minutes
+    app[MY_ESCALATIONS] = escalations
+    app[MY_ROUNDS] = rounds

@@ -16,11 +16,12 @@ from bot.services.web_sign_ins import PendingSignIns
 from bot.store.db import Store
 from bot.web.code_flow import CodeFlow, add_code_flow_routes
 from bot.web.entra import EntraTokens
+from bot.web.exports import add_export_routes
 from bot.web.headers import security_headers
 from bot.web.identity import ORIGINS, WEB_SESSIONS
 from bot.web.limits import LIMIT, SignInLimit
 from bot.web.minutes import add_minutes_routes
-from bot.web.my import add_my_routes
+from bot.web.my import add_my_routes, add_my_sections
 from bot.web.pages import add_page_routes, setup_templates
 from bot.web.register import add_register_routes
 from bot.web.signin import CODE_FLOW_ON, add_signin_routes
@@ -45,6 +46,8 @@ def add_web(
     add_my_routes(app, services.actions)
     add_minutes_routes(app, services.minutes_reads, services.exports)
     add_register_routes(app, RegisterMap(store, clock), services.register_reads)
+    add_export_routes(app, services.actions, services.exports, services.reports)
+    add_my_sections(app, services.minutes_reads, services.escalations, services.rounds)
 
 
 def entra_tokens(settings: Settings) -> EntraTokens:

@@ -23,6 +23,7 @@ from cards_testkit import (
 )
 
 from bot.domain.model import ChallengeStatus, MeetingStatus, RoundStatus
+from bot.domain.page_addresses import PageAddresses
 from bot.domain.views import MemberView
 from cards import challenges_card, round_card, setup_card, summary_card, welcome_card
 from cards import verbs as v
@@ -159,11 +160,14 @@ def test_welcome_states() -> None:
 
 def test_summary_has_attendance_decisions_actions_challenges_and_marking() -> None:
     view = make_meeting(status=MeetingStatus.ENDED, next_meeting=date(2026, 12, 1))
-    card = summary_card(view)
+    card = summary_card(view, PageAddresses("https://bot.example"))
     text = dumps(card)
-    assert verbs(card) == {"minutes.download", "corrections.show"}, (
-        "the only buttons: the chair's Word minutes, and corrections until they are agreed"
-    )
+    assert verbs(card) == {"corrections.show"}, "corrections, until the minutes are agreed"
+    assert card["actions"][0] == {
+        "type": "Action.OpenUrl",
+        "title": "Download minutes (Word)",
+        "url": f"https://bot.example/meetings/{view.id}",
+    }, "the Word minutes: the meeting's page, which signs in first (no bearer link)"
     assert "Summary: MACE Scarborough locality meeting" in text
     facts = {f["title"]: f["value"] for f in card["body"][1]["facts"]}
     assert facts["Time"] == "10:00–11:42"

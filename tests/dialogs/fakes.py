@@ -40,6 +40,7 @@ from bot.domain.model import (
     Role,
     SubjectKind,
 )
+from bot.domain.page_addresses import PageAddresses
 from bot.domain.permissions import Permission
 from bot.domain.ratings import RatingFormView
 from bot.domain.register import ChildChecks, RiskLevel, SubjectStatus
@@ -101,7 +102,8 @@ AGENDA_ACTIVITY = "agenda-activity-1"
 ROUND_ACTIVITY = "round-activity-1"
 CONVERSATION = "conversation-1"
 ACTOR = ActorRef(teams_user_id="user-id-103", aad_object_id=None, name="Priya Shah")
-LINK = "https://bot.example/downloads/link-1"
+#: The pages a card's download button opens (bot.domain.page_addresses).
+PAGES = PageAddresses("https://bot.example")
 
 
 @dataclass(frozen=True, slots=True)
@@ -415,17 +417,6 @@ class FakeHints(Fake):
         return self.views.hint
 
 
-class FakeLinks:
-    """The download link maker: records who asked for which file."""
-
-    def __init__(self, calls: Calls) -> None:
-        self.calls = calls
-
-    async def __call__(self, actor: ActorRef, kind: str, params: dict[str, object]) -> str:
-        self.calls.append(Call("link_for", (actor, kind, params)))
-        return LINK
-
-
 @dataclass
 class Bot:
     """A router on fakes, with what they recorded and what they are told to do."""
@@ -465,7 +456,7 @@ def make_bot(
         FakeRounds("rounds", calls, fail, views),
         FakeActions("actions", calls, fail, views),
         clock,
-        FakeLinks(calls) if downloads else None,
+        PAGES if downloads else None,
         members=FakeMembers("members", calls, fail, views) if members else None,
         hints=FakeHints("hints", calls, fail, views) if hints else None,
         register=FakeRegister("register", calls, fail, views) if register else None,

@@ -9,8 +9,8 @@ from bot.domain.permissions import Permission
 from cards import download_card, outstanding_card
 from cards import verbs as v
 from dialogs.commands import Command
-from dialogs.exports import DOWNLOADS_NEED_A_CURRENT_CLIENT, DOWNLOADS_NOT_SET_UP
-from tests.dialogs.fakes import ACTOR, LINK, click, make_bot, outstanding_page, personal, turn
+from dialogs.exports import DOWNLOADS_NOT_SET_UP
+from tests.dialogs.fakes import ACTOR, PAGES, click, make_bot, outstanding_page, personal, turn
 from tests.dialogs.tested import covers
 
 HERE = personal()
@@ -23,7 +23,9 @@ async def test_outstanding_reads_the_words_after_the_command_as_filters() -> Non
     wanted, page = parse_filters("in scarborough overdue page 2", london_today(bot.clock))
     assert page == 2
     assert bot.calls.only("actions.outstanding").args == (ACTOR, wanted, page)
-    assert [post.card for post in outcome.posts] == [outstanding_card(outstanding_page(wanted, 2))]
+    assert [post.card for post in outcome.posts] == [
+        outstanding_card(outstanding_page(wanted, 2), PAGES)
+    ]
 
 
 async def test_overdue_actions_is_outstanding_filtered_to_overdue() -> None:
@@ -49,7 +51,7 @@ async def test_paging_keeps_the_filter() -> None:
     outcome = await bot.router.on_click(HERE, pressed)
     wanted = ActionFilter.from_data(dict(pressed.data))
     assert bot.calls.only("actions.outstanding").args == (ACTOR, wanted, 3)
-    assert outcome.response_card == outstanding_card(outstanding_page(wanted, 3))
+    assert outcome.response_card == outstanding_card(outstanding_page(wanted, 3), PAGES)
 
 
 async def test_a_page_button_without_a_page_shows_the_first() -> None:
@@ -59,34 +61,35 @@ async def test_a_page_button_without_a_page_shows_the_first() -> None:
 
 
 @covers(v.OUTSTANDING_EXPORT)
-async def test_an_export_link_is_made_for_the_person_who_pressed() -> None:
+async def test_an_older_cards_export_button_answers_with_the_export_page() -> None:
     bot = make_bot()
     pressed = click(v.OUTSTANDING_EXPORT, {"format": "xlsx", "locality": "scarborough"})
     outcome = await bot.router.on_click(HERE, pressed)
     wanted = ActionFilter.from_data(dict(pressed.data))
-    assert bot.calls.names() == ["actions.outstanding", "link_for"]
-    assert bot.calls.only("link_for").args == (ACTOR, "actions.xlsx", wanted.as_data())
-    assert outcome.response_card == download_card("Outstanding actions (Excel)", LINK)
-    outcome = await bot.router.on_click(HERE, click(v.OUTSTANDING_EXPORT, {"format": "odt"}))
-    assert outcome.response_card == download_card("Outstanding actions (CSV)", LINK)
+    assert bot.calls.only("actions.outstanding").args == (ACTOR, wanted, 1)
+    address = PAGES.actions_export(wanted.as_data())
+    assert address == "https://bot.example/exports/actions?locality=scarborough"
+    assert outcome.response_card == download_card("Outstanding actions (CSV or Excel)", address)
 
 
-async def test_a_link_is_never_posted_for_everyone() -> None:
+async def test_the_export_page_is_no_secret_and_may_be_posted() -> None:
     bot = make_bot()
     outcome = await bot.router.on_click(HERE, click(v.OUTSTANDING_EXPORT, invoke=False))
-    assert [post.text for post in outcome.posts] == [DOWNLOADS_NEED_A_CURRENT_CLIENT]
-    assert "link_for" not in bot.calls.names()
+    assert outcome.response_card == download_card(
+        "Outstanding actions (CSV or Excel)", "https://bot.example/exports/actions"
+    )
     bot = make_bot(downloads=False)
     outcome = await bot.router.on_click(HERE, click(v.OUTSTANDING_EXPORT))
     assert outcome.response_text == DOWNLOADS_NOT_SET_UP
 
 
 @covers(v.MINUTES_DOWNLOAD)
-async def test_the_minutes_link_checks_who_may_download_first() -> None:
+async def test_an_older_summarys_minutes_button_checks_then_answers_with_the_page() -> None:
     bot = make_bot()
     channel = turn()
     outcome = await bot.router.on_click(channel, click(v.MINUTES_DOWNLOAD, {"meetingId": 3}))
-    assert bot.calls.names() == ["meetings.current", "link_for"]
+    assert bot.calls.names() == ["meetings.current"]
     assert bot.calls[0].args == (channel, 3, Permission.DOWNLOAD_MINUTES)
-    assert bot.calls[1].args == (ACTOR, "minutes.docx", {"meetingId": 3})
-    assert outcome.response_card == download_card("Minutes (Word)", LINK)
+    address = PAGES.meeting(bot.views.meeting.id)
+    assert address == f"https://bot.example/meetings/{bot.views.meeting.id}"
+    assert outcome.response_card == download_card("Minutes (Word)", address)

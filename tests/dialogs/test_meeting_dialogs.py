@@ -20,7 +20,7 @@ from cards.forms import subject_form_card
 from dialogs.commands import Command
 from dialogs.meeting import NOT_A_CURRENT_CARD
 from tests.cards.cards_testkit import make_action_form, make_meeting
-from tests.dialogs.fakes import AGENDA_ACTIVITY, CONVERSATION, click, make_bot, turn
+from tests.dialogs.fakes import AGENDA_ACTIVITY, CONVERSATION, PAGES, click, make_bot, turn
 from tests.dialogs.tested import covers
 
 HERE = turn()
@@ -65,7 +65,7 @@ async def test_agenda_posts_the_agenda_or_the_summary_once_ended() -> None:
     ended = replace(make_meeting(status=MeetingStatus.ENDED), agenda_activity_id=None)
     bot.views.meeting = ended
     (post,) = (await bot.router.on_text(HERE, "show agenda")).posts
-    assert post.card == summary_card(ended)
+    assert post.card == summary_card(ended, PAGES)
 
 
 @covers(Command.HERE)
@@ -270,7 +270,7 @@ async def test_ending_posts_the_summary_or_brings_the_form_back() -> None:
     outcome = await bot.router.on_click(HERE, pressed)
     assert bot.calls.only("meetings.end").args == (HERE, 3, pressed.data)
     assert outcome.response_text == "Meeting ended: the summary is below."
-    assert outcome.posts[-1].card == summary_card(bot.views.meeting)
+    assert outcome.posts[-1].card == summary_card(bot.views.meeting, PAGES)
     errors = {"nextMeetingDate": "Enter a date."}
     bot.fails("meetings.end", InvalidInput(errors))
     outcome = await bot.router.on_click(HERE, pressed)

@@ -12,10 +12,9 @@ from cards import download_card
 from cards import verbs as v
 from cards.report import report_card
 from dialogs.commands import Command
-from dialogs.exports import DOWNLOADS_NEED_A_CURRENT_CLIENT
 from dialogs.places import REPORT_PERSONAL_ONLY
 from dialogs.report import NOT_SET_UP
-from tests.dialogs.fakes import ACTOR, LINK, click, make_bot, make_report, personal, turn
+from tests.dialogs.fakes import ACTOR, PAGES, click, make_bot, make_report, personal, turn
 from tests.dialogs.tested import covers
 
 HERE = personal()
@@ -28,7 +27,7 @@ async def test_report_alone_is_this_financial_year_so_far_and_answers_with_the_c
     bot = make_bot()
     outcome = await bot.router.on_text(HERE, "report")
     assert bot.calls.only("reports.for_member").args == (ACTOR, THIS_YEAR, None)
-    assert [post.card for post in outcome.posts] == [report_card(make_report(THIS_YEAR))]
+    assert [post.card for post in outcome.posts] == [report_card(make_report(THIS_YEAR), PAGES)]
 
 
 async def test_report_reads_a_named_period_or_dates_and_a_group() -> None:
@@ -65,28 +64,21 @@ async def test_report_is_refused_in_a_channel_and_to_those_without_the_permissio
 
 
 @covers(v.REPORT_DOWNLOAD)
-async def test_a_report_link_is_made_for_the_person_who_pressed_after_a_check() -> None:
+async def test_an_older_report_cards_button_answers_with_the_report_page_after_a_check() -> None:
     bot = make_bot()
     data = {"from": "2026-04-01", "to": "2027-03-31", "locality": "scarborough"}
     outcome = await bot.router.on_click(HERE, click(v.REPORT_DOWNLOAD, {**data, "format": "xlsx"}))
-    assert bot.calls.names() == ["reports.check", "link_for"]
+    assert bot.calls.names() == ["reports.check"]
     assert bot.calls[0].args == (ACTOR, "scarborough")
-    assert bot.calls[1].args == (ACTOR, "report.xlsx", data)
-    assert outcome.response_card == download_card("Performance report (Excel)", LINK)
-    outcome = await bot.router.on_click(HERE, click(v.REPORT_DOWNLOAD, {**data, "format": "docx"}))
-    assert bot.calls[3].args == (ACTOR, "report.docx", data)
-    assert outcome.response_card == download_card("Performance report (Word)", LINK)
+    address = "https://bot.example/reports?from=2026-04-01&to=2027-03-31&locality=scarborough"
+    assert outcome.response_card == download_card("Performance report (Excel or Word)", address)
 
 
-async def test_a_report_link_is_refused_when_not_allowed_or_not_an_invoke() -> None:
+async def test_the_report_page_is_refused_when_not_allowed() -> None:
     bot = make_bot().fails("reports.check", NotPermitted(REPORT_REFUSED))
     data = {"from": "2026-04-01", "to": "2027-03-31", "format": "xlsx"}
     outcome = await bot.router.on_click(HERE, click(v.REPORT_DOWNLOAD, data))
-    assert outcome.response_text == REPORT_REFUSED
-    assert "link_for" not in bot.calls.names()
+    assert outcome.response_text == REPORT_REFUSED and outcome.response_card is None
     bot = make_bot()
-    outcome = await bot.router.on_click(HERE, click(v.REPORT_DOWNLOAD, data, invoke=False))
-    assert [post.text for post in outcome.posts] == [DOWNLOADS_NEED_A_CURRENT_CLIENT]
-    assert "link_for" not in bot.calls.names()
     outcome = await bot.router.on_click(HERE, click(v.REPORT_DOWNLOAD, {"from": "x", "to": "y"}))
     assert outcome.response_text and "could not be read" in outcome.response_text

@@ -13,3 +13,8 @@ from tests.e2e.harness import BotUnderTest, running_bot
 async def bot(demo_store: Store, clock: FrozenClock) -> AsyncIterator[BotUnderTest]:
     async with running_bot(demo_store, clock) as running:
         yield running
+
+
+# The whole bot with the pages' local sign-in (tests/web/conftest.py): downloads are from
+# signed-in pages (issue 17), so the tests that download use it.
+from tests.web.conftest import site  # noqa: E402, F401

@@ -117,9 +117,6 @@ async def running_bot(
     # Jobs never run on their own in tests: a test fires them with a frozen clock. No
     # fixed metrics port either: tests run side by side.
     settings = replace(settings, run_jobs=False, metrics_port=0)
-    if not settings.link_secret:
-        # Never let a test write a key file into the working tree's data folder.
-        settings = replace(settings, link_secret="test-only-link-secret-0123456789")
     async with FakeConnector() as connector:
         app = create_app(
             settings,

@@ -92,7 +92,8 @@ def posted_card(bot: BotUnderTest) -> dict[str, Any]:
     return content
 
 
-async def test_a_partner_reads_and_downloads_the_draft_minutes(bot: BotUnderTest) -> None:
+async def test_a_partner_reads_and_downloads_the_draft_minutes(site: BotUnderTest) -> None:
+    bot = site  # with the pages' sign-in: downloads are from signed-in pages (issue 17)
     meeting_id = await hold_a_meeting(bot)
 
     listed = (await personal(bot, "health", "minutes"))["attachments"][0]["content"]
@@ -111,8 +112,10 @@ async def test_a_partner_reads_and_downloads_the_draft_minutes(bot: BotUnderTest
     assert PERSON_ACTION not in shown and PERSON_REF not in shown, "as in the Word minutes"
     assert RESTRICTED_NOTE in shown and "DRAFT" in shown
 
-    link = invoke_card(await click(bot, "health", v.MINUTES_EXPORT, {"meetingId": meeting_id}))
-    status, headers, body = await fetch(bot, link_in(link))
+    page = link_in(card)
+    assert page == f"/meetings/{meeting_id}", "the card's button opens the meeting's page"
+    file = await fetch(bot, "health", page, f"{page}/minutes.docx")
+    status, headers, body = file.status, file.headers, file.body
     assert status == 200 and "DRAFT" in headers["Content-Disposition"]
     document = docx.Document(io.BytesIO(body))
     text = "\n".join(p.text for p in document.paragraphs)
@@ -123,6 +126,7 @@ async def test_a_partner_reads_and_downloads_the_draft_minutes(bot: BotUnderTest
     assert await views_by(bot, "health") == [
         ("view", "past meetings: page 1 of 1, 1 of 1"),
         ("view", "minutes card"),
+        ("view", "minutes card"),  # the meeting's page, where the download is
         ("export", "minutes"),
     ]
 

@@ -101,17 +101,20 @@ async def test_a_request_id_is_kept_when_safe_and_made_when_not(
     assert lines[0].route == "/healthz" and lines[0].status == 200  # type: ignore[attr-defined]
 
 
-async def test_the_request_line_names_the_route_not_the_signed_link(
+async def test_the_request_line_names_the_route_not_the_address(
     bot: BotUnderTest, caplog: pytest.LogCaptureFixture
 ) -> None:
     caplog.set_level(logging.DEBUG)
-    token = "Zm9vYmFyLXNpZ25lZC1saW5r.c2lnbmF0dXJl"
-    async with bot.session.get(bot.server.make_url(f"/downloads/{token}")) as response:
-        assert response.status in (403, 410)
-        assert response.headers["x-request-id"]
-    lines = [r for r in caplog.records if r.name == "bot.http"]
-    assert lines and lines[-1].route == "/downloads/{token}"  # type: ignore[attr-defined]
-    assert token not in caplog.text
+    for address, route in (
+        ("/meetings/987654", "/meetings/{meeting_id}"),
+        ("/exports/actions?agency=police&dueBefore=2026-12-01", "/exports/actions"),
+    ):
+        async with bot.session.get(bot.server.make_url(address), allow_redirects=False) as response:
+            assert response.status == 303  # no session: sign in first
+            assert response.headers["x-request-id"]
+        lines = [r for r in caplog.records if r.name == "bot.http"]
+        assert lines and lines[-1].route == route  # type: ignore[attr-defined]
+    assert "987654" not in caplog.text and "police" not in caplog.text
     async with bot.session.get(bot.server.make_url("/nowhere")) as response:
         assert response.status == 404 and response.headers["x-request-id"]
     assert caplog.records[-1].route == "unmatched"  # type: ignore[attr-defined]

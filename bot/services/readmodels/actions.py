@@ -8,6 +8,7 @@ change, and the changes themselves, stay with ``bot.services.actions``.
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
+from dataclasses import replace
 from datetime import date
 from typing import Any
 
@@ -15,7 +16,7 @@ from sqlalchemy import ColumnElement, Row, ScalarSelect, Select, bindparam, exis
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.domain.escalations import PERSON_OF_CONCERN
-from bot.domain.filters import ActionFilter, FilterError
+from bot.domain.filters import MAX_OWNER_IDS, ActionFilter, FilterError
 from bot.domain.model import ActionStatus, CorrectionChange, SubjectKind
 from bot.domain.rules import subject_display
 from bot.domain.views import (
@@ -255,11 +256,27 @@ async def outstanding_where(
     if wanted.owner:
         owners = select(t.Member.id).where(func.lower(t.Member.name).contains(wanted.owner.lower()))
         where.append(t.Action.owner_member_id.in_(owners))
+    if wanted.owner_ids:
+        where.append(t.Action.owner_member_id.in_(wanted.owner_ids))
     if wanted.overdue_only:
         where.append(t.Action.due_date < today)
     if wanted.due_before:
         where.append(t.Action.due_date < wanted.due_before)
     return where
+
+
+async def owners_named(session: AsyncSession, wanted: ActionFilter) -> ActionFilter:
+    """The filter with the members its typed owner's name matches, by number, so that a
+    page's address can select the same actions without carrying the name."""
+    if not wanted.owner:
+        return wanted
+    ids = await session.scalars(
+        select(t.Member.id)
+        .where(func.lower(t.Member.name).contains(wanted.owner.lower()))
+        .order_by(t.Member.id)
+        .limit(MAX_OWNER_IDS)
+    )
+    return replace(wanted, owner_ids=tuple(ids))
 
 
 async def outstanding_count(session: AsyncSession, where: Sequence[ColumnElement[bool]]) -> int:
