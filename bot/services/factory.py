@@ -38,6 +38,7 @@ from bot.services.register import RegisterService
 from bot.services.register_moves import RegisterMoves
 from bot.services.register_reads import RegisterReads
 from bot.services.report import ReportService
+from bot.services.dashboard import DashboardService
 from bot.services.retention import RetentionService
 from bot.services.rounds import RoundService
 from bot.services.subject_access import SubjectAccessService
@@ -191,6 +192,11 @@ class ServiceFactory:
     @cached_property
     def reports(self) -> ReportService:
         return ReportService(self.store, self.clock, self.settings.key_agencies)
+
+    # The locality dashboard on the pages (issue 17).
+    @cached_property
+    def dashboard(self) -> DashboardService:
+        return DashboardService(self.store, self.clock, self.settings.key_agencies)
 
     # Minutes in a personal chat (issue 16).
 

@@ -12,6 +12,7 @@ from bot.domain.web_sessions import SessionPolicy
 from bot.services.factory import ServiceFactory
 from bot.services.web_sessions import WebSessions
 from bot.store.db import Store
+from bot.web.dashboard import add_dashboard_routes
 from bot.web.headers import security_headers
 from bot.web.identity import ORIGINS, WEB_SESSIONS
 from bot.web.minutes import add_minutes_routes
@@ -32,3 +33,4 @@ def add_web(
     add_page_routes(app)
     add_my_routes(app, services.actions)
     add_minutes_routes(app, services.minutes_reads, services.exports)
+    add_dashboard_routes(app, services.dashboard)
