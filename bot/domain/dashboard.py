@@ -104,9 +104,7 @@ def dashboard_period(text: str, today: date) -> ReportPeriod:
             raise FilterError("I could not read that period. " + PERIOD_HELP) from None
         raise
     if locality is not None:
-        raise FilterError(
-            "Type only the period here: this page is one group's. " + PERIOD_HELP
-        )
+        raise FilterError("Type only the period here: this page is one group's. " + PERIOD_HELP)
     if len(month_periods(period)) > MAX_MONTHS:
         raise FilterError(
             f"Choose a period of at most {MAX_MONTHS // 12} years here (the report from chat "

@@ -23,6 +23,7 @@ from bot.services.briefs import BriefService
 from bot.services.chasing import ChaseService
 from bot.services.contacts import ContactService
 from bot.services.corrections import CorrectionService
+from bot.services.dashboard import DashboardService
 from bot.services.directory import AppInstaller
 from bot.services.escalations import EscalationService
 from bot.services.exports import ExportService
@@ -38,7 +39,6 @@ from bot.services.register import RegisterService
 from bot.services.register_moves import RegisterMoves
 from bot.services.register_reads import RegisterReads
 from bot.services.report import ReportService
-from bot.services.dashboard import DashboardService
 from bot.services.retention import RetentionService
 from bot.services.rounds import RoundService
 from bot.services.subject_access import SubjectAccessService

@@ -25,7 +25,7 @@ _LABEL_WIDTH = 220
 _VALUE_WIDTH = 56
 _BAR = 16
 _GAP = 10
-_LABEL_CHARS = 30
+_LABEL_CHARS = 26
 
 #: One hatch per series style, drawn over the series colour in an 8x8 tile: solid,
 #: diagonal, dots, cross-hatch, horizontal, vertical.
@@ -122,7 +122,9 @@ def bar_chart(
     legend = 28 if len(series) > 1 else 0
     height = legend + len(categories) * row_height + _GAP
     totals = [
-        sum(s.values[c] for s in series) if stacked else max((s.values[c] for s in series), default=0)
+        sum(s.values[c] for s in series)
+        if stacked
+        else max((s.values[c] for s in series), default=0)
         for c in range(len(categories))
     ]
     scale_top = top if top is not None else max(totals, default=0)
@@ -134,8 +136,9 @@ def bar_chart(
     for c, category in enumerate(categories):
         y0 = legend + c * row_height + _GAP / 2
         parts.append(
-            f'<text class="chart-text" x="{_LABEL_WIDTH - 8}" y="{y0 + per_row * _BAR / 2 + 5:.1f}" '
-            f'text-anchor="end">{escape(_short(category))}</text>'
+            f'<text class="chart-text" x="{_LABEL_WIDTH - 8}" '
+            f'y="{y0 + per_row * _BAR / 2 + 5:.1f}" text-anchor="end">'
+            f"{escape(_short(category))}</text>"
         )
         x = float(_LABEL_WIDTH)
         for i, one in enumerate(series):
@@ -172,7 +175,9 @@ def bar_chart(
 def _line(points: str, i: int) -> str:
     dash = _DASH[_style(i) - 1]
     dashed = f' stroke-dasharray="{dash}"' if dash else ""
-    return f'<polyline class="chart-line chart-l{_style(i)}" fill="none" points="{points}"{dashed}/>'
+    return (
+        f'<polyline class="chart-line chart-l{_style(i)}" fill="none" points="{points}"{dashed}/>'
+    )
 
 
 def _marker(x: float, y: float, i: int) -> str:
@@ -183,9 +188,13 @@ def _marker(x: float, y: float, i: int) -> str:
         return f'<circle {cls} cx="{x:.1f}" cy="{y:.1f}" r="4"/>'
     if kind == "square":
         return f'<rect {cls} x="{x - 4:.1f}" y="{y - 4:.1f}" width="8" height="8"/>'
+    corners: tuple[tuple[float, float], ...]
     if kind == "triangle":
-        return f'<path {cls} d="M{x:.1f},{y - 5:.1f} L{x + 5:.1f},{y + 4:.1f} L{x - 5:.1f},{y + 4:.1f} Z"/>'
-    return f'<path {cls} d="M{x:.1f},{y - 5:.1f} L{x + 5:.1f},{y:.1f} L{x:.1f},{y + 5:.1f} L{x - 5:.1f},{y:.1f} Z"/>'
+        corners = ((x, y - 5), (x + 5, y + 4), (x - 5, y + 4))
+    else:
+        corners = ((x, y - 5), (x + 5, y), (x, y + 5), (x - 5, y))
+    path = " L".join(f"{cx:.1f},{cy:.1f}" for cx, cy in corners)
+    return f'<path {cls} d="M{path} Z"/>'
 
 
 def _ticks(top: float) -> list[int]:
@@ -230,14 +239,24 @@ def line_chart(
             f'<line class="chart-grid" x1="{left}" y1="{y:.1f}" x2="{left + plot_w}" y2="{y:.1f}"/>'
         )
         parts.append(
-            f'<text class="chart-text" x="{left - 6}" y="{y + 4:.1f}" text-anchor="end">{tick}</text>'
+            f'<text class="chart-text" x="{left - 6}" y="{y + 4:.1f}" '
+            f'text-anchor="end">{tick}</text>'
         )
-    every = max(1, -(-count // 12))  # at most twelve labels along the bottom
+    # Along the bottom: "Dec 2025" as "Dec" over "2025", the year only where it starts
+    # (and at the first label), at most twelve labels however long the period.
+    every = max(1, -(-count // 12))
+    shown_year = ""
     for k, label in enumerate(labels):
-        if k % every == 0 or k == count - 1:
+        if k % every and k != count - 1:
+            continue
+        name, _, year = label.partition(" ")
+        rows = [name] if year == shown_year else [name, year]
+        shown_year = year
+        for r, text in enumerate(rows):
             parts.append(
                 f'<text class="chart-text chart-small" x="{x_of(k):.1f}" '
-                f'y="{top_pad + plot_h + 18:.1f}" text-anchor="middle">{escape(label)}</text>'
+                f'y="{top_pad + plot_h + 16 + 13 * r:.1f}" text-anchor="middle">'
+                f"{escape(text)}</text>"
             )
     parts.append(
         f'<line class="chart-axis" x1="{left}" y1="{top_pad + plot_h}" x2="{left + plot_w}" '

@@ -135,7 +135,11 @@ def charts(d: Dashboard) -> dict[str, Markup]:
             f"Actions opened, closed, closed on time, overdue at the end and escalated, "
             f"{d.period.describe()}. The figures are in the table after the chart.",
             ["Opened", "Closed", "Closed on time", "Overdue at the end", "Escalated"],
-            [Series("Actions", (a.opened, a.closed, a.closed_on_time, a.overdue_at_end, a.escalated))],
+            [
+                Series(
+                    "Actions", (a.opened, a.closed, a.closed_on_time, a.overdue_at_end, a.escalated)
+                )
+            ],
         ),
         "challenges": bar_chart(
             "chart-challenges",

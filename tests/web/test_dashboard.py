@@ -8,16 +8,16 @@ from __future__ import annotations
 
 import re
 from datetime import date
-from markupsafe import escape
 
+from markupsafe import escape
 from sqlalchemy import select
 
 from bot.config import Settings
 from bot.domain.clock import FrozenClock
 from bot.domain.dashboard import dashboard_period, month_periods
 from bot.domain.report import ReportPeriod, headline, number
-from bot.services.dashboard import DashboardService
 from bot.services.context import ActorRef
+from bot.services.dashboard import DashboardService
 from bot.services.report import ReportService
 from bot.store import tables as t
 from tests.conftest import MEETING_DAY
