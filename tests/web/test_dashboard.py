@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import re
 from datetime import date
+from pathlib import Path
 
 from markupsafe import escape
 from sqlalchemy import select
@@ -222,3 +223,39 @@ def test_the_period_words_are_the_reports() -> None:
         date(2026, 2, 1),
         date(2026, 3, 1),
     ]
+
+
+def _luminance(colour: str) -> float:
+    def channel(c: int) -> float:
+        v = c / 255
+        return v / 12.92 if v <= 0.03928 else ((v + 0.055) / 1.055) ** 2.4
+
+    r, g, b = (int(colour[i : i + 2], 16) for i in (1, 3, 5))
+    return 0.2126 * channel(r) + 0.7152 * channel(g) + 0.0722 * channel(b)
+
+
+def _contrast(a: str, b: str) -> float:
+    high, low = sorted((_luminance(a), _luminance(b)), reverse=True)
+    return (high + 0.05) / (low + 0.05)
+
+
+def test_the_chart_colours_stand_out_from_the_page_in_every_theme() -> None:
+    """WCAG 1.4.11: each series colour at least 3:1 against the page's background, and the
+    hatching against each series colour, in the light, dark and high-contrast themes (the
+    dark theme's media-query copy must say the same as its class)."""
+    css = (Path(__file__).parents[2] / "bot/web/static/mace.css").read_text()
+    themes: dict[str, dict[str, str]] = {}
+    for selector, body in re.findall(r"^(\S[^{\n]*?)\s*\{([^}]*)\}", css, re.M):
+        found = dict(re.findall(r"(--[\w-]+):\s*(#[0-9a-fA-F]{6})", body))
+        themes.setdefault(selector.strip(), {}).update(found)
+    nested = re.search(r"html:not\(\.theme-default\) \{([^}]*)\}", css[css.index("--chart-1") :])
+    assert nested
+    dark_media = dict(re.findall(r"(--chart-[\w-]+):\s*(#[0-9a-fA-F]{6})", nested.group(1)))
+    dark = {k: v for k, v in themes["html.theme-dark"].items() if k.startswith("--chart")}
+    assert dark_media == dark
+    for selector in (":root", "html.theme-dark", "html.theme-contrast"):
+        theme = themes[selector]
+        for n in range(1, 7):
+            series = theme[f"--chart-{n}"]
+            assert _contrast(series, theme["--back"]) >= 3, (selector, n)
+            assert _contrast(series, theme["--chart-hatch"]) >= 3, (selector, n)
