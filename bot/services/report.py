@@ -24,7 +24,7 @@ from datetime import date, datetime
 from sqlalchemy import and_, case, func, or_, select, type_coerce
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.domain.clock import LONDON, Clock
+from bot.domain.clock import Clock, london_day
 from bot.domain.errors import NotPermitted
 from bot.domain.filters import FilterError
 from bot.domain.model import (
@@ -82,7 +82,7 @@ class ReportGroup:
 
 
 def _day(moment: datetime) -> date:
-    return moment.astimezone(LONDON).date()
+    return london_day(moment)
 
 
 def _days_between(start: datetime, end: datetime) -> float:
@@ -458,7 +458,9 @@ async def action_rows(
         ),
         t.UTCDateTime(),
     ).label("finished_at")
-    rows = await session.execute(
+    # Core, not the ORM's result machinery: thousands of narrow rows, no objects wanted.
+    connection = await session.connection()
+    rows = await connection.execute(
         select(
             t.Action.locality_id,
             t.Action.status,

@@ -7,14 +7,15 @@ be read is said beside its field, never a 500; every view and refusal is audited
 from __future__ import annotations
 
 import re
-from datetime import date
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 from markupsafe import escape
 from sqlalchemy import select
 
 from bot.config import Settings
-from bot.domain.clock import FrozenClock
+from bot.domain.clock import LONDON, FrozenClock, london_day
 from bot.domain.dashboard import dashboard_period, month_periods
 from bot.domain.report import ReportPeriod, headline, number
 from bot.services.context import ActorRef
@@ -259,3 +260,14 @@ def test_the_chart_colours_stand_out_from_the_page_in_every_theme() -> None:
             series = theme[f"--chart-{n}"]
             assert _contrast(series, theme["--back"]) >= 3, (selector, n)
             assert _contrast(series, theme["--chart-hatch"]) >= 3, (selector, n)
+
+
+def test_the_fast_london_day_is_the_zone_conversions() -> None:
+    """``london_day`` (the report's and the dashboard's) against zoneinfo, every 7 minutes
+    over two years with both clock changes, and for a moment in another zone."""
+    moment = datetime(2025, 1, 1, tzinfo=UTC)
+    while moment < datetime(2027, 1, 1, tzinfo=UTC):
+        assert london_day(moment) == moment.astimezone(LONDON).date(), moment
+        moment += timedelta(minutes=7)
+    elsewhere = datetime(2026, 3, 29, 0, 30, tzinfo=ZoneInfo("America/New_York"))
+    assert london_day(elsewhere) == elsewhere.astimezone(LONDON).date()
