@@ -473,7 +473,7 @@ async def action_rows(
         .outerjoin(finished, finished.c.action_id == t.Action.id)
         .where(touching)
     )
-    return [ActionRow(*row) for row in rows]
+    return [ActionRow(*row) for row in rows.all()]  # all at once: not a fetch per row
 
 
 def _actions(
