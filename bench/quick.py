@@ -108,9 +108,7 @@ async def _end_meetings(url: str, keys: KeyRing) -> None:
 
 
 async def main(args: argparse.Namespace) -> None:
-    url = await _database(
-        "mace_profile_100000", 100_000, KeyRing.from_spec(TEST_KEYS_SPEC), drop=False
-    )
+    url = await _database(args.store, 100_000, KeyRing.from_spec(TEST_KEYS_SPEC), drop=False)
     folder = Path(tempfile.mkdtemp(prefix="mace-quick-"))
     workers = 1 if args.scenario in ("outstanding", "subject", "dashboard") else WORKERS
     async with (
@@ -161,6 +159,10 @@ def entry() -> None:
         "scenario", choices=["mine", "minute", "outstanding", "subject", "dashboard"]
     )
     parser.add_argument("--seconds", type=float, default=6.0)
+    # Another database than the shared one: the bot migrates its store as it starts, so a
+    # branch with a new migration measures on a copy (CREATE DATABASE ... TEMPLATE) and
+    # leaves the shared store at a revision every branch knows.
+    parser.add_argument("--store", default="mace_profile_100000")
     parser.add_argument("--repeat", type=int, default=1)
     asyncio.run(main(parser.parse_args()))
 

@@ -491,9 +491,10 @@ def _actions(
             tallies["escalated"].add(locality_id)
         if status == ActionStatus.DONE and done_at is not None and lo <= done_at < hi:
             tallies["closed"].add(locality_id)
-            if _day(done_at) <= due_date:
+            done_on = _day(done_at)
+            if done_on <= due_date:
                 tallies["on_time"].add(locality_id)
-            days.add(locality_id, (_day(done_at) - _day(created_at)).days)
+            days.add(locality_id, (done_on - _day(created_at)).days)
         still_open = done_at is None or done_at >= hi
         if still_open and due_date < period.end:
             tallies["overdue"].add(locality_id)
