@@ -7,15 +7,19 @@ The echo bot prints nothing once it listens; this wrapper gives aiohttp's ``run_
 
 from __future__ import annotations
 
+import os
 import runpy
 import sys
+from pathlib import Path
 from typing import Any
 
 from aiohttp import web
 
 from tests.support.activities import SHARED_BESIDE
 
-ECHO_BOT = SHARED_BESIDE / "bench" / "echo_bot.py"
+#: ``MACE_ECHO_BOT`` names it where the shared folder is not beside the checkout (a git
+#: worktree in another folder).
+ECHO_BOT = Path(os.environ.get("MACE_ECHO_BOT") or SHARED_BESIDE / "bench" / "echo_bot.py")
 
 _run_app = web.run_app
 

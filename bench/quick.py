@@ -6,7 +6,8 @@ stock echo bot run as in ``bench.run``, on the store ``bench.profile`` keeps
 seconds each. Prints one line per scenario: the throughput ratio, p50/p95/p99, each
 server's CPU per request, and how busy the whole machine was (idle time left over means
 the bot was waiting, not working). Scenarios: ``mine``, ``minute``, ``outstanding``,
-``subject``.
+``subject``, ``dashboard`` (a GET of the locality dashboard by the coordinator of all seven
+groups, signed in through the stand-in; it also prints the ``dashboard_p95`` target line).
 Each ``minute`` run records into a meeting of its own (any left in progress is closed
 first). Figures here are for comparing before and after; the record is ``make bench``.
 """
@@ -26,15 +27,19 @@ from bench.profile import _database
 from bench.run import (
     CHAIR,
     COORDINATOR,
+    DASHBOARD_LOCALITY,
     OWNER,
+    PAGE,
     WORKERS,
     Build,
     bot,
+    dashboard_target,
     drive,
     echo,
     meeting_in_progress,
     minute,
     personal,
+    stand_in_session,
     start_meeting,
 )
 from bench.seed import BENCH_SUBJECT
@@ -44,6 +49,17 @@ from bot.store.crypto import KeyRing
 from bot.store.db import Store, make_engine
 from tests.support.fake_connector import FakeConnector
 from tests.support.keys import TEST_KEYS_SPEC
+
+
+def pages_url_of(bot_url: str) -> str:
+    return bot_url.removesuffix("/api/messages")
+
+
+def _target_url(scenario: str, bot_url: str) -> str:
+    """Where a scenario's requests go: the messaging endpoint, or the dashboard page."""
+    if scenario == "dashboard":
+        return f"{pages_url_of(bot_url)}/localities/{DASHBOARD_LOCALITY}/dashboard"
+    return bot_url
 
 
 def _machine() -> list[int]:
@@ -60,6 +76,9 @@ async def _build(
         return personal("outstanding actions", COORDINATOR, service, "out")
     if scenario == "subject":
         return personal(f"subject {BENCH_SUBJECT}", CHAIR, service, "subject")
+    if scenario == "dashboard":
+        cookie = await stand_in_session(session, pages_url_of(bot_url), COORDINATOR.name)
+        return lambda _n: {PAGE: cookie}
     keys = KeyRing.from_spec(TEST_KEYS_SPEC)
     await _end_meetings(url, keys)
     await start_meeting(session, bot_url, service)
@@ -89,11 +108,9 @@ async def _end_meetings(url: str, keys: KeyRing) -> None:
 
 
 async def main(args: argparse.Namespace) -> None:
-    url = await _database(
-        "mace_profile_100000", 100_000, KeyRing.from_spec(TEST_KEYS_SPEC), drop=False
-    )
+    url = await _database(args.store, 100_000, KeyRing.from_spec(TEST_KEYS_SPEC), drop=False)
     folder = Path(tempfile.mkdtemp(prefix="mace-quick-"))
-    workers = 1 if args.scenario in ("outstanding", "subject") else WORKERS
+    workers = 1 if args.scenario in ("outstanding", "subject", "dashboard") else WORKERS
     async with (
         FakeConnector() as fake,
         aiohttp.ClientSession(connector=aiohttp.TCPConnector(limit=WORKERS * 2)) as session,
@@ -115,7 +132,12 @@ async def main(args: argparse.Namespace) -> None:
             )
             before = _machine()
             b = await drive(
-                session, the_bot.url, build, workers=workers, seconds=args.seconds, server=the_bot
+                session,
+                _target_url(args.scenario, the_bot.url),
+                build,
+                workers=workers,
+                seconds=args.seconds,
+                server=the_bot,
             )
             spent = [y - x for x, y in zip(before, _machine(), strict=True)]
             idle = 200 * (spent[3] + spent[4]) / max(sum(spent), 1)
@@ -127,12 +149,20 @@ async def main(args: argparse.Namespace) -> None:
                 f"machine idle {idle:.0f}% of 200%, errors {b.errors}",
                 flush=True,
             )
+            if args.scenario == "dashboard":
+                print(dashboard_target(b if b.latencies else None, "no_answer"), flush=True)
 
 
 def entry() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("scenario", choices=["mine", "minute", "outstanding", "subject"])
+    parser.add_argument(
+        "scenario", choices=["mine", "minute", "outstanding", "subject", "dashboard"]
+    )
     parser.add_argument("--seconds", type=float, default=6.0)
+    # Another database than the shared one: the bot migrates its store as it starts, so a
+    # branch with a new migration measures on a copy (CREATE DATABASE ... TEMPLATE) and
+    # leaves the shared store at a revision every branch knows.
+    parser.add_argument("--store", default="mace_profile_100000")
     parser.add_argument("--repeat", type=int, default=1)
     asyncio.run(main(parser.parse_args()))
 

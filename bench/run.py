@@ -19,6 +19,7 @@ import contextlib
 import json
 import os
 import platform
+import re
 import secrets
 import shutil
 import socket
@@ -102,10 +103,21 @@ Build = Callable[[int], dict[str, Any]]
 """Makes a fresh activity for worker ``n`` (a new activity id every time)."""
 
 
+#: A page request instead of an activity: ``{PAGE: cookie}`` as what a ``Build`` makes
+#: GETs the url with that session cookie (the dashboard scenario).
+PAGE = "__page_cookie__"
+SESSION_COOKIE = "__Host-mace-session"
+
+
 async def _one(
     session: aiohttp.ClientSession, url: str, activity: dict[str, Any]
 ) -> tuple[bool, float]:
     began = time.perf_counter()
+    if PAGE in activity:
+        headers = {"Cookie": f"{SESSION_COOKIE}={activity[PAGE]}"}
+        async with session.get(url, headers=headers, allow_redirects=False) as response:
+            await response.read()
+            return response.status == 200, time.perf_counter() - began
     async with session.post(url, json=activity) as response:
         body = await response.read()
         ok = 200 <= response.status < 300
@@ -236,6 +248,8 @@ def bot(url: str, data_dir: Path, log: Path) -> contextlib.AbstractAsyncContextM
         "LOG_LEVEL": "WARNING",
         "PORT": str(port),
         "HOST": "127.0.0.1",
+        # The pages' local sign-in (no APP_ID here): the dashboard scenario signs in with it.
+        "MACE_WEB_STAND_IN": "on",
     }
     exe = str(Path(sys.executable).with_name("mace-bot"))
     return serving([exe, "serve"], env, port, log)
@@ -471,6 +485,12 @@ async def main() -> int:
                 b4, b4_missing = await subject_page(session, b, fake, svc)
                 if b4 is not None:
                     rows.append(Row(f"subject {BENCH_SUBJECT} (30 links, 3 years)", 1, b4, e3))
+                # (5) the locality dashboard, for the coordinator of all seven groups.
+                b5, b5_missing = await dashboard_page(session, b)
+                if b5 is not None:
+                    rows.append(
+                        Row(f"dashboard {DASHBOARD_LOCALITY} (coordinator of 7)", 1, b5, e3)
+                    )
                 rss = b.rss_mb()
             chase: ChaseResult | None = None
             if CHASE:
@@ -491,6 +511,7 @@ async def main() -> int:
             target("outstanding_p95_100k", f"{_ms(b3.pct(95))}ms", "<50ms", b3.pct(95) < 0.050),
             target("outstanding_p95_scaling", f"{scale:.2f}x", "<=2.0x_of_10k", scale <= 2.0),
             subject_target(b4, b4_missing),
+            dashboard_target(b5, b5_missing),
             *chase_targets(chase, floor),
             target("rss", f"{rss:.0f}MB", "<250MB", rss < 250),
         ]
@@ -532,6 +553,61 @@ async def subject_page(
     if BENCH_SUBJECT not in answer:
         return None, "reply_is_not_the_subject_card"
     return await drive(session, b.url, page, workers=1, count=LATENCY_COUNT, server=b), ""
+
+
+#: The group whose dashboard is measured (every group is seeded alike).
+DASHBOARD_LOCALITY = "scarborough"
+
+
+def pages_url(b: Server) -> str:
+    return b.url.removesuffix("/api/messages")
+
+
+async def stand_in_session(session: aiohttp.ClientSession, base: str, name: str) -> str:
+    """A page session for the member called ``name``, through the local sign-in stand-in
+    (the bench bot runs without APP_ID): the session cookie's value."""
+    async with session.get(base + "/signin") as response:
+        text = await response.text()
+    found = re.search(r'<option value="(\d+)">' + re.escape(name), text)
+    if found is None:
+        raise RuntimeError(f"{name} is not offered by the sign-in stand-in")
+    form = {"member": found.group(1), "next": "/dashboard"}
+    async with session.post(
+        base + "/signin/stand-in", data=form, allow_redirects=False
+    ) as response:
+        cookie = response.cookies.get(SESSION_COOKIE)
+        if response.status != 303 or cookie is None:
+            raise RuntimeError(f"the stand-in sign-in answered {response.status}")
+        return cookie.value
+
+
+async def dashboard_page(session: aiohttp.ClientSession, b: Server) -> tuple[Result | None, str]:
+    """``GET /localities/scarborough/dashboard`` (the last 12 months, its default) as the
+    coordinator of all seven groups, one request at a time, with a session cookie made by
+    the stand-in sign-in. Not measured (and said why) unless the answer is that page."""
+    print("Scenario: locality dashboard...", flush=True)
+    base = pages_url(b)
+    try:
+        cookie = await stand_in_session(session, base, COORDINATOR.name)
+    except RuntimeError:
+        return None, "no_stand_in_session"
+    url = f"{base}/localities/{DASHBOARD_LOCALITY}/dashboard"
+    async with session.get(url, headers={"Cookie": f"{SESSION_COOKIE}={cookie}"}) as response:
+        text = await response.text()
+        if response.status != 200 or "Scarborough: dashboard" not in text:
+            return None, f"answered_{response.status}_not_the_dashboard"
+
+    def build(_n: int) -> dict[str, Any]:
+        return {PAGE: cookie}
+
+    return await drive(session, url, build, workers=1, count=LATENCY_COUNT, server=b), ""
+
+
+def dashboard_target(result: Result | None, missing: str) -> str:
+    if result is None:
+        return target("dashboard_p95", f"not-measured({missing})", "<100ms", False)
+    p95 = result.pct(95)
+    return target("dashboard_p95", f"{_ms(p95)}ms", "<100ms", p95 < 0.100)
 
 
 def subject_target(result: Result | None, missing: str) -> str:
@@ -625,6 +701,9 @@ def render(
             f"- The `my actions` member owns {big.bench_owner_open} open actions "
             f"(expected {BENCH_OWNER_OPEN}); `outstanding actions` is asked by the coordinator "
             "of all seven groups, one request at a time",
+            f"- `dashboard` is `GET /localities/{DASHBOARD_LOCALITY}/dashboard` (the last 12 "
+            "months) by that coordinator, signed in through the local stand-in, one request at "
+            "a time (compared with the echo bot's `outstanding actions` row only for scale)",
             f"- Measured for {SECONDS:g} s per throughput scenario after a {WARMUP:g} s "
             f"warm-up; {LATENCY_COUNT} requests per latency scenario",
             "",

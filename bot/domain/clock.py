@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 from typing import Protocol
 from zoneinfo import ZoneInfo
 
@@ -43,3 +43,27 @@ class FrozenClock:
 def london_today(clock: Clock) -> date:
     """Due dates and meeting dates are English calendar dates, not UTC ones."""
     return clock.now().astimezone(LONDON).date()
+
+
+#: The London offset of each UTC calendar day, or None on a day the clocks change.
+_DAY_OFFSETS: dict[date, timedelta | None] = {}
+
+
+def london_day(moment: datetime) -> date:
+    """``moment.astimezone(LONDON).date()`` for an aware datetime, without a zone
+    conversion on each call: the report and the dashboard (bot.services.report) take the
+    London day of thousands of moments per request, and the offset is the same all of a
+    UTC day except on the two days a year the clocks change (converted as before)."""
+    if moment.tzinfo is not UTC:
+        return moment.astimezone(LONDON).date()
+    day = moment.date()
+    try:
+        offset = _DAY_OFFSETS[day]
+    except KeyError:
+        start = datetime(day.year, day.month, day.day, tzinfo=UTC)
+        first = start.astimezone(LONDON).utcoffset()
+        last = (start + timedelta(hours=23, minutes=59, seconds=59)).astimezone(LONDON).utcoffset()
+        offset = _DAY_OFFSETS[day] = first if first == last else None
+    if offset is None:
+        return moment.astimezone(LONDON).date()
+    return (moment + offset).date()

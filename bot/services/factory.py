@@ -23,6 +23,7 @@ from bot.services.briefs import BriefService
 from bot.services.chasing import ChaseService
 from bot.services.contacts import ContactService
 from bot.services.corrections import CorrectionService
+from bot.services.dashboard import DashboardService
 from bot.services.directory import AppInstaller
 from bot.services.escalations import EscalationService
 from bot.services.exports import ExportService
@@ -183,6 +184,11 @@ class ServiceFactory:
     @cached_property
     def reports(self) -> ReportService:
         return ReportService(self.store, self.clock, self.settings.key_agencies)
+
+    # The locality dashboard on the pages (issue 17).
+    @cached_property
+    def dashboard(self) -> DashboardService:
+        return DashboardService(self.store, self.clock, self.settings.key_agencies)
 
     # Minutes in a personal chat (issue 16).
 

@@ -24,7 +24,7 @@ from datetime import date, datetime
 from sqlalchemy import and_, case, func, or_, select, type_coerce
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.domain.clock import LONDON, Clock
+from bot.domain.clock import Clock, london_day
 from bot.domain.errors import NotPermitted
 from bot.domain.filters import FilterError
 from bot.domain.model import (
@@ -73,14 +73,16 @@ Key = int | None
 
 
 @dataclass(frozen=True, slots=True)
-class _Group:
+class ReportGroup:
+    """A locality group the report (or the dashboard) may be read for."""
+
     id: int
     code: str
     name: str
 
 
 def _day(moment: datetime) -> date:
-    return moment.astimezone(LONDON).date()
+    return london_day(moment)
 
 
 def _days_between(start: datetime, end: datetime) -> float:
@@ -110,39 +112,24 @@ class ReportService:
 
     async def _allowed(
         self, session: AsyncSession, actor: ActorRef, locality: str | None
-    ) -> list[_Group]:
-        member, groups = await find_member_and_groups(session, actor)
-        roles: dict[int, set[Role]] = defaultdict(set)
-        for locality_id, role in groups:
-            roles[locality_id].add(Role(role))
-        allowed = {
-            locality_id
-            for locality_id, held in roles.items()
-            if member is not None and permitted(held, Permission.REPORT)
-        }
-        if not allowed:
+    ) -> list[ReportGroup]:
+        chosen = await reportable_groups(session, actor)
+        if not chosen:
             # Audited as a refusal when the read ends (``Store.reading``).
             raise NotPermitted(REPORT_REFUSED, attempted=Permission.REPORT.value)
-        chosen = await self._groups(session, allowed)
         return _named(chosen, locality) if locality else chosen
 
     async def for_operator(self, period: ReportPeriod, locality: str | None) -> PerformanceReport:
         """The command line's report: every group, or the one whose code is given."""
         async with self.store.reading() as session:
             audit.act_as(session.sync_session, audit.operator())
-            chosen = await self._groups(session, None)
+            chosen = await _groups(session, None)
             if locality:
                 chosen = _named(chosen, locality)
             return await self._report(session, chosen, period)
 
-    async def _groups(self, session: AsyncSession, ids: set[int] | None) -> list[_Group]:
-        query = select(t.Locality.id, t.Locality.code, t.Locality.name).order_by(t.Locality.name)
-        if ids is not None:
-            query = query.where(t.Locality.id.in_(ids))
-        return [_Group(r.id, r.code, r.name) for r in await session.execute(query)]
-
     async def _report(
-        self, session: AsyncSession, groups: list[_Group], period: ReportPeriod
+        self, session: AsyncSession, groups: list[ReportGroup], period: ReportPeriod
     ) -> PerformanceReport:
         for group in groups:
             audit.note(
@@ -163,7 +150,30 @@ class ReportService:
         )
 
 
-def _named(groups: list[_Group], words: str) -> list[_Group]:
+async def reportable_groups(session: AsyncSession, actor: ActorRef) -> list[ReportGroup]:
+    """The groups where ``actor`` holds ``Permission.REPORT`` (coordinators), by name:
+    the one rule for the report and the dashboard (bot.services.dashboard). None for
+    anyone else, a stranger included."""
+    member, groups = await find_member_and_groups(session, actor)
+    if member is None:
+        return []
+    roles: dict[int, set[Role]] = defaultdict(set)
+    for locality_id, role in groups:
+        roles[locality_id].add(Role(role))
+    allowed = {
+        locality_id for locality_id, held in roles.items() if permitted(held, Permission.REPORT)
+    }
+    return await _groups(session, allowed) if allowed else []
+
+
+async def _groups(session: AsyncSession, ids: set[int] | None) -> list[ReportGroup]:
+    query = select(t.Locality.id, t.Locality.code, t.Locality.name).order_by(t.Locality.name)
+    if ids is not None:
+        query = query.where(t.Locality.id.in_(ids))
+    return [ReportGroup(r.id, r.code, r.name) for r in await session.execute(query)]
+
+
+def _named(groups: list[ReportGroup], words: str) -> list[ReportGroup]:
     wanted = words.strip().lower()
     found = [g for g in groups if wanted in (g.code.lower(), g.name.lower())]
     if not found:
@@ -307,8 +317,11 @@ async def report_figures(
     locality_ids: Sequence[int],
     period: ReportPeriod,
     key_codes: Sequence[str],
+    actions: Sequence[ActionRow] | None = None,
 ) -> ReportFigures:
-    """Every figure of the report for these localities, one statement per family."""
+    """Every figure of the report for these localities, one statement per family.
+    ``actions``: the period's ``action_rows`` when the caller has read them already (the
+    dashboard, which draws them month by month too), so they are read once."""
     lo, hi = period.bounds()
     ids = list(locality_ids)
     held = and_(
@@ -352,7 +365,9 @@ async def report_figures(
     ):
         decisions.add(locality_id, n)
 
-    actions, days_to_close = await _actions(session, ids, period, lo, hi)
+    if actions is None:
+        actions = await action_rows(session, ids, period)
+    action_tallies, days_to_close = _actions(actions, period, lo, hi)
     challenges = await _challenges(session, ids, lo, hi)
     escalations, days_to_respond = await _escalations(session, ids, lo, hi)
     strands, by_strand, by_risk, risk_changes = await _subjects(session, ids, lo, hi)
@@ -374,7 +389,7 @@ async def report_figures(
         agencies=agencies,
         attendance=attendance,
         decisions=decisions,
-        actions=actions,
+        actions=action_tallies,
         days_to_close=days_to_close,
         challenges=challenges,
         escalations=escalations,
@@ -388,10 +403,27 @@ async def report_figures(
     )
 
 
-async def _actions(
-    session: AsyncSession, ids: list[int], period: ReportPeriod, lo: datetime, hi: datetime
-) -> tuple[dict[str, _Tally], _Lists]:
-    """Opened, closed (on time), overdue at the end, escalated; days to close."""
+@dataclass(frozen=True, slots=True)
+class ActionRow:
+    """An action that touches the period, as the report reads it: when it was raised, due,
+    escalated and finished (done or cancelled; None while open)."""
+
+    locality_id: int
+    status: str
+    created_at: datetime
+    due_date: date
+    escalated_at: datetime | None
+    finished_at: datetime | None
+
+
+async def action_rows(
+    session: AsyncSession, ids: Sequence[int], period: ReportPeriod
+) -> list[ActionRow]:
+    """The actions of these localities that touch the period (raised, closed or escalated
+    in it, or open), one statement: what the report's action figures count, and what the
+    dashboard draws month by month (bot.services.dashboard)."""
+    lo, hi = period.bounds()
+    ids = list(ids)
     # Only what touches the period. Every change to an action (done and cancelled
     # included) sets ``updated_at`` to its time, so one closed in or after the period was
     # changed then: the rest of three years is never read.
@@ -426,7 +458,9 @@ async def _actions(
         ),
         t.UTCDateTime(),
     ).label("finished_at")
-    rows = await session.execute(
+    # Core, not the ORM's result machinery: thousands of narrow rows, no objects wanted.
+    connection = await session.connection()
+    rows = await connection.execute(
         select(
             t.Action.locality_id,
             t.Action.status,
@@ -439,18 +473,28 @@ async def _actions(
         .outerjoin(finished, finished.c.action_id == t.Action.id)
         .where(touching)
     )
+    return [ActionRow(*row) for row in rows.all()]  # all at once: not a fetch per row
+
+
+def _actions(
+    rows: Iterable[ActionRow], period: ReportPeriod, lo: datetime, hi: datetime
+) -> tuple[dict[str, _Tally], _Lists]:
+    """Opened, closed (on time), overdue at the end, escalated; days to close."""
     tallies = _tallies("opened", "closed", "on_time", "overdue", "escalated")
     days = _Lists()
-    for locality_id, status, created_at, due_date, escalated_at, done_at in rows:
+    for row in rows:
+        locality_id, status, created_at = row.locality_id, row.status, row.created_at
+        due_date, escalated_at, done_at = row.due_date, row.escalated_at, row.finished_at
         if created_at >= lo:
             tallies["opened"].add(locality_id)
         if escalated_at is not None and lo <= escalated_at < hi:
             tallies["escalated"].add(locality_id)
         if status == ActionStatus.DONE and done_at is not None and lo <= done_at < hi:
             tallies["closed"].add(locality_id)
-            if _day(done_at) <= due_date:
+            done_on = _day(done_at)
+            if done_on <= due_date:
                 tallies["on_time"].add(locality_id)
-            days.add(locality_id, (_day(done_at) - _day(created_at)).days)
+            days.add(locality_id, (done_on - _day(created_at)).days)
         still_open = done_at is None or done_at >= hi
         if still_open and due_date < period.end:
             tallies["overdue"].add(locality_id)

@@ -355,6 +355,18 @@ class Action(Base):
             "agency_id",
             "owner_member_id",
         ),
+        # The report's and the dashboard's action rows (bot.services.report), read from
+        # the index alone: a group's actions by when raised, with what is counted.
+        Index(
+            "ix_actions_locality_created",
+            "locality_id",
+            "created_at",
+            "status",
+            "updated_at",
+            "escalated_at",
+            "due_date",
+            "id",
+        ),
     )
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     locality_id: Mapped[int] = mapped_column(ForeignKey("localities.id"), index=True)
@@ -385,6 +397,8 @@ class ActionEvent(Base):
     """History of an action: who changed what, when. Never updated, only appended."""
 
     __tablename__ = "action_events"
+    #: When an action was done or cancelled (the report): its events of those kinds.
+    __table_args__ = (Index("ix_action_events_action_kind", "action_id", "kind", "at"),)
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     action_id: Mapped[int] = mapped_column(ForeignKey("actions.id"), index=True)
     kind: Mapped[str] = mapped_column(String(30))

@@ -15,6 +15,7 @@ from bot.services.web_sessions import WebSessions
 from bot.services.web_sign_ins import PendingSignIns
 from bot.store.db import Store
 from bot.web.code_flow import CodeFlow, add_code_flow_routes
+from bot.web.dashboard import add_dashboard_routes
 from bot.web.entra import EntraTokens
 from bot.web.exports import add_export_routes
 from bot.web.headers import security_headers
@@ -48,6 +49,7 @@ def add_web(
     add_register_routes(app, RegisterMap(store, clock), services.register_reads)
     add_export_routes(app, services.actions, services.exports, services.reports)
     add_my_sections(app, services.minutes_reads, services.escalations, services.rounds)
+    add_dashboard_routes(app, services.dashboard)
 
 
 def entra_tokens(settings: Settings) -> EntraTokens:
