@@ -165,6 +165,22 @@ def test_the_bot_id_and_domain_are_filled_in_everywhere(
     assert manifest["id"] != BOT_ID  # the Teams app's own id is a different identity
 
 
+def test_the_personal_tab_signs_in_with_the_audience_the_pages_accept(
+    manifest: dict[str, Any],
+) -> None:
+    """The My MACE tab opens /tab, which asks Teams for a token for
+    ``webApplicationInfo.resource``: that must be the audience /auth/sso accepts
+    (``Settings.sso_audiences``), or every tab sign-in is refused. The bot's own chat
+    stays the first personal tab."""
+    settings = Settings(APP_ID=BOT_ID, public_base_url="https://mace.example.org")
+    assert manifest["webApplicationInfo"]["resource"] == settings.sso_audiences[0]
+    tabs = {tab["entityId"]: tab for tab in manifest["staticTabs"]}
+    assert list(tabs) == ["conversations", "my-mace"]
+    assert tabs["my-mace"]["contentUrl"] == "https://mace.example.org/tab?next=/my"
+    assert tabs["my-mace"]["websiteUrl"] == "https://mace.example.org/my"
+    assert tabs["my-mace"]["scopes"] == ["personal"]
+
+
 def test_the_bot_is_in_personal_team_and_group_chat(manifest: dict[str, Any]) -> None:
     [bot] = manifest["bots"]
     assert set(bot["scopes"]) == {"personal", "team", "groupChat"}
