@@ -20,11 +20,12 @@ ENV PIP_DISABLE_PIP_VERSION_CHECK=1 \
     PIP_NO_CACHE_DIR=1 \
     PYTHONDONTWRITEBYTECODE=1
 
-# A compiler, only here, for any dependency without a wheel for the target platform.
+# A compiler, only here, for any dependency without a wheel for the target platform; and
+# Debian's Node.js and npm, only here, to build the pages' scripts from their lock file.
 # Not pinned: Debian's security updates should reach every build (same below).
 # hadolint ignore=DL3008
 RUN apt-get update \
-    && apt-get install -y --no-install-recommends build-essential \
+    && apt-get install -y --no-install-recommends build-essential nodejs npm \
     && rm -rf /var/lib/apt/lists/*
 
 WORKDIR /src
@@ -32,6 +33,13 @@ COPY pyproject.toml README.md ./
 COPY bot ./bot
 COPY dialogs ./dialogs
 COPY cards ./cards
+
+# The pages' scripts (Teams JS library, Cytoscape.js) into bot/web/static/dist, from
+# bot/web/assets/package-lock.json: the wheel carries them, so the bot serves them itself
+# (no CDN). node_modules stays in this stage.
+RUN npm ci --prefix bot/web/assets --no-audit --no-fund \
+    && node bot/web/assets/build.mjs \
+    && rm -rf bot/web/assets/node_modules bot/web/assets/axe.min.js
 
 RUN python -m pip wheel --wheel-dir /wheels . \
     && python -m venv --without-pip /opt/mace \

@@ -163,6 +163,19 @@ def test_the_final_stage_runs_as_a_fixed_non_root_uid(final: Stage) -> None:
     assert re.search(rf"useradd\b[^&;]*--uid {uid}\b", creates), "create the user with that uid"
 
 
+def test_the_builder_builds_the_pages_scripts_before_the_wheel(
+    dockerfile: tuple[dict[str, str], list[Stage]],
+) -> None:
+    """The scripts are not in git (bot/web/static/dist): without this step a deployed
+    bot would serve pages whose map and tab sign-in have no script."""
+    builder = dockerfile[1][0]
+    runs = [instruction.args for instruction in builder.all("RUN")]
+    build = next(i for i, run in enumerate(runs) if "node bot/web/assets/build.mjs" in run)
+    wheel = next(i for i, run in enumerate(runs) if "pip wheel" in run)
+    assert "npm ci --prefix bot/web/assets" in runs[build]
+    assert build < wheel
+
+
 def test_the_final_stage_installs_no_compilers(final: Stage) -> None:
     for run in final.all("RUN"):
         bad = [p for p in apt_installed(run.args) if COMPILER_PACKAGES.match(p.split("=")[0])]
