@@ -31,7 +31,7 @@ from bot.graph.client import PinnedSession
 from bot.services.web_sessions import WebSessions
 from bot.services.web_sign_ins import PendingSignIns
 from bot.web.entra import EntraTokens, KeysUnavailable, TokenRefused
-from bot.web.identity import WEB_SESSIONS, same_origin, set_session_cookie
+from bot.web.identity import WEB_SESSIONS, posted_form, same_origin, set_session_cookie
 from bot.web.limits import limited
 from bot.web.signin import render_signin
 from bot.web.sso import ENTRA, open_session, refusal_page
@@ -115,7 +115,7 @@ async def failed_page(request: web.Request, message: str, status: int) -> web.St
 async def start(request: web.Request) -> web.StreamResponse:
     if not same_origin(request):
         return web.Response(status=403, text="This form did not come from a MACE page.")
-    form = await request.post()
+    form = await posted_form(request)
     target = form.get("next")
     return_to = safe_return_to(target if isinstance(target, str) else None)
     try:
@@ -133,7 +133,7 @@ async def callback(request: web.Request) -> web.StreamResponse:
     """Entra's answer: posted by a form (``form_post``, asked for: the code stays out of
     URLs, logs and history) or, from an older link, in the query. No Origin or CSRF
     check: it comes from Entra's page by design; the ``state`` is the check."""
-    fields = await request.post() if request.method == "POST" else request.query
+    fields = await posted_form(request) if request.method == "POST" else request.query
     answer = {
         k: v for k, v in fields.items() if k in ("code", "state", "error") and isinstance(v, str)
     }

@@ -20,6 +20,7 @@ from aiohttp import web
 from sqlalchemy.exc import SQLAlchemyError
 
 from bot.domain.errors import DomainError, Duplicate, InvalidInput, SavedNotShown
+from bot.web.identity import posted_form
 
 log = logging.getLogger(__name__)
 
@@ -60,7 +61,7 @@ async def read_form(request: web.Request) -> dict[str, str]:
         raise web.HTTPRequestEntityTooLarge(
             max_size=MAX_FORM_BYTES, actual_size=request.content_length
         )
-    form = await request.post()
+    form = await posted_form(request)
     return {k: v for k, v in form.items() if isinstance(v, str)}
 
 

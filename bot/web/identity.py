@@ -16,6 +16,9 @@ from http.cookies import SimpleCookie
 from urllib.parse import quote, urlsplit
 
 from aiohttp import hdrs, web
+from aiohttp.http_exceptions import HttpProcessingError
+from aiohttp.web_request import FileField
+from multidict import MultiDictProxy
 
 from bot.domain.web_sessions import SignInMethod
 from bot.services.web_sessions import Viewer, WebSessions
@@ -116,12 +119,26 @@ def action(handler: PageHandler) -> Callable[[web.Request], Awaitable[web.Stream
     return guarded
 
 
+#: A form body a browser could not have sent (bytes that are not UTF-8, a broken
+#: multipart body): refused plainly, never a 500.
+UNREADABLE_FORM = "This form could not be read. Reload the page and try again."
+
+
+async def posted_form(request: web.Request) -> MultiDictProxy[str | bytes | bytearray | FileField]:
+    """The posted form, read once (aiohttp keeps it), or 400 if it cannot be parsed."""
+    try:
+        return await request.post()
+    except (ValueError, LookupError, HttpProcessingError) as exc:
+        # UnicodeDecodeError is a ValueError; a broken multipart part an InvalidHeader.
+        raise web.HTTPBadRequest(text=UNREADABLE_FORM) from exc
+
+
 async def csrf_sent(request: web.Request) -> str:
     header = request.headers.get("X-CSRF-Token", "")
     if header:
         return header
     if request.content_type in ("application/x-www-form-urlencoded", "multipart/form-data"):
-        form = await request.post()
+        form = await posted_form(request)
         value = form.get("csrf", "")
         return value if isinstance(value, str) else ""
     return ""

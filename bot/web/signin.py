@@ -18,6 +18,7 @@ from bot.web.identity import (
     WEB_SESSIONS,
     action,
     clear_session_cookie,
+    posted_form,
     set_session_cookie,
     viewer_of,
 )
@@ -68,7 +69,7 @@ async def render_signin(
 async def stand_in_signin(request: web.Request) -> web.StreamResponse:
     """The local stand-in: sign in as the chosen demo member (no password: loopback, no
     APP_ID, invented data)."""
-    form = await request.post()
+    form = await posted_form(request)
     target = safe_return_to(_text(form.get("next")))
     sessions: WebSessions = request.app[WEB_SESSIONS]
     try:

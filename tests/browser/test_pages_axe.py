@@ -1,6 +1,7 @@
 """The pages in headless Chromium: every page passes axe-core (WCAG 2.0/2.1/2.2 A and AA
-rules) with no violation, and no page breaks its own Content-Security-Policy (no inline
-script or style slipped in: Chromium reports each refusal on the console).
+rules) with no violation, in the light and dark themes and in high contrast (forced
+colours); and no page breaks its own Content-Security-Policy (no inline script or style
+slipped in: Chromium reports each refusal on the console).
 
 The bot runs in process on the demo store with its invented history, signed in through
 the local stand-in. axe-core comes from the pages' npm lock (bot/web/assets, copied by
@@ -27,6 +28,12 @@ from tests.e2e.harness import BotUnderTest, running_bot
 pytestmark = [pytest.mark.browser, pytest.mark.xdist_group("machine_heavy")]
 
 AXE = Path(__file__).resolve().parents[2] / "bot" / "web" / "assets" / "axe.min.js"
+#: Browser settings for each theme a page must pass in (suffix of the screenshots).
+THEMES: dict[str, dict[str, str]] = {
+    "": {},
+    "-dark": {"color_scheme": "dark"},
+    "-contrast": {"forced_colors": "active"},
+}
 TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa"]
 
 
@@ -127,14 +134,16 @@ async def test_every_page_passes_axe_core_and_keeps_its_policy(
         await page.goto(url)
     assert refused == [], refused
 
-    # axe-core, injected with the policy bypassed in this context only.
-    tested = await chromium.new_context(bypass_csp=True)
-    page = await tested.new_page()
-    problems += await check(page, f"{base}/signin", "signin")
-    await sign_in(page, base, "Riley Quinn")
-    for name, url in urls.items():
-        problems += await check(page, url, name)
-    await tested.close()
+    # axe-core, injected with the policy bypassed in this context only; in the light
+    # theme, the dark one (prefers-color-scheme) and high contrast (forced colours).
+    for theme, options in THEMES.items():
+        tested = await chromium.new_context(bypass_csp=True, **options)
+        page = await tested.new_page()
+        problems += await check(page, f"{base}/signin", f"signin{theme}")
+        await sign_in(page, base, "Riley Quinn")
+        for name, url in urls.items():
+            problems += await check(page, url, f"{name}{theme}")
+        await tested.close()
 
     # A chair's own actions and the hand-over page; a partner refused the dashboard.
     chair = await chromium.new_context(bypass_csp=True)
