@@ -12,15 +12,19 @@ what the report says.
 from __future__ import annotations
 
 import re
-from bisect import bisect_right
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
-from typing import Protocol
+from datetime import date, timedelta
 
 from bot.domain.filters import FilterError
 from bot.domain.model import ActionStatus
-from bot.domain.report import AgencyAttendance, LocalityFigures, ReportPeriod, parse_report_words
+from bot.domain.report import (
+    ActionBucket,
+    AgencyAttendance,
+    LocalityFigures,
+    ReportPeriod,
+    parse_report_words,
+)
 
 #: The dashboard's period when none is chosen.
 DEFAULT_PERIOD = "last 12 months"
@@ -35,19 +39,6 @@ PERIOD_HELP = (
     "Type a period such as last 12 months, this month, last month, this quarter, last "
     "quarter, this year, last year, or two dates: 2026-04-01 to 2026-09-30."
 )
-
-
-class ActionDates(Protocol):
-    """An action as the report reads it (bot.services.report.ActionRow)."""
-
-    @property
-    def status(self) -> str: ...
-    @property
-    def created_at(self) -> datetime: ...
-    @property
-    def due_date(self) -> date: ...
-    @property
-    def finished_at(self) -> datetime | None: ...
 
 
 @dataclass(frozen=True, slots=True)
@@ -125,36 +116,33 @@ def month_periods(period: ReportPeriod) -> list[ReportPeriod]:
     return months
 
 
-def monthly(rows: Iterable[ActionDates], period: ReportPeriod) -> tuple[MonthPoint, ...]:
+def monthly(buckets: Iterable[ActionBucket], period: ReportPeriod) -> tuple[MonthPoint, ...]:
     """Opened and closed in each month, open and overdue at each month's end, from the
-    report's rows (the actions touching the period), counted as the report counts:
-    closed is done (not cancelled); open is raised by then and neither done nor cancelled;
-    overdue is open and due before the month's last day.
+    period's actions counted by month (``ActionBucket``, its parts ``month_periods``),
+    counted as the report counts: closed is done (not cancelled); open is raised by then
+    and neither done nor cancelled; overdue is open and due before the month's last day.
 
-    One pass with binary search and running sums, not rows times months: a coordinator's
-    group can have thousands of actions touching a year."""
+    Running sums over the buckets, not buckets times months."""
     months = month_periods(period)
-    ends = [m.bounds()[1] for m in months]  # exclusive ends, ascending
-    last_days = [m.end for m in months]
-    lo, hi = period.bounds()
     n = len(months)
     opened, closed = [0] * n, [0] * n
     open_delta, overdue_delta = [0] * (n + 1), [0] * (n + 1)
-    for row in rows:
-        created, finished = row.created_at, row.finished_at
-        first = bisect_right(ends, created)  # the first month ending after it was raised
-        if lo <= created < hi:
-            opened[first] += 1
-        stop = n if finished is None else min(n, bisect_right(ends, finished))
-        if finished is not None and row.status == ActionStatus.DONE and lo <= finished < hi:
-            closed[stop] += 1
+    for bucket in buckets:
+        count = bucket.count
+        if bucket.raised >= 0:
+            opened[bucket.raised] += count
+        first = max(0, bucket.raised)  # open from the month it was raised in
+        finished = bucket.finished
+        stop = n if finished is None else max(0, finished)  # open until the month it ended
+        if bucket.status == ActionStatus.DONE and finished is not None and 0 <= finished < n:
+            closed[finished] += count
         if first < stop:
-            open_delta[first] += 1
-            open_delta[stop] -= 1
-            due = max(first, bisect_right(last_days, row.due_date))
+            open_delta[first] += count
+            open_delta[stop] -= count
+            due = max(first, bucket.due)
             if due < stop:
-                overdue_delta[due] += 1
-                overdue_delta[stop] -= 1
+                overdue_delta[due] += count
+                overdue_delta[stop] -= count
     points = []
     still_open = overdue = 0
     for i, month in enumerate(months):

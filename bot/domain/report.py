@@ -225,6 +225,41 @@ class AgencyAttendance:
 
 
 @dataclass(frozen=True, slots=True)
+class ActionBucket:
+    """How many of a locality's actions touching a period (raised, finished or escalated
+    in it, or open) share a status and the same places among the period's parts (the
+    period cut into consecutive parts: the whole period for the report, each calendar
+    month for the dashboard's series). Counted in SQL (bot.services.report_actions), so
+    a group's thousands of actions come back as a few hundred buckets.
+
+    ``raised``: -1 if raised before the period, else the part it was raised in.
+    ``finished``: None while open; for a done or cancelled action, -1 if finished before
+    the period, the part it was finished in, or the number of parts if after the period.
+    ``due``: how many parts have their last day on or before the due date, so ``due`` less
+    than the number of parts is "due before the period's last day".
+    """
+
+    locality_id: int
+    status: str
+    raised: int
+    finished: int | None
+    due: int
+    escalated: bool
+    count: int
+
+
+@dataclass(frozen=True, slots=True)
+class ClosingCount:
+    """How many of a locality's actions done in the period took ``days`` days (London
+    calendar days, raised to done) and were done on or before their due date, or not."""
+
+    locality_id: int
+    on_time: bool
+    days: int
+    count: int
+
+
+@dataclass(frozen=True, slots=True)
 class ActionFigures:
     opened: int
     closed: int

@@ -2,7 +2,8 @@
 read by the report's own code (``report_figures``), and the few reads the report has no
 figure for, each one statement: open and overdue actions by agency today, the last
 meetings held and their attendance by agency. The month-by-month series is drawn from the
-same action rows the report counts (read once, given to ``report_figures``).
+same action counts as the report's (counted once, by month, and given to
+``report_figures``).
 
 Who may see it: the report's rule (``reportable_groups``): ``Permission.REPORT`` in that
 group, i.e. its coordinators. Anyone else, and any code that is not one of their groups
@@ -24,6 +25,7 @@ from bot.domain.dashboard import (
     ATTENDANCE_MEETINGS,
     AgencyActions,
     Dashboard,
+    month_periods,
     monthly,
 )
 from bot.domain.errors import NotPermitted
@@ -37,12 +39,8 @@ from bot.domain.report import (
     agency_group,
 )
 from bot.services.context import ActorRef
-from bot.services.report import (
-    ReportGroup,
-    action_rows,
-    report_figures,
-    reportable_groups,
-)
+from bot.services.report import ReportGroup, report_figures, reportable_groups
+from bot.services.report_actions import action_counts
 from bot.store import audit
 from bot.store import tables as t
 from bot.store.db import Store
@@ -94,8 +92,8 @@ class DashboardService:
         self, session: AsyncSession, group: ReportGroup, period: ReportPeriod
     ) -> Dashboard:
         today = london_today(self.clock)
-        rows = await action_rows(session, [group.id], period)
-        figures = await report_figures(session, [group.id], period, self.key_agencies, rows)
+        by_month = await action_counts(session, [group.id], period, month_periods(period))
+        figures = await report_figures(session, [group.id], period, self.key_agencies, by_month)
         # Built as the report is, so its ratings are withheld by the same rule.
         report = PerformanceReport(
             period=period,
@@ -112,7 +110,7 @@ class DashboardService:
             today=today,
             figures=report.localities[0],
             by_agency=await _open_by_agency(session, group.id, today, names),
-            months=monthly(rows, period),
+            months=monthly(by_month.buckets, period),
             attendance=await _attendance(session, meetings, figures.agencies, self.key_agencies),
             meetings=len(meetings),
             first_meeting=min(meetings.values()) if meetings else None,

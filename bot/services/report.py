@@ -3,11 +3,10 @@
 
 One statement per family of figures (meetings, attendance, decisions, actions,
 challenges, escalations, subjects and their risk, ratings), each over every locality in
-the report at once: the counts that SQL can group are grouped there, and only what needs
+the report at once: the counts that SQL can group are grouped there (actions: by the
+places of their moments in the period, bot.services.report_actions), and only what needs
 a median or a state at the period's end comes back as narrow rows (ids, dates, coded
-values; never free text). Actions come back only when they touch the period (raised,
-closed or escalated in it, or open), so three years of a hundred
-thousand actions read as one quarter's.
+values; never free text).
 
 Who may have it: a member with ``Permission.REPORT`` (coordinators) in a group, for that
 group; the command line (``mace-bot report``) for any group, as the operator. Every
@@ -19,16 +18,15 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import datetime
 
-from sqlalchemy import and_, case, func, or_, select, type_coerce
+from sqlalchemy import and_, case, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.domain.clock import Clock, london_day
+from bot.domain.clock import Clock
 from bot.domain.errors import NotPermitted
 from bot.domain.filters import FilterError
 from bot.domain.model import (
-    ActionEventKind,
     ActionStatus,
     AttendanceStatus,
     ChallengeStatus,
@@ -56,6 +54,7 @@ from bot.domain.report import (
     risk_column,
 )
 from bot.services.context import ActorRef, find_member_and_groups
+from bot.services.report_actions import ActionCounts, action_counts
 from bot.store import audit
 from bot.store import tables as t
 from bot.store.db import Store
@@ -79,10 +78,6 @@ class ReportGroup:
     id: int
     code: str
     name: str
-
-
-def _day(moment: datetime) -> date:
-    return london_day(moment)
 
 
 def _days_between(start: datetime, end: datetime) -> float:
@@ -207,9 +202,9 @@ class _Lists:
     def __init__(self) -> None:
         self.values: dict[Key, list[float]] = defaultdict(list)
 
-    def add(self, locality_id: int, value: float) -> None:
-        self.values[locality_id].append(value)
-        self.values[None].append(value)
+    def add(self, locality_id: int, value: float, times: int = 1) -> None:
+        self.values[locality_id].extend([value] * times)
+        self.values[None].extend([value] * times)
 
     def median(self, key: Key) -> float | None:
         return median_days(self.values.get(key, []))
@@ -317,11 +312,11 @@ async def report_figures(
     locality_ids: Sequence[int],
     period: ReportPeriod,
     key_codes: Sequence[str],
-    actions: Sequence[ActionRow] | None = None,
+    actions: ActionCounts | None = None,
 ) -> ReportFigures:
     """Every figure of the report for these localities, one statement per family.
-    ``actions``: the period's ``action_rows`` when the caller has read them already (the
-    dashboard, which draws them month by month too), so they are read once."""
+    ``actions``: the period's ``action_counts`` when the caller has counted them already
+    (the dashboard, by month, to draw them month by month too), so they are read once."""
     lo, hi = period.bounds()
     ids = list(locality_ids)
     held = and_(
@@ -366,8 +361,8 @@ async def report_figures(
         decisions.add(locality_id, n)
 
     if actions is None:
-        actions = await action_rows(session, ids, period)
-    action_tallies, days_to_close = _actions(actions, period, lo, hi)
+        actions = await action_counts(session, ids, period)
+    action_tallies, days_to_close = _actions(actions)
     challenges = await _challenges(session, ids, lo, hi)
     escalations, days_to_respond = await _escalations(session, ids, lo, hi)
     strands, by_strand, by_risk, risk_changes = await _subjects(session, ids, lo, hi)
@@ -403,101 +398,26 @@ async def report_figures(
     )
 
 
-@dataclass(frozen=True, slots=True)
-class ActionRow:
-    """An action that touches the period, as the report reads it: when it was raised, due,
-    escalated and finished (done or cancelled; None while open)."""
-
-    locality_id: int
-    status: str
-    created_at: datetime
-    due_date: date
-    escalated_at: datetime | None
-    finished_at: datetime | None
-
-
-async def action_rows(
-    session: AsyncSession, ids: Sequence[int], period: ReportPeriod
-) -> list[ActionRow]:
-    """The actions of these localities that touch the period (raised, closed or escalated
-    in it, or open), one statement: what the report's action figures count, and what the
-    dashboard draws month by month (bot.services.dashboard)."""
-    lo, hi = period.bounds()
-    ids = list(ids)
-    # Only what touches the period. Every change to an action (done and cancelled
-    # included) sets ``updated_at`` to its time, so one closed in or after the period was
-    # changed then: the rest of three years is never read.
-    touching = and_(
-        t.Action.locality_id.in_(ids),
-        t.Action.status != ActionStatus.WITHDRAWN,
-        t.Action.created_at < hi,
-        or_(
-            t.Action.status == ActionStatus.OPEN,
-            t.Action.created_at >= lo,
-            t.Action.escalated_at >= lo,
-            t.Action.updated_at >= lo,
-        ),
-    )
-    # When each of those was done or cancelled: its last such event (an action brought
-    # in already closed has none: when it was last changed).
-    finished = (
-        select(t.ActionEvent.action_id, func.max(t.ActionEvent.at).label("at"))
-        .where(
-            t.ActionEvent.kind.in_((ActionEventKind.DONE, ActionEventKind.CANCELLED)),
-            t.ActionEvent.action_id.in_(
-                select(t.Action.id).where(touching, t.Action.status.in_(_FINISHED))
-            ),
-        )
-        .group_by(t.ActionEvent.action_id)
-        .subquery()
-    )
-    finished_at = type_coerce(
-        case(
-            (t.Action.status.in_(_FINISHED), func.coalesce(finished.c.at, t.Action.updated_at)),
-            else_=None,
-        ),
-        t.UTCDateTime(),
-    ).label("finished_at")
-    # Core, not the ORM's result machinery: thousands of narrow rows, no objects wanted.
-    connection = await session.connection()
-    rows = await connection.execute(
-        select(
-            t.Action.locality_id,
-            t.Action.status,
-            t.Action.created_at,
-            t.Action.due_date,
-            t.Action.escalated_at,
-            finished_at,
-        )
-        .select_from(t.Action)
-        .outerjoin(finished, finished.c.action_id == t.Action.id)
-        .where(touching)
-    )
-    return [ActionRow(*row) for row in rows.all()]  # all at once: not a fetch per row
-
-
-def _actions(
-    rows: Iterable[ActionRow], period: ReportPeriod, lo: datetime, hi: datetime
-) -> tuple[dict[str, _Tally], _Lists]:
+def _actions(counts: ActionCounts) -> tuple[dict[str, _Tally], _Lists]:
     """Opened, closed (on time), overdue at the end, escalated; days to close."""
     tallies = _tallies("opened", "closed", "on_time", "overdue", "escalated")
     days = _Lists()
-    for row in rows:
-        locality_id, status, created_at = row.locality_id, row.status, row.created_at
-        due_date, escalated_at, done_at = row.due_date, row.escalated_at, row.finished_at
-        if created_at >= lo:
-            tallies["opened"].add(locality_id)
-        if escalated_at is not None and lo <= escalated_at < hi:
-            tallies["escalated"].add(locality_id)
-        if status == ActionStatus.DONE and done_at is not None and lo <= done_at < hi:
-            tallies["closed"].add(locality_id)
-            done_on = _day(done_at)
-            if done_on <= due_date:
-                tallies["on_time"].add(locality_id)
-            days.add(locality_id, (done_on - _day(created_at)).days)
-        still_open = done_at is None or done_at >= hi
-        if still_open and due_date < period.end:
-            tallies["overdue"].add(locality_id)
+    parts = counts.parts
+    for b in counts.buckets:
+        if b.raised >= 0:
+            tallies["opened"].add(b.locality_id, b.count)
+        if b.escalated:
+            tallies["escalated"].add(b.locality_id, b.count)
+        finished_in = b.finished is not None and 0 <= b.finished < parts
+        if b.status == ActionStatus.DONE and finished_in:
+            tallies["closed"].add(b.locality_id, b.count)
+        still_open = b.finished is None or b.finished >= parts
+        if still_open and b.due < parts:
+            tallies["overdue"].add(b.locality_id, b.count)
+    for c in counts.closings:
+        if c.on_time:
+            tallies["on_time"].add(c.locality_id, c.count)
+        days.add(c.locality_id, c.days, c.count)
     return tallies, days
 
 

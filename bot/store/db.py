@@ -39,6 +39,7 @@ from sqlalchemy.orm.exc import StaleDataError
 from bot.domain.errors import CONCURRENT_CHANGE, Conflict, Duplicate, NotLinked, NotPermitted
 from bot.store import audit
 from bot.store.crypto import KeyRing, install
+from bot.store.days import LONDON_DATE_SQLITE, london_date_sqlite
 from bot.store.tables import ProcessedActivity, table_of
 from bot.store.upsert import insert_ignoring_duplicates
 
@@ -93,6 +94,10 @@ def make_engine(url: str, *, timeout: float = DATABASE_TIMEOUT, **kwargs: Any) -
             cursor.execute("PRAGMA synchronous=NORMAL")
             cursor.execute(f"PRAGMA busy_timeout={busy_ms}")
             cursor.close()
+            # SQLite has no time zones: the London day of a moment (bot.store.days).
+            dbapi_connection.create_function(
+                LONDON_DATE_SQLITE, 1, london_date_sqlite, deterministic=True
+            )
 
         return engine
     server_ms = str(max(int(timeout * SERVER_SHARE * 1000), 1))
