@@ -27,23 +27,11 @@ from bot.domain.members import (
     quoted_code,
 )
 from bot.domain.model import Role
+from bot.domain.row_problems import RowProblem, problems_in_order
 
 REQUIRED_COLUMNS = ("name", "email", "aad_object_id", "agency", "locality", "role")
 OPTIONAL_COLUMNS = ("admin",)
 MAX_ROWS = 5000
-
-
-@dataclass(frozen=True, slots=True)
-class RowProblem:
-    """A bad cell: where it is and what is wrong, never what it holds (codes apart)."""
-
-    line: int
-    column: str
-    message: str
-
-    def __str__(self) -> str:
-        where = f"line {self.line}" + (f", column {self.column}" if self.column else "")
-        return f"{where}: {self.message}"
 
 
 @dataclass(frozen=True, slots=True)
@@ -145,15 +133,8 @@ def read_import(text: str) -> ImportFile:
     return ImportFile(rows, people, problems)
 
 
-def problem_order(problem: RowProblem) -> tuple[int, int, str]:
-    """Problems are reported by line, then in the order of the columns."""
-    columns = (*REQUIRED_COLUMNS, *OPTIONAL_COLUMNS)
-    index = columns.index(problem.column) if problem.column in columns else -1
-    return problem.line, index, problem.message
-
-
 def in_order(problems: Iterable[RowProblem]) -> tuple[RowProblem, ...]:
-    return tuple(sorted(problems, key=problem_order))
+    return problems_in_order(problems, (*REQUIRED_COLUMNS, *OPTIONAL_COLUMNS))
 
 
 def parse_csv(text: str) -> tuple[list[ImportRow], list[RowProblem]]:

@@ -37,7 +37,8 @@ from bot.domain.register import (
     may_link,
     parse_register_entry,
 )
-from bot.domain.register_import_file import RowProblem, Table, columns_of
+from bot.domain.register_import_file import Table, columns_of
+from bot.domain.row_problems import RowProblem
 from bot.domain.rules import MAX_DESCRIPTION_CHARS, confirmation_field
 from bot.domain.sensitive import KIND_LABELS, find_identifying_details
 

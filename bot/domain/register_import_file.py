@@ -1,8 +1,8 @@
 """A tracker's file as read, before any row is checked (``mace-bot register import`` and
 ``mace-bot actions import``): the CSV reader, the ``TableBuilder`` the CSV and XLSX
 readers share (the XLSX one, which needs openpyxl, is in bot.services.register_import),
-a cell as text, the header matched to the known columns, and the ``RowProblem`` every
-step reports.
+a cell as text, the header matched to the known columns; every step reports a
+``RowProblem`` (bot.domain.row_problems).
 
 Its own module so that reading a sheet and checking its rows are two rooms: this one
 knows nothing of the register or of actions (the columns it matches are passed in);
@@ -18,23 +18,12 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 
+from bot.domain.row_problems import RowProblem, problems_in_order
+
 #: More rows than any locality's tracker holds; a bigger sheet is most likely the wrong one.
 MAX_ROWS = 5000
 #: A file over this size is refused before it is read (a 5,000-row tracker is far less).
 MAX_FILE_BYTES = 10 * 1024 * 1024
-
-
-@dataclass(frozen=True, slots=True)
-class RowProblem:
-    """A bad cell or row: where it is and what is wrong, never what it holds."""
-
-    line: int
-    column: str
-    message: str
-
-    def __str__(self) -> str:
-        where = f"line {self.line}" + (f", column {self.column}" if self.column else "")
-        return f"{where}: {self.message}"
 
 
 @dataclass(frozen=True, slots=True)
@@ -158,10 +147,5 @@ def columns_of(
 
 
 def in_order(problems: Iterable[RowProblem], columns: Sequence[str]) -> tuple[RowProblem, ...]:
-    """Problems by line, then in the order of the columns."""
-
-    def key(problem: RowProblem) -> tuple[int, int, str]:
-        index = columns.index(problem.column) if problem.column in columns else -1
-        return problem.line, index, problem.message
-
-    return tuple(sorted(set(problems), key=key))
+    """Problems by line, then in the order of the columns, each the same problem once."""
+    return problems_in_order(set(problems), columns)

@@ -26,9 +26,10 @@ from __future__ import annotations
 from collections.abc import Mapping
 
 from bot.domain.errors import NotFound
-from bot.domain.member_import import ImportReport, RowProblem
+from bot.domain.member_import import ImportReport
 from bot.domain.members import MemberLine, MembersView
 from bot.domain.model import Role
+from bot.domain.row_problems import RowProblem
 from bot.domain.rules import clean_text
 from bot.services.context import ActorRef
 from bot.services.member_changes import NO_SUCH_MEMBER, SELF_GRANT_REFUSED, Granted, Removed

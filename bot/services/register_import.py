@@ -57,13 +57,13 @@ from bot.domain.register_import import (
 from bot.domain.register_import_file import (
     MAX_FILE_BYTES,
     MAX_ROWS,
-    RowProblem,
     Table,
     TableBuilder,
     cell_text,
     in_order,
     read_csv,
 )
+from bot.domain.row_problems import RowProblem
 from bot.services.member_lookups import locality_by_code
 from bot.services.readmodels.members import people_in
 from bot.services.subjects import find_subjects, new_subject

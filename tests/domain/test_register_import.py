@@ -28,12 +28,12 @@ from bot.domain.register_import import (
 )
 from bot.domain.register_import_file import (
     MAX_ROWS,
-    RowProblem,
     Table,
     cell_text,
     column_name,
     read_csv,
 )
+from bot.domain.row_problems import RowProblem
 
 TODAY = date(2026, 11, 19)
 REGISTER_HEADER = (
