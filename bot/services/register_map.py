@@ -33,7 +33,13 @@ from bot.domain.register_map import (
 )
 from bot.domain.register_views import SubjectRow
 from bot.services.context import ActorRef
-from bot.services.readmodels.register import open_only, risk_order, subject_row, with_strands
+from bot.services.readmodels.register import (
+    SUBJECT_ROW_COLUMNS,
+    open_only,
+    risk_order,
+    subject_row,
+    with_strands,
+)
 from bot.services.register_access import member_groups, persons_in, visible_in
 from bot.store import audit
 from bot.store import tables as t
@@ -153,13 +159,7 @@ async def _subjects(
     rows = (
         await session.execute(
             select(
-                s.id,
-                s.kind,
-                s.reference,
-                s.initials,
-                s.risk_level,
-                s.status,
-                s.last_discussed_on,
+                *SUBJECT_ROW_COLUMNS,
                 literal("").label("group"),
                 func.count().over().label("total"),
             )

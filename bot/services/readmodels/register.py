@@ -514,13 +514,7 @@ async def subject_rows(
     rows = (
         await session.execute(
             select(
-                s.id,
-                s.kind,
-                s.reference,
-                s.initials,
-                s.risk_level,
-                s.status,
-                s.last_discussed_on,
+                *SUBJECT_ROW_COLUMNS,
                 t.Locality.name.label("group"),
                 chosen.c.total,
             )
@@ -531,6 +525,18 @@ async def subject_rows(
         )
     ).all()
     return [subject_row(row) for row in rows], _total(rows)
+
+
+#: What ``subject_row`` reads of a subject (with a ``group`` column: its group's name).
+SUBJECT_ROW_COLUMNS = (
+    t.Subject.id,
+    t.Subject.kind,
+    t.Subject.reference,
+    t.Subject.initials,
+    t.Subject.risk_level,
+    t.Subject.status,
+    t.Subject.last_discussed_on,
+)
 
 
 def subject_row(row: Any) -> SubjectRow:
@@ -553,13 +559,7 @@ async def rows_of(session: AsyncSession, subject_ids: Sequence[int]) -> list[Sub
     s = t.Subject
     rows = await session.execute(
         select(
-            s.id,
-            s.kind,
-            s.reference,
-            s.initials,
-            s.risk_level,
-            s.status,
-            s.last_discussed_on,
+            *SUBJECT_ROW_COLUMNS,
             t.Locality.name.label("group"),
         )
         .join(t.Locality, t.Locality.id == s.locality_id)
