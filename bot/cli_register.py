@@ -21,7 +21,8 @@ from bot.domain.clock import SystemClock
 from bot.domain.errors import DomainError, InvalidInput
 from bot.domain.register_import_file import Table
 from bot.services.factory import build_store
-from bot.services.register_import import TrackerImport, read_table
+from bot.services.register_import import TrackerImport
+from bot.services.tracker_file import read_table
 from bot.store import audit
 from bot.store.db import migrate
 

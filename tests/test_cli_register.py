@@ -27,7 +27,7 @@ from bot.config import Settings
 from bot.domain.clock import FrozenClock
 from bot.domain.model import ItemKind, MeetingStatus, MinutesStatus, SubjectKind
 from bot.domain.register_import_file import Table
-from bot.services import register_import
+from bot.services import tracker_file
 from bot.services.context import ActorRef
 from bot.services.factory import ServiceFactory
 from bot.services.readmodels.meetings import meeting_view
@@ -35,9 +35,9 @@ from bot.services.register_import import (
     TRACKER_CONVERSATION,
     TRACKER_TITLE,
     TrackerImport,
-    read_table,
 )
 from bot.services.subjects import find_subjects
+from bot.services.tracker_file import read_table
 from bot.store import audit
 from bot.store import tables as t
 from bot.store.crypto import ring_of
@@ -357,7 +357,7 @@ async def test_files_that_cannot_be_read_are_refused_with_their_reason_only(
     ]
     assert await run_cli("register", "import", str(REGISTER_TEMPLATE), "--locality", "whitby") == 1
     assert capsys.readouterr().err.startswith("Error: Unknown locality code 'whitby'")
-    monkeypatch.setattr(register_import, "MAX_FILE_BYTES", 100)
+    monkeypatch.setattr(tracker_file, "MAX_FILE_BYTES", 100)
     big = write(tmp_path, "big.csv", REGISTER_HEADER + "child,CR-0001,AB,cse,low\n" * 10)
     assert await run_cli("register", "import", str(big), "--locality", "scarborough") == 1
     assert "larger than" in capsys.readouterr().err

@@ -18,18 +18,14 @@ latest meeting the pre-meeting brief reads its next date from.
 
 from __future__ import annotations
 
-import zipfile
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, time, timedelta
-from pathlib import Path
 
-from openpyxl import load_workbook
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.domain.clock import Clock, london_today
-from bot.domain.errors import DomainError
 from bot.domain.model import (
     ItemKind,
     ItemStatus,
@@ -55,15 +51,9 @@ from bot.domain.register_import import (
     reference_key,
 )
 from bot.domain.register_import_file import (
-    MAX_FILE_BYTES,
-    MAX_ROWS,
     Table,
-    TableBuilder,
-    cell_text,
     in_order,
-    read_csv,
 )
-from bot.domain.row_problems import RowProblem
 from bot.services.member_lookups import locality_by_code
 from bot.services.readmodels.members import people_in
 from bot.services.subjects import find_subjects, new_subject
@@ -82,50 +72,6 @@ FROM_TRACKER = "From the group's tracker (mace-bot import)"
 CHANGED_BY_TRACKER = "Changed by an import of the group's tracker"
 #: Index values looked up in one statement.
 _CHUNK = 500
-
-
-class UnreadableFile(DomainError):
-    """The file cannot be read as a sheet: its reason only, never its contents."""
-
-
-def read_table(path: Path) -> tuple[Table | None, list[RowProblem]]:
-    """A .csv (UTF-8, with or without a byte-order mark) or .xlsx file's first sheet."""
-    suffix = path.suffix.lower()
-    if suffix not in (".csv", ".xlsx", ".xlsm"):
-        raise UnreadableFile("Give a .csv or .xlsx file (see docs/import.md).")
-    try:
-        size = path.stat().st_size
-        if size > MAX_FILE_BYTES:
-            raise UnreadableFile(
-                f"The file is larger than {MAX_FILE_BYTES // (1024 * 1024)} MB: a tracker of "
-                f"{MAX_ROWS} rows is far smaller. Is it the right file?"
-            )
-        if suffix == ".csv":
-            return read_csv(path.read_text(encoding="utf-8-sig"))
-        return _read_xlsx(path)
-    except UnicodeDecodeError:
-        raise UnreadableFile(
-            "The file is not UTF-8 text: save it as 'CSV UTF-8' (see docs/import.md)."
-        ) from None
-    except OSError as exc:
-        raise UnreadableFile(f"Could not read the file: {exc.strerror}.") from None
-
-
-def _read_xlsx(path: Path) -> tuple[Table | None, list[RowProblem]]:
-    try:
-        book = load_workbook(path, read_only=True, data_only=True)
-    except (zipfile.BadZipFile, KeyError, ValueError, TypeError):
-        raise UnreadableFile("The file is not a readable .xlsx workbook.") from None
-    try:
-        sheet = book.worksheets[0]
-        built = TableBuilder()
-        for line, values in enumerate(sheet.iter_rows(values_only=True), start=1):
-            built.add(line, [cell_text(value) for value in values])
-            if built.full:
-                break
-        return built.table()
-    finally:
-        book.close()
 
 
 class TrackerImport:
