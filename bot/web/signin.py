@@ -19,6 +19,7 @@ from bot.web.identity import (
     action,
     clear_session_cookie,
     posted_form,
+    same_origin,
     set_session_cookie,
     viewer_of,
 )
@@ -68,7 +69,12 @@ async def render_signin(
 @limited
 async def stand_in_signin(request: web.Request) -> web.StreamResponse:
     """The local stand-in: sign in as the chosen demo member (no password: loopback, no
-    APP_ID, invented data)."""
+    APP_ID, invented data). A post from another site is refused all the same: a page
+    elsewhere must not sign the browser in as someone else (login CSRF)."""
+    if not same_origin(request):
+        return aiohttp_jinja2.render_template(
+            "refused.html", request, {"viewer": None, "section": ""}, status=403
+        )
     form = await posted_form(request)
     target = safe_return_to(_text(form.get("next")))
     sessions: WebSessions = request.app[WEB_SESSIONS]

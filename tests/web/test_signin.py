@@ -81,6 +81,21 @@ async def test_a_return_page_on_another_site_is_ignored(site: BotUnderTest) -> N
         assert answer.headers["Location"] == "/my", target
 
 
+async def test_the_stand_in_refuses_a_post_from_another_site(
+    site: BotUnderTest, demo_store: Store
+) -> None:
+    web = client(site)
+    key = await member_key(web, "Alex Wilber")
+    for origin in ("https://evil.example", "null"):
+        answer = await web.post(
+            "/signin/stand-in", data={"member": key, "next": "/my"}, headers={"Origin": origin}
+        )
+        assert answer.status == 403, origin
+    assert not any(h.startswith("__Host-mace-session=") for h in web.set_cookie_headers)
+    async with demo_store.reading() as session:
+        assert await session.scalar(select(func.count()).select_from(t.WebSession)) == 0
+
+
 async def test_sign_out_needs_the_forms_token_and_ends_the_session_for_every_copy(
     site: BotUnderTest,
 ) -> None:
