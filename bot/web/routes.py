@@ -27,6 +27,7 @@ from bot.web.pages import add_page_routes, setup_templates
 from bot.web.register import add_register_routes
 from bot.web.signin import CODE_FLOW_ON, add_signin_routes
 from bot.web.sso import add_sso_routes
+from bot.web.tab_config import add_tab_config_routes
 
 
 def add_web(
@@ -50,6 +51,7 @@ def add_web(
     add_export_routes(app, services.actions, services.exports, services.reports)
     add_my_sections(app, services.minutes_reads, services.escalations, services.rounds)
     add_dashboard_routes(app, services.dashboard)
+    add_tab_config_routes(app, f"{base.scheme}://{base.netloc}")
 
 
 def entra_tokens(settings: Settings) -> EntraTokens:
