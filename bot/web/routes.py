@@ -37,7 +37,7 @@ def add_web(
     app.middlewares.append(security_headers(https=base.scheme == "https"))
     app[WEB_SESSIONS] = WebSessions(store, clock, SessionPolicy(*settings.web_session_limits))
     app[ORIGINS] = frozenset({f"{base.scheme}://{base.netloc}"})
-    app[LIMIT] = SignInLimit(settings.web_sign_in_rate)
+    app[LIMIT] = SignInLimit(settings.web_sign_in_rate, forwarded_hops=settings.trust_forwarded_for)
     setup_templates(app)
     add_signin_routes(app, stand_in=settings.web_stand_in)
     add_sso_routes(app, entra_tokens(settings))

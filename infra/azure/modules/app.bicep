@@ -221,6 +221,12 @@ var botEnv = concat(commonEnv, [
     value: string(metricsPort)
   }
   {
+    // The ingress appends the client's address to X-Forwarded-For: the pages' sign-in
+    // limit counts per that address, not per the ingress (bot/web/limits.py).
+    name: 'MACE_TRUST_FORWARDED_FOR'
+    value: '1'
+  }
+  {
     // Teams allows about 50 requests/s per app and tenant in all: the replicas share
     // this one budget through PostgreSQL (bot/services/send_budget.py).
     name: 'OUTBOX_RATE'
