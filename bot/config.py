@@ -99,9 +99,6 @@ class Settings:
     allowed_tenants: tuple[str, ...] = ()
     #: Run the scheduled jobs (chasing, briefs, outbox) in this process.
     run_jobs: bool = True
-    #: No longer used: it signed the download links, removed in issue 17 (downloads are
-    #: from signed-in pages). Still read so a deployment that sets it keeps starting.
-    link_secret: str = ""
     #: Data keys (``id:base64key,...``, first encrypts), e.g. from a Key Vault reference;
     #: empty: a key file ``data.keys`` in the data folder, created on first run (0600).
     data_keys: str = ""
@@ -251,7 +248,6 @@ class Settings:
             metrics_host=env.get("METRICS_HOST", "").strip(),
             data_key_file_ok=env.get("MACE_DATA_KEY_FILE_OK", "").strip().lower() in _YES,
             public_base_url=env.get("PUBLIC_BASE_URL", "").rstrip("/"),
-            link_secret=env.get("MACE_LINK_SECRET", ""),
             data_keys=env.get("MACE_DATA_KEYS", ""),
             retention=RetentionPolicy.parse(env.get("MACE_RETENTION", "")),
             run_jobs=env.get("MACE_JOBS", "on") not in {"0", "off", "false", "no"},

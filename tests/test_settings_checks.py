@@ -150,6 +150,8 @@ def test_the_good_environment_serves(served: Served) -> None:
         {"APP_ID": "", "APP_PASSWORD": "", "APP_TENANTID": "", "MACE_DATA_KEYS": ""},  # local
         {"DATABASE_URL": "postgresql+asyncpg://mace@db.internal:5432/mace"},
         {"METRICS_PORT": "0", "PUBLIC_BASE_URL": "https://mace.example.org"},
+        # Retired (it signed the download links issue 17 removed): ignored, still starts.
+        {"MACE_LINK_SECRET": "not-a-real-secret-left-from-an-old-deployment"},
     ],
 )
 def test_these_are_fine(

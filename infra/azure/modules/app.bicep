@@ -121,11 +121,6 @@ var appSecrets = [
     keyVaultUrl: '${vaultUri}secrets/mace-data-keys'
     identity: identityId
   }
-  {
-    name: 'mace-link-secret'
-    keyVaultUrl: '${vaultUri}secrets/mace-link-secret'
-    identity: identityId
-  }
 ]
 
 var ownerSecrets = [
@@ -203,10 +198,6 @@ var botEnv = concat(commonEnv, [
   {
     name: 'DATABASE_URL'
     secretRef: 'database-url'
-  }
-  {
-    name: 'MACE_LINK_SECRET'
-    secretRef: 'mace-link-secret'
   }
   {
     name: 'PUBLIC_BASE_URL'
