@@ -73,7 +73,6 @@ async def main(args: argparse.Namespace) -> None:
     settings = replace(
         Settings(load_demo_data=False, run_jobs=False),
         metrics_port=0,
-        link_secret="profile-only-link-secret-0123456789abcdef",
     )
     async with FakeConnector() as fake, aiohttp.ClientSession() as session:
         fake.keep_bodies = False  # as in bench.run: the load generator holds no cards

@@ -242,7 +242,6 @@ def bot(url: str, data_dir: Path, log: Path) -> contextlib.AbstractAsyncContextM
         "DATABASE_URL": url,
         "MACE_DATA_KEYS": TEST_KEYS_SPEC,
         "MACE_DATA_DIR": str(data_dir),
-        "MACE_LINK_SECRET": "bench-only-link-secret-0123456789abcdef",
         "MACE_JOBS": "off",
         "METRICS_PORT": "0",
         "LOG_LEVEL": "WARNING",

@@ -99,9 +99,6 @@ class Settings:
     allowed_tenants: tuple[str, ...] = ()
     #: Run the scheduled jobs (chasing, briefs, outbox) in this process.
     run_jobs: bool = True
-    #: No longer used: it signed the download links, removed in issue 17 (downloads are
-    #: from signed-in pages). Still read so a deployment that sets it keeps starting.
-    link_secret: str = ""
     #: Data keys (``id:base64key,...``, first encrypts), e.g. from a Key Vault reference;
     #: empty: a key file ``data.keys`` in the data folder, created on first run (0600).
     data_keys: str = ""
@@ -170,6 +167,10 @@ class Settings:
     #: address may make a minute, with as many again in a burst (``WEB_SIGN_IN_RATE``;
     #: bot.web.limits).
     web_sign_in_rate: int = 10
+    #: How many proxies in front append the client's address to X-Forwarded-For, so the
+    #: sign-in limit counts per the entry that many from the right
+    #: (``MACE_TRUST_FORWARDED_FOR``; 0: the header is ignored; bot.web.limits).
+    trust_forwarded_for: int = 0
     extra: dict[str, str] = field(default_factory=dict)
 
     @property
@@ -247,7 +248,6 @@ class Settings:
             metrics_host=env.get("METRICS_HOST", "").strip(),
             data_key_file_ok=env.get("MACE_DATA_KEY_FILE_OK", "").strip().lower() in _YES,
             public_base_url=env.get("PUBLIC_BASE_URL", "").rstrip("/"),
-            link_secret=env.get("MACE_LINK_SECRET", ""),
             data_keys=env.get("MACE_DATA_KEYS", ""),
             retention=RetentionPolicy.parse(env.get("MACE_RETENTION", "")),
             run_jobs=env.get("MACE_JOBS", "on") not in {"0", "off", "false", "no"},
@@ -274,6 +274,7 @@ class Settings:
             web_session_idle_minutes=_int(env, "WEB_SESSION_IDLE_MINUTES", 30),
             web_session_hours=_int(env, "WEB_SESSION_HOURS", 8),
             web_sign_in_rate=_int(env, "WEB_SIGN_IN_RATE", 10),
+            trust_forwarded_for=_int(env, "MACE_TRUST_FORWARDED_FOR", 0),
         )
 
     def bot_framework_config(self) -> object:
@@ -367,6 +368,11 @@ class Settings:
             found.append(
                 f"WEB_SIGN_IN_RATE: {self.web_sign_in_rate} is not between 1 and 1000 (sign-in "
                 "attempts a minute from one address)"
+            )
+        if not 0 <= self.trust_forwarded_for <= 5:
+            found.append(
+                f"MACE_TRUST_FORWARDED_FOR: {self.trust_forwarded_for} is not between 0 and 5 "
+                "(proxies in front that append to X-Forwarded-For)"
             )
         parsed = urlparse(self.authority_base_url)
         if parsed.scheme != "https" or not parsed.netloc:

@@ -49,6 +49,7 @@ SETTINGS_READ = (
     "HTTP_BODY_TIMEOUT",
     "HTTP_MAX_CONNECTIONS",
     "WEB_SIGN_IN_RATE",
+    "MACE_TRUST_FORWARDED_FOR",
     "AUTHORITY_BASE_URL",
 )
 
@@ -107,6 +108,8 @@ BAD = [
     ({"LOG_FORMAT": "xml"}, "LOG_FORMAT", "json or text"),
     ({"WEB_SIGN_IN_RATE": "0"}, "WEB_SIGN_IN_RATE", "between 1 and 1000"),
     ({"WEB_SIGN_IN_RATE": "lots"}, "WEB_SIGN_IN_RATE", "not a whole number"),
+    ({"MACE_TRUST_FORWARDED_FOR": "9"}, "MACE_TRUST_FORWARDED_FOR", "between 0 and 5"),
+    ({"MACE_TRUST_FORWARDED_FOR": "yes"}, "MACE_TRUST_FORWARDED_FOR", "not a whole number"),
     ({"AUTHORITY_BASE_URL": "http://login.example"}, "AUTHORITY_BASE_URL", "https://"),
 ]
 
@@ -147,6 +150,8 @@ def test_the_good_environment_serves(served: Served) -> None:
         {"APP_ID": "", "APP_PASSWORD": "", "APP_TENANTID": "", "MACE_DATA_KEYS": ""},  # local
         {"DATABASE_URL": "postgresql+asyncpg://mace@db.internal:5432/mace"},
         {"METRICS_PORT": "0", "PUBLIC_BASE_URL": "https://mace.example.org"},
+        # Retired (it signed the download links issue 17 removed): ignored, still starts.
+        {"MACE_LINK_SECRET": "not-a-real-secret-left-from-an-old-deployment"},
     ],
 )
 def test_these_are_fine(

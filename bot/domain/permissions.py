@@ -118,3 +118,10 @@ def permitted(roles: Iterable[Role], permission: Permission, *, is_admin: bool =
     if is_admin and permission is Permission.LINK_CONVERSATION:
         return True
     return any(permission in ROLE_PERMISSIONS[role] for role in roles)
+
+
+def roles_granting(permission: Permission) -> frozenset[Role]:
+    """The roles that grant ``permission`` (``permitted`` for a member with any of them):
+    for a question a single query answers, such as "is this member a coordinator
+    anywhere", without reading their groups."""
+    return frozenset(role for role, granted in ROLE_PERMISSIONS.items() if permission in granted)

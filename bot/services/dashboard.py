@@ -69,6 +69,13 @@ class DashboardService:
                 raise NotPermitted(DASHBOARD_REFUSED, attempted=Permission.REPORT.value)
             return groups
 
+    async def open_to(self, actor: ActorRef) -> list[ReportGroup]:
+        """The groups whose dashboard ``actor`` may open, none for anyone else, by the
+        same rule as ``groups``. Not a refusal: a page that only offers dashboards (the
+        locality tab's choices) asked for none, so nothing is audited."""
+        async with self.store.reading() as session:
+            return await reportable_groups(session, actor)
+
     async def check(self, actor: ActorRef, code: str) -> None:
         """Refuses, as ``for_member`` would, without reading a figure (before a page says
         what was wrong with the period asked for)."""

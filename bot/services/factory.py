@@ -4,7 +4,7 @@
 
 Each service is built on first use and then shared (the download exports and the chat
 use one ``ActionService``): a command builds only what it uses, so ``mace-bot chase run``
-reads no link key and opens no Graph client. The caller owns the store and closes it;
+opens no Graph client. The caller owns the store and closes it;
 ``close`` closes what the bundle opened itself (the directory).
 """
 

@@ -15,9 +15,10 @@ import secrets
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import select, update
+from sqlalchemy import ColumnElement, exists, select, update
 
 from bot.domain.clock import Clock
+from bot.domain.permissions import Permission, roles_granting
 from bot.domain.web_sessions import SessionPolicy, SignInMethod
 from bot.services.context import ActorRef, find_member
 from bot.store import audit
@@ -47,6 +48,10 @@ class Viewer:
     teams_user_id: str | None
     method: SignInMethod
     csrf: str
+    #: Holds the report permission in some group, so may open a dashboard (the
+    #: dashboard's rule, ``reportable_groups``): read with the session, for the pages'
+    #: navigation only; the dashboard itself checks its group on every request.
+    may_report: bool = False
 
     @property
     def actor(self) -> ActorRef:
@@ -87,6 +92,7 @@ class WebSessions:
                     detail=f"{method}: no member",
                 )
                 return None
+            may_report = bool(await session.scalar(select(_reports(member.id))))
             secret = secrets.token_urlsafe(32)
             row = t.WebSession(
                 secret_hash=secret_hash(secret),
@@ -99,7 +105,7 @@ class WebSessions:
             session.add(row)
             await session.flush()
             audit.note(session, audit.AuditAction.SIGN_IN, "web_sessions", row.id, detail=method)
-            return Opened(secret, _viewer(member, method, secret))
+            return Opened(secret, _viewer(member, method, secret, may_report=may_report))
 
     async def stand_in_choices(self) -> list[tuple[int, str]]:
         """The active members, as (id, "name, agency"), for the local stand-in sign-in
@@ -135,7 +141,7 @@ class WebSessions:
         async with self.store.reading() as session:
             found = (
                 await session.execute(
-                    select(t.WebSession, t.Member)
+                    select(t.WebSession, t.Member, _reports().label("may_report"))
                     .join(t.Member, t.Member.id == t.WebSession.member_id)
                     .where(
                         t.WebSession.secret_hash == secret_hash(secret),
@@ -145,7 +151,7 @@ class WebSessions:
             ).first()
         if found is None:
             return None
-        row, member = found
+        row, member, may_report = found
         current = self.policy.is_current(row.created_at, row.last_seen_at, now)
         if not current or not member.active:
             await self._end(row.id, now, "member removed" if current else "expired")
@@ -155,7 +161,7 @@ class WebSessions:
                 await session.execute(
                     update(t.WebSession).where(t.WebSession.id == row.id).values(last_seen_at=now)
                 )
-        return _viewer(member, SignInMethod(row.method), secret)
+        return _viewer(member, SignInMethod(row.method), secret, may_report=bool(may_report))
 
     async def end(self, secret: str) -> None:
         """Sign-out: the session is ended for every copy of its cookie."""
@@ -184,7 +190,22 @@ class WebSessions:
             audit.note(session, audit.AuditAction.SIGN_OUT, "web_sessions", session_id, detail=why)
 
 
-def _viewer(member: t.Member, method: SignInMethod, secret: str) -> Viewer:
+def _reports(member_id: int | None = None) -> ColumnElement[bool]:
+    """Whether the member ``member_id`` (None: the member row of the query this is part
+    of) holds a role granting ``Permission.REPORT`` in any group. A subquery of the
+    session's own read, so the pages' navigation costs no round trip."""
+    granting = sorted(role.value for role in roles_granting(Permission.REPORT))
+    whose = (
+        t.Membership.member_id == t.Member.id
+        if member_id is None
+        else t.Membership.member_id == member_id
+    )
+    return exists().where(whose, t.Membership.role.in_(granting))
+
+
+def _viewer(
+    member: t.Member, method: SignInMethod, secret: str, *, may_report: bool = False
+) -> Viewer:
     return Viewer(
         member_id=member.id,
         name=member.name,
@@ -192,4 +213,5 @@ def _viewer(member: t.Member, method: SignInMethod, secret: str) -> Viewer:
         teams_user_id=member.teams_user_id,
         method=method,
         csrf=csrf_token(secret),
+        may_report=may_report,
     )

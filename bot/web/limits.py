@@ -6,22 +6,27 @@ served. ``rate`` attempts a minute, and as many again at once (a burst: a partne
 meeting where everyone opens the tab together from one office address). Beyond that the
 answer is 429 with ``Retry-After``.
 
-Per address as the app sees it (``request.remote``): the app does not trust
-``X-Forwarded-For`` anywhere (a client can write anything there), so behind a proxy all
-clients share the proxy's budget; raise ``WEB_SIGN_IN_RATE`` there. In memory, per
-process: with several instances each has its own buckets, which only makes the limit
-looser by that factor, never stricter.
+Per client address. By default the address the app sees (``request.remote``):
+``X-Forwarded-For`` is ignored, since a client can write anything there, so behind a
+proxy all clients share the proxy's budget. Behind proxies that append the address they
+saw to that header (Azure Container Apps' ingress, App Service's front end), the
+operator says how many (``MACE_TRUST_FORWARDED_FOR``, ``forwarded_hops``): the address is
+then that many entries from the right, the right-most one no trusted proxy wrote. What a
+client wrote itself is further left and never read, so a forged header cannot earn a
+fresh budget. In memory, per process: with several instances each has its own buckets,
+which only makes the limit looser by that factor, never stricter.
 """
 
 from __future__ import annotations
 
+import ipaddress
 import math
 import time
 from collections import OrderedDict
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 
-from aiohttp import web
+from aiohttp import hdrs, web
 
 #: Addresses remembered at most; the longest unseen is forgotten first (a full bucket).
 MAX_ADDRESSES = 10_000
@@ -36,18 +41,51 @@ class _Bucket:
     at: float
 
 
+def _address(entry: str) -> str | None:
+    """An ``X-Forwarded-For`` entry as an address: the port App Service adds
+    (``203.0.113.5:51234``, ``[2001:db8::5]:443``) left off, and in one spelling so that
+    writing it differently is not another client. None if it is no address."""
+    text = entry.strip()
+    if text.startswith("[") and "]" in text:
+        text = text[1 : text.index("]")]
+    elif text.count(":") == 1:
+        text = text.split(":", 1)[0]
+    try:
+        return str(ipaddress.ip_address(text))
+    except ValueError:
+        return None
+
+
+def client_address(peer: str | None, forwarded: list[str], hops: int) -> str:
+    """Whom to count an attempt against. ``hops`` 0: the peer (``forwarded``, the
+    ``X-Forwarded-For`` headers, ignored). Otherwise the entry ``hops`` from the right,
+    the address the outermost trusted proxy saw; the peer when the header has fewer
+    entries or that one is no address (a request that did not come through the proxies:
+    it shares the peer's budget, and gains nothing)."""
+    fallback = peer or "unknown"
+    if hops <= 0:
+        return fallback
+    entries = [e for header in forwarded for e in header.split(",")]
+    if len(entries) < hops:
+        return fallback
+    return _address(entries[-hops]) or fallback
+
+
 class SignInLimit:
-    """``rate`` a minute per address, with a burst of ``burst`` (default: ``rate``)."""
+    """``rate`` a minute per address, with a burst of ``burst`` (default: ``rate``);
+    ``forwarded_hops`` trusted proxies in front (0: ``X-Forwarded-For`` ignored)."""
 
     def __init__(
         self,
         rate: int,
         burst: int | None = None,
         *,
+        forwarded_hops: int = 0,
         now: Callable[[], float] = time.monotonic,
     ) -> None:
         self.per_second = rate / 60.0
         self.capacity = float(burst if burst is not None else rate)
+        self.forwarded_hops = forwarded_hops
         self._now = now
         self._buckets: OrderedDict[str, _Bucket] = OrderedDict()
 
@@ -73,7 +111,8 @@ class SignInLimit:
         """``handler``, answered 429 with ``Retry-After`` beyond the limit."""
 
         async def limited(request: web.Request) -> web.StreamResponse:
-            wait = self.wait(request.remote or "unknown")
+            forwarded = request.headers.getall(hdrs.X_FORWARDED_FOR, [])
+            wait = self.wait(client_address(request.remote, forwarded, self.forwarded_hops))
             if wait > 0:
                 return web.Response(
                     status=429,

@@ -27,6 +27,7 @@ from bot.web.pages import add_page_routes, setup_templates
 from bot.web.register import add_register_routes
 from bot.web.signin import CODE_FLOW_ON, add_signin_routes
 from bot.web.sso import add_sso_routes
+from bot.web.tab_config import add_tab_config_routes
 
 
 def add_web(
@@ -36,7 +37,7 @@ def add_web(
     app.middlewares.append(security_headers(https=base.scheme == "https"))
     app[WEB_SESSIONS] = WebSessions(store, clock, SessionPolicy(*settings.web_session_limits))
     app[ORIGINS] = frozenset({f"{base.scheme}://{base.netloc}"})
-    app[LIMIT] = SignInLimit(settings.web_sign_in_rate)
+    app[LIMIT] = SignInLimit(settings.web_sign_in_rate, forwarded_hops=settings.trust_forwarded_for)
     setup_templates(app)
     add_signin_routes(app, stand_in=settings.web_stand_in)
     add_sso_routes(app, entra_tokens(settings))
@@ -50,6 +51,7 @@ def add_web(
     add_export_routes(app, services.actions, services.exports, services.reports)
     add_my_sections(app, services.minutes_reads, services.escalations, services.rounds)
     add_dashboard_routes(app, services.dashboard)
+    add_tab_config_routes(app, f"{base.scheme}://{base.netloc}")
 
 
 def entra_tokens(settings: Settings) -> EntraTokens:

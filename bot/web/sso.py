@@ -39,6 +39,12 @@ async def tab(request: web.Request) -> web.StreamResponse:
     target = safe_return_to(request.query.get("next"))
     if await viewer_of(request) is not None:
         raise web.HTTPSeeOther(target)
+    return tab_sign_in(request, target)
+
+
+def tab_sign_in(request: web.Request, target: str) -> web.StreamResponse:
+    """The tab's sign-in page ("Signing you in"), whose script signs in with the Teams
+    account, then opens ``target`` (a path ``safe_return_to`` let through)."""
     return aiohttp_jinja2.render_template(
         "tab.html", request, {"next": target, "viewer": None, "section": "signin"}
     )

@@ -189,7 +189,6 @@ async def start_bot(workdir: Path, logs: Path, *, prefix: str = "") -> Server:
     env.update(
         MACE_DATA_DIR=str(workdir / "data"),
         MACE_DATA_KEYS=TEST_KEYS_SPEC,
-        MACE_LINK_SECRET="browser-test-only-link-secret-0123",
         MACE_JOBS="off",
         METRICS_PORT="0",
         LOG_FORMAT="text",

@@ -102,6 +102,8 @@ async def page_urls(page: Any, base: str) -> dict[str, str]:
         "dashboard": f"{base}/localities/scarborough/dashboard",
         "exports": f"{base}/exports/actions?locality=scarborough",
         "reports": f"{base}/reports?from=2026-01-01&to=2026-11-30",
+        "tab-configure": f"{base}/tab/configure",
+        "tab-configure-chosen": f"{base}/tab/configure?show=scarborough%2Fdashboard",
     }
     await page.goto(urls["meetings"])
     urls["minutes"] = base + await page.get_attribute("a[href^='/meetings/']", "href")

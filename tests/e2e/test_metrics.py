@@ -131,15 +131,12 @@ async def test_two_apps_in_one_process_keep_their_own_counts(
 
 
 async def test_the_metrics_port_follows_the_settings(demo_store: Store) -> None:
-    secret = "test-only-link-secret-0123456789"
-    off = create_app(Settings(metrics_port=0, link_secret=secret), store=demo_store)
+    off = create_app(Settings(metrics_port=0), store=demo_store)
     assert METRICS_SERVER not in off
-    on = create_app(
-        Settings(host="127.0.0.1", metrics_port=9464, link_secret=secret), store=demo_store
-    )
+    on = create_app(Settings(host="127.0.0.1", metrics_port=9464), store=demo_store)
     assert on[METRICS_SERVER].url == "http://127.0.0.1:9464/metrics"
     elsewhere = create_app(
-        Settings(metrics_port=9500, metrics_host="10.0.0.5", link_secret=secret),
+        Settings(metrics_port=9500, metrics_host="10.0.0.5"),
         store=demo_store,
     )
     assert elsewhere[METRICS_SERVER].url == "http://10.0.0.5:9500/metrics"
@@ -149,7 +146,6 @@ async def test_the_metrics_port_follows_the_settings(demo_store: Store) -> None:
 
 # -- a second bot on the same machine ----------------------------------------------------
 
-SECRET = "test-only-link-secret-0123456789"
 APP_ID = "11111111-2222-3333-4444-555555555555"
 
 
@@ -172,7 +168,7 @@ def taken_port() -> Iterator[int]:
 async def test_a_taken_default_metrics_port_moves_to_a_free_one_locally(
     demo_store: Store, taken_port: int, caplog: pytest.LogCaptureFixture
 ) -> None:
-    settings = Settings(host="127.0.0.1", metrics_port=taken_port, link_secret=SECRET)
+    settings = Settings(host="127.0.0.1", metrics_port=taken_port)
     app = create_app(replace(settings, run_jobs=False), store=demo_store)
     runner = web.AppRunner(app)
     await runner.setup()
@@ -193,13 +189,12 @@ async def test_a_taken_default_metrics_port_moves_to_a_free_one_locally(
 @pytest.mark.parametrize(
     "settings",
     [
-        Settings(host="127.0.0.1", metrics_port_explicit=True, link_secret=SECRET),
+        Settings(host="127.0.0.1", metrics_port_explicit=True),
         Settings(
             host="127.0.0.1",
             APP_ID=APP_ID,
             APP_PASSWORD="test-only-password",
             APP_TENANTID=APP_ID,
-            link_secret=SECRET,
         ),
     ],
     ids=["METRICS_PORT given", "production"],

@@ -68,7 +68,6 @@ async def serve(database_url: str, data_dir: Path) -> tuple[asyncio.subprocess.P
         "MACE_DATA_KEYS": TEST_KEYS_SPEC,
         "MACE_DATA_DIR": str(data_dir),
         "MACE_JOBS": "off",
-        "MACE_LINK_SECRET": "test-only-link-secret-0123456789",
         "HOST": "127.0.0.1",
         "PORT": str(port),
         "METRICS_PORT": "0",

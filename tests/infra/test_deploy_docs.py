@@ -584,7 +584,6 @@ SECRET_ENV = frozenset(
         "APP_PASSWORD",
         "DATABASE_URL",
         "MACE_DATA_KEYS",
-        "MACE_LINK_SECRET",
         "PGPASSWORD",
         "MACE_APP_DB_PASSWORD",
     }
@@ -770,7 +769,6 @@ def test_the_app_gets_real_settings_and_everything_production_needs() -> None:
         "APP_TYPE",
         "DATABASE_URL",
         "MACE_DATA_KEYS",
-        "MACE_LINK_SECRET",
         "PUBLIC_BASE_URL",
     }
     assert needed <= names, sorted(needed - names)

@@ -19,6 +19,7 @@ import zipfile
 import zlib
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 import pytest
 
@@ -181,6 +182,17 @@ def test_the_personal_tab_signs_in_with_the_audience_the_pages_accept(
     assert tabs["my-mace"]["scopes"] == ["personal"]
 
 
+def test_the_locality_tab_is_configured_on_the_public_host(manifest: dict[str, Any]) -> None:
+    """The group's configurable tab (issue 17): its configuration page is the pages'
+    /tab/configure on the host of PUBLIC_BASE_URL (a valid domain), in channels and
+    group chats, and can be changed after it is added."""
+    [tab] = manifest["configurableTabs"]
+    assert tab["configurationUrl"] == "https://mace.example.org/tab/configure"
+    assert urlsplit(tab["configurationUrl"]).hostname in manifest["validDomains"]
+    assert set(tab["scopes"]) == {"team", "groupChat"}
+    assert tab["canUpdateConfiguration"] is True
+
+
 def test_the_bot_is_in_personal_team_and_group_chat(manifest: dict[str, Any]) -> None:
     [bot] = manifest["bots"]
     assert set(bot["scopes"]) == {"personal", "team", "groupChat"}
@@ -237,6 +249,9 @@ def test_the_manifest_is_valid_against_its_schema_with_jsonschema(
     broken = json.loads(json.dumps(manifest))
     broken["bots"][0]["botId"] = "not-a-guid"
     assert any("botId" in p for p in schema_problems(broken) or []), "the check is not vacuous"
+    personal = json.loads(json.dumps(manifest))
+    personal["configurableTabs"][0]["scopes"] = ["personal"]
+    assert schema_problems(personal), "a configurable tab is refused in the personal scope"
 
 
 NODE_CHECK = """

@@ -21,12 +21,7 @@ from bot.store.db import Store, make_engine, sqlite_url
 from bot.teams.live_cards import EDIT_GAP, LiveCards
 from tests.support.keys import keys_for_tests
 
-SETTINGS = Settings(
-    load_demo_data=False,
-    run_jobs=False,
-    metrics_port=0,
-    link_secret="test-only-link-secret-0123456789",
-)
+SETTINGS = Settings(load_demo_data=False, run_jobs=False, metrics_port=0)
 
 
 @pytest.fixture
@@ -122,8 +117,8 @@ def test_services_are_built_once_and_shared(store: Store, clock: FrozenClock) ->
 def test_a_command_builds_only_what_it_uses(
     store: Store, clock: FrozenClock, tmp_path: Path
 ) -> None:
-    """``mace-bot chase run`` reads no link key (nor writes one) and opens no Graph client."""
-    settings = replace(SETTINGS, data_dir=tmp_path / "data", link_secret="")
+    """``mace-bot chase run`` opens no Graph client and writes nothing to the data folder."""
+    settings = replace(SETTINGS, data_dir=tmp_path / "data")
     services = ServiceFactory(settings, store, clock)
     assert services.chase is not None
     assert "links" not in vars(services) and "directory" not in vars(services)

@@ -94,7 +94,6 @@ def serve(url: str, now: str, port: int, data_dir: Path) -> None:
         port=port,
         run_jobs=True,
         metrics_port=0,
-        link_secret="test-only-link-secret-0123456789",
     )
     store = Store(make_engine(url), keys_for_tests())
     app = create_app(settings, store=store, clock=MovingClock(datetime.fromisoformat(now)))

@@ -59,7 +59,6 @@ async def start(data_dir: Path, **env: str) -> Served:
             "MACE_DATA_KEYS": TEST_KEYS_SPEC,
             "MACE_DATA_DIR": str(data_dir),
             "MACE_JOBS": "off",
-            "MACE_LINK_SECRET": "test-only-link-secret-0123456789",
             "HOST": "127.0.0.1",
             "PORT": str(port),
             "LOG_FORMAT": "text",

@@ -121,11 +121,6 @@ var appSecrets = [
     keyVaultUrl: '${vaultUri}secrets/mace-data-keys'
     identity: identityId
   }
-  {
-    name: 'mace-link-secret'
-    keyVaultUrl: '${vaultUri}secrets/mace-link-secret'
-    identity: identityId
-  }
 ]
 
 var ownerSecrets = [
@@ -205,10 +200,6 @@ var botEnv = concat(commonEnv, [
     secretRef: 'database-url'
   }
   {
-    name: 'MACE_LINK_SECRET'
-    secretRef: 'mace-link-secret'
-  }
-  {
     name: 'PUBLIC_BASE_URL'
     value: 'https://${publicHostName}'
   }
@@ -219,6 +210,12 @@ var botEnv = concat(commonEnv, [
   {
     name: 'METRICS_PORT'
     value: string(metricsPort)
+  }
+  {
+    // The ingress appends the client's address to X-Forwarded-For: the pages' sign-in
+    // limit counts per that address, not per the ingress (bot/web/limits.py).
+    name: 'MACE_TRUST_FORWARDED_FOR'
+    value: '1'
   }
   {
     // Teams allows about 50 requests/s per app and tenant in all: the replicas share

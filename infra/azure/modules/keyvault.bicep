@@ -1,8 +1,8 @@
 // Key Vault for the bot's secrets: the data keys (MACE_DATA_KEYS), the bot's client
-// secret (APP_PASSWORD), DATABASE_URL, the download-link key and the PostgreSQL
-// administrator password. RBAC only (no access policies), soft delete and purge
-// protection on, reachable from the VNet through a private endpoint and from the
-// internet only from the administrators' addresses.
+// secret (APP_PASSWORD), DATABASE_URL and the PostgreSQL administrator password. RBAC
+// only (no access policies), soft delete and purge protection on, reachable from the VNet
+// through a private endpoint and from the internet only from the administrators'
+// addresses.
 //
 // Secret values never appear in this template: the administrator puts them in with
 // `az keyvault secret set` (docs/deploy.md), except the PostgreSQL administrator password,
