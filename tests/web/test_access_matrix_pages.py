@@ -320,6 +320,31 @@ ROWS: tuple[Row, ...] = (
         to="/my",
         note="as a member",
     ),
+    # The locality tab's set-up page: signed out, the tab's sign-in; signed in, the pages
+    # the person may open themselves (maps of their groups, dashboards they coordinate);
+    # an administrator of no group is refused (audited).
+    _get(
+        "/tab/configure",
+        "/tab/configure",
+        "A A A A A R A",
+        shows={
+            "o": "Signing you in",
+            "g": "Signing you in",
+            "p": "Scarborough: Map",
+            "c": "Scarborough: Map",
+            "k": "Scarborough: Dashboard",
+            "h": "Harrogate: Map",
+        },
+    ),
+    _post(
+        "/signin/stand-in",
+        "/signin/stand-in",
+        "F F F F F F F",
+        form={"member": "{partner}", "next": "/my"},
+        token=False,
+        headers=FOREIGN,
+        note="from another site (login CSRF)",
+    ),
     _post(
         "/signin/stand-in",
         "/signin/stand-in",
