@@ -15,18 +15,11 @@ from bot.store import tables as t
 from bot.store.db import Store
 from bot.web.code_flow import FAILED
 from tests.e2e.harness import BotUnderTest, running_bot
+from tests.support.entra_site import OTHER_TENANT, PUBLIC, TENANT, entra_settings
 from tests.support.fake_entra import FakeEntra, Person
 from tests.support.fake_graph import TlsFiles
 from tests.web.client import Page, WebClient
-from tests.web.entra.conftest import (
-    ALEX,
-    NESTOR,
-    OTHER_TENANT,
-    PUBLIC,
-    TENANT,
-    client,
-    entra_settings,
-)
+from tests.web.entra.conftest import ALEX, NESTOR, client
 
 
 async def leave_for_entra(web: WebClient, next_page: str = "/my") -> Page:
