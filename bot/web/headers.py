@@ -4,7 +4,8 @@ every page.
 Why so strict: the pages show records about children at risk. The policy allows script,
 style, images and fonts from the bot's own origin only (no inline script or style, no
 third-party origin: every library is built into the app's static files from npm), no
-plugins, forms that post only back to the app, and framing only by Teams itself
+plugins, forms that post only back to the app (the sign-in page's may be sent on to Entra
+ID's sign-in, ``FORM_TARGETS``), and framing only by Teams itself
 (``frame-ancestors``), so no other site can put a page in a frame and trick a partner
 into pressing a button on it. Pages are never stored by a browser or proxy cache.
 """
