@@ -5,7 +5,8 @@ on the demo store with its invented history, on SQLite and PostgreSQL.
 
 * Sign in with Microsoft: the authorisation-code flow with PKCE, followed by the browser
   itself: the page asked for, the sign-in page, Entra's (the fake's) page posting the
-  answer back, and the page asked for again, showing that member's own content.
+  answer back, and the page asked for again, showing that member's own content; signing
+  out (the page's own form post) ends the session.
 * Teams single sign-on: what the tab's script (bot/web/assets/src/tab.js) does once
   Teams has given it a token, done by the test from the /tab page itself: the same
   same-origin fetch of ``POST /auth/sso`` with the same body (``{token, next}`` with
@@ -152,6 +153,13 @@ async def test_sign_in_with_microsoft_by_the_code_flow_lands_on_the_page_asked_f
     assert re.search(r"Your open actions \([1-9]\d*\)", text), text[:300]
     [cookie] = await session_cookies(context)
     assert (cookie["secure"], cookie["httpOnly"], cookie["sameSite"]) == (True, True, "Lax")
+
+    # Signing out (a form post of the page, with its Origin and token) ends it.
+    await page.get_by_role("button", name="Sign out").click()
+    await page.wait_for_url(f"{PUBLIC}/signin")
+    assert await session_cookies(context) == []
+    await page.goto(f"{PUBLIC}/my")
+    assert asks_sign_in_for(page.url, "/my"), page.url
 
 
 async def test_a_tabs_token_posted_as_tab_js_does_signs_in_and_opens_the_page(
