@@ -69,3 +69,9 @@ gallery: $(STAMP) $(GALLERY_NPM)
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache bot/web/static/dist
+
+## A screenshot of each page (demo data, signed in through a fake Entra ID in headless
+## Chromium) into docs/images/pages/*.png, as docs/pages.md shows them. Needs Chromium.
+.PHONY: pages-screenshots
+pages-screenshots: $(STAMP) $(PAGES_DIST)
+	@MACE_PAGE_SCREENSHOTS=1 $(PY) -m pytest tests/browser/test_pages_signin.py -q -n 0 -k "screenshot and sqlite"

@@ -22,6 +22,7 @@ import json
 import logging
 from collections.abc import Callable
 from typing import Any
+from urllib.parse import urlsplit
 
 import msal
 from aiohttp import web
@@ -33,7 +34,7 @@ from bot.services.web_sign_ins import PendingSignIns
 from bot.web.entra import EntraTokens, KeysUnavailable, TokenRefused
 from bot.web.identity import WEB_SESSIONS, posted_form, same_origin, set_session_cookie
 from bot.web.limits import limited
-from bot.web.signin import render_signin
+from bot.web.signin import ENTRA_ORIGIN, render_signin
 from bot.web.sso import ENTRA, open_session, refusal_page
 
 log = logging.getLogger(__name__)
@@ -175,6 +176,8 @@ async def callback(request: web.Request) -> web.StreamResponse:
 def add_code_flow_routes(app: web.Application, flow: CodeFlow, pending: PendingSignIns) -> None:
     app[CODE_FLOW] = flow
     app[PENDING] = pending
+    authority = urlsplit(flow.authority)
+    app[ENTRA_ORIGIN] = f"{authority.scheme}://{authority.netloc}"
     app.router.add_post("/signin/start", start)
     app.router.add_get("/auth/callback", callback)
     app.router.add_post("/auth/callback", callback)

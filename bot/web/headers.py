@@ -4,7 +4,8 @@ every page.
 Why so strict: the pages show records about children at risk. The policy allows script,
 style, images and fonts from the bot's own origin only (no inline script or style, no
 third-party origin: every library is built into the app's static files from npm), no
-plugins, forms that post only back to the app, and framing only by Teams itself
+plugins, forms that post only back to the app (the sign-in page's may be sent on to Entra
+ID's sign-in, ``FORM_TARGETS``), and framing only by Teams itself
 (``frame-ancestors``), so no other site can put a page in a frame and trick a partner
 into pressing a button on it. Pages are never stored by a browser or proxy cache.
 """
@@ -25,35 +26,48 @@ TEAMS_FRAME_ANCESTORS = (
     "https://teams.cloud.microsoft",
 )
 
-CONTENT_SECURITY_POLICY = "; ".join(
-    (
-        "default-src 'none'",
-        "script-src 'self'",
-        "style-src 'self'",
-        "img-src 'self' data:",
-        "font-src 'self'",
-        "connect-src 'self'",
-        "form-action 'self'",
-        "base-uri 'none'",
-        "object-src 'none'",
-        "frame-ancestors 'self' " + " ".join(TEAMS_FRAME_ANCESTORS),
-    )
-)
+#: A page's answer may name other origins its forms lead to (``response[FORM_TARGETS]``),
+#: added to ``form-action``: browsers check that directive on a form's redirects too, so
+#: the sign-in page's "Sign in with Microsoft" (posted to the app, redirected to Entra's
+#: sign-in) needs Entra's origin there. No other page sets it.
+FORM_TARGETS = web.ResponseKey("mace_form_targets", tuple[str, ...])
 
-#: On every answer, whatever its type.
+
+def content_security_policy(form_targets: tuple[str, ...] = ()) -> str:
+    return "; ".join(
+        (
+            "default-src 'none'",
+            "script-src 'self'",
+            "style-src 'self'",
+            "img-src 'self' data:",
+            "font-src 'self'",
+            "connect-src 'self'",
+            " ".join(("form-action 'self'", *form_targets)),
+            "base-uri 'none'",
+            "object-src 'none'",
+            "frame-ancestors 'self' " + " ".join(TEAMS_FRAME_ANCESTORS),
+        )
+    )
+
+
+CONTENT_SECURITY_POLICY = content_security_policy()
+
+#: On every answer, whatever its type. ``same-origin``, not ``no-referrer``: a page's
+#: address (a meeting's or a subject's id) still goes to no other site, but under
+#: ``no-referrer`` a browser sends ``Origin: null`` with a page's own form posts and
+#: fetches (the Fetch standard), and the Origin check (``bot.web.identity.same_origin``)
+#: then refuses every one of them: found by the sign-in browser test
+#: (tests/browser/test_pages_signin.py).
 ALWAYS = {
     "X-Content-Type-Options": "nosniff",
-    "Referrer-Policy": "no-referrer",
+    "Referrer-Policy": "same-origin",
     "Cross-Origin-Opener-Policy": "same-origin-allow-popups",
     "Cross-Origin-Resource-Policy": "same-origin",
     "Permissions-Policy": "camera=(), microphone=(), geolocation=(), payment=(), usb=()",
 }
 
-#: On pages (HTML): the policy, and no caching anywhere.
-PAGES = {
-    "Content-Security-Policy": CONTENT_SECURITY_POLICY,
-    "Cache-Control": "no-store",
-}
+#: On pages (HTML): no caching anywhere (and the policy, ``content_security_policy``).
+PAGES = {"Cache-Control": "no-store"}
 
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 
@@ -85,3 +99,6 @@ def _apply(response: web.StreamResponse, https: bool) -> None:
     if (response.content_type or "").startswith("text/html"):
         for name, value in PAGES.items():
             response.headers[name] = value
+        response.headers["Content-Security-Policy"] = content_security_policy(
+            response.get(FORM_TARGETS, ())
+        )

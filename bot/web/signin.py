@@ -14,6 +14,7 @@ from aiohttp import web
 
 from bot.domain.web_sessions import SignInMethod, safe_return_to
 from bot.services.web_sessions import WebSessions
+from bot.web.headers import FORM_TARGETS
 from bot.web.identity import (
     WEB_SESSIONS,
     action,
@@ -29,6 +30,9 @@ STAND_IN = web.AppKey("web_stand_in", bool)
 #: "Sign in with Microsoft" (the code flow, bot.web.code_flow) is offered: APP_ID and
 #: APP_PASSWORD are set.
 CODE_FLOW_ON = web.AppKey("web_code_flow_on", bool)
+#: Where "Sign in with Microsoft" leads (Entra's origin): the sign-in page's forms may go
+#: there (``bot.web.headers.FORM_TARGETS``). Set with the code flow's routes.
+ENTRA_ORIGIN = web.AppKey("web_entra_origin", str)
 ENDED = "Your session ended. Sign in again to go on."
 
 
@@ -50,7 +54,7 @@ async def render_signin(
     if stand_in:
         choices = await request.app[WEB_SESSIONS].stand_in_choices()
         members = [{"key": str(key), "label": label} for key, label in choices]
-    return aiohttp_jinja2.render_template(
+    page = aiohttp_jinja2.render_template(
         "signin.html",
         request,
         {
@@ -64,6 +68,9 @@ async def render_signin(
         },
         status=status,
     )
+    if ENTRA_ORIGIN in request.app:
+        page[FORM_TARGETS] = (request.app[ENTRA_ORIGIN],)
+    return page
 
 
 @limited

@@ -9,8 +9,9 @@ Paths as Entra's, under ``AUTHORITY_BASE_URL`` (``url``):
   ``organizations``, as msal asks for a multi-tenant app);
 * ``GET /<tenant>/discovery/v2.0/keys``: the tenant's key (``keys_for``);
 * ``GET /<tenant>/oauth2/v2.0/authorize``: answers at once for ``signs_in`` (a (tenant,
-  object id) pair) with a code and the ``state`` it was given: a form that posts them to
-  ``redirect_uri`` (``response_mode=form_post``) or a redirect with them in the query;
+  object id) pair) with a code and the ``state`` it was given: a page whose form posts
+  them to ``redirect_uri`` and submits itself on load (``response_mode=form_post``, as
+  Entra's page does in a browser) or a redirect with them in the query;
 * ``POST /<tenant>/oauth2/v2.0/token``: ``grant_type=authorization_code`` only.
 
 Tokens name Entra's real issuer (``https://login.microsoftonline.com/<tid>/v2.0``), as
@@ -22,6 +23,7 @@ from __future__ import annotations
 import base64
 import hashlib
 import html
+import json
 import secrets
 import time
 from dataclasses import dataclass, field
@@ -34,13 +36,23 @@ from tests.support.fake_graph import TlsFiles
 from tests.support.fake_openid import SigningKey, mint
 from tests.support.loopback import LoopbackServer
 
-__all__ = ["FakeEntra", "Person"]
+__all__ = ["FakeEntra", "Person", "tampered"]
 
 
 @dataclass(frozen=True, slots=True)
 class Person:
     tenant_id: str
     object_id: str
+
+
+def tampered(token: str, **changes: str) -> str:
+    """``token`` with claims changed and its signature kept (as someone would to sign in
+    as another member)."""
+    header, payload, signature = token.split(".")
+    claims = json.loads(base64.urlsafe_b64decode(payload + "=" * (-len(payload) % 4)))
+    claims.update(changes)
+    changed = base64.urlsafe_b64encode(json.dumps(claims).encode()).rstrip(b"=").decode()
+    return f"{header}.{changed}.{signature}"
 
 
 @dataclass(slots=True)
@@ -141,13 +153,14 @@ class FakeEntra(LoopbackServer):
         fields = {"code": code, "state": query.get("state", "")}
         if query.get("response_mode") != "form_post":
             raise web.HTTPFound(f"{query['redirect_uri']}?{urlencode(fields)}")
-        # As Entra: a page whose form posts the answer back at once.
+        # As Entra: a page whose form posts the answer back at once (its script submits
+        # the form on load, so a real browser follows it as it follows Entra's).
         inputs = "".join(
             f'<input type="hidden" name="{k}" value="{html.escape(v)}">' for k, v in fields.items()
         )
         return web.Response(
             text=f'<form method="post" action="{html.escape(query["redirect_uri"])}">{inputs}'
-            "</form>",
+            "</form><script>document.forms[0].submit()</script>",
             content_type="text/html",
         )
 

@@ -92,18 +92,12 @@ from tests.e2e.scenario import (
     audit_head_id,
     audit_since,
 )
+from tests.support.entra_site import APP_ID, APP_PASSWORD, AUDIENCE, TENANT, entra_settings
 from tests.support.fake_entra import FakeEntra, Person
 from tests.support.fake_graph import make_tls
 from tests.support.records import Records
 from tests.web.client import Page, WebClient, site_client
-from tests.web.entra.conftest import (
-    APP_ID,
-    APP_PASSWORD,
-    AUDIENCE,
-    NESTOR,
-    TENANT,
-    entra_settings,
-)
+from tests.web.entra.conftest import NESTOR
 
 # -- who ---------------------------------------------------------------------------------
 

@@ -14,19 +14,13 @@ from bot.domain.clock import FrozenClock
 from bot.store import tables as t
 from bot.store.db import Store
 from bot.web.code_flow import FAILED
+from bot.web.headers import CONTENT_SECURITY_POLICY
 from tests.e2e.harness import BotUnderTest, running_bot
+from tests.support.entra_site import OTHER_TENANT, PUBLIC, TENANT, entra_settings
 from tests.support.fake_entra import FakeEntra, Person
 from tests.support.fake_graph import TlsFiles
 from tests.web.client import Page, WebClient
-from tests.web.entra.conftest import (
-    ALEX,
-    NESTOR,
-    OTHER_TENANT,
-    PUBLIC,
-    TENANT,
-    client,
-    entra_settings,
-)
+from tests.web.entra.conftest import ALEX, NESTOR, client
 
 
 async def leave_for_entra(web: WebClient, next_page: str = "/my") -> Page:
@@ -182,3 +176,20 @@ async def test_a_multi_tenant_app_signs_in_through_organizations(
         fields = dict(re.findall(r'name="(\w+)" value="([^"]*)"', form))
         assert (await Callback(fields).post(web)).status == 303
         assert (await web.get("/my")).status == 200
+
+
+async def test_the_sign_in_pages_forms_may_lead_to_entra_and_no_further(
+    site: BotUnderTest, entra: FakeEntra
+) -> None:
+    """A browser checks ``form-action`` on a form's redirects too: "Sign in with
+    Microsoft" posts to the app, which sends it on to Entra's origin (and only there).
+    Every page's own form posts carry their Origin (``same-origin`` referrer policy:
+    under ``no-referrer`` a browser sends ``Origin: null``, which the app refuses)."""
+    page = await client(site).get("/signin")
+    policy = page.headers["Content-Security-Policy"]
+    assert f"form-action 'self' {entra.url};" in policy
+    assert policy.replace(f" {entra.url}", "") == CONTENT_SECURITY_POLICY
+    assert page.headers["Referrer-Policy"] == "same-origin"
+    assert '<meta name="referrer" content="same-origin">' in page.text
+    tab = await client(site).get("/tab")
+    assert tab.headers["Content-Security-Policy"] == CONTENT_SECURITY_POLICY

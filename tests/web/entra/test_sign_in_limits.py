@@ -12,10 +12,11 @@ from bot.domain.clock import FrozenClock
 from bot.store.db import Store
 from bot.web.limits import SignInLimit, client_address
 from tests.e2e.harness import BotUnderTest, running_bot
+from tests.support.entra_site import AUDIENCE, entra_settings
 from tests.support.fake_entra import FakeEntra
 from tests.support.fake_graph import TlsFiles
 from tests.web.client import site_client
-from tests.web.entra.conftest import ALEX, AUDIENCE, client, entra_settings
+from tests.web.entra.conftest import ALEX, client
 
 
 async def test_beyond_the_rate_sign_in_answers_429_with_retry_after(

@@ -3,8 +3,6 @@ checked against a fake Entra's keys (loopback, TLS), on SQLite and PostgreSQL.""
 
 from __future__ import annotations
 
-import base64
-import json
 import logging
 import re
 
@@ -16,10 +14,11 @@ from bot.store.db import Store
 from bot.web.headers import CONTENT_SECURITY_POLICY
 from bot.web.sso import REFUSED
 from tests.e2e.harness import DEMO, BotUnderTest
-from tests.support.fake_entra import FakeEntra, Person
+from tests.support.entra_site import APP_ID, AUDIENCE, OTHER_TENANT, TENANT
+from tests.support.fake_entra import FakeEntra, Person, tampered
 from tests.support.fake_openid import SigningKey, mint
 from tests.web.client import WebClient
-from tests.web.entra.conftest import ALEX, APP_ID, AUDIENCE, NESTOR, OTHER_TENANT, TENANT, client
+from tests.web.entra.conftest import ALEX, NESTOR, client
 
 
 async def sso(web: WebClient, token: str, next_page: str = "/my") -> tuple[int, str, object]:
@@ -63,16 +62,6 @@ async def test_a_return_page_on_another_site_is_not_followed(
     assert (status, text) == (200, '{"next": "/my"}')
 
 
-def _tampered(token: str, **changes: str) -> str:
-    """``token`` with claims changed and its signature kept (as someone would to sign in
-    as another member)."""
-    header, payload, signature = token.split(".")
-    claims = json.loads(base64.urlsafe_b64decode(payload + "=" * (-len(payload) % 4)))
-    claims.update(changes)
-    changed = base64.urlsafe_b64encode(json.dumps(claims).encode()).rstrip(b"=").decode()
-    return f"{header}.{changed}.{signature}"
-
-
 #: Each way a token can fail, and what the log says (the person is told REFUSED only).
 CASES = {
     "tampered": "bad signature",
@@ -100,7 +89,7 @@ async def test_a_token_that_does_not_hold_is_refused_with_nothing_shown(
     claims = {"aud": AUDIENCE, "tid": TENANT, "oid": ALEX.object_id, "exp": 9999999999}
     claims["iss"] = f"https://login.microsoftonline.com/{TENANT}/v2.0"
     token = {
-        "tampered": lambda: _tampered(good, oid=DEMO["coordinator"].aad_object_id),
+        "tampered": lambda: tampered(good, oid=DEMO["coordinator"].aad_object_id),
         "expired": lambda: entra.token(ALEX, AUDIENCE, exp=1_000_000_000, nbf=None),
         "wrong audience": lambda: entra.token(ALEX, "api://mace.example.test/another-app"),
         "another app's Application ID URI": lambda: entra.token(
