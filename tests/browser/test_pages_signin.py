@@ -343,6 +343,7 @@ async def test_a_screenshot_of_each_page(site: SignInSite, browser: Browser) -> 
         "dashboard": f"{SCARBOROUGH}/dashboard",
         "exports": "/exports/actions?locality=scarborough",
         "reports": "/reports?from=2026-01-01&to=2026-11-30",
+        "tab-configure": "/tab/configure?show=scarborough/dashboard",
     }
     for name, path in urls.items():
         answer = await page.goto(PUBLIC + path)
@@ -351,10 +352,18 @@ async def test_a_screenshot_of_each_page(site: SignInSite, browser: Browser) -> 
         if name == "map":
             await page.locator("#map-network").wait_for(state="visible")
         await shoot(page, folder, name)
+        if name == "map":  # the network, below the filters and the key
+            await page.locator("#map-network").screenshot(path=str(folder / "map-network.png"))
+        if name == "dashboard":  # its charts, below the headline figures
+            for part in ("agency", "months", "attendance", "subjects"):
+                section = page.locator(f"section[aria-labelledby='h-{part}']")
+                await section.screenshot(path=str(folder / f"dashboard-{part}.png"))
 
     nestor = await sign_in_refused(browser, site)
     await shoot(nestor, folder, "refused")
-    assert {p.stem for p in folder.glob("*.png")} >= {"signin", "refused", *urls}
+    charts = {f"dashboard-{part}" for part in ("agency", "months", "attendance", "subjects")}
+    shots = {"signin", "refused", "map-network", *urls, *charts}
+    assert {p.stem for p in folder.glob("*.png")} >= shots
 
 
 async def sign_in_refused(browser: Browser, site: SignInSite) -> Page:
