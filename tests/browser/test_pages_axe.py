@@ -1,7 +1,8 @@
 """The pages in headless Chromium: every page passes axe-core (WCAG 2.0/2.1/2.2 A and AA
 rules) with no violation, in the light and dark themes and in high contrast (forced
 colours); and no page breaks its own Content-Security-Policy (no inline script or style
-slipped in: Chromium reports each refusal on the console).
+slipped in: Chromium reports each refusal on the console). The map and My MACE's forms
+are used by keyboard alone (Tab, the arrow keys, Enter).
 
 The bot runs in process on the demo store with its invented history, signed in through
 the local stand-in. axe-core comes from the pages' npm lock (bot/web/assets, copied by
@@ -158,3 +159,64 @@ async def test_every_page_passes_axe_core_and_keeps_its_policy(
     problems += await check(page, f"{base}/localities/harrogate/dashboard", "refused")
     await chair.close()
     assert problems == [], "\n".join(problems)
+
+
+# -- by keyboard alone ---------------------------------------------------------------------
+
+
+async def tab_to(page: Any, selector: str, most: int = 80) -> None:
+    """Press Tab from the top of the page until ``selector`` has the focus (as a keyboard
+    user would reach it), or fail."""
+    await page.focus("body")
+    for _ in range(most):
+        await page.keyboard.press("Tab")
+        if await page.evaluate("s => document.activeElement.matches(s)", selector):
+            return
+    raise AssertionError(f"{selector} is not reached by Tab on {page.url}")
+
+
+async def test_the_map_is_used_by_keyboard_alone(site: BotUnderTest, chromium: Any) -> None:
+    """Tab into the network, the arrow keys go from subject to subject (each announced),
+    Enter opens the subject announced: what the map's help text promises."""
+    base = str(site.server.make_url("")).rstrip("/")
+    page = await (await chromium.new_context()).new_page()
+    await sign_in(page, base, "Riley Quinn")
+    await page.goto(f"{base}/localities/scarborough/map")
+    await page.locator("#map-network").wait_for(state="visible")
+    await tab_to(page, "#map-canvas")
+    status = page.locator("#map-status")
+    first = await status.inner_text()
+    assert " 1 of " in first and first.endswith("Enter opens its page."), first
+    await page.keyboard.press("ArrowRight")
+    second = await status.inner_text()
+    assert " 2 of " in second, second
+    await page.keyboard.press("ArrowLeft")
+    assert await status.inner_text() == first
+    await page.keyboard.press("ArrowRight")
+    async with page.expect_navigation():
+        await page.keyboard.press("Enter")
+    assert "/subjects/" in page.url
+    # The subject announced is the one opened: "Kind: LABEL, risk, ..." names it.
+    label = second.split(": ", 1)[1].split(", ", 1)[0]
+    assert label.split(" (")[0] in await page.inner_text("main h1")
+
+
+async def test_an_action_is_updated_by_keyboard_alone(site: BotUnderTest, chromium: Any) -> None:
+    """On My MACE: Tab to an action's "Update, mark done..." and open it with Enter, Tab
+    to its update, type it, Tab to its button, press Enter."""
+    base = str(site.server.make_url("")).rstrip("/")
+    page = await (await chromium.new_context()).new_page()
+    await sign_in(page, base, "Alex Wilber")
+    field = await page.get_attribute("textarea[id^='update-']", "id")
+    assert field is not None
+    await tab_to(page, "article.action summary")
+    await page.keyboard.press("Enter")  # opens the first action's forms
+    await page.keyboard.press("Tab")
+    assert await page.evaluate("document.activeElement.id") == field
+    await page.keyboard.type("Visited the school; plan shared with the designated lead.")
+    await page.keyboard.press("Tab")
+    assert await page.evaluate("document.activeElement.textContent") == "Save the update"
+    async with page.expect_navigation():
+        await page.keyboard.press("Enter")
+    assert "/my" in page.url
+    assert await page.locator("p.saved[role=status]").count() == 1
