@@ -6,8 +6,9 @@ nothing twice. Every method checks the caller's role in the meeting's locality i
 a card's buttons are a convenience, not a control.
 
 What a minute, decision or action checks and writes is in bot/services/meeting_records.py
-(the subjects under items 4-7 in bot/services/item_subjects.py): this service opens the
-transaction, checks the role and finds the meeting and the item, then calls there.
+(the subjects under items 4-7 in bot/services/item_subjects.py, attendance in
+bot/services/meeting_attendance.py): this service opens the transaction, checks the role
+and finds the meeting and the item, then calls there.
 """
 
 from __future__ import annotations
@@ -27,7 +28,6 @@ from bot.domain.card_fields import card_id
 from bot.domain.clock import Clock, london_today
 from bot.domain.errors import Conflict, InvalidInput, NotFound
 from bot.domain.model import (
-    AttendanceStatus,
     EntryKind,
     ItemStatus,
     MeetingStatus,
@@ -36,14 +36,10 @@ from bot.domain.model import (
 )
 from bot.domain.permissions import Permission
 from bot.domain.rules import (
-    MAX_NAME_CHARS,
-    clean_text,
-    optional_text,
     parse_meeting_date,
-    raise_if,
 )
 from bot.domain.views import ActionFormView, MeetingView
-from bot.services import item_subjects, meeting_records, ratings
+from bot.services import item_subjects, meeting_attendance, meeting_records, ratings
 from bot.services.context import Caller, TurnRef, caller_here
 from bot.services.readmodels.lookups import load_lookups
 from bot.services.readmodels.meetings import elapsed, meeting_view
@@ -353,90 +349,25 @@ class MeetingService:
     # -- attendance -------------------------------------------------------------------
 
     async def mark_present(self, turn: TurnRef, meeting_id: object) -> MeetingView:
-        """'I'm here': the clicker's own agency is present, with their name added."""
+        """'I'm here' (bot.services.meeting_attendance.mark_present): an addition, so many
+        pressed at once all count."""
         now = self.clock.now()
         async with self._changing(
             turn, Permission.VIEW_MEETING, meeting_id, now, additive=True
         ) as change:
             session, caller, meeting = change
-            row = await session.scalar(
-                select(t.Attendance).where(
-                    t.Attendance.meeting_id == meeting.id,
-                    t.Attendance.agency_id == caller.member.agency_id,
-                )
-            )
-            name = caller.member.name
-            if row is None:
-                session.add(
-                    t.Attendance(
-                        meeting_id=meeting.id,
-                        agency_id=caller.member.agency_id,
-                        status=AttendanceStatus.PRESENT,
-                        people=name,
-                        recorded_by_member_id=caller.member.id,
-                        recorded_at=now,
-                    )
-                )
-            else:
-                people = [p.strip() for p in row.people.split(",") if p.strip()]
-                if name not in people:
-                    people.append(name)
-                row.people = ", ".join(people)
-                if row.status == AttendanceStatus.APOLOGIES:
-                    row.status = AttendanceStatus.PRESENT
-                row.recorded_by_member_id = caller.member.id
-                row.recorded_at = now
-            # Who said they were there themselves is asked to rate the meeting (issue 16).
-            await ratings.record_attendee(session, meeting.id, caller.member.id, now)
+            await meeting_attendance.mark_present(session, caller, meeting, now)
             changed = meeting.id
         return await self.drawn(changed)
 
     async def record_attendance(
         self, turn: TurnRef, meeting_id: object, data: Mapping[str, object]
     ) -> MeetingView:
+        """The attendance form (bot.services.meeting_attendance.record_attendance)."""
         now = self.clock.now()
         async with self._changing(turn, Permission.RECORD_ATTENDANCE, meeting_id, now) as change:
             session, caller, meeting = change
-            errors: dict[str, str] = {}
-            agency = await _agency(session, data.get("agencyId"))
-            if agency is None:
-                errors["agencyId"] = "Choose the agency."
-            status_text = clean_text(data.get("attendanceStatus"))
-            try:
-                status = AttendanceStatus(status_text)
-            except ValueError:
-                errors["attendanceStatus"] = "Choose present, apologies or substitute."
-                status = AttendanceStatus.PRESENT
-            people = optional_text(
-                errors, "people", data.get("people"), "Say who attended (or who is substituting)."
-            )
-            if "people" in errors:
-                pass  # not text at all: said above
-            elif len(people) > MAX_NAME_CHARS * 3:
-                errors["people"] = f"Keep this to at most {MAX_NAME_CHARS * 3} characters."
-            elif not people and status is not AttendanceStatus.APOLOGIES:
-                errors["people"] = "Say who attended (or who is substituting)."
-            raise_if(errors)
-            assert agency is not None
-            row = await session.scalar(
-                select(t.Attendance).where(
-                    t.Attendance.meeting_id == meeting.id, t.Attendance.agency_id == agency.id
-                )
-            )
-            if row is None:
-                session.add(
-                    t.Attendance(
-                        meeting_id=meeting.id,
-                        agency_id=agency.id,
-                        status=status,
-                        people=people,
-                        recorded_by_member_id=caller.member.id,
-                        recorded_at=now,
-                    )
-                )
-            else:
-                row.status, row.people = status, people
-                row.recorded_by_member_id, row.recorded_at = caller.member.id, now
+            await meeting_attendance.record_attendance(session, caller, meeting, data, now)
             changed = meeting.id
         return await self.drawn(changed)
 
@@ -590,10 +521,6 @@ class MeetingChange:
     meeting_id: int
     conversation_id: str
     agenda_activity_id: str | None
-
-
-async def _agency(session: AsyncSession, agency_id: object) -> t.Agency | None:
-    return await row_named(session, t.Agency, agency_id)
 
 
 def default_next_meeting(today: date) -> date:
