@@ -13,6 +13,12 @@ What an entry said before and why it changed go into ``record_corrections`` (bot
 encrypted); the entry itself is marked (``corrected_at``, ``withdrawn_at``, an action's
 ``withdrawn`` status and its ``corrected``/``withdrawn`` history event). Creates and
 changes are audited by the unit of work; views by ``audit.note``.
+
+This module is the service and the writing side: the transactions, the audit, a
+correction checked field by field and saved, and the owners told when an action changes
+hands. Finding the meeting and the entry a caller may correct, and what the lists show,
+are read in bot/services/correction_reads.py, so the writing here stays readable as one
+piece and the checks every list, form and save share stay in one place.
 """
 
 from __future__ import annotations
@@ -21,13 +27,12 @@ from collections.abc import Mapping, Sequence
 from dataclasses import replace
 from datetime import date, datetime
 
-from sqlalchemy import bindparam, func, select, update
+from sqlalchemy import bindparam, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.domain.card_fields import card_id
 from bot.domain.clock import Clock, london_today
 from bot.domain.corrections import (
-    ALREADY_WITHDRAWN,
     DESCRIPTION_FIELD,
     DUE_FIELD,
     ENTRIES_PER_PAGE,
@@ -43,7 +48,6 @@ from bot.domain.corrections import (
     SUBJECT_REF_FIELD,
     TEXT_FIELD,
     WITHDRAW_FIELD,
-    CorrectableEntry,
     CorrectionFormView,
     CorrectionListView,
     CorrectionSaved,
@@ -55,10 +59,8 @@ from bot.domain.model import (
     ActionEventKind,
     ActionStatus,
     CorrectionChange,
-    EntryKind,
     MeetingStatus,
     MinutesStatus,
-    SubjectKind,
 )
 from bot.domain.notices import owner_change_notices
 from bot.domain.permissions import Permission
@@ -73,16 +75,23 @@ from bot.domain.rules import (
     parse_subject,
     raise_if,
     require_text,
-    subject_display,
 )
 from bot.services.context import Caller, TurnRef, caller_here, roles_in
+from bot.services.correction_reads import (
+    item_entries,
+    items_with_records,
+    kind_named,
+    locality_name,
+    may_see_persons,
+    meeting_to_correct,
+    record_to_correct,
+    subject_label,
+)
 from bot.services.item_subjects import meeting_date
 from bot.services.outbox import IfQueued, enqueue
-from bot.services.readmodels.actions import corrected_actions
-from bot.services.readmodels.lookups import load_lookups, member_names
+from bot.services.readmodels.lookups import load_lookups
 from bot.services.readmodels.members import group_members
 from bot.services.records import row_named
-from bot.services.register_access import persons_in
 from bot.services.subjects import find_subjects, new_subject
 from bot.store import audit
 from bot.store import tables as t
@@ -95,13 +104,6 @@ _BUMP = (
     .where(_MEETINGS.c.id == bindparam("meeting_id"))
     .values(version=_MEETINGS.c.version + 1)
 )
-#: How much of an entry a correction list shows (the form shows it whole).
-LIST_TEXT_CHARS = 140
-#: An action's subject when it is a person of concern: never named on a card drawn in the
-#: group's conversation (bot.domain.agenda.channel_label).
-PERSON_OF_CONCERN = "A person of concern"
-#: An entry about a person of concern, listed for someone who may not see them.
-RESTRICTED = "About a person of concern (restricted)"
 
 
 class CorrectionService:
@@ -117,7 +119,7 @@ class CorrectionService:
         a meeting whose minutes are agreed); else nothing. For a client that cannot be
         answered in place: the refusal comes before "use a current client"."""
         async with self.store.reading() as session:
-            await self._meeting(session, turn, meeting_id)
+            await meeting_to_correct(session, turn, meeting_id)
 
     async def records(
         self, turn: TurnRef, meeting_id: object, item_id: object = None, page: object = 1
@@ -126,14 +128,14 @@ class CorrectionService:
         at a time, withdrawn ones marked): refused at once to anyone who may not correct,
         and once the minutes are agreed."""
         async with self.store.reading() as session:
-            caller, meeting = await self._meeting(session, turn, meeting_id)
+            caller, meeting = await meeting_to_correct(session, turn, meeting_id)
             audit.note(
                 session, audit.AuditAction.VIEW, "meetings", meeting.id, detail="corrections"
             )
-            items = await self._items(session, meeting)
+            items = await items_with_records(session, meeting)
             base = CorrectionListView(
                 meeting_id=meeting.id,
-                locality=await _locality_name(session, meeting),
+                locality=await locality_name(session, meeting),
                 meeting_date=meeting_date(meeting),
                 status=MeetingStatus(meeting.status),
                 minutes_status=MinutesStatus(meeting.minutes_status),
@@ -148,8 +150,8 @@ class CorrectionService:
                 if row is None or row.meeting_id != meeting.id:
                     raise NotFound()
                 item = ItemRecords(row.id, row.position, row.title, 0)
-            entries = await self._entries(
-                session, meeting, item.item_id, await _sees_persons(session, caller)
+            entries = await item_entries(
+                session, meeting, item.item_id, await may_see_persons(session, caller)
             )
             pages = max(1, -(-len(entries) // ENTRIES_PER_PAGE))
             number = min(max(card_id(page) or 1, 1), pages)
@@ -169,15 +171,15 @@ class CorrectionService:
         shown only to the person who pressed, in place of the card). The viewing is
         audited; a withdrawn entry has no form."""
         async with self.store.reading() as session:
-            caller, meeting = await self._meeting(session, turn, meeting_id)
-            record_kind = _kind(kind)
-            row = await self._record(session, caller, meeting, record_kind, record_id)
+            caller, meeting = await meeting_to_correct(session, turn, meeting_id)
+            record_kind = kind_named(kind)
+            row = await record_to_correct(session, caller, meeting, record_kind, record_id)
             audit.note(session, audit.AuditAction.VIEW, record_kind.table, row.id)
             item = await session.get_one(t.AgendaItem, row.item_id)
             view = CorrectionFormView(
                 meeting_id=meeting.id,
                 status=MeetingStatus(meeting.status),
-                locality=await _locality_name(session, meeting),
+                locality=await locality_name(session, meeting),
                 meeting_date=meeting_date(meeting),
                 item_id=item.id,
                 item_position=item.position,
@@ -193,7 +195,7 @@ class CorrectionService:
                 view,
                 owner_id=row.owner_member_id,
                 due_date=row.due_date,
-                subject=await _subject_label(session, row.subject_id),
+                subject=await subject_label(session, row.subject_id),
                 owners=await group_members(session, meeting.locality_id, lookups),
             )
 
@@ -239,8 +241,8 @@ class CorrectionService:
             await session.refresh(meeting)
             if meeting.minutes_status == MinutesStatus.AGREED:
                 raise Conflict(MINUTES_LOCKED)
-            record_kind = _kind(kind)
-            row = await self._record(session, caller, meeting, record_kind, record_id)
+            record_kind = kind_named(kind)
+            row = await record_to_correct(session, caller, meeting, record_kind, record_id)
             errors: dict[str, str] = {}
             reason = clean_text(data.get(REASON_FIELD))
             require_text(errors, REASON_FIELD, reason, "A reason", MAX_REASON_CHARS)
@@ -333,7 +335,7 @@ class CorrectionService:
                 await session.flush()
             new_id = subject.id if subject is not None else None
             if new_id != action.subject_id:
-                previous = await _subject_label(session, action.subject_id, restricted=False)
+                previous = await subject_label(session, action.subject_id, restricted=False)
                 change.corrected("subject", previous)
                 action.subject_id, changed = new_id, True
         if not changed:
@@ -342,133 +344,6 @@ class CorrectionService:
         change.action_event(action, ActionEventKind.CORRECTED)
         if action.owner_member_id != previous_owner:
             await _tell_owners(session, action.id, previous_owner, owner.id, change.now)
-
-    # -- helpers ------------------------------------------------------------------------
-
-    async def _meeting(
-        self, session: AsyncSession, turn: TurnRef, meeting_id: object
-    ) -> tuple[Caller, t.Meeting]:
-        """The meeting a card names, in the caller's locality, for someone who may correct
-        it, while its minutes are not yet agreed."""
-        caller = await caller_here(session, turn)
-        caller.require(Permission.CORRECT_RECORDS)
-        meeting = await row_named(session, t.Meeting, meeting_id)
-        if meeting is None or meeting.locality_id != caller.locality_id:
-            raise NotFound()
-        if meeting.minutes_status == MinutesStatus.AGREED:
-            raise Conflict(MINUTES_LOCKED)
-        return caller, meeting
-
-    async def _record(
-        self,
-        session: AsyncSession,
-        caller: Caller,
-        meeting: t.Meeting,
-        kind: RecordKind,
-        record_id: object,
-    ) -> t.MinuteEntry | t.Action:
-        """The entry a card names, only if it is of that kind, of that meeting, about no
-        person of concern the caller may not see, and not withdrawn already."""
-        row: t.MinuteEntry | t.Action | None
-        if kind is RecordKind.ACTION:
-            row = await row_named(session, t.Action, record_id)
-            withdrawn = row is not None and row.status == ActionStatus.WITHDRAWN
-        else:
-            entry = await row_named(session, t.MinuteEntry, record_id)
-            row = entry if entry is not None and entry.kind == kind.value else None
-            withdrawn = entry is not None and entry.withdrawn_at is not None
-        if row is None or row.meeting_id != meeting.id:
-            raise NotFound()
-        if await _is_person(session, row.subject_id) and not await _sees_persons(session, caller):
-            raise NotFound()
-        if withdrawn:
-            raise Conflict(ALREADY_WITHDRAWN)
-        return row
-
-    async def _items(self, session: AsyncSession, meeting: t.Meeting) -> tuple[ItemRecords, ...]:
-        """The meeting's items with how many entries (withdrawn ones aside) each holds."""
-        counts: dict[int, int] = {}
-        for item_id, count in await session.execute(
-            select(t.MinuteEntry.item_id, func.count())
-            .where(t.MinuteEntry.meeting_id == meeting.id, t.MinuteEntry.withdrawn_at.is_(None))
-            .group_by(t.MinuteEntry.item_id)
-        ):
-            counts[item_id] = counts.get(item_id, 0) + int(count)
-        for item_id, count in await session.execute(
-            select(t.Action.item_id, func.count())
-            .where(t.Action.meeting_id == meeting.id, t.Action.status != ActionStatus.WITHDRAWN)
-            .group_by(t.Action.item_id)
-        ):
-            counts[item_id] = counts.get(item_id, 0) + int(count)
-        items = await session.execute(
-            select(t.AgendaItem.id, t.AgendaItem.position, t.AgendaItem.title)
-            .where(t.AgendaItem.meeting_id == meeting.id)
-            .order_by(t.AgendaItem.position)
-        )
-        return tuple(
-            ItemRecords(item_id, position, title, counts[item_id])
-            for item_id, position, title in items
-            if counts.get(item_id)
-        )
-
-    async def _entries(
-        self, session: AsyncSession, meeting: t.Meeting, item_id: int, sees_persons: bool
-    ) -> list[CorrectableEntry]:
-        """An item's minutes and decisions, then its actions, each in the order recorded.
-        One about a person of concern the caller may not see is listed without its text
-        and cannot be opened (as the Word minutes leave it out for them)."""
-        minutes = [
-            e
-            for e in await session.scalars(
-                select(t.MinuteEntry)
-                .where(t.MinuteEntry.meeting_id == meeting.id, t.MinuteEntry.item_id == item_id)
-                .order_by(t.MinuteEntry.id)
-            )
-            if e.kind in (EntryKind.MINUTE, EntryKind.DECISION)
-        ]
-        actions = (
-            await session.scalars(
-                select(t.Action)
-                .where(t.Action.meeting_id == meeting.id, t.Action.item_id == item_id)
-                .order_by(t.Action.id)
-            )
-        ).all()
-        hidden = (
-            set()
-            if sees_persons
-            else await _persons(
-                session, [e.subject_id for e in minutes] + [a.subject_id for a in actions]
-            )
-        )
-        entries = [
-            CorrectableEntry(
-                RecordKind(e.kind),
-                e.id,
-                RESTRICTED if e.subject_id in hidden else _clip(e.text),
-                corrected=e.corrected_at is not None,
-                withdrawn=e.withdrawn_at is not None,
-                restricted=e.subject_id in hidden,
-            )
-            for e in minutes
-        ]
-        corrected = await corrected_actions(session, [a.id for a in actions])
-        names = await member_names(session, (a.owner_member_id for a in actions))
-        for a in actions:
-            restricted = a.subject_id in hidden
-            entries.append(
-                CorrectableEntry(
-                    RecordKind.ACTION,
-                    a.id,
-                    RESTRICTED if restricted else _clip(a.description),
-                    corrected=a.id in corrected,
-                    withdrawn=a.status == ActionStatus.WITHDRAWN,
-                    detail=""
-                    if restricted
-                    else (f"{names.get(a.owner_member_id, '')}, due {a.due_date:%d %b %Y}"),
-                    restricted=restricted,
-                )
-            )
-        return entries
 
 
 class _Change:
@@ -530,47 +405,6 @@ class _Change:
         )
 
 
-async def _sees_persons(session: AsyncSession, caller: Caller) -> bool:
-    """Whether the caller may see persons of concern in their group (the group's rule)."""
-    groups = {caller.locality_id: caller.roles}
-    return caller.locality_id in await persons_in(session, caller.member, groups)
-
-
-async def _persons(session: AsyncSession, subject_ids: Sequence[int | None]) -> set[int]:
-    """Of these subjects, the persons of concern."""
-    wanted = {s for s in subject_ids if s is not None}
-    if not wanted:
-        return set()
-    return set(
-        await session.scalars(
-            select(t.Subject.id).where(
-                t.Subject.id.in_(wanted), t.Subject.kind == SubjectKind.PERSON.value
-            )
-        )
-    )
-
-
-async def _is_person(session: AsyncSession, subject_id: int | None) -> bool:
-    return bool(await _persons(session, [subject_id]))
-
-
-def _kind(value: object) -> RecordKind:
-    try:
-        return RecordKind(clean_text(value))
-    except ValueError:
-        raise NotFound() from None
-
-
-def _clip(text: str) -> str:
-    flat = " ".join(text.split())
-    return flat if len(flat) <= LIST_TEXT_CHARS else flat[: LIST_TEXT_CHARS - 1] + "…"
-
-
-async def _locality_name(session: AsyncSession, meeting: t.Meeting) -> str:
-    locality = await session.get_one(t.Locality, meeting.locality_id)
-    return locality.name
-
-
 async def _owner(session: AsyncSession, locality_id: int, owner_id: object) -> t.Member | None:
     member = await row_named(session, t.Member, owner_id)
     if member is None or not member.active:
@@ -594,19 +428,3 @@ async def _owner_label(session: AsyncSession, action: t.Action) -> str:
     agency = await session.get(t.Agency, action.agency_id)
     name = owner.name if owner is not None else ""
     return f"{name} ({agency.name})" if agency is not None else name
-
-
-async def _subject_label(
-    session: AsyncSession, subject_id: int | None, *, restricted: bool = True
-) -> str:
-    """An action's subject as a card in the group's conversation may name it (a person of
-    concern unnamed); ``restricted=False`` for what the encrypted correction keeps."""
-    if subject_id is None:
-        return ""
-    subject = await session.get(t.Subject, subject_id)
-    if subject is None:
-        return ""
-    kind = SubjectKind(subject.kind)
-    if kind is SubjectKind.PERSON and restricted:
-        return PERSON_OF_CONCERN
-    return subject_display(kind, subject.reference, subject.initials)

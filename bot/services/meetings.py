@@ -6,8 +6,10 @@ nothing twice. Every method checks the caller's role in the meeting's locality i
 a card's buttons are a convenience, not a control.
 
 What a minute, decision or action checks and writes is in bot/services/meeting_records.py
-(the subjects under items 4-7 in bot/services/item_subjects.py): this service opens the
-transaction, checks the role and finds the meeting and the item, then calls there.
+(the subjects under items 4-7 in bot/services/item_subjects.py, attendance in
+bot/services/meeting_attendance.py, the way through the agenda from start to end in
+bot/services/meeting_agenda.py): this service opens the transaction, checks the role and
+finds the meeting and the item, then calls there.
 """
 
 from __future__ import annotations
@@ -22,31 +24,16 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm.attributes import flag_modified
 
-from bot.domain.agenda import CANONICAL_AGENDA, SubItemStatus
-from bot.domain.card_fields import card_id
 from bot.domain.clock import Clock, london_today
 from bot.domain.errors import Conflict, InvalidInput, NotFound
-from bot.domain.model import (
-    AttendanceStatus,
-    EntryKind,
-    ItemStatus,
-    MeetingStatus,
-    MinutesStatus,
-    RoundStatus,
-)
+from bot.domain.model import EntryKind, MeetingStatus, MinutesStatus
 from bot.domain.permissions import Permission
-from bot.domain.rules import (
-    MAX_NAME_CHARS,
-    clean_text,
-    optional_text,
-    parse_meeting_date,
-    raise_if,
-)
+from bot.domain.rules import parse_meeting_date
 from bot.domain.views import ActionFormView, MeetingView
-from bot.services import item_subjects, meeting_records, ratings
+from bot.services import item_subjects, meeting_agenda, meeting_attendance, meeting_records
 from bot.services.context import Caller, TurnRef, caller_here
 from bot.services.readmodels.lookups import load_lookups
-from bot.services.readmodels.meetings import elapsed, meeting_view
+from bot.services.readmodels.meetings import meeting_view
 from bot.services.readmodels.members import group_members
 from bot.services.records import row_named, shown_after_saving
 from bot.store import audit
@@ -229,6 +216,8 @@ class MeetingService:
     # -- starting and moving ------------------------------------------------------------
 
     async def start(self, turn: TurnRef) -> StartResult:
+        """Start a meeting of this conversation's group, its agenda laid out
+        (bot.services.meeting_agenda.open_meeting), or show the one already in progress."""
         now = self.clock.now()
         try:
             async with self.store.transaction(activity_id=turn.claim_key, now=now) as session:
@@ -242,31 +231,9 @@ class MeetingService:
                         running.agenda_activity_id,
                         running.conversation_id,
                     )
-                meeting = t.Meeting(
-                    locality_id=caller.locality_id,
-                    conversation_id=turn.conversation.id,
-                    status=MeetingStatus.IN_PROGRESS,
-                    chair_member_id=caller.member.id,
-                    started_at=now,
-                    current_position=1,
-                    minutes_status=MinutesStatus.DRAFT,
-                    in_progress_locality_id=caller.locality_id,
+                meeting = await meeting_agenda.open_meeting(
+                    session, caller, turn.conversation.id, now
                 )
-                session.add(meeting)
-                await session.flush()
-                for position, template in enumerate(CANONICAL_AGENDA, start=1):
-                    session.add(
-                        t.AgendaItem(
-                            meeting_id=meeting.id,
-                            position=position,
-                            kind=template.kind,
-                            title=template.title,
-                            time_limit_minutes=template.time_limit_minutes,
-                            status=ItemStatus.CURRENT if position == 1 else ItemStatus.PENDING,
-                            started_at=now if position == 1 else None,
-                            elapsed_seconds=0,
-                        )
-                    )
                 return StartResult(
                     await self._view(session, meeting), False, None, meeting.conversation_id
                 )
@@ -298,145 +265,39 @@ class MeetingService:
         step: int,
         expected_sub_item: object = None,
     ) -> MeetingView:
-        """Move to the next or previous item, walking first through the current item's
-        subjects (bot.domain.agenda.walk); a stale card (the position or the current
-        subject moved on) moves nothing."""
+        """Move to the next or previous item, or subject within the current item
+        (bot.services.meeting_agenda.move); a stale card moves nothing."""
         now = self.clock.now()
         async with self._changing(turn, Permission.RUN_MEETING, meeting_id, now) as change:
             session, caller, meeting = change
             changed = meeting.id
-            current = meeting.current_position or 1
-            target = current + step
-            # A card says where it was drawn; a position that is not one is a stale card too.
-            stale = (
-                expected_position is not None
-                and card_id(expected_position) != meeting.current_position
+            await meeting_agenda.move(
+                session, caller, meeting, expected_position, step, expected_sub_item, now
             )
-            items = await self._items(session, meeting)
-            if not stale and expected_sub_item is not None:
-                row = await item_subjects.current_row(session, items[current].id)
-                stale = (card_id(expected_sub_item) or 0) != (row.id if row else 0)
-            walked = stale or await item_subjects.step_within(
-                session, meeting, items[current], step, caller.member.id, now
-            )
-            if not walked and 1 <= target <= len(CANONICAL_AGENDA):
-                self._move_to(meeting, items, current, target, now)
-                await item_subjects.arrive(
-                    session, meeting, items[target], step, caller.member.id, now
-                )
         return await self.drawn(changed)
-
-    async def _items(self, session: AsyncSession, meeting: t.Meeting) -> dict[int, t.AgendaItem]:
-        return {
-            i.position: i
-            for i in await session.scalars(
-                select(t.AgendaItem).where(t.AgendaItem.meeting_id == meeting.id)
-            )
-        }
-
-    def _move_to(
-        self,
-        meeting: t.Meeting,
-        items: Mapping[int, t.AgendaItem],
-        current: int,
-        target: int,
-        now: datetime,
-    ) -> None:
-        leaving, entering = items[current], items[target]
-        leaving.elapsed_seconds = elapsed(leaving, now)
-        leaving.status = ItemStatus.DONE
-        leaving.started_at = None
-        entering.status = ItemStatus.CURRENT
-        entering.started_at = now
-        meeting.current_position = target
 
     # -- attendance -------------------------------------------------------------------
 
     async def mark_present(self, turn: TurnRef, meeting_id: object) -> MeetingView:
-        """'I'm here': the clicker's own agency is present, with their name added."""
+        """'I'm here' (bot.services.meeting_attendance.mark_present): an addition, so many
+        pressed at once all count."""
         now = self.clock.now()
         async with self._changing(
             turn, Permission.VIEW_MEETING, meeting_id, now, additive=True
         ) as change:
             session, caller, meeting = change
-            row = await session.scalar(
-                select(t.Attendance).where(
-                    t.Attendance.meeting_id == meeting.id,
-                    t.Attendance.agency_id == caller.member.agency_id,
-                )
-            )
-            name = caller.member.name
-            if row is None:
-                session.add(
-                    t.Attendance(
-                        meeting_id=meeting.id,
-                        agency_id=caller.member.agency_id,
-                        status=AttendanceStatus.PRESENT,
-                        people=name,
-                        recorded_by_member_id=caller.member.id,
-                        recorded_at=now,
-                    )
-                )
-            else:
-                people = [p.strip() for p in row.people.split(",") if p.strip()]
-                if name not in people:
-                    people.append(name)
-                row.people = ", ".join(people)
-                if row.status == AttendanceStatus.APOLOGIES:
-                    row.status = AttendanceStatus.PRESENT
-                row.recorded_by_member_id = caller.member.id
-                row.recorded_at = now
-            # Who said they were there themselves is asked to rate the meeting (issue 16).
-            await ratings.record_attendee(session, meeting.id, caller.member.id, now)
+            await meeting_attendance.mark_present(session, caller, meeting, now)
             changed = meeting.id
         return await self.drawn(changed)
 
     async def record_attendance(
         self, turn: TurnRef, meeting_id: object, data: Mapping[str, object]
     ) -> MeetingView:
+        """The attendance form (bot.services.meeting_attendance.record_attendance)."""
         now = self.clock.now()
         async with self._changing(turn, Permission.RECORD_ATTENDANCE, meeting_id, now) as change:
             session, caller, meeting = change
-            errors: dict[str, str] = {}
-            agency = await _agency(session, data.get("agencyId"))
-            if agency is None:
-                errors["agencyId"] = "Choose the agency."
-            status_text = clean_text(data.get("attendanceStatus"))
-            try:
-                status = AttendanceStatus(status_text)
-            except ValueError:
-                errors["attendanceStatus"] = "Choose present, apologies or substitute."
-                status = AttendanceStatus.PRESENT
-            people = optional_text(
-                errors, "people", data.get("people"), "Say who attended (or who is substituting)."
-            )
-            if "people" in errors:
-                pass  # not text at all: said above
-            elif len(people) > MAX_NAME_CHARS * 3:
-                errors["people"] = f"Keep this to at most {MAX_NAME_CHARS * 3} characters."
-            elif not people and status is not AttendanceStatus.APOLOGIES:
-                errors["people"] = "Say who attended (or who is substituting)."
-            raise_if(errors)
-            assert agency is not None
-            row = await session.scalar(
-                select(t.Attendance).where(
-                    t.Attendance.meeting_id == meeting.id, t.Attendance.agency_id == agency.id
-                )
-            )
-            if row is None:
-                session.add(
-                    t.Attendance(
-                        meeting_id=meeting.id,
-                        agency_id=agency.id,
-                        status=status,
-                        people=people,
-                        recorded_by_member_id=caller.member.id,
-                        recorded_at=now,
-                    )
-                )
-            else:
-                row.status, row.people = status, people
-                row.recorded_by_member_id, row.recorded_at = caller.member.id, now
+            await meeting_attendance.record_attendance(session, caller, meeting, data, now)
             changed = meeting.id
         return await self.drawn(changed)
 
@@ -545,6 +406,8 @@ class MeetingService:
     async def end(
         self, turn: TurnRef, meeting_id: object, data: Mapping[str, object]
     ) -> MeetingView:
+        """End the meeting (bot.services.meeting_agenda.end), with the date of the next one
+        if given."""
         now = self.clock.now()
         async with self._changing(turn, Permission.RUN_MEETING, meeting_id, now) as change:
             session, _, meeting = change
@@ -553,31 +416,7 @@ class MeetingService:
             )
             if error:
                 raise InvalidInput({"nextMeetingDate": error})
-            for item in await session.scalars(
-                select(t.AgendaItem).where(
-                    t.AgendaItem.meeting_id == meeting.id, t.AgendaItem.status == ItemStatus.CURRENT
-                )
-            ):
-                item.elapsed_seconds = elapsed(item, now)
-                item.status = ItemStatus.DONE
-                item.started_at = None
-                row = await item_subjects.current_row(session, item.id)
-                if row is not None:
-                    row.status = SubItemStatus.DONE.value
-            for share_round in await session.scalars(
-                select(t.ShareRound).where(t.ShareRound.open_meeting_id == meeting.id)
-            ):
-                share_round.status = RoundStatus.CLOSED
-                share_round.closed_at = now
-                share_round.open_meeting_id = None
-            meeting.status = MeetingStatus.ENDED
-            meeting.ended_at = now
-            meeting.current_position = None
-            meeting.in_progress_locality_id = None
-            meeting.next_meeting_date = next_date
-            meeting.minutes_status = MinutesStatus.DRAFT
-            # Each person who said they were there is asked to rate it, once (issue 16).
-            await ratings.ask_attendees_to_rate(session, meeting, now)
+            await meeting_agenda.end(session, meeting, next_date, now)
             changed = meeting.id
         return await self.drawn(changed)
 
@@ -590,10 +429,6 @@ class MeetingChange:
     meeting_id: int
     conversation_id: str
     agenda_activity_id: str | None
-
-
-async def _agency(session: AsyncSession, agency_id: object) -> t.Agency | None:
-    return await row_named(session, t.Agency, agency_id)
 
 
 def default_next_meeting(today: date) -> date:

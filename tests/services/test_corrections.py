@@ -20,7 +20,8 @@ from bot.domain.corrections import (
 from bot.domain.errors import Conflict, InvalidInput, NotFound
 from bot.domain.model import ConversationKind, EntryKind
 from bot.services.context import ActorRef, ConversationRef, TurnRef
-from bot.services.corrections import RESTRICTED, CorrectionService
+from bot.services.correction_reads import RESTRICTED
+from bot.services.corrections import CorrectionService
 from bot.services.meetings import MeetingService
 from bot.store import tables as t
 from bot.store.db import Store
