@@ -691,7 +691,8 @@ def render(
             f"- Machine: {os.cpu_count()} cores, {platform.machine()}, "
             f"Python {platform.python_version()} ({platform.system()})",
             f"- Store: {engine}; {big.actions:,} actions ({big.open_actions:,} open), "
-            f"{big.members:,} members, {big.meetings} meetings (3 years monthly, 7 groups); "
+            f"{big.members:,} members ({MEMBERS:,} of them in locality groups), "
+            f"{big.meetings} meetings (3 years monthly, 7 groups); "
             f"the small variant has {small.actions:,} actions ({small.open_actions:,} open)",
             f"- `subject {BENCH_SUBJECT}` is asked by the Scarborough chair, one request at a "
             f"time: a child with {big.subject_links} links, {big.subject_events} risk changes "
