@@ -32,6 +32,11 @@ MONTHS = (
 )
 WEEKDAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
 WAIT_MS = 15_000  # for the page to show what a click or a post should bring
+#: For the Playground's page to load the first time a browser opens it. Its server says it
+#: is listening before its page is quick to serve: a second Playground started while the
+#: suite's other workers ran took over 15 s to load (CI, 2026-12-06). How long a test tool
+#: takes to load is no property of the bot, so it gets its own, longer wait.
+PLAYGROUND_LOAD_MS = 60_000
 
 
 def shown_date(day: date) -> str:
@@ -163,10 +168,15 @@ async def mention_bot(page: Page, words: str) -> Locator:
     return new_post
 
 
+async def open_playground(page: Page, url: str) -> None:
+    """Opens a Playground's page (``PLAYGROUND_LOAD_MS`` for it to load)."""
+    await page.goto(url, timeout=PLAYGROUND_LOAD_MS)
+
+
 async def start_meeting(page: Page, url: str, steps: Steps) -> Locator:
     """Opens the team channel (the demo links it to Scarborough, and the bot says so),
     posts ``@Test Bot start meeting`` and returns the agenda card it brings."""
-    await page.goto(url)
+    await open_playground(page, url)
     await page.get_by_role("treeitem", name="General").click()
     welcome = card(page, "This conversation is linked to the MACE Scarborough locality group")
     await shows(welcome, "No meeting is in progress.")

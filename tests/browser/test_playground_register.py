@@ -54,6 +54,7 @@ from tests.browser.steps import (
     mention_bot,
     next_to_item_4,
     nothing_went_wrong,
+    open_playground,
     press,
     record_attendance,
     settled,
@@ -264,7 +265,7 @@ async def open_round(page: Page, agenda: Locator, steps: Steps) -> Locator:
 async def police_answer(priya: Page, url: str, steps: Steps) -> None:
     """Priya, in her own Playground, asks for the round's card (`show round`) and answers
     on it for the police."""
-    await priya.goto(url)
+    await open_playground(priya, url)
     await priya.get_by_role("treeitem", name="General").click()
     await shows(priya.locator("body"), "A meeting is in progress.")
     new_post = await mention_bot(priya, "show round")
