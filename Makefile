@@ -36,8 +36,8 @@ run: $(STAMP) $(PAGES_DIST)
 test: lint typecheck pytest
 
 lint: $(STAMP)
-	@$(VENV)/bin/ruff check bot dialogs cards tests scripts
-	@$(VENV)/bin/ruff format --check --quiet bot dialogs cards tests scripts
+	@$(VENV)/bin/ruff check bot dialogs cards tests scripts bench
+	@$(VENV)/bin/ruff format --check --quiet bot dialogs cards tests scripts bench
 
 typecheck: $(STAMP)
 	@$(VENV)/bin/mypy

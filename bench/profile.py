@@ -25,18 +25,18 @@ import aiohttp
 import asyncpg
 from aiohttp.test_utils import TestServer
 
-from bench.run import (
+from bench.activities import (
     CHAIR,
     COORDINATOR,
     OWNER,
-    PG_ADMIN,
-    drive,
     meeting_in_progress,
     minute,
     personal,
     start_meeting,
 )
+from bench.measure import drive
 from bench.seed import BENCH_SUBJECT, seed
+from bench.stores import PG_ADMIN
 from bot.app import create_app
 from bot.config import Settings
 from bot.domain.clock import SystemClock

@@ -23,26 +23,20 @@ from pathlib import Path
 import aiohttp
 from sqlalchemy import update
 
-from bench.profile import _database
-from bench.run import (
+from bench.activities import (
     CHAIR,
     COORDINATOR,
-    DASHBOARD_LOCALITY,
     OWNER,
-    PAGE,
-    WORKERS,
-    Build,
-    bot,
-    dashboard_target,
-    drive,
-    echo,
     meeting_in_progress,
     minute,
     personal,
-    stand_in_session,
     start_meeting,
 )
+from bench.measure import PAGE, WORKERS, Build, drive
+from bench.pages import DASHBOARD_LOCALITY, dashboard_target, stand_in_session
+from bench.profile import _database
 from bench.seed import BENCH_SUBJECT
+from bench.servers import bot, echo
 from bot.domain.model import MeetingStatus
 from bot.store import tables as t
 from bot.store.crypto import KeyRing
