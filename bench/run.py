@@ -165,16 +165,16 @@ async def main() -> int:
         scale = b3.pct(95) / small_out.pct(95)
         floor = MEMBERS / TENANT_RATE
         targets = [
-            target("my_actions_throughput", f"{r1:.2f}x", ">=2.0x_echo", r1 >= 2.0),
-            target("my_actions_p95", f"{p1:.2f}x", "<=0.5x_echo", p1 <= 0.5),
-            target("minute_p99", f"{_ms(b2.pct(99))}ms", "<1000ms", b2.pct(99) < 1.0),
-            target("minute_throughput", f"{r2:.2f}x", ">=1.5x_echo_message", r2 >= 1.5),
+            target("my_actions_throughput", f"{r1:.2f}x", ">=3.0x_echo", r1 >= 3.0),
+            target("my_actions_p95", f"{p1:.2f}x", "<=0.35x_echo", p1 <= 0.35),
+            target("minute_p99", f"{_ms(b2.pct(99))}ms", "<500ms", b2.pct(99) < 0.5),
+            target("minute_throughput", f"{r2:.2f}x", ">=2.5x_echo_message", r2 >= 2.5),
             target("outstanding_p95_100k", f"{_ms(b3.pct(95))}ms", "<50ms", b3.pct(95) < 0.050),
             target("outstanding_p95_scaling", f"{scale:.2f}x", "<=2.0x_of_10k", scale <= 2.0),
             subject_target(b4, b4_missing),
             dashboard_target(b5, b5_missing),
             *chase_targets(chase, floor),
-            target("rss", f"{rss:.0f}MB", "<250MB", rss < 250),
+            target("rss", f"{rss:.0f}MB", "<150MB", rss < 150),
             target(
                 "readyz_start_slowest",
                 f"{max(starts):.2f}s(" + "/".join(f"{s:.2f}" for s in starts) + ")",
