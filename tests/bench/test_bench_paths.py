@@ -65,7 +65,7 @@ class Kept:
 
 Request = Callable[[BenchBot, TeamsUser], Awaitable[tuple[str, Build]]]
 Shown = Callable[[BenchBot, Answer], Awaitable[list[Kept]]]
-Refused = Callable[[BenchBot, Answer, Answer], Awaitable[None]]
+Refused = Callable[[BenchBot, Answer, Answer, TeamsUser], Awaitable[None]]
 Written = Callable[[BenchBot], Awaitable[int]]
 
 
@@ -81,8 +81,11 @@ class MeasuredPath:
     shown: Shown
     #: The entry it must add to the audit trail: (action, record type).
     audited: tuple[str, str]
-    #: Asserts that the outsider's answer (second) shows nothing of the person's (first).
+    #: Asserts that an outsider's answer (second) shows nothing of the person's (first).
     refused: Refused
+    #: Who must be shown nothing of it: a member of another group, and for a path that
+    #: checks a role too, a member of the same group without it.
+    outsiders: tuple[TeamsUser, ...] = (OUTSIDER,)
     #: An activity, answered once when resent (False: a page GET, which carries no
     #: activity id and writes nothing but its view's audit entry).
     resent: bool = True
@@ -124,11 +127,13 @@ async def my_actions_shown(bench: BenchBot, answer: Answer) -> list[Kept]:
     return descriptions(mine)
 
 
-async def my_actions_refused(bench: BenchBot, person: Answer, outsider: Answer) -> None:
+async def my_actions_refused(
+    bench: BenchBot, person: Answer, outsider: Answer, who: TeamsUser
+) -> None:
     """Each sees only their own: none of the owner's, nothing the outsider does not own."""
     theirs = {a.description for a in await actions_named(bench, person)}
     assert theirs and not [d for d in theirs if d in outsider.shown]
-    own = await bench.member_id(OUTSIDER)
+    own = await bench.member_id(who)
     assert all(a.owner_member_id == own for a in await actions_named(bench, outsider))
 
 
@@ -139,9 +144,11 @@ async def outstanding_shown(bench: BenchBot, answer: Answer) -> list[Kept]:
     return descriptions(listed)
 
 
-async def outstanding_refused(bench: BenchBot, person: Answer, outsider: Answer) -> None:
-    """The coordinator sees every group's; the outsider only their group's."""
-    groups = await bench.groups_of(OUTSIDER)
+async def outstanding_refused(
+    bench: BenchBot, person: Answer, outsider: Answer, who: TeamsUser
+) -> None:
+    """The coordinator sees every group's; the outsider (a chair) only their group's."""
+    groups = await bench.groups_of(who)
     elsewhere = [a for a in await actions_named(bench, person) if a.locality_id not in groups]
     assert elsewhere, "the coordinator's page shows other groups' actions"
     assert not [a for a in elsewhere if a.description in outsider.shown]
@@ -174,7 +181,9 @@ async def subject_shown(bench: BenchBot, answer: Answer) -> list[Kept]:
     return [Kept("subjects", "reference", child.id, BENCH_SUBJECT), *why, *linked]
 
 
-async def subject_refused(bench: BenchBot, person: Answer, outsider: Answer) -> None:
+async def subject_refused(
+    bench: BenchBot, person: Answer, outsider: Answer, who: TeamsUser
+) -> None:
     assert BENCH_SUBJECT in person.shown
     assert BENCH_SUBJECT not in outsider.shown
     assert "Reviewed in month" not in outsider.shown
@@ -214,7 +223,7 @@ async def minute_shown(bench: BenchBot, answer: Answer) -> list[Kept]:
     return [Kept("minute_entries", "text", latest.id, latest.text)]
 
 
-async def minute_refused(bench: BenchBot, person: Answer, outsider: Answer) -> None:
+async def minute_refused(bench: BenchBot, person: Answer, outsider: Answer, who: TeamsUser) -> None:
     body = outsider.invoke_answer()
     assert body["type"] == "application/vnd.microsoft.activity.message", body
     assert "Sorry" in body["value"]
@@ -251,7 +260,9 @@ async def dashboard_shown(bench: BenchBot, answer: Answer) -> list[Kept]:
     return [Kept("web_sessions", "secret_hash", found, secret, hashed=True)]
 
 
-async def dashboard_refused(bench: BenchBot, person: Answer, outsider: Answer) -> None:
+async def dashboard_refused(
+    bench: BenchBot, person: Answer, outsider: Answer, who: TeamsUser
+) -> None:
     assert DASHBOARD_TITLE in person.shown
     assert outsider.status == 403 and DASHBOARD_TITLE not in outsider.shown
     assert "<svg" not in outsider.shown, "no chart, no figure"
@@ -273,6 +284,7 @@ PATHS = [
         minute_shown,
         ("create", "minute_entries"),
         minute_refused,
+        outsiders=(OUTSIDER, OWNER),  # OWNER: a partner of the group, who may not record
         written=minutes_written,
     ),
     MeasuredPath(
@@ -298,6 +310,7 @@ PATHS = [
         dashboard_shown,
         ("view", "dashboard"),
         dashboard_refused,
+        outsiders=(OUTSIDER, OWNER),  # OWNER: a partner of the group, not its coordinator
         resent=False,
     ),
 ]
@@ -333,11 +346,13 @@ async def test_the_request_is_audited(bench: BenchBot, path: MeasuredPath) -> No
 async def test_someone_who_may_not_see_it_is_shown_nothing_of_it(
     bench: BenchBot, path: MeasuredPath
 ) -> None:
-    """The same request, built by the same builder, from a member of another group."""
+    """The same request, built by the same builder, from a member of another group (and
+    for a path that checks a role, a member of the group without that role)."""
     person = await send_as(bench, path, path.person, 1)
     await path.shown(bench, person)
-    outsider = await send_as(bench, path, OUTSIDER, 2)
-    await path.refused(bench, person, outsider)
+    for n, who in enumerate(path.outsiders, start=2):
+        outsider = await send_as(bench, path, who, n)
+        await path.refused(bench, person, outsider, who)
 
 
 @each_path
