@@ -68,14 +68,23 @@ async def meeting_in_progress(url: str, keys: KeyRing) -> tuple[int, int, str]:
         await store.close()
 
 
-def minute(meeting_id: int, item_id: int, card_id: str, service_url: str) -> Build:
+def minute(
+    meeting_id: int,
+    item_id: int,
+    card_id: str,
+    service_url: str,
+    user: TeamsUser = MINUTE_TAKER,
+) -> Build:
+    """A minute recorded from the agenda card by ``user`` (the measured one: the meeting's
+    minute-taker; tests/bench sends it as someone who may not record it, too)."""
+
     def build(n: int) -> dict[str, Any]:
         return invoke_action(
             "item.minute",
             {"meetingId": meeting_id, "itemId": item_id},
             inputs={"minuteText": f"Worker {n} noted partners' updates on CR-{n:04d}."},
             conversation="channel",
-            user=MINUTE_TAKER,
+            user=user,
             service_url=service_url,
             reply_to_id=card_id,
             activity_id=str(uuid.uuid4()),

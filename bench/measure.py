@@ -53,20 +53,31 @@ PAGE = "__page_cookie__"
 SESSION_COOKIE = "__Host-mace-session"
 
 
-async def _one(
+async def exchange(
     session: aiohttp.ClientSession, url: str, activity: dict[str, Any]
-) -> tuple[bool, float]:
-    began = time.perf_counter()
+) -> tuple[bool, int, bytes]:
+    """One request as the benchmark sends it (a POSTed activity, or a GET of a page with
+    ``{PAGE: cookie}``): whether it counts as answered, the HTTP status and the body. Apart
+    from ``_one`` so that tests/bench sends exactly the measured requests and reads what
+    they were answered."""
     if PAGE in activity:
         headers = {"Cookie": f"{SESSION_COOKIE}={activity[PAGE]}"}
         async with session.get(url, headers=headers, allow_redirects=False) as response:
-            await response.read()
-            return response.status == 200, time.perf_counter() - began
+            body = await response.read()
+            return response.status == 200, response.status, body
     async with session.post(url, json=activity) as response:
         body = await response.read()
         ok = 200 <= response.status < 300
         if ok and activity.get("type") == "invoke" and body:
             ok = json.loads(body).get("statusCode", 200) == 200
+        return ok, response.status, body
+
+
+async def _one(
+    session: aiohttp.ClientSession, url: str, activity: dict[str, Any]
+) -> tuple[bool, float]:
+    began = time.perf_counter()
+    ok, _status, _body = await exchange(session, url, activity)
     return ok, time.perf_counter() - began
 
 

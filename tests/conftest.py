@@ -63,7 +63,7 @@ class Templates:
     are still what builds the templates, and tests/store checks them directly.
     """
 
-    KINDS = ("empty", "demo")
+    KINDS: tuple[str, ...] = ("empty", "demo")
 
     def __init__(self, root: Path) -> None:
         self.root = root
