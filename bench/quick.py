@@ -17,6 +17,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import tempfile
+import time
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -125,6 +126,7 @@ async def main(args: argparse.Namespace) -> None:
                 server=echo_bot,
             )
             before = _machine()
+            own = time.process_time()
             b = await drive(
                 session,
                 _target_url(args.scenario, the_bot.url),
@@ -133,6 +135,7 @@ async def main(args: argparse.Namespace) -> None:
                 seconds=args.seconds,
                 server=the_bot,
             )
+            own = (time.process_time() - own) / max(len(b.latencies) + b.errors, 1)
             spent = [y - x for x, y in zip(before, _machine(), strict=True)]
             idle = 200 * (spent[3] + spent[4]) / max(sum(spent), 1)
             print(
@@ -140,6 +143,7 @@ async def main(args: argparse.Namespace) -> None:
                 f"p50/p95/p99 {b.pct(50) * 1000:.0f}/{b.pct(95) * 1000:.0f}/"
                 f"{b.pct(99) * 1000:.0f} ms (echo p95 {e.pct(95) * 1000:.0f}), CPU "
                 f"{b.cpu_per_request * 1000:.1f} vs {e.cpu_per_request * 1000:.1f} ms/req, "
+                f"client and fake connector {own * 1000:.1f} ms/req, "
                 f"machine idle {idle:.0f}% of 200%, errors {b.errors}",
                 flush=True,
             )

@@ -295,6 +295,15 @@ async def _without_timeouts(conn: AsyncConnection) -> AsyncIterator[None]:
         driver._config = config
 
 
+def _reads_bind(engine: AsyncEngine) -> AsyncEngine:
+    """The engine reads run on (``Store.reading``): autocommit on PostgreSQL, where asyncpg
+    switches it on the connection without a round trip; as it is on SQLite, whose driver
+    opens no transaction for a SELECT anyway."""
+    if engine.dialect.name != "postgresql":
+        return engine
+    return engine.execution_options(isolation_level="AUTOCOMMIT")
+
+
 class AuditedSession(Session):
     """A session whose every commit carries its audit entries (bot.store.audit)."""
 
@@ -302,6 +311,25 @@ class AuditedSession(Session):
 event.listen(AuditedSession, "after_flush", audit.after_flush)
 event.listen(AuditedSession, "before_commit", audit.before_commit)
 event.listen(AuditedSession, "after_rollback", audit.after_rollback)
+
+
+class ReadingSession(AuditedSession):
+    """A session for ``Store.reading``: it may not write. On PostgreSQL a read runs without
+    a transaction of its own (see ``Store.reading``), so a write flushed here would be
+    committed at once, outside every rule a transaction keeps (its audit entries, its
+    activity claim); before, it was silently rolled back. Either way it is a fault, so
+    it is refused where it happens."""
+
+
+class WriteInRead(RuntimeError):
+    """Something tried to write through a reading session."""
+
+
+def _refuse_writes(session: Session, *_: object) -> None:
+    raise WriteInRead("a read may not write: use Store.transaction")
+
+
+event.listen(ReadingSession, "before_flush", _refuse_writes)
 
 
 #: Claims a turn's key (its activity id within its conversation, ``TurnRef.claim_key``)
@@ -352,6 +380,9 @@ class Store:
         install(engine, keys)
         self._sessions = async_sessionmaker(
             engine, expire_on_commit=False, sync_session_class=AuditedSession
+        )
+        self._reads = async_sessionmaker(
+            _reads_bind(engine), expire_on_commit=False, sync_session_class=ReadingSession
         )
         self._views = audit.ViewLog(self._sessions)
 
@@ -410,8 +441,15 @@ class Store:
     @asynccontextmanager
     async def reading(self) -> AsyncIterator[AsyncSession]:
         """A read. What it viewed (``audit.note``) is recorded when it ends, in a batch
-        with other views (``audit.ViewLog``), before the caller goes on to show it."""
-        async with self._sessions() as session:
+        with other views (``audit.ViewLog``), before the caller goes on to show it.
+
+        On PostgreSQL its statements run without a transaction around them (autocommit):
+        at the READ COMMITTED level every statement takes its own snapshot whether or not
+        a transaction surrounds it, so the reads see exactly what they did before, and
+        the BEGIN and the ROLLBACK that ended every read (two round trips of a "my
+        actions" turn's eight) are gone. A read takes no row locks, and
+        ``ReadingSession`` refuses any write."""
+        async with self._reads() as session:
             try:
                 yield session
             except Exception as exc:
