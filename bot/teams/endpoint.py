@@ -27,6 +27,7 @@ from botbuilder.schema import Activity
 from botframework.connector.auth import AuthenticateRequestResult
 
 from bot.observability.context import note_activity_type
+from bot.teams.sdk.activity_reader import read_activity
 from bot.teams.sdk.process import run_turn
 from bot.teams.tokens import KeysUnavailable, TokenRefused
 
@@ -99,7 +100,7 @@ def activity_from(body: Any) -> Activity | str:
     if problem:
         return problem
     try:
-        return Activity().deserialize(body)
+        return read_activity(body)
     except Exception:  # msrest raises several kinds for a field of the wrong shape
         return "the activity has a field of the wrong shape"
 
