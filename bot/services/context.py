@@ -8,7 +8,7 @@ from __future__ import annotations
 import hashlib
 from dataclasses import dataclass
 
-from sqlalchemy import ScalarSelect, select
+from sqlalchemy import Executable, bindparam, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.domain.errors import NotLinked, NotPermitted
@@ -111,21 +111,15 @@ async def _identify(
     member: t.Member | None = None
     memberships: list[tuple[int, str]] = []
     linked: int | None = None
-    for column, value in (
-        (t.Member.aad_object_id, actor.aad_object_id),
-        (t.Member.teams_user_id, actor.teams_user_id),
-    ):
+    for by, value in (("aad", actor.aad_object_id), ("teams", actor.teams_user_id)):
         if not value:
             continue
         if groups:
-            query = (
-                select(t.Member, t.Membership.locality_id, t.Membership.role)
-                .outerjoin(t.Membership, t.Membership.member_id == t.Member.id)
-                .where(column == value)
-            )
+            query = _MEMBER_AND_GROUPS[by, here is not None]
+            parameters = {"who": value}
             if here is not None:
-                query = query.add_columns(_linked_to(here).label("linked"))
-            rows = (await session.execute(query)).all()
+                parameters["conversation"] = here.base_id
+            rows = (await session.execute(query, parameters)).all()
             if rows:
                 member = rows[0][0]
                 memberships = [
@@ -133,7 +127,7 @@ async def _identify(
                 ]
                 linked = rows[0].linked if here is not None else None
         else:
-            member = await session.scalar(select(t.Member).where(column == value))
+            member = await session.scalar(_MEMBER[by], {"who": value})
         if member is not None:
             break
     if member is None or not member.active:
@@ -142,11 +136,24 @@ async def _identify(
     return member, memberships, linked
 
 
-def _linked_to(conversation: ConversationRef) -> ScalarSelect[int]:
-    return (
+_WHO = {"aad": t.Member.aad_object_id, "teams": t.Member.teams_user_id}
+#: The caller's look-ups, built once (every turn makes one): by Entra object id or Teams id,
+#: with the member's groups and, where a conversation is given, the group it is linked to.
+#: Built per turn they cost more CPU than the round trip (statement and cache key).
+_MEMBER = {by: select(t.Member).where(column == bindparam("who")) for by, column in _WHO.items()}
+_MEMBER_AND_GROUPS: dict[tuple[str, bool], Executable] = {}
+for _by, _column in _WHO.items():
+    _query = (
+        select(t.Member, t.Membership.locality_id, t.Membership.role)
+        .outerjoin(t.Membership, t.Membership.member_id == t.Member.id)
+        .where(_column == bindparam("who"))
+    )
+    _MEMBER_AND_GROUPS[_by, False] = _query
+    _MEMBER_AND_GROUPS[_by, True] = _query.add_columns(
         select(t.LinkedConversation.locality_id)
-        .where(t.LinkedConversation.conversation_id == conversation.base_id)
+        .where(t.LinkedConversation.conversation_id == bindparam("conversation"))
         .scalar_subquery()
+        .label("linked")
     )
 
 

@@ -41,7 +41,7 @@ from bot.store import audit
 from bot.store.crypto import KeyRing, install
 from bot.store.days import LONDON_DATE_SQLITE, london_date_sqlite
 from bot.store.tables import ProcessedActivity, table_of
-from bot.store.upsert import insert_ignoring_duplicates
+from bot.store.upsert import on_conflict
 
 log = logging.getLogger(__name__)
 
@@ -385,6 +385,8 @@ class Store:
             _reads_bind(engine), expire_on_commit=False, sync_session_class=ReadingSession
         )
         self._views = audit.ViewLog(self._sessions)
+        #: Built once: every answered turn claims its answer (``claim_answer``).
+        self._claim_answer = on_conflict(engine.dialect.name, _PROCESSED, None, ["activity_id"])
 
     @asynccontextmanager
     async def transaction(
@@ -425,10 +427,8 @@ class Store:
         claim = {"activity_id": (ANSWERED + activity_id)[:200], "processed_at": now}
         async with self.engine.connect() as connection:
             autocommit = await connection.execution_options(isolation_level="AUTOCOMMIT")
-            inserted = await insert_ignoring_duplicates(
-                autocommit, _PROCESSED, claim, ["activity_id"]
-            )
-        return inserted == 1
+            result = await autocommit.execute(self._claim_answer, claim)
+        return int(getattr(result, "rowcount", 0) or 0) == 1
 
     async def release_answer(self, activity_id: str) -> None:
         """Undo ``claim_answer`` when the answer could not be delivered, so that Teams'
