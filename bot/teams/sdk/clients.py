@@ -29,6 +29,7 @@ from botframework.connector.auth import (
 )
 from msrest.serialization import Model, Serializer
 
+from bot.teams.sdk.activity_writer import NotPlain, write_model
 from bot.teams.sdk.connector_http import send_on_the_loop
 from bot.teams.tokens import TokenValidator
 
@@ -70,6 +71,13 @@ class _CardPassingSerializer(Serializer):
             # validates it, meant for dicts handed in by callers; botbuilder always hands
             # in a model it built itself (an Activity), and the rebuild and validation of
             # it were a tenth of a turn. Straight to serialising.
+            # And written by a plan of the model's attributes where its values are plain
+            # (bot.teams.sdk.activity_writer), else by msrest's walk.
+            if data_type[:1].isupper() and not kwargs:  # a model's name, as msrest then walks it
+                try:
+                    return orjson.dumps(write_model(data, self))
+                except NotPlain:
+                    pass
             return orjson.dumps(self._serialize(data, data_type, **kwargs))  # type: ignore[no-untyped-call]
         return orjson.dumps(super().body(data, data_type, **kwargs))  # type: ignore[no-untyped-call]
 
