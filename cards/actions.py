@@ -171,11 +171,15 @@ def my_actions_card(
         body.append(text_block("You have no open actions. Thank you."))
         return adaptive_card(body, [execute("Refresh", ACTIONS_MINE, with_inputs=False)])
     body.append(text_block(plural(len(items), "open action") + ", soonest due first."))
+    groups: dict[str, str] = {}  # each group's name escaped once, not once per action
     for item in items[:MAX_OWNED_SHOWN]:
         lines = action_lines(item.action, SUMMARY_CHARS)
+        group = groups.get(item.locality)
+        if group is None:
+            group = groups[item.locality] = plain(item.locality)
         extra: list[JSON] = [
             text_block(
-                f"A-{item.action.id} · {plain(item.locality)} group",
+                f"A-{item.action.id} · {group} group",
                 subtle=True,
                 size="small",
                 spacing="none",
