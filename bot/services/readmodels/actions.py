@@ -140,9 +140,12 @@ async def _owned_views(
     """The actions ``query`` finds (``_OPEN_OWNED_BY`` or ``_OWNED_ONE``) as their
     owner sees them, soonest due first: one statement, with names, group, meeting date
     and latest update joined in as for a row of "outstanding actions". "My actions" is
-    what partners open most, so the statements are built once, not per turn."""
+    what partners open most, so the statements are built once, not per turn, and run on
+    the session's connection: they read columns, not mapped objects, so the ORM's result
+    loading (most of the statement's CPU in the bot) has nothing to add."""
     result = []
-    for row in (await session.execute(query, parameters)).all():
+    connection = await session.connection()
+    for row in (await connection.execute(query, parameters)).all():
         agency_name = row.agency_name or ""
         choices = (
             await hand_over_colleagues(
