@@ -21,8 +21,9 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import func, insert, select
+from sqlalchemy import func, select
 
+from bench.bulk import insert_rows
 from bot.domain.model import ActionStatus, MeetingStatus, MinutesStatus, Role, SubjectKind
 from bot.domain.register import RiskLevel, SubjectEventKind, link_pair
 from bot.services.reference_data import DEMO_DATA, load_reference_data, read_data_file
@@ -37,7 +38,9 @@ BENCH_OWNER_OPEN = 20
 COORDINATOR = "Riley Quinn"
 #: Share of the generated actions still open (three years of history: most are closed).
 OPEN_SHARE = 0.10
-_BATCH = 5_000
+#: Seconds a statement of the seed may take: a ``COPY`` of 50,000 rows, or the closing
+#: ``VACUUM (ANALYZE)`` of a million actions, is far longer than a turn's 5 s.
+SEED_TIMEOUT = 600.0
 #: The child ``subject CR-...`` is measured on, in the Scarborough register (the demo
 #: chair, Alex Wilber, chairs it), and what it carries.
 BENCH_SUBJECT = "CR-7000"
@@ -61,9 +64,7 @@ class Seeded:
 
 
 async def _batched(store: Store, table: Any, rows: list[dict[str, Any]]) -> None:
-    for start in range(0, len(rows), _BATCH):
-        async with store.engine.begin() as conn:
-            await conn.execute(insert(table), rows[start : start + _BATCH])
+    await insert_rows(store, table, rows)
 
 
 async def seed(
@@ -79,7 +80,7 @@ async def seed(
     rng = random.Random(6)
     now = now or datetime.now(UTC)
     today = now.date()
-    store = Store(make_engine(url), keys)
+    store = Store(make_engine(url, timeout=SEED_TIMEOUT), keys)
     try:
         await migrate(store.engine)
         await load_reference_data(store, read_data_file(DEMO_DATA), now)
