@@ -42,15 +42,17 @@ async def insert_rows(store: Store, table: Table, rows: Iterable[Mapping[str, An
         raw = await conn.get_raw_connection()
         driver = raw.driver_connection
         assert driver is not None
-        binder: list[Any] = []
+        columns: list[str] = []
+        bind: Callable[[Mapping[str, Any]], tuple[Any, ...]] | None = None
 
         def next_records() -> list[tuple[Any, ...]] | None:
+            nonlocal columns, bind
             batch = next(batches, None)
             if batch is None:
                 return None
-            if not binder:
-                binder.extend(_binder(store, table, batch[0]))
-            return [binder[1](row) for row in batch]
+            if bind is None:
+                columns, bind = _binder(store, table, batch[0])
+            return [bind(row) for row in batch]
 
         copying: asyncio.Future[str] | None = None
         try:
@@ -64,7 +66,7 @@ async def insert_rows(store: Store, table: Table, rows: Iterable[Mapping[str, An
                 if records is None:
                     return
                 copying = asyncio.ensure_future(
-                    driver.copy_records_to_table(table.name, columns=binder[0], records=records)
+                    driver.copy_records_to_table(table.name, columns=columns, records=records)
                 )
         finally:
             if copying is not None:
