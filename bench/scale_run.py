@@ -31,6 +31,8 @@ from bot.store.crypto import KeyRing
 from tests.support.fake_connector import FakeConnector
 from tests.support.keys import TEST_KEYS_SPEC
 
+SCENARIOS = ("outstanding", "report")
+
 
 async def main(scenarios: list[str]) -> None:
     keys = KeyRing.from_spec(TEST_KEYS_SPEC)
@@ -84,10 +86,11 @@ async def main(scenarios: list[str]) -> None:
 
 def entry() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument(
-        "scenarios", nargs="*", choices=["outstanding", "report"], default=["outstanding", "report"]
-    )
-    asyncio.run(main(parser.parse_args().scenarios))
+    parser.add_argument("scenarios", nargs="*", help="outstanding, report (default: both)")
+    scenarios = parser.parse_args().scenarios or list(SCENARIOS)
+    if not set(scenarios) <= set(SCENARIOS):
+        parser.error(f"scenarios are {', '.join(SCENARIOS)}")
+    asyncio.run(main(scenarios))
 
 
 if __name__ == "__main__":
