@@ -23,7 +23,7 @@ from typing import Any
 
 from sqlalchemy import func, select
 
-from bench.bulk import insert_rows
+from bench.bulk import insert_rows, loading
 from bot.domain.model import ActionStatus, MeetingStatus, MinutesStatus, Role, SubjectKind
 from bot.domain.register import RiskLevel, SubjectEventKind, link_pair
 from bot.services.reference_data import DEMO_DATA, load_reference_data, read_data_file
@@ -270,21 +270,23 @@ async def seed(
         about = [r for r in action_rows if r["locality_id"] == subject_locality]
         for row in rng.sample(about, min(SUBJECT_ACTIONS, len(about))):
             row["subject_id"] = subject_id
-        await _batched(store, t.Action.__table__, action_rows)
-        async with store.reading() as session:
-            first = await session.scalar(select(func.min(t.Action.id))) or 0
-            count = int(await session.scalar(select(func.count(t.Action.id))) or 0)
-        event_rows = [
-            {
-                "action_id": first + n,
-                "kind": "created",
-                "note": "",
-                "member_id": chair.id,
-                "at": row["created_at"],
-            }
-            for n, row in enumerate(action_rows)
-        ]
-        await _batched(store, t.ActionEvent.__table__, event_rows)
+        # Their indexes and foreign keys made after the rows are in (bench.bulk).
+        async with loading(store, [t.table_of(t.Action), t.table_of(t.ActionEvent)]):
+            await _batched(store, t.Action.__table__, action_rows)
+            async with store.reading() as session:
+                first = await session.scalar(select(func.min(t.Action.id))) or 0
+                count = int(await session.scalar(select(func.count(t.Action.id))) or 0)
+            event_rows = [
+                {
+                    "action_id": first + n,
+                    "kind": "created",
+                    "note": "",
+                    "member_id": chair.id,
+                    "at": row["created_at"],
+                }
+                for n, row in enumerate(action_rows)
+            ]
+            await _batched(store, t.ActionEvent.__table__, event_rows)
         await _maintained(store)
         async with store.reading() as session:
             opened = int(
