@@ -7,8 +7,10 @@ processor for the engine's dialect: the same ``process_bind_param`` the bot's wr
 so an encrypted column is encrypted with the engine's key ring (a fresh nonce per value,
 its ``table.column`` bound in as associated data) and a UTC moment stored as the bot
 stores it. Elsewhere (SQLite) it is the Core ``INSERT`` in batches that the seed always
-used. Seeding 1,000,000 actions by ``INSERT`` took minutes; ``COPY`` is what makes the
-ten-partnership store (bench/partnerships.py) fit in ``make bench`` (bench/changes.md).
+used. ``loading`` also drops a table's indexes and foreign keys for a load and makes them
+again after it. Together they seed the 100,000-action store in half the time, and the
+ten-partnership store (bench/partnerships.py) in 56-68 s with the machine's two cores
+partly busy (bench/changes.md).
 """
 
 from __future__ import annotations

@@ -3,8 +3,9 @@
 Seven localities and the agencies and people of the demo data, then members up to 2,000
 in locality groups (the demo's oversight-group members are in none, and come on top), three
 years of monthly meetings per locality and N actions (100,000 by default), one "created"
-event each. Core ``INSERT``s (executemany) on the Store's engine, so encrypted columns are
-encrypted on bind with the engine's key ring, exactly as the bot's own writes are.
+event each. Inserted on the Store's engine by bench/bulk.py (``COPY`` on PostgreSQL, Core
+``INSERT``s on SQLite), every value through its column's bind processor, so encrypted
+columns are encrypted with the engine's key ring exactly as the bot's own writes are.
 
 The benchmark member (the demo's Priya Shah, police) owns exactly 20 open actions; the
 coordinator (Riley Quinn) sees every locality. For ``subject CR-...`` the Scarborough
