@@ -1,5 +1,6 @@
-"""The benchmark's stores: three new PostgreSQL databases when PostgreSQL listens on
-127.0.0.1:5432 (dropped at the end), else SQLite files in the run's folder."""
+"""The benchmark's stores: four new PostgreSQL databases when PostgreSQL listens on
+127.0.0.1:5432 (dropped at the end), else SQLite files in the run's folder. ``million``
+is the ten-partnership store (bench/partnerships.py)."""
 
 from __future__ import annotations
 
@@ -19,6 +20,7 @@ class Stores:
     small: str
     chase: str
     cleanup: Callable[[], Any]
+    million: str = ""
 
 
 async def _postgres() -> Stores | None:
@@ -31,7 +33,7 @@ async def _postgres() -> Stores | None:
     except (OSError, asyncpg.PostgresError, TimeoutError):
         return None
     stem = f"mace_bench_{secrets.token_hex(4)}"
-    names = [f"{stem}_big", f"{stem}_small", f"{stem}_chase"]
+    names = [f"{stem}_big", f"{stem}_small", f"{stem}_chase", f"{stem}_1m"]
     try:
         for name in names:
             await admin.execute(f'CREATE DATABASE "{name}"')
@@ -47,8 +49,8 @@ async def _postgres() -> Stores | None:
             await conn.close()
 
     base = "postgresql+asyncpg://postgres@127.0.0.1:5432/"
-    big, small, chase = (base + name for name in names)
-    return Stores("PostgreSQL", big, small, chase, drop)
+    big, small, chase, million = (base + name for name in names)
+    return Stores("PostgreSQL", big, small, chase, drop, million)
 
 
 def _sqlite(folder: Path) -> Stores:
@@ -61,4 +63,5 @@ def _sqlite(folder: Path) -> Stores:
         f"sqlite+aiosqlite:///{folder / 'small.db'}",
         f"sqlite+aiosqlite:///{folder / 'chase.db'}",
         nothing,
+        f"sqlite+aiosqlite:///{folder / 'million.db'}",
     )

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from sqlalchemy import ColumnElement, and_, or_
+from sqlalchemy import ColumnElement, and_, not_
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.domain.errors import NotPermitted
@@ -29,18 +29,26 @@ class Reach:
     deciding_in: frozenset[int]  # localities where they decide due-date requests
     member_of: frozenset[int]
 
-    def clause(self) -> ColumnElement[bool]:
-        conditions = [t.Action.owner_member_id == self.member.id]
+    def ways(self) -> list[ColumnElement[bool]]:
+        """What the member may see, as conditions on ``actions`` no two of which hold for
+        the same action: every action of the groups they manage, their agency's in the
+        groups where they lead it (and manage no more), and their own anywhere else.
+        Together (OR) they allow what ``may_change`` allows; apart, a list finds each
+        one's actions through the index on the groups it names and adds them up with no
+        duplicates to remove (``readmodels.actions.outstanding_rows``)."""
+        a = t.Action
+        ways: list[ColumnElement[bool]] = []
         if self.all_in:
-            conditions.append(t.Action.locality_id.in_(self.all_in))
-        if self.agency_in:
-            conditions.append(
+            ways.append(a.locality_id.in_(self.all_in))
+        if self.agency_in - self.all_in:
+            ways.append(
                 and_(
-                    t.Action.locality_id.in_(self.agency_in),
-                    t.Action.agency_id == self.member.agency_id,
+                    a.locality_id.in_(self.agency_in - self.all_in),
+                    a.agency_id == self.member.agency_id,
                 )
             )
-        return or_(*conditions)
+        ways.append(and_(a.owner_member_id == self.member.id, *(not_(way) for way in ways)))
+        return ways
 
     def may_change(self, action: t.Action) -> bool:
         return (

@@ -355,6 +355,29 @@ class Action(Base):
             "agency_id",
             "owner_member_id",
         ),
+        # The same by group: a person's list reads only their groups' ranges (a store
+        # may hold many partnerships' actions; migration 0015).
+        Index(
+            "ix_actions_status_locality",
+            "status",
+            "locality_id",
+            "due_date",
+            "id",
+            "agency_id",
+            "owner_member_id",
+        ),
+        # An owner's open actions in due-date order ("my actions", and a person's own
+        # outside their groups in their list), with what access rules test; also what
+        # looks actions up by owner (migration 0015).
+        Index(
+            "ix_actions_owner_status",
+            "owner_member_id",
+            "status",
+            "due_date",
+            "id",
+            "locality_id",
+            "agency_id",
+        ),
         # The report's and the dashboard's action rows (bot.services.report), read from
         # the index alone: a group's actions by when raised, with what is counted.
         Index(
@@ -373,7 +396,7 @@ class Action(Base):
     meeting_id: Mapped[int] = mapped_column(ForeignKey("meetings.id"), index=True)
     item_id: Mapped[int] = mapped_column(ForeignKey("agenda_items.id"))
     description: Mapped[str] = mapped_column(EncryptedText("actions.description"))
-    owner_member_id: Mapped[int] = mapped_column(ForeignKey("members.id"), index=True)
+    owner_member_id: Mapped[int] = mapped_column(ForeignKey("members.id"))
     agency_id: Mapped[int] = mapped_column(ForeignKey("agencies.id"))
     due_date: Mapped[date] = mapped_column(Date)
     subject_id: Mapped[int | None] = mapped_column(ForeignKey("subjects.id"), index=True)
