@@ -113,7 +113,8 @@ class StormResult:
     final_at: float | None
     last_answer: float
     answers: list[Answer]
-    refusals: int
+    #: The windows each 429 was answered for, in order.
+    refusals: list[str]
     engine: str
 
 
@@ -320,7 +321,7 @@ async def run_storm(url: str, keys: KeyRing, folder: Path, engine: str) -> Storm
             final_at=final_at,
             last_answer=last_answer,
             answers=answers,
-            refusals=len(fake.refusals()),
+            refusals=[",".join(w.name for w in r.windows) for r in fake.refusals()],
             engine=engine,
         )
 
@@ -362,7 +363,13 @@ def storm_targets(r: StormResult) -> list[str]:
             f"<{FINAL_CARD_TARGET:g}s",
             final < FINAL_CARD_TARGET,
         ),
-        target("meeting_storm_429", str(r.refusals), "0", r.refusals == 0),
+        target(
+            "meeting_storm_429",
+            f"{len(r.refusals)}"
+            + (f"({';'.join(sorted(set(r.refusals)))})".replace(" ", "_") if r.refusals else ""),
+            "0",
+            not r.refusals,
+        ),
         target(
             "meeting_storm_edits_in_order",
             f"{len(counts)}edits/last{last[0]}+{last[1]}/"
@@ -394,7 +401,8 @@ def storm_text(r: StormResult) -> str:
         "(the meeting's version, attendance names, attendees, minutes), also after "
         f"{sum(RESENT)} of the invokes are sent again with their activity ids. The final "
         "card is the first edit of the agenda card arriving at the fake with every name "
-        "and every minute on it, timed from the last of the invokes' answers; "
+        "and every minute on it, timed from the last of the invokes' answers (negative if "
+        "it arrived before that answer); "
         f"{len(r.edits)} edits arrived in this run. The fake was watched until {QUIET:g} s "
         "after the final card for later edits and 429s."
     )

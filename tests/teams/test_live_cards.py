@@ -4,12 +4,13 @@ redraws once more for all of them, and hands what is left to a background task."
 from __future__ import annotations
 
 import asyncio
+import random
 from typing import Any
 
 import pytest
 
 from bot.teams.live_cards import EDIT_GAP, THROTTLED_TRIES, LiveCards
-from bot.teams.pacing import ConversationPacer, Throttled
+from bot.teams.pacing import ConversationPacer, Limit, Throttled
 from tests.support.teams_limits import SendLimits
 
 
@@ -365,3 +366,40 @@ async def test_a_card_drawn_before_an_edit_that_went_out_is_not_sent_over_it() -
     await card.turn(cards)  # version 2, edited and released
     await cards.edit("agenda", late, card.send, card.rechecker(late["v"]))
     assert card.sent == [2, 2]
+
+
+async def test_many_interleaved_turns_leave_the_card_current_and_never_going_back() -> None:
+    """Two hundred changes whose turns, draws and edits interleave at random (each await
+    yields a random number of times), paced by tiny windows: every edit shows a state no
+    older than the one before, and the last shows the last change. (With this seed, an
+    editor that sent its own turn's card without drawing again first sends an older one.)"""
+    rng = random.Random(41)
+    pacer = ConversationPacer([Limit(3, 0.004), Limit(5, 0.012)], margin=0.0)
+    cards, card = LiveCards(min_gap=0.001, pacer=pacer), Card()
+
+    async def jitter() -> None:
+        for _ in range(rng.randint(0, 6)):
+            await asyncio.sleep(0)
+
+    async def send(drawn: dict[str, Any]) -> None:
+        await jitter()
+        card.sent.append(drawn["v"])
+
+    async def turn() -> None:
+        await jitter()
+        drawn = card.change()
+        recheck = card.rechecker(drawn["v"])
+
+        async def slow_recheck() -> dict[str, Any] | None:
+            await jitter()
+            return await recheck()
+
+        await jitter()
+        own = drawn if rng.random() < 0.5 else None  # like a press, or like a minute
+        await cards.edit("agenda", own, send, slow_recheck, answer=own is None, conversation=ROOM)
+
+    await asyncio.gather(*(turn() for _ in range(200)))
+    await cards.settled()
+    assert card.sent == sorted(card.sent), "never an older state after a newer one"
+    assert card.sent[-1] == card.version == 200
+    assert len(card.sent) < 200, "drawn once for many"
