@@ -59,6 +59,7 @@ from bench.seed import BENCH_OWNER_OPEN, BENCH_SUBJECT, MEMBERS, Seeded, seed
 from bench.servers import ROOT, _free_port, bot, bot_command, echo
 from bench.start import readyz_start
 from bench.stores import _postgres, _sqlite
+from bench.storm import measure_storm
 from bot.store.crypto import KeyRing
 from tests.support.fake_connector import FakeConnector
 from tests.support.keys import TEST_KEYS_SPEC
@@ -166,6 +167,9 @@ async def main() -> int:
                 print("Scenario: chase run (10,000 due actions, 2,000 owners)...", flush=True)
                 fake.reset()
                 chase = await measure_chase(stores.chase, keys, fake)
+            # (8) a meeting's busiest minute, on the 10,000-action store (bench/storm.py).
+            print("Scenario: meeting storm (40 I'm here, 10 minutes in 1 s)...", flush=True)
+            storm, storm_text = await measure_storm(stores.small, keys, folder, stores.engine)
         # -- targets --
         r1 = b1.rate / e1.rate
         p1 = b1.pct(95) / e1.pct(95)
@@ -190,8 +194,9 @@ async def main() -> int:
                 max(starts) < 2.0,
             ),
             *(line for m in scaled for line in m.targets),
+            *storm,
         ]
-        notes = [m.text for m in scaled]
+        notes = [m.text for m in scaled] + [storm_text]
         report = render(stores.engine, seeded, seeded_small, rows, targets, floor, chase, notes)
         print(report)
         DOCS.write_text(report + "\n", encoding="utf-8")
@@ -255,6 +260,7 @@ def render(
             "",
             chase_text(chase, floor),
             "",
+            *(line for note in notes or [] for line in (note, "")),
             "```",
             *targets,
             "```",

@@ -12,6 +12,8 @@ from __future__ import annotations
 import hashlib
 import logging
 import traceback
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from typing import Any
 
@@ -19,6 +21,7 @@ from botbuilder.core import ActivityHandler, CardFactory, MessageFactory, TurnCo
 from botbuilder.core.bot_framework_adapter import InvokeResponse
 from botbuilder.core.teams import TeamsInfo
 from botbuilder.schema import Activity, ActivityTypes, ChannelAccount, ConversationAccount
+from msrest.exceptions import HttpOperationError
 from sqlalchemy.exc import SQLAlchemyError
 
 from bot.domain.model import ConversationKind
@@ -27,7 +30,9 @@ from bot.services.context import ActorRef, ConversationRef, TurnRef
 from bot.services.meeting_hints import MeetingEvent
 from bot.store.db import committed_claims
 from bot.teams.live_cards import EDIT_GAP, LiveCards, Send
+from bot.teams.pacing import ConversationPacer, Throttled
 from bot.teams.sdk.clients import CardJSON, card_content
+from bot.teams.sdk.connector_http import retry_after_seconds
 from dialogs.outcome import Card, Outcome
 from dialogs.router import Click, Router
 
@@ -115,16 +120,35 @@ def card_activity(turn_context: TurnContext, card: Card) -> Activity:
     return MessageFactory.attachment(CardFactory.adaptive_card(card_content(turn_context, card)))
 
 
+def throttled(exc: Exception) -> Throttled | None:
+    """A 429 from the connector as ``Throttled`` (with its Retry-After), else None."""
+    if not isinstance(exc, HttpOperationError):
+        return None
+    response = getattr(exc, "response", None)
+    # aiohttp's response (``status``) from the pooled clients; requests' (``status_code``).
+    status = getattr(response, "status_code", None) or getattr(response, "status", None)
+    if status != 429:
+        return None
+    headers = getattr(response, "headers", None) or {}
+    return Throttled(retry_after_seconds(headers.get("Retry-After")))
+
+
 def _editor(turn_context: TurnContext, conversation_id: str, activity_id: str) -> Send:
     """Sends a card as the new content of a posted one. Usable after the turn has ended
-    (a background edit): the turn's connector client is one of the pooled ones."""
+    (a background edit): the turn's connector client is one of the pooled ones. A 429
+    is raised as ``Throttled``, for LiveCards to send the card again after Retry-After."""
 
     async def send(card: Card) -> None:
         edited = card_activity(turn_context, card)
         edited.id = activity_id
         edited.type = ActivityTypes.message
         edited.conversation = ConversationAccount(id=conversation_id)
-        await turn_context.adapter.update_activity(turn_context, edited)
+        try:
+            await turn_context.adapter.update_activity(turn_context, edited)
+        except Exception as exc:
+            if (limited := throttled(exc)) is not None:
+                raise limited from exc
+            raise
 
     return send
 
@@ -144,7 +168,26 @@ class MaceBot(ActivityHandler):  # type: ignore[misc]
     ) -> None:
         self.router = router
         self.contacts = contacts
-        self.live_cards = live_cards or LiveCards(min_gap=EDIT_GAP)
+        self.live_cards = live_cards or LiveCards(min_gap=EDIT_GAP, pacer=ConversationPacer())
+
+    @asynccontextmanager
+    async def _posting(self, turn_context: TurnContext) -> AsyncIterator[None]:
+        """A message into the turn's conversation, in its turn among everything sent there
+        (bot.teams.pacing, shared with the live cards' edits). A 429 holds the
+        conversation for its Retry-After; the message itself is not sent again (a POST
+        that Teams may have taken would then show twice)."""
+        pacer = self.live_cards.pacer
+        conversation = turn_context.activity.conversation
+        if pacer is None or conversation is None or not conversation.id:
+            yield
+            return
+        async with pacer.sending(conversation.id):
+            try:
+                yield
+            except Exception as exc:
+                if (limited := throttled(exc)) is not None:
+                    pacer.hold(conversation.id, limited.retry_after)
+                raise
 
     async def on_turn(self, turn_context: TurnContext) -> None:
         activity = turn_context.activity
@@ -323,6 +366,7 @@ class MaceBot(ActivityHandler):  # type: ignore[misc]
                 _editor(turn_context, update.conversation_id, update.activity_id),
                 update.recheck,
                 answer=update.answer,
+                conversation=update.conversation_id,
             )
             if update.answer and shown is not None and outcome.response_card is None:
                 outcome.response_card = shown
@@ -332,14 +376,19 @@ class MaceBot(ActivityHandler):  # type: ignore[misc]
             else:
                 message = MessageFactory.text(post.text or "")
                 message.text_format = "markdown"
-            sent = await turn_context.send_activity(message)
+            async with self._posting(turn_context):
+                sent = await turn_context.send_activity(message)
             if post.on_sent is not None and sent is not None and sent.id:
                 await post.on_sent(sent.id)
         if not invoke:
             if outcome.response_card is not None:
-                await turn_context.send_activity(card_activity(turn_context, outcome.response_card))
+                async with self._posting(turn_context):
+                    await turn_context.send_activity(
+                        card_activity(turn_context, outcome.response_card)
+                    )
             elif outcome.response_text and not outcome.posts:
-                await turn_context.send_activity(outcome.response_text)
+                async with self._posting(turn_context):
+                    await turn_context.send_activity(outcome.response_text)
 
 
 def _says_nothing(outcome: Outcome) -> bool:

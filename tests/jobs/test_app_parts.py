@@ -19,6 +19,7 @@ from bot.observability.metrics import METRICS
 from bot.services.factory import ServiceFactory
 from bot.store.db import Store, make_engine, sqlite_url
 from bot.teams.live_cards import EDIT_GAP, LiveCards
+from bot.teams.pacing import CONVERSATION_LIMITS
 from tests.support.keys import keys_for_tests
 
 SETTINGS = Settings(load_demo_data=False, run_jobs=False, metrics_port=0)
@@ -102,6 +103,8 @@ def test_by_default_the_app_paces_card_edits_at_the_edit_gap(
 ) -> None:
     parts = create_app(SETTINGS, store=store, clock=clock)[COMPONENTS]
     assert parts.bot.live_cards.min_gap == EDIT_GAP
+    pacer = parts.bot.live_cards.pacer
+    assert pacer is not None and pacer.limits == CONVERSATION_LIMITS, "and within Teams' limits"
     assert parts.adapter.on_turn_error is not None
 
 

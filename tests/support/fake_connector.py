@@ -27,6 +27,11 @@ Quirks of the client side worth knowing (checked against botbuilder 4.17.1):
   not `ErrorResponseException`, after about 5 s.
 * With `APP_ID` empty no `Authorization` header is sent at all; every call carries
   `x-ms-conversation-id` (decoded id) and a User-Agent naming "BotBuilder Python/4.17.0".
+
+`fake.limit()` makes the fake enforce Teams' rate limits (per conversation and per app,
+see teams_limits.py): past any of them it answers 429 with `Retry-After` and Teams' error
+body, and `fake.refusals()` lists what it refused. The fake's `clock` (monotonic seconds
+by default, injectable) times the windows and stamps every `Call.at`.
 """
 
 from __future__ import annotations
@@ -35,7 +40,8 @@ import asyncio
 import copy
 import itertools
 import json
-from collections.abc import Callable, Iterable, Mapping
+import time
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import unquote
@@ -45,6 +51,7 @@ from multidict import CIMultiDict, CIMultiDictProxy
 
 from .activities import PLAYGROUND_USER
 from .loopback import LoopbackServer
+from .teams_limits import TEAMS_LIMITS, Refusal, SendLimits, Window
 
 __all__ = [
     "ADAPTIVE_CARD_CONTENT_TYPE",
@@ -52,6 +59,7 @@ __all__ = [
     "Deleted",
     "FakeConnector",
     "Posted",
+    "Refusal",
     "Updated",
     "card_contents",
     "error_body",
@@ -101,7 +109,8 @@ class Call:
     """One request as the fake received it, faulted or not.
 
     `path` is decoded segment by segment (conversation ids read as Teams wrote them);
-    `raw_path` is the encoded form the client sent; `status` is what the fake answered.
+    `raw_path` is the encoded form the client sent; `status` is what the fake answered;
+    `at` is when it arrived, on the fake's clock.
     """
 
     method: str
@@ -111,6 +120,7 @@ class Call:
     query: Mapping[str, str] = field(default_factory=dict)
     headers: Mapping[str, str] = field(default_factory=lambda: CIMultiDictProxy(CIMultiDict()))
     status: int = 0
+    at: float = 0.0
 
 
 @dataclass(frozen=True, slots=True)
@@ -166,14 +176,26 @@ class FakeConnector(LoopbackServer):
     serviceUrl has a path, like the Playground's `http://localhost:56150/_connector`.
     """
 
-    def __init__(self, *, base_path: str = "", wait_limit: float = 5.0) -> None:
+    def __init__(
+        self,
+        *,
+        base_path: str = "",
+        wait_limit: float = 5.0,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
         self.wait_limit = wait_limit
         """How long `until` waits before failing the test; a safety net, not a sleep."""
+        self.clock = clock
+        """Seconds, for `Call.at` and the rate limits' windows (tests inject their own)."""
         self.keep_bodies = True
         """False: requests are still read, parsed and answered, and counted in `calls`,
-        but their bodies are not kept. For load (bench/): a load generator that holds
-        every parsed card it receives spends its time collecting garbage, and its stalls
-        show up as the bot's latency."""
+        but their bodies are not kept, except for the conversations in
+        `keep_bodies_of`. For load (bench/): a load generator that holds every parsed
+        card it receives spends its time collecting garbage, and its stalls show up as
+        the bot's latency."""
+        self.keep_bodies_of: set[str] = set()
+        """Conversations whose bodies are kept even with `keep_bodies` False."""
+        self._limits: SendLimits | None = None
         super().__init__()
         self._base_segments = [s for s in base_path.split("/") if s]
         self.calls: list[Call] = []
@@ -243,9 +265,22 @@ class FakeConnector(LoopbackServer):
             )
         )
 
+    def limit(self, windows: Sequence[Window] = TEAMS_LIMITS) -> None:
+        """Enforce Teams' rate limits from now on (teams_limits.py): a request past any
+        window is answered 429 with `Retry-After` and a `Throttled` error, not routed,
+        and kept in `refusals()`. An injected fault (`fail_next`) comes first."""
+        self._limits = SendLimits(windows, lambda: self.clock())
+
+    def refusals(self) -> list[Refusal]:
+        """The 429s the rate limits answered (not injected faults), in order."""
+        return list(self._limits.refusals) if self._limits is not None else []
+
     def reset(self) -> None:
-        """Forget recordings and pending faults between phases of a test. Rosters are
-        configuration and stay; activity ids keep counting so they never repeat."""
+        """Forget recordings and pending faults between phases of a test. Rosters and
+        rate limits are configuration and stay (their counts start again); activity ids
+        keep counting so they never repeat."""
+        if self._limits is not None:
+            self._limits.reset()
         self.calls.clear()
         self._posted.clear()
         self._updated.clear()
@@ -349,25 +384,36 @@ class FakeConnector(LoopbackServer):
         path = "/".join(segments)
         payload = await self._read_body(request)
         method = request.method.upper()
+        at = self.clock()
+        conversation_id = self._send_target(method, segments)
+        keep = self.keep_bodies or conversation_id in self.keep_bodies_of
 
         fault = next((f for f in self._faults if f.matches(method, path, raw_path)), None)
+        retry_after = None
+        if fault is None and self._limits is not None:
+            retry_after = self._limits.admit(method, conversation_id)
         if fault is not None:
             fault.remaining -= 1
             response: web.Response = web.json_response(
                 fault.body, status=fault.status, headers=fault.headers
             )
+        elif retry_after is not None:
+            response = web.json_response(
+                error_body(429), status=429, headers={"Retry-After": str(retry_after)}
+            )
         else:
-            response = self._route(method, segments, payload, request.rel_url.query)
+            response = self._route(method, segments, payload, request.rel_url.query, keep)
 
         self.calls.append(
             Call(
                 method=method,
                 path=path,
-                json=payload if self.keep_bodies else None,
+                json=payload if keep else None,
                 raw_path=raw_path,
                 query=dict(request.rel_url.query),
                 headers=CIMultiDictProxy(CIMultiDict(request.headers)),
                 status=response.status,
+                at=at,
             )
         )
         self._changed.set()
@@ -383,28 +429,48 @@ class FakeConnector(LoopbackServer):
         except ValueError:
             return text
 
-    def _route(
-        self, method: str, segments: list[str], payload: Any, query: Mapping[str, str]
-    ) -> web.Response:
+    def _api(self, segments: list[str]) -> list[str] | None:
+        """The path after `/v3/conversations`, or None if it is not the connector's API."""
         # segments[0] is "" (the leading slash); then the base path, then the API path.
         base = len(self._base_segments)
         if segments[1 : 1 + base] != self._base_segments:
-            return self._not_found()
+            return None
         api = segments[1 + base :]
         if any(s == "" for s in api) or api[:2] != ["v3", "conversations"]:
+            return None
+        return api[2:]
+
+    def _send_target(self, method: str, segments: list[str]) -> str | None:
+        """The conversation a send or an edit goes to (what Teams' per-conversation
+        limits count), else None."""
+        match method, self._api(segments):
+            case "POST" | "PUT", [conversation_id, "activities", *_]:
+                return conversation_id
+            case _:
+                return None
+
+    def _route(
+        self,
+        method: str,
+        segments: list[str],
+        payload: Any,
+        query: Mapping[str, str],
+        keep: bool = True,
+    ) -> web.Response:
+        rest = self._api(segments)
+        if rest is None:
             return self._not_found()
-        rest = api[2:]
         body = payload if isinstance(payload, dict) else {}
 
         match method, rest:
             case "POST", []:
                 return self._create_conversation(body)
             case "POST", [conversation_id, "activities"]:
-                return self._post(conversation_id, None, body)
+                return self._post(conversation_id, None, body, keep)
             case "POST", [conversation_id, "activities", activity_id]:
-                return self._post(conversation_id, activity_id, body)
+                return self._post(conversation_id, activity_id, body, keep)
             case "PUT", [conversation_id, "activities", activity_id]:
-                return self._update(conversation_id, activity_id, body)
+                return self._update(conversation_id, activity_id, body, keep)
             case "DELETE", [conversation_id, "activities", activity_id]:
                 self._deleted.append(Deleted(conversation_id, activity_id))
                 self._current.pop(activity_id, None)
@@ -422,25 +488,33 @@ class FakeConnector(LoopbackServer):
         return str(next(self._activity_ids))
 
     def _record_post(
-        self, conversation_id: str, reply_to_id: str | None, activity: dict[str, Any]
+        self,
+        conversation_id: str,
+        reply_to_id: str | None,
+        activity: dict[str, Any],
+        keep: bool = True,
     ) -> str:
         activity_id = self._next_activity_id()
         # Freshly parsed from the request: nothing else holds it.
-        stored = activity if self.keep_bodies else {}
+        stored = activity if keep else {}
         self._posted.append(Posted(conversation_id, activity_id, reply_to_id, stored))
         self._current[activity_id] = stored
         return activity_id
 
     def _post(
-        self, conversation_id: str, reply_to_id: str | None, activity: dict[str, Any]
+        self,
+        conversation_id: str,
+        reply_to_id: str | None,
+        activity: dict[str, Any],
+        keep: bool,
     ) -> web.Response:
-        activity_id = self._record_post(conversation_id, reply_to_id, activity)
+        activity_id = self._record_post(conversation_id, reply_to_id, activity, keep)
         return web.json_response({"id": activity_id}, status=201)
 
     def _update(
-        self, conversation_id: str, activity_id: str, activity: dict[str, Any]
+        self, conversation_id: str, activity_id: str, activity: dict[str, Any], keep: bool
     ) -> web.Response:
-        stored = activity if self.keep_bodies else {}  # freshly parsed: no one else holds it
+        stored = activity if keep else {}  # freshly parsed: no one else holds it
         self._updated.append(Updated(conversation_id, activity_id, stored))
         self._current[activity_id] = stored
         return web.json_response({"id": activity_id})
@@ -450,7 +524,7 @@ class FakeConnector(LoopbackServer):
         conversation_id = f"a:new-{next(self._conversation_numbers)}"
         initial = parameters.get("activity")
         if isinstance(initial, dict):
-            activity_id = self._record_post(conversation_id, None, initial)
+            activity_id = self._record_post(conversation_id, None, initial, self.keep_bodies)
         else:
             activity_id = self._next_activity_id()
         return web.json_response(

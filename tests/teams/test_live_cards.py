@@ -4,11 +4,14 @@ redraws once more for all of them, and hands what is left to a background task."
 from __future__ import annotations
 
 import asyncio
+import random
 from typing import Any
 
 import pytest
 
-from bot.teams.live_cards import EDIT_GAP, LiveCards
+from bot.teams.live_cards import EDIT_GAP, THROTTLED_TRIES, LiveCards
+from bot.teams.pacing import ConversationPacer, Limit, Throttled
+from tests.support.teams_limits import SendLimits
 
 
 class Card:
@@ -244,3 +247,159 @@ async def test_a_paced_edit_that_fails_is_logged_by_kind_and_the_next_change_edi
     await card.turn(cards)
     await cards.settled()
     assert card.sent == [1, 3]
+
+
+# -- pacing among everything sent into the conversation (bot.teams.pacing) -----------------
+
+
+class FakeTime:
+    """The pacer's clock; its sleep moves the clock (one sleeper at a time here)."""
+
+    def __init__(self) -> None:
+        self.now = 0.0
+
+    def clock(self) -> float:
+        return self.now
+
+    async def sleep(self, seconds: float) -> None:
+        self.now += seconds
+        await asyncio.sleep(0)
+
+
+class PacedCard(Card):
+    """Records the pacer's time of each edit; can answer 429 like Teams."""
+
+    def __init__(self, time: FakeTime) -> None:
+        super().__init__()
+        self.time = time
+        self.at: list[float] = []
+        self.throttle: list[float | None] = []
+
+    async def send(self, card: dict[str, Any]) -> None:
+        if self.throttle:
+            raise Throttled(self.throttle.pop(0))
+        await super().send(card)
+        self.at.append(self.time.now)
+
+    async def turn_in(self, cards: LiveCards, key: str = "agenda") -> None:
+        drawn = self.change()
+        await cards.edit(key, drawn, self.send, self.rechecker(drawn["v"]), conversation=ROOM)
+
+
+ROOM = "19:meeting@thread.tacv2"
+
+
+def paced_cards(time: FakeTime) -> LiveCards:
+    return LiveCards(min_gap=0, pacer=ConversationPacer(clock=time.clock, sleep=time.sleep))
+
+
+async def test_two_cards_in_one_conversation_share_its_limits() -> None:
+    """The agenda and a round's card, each changing ten times: together never more than
+    Teams allows in that conversation, and each ends current."""
+    time = FakeTime()
+    cards = paced_cards(time)
+    agenda, round_card = PacedCard(time), PacedCard(time)
+    for _ in range(10):
+        await agenda.turn_in(cards, "agenda")
+        await round_card.turn_in(cards, "round")
+    await cards.settled()
+    teams = SendLimits(clock=time.clock)
+    for at in sorted(agenda.at + round_card.at):
+        time.now = at
+        assert teams.admit("PUT", ROOM) is None
+    assert agenda.sent[-1] == agenda.version and round_card.sent[-1] == round_card.version
+    assert len(agenda.sent) + len(round_card.sent) >= 8, "the first seven went at once"
+
+
+async def test_a_throttled_edit_is_sent_again_after_retry_after_newest_first() -> None:
+    time = FakeTime()
+    cards = paced_cards(time)
+    card = PacedCard(time)
+    card.throttle = [2.0]
+    await card.turn_in(cards)  # answered 429: the turn is not failed, the card waits
+    await card.turn_in(cards)  # a newer card replaces the waiting one
+    await cards.settled()
+    assert card.sent == [2], "version 1 was overtaken while held"
+    assert card.at == [pytest.approx(2.0)], "not before Retry-After"
+
+
+async def test_a_card_throttled_again_and_again_is_given_up_and_logged(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    time = FakeTime()
+    cards = paced_cards(time)
+    card = PacedCard(time)
+    card.throttle = [1.0] * THROTTLED_TRIES
+    await card.turn_in(cards)
+    await cards.settled()
+    assert card.sent == []
+    assert f"live card not refreshed: throttled {THROTTLED_TRIES} times" in caplog.text
+    await card.turn_in(cards)
+    await cards.settled()
+    assert card.sent == [2], "the next change edits again"
+
+
+async def test_one_edit_of_a_card_is_on_its_way_at_a_time() -> None:
+    """A slow edit is answered before the next goes: two on their way at once could
+    arrive in the wrong order."""
+    time = FakeTime()
+    cards = LiveCards(pacer=ConversationPacer(clock=time.clock, sleep=time.sleep))
+    card = PacedCard(time)
+    card.gate = asyncio.Event()
+    slow = asyncio.create_task(cards.edit("notice", card.change(), card.send, None))
+    await asyncio.sleep(0)
+    await cards.edit("notice", card.change(), card.send, None, conversation=ROOM)
+    await asyncio.sleep(0)
+    assert card.sent == [], "the second waits while the first is on its way"
+    card.gate.set()
+    await slow
+    await cards.settled()
+    assert card.sent == [1, 2]
+
+
+async def test_a_card_drawn_before_an_edit_that_went_out_is_not_sent_over_it() -> None:
+    """A turn drew version 1, and before it reached LiveCards another turn's change
+    (version 2) was drawn and sent. The late turn draws again first: the card everyone
+    sees never goes back to version 1."""
+    cards, card = LiveCards(), Card()
+    late = card.change()
+    await card.turn(cards)  # version 2, edited and released
+    await cards.edit("agenda", late, card.send, card.rechecker(late["v"]))
+    assert card.sent == [2, 2]
+
+
+async def test_many_interleaved_turns_leave_the_card_current_and_never_going_back() -> None:
+    """Two hundred changes whose turns, draws and edits interleave at random (each await
+    yields a random number of times), paced by tiny windows: every edit shows a state no
+    older than the one before, and the last shows the last change. (With this seed, an
+    editor that sent its own turn's card without drawing again first sends an older one.)"""
+    rng = random.Random(41)
+    pacer = ConversationPacer([Limit(3, 0.004), Limit(5, 0.012)], margin=0.0)
+    cards, card = LiveCards(min_gap=0.001, pacer=pacer), Card()
+
+    async def jitter() -> None:
+        for _ in range(rng.randint(0, 6)):
+            await asyncio.sleep(0)
+
+    async def send(drawn: dict[str, Any]) -> None:
+        await jitter()
+        card.sent.append(drawn["v"])
+
+    async def turn() -> None:
+        await jitter()
+        drawn = card.change()
+        recheck = card.rechecker(drawn["v"])
+
+        async def slow_recheck() -> dict[str, Any] | None:
+            await jitter()
+            return await recheck()
+
+        await jitter()
+        own = drawn if rng.random() < 0.5 else None  # like a press, or like a minute
+        await cards.edit("agenda", own, send, slow_recheck, answer=own is None, conversation=ROOM)
+
+    await asyncio.gather(*(turn() for _ in range(200)))
+    await cards.settled()
+    assert card.sent == sorted(card.sent), "never an older state after a newer one"
+    assert card.sent[-1] == card.version == 200
+    assert len(card.sent) < 200, "drawn once for many"
