@@ -25,7 +25,6 @@ from botbuilder.integration.aiohttp import (
 )
 
 from bot.config import SettingError, Settings
-from bot.demo.history import seed_demo_history
 from bot.domain.calendar import WorkingCalendar
 from bot.domain.clock import Clock, SystemClock
 from bot.domain.page_addresses import PageAddresses
@@ -229,6 +228,10 @@ def create_app(
         if settings.load_demo_data:
             await load_reference_data(store, read_data_file(DEMO_DATA), clock.now())
             # Meetings, a register and actions to explore, on a demo store still empty.
+            # Imported here: its invented tables are for the demo only (a start without
+            # them is quicker, issue 18).
+            from bot.demo.history import seed_demo_history
+
             await seed_demo_history(store, clock.now())
         if settings.run_jobs:
             await runner.start()
