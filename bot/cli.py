@@ -6,14 +6,13 @@ import gc
 
 # Importing the bot builds some 160,000 objects that live as long as the process, and next
 # to no garbage, yet at the collector's defaults it set off over 400 collections on the way:
-# 0.2 s of CPU of a 1.4 s import, measured with ``gc.callbacks`` (issue 18: a new instance
-# ready in under 2 s). So the collector is off while this module's imports run; at their
+# 0.2 s of a 1.5 s import, measured with ``gc.callbacks`` (issue 18: a new instance ready
+# in under 2 s). So the collector is off while this module's imports run; at their
 # end what they built is frozen out of collection (``gc.freeze``, as ``tune_collector`` does
 # for what start-up builds after) and the collector is back on, for whoever imports this
 # module (``serve``, another command, a test). Without the freeze, the first collection
 # after would walk all 160,000 objects (0.1 s). Frozen with them is the import's own
-# garbage, about 2,000 objects (0.4 MB, mostly classes ``dataclasses`` and ``attrs`` build
-# and replace), which a full collection would have freed.
+# garbage, about 2,000 objects (0.4 MB), which a full collection would have freed.
 _COLLECTING = gc.isenabled()
 gc.disable()
 
