@@ -3,11 +3,13 @@ before anything is built or any port is bound; so does a store that cannot be re
 
 from __future__ import annotations
 
+import gc
 import os
 import socket
 import subprocess
 import sys
 import time
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -60,8 +62,9 @@ class Served:
 
 
 @pytest.fixture
-def served(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Served:
-    """A clean, good environment, with the server itself replaced by a recorder."""
+def served(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Iterator[Served]:
+    """A clean, good environment, with the server itself replaced by a recorder; the
+    collector's thresholds, which ``serve`` tunes before it listens, are put back after."""
     for name in SETTINGS_READ:
         monkeypatch.delenv(name, raising=False)
     for name, value in GOOD.items():
@@ -73,7 +76,9 @@ def served(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Served:
         record.calls.append(kwargs)
 
     monkeypatch.setattr(bot.cli.serving, "run_app", run_app)
-    return record
+    thresholds = gc.get_threshold()
+    yield record
+    gc.set_threshold(*thresholds)
 
 
 BAD = [

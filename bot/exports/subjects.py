@@ -18,7 +18,8 @@ from openpyxl.worksheet.worksheet import Worksheet
 
 from bot.domain.views import OutstandingActionRow, SubjectExportRow
 from bot.exports._text import MARKING, format_datetime, xml_safe
-from bot.exports.actions import (
+from bot.exports.actions import Column
+from bot.exports.actions_xlsx import (
     _HEADER_BORDER,
     _HEADER_FILL,
     _HEADER_FONT,
@@ -27,7 +28,6 @@ from bot.exports.actions import (
     _TITLE_FONT,
     _TOP,
     _TOP_WRAP,
-    Column,
     _cell,
     _put,
     _put_text,

@@ -17,27 +17,19 @@ import asyncio
 import functools
 
 from aiohttp import web
-from alembic.config import Config
-from alembic.runtime.migration import MigrationContext
-from alembic.script import ScriptDirectory
-from sqlalchemy.engine import Connection
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from bot.store.db import MIGRATIONS, Store
+from bot.store.db import Store
+from bot.store.revisions import script_heads, stored_revisions
 
 READY_TIMEOUT = 3.0
 
 
 @functools.cache
 def expected_revisions() -> frozenset[str]:
-    """The head revision(s) of the migration scripts shipped with this code."""
-    config = Config()
-    config.set_main_option("script_location", str(MIGRATIONS))
-    return frozenset(ScriptDirectory.from_config(config).get_heads())
-
-
-def _current_revisions(connection: Connection) -> frozenset[str]:
-    return frozenset(MigrationContext.configure(connection).get_current_heads())
+    """The head revision(s) of the migration scripts shipped with this code (read without
+    Alembic: ``bot.store.revisions``), once per process."""
+    return script_heads()
 
 
 async def store_revisions(engine: AsyncEngine, within: float) -> frozenset[str]:
@@ -45,7 +37,7 @@ async def store_revisions(engine: AsyncEngine, within: float) -> frozenset[str]:
     not answer within ``within`` seconds."""
     async with asyncio.timeout(within), engine.connect() as conn:
         await conn.exec_driver_sql("SELECT 1")
-        return await conn.run_sync(_current_revisions)
+        return await conn.run_sync(stored_revisions)
 
 
 async def readiness(engine: AsyncEngine, within: float = READY_TIMEOUT) -> tuple[str, str] | None:

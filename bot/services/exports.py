@@ -3,7 +3,11 @@ minutes (Word), for one person, checking what they may see each time.
 
 Minutes: downloading them needs ``DOWNLOAD_MINUTES`` (chair, deputy chair, coordinator);
 the persons of concern in them are shown only to a downloader the group's
-``PersonOfConcernAccess`` allows (``bot.services.minutes_subjects``)."""
+``PersonOfConcernAccess`` allows (``bot.services.minutes_subjects``).
+
+The Word and Excel renderers are imported where a file is built, not at the top: they load
+python-docx and openpyxl, which ``mace-bot serve`` would otherwise import at every start
+for files few people download (issue 18; ``bot.exports``)."""
 
 from __future__ import annotations
 
@@ -19,18 +23,7 @@ from bot.domain.model import EntryKind
 from bot.domain.permissions import Permission
 from bot.domain.report import PerformanceReport, period_from_data
 from bot.domain.views import EntryView, MinutesDocumentView
-from bot.exports import (
-    CSV_MEDIA_TYPE,
-    DOCX_MEDIA_TYPE,
-    XLSX_MEDIA_TYPE,
-    actions_csv,
-    actions_filename,
-    minutes_docx,
-    minutes_filename,
-)
-from bot.exports.report_docx import report_docx
-from bot.exports.report_xlsx import report_filename, report_xlsx
-from bot.exports.subjects import actions_and_subjects_xlsx
+from bot.exports.actions import CSV_MEDIA_TYPE, XLSX_MEDIA_TYPE, actions_csv, actions_filename
 from bot.services.actions import ActionService
 from bot.services.context import ActorRef, caller_in
 from bot.services.minutes_subjects import subject_sections
@@ -66,6 +59,8 @@ class ExportService:
         title = f"Outstanding actions: {wanted.describe()}"
         now = self.clock.now()
         if fmt == "xlsx":
+            from bot.exports.subjects import actions_and_subjects_xlsx
+
             async with self.store.reading() as session:
                 subjects = await subject_rows(session, actor)
             return ExportFile(
@@ -169,6 +164,8 @@ class ExportService:
                 generated_for=caller.member.name,
                 subjects=parts.sections,
             )
+        from bot.exports.minutes import DOCX_MEDIA_TYPE, minutes_docx, minutes_filename
+
         return ExportFile(minutes_filename(doc), DOCX_MEDIA_TYPE, minutes_docx(doc))
 
     async def report_file(
@@ -188,6 +185,11 @@ def _text_param(value: object) -> str | None:
 
 def report_export(report: PerformanceReport, fmt: str) -> ExportFile:
     """The report's workbook (``xlsx``) or its Word summary (``docx``)."""
+    from bot.exports.report_xlsx import report_filename, report_xlsx
+
     if fmt == "docx":
+        from bot.exports.minutes import DOCX_MEDIA_TYPE
+        from bot.exports.report_docx import report_docx
+
         return ExportFile(report_filename(report, "docx"), DOCX_MEDIA_TYPE, report_docx(report))
     return ExportFile(report_filename(report, "xlsx"), XLSX_MEDIA_TYPE, report_xlsx(report))

@@ -43,7 +43,6 @@ from bot.domain.errors import InvalidInput, NotFound
 from bot.domain.model import SUBJECT_LABELS, SubjectKind
 from bot.domain.subject_access import REDACTED, Redactor, mentions
 from bot.exports._text import CLASSIFICATION
-from bot.exports.subject_access import subject_access_docx
 from bot.services.subject_access_escalations import (
     escalation_document,
     find_escalations,
@@ -76,6 +75,9 @@ class SubjectAccessExport:
         return (json.dumps(self.document, indent=2, ensure_ascii=False) + "\n").encode()
 
     def docx_bytes(self) -> bytes:
+        # Imported here: python-docx is not loaded at start (``bot.exports``).
+        from bot.exports.subject_access import subject_access_docx
+
         return subject_access_docx(self.document)
 
 

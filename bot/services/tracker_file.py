@@ -14,8 +14,6 @@ from __future__ import annotations
 import zipfile
 from pathlib import Path
 
-from openpyxl import load_workbook
-
 from bot.domain.errors import DomainError
 from bot.domain.register_import_file import (
     MAX_FILE_BYTES,
@@ -56,6 +54,10 @@ def read_table(path: Path) -> tuple[Table | None, list[RowProblem]]:
 
 
 def _read_xlsx(path: Path) -> tuple[Table | None, list[RowProblem]]:
+    # Imported here: ``mace-bot serve`` imports this module (with the other commands) but
+    # never reads a workbook, and starts without openpyxl (issue 18).
+    from openpyxl import load_workbook
+
     try:
         book = load_workbook(path, read_only=True, data_only=True)
     except (zipfile.BadZipFile, KeyError, ValueError, TypeError):

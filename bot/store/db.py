@@ -14,10 +14,8 @@ from contextlib import asynccontextmanager, contextmanager
 from contextvars import ContextVar
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from alembic import command
-from alembic.config import Config
 from sqlalchemy import delete, event, insert
 from sqlalchemy.engine import Connection
 from sqlalchemy.exc import (
@@ -42,6 +40,9 @@ from bot.store.crypto import KeyRing, install
 from bot.store.days import LONDON_DATE_SQLITE, london_date_sqlite
 from bot.store.tables import ProcessedActivity, table_of
 from bot.store.upsert import on_conflict
+
+if TYPE_CHECKING:
+    from alembic.config import Config
 
 log = logging.getLogger(__name__)
 
@@ -241,6 +242,10 @@ def _ping_after_idling(engine: AsyncEngine, stall: _Stall | None = None) -> None
 
 
 def _alembic_config(connection: Connection) -> Config:
+    # Alembic is imported where it is used: ``mace-bot serve`` on a store already at this
+    # code's head never migrates, and starts without it (``bot.store.revisions``).
+    from alembic.config import Config
+
     config = Config()
     config.set_main_option("script_location", str(MIGRATIONS))
     config.attributes["connection"] = connection
@@ -255,6 +260,8 @@ async def migrate(engine: AsyncEngine) -> None:
     SQLite's own procedure for altering tables says, enforcement is off during the
     migration and the whole database is checked for broken references before commit.
     """
+
+    from alembic import command
 
     def upgrade(connection: Connection) -> None:
         command.upgrade(_alembic_config(connection), "head")

@@ -12,8 +12,9 @@ from openpyxl import load_workbook
 from openpyxl.worksheet.worksheet import Worksheet
 
 from bot.domain.model import ActionStatus
-from bot.exports import ACTION_COLUMNS, actions_csv, actions_filename, actions_xlsx
 from bot.exports._text import MARKING
+from bot.exports.actions import ACTION_COLUMNS, actions_csv, actions_filename
+from bot.exports.actions_xlsx import actions_xlsx
 from tests.exports.views_testkit import GENERATED_AT, outstanding_row, outstanding_rows
 
 TITLE = "Outstanding actions: Scarborough, overdue only"

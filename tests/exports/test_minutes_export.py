@@ -15,8 +15,7 @@ from docx.text.paragraph import Paragraph
 
 from bot.domain.model import MinutesStatus
 from bot.domain.views import EntryView, MinutesDocumentView
-from bot.exports import minutes_docx, minutes_filename
-from bot.exports.minutes import DRAFT_MARKING
+from bot.exports.minutes import DRAFT_MARKING, minutes_docx, minutes_filename
 from tests.exports.views_testkit import ITEM_TITLES, make_minutes, make_round
 
 MARKING = "OFFICIAL-SENSITIVE – not for onward disclosure"

@@ -14,8 +14,7 @@ from pathlib import Path
 import pytest
 
 from bot.domain.model import MinutesStatus
-from bot.exports import minutes_docx
-from bot.exports.minutes import DRAFT_MARKING
+from bot.exports.minutes import DRAFT_MARKING, minutes_docx
 from tests.exports.views_testkit import make_minutes
 
 MARKING = "OFFICIAL-SENSITIVE – not for onward disclosure"

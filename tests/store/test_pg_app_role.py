@@ -15,6 +15,7 @@ from sqlalchemy.exc import DBAPIError
 
 from bot.store import audit
 from bot.store.db import Store, make_engine, migrate
+from bot.store.revisions import script_heads, stored_revisions
 from tests.store.records import write_case_records
 from tests.support.keys import keys_for_tests
 
@@ -61,6 +62,9 @@ async def app_store(demo_store: Store) -> AsyncIterator[Store]:
 
 async def test_the_app_role_records_and_is_audited(app_store: Store) -> None:
     await migrate(app_store.engine)  # up to date: a no-op the role is allowed
+    # What serve's start and /readyz read (bot.store.revisions) the role may read.
+    async with app_store.engine.connect() as conn:
+        assert await conn.run_sync(stored_revisions) == script_heads()
     await write_case_records(app_store, "written by the app role")
     assert (await audit.verify_store(app_store.engine)).ok
 
