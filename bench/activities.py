@@ -4,6 +4,7 @@ agenda card. The people are the demo's (bot/demo/demo_data.json)."""
 
 from __future__ import annotations
 
+import itertools
 import uuid
 from typing import Any
 
@@ -30,13 +31,30 @@ COORDINATOR = TeamsUser("user-id-102", "Riley Quinn", "00000000-0000-0000-0000-0
 CHAIR = PLAYGROUND_USER
 
 
-def personal(text: str, user: TeamsUser, service_url: str, tag: str) -> Build:
+#: Personal chats each worker takes in turn. Teams accepts at most 7 messages a second, 8 in
+#: 2 s and 60 in 30 s from a bot into one conversation (../shared/platform.md), and the bot
+#: paces its sends to those limits (bot.teams.pacing). A worker posting back to back asks
+#: 10-80 times a second, which no person does in one chat; so each worker's requests go
+#: round its own chats, keeping every chat near one message a second or less. The chats are
+#: all visited in the warm-up, so the contact each first message writes is not measured.
+THROUGHPUT_CHATS = 10  # per worker, 20 workers (about 12 requests a second each)
+LATENCY_CHATS = 60  # one worker, one request at a time (up to about 80 a second)
+
+
+def personal(
+    text: str, user: TeamsUser, service_url: str, tag: str, *, chats: int = THROUGHPUT_CHATS
+) -> Build:
+    """``text`` from ``user`` in a personal chat: worker ``n``'s requests go round ``chats``
+    chats of its own (see ``THROUGHPUT_CHATS``)."""
+    turns: dict[int, itertools.count[int]] = {}
+
     def build(n: int) -> dict[str, Any]:
+        k = next(turns.setdefault(n, itertools.count())) % chats
         return message(
             text,
             user=user,
             service_url=service_url,
-            conversation_id=f"{PERSONAL_CONVERSATION_ID}-{tag}-{n}",
+            conversation_id=f"{PERSONAL_CONVERSATION_ID}-{tag}-{n}-{k}",
         )
 
     return build

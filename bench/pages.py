@@ -10,7 +10,7 @@ from typing import Any
 
 import aiohttp
 
-from bench.activities import CHAIR, COORDINATOR, personal
+from bench.activities import CHAIR, COORDINATOR, LATENCY_CHATS, personal
 from bench.measure import LATENCY_COUNT, PAGE, SESSION_COOKIE, Result, _ms, _one, drive, target
 from bench.seed import BENCH_SUBJECT
 from bench.servers import Server
@@ -31,7 +31,7 @@ async def subject_page(
     if found is None or not str(found).startswith("subject"):
         return None, "no_subject_command"
     print("Scenario: subject page...", flush=True)
-    page = personal(text, CHAIR, svc, "subject")
+    page = personal(text, CHAIR, svc, "subject", chats=LATENCY_CHATS)
     fake.keep_bodies = True
     try:
         ok, _ = await _one(session, b.url, page(0))

@@ -28,6 +28,7 @@ from aiohttp.test_utils import TestServer
 from bench.activities import (
     CHAIR,
     COORDINATOR,
+    LATENCY_CHATS,
     OWNER,
     meeting_in_progress,
     minute,
@@ -84,9 +85,13 @@ async def main(args: argparse.Namespace) -> None:
             if args.scenario == "mine":
                 build = personal("my actions", OWNER, fake.url, "mine")
             elif args.scenario == "outstanding":
-                build = personal("outstanding actions", COORDINATOR, fake.url, "out")
+                build = personal(
+                    "outstanding actions", COORDINATOR, fake.url, "out", chats=LATENCY_CHATS
+                )
             elif args.scenario == "subject":
-                build = personal(f"subject {BENCH_SUBJECT}", CHAIR, fake.url, "subject")
+                build = personal(
+                    f"subject {BENCH_SUBJECT}", CHAIR, fake.url, "subject", chats=LATENCY_CHATS
+                )
             else:
                 try:
                     meeting_id, item_id, card_id = await meeting_in_progress(url, keys)

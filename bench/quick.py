@@ -27,6 +27,7 @@ from sqlalchemy import update
 from bench.activities import (
     CHAIR,
     COORDINATOR,
+    LATENCY_CHATS,
     OWNER,
     meeting_in_progress,
     minute,
@@ -68,9 +69,9 @@ async def _build(
     if scenario == "mine":
         return personal("my actions", OWNER, service, "mine")
     if scenario == "outstanding":
-        return personal("outstanding actions", COORDINATOR, service, "out")
+        return personal("outstanding actions", COORDINATOR, service, "out", chats=LATENCY_CHATS)
     if scenario == "subject":
-        return personal(f"subject {BENCH_SUBJECT}", CHAIR, service, "subject")
+        return personal(f"subject {BENCH_SUBJECT}", CHAIR, service, "subject", chats=LATENCY_CHATS)
     if scenario == "dashboard":
         cookie = await stand_in_session(session, pages_url_of(bot_url), COORDINATOR.name)
         return lambda _n: {PAGE: cookie}

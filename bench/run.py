@@ -28,6 +28,7 @@ import aiohttp
 
 from bench.activities import (
     COORDINATOR,
+    LATENCY_CHATS,
     OWNER,
     meeting_in_progress,
     minute,
@@ -97,7 +98,9 @@ async def main() -> int:
             # received made its own garbage collection stall the run (see changes.md).
             fake.keep_bodies = False
             # (3) at 10,000 actions: its own bot on the small store, then stopped.
-            outstanding = personal("outstanding actions", COORDINATOR, svc, "out")
+            outstanding = personal(
+                "outstanding actions", COORDINATOR, svc, "out", chats=LATENCY_CHATS
+            )
             async with bot(stores.small, folder / "small-data", folder / "bot-small.log") as b:
                 small_out = await drive(
                     session, b.url, outstanding, workers=1, count=LATENCY_COUNT, server=b

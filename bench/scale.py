@@ -17,7 +17,7 @@ from pathlib import Path
 
 import aiohttp
 
-from bench.activities import COORDINATOR, personal
+from bench.activities import COORDINATOR, LATENCY_CHATS, personal
 from bench.measure import LATENCY_COUNT, Result, Row, _ms, _one, drive, target
 from bench.partnerships import PARTNERSHIPS, Partnerships, seed_partnerships
 from bench.servers import bot
@@ -57,7 +57,7 @@ async def measure_outstanding_1m(
     seeded = await seed_partnerships(url, keys, PER_PARTNERSHIP)
     print(f"Seeded in {seeded.seconds:.1f} s: {seeded}", flush=True)
     print("Scenario: outstanding actions at 1,000,000 actions...", flush=True)
-    ask = personal("outstanding actions", COORDINATOR, fake.url, "out1m")
+    ask = personal("outstanding actions", COORDINATOR, fake.url, "out1m", chats=LATENCY_CHATS)
     async with bot(url, folder / "million-data", folder / "bot-million.log") as b:
         missing = await _answer_is_the_list(session, b.url, fake, ask(0), seeded)
         result = None

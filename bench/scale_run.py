@@ -20,7 +20,7 @@ from pathlib import Path
 
 import aiohttp
 
-from bench.activities import COORDINATOR, personal
+from bench.activities import COORDINATOR, LATENCY_CHATS, personal
 from bench.measure import LATENCY_COUNT, WORKERS, Row, drive, table
 from bench.report3y import measure_report
 from bench.scale import PER_PARTNERSHIP, Measured, measure_outstanding_1m
@@ -54,7 +54,9 @@ async def main(scenarios: list[str]) -> None:
         ):
             fake.keep_bodies = False
             if "outstanding" in scenarios:
-                ask = personal("outstanding actions", COORDINATOR, fake.url, "out")
+                ask = personal(
+                    "outstanding actions", COORDINATOR, fake.url, "out", chats=LATENCY_CHATS
+                )
                 async with bot(stores.big, folder / "big-data", folder / "bot-big.log") as b:
                     at_100k = await drive(
                         session, b.url, ask, workers=1, count=LATENCY_COUNT, server=b
