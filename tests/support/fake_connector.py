@@ -35,6 +35,7 @@ import asyncio
 import copy
 import itertools
 import json
+import time
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -111,6 +112,9 @@ class Call:
     query: Mapping[str, str] = field(default_factory=dict)
     headers: Mapping[str, str] = field(default_factory=lambda: CIMultiDictProxy(CIMultiDict()))
     status: int = 0
+    #: ``time.monotonic()`` when the request reached the fake (its headers were read): when
+    #: it "reached Teams", for checking a rate over sliding windows (bench/chase.py).
+    at: float = 0.0
 
 
 @dataclass(frozen=True, slots=True)
@@ -343,6 +347,7 @@ class FakeConnector(LoopbackServer):
     # -- serving -----------------------------------------------------------------------
 
     async def _handle(self, request: web.Request) -> web.StreamResponse:
+        at = time.monotonic()
         raw_path = request.rel_url.raw_path
         raw_segments = raw_path.split("/")
         segments = [unquote(s) for s in raw_segments]
@@ -368,6 +373,7 @@ class FakeConnector(LoopbackServer):
                 query=dict(request.rel_url.query),
                 headers=CIMultiDictProxy(CIMultiDict(request.headers)),
                 status=response.status,
+                at=at,
             )
         )
         self._changed.set()
