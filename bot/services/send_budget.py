@@ -16,6 +16,20 @@ hold was granted, and no grant goes past ``cap``: the sum in any window stays wi
 Tokens freeing one by one (a second after each answer) keep the sending steady at the
 cap, rather than in bursts a second apart.
 
+Taking ahead. A token is a slot that carries one send at a time, and it may carry the
+next as soon as it frees, a second after its last answer. So a sender may take a token
+*before* it frees (``take(ahead=...)``, on PostgreSQL): the token moves from the settled
+hold that counts it into the sender's open hold, in one transaction under the lock, so it
+is counted all along, and the sender starts no send on it before the moment it frees
+(``Grant.reserved``; the database's time of that moment is turned into the sender's own
+clock by the time left until it, read in the same transaction, and a margin for the two
+clocks' rates). Its last send then reached Teams before that moment less a second, and
+its next one reaches Teams after that moment: the two are a second apart or more, as two
+sends on one token always are, and the sum in any window stays within ``cap``. A token
+taken ahead and not used counts until the moment it would have freed, never less. This
+saves each token the round trip of a take after it frees: without it, every token spends
+a little more than a second per send, and the app sends below the cap.
+
 Clocks. Every time on PostgreSQL is the database server's (``clock_timestamp()``): a hold
 is timed from the moment it was granted to the moment it was settled, both read on the
 one server clock, so instances whose clocks disagree cannot overspend (each instance's own
@@ -297,7 +311,9 @@ class PostgresSendBudget:
 
     ``take`` is one short transaction under an advisory lock (so grants are made one at a
     time): it drops holds that no longer count, sums the rest and grants what is left of
-    ``cap``; ``settle`` is one more. While any hold it granted is open, a background task
+    ``cap``, and with ``ahead`` also tokens of settled holds that free within ``ahead``
+    seconds (at most half of ``hold_seconds``, so an open hold outlives them if its holder
+    dies); ``settle`` is one more. While any hold it granted is open, a background task
     renews them every ``renew_seconds`` (one update for all of them), so they count until
     settled. Nothing in the table names a person or a message.
     """

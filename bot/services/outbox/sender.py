@@ -34,15 +34,19 @@ docstring says when each applies.
 Rates. The sender keeps a minimum spacing between two messages to one person (checked
 against the last ``sent_at`` in the store, so it holds across processes; a row that comes
 too soon is put back with a later ``next_attempt_at``) and a per-second cap on requests
-(claiming no more than the cap allows). The cap is the app's, not the process's: a
-``SendBudget`` (bot.services.send_budget) kept in PostgreSQL is shared by every instance,
-each drain taking its tokens in one round trip (bot.services.outbox.paying); on SQLite,
-and by default, it is this sender's own.
+(claiming no more than the cap allows, or, following the queue, paying each send just
+before it goes). The cap is the app's, not the process's: a ``SendBudget``
+(bot.services.send_budget) kept in PostgreSQL is shared by every instance, each drain
+taking its tokens a batch at a time, in one round trip each (bot.services.outbox.paying);
+on SQLite, and by default, it is this sender's own.
 
-The sender never sleeps: its time is ``clock.now()``, and waiting is the caller's job
-(``run_sender`` and ``OutboxRunner`` in bot.services.outbox_runner, which ``mace-bot
-serve`` runs for as long as it serves, and the benchmark measures). Logs carry ids, kinds
-and error codes only, never a payload or any card text.
+The sender's time is ``clock.now()``, and waiting is the caller's job (``run_sender`` and
+``OutboxRunner`` in bot.services.outbox_runner, which ``mace-bot serve`` runs for as long
+as it serves, and the benchmark measures), with one exception: a drain that follows the
+queue (``drain(follow=True)``, as ``run_sender`` drains) waits, on real time, for the
+budget's next token, so that it sends at the app's rate without a round of claims and
+takes between one second's sends and the next. A plain ``drain()`` never sleeps. Logs
+carry ids, kinds and error codes only, never a payload or any card text.
 """
 
 from __future__ import annotations
