@@ -64,7 +64,9 @@ class ShiftedClock:
 @dataclass(frozen=True, slots=True)
 class ChaseResult:
     wall: float
-    planning: float  # of ``wall``: the chase job choosing digests and queueing them
+    #: Of ``wall``: the chase job choosing digests and queueing them (the first ones are
+    #: on their way meanwhile: ``first_send``).
+    planning: float
     digests_planned: int
     delivered: int
     owners: int
@@ -195,8 +197,10 @@ async def measure_chase(url: str, keys: KeyRing, fake: FakeConnector) -> ChaseRe
     began = time.perf_counter()
     arrived_after = time.monotonic()
     try:
-        report = await ChaseService(store, clock, calendar).run()
-        runner.wake()  # as the chase job does once it has queued
+        # As the chase job runs it: the runner woken after each transaction that queued
+        # digests, and once more at the end.
+        report = await ChaseService(store, clock, calendar).run(queued=runner.wake)
+        runner.wake()
         planning = time.perf_counter() - began
         expected = report.digests
         try:
