@@ -16,6 +16,7 @@ import socket
 import uuid
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, replace
+from functools import partial
 
 from aiohttp import web
 from botbuilder.core import TurnContext
@@ -192,7 +193,9 @@ def create_app(
     runner = OutboxRunner(outbox, observe=metrics.observe_drain, grace_seconds=OUTBOX_GRACE_SECONDS)
     if jobs is None:
         jobs = bot_jobs(
-            chase=_then_wake(services.chase.run, runner),
+            # Woken after each transaction of the run too: the first digests go out
+            # while the rest are queued.
+            chase=_then_wake(partial(services.chase.run, queued=runner.wake), runner),
             briefs=_then_wake(services.briefs.run, runner),
             outbox=lambda: drain_until_idle(outbox, observe=metrics.observe_drain),
             retention=services.retention.run,

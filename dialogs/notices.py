@@ -24,7 +24,7 @@ from bot.domain.notices import NoticeKind
 from bot.domain.views import DateRequestView
 from bot.services.context import roles_in
 from bot.services.ratings import rating_form_for
-from bot.services.readmodels.lookups import member_names
+from bot.services.readmodels.lookups import locality_names, member_names
 from bot.services.readmodels.notices import (
     StaleRegister,
     action_by_id,
@@ -103,7 +103,9 @@ class NoticeRenderer:
     ) -> Card | None:
         items = payload.get("reminders") or []
         actions = await open_actions(session, [i.get("action_id") for i in items])
-        localities, _ = await place_names(session)
+        if not actions:
+            return None
+        localities = await locality_names(session)
         today = self.calendar.local_date(self.clock.now())
         shown = [
             ReminderItem(

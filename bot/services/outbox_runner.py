@@ -34,12 +34,15 @@ async def run_sender(
     """Drain until ``stop`` is set: at once again while rows keep coming, otherwise when the
     next row falls due, ``wake`` is set (something was just queued) or ``idle_seconds``
     pass. A failed drain (the database is down) is logged by kind and tried again later.
-    The waiting lives here, not in the sender, so tests drive the sender with a frozen clock.
+    Each drain follows the queue (``OutboxSender.drain(follow=True)``): it goes on while
+    rows are due, paced by the send budget, and waits for the budget's tokens itself. The
+    rest of the waiting lives here, not in the sender, so tests drive the sender's single
+    drains with a frozen clock.
     """
     while not stop.is_set():
         wait = idle_seconds
         try:
-            report = await sender.drain(limit)
+            report = await sender.drain(limit, follow=True)
         except Exception as exc:
             log.error("outbox drain failed: %s", type(exc).__name__)
             wait = error_seconds
@@ -112,8 +115,10 @@ class OutboxRunner:
         self._tasks: list[asyncio.Task[None]] = []
 
     def wake(self) -> None:
-        """Something was queued: drain now rather than at the next idle check."""
+        """Something was queued: drain now rather than at the next idle check (a drain
+        under way claims it at once)."""
         self._wake.set()
+        self.sender.wake()
 
     @property
     def running(self) -> bool:
@@ -181,4 +186,5 @@ class OutboxRunner:
         self._stop_beating.set()
         await asyncio.gather(beating, return_exceptions=True)
         self._tasks = []
-        return await self.sender.retire()
+        # Put back by the drain as it saw the stop, and by ``retire`` after it.
+        return self.sender.put_back_at_stop + await self.sender.retire()

@@ -16,6 +16,20 @@ hold was granted, and no grant goes past ``cap``: the sum in any window stays wi
 Tokens freeing one by one (a second after each answer) keep the sending steady at the
 cap, rather than in bursts a second apart.
 
+Taking ahead. A token is a slot that carries one send at a time, and it may carry the
+next as soon as it frees, a second after its last answer. So a sender may take a token
+*before* it frees (``take(ahead=...)``, on PostgreSQL): the token moves from the settled
+hold that counts it into the sender's open hold, in one transaction under the lock, so it
+is counted all along, and the sender starts no send on it before the moment it frees
+(``Grant.reserved``; the database's time of that moment is turned into the sender's own
+clock by the time left until it, read in the same transaction, and a margin for the two
+clocks' rates). Its last send then reached Teams before that moment less a second, and
+its next one reaches Teams after that moment: the two are a second apart or more, as two
+sends on one token always are, and the sum in any window stays within ``cap``. A token
+taken ahead and not used counts until the moment it would have freed, never less. This
+saves each token the round trip of a take after it frees: without it, every token spends
+a little more than a second per send, and the app sends below the cap.
+
 Clocks. Every time on PostgreSQL is the database server's (``clock_timestamp()``): a hold
 is timed from the moment it was granted to the moment it was settled, both read on the
 one server clock, so instances whose clocks disagree cannot overspend (each instance's own
@@ -50,7 +64,7 @@ import logging
 import time
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from typing import Protocol
+from typing import Any, Protocol
 
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine
@@ -91,10 +105,33 @@ class Grant:
     #: ``(stamp, tokens)`` for each send answered (``SendBudget.stamp``), so each token
     #: can be freed a second after its own answer.
     answered: list[tuple[float, int]] = field(default_factory=list)
+    #: Tokens taken ahead (``take(ahead=...)``), one entry each, soonest first: from when
+    #: it may be used (``time.monotonic()``) and when it frees (the database's clock, as
+    #: stored). The rest of ``tokens`` may be used at once.
+    reserved: list[tuple[float, datetime]] = field(default_factory=list)
 
     @property
     def left(self) -> int:
-        return self.tokens - self.spent if time.monotonic() < self.usable_until else 0
+        """Tokens that may be spent now."""
+        now = time.monotonic()
+        if now >= self.usable_until:
+            return 0
+        waiting = sum(1 for at, _ in self.reserved if at > now)
+        return max(self.tokens - self.spent - waiting, 0)
+
+    @property
+    def unspent(self) -> int:
+        """Tokens that may still be spent, now or once they free."""
+        if time.monotonic() >= self.usable_until:
+            return 0
+        return max(self.tokens - self.spent, 0)
+
+    def next_usable(self) -> float | None:
+        """When the next token taken ahead may be used (None: none is waiting)."""
+        now = time.monotonic()
+        if now >= self.usable_until or self.unspent <= 0:
+            return None
+        return next((at for at, _ in self.reserved if at > now), None)
 
 
 class SendBudget(Protocol):
@@ -102,8 +139,10 @@ class SendBudget(Protocol):
 
     cap: int
 
-    async def take(self, want: int) -> Grant:
-        """Up to ``want`` tokens now (``tokens`` may be 0: ask again after ``retry_in``)."""
+    async def take(self, want: int, *, ahead: float = 0.0) -> Grant:
+        """Up to ``want`` tokens now (``tokens`` may be 0: ask again after ``retry_in``).
+        With ``ahead``, a budget may also grant tokens that free within that many seconds,
+        each usable only from then (``Grant.reserved``)."""
         ...
 
     async def settle(self, *grants: Grant) -> None:
@@ -119,15 +158,16 @@ class SendBudget(Protocol):
 
 
 def _answers(grant: Grant, now: float) -> dict[float, int]:
-    """Seconds ago -> tokens answered then, rounded down to 10 ms (so a token is freed a
-    little late, never early); spent tokens with no answer noted count as answered now."""
+    """Seconds ago -> tokens answered then, rounded down to the millisecond (so a token is
+    freed a little late, never early); spent tokens with no answer noted count as answered
+    now."""
     ages: dict[float, int] = {}
     noted = 0
     for stamp, tokens in grant.answered:
         tokens = min(tokens, grant.spent - noted)
         if tokens <= 0:
             break
-        age = max(int((now - stamp) * 100) / 100, 0.0)
+        age = max(int((now - stamp) * 1000) / 1000, 0.0)
         ages[age] = ages.get(age, 0) + tokens
         noted += tokens
     if grant.spent > noted:
@@ -142,6 +182,82 @@ def _retry_in(open_holds: int, soonest: float | None) -> float:
     if open_holds or not waits:
         waits.append(POLL_SECONDS)
     return min(waits)
+
+
+#: A little time added to when a token taken ahead may be used, for the database's clock
+#: and this one running at different rates over the second at most that it is ahead
+#: (clocks disciplined by NTP differ by 0.5 ms a second at most).
+CLOCK_MARGIN = 0.002
+
+#: The database's time, holds that no longer count dropped, and every hold that still
+#: does (one row with NULLs when there is none).
+_LIVE_HOLDS = text(
+    "WITH now AS (SELECT clock_timestamp() AT TIME ZONE 'UTC' AS at),"
+    " gone AS (DELETE FROM send_budget_holds AS h USING now WHERE h.free_at <= now.at)"
+    " SELECT now.at, h.id, h.tokens, h.free_at, h.settled"
+    " FROM now LEFT JOIN send_budget_holds AS h ON h.free_at > now.at"
+    " ORDER BY h.free_at, h.id"
+)
+
+#: A new open hold, with the tokens it takes ahead moved into it from the settled holds
+#: they belonged to (emptied ones deleted, the last one shrunk), and the database's time.
+_HOLD = text(
+    "WITH emptied AS (DELETE FROM send_budget_holds"
+    " WHERE id = ANY(CAST(:emptied AS integer[]))),"
+    " shrunk AS (UPDATE send_budget_holds AS h SET tokens = h.tokens - s.by"
+    " FROM unnest(CAST(:shrunk AS integer[]), CAST(:by AS integer[])) AS s (id, by)"
+    " WHERE h.id = s.id),"
+    " hold AS (INSERT INTO send_budget_holds (holder, tokens, taken_at, free_at, settled)"
+    " VALUES (:holder, :tokens, :now, :lapses, false) RETURNING id)"
+    " SELECT hold.id, clock_timestamp() AT TIME ZONE 'UTC' AS at FROM hold"
+)
+
+#: Settled holds in place of open ones: each used token free a second after its answer
+#: (``ages`` seconds before the database's now), each unused one taken ahead free when it
+#: would have been.
+_SETTLE = text(
+    "WITH gone AS (DELETE FROM send_budget_holds WHERE id = ANY(CAST(:ids AS integer[]))),"
+    " now AS (SELECT clock_timestamp() AT TIME ZONE 'UTC' AS at)"
+    " INSERT INTO send_budget_holds (holder, tokens, taken_at, free_at, settled)"
+    " SELECT :holder, a.tokens, now.at,"
+    " now.at - make_interval(secs => a.age) + interval '1 second', true"
+    " FROM now, unnest(CAST(:ages AS double precision[]), CAST(:tokens AS integer[]))"
+    " AS a (age, tokens)"
+    " UNION ALL SELECT :holder, k.tokens, now.at, k.free_at, true"
+    " FROM now, unnest(CAST(:kept_at AS timestamp[]), CAST(:kept AS integer[]))"
+    " AS k (free_at, tokens) WHERE k.free_at > now.at"
+)
+
+
+def _ahead(live: list[Any], want: int, horizon: datetime) -> list[datetime]:
+    """When each of up to ``want`` tokens of the settled holds frees, soonest first, for
+    those that free by ``horizon`` (``live`` in the order they free)."""
+    frees: list[datetime] = []
+    for row in live:
+        if len(frees) >= want or row.free_at > horizon:
+            break
+        if row.settled:
+            frees.extend([row.free_at] * min(row.tokens, want - len(frees)))
+    return frees
+
+
+def _taking(live: list[Any], ahead_of: list[datetime]) -> tuple[list[int], dict[int, int]]:
+    """The settled holds that ``ahead_of``'s tokens come from: those emptied, and the one
+    left with fewer tokens (id -> how many fewer)."""
+    emptied: list[int] = []
+    shrunk: dict[int, int] = {}
+    count = len(ahead_of)
+    for row in live:
+        if count <= 0:
+            break
+        if not row.settled:
+            continue
+        if row.tokens <= count:
+            emptied.append(row.id)
+        else:
+            shrunk[row.id] = count
+        count -= min(row.tokens, count)
+    return emptied, shrunk
 
 
 class LocalSendBudget:
@@ -160,7 +276,9 @@ class LocalSendBudget:
     def stamp(self) -> float:
         return (self.clock.now() - self._epoch).total_seconds()
 
-    async def take(self, want: int) -> Grant:
+    async def take(self, want: int, *, ahead: float = 0.0) -> Grant:
+        # Nothing is taken ahead here: a take costs no round trip, so a sender asks again
+        # the moment a token frees (``retry_in`` says exactly when).
         now = self.clock.now()
         for hold_id, (_, free_at) in list(self._holds.items()):
             if free_at is not None and free_at <= now:
@@ -193,7 +311,9 @@ class PostgresSendBudget:
 
     ``take`` is one short transaction under an advisory lock (so grants are made one at a
     time): it drops holds that no longer count, sums the rest and grants what is left of
-    ``cap``; ``settle`` is one more. While any hold it granted is open, a background task
+    ``cap``, and with ``ahead`` also tokens of settled holds that free within ``ahead``
+    seconds (at most half of ``hold_seconds``, so an open hold outlives them if its holder
+    dies); ``settle`` is one more. While any hold it granted is open, a background task
     renews them every ``renew_seconds`` (one update for all of them), so they count until
     settled. Nothing in the table names a person or a message.
     """
@@ -221,44 +341,51 @@ class PostgresSendBudget:
         self._open: dict[int, Grant] = {}  # hold id -> its grant, while not settled
         self._renewing: asyncio.Task[None] | None = None
 
-    async def take(self, want: int) -> Grant:
+    async def take(self, want: int, *, ahead: float = 0.0) -> Grant:
         want = max(0, min(want, self.cap))
+        ahead = max(0.0, min(ahead, self.hold / 2))
         started = time.monotonic()
         async with self.engine.begin() as conn:
             await conn.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": _LOCK_KEY})
-            now = (
-                await conn.execute(text("SELECT clock_timestamp() AT TIME ZONE 'UTC'"))
-            ).scalar_one()
-            await conn.execute(
-                text("DELETE FROM send_budget_holds WHERE free_at <= :now"), {"now": now}
-            )
-            used, open_holds, next_free = (
+            rows = (await conn.execute(_LIVE_HOLDS)).all()
+            now = rows[0].at
+            live = [row for row in rows if row.id is not None]
+            granted = max(0, min(want, self.cap - sum(row.tokens for row in live)))
+            ahead_of = _ahead(live, want - granted, now + timedelta(seconds=ahead))
+            if granted + len(ahead_of) <= 0:
+                frees = [row.free_at for row in live if row.settled]
+                soonest = (min(frees) - now).total_seconds() if frees else None
+                return Grant(0, retry_in=_retry_in(len(live) - len(frees), soonest))
+            emptied, shrunk = _taking(live, ahead_of)
+            hold_id, at = (
                 await conn.execute(
-                    text(
-                        "SELECT coalesce(sum(tokens), 0), count(*) FILTER (WHERE NOT settled),"
-                        " min(free_at) FILTER (WHERE settled) FROM send_budget_holds"
-                    )
-                )
-            ).one()
-            granted = max(0, min(want, self.cap - int(used)))
-            if granted <= 0:
-                soonest = None if next_free is None else (next_free - now).total_seconds()
-                return Grant(0, retry_in=_retry_in(open_holds, soonest))
-            hold_id = (
-                await conn.execute(
-                    text(
-                        "INSERT INTO send_budget_holds (holder, tokens, taken_at, free_at, settled)"
-                        " VALUES (:holder, :tokens, :now, :lapses, false) RETURNING id"
-                    ),
+                    _HOLD,
                     {
                         "holder": self.holder,
-                        "tokens": granted,
+                        "tokens": granted + len(ahead_of),
                         "now": now,
                         "lapses": now + timedelta(seconds=self.hold),
+                        "emptied": emptied,
+                        "shrunk": list(shrunk),
+                        "by": list(shrunk.values()),
                     },
                 )
-            ).scalar_one()
-        grant = Grant(granted, hold_id=hold_id, usable_until=started + self.hold / 2)
+            ).one()
+        # ``at`` was read on the database's clock before this answer left it: a token
+        # that frees ``free_at - at`` seconds after it frees no sooner than that long
+        # after now, on this clock (a little later, and ``CLOCK_MARGIN`` more for any
+        # difference in the two clocks' rates).
+        answered = time.monotonic()
+        reserved = [
+            (answered + (free_at - at).total_seconds() + CLOCK_MARGIN, free_at)
+            for free_at in ahead_of
+        ]
+        grant = Grant(
+            granted + len(ahead_of),
+            hold_id=hold_id,
+            usable_until=started + self.hold / 2,
+            reserved=reserved,
+        )
         self._open[hold_id] = grant
         if self._renewing is None or self._renewing.done():
             self._renewing = asyncio.get_running_loop().create_task(
@@ -279,30 +406,30 @@ class PostgresSendBudget:
                 held.append(grant)
         if not held:
             return
+        # Ages are read just before the statement runs, and the server's clock in it: each
+        # token is freed a second after its answer, or a little later. Tokens taken ahead
+        # and not used still count until they would have freed (the latest ones are taken
+        # for the unused: a send always went on a token already free when it started).
+        stamp = time.monotonic()
+        ages: dict[float, int] = {}
+        kept: dict[datetime, int] = {}
+        for grant in held:
+            for age, tokens in _answers(grant, stamp).items():
+                ages[age] = ages.get(age, 0) + tokens
+            unused = grant.tokens - grant.spent
+            for _, free_at in grant.reserved[::-1][: max(unused, 0)]:
+                kept[free_at] = kept.get(free_at, 0) + 1
         async with self.engine.begin() as conn:
             await conn.execute(
-                text("DELETE FROM send_budget_holds WHERE id = ANY(CAST(:ids AS integer[]))"),
-                {"ids": [g.hold_id for g in held]},
-            )
-            # Ages are read just before the statement runs, and the server's clock after:
-            # each token is freed a second after its answer, or a little later.
-            stamp = time.monotonic()
-            ages: dict[float, int] = {}
-            for grant in held:
-                for age, tokens in _answers(grant, stamp).items():
-                    ages[age] = ages.get(age, 0) + tokens
-            if not ages:
-                return
-            await conn.execute(
-                text(
-                    "INSERT INTO send_budget_holds (holder, tokens, taken_at, free_at, settled)"
-                    " SELECT :holder, answered.tokens, now.at, now.at"
-                    " - make_interval(secs => answered.age) + interval '1 second', true"
-                    " FROM (SELECT clock_timestamp() AT TIME ZONE 'UTC' AS at) AS now,"
-                    " unnest(CAST(:ages AS double precision[]), CAST(:tokens AS integer[]))"
-                    " AS answered (age, tokens)"
-                ),
-                {"holder": self.holder, "ages": list(ages), "tokens": list(ages.values())},
+                _SETTLE,
+                {
+                    "ids": [g.hold_id for g in held],
+                    "holder": self.holder,
+                    "ages": list(ages),
+                    "tokens": list(ages.values()),
+                    "kept_at": list(kept),
+                    "kept": list(kept.values()),
+                },
             )
 
     async def _keep_open_holds(self) -> None:

@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import asyncio
 import json
+from collections import Counter
 from datetime import UTC, date, datetime, time, timedelta
 
+import pytest
 from sqlalchemy import func, select
 
 from bot.domain.calendar import LONDON, WorkingCalendar
@@ -215,3 +217,85 @@ async def test_bad_chase_rules_are_refused_when_loaded(demo_store: Store) -> Non
             at_london(date(2026, 11, 20)),
         )
     assert "overdue_every" in refused.value.field_errors
+
+
+OWNERS = ["Priya Shah", "Dana Reeves", "Chris Lowe", "Jo Marsh", "Morgan Bell"]
+
+
+async def five_owners_due(store: Store) -> None:
+    """Five owners, each with an action due on 1 December and one on the 2nd: on
+    1 December each gets one digest of two reminders."""
+    for name in OWNERS:
+        await seed_actions(store, name, [date(2026, 12, 1), date(2026, 12, 2)])
+
+
+async def digests_by_owner(store: Store) -> Counter[int]:
+    return Counter(q.recipient_member_id for q in await outbox(store) if q.kind == "digest")
+
+
+async def reminder_keys(store: Store) -> int:
+    async with store.reading() as session:
+        return int(await session.scalar(select(func.count()).select_from(t.ReminderSent)) or 0)
+
+
+def a_few_at_a_time(store: Store, clock: FrozenClock) -> ChaseService:
+    """One owner in the first transaction, then two in each."""
+    return ChaseService(store, clock, WorkingCalendar(), first_owners=1, owners_per_transaction=2)
+
+
+async def test_a_run_queues_its_owners_a_few_transactions_at_a_time(demo_store: Store) -> None:
+    await five_owners_due(demo_store)
+    clock = FrozenClock(at_london(date(2026, 12, 1)))
+    wakes: list[int] = []
+
+    report = await a_few_at_a_time(demo_store, clock).run(queued=lambda: wakes.append(1))
+
+    assert (report.reminders, report.digests) == (10, 5)
+    assert len(wakes) == 3, "the sender woken after each transaction: 1, 2 and 2 owners"
+    ids = [await member(demo_store, name) for name in OWNERS]
+    assert await digests_by_owner(demo_store) == Counter(ids)
+    assert await reminder_keys(demo_store) == 10
+
+
+async def test_a_run_that_dies_between_transactions_sends_no_one_two_digests(
+    demo_store: Store,
+) -> None:
+    """The process dies right after the first transaction committed (the first owner's
+    digest and keys recorded, nobody else's). Run again, the chase queues a digest for
+    each of the other four, and none for the first: one each."""
+
+    class Died(Exception):
+        pass
+
+    def die() -> None:
+        raise Died
+
+    await five_owners_due(demo_store)
+    clock = FrozenClock(at_london(date(2026, 12, 1)))
+    with pytest.raises(Died):
+        await a_few_at_a_time(demo_store, clock).run(queued=die)
+    assert list((await digests_by_owner(demo_store)).values()) == [1]
+    assert await reminder_keys(demo_store) == 2
+
+    again = await a_few_at_a_time(demo_store, clock).run()
+
+    assert (again.reminders, again.digests) == (8, 4)
+    ids = [await member(demo_store, name) for name in OWNERS]
+    assert await digests_by_owner(demo_store) == Counter(ids)
+    assert await reminder_keys(demo_store) == 10
+
+
+async def test_two_processes_queueing_a_few_owners_at_a_time_queue_each_digest_once(
+    demo_store: Store,
+) -> None:
+    await five_owners_due(demo_store)
+    clock = FrozenClock(at_london(date(2026, 12, 1)))
+
+    reports = await asyncio.gather(
+        a_few_at_a_time(demo_store, clock).run(), a_few_at_a_time(demo_store, clock).run()
+    )
+
+    assert sum(r.digests for r in reports) == 5 and sum(r.reminders for r in reports) == 10
+    ids = [await member(demo_store, name) for name in OWNERS]
+    assert await digests_by_owner(demo_store) == Counter(ids)
+    assert await reminder_keys(demo_store) == 10

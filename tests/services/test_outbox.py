@@ -895,6 +895,120 @@ async def test_with_several_at_once_a_429_still_holds_back_what_has_not_started(
     assert report.paused_until is not None
 
 
+# --- a drain that follows the queue (as run_sender drains) ---------------------------------
+
+
+@dataclass
+class CountingMessenger(FakeMessenger):
+    """Sets ``reached`` once ``expect`` messages were sent."""
+
+    expect: int = 3
+    reached: asyncio.Event = field(default_factory=asyncio.Event)
+
+    async def send(self, to: Recipient, card: dict[str, Any]) -> SendResult:
+        result = await super().send(to, card)
+        if len(self.calls) >= self.expect:
+            self.reached.set()
+        return result
+
+
+async def test_a_following_drain_waits_for_tokens_instead_of_putting_rows_back(
+    demo_store: Store, clock: FrozenClock, people: dict[str, int]
+) -> None:
+    """Three tokens a second and five rows: the drain sends three, keeps the other two
+    (drawn, not put back) until the budget has tokens again, and sends them in the same
+    drain. The budget frees its tokens only once the drain settled what the first three
+    took, while the drain was still under way."""
+    numbers = await enqueue(demo_store, clock, list(people.values())[:5])
+    messenger = CountingMessenger(expect=3)
+    outbox = sender(demo_store, clock, messenger, per_second_cap=3, in_flight=2)
+
+    draining = asyncio.create_task(outbox.drain(follow=True))
+    await asyncio.wait_for(messenger.reached.wait(), 10)
+    assert len(messenger.calls) == 3
+    assert not draining.done()
+    held = [r for r in await rows(demo_store) if r.status != "sent"]
+    assert [(r.status, r.lease_owner) for r in held] == [("sending", "worker-a")] * 2
+    clock.advance(seconds=1)  # the first three tokens free a second after their answers
+    outbox.wake()
+    report = await asyncio.wait_for(draining, 10)
+
+    assert (report.claimed, report.sent, report.deferred) == (5, 5, 0)
+    assert sorted(messenger.sent_numbers()) == numbers, "each row once"
+    assert all(r.status == "sent" for r in await rows(demo_store))
+
+
+async def test_a_following_drain_claims_what_is_queued_while_it_runs(
+    demo_store: Store, clock: FrozenClock, people: dict[str, int]
+) -> None:
+    ids = list(people.values())
+    [first] = await enqueue(demo_store, clock, ids[:1])
+    messenger = GatedMessenger(expect=1)
+    outbox = sender(demo_store, clock, messenger, in_flight=2)
+
+    draining = asyncio.create_task(outbox.drain(follow=True))
+    await asyncio.wait_for(messenger.reached.wait(), 10)  # the first on its way
+    [second] = await enqueue(demo_store, clock, ids[1:2])
+    outbox.wake()  # as OutboxRunner.wake does once something is queued
+    messenger.gate.set()
+    report = await asyncio.wait_for(draining, 10)
+
+    assert (report.claimed, report.sent) == (2, 2)
+    assert sorted(messenger.sent_numbers()) == [first, second]
+
+
+async def test_a_following_drain_stopped_while_it_waits_puts_the_rest_back(
+    demo_store: Store, clock: FrozenClock, people: dict[str, int]
+) -> None:
+    numbers = await enqueue(demo_store, clock, list(people.values())[:5])
+    messenger = CountingMessenger(expect=3)
+    outbox = sender(demo_store, clock, messenger, per_second_cap=3, in_flight=2)
+    await outbox.heartbeat()
+
+    draining = asyncio.create_task(outbox.drain(follow=True))
+    await asyncio.wait_for(messenger.reached.wait(), 10)
+    outbox.stop_claiming()
+    report = await asyncio.wait_for(draining, 10)
+
+    assert (report.sent, report.deferred) == (3, 2)
+    assert outbox.put_back_at_stop == 2
+    assert await outbox.retire() == 0  # nothing else held
+    sent = set(messenger.sent_numbers())
+    for n in set(numbers) - sent:
+        r = await row(demo_store, n)
+        assert (r.status, r.attempts, r.lease_owner) == ("pending", 0, None)
+        assert r.next_attempt_at == clock.now()
+
+
+async def test_a_following_drain_stops_sending_when_working_hours_end(
+    demo_store: Store, clock: FrozenClock, people: dict[str, int]
+) -> None:
+    """A drain that follows the queue may outlast the working day: what it holds when the
+    day ends is put back, not sent at 18:00:01."""
+    numbers = await enqueue(demo_store, clock, list(people.values())[:5])
+    end = clock.now() + timedelta(seconds=0.5)
+    messenger = CountingMessenger(expect=3)
+    outbox = sender(
+        demo_store,
+        clock,
+        messenger,
+        per_second_cap=3,
+        in_flight=2,
+        sending_hours=lambda now: now < end,
+    )
+
+    draining = asyncio.create_task(outbox.drain(follow=True))
+    await asyncio.wait_for(messenger.reached.wait(), 10)
+    clock.advance(seconds=1)  # tokens free again, but the day is over
+    outbox.wake()
+    report = await asyncio.wait_for(draining, 10)
+
+    assert (report.sent, report.deferred) == (3, 2)
+    assert len(messenger.calls) == 3
+    unsent = [await row(demo_store, n) for n in numbers if n not in messenger.sent_numbers()]
+    assert [(r.status, r.attempts) for r in unsent] == [("pending", 0)] * 2
+
+
 # --- stopping, heartbeats, and the runner serve starts --------------------------------------
 
 

@@ -4,7 +4,8 @@ CloudAdapter to the fake connector in real time. Measured from the connector's r
 times: no one-second window (sliding) holds more than the cap, and the run takes at most
 1.2x the minimum (N messages / cap seconds). An open hold counts for as long as its holder
 lives and is still sending (past the 11 s after which it lapsed before), and a killed
-holder's stops counting within ``hold_seconds`` of its death.
+holder's stops counting within ``hold_seconds`` of its death. Tokens taken ahead are
+counted all along, usable only once they free, and given back unused still counted.
 
 On SQLite a single process is the only instance, so its budget is the in-process one
 (``LocalSendBudget``, tested with a frozen clock in tests/services/test_outbox.py); the
@@ -30,6 +31,7 @@ from bot.domain.clock import FrozenClock, SystemClock
 from bot.services.outbox import OutboxSender
 from bot.services.outbox_runner import run_sender
 from bot.services.send_budget import (
+    CLOCK_MARGIN,
     LocalSendBudget,
     PostgresSendBudget,
     SendBudget,
@@ -428,3 +430,74 @@ def test_each_token_is_freed_a_second_after_its_own_answer() -> None:
         assert (await budget.take(2)).tokens == 1
 
     asyncio.run(run())
+
+
+async def holds_total(store: Store) -> int:
+    async with store.reading() as session:
+        return int(
+            await session.scalar(select(func.coalesce(func.sum(t.SendBudgetHold.tokens), 0))) or 0
+        )
+
+
+async def test_a_token_taken_ahead_counts_all_along_and_is_used_only_once_it_frees(
+    pg_store: Store,
+) -> None:
+    """Two tokens spent and answered now free in a second. Taken ahead, they move into
+    the taker's hold (the table still counts two, nobody else gets them), may not be
+    spent before the moment they free, and may be once it has come. On the database's
+    clock, so this waits the second out."""
+    budget = PostgresSendBudget(pg_store.engine, 2, holder="ahead")
+    other = PostgresSendBudget(pg_store.engine, 2, holder="other")
+    first = await budget.take(2)
+    first.spent = 2
+    await budget.settle(first)
+    answered = time.monotonic()
+    assert (await budget.take(2)).tokens == 0  # counted for a second after the answers
+
+    ahead = await budget.take(2, ahead=1.5)
+    assert (ahead.tokens, ahead.left, len(ahead.reserved)) == (2, 0, 2)
+    usable = ahead.next_usable()
+    # About a second after the answers (the settle's round trip is the slack).
+    assert usable is not None and answered + 0.9 <= usable <= time.monotonic() + 1.0 + CLOCK_MARGIN
+    assert await holds_total(pg_store) == 2
+    assert (await other.take(2, ahead=1.5)).tokens == 0
+    await asyncio.sleep(max(0.0, usable - time.monotonic()))
+    assert ahead.left == 2
+    ahead.spent = 2
+    await budget.settle(ahead)
+    assert (await other.take(2)).tokens == 0  # each counts a second after its new answer
+
+
+async def test_a_token_taken_ahead_and_not_used_counts_until_it_would_have_freed(
+    pg_store: Store,
+) -> None:
+    budget = PostgresSendBudget(pg_store.engine, 2, holder="ahead")
+    other = PostgresSendBudget(pg_store.engine, 2, holder="other")
+    first = await budget.take(2)
+    first.spent = 2
+    await budget.settle(first)
+    ahead = await budget.take(2, ahead=1.5)
+    assert ahead.tokens == 2
+    usable = ahead.next_usable()
+    assert usable is not None
+
+    await budget.settle(ahead)  # neither used: given back, still counted until they free
+    assert (await other.take(2)).tokens == 0
+    await asyncio.sleep(max(0.0, usable - time.monotonic()))
+    back = await other.take(2)
+    assert back.tokens == 2
+    await other.settle(back)
+
+
+async def test_tokens_are_taken_ahead_only_within_the_horizon(pg_store: Store) -> None:
+    budget = PostgresSendBudget(pg_store.engine, 3, holder="ahead")
+    first = await budget.take(3)
+    first.spent = 3
+    await budget.settle(first)
+    assert (await budget.take(3, ahead=0.5)).tokens == 0  # they free a second from now
+    partial = await budget.take(2, ahead=1.5)
+    assert (partial.tokens, partial.left) == (2, 0)
+    rest = await budget.take(3, ahead=1.5)
+    assert rest.tokens == 1  # the one the first take left in its settled hold
+    assert await holds_total(pg_store) == 3
+    await budget.settle(partial, rest)

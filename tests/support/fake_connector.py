@@ -378,6 +378,7 @@ class FakeConnector(LoopbackServer):
     # -- serving -----------------------------------------------------------------------
 
     async def _handle(self, request: web.Request) -> web.StreamResponse:
+        at = time.monotonic()
         raw_path = request.rel_url.raw_path
         raw_segments = raw_path.split("/")
         segments = [unquote(s) for s in raw_segments]

@@ -1,10 +1,17 @@
 """Paying for sends out of the app's send budget (bot.services.send_budget), one drain at
 a time: the tokens a drain takes up front, the requests each message spends of them, and
 what goes back when the drain is done.
+
+A drain that follows the queue (``OutboxSender.drain(follow=True)``, as ``OutboxRunner``
+runs it) may last as long as rows keep coming: it takes its tokens a few at a time, just
+before the messages they pay for are sent, and gives back each grant as soon as every
+send it paid for was answered (``settle_answered``), so that its tokens stop counting a
+second after those answers rather than a second after the whole drain.
 """
 
 from __future__ import annotations
 
+import asyncio
 import contextvars
 import logging
 from datetime import datetime, timedelta
@@ -18,10 +25,17 @@ from .messenger import Messenger, Recipient, SendResult
 
 log = logging.getLogger(__name__)
 
-#: The tokens that paid for the send under way in this task: (grant, tokens).
-_PAID: contextvars.ContextVar[tuple[tuple[Grant, int], ...]] = contextvars.ContextVar(
-    "outbox_paid", default=()
-)
+#: What paid for one message: (grant, tokens) for each grant it took tokens from.
+Paid = tuple[tuple[Grant, int], ...]
+
+#: The tokens that paid for the send under way in this task.
+_PAID: contextvars.ContextVar[Paid] = contextvars.ContextVar("outbox_paid", default=())
+
+
+def paying_for(paid: Paid) -> None:
+    """The send that follows, in this task, was paid for by ``paid`` (``NotingAnswers``
+    notes its answer on those tokens)."""
+    _PAID.set(paid)
 
 
 class DrainBudget:
@@ -33,23 +47,33 @@ class DrainBudget:
         self._grants: list[Grant] = []  # taken by the drain under way
         #: When tokens should be free again, after a take that found none.
         self.free_at: datetime | None = None
+        #: The same, in seconds from that take (the budget's ``retry_in``).
+        self.retry_in: float = 0.0
+        self._settling: set[asyncio.Task[None]] = set()
 
     async def take(self, now: datetime, want: int) -> int:
         """Take up to ``want`` requests' worth of the app's send budget for this drain, in
         one go (one round trip on PostgreSQL); 0: none now, ``free_at`` says when."""
         grant = await self.budget.take(min(want, self.per_second_cap))
         if grant.tokens <= 0:
-            self.free_at = now + timedelta(seconds=grant.retry_in)
+            self._none_until(now, grant.retry_in)
             return 0
         self._grants.append(grant)
         return grant.tokens
 
-    async def pay(self, now: datetime, requests: int) -> bool:
+    def _none_until(self, now: datetime, retry_in: float) -> None:
+        self.retry_in = retry_in
+        self.free_at = now + timedelta(seconds=retry_in)
+
+    async def pay(self, now: datetime, requests: int, *, ask: bool = True) -> Paid | None:
         """Spend ``requests`` tokens of this drain's grants for one message; a message
         that needs more than is left (a new conversation takes two requests, or a grant's
-        hold could not be renewed lately) takes more from the budget. False: none to be
-        had now. The tokens count until a second after this send's answer, however long
-        it takes to reach Teams: the budget keeps the hold while the drain is under way."""
+        hold could not be renewed lately) takes more from the budget, unless ``ask`` is
+        False (a drain that follows the queue takes its tokens ahead, ``reserve``). None:
+        none to be had now (``retry_in`` says when). What is returned goes with the send
+        (``paying_for``) so that its answer is noted on these tokens: they count until a
+        second after it, however long the send takes to reach Teams (the budget keeps the
+        hold until the grant is settled)."""
         taken: list[tuple[Grant, int]] = []
         needed = requests
         for grant in self._grants:
@@ -59,23 +83,62 @@ class DrainBudget:
                 needed -= use
                 taken.append((grant, use))
         if needed > 0:
-            more = await self.budget.take(needed)
-            if more.tokens > 0:
+            more = await self.budget.take(needed) if ask else None
+            if more is not None and more.tokens > 0:
                 self._grants.append(more)
-            if more.tokens < needed:
-                self.free_at = now + timedelta(seconds=more.retry_in or 1.0)
+            if more is None or more.left < needed:
+                if more is not None:
+                    self._none_until(now, more.retry_in or 1.0)
                 for grant, use in taken:  # give back what this message had taken
                     grant.spent -= use
-                return False
+                return None
             more.spent = needed
             taken.append((more, needed))
-        _PAID.set(tuple(taken))  # for NotingAnswers, in this message's own task
+        return tuple(taken)
+
+    async def reserve(self, now: datetime, want: int, ahead: float) -> bool:
+        """Take ``want`` more tokens for the messages about to go, in one round trip:
+        free ones, and (on PostgreSQL) ones that free within ``ahead`` seconds, each
+        usable from the moment it frees (``Grant.reserved``). False: none to be had
+        (``retry_in`` says when to ask again)."""
+        grant = await self.budget.take(min(want, self.per_second_cap), ahead=ahead)
+        if grant.tokens <= 0:
+            self._none_until(now, grant.retry_in)
+            return False
+        self._grants.append(grant)
         return True
+
+    def covered(self) -> int:
+        """Tokens held and not yet spent, usable now or once they free."""
+        return sum(g.unspent for g in self._grants)
+
+    def next_usable(self) -> float | None:
+        """When (``time.monotonic()``) the next token reserved ahead becomes usable."""
+        times = [at for g in self._grants if (at := g.next_usable()) is not None]
+        return min(times, default=None)
+
+    def settle_answered(self) -> None:
+        """Give back, in the background, every grant that has nothing left to spend and
+        whose sends were all answered: its used tokens then count until a second after
+        their answers, not until the drain ends. Called by a drain that follows the queue
+        (a grant settled later is only ever counted longer: never a risk, only a cost)."""
+        done = [g for g in self._grants if g.unspent <= 0 and _answered(g) >= g.spent]
+        if not done:
+            return
+        self._grants = [g for g in self._grants if all(g is not d for d in done)]
+        task = asyncio.get_running_loop().create_task(self._settle(done))
+        self._settling.add(task)
+        task.add_done_callback(self._settling.discard)
 
     async def settle(self) -> None:
         """The drain is done (every send answered): what it took and did not use goes back
         at once, each token it used stays counted until a second after its answer."""
+        if self._settling:
+            await asyncio.gather(*self._settling, return_exceptions=True)
         grants, self._grants = self._grants, []
+        await self._settle(grants)
+
+    async def _settle(self, grants: list[Grant]) -> None:
         if not grants:
             return
         try:
@@ -85,6 +148,10 @@ class DrainBudget:
             await self.budget.settle(*grants)
         except (SQLAlchemyError, OSError) as exc:
             log.warning("send budget not settled: %s", type(exc).__name__)
+
+
+def _answered(grant: Grant) -> int:
+    return sum(tokens for _, tokens in grant.answered)
 
 
 class NotingAnswers:

@@ -34,15 +34,19 @@ docstring says when each applies.
 Rates. The sender keeps a minimum spacing between two messages to one person (checked
 against the last ``sent_at`` in the store, so it holds across processes; a row that comes
 too soon is put back with a later ``next_attempt_at``) and a per-second cap on requests
-(claiming no more than the cap allows). The cap is the app's, not the process's: a
-``SendBudget`` (bot.services.send_budget) kept in PostgreSQL is shared by every instance,
-each drain taking its tokens in one round trip (bot.services.outbox.paying); on SQLite,
-and by default, it is this sender's own.
+(claiming no more than the cap allows, or, following the queue, paying each send just
+before it goes). The cap is the app's, not the process's: a ``SendBudget``
+(bot.services.send_budget) kept in PostgreSQL is shared by every instance, each drain
+taking its tokens a batch at a time, in one round trip each (bot.services.outbox.paying);
+on SQLite, and by default, it is this sender's own.
 
-The sender never sleeps: its time is ``clock.now()``, and waiting is the caller's job
-(``run_sender`` and ``OutboxRunner`` in bot.services.outbox_runner, which ``mace-bot
-serve`` runs for as long as it serves, and the benchmark measures). Logs carry ids, kinds
-and error codes only, never a payload or any card text.
+The sender's time is ``clock.now()``, and waiting is the caller's job (``run_sender`` and
+``OutboxRunner`` in bot.services.outbox_runner, which ``mace-bot serve`` runs for as long
+as it serves, and the benchmark measures), with one exception: a drain that follows the
+queue (``drain(follow=True)``, as ``run_sender`` drains) waits, on real time, for the
+budget's next token, so that it sends at the app's rate without a round of claims and
+takes between one second's sends and the next. A plain ``drain()`` never sleeps. Logs
+carry ids, kinds and error codes only, never a payload or any card text.
 """
 
 from __future__ import annotations
@@ -52,7 +56,8 @@ import contextlib
 import json
 import logging
 import random
-from collections.abc import Awaitable, Callable, Coroutine, Sequence
+import time
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -65,15 +70,20 @@ from bot.domain.delivery import RetryPolicy
 from bot.services.send_budget import LocalSendBudget, SendBudget
 from bot.store.db import Store
 
+from .batch import Batch, Claimed, Ready
 from .contacts import Contact, contacts_of
 from .leases import Claim, Leases
 from .messenger import DeliveryError, Messenger, Renderer, SendResult
 from .outcomes import Outcomes
-from .paying import DrainBudget, NotingAnswers
+from .paying import DrainBudget, NotingAnswers, Paid, paying_for
 from .report import DrainReport
 from .status import OutboxStatus
 
 log = logging.getLogger(__name__)
+
+#: How far ahead a drain that follows the queue takes tokens still counted for earlier
+#: sends: those that free within this many seconds, each used the moment it frees.
+TAKE_AHEAD = 0.5
 
 
 @dataclass(frozen=True, slots=True)
@@ -153,6 +163,10 @@ class OutboxSender:
         #: none). Compared with its own clock only, to know whether it is still fresh.
         self._heartbeat_at: datetime | None = None
         self._stopping = False
+        #: Set by ``wake`` (and a stop): a follow drain under way looks again at once.
+        self._woken = asyncio.Event()
+        #: Rows a drain put back when it saw the stop (``retire`` counts them in).
+        self._put_back_at_stop = 0
         #: Rows whose send has started and whose outcome is not recorded yet.
         self._in_flight_ids: set[int] = set()
 
@@ -163,9 +177,16 @@ class OutboxSender:
 
     # -- the public entry points -----------------------------------------------------------
 
-    async def drain(self, limit: int = 100) -> DrainReport:
+    async def drain(self, limit: int = 100, *, follow: bool = False) -> DrainReport:
         """Claim up to ``limit`` due rows (fewer if the rate cap says so), send each and
-        record the outcome. Returns at once when nothing is due; never sleeps."""
+        record the outcome. Returns at once when nothing is due; never sleeps.
+
+        With ``follow`` (as ``run_sender`` drains), the drain goes on claiming rows, up to
+        ``limit`` at a time, for as long as rows are due, paying the send budget just before
+        each send and waiting (on real time) for its tokens when it has none: the sending
+        is then paced by the budget alone, at the app's rate, instead of by a round of
+        claims, draws and settles each second. It returns once nothing more is due (and
+        what it sent is answered), on a 429, at the end of working hours, or at a stop."""
         async with self._lock:
             report = DrainReport()
             await self._record_unrecorded(report)
@@ -183,6 +204,11 @@ class OutboxSender:
                 report.next_due_at = await self._next_due()
             elif self._paused_until is not None and now < self._paused_until:
                 report.paused_until = self._paused_until
+            elif follow:
+                try:
+                    await self._deliver_all([], report, follow=True, limit=limit)
+                finally:
+                    await self._paying.settle()
             elif (budget := await self._paying.take(now, limit)) <= 0:
                 report.paused_until = self._paying.free_at
             else:
@@ -231,100 +257,226 @@ class OutboxSender:
 
     # -- one batch ---------------------------------------------------------------------------
 
-    async def _deliver_all(self, claims: Sequence[Claim], report: DrainReport) -> None:
-        recipients = sorted({c.recipient_member_id for c in claims})
-        contacts = await contacts_of(self.store, recipients)
-        last_sent = await self._last_sent(recipients)
-        lease_until = min(c.lease_until for c in claims)
-        remaining = list(claims)
-        sending: dict[int, asyncio.Task[None]] = {}  # recipient -> their message in flight
-
-        async def one(claim: Claim, now: datetime) -> None:
-            sent_at = await self._deliver(claim, contacts, now, report)
-            if sent_at is not None:
-                last_sent[claim.recipient_member_id] = sent_at
-
+    async def _deliver_all(
+        self,
+        claims: Sequence[Claim],
+        report: DrainReport,
+        *,
+        follow: bool = False,
+        limit: int = 100,
+    ) -> None:
+        batch = Batch()
+        await self._hold(batch, list(claims))
         try:
-            await self._dispatch(remaining, sending, one, last_sent, lease_until, report)
+            await self._dispatch(batch, report, follow, limit)
         except asyncio.CancelledError:
             # Cut off (a stop past its grace): the sends on their way are cut off too.
-            for task in sending.values():
+            for task in batch.tasks():
                 task.cancel()
             raise
         finally:
-            if sending:
-                await asyncio.gather(*sending.values(), return_exceptions=True)
+            if tasks := batch.tasks():
+                await asyncio.gather(*tasks, return_exceptions=True)
 
-    async def _dispatch(
-        self,
-        remaining: list[Claim],
-        sending: dict[int, asyncio.Task[None]],
-        one: Callable[[Claim, datetime], Coroutine[Any, Any, None]],
-        last_sent: dict[int, datetime],
-        lease_until: datetime,
-        report: DrainReport,
-    ) -> None:
-        """Start each claim's delivery, up to ``in_flight`` at once and never two to one
-        person at once (the spacing between two messages to one person is checked once the
-        first has been sent). Sent one at a time, a run's messages took a round trip to
-        Teams and two to the store each, far below the rate Teams allows."""
-        while remaining:
+    async def _hold(self, batch: Batch, claims: list[Claim]) -> None:
+        """Add newly claimed rows to the batch, with the contacts and last sends of the
+        recipients it did not know yet (one query each)."""
+        new = sorted({c.recipient_member_id for c in claims} - batch.known)
+        if new:
+            batch.contacts.update(await contacts_of(self.store, new))
+            batch.last_sent.update(await self._last_sent(new))
+            batch.known.update(new)
+        batch.add(claims)
+
+    async def _dispatch(self, batch: Batch, report: DrainReport, follow: bool, limit: int) -> None:
+        """Draw each claim's card, then send it, up to ``in_flight`` sends at once and never
+        two to one person at once (the spacing between two messages to one person is
+        checked once the first has been sent). Sent one at a time, a run's messages took a
+        round trip to Teams and two to the store each, far below the rate Teams allows.
+
+        Cards are drawn up to ``in_flight`` ahead of the sends, and the send budget is paid
+        just before each send (``Batch``). Without ``follow`` the drain sends what it
+        claimed and returns; a message the budget has no tokens for is put back until it
+        has. With ``follow`` it claims more rows in the background as those ahead run low,
+        for as long as rows are due, and takes tokens in the background ahead of the
+        messages about to go (``TAKE_AHEAD``), each used the moment it frees: the sends
+        never wait on a claim or a take, only on the budget."""
+        while True:
+            batch.collect()
+            if (claimed := batch.claimed()) is not None:
+                report.claimed += len(claimed.claims)
+            if batch.reserved() is False:
+                batch.ask_after = time.monotonic() + self._paying.retry_in
+            if follow:
+                self._paying.settle_answered()
+                if self._woken.is_set():
+                    self._woken.clear()
+                    batch.exhausted = False
+                    batch.ask_after = 0.0
             if self._unrecorded:
                 # The database failed after a send: stop sending until it can record
                 # (the rest of the batch stays leased, unsent, until the lease expires).
                 return
             if self._stopping:
                 # Stopping: start nothing more; put the rest back for another instance now.
-                await self.outcomes.release_many(remaining, self.clock.now(), report)
+                before = report.deferred
+                await self._put_back_unstarted(batch, report)
+                self._put_back_at_stop += report.deferred - before
                 return
-            if not self._heartbeat_fresh(self.clock.now()):
+            now = self.clock.now()
+            if not self._heartbeat_fresh(now):
                 # This sender could not renew its heartbeat: others may already take it for
                 # dead and claim these rows. Sending them too would send them twice.
-                log.warning("outbox: heartbeat not renewed; %d rows put back", len(remaining))
+                log.warning("outbox: heartbeat not renewed; %d rows put back", batch.ahead())
                 # If the database is gone, others take them once this sender is stale.
                 with contextlib.suppress(SQLAlchemyError, OSError):
-                    await self.outcomes.release_many(remaining, self.clock.now(), report)
+                    await self._put_back_unstarted(batch, report)
                 return
-            if len(sending) >= self.in_flight:
-                await asyncio.wait(sending.values(), return_when=asyncio.FIRST_COMPLETED)
-                _forget_finished(sending)
-                continue
-            busy = sending.get(remaining[0].recipient_member_id)
-            if busy is not None:
-                await asyncio.wait([busy])
-                _forget_finished(sending)
-                continue
-            now = self.clock.now()
-            if delivery.lease_needs_renewing(lease_until, now, self.leases.lease):
+            if self.sending_hours is not None and not self.sending_hours(now):
+                # Working hours ended during the drain: nothing more goes out today.
+                await self._put_back_unstarted(batch, report)
+                return
+            if batch.lease_until is not None and delivery.lease_needs_renewing(
+                batch.lease_until, now, self.leases.lease
+            ):
                 # Half the lease is gone (a slow batch): extend it for the rest of the batch
                 # before sending more, so no other sender takes these rows over meanwhile.
-                kept = await self.leases.renew(remaining, now)
-                for lost in [c for c in remaining if c.id not in kept]:
+                kept = await self.leases.renew(batch.held(), now)
+                for lost in batch.keep(kept):
                     report.lost += 1
                     report.outcomes[lost.id] = "lost"
                     log.warning("outbox %d: lease lost before sending", lost.id)
-                remaining = [c for c in remaining if c.id in kept]
-                lease_until = now + self.leases.lease
+                batch.lease_until = now + self.leases.lease
                 continue
-            claim = remaining.pop(0)
-            if self._paused_until is not None and now < self._paused_until:
-                await self.outcomes.release(claim, self._paused_until, report)
+            paused = self._paused_until is not None and now < self._paused_until
+            if (
+                follow
+                and not paused
+                and not batch.exhausted
+                and batch.claiming is None
+                and batch.ahead() <= 2 * self.in_flight
+            ):
+                want = min(limit, 3 * self.in_flight - batch.ahead())
+                batch.claiming = asyncio.get_running_loop().create_task(
+                    self._claim_more(batch, want)
+                )
+            while batch.remaining and len(batch.preparing) + len(batch.ready) < self.in_flight:
+                claim = batch.remaining.pop(0)
+                task = asyncio.get_running_loop().create_task(
+                    self._prepare(claim, batch.contacts, report)
+                )
+                batch.preparing.append((claim, task))
+            if not batch.ready:
+                if follow and (batch.preparing or batch.claiming or batch.sending):
+                    await self._wait(batch, None)
+                elif batch.preparing:
+                    await asyncio.wait([batch.preparing[0][1]])
+                else:
+                    return  # the sends still on their way are waited for by the caller
                 continue
-            later = delivery.too_soon(last_sent.get(claim.recipient_member_id), now, self.spacing)
+            head = batch.ready[0]
+            recipient = head.claim.recipient_member_id
+            if len(batch.sending) >= self.in_flight:
+                if follow:
+                    await self._wait(batch, None)
+                else:
+                    await asyncio.wait(batch.sending.values(), return_when=asyncio.FIRST_COMPLETED)
+                continue
+            busy = batch.sending.get(recipient)
+            if busy is not None:
+                await asyncio.wait([busy])
+                continue
+            if paused:
+                batch.ready.pop(0)
+                await self.outcomes.release(head.claim, self._paused_until or now, report)
+                continue
+            later = delivery.too_soon(batch.last_sent.get(recipient), now, self.spacing)
             if later is not None:
-                await self.outcomes.release(claim, later, report)
+                batch.ready.pop(0)
+                await self.outcomes.release(head.claim, later, report)
                 continue
-            task = asyncio.get_running_loop().create_task(one(claim, now))
-            sending[claim.recipient_member_id] = task
+            contact = batch.contacts[recipient]
+            requests = delivery.requests_for(bool(contact.recipient.conversation_id))
+            if follow:
+                self._take_ahead(batch, now, requests)
+            paid = await self._paying.pay(now, requests, ask=not follow)
+            if paid is None:
+                if not follow:
+                    # The batch's tokens are spent (a new conversation takes two requests)
+                    # and the budget has none left now: put it back until it has.
+                    batch.ready.pop(0)
+                    await self.outcomes.release(head.claim, self._paying.free_at or now, report)
+                    continue
+                # Until the next token taken ahead frees, a take under way ends, or it is
+                # time to ask the budget again.
+                usable = self._paying.next_usable()
+                if usable is None and batch.reserving is None:
+                    usable = batch.ask_after
+                seconds = None if usable is None else max(usable - time.monotonic(), 0.0)
+                await self._wait(batch, seconds)
+                continue
+            batch.ready.pop(0)
+            batch.sending[recipient] = asyncio.get_running_loop().create_task(
+                self._send(head, batch, paid, report)
+            )
 
-    async def _deliver(
-        self,
-        claim: Claim,
-        contacts: dict[int, Contact],
-        now: datetime,
-        report: DrainReport,
-    ) -> datetime | None:
-        """Render, send and record one row; returns when it was sent, if it was."""
+    def _take_ahead(self, batch: Batch, now: datetime, requests: int) -> None:
+        """Start a take of tokens for the messages about to go, if the drain holds half
+        of what they need or less (or less than the next one needs) and none is under
+        way: in one round trip, ahead of the moment they free."""
+        need = max(requests, min(batch.ahead(), 2 * self.in_flight))
+        covered = self._paying.covered()
+        if (
+            batch.reserving is None
+            and (2 * covered <= need or covered < requests)
+            and time.monotonic() >= batch.ask_after
+        ):
+            batch.reserving = asyncio.get_running_loop().create_task(
+                self._paying.reserve(now, need - covered, TAKE_AHEAD)
+            )
+
+    async def _claim_more(self, batch: Batch, want: int) -> Claimed:
+        """Claim up to ``want`` more rows, with the contacts and last sends of their
+        recipients the batch does not know yet (one query each)."""
+        claims = await self.claim(want)
+        new = sorted({c.recipient_member_id for c in claims} - batch.known)
+        contacts = await contacts_of(self.store, new) if new else {}
+        last_sent = await self._last_sent(new) if new else {}
+        return Claimed(claims, want, contacts, last_sent, new)
+
+    async def _wait(self, batch: Batch, seconds: float | None) -> None:
+        """Until something in the batch moves on (``Batch.waiting_on``), the sender is
+        woken (``wake``, or a stop), or ``seconds`` pass (a drain waiting for tokens)."""
+        woken = asyncio.ensure_future(self._woken.wait())
+        try:
+            await asyncio.wait(
+                [*batch.waiting_on(), woken], timeout=seconds, return_when=asyncio.FIRST_COMPLETED
+            )
+        finally:
+            woken.cancel()
+
+    async def _put_back_unstarted(self, batch: Batch, report: DrainReport) -> None:
+        """Put back, due now, every row of the batch whose send has not started (the
+        cards being drawn are finished first, drawing one may record its outcome, and a
+        claim under way is waited for)."""
+        waits: list[asyncio.Task[Any]] = [task for _, task in batch.preparing]
+        if batch.claiming is not None:
+            waits.append(batch.claiming)
+        if waits:
+            await asyncio.gather(*waits, return_exceptions=True)
+            batch.collect()
+            with contextlib.suppress(Exception):  # a claim that failed holds nothing
+                if (claimed := batch.claimed()) is not None:
+                    report.claimed += len(claimed.claims)
+        unstarted = batch.held()
+        batch.remaining, batch.ready = [], []
+        await self.outcomes.release_many(unstarted, self.clock.now(), report)
+
+    async def _prepare(
+        self, claim: Claim, contacts: dict[int, Contact], report: DrainReport
+    ) -> Ready | None:
+        """Draw one row's card and check its recipient can be reached; None: the row's
+        outcome is recorded (dropped, failed, retried, no contact, unreachable)."""
         try:
             payload = json.loads(claim.payload)
             if not isinstance(payload, dict):
@@ -352,17 +504,19 @@ class OutboxSender:
                 claim, OutboxStatus.UNREACHABLE, "KnownUnreachable", report
             )
             return None
-        requests = delivery.requests_for(bool(contact.recipient.conversation_id))
-        if not await self._paying.pay(now, requests):
-            # The batch's tokens are spent (a new conversation takes two requests) and the
-            # budget has none left now: put it back until it has.
-            await self.outcomes.release(claim, self._paying.free_at or now, report)
-            return None
+        return Ready(claim, card)
+
+    async def _send(self, ready: Ready, batch: Batch, paid: Paid, report: DrainReport) -> None:
+        """Send one drawn row, paid for by ``paid``, and record the outcome."""
+        paying_for(paid)
+        claim = ready.claim
+        contacts = batch.contacts
+        contact = contacts[claim.recipient_member_id]
         # In flight from here until the outcome is recorded: if the process stops before
         # then (a cancelled send), the outcome is unknown and the row is not put back.
         self._in_flight_ids.add(claim.id)
         try:
-            result = await self.messenger.send(contact.recipient, card)
+            result = await self.messenger.send(contact.recipient, ready.card)
         except DeliveryError as error:
             if error.conversation_id:
                 contacts[claim.recipient_member_id] = contact.with_conversation(
@@ -370,18 +524,19 @@ class OutboxSender:
                 )
             await self.outcomes.failed_send(claim, error, report)
             self._in_flight_ids.discard(claim.id)
-            return None
+            return
         except Exception as exc:  # the messenger should map everything; be safe anyway
             await self.outcomes.failed_send(
                 claim, DeliveryError(0, None, type(exc).__name__), report
             )
             self._in_flight_ids.discard(claim.id)
-            return None
+            return
         if result.conversation_id == contact.recipient.conversation_id:
             result = SendResult(result.activity_id)  # nothing new to keep on the contact
         elif result.conversation_id:
             contacts[claim.recipient_member_id] = contact.with_conversation(result.conversation_id)
         sent_at = self.clock.now()
+        batch.last_sent[claim.recipient_member_id] = sent_at
         try:
             recorded = await self._record_sent(claim, result, sent_at)
         except (SQLAlchemyError, OSError) as exc:
@@ -394,7 +549,7 @@ class OutboxSender:
                 claim.id,
                 type(exc).__name__,
             )
-            return None
+            return
         self._in_flight_ids.discard(claim.id)
         report.sent += 1
         if recorded:
@@ -404,7 +559,6 @@ class OutboxSender:
             report.outcomes[claim.id] = "lost"
             log.warning("outbox %d: sent, but the lease had been taken over", claim.id)
         log.debug("outbox %d (%s) sent", claim.id, claim.kind)
-        return sent_at
 
     # -- recording outcomes ----------------------------------------------------------------
 
@@ -444,6 +598,17 @@ class OutboxSender:
     def stop_claiming(self) -> None:
         """Claim nothing more and start no further send; sends on their way finish."""
         self._stopping = True
+        self._woken.set()
+
+    def wake(self) -> None:
+        """Rows were queued (or the time moved on): a follow drain under way claims again
+        and asks the send budget again at once, rather than when it next would."""
+        self._woken.set()
+
+    @property
+    def put_back_at_stop(self) -> int:
+        """Rows a drain put back, unsent, when it saw the stop."""
+        return self._put_back_at_stop
 
     @property
     def in_flight_ids(self) -> frozenset[int]:
@@ -455,7 +620,8 @@ class OutboxSender:
         outcome, put back (due at once) every row still held that was never sent, and
         delete the heartbeat so nothing waits on this sender. Rows whose send was cut off
         (outcome unknown) stay held: they go out again when this sender's heartbeat is
-        stale, as after a crash. Returns how many rows were put back."""
+        stale, as after a crash. Returns how many rows were put back here (the drain that
+        saw the stop put back what it held: ``put_back_at_stop``)."""
         report = DrainReport()
         try:
             await self._record_unrecorded(report)
@@ -488,10 +654,3 @@ class OutboxSender:
         if self._paused_until is not None:
             times = [max(x, self._paused_until) for x in times]
         return min(times) if times else None
-
-
-def _forget_finished(sending: dict[int, asyncio.Task[None]]) -> None:
-    for recipient in [r for r, task in sending.items() if task.done()]:
-        task = sending.pop(recipient)
-        if not task.cancelled() and task.exception() is not None:
-            raise task.exception()  # type: ignore[misc]

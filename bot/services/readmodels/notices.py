@@ -79,14 +79,35 @@ def _notice_action(action: t.Action) -> NoticeAction:
 
 
 async def open_actions(session: AsyncSession, ids: Sequence[object]) -> dict[int, NoticeAction]:
-    """Those of ``ids`` (as a payload holds them) that name an action still open."""
+    """Those of ``ids`` (as a payload holds them) that name an action still open. The
+    columns a notice shows, not the mapped rows: the outbox draws a card per message,
+    and loading each action whole decrypted its description for nothing."""
     wanted = [i for i in ids if isinstance(i, int)]
     if not wanted:
         return {}
-    rows = await session.scalars(
-        select(t.Action).where(t.Action.id.in_(wanted), t.Action.status == ActionStatus.OPEN)
+    rows = await session.execute(
+        select(
+            t.Action.id,
+            t.Action.locality_id,
+            t.Action.agency_id,
+            t.Action.owner_member_id,
+            t.Action.due_date,
+            t.Action.requested_due_date,
+            t.Action.escalated_at,
+        ).where(t.Action.id.in_(wanted), t.Action.status == ActionStatus.OPEN)
     )
-    return {a.id: _notice_action(a) for a in rows}
+    return {
+        row.id: NoticeAction(
+            id=row.id,
+            locality_id=row.locality_id,
+            agency_id=row.agency_id,
+            owner_member_id=row.owner_member_id,
+            due_date=row.due_date,
+            requested_due_date=row.requested_due_date,
+            escalated=row.escalated_at is not None,
+        )
+        for row in rows
+    }
 
 
 async def action_by_id(session: AsyncSession, action_id: object) -> NoticeAction | None:
