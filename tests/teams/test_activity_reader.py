@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import json
 from datetime import datetime
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -18,8 +17,9 @@ from msrest.serialization import Model
 
 from bot.teams.sdk import activity_reader
 from bot.teams.sdk.activity_reader import read_activity
+from tests.support.activities import shared_dir
 
-FIXTURES = Path(__file__).resolve().parents[3] / "shared" / "fixtures" / "playground"
+FIXTURES = shared_dir() / "fixtures" / "playground"
 
 
 def _same(a: Any, b: Any, where: str = "activity") -> None:

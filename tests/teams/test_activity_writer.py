@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import json
 from datetime import UTC, datetime
-from pathlib import Path
 from typing import Any
 
 import orjson
@@ -23,8 +22,9 @@ from hypothesis import strategies as st
 from bot.teams.sdk.activity_reader import read_activity
 from bot.teams.sdk.activity_writer import NotPlain, write_model
 from bot.teams.sdk.clients import CardJSON, _CardPassingSerializer
+from tests.support.activities import shared_dir
 
-FIXTURES = Path(__file__).resolve().parents[3] / "shared" / "fixtures" / "playground"
+FIXTURES = shared_dir() / "fixtures" / "playground"
 SERIALIZER = _CardPassingSerializer(
     {k: v for k, v in models.__dict__.items() if isinstance(v, type)}
 )
