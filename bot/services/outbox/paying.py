@@ -3,10 +3,11 @@ a time: the tokens a drain takes up front, the requests each message spends of t
 what goes back when the drain is done.
 
 A drain that follows the queue (``OutboxSender.drain(follow=True)``, as ``OutboxRunner``
-runs it) may last as long as rows keep coming: it takes its tokens a few at a time, just
-before the messages they pay for are sent, and gives back each grant as soon as every
-send it paid for was answered (``settle_answered``), so that its tokens stop counting a
-second after those answers rather than a second after the whole drain.
+runs it) may last as long as rows keep coming: it takes its tokens a few at a time for
+the messages about to go (``reserve``), on PostgreSQL ahead of the moment they free, and
+gives back each grant as soon as every send it paid for was answered
+(``settle_answered``), so that its tokens stop counting a second after those answers
+rather than a second after the whole drain.
 """
 
 from __future__ import annotations
@@ -132,7 +133,8 @@ class DrainBudget:
 
     async def settle(self) -> None:
         """The drain is done (every send answered): what it took and did not use goes back
-        at once, each token it used stays counted until a second after its answer."""
+        (at once, or, if taken ahead, once it would have freed), each token it used stays
+        counted until a second after its answer."""
         if self._settling:
             await asyncio.gather(*self._settling, return_exceptions=True)
         grants, self._grants = self._grants, []

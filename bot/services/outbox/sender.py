@@ -186,7 +186,8 @@ class OutboxSender:
         each send and waiting (on real time) for its tokens when it has none: the sending
         is then paced by the budget alone, at the app's rate, instead of by a round of
         claims, draws and settles each second. It returns once nothing more is due (and
-        what it sent is answered), on a 429, at the end of working hours, or at a stop."""
+        what it sent is answered), after a 429, at the end of working hours, at a stop, or
+        when its heartbeat or the database fails, as a single drain does."""
         async with self._lock:
             report = DrainReport()
             await self._record_unrecorded(report)
