@@ -91,6 +91,20 @@ class AuditContext:
     locality_id: int | None = None
     now: datetime | None = None
     pending: list[Pending] = field(default_factory=list)
+    #: The chain's head this unit of work moved it to, once committed (``after_commit``).
+    moved_to: tuple[int, str] | None = None
+
+
+@dataclass(slots=True)
+class ChainHead:
+    """The chain's head (last id, last hash) as this process last saw it committed.
+
+    Only a guess: other instances, and writes that do not report here, move the head
+    too. ``ViewLog`` writes a batch in one statement that moves the head only from this
+    guess, so a wrong guess writes nothing and the batch is written the long way, under
+    the chain's lock; nothing is ever chained to a stale head."""
+
+    known: tuple[int, str] | None = None
 
 
 def operator() -> str:
@@ -175,29 +189,57 @@ def before_commit(session: Session) -> None:
     if not ctx.pending:
         return
     entries, ctx.pending = ctx.pending, []
-    append(session.connection(), entries, ctx.actor, ctx.now or datetime.now(UTC))
+    ctx.moved_to = append(session.connection(), entries, ctx.actor, ctx.now or datetime.now(UTC))
+
+
+def after_commit(session: Session) -> None:
+    """Tell the process's ``ChainHead`` (the session's ``info["chain"]``, if any) where
+    this commit left the chain, so the next batch of views can follow it directly."""
+    ctx = context_of(session)
+    head = session.info.get("chain")
+    if ctx.moved_to is not None and isinstance(head, ChainHead):
+        head.known = ctx.moved_to
+    ctx.moved_to = None
 
 
 def after_rollback(session: Session) -> None:
     """Drop what the rolled-back work did; keep refusals, which are written separately."""
     ctx = context_of(session)
     ctx.pending = [p for p in ctx.pending if p.action == AuditAction.REFUSED]
+    ctx.moved_to = None
 
 
-def append(conn: Connection, entries: list[Pending], actor: str, now: datetime) -> None:
-    """Add links to the chain, all by one actor at one time."""
-    append_links(conn, [(entry, actor, now) for entry in entries])
+def append(conn: Connection, entries: list[Pending], actor: str, now: datetime) -> tuple[int, str]:
+    """Add links to the chain, all by one actor at one time; returns the new head."""
+    return append_links(conn, [(entry, actor, now) for entry in entries])
 
 
-def append_links(conn: Connection, links: list[tuple[Pending, str, datetime]]) -> None:
-    """Add links (entry, actor, when) to the chain. The head row is updated first so
-    that, on every engine, this transaction holds the chain's lock before it reads the
-    newest hash."""
+def append_links(conn: Connection, links: list[tuple[Pending, str, datetime]]) -> tuple[int, str]:
+    """Add links (entry, actor, when) to the chain and return its new head (last id, last
+    hash). The head row is updated first so that, on every engine, this transaction holds
+    the chain's lock before it reads the newest hash."""
     if conn.dialect.update_returning:  # lock and read in one round trip
         last_id, last_hash = conn.execute(_LOCK_AND_READ).one()
     else:
         conn.execute(_LOCK)
         last_id, last_hash = conn.execute(_READ_HEAD).one()
+    rows, head = chained(links, last_id, last_hash)
+    if conn.dialect.name == "postgresql":
+        # One round trip fewer while the chain's lock is held (every write in every group
+        # waits on it): the entries are inserted by a CTE of the head's update, as
+        # columns of arrays, so it is one statement however many entries (compiled once).
+        conn.execute(_PG_APPEND, _pg_append_parameters(rows, head))
+    else:
+        conn.execute(_APPEND, rows)
+        conn.execute(_MOVE_HEAD, {"last_id": head[0], "last_hash": head[1]})
+    return head
+
+
+def chained(
+    links: list[tuple[Pending, str, datetime]], last_id: int, last_hash: str
+) -> tuple[list[dict[str, Any]], tuple[int, str]]:
+    """The rows that chain ``links`` onto the head (``last_id``, ``last_hash``), and the
+    head they leave."""
     rows = []
     for entry, actor, now in links:
         last_id += 1
@@ -215,15 +257,12 @@ def append_links(conn: Connection, links: list[tuple[Pending, str, datetime]]) -
         }
         row["hash"] = last_hash = link_hash(row)
         rows.append(row)
-    if conn.dialect.name == "postgresql":
-        # One round trip fewer while the chain's lock is held (every write in every group
-        # waits on it): the entries are inserted by a CTE of the head's update, as
-        # columns of arrays, so it is one statement however many entries (compiled once).
-        columns = {name: [row[name] for row in rows] for name in _LINK_COLUMNS}
-        conn.execute(_PG_APPEND, {**columns, "last_id": last_id, "last_hash": last_hash})
-    else:
-        conn.execute(_APPEND, rows)
-        conn.execute(_MOVE_HEAD, {"last_id": last_id, "last_hash": last_hash})
+    return rows, (last_id, last_hash)
+
+
+def _pg_append_parameters(rows: list[dict[str, Any]], head: tuple[int, str]) -> dict[str, Any]:
+    columns: dict[str, Any] = {name: [row[name] for row in rows] for name in _LINK_COLUMNS}
+    return {**columns, "last_id": head[0], "last_hash": head[1]}
 
 
 #: The chain's head: taken (locked) by updating it to itself, read, and moved on. Built
@@ -254,19 +293,53 @@ _PG_APPEND = text(
 )
 
 
+#: A batch of views in one autocommitted statement, chained onto the head this process
+#: last saw (``ChainHead``): the head moves only if it is still there (id and hash), and
+#: the entries are inserted only if it moved; the count says which. Under another
+#: instance's lock the update waits, then finds the head moved and changes nothing.
+_PG_APPEND_IF_HEAD = text(
+    "WITH moved AS (UPDATE audit_head SET last_id = :last_id, hash = :last_hash "
+    "WHERE id = 1 AND last_id = :expected_id AND hash = :expected_hash RETURNING id), "
+    f"added AS (INSERT INTO audit_log ({', '.join(_LINK_COLUMNS)}) "
+    f"SELECT * FROM unnest({', '.join(':' + name for name in _LINK_COLUMNS)}) "
+    "WHERE EXISTS (SELECT FROM moved)) "
+    "SELECT count(*) FROM moved"
+).bindparams(
+    *(bindparam(c.name, type_=ARRAY(c.type)) for c in _LOG.columns),
+    bindparam("last_id", type_=Integer),
+    bindparam("last_hash", type_=String),
+    bindparam("expected_id", type_=Integer),
+    bindparam("expected_hash", type_=String),
+)
+
+
 class ViewLog:
-    """Views' entries, chained in batches: one transaction for all the views that arrive
-    while the previous batch is being written (a group commit).
+    """Views' entries, chained in batches: one write for all the views that arrive while
+    the previous batch is being written (a group commit).
 
     A view writes nothing else, so its entry need not share a transaction with anything;
     written one by one, every "my actions" took the chain's lock for a transaction of its
     own, and twenty people looking at once queued on it. A view is still not answered
     until its entry is committed: ``write`` returns only then, and raises if the batch
     could not be written (so nothing is shown that was not recorded).
+
+    On PostgreSQL a batch is one autocommitted statement when the process knows the
+    chain's head (``ChainHead``: its last batch or write left it there), instead of a
+    transaction's four round trips (begin, lock and read the head, append, commit): each
+    of those waits its turn on a busy event loop, and every view in the batch, and every
+    view arriving meanwhile, waits for all of them. If the head has moved, the batch is
+    written the long way, under the lock.
     """
 
-    def __init__(self, sessions: async_sessionmaker[AsyncSession]) -> None:
+    def __init__(
+        self,
+        sessions: async_sessionmaker[AsyncSession],
+        autocommit: AsyncEngine | None = None,
+        head: ChainHead | None = None,
+    ) -> None:
         self._sessions = sessions
+        self._autocommit = autocommit
+        self._head = head if head is not None else ChainHead()
         self._queue: list[tuple[list[Pending], str, datetime, asyncio.Future[None]]] = []
         self._writer: asyncio.Task[None] | None = None
 
@@ -282,8 +355,9 @@ class ViewLog:
             batch, self._queue = self._queue, []
             links = [(entry, actor, now) for entries, actor, now, _ in batch for entry in entries]
             try:
-                async with self._sessions() as session, session.begin():
-                    await session.run_sync(_append_in, links)
+                if not await self._follow_head(links):
+                    async with self._sessions() as session, session.begin():
+                        self._head.known = await session.run_sync(_append_in, links)
             except BaseException as exc:
                 for *_, done in batch:
                     if not done.done():
@@ -295,13 +369,31 @@ class ViewLog:
                     if not done.done():
                         done.set_result(None)
 
+    async def _follow_head(self, links: list[tuple[Pending, str, datetime]]) -> bool:
+        """Write the batch onto the known head in one statement; False if there is no
+        autocommit engine (SQLite), no known head, or the head has moved (nothing
+        written)."""
+        known = self._head.known
+        if self._autocommit is None or known is None:
+            return False
+        rows, head = chained(links, *known)
+        parameters = _pg_append_parameters(rows, head)
+        parameters |= {"expected_id": known[0], "expected_hash": known[1]}
+        async with self._autocommit.connect() as connection:
+            moved = (await connection.execute(_PG_APPEND_IF_HEAD, parameters)).scalar_one()
+        if moved != 1:
+            self._head.known = None
+            return False
+        self._head.known = head
+        return True
+
     async def close(self) -> None:
         if self._writer is not None:
             await asyncio.gather(self._writer, return_exceptions=True)
 
 
-def _append_in(session: Session, links: list[tuple[Pending, str, datetime]]) -> None:
-    append_links(session.connection(), links)
+def _append_in(session: Session, links: list[tuple[Pending, str, datetime]]) -> tuple[int, str]:
+    return append_links(session.connection(), links)
 
 
 def link_hash(row: dict[str, Any]) -> str:

@@ -317,6 +317,7 @@ class AuditedSession(Session):
 
 event.listen(AuditedSession, "after_flush", audit.after_flush)
 event.listen(AuditedSession, "before_commit", audit.before_commit)
+event.listen(AuditedSession, "after_commit", audit.after_commit)
 event.listen(AuditedSession, "after_rollback", audit.after_rollback)
 
 
@@ -385,13 +386,18 @@ class Store:
         self.engine = engine
         self.keys = keys
         install(engine, keys)
+        #: Where this store's commits last left the audit chain (a guess: see ChainHead).
+        chain = audit.ChainHead()
         self._sessions = async_sessionmaker(
-            engine, expire_on_commit=False, sync_session_class=AuditedSession
+            engine, expire_on_commit=False, sync_session_class=AuditedSession, info={"chain": chain}
         )
+        reads = _reads_bind(engine)
         self._reads = async_sessionmaker(
-            _reads_bind(engine), expire_on_commit=False, sync_session_class=ReadingSession
+            reads, expire_on_commit=False, sync_session_class=ReadingSession
         )
-        self._views = audit.ViewLog(self._sessions)
+        # On PostgreSQL a batch of views can be one autocommitted statement (ViewLog).
+        one_statement = reads if engine.dialect.name == "postgresql" else None
+        self._views = audit.ViewLog(self._sessions, one_statement, chain)
         #: Built once: every answered turn claims its answer (``claim_answer``).
         self._claim_answer = on_conflict(engine.dialect.name, _PROCESSED, None, ["activity_id"])
 
