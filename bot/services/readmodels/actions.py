@@ -156,34 +156,56 @@ async def _owned_views(
     loading (most of the statement's CPU in the bot) has nothing to add."""
     result = []
     connection = await session.connection()
-    for row in (await connection.execute(query, parameters)).all():
-        agency_name = row.agency_name or ""
+    statuses = _STATUSES
+    for (
+        action_id,
+        description,
+        due_date,
+        status_value,
+        escalated,
+        locality,
+        owner_name,
+        agency_name,
+        raised_at,
+        subject_kind,
+        subject_reference,
+        subject_initials,
+        last_update,
+        requested_due_date,
+        locality_id,
+        agency_id,
+        owner_member_id,
+        corrected,
+    ) in await connection.execute(query, parameters):
+        agency_name = agency_name or ""
         choices = (
             await hand_over_colleagues(
-                session, row.locality_id, row.agency_id, row.owner_member_id, agency_name
+                session, locality_id, agency_id, owner_member_id, agency_name
             )
             if colleagues
             else ()
         )
-        status = ActionStatus(row.status)
+        status = statuses[status_value]
         result.append(
             OwnedActionView(
                 action=ActionView(
-                    id=row.id,
-                    description=row.description,
-                    owner_name=_owner_name(row.owner_name),
+                    id=action_id,
+                    description=description,
+                    owner_name=owner_name if owner_name is not None else UNKNOWN_MEMBER,
                     agency_name=agency_name,
-                    due_date=row.due_date,
+                    due_date=due_date,
                     status=status,
-                    subject=_subject(row),
-                    overdue=status == ActionStatus.OPEN and row.due_date < today,
-                    raised_on=row.raised_at.date() if row.raised_at is not None else None,
-                    escalated=row.escalated_at is not None,
-                    corrected=bool(row.corrected),
+                    subject=None
+                    if subject_kind is None
+                    else _subject_of(subject_kind, subject_reference, subject_initials),
+                    overdue=status is ActionStatus.OPEN and due_date < today,
+                    raised_on=raised_at.date() if raised_at is not None else None,
+                    escalated=bool(escalated),
+                    corrected=bool(corrected),
                 ),
-                locality=row.locality or "",
-                requested_due_date=row.requested_due_date,
-                last_update=row.last_update if row.last_update is not None else "",
+                locality=locality or "",
+                requested_due_date=requested_due_date,
+                last_update=last_update if last_update is not None else "",
                 colleagues=choices,
             )
         )
@@ -443,10 +465,34 @@ def _named(query: Select[Any]) -> Select[Any]:
     )
 
 
+#: An owner's row, in the order ``_owned_views`` unpacks it: a listed row's columns but
+#: for what the owner's card does not show (the latest update's time) or needs only as
+#: a flag (escalated), which would each be read and converted for every row.
+_OWNED_COLUMNS = (
+    t.Action.id,
+    t.Action.description,
+    t.Action.due_date,
+    t.Action.status,
+    t.Action.escalated_at.is_not(None).label("escalated"),
+    t.Locality.name.label("locality"),
+    t.Member.name.label("owner_name"),
+    t.Agency.name.label("agency_name"),
+    t.Meeting.started_at.label("raised_at"),
+    t.Subject.kind.label("subject_kind"),
+    t.Subject.reference.label("subject_reference"),
+    t.Subject.initials.label("subject_initials"),
+    _latest_update("note").label("last_update"),
+    *_OWNER_COLUMNS,
+)
+
+#: An action's status by its stored value, without the enum's own look-up per row.
+_STATUSES = {status.value: status for status in ActionStatus}
+
+
 def _owned_query(*where: ColumnElement[bool]) -> Select[Any]:
-    return _named(
-        select(*_ROW_COLUMNS, *_OWNER_COLUMNS).select_from(t.Action).where(*where)
-    ).order_by(t.Action.due_date, t.Action.id)
+    return _named(select(*_OWNED_COLUMNS).select_from(t.Action).where(*where)).order_by(
+        t.Action.due_date, t.Action.id
+    )
 
 
 #: An owner's open actions (``owner``), and one action (``action``), as owners see them.
@@ -466,11 +512,14 @@ def _subject(row: Row[Any]) -> str | None:
     rule does not let see persons of concern)."""
     if row.subject_kind is None:
         return None
-    if row.subject_kind == SubjectKind.PERSON.value:
+    return _subject_of(row.subject_kind, row.subject_reference, row.subject_initials)
+
+
+def _subject_of(kind: str, reference: str, initials: str) -> str:
+    """``_subject`` of a row's subject columns."""
+    if kind == SubjectKind.PERSON.value:
         return PERSON_OF_CONCERN
-    return subject_display(
-        SubjectKind(row.subject_kind), row.subject_reference, row.subject_initials
-    )
+    return subject_display(SubjectKind(kind), reference, initials)
 
 
 def _matches(wanted: str, *names: str) -> bool:
