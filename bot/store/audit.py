@@ -14,7 +14,6 @@ Entries name records by type and id and changed fields by name, never by value.
 
 from __future__ import annotations
 
-import asyncio
 import getpass
 import hashlib
 import json
@@ -40,6 +39,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 from sqlalchemy.orm import Session
 
 from bot.store import tables as t
+from bot.store.group_commit import GroupCommit
 
 GENESIS = "0" * 64
 
@@ -340,34 +340,19 @@ class ViewLog:
         self._sessions = sessions
         self._autocommit = autocommit
         self._head = head if head is not None else ChainHead()
-        self._queue: list[tuple[list[Pending], str, datetime, asyncio.Future[None]]] = []
-        self._writer: asyncio.Task[None] | None = None
+        self._batches: GroupCommit[tuple[list[Pending], str, datetime], None] = GroupCommit(
+            self._write
+        )
 
     async def write(self, entries: list[Pending], actor: str, now: datetime) -> None:
-        done = asyncio.get_running_loop().create_future()
-        self._queue.append((entries, actor, now, done))
-        if self._writer is None or self._writer.done():
-            self._writer = asyncio.get_running_loop().create_task(self._drain())
-        await asyncio.shield(done)
+        await self._batches.submit((entries, actor, now))
 
-    async def _drain(self) -> None:
-        while self._queue:
-            batch, self._queue = self._queue, []
-            links = [(entry, actor, now) for entries, actor, now, _ in batch for entry in entries]
-            try:
-                if not await self._follow_head(links):
-                    async with self._sessions() as session, session.begin():
-                        self._head.known = await session.run_sync(_append_in, links)
-            except BaseException as exc:
-                for *_, done in batch:
-                    if not done.done():
-                        done.set_exception(exc)
-                if not isinstance(exc, Exception):
-                    raise
-            else:
-                for *_, done in batch:
-                    if not done.done():
-                        done.set_result(None)
+    async def _write(self, batch: list[tuple[list[Pending], str, datetime]]) -> list[None]:
+        links = [(entry, actor, now) for entries, actor, now in batch for entry in entries]
+        if not await self._follow_head(links):
+            async with self._sessions() as session, session.begin():
+                self._head.known = await session.run_sync(_append_in, links)
+        return [None] * len(batch)
 
     async def _follow_head(self, links: list[tuple[Pending, str, datetime]]) -> bool:
         """Write the batch onto the known head in one statement; False if there is no
@@ -388,8 +373,7 @@ class ViewLog:
         return True
 
     async def close(self) -> None:
-        if self._writer is not None:
-            await asyncio.gather(self._writer, return_exceptions=True)
+        await self._batches.close()
 
 
 def _append_in(session: Session, links: list[tuple[Pending, str, datetime]]) -> tuple[int, str]:

@@ -36,10 +36,10 @@ from sqlalchemy.orm.exc import StaleDataError
 
 from bot.domain.errors import CONCURRENT_CHANGE, Conflict, Duplicate, NotLinked, NotPermitted
 from bot.store import audit
+from bot.store.claims import AnswerClaims
 from bot.store.crypto import KeyRing, install
 from bot.store.days import LONDON_DATE_SQLITE, london_date_sqlite
 from bot.store.tables import ProcessedActivity, table_of
-from bot.store.upsert import on_conflict
 
 if TYPE_CHECKING:
     from alembic.config import Config
@@ -398,8 +398,8 @@ class Store:
         # On PostgreSQL a batch of views can be one autocommitted statement (ViewLog).
         one_statement = reads if engine.dialect.name == "postgresql" else None
         self._views = audit.ViewLog(self._sessions, one_statement, chain)
-        #: Built once: every answered turn claims its answer (``claim_answer``).
-        self._claim_answer = on_conflict(engine.dialect.name, _PROCESSED, None, ["activity_id"])
+        #: Every answered turn claims its answer (``claim_answer``), in batches.
+        self._claims = AnswerClaims(engine)
 
     @asynccontextmanager
     async def transaction(
@@ -436,12 +436,8 @@ class Store:
         answer goes out, not before the turn runs: a delivery that died half-way (its
         writes rolled back) leaves its resend free to do the work and answer (and one
         whose answer could not be posted gives the claim back, ``release_answer``). One
-        autocommitted statement: on PostgreSQL one round trip, on SQLite one small write."""
-        claim = {"activity_id": (ANSWERED + activity_id)[:200], "processed_at": now}
-        async with self.engine.connect() as connection:
-            autocommit = await connection.execution_options(isolation_level="AUTOCOMMIT")
-            result = await autocommit.execute(self._claim_answer, claim)
-        return int(getattr(result, "rowcount", 0) or 0) == 1
+        statement for all the turns claiming at that moment (``claims.AnswerClaims``)."""
+        return await self._claims.claim((ANSWERED + activity_id)[:200], now)
 
     async def release_answer(self, activity_id: str) -> None:
         """Undo ``claim_answer`` when the answer could not be delivered, so that Teams'
@@ -498,4 +494,5 @@ class Store:
 
     async def close(self) -> None:
         await self._views.close()
+        await self._claims.close()
         await self.engine.dispose()
