@@ -117,9 +117,9 @@ async def _run(settings: Settings, args: argparse.Namespace) -> list[str]:
         services = ServiceFactory(settings, store, SystemClock())
         if args.command == "subject":
             return await _subject_export(services, args)
-        service = services.retention
         if args.command == "retention":
-            return (await service.run()).lines()
+            return (await services.retention.run()).lines()
+        service = services.legal_holds
         if args.hold_command == "place":
             target = await _hold_target(store, args.scope, args.target, args.locality)
             hold = await service.place_hold(args.scope, target, args.reason, audit.operator())

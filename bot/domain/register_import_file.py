@@ -1,13 +1,13 @@
 """A tracker's file as read, before any row is checked (``mace-bot register import`` and
 ``mace-bot actions import``): the CSV reader, the ``TableBuilder`` the CSV and XLSX
-readers share (the XLSX one, which needs openpyxl, is in bot.services.register_import),
+readers share (the XLSX one, which needs openpyxl, is in bot.services.tracker_file),
 a cell as text, the header matched to the known columns; every step reports a
 ``RowProblem`` (bot.domain.row_problems).
 
 Its own module so that reading a sheet and checking its rows are two rooms: this one
 knows nothing of the register or of actions (the columns it matches are passed in);
-bot.domain.register_import checks each row and what the rows ask of the store. Pure, as
-all of the domain: the service reads the bytes.
+bot.domain.register_import and bot.domain.action_import check each row and what the
+rows ask of the store. Pure, as all of the domain: the service reads the bytes.
 """
 
 from __future__ import annotations

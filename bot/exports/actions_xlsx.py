@@ -29,7 +29,7 @@ from bot.exports._text import (
     utc_naive,
     xml_safe,
 )
-from bot.exports.actions import ACTION_COLUMNS, SHEET_TITLE, Value, _values
+from bot.exports.actions import ACTION_COLUMNS, SHEET_TITLE, Column, Value, _values
 
 # Excel refuses (and offers to "repair") a cell holding more text than this.
 _EXCEL_CELL_CHARS = 32_767
@@ -88,6 +88,23 @@ def _cell(sheet: Worksheet, row: int, column: int) -> Cell:
     return cell
 
 
+def _header_row(sheet: Worksheet, row: int, columns: Sequence[Column]) -> None:
+    """Write the columns' headings in ``row`` and give each column its width.
+
+    Bold on grey with a thin rule below, wrapped and top-aligned: the outstanding-actions
+    sheet and the register's "Subjects" sheet (``bot.exports.subjects``) share this so
+    their headers look the same.
+    """
+    for index, column in enumerate(columns, start=1):
+        cell = _cell(sheet, row, index)
+        _put_text(cell, column.header)
+        cell.font = _HEADER_FONT
+        cell.fill = _HEADER_FILL
+        cell.border = _HEADER_BORDER
+        cell.alignment = _TOP_WRAP
+        sheet.column_dimensions[get_column_letter(index)].width = column.width
+
+
 def _write_preamble(
     sheet: Worksheet, rows: Sequence[OutstandingActionRow], title: str, generated_at: datetime
 ) -> None:
@@ -105,14 +122,7 @@ def _write_preamble(
     generated = _cell(sheet, 3, 1)
     _put_text(generated, note + ".")
     generated.font = _NOTE_FONT
-    for index, column in enumerate(ACTION_COLUMNS, start=1):
-        cell = _cell(sheet, _HEADER_ROW, index)
-        _put_text(cell, column.header)
-        cell.font = _HEADER_FONT
-        cell.fill = _HEADER_FILL
-        cell.border = _HEADER_BORDER
-        cell.alignment = _TOP_WRAP
-        sheet.column_dimensions[get_column_letter(index)].width = column.width
+    _header_row(sheet, _HEADER_ROW, ACTION_COLUMNS)
 
 
 def _set_up_printing(sheet: Worksheet, title: str) -> None:

@@ -20,15 +20,13 @@ from bot.domain.views import OutstandingActionRow, SubjectExportRow
 from bot.exports._text import MARKING, format_datetime, xml_safe
 from bot.exports.actions import Column
 from bot.exports.actions_xlsx import (
-    _HEADER_BORDER,
-    _HEADER_FILL,
-    _HEADER_FONT,
     _MARKING_FONT,
     _NOTE_FONT,
     _TITLE_FONT,
     _TOP,
     _TOP_WRAP,
     _cell,
+    _header_row,
     _put,
     _put_text,
     actions_workbook,
@@ -72,14 +70,7 @@ def subjects_sheet(
         "A child's checks are blank where not yet recorded.",
     )
     note.font = _NOTE_FONT
-    for index, column in enumerate(columns, start=1):
-        cell = _cell(sheet, _HEADER_ROW, index)
-        _put_text(cell, column.header)
-        cell.font = _HEADER_FONT
-        cell.fill = _HEADER_FILL
-        cell.border = _HEADER_BORDER
-        cell.alignment = _TOP_WRAP
-        sheet.column_dimensions[get_column_letter(index)].width = column.width
+    _header_row(sheet, _HEADER_ROW, columns)
     for offset, row in enumerate(rows, start=1):
         values: tuple[str | int | date | None, ...] = (
             row.reference,

@@ -28,6 +28,7 @@ from bot.services.directory import AppInstaller
 from bot.services.escalations import EscalationService
 from bot.services.exports import ExportService
 from bot.services.groups import GroupService
+from bot.services.legal_holds import LegalHoldService
 from bot.services.meeting_hints import MeetingHintService
 from bot.services.meetings import MeetingService
 from bot.services.members import MemberAdmin
@@ -130,6 +131,10 @@ class ServiceFactory:
     @cached_property
     def retention(self) -> RetentionService:
         return RetentionService(self.store, self.clock, self.settings.retention)
+
+    @cached_property
+    def legal_holds(self) -> LegalHoldService:
+        return LegalHoldService(self.store, self.clock)
 
     @cached_property
     def membership_sync(self) -> MembershipSync:

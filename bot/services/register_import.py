@@ -2,9 +2,10 @@
 ``mace-bot actions import``): the file read, what its rows name loaded from the store, and
 every record written in one transaction, or nothing.
 
-The rules of the sheet are pure (bot.domain.register_import). The command line runs as
-the host's operator and checks no caller (the documented trust boundary, as for
-``mace-bot members``): every record is audited as imported by ``cli:<user>``.
+The rules of the sheets are pure (bot.domain.register_import and
+bot.domain.action_import). The command line runs as the host's operator and checks no
+caller (the documented trust boundary, as for ``mace-bot members``): every record is
+audited as imported by ``cli:<user>``.
 
 Imported actions need a meeting and an agenda item (``actions.meeting_id``, ``item_id``).
 They are placed in one ended meeting per group, kept for the purpose and reused by every
@@ -25,6 +26,14 @@ from datetime import UTC, datetime, time, timedelta
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from bot.domain.action_import import (
+    ACTION_COLUMNS,
+    ActionPlan,
+    PlannedAction,
+    check_actions,
+    import_key_value,
+    parse_actions,
+)
 from bot.domain.clock import Clock, london_today
 from bot.domain.model import (
     ItemKind,
@@ -36,17 +45,11 @@ from bot.domain.model import (
 )
 from bot.domain.register import SubjectEventKind, SubjectStatus, link_pair
 from bot.domain.register_import import (
-    ACTION_COLUMNS,
     REGISTER_COLUMNS,
-    ActionPlan,
     ImportReport,
-    PlannedAction,
     PlannedSubject,
     RegisterPlan,
-    check_actions,
     check_register,
-    import_key_value,
-    parse_actions,
     parse_register,
     reference_key,
 )
@@ -189,7 +192,7 @@ class _Lookups:
                 key = reference_key(SubjectKind(subject.kind), reference)
                 self.subjects.setdefault(key, subject)
 
-    # RegisterLookups and ActionLookups (bot.domain.register_import)
+    # RegisterLookups (bot.domain.register_import) and ActionLookups (bot.domain.action_import)
 
     def strand_code(self, text: str) -> str | None:
         return self.strands.get(_folded(text))

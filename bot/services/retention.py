@@ -1,4 +1,5 @@
-"""The retention run and legal holds (rules: ``bot.domain.retention``).
+"""The retention run (rules: ``bot.domain.retention``). The legal holds it obeys are
+placed, lifted and listed by bot.services.legal_holds.
 
 Every deletion of a record about someone goes through the ORM (``session.delete``) inside
 ``store.transaction``, so the audit trail gets a ``delete`` entry per row, in the same
@@ -28,11 +29,9 @@ from sqlalchemy.orm import InstrumentedAttribute, load_only
 from sqlalchemy.sql.elements import ColumnElement
 
 from bot.domain.clock import Clock
-from bot.domain.errors import Conflict, InvalidInput, NotFound
 from bot.domain.model import ChallengeStatus, MeetingStatus
 from bot.domain.retention import (
     CLOSED_ACTION_STATUSES,
-    MAX_HOLD_REASON_CHARS,
     Holds,
     HoldScope,
     RecordKind,
@@ -92,28 +91,6 @@ class RetentionReport:
             if count:
                 lines.append(f"Kept under legal hold: {count} expired {kind}")
         return lines
-
-
-@dataclass(frozen=True, slots=True)
-class HoldView:
-    id: int
-    scope: str
-    target_id: int
-    reason: str
-    placed_by: str
-    placed_at: datetime
-    lifted_at: datetime | None
-
-    @property
-    def active(self) -> bool:
-        return self.lifted_at is None
-
-    def line(self) -> str:
-        state = "active" if self.active else f"lifted {self.lifted_at:%Y-%m-%d %H:%M} UTC"
-        return (
-            f"#{self.id} {self.scope} {self.target_id}: {self.reason} "
-            f"(placed by {self.placed_by} {self.placed_at:%Y-%m-%d %H:%M} UTC; {state})"
-        )
 
 
 class RetentionService:
@@ -429,70 +406,6 @@ class RetentionService:
             if len(keys) < self.batch_size:
                 break
 
-    # -- legal holds ---------------------------------------------------------------------
-
-    async def place_hold(self, scope: str, target: int, reason: str, by: str) -> HoldView:
-        """Hold a locality's, a meeting's or a subject's records (``target`` is its id)."""
-        try:
-            hold_scope = HoldScope(scope)
-        except ValueError:
-            raise InvalidInput(
-                {"scope": "The scope is one of " + ", ".join(s.value for s in HoldScope) + "."}
-            ) from None
-        reason = (reason or "").strip()
-        if not reason:
-            raise InvalidInput({"reason": "Give the reason for the hold (e.g. the case name)."})
-        if len(reason) > MAX_HOLD_REASON_CHARS:
-            raise InvalidInput(
-                {"reason": f"The reason is too long: at most {MAX_HOLD_REASON_CHARS} characters."}
-            )
-        now = self.clock.now()
-        async with self.store.transaction(now=now) as session:
-            locality_id = await _target_locality(session, hold_scope, target)
-            audit.act_as(session.sync_session, by, locality_id)
-            existing = await session.scalar(
-                select(t.LegalHold.id).where(
-                    t.LegalHold.scope == hold_scope.value,
-                    t.LegalHold.target_id == target,
-                    t.LegalHold.lifted_at.is_(None),
-                )
-            )
-            if existing is not None:
-                raise Conflict(f"That {hold_scope.value} is already under legal hold #{existing}.")
-            hold = t.LegalHold(
-                scope=hold_scope.value,
-                target_id=target,
-                reason=reason,
-                placed_by=by[:200],
-                placed_at=now,
-            )
-            session.add(hold)
-            await session.flush()
-            return _hold_view(hold)
-
-    async def lift_hold(self, hold_id: int, by: str) -> HoldView:
-        now = self.clock.now()
-        async with self.store.transaction(now=now) as session:
-            hold = await session.get(t.LegalHold, hold_id)
-            if hold is None:
-                raise NotFound(f"There is no legal hold #{hold_id}.")
-            if hold.lifted_at is not None:
-                raise Conflict(f"Legal hold #{hold_id} was already lifted.")
-            locality_id = await _target_locality(
-                session, HoldScope(hold.scope), hold.target_id, missing_ok=True
-            )
-            audit.act_as(session.sync_session, by, locality_id)
-            hold.lifted_at = now
-            await session.flush()
-            return _hold_view(hold)
-
-    async def holds(self, *, include_lifted: bool = False) -> list[HoldView]:
-        query = select(t.LegalHold).order_by(t.LegalHold.id)
-        if not include_lifted:
-            query = query.where(t.LegalHold.lifted_at.is_(None))
-        async with self.store.reading() as session:
-            return [_hold_view(h) for h in await session.scalars(query)]
-
 
 async def _delete_subjects(session: AsyncSession, deleted: Counter[str], doomed: list[int]) -> None:
     """Subjects and all that belongs to them; what belongs to a meeting loses the pointer.
@@ -582,22 +495,6 @@ async def _holds(session: AsyncSession) -> Holds:
     return Holds.of(((scope, target) for scope, target in active), meetings, kept)
 
 
-async def _target_locality(
-    session: AsyncSession, scope: HoldScope, target: int, *, missing_ok: bool = False
-) -> int | None:
-    """The locality of a hold's target, which must exist (unless ``missing_ok``)."""
-    model: Any = {
-        HoldScope.LOCALITY: t.Locality,
-        HoldScope.MEETING: t.Meeting,
-        HoldScope.SUBJECT: t.Subject,
-    }[scope]
-    column = model.id if scope is HoldScope.LOCALITY else model.locality_id
-    found = await session.scalar(select(column).where(model.id == target))
-    if found is None and not missing_ok:
-        raise NotFound(f"There is no {scope.value} with id {target}.")
-    return found
-
-
 async def _delete(
     session: AsyncSession,
     deleted: Counter[str],
@@ -631,15 +528,3 @@ def _explain(session: AsyncSession, reason: str) -> None:
     for entry in audit.context_of(session.sync_session).pending:
         if entry.action == audit.AuditAction.DELETE and not entry.reason:
             entry.reason = reason[:200]
-
-
-def _hold_view(hold: t.LegalHold) -> HoldView:
-    return HoldView(
-        hold.id,
-        hold.scope,
-        hold.target_id,
-        hold.reason,
-        hold.placed_by,
-        hold.placed_at,
-        hold.lifted_at,
-    )

@@ -1,8 +1,8 @@
 """A tracker's file read from disk for ``mace-bot register import`` and ``mace-bot
 actions import``: a .csv (bot.domain.register_import_file reads its text) or the first
 sheet of an .xlsx workbook (openpyxl, which the pure domain does not import), as one
-``Table``, before any row is checked (bot.domain.register_import) or anything is written
-(bot.services.register_import).
+``Table``, before any row is checked (bot.domain.register_import or
+bot.domain.action_import) or anything is written (bot.services.register_import).
 
 Its own room: reading a file and importing its rows fail in different ways (a file that
 cannot be read at all is ``UnreadableFile``, told without its contents; a bad row is a

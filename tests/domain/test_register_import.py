@@ -14,15 +14,13 @@ from datetime import date, datetime
 
 import pytest
 
+from bot.domain.action_import import check_actions, import_key_value, parse_actions
 from bot.domain.model import ActionStatus, SubjectKind
 from bot.domain.register import RiskLevel, SubjectStatus
 from bot.domain.register_import import (
     ImportReport,
     LinkTarget,
-    check_actions,
     check_register,
-    import_key_value,
-    parse_actions,
     parse_date,
     parse_register,
 )

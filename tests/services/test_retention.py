@@ -11,10 +11,10 @@ import pytest
 from sqlalchemy import select
 
 from bot.domain.clock import FrozenClock
-from bot.domain.errors import Conflict, InvalidInput, NotFound
 from bot.domain.retention import RetentionPolicy
 from bot.jobs.schedule import ON_DEMAND, ScheduledJob
 from bot.jobs.scheduler import Jobs
+from bot.services.legal_holds import LegalHoldService
 from bot.services.retention import RetentionReport, RetentionService
 from bot.store import audit
 from bot.store import tables as t
@@ -264,16 +264,17 @@ async def test_legal_holds_keep_what_they_cover_until_lifted(demo_store: Store) 
     ryedale_unused = await r.subject("ryedale", "CR-0102", "RS")
     clock = FrozenClock(utc(2027, 1, 4, 9))
     service = RetentionService(demo_store, clock, POLICY)
-    on_child = await service.place_hold(
+    legal_holds = LegalHoldService(demo_store, clock)
+    on_child = await legal_holds.place_hold(
         "subject", s.child_done, "Serious case review 2027/01", "cli:dpo"
     )
-    on_meeting = await service.place_hold(
+    on_meeting = await legal_holds.place_hold(
         "meeting", s.finished.id, "Court case R v Example", "cli:dpo"
     )
-    on_group = await service.place_hold(
+    on_group = await legal_holds.place_hold(
         "locality", ryedale_old.locality_id, "Ryedale inquiry", "cli:dpo"
     )
-    assert [h.id for h in await service.holds()] == [on_child.id, on_meeting.id, on_group.id]
+    assert [h.id for h in await legal_holds.holds()] == [on_child.id, on_meeting.id, on_group.id]
 
     clock.set(LATER)
     report = await fire(service)
@@ -297,11 +298,11 @@ async def test_legal_holds_keep_what_they_cover_until_lifted(demo_store: Store) 
     assert dict(report.held) == {"actions": 3, "meetings": 3, "subjects": 1}
     assert "Kept under legal hold: 3 expired actions" in report.lines()
 
-    lifted = await service.lift_hold(on_child.id, "cli:dpo")
+    lifted = await legal_holds.lift_hold(on_child.id, "cli:dpo")
     assert lifted.lifted_at == LATER and not lifted.active
-    await service.lift_hold(on_meeting.id, "cli:dpo")
-    assert [h.id for h in await service.holds()] == [on_group.id]
-    assert len(await service.holds(include_lifted=True)) == 3
+    await legal_holds.lift_hold(on_meeting.id, "cli:dpo")
+    assert [h.id for h in await legal_holds.holds()] == [on_group.id]
+    assert len(await legal_holds.holds(include_lifted=True)) == 3
     clock.advance(days=1)
     report = await fire(service)
     assert s.child_done not in await ids(demo_store, t.Subject)
@@ -321,27 +322,6 @@ async def test_legal_holds_keep_what_they_cover_until_lifted(demo_store: Store) 
     assert holds_audit[3].detail == "lifted_at"
     assert "Serious case review" not in str([vars(e) for e in holds_audit])
     assert (await chain_verdict(demo_store)).ok
-
-
-async def test_holds_are_checked_when_placed_and_lifted(demo_store: Store) -> None:
-    s = await seed(demo_store)
-    service = RetentionService(demo_store, FrozenClock(utc(2027, 1, 4)), POLICY)
-    with pytest.raises(InvalidInput) as bad:
-        await service.place_hold("child", s.child_done, "Review", "cli:dpo")
-    assert "scope" in bad.value.field_errors
-    with pytest.raises(InvalidInput) as bad:
-        await service.place_hold("subject", s.child_done, "   ", "cli:dpo")
-    assert "reason" in bad.value.field_errors
-    with pytest.raises(NotFound):
-        await service.place_hold("meeting", 9999, "Review", "cli:dpo")
-    hold = await service.place_hold("subject", s.child_done, "Review", "cli:dpo")
-    with pytest.raises(Conflict):
-        await service.place_hold("subject", s.child_done, "Again", "cli:dpo")
-    await service.lift_hold(hold.id, "cli:dpo")
-    with pytest.raises(Conflict):
-        await service.lift_hold(hold.id, "cli:dpo")
-    with pytest.raises(NotFound):
-        await service.lift_hold(9999, "cli:dpo")
 
 
 async def test_an_open_action_never_expires(demo_store: Store) -> None:

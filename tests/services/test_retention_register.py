@@ -12,6 +12,7 @@ from sqlalchemy import select
 
 from bot.domain.clock import FrozenClock
 from bot.domain.retention import RetentionPolicy
+from bot.services.legal_holds import LegalHoldService
 from bot.services.retention import RetentionService
 from bot.store import tables as t
 from bot.store.db import Store
@@ -98,8 +99,10 @@ async def rows(store: Store, model: Any, *columns: Any) -> set[Any]:
 
 async def test_an_expired_subject_goes_with_all_that_belongs_to_it(demo_store: Store) -> None:
     s = await seed(demo_store)
-    service = RetentionService(demo_store, FrozenClock(LATER), POLICY)
-    await service.place_hold("subject", s.held, "Serious case review", "cli:dpo")
+    clock = FrozenClock(LATER)
+    service = RetentionService(demo_store, clock, POLICY)
+    legal_holds = LegalHoldService(demo_store, clock)
+    await legal_holds.place_hold("subject", s.held, "Serious case review", "cli:dpo")
     report = await service.run()
 
     # CR-0101 and the bus station: gone, with their history, strands, links and shares.
@@ -170,10 +173,12 @@ async def test_a_subject_that_goes_leaves_its_meetings_minutes_without_the_point
 
 async def test_a_lifted_subject_hold_lets_all_of_it_go(demo_store: Store) -> None:
     s = await seed(demo_store)
-    service = RetentionService(demo_store, FrozenClock(LATER), POLICY)
-    hold = await service.place_hold("subject", s.held, "Serious case review", "cli:dpo")
+    clock = FrozenClock(LATER)
+    service = RetentionService(demo_store, clock, POLICY)
+    legal_holds = LegalHoldService(demo_store, clock)
+    hold = await legal_holds.place_hold("subject", s.held, "Serious case review", "cli:dpo")
     await fire(service)
-    await service.lift_hold(hold.id, "cli:dpo")
+    await legal_holds.lift_hold(hold.id, "cli:dpo")
     await fire(service)
     assert await ids(demo_store, t.Subject) == {s.kept}
     assert s.held_meeting.id not in await ids(demo_store, t.Meeting)
@@ -186,8 +191,10 @@ async def test_a_locality_hold_keeps_subjects_shared_with_that_group(demo_store:
     shared = await r.register_subject("scarborough", "CR-0301", "MN")
     await r.subject_share(shared, "ryedale")
     not_shared = await r.register_subject("scarborough", "CR-0302", "OP")
-    service = RetentionService(demo_store, FrozenClock(LATER), POLICY)
-    await service.place_hold("locality", await r.locality("ryedale"), "Inquiry", "cli:dpo")
+    clock = FrozenClock(LATER)
+    service = RetentionService(demo_store, clock, POLICY)
+    legal_holds = LegalHoldService(demo_store, clock)
+    await legal_holds.place_hold("locality", await r.locality("ryedale"), "Inquiry", "cli:dpo")
     await fire(service)
     found = await ids(demo_store, t.Subject)
     assert shared in found and not_shared not in found
