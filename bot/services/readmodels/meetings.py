@@ -7,10 +7,10 @@ its cache key on every draw cost more CPU than running it), read columns on the 
 connection where the ORM would only load objects to be copied into views (encrypted
 columns are still decrypted: by their column types), and each does the work of several
 where one can: the meeting's summary (its locality, chair, open round, earlier actions
-counted, the previous meeting and its counts, whether any challenge or escalation is open)
-is one statement, the agencies come with the meeting's attendance, the decisions with
-their authors and with every count of minutes and decisions, and the meeting's actions
-with the earlier ones it lists.
+counted, the previous meeting and its counts, whether any challenge or escalation is open
+or any subject is under an item) is one statement, the agencies come with the meeting's
+attendance, the decisions with their authors and with every count of minutes and
+decisions, and the meeting's actions with the earlier ones it lists.
 """
 
 from __future__ import annotations
@@ -139,8 +139,9 @@ def _count(table: Any, *where: Any) -> Any:
 
 #: One row of everything the agenda shows once: the locality's name, the chair's, the
 #: open round, the earlier open actions counted (and how many are overdue), the previous
-#: meeting with its decisions and actions counted, and whether the locality has any open
-#: challenge or escalation to read at all.
+#: meeting with its decisions and actions counted, and whether there is any open
+#: challenge or escalation in the locality, or any subject under the meeting's items, to
+#: read at all.
 _SUMMARY = (
     select(
         _LOCALITIES.c.name.label("locality_name"),
@@ -183,6 +184,7 @@ _SUMMARY = (
             _ESCALATIONS.c.status != EscalationStatus.CLOSED.value,
         )
         .label("any_escalation"),
+        exists().where(_ITEM_SUBJECTS.c.meeting_id == _MEETING).label("any_sub_item"),
     )
     .select_from(_LOCALITIES.outerjoin(_PREVIOUS, _PREVIOUS.c.id == _PREVIOUS_ID))
     .where(_LOCALITIES.c.id == _LOCALITY)
@@ -344,7 +346,7 @@ async def meeting_view(
     by_item_actions: dict[int, list[ActionView]] = {}
     for own, view in zip(mine, views, strict=False):
         by_item_actions.setdefault(own.item_id, []).append(view)
-    sub_items = await _sub_items(session, meeting.id, counts)
+    sub_items = await _sub_items(session, meeting.id, counts) if summary.any_sub_item else {}
     item_views = []
     for item in items:
         kind = ItemKind(item.kind)
