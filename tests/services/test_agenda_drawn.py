@@ -1,15 +1,16 @@
 """The agenda as drawn from the store (bot.services.readmodels.meetings.meeting_view), for a
-meeting with something in every part of its card: attendance of all three kinds, items
+meeting with something in most parts of its card: attendance of all three kinds, items
 moved through, minutes and decisions (one corrected, one withdrawn), actions (one
 corrected, one withdrawn, one about a subject, one about a person of concern), subjects
-discussed under item 4, and an earlier ended meeting with its decision and its open
-action, one overdue.
+discussed under item 4, an open round, and an earlier ended meeting with its decision
+and its two open actions, one overdue. (Open challenges and escalations, drawn by their
+own read models, are not in it: the agenda only skips reading them when there are none.)
 
 The view and the card drawn from it are compared with a snapshot written by the draw as it
-was before issue 18 made it cheaper (tests/services/snapshots/agenda_drawn.json,
-the same on both engines),
-so that fewer and prebuilt statements change nothing anyone sees. Were the card meant to
-change, rewrite the snapshot with ``MACE_WRITE_AGENDA_SNAPSHOT=1`` and read the diff.
+was before issue 18 made it cheaper (tests/services/snapshots/agenda_drawn.json, the same
+on both engines), so that fewer and prebuilt statements change nothing anyone sees. Were
+the card meant to change, rewrite the snapshot with ``MACE_WRITE_AGENDA_SNAPSHOT=1`` and
+read the diff.
 """
 
 from __future__ import annotations
