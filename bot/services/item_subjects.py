@@ -99,18 +99,6 @@ async def subject_in_meeting(
     )
 
 
-async def entry_subject(
-    session: AsyncSession, item_id: int, data: Mapping[str, object]
-) -> int | None:
-    """The subject a minute or decision is recorded about: the sub-item its form was
-    drawn for (``subjectId``; 0 for the item itself), or, from a form that does not say
-    (an older card), the item's current sub-item."""
-    if "subjectId" in data:
-        return await subject_on_item(session, item_id, data.get("subjectId"))
-    row = await current_row(session, item_id)
-    return row.subject_id if row is not None else None
-
-
 async def add(
     session: AsyncSession,
     caller: Caller,

@@ -5,8 +5,10 @@ Its own module because recording is what most people do in a meeting, and its ch
 (the text, identifying details, an owner from the group, the subject found or added to
 the register) are not about running the meeting. ``MeetingService.record_entry`` and
 ``record_action`` (bot/services/meetings.py) still open the transaction, check the
-caller may record and find the meeting and the item; they call here inside it, as the
-subjects under items 4-7 are handled by bot/services/item_subjects.py.
+caller may record and find the meeting (and, for an action, the item); they call here
+inside it, as the subjects under items 4-7 are handled by bot/services/item_subjects.py.
+A minute or decision finds its item here, with the subject current under it, in one
+statement.
 """
 
 from __future__ import annotations
@@ -14,9 +16,12 @@ from __future__ import annotations
 from collections.abc import Mapping
 from datetime import date, datetime
 
+from sqlalchemy import bindparam, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.domain.agenda import CURRENT_SUBJECT
+from bot.domain.agenda import CURRENT_SUBJECT, SubItemStatus
+from bot.domain.card_fields import card_id
+from bot.domain.errors import NotFound
 from bot.domain.model import ActionStatus, EntryKind
 from bot.domain.rules import (
     MAX_DESCRIPTION_CHARS,
@@ -39,26 +44,60 @@ from bot.store.crypto import ring_of
 
 ENTRY_FIELDS = {EntryKind.MINUTE: "minuteText", EntryKind.DECISION: "decisionText"}
 
+_ITEMS = t.table_of(t.AgendaItem)
+_ITEM_SUBJECTS = t.table_of(t.ItemSubject)
+#: The item a minute or decision names (its meeting, to check it is the card's) and the
+#: subject current under it, if any: minutes are what most people record, so this is one
+#: statement, built once, reading columns (the item itself is not needed).
+_ENTRY_ITEM = select(
+    _ITEMS.c.meeting_id,
+    select(_ITEM_SUBJECTS.c.subject_id)
+    .where(
+        _ITEM_SUBJECTS.c.item_id == _ITEMS.c.id,
+        _ITEM_SUBJECTS.c.status == SubItemStatus.CURRENT.value,
+    )
+    .limit(1)
+    .scalar_subquery()
+    .label("current_subject"),
+).where(_ITEMS.c.id == bindparam("item_id"))
+
 
 async def add_entry(
     session: AsyncSession,
     caller: Caller,
     meeting: t.Meeting,
-    item: t.AgendaItem,
+    item_value: object,
     kind: EntryKind,
     data: Mapping[str, object],
     today: date,
     now: datetime,
 ) -> None:
-    """A minute or decision under ``item``, about the subject being discussed if any."""
+    """A minute or decision under the item a card names (``item_value``; not found
+    unless it is one of ``meeting``'s), about the subject being discussed if any: the
+    sub-item its form was drawn for (``subjectId``; 0 for the item itself), or, from a
+    form that does not say (an older card), the item's current sub-item."""
+    item_id = card_id(item_value)
+    found = (
+        None
+        if item_id is None
+        else (
+            await (await session.connection()).execute(_ENTRY_ITEM, {"item_id": item_id})
+        ).one_or_none()
+    )
+    if found is None or found.meeting_id != meeting.id:
+        raise NotFound()
+    assert item_id is not None
     field = ENTRY_FIELDS[kind]
     label = "The minute" if kind is EntryKind.MINUTE else "The decision"
     text = recorded_text(data, field, label, MAX_ENTRY_CHARS, today)
+    subject_id: int | None = found.current_subject
+    if "subjectId" in data:
+        subject_id = await item_subjects.subject_on_item(session, item_id, data.get("subjectId"))
     session.add(
         t.MinuteEntry(
             meeting_id=meeting.id,
-            item_id=item.id,
-            subject_id=await item_subjects.entry_subject(session, item.id, data),
+            item_id=item_id,
+            subject_id=subject_id,
             kind=kind,
             text=text,
             author_member_id=caller.member.id,

@@ -9,7 +9,8 @@ What a minute, decision or action checks and writes is in bot/services/meeting_r
 (the subjects under items 4-7 in bot/services/item_subjects.py, attendance in
 bot/services/meeting_attendance.py, the way through the agenda from start to end in
 bot/services/meeting_agenda.py): this service opens the transaction, checks the role and
-finds the meeting and the item, then calls there.
+finds the meeting and the item (a minute's or decision's item is found there, with the
+subject current under it), then calls there.
 """
 
 from __future__ import annotations
@@ -327,9 +328,8 @@ class MeetingService:
             turn, Permission.RECORD, meeting_id, now, additive=True, insert_only=True
         ) as change:
             session, caller, meeting = change
-            item = await self._item(session, meeting, item_id)
             await meeting_records.add_entry(
-                session, caller, meeting, item, kind, data, london_today(self.clock), now
+                session, caller, meeting, item_id, kind, data, london_today(self.clock), now
             )
             return MeetingChange(meeting.id, meeting.conversation_id, meeting.agenda_activity_id)
 

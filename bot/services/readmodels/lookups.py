@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
+from typing import Any, Protocol
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -11,10 +12,21 @@ from bot.domain.views import AgencyView
 from bot.store import tables as t
 
 
+class AgencyRow(Protocol):
+    """An agency as read: a mapped ``Agency``, or a row with its id, code and name."""
+
+    @property
+    def id(self) -> Any: ...
+    @property
+    def code(self) -> Any: ...
+    @property
+    def name(self) -> Any: ...
+
+
 class Lookups:
     """Agencies and member names for one card, loaded once."""
 
-    def __init__(self, agencies: Sequence[t.Agency], key_codes: Sequence[str]) -> None:
+    def __init__(self, agencies: Iterable[AgencyRow], key_codes: Sequence[str]) -> None:
         key_order = {code: i for i, code in enumerate(key_codes)}
         self.agencies: dict[int, AgencyView] = {
             a.id: AgencyView(a.id, a.code, a.name, a.code in key_order) for a in agencies
@@ -34,9 +46,16 @@ class Lookups:
         return agency.name if agency else ""
 
 
+_AGENCIES = t.table_of(t.Agency)
+#: Built once: almost every card reads the agencies (columns only; nothing to map).
+_AGENCY_ROWS = select(_AGENCIES.c.id, _AGENCIES.c.code, _AGENCIES.c.name).order_by(
+    _AGENCIES.c.sort_order
+)
+
+
 async def load_lookups(session: AsyncSession, key_codes: Sequence[str]) -> Lookups:
-    agencies = (await session.scalars(select(t.Agency).order_by(t.Agency.sort_order))).all()
-    return Lookups(agencies, key_codes)
+    connection = await session.connection()
+    return Lookups((await connection.execute(_AGENCY_ROWS)).all(), key_codes)
 
 
 async def member_names(session: AsyncSession, ids: Iterable[int | None]) -> dict[int, str]:
