@@ -11,7 +11,7 @@ from typing import Any
 import aiohttp
 from sqlalchemy import select
 
-from bench.measure import Build, _one
+from bench.measure import THROUGHPUT_CHATS, Build, _one
 from bot.domain.model import MeetingStatus
 from bot.store import tables as t
 from bot.store.crypto import KeyRing
@@ -36,9 +36,9 @@ CHAIR = PLAYGROUND_USER
 #: paces its sends to those limits (bot.teams.pacing). A worker posting back to back asks
 #: 10-80 times a second, which no person does in one chat; so each worker's requests go
 #: round its own chats, keeping every chat near one message a second or less. The chats are
-#: all visited in the warm-up, so the contact each first message writes is not measured.
-THROUGHPUT_CHATS = 10  # per worker, 20 workers (about 12 requests a second each)
-LATENCY_CHATS = 60  # one worker, one request at a time (up to about 80 a second)
+#: all visited in the warm-up (``bench.measure.drive``), so the contact each first message
+#: writes is not measured (bench.measure: THROUGHPUT_CHATS, 10 per worker of 20;
+#: LATENCY_CHATS, 60 for the one worker of a latency scenario).
 
 
 def personal(

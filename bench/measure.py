@@ -20,6 +20,13 @@ if TYPE_CHECKING:
 SECONDS = float(os.environ.get("BENCH_SECONDS", "8"))
 WARMUP = float(os.environ.get("BENCH_WARMUP", "1.5"))
 WORKERS = 20
+#: Each worker's personal-chat requests go round this many chats of its own (see
+#: ``bench.activities.personal``); its warm-up lasts at least this many requests, so every
+#: chat has had its first turn (which keeps the person's contact, a write the bot then
+#: repeats only every ten minutes) before anything is measured, on a machine of any speed.
+THROUGHPUT_CHATS = 10
+#: The same for the one worker of a latency scenario (one request at a time).
+LATENCY_CHATS = 60
 LATENCY_COUNT = int(os.environ.get("BENCH_LATENCY_COUNT", "300"))
 
 
@@ -92,13 +99,16 @@ async def drive(
     server: Server | None = None,
 ) -> Result:
     """``workers`` concurrent loops posting ``build(n)``: for ``seconds`` (after a warm-up
-    that is not recorded), or ``count`` requests in all. With ``server``, also its CPU
-    per request over the recorded part."""
+    that is not recorded: ``WARMUP`` seconds, and at least ``THROUGHPUT_CHATS`` requests
+    from each worker, or ``LATENCY_CHATS`` from a lone one), or ``count`` requests in all.
+    With ``server``, also its CPU per request over the recorded part."""
     result = Result()
     remaining = [count or 0]
 
     async def worker(n: int, until: float, record: bool) -> None:
-        while time.perf_counter() < until:
+        warming = 0 if record else (THROUGHPUT_CHATS if workers > 1 else LATENCY_CHATS)
+        while time.perf_counter() < until or warming > 0:
+            warming -= 1
             if record and count is not None:
                 if remaining[0] <= 0:
                     return

@@ -10,8 +10,18 @@ from typing import Any
 
 import aiohttp
 
-from bench.activities import CHAIR, COORDINATOR, LATENCY_CHATS, personal
-from bench.measure import LATENCY_COUNT, PAGE, SESSION_COOKIE, Result, _ms, _one, drive, target
+from bench.activities import CHAIR, COORDINATOR, personal
+from bench.measure import (
+    LATENCY_CHATS,
+    LATENCY_COUNT,
+    PAGE,
+    SESSION_COOKIE,
+    Result,
+    _ms,
+    _one,
+    drive,
+    target,
+)
 from bench.seed import BENCH_SUBJECT
 from bench.servers import Server
 from tests.support.fake_connector import FakeConnector

@@ -28,14 +28,13 @@ from aiohttp.test_utils import TestServer
 from bench.activities import (
     CHAIR,
     COORDINATOR,
-    LATENCY_CHATS,
     OWNER,
     meeting_in_progress,
     minute,
     personal,
     start_meeting,
 )
-from bench.measure import drive
+from bench.measure import LATENCY_CHATS, drive
 from bench.seed import BENCH_SUBJECT, seed
 from bench.stores import PG_ADMIN
 from bot.app import create_app

@@ -27,14 +27,13 @@ from sqlalchemy import update
 from bench.activities import (
     CHAIR,
     COORDINATOR,
-    LATENCY_CHATS,
     OWNER,
     meeting_in_progress,
     minute,
     personal,
     start_meeting,
 )
-from bench.measure import PAGE, WORKERS, Build, drive
+from bench.measure import LATENCY_CHATS, PAGE, WORKERS, Build, drive
 from bench.pages import DASHBOARD_LOCALITY, dashboard_target, stand_in_session
 from bench.profile import _database
 from bench.seed import BENCH_SUBJECT

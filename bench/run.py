@@ -28,7 +28,6 @@ import aiohttp
 
 from bench.activities import (
     COORDINATOR,
-    LATENCY_CHATS,
     OWNER,
     meeting_in_progress,
     minute,
@@ -37,6 +36,7 @@ from bench.activities import (
 )
 from bench.chase import TENANT_RATE, ChaseResult, chase_targets, chase_text, measure_chase
 from bench.measure import (
+    LATENCY_CHATS,
     LATENCY_COUNT,
     SECONDS,
     WARMUP,

@@ -17,8 +17,8 @@ from pathlib import Path
 
 import aiohttp
 
-from bench.activities import COORDINATOR, LATENCY_CHATS, personal
-from bench.measure import LATENCY_COUNT, Result, Row, _ms, _one, drive, target
+from bench.activities import COORDINATOR, personal
+from bench.measure import LATENCY_CHATS, LATENCY_COUNT, Result, Row, _ms, _one, drive, target
 from bench.partnerships import PARTNERSHIPS, Partnerships, seed_partnerships
 from bench.servers import bot
 from bot.store.crypto import KeyRing

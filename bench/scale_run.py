@@ -20,8 +20,8 @@ from pathlib import Path
 
 import aiohttp
 
-from bench.activities import COORDINATOR, LATENCY_CHATS, personal
-from bench.measure import LATENCY_COUNT, WORKERS, Row, drive, table
+from bench.activities import COORDINATOR, personal
+from bench.measure import LATENCY_CHATS, LATENCY_COUNT, WORKERS, Row, drive, table
 from bench.report3y import measure_report
 from bench.scale import PER_PARTNERSHIP, Measured, measure_outstanding_1m
 from bench.seed import seed
