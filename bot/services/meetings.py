@@ -53,7 +53,7 @@ class StartResult:
 MEETING_ENDED = "That meeting has ended; nothing more can be recorded in it."
 
 #: An addition's bump of the meeting's version, which also takes the meeting's row: built
-#: once, on the table (``tables.table_of``), as every minute and decision runs it.
+#: once, on the table (``tables.table_of``), as every minute, decision and "I'm here" runs it.
 _MEETINGS = t.table_of(t.Meeting)
 _BUMP = (
     update(_MEETINGS)
@@ -61,6 +61,11 @@ _BUMP = (
     .values(version=_MEETINGS.c.version + 1)
 )
 _BUMP_RETURNING_STATUS = _BUMP.returning(_MEETINGS.c.status)
+#: Ending's first hold on the meeting's row: the strongest lock (FOR UPDATE), taken before
+#: anything is written. See ``MeetingService.end``.
+_TAKE_TO_END = (
+    select(_MEETINGS.c.id).where(_MEETINGS.c.id == bindparam("meeting_id")).with_for_update()
+)
 
 
 class MeetingService:
@@ -99,7 +104,7 @@ class MeetingService:
         now: datetime,
         *,
         additive: bool = False,
-        insert_only: bool = False,
+        meeting_last: bool = False,
     ) -> AsyncIterator[tuple[AsyncSession, Caller, t.Meeting]]:
         """One write to a meeting in progress: a transaction that claims the activity id,
         checks the caller's role in the meeting's locality, and finds the meeting.
@@ -107,17 +112,20 @@ class MeetingService:
         Every change bumps the meeting's version (its card changes). A change of state
         (moving on, ending, overwriting attendance) is optimistic: if someone changed the
         meeting since it was read, nothing is saved and the person is asked to press again.
-        An addition (a minute, a decision, an action, "I'm here") takes the meeting's row
-        first instead, so additions made at the same moment queue and all succeed. One that
-        only inserts (``insert_only``: a minute or decision, which reads nothing another
-        addition could change) takes the row last, just before committing, so the queue
-        holds only the commit, not the reads and checks before it.
+        An addition (a minute, a decision, an action, "I'm here") is not refused for
+        another made at the same moment: additions queue on the meeting's row and all
+        succeed. An action takes the row first, and holds it through its reads and checks.
+        One that takes it last (``meeting_last``), just before committing, holds it only
+        while committing: a minute or decision reads nothing another addition could change,
+        and "I'm here" first locks the one row it reads and rewrites, its agency's
+        attendance line (bot/services/meeting_attendance.py). Taking the row last, it then
+        checks the meeting is still in progress, and one ended meanwhile saves nothing.
         """
         async with self.store.transaction(activity_id=turn.claim_key, now=now) as session:
             caller = await caller_here(session, turn)
             caller.require(permission)
             meeting = await self._meeting(session, caller, meeting_id)
-            if additive and insert_only:
+            if additive and meeting_last:
                 yield session, caller, meeting
                 status = await session.scalar(_BUMP_RETURNING_STATUS, {"meeting_id": meeting.id})
                 if status != MeetingStatus.IN_PROGRESS:
@@ -281,10 +289,11 @@ class MeetingService:
 
     async def mark_present(self, turn: TurnRef, meeting_id: object) -> MeetingView:
         """'I'm here' (bot.services.meeting_attendance.mark_present): an addition, so many
-        pressed at once all count."""
+        pressed at once all count; it takes the meeting's row last, after its agency's
+        line."""
         now = self.clock.now()
         async with self._changing(
-            turn, Permission.VIEW_MEETING, meeting_id, now, additive=True
+            turn, Permission.VIEW_MEETING, meeting_id, now, additive=True, meeting_last=True
         ) as change:
             session, caller, meeting = change
             await meeting_attendance.mark_present(session, caller, meeting, now)
@@ -325,7 +334,7 @@ class MeetingService:
         their entries (bot.teams.live_cards)."""
         now = self.clock.now()
         async with self._changing(
-            turn, Permission.RECORD, meeting_id, now, additive=True, insert_only=True
+            turn, Permission.RECORD, meeting_id, now, additive=True, meeting_last=True
         ) as change:
             session, caller, meeting = change
             await meeting_records.add_entry(
@@ -416,6 +425,18 @@ class MeetingService:
             )
             if error:
                 raise InvalidInput({"nextMeetingDate": error})
+            # Ending clears the meeting's unique in_progress_locality_id, so on PostgreSQL
+            # it needs the row's strongest lock, which waits for every transaction that
+            # has inserted a row naming the meeting (a minute, an attendance line, an
+            # attendee: their foreign key's KEY SHARE lock on it) to end. Minutes, decisions
+            # and "I'm here" take the meeting's row last: had ending first taken the weaker
+            # lock its first write takes, one waiting for that row while holding its KEY
+            # SHARE would deadlock with it. Taken first (without a flush, which would
+            # write the meeting), those in flight commit first (the meeting then changed,
+            # ending is refused as any change of state is) and any later one waits and
+            # finds the meeting ended.
+            with session.no_autoflush:
+                await session.execute(_TAKE_TO_END, {"meeting_id": meeting.id})
             await meeting_agenda.end(session, meeting, next_date, now)
             changed = meeting.id
         return await self.drawn(changed)
