@@ -33,6 +33,7 @@ from bot.teams.live_cards import EDIT_GAP, LiveCards, Send
 from bot.teams.pacing import ConversationPacer, Throttled
 from bot.teams.sdk.clients import CardJSON, card_content
 from bot.teams.sdk.connector_http import retry_after_seconds
+from bot.teams.sdk.replies import send_reply
 from dialogs.outcome import Card, Outcome
 from dialogs.router import Click, Router
 
@@ -297,6 +298,14 @@ class MaceBot(ActivityHandler):  # type: ignore[misc]
         await self._answer(turn_context, outcome, answer, invoke=False)
 
     async def on_invoke_activity(self, turn_context: TurnContext) -> InvokeResponse:
+        """Answer an invoke. The answer is handed to the adapter here (``send_reply``),
+        so ``ActivityHandler.on_turn`` finds it given and does not send it again through
+        stock ``send_activity`` (bot/teams/sdk/replies.py says why)."""
+        response = await self._invoked(turn_context)
+        await send_reply(turn_context, Activity(type=ActivityTypes.invoke_response, value=response))
+        return response
+
+    async def _invoked(self, turn_context: TurnContext) -> InvokeResponse:
         activity = turn_context.activity
         if activity.name != "adaptiveCard/action":
             return InvokeResponse(status=200, body={})
@@ -377,18 +386,18 @@ class MaceBot(ActivityHandler):  # type: ignore[misc]
                 message = MessageFactory.text(post.text or "")
                 message.text_format = "markdown"
             async with self._posting(turn_context):
-                sent = await turn_context.send_activity(message)
+                sent = await send_reply(turn_context, message)
             if post.on_sent is not None and sent is not None and sent.id:
                 await post.on_sent(sent.id)
         if not invoke:
             if outcome.response_card is not None:
                 async with self._posting(turn_context):
-                    await turn_context.send_activity(
-                        card_activity(turn_context, outcome.response_card)
+                    await send_reply(
+                        turn_context, card_activity(turn_context, outcome.response_card)
                     )
             elif outcome.response_text and not outcome.posts:
                 async with self._posting(turn_context):
-                    await turn_context.send_activity(outcome.response_text)
+                    await send_reply(turn_context, outcome.response_text)
 
 
 def _says_nothing(outcome: Outcome) -> bool:
@@ -423,7 +432,8 @@ async def on_turn_error(turn_context: TurnContext, error: Exception) -> None:
     )
     try:
         if turn_context.activity.type == ActivityTypes.invoke:
-            await turn_context.send_activity(
+            await send_reply(
+                turn_context,
                 Activity(
                     type=ActivityTypes.invoke_response,
                     value=InvokeResponse(
@@ -434,9 +444,9 @@ async def on_turn_error(turn_context: TurnContext, error: Exception) -> None:
                             "value": TURN_FAILED,
                         },
                     ),
-                )
+                ),
             )
         else:
-            await turn_context.send_activity(TURN_FAILED)
+            await send_reply(turn_context, TURN_FAILED)
     except Exception as send_error:  # the connector itself may be what failed
         log.error("could not tell the user: %s", type(send_error).__name__)

@@ -39,6 +39,7 @@ from msrest.exceptions import HttpOperationError
 from bot.services.outbox import DeliveryError, Recipient, SendResult
 from bot.teams.sdk.clients import card_content
 from bot.teams.sdk.connector_http import retry_after_seconds
+from bot.teams.sdk.replies import send_reply
 
 TEAMS_CHANNEL = "msteams"
 
@@ -68,7 +69,7 @@ class BotMessenger:
                 activity = MessageFactory.attachment(
                     CardFactory.adaptive_card(card_content(turn_context, card))
                 )
-                response = await turn_context.send_activity(activity)
+                response = await send_reply(turn_context, activity)
                 outcome["activity_id"] = (response.id if response else "") or ""
             except Exception as exc:  # raised again below, outside the adapter's pipeline
                 outcome["error"] = exc
