@@ -38,7 +38,7 @@ from bot.domain.views import (
     OwnedActionView,
 )
 from bot.services.action_access import Reach
-from bot.services.readmodels.lookups import Lookups, load_lookups, locality_names, member_names
+from bot.services.readmodels.lookups import Lookups, load_lookups, locality_names
 from bot.store import tables as t
 
 #: An action whose owner is no longer on record (as ``action_views`` names them).
@@ -52,60 +52,82 @@ DaysBetween = Callable[[date, date], int]
 # -- on the agenda ---------------------------------------------------------------------
 
 
+#: What the agenda says about each action beyond its own row: its owner's name, the
+#: subject it concerns, the date of the meeting that raised it, and whether it was corrected
+#: before the minutes were agreed. One statement, built once: read per draw of the agenda
+#: (every change to a meeting redraws it), it was four, built afresh each time, and each
+#: build left its bound parameters to the cyclic collector.
+_CORRECTED = (
+    exists()
+    .where(
+        t.RecordCorrection.record_type == "actions",
+        t.RecordCorrection.record_id == t.Action.id,
+        t.RecordCorrection.change == CorrectionChange.CORRECTED.value,
+    )
+    .label("corrected")
+)
+_ACTION_FACTS = (
+    select(
+        t.Action.id,
+        t.Member.name.label("owner_name"),
+        t.Subject.kind.label("subject_kind"),
+        t.Subject.reference.label("subject_reference"),
+        t.Subject.initials.label("subject_initials"),
+        t.Meeting.started_at.label("raised_at"),
+        _CORRECTED,
+    )
+    .outerjoin(t.Member, t.Member.id == t.Action.owner_member_id)
+    .outerjoin(t.Subject, t.Subject.id == t.Action.subject_id)
+    .outerjoin(t.Meeting, t.Meeting.id == t.Action.meeting_id)
+    .where(t.Action.id.in_(bindparam("action_ids", expanding=True)))
+)
+
+
 async def action_views(
     session: AsyncSession, actions: Sequence[t.Action], lookups: Lookups, today: date
 ) -> list[ActionView]:
     if not actions:
         return []
-    names = await member_names(session, (a.owner_member_id for a in actions))
-    subject_ids = {a.subject_id for a in actions if a.subject_id is not None}
-    subjects: dict[int, t.Subject] = {}
-    if subject_ids:
-        subjects = {
-            s.id: s
-            for s in await session.scalars(select(t.Subject).where(t.Subject.id.in_(subject_ids)))
-        }
-    meeting_dates: dict[int, date] = {
-        row.id: row.started_at.date()
-        for row in await session.execute(
-            select(t.Meeting.id, t.Meeting.started_at).where(
-                t.Meeting.id.in_({a.meeting_id for a in actions})
-            )
-        )
+    facts = {
+        row.id: row
+        for row in await session.execute(_ACTION_FACTS, {"action_ids": [a.id for a in actions]})
     }
-    corrected = await corrected_actions(session, [a.id for a in actions])
     views = []
     for a in actions:
-        subject = subjects.get(a.subject_id) if a.subject_id is not None else None
+        fact = facts.get(a.id)
         views.append(
             ActionView(
                 id=a.id,
                 description=a.description,
-                owner_name=names.get(a.owner_member_id, UNKNOWN_MEMBER),
+                owner_name=UNKNOWN_MEMBER
+                if fact is None or fact.owner_name is None
+                else fact.owner_name,
                 agency_name=lookups.agency_name(a.agency_id),
                 due_date=a.due_date,
                 status=ActionStatus(a.status),
-                subject=_about(subject),
+                subject=None
+                if fact is None
+                else _about(fact.subject_kind, fact.subject_reference, fact.subject_initials),
                 overdue=a.status == ActionStatus.OPEN and a.due_date < today,
-                raised_on=meeting_dates.get(a.meeting_id),
+                raised_on=fact.raised_at.date() if fact and fact.raised_at else None,
                 escalated=a.escalated_at is not None,
-                corrected=a.id in corrected,
+                corrected=bool(fact and fact.corrected),
             )
         )
     return views
 
 
-def _about(subject: t.Subject | None) -> str | None:
+def _about(kind: str | None, reference: str | None, initials: str | None) -> str | None:
     """Whom an action is about, as a card may say it. A person of concern's reference is
     criminal-offence data seen only by whom the group's rule allows, and these actions are
     drawn on cards the whole group's conversation sees (the agenda, the summary): it is
     never named here, only said to be a person of concern (their own register card, behind
     the register's access rule, names them)."""
-    if subject is None:
+    if kind is None:
         return None
-    if subject.kind == SubjectKind.PERSON.value:
+    if kind == SubjectKind.PERSON.value:
         return PERSON_OF_CONCERN
-    return subject_display(SubjectKind(subject.kind), subject.reference, subject.initials)
+    return subject_display(SubjectKind(kind), reference or "", initials or "")
 
 
 async def corrected_actions(session: AsyncSession, action_ids: Sequence[int]) -> set[int]:
@@ -519,7 +541,7 @@ def _subject_of(kind: str, reference: str, initials: str) -> str:
     """``_subject`` of a row's subject columns."""
     if kind == SubjectKind.PERSON.value:
         return PERSON_OF_CONCERN
-    return subject_display(SubjectKind(kind), reference, initials)
+    return subject_display(SubjectKind(kind), reference or "", initials or "")
 
 
 def _matches(wanted: str, *names: str) -> bool:
