@@ -212,7 +212,7 @@ class MeetingService:
         live agenda card when two changes were drawn and sent out of order. No caller
         check: the card is the one already shown to everyone in that conversation."""
         async with self.store.reading() as session:
-            meeting = await session.get(t.Meeting, meeting_id)
+            meeting = await row_named(session, t.Meeting, meeting_id)
             if meeting is None or meeting.version <= version:
                 return None
             return await self._view(session, meeting)

@@ -9,8 +9,9 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
-from typing import TypeVar
+from typing import Any, TypeVar
 
+from sqlalchemy import Select, bindparam, inspect, select
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -23,11 +24,31 @@ _Row = TypeVar("_Row")
 STORE_FAILURES = (SQLAlchemyError, OSError, TimeoutError)
 
 
+#: Each model's look-up by primary key, built once (``row_named``).
+_BY_ID: dict[type[Any], Select[Any]] = {}
+
+
 async def row_named(session: AsyncSession, model: type[_Row], value: object) -> _Row | None:
     """The row a card names by id, or None when the value is not an id the store can hold
-    (see ``bot.domain.card_fields.card_id``)."""
+    (see ``bot.domain.card_fields.card_id``).
+
+    As ``session.get`` finds it, without flushing first and returning the session's own
+    object for a row it holds already, but by a statement built once per model: ``get``
+    builds its criteria afresh on every call. In a profile of the busiest minute (a
+    meeting is looked up twice for every minute recorded) ``get`` took 7.4% of the bot's
+    CPU, of which running the statement was 4.6%. The one difference: a row the session
+    holds already is read again."""
     wanted = card_id(value)
-    return await session.get(model, wanted) if wanted is not None else None
+    if wanted is None:
+        return None
+    statement = _BY_ID.get(model)
+    if statement is None:
+        (key,) = inspect(model).primary_key
+        statement = _BY_ID[model] = (
+            select(model).where(key == bindparam("row_id")).execution_options(autoflush=False)
+        )
+    found: _Row | None = await session.scalar(statement, {"row_id": wanted})
+    return found
 
 
 @asynccontextmanager
