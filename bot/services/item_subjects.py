@@ -72,19 +72,6 @@ async def current_row(session: AsyncSession, item_id: int) -> t.ItemSubject | No
     )
 
 
-async def subject_on_item(session: AsyncSession, item_id: int, subject_value: object) -> int | None:
-    """The subject a card names, if it is a sub-item of ``item_id``; else None."""
-    subject_id = card_id(subject_value)
-    if subject_id is None:
-        return None
-    found = await session.scalar(
-        select(t.ItemSubject.subject_id).where(
-            t.ItemSubject.item_id == item_id, t.ItemSubject.subject_id == subject_id
-        )
-    )
-    return found
-
-
 async def subject_in_meeting(
     session: AsyncSession, meeting_id: int, subject_value: object
 ) -> int | None:

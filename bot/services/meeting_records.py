@@ -16,8 +16,9 @@ from __future__ import annotations
 from collections.abc import Mapping
 from datetime import date, datetime
 
-from sqlalchemy import bindparam, insert, select
+from sqlalchemy import ColumnElement, ScalarSelect, bindparam, insert, select
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.sql.dml import ReturningInsert
 
 from bot.domain.agenda import CURRENT_SUBJECT, SubItemStatus
 from bot.domain.card_fields import card_id
@@ -47,25 +48,62 @@ ENTRY_FIELDS = {EntryKind.MINUTE: "minuteText", EntryKind.DECISION: "decisionTex
 
 _ITEMS = t.table_of(t.AgendaItem)
 _ITEM_SUBJECTS = t.table_of(t.ItemSubject)
-#: The item a minute or decision names (its meeting, to check it is the card's) and the
-#: subject current under it, if any: minutes are what most people record, so this is one
-#: statement, built once, reading columns (the item itself is not needed).
-_ENTRY_ITEM = select(
-    _ITEMS.c.meeting_id,
-    select(_ITEM_SUBJECTS.c.subject_id)
-    .where(
-        _ITEM_SUBJECTS.c.item_id == _ITEMS.c.id,
-        _ITEM_SUBJECTS.c.status == SubItemStatus.CURRENT.value,
-    )
-    .limit(1)
-    .scalar_subquery()
-    .label("current_subject"),
-).where(_ITEMS.c.id == bindparam("item_id"))
 _ENTRIES = t.table_of(t.MinuteEntry)
-#: A minute or decision, inserted by a plain statement built once: through the unit of
-#: work the insert cost more CPU than its round trip (a profile of the busiest minute).
-#: Its audit entry is noted beside it, the entry the unit of work makes for a new row.
-_NEW_ENTRY = insert(_ENTRIES).returning(_ENTRIES.c.id)
+
+
+def _entry_insert(subject: ScalarSelect[int]) -> ReturningInsert[tuple[int]]:
+    """A minute or decision, inserted only if its item is one of the card's meeting's, about
+    ``subject``: one statement, built once, for what most people record. It finds the item
+    (and the subject under it) as it inserts, so a minute is one round trip, not three (the
+    item, the subject, the insert); and it is a plain statement, not the unit of work,
+    whose insert cost more CPU than its round trip (a profile of the busiest minute). The
+    audit entry the unit of work would make for the new row is noted beside it."""
+    return (
+        insert(_ENTRIES)
+        .from_select(
+            [
+                "meeting_id",
+                "item_id",
+                "kind",
+                "text",
+                "subject_id",
+                "author_member_id",
+                "created_at",
+            ],
+            select(
+                _ITEMS.c.meeting_id,
+                _ITEMS.c.id,
+                bindparam("kind", type_=_ENTRIES.c.kind.type),
+                bindparam("text", type_=_ENTRIES.c.text.type),  # encrypted as it is bound
+                subject,
+                bindparam("author_member_id", type_=_ENTRIES.c.author_member_id.type),
+                bindparam("created_at", type_=_ENTRIES.c.created_at.type),
+            ).where(
+                _ITEMS.c.id == bindparam("item_id"),
+                _ITEMS.c.meeting_id == bindparam("meeting_id"),
+            ),
+        )
+        .returning(_ENTRIES.c.id)
+    )
+
+
+def _subject_under_item(*criteria: ColumnElement[bool]) -> ScalarSelect[int]:
+    return (
+        select(_ITEM_SUBJECTS.c.subject_id)
+        .where(_ITEM_SUBJECTS.c.item_id == _ITEMS.c.id, *criteria)
+        .limit(1)
+        .scalar_subquery()
+    )
+
+
+#: About the subject current under the item, if any (a form that does not say).
+_NEW_ENTRY_ON_CURRENT = _entry_insert(
+    _subject_under_item(_ITEM_SUBJECTS.c.status == SubItemStatus.CURRENT.value)
+)
+#: About the sub-item the form was drawn for, if it is one of the item's (else the item).
+_NEW_ENTRY_ON_NAMED = _entry_insert(
+    _subject_under_item(_ITEM_SUBJECTS.c.subject_id == bindparam("subject_id"))
+)
 
 
 async def add_entry(
@@ -83,35 +121,28 @@ async def add_entry(
     sub-item its form was drawn for (``subjectId``; 0 for the item itself), or, from a
     form that does not say (an older card), the item's current sub-item."""
     item_id = card_id(item_value)
-    connection = await session.connection()
-    found = (
-        None
-        if item_id is None
-        else (await connection.execute(_ENTRY_ITEM, {"item_id": item_id})).one_or_none()
-    )
-    if found is None or found.meeting_id != meeting.id:
+    if item_id is None:
         raise NotFound()
-    assert item_id is not None
     field = ENTRY_FIELDS[kind]
     label = "The minute" if kind is EntryKind.MINUTE else "The decision"
     text = recorded_text(data, field, label, MAX_ENTRY_CHARS, today)
-    subject_id: int | None = found.current_subject
+    values: dict[str, object] = {
+        "item_id": item_id,
+        "meeting_id": meeting.id,
+        "kind": kind,
+        "text": text,
+        "author_member_id": caller.member.id,
+        "created_at": now,
+    }
     if "subjectId" in data:
-        subject_id = await item_subjects.subject_on_item(session, item_id, data.get("subjectId"))
-    entry_id = (
-        await connection.execute(
-            _NEW_ENTRY,
-            {
-                "meeting_id": meeting.id,
-                "item_id": item_id,
-                "subject_id": subject_id,
-                "kind": kind,
-                "text": text,
-                "author_member_id": caller.member.id,
-                "created_at": now,
-            },
-        )
-    ).scalar_one()
+        statement = _NEW_ENTRY_ON_NAMED
+        values["subject_id"] = card_id(data.get("subjectId"))
+    else:
+        statement = _NEW_ENTRY_ON_CURRENT
+    connection = await session.connection()
+    entry_id = (await connection.execute(statement, values)).scalar_one_or_none()
+    if entry_id is None:  # the item is not one of this meeting's
+        raise NotFound()
     audit.note(session, audit.AuditAction.CREATE, _ENTRIES.name, entry_id)
 
 

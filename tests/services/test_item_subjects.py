@@ -14,7 +14,7 @@ from sqlalchemy import func, select
 
 from bot.domain.agenda import CURRENT_SUBJECT
 from bot.domain.clock import FrozenClock
-from bot.domain.errors import Conflict, InvalidInput
+from bot.domain.errors import Conflict, InvalidInput, NotFound
 from bot.domain.model import ConversationKind, EntryKind
 from bot.domain.views import MeetingView
 from bot.services.context import ActorRef, ConversationRef, TurnRef
@@ -233,6 +233,36 @@ async def test_minutes_decisions_and_actions_are_recorded_about_the_subject_disc
             },
         )
     assert "subjectKind" in refused.value.field_errors
+
+
+async def test_a_minute_is_kept_to_its_own_item_and_the_subjects_under_it(
+    service: MeetingService, demo_store: Store
+) -> None:
+    """A minute finds its item and subject as it is inserted (one statement): one naming a
+    subject that is not under its item is about the item itself; one naming an item of
+    another meeting, or no item, is refused and nothing is saved."""
+    view = await at_item_4(service)
+    view = await service.add_subject(turn(), view.id, item4(view), child("CR-0101", "KB"))
+    under_4 = view.items[3].sub_items[0].subject_id
+    item3 = view.items[2].id
+    await service.record_entry(
+        turn(), view.id, item3, EntryKind.MINUTE, {"minuteText": "Elsewhere.", "subjectId": under_4}
+    )
+    earlier = view.id
+    await service.end(turn(), earlier, {})
+    later = (await service.start(turn())).view
+    for item_value in (item4(view), None, "x"):
+        with pytest.raises(NotFound):
+            await service.record_entry(
+                turn(), later.id, item_value, EntryKind.MINUTE, {"minuteText": "Not here."}
+            )
+    async with demo_store.reading() as session:
+        entries = (
+            await session.execute(
+                select(t.MinuteEntry.item_id, t.MinuteEntry.subject_id, t.MinuteEntry.text)
+            )
+        ).all()
+    assert [tuple(e) for e in entries] == [(item3, None, "Elsewhere.")]
 
 
 async def test_a_subject_still_to_come_is_removed_one_discussed_stays(
