@@ -54,6 +54,17 @@ def clock() -> FrozenClock:
 TEST_DATABASE_TIMEOUT = 30.0
 
 
+def point_the_cli_at(monkeypatch: pytest.MonkeyPatch, store: Store, data_dir: Path) -> None:
+    """``mace-bot`` run by a test, pointed at ``store``'s database and ``data_dir``, with
+    the patience the tests' own stores have (TEST_DATABASE_TIMEOUT), not a turn's 5 s:
+    under the whole suite's load a command's transaction has sat idle past 5 s between two
+    statements (an import), and a statement has waited past 5 s to be bound (``keys
+    retire``), and PostgreSQL ended them ("the store did not answer")."""
+    monkeypatch.setenv("DATABASE_URL", store.engine.url.render_as_string(hide_password=False))
+    monkeypatch.setenv("MACE_DATA_DIR", str(data_dir))
+    monkeypatch.setenv("DATABASE_TIMEOUT", f"{TEST_DATABASE_TIMEOUT:g}")
+
+
 class Templates:
     """Migrated stores built once per test session, copied for each test.
 

@@ -18,6 +18,7 @@ from bot.domain.clock import FrozenClock
 from bot.services.outbox import OutboxSender
 from bot.store import tables as t
 from bot.store.db import Store
+from tests.conftest import point_the_cli_at
 from tests.e2e.test_killed_chase import OWNERS, give_contacts
 from tests.services.test_chase_run import at_london, seed_actions
 from tests.support.keys import TEST_KEYS_SPEC
@@ -30,8 +31,7 @@ TODAY = at_london(date(2026, 12, 3), 10)
 def env(monkeypatch: pytest.MonkeyPatch, tmp_path: Path, demo_store: Store) -> Settings:
     for name in ("APP_ID", "APP_PASSWORD", "HOST", "PORT", "MACE_DEMO"):
         monkeypatch.delenv(name, raising=False)
-    monkeypatch.setenv("DATABASE_URL", demo_store.engine.url.render_as_string(hide_password=False))
-    monkeypatch.setenv("MACE_DATA_DIR", str(tmp_path / "cli-data"))
+    point_the_cli_at(monkeypatch, demo_store, tmp_path / "cli-data")
     monkeypatch.setenv("MACE_DATA_KEYS", TEST_KEYS_SPEC)
     return Settings.from_env()
 

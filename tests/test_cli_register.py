@@ -42,7 +42,7 @@ from bot.store import audit
 from bot.store import tables as t
 from bot.store.crypto import ring_of
 from bot.store.db import Store
-from tests.conftest import MEETING_DAY, TEST_DATABASE_TIMEOUT
+from tests.conftest import MEETING_DAY, point_the_cli_at
 from tests.support.keys import TEST_KEYS_SPEC
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -83,13 +83,8 @@ async def group(demo_store: Store) -> Store:
 @pytest.fixture
 def operator_env(group: Store, monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Store:
     """The CLI pointed at the same database as ``group``, with the test keys."""
-    monkeypatch.setenv("DATABASE_URL", group.engine.url.render_as_string(False))
-    monkeypatch.setenv("MACE_DATA_DIR", str(tmp_path / "data"))
+    point_the_cli_at(monkeypatch, group, tmp_path / "data")
     monkeypatch.setenv("MACE_DATA_KEYS", TEST_KEYS_SPEC)
-    # The patience the tests' own stores have (TEST_DATABASE_TIMEOUT), not a turn's 5 s:
-    # under the whole suite's load an import's transaction once sat idle past 5 s between
-    # two statements, and PostgreSQL ended it ("the store did not answer").
-    monkeypatch.setenv("DATABASE_TIMEOUT", f"{TEST_DATABASE_TIMEOUT:g}")
     for name in ("APP_ID", "APP_PASSWORD", "MACE_DEMO"):
         monkeypatch.delenv(name, raising=False)
     return group

@@ -13,6 +13,7 @@ from sqlalchemy import text
 from bot.cli import main
 from bot.store.crypto import KEY_FILE_NAME
 from bot.store.db import Store
+from tests.conftest import point_the_cli_at
 from tests.store.records import write_case_records
 from tests.support.keys import TEST_KEYS_SPEC
 
@@ -20,8 +21,7 @@ from tests.support.keys import TEST_KEYS_SPEC
 @pytest.fixture
 def operator_env(demo_store: Store, monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Store:
     """The CLI pointed at the same database as ``demo_store``, with the test keys."""
-    monkeypatch.setenv("DATABASE_URL", demo_store.engine.url.render_as_string(False))
-    monkeypatch.setenv("MACE_DATA_DIR", str(tmp_path / "data"))
+    point_the_cli_at(monkeypatch, demo_store, tmp_path / "data")
     monkeypatch.setenv("MACE_DATA_KEYS", TEST_KEYS_SPEC)
     for name in ("APP_ID", "APP_PASSWORD"):
         monkeypatch.delenv(name, raising=False)
@@ -114,8 +114,7 @@ async def test_keys_rotate_then_retire_with_a_key_file(
     from tests.support.keys import keys_for_tests
 
     keys_for_tests().save(key_file)
-    monkeypatch.setenv("DATABASE_URL", demo_store.engine.url.render_as_string(False))
-    monkeypatch.setenv("MACE_DATA_DIR", str(data))
+    point_the_cli_at(monkeypatch, demo_store, data)
     monkeypatch.delenv("MACE_DATA_KEYS", raising=False)
     await write_case_records(demo_store, "under the first key")
 

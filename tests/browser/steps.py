@@ -37,6 +37,10 @@ WAIT_MS = 15_000  # for the page to show what a click or a post should bring
 #: suite's other workers ran took over 15 s to load (CI, 2026-12-06). How long a test tool
 #: takes to load is no property of the bot, so it gets its own, longer wait.
 PLAYGROUND_LOAD_MS = 60_000
+#: For a step's screenshot: a record of the step, not something the bot does. Under the
+#: whole suite's load one took over 15 s to be taken (CI, 2026-12-06: the end-meeting
+#: form's, in tests/browser/test_playground_register.py), so it too gets the longer wait.
+SCREENSHOT_MS = 60_000
 
 
 def shown_date(day: date) -> str:
@@ -59,7 +63,9 @@ class Steps:
     async def shot(self, name: str, focus: Locator) -> None:
         await focus.evaluate("e => e.scrollIntoView({block: 'center'})")
         self.taken += 1
-        await self.page.screenshot(path=self.folder / f"{self.prefix}{self.taken:02d}-{name}.png")
+        await self.page.screenshot(
+            path=self.folder / f"{self.prefix}{self.taken:02d}-{name}.png", timeout=SCREENSHOT_MS
+        )
 
     async def failed(self) -> None:
         """The page as it was when a step failed: failed.png and failed.html."""
