@@ -52,11 +52,8 @@ DaysBetween = Callable[[date, date], int]
 # -- on the agenda ---------------------------------------------------------------------
 
 
-#: What the agenda says about each action beyond its own row: its owner's name, the
-#: subject it concerns, the date of the meeting that raised it, and whether it was corrected
-#: before the minutes were agreed. One statement, built once: read per draw of the agenda
-#: (every change to a meeting redraws it), it was four, built afresh each time, and each
-#: build left its bound parameters to the cyclic collector.
+#: Whether an action was corrected before the minutes were agreed (issue 16): its cards
+#: say "(corrected)".
 _CORRECTED = (
     exists()
     .where(
@@ -66,6 +63,11 @@ _CORRECTED = (
     )
     .label("corrected")
 )
+#: What the agenda says about each action beyond its own row: its owner's name, the
+#: subject it concerns, the date of the meeting that raised it, and whether it was corrected
+#: before the minutes were agreed. One statement, built once: read per draw of the agenda
+#: (every change to a meeting redraws it), it was four, built afresh each time, and each
+#: build left its bound parameters to the cyclic collector.
 _ACTION_FACTS = (
     select(
         t.Action.id,
@@ -106,8 +108,8 @@ async def action_views(
                 due_date=a.due_date,
                 status=ActionStatus(a.status),
                 subject=None
-                if fact is None
-                else _about(fact.subject_kind, fact.subject_reference, fact.subject_initials),
+                if fact is None or fact.subject_kind is None
+                else _subject_of(fact.subject_kind, fact.subject_reference, fact.subject_initials),
                 overdue=a.status == ActionStatus.OPEN and a.due_date < today,
                 raised_on=fact.raised_at.date() if fact and fact.raised_at else None,
                 escalated=a.escalated_at is not None,
@@ -115,19 +117,6 @@ async def action_views(
             )
         )
     return views
-
-
-def _about(kind: str | None, reference: str | None, initials: str | None) -> str | None:
-    """Whom an action is about, as a card may say it. A person of concern's reference is
-    criminal-offence data seen only by whom the group's rule allows, and these actions are
-    drawn on cards the whole group's conversation sees (the agenda, the summary): it is
-    never named here, only said to be a person of concern (their own register card, behind
-    the register's access rule, names them)."""
-    if kind is None:
-        return None
-    if kind == SubjectKind.PERSON.value:
-        return PERSON_OF_CONCERN
-    return subject_display(SubjectKind(kind), reference or "", initials or "")
 
 
 async def corrected_actions(session: AsyncSession, action_ids: Sequence[int]) -> set[int]:
@@ -463,13 +452,7 @@ _OWNER_COLUMNS = (
     t.Action.agency_id,
     t.Action.owner_member_id,
     # Corrected before the minutes were agreed (issue 16): the owner's card says so.
-    exists()
-    .where(
-        t.RecordCorrection.record_type == "actions",
-        t.RecordCorrection.record_id == t.Action.id,
-        t.RecordCorrection.change == CorrectionChange.CORRECTED.value,
-    )
-    .label("corrected"),
+    _CORRECTED,
 )
 
 
@@ -530,15 +513,19 @@ def _owner_name(name: str | None) -> str:
 
 def _subject(row: Row[Any]) -> str | None:
     """The child an action is about, as a row shows it ("CR-0001 (A.B.)"); a person of
-    concern only as such (see ``_about``: these lists reach members whom the register's
-    rule does not let see persons of concern)."""
+    concern only as such (see ``_subject_of``)."""
     if row.subject_kind is None:
         return None
     return _subject_of(row.subject_kind, row.subject_reference, row.subject_initials)
 
 
 def _subject_of(kind: str, reference: str, initials: str) -> str:
-    """``_subject`` of a row's subject columns."""
+    """Whom an action is about, as a card or list may say it, from its subject's columns.
+    A person of concern's reference is criminal-offence data seen only by whom the group's
+    rule allows, and these actions are drawn on cards the whole group's conversation sees
+    (the agenda, the summary) and in lists that reach members the register's rule does not
+    let see persons of concern: it is never named here, only said to be a person of
+    concern (their own register card, behind the register's access rule, names them)."""
     if kind == SubjectKind.PERSON.value:
         return PERSON_OF_CONCERN
     return subject_display(SubjectKind(kind), reference or "", initials or "")
