@@ -27,7 +27,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import replace
 from datetime import date, datetime
 
-from sqlalchemy import bindparam, update
+from sqlalchemy import update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.domain.card_fields import card_id
@@ -88,6 +88,7 @@ from bot.services.correction_reads import (
     subject_label,
 )
 from bot.services.item_subjects import meeting_date
+from bot.services.meeting_records import BUMP
 from bot.services.outbox import IfQueued, enqueue
 from bot.services.readmodels.lookups import load_lookups
 from bot.services.readmodels.members import group_members
@@ -99,11 +100,6 @@ from bot.store.crypto import ring_of
 from bot.store.db import Store
 
 _MEETINGS = t.table_of(t.Meeting)
-_BUMP = (
-    update(_MEETINGS)
-    .where(_MEETINGS.c.id == bindparam("meeting_id"))
-    .values(version=_MEETINGS.c.version + 1)
-)
 
 
 class CorrectionService:
@@ -237,7 +233,7 @@ class CorrectionService:
                 raise NotFound()
             # The meeting's row first: agreeing the minutes changes it too, so the two
             # queue and the check below sees whichever committed first.
-            await session.execute(_BUMP, {"meeting_id": meeting.id})
+            await session.execute(BUMP, {"meeting_id": meeting.id})
             await session.refresh(meeting)
             if meeting.minutes_status == MinutesStatus.AGREED:
                 raise Conflict(MINUTES_LOCKED)

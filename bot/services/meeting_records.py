@@ -3,12 +3,13 @@ action (with its owner, due date and the subject it concerns).
 
 Its own module because recording is what most people do in a meeting, and its checks
 (the text, identifying details, an owner from the group, the subject found or added to
-the register) are not about running the meeting. ``MeetingService.record_entry`` and
-``record_action`` (bot/services/meetings.py) still open the transaction, check the
-caller may record and find the meeting (and, for an action, the item); they call here
-inside it, as the subjects under items 4-7 are handled by bot/services/item_subjects.py.
-A minute or decision finds its item here, with the subject current under it, in one
-statement.
+the register) are not about running the meeting. ``MeetingService.record_action``
+(bot/services/meetings.py) still opens the transaction, checks the caller may record and
+finds the meeting and the item; it calls here inside it, as the subjects under items 4-7
+are handled by bot/services/item_subjects.py. A minute or decision is checked here
+(``entry_values``) before any transaction, and written with the others recorded in its
+meeting at that moment (bot/services/entry_batches.py), finding its item, with the
+subject current under it, in one statement (``insert_entry``).
 """
 
 from __future__ import annotations
@@ -16,8 +17,8 @@ from __future__ import annotations
 from collections.abc import Mapping
 from datetime import date, datetime
 
-from sqlalchemy import ColumnElement, ScalarSelect, bindparam, insert, select
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy import ColumnElement, ScalarSelect, bindparam, insert, select, update
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 from sqlalchemy.sql.dml import ReturningInsert
 
 from bot.domain.agenda import CURRENT_SUBJECT, SubItemStatus
@@ -40,9 +41,24 @@ from bot.services import item_subjects
 from bot.services.context import Caller, roles_in
 from bot.services.records import row_named
 from bot.services.subjects import find_subjects, new_subject
-from bot.store import audit
 from bot.store import tables as t
 from bot.store.crypto import ring_of
+
+#: Refusal of an addition to a meeting no longer in progress.
+MEETING_ENDED = "That meeting has ended; nothing more can be recorded in it."
+
+_MEETINGS = t.table_of(t.Meeting)
+#: A change's bump of its meeting's version (its card changes), which also takes the
+#: meeting's row: built once, on the table (``tables.table_of``), as every minute,
+#: decision, "I'm here" and correction runs it.
+BUMP = (
+    update(_MEETINGS)
+    .where(_MEETINGS.c.id == bindparam("meeting_id"))
+    .values(version=_MEETINGS.c.version + 1)
+)
+#: The bump of an addition that takes the row last, telling whether the meeting is still
+#: in progress.
+BUMP_RETURNING_STATUS = BUMP.returning(_MEETINGS.c.status)
 
 ENTRY_FIELDS = {EntryKind.MINUTE: "minuteText", EntryKind.DECISION: "decisionText"}
 
@@ -51,7 +67,7 @@ _ITEM_SUBJECTS = t.table_of(t.ItemSubject)
 _ENTRIES = t.table_of(t.MinuteEntry)
 
 
-def _entry_insert(subject: ScalarSelect[int]) -> ReturningInsert[tuple[int]]:
+def _entry_insert(subject: ScalarSelect[int]) -> ReturningInsert[int]:
     """A minute or decision, inserted only if its item is one of the card's meeting's, about
     ``subject``: one statement, built once, for what most people record. It finds the item
     (and the subject under it) as it inserts, so a minute is one round trip, not three (the
@@ -106,8 +122,7 @@ _NEW_ENTRY_ON_NAMED = _entry_insert(
 )
 
 
-async def add_entry(
-    session: AsyncSession,
+def entry_values(
     caller: Caller,
     meeting: t.Meeting,
     item_value: object,
@@ -115,35 +130,35 @@ async def add_entry(
     data: Mapping[str, object],
     today: date,
     now: datetime,
-) -> None:
-    """A minute or decision under the item a card names (``item_value``; not found
-    unless it is one of ``meeting``'s), about the subject being discussed if any: the
-    sub-item its form was drawn for (``subjectId``; 0 for the item itself), or, from a
-    form that does not say (an older card), the item's current sub-item."""
+) -> dict[str, object]:
+    """A minute or decision checked and ready to write (``insert_entry``): under the item
+    a card names (``item_value``), about the subject being discussed if any: the sub-item
+    its form was drawn for (``subjectId``; 0 for the item itself), or, from a form that
+    does not say (an older card), the item's current sub-item. Raises for text that cannot
+    be kept (the form shows why beside the field), before anything is written."""
     item_id = card_id(item_value)
     if item_id is None:
         raise NotFound()
     field = ENTRY_FIELDS[kind]
     label = "The minute" if kind is EntryKind.MINUTE else "The decision"
-    text = recorded_text(data, field, label, MAX_ENTRY_CHARS, today)
     values: dict[str, object] = {
         "item_id": item_id,
         "meeting_id": meeting.id,
         "kind": kind,
-        "text": text,
+        "text": recorded_text(data, field, label, MAX_ENTRY_CHARS, today),
         "author_member_id": caller.member.id,
         "created_at": now,
     }
     if "subjectId" in data:
-        statement = _NEW_ENTRY_ON_NAMED
         values["subject_id"] = card_id(data.get("subjectId"))
-    else:
-        statement = _NEW_ENTRY_ON_CURRENT
-    connection = await session.connection()
-    entry_id = (await connection.execute(statement, values)).scalar_one_or_none()
-    if entry_id is None:  # the item is not one of this meeting's
-        raise NotFound()
-    audit.note(session, audit.AuditAction.CREATE, _ENTRIES.name, entry_id)
+    return values
+
+
+async def insert_entry(connection: AsyncConnection, values: Mapping[str, object]) -> int | None:
+    """Write an entry made by ``entry_values``; its id, or None (nothing written) if its
+    item is not one of its meeting's. The audit entry for it is the caller's to chain."""
+    statement = _NEW_ENTRY_ON_NAMED if "subject_id" in values else _NEW_ENTRY_ON_CURRENT
+    return (await connection.execute(statement, values)).scalar_one_or_none()
 
 
 async def add_action(

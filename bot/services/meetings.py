@@ -2,15 +2,17 @@
 
 Every method is one transaction that also records the id of the Teams activity behind it,
 so what a person enters is stored the moment they enter it, and a resent activity writes
-nothing twice. Every method checks the caller's role in the meeting's locality itself:
-a card's buttons are a convenience, not a control.
+nothing twice (minutes and decisions recorded at the same moment share one, with an id
+each: bot/services/entry_batches.py). Every method checks the caller's role in the
+meeting's locality itself: a card's buttons are a convenience, not a control.
 
 What a minute, decision or action checks and writes is in bot/services/meeting_records.py
 (the subjects under items 4-7 in bot/services/item_subjects.py, attendance in
 bot/services/meeting_attendance.py, the way through the agenda from start to end in
 bot/services/meeting_agenda.py): this service opens the transaction, checks the role and
-finds the meeting and the item (a minute's or decision's item is found there, with the
-subject current under it), then calls there.
+finds the meeting and the item, then calls there. A minute or decision is checked here
+(the role, the meeting, the text) before any transaction, and its item found, with the
+subject current under it, as its batch inserts it.
 """
 
 from __future__ import annotations
@@ -26,13 +28,15 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm.attributes import flag_modified
 
 from bot.domain.clock import Clock, london_today
-from bot.domain.errors import Conflict, InvalidInput, NotFound
+from bot.domain.errors import Conflict, DomainError, Duplicate, InvalidInput, NotFound
 from bot.domain.model import EntryKind, MeetingStatus, MinutesStatus
 from bot.domain.permissions import Permission
 from bot.domain.rules import parse_meeting_date
 from bot.domain.views import ActionFormView, MeetingView
 from bot.services import item_subjects, meeting_agenda, meeting_attendance, meeting_records
 from bot.services.context import Caller, TurnRef, caller_here
+from bot.services.entry_batches import CheckedEntry, EntryBatches
+from bot.services.meeting_records import BUMP, BUMP_RETURNING_STATUS, MEETING_ENDED
 from bot.services.readmodels.lookups import load_lookups
 from bot.services.readmodels.meetings import meeting_view
 from bot.services.readmodels.members import group_members
@@ -50,17 +54,7 @@ class StartResult:
     agenda_conversation_id: str
 
 
-MEETING_ENDED = "That meeting has ended; nothing more can be recorded in it."
-
-#: An addition's bump of the meeting's version, which also takes the meeting's row: built
-#: once, on the table (``tables.table_of``), as every minute, decision and "I'm here" runs it.
 _MEETINGS = t.table_of(t.Meeting)
-_BUMP = (
-    update(_MEETINGS)
-    .where(_MEETINGS.c.id == bindparam("meeting_id"))
-    .values(version=_MEETINGS.c.version + 1)
-)
-_BUMP_RETURNING_STATUS = _BUMP.returning(_MEETINGS.c.status)
 #: Ending's first hold on the meeting's row: the strongest lock (FOR UPDATE), taken before
 #: anything is written. See ``MeetingService.end``.
 _TAKE_TO_END = (
@@ -73,6 +67,8 @@ class MeetingService:
         self.store = store
         self.clock = clock
         self.key_agencies = tuple(key_agencies)
+        #: Minutes and decisions being written, per meeting.
+        self.entries = EntryBatches(store)
 
     async def _view(self, session: AsyncSession, meeting: t.Meeting) -> MeetingView:
         await session.flush()
@@ -112,14 +108,14 @@ class MeetingService:
         Every change bumps the meeting's version (its card changes). A change of state
         (moving on, ending, overwriting attendance) is optimistic: if someone changed the
         meeting since it was read, nothing is saved and the person is asked to press again.
-        An addition (a minute, a decision, an action, "I'm here") is not refused for
-        another made at the same moment: additions queue on the meeting's row and all
-        succeed. An action takes the row first, and holds it through its reads and checks.
-        One that takes it last (``meeting_last``), just before committing, holds it only
-        while committing: a minute or decision reads nothing another addition could change,
-        and "I'm here" first locks the one row it reads and rewrites, its agency's
-        attendance line (bot/services/meeting_attendance.py). Taking the row last, it then
-        checks the meeting is still in progress, and one ended meanwhile saves nothing.
+        An addition (an action, "I'm here"; minutes and decisions are written in batches,
+        bot.services.entry_batches, the same way) is not refused for another made at the
+        same moment: additions queue on the meeting's row and all succeed. An action takes
+        the row first, and holds it through its reads and checks. One that takes it last
+        (``meeting_last``), just before committing, holds it only while committing: "I'm
+        here" first locks the one row it reads and rewrites, its agency's attendance line
+        (bot/services/meeting_attendance.py). Taking the row last, it then checks the
+        meeting is still in progress, and one ended meanwhile saves nothing.
         """
         async with self.store.transaction(activity_id=turn.claim_key, now=now) as session:
             caller = await caller_here(session, turn)
@@ -127,12 +123,12 @@ class MeetingService:
             meeting = await self._meeting(session, caller, meeting_id)
             if additive and meeting_last:
                 yield session, caller, meeting
-                status = await session.scalar(_BUMP_RETURNING_STATUS, {"meeting_id": meeting.id})
+                status = await session.scalar(BUMP_RETURNING_STATUS, {"meeting_id": meeting.id})
                 if status != MeetingStatus.IN_PROGRESS:
                     raise Conflict(MEETING_ENDED)
                 return
             if additive:
-                await session.execute(_BUMP, {"meeting_id": meeting.id})
+                await session.execute(BUMP, {"meeting_id": meeting.id})
                 await session.refresh(meeting)
                 if meeting.status != MeetingStatus.IN_PROGRESS:
                     raise Conflict(MEETING_ENDED)
@@ -329,18 +325,31 @@ class MeetingService:
         kind: EntryKind,
         data: Mapping[str, object],
     ) -> MeetingChange:
-        """Add a minute or decision (bot.services.meeting_records.add_entry). Returns where
-        the agenda is, not a drawing of it: when many record at once, one redraw shows all
-        their entries (bot.teams.live_cards)."""
+        """Add a minute or decision. Checked here, alone: the caller's role in the meeting's
+        locality, the meeting in progress, the text (``meeting_records.entry_values``);
+        then written with the others recorded in the meeting at that moment, in one
+        transaction (bot.services.entry_batches), and answered once committed. Returns
+        where the agenda is, not a drawing of it: when many record at once, one redraw
+        shows all their entries (bot.teams.live_cards)."""
         now = self.clock.now()
-        async with self._changing(
-            turn, Permission.RECORD, meeting_id, now, additive=True, meeting_last=True
-        ) as change:
-            session, caller, meeting = change
-            await meeting_records.add_entry(
-                session, caller, meeting, item_id, kind, data, london_today(self.clock), now
+        try:
+            async with self.store.reading() as session:
+                caller = await caller_here(session, turn)
+                caller.require(Permission.RECORD)
+                meeting = await self._meeting(session, caller, meeting_id)
+                actor = audit.context_of(session).actor
+            values = meeting_records.entry_values(
+                caller, meeting, item_id, kind, data, london_today(self.clock), now
             )
-            return MeetingChange(meeting.id, meeting.conversation_id, meeting.agenda_activity_id)
+        except DomainError:
+            # A resend of a turn already written, refused for what changed since (the
+            # meeting ended, say), is told it is recorded, as it would have been first.
+            if turn.claim_key and await self.store.claimed(turn.claim_key):
+                raise Duplicate() from None
+            raise
+        entry = CheckedEntry(turn.claim_key, actor, caller.locality_id, values)
+        await self.entries.write(entry)
+        return MeetingChange(meeting.id, meeting.conversation_id, meeting.agenda_activity_id)
 
     async def record_action(
         self, turn: TurnRef, meeting_id: object, item_id: object, data: Mapping[str, object]

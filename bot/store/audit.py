@@ -209,6 +209,14 @@ def after_rollback(session: Session) -> None:
     ctx.moved_to = None
 
 
+def chain_in(session: Session, links: list[tuple[Pending, str, datetime]]) -> None:
+    """Chain ``links`` (each with its own actor and time: the work of several people
+    written in one transaction) into ``session``'s transaction now, as ``before_commit``
+    chains one actor's pending entries. The chain's lock is held from here to the commit,
+    so call it last."""
+    context_of(session).moved_to = append_links(session.connection(), links)
+
+
 def append(conn: Connection, entries: list[Pending], actor: str, now: datetime) -> tuple[int, str]:
     """Add links to the chain, all by one actor at one time; returns the new head."""
     return append_links(conn, [(entry, actor, now) for entry in entries])

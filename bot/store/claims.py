@@ -15,7 +15,7 @@ from typing import Any
 
 from sqlalchemy import String, bindparam, text
 from sqlalchemy.dialects.postgresql import ARRAY
-from sqlalchemy.ext.asyncio import AsyncEngine
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from bot.store.group_commit import GroupCommit
 from bot.store.tables import ProcessedActivity, UTCDateTime, table_of
@@ -44,7 +44,6 @@ class AnswerClaims:
 
     def __init__(self, engine: AsyncEngine) -> None:
         self._engine = engine
-        self._postgres = engine.dialect.name == "postgresql"
         self._batches: GroupCommit[Claim, bool] = GroupCommit(self._write)
 
     async def claim(self, key: str, now: datetime) -> bool:
@@ -53,21 +52,28 @@ class AnswerClaims:
     async def _write(self, batch: list[Claim]) -> list[bool]:
         async with self._engine.connect() as connection:
             autocommit = await connection.execution_options(isolation_level="AUTOCOMMIT")
-            if self._postgres:
-                parameters = {"ids": [key for key, _ in batch], "ats": [at for _, at in batch]}
-                result = await autocommit.execute(_PG_CLAIM, parameters)
-            else:
-                # SQLite has no arrays: the batch's rows as one multi-row insert.
-                result = await autocommit.execute(_sqlite_claim(batch))
-            won = set(result.scalars())
-        claimed = []
-        for key, _ in batch:
-            claimed.append(key in won)
-            won.discard(key)  # a key twice in one batch: only its first claim is first
-        return claimed
+            return await claim_keys(autocommit, batch)
 
     async def close(self) -> None:
         await self._batches.close()
+
+
+async def claim_keys(connection: AsyncConnection, batch: list[Claim]) -> list[bool]:
+    """Claim every key of ``batch`` in one statement, on ``connection`` (autocommitted, or
+    inside the transaction whose writes the claims guard); True for each claim that is
+    the key's first ever, False for a key already there, or earlier in the batch."""
+    if connection.dialect.name == "postgresql":
+        parameters = {"ids": [key for key, _ in batch], "ats": [at for _, at in batch]}
+        result = await connection.execute(_PG_CLAIM, parameters)
+    else:
+        # SQLite has no arrays: the batch's rows as one multi-row insert.
+        result = await connection.execute(_sqlite_claim(batch))
+    won = set(result.scalars())
+    claimed = []
+    for key, _ in batch:
+        claimed.append(key in won)
+        won.discard(key)  # a key twice in one batch: only its first claim is first
+    return claimed
 
 
 def _sqlite_claim(batch: list[Claim]) -> Any:

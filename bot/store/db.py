@@ -16,7 +16,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import delete, event, insert
+from sqlalchemy import bindparam, delete, event, insert, select
 from sqlalchemy.engine import Connection
 from sqlalchemy.exc import (
     DisconnectionError,
@@ -347,6 +347,9 @@ event.listen(ReadingSession, "before_flush", _refuse_writes)
 #: and retention clears them.
 _PROCESSED = table_of(ProcessedActivity)
 _CLAIM = insert(_PROCESSED)
+_CLAIMED = select(_PROCESSED.c.activity_id).where(
+    _PROCESSED.c.activity_id == bindparam("activity_id")
+)
 
 #: The prefix of an answer's claim (``Store.claim_answer``): kept apart from the id a
 #: writing transaction claims, so that a turn that failed and rolled its write back can
@@ -370,6 +373,20 @@ def committed_claims() -> Iterator[set[str]]:
         yield claims
     finally:
         _COMMITTED.reset(token)
+
+
+def stored_key(activity_id: str) -> str:
+    """``activity_id`` as a claim stores it (the column holds 200 characters)."""
+    return activity_id[:200]
+
+
+def note_committed_claim(activity_id: str) -> None:
+    """Count ``activity_id`` among the current turn's committed claims
+    (``committed_claims``) when it was claimed and committed by another task on the turn's
+    behalf: a batch of several turns' writes (bot.services.entry_batches)."""
+    claims = _COMMITTED.get()
+    if claims is not None:
+        claims.add(activity_id)
 
 
 class Store:
@@ -413,9 +430,8 @@ class Store:
                         # A plain insert, not the unit of work: this row is never read back
                         # or audited, and every write in the bot starts here.
                         try:
-                            await session.execute(
-                                _CLAIM, {"activity_id": activity_id[:200], "processed_at": now}
-                            )
+                            claim = {"activity_id": stored_key(activity_id), "processed_at": now}
+                            await session.execute(_CLAIM, claim)
                         except IntegrityError as exc:
                             raise Duplicate() from exc
                     yield session
@@ -430,6 +446,14 @@ class Store:
                 await self._record_refusal(session, exc)
                 raise
 
+    async def claimed(self, activity_id: str) -> bool:
+        """Whether a write has already claimed and committed this turn's key: a resend of a
+        turn that was written, when the resend is refused for what changed since (the
+        meeting ended, say) and should be told "Already recorded." instead."""
+        async with self._reads() as session:
+            found = await session.scalar(_CLAIMED, {"activity_id": stored_key(activity_id)})
+        return found is not None
+
     async def claim_answer(self, activity_id: str, now: datetime) -> bool:
         """True the first time a turn with this key (``TurnRef.claim_key``) is answered,
         on any instance sharing the store; False for a resend. Claimed just before the
@@ -437,12 +461,12 @@ class Store:
         writes rolled back) leaves its resend free to do the work and answer (and one
         whose answer could not be posted gives the claim back, ``release_answer``). One
         statement for all the turns claiming at that moment (``claims.AnswerClaims``)."""
-        return await self._claims.claim((ANSWERED + activity_id)[:200], now)
+        return await self._claims.claim(stored_key(ANSWERED + activity_id), now)
 
     async def release_answer(self, activity_id: str) -> None:
         """Undo ``claim_answer`` when the answer could not be delivered, so that Teams'
         resend of the turn is answered instead of taken for a repeat."""
-        key = (ANSWERED + activity_id)[:200]
+        key = stored_key(ANSWERED + activity_id)
         async with self.engine.connect() as connection:
             autocommit = await connection.execution_options(isolation_level="AUTOCOMMIT")
             await autocommit.execute(delete(_PROCESSED).where(_PROCESSED.c.activity_id == key))

@@ -4,8 +4,9 @@ arrives while the previous one is on its way (a group commit).
 Each caller still waits for its own item to be written (or for the write's error), so
 nothing goes on as if saved that was not; what it saves is the statements, commits and
 round trips of writing each item alone, which on a busy event loop each wait their turn.
-Used for views' audit entries (``audit.ViewLog``) and answers' claims
-(``claims.AnswerClaims``).
+Used for views' audit entries (``audit.ViewLog``), answers' claims
+(``claims.AnswerClaims``) and the minutes and decisions recorded in one meeting at the same
+moment (``bot.services.entry_batches``).
 """
 
 from __future__ import annotations
@@ -55,6 +56,16 @@ class GroupCommit(Generic[Item, Result]):
                 for (_, done), result in zip(batch, results, strict=True):
                     if not done.done():
                         done.set_result(result)
+
+    @property
+    def queued(self) -> int:
+        """Items waiting for the next batch (the one on its way not counted)."""
+        return len(self._queue)
+
+    @property
+    def idle(self) -> bool:
+        """Nothing queued and no write on its way: safe to drop, if it is kept per key."""
+        return not self._queue and (self._writer is None or self._writer.done())
 
     async def close(self) -> None:
         """Wait for the write on its way, if any."""

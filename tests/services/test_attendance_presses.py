@@ -62,8 +62,10 @@ def pg(demo_store: Store) -> Store:
     return demo_store
 
 
-async def officers(store: Store, agency_code: str, count: int) -> list[ActorRef]:
-    """``count`` new members of an agency, partners in the demo channel's group."""
+async def officers(
+    store: Store, agency_code: str, count: int, role: str = "partner"
+) -> list[ActorRef]:
+    """``count`` new members of an agency, in the demo channel's group in ``role``."""
     async with store.transaction() as session:
         agency = await session.scalar(select(t.Agency).where(t.Agency.code == agency_code))
         locality = await session.scalar(select(t.Locality).where(t.Locality.code == "scarborough"))
@@ -79,7 +81,7 @@ async def officers(store: Store, agency_code: str, count: int) -> list[ActorRef]
             )
             session.add(member)
             await session.flush()
-            session.add(t.Membership(member_id=member.id, locality_id=locality.id, role="partner"))
+            session.add(t.Membership(member_id=member.id, locality_id=locality.id, role=role))
             actors.append(ActorRef(member.teams_user_id or "", aad, member.name))
         return actors
 
