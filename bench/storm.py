@@ -16,9 +16,10 @@ Measured:
 * ``meeting_storm_recorded``: every press and minute recorded once. Read from the store:
   the meeting's version moved by 41 to 50 (each press bumps it once; minutes recorded at
   the same moment are written together, bot/services/entry_batches.py, and each batch
-  bumps it once), 40 names on the attendance rows each once, 40 attendees (asked to rate), 10 minutes with their texts
-  each once. Then five of the 50 activities are sent again with the same ids, as Teams
-  resends a turn it waited too long for, and the store is read again: nothing moved.
+  bumps it once), 40 names on the attendance rows each once, 40 attendees (asked to
+  rate), 10 minutes with their texts each once. Then five of the 50 activities are sent
+  again with the same ids, as Teams resends a turn it waited too long for, and the store
+  is read again: nothing moved.
 * ``meeting_storm_final_card``: seconds from the last of the 50 answers to the arrival at
   the fake of the first edit of the agenda card showing 40 present and 10 minutes
   (negative if it arrived before that answer).
