@@ -89,6 +89,17 @@ async def created_links(store: Store, meeting_id: int) -> dict[int, str]:
         return {int(r.record_id): r.actor for r in rows if int(r.record_id) in ids}
 
 
+async def authors_of(store: Store, meeting_id: int) -> dict[int, str]:
+    """The meeting's entries: entry id -> its author, as the audit names them."""
+    async with store.reading() as session:
+        rows = await session.execute(
+            select(t.MinuteEntry.id, t.MinuteEntry.author_member_id).where(
+                t.MinuteEntry.meeting_id == meeting_id
+            )
+        )
+        return {row.id: f"member:{row.author_member_id}" for row in rows}
+
+
 async def member_id(store: Store, who: ActorRef) -> int:
     async with store.reading() as session:
         found = await session.scalar(
@@ -140,16 +151,7 @@ async def test_minutes_recorded_at_once_are_each_kept_and_audited_as_their_autho
     assert await kept(demo_store, view.id) == {
         f"Noted by {name}.": author for name, author in authors.items()
     }
-    async with demo_store.reading() as session:
-        rows = await session.execute(
-            select(t.MinuteEntry.id, t.MinuteEntry.author_member_id).where(
-                t.MinuteEntry.meeting_id == view.id
-            )
-        )
-        entries = {row.id: row.author_member_id for row in rows}
-    assert await created_links(demo_store, view.id) == {
-        entry_id: f"member:{author}" for entry_id, author in entries.items()
-    }
+    assert await created_links(demo_store, view.id) == await authors_of(demo_store, view.id)
     assert (await audit.verify_store(demo_store.engine)).ok
 
 
@@ -242,6 +244,56 @@ async def test_minutes_arriving_during_a_write_are_written_together(
     assert len(await kept(pg, view.id)) == 4
     assert await version_of(pg, view.id) == before + 2
     assert len(await created_links(pg, view.id)) == 4
+    assert (await audit.verify_store(pg.engine)).ok
+
+
+async def test_one_batch_keeps_the_good_refuses_the_rest_and_names_each_author(
+    service: MeetingService, pg: Store
+) -> None:
+    """A batch of four queued behind a held one: a minute and a decision by two people,
+    one naming an item of an earlier meeting, and a resend of the first minute's turn.
+    Written as one, the minute and the decision are kept, each audited as its author's;
+    the wrong item is refused and its claim given back; the resend is a duplicate."""
+    earlier = (await service.start(turn())).view
+    await service.end(turn(), earlier.id, {})
+    view = (await service.start(turn())).view
+    first_item, second_item = view.items[0].id, view.items[1].id
+    one, two = await officers(pg, "health", 2, "minute_taker")
+    sent, wrong = turn(one), turn(two)
+
+    async with meeting_row_held(pg, view.id):
+        held = started(record(service, turn(CHAIR), view.id, first_item, "Held."))
+        await until_waiting(pg, 1, held)
+        batch = [
+            started(record(service, sent, view.id, first_item, "A minute.")),
+            started(
+                service.record_entry(
+                    turn(two), view.id, second_item, EntryKind.DECISION, {"decisionText": "Agreed."}
+                )
+            ),
+            started(record(service, wrong, view.id, earlier.items[0].id, "Wrong meeting.")),
+            started(record(service, sent, view.id, first_item, "A minute.")),
+        ]
+        await queued(service, view.id, 4)
+
+    outcomes = await finished(held, *batch)
+    assert [type(o).__name__ for o in outcomes] == [
+        "MeetingChange",
+        "MeetingChange",
+        "MeetingChange",
+        "NotFound",
+        "Duplicate",
+    ]
+    assert await kept(pg, view.id) == {
+        "Held.": await member_id(pg, CHAIR),
+        "A minute.": await member_id(pg, one),
+        "Agreed.": await member_id(pg, two),
+    }
+    links = await created_links(pg, view.id)
+    assert links == await authors_of(pg, view.id)
+    assert len(links) == 3
+    assert await claimed(pg, sent.claim_key or "")
+    assert not await claimed(pg, wrong.claim_key or "")
     assert (await audit.verify_store(pg.engine)).ok
 
 
