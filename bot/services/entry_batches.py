@@ -9,9 +9,9 @@ bot sat idle while they waited (a profile of the busiest minute: 41% of the mach
 
 Here the minutes and decisions that arrive in a meeting while the previous batch is being
 written are written in one transaction (``GroupCommit``): their activity ids claimed in
-one statement, the entries inserted in one more (on PostgreSQL; one each on SQLite), the
-meeting's version bumped once (its row taken last, as before), every entry's audit link
-chained (each with its own author and time), one commit. Nothing is weaker than writing each alone:
+one statement, each entry inserted, the meeting's version bumped once (its row taken
+last, as before), every entry's audit link chained (each with its own author and time),
+one commit. Nothing is weaker than writing each alone:
 
 - Each person's entry is checked before it is queued: their role in the meeting's
   locality, the meeting in progress, the text (``MeetingService.record_entry``). A
@@ -36,7 +36,7 @@ from sqlalchemy import bindparam, delete
 
 from bot.domain.errors import Conflict, Duplicate, NotFound
 from bot.domain.model import MeetingStatus
-from bot.services.meeting_records import BUMP_RETURNING_STATUS, MEETING_ENDED, insert_entries
+from bot.services.meeting_records import BUMP_RETURNING_STATUS, MEETING_ENDED, insert_entry
 from bot.store import audit
 from bot.store import tables as t
 from bot.store.claims import claim_keys
@@ -119,17 +119,14 @@ class EntryBatches:
             connection = await session.connection()
             keyed = [(stored_key(e.claim_key), e.at) for e in batch if e.claim_key is not None]
             first = iter(await claim_keys(connection, keyed) if keyed else [])
-            claimed = [e.claim_key is None or next(first) for e in batch]
-            fresh = [e.values for e, ok in zip(batch, claimed, strict=True) if ok]
-            ids = iter(await insert_entries(connection, meeting_id, fresh) if fresh else [])
             written: list[Written] = []
             links: list[tuple[audit.Pending, str, datetime]] = []
             given_back: list[str] = []
-            for entry, ok in zip(batch, claimed, strict=True):
-                if not ok:
+            for entry in batch:
+                if entry.claim_key is not None and not next(first):
                     written.append(Duplicate())
                     continue
-                entry_id = next(ids)
+                entry_id = await insert_entry(connection, entry.values)
                 if entry_id is None:
                     written.append(NotFound())
                     if entry.claim_key is not None:

@@ -14,22 +14,10 @@ subject current under it, in one statement (``insert_entry``).
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
 from datetime import date, datetime
 
-from sqlalchemy import (
-    ARRAY,
-    Boolean,
-    ColumnElement,
-    Integer,
-    ScalarSelect,
-    bindparam,
-    case,
-    func,
-    insert,
-    select,
-    update,
-)
+from sqlalchemy import ColumnElement, ScalarSelect, bindparam, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 from sqlalchemy.sql.dml import ReturningInsert
 
@@ -134,60 +122,6 @@ _NEW_ENTRY_ON_NAMED = _entry_insert(
 )
 
 
-#: Many entries of one meeting in one statement, on PostgreSQL (``insert_entries``): the
-#: batch's columns bound as arrays and unnested, each row inserted only if its item is the
-#: meeting's, each about its named sub-item (``named``) or the item's current one.
-_BATCH = (
-    func.unnest(
-        bindparam("item_ids", type_=ARRAY(Integer())),
-        bindparam("kinds", type_=ARRAY(_ENTRIES.c.kind.type)),
-        bindparam("texts", type_=ARRAY(_ENTRIES.c.text.type)),  # each encrypted as bound
-        bindparam("subject_ids", type_=ARRAY(Integer())),
-        bindparam("named", type_=ARRAY(Boolean())),
-        bindparam("authors", type_=ARRAY(Integer())),
-        bindparam("ats", type_=ARRAY(_ENTRIES.c.created_at.type)),
-    )
-    .table_valued(
-        "item_id", "kind", "text", "subject_id", "named", "author_member_id", "created_at"
-    )
-    .render_derived()
-)
-_NEW_ENTRIES = (
-    insert(_ENTRIES)
-    .from_select(
-        ["meeting_id", "item_id", "kind", "text", "subject_id", "author_member_id", "created_at"],
-        select(
-            _ITEMS.c.meeting_id,
-            _ITEMS.c.id,
-            _BATCH.c.kind,
-            _BATCH.c.text,
-            case(
-                (
-                    _BATCH.c.named,
-                    _subject_under_item(_ITEM_SUBJECTS.c.subject_id == _BATCH.c.subject_id),
-                ),
-                else_=_subject_under_item(_ITEM_SUBJECTS.c.status == SubItemStatus.CURRENT.value),
-            ),
-            _BATCH.c.author_member_id,
-            _BATCH.c.created_at,
-        ).select_from(
-            _BATCH.join(
-                _ITEMS,
-                (_ITEMS.c.id == _BATCH.c.item_id)
-                & (_ITEMS.c.meeting_id == bindparam("meeting_id")),
-            )
-        ),
-    )
-    .returning(
-        _ENTRIES.c.id,
-        _ENTRIES.c.item_id,
-        _ENTRIES.c.kind,
-        _ENTRIES.c.author_member_id,
-        _ENTRIES.c.created_at,
-    )
-)
-
-
 def entry_values(
     caller: Caller,
     meeting: t.Meeting,
@@ -218,39 +152,6 @@ def entry_values(
     if "subjectId" in data:
         values["subject_id"] = card_id(data.get("subjectId"))
     return values
-
-
-async def insert_entries(
-    connection: AsyncConnection, meeting_id: int, batch: Sequence[Mapping[str, object]]
-) -> list[int | None]:
-    """Write entries made by ``entry_values`` for one meeting; each one's id, or None
-    (nothing written) if its item is not the meeting's. On PostgreSQL one statement for
-    all; elsewhere one each. The audit entries for them are the caller's to chain.
-
-    The statement's rows come back matched to the batch by what identifies an entry's
-    audit link (its item, kind, author and time): two entries alike in all four are
-    interchangeable there, so either id may go to either."""
-    if connection.dialect.name != "postgresql":
-        return [await insert_entry(connection, values) for values in batch]
-    parameters = {
-        "meeting_id": meeting_id,
-        "item_ids": [v["item_id"] for v in batch],
-        "kinds": [v["kind"] for v in batch],
-        "texts": [v["text"] for v in batch],
-        "subject_ids": [v.get("subject_id") for v in batch],
-        "named": ["subject_id" in v for v in batch],
-        "authors": [v["author_member_id"] for v in batch],
-        "ats": [v["created_at"] for v in batch],
-    }
-    made: dict[tuple[object, ...], list[int]] = {}
-    for entry_id, item_id, kind, author, at in await connection.execute(_NEW_ENTRIES, parameters):
-        made.setdefault((item_id, str(kind), author, at), []).append(entry_id)
-    ids: list[int | None] = []
-    for v in batch:
-        key = (v["item_id"], str(v["kind"]), v["author_member_id"], v["created_at"])
-        alike = made.get(key)
-        ids.append(alike.pop() if alike else None)
-    return ids
 
 
 async def insert_entry(connection: AsyncConnection, values: Mapping[str, object]) -> int | None:
