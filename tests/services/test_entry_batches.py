@@ -16,7 +16,7 @@ import pytest
 from sqlalchemy import func, select, text
 
 from bot.domain.clock import FrozenClock
-from bot.domain.errors import Conflict, Duplicate, NotFound
+from bot.domain.errors import Conflict, Duplicate, NotFound, NotPermitted
 from bot.domain.model import EntryKind
 from bot.services.context import ActorRef, TurnRef
 from bot.services.meetings import MEETING_ENDED, MeetingChange, MeetingService
@@ -214,6 +214,32 @@ async def test_an_item_not_in_the_meeting_saves_nothing_and_gives_its_claim_back
     assert list(await kept(demo_store, view.id)) == ["Kept."]
     assert await kept(demo_store, earlier.id) == {}
     assert not await claimed(demo_store, wrong.claim_key or "")
+
+
+async def test_someone_who_may_not_record_is_refused_audited_and_nothing_is_kept(
+    service: MeetingService, demo_store: Store
+) -> None:
+    """A partner of the group (who may not record minutes) is refused before anything is
+    queued: nothing kept, no claim, and the refusal is in the audit trail as theirs."""
+    view = (await service.start(turn())).view
+    (partner,) = await officers(demo_store, "police", 1)
+    sent = turn(partner)
+
+    with pytest.raises(NotPermitted):
+        await record(service, sent, view.id, view.items[0].id, "Not mine to record.")
+
+    assert await kept(demo_store, view.id) == {}
+    assert not await claimed(demo_store, sent.claim_key or "")
+    async with demo_store.reading() as session:
+        refusals = list(
+            await session.scalars(
+                select(t.AuditEntry.actor).where(
+                    t.AuditEntry.action == audit.AuditAction.REFUSED,
+                    t.AuditEntry.detail == "record",
+                )
+            )
+        )
+    assert refusals == [f"member:{await member_id(demo_store, partner)}"]
 
 
 # -- on PostgreSQL: watching the batches -----------------------------------------------
