@@ -49,7 +49,7 @@ from bot.services.readmodels.actions import (
 )
 from bot.services.readmodels.lookups import load_lookups, locality_names
 from bot.services.readmodels.members import people_in
-from bot.services.records import row_named
+from bot.services.records import refused_unseen, row_named
 from bot.store import audit
 from bot.store import tables as t
 from bot.store.db import Store
@@ -91,9 +91,12 @@ class ActionService:
 
     async def _changeable(self, session: AsyncSession, reach: Reach, action_id: object) -> t.Action:
         action = await row_named(session, t.Action, action_id)
-        if action is None or not (
-            reach.may_change(action) or action.locality_id in reach.member_of
-        ):
+        if action is None:
+            raise NotFound()
+        if not (reach.may_change(action) or action.locality_id in reach.member_of):
+            refused_unseen(
+                session, reach.member.id, "actions", action.id, action.locality_id, "change action"
+            )
             raise NotFound()
         if not reach.may_change(action):
             raise NotPermitted(NOT_YOURS)
@@ -274,7 +277,12 @@ class ActionService:
         self, session: AsyncSession, reach: Reach, action_id: object
     ) -> t.Action:
         action = await row_named(session, t.Action, action_id)
-        if action is None or action.locality_id not in reach.member_of:
+        if action is None:
+            raise NotFound()
+        if action.locality_id not in reach.member_of:
+            refused_unseen(
+                session, reach.member.id, "actions", action.id, action.locality_id, "decide date"
+            )
             raise NotFound()
         if action.locality_id not in reach.deciding_in:
             raise NotPermitted("Only the group's chair or deputy chair can decide a new due date.")

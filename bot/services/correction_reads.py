@@ -31,7 +31,7 @@ from bot.domain.rules import clean_text, subject_display
 from bot.services.context import Caller, TurnRef, caller_here
 from bot.services.readmodels.actions import corrected_actions
 from bot.services.readmodels.lookups import member_names
-from bot.services.records import row_named
+from bot.services.records import row_here, row_named
 from bot.services.register_access import persons_in
 from bot.store import tables as t
 
@@ -51,9 +51,7 @@ async def meeting_to_correct(
     it, while its minutes are not yet agreed."""
     caller = await caller_here(session, turn)
     caller.require(Permission.CORRECT_RECORDS)
-    meeting = await row_named(session, t.Meeting, meeting_id)
-    if meeting is None or meeting.locality_id != caller.locality_id:
-        raise NotFound()
+    meeting = await row_here(session, t.Meeting, meeting_id, caller, "correct records")
     if meeting.minutes_status == MinutesStatus.AGREED:
         raise Conflict(MINUTES_LOCKED)
     return caller, meeting

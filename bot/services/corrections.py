@@ -92,7 +92,7 @@ from bot.services.meeting_records import BUMP
 from bot.services.outbox import IfQueued, enqueue
 from bot.services.readmodels.lookups import load_lookups
 from bot.services.readmodels.members import group_members
-from bot.services.records import row_named
+from bot.services.records import row_here, row_named
 from bot.services.subjects import find_subjects, new_subject
 from bot.store import audit
 from bot.store import tables as t
@@ -228,9 +228,7 @@ class CorrectionService:
         async with self.store.transaction(activity_id=turn.claim_key, now=now) as session:
             caller = await caller_here(session, turn)
             caller.require(Permission.CORRECT_RECORDS)
-            meeting = await row_named(session, t.Meeting, meeting_id)
-            if meeting is None or meeting.locality_id != caller.locality_id:
-                raise NotFound()
+            meeting = await row_here(session, t.Meeting, meeting_id, caller, "correct records")
             # The meeting's row first: agreeing the minutes changes it too, so the two
             # queue and the check below sees whichever committed first.
             await session.execute(BUMP, {"meeting_id": meeting.id})

@@ -49,6 +49,7 @@ from bot.services.escalation_access import oversight_members
 from bot.services.escalation_reads import record_reference
 from bot.services.outbox import enqueue
 from bot.services.outbox.queue import IfQueued
+from bot.services.records import refused_unseen
 from bot.services.register_access import member_groups, reach_subject
 from bot.store import audit
 from bot.store import tables as t
@@ -83,7 +84,9 @@ async def raising(
     if member is None:
         raise NotFound()
     if escalation_kind is EscalationKind.SUBJECT:
-        reach = await reach_subject(session, actor, record_id, permission=Permission.ESCALATE)
+        reach = await reach_subject(
+            session, actor, record_id, permission=Permission.ESCALATE, refusal="escalate subject"
+        )
         if reach.shared:
             raise NotPermitted(
                 "Only the group that holds a subject can escalate it.",
@@ -100,7 +103,12 @@ async def raising(
         if isinstance(record_id, int) and not isinstance(record_id, bool)
         else None
     )
-    if action is None or action.locality_id not in groups:
+    if action is None:
+        raise NotFound()
+    if action.locality_id not in groups:
+        refused_unseen(
+            session, member.id, "actions", action.id, action.locality_id, "escalate action"
+        )
         raise NotFound()
     caller = Caller(member, action.locality_id, groups[action.locality_id])
     audit.act_as(session.sync_session, f"member:{member.id}", action.locality_id)

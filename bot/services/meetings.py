@@ -40,7 +40,7 @@ from bot.services.meeting_records import BUMP, BUMP_RETURNING_STATUS, MEETING_EN
 from bot.services.readmodels.lookups import load_lookups
 from bot.services.readmodels.meetings import meeting_view
 from bot.services.readmodels.members import group_members
-from bot.services.records import row_named, shown_after_saving
+from bot.services.records import row_here, row_named, shown_after_saving
 from bot.store import audit
 from bot.store import tables as t
 from bot.store.db import Store
@@ -84,9 +84,7 @@ class MeetingService:
         self, session: AsyncSession, caller: Caller, meeting_id: object, *, in_progress: bool = True
     ) -> t.Meeting:
         """The meeting named by a card, only if it belongs to the caller's locality here."""
-        meeting = await row_named(session, t.Meeting, meeting_id)
-        if meeting is None or meeting.locality_id != caller.locality_id:
-            raise NotFound()
+        meeting = await row_here(session, t.Meeting, meeting_id, caller, "meeting")
         if in_progress and meeting.status != MeetingStatus.IN_PROGRESS:
             raise Conflict(MEETING_ENDED)
         return meeting

@@ -16,7 +16,10 @@ from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.domain.card_fields import card_id
-from bot.domain.errors import SavedNotShown
+from bot.domain.errors import NotFound, SavedNotShown
+from bot.services.context import Caller
+from bot.store import audit
+from bot.store import tables as t
 
 _Row = TypeVar("_Row")
 
@@ -65,3 +68,49 @@ async def shown_after_saving(
         yield
     except STORE_FAILURES as exc:
         raise SavedNotShown(see, message) from exc
+
+
+#: The records a card names that belong to one group (``row_here``).
+_Grouped = TypeVar("_Grouped", t.Meeting, t.Challenge)
+
+
+async def row_here(
+    session: AsyncSession, model: type[_Grouped], value: object, caller: Caller, attempted: str
+) -> _Grouped:
+    """The row a card names (``row_named``), only if it is of the caller's group here;
+    else "not found", audited as refused when it is another group's
+    (``refused_unseen``)."""
+    row = await row_named(session, model, value)
+    if row is None:
+        raise NotFound()
+    if row.locality_id != caller.locality_id:
+        refused_unseen(
+            session, caller.member.id, model.__tablename__, row.id, row.locality_id, attempted
+        )
+        raise NotFound()
+    return row
+
+
+def refused_unseen(
+    session: AsyncSession,
+    member_id: int,
+    record_type: str,
+    record_id: int,
+    locality_id: int | None,
+    attempted: str,
+) -> None:
+    """Audit a request, by id, for a record of a group this member may not reach.
+
+    The request is answered "not found", so nothing confirms the record exists elsewhere;
+    the audit trail keeps it as refused, by table and id (never by content), under the
+    record's own group, so that the group's audit shows who tried. Written when the
+    refused work has rolled back (``Store._record_refusal``), like every refusal."""
+    audit.act_as(session, f"member:{member_id}")
+    audit.note(
+        session,
+        audit.AuditAction.REFUSED,
+        record_type,
+        record_id,
+        locality_id=locality_id,
+        detail=attempted,
+    )

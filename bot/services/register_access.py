@@ -22,6 +22,7 @@ from bot.domain.model import Role, SubjectKind
 from bot.domain.permissions import Permission
 from bot.domain.register import PersonOfConcernAccess, register_settings
 from bot.services.context import ActorRef, Caller, find_member_and_groups
+from bot.services.records import refused_unseen
 from bot.store import audit
 from bot.store import tables as t
 
@@ -132,13 +133,17 @@ async def reach_subject(
     permission: Permission = Permission.VIEW_MEETING,
     prefer_locality: int | None = None,
     known: tuple[t.Member, dict[int, frozenset[Role]]] | None = None,
+    refusal: str = "",
 ) -> SubjectReach:
     """The subject ``subject_id`` as ``actor`` may reach it, holding ``permission`` in the
     group reached through; else ``NotFound`` (not visible at all) or ``NotPermitted``
     (visible, but this member may not do that). ``prefer_locality`` (the group a meeting
     chat is linked to) is tried first when the member reaches it through several.
     ``known``: the member and their groups, when the caller has just read them for the
-    same actor in this session (one statement fewer)."""
+    same actor in this session (one statement fewer). ``refusal``: what a direct request
+    by id attempted (a card's button, a page's address), to audit a member refused a
+    subject that exists (``records.refused_unseen``); empty for a look that may rightly
+    find nothing (a search by reference, the other end of a link)."""
     if (
         not isinstance(subject_id, int)
         or isinstance(subject_id, bool)
@@ -163,6 +168,8 @@ async def reach_subject(
         allowed = await persons_in(session, member, {lid: groups[lid] for lid in through})
         through = [lid for lid in through if lid in allowed]
     if not through:
+        if refusal:
+            refused_unseen(session, member.id, "subjects", subject.id, subject.locality_id, refusal)
         raise NotFound(NO_SUCH_SUBJECT)
     if prefer_locality in through:
         through.remove(prefer_locality)

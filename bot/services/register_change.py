@@ -87,6 +87,7 @@ async def reach_to_change(session: AsyncSession, turn: TurnRef, subject_id: obje
         card_id(subject_id),
         permission=Permission.EDIT_REGISTER,
         prefer_locality=linked,
+        refusal="change subject",
     )
     if linked is not None and reach.caller.locality_id != linked:
         raise NotFound(NO_SUCH_SUBJECT)

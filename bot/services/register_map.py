@@ -40,6 +40,7 @@ from bot.services.readmodels.register import (
     subject_row,
     with_strands,
 )
+from bot.services.records import refused_unseen
 from bot.services.register_access import member_groups, persons_in, visible_in
 from bot.store import audit
 from bot.store import tables as t
@@ -89,6 +90,11 @@ class RegisterMap:
             ).all()
             here = next((row for row in mine if row.code == code), None)
             if here is None:
+                # Audited only when the code names a group: the code is typed, and what
+                # someone typed is never kept.
+                other = await session.scalar(select(t.Locality.id).where(t.Locality.code == code))
+                if other is not None:
+                    refused_unseen(session, member.id, "localities", other, other, "register map")
                 raise NotFound(NO_SUCH_MAP)
             locality_id = int(here.id)
             persons = await persons_in(session, member, {locality_id: groups[locality_id]})

@@ -274,7 +274,9 @@ class RegisterMoves:
     async def _held(self, session: AsyncSession, actor: ActorRef, subject_id: object) -> t.Subject:
         """The subject, reached through the group that holds it by a chair or deputy chair
         there (``register_access``: invisible is "not found", visible is "not permitted")."""
-        reach = await reach_subject(session, actor, subject_id, permission=Permission.MOVE_SUBJECTS)
+        reach = await reach_subject(
+            session, actor, subject_id, permission=Permission.MOVE_SUBJECTS, refusal="move subject"
+        )
         if reach.shared:
             raise NotPermitted(NOT_HELD_HERE, attempted=Permission.MOVE_SUBJECTS.value)
         return reach.subject

@@ -113,12 +113,14 @@ class RegisterReads:
         concern: the card is seen by everyone there."""
         async with self.store.reading() as session:
             if turn.conversation.kind is ConversationKind.PERSONAL:
-                reach = await reach_subject(session, turn.actor, subject_id)
+                reach = await reach_subject(session, turn.actor, subject_id, refusal="subject card")
             else:
                 linked = await linked_locality_id(session, turn.conversation)
                 if linked is None:
                     raise NotFound(NO_SUCH_SUBJECT)
-                reach = await reach_subject(session, turn.actor, subject_id, prefer_locality=linked)
+                reach = await reach_subject(
+                    session, turn.actor, subject_id, prefer_locality=linked, refusal="subject card"
+                )
                 if (
                     reach.caller.locality_id != linked
                     or reach.subject.kind == SubjectKind.PERSON.value
@@ -133,7 +135,7 @@ class RegisterReads:
         back to that group's map."""
         turn = TurnRef(actor, ConversationRef(PAGE_CONVERSATION, ConversationKind.PERSONAL))
         async with self.store.reading() as session:
-            reach = await reach_subject(session, actor, subject_id)
+            reach = await reach_subject(session, actor, subject_id, refusal="subject page")
             view = await self._card(session, turn, reach, None, None, seen="subject page")
             code = await session.scalar(
                 select(t.Locality.code).where(t.Locality.id == reach.caller.locality_id)

@@ -46,7 +46,7 @@ from bot.services.readmodels.rounds import (
     open_round_in,
     round_view,
 )
-from bot.services.records import row_named
+from bot.services.records import refused_unseen, row_here, row_named
 from bot.services.register_access import member_groups
 from bot.store import audit
 from bot.store import tables as t
@@ -75,6 +75,14 @@ class RoundService:
             raise NotFound()
         meeting = await session.get_one(t.Meeting, share_round.meeting_id)
         if meeting.locality_id != caller.locality_id:
+            refused_unseen(
+                session,
+                caller.member.id,
+                "share_rounds",
+                share_round.id,
+                meeting.locality_id,
+                "round",
+            )
             raise NotFound()
         return share_round
 
@@ -84,9 +92,7 @@ class RoundService:
             async with self.store.transaction(activity_id=turn.claim_key, now=now) as session:
                 caller = await caller_here(session, turn)
                 caller.require(Permission.RUN_MEETING)
-                meeting = await row_named(session, t.Meeting, meeting_id)
-                if meeting is None or meeting.locality_id != caller.locality_id:
-                    raise NotFound()
+                meeting = await row_here(session, t.Meeting, meeting_id, caller, "open round")
                 if meeting.status != MeetingStatus.IN_PROGRESS:
                     raise Conflict("That meeting has ended.")
                 if item_id is None:
@@ -347,9 +353,7 @@ class RoundService:
         async with self.store.transaction(activity_id=turn.claim_key, now=now) as session:
             caller = await caller_here(session, turn)
             caller.require(Permission.RESPOND_TO_CHALLENGE)
-            challenge = await row_named(session, t.Challenge, challenge_id)
-            if challenge is None or challenge.locality_id != caller.locality_id:
-                raise NotFound()
+            challenge = await row_here(session, t.Challenge, challenge_id, caller, "challenge")
             if challenge.status != ChallengeStatus.OPEN:
                 raise Conflict("That challenge already has a response recorded.")
             response_field = f"response-{challenge.id}"
