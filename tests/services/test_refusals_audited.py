@@ -22,7 +22,9 @@ from bot.services.context import ActorRef, ConversationRef, TurnRef
 from bot.services.corrections import CorrectionService
 from bot.services.escalations import EscalationService
 from bot.services.meetings import MeetingService
+from bot.services.register import RegisterService
 from bot.services.register_map import RegisterMap
+from bot.services.register_moves import RegisterMoves
 from bot.services.register_reads import RegisterReads
 from bot.services.rounds import RoundService
 from bot.store import audit
@@ -61,7 +63,9 @@ async def harper(store: Store) -> str:
     return f"member:{(await Records(store).member('Harper Lane')).id}"
 
 
-async def test_another_groups_subject_by_id_is_not_found_and_audited(demo_store: Store) -> None:
+async def test_another_groups_subject_by_id_is_not_found_and_audited_whatever_is_tried(
+    demo_store: Store,
+) -> None:
     r = Records(demo_store)
     child = await r.subject("scarborough", "CR-0107", "JD")
     scarborough = await r.locality("scarborough")
@@ -75,12 +79,22 @@ async def test_another_groups_subject_by_id_is_not_found_and_audited(demo_store:
         await reads.show(personal(HARPER), child + 1000)
     with pytest.raises(NotFound):
         await reads.find(personal(HARPER), "CR-0107")  # a search: nothing to refuse
+    clock = FrozenClock(NOW)
+    with pytest.raises(NotFound):
+        await RegisterService(demo_store, clock).edit_form(personal(HARPER), child)
+    with pytest.raises(NotFound):
+        await EscalationService(demo_store, clock).form(HARPER, "subject", child)
+    with pytest.raises(NotFound):
+        await RegisterMoves(demo_store, clock).form(HARPER, child)
 
     assert card.value.user_message == absent.value.user_message == page.value.user_message
     who = await harper(demo_store)
     assert await refusals(demo_store) == [
         (who, "subjects", str(child), scarborough, "subject card"),
         (who, "subjects", str(child), scarborough, "subject page"),
+        (who, "subjects", str(child), scarborough, "change subject"),
+        (who, "subjects", str(child), scarborough, "escalate subject"),
+        (who, "subjects", str(child), scarborough, "move subject"),
     ]
 
 
