@@ -54,14 +54,6 @@ def service(demo_store: Store, clock: FrozenClock) -> MeetingService:
     return MeetingService(demo_store, clock, KEY_AGENCIES)
 
 
-@pytest.fixture
-def pg(demo_store: Store) -> Store:
-    """The demo store, on PostgreSQL only: the tests that watch locks need its row locks."""
-    if demo_store.engine.dialect.name != "postgresql":
-        pytest.skip("row locks and pg_locks are PostgreSQL's")
-    return demo_store
-
-
 async def officers(
     store: Store, agency_code: str, count: int, role: str = "partner"
 ) -> list[ActorRef]:
@@ -128,6 +120,24 @@ async def meeting_row_held(store: Store, meeting_id: int) -> AsyncIterator[Async
         )
         yield holder
         await holder.rollback()
+
+
+@asynccontextmanager
+async def item_in_hand_held(store: Store, meeting_id: int) -> AsyncIterator[AsyncConnection]:
+    """Another transaction holding the meeting's item in hand (which ending closes) until
+    it is rolled back, in the block (to release it there) or as the block ends."""
+    async with store.engine.connect() as holder:
+        await holder.begin()
+        await holder.execute(
+            text(
+                "SELECT id FROM agenda_items WHERE meeting_id = :id AND status = 'current' "
+                "FOR UPDATE"
+            ),
+            {"id": meeting_id},
+        )
+        yield holder
+        if holder.in_transaction():
+            await holder.rollback()
 
 
 async def waiting(store: Store) -> list[tuple[int, str]]:
@@ -325,15 +335,7 @@ async def test_a_press_meeting_the_end_of_the_meeting_is_refused_and_saves_nothi
     view = (await service.start(turn())).view
     await service.mark_present(turn(CHAIR), view.id)
 
-    async with pg.engine.connect() as holder:
-        await holder.begin()
-        await holder.execute(
-            text(
-                "SELECT id FROM agenda_items WHERE meeting_id = :id AND status = 'current' "
-                "FOR UPDATE"
-            ),
-            {"id": view.id},
-        )
+    async with item_in_hand_held(pg, view.id) as holder:
         ending = started(service.end(turn(), view.id, {}))
         (held_up,) = await until_waiting(pg, 1, ending)
         assert held_up.startswith("UPDATE agenda_items"), held_up

@@ -13,7 +13,7 @@ import asyncio
 import re
 
 import pytest
-from sqlalchemy import func, select, text
+from sqlalchemy import func, select
 
 from bot.domain.clock import FrozenClock
 from bot.domain.errors import Conflict, Duplicate, NotFound, NotPermitted
@@ -30,6 +30,7 @@ from tests.services.test_attendance_presses import (
     MINUTE_TAKER,
     WAIT,
     finished,
+    item_in_hand_held,
     meeting_row_held,
     officers,
     started,
@@ -42,13 +43,6 @@ from tests.services.test_attendance_presses import (
 @pytest.fixture
 def service(demo_store: Store, clock: FrozenClock) -> MeetingService:
     return MeetingService(demo_store, clock, KEY_AGENCIES)
-
-
-@pytest.fixture
-def pg(demo_store: Store) -> Store:
-    if demo_store.engine.dialect.name != "postgresql":
-        pytest.skip("row locks and pg_stat_activity are PostgreSQL's")
-    return demo_store
 
 
 def minute(words: str) -> dict[str, object]:
@@ -334,15 +328,7 @@ async def test_minutes_meeting_the_end_are_all_refused_and_nothing_is_kept(
     item = view.items[0].id
     sent = [turn(MINUTE_TAKER), turn(CHAIR)]
 
-    async with pg.engine.connect() as holder:
-        await holder.begin()
-        await holder.execute(
-            text(
-                "SELECT id FROM agenda_items WHERE meeting_id = :id AND status = 'current' "
-                "FOR UPDATE"
-            ),
-            {"id": view.id},
-        )
+    async with item_in_hand_held(pg, view.id) as holder:
         ending = started(service.end(turn(), view.id, {}))
         await until_waiting(pg, 1, ending)
         minutes = [started(record(service, s, view.id, item, "Too late.")) for s in sent]
