@@ -45,9 +45,10 @@ The answers:
   group; the refusal audited.
 - **R** refused: 403, 404 or 422 as the route answers, with the refusal in the audit trail.
 - **r** refused as not found (403, 404 or 422, or 401 for a sign-in), with no audit
-  entry: the services answer "not found" for a record of a group the person is not in,
-  or no such record, alike. The minutes and their download audit their "not found"
-  (R); an action, a subject and another group's map do not (r), as in chat.
+  entry. The services answer "not found" alike for a record of a group the person may
+  not reach and for no such record; the first is audited as refused (R: the minutes and
+  their download, an action, a subject, another group's map, as in chat;
+  ``bot.services.records.refused_unseen``), the second is not.
 - **F** a form post without the session's token, or from another site (Origin): 403.
 
 In every cell, allowed or not: no server error, and none of the planted texts (invented,
@@ -369,35 +370,35 @@ ROWS: tuple[Row, ...] = (
     _get(
         "/my/actions/{aP}/hand-over",
         HAND_OVER,
-        "S A A A r r S",
+        "S A A A R R S",
         audited=AuditAction.VIEW,
         shows={"*": S_ACTION_P.text},
     ),
     _get(
         "/my/actions/{aD}/hand-over",
         HAND_OVER,
-        "S R A A r r S",
+        "S R A A R R S",
         audited=AuditAction.VIEW,
         shows={"*": S_ACTION_D.text},
     ),
     _get(
         "/my/actions/{aH}/hand-over",
         HAND_OVER,
-        "S r r r A r S",
+        "S R R R A R S",
         audited=AuditAction.VIEW,
         shows={"*": H_ACTION.text},
     ),
-    _change("update", "aP", "S A A A r r S", {"update-{aP}": "Spoke to the school office."}),
-    _change("update", "aD", "S R A A r r S", {"update-{aD}": "Spoke to the clinic."}),
-    _change("update", "aH", "S r r r A r S", {"update-{aH}": "Spoke to the market team."}),
-    _change("done", "aP", "S A A A r r S", {"done-{aP}": "Done at the review."}),
+    _change("update", "aP", "S A A A R R S", {"update-{aP}": "Spoke to the school office."}),
+    _change("update", "aD", "S R A A R R S", {"update-{aD}": "Spoke to the clinic."}),
+    _change("update", "aH", "S R R R A R S", {"update-{aH}": "Spoke to the market team."}),
+    _change("done", "aP", "S A A A R R S", {"done-{aP}": "Done at the review."}),
     _change(
         "date",
         "aP",
-        "S A A A r r S",
+        "S A A A R R S",
         {"newDate-{aP}": "2026-12-17", "reason-{aP}": "The school is closed that week."},
     ),
-    _change("hand-over", "aP", "S A A A r r S", {"handTo-{aP}": "{colleague}"}),
+    _change("hand-over", "aP", "S A A A R R S", {"handTo-{aP}": "{colleague}"}),
     _post("/my/actions/{aP}/update", CHANGE, "S F F F F F S", token=False, note="no token"),
     _post("/my/actions/{aP}/update", CHANGE, "S F F F F F S", headers=FOREIGN, note="another site"),
     # Minutes.
@@ -437,35 +438,35 @@ ROWS: tuple[Row, ...] = (
     _get(
         "/localities/scarborough/map",
         MAP,
-        "S A A A r R S",
+        "S A A A R R S",
         audited=AuditAction.VIEW,
         shows={"*": S_SUBJECT.text},
     ),
     _get(
         "/localities/harrogate/map",
         MAP,
-        "S r r r A R S",
+        "S R R R A R S",
         audited=AuditAction.VIEW,
         shows={"*": H_SUBJECT.text},
     ),
     _get(
         "/subjects/{sS}",
         "/subjects/{subject_id}",
-        "S A A A r r S",
+        "S A A A R R S",
         audited=AuditAction.VIEW,
         shows={"*": S_SUBJECT.text},
     ),
     _get(
         "/subjects/{sP}",
         "/subjects/{subject_id}",
-        "S r A r r r S",
+        "S R A R R R S",
         audited=AuditAction.VIEW,
         shows={"*": S_PERSON.text},
     ),
     _get(
         "/subjects/{sH}",
         "/subjects/{subject_id}",
-        "S r r r A r S",
+        "S R R R A R S",
         audited=AuditAction.VIEW,
         shows={"*": H_SUBJECT.text},
     ),
