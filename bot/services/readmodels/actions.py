@@ -425,6 +425,18 @@ def _latest_update(column: str) -> ScalarSelect[Any]:
     )
 
 
+#: What a row shows by name, from the tables ``_named`` joins (in this order in every
+#: row: ``_owned_views`` and the rows' readers unpack them by position or label).
+_NAMED_COLUMNS = (
+    t.Locality.name.label("locality"),
+    t.Member.name.label("owner_name"),
+    t.Agency.name.label("agency_name"),
+    t.Meeting.started_at.label("raised_at"),
+    t.Subject.kind.label("subject_kind"),
+    t.Subject.reference.label("subject_reference"),
+    t.Subject.initials.label("subject_initials"),
+)
+
 #: What a row of "outstanding actions" (or its export) shows, read with the page (see
 #: ``outstanding_rows``). Built once: statements are immutable and reusable.
 _ROW_COLUMNS = (
@@ -433,13 +445,7 @@ _ROW_COLUMNS = (
     t.Action.due_date,
     t.Action.status,
     t.Action.escalated_at,
-    t.Locality.name.label("locality"),
-    t.Member.name.label("owner_name"),
-    t.Agency.name.label("agency_name"),
-    t.Meeting.started_at.label("raised_at"),
-    t.Subject.kind.label("subject_kind"),
-    t.Subject.reference.label("subject_reference"),
-    t.Subject.initials.label("subject_initials"),
+    *_NAMED_COLUMNS,
     _latest_update("note").label("last_update"),
     _latest_update("at").label("last_update_at"),
 )
@@ -479,13 +485,7 @@ _OWNED_COLUMNS = (
     t.Action.due_date,
     t.Action.status,
     t.Action.escalated_at.is_not(None).label("escalated"),
-    t.Locality.name.label("locality"),
-    t.Member.name.label("owner_name"),
-    t.Agency.name.label("agency_name"),
-    t.Meeting.started_at.label("raised_at"),
-    t.Subject.kind.label("subject_kind"),
-    t.Subject.reference.label("subject_reference"),
-    t.Subject.initials.label("subject_initials"),
+    *_NAMED_COLUMNS,
     _latest_update("note").label("last_update"),
     *_OWNER_COLUMNS,
 )
