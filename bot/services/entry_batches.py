@@ -5,7 +5,7 @@ audit entry, so each held the meeting's row and then the audit chain's single he
 from its bump to its commit: while one minute committed, every other minute of the
 meeting (and every write anywhere, for the chain) waited. Twenty people recording at once
 queued on those two rows, a round trip or three on a busy event loop at a time, and the
-bot sat idle while they waited (a profile of the busiest minute: 41% of the machine idle).
+bot sat idle while they waited (``bench.quick minute``: the machine 39-43% idle).
 
 Here the minutes and decisions that arrive in a meeting while the previous batch is being
 written are written in one transaction (``GroupCommit``): their activity ids claimed in
@@ -20,8 +20,8 @@ one commit. Nothing is weaker than writing each alone:
   batch's transaction, and is answered "Already recorded." having written nothing.
 - An entry whose item is not its meeting's writes nothing and gives back its claim.
 - If the meeting ended meanwhile, or the write fails, the whole batch is rolled back and
-  every turn in it is told so (its person is asked to enter it again): no one is told
-  "recorded" for an entry that is not.
+  every turn in it is told so: that the meeting has ended, or that nothing was saved and
+  to try again (``dialogs.router``). No one is told "recorded" for an entry that is not.
 - Each turn is answered only after the batch's commit.
 """
 
