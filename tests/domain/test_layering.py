@@ -334,5 +334,5 @@ def test_an_allow_list_admits_the_standard_library_and_parent_packages() -> None
 
 
 def test_module_names_come_from_paths() -> None:
-    assert module_of(ROOT / "bot/store/tables.py") == ("bot.store.tables", False)
+    assert module_of(ROOT / "bot/store/tables/base.py") == ("bot.store.tables.base", False)
     assert module_of(ROOT / "bot/store/__init__.py") == ("bot.store", True)
